@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Withdrawal} from "../../shared/lib/Withdrawal.sol";
+
+/// @title IBridge
+/// @notice The Layer-1 bridge: escrow and a deposit queue for each registered rollup, and withdrawals
+/// released only on the word of the rollup whose escrow pays them.
+interface IBridge {
+    /// @notice The on-chain view of one rollup's deposit queue.
+    struct Queue {
+        uint64 count; // deposits ever queued; the next deposit gets this sequence number
+        bytes32 head; // the hash chain over all `count` deposits (see Deposit.chain)
+    }
+
+    /// @notice One token as one rollup knows it.
+    struct Asset {
+        bool listed; // has a token id in this rollup (ids are never reused)
+        bool allowed; // new deposits accepted; withdrawals are paid either way
+        uint32 tokenId;
+        uint128 escrowed; // held for this rollup alone
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Events
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice A rollup got its own escrow and deposit queue; ETH is listed as token id 0.
+    event RollupRegistered(address indexed rollup);
+
+    /// @notice A token was allowed for deposits into a rollup, under `tokenId`.
+    event TokenAllowed(address indexed rollup, address indexed token, uint32 tokenId);
+
+    /// @notice A token no longer takes new deposits into a rollup; its escrow still pays withdrawals.
+    event TokenDisallowed(address indexed rollup, address indexed token, uint32 tokenId);
+
+    /// @notice A deposit joined a rollup's queue: everything an operator needs to apply it.
+    /// @param index The deposit's sequence number in the rollup's queue.
+    /// @param head The queue head after this deposit.
+    event DepositQueued(
+        address indexed rollup,
+        address indexed from,
+        uint64 index,
+        bytes32 to,
+        uint32 tokenId,
+        uint128 amount,
+        uint64 timestamp,
+        bytes32 head
+    );
+
+    /// @notice A withdrawal proven into a final batch was paid.
+    event WithdrawalFinalized(
+        address indexed rollup,
+        uint256 indexed batchIndex,
+        uint256 leafIndex,
+        address indexed recipient,
+        uint32 tokenId,
+        uint128 amount
+    );
+
+    /// @notice A rollup paid `amount` of its own escrow out directly (exits, refunds).
+    event Released(address indexed rollup, address indexed to, uint32 tokenId, uint256 amount);
+
+    // ---------------------------------------------------------------------------------------------
+    // Errors
+    // ---------------------------------------------------------------------------------------------
+
+    error BridgeRollupNotRegistered(address rollup);
+    error BridgeRollupAlreadyRegistered(address rollup);
+    error BridgeTokenNotAllowed(address rollup, address token);
+    error BridgeTokenAlreadyAllowed(address rollup, address token);
+    error BridgeUnknownToken(address rollup, uint32 tokenId);
+    error BridgeZeroAmount();
+    error BridgeZeroRecipient();
+    error BridgeAmountTooLarge(uint256 amount);
+    error BridgeEscrowOverflow(address rollup, address token, uint256 escrowed, uint256 amount);
+    error BridgeUnexpectedEth(uint256 value);
+    error BridgeBatchNotFinal(address rollup, uint256 batchIndex);
+    error BridgeInvalidWithdrawalProof(address rollup, uint256 batchIndex, uint256 leafIndex);
+    error BridgeWithdrawalAlreadyFinalized(address rollup, uint256 batchIndex, uint256 leafIndex);
+    error BridgeInsufficientEscrow(address rollup, uint32 tokenId, uint256 escrowed, uint256 amount);
+    error BridgeEthTransferFailed(address to, uint256 amount);
+
+    // ---------------------------------------------------------------------------------------------
+    // Administration (the owner lists rollups and tokens; it cannot move escrow)
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Gives `rollup` its own escrow and deposit queue, with ETH allowed as token id 0.
+    /// @param rollup The rollup contract; it alone decides which of its withdrawals are final.
+    function registerRollup(address rollup) external;
+
+    /// @notice Allows deposits of `token` into `rollup`, listing it under the next token id the first time.
+    /// @return tokenId The token's id in this rollup.
+    function allowToken(address rollup, address token) external returns (uint32 tokenId);
+
+    /// @notice Stops new deposits of `token` into `rollup`. Withdrawals of it are still paid.
+    function disallowToken(address rollup, address token) external;
+
+    // ---------------------------------------------------------------------------------------------
+    // Deposits
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Deposits `msg.value` wei for the Layer-2 owner `to` into `rollup`'s queue.
+    /// @param rollup A registered rollup.
+    /// @param to The Layer-2 owner: an address left-padded to 32 bytes, or a hash of a zk key.
+    /// @return index The deposit's sequence number.
+    function depositEth(address rollup, bytes32 to) external payable returns (uint64 index);
+
+    /// @notice Deposits `amount` of `token` (pulled with transferFrom) for `to` into `rollup`'s queue.
+    /// @dev Credits what actually arrived, so a fee-on-transfer token is credited net of its fee.
+    /// @return index The deposit's sequence number.
+    function depositErc20(
+        address rollup,
+        address token,
+        bytes32 to,
+        uint256 amount
+    ) external payable returns (uint64 index);
+
+    // ---------------------------------------------------------------------------------------------
+    // Withdrawals
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Pays a withdrawal proven into the withdrawal root of a batch that `rollup` says is final.
+    /// Anyone may call; the funds go to `withdrawal.recipient`.
+    /// @param rollup The rollup whose batch holds the withdrawal (and whose escrow pays it).
+    /// @param batchIndex The batch.
+    /// @param withdrawal The leaf: recipient, token id, amount.
+    /// @param leafIndex The leaf's position in the batch's withdrawal tree.
+    /// @param proof The leaf's siblings, bottom-up.
+    function finalizeWithdrawal(
+        address rollup,
+        uint256 batchIndex,
+        Withdrawal.Data calldata withdrawal,
+        uint256 leafIndex,
+        bytes32[] calldata proof
+    ) external;
+
+    /// @notice Pays `amount` of token `tokenId` from the caller's own escrow to `to`. Only a registered
+    /// rollup may call, for what its own rules owe (an exodus exit, a refunded deposit).
+    function release(address to, uint32 tokenId, uint256 amount) external;
+
+    // ---------------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Whether `rollup` has been registered.
+    function isRegistered(address rollup) external view returns (bool);
+
+    /// @notice The state of `rollup`'s deposit queue.
+    function depositQueue(address rollup) external view returns (Queue memory);
+
+    /// @notice How `rollup` knows `token` (zeroes if it does not).
+    function asset(address rollup, address token) external view returns (Asset memory);
+
+    /// @notice The token listed under `tokenId` in `rollup` (address(0) is ETH).
+    function tokenOf(address rollup, uint32 tokenId) external view returns (address);
+
+    /// @notice Whether the withdrawal at (`rollup`, `batchIndex`, `leafIndex`) has been paid.
+    function isWithdrawalFinalized(
+        address rollup,
+        uint256 batchIndex,
+        uint256 leafIndex
+    ) external view returns (bool);
+}

@@ -1,0 +1,56 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { StrataError } from "./errors";
+
+/**
+ * The record a deploy leaves in `deployments/<network>.json`; every off-chain service takes its
+ * contract addresses from it, so services never hard-code an address.
+ */
+export interface Deployment {
+  network: string;
+  chainId: number;
+  deployedAt: string; // ISO time
+  deployer: string;
+  contracts: Record<string, string>; // name → address
+}
+
+export class DeploymentNotFoundError extends StrataError {}
+
+export const DEFAULT_DEPLOYMENTS_DIR = join(__dirname, "..", "..", "deployments");
+
+export function deploymentPath(network: string, dir = DEFAULT_DEPLOYMENTS_DIR): string {
+  return join(dir, `${network}.json`);
+}
+
+/** Writes the record atomically (temporary file, then rename), so a reader never sees half a file. */
+export function writeDeployment(deployment: Deployment, dir = DEFAULT_DEPLOYMENTS_DIR): string {
+  const path = deploymentPath(deployment.network, dir);
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(deployment, null, 2) + "\n");
+  renameSync(tmp, path);
+  return path;
+}
+
+export function readDeployment(network: string, dir = DEFAULT_DEPLOYMENTS_DIR): Deployment {
+  const path = deploymentPath(network, dir);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (cause) {
+    throw new DeploymentNotFoundError(
+      `no deployment for network "${network}" at ${path}: run \`npm run deploy -- --network ${network}\` first`,
+      { cause },
+    );
+  }
+  return JSON.parse(text) as Deployment;
+}
+
+/** The address of `name` in a deployment, or a clear error naming what is missing. */
+export function contractAddress(deployment: Deployment, name: string): string {
+  const address = deployment.contracts[name];
+  if (!address) {
+    throw new DeploymentNotFoundError(`deployment "${deployment.network}" has no contract "${name}"`);
+  }
+  return address;
+}
