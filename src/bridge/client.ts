@@ -1,0 +1,172 @@
+import type { ContractTransactionReceipt, Provider, Signer } from "ethers";
+import { Contract, MaxUint256 } from "ethers";
+import type { Bridge } from "../../typechain-types";
+import { Bridge__factory } from "../../typechain-types";
+import { StrataError, withDecodedRevert } from "../common/errors";
+import type { MerkleProof } from "../shared/merkle-tree";
+import { foldDeposits, EMPTY_QUEUE_HEAD } from "../shared/deposit";
+import type { DepositData, WithdrawalData } from "../shared/types";
+
+/** A deposit as the bridge's `DepositQueued` event reports it. */
+export interface QueuedDeposit extends DepositData {
+  rollup: string;
+  /** Sequence number in the rollup's queue. */
+  index: bigint;
+  /** Queue head after this deposit. */
+  head: string;
+  blockNumber: number;
+  transactionHash: string;
+}
+
+export interface DepositResult {
+  deposit: QueuedDeposit;
+  receipt: ContractTransactionReceipt;
+}
+
+export interface DepositEthOptions {
+  rollup: string;
+  /** bytes32 Layer-2 owner (see `ownerOfAddress`). */
+  to: string;
+  amount: bigint;
+}
+
+export interface DepositErc20Options extends DepositEthOptions {
+  token: string;
+  /** Approve the bridge first if the allowance is short (default true). */
+  approve?: boolean;
+}
+
+export interface FinalizeWithdrawalOptions {
+  rollup: string;
+  batchIndex: bigint | number;
+  withdrawal: WithdrawalData;
+  proof: MerkleProof;
+}
+
+export class QueueMismatchError extends StrataError {}
+export class MissingEventError extends StrataError {}
+
+const ERC20_ABI = [
+  "function allowance(address owner, address spender) view returns (uint256)",
+  "function approve(address spender, uint256 amount) returns (bool)",
+];
+
+/** The bridge, seen from Layer-2 users and operators. Takes any ethers runner: no Hardhat needed. */
+export class BridgeClient {
+  readonly contract: Bridge;
+
+  constructor(address: string, runner: Signer | Provider) {
+    this.contract = Bridge__factory.connect(address, runner);
+  }
+
+  get address(): string {
+    return this.contract.target as string;
+  }
+
+  /** Deposits ETH for a Layer-2 owner; resolves once mined, with the queued deposit as the bridge saw it. */
+  async depositEth(signer: Signer, o: DepositEthOptions): Promise<DepositResult> {
+    return this.send(() => this.contract.connect(signer).depositEth(o.rollup, o.to, { value: o.amount }));
+  }
+
+  /** Deposits an ERC-20, approving the bridge first unless told not to. */
+  async depositErc20(signer: Signer, o: DepositErc20Options): Promise<DepositResult> {
+    if (o.approve ?? true) {
+      const token = new Contract(o.token, ERC20_ABI, signer);
+      const owner = await signer.getAddress();
+      if ((await token.allowance(owner, this.address)) < o.amount) {
+        await (await token.approve(this.address, MaxUint256)).wait();
+      }
+    }
+    return this.send(() => this.contract.connect(signer).depositErc20(o.rollup, o.token, o.to, o.amount));
+  }
+
+  /** Pays a withdrawal proven into a final batch (to its recipient, whoever sends this). */
+  async finalizeWithdrawal(
+    signer: Signer,
+    o: FinalizeWithdrawalOptions,
+  ): Promise<ContractTransactionReceipt> {
+    return withDecodedRevert(async () => {
+      const tx = await this.contract
+        .connect(signer)
+        .finalizeWithdrawal(o.rollup, o.batchIndex, o.withdrawal, o.proof.index, o.proof.siblings);
+      return (await tx.wait())!;
+    });
+  }
+
+  /** Every deposit queued for `rollup` in the block range, in queue order. */
+  async queuedDeposits(
+    rollup: string,
+    fromBlock = 0,
+    toBlock: number | "latest" = "latest",
+  ): Promise<QueuedDeposit[]> {
+    const logs = await this.contract.queryFilter(
+      this.contract.filters.DepositQueued(rollup),
+      fromBlock,
+      toBlock,
+    );
+    return logs
+      .map((log) => ({
+        rollup: log.args.rollup,
+        from: log.args.from,
+        index: log.args.index,
+        to: log.args.to,
+        tokenId: Number(log.args.tokenId),
+        amount: log.args.amount,
+        timestamp: log.args.timestamp,
+        head: log.args.head,
+        blockNumber: log.blockNumber,
+        transactionHash: log.transactionHash,
+      }))
+      .sort((a, b) => (a.index < b.index ? -1 : 1));
+  }
+
+  /**
+   * Rebuilds `rollup`'s queue from its events alone and checks it against the contract's head: what an
+   * operator does before trusting the events it will apply. Returns the deposits.
+   */
+  async verifiedQueue(rollup: string): Promise<QueuedDeposit[]> {
+    const [deposits, queue] = await Promise.all([
+      this.queuedDeposits(rollup),
+      this.contract.depositQueue(rollup),
+    ]);
+    if (BigInt(deposits.length) !== queue.count) {
+      throw new QueueMismatchError(
+        `queue has ${queue.count} deposits but ${deposits.length} events were found`,
+      );
+    }
+    const head = foldDeposits(EMPTY_QUEUE_HEAD, deposits);
+    if (head !== queue.head) {
+      throw new QueueMismatchError(`events fold to ${head} but the bridge's head is ${queue.head}`);
+    }
+    return deposits;
+  }
+
+  private async send(
+    call: () => Promise<{ wait(): Promise<ContractTransactionReceipt | null> }>,
+  ): Promise<DepositResult> {
+    return withDecodedRevert(async () => {
+      const receipt = (await (await call()).wait())!;
+      for (const log of receipt.logs) {
+        const parsed = this.contract.interface.parseLog(log);
+        if (parsed?.name !== "DepositQueued") continue;
+        const a = parsed.args;
+        return {
+          receipt,
+          deposit: {
+            rollup: a.rollup,
+            from: a.from,
+            index: a.index,
+            to: a.to,
+            tokenId: Number(a.tokenId),
+            amount: a.amount,
+            timestamp: a.timestamp,
+            head: a.head,
+            blockNumber: receipt.blockNumber,
+            transactionHash: receipt.hash,
+          },
+        };
+      }
+      throw new MissingEventError(`transaction ${receipt.hash} queued no deposit`);
+    });
+  }
+}

@@ -1,0 +1,64 @@
+import type { Provider } from "ethers";
+import { Contract } from "ethers";
+import type { Bridge } from "../../typechain-types";
+import { StrataError } from "../common/errors";
+
+export class InvariantViolationError extends StrataError {}
+
+export interface SolvencyOptions {
+  /** Every rollup registered with the bridge that may hold `tokens`. */
+  rollups: readonly string[];
+  /** Token addresses to check; address(0) is ETH. */
+  tokens: readonly string[];
+  /**
+   * What each rollup still owes in `token` (its Layer-2 balances plus withdrawals not yet paid), when
+   * the caller knows it; checked against that rollup's escrow.
+   */
+  owed?: (rollup: string, token: string) => bigint;
+}
+
+export interface SolvencyReport {
+  token: string;
+  held: bigint;
+  escrowed: bigint;
+}
+
+/**
+ * Bridge solvency: per token, what the bridge holds ≥ the sum of every rollup's escrow, and each
+ * rollup's escrow ≥ what that rollup still owes. Throws `InvariantViolationError` naming the gap.
+ */
+export async function assertBridgeSolvent(
+  bridge: Bridge,
+  provider: Provider,
+  options: SolvencyOptions,
+): Promise<SolvencyReport[]> {
+  const address = await bridge.getAddress();
+  const reports: SolvencyReport[] = [];
+  for (const token of options.tokens) {
+    let escrowed = 0n;
+    for (const rollup of options.rollups) {
+      const asset = await bridge.asset(rollup, token);
+      escrowed += asset.escrowed;
+      const owed = options.owed?.(rollup, token);
+      if (owed !== undefined && asset.escrowed < owed) {
+        throw new InvariantViolationError(
+          `rollup ${rollup} escrows ${asset.escrowed} of token ${token} but owes ${owed}`,
+        );
+      }
+    }
+    const held =
+      BigInt(token) === 0n
+        ? await provider.getBalance(address)
+        : await erc20Balance(token, address, provider);
+    if (held < escrowed) {
+      throw new InvariantViolationError(`bridge holds ${held} of token ${token} but escrows ${escrowed}`);
+    }
+    reports.push({ token, held, escrowed });
+  }
+  return reports;
+}
+
+async function erc20Balance(token: string, holder: string, provider: Provider): Promise<bigint> {
+  const erc20 = new Contract(token, ["function balanceOf(address) view returns (uint256)"], provider);
+  return (await erc20.balanceOf(holder)) as bigint;
+}

@@ -1,0 +1,26 @@
+import { AbiCoder, keccak256 } from "ethers";
+import type { DepositData } from "./types";
+import { ZERO_BYTES32 } from "./types";
+
+const abi = AbiCoder.defaultAbiCoder();
+
+/** The head of an empty deposit queue. */
+export const EMPTY_QUEUE_HEAD = ZERO_BYTES32;
+
+/**
+ * The queue head after `deposit` joins a queue whose head was `head`:
+ * keccak256(abi.encode(head, from, to, tokenId, amount, timestamp)). Mirrors `Deposit.chain`.
+ */
+export function chainDeposit(head: string, deposit: DepositData): string {
+  return keccak256(
+    abi.encode(
+      ["bytes32", "address", "bytes32", "uint32", "uint128", "uint64"],
+      [head, deposit.from, deposit.to, deposit.tokenId, deposit.amount, deposit.timestamp],
+    ),
+  );
+}
+
+/** The head after every deposit of `deposits`, in order. Mirrors `Deposit.fold`. */
+export function foldDeposits(head: string, deposits: readonly DepositData[]): string {
+  return deposits.reduce(chainDeposit, head);
+}
