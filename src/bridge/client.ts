@@ -90,7 +90,7 @@ export class BridgeClient {
         .connect(signer)
         .finalizeWithdrawal(o.rollup, o.batchIndex, o.withdrawal, o.proof.index, o.proof.siblings);
       return (await tx.wait())!;
-    });
+    }, this.contract.interface);
   }
 
   /** Every deposit queued for `rollup` in the block range, in queue order. */
@@ -167,6 +167,6 @@ export class BridgeClient {
         };
       }
       throw new MissingEventError(`transaction ${receipt.hash} queued no deposit`);
-    });
+    }, this.contract.interface);
   }
 }
