@@ -13,8 +13,9 @@ import {
   deployBridgeFixture,
   deployFundedBridgeFixture,
 } from "./fixtures";
-import { buildWithdrawalTree, proveWithdrawal } from "../helpers/withdrawal-tree";
-import type { WithdrawalLeaf, WithdrawalTree } from "../helpers/withdrawal-tree";
+import { createKeccakHasher } from "../../src/shared/hasher";
+import type { WithdrawalData as WithdrawalLeaf } from "../../src/shared/types";
+import { WithdrawalTree } from "../../src/shared/withdrawal";
 
 const MAX_U128 = (1n << 128n) - 1n;
 const ETH_ID = 0;
@@ -71,7 +72,12 @@ async function escrowOf(bridge: Bridge, rollup: AddressLike, token: string): Pro
  * Everything a reverted call must leave as it was: each rollup's queue and its asset entry for `token`,
  * and what each holder (the bridge by default) has of `token`.
  */
-async function ledger(bridge: Bridge, token: string, rollups: AddressLike[], holders: AddressLike[] = [bridge]) {
+async function ledger(
+  bridge: Bridge,
+  token: string,
+  rollups: AddressLike[],
+  holders: AddressLike[] = [bridge],
+) {
   const entries: unknown[] = [];
   for (const rollup of rollups) {
     const q = await bridge.depositQueue(rollup);
@@ -96,13 +102,17 @@ async function publishBatch(
   leaves: WithdrawalLeaf[],
   isFinal = true,
 ): Promise<WithdrawalTree> {
-  const tree = buildWithdrawalTree(leaves);
+  const tree = new WithdrawalTree(await createKeccakHasher(), leaves);
   await rollup.setBatch(batchIndex, tree.root, isFinal);
   return tree;
 }
 
 /** How many `eventName` events `contract` emitted in `tx`. */
-async function countEvents(bridge: Bridge, tx: ContractTransactionResponse, eventName: string): Promise<number> {
+async function countEvents(
+  bridge: Bridge,
+  tx: ContractTransactionResponse,
+  eventName: string,
+): Promise<number> {
   const receipt = await tx.wait();
   const bridgeAddress = await bridge.getAddress();
   return receipt!.logs.filter(
@@ -386,7 +396,9 @@ describe("Bridge", function () {
       const { bridge, rollupA, alice } = await loadFixture(deployFundedBridgeFixture);
       await setBalance(alice.address, 1n << 130n);
       const before = await ledger(bridge, ZeroAddress, [rollupA]);
-      await expect(bridge.connect(alice).depositEth(rollupA, ownerOf(alice.address), { value: MAX_U128 + 1n }))
+      await expect(
+        bridge.connect(alice).depositEth(rollupA, ownerOf(alice.address), { value: MAX_U128 + 1n }),
+      )
         .to.be.revertedWithCustomError(bridge, "BridgeAmountTooLarge")
         .withArgs(MAX_U128 + 1n);
       expect(await ledger(bridge, ZeroAddress, [rollupA])).to.deep.equal(before);
@@ -480,7 +492,9 @@ describe("Bridge", function () {
         await ledger(bridge, tokenAddress, [rollupA], [bridge, alice]),
         await ledger(bridge, ZeroAddress, [rollupA]),
       ];
-      await expect(bridge.connect(alice).depositErc20(rollupA, token, ownerOf(alice.address), 5n, { value: 1n }))
+      await expect(
+        bridge.connect(alice).depositErc20(rollupA, token, ownerOf(alice.address), 5n, { value: 1n }),
+      )
         .to.be.revertedWithCustomError(bridge, "BridgeUnexpectedEth")
         .withArgs(1n);
       expect([
@@ -607,7 +621,9 @@ describe("Bridge", function () {
       const tree = await publishBatch(rollupA, 3, leaves);
 
       // anyone may call; the funds go to the leaf's recipient
-      const tx = bridge.connect(stranger).finalizeWithdrawal(rollupA, 3, leaves[0], 0, proveWithdrawal(tree, 0));
+      const tx = bridge
+        .connect(stranger)
+        .finalizeWithdrawal(rollupA, 3, leaves[0], 0, tree.proof(0).siblings);
       await expect(tx)
         .to.emit(bridge, "WithdrawalFinalized")
         .withArgs(rollupA, 3, 0, bob.address, ETH_ID, amount);
@@ -630,7 +646,7 @@ describe("Bridge", function () {
       ];
       const tree = await publishBatch(rollupA, 0, leaves);
 
-      const tx = bridge.finalizeWithdrawal(rollupA, 0, leaves[1], 1, proveWithdrawal(tree, 1));
+      const tx = bridge.finalizeWithdrawal(rollupA, 0, leaves[1], 1, tree.proof(1).siblings);
       await expect(tx)
         .to.emit(bridge, "WithdrawalFinalized")
         .withArgs(rollupA, 0, 1, bob.address, TOKEN_ID, amount);
@@ -657,7 +673,7 @@ describe("Bridge", function () {
       expect(tree.depth).to.equal(3);
 
       for (const i of [4, 0, 2, 1, 3]) {
-        await expect(bridge.finalizeWithdrawal(rollupA, 1, leaves[i], i, proveWithdrawal(tree, i)))
+        await expect(bridge.finalizeWithdrawal(rollupA, 1, leaves[i], i, tree.proof(i).siblings))
           .to.emit(bridge, "WithdrawalFinalized")
           .withArgs(rollupA, 1, i, leaves[i].recipient, leaves[i].tokenId, leaves[i].amount);
         expect(await bridge.isWithdrawalFinalized(rollupA, 1, i)).to.equal(true);
@@ -684,7 +700,7 @@ describe("Bridge", function () {
       await publishBatch(rollupA, 1, leaves);
       expect(tree.depth).to.equal(9);
       const finalize = (i: number) =>
-        bridge.finalizeWithdrawal(rollupA, 0, leaves[i], i, proveWithdrawal(tree, i));
+        bridge.finalizeWithdrawal(rollupA, 0, leaves[i], i, tree.proof(i).siblings);
       const paid = async (i: number, batchIndex = 0) => bridge.isWithdrawalFinalized(rollupA, batchIndex, i);
 
       await expect(finalize(0)).to.changeEtherBalance(bob, 1000n);
@@ -709,7 +725,9 @@ describe("Bridge", function () {
       await expect(finalize(256))
         .to.be.revertedWithCustomError(bridge, "BridgeWithdrawalAlreadyFinalized")
         .withArgs(rollupA, 0, 256);
-      expect(await escrowOf(bridge, rollupA, ZeroAddress)).to.equal(FUNDED_ETH_A - 1000n - 1256n - 1299n - 1001n);
+      expect(await escrowOf(bridge, rollupA, ZeroAddress)).to.equal(
+        FUNDED_ETH_A - 1000n - 1256n - 1299n - 1001n,
+      );
     });
 
     it("succeeds when the token has been disallowed since: withdrawals are paid either way", async function () {
@@ -718,7 +736,7 @@ describe("Bridge", function () {
       const leaves: WithdrawalLeaf[] = [{ recipient: bob.address, tokenId: TOKEN_ID, amount: 33n }];
       const tree = await publishBatch(rollupA, 0, leaves);
       await expect(
-        bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, proveWithdrawal(tree, 0)),
+        bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, tree.proof(0).siblings),
       ).to.changeTokenBalances(token, [bob, bridge], [33n, -33n]);
       expect(await escrowOf(bridge, rollupA, await token.getAddress())).to.equal(FUNDED_TOKEN_A - 33n);
     });
@@ -733,7 +751,7 @@ describe("Bridge", function () {
       const tree = await publishBatch(rollupA, 0, leaves);
 
       await expect(
-        bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, proveWithdrawal(tree, 0)),
+        bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, tree.proof(0).siblings),
       ).to.changeTokenBalances(feeToken, [bob, bridge], [(amount * 99n) / 100n, -amount]);
       expect(await escrowOf(bridge, rollupA, feeTokenAddress)).to.equal(escrowBefore - amount);
       await expectEscrowBacked(bridge, feeTokenAddress, [rollupA, rollupB]);
@@ -745,7 +763,7 @@ describe("Bridge", function () {
         const leaves: WithdrawalLeaf[] = [{ recipient: bob.address, tokenId: ETH_ID, amount: 1n }];
         const tree = await publishBatch(rollupA, 2, leaves, false);
         const before = await ledger(bridge, ZeroAddress, [rollupA], [bridge, bob]);
-        await expect(bridge.finalizeWithdrawal(rollupA, 2, leaves[0], 0, proveWithdrawal(tree, 0)))
+        await expect(bridge.finalizeWithdrawal(rollupA, 2, leaves[0], 0, tree.proof(0).siblings))
           .to.be.revertedWithCustomError(bridge, "BridgeBatchNotFinal")
           .withArgs(rollupA, 2);
         expect(await ledger(bridge, ZeroAddress, [rollupA], [bridge, bob])).to.deep.equal(before);
@@ -755,8 +773,8 @@ describe("Bridge", function () {
       it("reverts with BridgeBatchNotFinal when the batch is unknown", async function () {
         const { bridge, rollupA, bob } = await loadFixture(deployFundedBridgeFixture);
         const leaves: WithdrawalLeaf[] = [{ recipient: bob.address, tokenId: ETH_ID, amount: 1n }];
-        const tree = buildWithdrawalTree(leaves);
-        await expect(bridge.finalizeWithdrawal(rollupA, 9, leaves[0], 0, proveWithdrawal(tree, 0)))
+        const tree = new WithdrawalTree(await createKeccakHasher(), leaves);
+        await expect(bridge.finalizeWithdrawal(rollupA, 9, leaves[0], 0, tree.proof(0).siblings))
           .to.be.revertedWithCustomError(bridge, "BridgeBatchNotFinal")
           .withArgs(rollupA, 9);
       });
@@ -790,7 +808,7 @@ describe("Bridge", function () {
           await ledger(bridge, ZeroAddress, [rollupA], holders),
           await ledger(bridge, tokenAddress, [rollupA], holders),
         ];
-        await expect(bridge.connect(stranger).finalizeWithdrawal(rollupA, 0, leaf, leafIndex, proof))
+        await expect(bridge.finalizeWithdrawal(rollupA, 0, leaf, leafIndex, proof))
           .to.be.revertedWithCustomError(bridge, "BridgeInvalidWithdrawalProof")
           .withArgs(rollupA, 0, leafIndex);
         expect([
@@ -802,38 +820,43 @@ describe("Bridge", function () {
 
       it("reverts with BridgeInvalidWithdrawalProof when the amount is inflated", async function () {
         const f = await loadFixture(forgeryFixture);
-        await expectRefused(f, { ...f.leaves[0], amount: 1001n }, 0, proveWithdrawal(f.tree, 0));
+        await expectRefused(f, { ...f.leaves[0], amount: 1001n }, 0, f.tree.proof(0).siblings);
       });
 
       it("reverts with BridgeInvalidWithdrawalProof when the recipient is swapped", async function () {
         const f = await loadFixture(forgeryFixture);
-        await expectRefused(f, { ...f.leaves[0], recipient: f.stranger.address }, 0, proveWithdrawal(f.tree, 0));
+        await expectRefused(
+          f,
+          { ...f.leaves[0], recipient: f.stranger.address },
+          0,
+          f.tree.proof(0).siblings,
+        );
       });
 
       it("reverts with BridgeInvalidWithdrawalProof when the token id is swapped", async function () {
         const f = await loadFixture(forgeryFixture);
-        await expectRefused(f, { ...f.leaves[2], tokenId: ETH_ID }, 2, proveWithdrawal(f.tree, 2));
+        await expectRefused(f, { ...f.leaves[2], tokenId: ETH_ID }, 2, f.tree.proof(2).siblings);
       });
 
       it("reverts with BridgeInvalidWithdrawalProof when a sibling is wrong", async function () {
         const f = await loadFixture(forgeryFixture);
-        const proof = proveWithdrawal(f.tree, 1);
+        const proof = f.tree.proof(1).siblings;
         proof[1] = keccak256(toUtf8Bytes("not the sibling"));
         await expectRefused(f, f.leaves[1], 1, proof);
       });
 
       it("reverts with BridgeInvalidWithdrawalProof when the leaf is claimed at another index", async function () {
         const f = await loadFixture(forgeryFixture);
-        await expectRefused(f, f.leaves[0], 1, proveWithdrawal(f.tree, 0));
+        await expectRefused(f, f.leaves[0], 1, f.tree.proof(0).siblings);
       });
 
       it("reverts with BridgeInvalidWithdrawalProof when the index is out of range for the proof depth", async function () {
         const f = await loadFixture(forgeryFixture);
         // 4 = 0 mod 2^2: without the range check leaf 0's proof would verify at index 4 too
-        await expectRefused(f, f.leaves[0], 4, proveWithdrawal(f.tree, 0));
+        await expectRefused(f, f.leaves[0], 4, f.tree.proof(0).siblings);
         // and leaf 0 is still payable once, at its own index
         await expect(
-          f.bridge.finalizeWithdrawal(f.rollupA, 0, f.leaves[0], 0, proveWithdrawal(f.tree, 0)),
+          f.bridge.finalizeWithdrawal(f.rollupA, 0, f.leaves[0], 0, f.tree.proof(0).siblings),
         ).to.changeEtherBalance(f.bob, 1000n);
       });
 
@@ -850,7 +873,7 @@ describe("Bridge", function () {
         { recipient: bob.address, tokenId: ETH_ID, amount: 6n },
       ];
       const tree = await publishBatch(rollupA, 4, leaves);
-      const proof = proveWithdrawal(tree, 1);
+      const proof = tree.proof(1).siblings;
       await bridge.finalizeWithdrawal(rollupA, 4, leaves[1], 1, proof);
 
       const before = await ledger(bridge, ZeroAddress, [rollupA], [bridge, bob]);
@@ -868,7 +891,7 @@ describe("Bridge", function () {
       const tree = await publishBatch(rollupB, 0, leaves);
 
       const before = await ledger(bridge, ZeroAddress, [rollupA, rollupB], [bridge, bob]);
-      await expect(bridge.finalizeWithdrawal(rollupB, 0, leaves[0], 0, proveWithdrawal(tree, 0)))
+      await expect(bridge.finalizeWithdrawal(rollupB, 0, leaves[0], 0, tree.proof(0).siblings))
         .to.be.revertedWithCustomError(bridge, "BridgeInsufficientEscrow")
         .withArgs(rollupB, ETH_ID, FUNDED_ETH_B, amount);
       expect(await ledger(bridge, ZeroAddress, [rollupA, rollupB], [bridge, bob])).to.deep.equal(before);
@@ -884,7 +907,7 @@ describe("Bridge", function () {
 
       const tokenAddress = await token.getAddress();
       const before = await ledger(bridge, tokenAddress, [rollupA, rollupB], [bridge, bob]);
-      await expect(bridge.finalizeWithdrawal(rollupB, 0, leaves[0], 0, proveWithdrawal(tree, 0)))
+      await expect(bridge.finalizeWithdrawal(rollupB, 0, leaves[0], 0, tree.proof(0).siblings))
         .to.be.revertedWithCustomError(bridge, "BridgeInsufficientEscrow")
         .withArgs(rollupB, 1, 0n, 1n);
       expect(await ledger(bridge, tokenAddress, [rollupA, rollupB], [bridge, bob])).to.deep.equal(before);
@@ -895,7 +918,7 @@ describe("Bridge", function () {
       const { bridge, rollupA, bob } = await loadFixture(deployFundedBridgeFixture);
       const leaves: WithdrawalLeaf[] = [{ recipient: bob.address, tokenId: 9, amount: 1n }];
       const tree = await publishBatch(rollupA, 0, leaves);
-      await expect(bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, proveWithdrawal(tree, 0)))
+      await expect(bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, tree.proof(0).siblings))
         .to.be.revertedWithCustomError(bridge, "BridgeUnknownToken")
         .withArgs(rollupA, 9);
       expect(await bridge.isWithdrawalFinalized(rollupA, 0, 0)).to.equal(false);
@@ -907,7 +930,7 @@ describe("Bridge", function () {
       const tree = await publishBatch(rollupB, 0, leaves);
       const tokenAddress = await token.getAddress();
       const before = await ledger(bridge, tokenAddress, [rollupA, rollupB], [bridge, bob]);
-      await expect(bridge.finalizeWithdrawal(rollupB, 0, leaves[0], 0, proveWithdrawal(tree, 0)))
+      await expect(bridge.finalizeWithdrawal(rollupB, 0, leaves[0], 0, tree.proof(0).siblings))
         .to.be.revertedWithCustomError(bridge, "BridgeUnknownToken")
         .withArgs(rollupB, TOKEN_ID);
       expect(await ledger(bridge, tokenAddress, [rollupA, rollupB], [bridge, bob])).to.deep.equal(before);
@@ -916,11 +939,13 @@ describe("Bridge", function () {
     it("reverts with BridgeEthTransferFailed when the recipient refuses ETH: not marked paid, escrow kept", async function () {
       const { bridge, rollupA } = await loadFixture(deployFundedBridgeFixture);
       const refuser: RevertingRecipient = await ethers.deployContract("RevertingRecipient");
-      const leaves: WithdrawalLeaf[] = [{ recipient: await refuser.getAddress(), tokenId: ETH_ID, amount: 77n }];
+      const leaves: WithdrawalLeaf[] = [
+        { recipient: await refuser.getAddress(), tokenId: ETH_ID, amount: 77n },
+      ];
       const tree = await publishBatch(rollupA, 0, leaves);
 
       const before = await ledger(bridge, ZeroAddress, [rollupA], [bridge, refuser]);
-      await expect(bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, proveWithdrawal(tree, 0)))
+      await expect(bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, tree.proof(0).siblings))
         .to.be.revertedWithCustomError(bridge, "BridgeEthTransferFailed")
         .withArgs(refuser, 77n);
       expect(await ledger(bridge, ZeroAddress, [rollupA], [bridge, refuser])).to.deep.equal(before);
@@ -933,7 +958,7 @@ describe("Bridge", function () {
       const leaves: WithdrawalLeaf[] = [{ recipient: ZeroAddress, tokenId: ETH_ID, amount: 1n }];
       const tree = await publishBatch(rollupA, 0, leaves);
       const before = await ledger(bridge, ZeroAddress, [rollupA]);
-      await expect(bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, proveWithdrawal(tree, 0)))
+      await expect(bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, tree.proof(0).siblings))
         .to.be.revertedWithCustomError(bridge, "BridgeZeroRecipient")
         .withArgs();
       expect(await ledger(bridge, ZeroAddress, [rollupA])).to.deep.equal(before);
@@ -945,7 +970,7 @@ describe("Bridge", function () {
       const leaves: WithdrawalLeaf[] = [{ recipient: bob.address, tokenId: ETH_ID, amount: 1n }];
       const tree = await publishBatch(rollupC, 0, leaves);
       const before = await ledger(bridge, ZeroAddress, [rollupC], [bridge, bob]);
-      await expect(bridge.finalizeWithdrawal(rollupC, 0, leaves[0], 0, proveWithdrawal(tree, 0)))
+      await expect(bridge.finalizeWithdrawal(rollupC, 0, leaves[0], 0, tree.proof(0).siblings))
         .to.be.revertedWithCustomError(bridge, "BridgeRollupNotRegistered")
         .withArgs(rollupC);
       expect(await ledger(bridge, ZeroAddress, [rollupC], [bridge, bob])).to.deep.equal(before);
@@ -971,11 +996,11 @@ describe("Bridge", function () {
           0,
           leaves[1],
           1,
-          proveWithdrawal(tree, 1),
+          tree.proof(1).siblings,
         ]);
         await attacker.arm(bridge, innerCall);
 
-        const tx = await bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, proveWithdrawal(tree, 0));
+        const tx = await bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, tree.proof(0).siblings);
         await expect(tx).to.changeEtherBalances([attacker, bridge], [leaves[0].amount, -leaves[0].amount]);
         expect(await countEvents(bridge, tx, "WithdrawalFinalized")).to.equal(1);
         expect(await attacker.reentered()).to.equal(false);
@@ -988,14 +1013,14 @@ describe("Bridge", function () {
 
         // the inner call was valid on its own: made directly, it pays leaf 1
         await expect(
-          bridge.finalizeWithdrawal(rollupA, 0, leaves[1], 1, proveWithdrawal(tree, 1)),
+          bridge.finalizeWithdrawal(rollupA, 0, leaves[1], 1, tree.proof(1).siblings),
         ).to.changeEtherBalance(attacker, leaves[1].amount);
         await expectEscrowBacked(bridge, ZeroAddress, [rollupA, rollupB]);
       });
 
       it("succeeds without the inner call when it re-enters for the same leaf: one payout", async function () {
         const { bridge, rollupA, attacker, leaves, tree } = await loadFixture(reentrancyFixture);
-        const proof = proveWithdrawal(tree, 0);
+        const proof = tree.proof(0).siblings;
         const innerCall = bridge.interface.encodeFunctionData("finalizeWithdrawal", [
           await rollupA.getAddress(),
           0,

@@ -1,0 +1,30 @@
+import { formatEther } from "ethers";
+
+/** Numbered, readable demo output: each step names the protocol verb, with amounts and gas. */
+export class Narrator {
+  private step = 0;
+
+  constructor(private readonly write: (line: string) => void = (line) => console.log(line)) {}
+
+  static silent(): Narrator {
+    return new Narrator(() => undefined);
+  }
+
+  title(text: string): void {
+    this.write(`\n== ${text} ==`);
+  }
+
+  /** A numbered step: `verb` as the code names it, then what happened. */
+  say(verb: string, text: string, gas?: bigint): void {
+    this.step += 1;
+    const gasNote = gas === undefined ? "" : `  [gas ${gas.toLocaleString("en-US")}]`;
+    this.write(`${String(this.step).padStart(2)}. ${verb.padEnd(18)} ${text}${gasNote}`);
+  }
+
+  note(text: string): void {
+    this.write(`    ${text}`);
+  }
+}
+
+export const eth = (wei: bigint, unit = "ETH"): string => `${formatEther(wei)} ${unit}`;
+export const short = (hex: string): string => `${hex.slice(0, 10)}…`;
