@@ -20,7 +20,7 @@ contract SharedHarness is EIP712 {
         return Account.hash(account);
     }
 
-    function stateRoot(bytes32 accountsRoot, uint32 nextIndex) external pure returns (bytes32) {
+    function stateRoot(bytes32 accountsRoot, uint64 nextIndex) external pure returns (bytes32) {
         return Account.stateRoot(accountsRoot, nextIndex);
     }
 

@@ -1,5 +1,5 @@
 import { StrataError } from "../common/errors";
-import { bytesToHex, hexToBytes } from "./hasher";
+import { bytesToHex, hexToBytes } from "./bytes";
 import { decodeFloat40, encodeFloat40 } from "./float40";
 import type { DepositTx, L2Tx, L2TxKind, TransferTx, WithdrawTx } from "./types";
 import { MAX_U32 } from "./types";
@@ -153,7 +153,12 @@ export function decodeTxAt(bytes: Uint8Array, offset: number): { tx: L2Tx; next:
 }
 
 export function decodeTx(bytes: Uint8Array | string): L2Tx {
-  const raw = typeof bytes === "string" ? hexToBytes(bytes, (bytes.length - 2) / 2) : bytes;
+  let raw = bytes as Uint8Array;
+  if (typeof bytes === "string") {
+    if (!/^0x([0-9a-fA-F]{2})*$/.test(bytes))
+      throw new CodecError(`not 0x-prefixed whole bytes of hex: "${bytes}"`);
+    raw = hexToBytes(bytes, (bytes.length - 2) / 2);
+  }
   const { tx, next } = decodeTxAt(raw, 0);
   if (next !== raw.length) throw new CodecError(`${raw.length - next} trailing bytes after a ${tx.kind}`);
   return tx;
@@ -180,5 +185,3 @@ export function decodeTxs(bytes: Uint8Array): L2Tx[] {
   }
   return txs;
 }
-
-export { bytesToHex as toHex };

@@ -46,12 +46,14 @@ export function isFloat40(amount: bigint): boolean {
 
 /** The largest float40 amount not above `amount` (for wallets that round a user's input down). */
 export function floorFloat40(amount: bigint): bigint {
+  if (amount < 0n) throw new AmountNotRepresentableError(`negative amount ${amount}`);
+  if (amount < MANTISSA_LIMIT) return amount;
+  // e: the smallest exponent at which the mantissa fits (capped at the largest exponent)
   let exponent = 0n;
-  let mantissa = amount;
-  while (mantissa >= MANTISSA_LIMIT && exponent < MAX_EXPONENT) {
-    mantissa /= 10n;
-    exponent += 1n;
-  }
-  if (mantissa >= MANTISSA_LIMIT) mantissa = MANTISSA_LIMIT - 1n;
-  return mantissa * 10n ** exponent;
+  while (amount / 10n ** exponent >= MANTISSA_LIMIT && exponent < MAX_EXPONENT) exponent += 1n;
+  const quotient = amount / 10n ** exponent;
+  const atExponent = (quotient < MANTISSA_LIMIT ? quotient : MANTISSA_LIMIT - 1n) * 10n ** exponent;
+  // one exponent lower the mantissa overflows, so its best is the largest mantissa there
+  const belowExponent = (MANTISSA_LIMIT - 1n) * 10n ** (exponent - 1n);
+  return atExponent > belowExponent ? atExponent : belowExponent;
 }

@@ -1,5 +1,6 @@
 import { createKeccak } from "hash-wasm";
 import { buildPoseidon } from "circomlibjs";
+import { bytesToHex, hexToBytes, writeUint } from "./bytes";
 import type { Account } from "./types";
 
 export type HasherName = "keccak256" | "poseidon";
@@ -23,26 +24,6 @@ export interface Hasher<N> {
 
 export type KeccakHasher = Hasher<Uint8Array>;
 export type PoseidonHasher = Hasher<bigint>;
-
-function hexToBytes(hex: string, length: number): Uint8Array {
-  const clean = hex.startsWith("0x") ? hex.slice(2) : hex;
-  if (clean.length !== length * 2) throw new RangeError(`expected ${length} bytes of hex, got "${hex}"`);
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function bytesToHex(bytes: Uint8Array): string {
-  return "0x" + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
-}
-
-/** Writes `value` big-endian into `out[offset, offset + length)`. */
-function writeUint(out: Uint8Array, offset: number, length: number, value: bigint): void {
-  for (let i = offset + length - 1; i >= offset; i--) {
-    out[i] = Number(value & 0xffn);
-    value >>= 8n;
-  }
-}
 
 /**
  * keccak256 (WebAssembly, hash-wasm): ~1.3M 64-byte hashes a second on one core here, about 13 times
@@ -103,5 +84,3 @@ export async function createPoseidonHasher(): Promise<PoseidonHasher> {
     equals: (a, b) => a === b,
   };
 }
-
-export { bytesToHex, hexToBytes };

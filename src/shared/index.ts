@@ -1,4 +1,5 @@
 export * from "./types";
+export * from "./bytes";
 export * from "./hasher";
 export * from "./merkle-tree";
 export * from "./float40";

@@ -122,6 +122,8 @@ interface IBridge {
 
     /// @notice Pays a withdrawal proven into the withdrawal root of a batch that `rollup` says is final.
     /// Anyone may call; the funds go to `withdrawal.recipient`.
+    /// @dev Escrow is debited by the full amount; a fee-on-transfer token's fee comes out of what the
+    /// recipient receives.
     /// @param rollup The rollup whose batch holds the withdrawal (and whose escrow pays it).
     /// @param batchIndex The batch.
     /// @param withdrawal The leaf: recipient, token id, amount.

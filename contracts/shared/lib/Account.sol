@@ -25,7 +25,7 @@ library Account {
     }
 
     /// @notice The state root: keccak256(accountsRoot ‖ uint256(nextIndex)).
-    function stateRoot(bytes32 accountsRoot, uint32 nextIndex) internal pure returns (bytes32) {
+    function stateRoot(bytes32 accountsRoot, uint64 nextIndex) internal pure returns (bytes32) {
         return Hashes.efficientKeccak256(accountsRoot, bytes32(uint256(nextIndex)));
     }
 }

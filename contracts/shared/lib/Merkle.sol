@@ -30,22 +30,4 @@ library Merkle {
                     : Hashes.efficientKeccak256(siblings[level], node);
         }
     }
-
-    /// @notice Same as `computeRoot` for a proof held in memory.
-    function computeRootMemory(
-        bytes32 leaf,
-        uint256 index,
-        bytes32[] memory siblings
-    ) internal pure returns (bytes32 node) {
-        uint256 depth = siblings.length;
-        // INVARIANT: one leaf has one position; index and index + 2^depth must not share a proof.
-        if (depth < 256 && index >> depth != 0) revert MerkleIndexOutOfRange(index, depth);
-        node = leaf;
-        for (uint256 level = 0; level < depth; ++level) {
-            node =
-                (index >> level) & 1 == 0
-                    ? Hashes.efficientKeccak256(node, siblings[level])
-                    : Hashes.efficientKeccak256(siblings[level], node);
-        }
-    }
 }

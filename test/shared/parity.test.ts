@@ -1,0 +1,546 @@
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { Wallet, getAddress, hexlify } from "ethers";
+import { ethers } from "hardhat";
+import {
+  CodecError,
+  EMPTY_QUEUE_HEAD,
+  Eip712Authorizer,
+  L2Domain,
+  L2State,
+  MAX_U128,
+  MAX_U32,
+  MerkleIndexError,
+  SparseMerkleTree,
+  WithdrawalTree,
+  chainDeposit,
+  computeMerkleRoot,
+  createKeccakHasher,
+  decodeFloat40,
+  decodeTx,
+  encodeTx,
+  foldDeposits,
+  hashWithdrawal,
+  ownerOfAddress,
+} from "../../src/shared";
+import type {
+  Account,
+  DepositData,
+  DepositTx,
+  KeccakHasher,
+  TransferTx,
+  WithdrawTx,
+  WithdrawalData,
+} from "../../src/shared";
+import type { SharedHarness } from "../../typechain-types";
+
+/** mulberry32: a small seeded PRNG, so that a failing case reproduces (each property has its own seed). */
+function createRng(seed: number) {
+  let s = seed >>> 0;
+  const next = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+  const bigint = (bits: number): bigint => {
+    let v = 0n;
+    for (let b = 0; b < bits; b += 32) v = (v << 32n) | BigInt(next());
+    return v & ((1n << BigInt(bits)) - 1n);
+  };
+  /** A value of `bits` bits, one time in four at an edge (0 or the maximum). */
+  const edgy = (bits: number): bigint =>
+    [0n, (1n << BigInt(bits)) - 1n, bigint(bits), bigint(bits)][next() & 3];
+  return {
+    int: (n: number): number => Math.floor((next() / 2 ** 32) * n),
+    bigint,
+    u32: (): number => Number(edgy(32)),
+    u128: (): bigint => edgy(128),
+    u64: (): bigint => edgy(64),
+    /** Lower-case hex of `bytes` random bytes. */
+    hex: (bytes: number): string =>
+      "0x" +
+      bigint(8 * bytes)
+        .toString(16)
+        .padStart(2 * bytes, "0"),
+  };
+}
+type Rng = ReturnType<typeof createRng>;
+
+const randomAccount = (rng: Rng): Account => ({
+  owner: rng.hex(32),
+  tokenId: rng.u32(),
+  balance: rng.u128(),
+  nonce: rng.u32(),
+});
+
+const randomDeposit = (rng: Rng): DepositData => ({
+  from: rng.hex(20),
+  to: rng.hex(32),
+  tokenId: rng.u32(),
+  amount: rng.u128(),
+  timestamp: rng.u64(),
+});
+
+const randomWithdrawal = (rng: Rng): WithdrawalData => ({
+  recipient: rng.hex(20),
+  tokenId: rng.u32(),
+  amount: rng.u128(),
+});
+
+/** A float40 amount; with `maxU128`, one an account can hold (as a signed message needs). */
+function randomAmount(rng: Rng, maxU128 = false): bigint {
+  for (;;) {
+    const amount = rng.bigint(1 + rng.int(35)) * 10n ** BigInt(rng.int(32));
+    if (!maxU128 || amount <= MAX_U128) return amount;
+  }
+}
+
+const bytesOf = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
+
+async function deployHarnessFixture() {
+  const harness: SharedHarness = await ethers.deployContract("SharedHarness");
+  const address = await harness.getAddress();
+  const { chainId } = await ethers.provider.getNetwork();
+  return { harness, address, chainId, domain: new L2Domain(chainId, address) };
+}
+
+describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
+  let keccak: KeccakHasher;
+
+  before(async function () {
+    keccak = await createKeccakHasher();
+  });
+
+  describe("accountHash", function () {
+    it("equals the keccak256 hasher's hashAccount for 100 random accounts", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(1);
+      for (let k = 0; k < 100; k++) {
+        const account = randomAccount(rng);
+        expect(
+          await harness.accountHash(account),
+          JSON.stringify(account, (_, v) => String(v)),
+        ).to.equal(keccak.toHex(keccak.hashAccount(account)));
+      }
+    });
+  });
+
+  describe("stateRoot", function () {
+    it("equals L2State.stateRoot for 50 random depth-32 states built through L2State", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(2);
+      for (let k = 0; k < 50; k++) {
+        const state = new L2State(keccak, 32);
+        const opened = rng.int(12);
+        for (let i = 0; i < opened; i++) state.openAccount(randomAccount(rng));
+        for (let i = 0; i < opened; i += 3) state.setAccount(rng.int(opened), randomAccount(rng));
+        expect(await harness.stateRoot(state.accountsRoot, state.nextIndex), `state ${k}`).to.equal(
+          state.stateRoot,
+        );
+      }
+    });
+
+    it("equals H(accountsRoot, uint256(nextIndex)) for 50 random roots and next indices up to 2^32 - 1", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(3);
+      for (let k = 0; k < 50; k++) {
+        const root = rng.hex(32);
+        const nextIndex = rng.u32();
+        const expected = keccak.toHex(
+          keccak.hashPair(keccak.fromHex(root), keccak.fromUint(BigInt(nextIndex))),
+        );
+        expect(await harness.stateRoot(root, nextIndex)).to.equal(expected);
+      }
+    });
+  });
+
+  describe("merkleRoot", function () {
+    it("rebuilds the root of a random depth-32 SparseMerkleTree from 60 proofs", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(4);
+      const tree = new SparseMerkleTree(keccak, 32);
+      const written: number[] = [];
+      for (let k = 0; k < 60; k++) {
+        // Grow the tree as we go, and prove written leaves, empty leaves and the two ends.
+        const index = rng.u32();
+        tree.update(index, keccak.hashAccount(randomAccount(rng)));
+        written.push(index);
+        const probe = [written[rng.int(written.length)], rng.u32(), 0, MAX_U32][k % 4];
+        const proof = tree.proof(probe);
+        expect(await harness.merkleRoot(proof.leaf, proof.index, proof.siblings), `leaf ${probe}`).to.equal(
+          tree.rootHex,
+        );
+      }
+    });
+
+    it("equals computeMerkleRoot for 50 random proofs of depth 0 to 48", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(5);
+      for (let k = 0; k < 50; k++) {
+        const depth = rng.int(49);
+        const siblings = Array.from({ length: depth }, () => rng.hex(32));
+        const index = Number(rng.bigint(depth));
+        const leaf = rng.hex(32);
+        const expected = computeMerkleRoot(
+          keccak,
+          keccak.fromHex(leaf),
+          index,
+          siblings.map((s) => keccak.fromHex(s)),
+        );
+        expect(await harness.merkleRoot(leaf, index, siblings)).to.equal(keccak.toHex(expected));
+      }
+    });
+
+    it("rebuilds the root of 30 random WithdrawalTrees from a proof of one of their leaves", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(6);
+      for (let k = 0; k < 30; k++) {
+        const withdrawals = Array.from({ length: 1 + rng.int(40) }, () => randomWithdrawal(rng));
+        const tree = new WithdrawalTree(keccak, withdrawals);
+        const index = rng.int(withdrawals.length);
+        const proof = tree.proof(index);
+        expect(proof.leaf).to.equal(await harness.withdrawalHash(withdrawals[index]));
+        expect(await harness.merkleRoot(proof.leaf, proof.index, proof.siblings), `tree ${k}`).to.equal(
+          tree.root,
+        );
+      }
+    });
+
+    it("reverts with MerkleIndexOutOfRange where computeMerkleRoot throws MerkleIndexError", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(7);
+      for (const depth of [0, 1, 5, 32]) {
+        const siblings = Array.from({ length: depth }, () => rng.hex(32));
+        const index = 2 ** depth + rng.int(2 ** depth);
+        await expect(harness.merkleRoot(rng.hex(32), index, siblings))
+          .to.be.revertedWithCustomError(harness, "MerkleIndexOutOfRange")
+          .withArgs(index, depth);
+        expect(() =>
+          computeMerkleRoot(
+            keccak,
+            keccak.zero,
+            index,
+            siblings.map((s) => keccak.fromHex(s)),
+          ),
+        ).to.throw(MerkleIndexError);
+      }
+    });
+  });
+
+  describe("withdrawalHash", function () {
+    it("equals hashWithdrawal for 100 random withdrawals", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(8);
+      for (let k = 0; k < 100; k++) {
+        const withdrawal = randomWithdrawal(rng);
+        expect(await harness.withdrawalHash(withdrawal)).to.equal(hashWithdrawal(withdrawal));
+      }
+    });
+  });
+
+  describe("depositChain / depositFold", function () {
+    it("chains 100 random deposits onto random heads as chainDeposit does", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(9);
+      for (let k = 0; k < 100; k++) {
+        const head = k % 10 === 0 ? EMPTY_QUEUE_HEAD : rng.hex(32);
+        const deposit = randomDeposit(rng);
+        expect(await harness.depositChain(head, deposit)).to.equal(chainDeposit(head, deposit));
+      }
+    });
+
+    it("folds 30 random queues of 0 to 12 deposits as foldDeposits does", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(10);
+      for (let k = 0; k < 30; k++) {
+        const head = k % 5 === 0 ? EMPTY_QUEUE_HEAD : rng.hex(32);
+        const deposits = Array.from({ length: k === 0 ? 0 : rng.int(13) }, () => randomDeposit(rng));
+        expect(await harness.depositFold(head, deposits), `queue ${k}`).to.equal(
+          foldDeposits(head, deposits),
+        );
+      }
+      expect(foldDeposits(EMPTY_QUEUE_HEAD, [])).to.equal(EMPTY_QUEUE_HEAD);
+    });
+  });
+
+  describe("float40", function () {
+    it("decodes 100 random 40-bit values, and the edges, as decodeFloat40 does", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(11);
+      const values = [0n, 1n, (1n << 35n) - 1n, 1n << 35n, (1n << 40n) - 1n];
+      for (let k = 0; k < 100; k++) values.push(rng.bigint(40));
+      for (const packed of values) {
+        expect(await harness.float40(packed), `${packed}`).to.equal(decodeFloat40(packed));
+      }
+    });
+  });
+
+  describe("decodeDeposit / decodeTransfer / decodeWithdraw", function () {
+    it("reads every field of 60 TypeScript-encoded deposits", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(12);
+      for (let k = 0; k < 60; k++) {
+        const tx: DepositTx = { kind: "deposit", accountHint: rng.u32(), deposit: randomDeposit(rng) };
+        const encoded = encodeTx(tx);
+        expect(await harness.txKind(encoded)).to.equal(1n);
+        const d = await harness.decodeDeposit(encoded);
+        expect({
+          accountHint: Number(d.accountHint),
+          deposit: {
+            from: d.from.toLowerCase(),
+            to: d.to,
+            tokenId: Number(d.tokenId),
+            amount: d.amount,
+            timestamp: d.timestamp,
+          },
+        }).to.deep.equal({ accountHint: tx.accountHint, deposit: tx.deposit });
+      }
+    });
+
+    it("reads every field of 60 TypeScript-encoded transfers, amounts above 2^128 included", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(13);
+      for (let k = 0; k < 60; k++) {
+        const tx: TransferTx = {
+          kind: "transfer",
+          from: rng.u32(),
+          to: rng.u32(),
+          amount: randomAmount(rng),
+          signature: rng.hex(64),
+        };
+        const encoded = encodeTx(tx);
+        expect(await harness.txKind(encoded)).to.equal(2n);
+        const t = await harness.decodeTransfer(encoded);
+        expect({ from: Number(t.from), to: Number(t.to), amount: t.amount, r: t.r, vs: t.vs }).to.deep.equal({
+          from: tx.from,
+          to: tx.to,
+          amount: tx.amount,
+          r: tx.signature.slice(0, 66),
+          vs: "0x" + tx.signature.slice(66),
+        });
+      }
+    });
+
+    it("reads every field of 60 TypeScript-encoded withdrawals", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(14);
+      for (let k = 0; k < 60; k++) {
+        const tx: WithdrawTx = {
+          kind: "withdraw",
+          from: rng.u32(),
+          recipient: rng.hex(20),
+          amount: randomAmount(rng),
+          signature: rng.hex(64),
+        };
+        const encoded = encodeTx(tx);
+        expect(await harness.txKind(encoded)).to.equal(3n);
+        const w = await harness.decodeWithdraw(encoded);
+        expect({
+          from: Number(w.from),
+          recipient: w.recipient.toLowerCase(),
+          amount: w.amount,
+          r: w.r,
+          vs: w.vs,
+        }).to.deep.equal({
+          from: tx.from,
+          recipient: tx.recipient,
+          amount: tx.amount,
+          r: tx.signature.slice(0, 66),
+          vs: "0x" + tx.signature.slice(66),
+        });
+      }
+    });
+
+    it("reports kind 0 for empty input", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      expect(await harness.txKind("0x")).to.equal(0n);
+    });
+
+    describe("malformed input", function () {
+      const rng = createRng(15);
+      const samples = {
+        deposit: encodeTx({ kind: "deposit", accountHint: 3, deposit: randomDeposit(rng) }),
+        transfer: encodeTx({ kind: "transfer", from: 1, to: 2, amount: 10n ** 18n, signature: rng.hex(64) }),
+        withdraw: encodeTx({
+          kind: "withdraw",
+          from: 1,
+          recipient: rng.hex(20),
+          amount: 5n,
+          signature: rng.hex(64),
+        }),
+      };
+      const decoders = [
+        {
+          fn: "decodeDeposit",
+          kind: "deposit",
+          id: 1,
+          decode: (h: SharedHarness, b: Uint8Array) => h.decodeDeposit(b),
+        },
+        {
+          fn: "decodeTransfer",
+          kind: "transfer",
+          id: 2,
+          decode: (h: SharedHarness, b: Uint8Array) => h.decodeTransfer(b),
+        },
+        {
+          fn: "decodeWithdraw",
+          kind: "withdraw",
+          id: 3,
+          decode: (h: SharedHarness, b: Uint8Array) => h.decodeWithdraw(b),
+        },
+        {
+          fn: "transferSigner",
+          kind: "transfer",
+          id: 2,
+          decode: (h: SharedHarness, b: Uint8Array) => h.transferSigner(b, 0),
+        },
+        {
+          fn: "withdrawSigner",
+          kind: "withdraw",
+          id: 3,
+          decode: (h: SharedHarness, b: Uint8Array) => h.withdrawSigner(b, 0),
+        },
+      ] as const;
+
+      for (const { fn, kind, id, decode } of decoders) {
+        const good = samples[kind];
+
+        it(`${fn} reverts with L2TxMalformed(${id}, length) for a ${kind} of the wrong length; decodeTx throws CodecError`, async function () {
+          const { harness } = await loadFixture(deployHarnessFixture);
+          const inputs = [
+            good.subarray(0, good.length - 1),
+            Uint8Array.from([...good, 0]),
+            good.subarray(0, 1),
+            new Uint8Array(0),
+          ];
+          for (const input of inputs) {
+            await expect(decode(harness, input))
+              .to.be.revertedWithCustomError(harness, "L2TxMalformed")
+              .withArgs(id, input.length);
+            expect(() => decodeTx(input)).to.throw(CodecError);
+          }
+        });
+
+        it(`${fn} reverts with L2TxMalformed(${id}, length) for a ${kind} with another kind byte; decodeTx throws CodecError`, async function () {
+          const { harness } = await loadFixture(deployHarnessFixture);
+          for (const other of [0, 1, 2, 3, 4, 0xff].filter((b) => b !== id)) {
+            const input = Uint8Array.from(good);
+            input[0] = other;
+            await expect(decode(harness, input))
+              .to.be.revertedWithCustomError(harness, "L2TxMalformed")
+              .withArgs(id, good.length);
+            expect(() => decodeTx(input)).to.throw(CodecError);
+          }
+        });
+      }
+    });
+  });
+
+  describe("transferDigest / withdrawDigest", function () {
+    it("has the EIP-712 domain L2Domain signs for: Strata, 1, the chain id, the harness", async function () {
+      const { harness, address, chainId, domain } = await loadFixture(deployHarnessFixture);
+      const d = await harness.eip712Domain();
+      expect([d.name, d.version, d.chainId, d.verifyingContract]).to.deep.equal([
+        domain.domain.name,
+        domain.domain.version,
+        chainId,
+        address,
+      ]);
+      expect(chainId).to.equal(31337n);
+    });
+
+    it("equals L2Domain.transferDigest for 60 random transfers", async function () {
+      const { harness, domain } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(16);
+      for (let k = 0; k < 60; k++) {
+        const m = { from: rng.u32(), to: rng.u32(), amount: rng.u128(), nonce: rng.u32() };
+        expect(await harness.transferDigest(m.from, m.to, m.amount, m.nonce)).to.equal(
+          domain.transferDigest(m),
+        );
+      }
+    });
+
+    it("equals L2Domain.withdrawDigest for 60 random withdrawals", async function () {
+      const { harness, domain } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(17);
+      for (let k = 0; k < 60; k++) {
+        const m = {
+          from: rng.u32(),
+          recipient: getAddress(rng.hex(20)),
+          amount: rng.u128(),
+          nonce: rng.u32(),
+        };
+        expect(await harness.withdrawDigest(m.from, m.recipient, m.amount, m.nonce)).to.equal(
+          domain.withdrawDigest(m),
+        );
+      }
+    });
+
+    it("differs from the digest of a domain with another chain id or another contract", async function () {
+      const { harness, address, chainId } = await loadFixture(deployHarnessFixture);
+      const m = { from: 1, to: 2, amount: 3n, nonce: 4 };
+      const onChain = await harness.transferDigest(m.from, m.to, m.amount, m.nonce);
+      expect(new L2Domain(chainId, address).transferDigest(m)).to.equal(onChain);
+      expect(new L2Domain(chainId + 1n, address).transferDigest(m)).to.not.equal(onChain);
+      expect(new L2Domain(chainId, getAddress("0x" + "5a".repeat(20))).transferDigest(m)).to.not.equal(
+        onChain,
+      );
+    });
+  });
+
+  describe("transferSigner / withdrawSigner", function () {
+    it("recovers the signer of 30 transfers signed and encoded in TypeScript", async function () {
+      const { harness, domain } = await loadFixture(deployHarnessFixture);
+      const authorizer = new Eip712Authorizer(domain);
+      const rng = createRng(18);
+      for (let k = 0; k < 30; k++) {
+        const wallet = new Wallet(rng.hex(32));
+        const m = { from: rng.u32(), to: rng.u32(), amount: randomAmount(rng, true), nonce: rng.u32() };
+        const tx: TransferTx = { kind: "transfer", ...m, signature: await domain.signTransfer(wallet, m) };
+        const encoded = encodeTx(tx);
+        expect(await harness.transferSigner(encoded, m.nonce)).to.equal(wallet.address);
+        expect(authorizer.authorizeTransfer(ownerOfAddress(wallet.address), tx, m.nonce)).to.equal(true);
+        // At any other nonce both sides see someone else.
+        const otherNonce = (m.nonce + 1) % (MAX_U32 + 1);
+        expect(await harness.transferSigner(encoded, otherNonce)).to.not.equal(wallet.address);
+        expect(authorizer.authorizeTransfer(ownerOfAddress(wallet.address), tx, otherNonce)).to.equal(false);
+      }
+    });
+
+    it("recovers the signer of 30 withdrawals signed and encoded in TypeScript", async function () {
+      const { harness, domain } = await loadFixture(deployHarnessFixture);
+      const authorizer = new Eip712Authorizer(domain);
+      const rng = createRng(19);
+      for (let k = 0; k < 30; k++) {
+        const wallet = new Wallet(rng.hex(32));
+        const m = {
+          from: rng.u32(),
+          recipient: rng.hex(20),
+          amount: randomAmount(rng, true),
+          nonce: rng.u32(),
+        };
+        const tx: WithdrawTx = { kind: "withdraw", ...m, signature: await domain.signWithdraw(wallet, m) };
+        const encoded = encodeTx(tx);
+        expect(await harness.withdrawSigner(encoded, m.nonce)).to.equal(wallet.address);
+        expect(authorizer.authorizeWithdraw(ownerOfAddress(wallet.address), tx, m.nonce)).to.equal(true);
+        const otherNonce = (m.nonce + 1) % (MAX_U32 + 1);
+        expect(await harness.withdrawSigner(encoded, otherNonce)).to.not.equal(wallet.address);
+        expect(authorizer.authorizeWithdraw(ownerOfAddress(wallet.address), tx, otherNonce)).to.equal(false);
+      }
+    });
+
+    it("recovers a signature decoded from calldata hex the same way as from the bytes", async function () {
+      const { harness, domain } = await loadFixture(deployHarnessFixture);
+      const wallet = new Wallet("0x" + "a1".repeat(32));
+      const m = { from: 7, to: 8, amount: 10n ** 18n, nonce: 0 };
+      const encoded = hexlify(
+        encodeTx({ kind: "transfer", ...m, signature: await domain.signTransfer(wallet, m) }),
+      );
+      expect(await harness.transferSigner(encoded, 0)).to.equal(wallet.address);
+      expect(await harness.transferSigner(bytesOf(encoded), 0)).to.equal(wallet.address);
+      expect(decodeTx(encoded)).to.include({ from: 7, to: 8, amount: 10n ** 18n });
+    });
+  });
+});
