@@ -1,4 +1,5 @@
-// `npm run demo [-- <flow>]`: runs the demo flows on Hardhat's in-process network, narrated.
+// `npm run demo`: runs the demo flows on Hardhat's in-process network, narrated. STRATA_DEMO_FLOW=<flow>
+// runs one flow (`hardhat run` passes no arguments to the script).
 // Flows so far: bridge. The rollups and channels add theirs as they land.
 import { ethers, network } from "hardhat";
 import { deploySuite } from "../src/common/deploy-suite";
@@ -9,7 +10,7 @@ const FLOWS = ["bridge"] as const;
 type Flow = (typeof FLOWS)[number];
 
 async function main(): Promise<void> {
-  const requested = (process.env.STRATA_DEMO_FLOW ?? process.argv[2] ?? "all") as Flow | "all";
+  const requested = (process.env.STRATA_DEMO_FLOW ?? "all") as Flow | "all";
   if (requested !== "all" && !FLOWS.includes(requested)) {
     throw new Error(`unknown flow "${requested}"; flows: ${FLOWS.join(", ")}`);
   }
