@@ -15,36 +15,8 @@ import {
   encodeTxs,
 } from "../../src/shared";
 import type { DepositTx, L2Tx, TransferTx, WithdrawTx } from "../../src/shared";
-
-/** mulberry32: a small seeded PRNG, so that a failing case reproduces. */
-function createRng(seed: number) {
-  let s = seed >>> 0;
-  const u32 = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-  const bigint = (bits: number): bigint => {
-    let v = 0n;
-    for (let b = 0; b < bits; b += 32) v = (v << 32n) | BigInt(u32());
-    return v & ((1n << BigInt(bits)) - 1n);
-  };
-  return {
-    int: (n: number): number => Math.floor((u32() / 2 ** 32) * n),
-    /** A u32, one time in four at an edge (0 or 2^32 - 1). */
-    u32: (): number => [0, MAX_U32, u32(), u32()][u32() & 3],
-    bigint,
-    /** Lower-case hex of `bytes` random bytes, as the decoder returns hex. */
-    hex: (bytes: number): string =>
-      "0x" +
-      bigint(8 * bytes)
-        .toString(16)
-        .padStart(2 * bytes, "0"),
-  };
-}
-type Rng = ReturnType<typeof createRng>;
+import { createRng } from "../helpers/random";
+import type { Rng } from "../helpers/random";
 
 /** A float40 amount: a random mantissa times a random power of ten, sometimes above 2^128. */
 const randomAmount = (rng: Rng): bigint => rng.bigint(1 + rng.int(35)) * 10n ** BigInt(rng.int(32));
@@ -52,11 +24,11 @@ const randomAmount = (rng: Rng): bigint => rng.bigint(1 + rng.int(35)) * 10n ** 
 function randomDeposit(rng: Rng): DepositTx {
   return {
     kind: "deposit",
-    accountHint: rng.u32(),
+    accountHint: Number(rng.edgy(32)),
     deposit: {
       from: rng.hex(20),
       to: rng.hex(32),
-      tokenId: rng.u32(),
+      tokenId: Number(rng.edgy(32)),
       amount: [0n, MAX_U128, rng.bigint(128)][rng.int(3)],
       timestamp: [0n, MAX_U64, rng.bigint(64)][rng.int(3)],
     },
@@ -66,8 +38,8 @@ function randomDeposit(rng: Rng): DepositTx {
 function randomTransfer(rng: Rng): TransferTx {
   return {
     kind: "transfer",
-    from: rng.u32(),
-    to: rng.u32(),
+    from: Number(rng.edgy(32)),
+    to: Number(rng.edgy(32)),
     amount: randomAmount(rng),
     signature: rng.hex(64),
   };
@@ -76,7 +48,7 @@ function randomTransfer(rng: Rng): TransferTx {
 function randomWithdraw(rng: Rng): WithdrawTx {
   return {
     kind: "withdraw",
-    from: rng.u32(),
+    from: Number(rng.edgy(32)),
     recipient: rng.hex(20),
     amount: randomAmount(rng),
     signature: rng.hex(64),

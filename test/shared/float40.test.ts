@@ -8,26 +8,8 @@ import {
   floorFloat40,
   isFloat40,
 } from "../../src/shared";
-
-/** mulberry32: a small seeded PRNG, so that a failing case reproduces. */
-function createRng(seed: number): { int(n: number): number; bigint(bits: number): bigint } {
-  let s = seed >>> 0;
-  const u32 = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-  return {
-    int: (n) => Math.floor((u32() / 2 ** 32) * n),
-    bigint(bits) {
-      let v = 0n;
-      for (let b = 0; b < bits; b += 32) v = (v << 32n) | BigInt(u32());
-      return v & ((1n << BigInt(bits)) - 1n);
-    },
-  };
-}
+import { createRng } from "../helpers/random";
+import type { Rng } from "../helpers/random";
 
 const MANTISSA_LIMIT = 1n << FLOAT40_MANTISSA_BITS; // 2^35
 const MAX_MANTISSA = MANTISSA_LIMIT - 1n;
@@ -48,7 +30,7 @@ function naiveFloor(amount: bigint): bigint {
 }
 
 /** A random float40 amount: a random mantissa (often small) times a random power of ten. */
-function randomAmount(rng: ReturnType<typeof createRng>): bigint {
+function randomAmount(rng: Rng): bigint {
   const mantissa = rng.bigint(1 + rng.int(35));
   return mantissa * 10n ** BigInt(rng.int(32));
 }

@@ -8,26 +8,8 @@ import {
   verifyMerkleProof,
 } from "../../src/shared";
 import type { Account, Hasher, HasherName, KeccakHasher, PoseidonHasher } from "../../src/shared";
-
-/** mulberry32: a small seeded PRNG, so that a failing case reproduces. */
-function createRng(seed: number): { u32(): number; int(n: number): number; hex(bytes: number): string } {
-  let s = seed >>> 0;
-  const u32 = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-  return {
-    u32,
-    int: (n) => Math.floor((u32() / 2 ** 32) * n),
-    hex: (bytes) =>
-      "0x" + Array.from({ length: bytes }, () => (u32() & 0xff).toString(16).padStart(2, "0")).join(""),
-  };
-}
-
-type Rng = ReturnType<typeof createRng>;
+import { createRng } from "../helpers/random";
+import type { Rng } from "../helpers/random";
 
 /** A random leaf in the hasher's node type: the hash of a random account. */
 function randomLeaf<N>(hasher: Hasher<N>, rng: Rng): N {

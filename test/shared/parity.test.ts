@@ -33,60 +33,29 @@ import type {
   WithdrawalData,
 } from "../../src/shared";
 import type { SharedHarness } from "../../typechain-types";
+import { createRng } from "../helpers/random";
 
-/** mulberry32: a small seeded PRNG, so that a failing case reproduces (each property has its own seed). */
-function createRng(seed: number) {
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-  const bigint = (bits: number): bigint => {
-    let v = 0n;
-    for (let b = 0; b < bits; b += 32) v = (v << 32n) | BigInt(next());
-    return v & ((1n << BigInt(bits)) - 1n);
-  };
-  /** A value of `bits` bits, one time in four at an edge (0 or the maximum). */
-  const edgy = (bits: number): bigint =>
-    [0n, (1n << BigInt(bits)) - 1n, bigint(bits), bigint(bits)][next() & 3];
-  return {
-    int: (n: number): number => Math.floor((next() / 2 ** 32) * n),
-    bigint,
-    u32: (): number => Number(edgy(32)),
-    u128: (): bigint => edgy(128),
-    u64: (): bigint => edgy(64),
-    /** Lower-case hex of `bytes` random bytes. */
-    hex: (bytes: number): string =>
-      "0x" +
-      bigint(8 * bytes)
-        .toString(16)
-        .padStart(2 * bytes, "0"),
-  };
-}
 type Rng = ReturnType<typeof createRng>;
 
 const randomAccount = (rng: Rng): Account => ({
   owner: rng.hex(32),
-  tokenId: rng.u32(),
-  balance: rng.u128(),
-  nonce: rng.u32(),
+  tokenId: Number(rng.edgy(32)),
+  balance: rng.edgy(128),
+  nonce: Number(rng.edgy(32)),
 });
 
 const randomDeposit = (rng: Rng): DepositData => ({
   from: rng.hex(20),
   to: rng.hex(32),
-  tokenId: rng.u32(),
-  amount: rng.u128(),
-  timestamp: rng.u64(),
+  tokenId: Number(rng.edgy(32)),
+  amount: rng.edgy(128),
+  timestamp: rng.edgy(64),
 });
 
 const randomWithdrawal = (rng: Rng): WithdrawalData => ({
   recipient: rng.hex(20),
-  tokenId: rng.u32(),
-  amount: rng.u128(),
+  tokenId: Number(rng.edgy(32)),
+  amount: rng.edgy(128),
 });
 
 /** A float40 amount; with `maxU128`, one an account can hold (as a signed message needs). */
@@ -147,7 +116,7 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
       const rng = createRng(3);
       for (let k = 0; k < 50; k++) {
         const root = rng.hex(32);
-        const nextIndex = rng.u32();
+        const nextIndex = Number(rng.edgy(32));
         const expected = keccak.toHex(
           keccak.hashPair(keccak.fromHex(root), keccak.fromUint(BigInt(nextIndex))),
         );
@@ -164,10 +133,10 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
       const written: number[] = [];
       for (let k = 0; k < 60; k++) {
         // Grow the tree as we go, and prove written leaves, empty leaves and the two ends.
-        const index = rng.u32();
+        const index = Number(rng.edgy(32));
         tree.update(index, keccak.hashAccount(randomAccount(rng)));
         written.push(index);
-        const probe = [written[rng.int(written.length)], rng.u32(), 0, MAX_U32][k % 4];
+        const probe = [written[rng.int(written.length)], Number(rng.edgy(32)), 0, MAX_U32][k % 4];
         const proof = tree.proof(probe);
         expect(await harness.merkleRoot(proof.leaf, proof.index, proof.siblings), `leaf ${probe}`).to.equal(
           tree.rootHex,
@@ -282,7 +251,11 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
       const { harness } = await loadFixture(deployHarnessFixture);
       const rng = createRng(12);
       for (let k = 0; k < 60; k++) {
-        const tx: DepositTx = { kind: "deposit", accountHint: rng.u32(), deposit: randomDeposit(rng) };
+        const tx: DepositTx = {
+          kind: "deposit",
+          accountHint: Number(rng.edgy(32)),
+          deposit: randomDeposit(rng),
+        };
         const encoded = encodeTx(tx);
         expect(await harness.txKind(encoded)).to.equal(1n);
         const d = await harness.decodeDeposit(encoded);
@@ -305,8 +278,8 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
       for (let k = 0; k < 60; k++) {
         const tx: TransferTx = {
           kind: "transfer",
-          from: rng.u32(),
-          to: rng.u32(),
+          from: Number(rng.edgy(32)),
+          to: Number(rng.edgy(32)),
           amount: randomAmount(rng),
           signature: rng.hex(64),
         };
@@ -329,7 +302,7 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
       for (let k = 0; k < 60; k++) {
         const tx: WithdrawTx = {
           kind: "withdraw",
-          from: rng.u32(),
+          from: Number(rng.edgy(32)),
           recipient: rng.hex(20),
           amount: randomAmount(rng),
           signature: rng.hex(64),
@@ -455,7 +428,12 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
       const { harness, domain } = await loadFixture(deployHarnessFixture);
       const rng = createRng(16);
       for (let k = 0; k < 60; k++) {
-        const m = { from: rng.u32(), to: rng.u32(), amount: rng.u128(), nonce: rng.u32() };
+        const m = {
+          from: Number(rng.edgy(32)),
+          to: Number(rng.edgy(32)),
+          amount: rng.edgy(128),
+          nonce: Number(rng.edgy(32)),
+        };
         expect(await harness.transferDigest(m.from, m.to, m.amount, m.nonce)).to.equal(
           domain.transferDigest(m),
         );
@@ -467,10 +445,10 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
       const rng = createRng(17);
       for (let k = 0; k < 60; k++) {
         const m = {
-          from: rng.u32(),
+          from: Number(rng.edgy(32)),
           recipient: getAddress(rng.hex(20)),
-          amount: rng.u128(),
-          nonce: rng.u32(),
+          amount: rng.edgy(128),
+          nonce: Number(rng.edgy(32)),
         };
         expect(await harness.withdrawDigest(m.from, m.recipient, m.amount, m.nonce)).to.equal(
           domain.withdrawDigest(m),
@@ -497,7 +475,12 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
       const rng = createRng(18);
       for (let k = 0; k < 30; k++) {
         const wallet = new Wallet(rng.hex(32));
-        const m = { from: rng.u32(), to: rng.u32(), amount: randomAmount(rng, true), nonce: rng.u32() };
+        const m = {
+          from: Number(rng.edgy(32)),
+          to: Number(rng.edgy(32)),
+          amount: randomAmount(rng, true),
+          nonce: Number(rng.edgy(32)),
+        };
         const tx: TransferTx = { kind: "transfer", ...m, signature: await domain.signTransfer(wallet, m) };
         const encoded = encodeTx(tx);
         expect(await harness.transferSigner(encoded, m.nonce)).to.equal(wallet.address);
@@ -516,10 +499,10 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
       for (let k = 0; k < 30; k++) {
         const wallet = new Wallet(rng.hex(32));
         const m = {
-          from: rng.u32(),
+          from: Number(rng.edgy(32)),
           recipient: rng.hex(20),
           amount: randomAmount(rng, true),
-          nonce: rng.u32(),
+          nonce: Number(rng.edgy(32)),
         };
         const tx: WithdrawTx = { kind: "withdraw", ...m, signature: await domain.signWithdraw(wallet, m) };
         const encoded = encodeTx(tx);
