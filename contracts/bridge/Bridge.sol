@@ -71,7 +71,7 @@ contract Bridge is BridgeRegistry, ReentrancyGuardTransient {
         // INVARIANT: a withdrawal is paid at most once.
         if (word & bit != 0) revert BridgeWithdrawalAlreadyFinalized(rollup, batchIndex, leafIndex);
         if (
-            (proof.length < 256 && leafIndex >> proof.length != 0) ||
+            !Merkle.fits(leafIndex, proof.length) ||
             Merkle.computeRoot(Withdrawal.hash(withdrawal), leafIndex, proof) != root
         ) revert BridgeInvalidWithdrawalProof(rollup, batchIndex, leafIndex);
 

@@ -96,7 +96,8 @@ export async function runBridgeFlow(
   const state = await L2State.keccak(32);
   const deposits = await client.verifiedQueue(rollupAddress);
   for (const deposit of deposits) {
-    applyTransaction(state, { kind: "deposit", accountHint: 0, deposit }, authorizer);
+    const accountHint = state.findAccount(deposit.to, deposit.tokenId) ?? state.nextIndex;
+    applyTransaction(state, { kind: "deposit", accountHint, deposit }, authorizer);
   }
   say.say(
     "apply deposits",
@@ -106,7 +107,9 @@ export async function runBridgeFlow(
     `Layer-2 state root ${short(state.stateRoot)}, ${state.nextIndex} accounts (depth-32 keccak tree)`,
   );
 
-  const transfer = { from: 0, to: 2, amount: parseEther("1.5"), nonce: 0 };
+  const aliceEth = state.findAccount(ownerOfAddress(aliceAddress), 0)!;
+  const bobEth = state.findAccount(ownerOfAddress(bobAddress), 0)!;
+  const transfer = { from: aliceEth, to: bobEth, amount: parseEther("1.5"), nonce: 0 };
   const signature = await domain.signTransfer(alice, transfer);
   applyTransaction(state, { kind: "transfer", ...transfer, signature }, authorizer);
   say.say(
@@ -117,7 +120,7 @@ export async function runBridgeFlow(
   const replayReason = replay.status === "rejected" ? replay.reason : undefined;
   say.note(`the same signed transfer replayed: rejected (${replayReason}), state unchanged`);
 
-  const withdraw = { from: 2, recipient: bobAddress, amount: parseEther("2"), nonce: 0 };
+  const withdraw = { from: bobEth, recipient: bobAddress, amount: parseEther("2"), nonce: 0 };
   const withdrawSig = await domain.signWithdraw(bob, withdraw);
   const outcome = applyTransaction(
     state,

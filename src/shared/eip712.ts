@@ -1,6 +1,7 @@
 import {
   Signature,
   TypedDataEncoder,
+  id,
   concat,
   keccak256,
   recoverAddress,
@@ -52,12 +53,8 @@ export interface WithdrawMessage {
 
 export class SignatureFormatError extends StrataError {}
 
-const TRANSFER_TYPEHASH = keccak256(
-  new TextEncoder().encode("Transfer(uint32 from,uint32 to,uint128 amount,uint32 nonce)"),
-);
-const WITHDRAW_TYPEHASH = keccak256(
-  new TextEncoder().encode("Withdraw(uint32 from,address recipient,uint128 amount,uint32 nonce)"),
-);
+const TRANSFER_TYPEHASH = id(TypedDataEncoder.from(TRANSFER_TYPES).encodeType("Transfer"));
+const WITHDRAW_TYPEHASH = id(TypedDataEncoder.from(WITHDRAW_TYPES).encodeType("Withdraw"));
 
 const word = (value: bigint | number | string): string =>
   typeof value === "string" ? zeroPadValue(value, 32) : toBeHex(value, 32);

@@ -61,6 +61,15 @@ export class L2State<N> {
     return a && { ...a };
   }
 
+  /** The index of the first open account of (`owner`, `tokenId`), or undefined. A scan: fine for demos
+   * and tests; an operator with many accounts keeps its own index. */
+  findAccount(owner: string, tokenId: number): number | undefined {
+    for (const [index, a] of this.accounts) {
+      if (a.tokenId === tokenId && BigInt(a.owner) === BigInt(owner)) return index;
+    }
+    return undefined;
+  }
+
   /** Replaces an open account and rewrites its tree path. */
   setAccount(index: number, account: Account): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.next) {

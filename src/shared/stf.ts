@@ -1,6 +1,6 @@
 import type { Authorizer } from "./authorizer";
 import type { L2State } from "./state";
-import type { DepositTx, L2Tx, TransferTx, WithdrawTx, WithdrawalData } from "./types";
+import type { Account, DepositTx, L2Tx, TransferTx, WithdrawTx, WithdrawalData } from "./types";
 import { MAX_BALANCE, MAX_U128, MAX_U32 } from "./types";
 
 /**
@@ -104,18 +104,10 @@ function applyTransfer<N>(state: L2State<N>, tx: TransferTx, authorizer: Authori
       `token ${from.tokenId} sent to an account of token ${to.tokenId}`,
     );
   }
-  if (from.nonce === MAX_U32)
-    return reject("transfer", "NonceExhausted", `account ${tx.from} used every nonce`);
-  if (!authorizer.authorizeTransfer(from.owner, tx, from.nonce)) {
-    return reject(
-      "transfer",
-      "BadSignature",
-      `not signed by the owner of account ${tx.from} at nonce ${from.nonce}`,
-    );
-  }
-  if (from.balance < tx.amount) {
-    return reject("transfer", "InsufficientBalance", `balance ${from.balance} < amount ${tx.amount}`);
-  }
+  const refused = checkSender("transfer", tx.from, from, tx.amount, () =>
+    authorizer.authorizeTransfer(from.owner, tx, from.nonce),
+  );
+  if (refused) return refused;
   if (to.balance + tx.amount > MAX_BALANCE) {
     return reject("transfer", "BalanceOverflow", `account ${tx.to} would exceed 2^128-1`);
   }
@@ -131,22 +123,36 @@ function applyWithdraw<N>(state: L2State<N>, tx: WithdrawTx, authorizer: Authori
     return reject("withdraw", "ZeroRecipient", "recipient is the zero address");
   if (tx.amount === 0n) return reject("withdraw", "ZeroAmount", "nothing to withdraw");
   if (tx.amount > MAX_U128) return reject("withdraw", "AmountTooLarge", `${tx.amount} exceeds 2^128-1`);
-  if (from.nonce === MAX_U32)
-    return reject("withdraw", "NonceExhausted", `account ${tx.from} used every nonce`);
-  if (!authorizer.authorizeWithdraw(from.owner, tx, from.nonce)) {
-    return reject(
-      "withdraw",
-      "BadSignature",
-      `not signed by the owner of account ${tx.from} at nonce ${from.nonce}`,
-    );
-  }
-  if (from.balance < tx.amount) {
-    return reject("withdraw", "InsufficientBalance", `balance ${from.balance} < amount ${tx.amount}`);
-  }
+  const refused = checkSender("withdraw", tx.from, from, tx.amount, () =>
+    authorizer.authorizeWithdraw(from.owner, tx, from.nonce),
+  );
+  if (refused) return refused;
   state.setAccount(tx.from, { ...from, balance: from.balance - tx.amount, nonce: from.nonce + 1 });
   return {
     status: "applied",
     kind: "withdraw",
     withdrawal: { recipient: tx.recipient, tokenId: from.tokenId, amount: tx.amount },
   };
+}
+
+/** The checks every spend shares, in order: NonceExhausted · BadSignature · InsufficientBalance. */
+function checkSender(
+  kind: "transfer" | "withdraw",
+  index: number,
+  sender: Account,
+  amount: bigint,
+  isAuthorized: () => boolean,
+): TxOutcome | undefined {
+  if (sender.nonce === MAX_U32) return reject(kind, "NonceExhausted", `account ${index} used every nonce`);
+  if (!isAuthorized()) {
+    return reject(
+      kind,
+      "BadSignature",
+      `not signed by the owner of account ${index} at nonce ${sender.nonce}`,
+    );
+  }
+  if (sender.balance < amount) {
+    return reject(kind, "InsufficientBalance", `balance ${sender.balance} < amount ${amount}`);
+  }
+  return undefined;
 }

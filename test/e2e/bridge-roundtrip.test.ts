@@ -68,8 +68,7 @@ describe("e2e: bridge round trip", function () {
   async function syncDeposits(r: RollupModel): Promise<void> {
     const deposits = await client.verifiedQueue(r.address);
     for (const d of deposits.slice(r.applied)) {
-      let hint = 0;
-      for (const [i, a] of r.state.entries()) if (a.owner === d.to && a.tokenId === d.tokenId) hint = i;
+      const hint = r.state.findAccount(d.to, d.tokenId) ?? 0;
       const outcome = applyTransaction(
         r.state,
         { kind: "deposit", accountHint: hint, deposit: d },
@@ -81,9 +80,9 @@ describe("e2e: bridge round trip", function () {
   }
 
   function accountOf(r: RollupModel, owner: string, tokenId: number): number {
-    for (const [i, a] of r.state.entries())
-      if (a.owner === ownerOfAddress(owner) && a.tokenId === tokenId) return i;
-    throw new Error(`no account for ${owner}`);
+    const index = r.state.findAccount(ownerOfAddress(owner), tokenId);
+    if (index === undefined) throw new Error(`no account for ${owner}`);
+    return index;
   }
 
   before(async function () {

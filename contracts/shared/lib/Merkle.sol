@@ -13,6 +13,12 @@ library Merkle {
     /// @notice The index does not fit in a tree as deep as the proof is long.
     error MerkleIndexOutOfRange(uint256 index, uint256 depth);
 
+    /// @notice Whether `index` names a leaf of a tree `depth` levels deep.
+    function fits(uint256 index, uint256 depth) internal pure returns (bool) {
+        // INVARIANT: one leaf has one position; index and index + 2^depth must not share a proof.
+        return depth >= 256 || index >> depth == 0;
+    }
+
     /// @notice Computes the root of the tree in which `leaf` sits at `index`, given its siblings bottom-up.
     function computeRoot(
         bytes32 leaf,
@@ -20,8 +26,7 @@ library Merkle {
         bytes32[] calldata siblings
     ) internal pure returns (bytes32 node) {
         uint256 depth = siblings.length;
-        // INVARIANT: one leaf has one position; index and index + 2^depth must not share a proof.
-        if (depth < 256 && index >> depth != 0) revert MerkleIndexOutOfRange(index, depth);
+        if (!fits(index, depth)) revert MerkleIndexOutOfRange(index, depth);
         node = leaf;
         for (uint256 level = 0; level < depth; ++level) {
             node =
