@@ -1,14 +1,18 @@
 import {
   Signature,
   TypedDataEncoder,
-  id,
   concat,
+  dataSlice,
+  getAddress,
+  getBytes,
+  id,
   keccak256,
-  recoverAddress,
   toBeHex,
+  toBigInt,
   zeroPadValue,
 } from "ethers";
 import type { Signer, TypedDataDomain } from "ethers";
+import secp256k1 from "secp256k1";
 import { StrataError } from "../common/errors";
 
 /**
@@ -50,6 +54,10 @@ export interface WithdrawMessage {
   amount: bigint;
   nonce: number;
 }
+
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const HALF_N = SECP256K1_N >> 1n;
+const S_MASK = (1n << 255n) - 1n;
 
 export class SignatureFormatError extends StrataError {}
 
@@ -95,10 +103,25 @@ export class L2Domain {
     return Signature.from(await signer.signTypedData(this.domain, WITHDRAW_TYPES, m)).compactSerialized;
   }
 
-  /** The address that signed `digest`, or undefined for a signature that recovers to no one. */
+  /**
+   * The address that signed `digest`, or undefined for a signature that recovers to no one. The rules
+   * are OpenZeppelin's `ECDSA.tryRecover`, which the one-step proof uses: r in [1, n), s in [1, n/2]
+   * (low s only), and a point that recovers. libsecp256k1 (native, ~25 times ethers' pure-JS recovery)
+   * does the curve work, since a sequencer checks every signature it admits.
+   */
   static recover(digest: string, compactSignature: string): string | undefined {
+    const sig = getBytes(compactSignature);
+    if (sig.length !== 64) return undefined;
+    const r = toBigInt(sig.subarray(0, 32));
+    const yParityAndS = toBigInt(sig.subarray(32, 64));
+    const s = yParityAndS & S_MASK;
+    if (r === 0n || r >= SECP256K1_N || s === 0n || s > HALF_N) return undefined;
+    const rs = new Uint8Array(64);
+    rs.set(sig.subarray(0, 32), 0);
+    rs.set(getBytes(toBeHex(s, 32)), 32);
     try {
-      return recoverAddress(digest, Signature.from(compactSignature));
+      const publicKey = secp256k1.ecdsaRecover(rs, Number(yParityAndS >> 255n), getBytes(digest), false);
+      return getAddress(dataSlice(keccak256(publicKey.subarray(1)), 12));
     } catch {
       return undefined;
     }

@@ -38,6 +38,19 @@ export class SparseMerkleTree<N> {
     this.rootNode = zeros[depth];
   }
 
+  /** An independent copy: updating one never changes the other. */
+  clone(): SparseMerkleTree<N> {
+    const copy = Object.create(SparseMerkleTree.prototype) as SparseMerkleTree<N>;
+    Object.assign(copy, {
+      hasher: this.hasher,
+      depth: this.depth,
+      zeros: this.zeros,
+      levels: this.levels.map((level) => new Map(level)),
+      rootNode: this.rootNode,
+    });
+    return copy;
+  }
+
   /** How many leaves the tree has room for: 2^depth. */
   get capacity(): number {
     return 2 ** this.depth;
@@ -126,4 +139,36 @@ export function verifyMerkleProof<N>(hasher: Hasher<N>, proof: MerkleProof, root
     proof.siblings.map((s) => hasher.fromHex(s)),
   );
   return hasher.equals(computed, hasher.fromHex(root));
+}
+
+/**
+ * Every level of a complete tree of height `depth` over `leaves`, padded with zero leaves:
+ * levels[0] are the leaves, levels[depth] = [root]. For the short trees a batch commits to (its steps,
+ * its withdrawals), where a proof for any leaf is needed.
+ */
+export function buildPaddedLevels<N>(hasher: Hasher<N>, leaves: readonly N[], depth: number): N[][] {
+  if (leaves.length > 2 ** depth) {
+    throw new MerkleIndexError(`${leaves.length} leaves do not fit a tree of depth ${depth}`);
+  }
+  const padded = [...leaves];
+  while (padded.length < 2 ** depth) padded.push(hasher.zero);
+  const levels = [padded];
+  for (let level = 0; level < depth; level++) {
+    const below = levels[level];
+    const above: N[] = [];
+    for (let i = 0; i < below.length; i += 2) above.push(hasher.hashPair(below[i], below[i + 1]));
+    levels.push(above);
+  }
+  return levels;
+}
+
+/** The siblings of leaf `index` in levels built by `buildPaddedLevels`, bottom-up. */
+export function paddedSiblings<N>(levels: readonly N[][], index: number): N[] {
+  const siblings: N[] = [];
+  let i = index;
+  for (let level = 0; level < levels.length - 1; level++) {
+    siblings.push(levels[level][i ^ 1]);
+    i >>= 1;
+  }
+  return siblings;
 }

@@ -14,14 +14,26 @@ export class AccountIndexError extends StrataError {}
  */
 export class L2State<N> {
   readonly tree: SparseMerkleTree<N>;
-  private readonly accounts = new Map<number, Account>();
+  private readonly accounts: Map<number, Account>;
   private next = 0;
 
   constructor(
     readonly hasher: Hasher<N>,
     depth: number,
+    from?: { tree: SparseMerkleTree<N>; accounts: Map<number, Account>; next: number },
   ) {
-    this.tree = new SparseMerkleTree(hasher, depth);
+    this.tree = from?.tree ?? new SparseMerkleTree(hasher, depth);
+    this.accounts = from?.accounts ?? new Map();
+    this.next = from?.next ?? 0;
+  }
+
+  /** An independent copy (accounts are copied on write, so sharing the account objects is safe). */
+  clone(): L2State<N> {
+    return new L2State(this.hasher, this.tree.depth, {
+      tree: this.tree.clone(),
+      accounts: new Map(this.accounts),
+      next: this.next,
+    });
   }
 
   /** The optimistic rollup's state: keccak256, depth 32 by default. */

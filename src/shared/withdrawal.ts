@@ -2,6 +2,7 @@ import { AbiCoder, keccak256 } from "ethers";
 import { StrataError } from "../common/errors";
 import type { KeccakHasher } from "./hasher";
 import type { MerkleProof } from "./merkle-tree";
+import { buildPaddedLevels, paddedSiblings } from "./merkle-tree";
 import type { WithdrawalData } from "./types";
 
 const abi = AbiCoder.defaultAbiCoder();
@@ -30,14 +31,7 @@ export class WithdrawalTree {
     while (2 ** depth < withdrawals.length) depth++;
     this.depth = depth;
     const leaves = withdrawals.map((w) => hasher.fromHex(hashWithdrawal(w)));
-    while (leaves.length < 2 ** depth) leaves.push(hasher.zero);
-    this.levels = [leaves];
-    for (let level = 0; level < depth; level++) {
-      const below = this.levels[level];
-      const above: Uint8Array[] = [];
-      for (let i = 0; i < below.length; i += 2) above.push(hasher.hashPair(below[i], below[i + 1]));
-      this.levels.push(above);
-    }
+    this.levels = buildPaddedLevels(hasher, leaves, depth);
   }
 
   get root(): string {
@@ -49,12 +43,7 @@ export class WithdrawalTree {
     if (!Number.isInteger(index) || index < 0 || index >= this.withdrawals.length) {
       throw new WithdrawalTreeError(`no withdrawal ${index} in a batch of ${this.withdrawals.length}`);
     }
-    const siblings: string[] = [];
-    let i = index;
-    for (let level = 0; level < this.depth; level++) {
-      siblings.push(this.hasher.toHex(this.levels[level][i ^ 1]));
-      i >>= 1;
-    }
+    const siblings = paddedSiblings(this.levels, index).map((s) => this.hasher.toHex(s));
     return { index, leaf: hashWithdrawal(this.withdrawals[index]), siblings };
   }
 }

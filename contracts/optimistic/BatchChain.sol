@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IBridge} from "../bridge/interfaces/IBridge.sol";
+import {IRollup} from "../bridge/interfaces/IRollup.sol";
+import {Deposit} from "../shared/lib/Deposit.sol";
+import {Steps} from "./lib/Steps.sol";
+import {Trace} from "./lib/Trace.sol";
+import {IOneStepProver} from "./interfaces/IOneStepProver.sol";
+import {IOptimisticRollup} from "./interfaces/IOptimisticRollup.sol";
+import {BondLedger} from "./BondLedger.sol";
+
+/// @title BatchChain
+/// @notice The chain of batches: commit on the tip, finalize in order, remove a losing batch with
+/// everything built on it. The dispute game (`DisputeGame`) decides what loses.
+abstract contract BatchChain is BondLedger {
+    /// @notice Share of a loser's bond that is burned rather than paid to the winner, so that disputing
+    /// oneself (as proposer and challenger at once) always costs money.
+    uint256 public constant BURN_PERCENT = 50;
+
+    IBridge public immutable BRIDGE;
+    IOneStepProver public immutable PROVER;
+    uint64 public immutable CHALLENGE_WINDOW;
+    uint64 public immutable INCLUSION_WINDOW;
+    uint64 public immutable GAME_CLOCK;
+    uint256 public immutable PROPOSER_BOND;
+    uint256 public immutable CHALLENGER_BOND;
+
+    /// @dev The chain's head in one slot: batches [0, batchCount) exist, [0, lastFinalized] are final.
+    struct Chain {
+        uint64 batchCount;
+        uint64 lastFinalized;
+        uint24 epoch; // rollbacks so far
+    }
+
+    Chain internal _chain;
+    mapping(uint256 batchIndex => Batch) internal _batches;
+
+    constructor(Config memory config) {
+        if (
+            config.bridge == address(0) ||
+            address(config.prover) == address(0) ||
+            config.challengeWindow == 0 ||
+            config.gameClock == 0 ||
+            config.proposerBond == 0 ||
+            config.challengerBond == 0
+        ) revert OptimisticInvalidConfig();
+        BRIDGE = IBridge(config.bridge);
+        PROVER = config.prover;
+        CHALLENGE_WINDOW = config.challengeWindow;
+        INCLUSION_WINDOW = config.inclusionWindow;
+        GAME_CLOCK = config.gameClock;
+        PROPOSER_BOND = config.proposerBond;
+        CHALLENGER_BOND = config.challengerBond;
+
+        _batches[0].claim = Trace.claim(Trace.genesis());
+        _batches[0].withdrawalRoot = Trace.EMPTY_WITHDRAWAL_ROOT;
+        _batches[0].committedAt = uint40(block.timestamp);
+        _chain.batchCount = 1;
+    }
+
+    /// @inheritdoc IOptimisticRollup
+    function commitBatch(
+        bytes32 parentClaim,
+        bytes calldata txs,
+        Trace.State calldata post,
+        Deposit.Data[] calldata pendingDeposits
+    ) external payable returns (uint256 batchIndex) {
+        // INVARIANT: a batch is its transaction's own calldata, so any node rebuilds it from Layer 1 alone.
+        // Not an authorization check: tx.origin only tells a direct call from one made by a contract.
+        // solhint-disable-next-line avoid-tx-origin
+        if (msg.sender != tx.origin) revert OptimisticProposerNotEoa(msg.sender);
+        if (msg.value != PROPOSER_BOND) revert OptimisticWrongBond(PROPOSER_BOND, msg.value);
+        Chain memory chain = _chain;
+        batchIndex = chain.batchCount;
+        bytes32 tipClaim = _batches[batchIndex - 1].claim;
+        if (parentClaim != tipClaim) revert OptimisticParentMismatch(batchIndex - 1, tipClaim, parentClaim);
+
+        (bytes32 txRoot, uint256 stepCount) = Steps.commit(txs);
+        if (stepCount == 0) revert OptimisticEmptyBatch();
+        if (stepCount > Steps.MAX_STEPS) revert OptimisticBatchTooLarge(stepCount, Steps.MAX_STEPS);
+        _checkDepositsConsumed(post.depositHead, pendingDeposits);
+
+        bytes32 claim = Trace.claim(post);
+        _batches[batchIndex] = Batch({
+            claim: claim,
+            txRoot: txRoot,
+            withdrawalRoot: post.withdrawalRoot,
+            proposer: msg.sender,
+            committedAt: uint40(block.timestamp),
+            stepCount: uint16(stepCount),
+            openGames: 0,
+            epoch: chain.epoch
+        });
+        _chain.batchCount = uint64(batchIndex + 1);
+        emit BatchCommitted(batchIndex, msg.sender, claim, txRoot, stepCount, post);
+    }
+
+    /// @inheritdoc IOptimisticRollup
+    function finalize(uint256 batchIndex) external {
+        Chain memory chain = _chain;
+        if (batchIndex >= chain.batchCount) revert OptimisticUnknownBatch(batchIndex);
+        if (batchIndex <= chain.lastFinalized) revert OptimisticBatchAlreadyFinal(batchIndex);
+        for (uint256 i = chain.lastFinalized + 1; i <= batchIndex; ++i) {
+            Batch storage b = _batches[i];
+            uint256 closesAt = b.committedAt + CHALLENGE_WINDOW;
+            // INVARIANT: a batch is final only once its window has passed, no game against it is open,
+            // and its parent is final (the loop goes in order).
+            if (block.timestamp < closesAt) revert OptimisticChallengeWindowOpen(i, closesAt);
+            if (b.openGames != 0) revert OptimisticGamesOpen(i, b.openGames);
+            _credit(b.proposer, PROPOSER_BOND);
+            emit BatchFinalized(i);
+        }
+        _chain.lastFinalized = uint64(batchIndex);
+    }
+
+    /// @inheritdoc IRollup
+    function finalizedWithdrawalRoot(uint256 batchIndex) external view returns (bytes32) {
+        return batchIndex <= _chain.lastFinalized ? _batches[batchIndex].withdrawalRoot : bytes32(0);
+    }
+
+    /// @inheritdoc IOptimisticRollup
+    function batch(uint256 batchIndex) external view returns (Batch memory) {
+        if (batchIndex >= _chain.batchCount) revert OptimisticUnknownBatch(batchIndex);
+        return _batches[batchIndex];
+    }
+
+    /// @inheritdoc IOptimisticRollup
+    function batchCount() external view returns (uint256) {
+        return _chain.batchCount;
+    }
+
+    /// @inheritdoc IOptimisticRollup
+    function lastFinalizedIndex() external view returns (uint256) {
+        return _chain.lastFinalized;
+    }
+
+    /// @dev Removes batch `fromIndex` and every batch after it (all built on it): the first lost a game,
+    /// so its bond is split between the winner and the burn; the others were staked on it and are burned.
+    /// O(1): removed batches are forgotten by moving the tip, and games against them become moot.
+    /// @return winnings The winner's share of the losing batch's bond.
+    function _removeFrom(uint256 fromIndex) internal returns (uint256 winnings) {
+        Chain memory chain = _chain;
+        uint256 removed = chain.batchCount - fromIndex;
+        _chain.batchCount = uint64(fromIndex);
+        _chain.epoch = chain.epoch + 1;
+        uint256 burnt = (PROPOSER_BOND * BURN_PERCENT) / 100;
+        winnings = PROPOSER_BOND - burnt;
+        _burn(burnt + (removed - 1) * PROPOSER_BOND);
+        emit BatchesRemoved(fromIndex, removed, chain.epoch + 1);
+    }
+
+    /// @dev Whether batch `batchIndex` is still the one committed in `epoch` (not removed since).
+    function _isLive(uint256 batchIndex, uint24 epoch) internal view returns (bool) {
+        return batchIndex < _chain.batchCount && _batches[batchIndex].epoch == epoch;
+    }
+
+    /// @dev `head` must be a head of the bridge's queue: folding the deposits queued after it reaches the
+    /// bridge's current head. So the batch consumed a prefix of the queue, and the oldest deposit it left
+    /// behind must not be due yet (forced inclusion). Whether the batch's steps really consume the
+    /// deposits up to `head`, in order, is part of its claim, which a game checks step by step.
+    function _checkDepositsConsumed(bytes32 head, Deposit.Data[] calldata pending) private view {
+        IBridge.Queue memory queue = BRIDGE.depositQueue(address(this));
+        bytes32 reached = Deposit.fold(head, pending);
+        // INVARIANT: a batch consumes a prefix of this rollup's deposit queue, in queue order.
+        if (reached != queue.head) revert OptimisticDepositQueueMismatch(queue.head, reached);
+        if (pending.length != 0) {
+            uint256 dueSince = uint256(pending[0].timestamp) + INCLUSION_WINDOW;
+            // INVARIANT: a deposit older than the inclusion window is in the next batch.
+            if (block.timestamp >= dueSince) revert OptimisticDepositDue(pending[0].timestamp, dueSince);
+        }
+    }
+}

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Steps} from "./lib/Steps.sol";
+import {Trace} from "./lib/Trace.sol";
+import {IOptimisticRollup} from "./interfaces/IOptimisticRollup.sol";
+import {BatchChain} from "./BatchChain.sol";
+
+/// @title DisputeGame
+/// @notice The bisection game between a batch's proposer and one challenger. Each move judges the
+/// opponent's last midpoint claim (agree: the dispute moves right; disagree: it moves left) and claims
+/// the new midpoint, so the disputed range halves with every transaction. At one step, `step`
+/// re-executes it on Layer 1; the side whose claim it confirms wins. Each side has its own clock.
+/// @dev Why the honest side always wins: it only ever agrees with true claims and claims true states,
+/// so rootLo is always true, and rootHi is true exactly when the honest side claims it. The step from a
+/// true rootLo then confirms rootHi exactly when the honest side holds it. Games against one batch are
+/// independent: a dishonest challenger's loss never ends an honest challenger's game.
+abstract contract DisputeGame is BatchChain, EIP712 {
+    Game[] private _games;
+
+    /// @inheritdoc IOptimisticRollup
+    function challenge(
+        uint256 batchIndex,
+        Trace.State calldata parentState,
+        bytes32 midClaim
+    ) external payable returns (uint256 gameId) {
+        Chain memory chain = _chain;
+        if (batchIndex == 0 || batchIndex >= chain.batchCount) revert OptimisticUnknownBatch(batchIndex);
+        if (batchIndex <= chain.lastFinalized) revert OptimisticBatchAlreadyFinal(batchIndex);
+        Batch storage b = _batches[batchIndex];
+        uint256 closesAt = b.committedAt + CHALLENGE_WINDOW;
+        // INVARIANT: a claim can be challenged only within its window, so finality is never reopened.
+        if (block.timestamp >= closesAt) revert OptimisticChallengeWindowClosed(batchIndex, closesAt);
+        if (msg.value != CHALLENGER_BOND) revert OptimisticWrongBond(CHALLENGER_BOND, msg.value);
+        if (Trace.claim(parentState) != _batches[batchIndex - 1].claim) {
+            revert OptimisticParentStateMismatch(batchIndex);
+        }
+        if (b.openGames == type(uint16).max) revert OptimisticTooManyGames(batchIndex);
+        gameId = _games.length;
+        _requireClaimIff(gameId, b.stepCount > 1, midClaim);
+
+        b.openGames += 1;
+        _games.push(
+            Game({
+                batchIndex: uint64(batchIndex),
+                batchEpoch: b.epoch,
+                challenger: msg.sender,
+                status: GameStatus.Open,
+                lo: 0,
+                hi: b.stepCount,
+                turn: Party.Proposer,
+                hiClaimant: Party.Proposer,
+                lastMoveAt: uint40(block.timestamp),
+                proposerClock: uint40(GAME_CLOCK),
+                challengerClock: uint40(GAME_CLOCK),
+                rootLo: Trace.claim(Trace.start(parentState)),
+                rootHi: b.claim,
+                midClaim: midClaim
+            })
+        );
+        emit ChallengeOpened(gameId, batchIndex, msg.sender, midClaim);
+    }
+
+    /// @inheritdoc IOptimisticRollup
+    function move(uint256 gameId, bool agree, bytes32 claim) external {
+        Game storage g = _liveGame(gameId);
+        uint256 lo = g.lo;
+        uint256 hi = g.hi;
+        if (hi - lo == 1) revert OptimisticAwaitingStep(gameId);
+        Party mover = g.turn;
+        address expected = mover == Party.Proposer ? _batches[g.batchIndex].proposer : g.challenger;
+        if (msg.sender != expected) revert OptimisticNotYourTurn(gameId, expected, msg.sender);
+        uint40 timeLeft = _timeLeft(gameId, g);
+
+        uint256 mid = (lo + hi) / 2;
+        if (agree) {
+            lo = mid;
+            g.lo = uint16(mid);
+            g.rootLo = g.midClaim;
+        } else {
+            // The midpoint was the opponent's claim; the mover now disputes it as the range's new end.
+            hi = mid;
+            g.hi = uint16(mid);
+            g.rootHi = g.midClaim;
+            g.hiClaimant = _other(mover);
+        }
+        _requireClaimIff(gameId, hi - lo > 1, claim);
+        g.midClaim = claim;
+        if (mover == Party.Proposer) g.proposerClock = timeLeft;
+        else g.challengerClock = timeLeft;
+        g.turn = _other(mover);
+        g.lastMoveAt = uint40(block.timestamp);
+        emit Moved(gameId, mover, agree, lo, hi, claim);
+    }
+
+    /// @inheritdoc IOptimisticRollup
+    function step(uint256 gameId, StepProof calldata proof) external {
+        Game storage g = _liveGame(gameId);
+        if (g.hi - g.lo != 1) revert OptimisticNotOneStep(gameId, g.lo, g.hi);
+        _timeLeft(gameId, g);
+        Batch storage b = _batches[g.batchIndex];
+        // INVARIANT: the step re-executed is the batch's own transaction lo, from the agreed state.
+        if (!Steps.contains(b.txRoot, b.stepCount, g.lo, proof.transaction, proof.txProof)) {
+            revert OptimisticStepNotInBatch(gameId, g.lo);
+        }
+        if (Trace.claim(proof.pre) != g.rootLo) revert OptimisticPreStateMismatch(gameId);
+        Trace.State memory post = PROVER.execute(
+            _domainSeparatorV4(),
+            proof.pre,
+            proof.transaction,
+            proof.witness
+        );
+        Party hiClaimant = g.hiClaimant;
+        _resolve(gameId, g, Trace.claim(post) == g.rootHi ? hiClaimant : _other(hiClaimant), true);
+    }
+
+    /// @inheritdoc IOptimisticRollup
+    function timeout(uint256 gameId) external {
+        Game storage g = _liveGame(gameId);
+        uint256 expiresAt = uint256(g.lastMoveAt) + _clockOf(g, g.turn);
+        // INVARIANT: a side loses on time only once its own clock has run out.
+        if (block.timestamp <= expiresAt) revert OptimisticClockRunning(gameId, expiresAt);
+        _resolve(gameId, g, _other(g.turn), false);
+    }
+
+    /// @inheritdoc IOptimisticRollup
+    function cancel(uint256 gameId) external {
+        Game storage g = _openGame(gameId);
+        if (_isLive(g.batchIndex, g.batchEpoch)) revert OptimisticGameNotMoot(gameId);
+        g.status = GameStatus.Cancelled;
+        _credit(g.challenger, CHALLENGER_BOND);
+        emit GameCancelled(gameId);
+    }
+
+    /// @inheritdoc IOptimisticRollup
+    function game(uint256 gameId) external view returns (Game memory) {
+        if (gameId >= _games.length) revert OptimisticUnknownGame(gameId);
+        return _games[gameId];
+    }
+
+    /// @inheritdoc IOptimisticRollup
+    function gameCount() external view returns (uint256) {
+        return _games.length;
+    }
+
+    /// @inheritdoc IOptimisticRollup
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    /// @dev Pays out a game in O(1): the loser's bond goes to the winner, less the burnt share. A batch
+    /// that loses is removed with everything built on it.
+    function _resolve(uint256 gameId, Game storage g, Party winner, bool byStep) private {
+        uint256 batchIndex = g.batchIndex;
+        if (winner == Party.Challenger) {
+            g.status = GameStatus.ChallengerWon;
+            uint256 winnings = _removeFrom(batchIndex);
+            _credit(g.challenger, CHALLENGER_BOND + winnings);
+        } else {
+            g.status = GameStatus.ProposerWon;
+            Batch storage b = _batches[batchIndex];
+            b.openGames -= 1;
+            uint256 burnt = (CHALLENGER_BOND * BURN_PERCENT) / 100;
+            _burn(burnt);
+            _credit(b.proposer, CHALLENGER_BOND - burnt);
+        }
+        emit GameResolved(gameId, winner, byStep);
+    }
+
+    function _openGame(uint256 gameId) private view returns (Game storage g) {
+        if (gameId >= _games.length) revert OptimisticUnknownGame(gameId);
+        g = _games[gameId];
+        if (g.status != GameStatus.Open) revert OptimisticGameNotOpen(gameId, g.status);
+    }
+
+    /// @dev An open game whose batch is still in the chain.
+    function _liveGame(uint256 gameId) private view returns (Game storage g) {
+        g = _openGame(gameId);
+        if (!_isLive(g.batchIndex, g.batchEpoch)) revert OptimisticGameMoot(gameId);
+    }
+
+    /// @dev The side to move's time left after this action; reverts if it has run out.
+    function _timeLeft(uint256 gameId, Game storage g) private view returns (uint40) {
+        uint256 elapsed = block.timestamp - g.lastMoveAt;
+        uint256 clock = _clockOf(g, g.turn);
+        // INVARIANT: a side that has run out of time can no longer act; only `timeout` ends the game.
+        if (elapsed > clock) revert OptimisticClockExpired(gameId, g.turn);
+        return uint40(clock - elapsed);
+    }
+
+    function _clockOf(Game storage g, Party side) private view returns (uint256) {
+        return side == Party.Proposer ? g.proposerClock : g.challengerClock;
+    }
+
+    /// @dev A claim is required while the range is wider than one step, and forbidden once it is not.
+    function _requireClaimIff(uint256 gameId, bool required, bytes32 claim) private pure {
+        if (required && claim == bytes32(0)) revert OptimisticMissingClaim(gameId);
+        if (!required && claim != bytes32(0)) revert OptimisticUnexpectedClaim(gameId);
+    }
+
+    function _other(Party side) private pure returns (Party) {
+        return side == Party.Proposer ? Party.Challenger : Party.Proposer;
+    }
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IRollup} from "../../bridge/interfaces/IRollup.sol";
+import {Deposit} from "../../shared/lib/Deposit.sol";
+import {Trace} from "../lib/Trace.sol";
+import {IOneStepProver} from "./IOneStepProver.sol";
+
+/// @title IOptimisticRollup
+/// @notice An optimistic rollup: bonded proposers commit batches of Layer-2 transactions as calldata with
+/// the state they claim the batch leads to; anyone with a bond may challenge a claim within the challenge
+/// window and bisect the batch against its proposer down to one step, which Layer 1 re-executes.
+/// @dev Trust: none in proposers or challengers; the honest side of a game wins whatever the other side
+/// plays, if it answers within its clock. Liveness needs one honest proposer (anyone may propose) and,
+/// for safety, one honest challenger watching within the window. Batches chain linearly: batch i's
+/// parent is batch i-1, and batch 0 is the genesis state, final from the start.
+interface IOptimisticRollup is IRollup {
+    /// @notice Who plays a side of a dispute game.
+    enum Party {
+        Proposer,
+        Challenger
+    }
+
+    enum GameStatus {
+        None,
+        Open,
+        ProposerWon,
+        ChallengerWon,
+        Cancelled // the batch was removed by another game; the challenger got its bond back
+    }
+
+    /// @notice A committed batch, as stored: what the games, finality and the bridge need, nothing more.
+    struct Batch {
+        bytes32 claim; // Trace.claim of the state after the batch's last step
+        bytes32 txRoot; // Steps.commit of the batch's transactions
+        bytes32 withdrawalRoot; // the root the bridge pays from once the batch is final
+        address proposer; // bonded PROPOSER_BOND, returned on finality, forfeit if the batch is removed
+        uint40 committedAt;
+        uint16 stepCount;
+        uint16 openGames; // games against this batch not yet resolved
+        uint24 epoch; // the chain's rollback count when committed: tells a batch from an earlier one at its index
+    }
+
+    /// @notice One challenger's game against one batch. The range (lo, hi] is in dispute: both sides
+    /// agree on the state after step lo (rootLo); `hiClaimant` claims rootHi, the other side disputes it;
+    /// `midClaim` is the last mover's claim about the state at (lo + hi) / 2, which `turn` must judge.
+    struct Game {
+        uint64 batchIndex;
+        uint24 batchEpoch;
+        address challenger;
+        GameStatus status;
+        uint16 lo;
+        uint16 hi;
+        Party turn;
+        Party hiClaimant;
+        uint40 lastMoveAt;
+        uint40 proposerClock; // seconds left on each side's clock
+        uint40 challengerClock;
+        bytes32 rootLo;
+        bytes32 rootHi;
+        bytes32 midClaim;
+    }
+
+    /// @notice Everything `step` needs to re-execute the one step left in dispute.
+    struct StepProof {
+        bytes transaction; // the encoded transaction at step `lo`
+        bytes32[] txProof; // its Merkle path in the batch's txRoot
+        Trace.State pre; // the state after step lo: must hash to the game's rootLo
+        IOneStepProver.Witness witness;
+    }
+
+    /// @notice The rollup's parameters, fixed at deployment.
+    struct Config {
+        address bridge;
+        IOneStepProver prover;
+        uint64 challengeWindow; // seconds a batch can be challenged after it is committed
+        uint64 inclusionWindow; // seconds after which a queued deposit must be in the next batch
+        uint64 gameClock; // seconds each side of a game may spend on its moves, in total
+        uint256 proposerBond; // wei, per batch
+        uint256 challengerBond; // wei, per game
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Events
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice A batch was committed. Its transactions are the calldata of the transaction that emitted this.
+    event BatchCommitted(
+        uint256 indexed batchIndex,
+        address indexed proposer,
+        bytes32 claim,
+        bytes32 txRoot,
+        uint256 stepCount,
+        Trace.State post
+    );
+    /// @notice A batch became final: the bridge now pays its withdrawals.
+    event BatchFinalized(uint256 indexed batchIndex);
+    /// @notice Batches `fromIndex` up to the tip lost a game (the first) or were built on one that did.
+    event BatchesRemoved(uint256 indexed fromIndex, uint256 count, uint256 epoch);
+    event ChallengeOpened(
+        uint256 indexed gameId,
+        uint256 indexed batchIndex,
+        address indexed challenger,
+        bytes32 midClaim
+    );
+    /// @notice `mover` judged the last claim (agree: the dispute moved right) and claimed the new midpoint.
+    event Moved(uint256 indexed gameId, Party mover, bool agree, uint256 lo, uint256 hi, bytes32 claim);
+    /// @notice A game ended: by the one-step proof (`byStep`) or because the loser's clock ran out.
+    event GameResolved(uint256 indexed gameId, Party winner, bool byStep);
+    event GameCancelled(uint256 indexed gameId);
+    event BondCredited(address indexed account, uint256 amount);
+    event BondBurned(uint256 amount);
+    event CreditWithdrawn(address indexed account, uint256 amount);
+
+    // ---------------------------------------------------------------------------------------------
+    // Errors
+    // ---------------------------------------------------------------------------------------------
+
+    error OptimisticInvalidConfig();
+    error OptimisticProposerNotEoa(address caller);
+    error OptimisticWrongBond(uint256 expected, uint256 sent);
+    error OptimisticParentMismatch(uint256 parentIndex, bytes32 parentClaim, bytes32 named);
+    error OptimisticEmptyBatch();
+    error OptimisticBatchTooLarge(uint256 stepCount, uint256 maxSteps);
+    error OptimisticDepositQueueMismatch(bytes32 bridgeHead, bytes32 reached);
+    error OptimisticDepositDue(uint64 timestamp, uint256 dueSince);
+    error OptimisticUnknownBatch(uint256 batchIndex);
+    error OptimisticBatchAlreadyFinal(uint256 batchIndex);
+    error OptimisticChallengeWindowOpen(uint256 batchIndex, uint256 closesAt);
+    error OptimisticChallengeWindowClosed(uint256 batchIndex, uint256 closedAt);
+    error OptimisticGamesOpen(uint256 batchIndex, uint256 openGames);
+    error OptimisticTooManyGames(uint256 batchIndex);
+    error OptimisticParentStateMismatch(uint256 batchIndex);
+    error OptimisticMissingClaim(uint256 gameId);
+    error OptimisticUnexpectedClaim(uint256 gameId);
+    error OptimisticUnknownGame(uint256 gameId);
+    error OptimisticGameNotOpen(uint256 gameId, GameStatus status);
+    error OptimisticGameMoot(uint256 gameId);
+    error OptimisticGameNotMoot(uint256 gameId);
+    error OptimisticNotYourTurn(uint256 gameId, address expected, address caller);
+    error OptimisticAwaitingStep(uint256 gameId);
+    error OptimisticNotOneStep(uint256 gameId, uint256 lo, uint256 hi);
+    error OptimisticClockExpired(uint256 gameId, Party side);
+    error OptimisticClockRunning(uint256 gameId, uint256 expiresAt);
+    error OptimisticStepNotInBatch(uint256 gameId, uint256 step);
+    error OptimisticPreStateMismatch(uint256 gameId);
+    error OptimisticNoCredit(address account);
+    error OptimisticEthTransferFailed(address to, uint256 amount);
+
+    // ---------------------------------------------------------------------------------------------
+    // Batches
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Commits a batch on top of the current tip, bonded with exactly `PROPOSER_BOND`.
+    /// @dev The caller must be an externally owned account, so the batch is the transaction's own
+    /// calldata and any node rebuilds the state from Layer-1 transactions alone.
+    /// @param parentClaim The tip's claim: names the parent, so a batch never lands on a chain its
+    /// proposer did not see.
+    /// @param txs The batch's transactions back to back (see `Steps`); 1 to MAX_STEPS of them.
+    /// @param post The state after the last step; `post.depositHead` must be a head of the bridge's
+    /// queue for this rollup.
+    /// @param pendingDeposits The deposits queued after `post.depositHead`, oldest first: they must
+    /// lead to the bridge's current head, and the oldest must not be due yet.
+    /// @return batchIndex The new batch's index.
+    function commitBatch(
+        bytes32 parentClaim,
+        bytes calldata txs,
+        Trace.State calldata post,
+        Deposit.Data[] calldata pendingDeposits
+    ) external payable returns (uint256 batchIndex);
+
+    /// @notice Finalizes every batch up to `batchIndex` whose window has passed with no game open.
+    /// Returns each finalized batch's bond to its proposer (as credit).
+    function finalize(uint256 batchIndex) external;
+
+    // ---------------------------------------------------------------------------------------------
+    // The dispute game
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Opens a game against batch `batchIndex`'s claim, bonded with exactly `CHALLENGER_BOND`.
+    /// @param parentState The parent batch's post-state (from its BatchCommitted event).
+    /// @param midClaim The challenger's claim about the state at the middle step; zero for a one-step batch.
+    /// @return gameId The new game.
+    function challenge(
+        uint256 batchIndex,
+        Trace.State calldata parentState,
+        bytes32 midClaim
+    ) external payable returns (uint256 gameId);
+
+    /// @notice The side to move judges the last midpoint claim and claims the next midpoint.
+    /// @param agree Whether the mover agrees with `midClaim` (the dispute moves right) or not (left).
+    /// @param claim The mover's claim about the new range's midpoint; zero when one step is left.
+    function move(uint256 gameId, bool agree, bytes32 claim) external;
+
+    /// @notice Re-executes the one step left in dispute; the side whose claim it confirms wins. Anyone
+    /// may call it, while the side to move still has time.
+    function step(uint256 gameId, StepProof calldata proof) external;
+
+    /// @notice Ends a game whose side to move ran out of time: the other side wins. Anyone may call it.
+    function timeout(uint256 gameId) external;
+
+    /// @notice Closes a game whose batch was removed by another game; the challenger's bond is returned.
+    function cancel(uint256 gameId) external;
+
+    /// @notice Pays the caller every bond credited to it.
+    function withdrawCredit() external;
+
+    // ---------------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------------
+
+    function batch(uint256 batchIndex) external view returns (Batch memory);
+
+    /// @notice Batches in the chain, genesis included: the tip is `batchCount() - 1`.
+    function batchCount() external view returns (uint256);
+
+    function lastFinalizedIndex() external view returns (uint256);
+
+    function game(uint256 gameId) external view returns (Game memory);
+
+    function gameCount() external view returns (uint256);
+
+    /// @notice Wei the account may withdraw with `withdrawCredit`.
+    function credit(address account) external view returns (uint256);
+
+    /// @notice Wei burned so far: held by this contract forever, owed to no one.
+    function burned() external view returns (uint256);
+
+    /// @notice The EIP-712 domain separator Layer-2 signatures are made for.
+    function domainSeparator() external view returns (bytes32);
+}
