@@ -1,6 +1,13 @@
 import type { Signer } from "ethers";
 import { parseEther } from "ethers";
-import { Bridge__factory, DemoToken__factory } from "../../typechain-types";
+import {
+  Bridge__factory,
+  DemoToken__factory,
+  OneStepProver__factory,
+  OptimisticRollup__factory,
+} from "../../typechain-types";
+import type { BondSizing, RollupTiming } from "../optimistic/config";
+import { LOCAL_TIMING, PRODUCTION_TIMING, sizeBond } from "../optimistic/config";
 import type { Deployment } from "./deployments";
 import type { Logger } from "./logger";
 
@@ -11,6 +18,10 @@ export interface DeploySuiteOptions {
   logger?: Logger;
   /** The DemoToken supply minted to the deployer (default 1,000,000 tokens of 18 decimals). */
   demoTokenSupply?: bigint;
+  /** The optimistic rollup's windows (default LOCAL_TIMING on a local chain, else PRODUCTION_TIMING). */
+  optimisticTiming?: RollupTiming;
+  /** How its bonds are sized (see `sizeBond`). */
+  bonds?: BondSizing;
 }
 
 /**
@@ -26,6 +37,23 @@ export async function deploySuite(deployer: Signer, options: DeploySuiteOptions)
   await bridge.waitForDeployment();
   contracts.Bridge = await bridge.getAddress();
   log?.info("deployed Bridge", { address: contracts.Bridge, owner });
+
+  const prover = await new OneStepProver__factory(deployer).deploy();
+  await prover.waitForDeployment();
+  contracts.OneStepProver = await prover.getAddress();
+  const timing = options.optimisticTiming ?? (options.local ? LOCAL_TIMING : PRODUCTION_TIMING);
+  const bond = sizeBond(options.bonds);
+  const rollup = await new OptimisticRollup__factory(deployer).deploy({
+    bridge: contracts.Bridge,
+    prover: contracts.OneStepProver,
+    ...timing,
+    proposerBond: bond,
+    challengerBond: bond,
+  });
+  await rollup.waitForDeployment();
+  contracts.OptimisticRollup = await rollup.getAddress();
+  await (await bridge.registerRollup(contracts.OptimisticRollup)).wait();
+  log?.info("deployed OptimisticRollup", { address: contracts.OptimisticRollup, ...timing, bond });
 
   if (options.local) {
     const supply = options.demoTokenSupply ?? parseEther("1000000");

@@ -1,0 +1,295 @@
+import type { Provider } from "ethers";
+import { keccak256 } from "ethers";
+import { StrataError } from "../common/errors";
+import type { Logger } from "../common/logger";
+import type { Authorizer } from "../shared/authorizer";
+import { encodeTx } from "../shared/codec";
+import type { KeccakHasher } from "../shared/hasher";
+import type { MerkleProof } from "../shared/merkle-tree";
+import { SparseMerkleTree } from "../shared/merkle-tree";
+import type { L2Tx, WithdrawalData } from "../shared/types";
+import { hashWithdrawal } from "../shared/withdrawal";
+import type { BatchCalldata, RollupClient, StepProofArg } from "./rollup-client";
+import { toTraceState } from "./rollup-client";
+import { StepsTree } from "./steps";
+import type { TraceState } from "./trace";
+import { StepMachine, WITHDRAWAL_DEPTH, traceBatch } from "./trace";
+
+export class ChainMismatchError extends StrataError {}
+
+/**
+ * A batch as this node knows it, and its verdict: `valid` when its transactions, applied to its
+ * parent's state, give the claim it committed; `invalid` when they do not (a fraud: challenge it);
+ * `orphaned` when it was built on an invalid batch (it falls with it, nothing to check).
+ */
+export interface KnownBatch extends BatchCalldata {
+  index: number;
+  proposer: string;
+  claim: string;
+  stepCount: number;
+  committedAt: number;
+  transactionHash: string;
+  verdict: "valid" | "invalid" | "orphaned";
+  /** The claim the batch's transactions really lead to (undefined when orphaned). */
+  honestClaim?: string;
+  /** What the batch owes on Layer 1, in withdrawal-tree order (valid batches only). */
+  withdrawals?: readonly WithdrawalData[];
+}
+
+interface CommittedArgs {
+  batchIndex: bigint;
+  proposer: string;
+  claim: string;
+  stepCount: bigint;
+  post: TraceState;
+}
+
+/** A game as this node saw it open. */
+export interface KnownGame {
+  id: bigint;
+  batchIndex: number;
+  challenger: string;
+  open: boolean;
+}
+
+/** keccak256 of an encoded transaction: its hash for users and its leaf in the batch's steps tree. */
+export function txHash(tx: L2Tx): string {
+  return keccak256(encodeTx(tx));
+}
+
+/**
+ * Rebuilds the Layer-2 chain from Layer 1 alone: the rollup's events say what happened, and each
+ * batch's transactions are read back from the calldata of the transaction that committed it. Every batch
+ * is re-executed and judged; the state after every valid batch is kept (until it is final) so that its
+ * children can be checked and its games played.
+ */
+export class ChainFollower {
+  readonly batches: KnownBatch[] = [];
+  readonly games = new Map<bigint, KnownGame>();
+  private readonly machines = new Map<number, StepMachine>();
+  private readonly traces = new Map<number, string[]>();
+  private readonly trees = new Map<number, StepsTree>();
+  private readonly hasher: KeccakHasher;
+  private nextBlock = 0;
+  private finalized = 0;
+
+  constructor(
+    readonly rollup: RollupClient,
+    private readonly provider: Provider,
+    genesis: StepMachine,
+    private readonly logger?: Logger,
+  ) {
+    this.hasher = genesis.l2.hasher as KeccakHasher;
+    this.machines.set(0, genesis);
+    this.batches.push({
+      index: 0,
+      proposer: "0x" + "00".repeat(20),
+      claim: genesis.claim,
+      stepCount: 0,
+      committedAt: 0,
+      transactionHash: "",
+      verdict: "valid",
+      honestClaim: genesis.claim,
+      withdrawals: [],
+      parentClaim: genesis.claim,
+      txs: [],
+      post: genesis.state,
+      pendingDeposits: [],
+    });
+  }
+
+  static async create(
+    rollup: RollupClient,
+    provider: Provider,
+    authorizer: Authorizer,
+    logger?: Logger,
+  ): Promise<ChainFollower> {
+    return new ChainFollower(rollup, provider, await StepMachine.genesis(authorizer), logger);
+  }
+
+  get tip(): KnownBatch {
+    return this.batches[this.batches.length - 1];
+  }
+
+  get lastFinalized(): number {
+    return this.finalized;
+  }
+
+  /** Reads every rollup event since the last sync, in order, and applies it. Returns new batch indices. */
+  async sync(): Promise<number[]> {
+    const latest = await this.provider.getBlockNumber();
+    if (latest < this.nextBlock) return [];
+    const logs = await this.provider.getLogs({
+      address: this.rollup.address,
+      fromBlock: this.nextBlock,
+      toBlock: latest,
+    });
+    const committed: number[] = [];
+    const iface = this.rollup.contract.interface;
+    for (const log of logs) {
+      const event = iface.parseLog(log);
+      if (!event) continue;
+      switch (event.name) {
+        case "BatchCommitted":
+          committed.push(
+            await this.applyCommitted(
+              event.args as unknown as CommittedArgs,
+              log.transactionHash,
+              log.blockNumber,
+            ),
+          );
+          break;
+        case "BatchesRemoved":
+          this.applyRemoved(Number(event.args.fromIndex));
+          break;
+        case "ChallengeOpened":
+          this.games.set(event.args.gameId, {
+            id: event.args.gameId,
+            batchIndex: Number(event.args.batchIndex),
+            challenger: event.args.challenger,
+            open: true,
+          });
+          break;
+        case "GameResolved":
+        case "GameCancelled": {
+          const game = this.games.get(event.args.gameId);
+          if (game) game.open = false;
+          break;
+        }
+        case "BatchFinalized":
+          this.finalized = Number(event.args.batchIndex);
+          break;
+      }
+    }
+    this.nextBlock = latest + 1;
+    this.prune();
+    return committed.filter((i) => i < this.batches.length);
+  }
+
+  /** The honest state after batch `index` (a copy to build on), if that batch is valid. */
+  machineAfter(index: number): StepMachine | undefined {
+    return this.machines.get(index)?.nextBatch();
+  }
+
+  /** The honest claim after every step of batch `index`, from its parent's claimed (valid) state. */
+  trace(index: number): string[] {
+    let trace = this.traces.get(index);
+    if (!trace) {
+      const start = this.startOf(index);
+      trace = traceBatch(start, this.batches[index].txs);
+      this.traces.set(index, trace);
+    }
+    return trace;
+  }
+
+  /** The one-step proof of step `step` of batch `index`. */
+  stepProof(index: number, step: number): StepProofArg {
+    const batch = this.batches[index];
+    const machine = this.startOf(index);
+    for (let i = 0; i < step; i++) machine.apply(batch.txs[i]);
+    const pre = machine.state;
+    const witness = machine.witness(batch.txs[step]);
+    return { ...this.stepsTree(index).proof(step), pre, witness };
+  }
+
+  /** The parent's post-state, which a challenge of batch `index` must name. */
+  parentState(index: number): TraceState {
+    return this.batches[index - 1].post;
+  }
+
+  /** Batch `index`'s withdrawals, in leaf order. */
+  withdrawalsOf(index: number): readonly WithdrawalData[] {
+    const withdrawals = this.batches[index]?.withdrawals;
+    if (!withdrawals) throw new ChainMismatchError(`batch ${index} is not a valid batch this node holds`);
+    return withdrawals;
+  }
+
+  /** The proof `Bridge.finalizeWithdrawal` takes for withdrawal `leafIndex` of batch `index`. */
+  withdrawalProof(index: number, leafIndex: number): MerkleProof {
+    const withdrawals = this.withdrawalsOf(index);
+    const hasher = this.hasher;
+    const tree = new SparseMerkleTree(hasher, WITHDRAWAL_DEPTH);
+    withdrawals.forEach((w, i) => tree.update(i, hasher.fromHex(hashWithdrawal(w))));
+    return tree.proof(leafIndex);
+  }
+
+  private startOf(index: number): StepMachine {
+    const parent = this.machines.get(index - 1);
+    if (!parent) throw new ChainMismatchError(`batch ${index - 1} is not a valid batch this node holds`);
+    return parent.nextBatch();
+  }
+
+  private stepsTree(index: number): StepsTree {
+    let tree = this.trees.get(index);
+    if (!tree) {
+      tree = new StepsTree(this.hasher, this.batches[index].txs);
+      this.trees.set(index, tree);
+    }
+    return tree;
+  }
+
+  private async applyCommitted(
+    args: CommittedArgs,
+    transactionHash: string,
+    blockNumber: number,
+  ): Promise<number> {
+    const index = Number(args.batchIndex);
+    if (index !== this.batches.length) {
+      throw new ChainMismatchError(
+        `batch ${index} committed but this node's tip is ${this.batches.length - 1}`,
+      );
+    }
+    const [tx, block] = await Promise.all([
+      this.provider.getTransaction(transactionHash),
+      this.provider.getBlock(blockNumber),
+    ]);
+    if (!tx || !block) throw new ChainMismatchError(`transaction ${transactionHash} is not available`);
+    const calldata = this.rollup.decodeCommit(tx.data);
+    const known: KnownBatch = {
+      ...calldata,
+      post: toTraceState(args.post),
+      index,
+      proposer: args.proposer,
+      claim: args.claim,
+      stepCount: Number(args.stepCount),
+      committedAt: block.timestamp,
+      transactionHash,
+      verdict: "orphaned",
+    };
+    const parent = this.machines.get(index - 1);
+    if (parent && this.batches[index - 1].verdict === "valid") {
+      const machine = parent.nextBatch();
+      for (const t of calldata.txs) machine.apply(t);
+      known.honestClaim = machine.claim;
+      known.verdict = machine.claim === args.claim ? "valid" : "invalid";
+      if (known.verdict === "valid") {
+        this.machines.set(index, machine);
+        known.withdrawals = machine.withdrawals;
+      }
+    }
+    this.batches.push(known);
+    this.logger?.debug("batch read from Layer 1", { index, verdict: known.verdict, steps: known.stepCount });
+    return index;
+  }
+
+  private applyRemoved(fromIndex: number): void {
+    for (let i = fromIndex; i < this.batches.length; i++) {
+      this.machines.delete(i);
+      this.traces.delete(i);
+      this.trees.delete(i);
+    }
+    this.batches.length = fromIndex;
+    this.logger?.info("batches removed", { fromIndex });
+  }
+
+  /** Keeps states only from the last final batch on: nothing older can be disputed. */
+  private prune(): void {
+    for (const index of this.machines.keys()) {
+      if (index < this.finalized) {
+        this.machines.delete(index);
+        this.traces.delete(index);
+        this.trees.delete(index);
+      }
+    }
+  }
+}

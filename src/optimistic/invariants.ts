@@ -1,0 +1,84 @@
+import type { Provider } from "ethers";
+import type { Bridge } from "../../typechain-types";
+import { InvariantViolationError } from "../bridge/invariants";
+import type { ChainFollower } from "./chain-follower";
+import type { RollupClient } from "./rollup-client";
+
+export interface BondReport {
+  balance: bigint;
+  locked: bigint;
+  credited: bigint;
+  burned: bigint;
+}
+
+/**
+ * Bond conservation: the rollup's ETH is exactly the bonds still locked (batches not yet final, open
+ * games) plus unwithdrawn credit plus what was burned. So every bond ends returned, paid to a winner or
+ * burned, and none is stuck. Credit is summed from the ledger's events and checked account by account.
+ */
+export async function assertBondsConserved(rollup: RollupClient, provider: Provider): Promise<BondReport> {
+  const c = rollup.contract;
+  const [balance, burned, config, batchCount, lastFinal, gameCount] = await Promise.all([
+    provider.getBalance(rollup.address),
+    c.burned(),
+    rollup.config(),
+    c.batchCount(),
+    c.lastFinalizedIndex(),
+    c.gameCount(),
+  ]);
+  let openGames = 0n;
+  for (let id = 0n; id < gameCount; id++) if ((await c.game(id)).status === 1n) openGames++;
+  const locked = (batchCount - 1n - lastFinal) * config.proposerBond + openGames * config.challengerBond;
+
+  const perAccount = new Map<string, bigint>();
+  for (const log of await c.queryFilter(c.filters.BondCredited())) {
+    perAccount.set(log.args.account, (perAccount.get(log.args.account) ?? 0n) + log.args.amount);
+  }
+  for (const log of await c.queryFilter(c.filters.CreditWithdrawn())) {
+    perAccount.set(log.args.account, (perAccount.get(log.args.account) ?? 0n) - log.args.amount);
+  }
+  let credited = 0n;
+  for (const [account, expected] of perAccount) {
+    const actual = await c.credit(account);
+    if (actual !== expected) {
+      throw new InvariantViolationError(`credit of ${account} is ${actual}, its events say ${expected}`);
+    }
+    credited += actual;
+  }
+  if (balance !== locked + credited + burned) {
+    throw new InvariantViolationError(
+      `rollup holds ${balance} wei but locked ${locked} + credit ${credited} + burned ${burned} = ${
+        locked + credited + burned
+      }`,
+    );
+  }
+  return { balance, locked, credited, burned };
+}
+
+/** Every final batch is the honest result of applying its transactions to its parent's state. */
+export function assertFinalBatchesValid(follower: ChainFollower): void {
+  for (const batch of follower.batches.slice(0, follower.lastFinalized + 1)) {
+    if (batch.verdict !== "valid") {
+      throw new InvariantViolationError(`final batch ${batch.index} is ${batch.verdict}`);
+    }
+  }
+}
+
+/**
+ * What the rollup owes per token id, as the honest node sees it: Layer-2 balances at the tip plus every
+ * withdrawal of a batch in the chain that the bridge has not paid yet. For `assertBridgeSolvent`.
+ */
+export async function owedByRollup(follower: ChainFollower, bridge: Bridge): Promise<Map<number, bigint>> {
+  const owed = new Map<number, bigint>();
+  const add = (tokenId: number, amount: bigint) => owed.set(tokenId, (owed.get(tokenId) ?? 0n) + amount);
+  const tip = follower.machineAfter(follower.tip.index);
+  if (!tip) throw new InvariantViolationError(`the tip (batch ${follower.tip.index}) is not valid`);
+  for (const [, account] of tip.l2.entries()) add(account.tokenId, account.balance);
+  for (const batch of follower.batches) {
+    for (const [leaf, w] of (batch.withdrawals ?? []).entries()) {
+      const paid = await bridge.isWithdrawalFinalized(follower.rollup.address, batch.index, leaf);
+      if (!paid) add(w.tokenId, w.amount);
+    }
+  }
+  return owed;
+}

@@ -1,0 +1,85 @@
+import type { Signer } from "ethers";
+import type { Logger } from "../common/logger";
+import type { ChainFollower } from "./chain-follower";
+import type { RollupClient } from "./rollup-client";
+import type { Action, GameView, Party, Strategy } from "./solver";
+import { decide } from "./solver";
+
+export interface GamePlayerOptions {
+  rollup: RollupClient;
+  follower: ChainFollower;
+  signer: Signer;
+  /** How to decide (default: the honest solver). Test adversaries pass their own. */
+  strategy?: Strategy;
+  /** This player's trace for a batch (default: the honest one). A lying player passes its lie. */
+  traceFor?: (batchIndex: number) => string[];
+  logger?: Logger;
+}
+
+/**
+ * The responder: for every open game this player is in (as the batch's proposer or as its challenger),
+ * asks the strategy what to do and sends it. Knows nothing about the game's rules itself.
+ */
+export class GamePlayer {
+  private readonly strategy: Strategy;
+
+  constructor(private readonly o: GamePlayerOptions) {
+    this.strategy = o.strategy ?? decide;
+  }
+
+  /** One round over every open game this player is in; returns what it did in each. */
+  async playAll(): Promise<Map<bigint, Action>> {
+    const me = (await this.o.signer.getAddress()).toLowerCase();
+    const done = new Map<bigint, Action>();
+    for (const known of this.o.follower.games.values()) {
+      if (!known.open) continue;
+      const batch = this.o.follower.batches[known.batchIndex];
+      const asChallenger = known.challenger.toLowerCase() === me;
+      const asProposer = batch !== undefined && batch.proposer.toLowerCase() === me;
+      if (asChallenger) done.set(known.id, await this.play(known.id, "challenger"));
+      else if (asProposer) done.set(known.id, await this.play(known.id, "proposer"));
+    }
+    return done;
+  }
+
+  /** Decides and acts once in game `gameId` as `me`. */
+  async play(gameId: bigint, me: Party): Promise<Action> {
+    const { rollup, follower, signer, logger } = this.o;
+    const [game, now] = await Promise.all([rollup.game(gameId), this.now()]);
+    const trace = game.moot ? [] : this.traceOf(game);
+    const action = this.strategy(game, me, trace, now);
+    switch (action.kind) {
+      case "move":
+        await rollup.move(signer, gameId, action.agree, action.claim);
+        break;
+      case "step":
+        await rollup.step(signer, gameId, follower.stepProof(game.batchIndex, action.index));
+        break;
+      case "timeout":
+        await rollup.timeout(signer, gameId);
+        break;
+      case "cancel":
+        await rollup.cancel(signer, gameId);
+        break;
+      case "wait":
+        return action;
+    }
+    logger?.info(action.kind, { gameId, as: me, ...describe(action, game) });
+    return action;
+  }
+
+  private traceOf(game: GameView): string[] {
+    return this.o.traceFor?.(game.batchIndex) ?? this.o.follower.trace(game.batchIndex);
+  }
+
+  private async now(): Promise<number> {
+    const block = await this.o.signer.provider!.getBlock("latest");
+    return block!.timestamp;
+  }
+}
+
+function describe(action: Action, game: GameView): Record<string, unknown> {
+  if (action.kind === "move") return { agree: action.agree, lo: game.lo, hi: game.hi };
+  if (action.kind === "step") return { step: action.index };
+  return {};
+}

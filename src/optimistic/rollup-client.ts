@@ -1,0 +1,215 @@
+import type { ContractTransactionReceipt, ContractTransactionResponse, Provider, Signer } from "ethers";
+import { getBytes } from "ethers";
+import type { OptimisticRollup } from "../../typechain-types";
+import { OptimisticRollup__factory } from "../../typechain-types";
+import type { IOptimisticRollup } from "../../typechain-types/contracts/optimistic/OptimisticRollup";
+import { StrataError, withDecodedRevert } from "../common/errors";
+import { bytesToHex } from "../shared/bytes";
+import { decodeTxs, encodeTxs } from "../shared/codec";
+import type { DepositData, L2Tx } from "../shared/types";
+import type { GameStatus, GameView, Party } from "./solver";
+import type { StepWitness, TraceState } from "./trace";
+
+export class MissingEventError extends StrataError {}
+export class NotABatchError extends StrataError {}
+
+const PARTIES: Party[] = ["proposer", "challenger"];
+const STATUSES: (GameStatus | "none")[] = ["none", "open", "proposerWon", "challengerWon", "cancelled"];
+
+export interface RollupConfig {
+  challengeWindow: number;
+  inclusionWindow: number;
+  gameClock: number;
+  proposerBond: bigint;
+  challengerBond: bigint;
+}
+
+/** What `commitBatch` was called with: a batch as any node reads it back from Layer-1 calldata. */
+export interface BatchCalldata {
+  parentClaim: string;
+  txs: L2Tx[];
+  post: TraceState;
+  pendingDeposits: DepositData[];
+}
+
+/** Everything `step` needs. */
+export interface StepProofArg {
+  transaction: string;
+  txProof: string[];
+  pre: TraceState;
+  witness: StepWitness;
+}
+
+/** The optimistic rollup contract seen from its agents. Any ethers runner: no Hardhat needed. */
+export class RollupClient {
+  readonly contract: OptimisticRollup;
+
+  constructor(address: string, runner: Signer | Provider) {
+    this.contract = OptimisticRollup__factory.connect(address, runner);
+  }
+
+  get address(): string {
+    return this.contract.target as string;
+  }
+
+  async config(): Promise<RollupConfig> {
+    const c = this.contract;
+    const [challengeWindow, inclusionWindow, gameClock, proposerBond, challengerBond] = await Promise.all([
+      c.CHALLENGE_WINDOW(),
+      c.INCLUSION_WINDOW(),
+      c.GAME_CLOCK(),
+      c.PROPOSER_BOND(),
+      c.CHALLENGER_BOND(),
+    ]);
+    return {
+      challengeWindow: Number(challengeWindow),
+      inclusionWindow: Number(inclusionWindow),
+      gameClock: Number(gameClock),
+      proposerBond,
+      challengerBond,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transactions (each resolves once mined; a revert throws ContractRevertError with its name)
+  // ---------------------------------------------------------------------------------------------
+
+  async commitBatch(signer: Signer, b: BatchCalldata, bond: bigint): Promise<{ batchIndex: number }> {
+    const receipt = await this.send(() =>
+      this.contract
+        .connect(signer)
+        .commitBatch(b.parentClaim, encodeTxs(b.txs), b.post, b.pendingDeposits, { value: bond }),
+    );
+    const event = this.findEvent(receipt, "BatchCommitted");
+    return { batchIndex: Number(event.args.batchIndex) };
+  }
+
+  async challenge(
+    signer: Signer,
+    batchIndex: number,
+    parentState: TraceState,
+    midClaim: string,
+    bond: bigint,
+  ): Promise<{ gameId: bigint }> {
+    const receipt = await this.send(() =>
+      this.contract.connect(signer).challenge(batchIndex, parentState, midClaim, { value: bond }),
+    );
+    return { gameId: this.findEvent(receipt, "ChallengeOpened").args.gameId as bigint };
+  }
+
+  move(signer: Signer, gameId: bigint, agree: boolean, claim: string): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).move(gameId, agree, claim));
+  }
+
+  step(signer: Signer, gameId: bigint, proof: StepProofArg): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).step(gameId, proof));
+  }
+
+  timeout(signer: Signer, gameId: bigint): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).timeout(gameId));
+  }
+
+  cancel(signer: Signer, gameId: bigint): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).cancel(gameId));
+  }
+
+  finalize(signer: Signer, batchIndex: number): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).finalize(batchIndex));
+  }
+
+  withdrawCredit(signer: Signer): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).withdrawCredit());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Views
+  // ---------------------------------------------------------------------------------------------
+
+  async game(gameId: bigint): Promise<GameView> {
+    const g = await this.contract.game(gameId);
+    const [count, batch] = await Promise.all([
+      this.contract.batchCount(),
+      this.contract.batch(g.batchIndex).catch(() => undefined),
+    ]);
+    return toGameView(
+      gameId,
+      g,
+      g.batchIndex >= count || batch === undefined || batch.epoch !== g.batchEpoch,
+    );
+  }
+
+  /** Decodes a `commitBatch` transaction's input: the batch exactly as Layer 1 holds it. */
+  decodeCommit(input: string): BatchCalldata {
+    const parsed = this.contract.interface.parseTransaction({ data: input });
+    if (!parsed || parsed.name !== "commitBatch") {
+      throw new NotABatchError(`transaction input is not a call to commitBatch`);
+    }
+    const [parentClaim, txs, post, pending] = parsed.args;
+    return {
+      parentClaim,
+      txs: decodeTxs(getBytes(txs)),
+      post: toTraceState(post),
+      pendingDeposits: (pending as Array<DepositData & { tokenId: bigint }>).map((d) => ({
+        from: d.from,
+        to: d.to,
+        tokenId: Number(d.tokenId),
+        amount: d.amount,
+        timestamp: d.timestamp,
+      })),
+    };
+  }
+
+  private async send(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
+    return withDecodedRevert(async () => (await (await call()).wait())!, this.contract.interface);
+  }
+
+  private findEvent(receipt: ContractTransactionReceipt, name: "BatchCommitted" | "ChallengeOpened") {
+    for (const log of receipt.logs) {
+      const parsed = this.contract.interface.parseLog(log);
+      if (parsed?.name === name) return parsed;
+    }
+    throw new MissingEventError(`no ${name} event in transaction ${receipt.hash}`);
+  }
+}
+
+export function toTraceState(s: {
+  accountsRoot: string;
+  nextIndex: bigint;
+  depositHead: string;
+  withdrawalRoot: string;
+  withdrawalCount: bigint;
+}): TraceState {
+  return {
+    accountsRoot: s.accountsRoot,
+    nextIndex: s.nextIndex,
+    depositHead: s.depositHead,
+    withdrawalRoot: s.withdrawalRoot,
+    withdrawalCount: s.withdrawalCount,
+  };
+}
+
+function toGameView(id: bigint, g: IOptimisticRollup.GameStructOutput, moot: boolean): GameView {
+  const status = STATUSES[Number(g.status)];
+  if (status === "none") throw new StrataError(`game ${id} does not exist`);
+  return {
+    id,
+    batchIndex: Number(g.batchIndex),
+    challenger: g.challenger,
+    status,
+    lo: Number(g.lo),
+    hi: Number(g.hi),
+    turn: PARTIES[Number(g.turn)],
+    hiClaimant: PARTIES[Number(g.hiClaimant)],
+    rootLo: g.rootLo,
+    rootHi: g.rootHi,
+    midClaim: g.midClaim,
+    lastMoveAt: Number(g.lastMoveAt),
+    clocks: { proposer: Number(g.proposerClock), challenger: Number(g.challengerClock) },
+    moot,
+  };
+}
+
+/** Hex of the encoded batch, as `commitBatch` takes it. */
+export function encodeBatch(txs: readonly L2Tx[]): string {
+  return bytesToHex(encodeTxs(txs));
+}

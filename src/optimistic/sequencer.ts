@@ -1,0 +1,273 @@
+import type { Signer } from "ethers";
+import type { BridgeClient } from "../bridge/client";
+import type { Logger } from "../common/logger";
+import { bytesToHex } from "../shared/bytes";
+import { CodecError, decodeTx, encodeTx } from "../shared/codec";
+import type { DepositData, L2Tx } from "../shared/types";
+import type { ChainFollower } from "./chain-follower";
+import { txHash } from "./chain-follower";
+import type { TxJournal } from "./journal";
+import { GamePlayer } from "./player";
+import type { RollupClient } from "./rollup-client";
+import type { AccountView, SequencerApi, TxReceipt } from "./rpc-server";
+import { TxRejectedError } from "./rpc-server";
+import { MAX_STEPS } from "./steps";
+import type { StepMachine } from "./trace";
+
+export interface SequencerOptions {
+  rollup: RollupClient;
+  bridge: BridgeClient;
+  follower: ChainFollower;
+  journal: TxJournal;
+  signer: Signer;
+  /** Commit once this many steps are pending (default 256, at most MAX_STEPS). */
+  maxBatchSteps?: number;
+  /** Commit once the oldest pending step is this old, in milliseconds (default 2000). */
+  maxBatchAgeMs?: number;
+  logger?: Logger;
+  /** Milliseconds between rounds when running as a service (default 500). */
+  pollMs?: number;
+}
+
+interface PendingStep {
+  tx: L2Tx;
+  hash: string;
+  receivedAt: number;
+}
+
+/**
+ * The sequencer and proposer: admits signed transactions (refusing invalid ones at the door), orders
+ * them after the deposits it pulls from the bridge, commits batches by size or age, defends its batches
+ * in any game, and finalizes batches whose window has passed. Its only durable state is the journal of
+ * admitted transactions: everything else is rebuilt from Layer 1 on start, so a restart at any point
+ * (even between sending a batch and recording it) loses nothing and duplicates nothing.
+ */
+export class Sequencer implements SequencerApi {
+  readonly player: GamePlayer;
+  private soft!: StepMachine;
+  private pending: PendingStep[] = [];
+  private queued = 0; // bridge deposits known to be in `soft`, counted from the queue's start
+  private committed = new Map<string, { batchIndex: number; step: number }>();
+  private baseClaim = ""; // the tip `soft` is built on
+  private lock: Promise<unknown> = Promise.resolve();
+  private running = false;
+
+  private constructor(private readonly o: SequencerOptions) {
+    this.player = new GamePlayer({ ...o, logger: o.logger?.child("player") });
+  }
+
+  /** Rebuilds from Layer 1, then re-admits every journalled transaction no batch holds yet. */
+  static async start(o: SequencerOptions): Promise<Sequencer> {
+    const sequencer = new Sequencer(o);
+    await sequencer.rebase();
+    return sequencer;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // SequencerApi (served over JSON-RPC by rpc-server.ts)
+  // ---------------------------------------------------------------------------------------------
+
+  async submit(encodedTx: string): Promise<TxReceipt> {
+    return this.exclusive(async () => {
+      let tx: L2Tx;
+      try {
+        tx = decodeTx(encodedTx);
+      } catch (error) {
+        throw new TxRejectedError("Malformed", (error as CodecError).message);
+      }
+      if (tx.kind === "deposit") {
+        throw new TxRejectedError("DepositNotAllowed", "deposits enter through the bridge on Layer 1");
+      }
+      const hash = txHash(tx);
+      if (this.receipt(hash)) throw new TxRejectedError("Duplicate", `transaction ${hash} is known`);
+      const outcome = this.soft.apply(tx);
+      if (outcome.status === "rejected") throw new TxRejectedError(outcome.reason, outcome.detail);
+      try {
+        await this.o.journal.append(bytesToHex(encodeTx(tx)));
+      } catch (error) {
+        await this.rebaseUnlocked(); // the transaction is in `soft` but not durable: drop it
+        throw error;
+      }
+      this.pending.push({ tx, hash, receivedAt: Date.now() });
+      return { hash, status: "soft-confirmed", outcome: "applied" };
+    });
+  }
+
+  account(index: number): AccountView | undefined {
+    const a = this.soft.l2.account(index);
+    return a && { index, ...a };
+  }
+
+  findAccount(owner: string, tokenId: number): number | undefined {
+    return this.soft.l2.findAccount(owner, tokenId);
+  }
+
+  receipt(hash: string): TxReceipt | undefined {
+    const key = hash.toLowerCase();
+    const at = this.committed.get(key);
+    if (at) {
+      const status = at.batchIndex <= this.o.follower.lastFinalized ? "final" : "committed";
+      return { hash: key, status, ...at };
+    }
+    if (this.pending.some((p) => p.hash === key)) return { hash: key, status: "soft-confirmed" };
+    return undefined;
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The service loop
+  // ---------------------------------------------------------------------------------------------
+
+  /** One round: read Layer 1, pull deposits, commit if a batch is due, play games, finalize. */
+  async tick(force = false): Promise<void> {
+    await this.exclusive(async () => {
+      await this.syncUnlocked();
+      await this.pullDeposits();
+      if (force ? this.pending.length > 0 : this.batchDue()) await this.commit();
+    });
+    await this.player.playAll();
+    await this.finalizeDue();
+  }
+
+  async run(): Promise<void> {
+    this.running = true;
+    while (this.running) {
+      try {
+        await this.tick();
+      } catch (error) {
+        this.o.logger?.error("round failed", { error: (error as Error).message });
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.o.pollMs ?? 500));
+    }
+  }
+
+  stop(): void {
+    this.running = false;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private get maxSteps(): number {
+    return Math.min(this.o.maxBatchSteps ?? 256, MAX_STEPS);
+  }
+
+  private batchDue(): boolean {
+    if (this.pending.length === 0) return false;
+    if (this.pending.length >= this.maxSteps) return true;
+    return Date.now() - this.pending[0].receivedAt >= (this.o.maxBatchAgeMs ?? 2000);
+  }
+
+  /** Appends the bridge deposits not yet in `soft`, in queue order, hinting each at its account. */
+  private async pullDeposits(): Promise<void> {
+    const queue = await this.o.bridge.verifiedQueue(this.o.rollup.address);
+    for (const deposit of queue.slice(this.queued)) {
+      const hint = this.soft.l2.findAccount(deposit.to, deposit.tokenId) ?? this.soft.l2.nextIndex;
+      const tx: L2Tx = { kind: "deposit", accountHint: hint, deposit: depositData(deposit) };
+      this.soft.apply(tx);
+      this.pending.push({ tx, hash: txHash(tx), receivedAt: Date.now() });
+      this.queued++;
+    }
+  }
+
+  /** Commits the oldest pending steps as one batch on the tip. */
+  private async commit(): Promise<void> {
+    const { follower, rollup, bridge, signer, journal, logger } = this.o;
+    const batch = this.pending.slice(0, this.maxSteps);
+    const machine = follower.machineAfter(follower.tip.index);
+    if (!machine) throw new Error(`the tip (batch ${follower.tip.index}) is not valid: not building on it`);
+    for (const p of batch) machine.apply(p.tx);
+    const queue = await bridge.verifiedQueue(rollup.address);
+    const consumed = queue.findIndex((d) => d.head === machine.depositHead) + 1;
+    const pendingDeposits = queue.slice(consumed).map(depositData);
+    const config = await rollup.config();
+    const { batchIndex } = await rollup.commitBatch(
+      signer,
+      { parentClaim: follower.tip.claim, txs: batch.map((p) => p.tx), post: machine.state, pendingDeposits },
+      config.proposerBond,
+    );
+    logger?.info("commitBatch", { batchIndex, steps: batch.length, claim: machine.claim });
+    await follower.sync();
+    this.baseClaim = follower.tip.claim;
+    this.indexCommitted();
+    const committed = new Set(batch.map((p) => p.hash));
+    this.pending = this.pending.filter((p) => !committed.has(p.hash));
+    await journal.retain((encoded) => !committed.has(txHash(decodeTx(encoded))));
+  }
+
+  /** Finalizes every batch whose window has passed and that has no open game. */
+  private async finalizeDue(): Promise<void> {
+    const { follower, rollup, signer } = this.o;
+    const config = await rollup.config();
+    const now = (await signer.provider!.getBlock("latest"))!.timestamp;
+    let upTo = follower.lastFinalized;
+    for (const b of follower.batches.slice(follower.lastFinalized + 1)) {
+      const busy = [...follower.games.values()].some((g) => g.open && g.batchIndex === b.index);
+      if (busy || now < b.committedAt + config.challengeWindow) break;
+      upTo = b.index;
+    }
+    if (upTo > follower.lastFinalized) {
+      await rollup.finalize(signer, upTo);
+      await follower.sync();
+      this.o.logger?.info("finalize", { upTo });
+    }
+  }
+
+  /** Reads Layer 1; if the tip moved under us (another proposer, a removal), rebuilds `soft`. */
+  private async syncUnlocked(): Promise<void> {
+    await this.o.follower.sync();
+    if (this.o.follower.tip.claim !== this.baseClaim) await this.rebaseUnlocked();
+  }
+
+  /**
+   * Rebuilds the soft state: the tip's state, then every journalled transaction that no batch holds
+   * (deposits are pulled again from the bridge first, in queue order).
+   */
+  private async rebase(): Promise<void> {
+    await this.exclusive(() => this.rebaseUnlocked());
+  }
+
+  private async rebaseUnlocked(): Promise<void> {
+    const { follower, journal, logger } = this.o;
+    await follower.sync();
+    this.indexCommitted();
+    const machine = follower.machineAfter(follower.tip.index);
+    if (!machine) throw new Error(`the tip (batch ${follower.tip.index}) is not valid: not building on it`);
+    this.soft = machine;
+    this.baseClaim = follower.tip.claim;
+    this.pending = [];
+    const queue = await this.o.bridge.verifiedQueue(this.o.rollup.address);
+    this.queued = queue.findIndex((d) => d.head === machine.depositHead) + 1;
+    await this.pullDeposits();
+    const dropped: string[] = [];
+    for (const encoded of journal.entries()) {
+      const tx = decodeTx(encoded);
+      const hash = txHash(tx);
+      if (this.committed.has(hash)) continue;
+      const outcome = this.soft.apply(tx);
+      if (outcome.status === "rejected") dropped.push(hash);
+      else this.pending.push({ tx, hash, receivedAt: Date.now() });
+    }
+    if (dropped.length > 0) logger?.warn("journalled transactions no longer apply", { dropped });
+    logger?.info("rebuilt from Layer 1", { tip: follower.tip.index, pending: this.pending.length });
+  }
+
+  private indexCommitted(): void {
+    this.committed.clear();
+    for (const batch of this.o.follower.batches) {
+      batch.txs.forEach((tx, step) => this.committed.set(txHash(tx), { batchIndex: batch.index, step }));
+    }
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(work, work);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function depositData(d: DepositData): DepositData {
+  return { from: d.from, to: d.to, tokenId: d.tokenId, amount: d.amount, timestamp: d.timestamp };
+}
