@@ -65,15 +65,17 @@ export function assertFinalBatchesValid(follower: ChainFollower): void {
 }
 
 /**
- * What the rollup owes per token id, as the honest node sees it: Layer-2 balances at the tip plus every
- * withdrawal of a batch in the chain that the bridge has not paid yet. For `assertBridgeSolvent`.
+ * What the rollup owes per token id, as the honest node sees it: Layer-2 balances after the last valid
+ * batch plus every withdrawal of a valid batch that the bridge has not paid yet. For
+ * `assertBridgeSolvent`.
  */
 export async function owedByRollup(follower: ChainFollower, bridge: Bridge): Promise<Map<number, bigint>> {
   const owed = new Map<number, bigint>();
   const add = (tokenId: number, amount: bigint) => owed.set(tokenId, (owed.get(tokenId) ?? 0n) + amount);
-  const tip = follower.machineAfter(follower.tip.index);
-  if (!tip) throw new InvariantViolationError(`the tip (batch ${follower.tip.index}) is not valid`);
-  for (const [, account] of tip.l2.entries()) add(account.tokenId, account.balance);
+  // A false batch (and what is built on it) owes nothing: it will be removed before it is final.
+  const lastValid = follower.batches.findLast((b) => b.verdict === "valid")!;
+  const state = follower.machineAfter(lastValid.index)!;
+  for (const [, account] of state.l2.entries()) add(account.tokenId, account.balance);
   for (const batch of follower.batches) {
     for (const [leaf, w] of (batch.withdrawals ?? []).entries()) {
       const paid = await bridge.isWithdrawalFinalized(follower.rollup.address, batch.index, leaf);

@@ -27,7 +27,10 @@ export class GamePlayer {
     this.strategy = o.strategy ?? decide;
   }
 
-  /** One round over every open game this player is in; returns what it did in each. */
+  /**
+   * One round over every open game this player is in; returns what it did in each. A game whose action
+   * fails (a revert, a dropped connection) is logged and tried again next round; the others go on.
+   */
   async playAll(): Promise<Map<bigint, Action>> {
     const me = (await this.o.signer.getAddress()).toLowerCase();
     const done = new Map<bigint, Action>();
@@ -36,8 +39,13 @@ export class GamePlayer {
       const batch = this.o.follower.batches[known.batchIndex];
       const asChallenger = known.challenger.toLowerCase() === me;
       const asProposer = batch !== undefined && batch.proposer.toLowerCase() === me;
-      if (asChallenger) done.set(known.id, await this.play(known.id, "challenger"));
-      else if (asProposer) done.set(known.id, await this.play(known.id, "proposer"));
+      if (!asChallenger && !asProposer) continue;
+      try {
+        done.set(known.id, await this.play(known.id, asChallenger ? "challenger" : "proposer"));
+      } catch (error) {
+        this.o.logger?.error("action failed", { gameId: known.id, error: (error as Error).message });
+        done.set(known.id, { kind: "wait", reason: `failed: ${(error as Error).message}` });
+      }
     }
     return done;
   }

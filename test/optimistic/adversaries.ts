@@ -8,7 +8,7 @@ import { GamePlayer } from "../../src/optimistic/player";
 import type { RollupClient } from "../../src/optimistic/rollup-client";
 import type { Action, GameView, Party, Strategy } from "../../src/optimistic/solver";
 import { decide } from "../../src/optimistic/solver";
-import type { TraceState } from "../../src/optimistic/trace";
+import type { StepMachine, TraceState } from "../../src/optimistic/trace";
 import { traceClaim } from "../../src/optimistic/trace";
 import type { L2Tx } from "../../src/shared/types";
 import { ZERO_BYTES32 } from "../../src/shared/types";
@@ -18,6 +18,8 @@ export interface LyingBatch {
   batchIndex: number;
   /** The liar's own trace: what it will defend in any game. */
   trace: string[];
+  /** The liar's state after the batch, to build more lies on. */
+  machine: StepMachine;
 }
 
 export interface LieOptions {
@@ -31,13 +33,15 @@ export interface LieOptions {
    * claim after the start is random. */
   lieAt: number | "everywhere";
   beneficiary?: number;
+  /** Build on this earlier lie instead of the tip the follower knows. */
+  on?: LyingBatch;
 }
 
 /** A proposer that commits a batch whose claim is false, bonded like an honest one. */
 export async function commitLyingBatch(o: LieOptions): Promise<LyingBatch> {
   await o.follower.sync();
-  const parent = o.follower.tip;
-  const machine = o.follower.machineAfter(parent.index)!;
+  const parentClaim = o.on ? o.on.trace[o.on.trace.length - 1] : o.follower.tip.claim;
+  const machine = o.on ? o.on.machine.nextBatch() : o.follower.machineAfter(o.follower.tip.index)!;
   const trace = [machine.claim];
   for (const [i, tx] of o.txs.entries()) {
     machine.apply(tx);
@@ -58,10 +62,10 @@ export async function commitLyingBatch(o: LieOptions): Promise<LyingBatch> {
   const consumed = queue.findIndex((d) => d.head === post.depositHead) + 1;
   const { batchIndex } = await o.rollup.commitBatch(
     o.signer,
-    { parentClaim: parent.claim, txs: o.txs, post, pendingDeposits: queue.slice(consumed) },
+    { parentClaim, txs: o.txs, post, pendingDeposits: queue.slice(consumed) },
     (await o.rollup.config()).proposerBond,
   );
-  return { batchIndex, trace };
+  return { batchIndex, trace, machine };
 }
 
 /** A player that defends (or attacks) with its own lying trace, by the honest solver's rules. */

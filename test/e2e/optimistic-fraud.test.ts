@@ -1,0 +1,316 @@
+// End to end, under attack: a proposer that lies at the first, a middle or the last step (or
+// everywhere), a challenger that disputes an honest batch, a side that stalls, two challengers on one
+// batch, and a batch that skips a due deposit. In every case the honest side wins, bonds move as
+// specified, a false batch is removed with everything built on it, and the honest chain continues.
+import { expect } from "chai";
+import { parseEther } from "ethers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { ContractRevertError } from "../../src/common/errors";
+import { Challenger } from "../../src/optimistic/challenger";
+import { GamePlayer } from "../../src/optimistic/player";
+import type { L2Tx } from "../../src/shared/types";
+import { ownerOfAddress } from "../../src/shared/types";
+import { commitLyingBatch, corruptTrace, lyingPlayer, stall } from "../optimistic/adversaries";
+import type { World } from "../optimistic/world";
+import {
+  createWorld,
+  depositEth,
+  hexOf,
+  passChallengeWindow,
+  signedTransfer,
+  TIMING,
+} from "../optimistic/world";
+
+const GAME_STATUS = { open: 1n, proposerWon: 2n, challengerWon: 3n, cancelled: 4n };
+
+describe("e2e: optimistic fraud", function () {
+  let world: World;
+  let mallory: HardhatEthersSigner;
+  let alice: HardhatEthersSigner;
+  let bob: HardhatEthersSigner;
+  let aliceIndex: number;
+  let bobIndex: number;
+  let nonce: number;
+
+  beforeEach(async function () {
+    world = await createWorld();
+    [, , , alice, bob, mallory] = world.signers;
+    await depositEth(world, alice, parseEther("10"));
+    await depositEth(world, bob, parseEther("1"));
+    await world.sequencer.tick(true);
+    aliceIndex = world.sequencer.findAccount(ownerOfAddress(alice.address), 0)!;
+    bobIndex = world.sequencer.findAccount(ownerOfAddress(bob.address), 0)!;
+    nonce = 0;
+  });
+
+  afterEach(function () {
+    world.cleanup();
+  });
+
+  /** `n` signed transfers from alice to bob, at consecutive nonces. */
+  async function transfers(n: number): Promise<L2Tx[]> {
+    const txs: L2Tx[] = [];
+    for (let i = 0; i < n; i++) {
+      txs.push(
+        await signedTransfer(world, alice, {
+          from: aliceIndex,
+          to: bobIndex,
+          amount: 1000n + BigInt(i),
+          nonce: nonce++,
+        }),
+      );
+    }
+    return txs;
+  }
+
+  /** Plays rounds of every agent until no game is open (at most `rounds`). */
+  async function playOut(
+    players: Array<{ tick(): Promise<unknown> } | GamePlayer>,
+    rounds = 60,
+  ): Promise<void> {
+    for (let round = 0; round < rounds; round++) {
+      for (const p of players) {
+        if (p instanceof GamePlayer) {
+          await p.playAll();
+        } else {
+          await p.tick();
+        }
+      }
+      const count = await world.rollup.contract.gameCount();
+      let open = false;
+      for (let id = 0n; id < count; id++)
+        open ||= (await world.rollup.contract.game(id)).status === GAME_STATUS.open;
+      if (!open) return;
+      await world.checkInvariants();
+    }
+    throw new Error("games still open after every round");
+  }
+
+  async function lieAndLose(lieAt: number | "everywhere", steps: number): Promise<void> {
+    const { rollup, bridgeClient, challenger } = world;
+    const liarFollower = await world.newFollower();
+    const txs = await transfers(steps);
+    const lie = await commitLyingBatch({
+      rollup,
+      bridge: bridgeClient,
+      follower: liarFollower,
+      signer: mallory,
+      txs,
+      lieAt,
+    });
+    const liar = lyingPlayer(
+      { rollup, follower: liarFollower, signer: mallory },
+      new Map([[lie.batchIndex, lie.trace]]),
+    );
+    const bond = (await rollup.config()).proposerBond;
+    const burnedBefore = await rollup.contract.burned();
+
+    await playOut([challenger, { tick: () => liarFollower.sync() }, liar]);
+
+    const game = await rollup.contract.game(0);
+    expect(game.status).to.equal(GAME_STATUS.challengerWon);
+    expect(await rollup.contract.batchCount()).to.equal(BigInt(lie.batchIndex));
+    expect(await rollup.contract.credit(world.challengerSigner.address)).to.equal(bond + bond / 2n);
+    expect(await rollup.contract.burned()).to.equal(burnedBefore + bond / 2n);
+    expect(await rollup.contract.credit(mallory.address)).to.equal(0n);
+    await world.checkInvariants();
+
+    // The honest chain continues: the same transfers, sequenced honestly, stand.
+    for (const tx of txs) await world.sequencer.submit(hexOf(tx as never));
+    await world.sequencer.tick(true);
+    await world.challenger.tick();
+    expect(await rollup.contract.gameCount()).to.equal(1n);
+    expect(world.sequencer.account(bobIndex)!.balance).to.equal(
+      parseEther("1") + txs.reduce((sum, tx) => sum + (tx as { amount: bigint }).amount, 0n),
+    );
+    await passChallengeWindow();
+    await world.sequencer.tick();
+    expect(await rollup.contract.lastFinalizedIndex()).to.equal(BigInt(lie.batchIndex));
+    await world.checkInvariants();
+  }
+
+  it("removes a batch that lies at its first step", async function () {
+    await lieAndLose(0, 9);
+  });
+
+  it("removes a batch that lies at a middle step", async function () {
+    await lieAndLose(6, 13);
+  });
+
+  it("removes a batch that lies at its last step", async function () {
+    await lieAndLose(15, 16);
+  });
+
+  it("removes a batch that lies everywhere", async function () {
+    await lieAndLose("everywhere", 7);
+  });
+
+  it("removes the batches built on a false batch, and burns their bonds", async function () {
+    const { rollup, bridgeClient } = world;
+    const liarFollower = await world.newFollower();
+    const lie = await commitLyingBatch({
+      rollup,
+      bridge: bridgeClient,
+      follower: liarFollower,
+      signer: mallory,
+      txs: await transfers(4),
+      lieAt: 1,
+    });
+    const child = await commitLyingBatch({
+      rollup,
+      bridge: bridgeClient,
+      follower: liarFollower,
+      signer: mallory,
+      txs: await transfers(2),
+      lieAt: "everywhere",
+      on: lie,
+    });
+    expect(child.batchIndex).to.equal(lie.batchIndex + 1);
+    const liar = lyingPlayer(
+      { rollup, follower: liarFollower, signer: mallory },
+      new Map([
+        [lie.batchIndex, lie.trace],
+        [child.batchIndex, child.trace],
+      ]),
+    );
+    const bond = (await rollup.config()).proposerBond;
+
+    await playOut([world.challenger, { tick: () => liarFollower.sync() }, liar]);
+
+    expect(await rollup.contract.batchCount()).to.equal(BigInt(lie.batchIndex));
+    // Half the false batch's bond, plus the whole bond of the batch built on it.
+    expect(await rollup.contract.burned()).to.equal(bond / 2n + bond);
+    await world.checkInvariants();
+  });
+
+  it("lets the proposer win against a challenger that disputes an honest batch", async function () {
+    const { rollup, sequencer } = world;
+    for (const tx of await transfers(11)) await sequencer.submit(hexOf(tx as never));
+    await sequencer.tick(true);
+    const batchIndex = Number(await rollup.contract.batchCount()) - 1;
+    const griefer = new Challenger({ rollup, follower: await world.newFollower(), signer: mallory });
+    await griefer.tick();
+    const follower = await world.newFollower();
+    await follower.sync();
+    const honest = follower.trace(batchIndex);
+    const wrong = corruptTrace(honest, 4);
+    await rollup.challenge(
+      mallory,
+      batchIndex,
+      follower.parentState(batchIndex),
+      wrong[Math.floor((honest.length - 1) / 2)],
+      (await rollup.config()).challengerBond,
+    );
+    const grieferPlayer = lyingPlayer({ rollup, follower, signer: mallory }, new Map([[batchIndex, wrong]]));
+    const bond = (await rollup.config()).challengerBond;
+    const creditBefore = await rollup.contract.credit(world.proposer.address);
+
+    await playOut([{ tick: () => follower.sync() }, grieferPlayer, sequencer]);
+
+    expect((await rollup.contract.game(0)).status).to.equal(GAME_STATUS.proposerWon);
+    expect(await rollup.contract.batchCount()).to.equal(BigInt(batchIndex + 1));
+    expect((await rollup.contract.credit(world.proposer.address)) - creditBefore).to.equal(bond / 2n);
+    await passChallengeWindow();
+    await sequencer.tick();
+    expect(await rollup.contract.lastFinalizedIndex()).to.equal(BigInt(batchIndex));
+    await world.checkInvariants();
+  });
+
+  it("lets an honest challenger win on time against a liar that stalls", async function () {
+    const { rollup, bridgeClient } = world;
+    const liarFollower = await world.newFollower();
+    const lie = await commitLyingBatch({
+      rollup,
+      bridge: bridgeClient,
+      follower: liarFollower,
+      signer: mallory,
+      txs: await transfers(8),
+      lieAt: 3,
+    });
+    await world.challenger.tick();
+    const staller = new GamePlayer({ rollup, follower: liarFollower, signer: mallory, strategy: stall });
+    await staller.playAll();
+    await world.challenger.tick();
+    expect((await rollup.contract.game(0)).status).to.equal(GAME_STATUS.open);
+
+    await time.increase(TIMING.gameClock + 1);
+    await world.challenger.tick();
+    const game = await rollup.contract.game(0);
+    expect(game.status).to.equal(GAME_STATUS.challengerWon);
+    expect(await rollup.contract.batchCount()).to.equal(BigInt(lie.batchIndex));
+    await world.checkInvariants();
+  });
+
+  it("lets an honest challenger win while a dishonest one loses against the same false batch", async function () {
+    const { rollup, bridgeClient } = world;
+    const liarFollower = await world.newFollower();
+    const lie = await commitLyingBatch({
+      rollup,
+      bridge: bridgeClient,
+      follower: liarFollower,
+      signer: mallory,
+      txs: await transfers(10),
+      lieAt: 5,
+    });
+    // Mallory's accomplice challenges first, with a trace that agrees with the lie, and plays to lose.
+    const accomplice = world.signers[6];
+    const accompliceFollower = await world.newFollower();
+    await accompliceFollower.sync();
+    await rollup.challenge(
+      accomplice,
+      lie.batchIndex,
+      accompliceFollower.parentState(lie.batchIndex),
+      lie.trace[5],
+      (await rollup.config()).challengerBond,
+    );
+    const accomplicePlayer = lyingPlayer(
+      { rollup, follower: accompliceFollower, signer: accomplice },
+      new Map([[lie.batchIndex, lie.trace]]),
+    );
+    const liar = lyingPlayer(
+      { rollup, follower: liarFollower, signer: mallory },
+      new Map([[lie.batchIndex, lie.trace]]),
+    );
+
+    await playOut([
+      { tick: () => accompliceFollower.sync() },
+      accomplicePlayer,
+      { tick: () => liarFollower.sync() },
+      liar,
+      world.challenger,
+    ]);
+
+    expect(await rollup.contract.batchCount()).to.equal(BigInt(lie.batchIndex));
+    const statuses = [(await rollup.contract.game(0)).status, (await rollup.contract.game(1)).status];
+    // The honest game removed the batch; the colluders' game, stuck on a false agreed state that no
+    // one can step from, became moot and was cancelled (the accomplice only got its bond back).
+    expect(statuses).to.deep.equal([GAME_STATUS.cancelled, GAME_STATUS.challengerWon]);
+    const bond = (await rollup.config()).proposerBond;
+    expect(await rollup.contract.credit(world.challengerSigner.address)).to.equal(bond + bond / 2n);
+    expect(await rollup.contract.credit(accomplice.address)).to.equal(bond);
+    await world.checkInvariants();
+  });
+
+  it("refuses a batch that skips a due deposit", async function () {
+    const { rollup, bridgeClient } = world;
+    await depositEth(world, bob, parseEther("2"));
+    await time.increase(TIMING.inclusionWindow + 1);
+    const liarFollower = await world.newFollower();
+    const error = await commitLyingBatch({
+      rollup,
+      bridge: bridgeClient,
+      follower: liarFollower,
+      signer: mallory,
+      txs: await transfers(2),
+      lieAt: -1,
+    }).catch((e: unknown) => e);
+    expect(error)
+      .to.be.instanceOf(ContractRevertError)
+      .and.have.property("errorName", "OptimisticDepositDue");
+    // The honest sequencer includes it.
+    await world.sequencer.tick(true);
+    expect(world.sequencer.account(bobIndex)!.balance).to.equal(parseEther("3"));
+    await world.checkInvariants();
+  });
+});
