@@ -73,8 +73,9 @@ export async function owedByRollup(follower: ChainFollower, bridge: Bridge): Pro
   const owed = new Map<number, bigint>();
   const add = (tokenId: number, amount: bigint) => owed.set(tokenId, (owed.get(tokenId) ?? 0n) + amount);
   // A false batch (and what is built on it) owes nothing: it will be removed before it is final.
-  const lastValid = follower.batches.findLast((b) => b.verdict === "valid")!;
-  const state = follower.machineAfter(lastValid.index)!;
+  let lastValid = follower.batches.length - 1;
+  while (follower.batches[lastValid].verdict !== "valid") lastValid--;
+  const state = follower.machineAfter(lastValid)!;
   for (const [, account] of state.l2.entries()) add(account.tokenId, account.balance);
   for (const batch of follower.batches) {
     for (const [leaf, w] of (batch.withdrawals ?? []).entries()) {
