@@ -1,0 +1,185 @@
+// Property: for many random batches and random dishonest strategies on either side, the honest party
+// always wins, the chain ends in the honest state, and bridge solvency and bond conservation hold
+// after every round of play. Seeded: a failing case names its seed.
+import { expect } from "chai";
+import { parseEther } from "ethers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { GamePlayer } from "../../src/optimistic/player";
+import type { Strategy } from "../../src/optimistic/solver";
+import { decide, openingClaim } from "../../src/optimistic/solver";
+import type { L2Tx } from "../../src/shared/types";
+import { ownerOfAddress } from "../../src/shared/types";
+import type { Rng } from "../helpers/random";
+import { createRng } from "../helpers/random";
+import { commitLyingBatch, corruptTrace, erratic, stall } from "./adversaries";
+import type { World } from "./world";
+import {
+  createWorld,
+  depositEth,
+  passChallengeWindow,
+  signedTransfer,
+  signedWithdraw,
+  TIMING,
+} from "./world";
+
+const CASES = 12;
+const OPEN = 1n;
+
+interface Actor {
+  signer: HardhatEthersSigner;
+  index: number;
+  nonce: number;
+}
+
+/** A random batch: mostly valid transfers and withdrawals, some overdrafts and stale nonces. */
+async function randomBatch(world: World, rng: Rng, actors: Actor[]): Promise<L2Tx[]> {
+  const txs: L2Tx[] = [];
+  const n = 1 + rng.int(24);
+  for (let i = 0; i < n; i++) {
+    const from = actors[rng.int(actors.length)];
+    const to = actors[(actors.indexOf(from) + 1 + rng.int(actors.length - 1)) % actors.length];
+    const roll = rng.int(10);
+    const amount = roll === 0 ? parseEther("100") : BigInt(1 + rng.int(1_000_000));
+    const nonce = roll === 1 ? from.nonce + 3 : from.nonce;
+    if (roll > 1) from.nonce++;
+    txs.push(
+      rng.int(5) === 0
+        ? await signedWithdraw(world, from.signer, {
+            from: from.index,
+            recipient: from.signer.address,
+            amount,
+            nonce,
+          })
+        : await signedTransfer(world, from.signer, { from: from.index, to: to.index, amount, nonce }),
+    );
+  }
+  return txs;
+}
+
+function pickStrategy(rng: Rng): { name: string; strategy: Strategy } {
+  return [
+    { name: "consistent", strategy: decide },
+    { name: "erratic", strategy: erratic(rng) },
+    { name: "stalling", strategy: stall },
+  ][rng.int(3)];
+}
+
+/** Rounds of every player until no game is open; when a round changes nothing, time passes a clock. */
+async function playToEnd(
+  world: World,
+  players: GamePlayer[],
+  syncs: Array<() => Promise<unknown>>,
+): Promise<void> {
+  for (let round = 0; round < 80; round++) {
+    for (const sync of syncs) await sync();
+    let acted = false;
+    for (const p of players) {
+      for (const action of (await p.playAll()).values()) acted ||= action.kind !== "wait";
+    }
+    await world.checkInvariants();
+    const count = await world.rollup.contract.gameCount();
+    let open = false;
+    for (let id = 0n; id < count; id++) open ||= (await world.rollup.contract.game(id)).status === OPEN;
+    if (!open) return;
+    if (!acted) await time.increase(TIMING.gameClock + 1);
+  }
+  throw new Error("games still open after 80 rounds");
+}
+
+describe("property: the honest side always wins", function () {
+  for (let seed = 1; seed <= CASES; seed++) {
+    it(`case ${seed}`, async function () {
+      const rng = createRng(seed * 7919);
+      const world = await createWorld();
+      try {
+        const users = world.signers.slice(3, 7);
+        for (const user of users) await depositEth(world, user, parseEther("1") + BigInt(rng.int(1_000_000)));
+        await world.sequencer.tick(true);
+        const actors = users.map((signer) => ({
+          signer,
+          index: world.sequencer.findAccount(ownerOfAddress(signer.address), 0)!,
+          nonce: 0,
+        }));
+        const txs = await randomBatch(world, rng, actors);
+        const { rollup, bridgeClient } = world;
+        const mallory = world.signers[8];
+        const malloryFollower = await world.newFollower();
+        const { name, strategy } = pickStrategy(rng);
+        const lyingProposer = rng.int(2) === 0;
+
+        let batchIndex: number;
+        if (lyingProposer) {
+          const lieAt = rng.int(3) === 0 ? "everywhere" : rng.int(txs.length);
+          const lie = await commitLyingBatch({
+            rollup,
+            bridge: bridgeClient,
+            follower: malloryFollower,
+            signer: mallory,
+            txs,
+            lieAt,
+          });
+          batchIndex = lie.batchIndex;
+          const liar = new GamePlayer({
+            rollup,
+            follower: malloryFollower,
+            signer: mallory,
+            strategy,
+            traceFor: () => lie.trace,
+          });
+          await playToEnd(
+            world,
+            [world.challenger.player, liar],
+            [() => world.challenger.tick(), () => malloryFollower.sync()],
+          );
+          expect((await rollup.contract.game(0)).status, `${name} liar`).to.equal(3n); // ChallengerWon
+          expect(await rollup.contract.batchCount()).to.equal(BigInt(batchIndex));
+        } else {
+          // The honest proposer (the sequencer's key) commits; mallory disputes it with a wrong trace.
+          const follower = await world.newFollower();
+          await follower.sync();
+          const machine = follower.machineAfter(follower.tip.index)!;
+          for (const tx of txs) machine.apply(tx);
+          ({ batchIndex } = await rollup.commitBatch(
+            world.proposer,
+            { parentClaim: follower.tip.claim, txs, post: machine.state, pendingDeposits: [] },
+            (await rollup.config()).proposerBond,
+          ));
+          await malloryFollower.sync();
+          const wrong = corruptTrace(malloryFollower.trace(batchIndex), 1 + rng.int(txs.length));
+          await rollup.challenge(
+            mallory,
+            batchIndex,
+            malloryFollower.parentState(batchIndex),
+            openingClaim(wrong),
+            (await rollup.config()).challengerBond,
+          );
+          const griefer = new GamePlayer({
+            rollup,
+            follower: malloryFollower,
+            signer: mallory,
+            strategy,
+            traceFor: () => wrong,
+          });
+          await playToEnd(
+            world,
+            [world.sequencer.player, griefer],
+            [() => world.sequencer.tick(), () => malloryFollower.sync()],
+          );
+          expect((await rollup.contract.game(0)).status, `${name} challenger`).to.equal(2n); // ProposerWon
+          await passChallengeWindow();
+          await world.sequencer.tick();
+          expect(await rollup.contract.lastFinalizedIndex()).to.equal(BigInt(batchIndex));
+        }
+
+        // The chain ends in the honest state: every batch in it is valid, the tip included.
+        const judge = await world.newFollower();
+        await judge.sync();
+        expect(judge.batches.every((b) => b.verdict === "valid")).to.equal(true);
+        await world.checkInvariants();
+      } finally {
+        world.cleanup();
+      }
+    });
+  }
+});

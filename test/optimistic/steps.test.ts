@@ -1,0 +1,282 @@
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { concat, hexlify } from "ethers";
+import { ethers } from "hardhat";
+import { MAX_U32, TX_BYTES, createKeccakHasher, encodeTx, encodeTxs } from "../../src/shared";
+import type { KeccakHasher, L2Tx } from "../../src/shared";
+import { MAX_STEPS, StepsError, StepsTree } from "../../src/optimistic/steps";
+import type { StepsHarness } from "../../typechain-types";
+import { createRng } from "../helpers/random";
+import type { Rng } from "../helpers/random";
+
+/** A transaction of any kind with random fields: the step commitment only hashes bytes, never judges them. */
+function randomTx(rng: Rng): L2Tx {
+  switch (rng.int(3)) {
+    case 0:
+      return {
+        kind: "deposit",
+        accountHint: Number(rng.edgy(32)),
+        deposit: {
+          from: rng.hex(20),
+          to: rng.hex(32),
+          tokenId: Number(rng.edgy(32)),
+          amount: rng.edgy(128),
+          timestamp: rng.edgy(64),
+        },
+      };
+    case 1:
+      return {
+        kind: "transfer",
+        from: Number(rng.edgy(32)),
+        to: Number(rng.edgy(32)),
+        amount: rng.bigint(35),
+        signature: rng.hex(64),
+      };
+    default:
+      return {
+        kind: "withdraw",
+        from: Number(rng.edgy(32)),
+        recipient: rng.hex(20),
+        amount: rng.bigint(35),
+        signature: rng.hex(64),
+      };
+  }
+}
+
+/** One transaction of each kind, then random ones: every batch mixes deposits, transfers and withdrawals. */
+function randomBatch(rng: Rng, count: number): L2Tx[] {
+  const txs = Array.from({ length: count }, () => randomTx(rng));
+  const kinds: L2Tx["kind"][] = ["deposit", "transfer", "withdraw"];
+  kinds.slice(0, count).forEach((kind, i) => {
+    while (txs[i].kind !== kind) txs[i] = randomTx(rng);
+  });
+  return txs;
+}
+
+/** The steps a test proves in a batch: all of them, or the ends and a sample of a long batch. */
+function probedIndices(rng: Rng, count: number): number[] {
+  if (count <= 100) return Array.from({ length: count }, (_, i) => i);
+  return [0, 1, count - 2, count - 1, ...Array.from({ length: 12 }, () => rng.int(count))];
+}
+
+async function deployHarnessFixture() {
+  const harness: StepsHarness = await ethers.deployContract("StepsHarness");
+  return { harness };
+}
+
+describe("Steps (StepsHarness ↔ StepsTree)", function () {
+  let keccak: KeccakHasher;
+
+  before(async function () {
+    keccak = await createKeccakHasher();
+  });
+
+  describe("commit", function () {
+    for (const [seed, count] of [1, 2, 3, 5, 8, 100, MAX_STEPS].entries()) {
+      it(`equals StepsTree's root and count when the batch has ${count} mixed transaction(s)`, async function () {
+        const { harness } = await loadFixture(deployHarnessFixture);
+        const txs = randomBatch(createRng(100 + seed), count);
+        const tree = new StepsTree(keccak, txs);
+        const [root, committed] = await harness.commit(encodeTxs(txs));
+        expect(root).to.equal(tree.root);
+        expect(committed).to.equal(BigInt(count)).and.to.equal(BigInt(tree.count));
+      });
+    }
+
+    it("returns (0, 0) when the input is empty", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const [root, count] = await harness.commit("0x");
+      expect(root).to.equal(ethers.ZeroHash);
+      expect(count).to.equal(0n);
+    });
+
+    it("returns the transaction's own hash as the root when the batch has one step", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const tx = randomTx(createRng(110));
+      const [root] = await harness.commit(encodeTx(tx));
+      expect(root).to.equal(ethers.keccak256(encodeTx(tx)));
+    });
+
+    it("differs when two transactions swap places", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const txs = randomBatch(createRng(111), 5);
+      const swapped = [txs[1], txs[0], ...txs.slice(2)];
+      const [root] = await harness.commit(encodeTxs(txs));
+      const [swappedRoot] = await harness.commit(encodeTxs(swapped));
+      expect(swappedRoot).to.not.equal(root);
+      expect(swappedRoot).to.equal(new StepsTree(keccak, swapped).root);
+    });
+
+    for (const kindByte of [0x00, 0x04, 0x09, 0xff]) {
+      it(`reverts with StepsMalformed(offset) when a transaction has the unknown kind byte 0x${kindByte.toString(16).padStart(2, "0")}`, async function () {
+        const { harness } = await loadFixture(deployHarnessFixture);
+        const txs = randomBatch(createRng(120 + kindByte), 4);
+        const unknown = encodeTx(txs[3]);
+        unknown[0] = kindByte;
+        const offset = encodeTxs(txs.slice(0, 3)).length;
+        await expect(harness.commit(concat([encodeTxs(txs.slice(0, 3)), unknown])))
+          .to.be.revertedWithCustomError(harness, "StepsMalformed")
+          .withArgs(offset);
+      });
+    }
+
+    it("reverts with StepsMalformed(0) when the very first byte is not a kind", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const txs = randomBatch(createRng(130), 3);
+      await expect(harness.commit(concat(["0x07", encodeTxs(txs)])))
+        .to.be.revertedWithCustomError(harness, "StepsMalformed")
+        .withArgs(0);
+    });
+
+    for (const kind of ["deposit", "transfer", "withdraw"] as const) {
+      it(`reverts with StepsMalformed(offset) when the last transaction, a ${kind}, is truncated`, async function () {
+        const { harness } = await loadFixture(deployHarnessFixture);
+        const rng = createRng(140);
+        const txs = [...randomBatch(rng, 3), randomBatch(rng, 3).find((tx) => tx.kind === kind)!];
+        const encoded = encodeTxs(txs);
+        const offset = encoded.length - TX_BYTES[kind];
+        for (const missing of [1, TX_BYTES[kind] - 1]) {
+          await expect(harness.commit(encoded.subarray(0, encoded.length - missing)))
+            .to.be.revertedWithCustomError(harness, "StepsMalformed")
+            .withArgs(offset);
+        }
+      });
+    }
+  });
+
+  describe("contains", function () {
+    for (const [seed, count] of [1, 2, 3, 5, 8, 100, MAX_STEPS].entries()) {
+      it(`is true for every StepsTree proof when the batch has ${count} step(s)`, async function () {
+        const { harness } = await loadFixture(deployHarnessFixture);
+        const rng = createRng(200 + seed);
+        const tree = new StepsTree(keccak, randomBatch(rng, count));
+        for (const index of probedIndices(rng, count)) {
+          const { transaction, txProof } = tree.proof(index);
+          expect(txProof).to.have.length(tree.depth);
+          expect(
+            await harness.contains(tree.root, count, index, transaction, txProof),
+            `step ${index}`,
+          ).to.equal(true);
+        }
+      });
+    }
+
+    /** A batch of five steps (depth 3, three zero leaves of padding) and its tree. */
+    async function fiveStepFixture() {
+      const { harness } = await deployHarnessFixture();
+      const tree = new StepsTree(keccak, randomBatch(createRng(210), 5));
+      return { harness, tree, root: tree.root, count: tree.count };
+    }
+
+    it("is false when the proof is shown at another step's index", async function () {
+      const { harness, tree, root, count } = await loadFixture(fiveStepFixture);
+      for (let index = 0; index < count; index++) {
+        const { transaction, txProof } = tree.proof(index);
+        for (let other = 0; other < count; other++) {
+          if (other === index) continue;
+          expect(
+            await harness.contains(root, count, other, transaction, txProof),
+            `${index} at ${other}`,
+          ).to.equal(false);
+        }
+      }
+    });
+
+    it("is false when the proof is one sibling short or one sibling long", async function () {
+      const { harness, tree, root, count } = await loadFixture(fiveStepFixture);
+      const { transaction, txProof } = tree.proof(2);
+      const short = txProof.slice(0, -1);
+      const long = [...txProof, ethers.ZeroHash];
+      expect(await harness.contains(root, count, 2, transaction, short)).to.equal(false);
+      expect(await harness.contains(root, count, 2, transaction, long)).to.equal(false);
+    });
+
+    it("is false when one byte of the transaction is tampered with", async function () {
+      const { harness, tree, root, count } = await loadFixture(fiveStepFixture);
+      const { transaction, txProof } = tree.proof(3);
+      for (const at of [0, 1, (transaction.length - 2) / 2 - 1]) {
+        const tampered = ethers.getBytes(transaction);
+        tampered[at] ^= 0x01;
+        expect(await harness.contains(root, count, 3, tampered, txProof), `byte ${at}`).to.equal(false);
+      }
+    });
+
+    it("is false when the index is at or past the step count, even inside the padded tree", async function () {
+      const { harness, tree, root, count } = await loadFixture(fiveStepFixture);
+      const { transaction, txProof } = tree.proof(4);
+      for (const index of [count, count + 1, 7, 8, MAX_U32]) {
+        expect(await harness.contains(root, count, index, transaction, txProof), `index ${index}`).to.equal(
+          false,
+        );
+      }
+    });
+
+    it("is false when a padding leaf is claimed as a step: zero bytes hash to no leaf", async function () {
+      const { harness, tree, root, count } = await loadFixture(fiveStepFixture);
+      // Step 5 is a zero leaf; its path is step 4's with the sibling at level 0 being step 4's leaf.
+      const { transaction, txProof } = tree.proof(4);
+      const paddingPath = [ethers.keccak256(transaction), ...txProof.slice(1)];
+      expect(await harness.contains(root, count + 1, 5, "0x", paddingPath)).to.equal(false);
+    });
+  });
+
+  describe("depthOf", function () {
+    const expected: [number, number][] = [
+      [0, 0],
+      [1, 0],
+      [2, 1],
+      [3, 2],
+      [4, 2],
+      [5, 3],
+      [8, 3],
+      [9, 4],
+      [1023, 10],
+      [1024, 10],
+      [1025, 11],
+    ];
+    for (const [count, depth] of expected) {
+      it(`is ${depth} when the batch has ${count} step(s)`, async function () {
+        const { harness } = await loadFixture(deployHarnessFixture);
+        expect(await harness.depthOf(count)).to.equal(BigInt(depth));
+      });
+    }
+
+    it("equals StepsTree.depth for every batch size from 1 to 40", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(300);
+      for (let count = 1; count <= 40; count++) {
+        const tree = new StepsTree(keccak, randomBatch(rng, count));
+        expect(await harness.depthOf(count), `count ${count}`).to.equal(BigInt(tree.depth));
+      }
+    });
+  });
+});
+
+describe("StepsTree", function () {
+  let keccak: KeccakHasher;
+
+  before(async function () {
+    keccak = await createKeccakHasher();
+  });
+
+  describe("constructor", function () {
+    it("throws StepsError when the batch is empty or longer than MAX_STEPS", function () {
+      const rng = createRng(400);
+      expect(() => new StepsTree(keccak, [])).to.throw(StepsError);
+      expect(() => new StepsTree(keccak, randomBatch(rng, MAX_STEPS + 1))).to.throw(StepsError);
+    });
+  });
+
+  describe("proof", function () {
+    it("throws StepsError when the index is not a step of the batch", function () {
+      const tree = new StepsTree(keccak, randomBatch(createRng(401), 3));
+      for (const index of [-1, 3, 4, 1.5]) expect(() => tree.proof(index), `${index}`).to.throw(StepsError);
+    });
+
+    it("carries the step's transaction exactly as encodeTx encodes it", function () {
+      const txs = randomBatch(createRng(402), 6);
+      const tree = new StepsTree(keccak, txs);
+      txs.forEach((tx, index) => expect(tree.proof(index).transaction).to.equal(hexlify(encodeTx(tx))));
+    });
+  });
+});

@@ -1,0 +1,385 @@
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { Wallet, ZeroAddress, getAddress } from "ethers";
+import { ethers } from "hardhat";
+import {
+  EMPTY_QUEUE_HEAD,
+  Eip712Authorizer,
+  L2Domain,
+  SparseMerkleTree,
+  chainDeposit,
+  computeMerkleRoot,
+  createKeccakHasher,
+  foldDeposits,
+  hashWithdrawal,
+  ownerOfAddress,
+} from "../../src/shared";
+import type { DepositTx, KeccakHasher, L2Tx, TransferTx, WithdrawTx } from "../../src/shared";
+import {
+  ACCOUNT_DEPTH,
+  StepMachine,
+  WITHDRAWAL_DEPTH,
+  traceBatch,
+  traceClaim,
+} from "../../src/optimistic/trace";
+import type { AccountProofArg, TraceState } from "../../src/optimistic/trace";
+import type { StepsHarness } from "../../typechain-types";
+import { createRng } from "../helpers/random";
+import type { Rng } from "../helpers/random";
+
+const domain = new L2Domain(31337n, getAddress("0x" + "5a".repeat(20)));
+const authorizer = new Eip712Authorizer(domain);
+
+const alice = new Wallet("0x" + "a1".repeat(32));
+const bob = new Wallet("0x" + "b2".repeat(32));
+const carol = new Wallet("0x" + "c3".repeat(32));
+const DEPOSITOR = getAddress("0x" + "e5".repeat(20));
+const RECIPIENT = getAddress("0x" + "f6".repeat(20));
+const ETH = 0;
+const TOKEN = 1;
+
+let keccak: KeccakHasher;
+
+function depositTx(owner: Wallet, tokenId: number, amount: bigint, accountHint: number): DepositTx {
+  return {
+    kind: "deposit",
+    accountHint,
+    deposit: {
+      from: DEPOSITOR,
+      to: ownerOfAddress(owner.address),
+      tokenId,
+      amount,
+      timestamp: 1_700_000_000n,
+    },
+  };
+}
+
+/** A transfer signed by `signer` at the sender's current nonce in `machine`. */
+async function transferTx(machine: StepMachine, signer: Wallet, from: number, to: number, amount: bigint) {
+  const nonce = machine.l2.account(from)!.nonce;
+  const signature = await domain.signTransfer(signer, { from, to, amount, nonce });
+  return { kind: "transfer", from, to, amount, signature } satisfies TransferTx;
+}
+
+/** A withdrawal to RECIPIENT signed by `signer` at the sender's current nonce in `machine`. */
+async function withdrawTx(machine: StepMachine, signer: Wallet, from: number, amount: bigint) {
+  const nonce = machine.l2.account(from)!.nonce;
+  const signature = await domain.signWithdraw(signer, { from, recipient: RECIPIENT, amount, nonce });
+  return { kind: "withdraw", from, recipient: RECIPIENT, amount, signature } satisfies WithdrawTx;
+}
+
+/** Three accounts opened by deposits: 0 alice ETH 1000 · 1 bob ETH 500 · 2 carol TOKEN 300. */
+const FUNDING: DepositTx[] = [
+  depositTx(alice, ETH, 1000n, 0),
+  depositTx(bob, ETH, 500n, 1),
+  depositTx(carol, TOKEN, 300n, 2),
+];
+
+async function fundedMachine(): Promise<StepMachine> {
+  const machine = await StepMachine.genesis(authorizer);
+  for (const tx of FUNDING) machine.apply(tx);
+  return machine;
+}
+
+/** Everything a machine holds: its trace state, its claim, its accounts and its withdrawals. */
+function snapshot(machine: StepMachine) {
+  return {
+    state: machine.state,
+    claim: machine.claim,
+    accounts: [...machine.l2.entries()],
+    withdrawals: [...machine.withdrawals],
+  };
+}
+
+function randomTraceState(rng: Rng): TraceState {
+  return {
+    accountsRoot: rng.hex(32),
+    nextIndex: rng.edgy(64),
+    depositHead: rng.hex(32),
+    withdrawalRoot: rng.hex(32),
+    withdrawalCount: rng.edgy(32),
+  };
+}
+
+/** A Solidity `Trace.State` as the TypeScript `TraceState`, field by field. */
+function traceStateOf(s: {
+  accountsRoot: string;
+  nextIndex: bigint;
+  depositHead: string;
+  withdrawalRoot: string;
+  withdrawalCount: bigint;
+}): TraceState {
+  const { accountsRoot, nextIndex, depositHead, withdrawalRoot, withdrawalCount } = s;
+  return { accountsRoot, nextIndex, depositHead, withdrawalRoot, withdrawalCount };
+}
+
+/** Whether `proof` opens leaf `index` of a tree whose root is `root`. */
+function opensTo(proof: AccountProofArg, index: number, root: string): boolean {
+  const leaf = keccak.hashAccount(proof.leaf);
+  const siblings = proof.siblings.map((s) => keccak.fromHex(s));
+  return keccak.toHex(computeMerkleRoot(keccak, leaf, index, siblings)) === root;
+}
+
+async function deployHarnessFixture() {
+  const harness: StepsHarness = await ethers.deployContract("StepsHarness");
+  return { harness };
+}
+
+async function createHasher() {
+  keccak = await createKeccakHasher();
+}
+
+describe("Trace (StepsHarness ↔ trace.ts)", function () {
+  before(createHasher);
+
+  describe("claim", function () {
+    it("equals traceClaim for 100 random states, edges of nextIndex and withdrawalCount included", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const rng = createRng(500);
+      for (let k = 0; k < 100; k++) {
+        const state = randomTraceState(rng);
+        expect(await harness.claim(state), `state ${k}`).to.equal(traceClaim(state));
+      }
+    });
+
+    it("equals StepMachine.claim after every step of a batch", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const machine = await fundedMachine();
+      const steps = [
+        depositTx(alice, ETH, 5n, 0),
+        await transferTx(machine, alice, 0, 1, 100n),
+        depositTx(bob, TOKEN, 7n, 3),
+      ];
+      for (const tx of steps) {
+        machine.apply(tx);
+        expect(await harness.claim(machine.state), tx.kind).to.equal(machine.claim);
+      }
+      machine.apply(await withdrawTx(machine, bob, 1, 50n));
+      expect(await harness.claim(machine.state)).to.equal(machine.claim);
+    });
+
+    it("changes when any one field of the state changes", function () {
+      const rng = createRng(501);
+      const state = randomTraceState(rng);
+      const claim = traceClaim(state);
+      const changed: TraceState[] = [
+        { ...state, accountsRoot: rng.hex(32) },
+        { ...state, nextIndex: state.nextIndex ^ 1n },
+        { ...state, depositHead: rng.hex(32) },
+        { ...state, withdrawalRoot: rng.hex(32) },
+        { ...state, withdrawalCount: state.withdrawalCount ^ 1n },
+      ];
+      for (const other of changed) expect(traceClaim(other)).to.not.equal(claim);
+    });
+  });
+
+  describe("EMPTY_ACCOUNTS_ROOT / EMPTY_WITHDRAWAL_ROOT", function () {
+    it("equal the roots of empty keccak SparseMerkleTrees of depth 32 and 10", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      expect(ACCOUNT_DEPTH).to.equal(32);
+      expect(WITHDRAWAL_DEPTH).to.equal(10);
+      expect(await harness.emptyAccountsRoot()).to.equal(new SparseMerkleTree(keccak, ACCOUNT_DEPTH).rootHex);
+      expect(await harness.emptyWithdrawalRoot()).to.equal(
+        new SparseMerkleTree(keccak, WITHDRAWAL_DEPTH).rootHex,
+      );
+    });
+  });
+
+  describe("genesis", function () {
+    it("equals StepMachine.genesis's state and claim", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const machine = await StepMachine.genesis(authorizer);
+      const genesis = traceStateOf(await harness.genesis());
+      expect(genesis).to.deep.equal(machine.state);
+      expect(genesis).to.deep.equal({
+        accountsRoot: await harness.emptyAccountsRoot(),
+        nextIndex: 0n,
+        depositHead: EMPTY_QUEUE_HEAD,
+        withdrawalRoot: await harness.emptyWithdrawalRoot(),
+        withdrawalCount: 0n,
+      });
+      expect(await harness.claim(genesis)).to.equal(machine.claim);
+    });
+  });
+
+  describe("start", function () {
+    it("equals StepMachine.nextBatch's state: the parent's accounts and head, no withdrawals", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const parent = await fundedMachine();
+      parent.apply(await withdrawTx(parent, alice, 0, 10n));
+      expect(parent.state.withdrawalCount).to.equal(1n);
+      const started = traceStateOf(await harness.start(parent.state));
+      expect(started).to.deep.equal(parent.nextBatch().state);
+      expect(await harness.claim(started)).to.equal(parent.nextBatch().claim);
+    });
+  });
+});
+
+describe("StepMachine", function () {
+  before(createHasher);
+
+  describe("apply", function () {
+    it("folds every deposit into the head with chainDeposit, credited or opened", async function () {
+      const machine = await fundedMachine();
+      const credited = depositTx(alice, ETH, 5n, 0);
+      const opened = depositTx(alice, TOKEN, 6n, 0); // hint names alice's ETH account: opens a new one
+      const headBefore = machine.depositHead;
+
+      expect(machine.apply(credited)).to.include({ status: "applied", opened: false });
+      expect(machine.depositHead).to.equal(chainDeposit(headBefore, credited.deposit));
+      expect(machine.apply(opened)).to.include({ status: "applied", opened: true, accountIndex: 3 });
+      expect(machine.depositHead).to.equal(foldDeposits(headBefore, [credited.deposit, opened.deposit]));
+    });
+
+    it("starts the head at EMPTY_QUEUE_HEAD and folds the funding deposits in order", async function () {
+      const machine = await fundedMachine();
+      const deposits = FUNDING.map((tx) => tx.deposit);
+      expect(machine.state.depositHead).to.equal(foldDeposits(EMPTY_QUEUE_HEAD, deposits));
+    });
+
+    it("appends each withdrawal to the withdrawal tree at withdrawalCount", async function () {
+      const machine = await fundedMachine();
+      const expected = new SparseMerkleTree(keccak, WITHDRAWAL_DEPTH);
+      const requests: [Wallet, number, bigint][] = [
+        [alice, 0, 10n],
+        [bob, 1, 20n],
+        [alice, 0, 30n],
+      ];
+      for (const [signer, from, amount] of requests) {
+        const before = machine.state;
+        machine.apply(await withdrawTx(machine, signer, from, amount));
+        const withdrawal = { recipient: RECIPIENT, tokenId: ETH, amount };
+        expected.update(Number(before.withdrawalCount), keccak.fromHex(hashWithdrawal(withdrawal)));
+        expect(machine.state.withdrawalCount).to.equal(before.withdrawalCount + 1n);
+        expect(machine.state.withdrawalRoot).to.not.equal(before.withdrawalRoot);
+        expect(machine.state.withdrawalRoot).to.equal(expected.rootHex);
+        expect(machine.state.depositHead).to.equal(before.depositHead);
+        expect(machine.withdrawals.at(-1)).to.deep.equal(withdrawal);
+      }
+      expect(machine.withdrawals).to.have.length(3);
+    });
+
+    it("leaves withdrawals and the head alone when the step is a transfer", async function () {
+      const machine = await fundedMachine();
+      const before = machine.state;
+      expect(machine.apply(await transferTx(machine, alice, 0, 1, 100n))).to.include({ status: "applied" });
+      expect(machine.state).to.deep.equal({ ...before, accountsRoot: machine.state.accountsRoot });
+      expect(machine.state.accountsRoot).to.not.equal(before.accountsRoot);
+    });
+
+    it("changes neither the claim nor the state when the transaction is rejected", async function () {
+      const machine = await fundedMachine();
+      const rejected: [string, L2Tx][] = [
+        ["BadSignature", await transferTx(machine, bob, 0, 1, 1n)],
+        ["UnknownAccount", await transferTx(machine, alice, 0, 9, 1n)],
+        ["TokenMismatch", await transferTx(machine, alice, 0, 2, 1n)],
+        ["InsufficientBalance", await withdrawTx(machine, bob, 1, 501n)],
+        ["ZeroAmount", await withdrawTx(machine, bob, 1, 0n)],
+        ["ZeroRecipient", { ...(await withdrawTx(machine, bob, 1, 1n)), recipient: ZeroAddress }],
+      ];
+      for (const [reason, tx] of rejected) {
+        const before = snapshot(machine);
+        expect(machine.apply(tx), reason).to.include({ status: "rejected", reason });
+        expect(snapshot(machine), reason).to.deep.equal(before);
+      }
+    });
+  });
+
+  describe("witness", function () {
+    it("opens the sender and the receiver of a transfer against the accounts root", async function () {
+      const machine = await fundedMachine();
+      const w = machine.witness(await transferTx(machine, alice, 0, 1, 1n));
+      expect(w.first.leaf).to.deep.equal(machine.l2.account(0));
+      expect(w.second.leaf).to.deep.equal(machine.l2.account(1));
+      expect(w.first.siblings).to.have.length(ACCOUNT_DEPTH);
+      expect(opensTo(w.first, 0, machine.state.accountsRoot)).to.equal(true);
+      expect(opensTo(w.second, 1, machine.state.accountsRoot)).to.equal(true);
+      expect(w.withdrawalSiblings).to.deep.equal([]);
+    });
+
+    it("opens the hinted account and the empty slot at nextIndex for a deposit", async function () {
+      const machine = await fundedMachine();
+      const w = machine.witness(depositTx(bob, ETH, 1n, 1));
+      expect(opensTo(w.first, 1, machine.state.accountsRoot)).to.equal(true);
+      const emptySlot = keccak.toHex(
+        computeMerkleRoot(
+          keccak,
+          keccak.zero,
+          3,
+          w.second.siblings.map((s) => keccak.fromHex(s)),
+        ),
+      );
+      expect(emptySlot).to.equal(machine.state.accountsRoot);
+    });
+
+    it("gives the empty withdrawal slot at withdrawalCount for a withdrawal", async function () {
+      const machine = await fundedMachine();
+      machine.apply(await withdrawTx(machine, alice, 0, 1n));
+      const w = machine.witness(await withdrawTx(machine, alice, 0, 1n));
+      expect(w.withdrawalSiblings).to.have.length(WITHDRAWAL_DEPTH);
+      const slot = computeMerkleRoot(
+        keccak,
+        keccak.zero,
+        1,
+        w.withdrawalSiblings.map((s) => keccak.fromHex(s)),
+      );
+      expect(keccak.toHex(slot)).to.equal(machine.state.withdrawalRoot);
+    });
+  });
+
+  describe("nextBatch", function () {
+    it("starts with no withdrawals and the same accounts and deposit head", async function () {
+      const parent = await fundedMachine();
+      parent.apply(await withdrawTx(parent, alice, 0, 10n));
+      const next = parent.nextBatch();
+      const empty = new SparseMerkleTree(keccak, WITHDRAWAL_DEPTH).rootHex;
+      expect(next.state).to.deep.equal({ ...parent.state, withdrawalRoot: empty, withdrawalCount: 0n });
+      expect(next.withdrawals).to.deep.equal([]);
+      expect([...next.l2.entries()]).to.deep.equal([...parent.l2.entries()]);
+    });
+
+    it("leaves the original untouched when the next batch's machine steps", async function () {
+      const parent = await fundedMachine();
+      const next = parent.nextBatch();
+      const before = snapshot(parent);
+      next.apply(depositTx(alice, ETH, 5n, 0));
+      next.apply(depositTx(carol, ETH, 6n, 0));
+      next.apply(await transferTx(next, bob, 1, 0, 50n));
+      next.apply(await withdrawTx(next, carol, 2, 25n));
+      expect(snapshot(next).state).to.not.deep.equal(before.state);
+      expect(snapshot(parent)).to.deep.equal(before);
+    });
+
+    it("leaves the next batch's machine untouched when the original steps", async function () {
+      const parent = await fundedMachine();
+      const next = parent.nextBatch();
+      const before = snapshot(next);
+      parent.apply(depositTx(bob, ETH, 5n, 1));
+      parent.apply(await transferTx(parent, alice, 0, 1, 10n));
+      parent.apply(await withdrawTx(parent, bob, 1, 5n));
+      expect(snapshot(next)).to.deep.equal(before);
+    });
+  });
+
+  describe("traceBatch", function () {
+    it("returns the start claim and the claim after every step, as Trace.claim computes them", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      const parent = await fundedMachine();
+      const txs: L2Tx[] = [
+        depositTx(carol, TOKEN, 9n, 2),
+        await transferTx(parent, alice, 0, 1, 100n),
+        await transferTx(parent, alice, 0, 2, 1n), // rejected: token mismatch
+        await withdrawTx(parent, bob, 1, 40n),
+      ];
+      const stepper = parent.nextBatch();
+      const expected = [await harness.claim(stepper.state)];
+      for (const tx of txs) {
+        stepper.apply(tx);
+        expected.push(await harness.claim(stepper.state));
+      }
+      const claims = traceBatch(parent.nextBatch(), txs);
+      expect(claims).to.deep.equal(expected);
+      expect(claims[2]).to.equal(claims[3]); // the rejected step
+    });
+  });
+});
