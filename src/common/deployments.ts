@@ -16,7 +16,9 @@ export interface Deployment {
 
 export class DeploymentNotFoundError extends StrataError {}
 
-export const DEFAULT_DEPLOYMENTS_DIR = join(__dirname, "..", "..", "deployments");
+/** deployments/ at the repository root, or STRATA_DEPLOYMENTS_DIR when set. */
+export const DEFAULT_DEPLOYMENTS_DIR =
+  process.env.STRATA_DEPLOYMENTS_DIR ?? join(__dirname, "..", "..", "deployments");
 
 export function deploymentPath(network: string, dir = DEFAULT_DEPLOYMENTS_DIR): string {
   return join(dir, `${network}.json`);
