@@ -8,7 +8,12 @@ import { agentContext, untilSignal } from "./optimistic-agent";
 async function main(): Promise<void> {
   const logger = createLogger({ scope: "challenger" });
   const ctx = await agentContext("STRATA_CHALLENGER_KEY", 2, logger);
-  const challenger = new Challenger({ ...ctx, logger, pollMs: Number(process.env.STRATA_POLL_MS ?? 1000) });
+  const challenger = new Challenger({
+    ...ctx,
+    logger,
+    pollMs: Number(process.env.STRATA_POLL_MS ?? 1000),
+    withdrawCredit: true,
+  });
   const running = challenger.run();
   await untilSignal();
   logger.info("stopping");

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     signer: ctx.signer,
     maxBatchSteps: Number(process.env.STRATA_MAX_BATCH_STEPS ?? 256),
     maxBatchAgeMs: Number(process.env.STRATA_MAX_BATCH_AGE_MS ?? 5000),
+    withdrawCredit: true,
     logger,
   });
   const server = await startRpcServer(sequencer, {

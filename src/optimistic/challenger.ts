@@ -1,7 +1,7 @@
 import type { Signer } from "ethers";
 import type { Logger } from "../common/logger";
 import type { ChainFollower } from "./chain-follower";
-import { GamePlayer } from "./player";
+import { GamePlayer, withdrawAnyCredit } from "./player";
 import type { RollupClient } from "./rollup-client";
 import { openingClaim } from "./solver";
 
@@ -12,6 +12,8 @@ export interface ChallengerOptions {
   logger?: Logger;
   /** Milliseconds between rounds when running as a service (default 1000). */
   pollMs?: number;
+  /** Withdraw bonds credited to this challenger every round (default false). */
+  withdrawCredit?: boolean;
 }
 
 /**
@@ -59,6 +61,7 @@ export class Challenger {
     }
     await follower.sync();
     await this.player.playAll();
+    if (this.o.withdrawCredit) await withdrawAnyCredit(rollup, signer);
   }
 
   /** Runs rounds until `stop()`; a failed round is logged and retried on the next one. */

@@ -86,6 +86,11 @@ export class GamePlayer {
   }
 }
 
+/** Withdraws the bonds credited to `signer`, if any. */
+export async function withdrawAnyCredit(rollup: RollupClient, signer: Signer): Promise<void> {
+  if ((await rollup.contract.credit(await signer.getAddress())) > 0n) await rollup.withdrawCredit(signer);
+}
+
 function describe(action: Action, game: GameView): Record<string, unknown> {
   if (action.kind === "move") return { agree: action.agree, lo: game.lo, hi: game.hi };
   if (action.kind === "step") return { step: action.index };

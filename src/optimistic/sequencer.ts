@@ -7,7 +7,7 @@ import type { DepositData, L2Tx } from "../shared/types";
 import type { ChainFollower } from "./chain-follower";
 import { txHash } from "./chain-follower";
 import type { TxJournal } from "./journal";
-import { GamePlayer } from "./player";
+import { GamePlayer, withdrawAnyCredit } from "./player";
 import type { RollupClient } from "./rollup-client";
 import type { AccountView, SequencerApi, TxReceipt } from "./rpc-server";
 import { TxRejectedError } from "./rpc-server";
@@ -27,6 +27,8 @@ export interface SequencerOptions {
   logger?: Logger;
   /** Milliseconds between rounds when running as a service (default 500). */
   pollMs?: number;
+  /** Withdraw bonds credited to this proposer every round (default false). */
+  withdrawCredit?: boolean;
 }
 
 interface PendingStep {
@@ -49,6 +51,7 @@ export class Sequencer implements SequencerApi {
   private queued = 0; // bridge deposits known to be in `soft`, counted from the queue's start
   private committed = new Map<string, { batchIndex: number; step: number }>();
   private baseClaim = ""; // the tip `soft` is built on
+  private readonly indexed: string[] = []; // the claim of every batch whose transactions are indexed
   private lock: Promise<unknown> = Promise.resolve();
   private running = false;
 
@@ -130,6 +133,7 @@ export class Sequencer implements SequencerApi {
     });
     await this.player.playAll();
     await this.finalizeDue();
+    if (this.o.withdrawCredit) await withdrawAnyCredit(this.o.rollup, this.o.signer);
   }
 
   async run(): Promise<void> {
@@ -175,7 +179,12 @@ export class Sequencer implements SequencerApi {
   /** Commits the oldest pending steps as one batch on the tip. */
   private async commit(): Promise<void> {
     const { follower, rollup, bridge, signer, journal, logger } = this.o;
-    const batch = this.pending.slice(0, this.maxSteps);
+    // Deposits go first: a due deposit is never left behind a long queue of transfers, and since only
+    // deposits open accounts, moving them earlier changes no account index and no admitted transaction's
+    // validity (it can only add funds sooner).
+    const deposits = this.pending.filter((p) => p.tx.kind === "deposit");
+    const others = this.pending.filter((p) => p.tx.kind !== "deposit");
+    const batch = [...deposits, ...others].slice(0, this.maxSteps);
     const machine = follower.machineAfter(follower.tip.index);
     if (!machine) throw new Error(`the tip (batch ${follower.tip.index}) is not valid: not building on it`);
     for (const p of batch) machine.apply(p.tx);
@@ -254,10 +263,24 @@ export class Sequencer implements SequencerApi {
     logger?.info("rebuilt from Layer 1", { tip: follower.tip.index, pending: this.pending.length });
   }
 
+  /** Indexes the transactions of batches not indexed yet; after a removal, forgets the removed ones. */
   private indexCommitted(): void {
-    this.committed.clear();
-    for (const batch of this.o.follower.batches) {
+    const batches = this.o.follower.batches;
+    let same = 0;
+    while (
+      same < this.indexed.length &&
+      same < batches.length &&
+      this.indexed[same] === batches[same].claim
+    ) {
+      same++;
+    }
+    if (same < this.indexed.length) {
+      for (const [hash, at] of this.committed) if (at.batchIndex >= same) this.committed.delete(hash);
+      this.indexed.length = same;
+    }
+    for (const batch of batches.slice(same)) {
       batch.txs.forEach((tx, step) => this.committed.set(txHash(tx), { batchIndex: batch.index, step }));
+      this.indexed.push(batch.claim);
     }
   }
 
