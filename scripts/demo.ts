@@ -1,33 +1,55 @@
-// `npm run demo`: runs the demo flows on Hardhat's in-process network, narrated. STRATA_DEMO_FLOW=<flow>
-// runs one flow (`hardhat run` passes no arguments to the script).
-// Flows so far: bridge. The rollups and channels add theirs as they land.
+// `npm run demo`: deploys the suite (real contracts only) and runs the demo flows, narrated. On Hardhat's
+// in-process network by default; `npm run demo -- --network localhost` runs it against `npm run node`
+// (and `--network anvil` against Anvil). STRATA_DEMO_FLOW=<flow> runs one flow (`hardhat run` passes no
+// arguments to the script).
+// Flows so far: optimistic (the bridge's deposits and withdrawals run inside it). The zk-rollup and the
+// channels add theirs as they land.
+import type { Signer } from "ethers";
 import { ethers, network } from "hardhat";
 import { deploySuite } from "../src/common/deploy-suite";
-import { runBridgeFlow } from "./demo/bridge-flow";
+import type { Deployment } from "../src/common/deployments";
 import { Narrator } from "./demo/narrator";
+import { runOptimisticFlow } from "./demo/optimistic-flow";
 
-const FLOWS = ["bridge"] as const;
-type Flow = (typeof FLOWS)[number];
+/** The flows move the chain's clock (evm_increaseTime) and hand out DemoTokens: local chains only. */
+const LOCAL_NETWORKS = ["hardhat", "localhost", "anvil"];
+
+const FLOWS = {
+  optimistic: async (deployment: Deployment, say: Narrator) => {
+    const [owner, sequencer, challenger, alice, bob, mallory] = await signers(6);
+    await runOptimisticFlow(deployment, { owner, sequencer, challenger, alice, bob, mallory }, say);
+  },
+} as const;
+type Flow = keyof typeof FLOWS;
+
+async function signers(count: number): Promise<Signer[]> {
+  const all = await ethers.getSigners();
+  if (all.length < count) {
+    throw new Error(`the demo needs ${count} unlocked accounts on ${network.name}, it has ${all.length}`);
+  }
+  return all.slice(0, count);
+}
 
 async function main(): Promise<void> {
-  const requested = (process.env.STRATA_DEMO_FLOW ?? "all") as Flow | "all";
-  if (requested !== "all" && !FLOWS.includes(requested)) {
-    throw new Error(`unknown flow "${requested}"; flows: ${FLOWS.join(", ")}`);
+  const names = Object.keys(FLOWS) as Flow[];
+  const requested = process.env.STRATA_DEMO_FLOW ?? "all";
+  if (requested !== "all" && !names.includes(requested as Flow)) {
+    throw new Error(`unknown flow "${requested}"; flows: ${names.join(", ")}`);
   }
-  if (network.name !== "hardhat") {
+  if (!LOCAL_NETWORKS.includes(network.name)) {
     throw new Error(
-      "the bridge flow deploys a test-only stand-in rollup, so it runs on Hardhat's in-process network only " +
-        "until the real rollups land; run `npm run demo` without --network",
+      `the demo moves the chain's clock, so it runs on a local chain (${LOCAL_NETWORKS.join(", ")}), ` +
+        `not on ${network.name}`,
     );
   }
-  const [owner, alice, bob] = await ethers.getSigners();
+  const [owner] = await signers(1);
   const say = new Narrator();
   say.title(`Strata demo on ${network.name} (chain ${(await ethers.provider.getNetwork()).chainId})`);
   const deployment = await deploySuite(owner, { network: network.name, local: true });
-  say.note(
-    `deployed Bridge ${deployment.contracts.Bridge} and DemoToken (SDT) ${deployment.contracts.DemoToken}`,
-  );
-  await runBridgeFlow(deployment, { owner, alice, bob }, say);
+  const c = deployment.contracts;
+  say.note(`deployed Bridge ${c.Bridge}, OneStepProver ${c.OneStepProver},`);
+  say.note(`OptimisticRollup ${c.OptimisticRollup} (registered with the bridge), DemoToken ${c.DemoToken}`);
+  for (const flow of requested === "all" ? names : [requested as Flow]) await FLOWS[flow](deployment, say);
   say.title("done");
 }
 

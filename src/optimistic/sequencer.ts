@@ -4,7 +4,7 @@ import type { Logger } from "../common/logger";
 import { bytesToHex } from "../shared/bytes";
 import { CodecError, decodeTx, encodeTx } from "../shared/codec";
 import type { DepositData, L2Tx } from "../shared/types";
-import type { ChainFollower } from "./chain-follower";
+import type { ChainFollower, KnownBatch } from "./chain-follower";
 import { txHash } from "./chain-follower";
 import type { TxJournal } from "./journal";
 import { GamePlayer, withdrawAnyCredit } from "./player";
@@ -126,14 +126,22 @@ export class Sequencer implements SequencerApi {
 
   /** One round: read Layer 1, pull deposits, commit if a batch is due, play games, finalize. */
   async tick(force = false): Promise<void> {
-    await this.exclusive(async () => {
-      await this.syncUnlocked();
-      await this.pullDeposits();
-      if (force ? this.pending.length > 0 : this.batchDue()) await this.commit();
-    });
+    let failure: unknown;
+    try {
+      await this.exclusive(async () => {
+        await this.syncUnlocked();
+        await this.pullDeposits();
+        // A false tip is never built on: wait for a challenger to remove it.
+        const due = force ? this.pending.length > 0 : this.batchDue();
+        if (due && this.o.follower.tip.verdict === "valid") await this.commit();
+      });
+    } catch (error) {
+      failure = error; // whatever went wrong, still defend our batches and finalize
+    }
     await this.player.playAll();
     await this.finalizeDue();
     if (this.o.withdrawCredit) await withdrawAnyCredit(this.o.rollup, this.o.signer);
+    if (failure) throw failure;
   }
 
   async run(): Promise<void> {
@@ -178,7 +186,7 @@ export class Sequencer implements SequencerApi {
 
   /** Commits the oldest pending steps as one batch on the tip. */
   private async commit(): Promise<void> {
-    const { follower, rollup, bridge, signer, journal, logger } = this.o;
+    const { follower, rollup, bridge, signer, logger } = this.o;
     // Deposits go first: a due deposit is never left behind a long queue of transfers, and since only
     // deposits open accounts, moving them earlier changes no account index and no admitted transaction's
     // validity (it can only add funds sooner).
@@ -203,7 +211,13 @@ export class Sequencer implements SequencerApi {
     this.indexCommitted();
     const committed = new Set(batch.map((p) => p.hash));
     this.pending = this.pending.filter((p) => !committed.has(p.hash));
-    await journal.retain((encoded) => !committed.has(txHash(decodeTx(encoded))));
+    await this.compactJournal();
+  }
+
+  /** Keeps in the journal exactly the admitted transactions still pending: nothing else is needed. */
+  private async compactJournal(): Promise<void> {
+    const pending = new Set(this.pending.map((p) => p.hash));
+    await this.o.journal.retain((encoded) => pending.has(txHash(decodeTx(encoded))));
   }
 
   /** Finalizes every batch whose window has passed and that has no open game. */
@@ -227,7 +241,15 @@ export class Sequencer implements SequencerApi {
   /** Reads Layer 1; if the tip moved under us (another proposer, a removal), rebuilds `soft`. */
   private async syncUnlocked(): Promise<void> {
     await this.o.follower.sync();
-    if (this.o.follower.tip.claim !== this.baseClaim) await this.rebaseUnlocked();
+    if (this.base().claim !== this.baseClaim) await this.rebaseUnlocked();
+  }
+
+  /** The batch the soft state builds on: the tip, or below a false tip the last valid batch. */
+  private base(): KnownBatch {
+    const { batches } = this.o.follower;
+    let index = batches.length - 1;
+    while (batches[index].verdict !== "valid") index--;
+    return batches[index];
   }
 
   /**
@@ -242,10 +264,10 @@ export class Sequencer implements SequencerApi {
     const { follower, journal, logger } = this.o;
     await follower.sync();
     this.indexCommitted();
-    const machine = follower.machineAfter(follower.tip.index);
-    if (!machine) throw new Error(`the tip (batch ${follower.tip.index}) is not valid: not building on it`);
+    const base = this.base();
+    const machine = follower.machineAfter(base.index)!;
     this.soft = machine;
-    this.baseClaim = follower.tip.claim;
+    this.baseClaim = base.claim;
     this.pending = [];
     const queue = await this.o.bridge.verifiedQueue(this.o.rollup.address);
     this.queued = queue.findIndex((d) => d.head === machine.depositHead) + 1;
@@ -260,7 +282,14 @@ export class Sequencer implements SequencerApi {
       else this.pending.push({ tx, hash, receivedAt: Date.now() });
     }
     if (dropped.length > 0) logger?.warn("journalled transactions no longer apply", { dropped });
-    logger?.info("rebuilt from Layer 1", { tip: follower.tip.index, pending: this.pending.length });
+    if (journal.entries().length !== this.pending.filter((p) => p.tx.kind !== "deposit").length) {
+      await this.compactJournal();
+    }
+    logger?.info("rebuilt from Layer 1", {
+      tip: follower.tip.index,
+      base: base.index,
+      pending: this.pending.length,
+    });
   }
 
   /** Indexes the transactions of batches not indexed yet; after a removal, forgets the removed ones. */

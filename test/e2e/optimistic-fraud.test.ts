@@ -292,6 +292,50 @@ describe("e2e: optimistic fraud", function () {
     await world.checkInvariants();
   });
 
+  it("keeps the sequencer defending and finalizing while a false batch sits on the tip", async function () {
+    const { rollup, bridgeClient, sequencer } = world;
+    for (const tx of await transfers(6)) await sequencer.submit(hexOf(tx as never));
+    await sequencer.tick(true);
+    const honestIndex = Number(await rollup.contract.batchCount()) - 1;
+    // A griefer disputes the honest batch while an accomplice stacks a false batch on top of it.
+    const follower = await world.newFollower();
+    await follower.sync();
+    const wrong = corruptTrace(follower.trace(honestIndex), 2);
+    await rollup.challenge(
+      mallory,
+      honestIndex,
+      follower.parentState(honestIndex),
+      wrong[3],
+      (await rollup.config()).challengerBond,
+    );
+    const lie = await commitLyingBatch({
+      rollup,
+      bridge: bridgeClient,
+      follower: await world.newFollower(),
+      signer: mallory,
+      txs: await transfers(2),
+      lieAt: 0,
+    });
+    const griefer = lyingPlayer({ rollup, follower, signer: mallory }, new Map([[honestIndex, wrong]]));
+
+    for (let round = 0; round < 12; round++) {
+      await follower.sync();
+      await griefer.playAll();
+      await sequencer.tick(); // never throws: it does not build on the false tip, and it defends
+    }
+    expect((await rollup.contract.game(0)).status).to.equal(GAME_STATUS.proposerWon);
+    expect(await rollup.contract.batchCount()).to.equal(BigInt(lie.batchIndex + 1)); // no one challenged the lie yet
+    // The challenger disputes the lie; the liar stalls and loses on time; the chain is honest again.
+    await world.challenger.tick();
+    await time.increase(TIMING.gameClock + 1);
+    await world.challenger.tick();
+    expect(await rollup.contract.batchCount()).to.equal(BigInt(lie.batchIndex));
+    await passChallengeWindow();
+    await sequencer.tick();
+    expect(await rollup.contract.lastFinalizedIndex()).to.equal(BigInt(honestIndex));
+    await world.checkInvariants();
+  });
+
   it("refuses a batch that skips a due deposit", async function () {
     const { rollup, bridgeClient } = world;
     await depositEth(world, bob, parseEther("2"));
