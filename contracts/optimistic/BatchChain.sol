@@ -42,6 +42,7 @@ abstract contract BatchChain is BondLedger {
             address(config.prover) == address(0) ||
             config.challengeWindow == 0 ||
             config.gameClock == 0 ||
+            config.gameClock > type(uint40).max || // a game's clocks are stored as uint40
             config.proposerBond == 0 ||
             config.challengerBond == 0
         ) revert OptimisticInvalidConfig();
