@@ -77,10 +77,10 @@ abstract contract BatchChain is BondLedger {
         bytes32 tipClaim = _batches[batchIndex - 1].claim;
         if (parentClaim != tipClaim) revert OptimisticParentMismatch(batchIndex - 1, tipClaim, parentClaim);
 
-        (bytes32 txRoot, uint256 stepCount) = Steps.commit(txs);
+        (bytes32 txRoot, uint256 stepCount, uint256 depositSteps) = Steps.commit(txs);
         if (stepCount == 0) revert OptimisticEmptyBatch();
         if (stepCount > Steps.MAX_STEPS) revert OptimisticBatchTooLarge(stepCount, Steps.MAX_STEPS);
-        _checkDepositsConsumed(post.depositHead, pendingDeposits);
+        _checkDepositsConsumed(post.depositHead, pendingDeposits, depositSteps == Steps.MAX_STEPS);
 
         bytes32 claim = Trace.claim(post);
         _batches[batchIndex] = Batch({
@@ -158,14 +158,19 @@ abstract contract BatchChain is BondLedger {
 
     /// @dev `head` must be a head of the bridge's queue: folding the deposits queued after it reaches the
     /// bridge's current head. So the batch consumed a prefix of the queue, and the oldest deposit it left
-    /// behind must not be due yet (forced inclusion). Whether the batch's steps really consume the
-    /// deposits up to `head`, in order, is part of its claim, which a game checks step by step.
-    function _checkDepositsConsumed(bytes32 head, Deposit.Data[] calldata pending) private view {
+    /// behind must not be due yet (forced inclusion), unless the batch is all deposits and full: then no
+    /// batch could have taken more, and the queue drains over the next batches. Whether the batch's steps
+    /// really consume the deposits up to `head`, in order, is part of its claim, which a game checks.
+    function _checkDepositsConsumed(
+        bytes32 head,
+        Deposit.Data[] calldata pending,
+        bool fullOfDeposits
+    ) private view {
         IBridge.Queue memory queue = BRIDGE.depositQueue(address(this));
         bytes32 reached = Deposit.fold(head, pending);
         // INVARIANT: a batch consumes a prefix of this rollup's deposit queue, in queue order.
         if (reached != queue.head) revert OptimisticDepositQueueMismatch(queue.head, reached);
-        if (pending.length != 0) {
+        if (pending.length != 0 && !fullOfDeposits) {
             uint256 dueSince = uint256(pending[0].timestamp) + INCLUSION_WINDOW;
             // INVARIANT: a deposit older than the inclusion window is in the next batch.
             if (block.timestamp >= dueSince) revert OptimisticDepositDue(pending[0].timestamp, dueSince);

@@ -8,7 +8,9 @@ import {Trace} from "../optimistic/lib/Trace.sol";
 /// @notice TEST ONLY. Exposes the optimistic rollup's `Steps` and `Trace` libraries so the parity tests can
 /// compare them with their TypeScript twins, `src/optimistic/steps.ts` and `src/optimistic/trace.ts`.
 contract StepsHarness {
-    function commit(bytes calldata txs) external pure returns (bytes32 root, uint256 count) {
+    function commit(
+        bytes calldata txs
+    ) external pure returns (bytes32 root, uint256 count, uint256 deposits) {
         return Steps.commit(txs);
     }
 

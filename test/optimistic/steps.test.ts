@@ -77,9 +77,10 @@ describe("Steps (StepsHarness ↔ StepsTree)", function () {
         const { harness } = await loadFixture(deployHarnessFixture);
         const txs = randomBatch(createRng(100 + seed), count);
         const tree = new StepsTree(keccak, txs);
-        const [root, committed] = await harness.commit(encodeTxs(txs));
+        const [root, committed, deposits] = await harness.commit(encodeTxs(txs));
         expect(root).to.equal(tree.root);
         expect(committed).to.equal(BigInt(count)).and.to.equal(BigInt(tree.count));
+        expect(deposits).to.equal(BigInt(txs.filter((tx) => tx.kind === "deposit").length));
       });
     }
 

@@ -18,13 +18,17 @@ library Steps {
     /// @notice The bytes at `offset` do not start a whole transaction.
     error StepsMalformed(uint256 offset);
 
-    /// @notice Splits `txs` into transactions and returns the root of their hashes and their count.
-    function commit(bytes calldata txs) internal pure returns (bytes32 root, uint256 count) {
+    /// @notice Splits `txs` into transactions and returns the root of their hashes, their count, and how
+    /// many of them are deposits.
+    function commit(
+        bytes calldata txs
+    ) internal pure returns (bytes32 root, uint256 count, uint256 deposits) {
         // The shortest transaction is a transfer, which bounds how many `txs` can hold.
         bytes32[] memory nodes = new bytes32[](txs.length / L2Tx.TRANSFER_BYTES + 1);
         uint256 offset = 0;
         while (offset < txs.length) {
-            uint256 length = lengthOf(uint8(txs[offset]));
+            uint8 kind = uint8(txs[offset]);
+            uint256 length = lengthOf(kind);
             if (length == 0 || txs.length - offset < length) revert StepsMalformed(offset);
             bytes32 leaf;
             assembly ("memory-safe") {
@@ -34,6 +38,7 @@ library Steps {
                 leaf := keccak256(ptr, length)
             }
             nodes[count++] = leaf;
+            if (kind == L2Tx.KIND_DEPOSIT) ++deposits;
             offset += length;
         }
         root = _reduce(nodes, count);

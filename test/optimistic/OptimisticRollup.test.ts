@@ -1,0 +1,1396 @@
+import { ethers } from "hardhat";
+import { expect } from "chai";
+import {
+  impersonateAccount,
+  loadFixture,
+  setBalance,
+  setStorageAt,
+  time,
+} from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
+import type { BaseContract, ContractTransactionResponse } from "ethers";
+import { AbiCoder, ZeroAddress, ZeroHash, hexlify, id, keccak256, parseEther, toBeHex } from "ethers";
+import type { OptimisticRollup } from "../../typechain-types";
+import { MAX_STEPS } from "../../src/optimistic/steps";
+import { WITHDRAWAL_DEPTH, traceClaim } from "../../src/optimistic/trace";
+import { encodeTxs } from "../../src/shared/codec";
+import { chainDeposit } from "../../src/shared/deposit";
+import type { KeccakHasher } from "../../src/shared/hasher";
+import { SparseMerkleTree } from "../../src/shared/merkle-tree";
+import type { L2Tx } from "../../src/shared/types";
+import { ownerOfAddress } from "../../src/shared/types";
+import { hashWithdrawal } from "../../src/shared/withdrawal";
+import type { Rng } from "../helpers/random";
+import { createRng } from "../helpers/random";
+import type { BatchPlan, OptimisticFixture, Players } from "./fixtures";
+import {
+  ALICE_DEPOSIT,
+  BOB_DEPOSIT,
+  BOB_WITHDRAWS,
+  CHALLENGER_BOND,
+  CHALLENGER_BURN,
+  CHALLENGE_WINDOW,
+  GAME_CLOCK,
+  GameStatus,
+  INCLUSION_WINDOW,
+  PROPOSER_BOND,
+  PROPOSER_BURN,
+  Party,
+  THEFT_STEP,
+  assertBondsConserved,
+  bisect,
+  challengeBatch,
+  commitArgs,
+  commitPlan,
+  deployOptimisticFixture,
+  depositEth,
+  depositTx,
+  depositedFixture,
+  departingTrace,
+  everyKindFixture,
+  SECOND_BATCH_STEPS,
+  firstBatchTxs,
+  forgedBatchFixture,
+  forgedGameFixture,
+  honestBatchFixture,
+  honestGameFixture,
+  honestTrace,
+  inventedTrace,
+  planBatch,
+  playMove,
+  playOut,
+  rollupConfig,
+  rollupLedger,
+  stepProof,
+  transferTx,
+} from "./fixtures";
+
+/** Trace.EMPTY_WITHDRAWAL_ROOT: the depth-10 zero subtree. */
+const EMPTY_WITHDRAWAL_ROOT = "0xf9dc3e7fe016e050eff260334f18a5d4fe391d82092319f5964f2e2eb7c1c3a5";
+const FIRST_BATCH_STEPS = 6n;
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * `send()` reverts with `contract`'s custom error `name(...args)` and leaves the rollup's ledger (chain,
+ * games, credit, burn, ETH, the bridge queue) exactly as it was.
+ */
+async function expectRevert(
+  f: OptimisticFixture,
+  send: () => Promise<unknown>,
+  name: string,
+  args: unknown[],
+  contract: BaseContract = f.rollup,
+): Promise<void> {
+  const before = await rollupLedger(f);
+  await expect(send())
+    .to.be.revertedWithCustomError(contract, name)
+    .withArgs(...args);
+  expect(await rollupLedger(f)).to.equal(before, "a reverted call changed the rollup");
+}
+
+/** The next transaction is mined at `timestamp` exactly. */
+async function atTime(timestamp: bigint): Promise<void> {
+  await time.setNextBlockTimestamp(timestamp);
+}
+
+async function minedAt(tx: ContractTransactionResponse): Promise<bigint> {
+  const receipt = await tx.wait();
+  return BigInt((await receipt!.getBlock()).timestamp);
+}
+
+async function closesAt(rollup: OptimisticRollup, batchIndex: bigint): Promise<bigint> {
+  return (await rollup.batch(batchIndex)).committedAt + CHALLENGE_WINDOW;
+}
+
+/** A one-step batch on top of the honest first batch: Bob pays Alice back (nonce 2). */
+async function oneStepPlan(f: Awaited<ReturnType<typeof honestBatchFixture>>): Promise<BatchPlan> {
+  const tx = await transferTx(f, f.bob, { from: 1, to: 0, amount: 1n, nonce: 2 });
+  return planBatch(f.plan.end, [tx], f.authorizer);
+}
+
+/** `times` copies of one transaction (a transfer between accounts that do not exist: a no-op step). */
+async function noOpSteps(f: OptimisticFixture, times: number): Promise<L2Tx[]> {
+  const tx = await transferTx(f, f.alice, { from: 0, to: 1, amount: 1n, nonce: 0 });
+  return Array.from({ length: times }, () => tx);
+}
+
+/**
+ * Forces batch `batchIndex`'s openGames counter to `value` in storage, as 65,535 real challenges would
+ * (too slow to send). Finds the `_batches` mapping's slot by the batch's claim, then rewrites the packed
+ * word proposer ‖ committedAt ‖ stepCount ‖ openGames ‖ epoch (low-order first).
+ */
+async function forceOpenGames(rollup: OptimisticRollup, batchIndex: bigint, value: bigint): Promise<void> {
+  const claim = (await rollup.batch(batchIndex)).claim;
+  for (let slot = 0n; slot < 16n; slot++) {
+    const base = BigInt(
+      keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [batchIndex, slot])),
+    );
+    if ((await ethers.provider.getStorage(rollup, base)) !== claim) continue;
+    const packedSlot = base + 3n;
+    const word = BigInt(await ethers.provider.getStorage(rollup, packedSlot));
+    const shift = 160n + 40n + 16n;
+    const rewritten = (word & ~(0xffffn << shift)) | (value << shift);
+    await setStorageAt(await rollup.getAddress(), packedSlot, toBeHex(rewritten, 32));
+    expect((await rollup.batch(batchIndex)).openGames).to.equal(value);
+    return;
+  }
+  throw new Error("batch storage not found");
+}
+
+/**
+ * A liar's trace: the true start, each intermediate state replaced by a made-up one at random, and
+ * `last` (a false committed post-state) or the true end.
+ */
+function scrambledTrace(truth: readonly string[], rng: Rng, last?: string): string[] {
+  const n = truth.length - 1;
+  return truth.map((claim, i) => {
+    if (i === n) return last ?? claim;
+    return i > 0 && rng.int(2) === 1 ? id(`scrambled ${rng.u32()}`) : claim;
+  });
+}
+
+/** The batch's withdrawal tree rebuilt from its withdrawals (hashWithdrawal leaves, depth 10). */
+function withdrawalTreeOf(plan: BatchPlan): SparseMerkleTree<Uint8Array> {
+  const tree = new SparseMerkleTree(plan.parent.l2.hasher as KeccakHasher, WITHDRAWAL_DEPTH);
+  plan.end.withdrawals.forEach((w, i) => tree.update(i, tree.hasher.fromHex(hashWithdrawal(w))));
+  return tree;
+}
+
+/** The honest challenger refutes the forged first batch by step (forgedGameFixture's game). */
+async function refuteForgedBatch(f: Awaited<ReturnType<typeof forgedGameFixture>>) {
+  return playOut(f, f.gameId, f.players, f.plan);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------------------------
+
+describe("OptimisticRollup", function () {
+  describe("constructor", function () {
+    it("succeeds with the configured parameters and a final genesis batch", async function () {
+      const f = await loadFixture(deployOptimisticFixture);
+      const { rollup } = f;
+      expect(await rollup.BRIDGE()).to.equal(await f.bridge.getAddress());
+      expect(await rollup.PROVER()).to.equal(await f.prover.getAddress());
+      expect(await rollup.CHALLENGE_WINDOW()).to.equal(CHALLENGE_WINDOW);
+      expect(await rollup.INCLUSION_WINDOW()).to.equal(INCLUSION_WINDOW);
+      expect(await rollup.GAME_CLOCK()).to.equal(GAME_CLOCK);
+      expect(await rollup.PROPOSER_BOND()).to.equal(PROPOSER_BOND);
+      expect(await rollup.CHALLENGER_BOND()).to.equal(CHALLENGER_BOND);
+      expect(await rollup.BURN_PERCENT()).to.equal(50n);
+
+      expect(await rollup.batchCount()).to.equal(1n);
+      expect(await rollup.lastFinalizedIndex()).to.equal(0n);
+      expect(await rollup.gameCount()).to.equal(0n);
+      expect(await rollup.burned()).to.equal(0n);
+      const genesis = await rollup.batch(0);
+      expect(genesis.claim).to.equal(f.genesis.claim);
+      expect(genesis.withdrawalRoot).to.equal(EMPTY_WITHDRAWAL_ROOT);
+      expect(genesis.proposer).to.equal(ZeroAddress);
+      expect(await rollup.domainSeparator()).to.equal(f.domain.separator);
+      await assertBondsConserved(f);
+    });
+
+    for (const field of [
+      "bridge",
+      "prover",
+      "challengeWindow",
+      "gameClock",
+      "proposerBond",
+      "challengerBond",
+    ] as const) {
+      it(`reverts with OptimisticInvalidConfig when ${field} is zero`, async function () {
+        const { rollup, bridge, prover } = await loadFixture(deployOptimisticFixture);
+        const zero = field === "bridge" || field === "prover" ? ZeroAddress : 0n;
+        const config = rollupConfig(await bridge.getAddress(), await prover.getAddress(), {
+          [field]: zero,
+        });
+        const factory = await ethers.getContractFactory("OptimisticRollup");
+        await expect(factory.deploy(config))
+          .to.be.revertedWithCustomError(rollup, "OptimisticInvalidConfig")
+          .withArgs();
+      });
+    }
+
+    it("reverts with OptimisticInvalidConfig when gameClock does not fit a game's uint40 clock", async function () {
+      const { rollup, bridge, prover } = await loadFixture(deployOptimisticFixture);
+      const factory = await ethers.getContractFactory("OptimisticRollup");
+      const config = (gameClock: bigint) =>
+        rollupConfig(bridge.target as string, prover.target as string, { gameClock });
+      await expect(factory.deploy(config(1n << 40n)))
+        .to.be.revertedWithCustomError(rollup, "OptimisticInvalidConfig")
+        .withArgs();
+      const largest = await factory.deploy(config((1n << 40n) - 1n));
+      expect(await largest.GAME_CLOCK()).to.equal((1n << 40n) - 1n);
+    });
+  });
+
+  describe("commitBatch", function () {
+    it("succeeds when an EOA commits on the tip with the bond: the batch is stored and announced", async function () {
+      const f = await loadFixture(depositedFixture);
+      const plan = planBatch(f.genesis, await firstBatchTxs(f), f.authorizer);
+
+      const args = await commitArgs(f, plan);
+      const call = f.rollup.connect(f.proposer).commitBatch;
+      expect(await call.staticCall(...args, { value: PROPOSER_BOND })).to.equal(1n);
+      const tx = await commitPlan(f, f.proposer, plan);
+      await expect(tx)
+        .to.emit(f.rollup, "BatchCommitted")
+        .withArgs(1n, f.proposer.address, plan.end.claim, plan.steps.root, FIRST_BATCH_STEPS, anyValue);
+      await expect(tx).to.changeEtherBalances([f.proposer, f.rollup], [-PROPOSER_BOND, PROPOSER_BOND]);
+
+      const event = (await tx.wait())!.logs.map((log) => f.rollup.interface.parseLog(log)).find(Boolean)!;
+      const [accountsRoot, nextIndex, depositHead, withdrawalRoot, withdrawalCount] = event.args.post;
+      expect({ accountsRoot, nextIndex, depositHead, withdrawalRoot, withdrawalCount }).to.deep.equal(
+        plan.end.state,
+      );
+      expect(depositHead).to.equal(chainDeposit(chainDeposit(ZeroHash, f.aliceDeposit), f.bobDeposit));
+
+      const stored = await f.rollup.batch(1);
+      expect(stored.claim).to.equal(plan.end.claim);
+      expect(stored.txRoot).to.equal(plan.steps.root);
+      expect(stored.withdrawalRoot).to.equal(plan.end.state.withdrawalRoot);
+      expect(stored.proposer).to.equal(f.proposer.address);
+      expect(stored.committedAt).to.equal(await minedAt(tx));
+      expect(stored.stepCount).to.equal(FIRST_BATCH_STEPS);
+      expect(stored.openGames).to.equal(0n);
+      expect(stored.epoch).to.equal(0n);
+      expect(await f.rollup.batchCount()).to.equal(2n);
+      expect(await f.rollup.lastFinalizedIndex()).to.equal(0n);
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds when the batch leaves newer deposits pending: they fold to the bridge's head", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      const carolDeposit = await depositEth(f, f.carol, parseEther("3"));
+      const plan = await oneStepPlan(f);
+
+      const args = await commitArgs(f, plan);
+      expect(args[3]).to.deep.equal([carolDeposit]);
+      await expect(commitPlan(f, f.otherProposer, plan))
+        .to.emit(f.rollup, "BatchCommitted")
+        .withArgs(2n, f.otherProposer.address, plan.end.claim, plan.steps.root, 1n, anyValue);
+      expect(await f.rollup.batchCount()).to.equal(3n);
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds when the oldest pending deposit is one second short of due", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      const carolDeposit = await depositEth(f, f.carol, parseEther("3"));
+      await atTime(carolDeposit.timestamp + INCLUSION_WINDOW - 1n);
+      await expect(commitPlan(f, f.proposer, await oneStepPlan(f))).to.emit(f.rollup, "BatchCommitted");
+      expect(await f.rollup.batchCount()).to.equal(3n);
+    });
+
+    it("succeeds when the batch has MAX_STEPS (1024) steps", async function () {
+      const f = await loadFixture(deployOptimisticFixture);
+      const plan = planBatch(f.genesis, await noOpSteps(f, 1024), f.authorizer);
+      await expect(commitPlan(f, f.proposer, plan))
+        .to.emit(f.rollup, "BatchCommitted")
+        .withArgs(1n, f.proposer.address, f.genesis.claim, plan.steps.root, 1024n, anyValue);
+      expect((await f.rollup.batch(1)).stepCount).to.equal(1024n);
+    });
+
+    it("reverts with OptimisticProposerNotEoa when a contract commits (the batch would not be calldata)", async function () {
+      const f = await loadFixture(depositedFixture);
+      const plan = planBatch(f.genesis, await firstBatchTxs(f), f.authorizer);
+      // ReentrantRecipient forwards a payload when paid: here, the commitBatch call (the EOA check
+      // comes first, so the missing bond does not matter).
+      const relay = await ethers.deployContract("ReentrantRecipient");
+      const payload = f.rollup.interface.encodeFunctionData("commitBatch", [...(await commitArgs(f, plan))]);
+      await relay.arm(f.rollupAddress, payload);
+
+      const before = await rollupLedger(f);
+      await f.stranger.sendTransaction({ to: relay, value: 1n });
+      expect(await relay.reentered()).to.equal(false);
+      const error = f.rollup.interface.parseError(await relay.lastError());
+      expect(error?.name).to.equal("OptimisticProposerNotEoa");
+      expect(error?.args[0]).to.equal(await relay.getAddress());
+      expect(await rollupLedger(f)).to.equal(before);
+    });
+
+    it("reverts with OptimisticWrongBond when the bond is not exactly PROPOSER_BOND", async function () {
+      const f = await loadFixture(depositedFixture);
+      const plan = planBatch(f.genesis, await firstBatchTxs(f), f.authorizer);
+      for (const value of [0n, PROPOSER_BOND - 1n, PROPOSER_BOND * 2n]) {
+        await expectRevert(f, () => commitPlan(f, f.proposer, plan, { value }), "OptimisticWrongBond", [
+          PROPOSER_BOND,
+          value,
+        ]);
+      }
+    });
+
+    it("reverts with OptimisticParentMismatch when the proposer did not build on the tip", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      // a second proposer who missed batch 1 builds on genesis
+      const stale = planBatch(f.genesis, await noOpSteps(f, 1), f.authorizer);
+      await expectRevert(f, () => commitPlan(f, f.otherProposer, stale), "OptimisticParentMismatch", [
+        1n,
+        f.plan.end.claim,
+        f.genesis.claim,
+      ]);
+    });
+
+    it("reverts with OptimisticEmptyBatch when the batch has no transactions", async function () {
+      const f = await loadFixture(deployOptimisticFixture);
+      const plan = planBatch(f.genesis, await noOpSteps(f, 1), f.authorizer);
+      await expectRevert(f, () => commitPlan(f, f.proposer, plan, { txs: "0x" }), "OptimisticEmptyBatch", []);
+    });
+
+    it("reverts with OptimisticBatchTooLarge when the batch has 1025 steps", async function () {
+      const f = await loadFixture(deployOptimisticFixture);
+      const plan = planBatch(f.genesis, await noOpSteps(f, 1), f.authorizer);
+      const txs = hexlify(encodeTxs(await noOpSteps(f, 1025)));
+      await expectRevert(f, () => commitPlan(f, f.proposer, plan, { txs }), "OptimisticBatchTooLarge", [
+        1025n,
+        1024n,
+      ]);
+    });
+
+    it("reverts with StepsMalformed when a transaction has an unknown kind", async function () {
+      const f = await loadFixture(depositedFixture);
+      const plan = planBatch(f.genesis, [depositTx(f.aliceDeposit, 0)], f.authorizer);
+      const txs = hexlify(encodeTxs(plan.txs)) + "09" + "00".repeat(77);
+      await expectRevert(f, () => commitPlan(f, f.proposer, plan, { txs }), "StepsMalformed", [85n]);
+    });
+
+    it("reverts with StepsMalformed when the last transaction is cut short", async function () {
+      const f = await loadFixture(depositedFixture);
+      const plan = planBatch(f.genesis, [depositTx(f.aliceDeposit, 0)], f.authorizer);
+      const encoded = hexlify(encodeTxs([depositTx(f.aliceDeposit, 0), depositTx(f.bobDeposit, 0)]));
+      const txs = encoded.slice(0, encoded.length - 2); // the second deposit lacks its last byte
+      await expectRevert(f, () => commitPlan(f, f.proposer, plan, { txs }), "StepsMalformed", [85n]);
+    });
+
+    it("reverts with OptimisticDepositQueueMismatch when pending deposits are left out", async function () {
+      const f = await loadFixture(depositedFixture);
+      // the batch consumes Alice's deposit but does not show Bob's, still queued
+      const plan = planBatch(f.genesis, [depositTx(f.aliceDeposit, 0)], f.authorizer);
+      const head = (await f.bridge.depositQueue(f.rollup)).head;
+      await expectRevert(
+        f,
+        () => commitPlan(f, f.proposer, plan, { pendingDeposits: [] }),
+        "OptimisticDepositQueueMismatch",
+        [head, chainDeposit(ZeroHash, f.aliceDeposit)],
+      );
+    });
+
+    it("reverts with OptimisticDepositQueueMismatch when the post-state's deposit head is not the queue's", async function () {
+      const f = await loadFixture(depositedFixture);
+      const plan = planBatch(f.genesis, await firstBatchTxs(f), f.authorizer);
+      const post = { ...plan.end.state, depositHead: id("a head the bridge never had") };
+      const head = (await f.bridge.depositQueue(f.rollup)).head;
+      await expectRevert(
+        f,
+        () => commitPlan(f, f.proposer, plan, { post, pendingDeposits: [] }),
+        "OptimisticDepositQueueMismatch",
+        [head, post.depositHead],
+      );
+    });
+
+    it("reverts with OptimisticDepositDue when the oldest pending deposit is INCLUSION_WINDOW old", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      const carolDeposit = await depositEth(f, f.carol, parseEther("3"));
+      const plan = await oneStepPlan(f); // does not consume Carol's deposit
+      const dueSince = carolDeposit.timestamp + INCLUSION_WINDOW;
+      await atTime(dueSince);
+      await expectRevert(f, () => commitPlan(f, f.proposer, plan), "OptimisticDepositDue", [
+        carolDeposit.timestamp,
+        dueSince,
+      ]);
+    });
+  });
+
+  describe("commitBatch under a flood of due deposits", function () {
+    // Regression: with more than MAX_STEPS deposits due, every batch used to revert (the fullest one
+    // still left a due deposit behind), halting the rollup for good. A batch that is all deposits and
+    // full may leave due deposits behind; any other batch may not.
+    it("accepts a full batch of deposits that leaves due deposits behind, and the next batch drains them", async function () {
+      const f = await loadFixture(deployOptimisticFixture);
+      const total = MAX_STEPS + 3;
+      await ethers.provider.send("evm_setAutomine", [false]);
+      try {
+        for (let i = 0; i < total; i++) {
+          await f.bridge
+            .connect(f.alice)
+            .depositEth(f.rollupAddress, ownerOfAddress(f.alice.address), { value: 1n });
+        }
+        await ethers.provider.send("evm_mine", []);
+        await ethers.provider.send("evm_mine", []);
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+      }
+      const queue = await f.bridgeClient.verifiedQueue(f.rollupAddress);
+      expect(queue.length).to.equal(total);
+      await time.increase(INCLUSION_WINDOW + 1n);
+
+      // Every deposit is Alice's: the first opens account 0, the others credit it.
+      const asTxs = (from: number, to: number): L2Tx[] =>
+        queue
+          .slice(from, to)
+          .map((d) =>
+            depositTx(
+              { from: d.from, to: d.to, tokenId: d.tokenId, amount: d.amount, timestamp: d.timestamp },
+              0,
+            ),
+          );
+      // One step short of full: refused, a due deposit is left behind.
+      const short = planBatch(f.genesis, asTxs(0, MAX_STEPS - 1), f.authorizer);
+      await expect(commitPlan(f, f.proposer, short)).to.be.revertedWithCustomError(
+        f.rollup,
+        "OptimisticDepositDue",
+      );
+      // Full of deposits: accepted although three due deposits remain.
+      const full = planBatch(f.genesis, asTxs(0, MAX_STEPS), f.authorizer);
+      await commitPlan(f, f.proposer, full);
+      const rest = planBatch(full.end, asTxs(MAX_STEPS, total), f.authorizer);
+      await commitPlan(f, f.proposer, rest);
+      expect(await f.rollup.batchCount()).to.equal(3n);
+      expect(rest.end.depositHead).to.equal(queue[total - 1].head);
+    });
+  });
+
+  describe("challenge", function () {
+    it("succeeds when bonded within the window: opens a game with the proposer to move", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      const claims = honestTrace(f, f.plan);
+      const call = f.rollup.connect(f.challenger).challenge;
+      expect(await call.staticCall(1, f.genesis.state, claims[3], { value: CHALLENGER_BOND })).to.equal(0n);
+      const tx = await call(1, f.genesis.state, claims[3], { value: CHALLENGER_BOND });
+      await expect(tx).to.emit(f.rollup, "ChallengeOpened").withArgs(0n, 1n, f.challenger.address, claims[3]);
+      await expect(tx).to.changeEtherBalances([f.challenger, f.rollup], [-CHALLENGER_BOND, CHALLENGER_BOND]);
+
+      const game = await f.rollup.game(0);
+      expect(game.batchIndex).to.equal(1n);
+      expect(game.batchEpoch).to.equal(0n);
+      expect(game.challenger).to.equal(f.challenger.address);
+      expect(game.status).to.equal(GameStatus.Open);
+      expect([game.lo, game.hi]).to.deep.equal([0n, FIRST_BATCH_STEPS]);
+      expect(game.turn).to.equal(Party.Proposer);
+      expect(game.hiClaimant).to.equal(Party.Proposer);
+      expect(game.lastMoveAt).to.equal(await minedAt(tx));
+      expect([game.proposerClock, game.challengerClock]).to.deep.equal([GAME_CLOCK, GAME_CLOCK]);
+      expect(game.rootLo).to.equal(f.plan.claims[0]);
+      expect(game.rootHi).to.equal(f.plan.end.claim);
+      expect(game.midClaim).to.equal(claims[3]);
+      expect((await f.rollup.batch(1)).openGames).to.equal(1n);
+      expect(await f.rollup.gameCount()).to.equal(1n);
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds when the batch has one step: the midpoint claim is zero and the step is due at once", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      const plan = await oneStepPlan(f);
+      await commitPlan(f, f.proposer, plan);
+      await f.rollup
+        .connect(f.challenger)
+        .challenge(2, f.plan.end.state, ZeroHash, { value: CHALLENGER_BOND });
+
+      const game = await f.rollup.game(0);
+      expect([game.lo, game.hi]).to.deep.equal([0n, 1n]);
+      // the start of batch 2 is batch 1's accounts and deposits without its withdrawals
+      const start = { ...f.plan.end.state, withdrawalRoot: EMPTY_WITHDRAWAL_ROOT, withdrawalCount: 0n };
+      expect(game.rootLo).to.equal(traceClaim(start));
+      expect(game.rootLo).to.equal(plan.claims[0]);
+      expect(game.rootHi).to.equal(plan.end.claim);
+      await expect(f.rollup.connect(f.proposer).move(0, true, ZeroHash))
+        .to.be.revertedWithCustomError(f.rollup, "OptimisticAwaitingStep")
+        .withArgs(0n);
+    });
+
+    it("succeeds one second before the window closes", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await atTime((await closesAt(f.rollup, 1n)) - 1n);
+      await challengeBatch(f, f.challenger, 1n, f.plan, honestTrace(f, f.plan));
+      expect((await f.rollup.batch(1)).openGames).to.equal(1n);
+    });
+
+    it("reverts with OptimisticUnknownBatch when the batch is genesis or beyond the tip", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      for (const batchIndex of [0n, 2n]) {
+        await expectRevert(
+          f,
+          () =>
+            f.rollup.connect(f.challenger).challenge(batchIndex, f.genesis.state, f.plan.claims[3], {
+              value: CHALLENGER_BOND,
+            }),
+          "OptimisticUnknownBatch",
+          [batchIndex],
+        );
+      }
+    });
+
+    it("reverts with OptimisticBatchAlreadyFinal when the batch is final", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await time.increaseTo(await closesAt(f.rollup, 1n));
+      await f.rollup.finalize(1);
+      await expectRevert(
+        f,
+        () => challengeBatch(f, f.challenger, 1n, f.plan, honestTrace(f, f.plan)),
+        "OptimisticBatchAlreadyFinal",
+        [1n],
+      );
+    });
+
+    it("reverts with OptimisticChallengeWindowClosed when the window has closed", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      const closedAt = await closesAt(f.rollup, 1n);
+      await atTime(closedAt);
+      await expectRevert(
+        f,
+        () => challengeBatch(f, f.challenger, 1n, f.plan, honestTrace(f, f.plan)),
+        "OptimisticChallengeWindowClosed",
+        [1n, closedAt],
+      );
+    });
+
+    it("reverts with OptimisticWrongBond when the bond is not exactly CHALLENGER_BOND", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      for (const value of [0n, CHALLENGER_BOND + 1n]) {
+        await expectRevert(
+          f,
+          () => f.rollup.connect(f.challenger).challenge(1, f.genesis.state, f.plan.claims[3], { value }),
+          "OptimisticWrongBond",
+          [CHALLENGER_BOND, value],
+        );
+      }
+    });
+
+    it("reverts with OptimisticParentStateMismatch when the parent state is not the parent's claim", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await expectRevert(
+        f,
+        () =>
+          f.rollup.connect(f.challenger).challenge(1, f.plan.end.state, f.plan.claims[3], {
+            value: CHALLENGER_BOND,
+          }),
+        "OptimisticParentStateMismatch",
+        [1n],
+      );
+    });
+
+    it("reverts with OptimisticMissingClaim when a multi-step batch is challenged without a midpoint claim", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await expectRevert(
+        f,
+        () =>
+          f.rollup.connect(f.challenger).challenge(1, f.genesis.state, ZeroHash, { value: CHALLENGER_BOND }),
+        "OptimisticMissingClaim",
+        [0n],
+      );
+    });
+
+    it("reverts with OptimisticUnexpectedClaim when a one-step batch is challenged with a midpoint claim", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await commitPlan(f, f.proposer, await oneStepPlan(f));
+      await expectRevert(
+        f,
+        () =>
+          f.rollup
+            .connect(f.challenger)
+            .challenge(2, f.plan.end.state, id("mid"), { value: CHALLENGER_BOND }),
+        "OptimisticUnexpectedClaim",
+        [0n],
+      );
+    });
+
+    it("reverts with OptimisticTooManyGames when 65,535 games are open against the batch", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await forceOpenGames(f.rollup, 1n, 0xffffn);
+      await expectRevert(
+        f,
+        () => challengeBatch(f, f.challenger, 1n, f.plan, honestTrace(f, f.plan)),
+        "OptimisticTooManyGames",
+        [1n],
+      );
+    });
+  });
+
+  describe("move", function () {
+    it("succeeds when the mover agrees: the dispute moves right and the mover's clock is charged", async function () {
+      const f = await loadFixture(honestGameFixture);
+      const truth = f.plan.claims;
+      await atTime(f.openedAt + 100n);
+      await expect(f.rollup.connect(f.proposer).move(f.gameId, true, truth[4]))
+        .to.emit(f.rollup, "Moved")
+        .withArgs(f.gameId, Party.Proposer, true, 3n, FIRST_BATCH_STEPS, truth[4]);
+
+      const game = await f.rollup.game(f.gameId);
+      expect([game.lo, game.hi]).to.deep.equal([3n, FIRST_BATCH_STEPS]);
+      expect(game.rootLo).to.equal(truth[3]);
+      expect(game.rootHi).to.equal(f.plan.end.claim);
+      expect(game.hiClaimant).to.equal(Party.Proposer);
+      expect(game.midClaim).to.equal(truth[4]);
+      expect(game.turn).to.equal(Party.Challenger);
+      expect(game.proposerClock).to.equal(GAME_CLOCK - 100n);
+      expect(game.challengerClock).to.equal(GAME_CLOCK);
+      expect(game.lastMoveAt).to.equal(f.openedAt + 100n);
+    });
+
+    it("succeeds when the mover disagrees: the disputed claim becomes rootHi, held by the other side", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      const invented = inventedTrace(f.plan);
+      const gameId = await challengeBatch(f, f.griefer, 1n, f.plan, invented);
+      await expect(f.rollup.connect(f.proposer).move(gameId, false, f.plan.claims[1]))
+        .to.emit(f.rollup, "Moved")
+        .withArgs(gameId, Party.Proposer, false, 0n, 3n, f.plan.claims[1]);
+
+      const game = await f.rollup.game(gameId);
+      expect([game.lo, game.hi]).to.deep.equal([0n, 3n]);
+      expect(game.rootLo).to.equal(f.plan.claims[0]);
+      expect(game.rootHi).to.equal(invented[3]);
+      expect(game.hiClaimant).to.equal(Party.Challenger);
+      expect(game.turn).to.equal(Party.Challenger);
+    });
+
+    it("succeeds when the move leaves one step, with a zero claim", async function () {
+      const f = await loadFixture(honestGameFixture);
+      const truth = f.plan.claims;
+      const forged = f.players.challenger.claims;
+      await playMove(f, f.gameId, f.players); // proposer agrees with 3: [3, 6]
+      await playMove(f, f.gameId, f.players); // griefer agrees with 4: [4, 6], claims its forged 5
+      expect(forged[5]).to.not.equal(truth[5]);
+      await expect(f.rollup.connect(f.proposer).move(f.gameId, false, ZeroHash))
+        .to.emit(f.rollup, "Moved")
+        .withArgs(f.gameId, Party.Proposer, false, 4n, 5n, ZeroHash);
+
+      const game = await f.rollup.game(f.gameId);
+      expect([game.lo, game.hi]).to.deep.equal([BigInt(THEFT_STEP), BigInt(THEFT_STEP + 1)]);
+      expect(game.rootLo).to.equal(truth[THEFT_STEP]);
+      expect(game.rootHi).to.equal(forged[THEFT_STEP + 1]);
+      expect(game.hiClaimant).to.equal(Party.Challenger);
+      expect(game.midClaim).to.equal(ZeroHash);
+    });
+
+    it("succeeds at the last second of the mover's clock, leaving it zero", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await atTime(f.openedAt + GAME_CLOCK);
+      await playMove(f, f.gameId, f.players);
+      expect((await f.rollup.game(f.gameId)).proposerClock).to.equal(0n);
+    });
+
+    it("reverts with OptimisticUnknownGame when the game does not exist", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await expectRevert(
+        f,
+        () => f.rollup.connect(f.proposer).move(1, true, id("x")),
+        "OptimisticUnknownGame",
+        [1n],
+      );
+    });
+
+    it("reverts with OptimisticGameNotOpen when the game is resolved", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await playOut(f, f.gameId, f.players, f.plan);
+      await expectRevert(
+        f,
+        () => f.rollup.connect(f.challenger).move(f.gameId, true, ZeroHash),
+        "OptimisticGameNotOpen",
+        [f.gameId, GameStatus.ProposerWon],
+      );
+    });
+
+    it("reverts with OptimisticGameMoot when the game's batch was removed by another game", async function () {
+      const f = await loadFixture(forgedGameFixture);
+      const other = await challengeBatch(f, f.griefer, 2n, f.descendant, inventedTrace(f.descendant));
+      await refuteForgedBatch(f);
+      await expectRevert(
+        f,
+        () => f.rollup.connect(f.otherProposer).move(other, true, ZeroHash),
+        "OptimisticGameMoot",
+        [other],
+      );
+    });
+
+    it("reverts with OptimisticNotYourTurn when anyone but the side to move moves", async function () {
+      const f = await loadFixture(honestGameFixture);
+      for (const intruder of [f.griefer, f.stranger]) {
+        await expectRevert(
+          f,
+          () => f.rollup.connect(intruder).move(f.gameId, true, f.plan.claims[4]),
+          "OptimisticNotYourTurn",
+          [f.gameId, f.proposer.address, intruder.address],
+        );
+      }
+      await playMove(f, f.gameId, f.players);
+      await expectRevert(
+        f,
+        () => f.rollup.connect(f.proposer).move(f.gameId, true, f.plan.claims[5]),
+        "OptimisticNotYourTurn",
+        [f.gameId, f.griefer.address, f.proposer.address],
+      );
+    });
+
+    it("reverts with OptimisticAwaitingStep when one step is left", async function () {
+      const f = await loadFixture(honestGameFixture);
+      const game = await bisect(f, f.gameId, f.players);
+      const mover = game.turn === Party.Proposer ? f.proposer : f.griefer;
+      await expectRevert(
+        f,
+        () => f.rollup.connect(mover).move(f.gameId, true, ZeroHash),
+        "OptimisticAwaitingStep",
+        [f.gameId],
+      );
+    });
+
+    it("reverts with OptimisticClockExpired when the mover's clock has run out", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await atTime(f.openedAt + GAME_CLOCK + 1n);
+      await expectRevert(f, () => playMove(f, f.gameId, f.players), "OptimisticClockExpired", [
+        f.gameId,
+        Party.Proposer,
+      ]);
+    });
+
+    it("reverts with OptimisticMissingClaim when more than one step is left and the claim is zero", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await expectRevert(
+        f,
+        () => f.rollup.connect(f.proposer).move(f.gameId, true, ZeroHash),
+        "OptimisticMissingClaim",
+        [f.gameId],
+      );
+    });
+
+    it("reverts with OptimisticUnexpectedClaim when one step is left and the claim is not zero", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await playMove(f, f.gameId, f.players);
+      await playMove(f, f.gameId, f.players);
+      await expectRevert(
+        f,
+        () => f.rollup.connect(f.proposer).move(f.gameId, false, f.plan.claims[5]),
+        "OptimisticUnexpectedClaim",
+        [f.gameId],
+      );
+    });
+  });
+
+  describe("step", function () {
+    it("succeeds when the step refutes the challenger's claim: the proposer wins half the challenger's bond", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await assertBondsConserved(f);
+      const check = () => assertBondsConserved(f);
+      const game = await bisect(f, f.gameId, f.players, check);
+      expect([game.lo, game.hi]).to.deep.equal([BigInt(THEFT_STEP), BigInt(THEFT_STEP + 1)]);
+
+      const tx = await f.rollup.connect(f.stranger).step(f.gameId, stepProof(f, f.plan, THEFT_STEP));
+      await expect(tx).to.emit(f.rollup, "GameResolved").withArgs(f.gameId, Party.Proposer, true);
+      await expect(tx)
+        .to.emit(f.rollup, "BondCredited")
+        .withArgs(f.proposer.address, CHALLENGER_BOND - CHALLENGER_BURN);
+      await expect(tx).to.emit(f.rollup, "BondBurned").withArgs(CHALLENGER_BURN);
+      await expect(tx).to.not.emit(f.rollup, "BatchesRemoved");
+
+      expect((await f.rollup.game(f.gameId)).status).to.equal(GameStatus.ProposerWon);
+      expect(await f.rollup.credit(f.proposer)).to.equal(CHALLENGER_BOND - CHALLENGER_BURN);
+      expect(await f.rollup.credit(f.griefer)).to.equal(0n);
+      expect(await f.rollup.burned()).to.equal(CHALLENGER_BURN);
+      expect(await f.rollup.batchCount()).to.equal(2n);
+      expect((await f.rollup.batch(1)).openGames).to.equal(0n);
+      await check();
+    });
+
+    it("succeeds when the step confirms the challenger: the forged batch and its descendant are removed", async function () {
+      const f = await loadFixture(forgedGameFixture);
+      const check = () => assertBondsConserved(f);
+      await check();
+      const game = await bisect(f, f.gameId, f.players, check);
+      expect([game.lo, game.hi]).to.deep.equal([BigInt(THEFT_STEP), BigInt(THEFT_STEP + 1)]);
+      expect(game.hiClaimant).to.equal(Party.Challenger);
+
+      const winnings = CHALLENGER_BOND + PROPOSER_BOND - PROPOSER_BURN;
+      const burnt = PROPOSER_BURN + PROPOSER_BOND; // half the liar's bond + the descendant's whole bond
+      const tx = await f.rollup.connect(f.stranger).step(f.gameId, stepProof(f, f.plan, THEFT_STEP));
+      await expect(tx).to.emit(f.rollup, "GameResolved").withArgs(f.gameId, Party.Challenger, true);
+      await expect(tx).to.emit(f.rollup, "BatchesRemoved").withArgs(1n, 2n, 1n);
+      await expect(tx).to.emit(f.rollup, "BondCredited").withArgs(f.challenger.address, winnings);
+      await expect(tx).to.emit(f.rollup, "BondBurned").withArgs(burnt);
+      await check();
+
+      expect((await f.rollup.game(f.gameId)).status).to.equal(GameStatus.ChallengerWon);
+      expect(await f.rollup.batchCount()).to.equal(1n);
+      expect(await f.rollup.credit(f.challenger)).to.equal(winnings);
+      expect(await f.rollup.credit(f.proposer)).to.equal(0n);
+      expect(await f.rollup.credit(f.otherProposer)).to.equal(0n);
+      expect(await f.rollup.burned()).to.equal(burnt);
+      await expect(f.rollup.batch(1))
+        .to.be.revertedWithCustomError(f.rollup, "OptimisticUnknownBatch")
+        .withArgs(1n);
+
+      // the honest batch replaces the forged one at index 1, in the next epoch; the deposits are still owed
+      const honest = planBatch(f.genesis, f.plan.txs, f.authorizer);
+      await commitPlan(f, f.otherProposer, honest);
+      const replaced = await f.rollup.batch(1);
+      expect(replaced.claim).to.equal(honest.end.claim);
+      expect(replaced.epoch).to.equal(1n);
+      await check();
+    });
+
+    it("succeeds for each of two challengers: the dishonest one loses, the honest one still wins", async function () {
+      const f = await loadFixture(forgedBatchFixture);
+      const check = () => assertBondsConserved(f);
+      const againstGriefer: Players = {
+        proposer: { signer: f.proposer, claims: f.plan.claims },
+        challenger: { signer: f.griefer, claims: inventedTrace(f.plan) },
+      };
+      const againstChallenger: Players = {
+        proposer: { signer: f.proposer, claims: f.plan.claims },
+        challenger: { signer: f.challenger, claims: honestTrace(f, f.plan) },
+      };
+      const lost = await challengeBatch(f, f.griefer, 1n, f.plan, againstGriefer.challenger.claims);
+      const won = await challengeBatch(f, f.challenger, 1n, f.plan, againstChallenger.challenger.claims);
+      expect((await f.rollup.batch(1)).openGames).to.equal(2n);
+      await check();
+
+      // the made-up trace loses at the first step, which both sides' claims reach
+      await expect(playOut(f, lost, againstGriefer, f.plan, check))
+        .to.emit(f.rollup, "GameResolved")
+        .withArgs(lost, Party.Proposer, true);
+      expect((await f.rollup.batch(1)).openGames).to.equal(1n);
+      expect(await f.rollup.batchCount()).to.equal(3n);
+      await check();
+
+      await expect(playOut(f, won, againstChallenger, f.plan, check))
+        .to.emit(f.rollup, "GameResolved")
+        .withArgs(won, Party.Challenger, true);
+      await check();
+
+      expect(await f.rollup.credit(f.griefer)).to.equal(0n);
+      expect(await f.rollup.credit(f.proposer)).to.equal(CHALLENGER_BOND - CHALLENGER_BURN);
+      expect(await f.rollup.credit(f.challenger)).to.equal(CHALLENGER_BOND + PROPOSER_BOND - PROPOSER_BURN);
+      expect(await f.rollup.burned()).to.equal(CHALLENGER_BURN + PROPOSER_BURN + PROPOSER_BOND);
+      expect(await f.rollup.batchCount()).to.equal(1n);
+    });
+
+    it("succeeds on a one-step batch: the game starts at its step", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      const plan = await oneStepPlan(f);
+      await commitPlan(f, f.proposer, plan);
+      const gameId = await challengeBatch(f, f.griefer, 2n, plan, inventedTrace(plan));
+      await expect(f.rollup.step(gameId, stepProof(f, plan, 0)))
+        .to.emit(f.rollup, "GameResolved")
+        .withArgs(gameId, Party.Proposer, true);
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds over MAX_STEPS steps: ten moves, then the last step refutes the proposer", async function () {
+      const f = await loadFixture(deployOptimisticFixture);
+      const plan = planBatch(f.genesis, await noOpSteps(f, 1024), f.authorizer);
+      const post = { ...plan.end.state, withdrawalCount: 1n }; // a withdrawal the steps never made
+      await commitPlan(f, f.proposer, plan, { post });
+      const players: Players = {
+        proposer: { signer: f.proposer, claims: departingTrace(plan.claims, 1023, traceClaim(post)) },
+        challenger: { signer: f.challenger, claims: plan.claims },
+      };
+      const gameId = await challengeBatch(f, f.challenger, 1n, plan, plan.claims);
+      let moves = 0;
+      const game = await bisect(f, gameId, players, async () => void moves++);
+      expect(moves).to.equal(10);
+      expect([game.lo, game.hi]).to.deep.equal([1023n, 1024n]);
+      await expect(f.rollup.step(gameId, stepProof(f, plan, 1023)))
+        .to.emit(f.rollup, "GameResolved")
+        .withArgs(gameId, Party.Challenger, true);
+      expect(await f.rollup.batchCount()).to.equal(1n);
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds for the honest proposer against challengers claiming random states (seeded)", async function () {
+      for (let seed = 1; seed <= 6; seed++) {
+        const f = await loadFixture(everyKindFixture);
+        await commitPlan(f, f.proposer, f.second);
+        const claims = scrambledTrace(f.second.claims, createRng(seed));
+        const players: Players = {
+          proposer: { signer: f.proposer, claims: f.second.claims },
+          challenger: { signer: f.griefer, claims },
+        };
+        const gameId = await challengeBatch(f, f.griefer, 2n, f.second, claims);
+        await expect(playOut(f, gameId, players, f.second), `seed ${seed}`)
+          .to.emit(f.rollup, "GameResolved")
+          .withArgs(gameId, Party.Proposer, true);
+        await assertBondsConserved(f);
+      }
+    });
+
+    it("succeeds for the honest challenger against proposers claiming random states (seeded)", async function () {
+      for (let seed = 1; seed <= 6; seed++) {
+        const f = await loadFixture(everyKindFixture);
+        const truth = f.second.end.state;
+        const post = { ...truth, withdrawalCount: truth.withdrawalCount + 1n };
+        await commitPlan(f, f.proposer, f.second, { post });
+        const lies = scrambledTrace(f.second.claims, createRng(seed), traceClaim(post));
+        const players: Players = {
+          proposer: { signer: f.proposer, claims: lies },
+          challenger: { signer: f.challenger, claims: f.second.claims },
+        };
+        const gameId = await challengeBatch(f, f.challenger, 2n, f.second, f.second.claims);
+        await expect(playOut(f, gameId, players, f.second), `seed ${seed}`)
+          .to.emit(f.rollup, "GameResolved")
+          .withArgs(gameId, Party.Challenger, true);
+        await assertBondsConserved(f);
+      }
+    });
+
+    SECOND_BATCH_STEPS.forEach((kind, k) => {
+      it(`succeeds for the honest proposer when the challenger's trace departs at step ${k}: ${kind}`, async function () {
+        const f = await loadFixture(everyKindFixture);
+        await commitPlan(f, f.proposer, f.second);
+        const players: Players = {
+          proposer: { signer: f.proposer, claims: f.second.claims },
+          challenger: { signer: f.griefer, claims: departingTrace(f.second.claims, k) },
+        };
+        const gameId = await challengeBatch(f, f.griefer, 2n, f.second, players.challenger.claims);
+        await expect(playOut(f, gameId, players, f.second))
+          .to.emit(f.rollup, "GameResolved")
+          .withArgs(gameId, Party.Proposer, true);
+        expect((await f.rollup.game(gameId)).lo).to.equal(BigInt(k));
+        expect(await f.rollup.batchCount()).to.equal(3n);
+        await assertBondsConserved(f);
+      });
+
+      it(`succeeds for the honest challenger when the proposer's trace departs at step ${k}: ${kind}`, async function () {
+        const f = await loadFixture(everyKindFixture);
+        const truth = f.second.end.state;
+        const post = { ...truth, withdrawalCount: truth.withdrawalCount + 1n }; // owes a withdrawal too many
+        await commitPlan(f, f.proposer, f.second, { post });
+        const players: Players = {
+          proposer: { signer: f.proposer, claims: departingTrace(f.second.claims, k, traceClaim(post)) },
+          challenger: { signer: f.challenger, claims: f.second.claims },
+        };
+        const gameId = await challengeBatch(f, f.challenger, 2n, f.second, f.second.claims);
+        await expect(playOut(f, gameId, players, f.second))
+          .to.emit(f.rollup, "GameResolved")
+          .withArgs(gameId, Party.Challenger, true);
+        expect((await f.rollup.game(gameId)).lo).to.equal(BigInt(k));
+        expect(await f.rollup.batchCount()).to.equal(2n);
+        await assertBondsConserved(f);
+      });
+    });
+
+    it("reverts with OptimisticUnknownGame when the game does not exist", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await expectRevert(f, () => f.rollup.step(7, stepProof(f, f.plan, 0)), "OptimisticUnknownGame", [7n]);
+    });
+
+    it("reverts with OptimisticGameNotOpen when the game is resolved", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await playOut(f, f.gameId, f.players, f.plan);
+      await expectRevert(
+        f,
+        () => f.rollup.step(f.gameId, stepProof(f, f.plan, THEFT_STEP)),
+        "OptimisticGameNotOpen",
+        [f.gameId, GameStatus.ProposerWon],
+      );
+    });
+
+    it("reverts with OptimisticGameMoot when the game's batch was removed", async function () {
+      const f = await loadFixture(forgedGameFixture);
+      const other = await challengeBatch(f, f.carol, 1n, f.plan, honestTrace(f, f.plan));
+      const players = { ...f.players, challenger: { ...f.players.challenger, signer: f.carol } };
+      const game = await bisect(f, other, players);
+      await refuteForgedBatch(f);
+      await expectRevert(
+        f,
+        () => f.rollup.step(other, stepProof(f, f.plan, Number(game.lo))),
+        "OptimisticGameMoot",
+        [other],
+      );
+    });
+
+    it("reverts with OptimisticNotOneStep when more than one step is in dispute", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await expectRevert(f, () => f.rollup.step(f.gameId, stepProof(f, f.plan, 0)), "OptimisticNotOneStep", [
+        f.gameId,
+        0n,
+        FIRST_BATCH_STEPS,
+      ]);
+    });
+
+    it("reverts with OptimisticClockExpired when the side to move has run out of time", async function () {
+      const f = await loadFixture(honestGameFixture);
+      const game = await bisect(f, f.gameId, f.players);
+      await atTime(game.lastMoveAt + GAME_CLOCK + 1n); // the griefer's clock is still full
+      await expectRevert(
+        f,
+        () => f.rollup.step(f.gameId, stepProof(f, f.plan, THEFT_STEP)),
+        "OptimisticClockExpired",
+        [f.gameId, game.turn],
+      );
+    });
+
+    it("reverts with OptimisticStepNotInBatch when the transaction is not the batch's step lo", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await bisect(f, f.gameId, f.players);
+      const proof = stepProof(f, f.plan, THEFT_STEP);
+      const next = f.plan.steps.proof(THEFT_STEP + 1);
+      const forgedTx = await transferTx(f, f.proposer, { from: 0, to: 1, amount: 1n, nonce: 1 });
+      const variants = [
+        { ...proof, ...next }, // step lo + 1 with its own valid path
+        { ...proof, transaction: hexlify(encodeTxs([forgedTx])) }, // a transaction the batch never had
+        { ...proof, txProof: proof.txProof.slice(1) }, // a path of the wrong length
+      ];
+      for (const variant of variants) {
+        await expectRevert(f, () => f.rollup.step(f.gameId, variant), "OptimisticStepNotInBatch", [
+          f.gameId,
+          BigInt(THEFT_STEP),
+        ]);
+      }
+    });
+
+    it("reverts with OptimisticPreStateMismatch when the pre-state is not the agreed rootLo", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await bisect(f, f.gameId, f.players);
+      const proof = stepProof(f, f.plan, THEFT_STEP);
+      const stale = stepProof(f, f.plan, THEFT_STEP - 1).pre;
+      await expectRevert(
+        f,
+        () => f.rollup.step(f.gameId, { ...proof, pre: stale }),
+        "OptimisticPreStateMismatch",
+        [f.gameId],
+      );
+    });
+
+    it("reverts with the prover's OneStepBadAccountProof when the witness is not in the pre-state", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await bisect(f, f.gameId, f.players);
+      const proof = stepProof(f, f.plan, THEFT_STEP);
+      const first = {
+        ...proof.witness.first,
+        leaf: { ...proof.witness.first.leaf, balance: parseEther("100") },
+      };
+      await expectRevert(
+        f,
+        () => f.rollup.step(f.gameId, { ...proof, witness: { ...proof.witness, first } }),
+        "OneStepBadAccountProof",
+        [0n],
+        f.prover,
+      );
+    });
+  });
+
+  describe("timeout", function () {
+    it("succeeds when the proposer's clock ran out: the challenger wins and the batches are removed", async function () {
+      const f = await loadFixture(forgedGameFixture);
+      await atTime(f.openedAt + GAME_CLOCK + 1n);
+      const tx = await f.rollup.connect(f.stranger).timeout(f.gameId);
+      await expect(tx).to.emit(f.rollup, "GameResolved").withArgs(f.gameId, Party.Challenger, false);
+      await expect(tx).to.emit(f.rollup, "BatchesRemoved").withArgs(1n, 2n, 1n);
+      expect((await f.rollup.game(f.gameId)).status).to.equal(GameStatus.ChallengerWon);
+      expect(await f.rollup.credit(f.challenger)).to.equal(CHALLENGER_BOND + PROPOSER_BOND - PROPOSER_BURN);
+      expect(await f.rollup.batchCount()).to.equal(1n);
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds when the challenger's clock ran out: the proposer wins", async function () {
+      const f = await loadFixture(honestGameFixture);
+      const moved = await minedAt(await playMove(f, f.gameId, f.players));
+      await atTime(moved + GAME_CLOCK + 1n);
+      await expect(f.rollup.connect(f.stranger).timeout(f.gameId))
+        .to.emit(f.rollup, "GameResolved")
+        .withArgs(f.gameId, Party.Proposer, false);
+      expect((await f.rollup.game(f.gameId)).status).to.equal(GameStatus.ProposerWon);
+      expect(await f.rollup.credit(f.proposer)).to.equal(CHALLENGER_BOND - CHALLENGER_BURN);
+      expect((await f.rollup.batch(1)).openGames).to.equal(0n);
+      await assertBondsConserved(f);
+    });
+
+    it("reverts with OptimisticClockRunning until the side to move has used up its own remaining time", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await atTime(f.openedAt + 100n);
+      await playMove(f, f.gameId, f.players); // the proposer spent 100 s: 200 s left
+      await atTime(f.openedAt + 150n);
+      await playMove(f, f.gameId, f.players); // the griefer spent 50 s: back to the proposer
+      const expiresAt = f.openedAt + 150n + GAME_CLOCK - 100n;
+
+      await atTime(expiresAt);
+      await expectRevert(f, () => f.rollup.timeout(f.gameId), "OptimisticClockRunning", [
+        f.gameId,
+        expiresAt,
+      ]);
+      await atTime(expiresAt + 1n);
+      await expect(f.rollup.timeout(f.gameId))
+        .to.emit(f.rollup, "GameResolved")
+        .withArgs(f.gameId, Party.Challenger, false);
+    });
+
+    it("reverts with OptimisticUnknownGame when the game does not exist", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await expectRevert(f, () => f.rollup.timeout(5), "OptimisticUnknownGame", [5n]);
+    });
+
+    it("reverts with OptimisticGameNotOpen when the game is resolved", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await atTime(f.openedAt + GAME_CLOCK + 1n);
+      await f.rollup.timeout(f.gameId);
+      await expectRevert(f, () => f.rollup.timeout(f.gameId), "OptimisticGameNotOpen", [
+        f.gameId,
+        GameStatus.ChallengerWon,
+      ]);
+    });
+
+    it("reverts with OptimisticGameMoot when the game's batch was removed", async function () {
+      const f = await loadFixture(forgedGameFixture);
+      const other = await challengeBatch(f, f.griefer, 2n, f.descendant, inventedTrace(f.descendant));
+      await refuteForgedBatch(f);
+      await time.increase(GAME_CLOCK * 2n);
+      await expectRevert(f, () => f.rollup.timeout(other), "OptimisticGameMoot", [other]);
+    });
+  });
+
+  describe("cancel", function () {
+    it("succeeds when the game's batch was removed as a descendant: the challenger gets its bond back", async function () {
+      const f = await loadFixture(forgedGameFixture);
+      const other = await challengeBatch(f, f.griefer, 2n, f.descendant, inventedTrace(f.descendant));
+      await refuteForgedBatch(f);
+      await assertBondsConserved(f);
+
+      const tx = await f.rollup.connect(f.stranger).cancel(other);
+      await expect(tx).to.emit(f.rollup, "GameCancelled").withArgs(other);
+      await expect(tx).to.emit(f.rollup, "BondCredited").withArgs(f.griefer.address, CHALLENGER_BOND);
+      expect((await f.rollup.game(other)).status).to.equal(GameStatus.Cancelled);
+      expect(await f.rollup.credit(f.griefer)).to.equal(CHALLENGER_BOND);
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds when a new batch has taken the removed batch's index (the game was on the old epoch)", async function () {
+      const f = await loadFixture(forgedGameFixture);
+      const other = await challengeBatch(f, f.carol, 1n, f.plan, honestTrace(f, f.plan));
+      await refuteForgedBatch(f);
+      await commitPlan(f, f.otherProposer, planBatch(f.genesis, f.plan.txs, f.authorizer));
+      expect(await f.rollup.batchCount()).to.equal(2n);
+
+      await expect(f.rollup.cancel(other)).to.emit(f.rollup, "GameCancelled").withArgs(other);
+      expect(await f.rollup.credit(f.carol)).to.equal(CHALLENGER_BOND);
+      expect((await f.rollup.batch(1)).openGames).to.equal(0n);
+      await assertBondsConserved(f);
+    });
+
+    it("reverts with OptimisticGameNotMoot when the game's batch is still in the chain", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await expectRevert(f, () => f.rollup.cancel(f.gameId), "OptimisticGameNotMoot", [f.gameId]);
+    });
+
+    it("reverts with OptimisticUnknownGame when the game does not exist", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await expectRevert(f, () => f.rollup.cancel(1), "OptimisticUnknownGame", [1n]);
+    });
+
+    it("reverts with OptimisticGameNotOpen when the game was already cancelled or won", async function () {
+      const f = await loadFixture(forgedGameFixture);
+      const other = await challengeBatch(f, f.griefer, 2n, f.descendant, inventedTrace(f.descendant));
+      await refuteForgedBatch(f);
+      await f.rollup.cancel(other);
+      await expectRevert(f, () => f.rollup.cancel(other), "OptimisticGameNotOpen", [
+        other,
+        GameStatus.Cancelled,
+      ]);
+      await expectRevert(f, () => f.rollup.cancel(f.gameId), "OptimisticGameNotOpen", [
+        f.gameId,
+        GameStatus.ChallengerWon,
+      ]);
+    });
+  });
+
+  describe("finalize", function () {
+    it("succeeds when the window has passed with no game open: the proposer's bond is credited", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await atTime(await closesAt(f.rollup, 1n));
+      const tx = await f.rollup.connect(f.stranger).finalize(1);
+      await expect(tx).to.emit(f.rollup, "BatchFinalized").withArgs(1n);
+      await expect(tx).to.emit(f.rollup, "BondCredited").withArgs(f.proposer.address, PROPOSER_BOND);
+      expect(await f.rollup.lastFinalizedIndex()).to.equal(1n);
+      expect(await f.rollup.credit(f.proposer)).to.equal(PROPOSER_BOND);
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds for every batch up to the index, in order, crediting each proposer", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await commitPlan(f, f.otherProposer, await oneStepPlan(f));
+      await time.increaseTo(await closesAt(f.rollup, 2n));
+      const tx = await f.rollup.finalize(2);
+      await expect(tx).to.emit(f.rollup, "BatchFinalized").withArgs(1n);
+      await expect(tx).to.emit(f.rollup, "BatchFinalized").withArgs(2n);
+      expect(await f.rollup.lastFinalizedIndex()).to.equal(2n);
+      expect(await f.rollup.credit(f.proposer)).to.equal(PROPOSER_BOND);
+      expect(await f.rollup.credit(f.otherProposer)).to.equal(PROPOSER_BOND);
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds after the proposer won every game against the batch", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await playOut(f, f.gameId, f.players, f.plan);
+      await time.increaseTo(await closesAt(f.rollup, 1n));
+      await expect(f.rollup.finalize(1)).to.emit(f.rollup, "BatchFinalized").withArgs(1n);
+      expect(await f.rollup.credit(f.proposer)).to.equal(PROPOSER_BOND + CHALLENGER_BOND - CHALLENGER_BURN);
+      await assertBondsConserved(f);
+    });
+
+    it("reverts with OptimisticUnknownBatch when the batch is beyond the tip", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await time.increaseTo(await closesAt(f.rollup, 1n));
+      await expectRevert(f, () => f.rollup.finalize(2), "OptimisticUnknownBatch", [2n]);
+    });
+
+    it("reverts with OptimisticBatchAlreadyFinal when the batch is genesis or already final", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await expectRevert(f, () => f.rollup.finalize(0), "OptimisticBatchAlreadyFinal", [0n]);
+      await time.increaseTo(await closesAt(f.rollup, 1n));
+      await f.rollup.finalize(1);
+      await expectRevert(f, () => f.rollup.finalize(1), "OptimisticBatchAlreadyFinal", [1n]);
+    });
+
+    it("reverts with OptimisticChallengeWindowOpen when the window has not passed", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      const closes = await closesAt(f.rollup, 1n);
+      await atTime(closes - 1n);
+      await expectRevert(f, () => f.rollup.finalize(1), "OptimisticChallengeWindowOpen", [1n, closes]);
+    });
+
+    it("reverts with OptimisticChallengeWindowOpen for a later batch, finalizing none of the earlier ones", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await time.increase(CHALLENGE_WINDOW / 2n);
+      await commitPlan(f, f.otherProposer, await oneStepPlan(f));
+      await time.increaseTo(await closesAt(f.rollup, 1n)); // batch 1 could be final on its own
+      await expectRevert(f, () => f.rollup.finalize(2), "OptimisticChallengeWindowOpen", [
+        2n,
+        await closesAt(f.rollup, 2n),
+      ]);
+    });
+
+    it("reverts with OptimisticGamesOpen when a game against the batch is still open", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await time.increaseTo(await closesAt(f.rollup, 1n));
+      await expectRevert(f, () => f.rollup.finalize(1), "OptimisticGamesOpen", [1n, 1n]);
+    });
+  });
+
+  describe("finalizedWithdrawalRoot", function () {
+    it("succeeds for genesis at once: the empty tree's root, never zero", async function () {
+      const { rollup } = await loadFixture(deployOptimisticFixture);
+      expect(await rollup.finalizedWithdrawalRoot(0)).to.equal(EMPTY_WITHDRAWAL_ROOT);
+    });
+
+    it("succeeds with zero before finality and the batch's withdrawal root after", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      expect(await f.rollup.finalizedWithdrawalRoot(1)).to.equal(ZeroHash);
+      expect(await f.rollup.finalizedWithdrawalRoot(2)).to.equal(ZeroHash);
+      await time.increaseTo(await closesAt(f.rollup, 1n));
+      await f.rollup.finalize(1);
+
+      const tree = withdrawalTreeOf(f.plan);
+      expect(f.plan.end.withdrawals).to.deep.equal([
+        { recipient: f.bob.address, tokenId: 0, amount: BOB_WITHDRAWS },
+      ]);
+      expect(await f.rollup.finalizedWithdrawalRoot(1)).to.equal(tree.rootHex);
+    });
+
+    it("succeeds as the bridge's source: a withdrawal proven into a final batch is paid once", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      const withdrawal = f.plan.end.withdrawals[0];
+      const siblings = withdrawalTreeOf(f.plan).proof(0).siblings;
+      const pay = () => f.bridge.connect(f.stranger).finalizeWithdrawal(f.rollup, 1, withdrawal, 0, siblings);
+
+      await expect(pay())
+        .to.be.revertedWithCustomError(f.bridge, "BridgeBatchNotFinal")
+        .withArgs(f.rollupAddress, 1n);
+      await time.increaseTo(await closesAt(f.rollup, 1n));
+      await f.rollup.finalize(1);
+
+      const tx = await pay();
+      await expect(tx)
+        .to.emit(f.bridge, "WithdrawalFinalized")
+        .withArgs(f.rollupAddress, 1n, 0n, f.bob.address, 0n, BOB_WITHDRAWS);
+      await expect(tx).to.changeEtherBalances([f.bob, f.bridge], [BOB_WITHDRAWS, -BOB_WITHDRAWS]);
+      await expect(pay())
+        .to.be.revertedWithCustomError(f.bridge, "BridgeWithdrawalAlreadyFinalized")
+        .withArgs(f.rollupAddress, 1n, 0n);
+      // the rest of the deposits stays escrowed for Layer 2: the theft attempt took nothing
+      expect((await f.bridge.asset(f.rollup, ZeroAddress)).escrowed).to.equal(
+        ALICE_DEPOSIT + BOB_DEPOSIT - BOB_WITHDRAWS,
+      );
+    });
+  });
+
+  describe("withdrawCredit", function () {
+    it("succeeds when the caller has credit: pays all of it and zeroes it", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await playOut(f, f.gameId, f.players, f.plan);
+      await time.increaseTo(await closesAt(f.rollup, 1n));
+      await f.rollup.finalize(1);
+      const owed = PROPOSER_BOND + CHALLENGER_BOND - CHALLENGER_BURN;
+
+      const tx = await f.rollup.connect(f.proposer).withdrawCredit();
+      await expect(tx).to.emit(f.rollup, "CreditWithdrawn").withArgs(f.proposer.address, owed);
+      await expect(tx).to.changeEtherBalances([f.proposer, f.rollup], [owed, -owed]);
+      expect(await f.rollup.credit(f.proposer)).to.equal(0n);
+      // what is left is exactly what was burned
+      expect(await ethers.provider.getBalance(f.rollup)).to.equal(await f.rollup.burned());
+      await assertBondsConserved(f);
+    });
+
+    it("reverts with OptimisticNoCredit when the caller has no credit", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await expectRevert(f, () => f.rollup.connect(f.stranger).withdrawCredit(), "OptimisticNoCredit", [
+        f.stranger.address,
+      ]);
+    });
+
+    it("reverts with OptimisticNoCredit when the credit was already withdrawn", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await time.increaseTo(await closesAt(f.rollup, 1n));
+      await f.rollup.finalize(1);
+      await f.rollup.connect(f.proposer).withdrawCredit();
+      await expectRevert(f, () => f.rollup.connect(f.proposer).withdrawCredit(), "OptimisticNoCredit", [
+        f.proposer.address,
+      ]);
+    });
+
+    it("reverts with OptimisticEthTransferFailed when the creditor refuses ETH", async function () {
+      const f = await loadFixture(depositedFixture);
+      // A proposer whose account runs code that refuses ETH (a smart account, impersonated here: it is
+      // both tx.origin and msg.sender, so it passes the EOA check).
+      const refuser = await ethers.deployContract("RevertingRecipient");
+      const address = await refuser.getAddress();
+      await impersonateAccount(address);
+      await setBalance(address, parseEther("10"));
+      const proposer = await ethers.getSigner(address);
+      await commitPlan(f, proposer, planBatch(f.genesis, await firstBatchTxs(f), f.authorizer));
+      await time.increaseTo(await closesAt(f.rollup, 1n));
+      await f.rollup.finalize(1);
+
+      const before = await rollupLedger(f, [address]);
+      await expect(f.rollup.connect(proposer).withdrawCredit())
+        .to.be.revertedWithCustomError(f.rollup, "OptimisticEthTransferFailed")
+        .withArgs(address, PROPOSER_BOND);
+      expect(await rollupLedger(f, [address])).to.equal(before);
+      expect(await f.rollup.credit(address)).to.equal(PROPOSER_BOND);
+    });
+  });
+
+  describe("batch", function () {
+    it("reverts with OptimisticUnknownBatch when the index is beyond the tip", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await expect(f.rollup.batch(2))
+        .to.be.revertedWithCustomError(f.rollup, "OptimisticUnknownBatch")
+        .withArgs(2n);
+    });
+  });
+
+  describe("game", function () {
+    it("reverts with OptimisticUnknownGame when the id was never issued", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await expect(f.rollup.game(1))
+        .to.be.revertedWithCustomError(f.rollup, "OptimisticUnknownGame")
+        .withArgs(1n);
+    });
+  });
+
+  describe("domainSeparator", function () {
+    it("succeeds with the Layer-2 signing domain the wallets sign for", async function () {
+      const f = await loadFixture(deployOptimisticFixture);
+      expect(await f.rollup.domainSeparator()).to.equal(f.domain.separator);
+    });
+  });
+});
