@@ -3,12 +3,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchBridge } from "./bench/bridge";
+import { benchOptimistic } from "./bench/optimistic";
 import { benchShared } from "./bench/shared";
 import type { Figures } from "./bench/figures";
 
 const SUITES: [string, () => Promise<Figures>][] = [
   ["shared", benchShared],
   ["bridge", benchBridge],
+  ["optimistic", benchOptimistic],
 ];
 
 async function main(): Promise<void> {

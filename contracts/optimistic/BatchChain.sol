@@ -55,7 +55,6 @@ abstract contract BatchChain is BondLedger {
         CHALLENGER_BOND = config.challengerBond;
 
         _batches[0].claim = Trace.claim(Trace.genesis());
-        _batches[0].withdrawalRoot = Trace.EMPTY_WITHDRAWAL_ROOT;
         _batches[0].committedAt = uint40(block.timestamp);
         _chain.batchCount = 1;
     }
@@ -86,7 +85,10 @@ abstract contract BatchChain is BondLedger {
         _batches[batchIndex] = Batch({
             claim: claim,
             txRoot: txRoot,
-            withdrawalRoot: post.withdrawalRoot,
+            // A batch that owes nothing stores no root: the empty root is a constant (saves a slot).
+            withdrawalRoot: post.withdrawalRoot == Trace.EMPTY_WITHDRAWAL_ROOT
+                ? bytes32(0)
+                : post.withdrawalRoot,
             proposer: msg.sender,
             committedAt: uint40(block.timestamp),
             stepCount: uint16(stepCount),
@@ -117,13 +119,14 @@ abstract contract BatchChain is BondLedger {
 
     /// @inheritdoc IRollup
     function finalizedWithdrawalRoot(uint256 batchIndex) external view returns (bytes32) {
-        return batchIndex <= _chain.lastFinalized ? _batches[batchIndex].withdrawalRoot : bytes32(0);
+        return batchIndex <= _chain.lastFinalized ? _withdrawalRootOf(batchIndex) : bytes32(0);
     }
 
     /// @inheritdoc IOptimisticRollup
-    function batch(uint256 batchIndex) external view returns (Batch memory) {
+    function batch(uint256 batchIndex) external view returns (Batch memory b) {
         if (batchIndex >= _chain.batchCount) revert OptimisticUnknownBatch(batchIndex);
-        return _batches[batchIndex];
+        b = _batches[batchIndex];
+        b.withdrawalRoot = _withdrawalRootOf(batchIndex);
     }
 
     /// @inheritdoc IOptimisticRollup
@@ -149,6 +152,11 @@ abstract contract BatchChain is BondLedger {
         winnings = PROPOSER_BOND - burnt;
         _burn(burnt + (removed - 1) * PROPOSER_BOND);
         emit BatchesRemoved(fromIndex, removed, chain.epoch + 1);
+    }
+
+    function _withdrawalRootOf(uint256 batchIndex) private view returns (bytes32) {
+        bytes32 root = _batches[batchIndex].withdrawalRoot;
+        return root == bytes32(0) ? Trace.EMPTY_WITHDRAWAL_ROOT : root;
     }
 
     /// @dev Whether batch `batchIndex` is still the one committed in `epoch` (not removed since).

@@ -33,7 +33,7 @@ interface IOptimisticRollup is IRollup {
     struct Batch {
         bytes32 claim; // Trace.claim of the state after the batch's last step
         bytes32 txRoot; // Steps.commit of the batch's transactions
-        bytes32 withdrawalRoot; // the root the bridge pays from once the batch is final
+        bytes32 withdrawalRoot; // the root the bridge pays from once final; stored as 0 when empty
         address proposer; // bonded PROPOSER_BOND, returned on finality, forfeit if the batch is removed
         uint40 committedAt;
         uint16 stepCount;
