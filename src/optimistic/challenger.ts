@@ -2,6 +2,7 @@ import type { Signer } from "ethers";
 import type { Logger } from "../common/logger";
 import type { ChainFollower } from "./chain-follower";
 import { GamePlayer, withdrawAnyCredit } from "./player";
+import { Rounds } from "./rounds";
 import type { RollupClient } from "./rollup-client";
 import { openingClaim } from "./solver";
 
@@ -23,10 +24,11 @@ export interface ChallengerOptions {
 export class Challenger {
   readonly player: GamePlayer;
   private readonly challenged = new Set<string>();
-  private running = false;
+  private readonly rounds: Rounds;
 
   constructor(private readonly o: ChallengerOptions) {
     this.player = new GamePlayer({ ...o, logger: o.logger?.child("player") });
+    this.rounds = new Rounds(() => this.tick(), o.pollMs ?? 1000, o.logger);
   }
 
   /** One round: read Layer 1, challenge every false claim not yet challenged, play every open game. */
@@ -65,19 +67,11 @@ export class Challenger {
   }
 
   /** Runs rounds until `stop()`; a failed round is logged and retried on the next one. */
-  async run(): Promise<void> {
-    this.running = true;
-    while (this.running) {
-      try {
-        await this.tick();
-      } catch (error) {
-        this.o.logger?.error("round failed", { error: (error as Error).message });
-      }
-      await new Promise((resolve) => setTimeout(resolve, this.o.pollMs ?? 1000));
-    }
+  run(): Promise<void> {
+    return this.rounds.run();
   }
 
   stop(): void {
-    this.running = false;
+    this.rounds.stop();
   }
 }

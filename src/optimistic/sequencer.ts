@@ -8,6 +8,7 @@ import type { ChainFollower, KnownBatch } from "./chain-follower";
 import { txHash } from "./chain-follower";
 import type { TxJournal } from "./journal";
 import { GamePlayer, withdrawAnyCredit } from "./player";
+import { Rounds } from "./rounds";
 import type { RollupClient } from "./rollup-client";
 import type { AccountView, SequencerApi, TxReceipt } from "./rpc-server";
 import { TxRejectedError } from "./rpc-server";
@@ -53,10 +54,11 @@ export class Sequencer implements SequencerApi {
   private baseClaim = ""; // the tip `soft` is built on
   private readonly indexed: string[] = []; // the claim of every batch whose transactions are indexed
   private lock: Promise<unknown> = Promise.resolve();
-  private running = false;
+  private readonly rounds: Rounds;
 
   private constructor(private readonly o: SequencerOptions) {
     this.player = new GamePlayer({ ...o, logger: o.logger?.child("player") });
+    this.rounds = new Rounds(() => this.tick(), o.pollMs ?? 500, o.logger);
   }
 
   /** Rebuilds from Layer 1, then re-admits every journalled transaction no batch holds yet. */
@@ -144,20 +146,13 @@ export class Sequencer implements SequencerApi {
     if (failure) throw failure;
   }
 
-  async run(): Promise<void> {
-    this.running = true;
-    while (this.running) {
-      try {
-        await this.tick();
-      } catch (error) {
-        this.o.logger?.error("round failed", { error: (error as Error).message });
-      }
-      await new Promise((resolve) => setTimeout(resolve, this.o.pollMs ?? 500));
-    }
+  /** Runs rounds until `stop()`; a failed round is logged and retried on the next one. */
+  run(): Promise<void> {
+    return this.rounds.run();
   }
 
   stop(): void {
-    this.running = false;
+    this.rounds.stop();
   }
 
   // ---------------------------------------------------------------------------------------------
