@@ -170,3 +170,43 @@ export class BridgeClient {
     }, this.contract.interface);
   }
 }
+
+/**
+ * One rollup's deposit queue, followed incrementally: each sync reads only the new `DepositQueued`
+ * events, checks that each one extends the chain of heads, and checks the result against the bridge's
+ * own head at the same block. What a long-running operator uses instead of `verifiedQueue`, which
+ * reads the whole history every time.
+ */
+export class DepositQueueFollower {
+  private readonly known: QueuedDeposit[] = [];
+  private nextBlock = 0;
+
+  constructor(
+    private readonly client: BridgeClient,
+    private readonly rollup: string,
+  ) {}
+
+  /** Every deposit queued so far, in queue order, verified. */
+  async sync(): Promise<readonly QueuedDeposit[]> {
+    const provider = this.client.contract.runner!.provider!;
+    const latest = await provider.getBlockNumber();
+    if (latest < this.nextBlock) return this.known;
+    const fresh = await this.client.queuedDeposits(this.rollup, this.nextBlock, latest);
+    let head = this.known.length > 0 ? this.known[this.known.length - 1].head : EMPTY_QUEUE_HEAD;
+    for (const deposit of fresh) {
+      head = foldDeposits(head, [deposit]);
+      if (head !== deposit.head) {
+        throw new QueueMismatchError(`deposit ${deposit.index} does not extend the queue's chain of heads`);
+      }
+    }
+    const queue = await this.client.contract.depositQueue(this.rollup, { blockTag: latest });
+    if (queue.head !== head || queue.count !== BigInt(this.known.length + fresh.length)) {
+      throw new QueueMismatchError(
+        `events up to block ${latest} do not reach the bridge's head ${queue.head}`,
+      );
+    }
+    this.known.push(...fresh);
+    this.nextBlock = latest + 1;
+    return this.known;
+  }
+}

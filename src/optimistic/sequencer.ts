@@ -1,5 +1,6 @@
 import type { Signer } from "ethers";
 import type { BridgeClient } from "../bridge/client";
+import { DepositQueueFollower } from "../bridge/client";
 import type { Logger } from "../common/logger";
 import { bytesToHex } from "../shared/bytes";
 import { CodecError, decodeTx, encodeTx } from "../shared/codec";
@@ -55,9 +56,11 @@ export class Sequencer implements SequencerApi {
   private readonly indexed: string[] = []; // the claim of every batch whose transactions are indexed
   private lock: Promise<unknown> = Promise.resolve();
   private readonly rounds: Rounds;
+  private readonly depositQueue: DepositQueueFollower;
 
   private constructor(private readonly o: SequencerOptions) {
     this.player = new GamePlayer({ ...o, logger: o.logger?.child("player") });
+    this.depositQueue = new DepositQueueFollower(o.bridge, o.rollup.address);
     this.rounds = new Rounds(() => this.tick(), o.pollMs ?? 500, o.logger);
   }
 
@@ -169,7 +172,7 @@ export class Sequencer implements SequencerApi {
 
   /** Appends the bridge deposits not yet in `soft`, in queue order, hinting each at its account. */
   private async pullDeposits(): Promise<void> {
-    const queue = await this.o.bridge.verifiedQueue(this.o.rollup.address);
+    const queue = await this.depositQueue.sync();
     for (const deposit of queue.slice(this.queued)) {
       const hint = this.soft.l2.findAccount(deposit.to, deposit.tokenId) ?? this.soft.l2.nextIndex;
       const tx: L2Tx = { kind: "deposit", accountHint: hint, deposit: depositData(deposit) };
@@ -181,7 +184,7 @@ export class Sequencer implements SequencerApi {
 
   /** Commits the oldest pending steps as one batch on the tip. */
   private async commit(): Promise<void> {
-    const { follower, rollup, bridge, signer, logger } = this.o;
+    const { follower, rollup, signer, logger } = this.o;
     // Deposits go first: a due deposit is never left behind a long queue of transfers, and since only
     // deposits open accounts, moving them earlier changes no account index and no admitted transaction's
     // validity (it can only add funds sooner).
@@ -191,7 +194,7 @@ export class Sequencer implements SequencerApi {
     const machine = follower.machineAfter(follower.tip.index);
     if (!machine) throw new Error(`the tip (batch ${follower.tip.index}) is not valid: not building on it`);
     for (const p of batch) machine.apply(p.tx);
-    const queue = await bridge.verifiedQueue(rollup.address);
+    const queue = await this.depositQueue.sync();
     const consumed = queue.findIndex((d) => d.head === machine.depositHead) + 1;
     const pendingDeposits = queue.slice(consumed).map(depositData);
     const config = await rollup.config();
@@ -264,7 +267,7 @@ export class Sequencer implements SequencerApi {
     this.soft = machine;
     this.baseClaim = base.claim;
     this.pending = [];
-    const queue = await this.o.bridge.verifiedQueue(this.o.rollup.address);
+    const queue = await this.depositQueue.sync();
     this.queued = queue.findIndex((d) => d.head === machine.depositHead) + 1;
     await this.pullDeposits();
     const dropped: string[] = [];
