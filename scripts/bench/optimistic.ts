@@ -36,6 +36,7 @@ import type { DepositData, L2Tx, TransferTx, WithdrawTx } from "../../src/shared
 import { ownerOfAddress } from "../../src/shared/types";
 import type { Figures } from "./figures";
 import { median, medianRate, medianRateAsync } from "./figures";
+import { depositsUpTo } from "../../src/shared/deposit";
 
 /** Layer-2 users, each funded with FUNDING, paying each other AMOUNT per transfer. */
 const USERS = 20;
@@ -272,7 +273,7 @@ async function commitLyingBatch(b: Bench, txs: L2Tx[]): Promise<{ batchIndex: nu
     trace.push(machine.claim);
   }
   const queue = await b.bridge.verifiedQueue(rollup.address);
-  const consumed = queue.findIndex((d) => d.head === machine.depositHead) + 1;
+  const consumed = depositsUpTo(queue, machine.depositHead);
   const { batchIndex } = await rollup.commitBatch(
     b.liar,
     {

@@ -44,6 +44,7 @@ import type { L2Tx, TransferTx, WithdrawTx, WithdrawalData } from "../../src/sha
 import { ownerOfAddress } from "../../src/shared/types";
 import type { Narrator } from "./narrator";
 import { eth, short } from "./narrator";
+import { depositsUpTo } from "../../src/shared/deposit";
 
 export class DemoFlowError extends StrataError {}
 
@@ -524,7 +525,7 @@ async function commitLyingBatch(o: LieOptions): Promise<LyingBatch> {
   }
   const post = machine.state;
   const queue = await o.bridge.verifiedQueue(o.rollup.address);
-  const consumed = queue.findIndex((d) => d.head === post.depositHead) + 1;
+  const consumed = depositsUpTo(queue, post.depositHead);
   const pendingDeposits = queue
     .slice(consumed)
     .map((d) => ({ from: d.from, to: d.to, tokenId: d.tokenId, amount: d.amount, timestamp: d.timestamp }));

@@ -4,7 +4,6 @@ import type { OptimisticRollup } from "../../typechain-types";
 import { OptimisticRollup__factory } from "../../typechain-types";
 import type { IOptimisticRollup } from "../../typechain-types/contracts/optimistic/OptimisticRollup";
 import { StrataError, withDecodedRevert } from "../common/errors";
-import { bytesToHex } from "../shared/bytes";
 import { decodeTxs, encodeTxs } from "../shared/codec";
 import type { DepositData, L2Tx } from "../shared/types";
 import type { GameStatus, GameView, Party } from "./solver";
@@ -43,6 +42,7 @@ export interface StepProofArg {
 /** The optimistic rollup contract seen from its agents. Any ethers runner: no Hardhat needed. */
 export class RollupClient {
   readonly contract: OptimisticRollup;
+  private configRead?: Promise<RollupConfig>;
 
   constructor(address: string, runner: Signer | Provider) {
     this.contract = OptimisticRollup__factory.connect(address, runner);
@@ -52,7 +52,13 @@ export class RollupClient {
     return this.contract.target as string;
   }
 
-  async config(): Promise<RollupConfig> {
+  /** The rollup's parameters: immutable, so read once and kept. */
+  config(): Promise<RollupConfig> {
+    this.configRead ??= this.readConfig();
+    return this.configRead;
+  }
+
+  private async readConfig(): Promise<RollupConfig> {
     const c = this.contract;
     const [challengeWindow, inclusionWindow, gameClock, proposerBond, challengerBond] = await Promise.all([
       c.CHALLENGE_WINDOW(),
@@ -207,9 +213,4 @@ function toGameView(id: bigint, g: IOptimisticRollup.GameStructOutput, moot: boo
     clocks: { proposer: Number(g.proposerClock), challenger: Number(g.challengerClock) },
     moot,
   };
-}
-
-/** Hex of the encoded batch, as `commitBatch` takes it. */
-export function encodeBatch(txs: readonly L2Tx[]): string {
-  return bytesToHex(encodeTxs(txs));
 }

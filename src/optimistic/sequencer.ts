@@ -15,6 +15,7 @@ import type { AccountView, SequencerApi, TxReceipt } from "./rpc-server";
 import { TxRejectedError } from "./rpc-server";
 import { MAX_STEPS } from "./steps";
 import type { StepMachine } from "./trace";
+import { depositsUpTo } from "../shared/deposit";
 
 export interface SequencerOptions {
   rollup: RollupClient;
@@ -49,7 +50,7 @@ interface PendingStep {
 export class Sequencer implements SequencerApi {
   readonly player: GamePlayer;
   private soft!: StepMachine;
-  private pending: PendingStep[] = [];
+  private readonly pending = new Map<string, PendingStep>(); // by hash, in admission order
   private queued = 0; // bridge deposits known to be in `soft`, counted from the queue's start
   private committed = new Map<string, { batchIndex: number; step: number }>();
   private baseClaim = ""; // the tip `soft` is built on
@@ -96,7 +97,7 @@ export class Sequencer implements SequencerApi {
         await this.rebaseUnlocked(); // the transaction is in `soft` but not durable: drop it
         throw error;
       }
-      this.pending.push({ tx, hash, receivedAt: Date.now() });
+      this.pending.set(hash, { tx, hash, receivedAt: Date.now() });
       return { hash, status: "soft-confirmed", outcome: "applied" };
     });
   }
@@ -117,12 +118,12 @@ export class Sequencer implements SequencerApi {
       const status = at.batchIndex <= this.o.follower.lastFinalized ? "final" : "committed";
       return { hash: key, status, ...at };
     }
-    if (this.pending.some((p) => p.hash === key)) return { hash: key, status: "soft-confirmed" };
+    if (this.pending.has(key)) return { hash: key, status: "soft-confirmed" };
     return undefined;
   }
 
   get pendingCount(): number {
-    return this.pending.length;
+    return this.pending.size;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -137,7 +138,7 @@ export class Sequencer implements SequencerApi {
         await this.syncUnlocked();
         await this.pullDeposits();
         // A false tip is never built on: wait for a challenger to remove it.
-        const due = force ? this.pending.length > 0 : this.batchDue();
+        const due = force ? this.pending.size > 0 : this.batchDue();
         if (due && this.o.follower.tip.verdict === "valid") await this.commit();
       });
     } catch (error) {
@@ -165,9 +166,10 @@ export class Sequencer implements SequencerApi {
   }
 
   private batchDue(): boolean {
-    if (this.pending.length === 0) return false;
-    if (this.pending.length >= this.maxSteps) return true;
-    return Date.now() - this.pending[0].receivedAt >= (this.o.maxBatchAgeMs ?? 2000);
+    const oldest = this.pending.values().next().value;
+    if (oldest === undefined) return false;
+    if (this.pending.size >= this.maxSteps) return true;
+    return Date.now() - oldest.receivedAt >= (this.o.maxBatchAgeMs ?? 2000);
   }
 
   /** Appends the bridge deposits not yet in `soft`, in queue order, hinting each at its account. */
@@ -177,7 +179,8 @@ export class Sequencer implements SequencerApi {
       const hint = this.soft.l2.findAccount(deposit.to, deposit.tokenId) ?? this.soft.l2.nextIndex;
       const tx: L2Tx = { kind: "deposit", accountHint: hint, deposit: depositData(deposit) };
       this.soft.apply(tx);
-      this.pending.push({ tx, hash: txHash(tx), receivedAt: Date.now() });
+      const hash = txHash(tx);
+      this.pending.set(hash, { tx, hash, receivedAt: Date.now() });
       this.queued++;
     }
   }
@@ -188,14 +191,15 @@ export class Sequencer implements SequencerApi {
     // Deposits go first: a due deposit is never left behind a long queue of transfers, and since only
     // deposits open accounts, moving them earlier changes no account index and no admitted transaction's
     // validity (it can only add funds sooner).
-    const deposits = this.pending.filter((p) => p.tx.kind === "deposit");
-    const others = this.pending.filter((p) => p.tx.kind !== "deposit");
+    const pending = [...this.pending.values()];
+    const deposits = pending.filter((p) => p.tx.kind === "deposit");
+    const others = pending.filter((p) => p.tx.kind !== "deposit");
     const batch = [...deposits, ...others].slice(0, this.maxSteps);
     const machine = follower.machineAfter(follower.tip.index);
     if (!machine) throw new Error(`the tip (batch ${follower.tip.index}) is not valid: not building on it`);
     for (const p of batch) machine.apply(p.tx);
     const queue = await this.depositQueue.sync();
-    const consumed = queue.findIndex((d) => d.head === machine.depositHead) + 1;
+    const consumed = depositsUpTo(queue, machine.depositHead);
     const pendingDeposits = queue.slice(consumed).map(depositData);
     const config = await rollup.config();
     const { batchIndex } = await rollup.commitBatch(
@@ -207,15 +211,13 @@ export class Sequencer implements SequencerApi {
     await follower.sync();
     this.baseClaim = follower.tip.claim;
     this.indexCommitted();
-    const committed = new Set(batch.map((p) => p.hash));
-    this.pending = this.pending.filter((p) => !committed.has(p.hash));
+    for (const p of batch) this.pending.delete(p.hash);
     await this.compactJournal();
   }
 
   /** Keeps in the journal exactly the admitted transactions still pending: nothing else is needed. */
   private async compactJournal(): Promise<void> {
-    const pending = new Set(this.pending.map((p) => p.hash));
-    await this.o.journal.retain((encoded) => pending.has(txHash(decodeTx(encoded))));
+    await this.o.journal.retain((encoded) => this.pending.has(txHash(decodeTx(encoded))));
   }
 
   /** Finalizes every batch whose window has passed and that has no open game. */
@@ -266,9 +268,9 @@ export class Sequencer implements SequencerApi {
     const machine = follower.machineAfter(base.index)!;
     this.soft = machine;
     this.baseClaim = base.claim;
-    this.pending = [];
+    this.pending.clear();
     const queue = await this.depositQueue.sync();
-    this.queued = queue.findIndex((d) => d.head === machine.depositHead) + 1;
+    this.queued = depositsUpTo(queue, machine.depositHead);
     await this.pullDeposits();
     const dropped: string[] = [];
     for (const encoded of journal.entries()) {
@@ -277,16 +279,18 @@ export class Sequencer implements SequencerApi {
       if (this.committed.has(hash)) continue;
       const outcome = this.soft.apply(tx);
       if (outcome.status === "rejected") dropped.push(hash);
-      else this.pending.push({ tx, hash, receivedAt: Date.now() });
+      else this.pending.set(hash, { tx, hash, receivedAt: Date.now() });
     }
     if (dropped.length > 0) logger?.warn("journalled transactions no longer apply", { dropped });
-    if (journal.entries().length !== this.pending.filter((p) => p.tx.kind !== "deposit").length) {
+    if (
+      journal.entries().length !== [...this.pending.values()].filter((p) => p.tx.kind !== "deposit").length
+    ) {
       await this.compactJournal();
     }
     logger?.info("rebuilt from Layer 1", {
       tip: follower.tip.index,
       base: base.index,
-      pending: this.pending.length,
+      pending: this.pending.size,
     });
   }
 

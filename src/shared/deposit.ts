@@ -20,6 +20,14 @@ export function chainDeposit(head: string, deposit: DepositData): string {
   );
 }
 
+/**
+ * How many deposits of `queue` (in queue order, each with the head after it) lead to `head`: 0 for the
+ * empty head, and also 0 for a head the queue does not hold.
+ */
+export function depositsUpTo(queue: readonly { head: string }[], head: string): number {
+  return queue.findIndex((d) => d.head === head) + 1;
+}
+
 /** The head after every deposit of `deposits`, in order. Mirrors `Deposit.fold`. */
 export function foldDeposits(head: string, deposits: readonly DepositData[]): string {
   return deposits.reduce(chainDeposit, head);

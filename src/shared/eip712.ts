@@ -13,7 +13,6 @@ import {
 } from "ethers";
 import type { Signer, TypedDataDomain } from "ethers";
 import secp256k1 from "secp256k1";
-import { StrataError } from "../common/errors";
 
 /**
  * EIP-712 typed signing of Layer-2 transfers and withdrawals (optimistic rollup; the zk rollup signs
@@ -58,8 +57,6 @@ export interface WithdrawMessage {
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const HALF_N = SECP256K1_N >> 1n;
 const S_MASK = (1n << 255n) - 1n;
-
-export class SignatureFormatError extends StrataError {}
 
 const TRANSFER_TYPEHASH = id(TypedDataEncoder.from(TRANSFER_TYPES).encodeType("Transfer"));
 const WITHDRAW_TYPEHASH = id(TypedDataEncoder.from(WITHDRAW_TYPES).encodeType("Withdraw"));

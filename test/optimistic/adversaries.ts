@@ -13,6 +13,7 @@ import { traceClaim } from "../../src/optimistic/trace";
 import type { L2Tx } from "../../src/shared/types";
 import { ZERO_BYTES32 } from "../../src/shared/types";
 import type { Rng } from "../helpers/random";
+import { depositsUpTo } from "../../src/shared/deposit";
 
 export interface LyingBatch {
   batchIndex: number;
@@ -59,7 +60,7 @@ export async function commitLyingBatch(o: LieOptions): Promise<LyingBatch> {
     trace[trace.length - 1] = traceClaim(post);
   }
   const queue = await o.bridge.verifiedQueue(o.rollup.address);
-  const consumed = queue.findIndex((d) => d.head === post.depositHead) + 1;
+  const consumed = depositsUpTo(queue, post.depositHead);
   const { batchIndex } = await o.rollup.commitBatch(
     o.signer,
     { parentClaim, txs: o.txs, post, pendingDeposits: queue.slice(consumed) },

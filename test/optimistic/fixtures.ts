@@ -13,7 +13,7 @@ import { StepMachine, traceBatch } from "../../src/optimistic/trace";
 import type { Authorizer } from "../../src/shared/authorizer";
 import { Eip712Authorizer } from "../../src/shared/authorizer";
 import { encodeTxs } from "../../src/shared/codec";
-import { EMPTY_QUEUE_HEAD } from "../../src/shared/deposit";
+import { EMPTY_QUEUE_HEAD, depositsUpTo } from "../../src/shared/deposit";
 import type { TransferMessage, WithdrawMessage } from "../../src/shared/eip712";
 import { L2Domain } from "../../src/shared/eip712";
 import type { KeccakHasher } from "../../src/shared/hasher";
@@ -212,7 +212,7 @@ export function inventedTrace(plan: BatchPlan): string[] {
 /** The deposits queued for the rollup after `depositHead`, oldest first, as `commitBatch` takes them. */
 export async function pendingDeposits(f: OptimisticFixture, depositHead: string): Promise<DepositData[]> {
   const queue = await f.bridgeClient.verifiedQueue(f.rollupAddress);
-  const consumed = depositHead === EMPTY_QUEUE_HEAD ? 0 : queue.findIndex((d) => d.head === depositHead) + 1;
+  const consumed = depositsUpTo(queue, depositHead);
   if (depositHead !== EMPTY_QUEUE_HEAD && consumed === 0) throw new Error("head not in the bridge queue");
   return queue.slice(consumed).map(toDepositData);
 }

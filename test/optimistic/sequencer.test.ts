@@ -18,6 +18,7 @@ import type { DepositTx, L2Tx, TransferTx } from "../../src/shared/types";
 import { ownerOfAddress } from "../../src/shared/types";
 import type { World } from "./world";
 import { createWorld, depositEth, hexOf, passChallengeWindow, signedTransfer, signedWithdraw } from "./world";
+import { depositsUpTo } from "../../src/shared/deposit";
 
 const silent = createLogger({ level: "silent" });
 
@@ -86,7 +87,7 @@ describe("Sequencer", function () {
     await follower.sync();
     const machine = follower.machineAfter(follower.tip.index)!;
     const queue = await bridgeClient.verifiedQueue(rollup.address);
-    const consumed = queue.findIndex((d) => d.head === machine.depositHead) + 1;
+    const consumed = depositsUpTo(queue, machine.depositHead);
     const batch: L2Tx[] = [];
     for (const d of queue.slice(consumed)) {
       batch.push({
