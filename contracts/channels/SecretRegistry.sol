@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ISecretRegistry} from "./interfaces/ISecretRegistry.sol";
+
+/// @title SecretRegistry
+/// @notice Records when each hashlock's preimage was first revealed (see `ISecretRegistry`).
+contract SecretRegistry is ISecretRegistry {
+    mapping(bytes32 hashlock => uint256 timestamp) private _revealedAt;
+
+    /// @inheritdoc ISecretRegistry
+    function reveal(bytes32 secret) external returns (bytes32 hashlock) {
+        hashlock = keccak256(abi.encode(secret));
+        uint256 at = _revealedAt[hashlock];
+        // INVARIANT: the first reveal's timestamp is never overwritten (a later one could only be later).
+        if (at != 0) revert SecretRegistryAlreadyRevealed(hashlock, at);
+        _revealedAt[hashlock] = block.timestamp;
+        emit SecretRevealed(hashlock, secret);
+    }
+
+    /// @inheritdoc ISecretRegistry
+    function revealedAt(bytes32 hashlock) external view returns (uint256) {
+        return _revealedAt[hashlock];
+    }
+}

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Deposit} from "../shared/lib/Deposit.sol";
+import {IZkRollup} from "./interfaces/IZkRollup.sol";
+import {IPoseidon2, IPoseidon3, IPoseidon4} from "./interfaces/IPoseidon.sol";
+import {ExitTree} from "./lib/ExitTree.sol";
+import {ZkCredits} from "./ZkCredits.sol";
+
+/// @title ZkExodus
+/// @notice The way out when the operator stops: once a deposit has waited EXODUS_DELAY without being
+/// consumed, anyone starts exodus; the last root is then final, each account exits once with a Poseidon
+/// Merkle proof of its leaf (paid to its Layer-1 owner), and the deposits never consumed are refunded.
+abstract contract ZkExodus is ZkCredits {
+    mapping(uint256 word => uint256 bits) private _exitedWords;
+
+    /// @inheritdoc IZkRollup
+    function activateExodus(Deposit.Data[] calldata pendingDeposits) external {
+        if (_head.exodus) revert ZkRollupExodusActive();
+        _checkQueueTail(_depositHead, pendingDeposits);
+        if (pendingDeposits.length == 0) revert ZkRollupNoDepositWaiting();
+        // Batches that leave the oldest deposit waiting do not help: an operator that censors deposits
+        // while it keeps proving batches is as stopped, for its depositors, as one that proves none.
+        uint256 dueAt = pendingDeposits[0].timestamp + EXODUS_DELAY;
+        // INVARIANT: exodus starts only when a deposit has waited EXODUS_DELAY without being consumed.
+        if (block.timestamp < dueAt) revert ZkRollupExodusNotDue(dueAt);
+        _head.exodus = true;
+        emit ExodusActivated(_root, msg.sender);
+    }
+
+    /// @inheritdoc IZkRollup
+    function exit(ExitProof calldata proof) external {
+        if (!_head.exodus) revert ZkRollupExodusNotActive();
+        uint256 index = proof.accountIndex;
+        uint256 capacity = 1 << DEPTH;
+        // INVARIANT: an index names one leaf: higher bits would alias it and let it exit twice.
+        if (index >= capacity) revert ZkRollupAccountIndexOutOfRange(index, capacity);
+        if (proof.siblings.length != DEPTH) revert ZkRollupWrongSiblingCount(proof.siblings.length, DEPTH);
+        if (hasExited(index)) revert ZkRollupAlreadyExited(index);
+        // INVARIANT: only the Layer-1 address in the owner hash gets an account's balance out.
+        if (ExitTree.rollupRoot(_hashers(), proof, msg.sender, DOMAIN) != _root) {
+            revert ZkRollupInvalidExitProof(index, msg.sender);
+        }
+        _exitedWords[index >> 8] |= 1 << (index & 0xff);
+        emit AccountExited(index, msg.sender, proof.tokenId, proof.balance);
+        if (proof.balance != 0) BRIDGE.release(msg.sender, proof.tokenId, proof.balance);
+    }
+
+    /// @inheritdoc IZkRollup
+    function refundDeposits(Deposit.Data[] calldata deposits, uint256 count) external {
+        if (!_head.exodus) revert ZkRollupExodusNotActive();
+        if (count == 0 || count > deposits.length) revert ZkRollupInvalidRefundCount(count, deposits.length);
+        bytes32 head = _depositHead;
+        _checkQueueTail(head, deposits);
+        for (uint256 i = 0; i < count; ++i) {
+            head = Deposit.chain(head, deposits[i]);
+            _refund(deposits[i]);
+        }
+        // INVARIANT: each deposit is refunded once: the head moves past it.
+        _depositHead = head;
+    }
+
+    /// @inheritdoc IZkRollup
+    function hasExited(uint256 accountIndex) public view returns (bool) {
+        return _exitedWords[accountIndex >> 8] & (1 << (accountIndex & 0xff)) != 0;
+    }
+
+    function _hashers() private view returns (ExitTree.Hashers memory) {
+        return
+            ExitTree.Hashers({
+                poseidon2: IPoseidon2(POSEIDON2),
+                poseidon3: IPoseidon3(POSEIDON3),
+                poseidon4: IPoseidon4(POSEIDON4)
+            });
+    }
+}

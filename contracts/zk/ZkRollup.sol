@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IRollup} from "../bridge/interfaces/IRollup.sol";
+import {Deposit} from "../shared/lib/Deposit.sol";
+import {IZkRollup} from "./interfaces/IZkRollup.sol";
+import {Pubdata} from "./lib/Pubdata.sol";
+import {Slot} from "./lib/Slot.sol";
+import {VerifierCall} from "./lib/VerifierCall.sol";
+import {ZkExodus} from "./ZkExodus.sol";
+import {ZkRollupState} from "./ZkRollupState.sol";
+
+/// @title ZkRollup
+/// @notice The zk rollup's entry contract: verified batches move the root; withdrawals and refunds become
+/// credits (`ZkCredits`); exodus is the way out (`ZkExodus`). See `IZkRollup` and `docs/zk.md`.
+contract ZkRollup is ZkExodus {
+    constructor(Config memory config) ZkRollupState(config) {}
+
+    /// @inheritdoc IZkRollup
+    function submitBatch(
+        uint256 newRoot,
+        Proof calldata proof,
+        bytes calldata pubdata,
+        Deposit.Data[] calldata consumedDeposits,
+        Deposit.Data[] calldata pendingDeposits
+    ) external returns (uint256 batchIndex) {
+        Head memory head = _head;
+        // INVARIANT: the root is final once exodus starts.
+        if (head.exodus) revert ZkRollupExodusActive();
+        if (newRoot >= SNARK_SCALAR_FIELD) revert ZkRollupRootOutOfField(newRoot);
+        bytes32 consumedHead = _depositHead;
+        // A batch that consumes no deposit keeps a head already proven to be a prefix of the queue.
+        if (consumedDeposits.length != 0) {
+            consumedHead = Deposit.fold(consumedHead, consumedDeposits);
+            _checkQueueTail(consumedHead, pendingDeposits);
+        }
+
+        Pubdata.Batch memory batch = Pubdata.decode(pubdata, consumedDeposits, BATCH_SIZE);
+        uint256 oldRoot = _root;
+        // INVARIANT: the proof is checked against the stored root and the published transactions.
+        batch.inputs[0] = oldRoot;
+        batch.inputs[1] = newRoot;
+        if (!VerifierCall.verify(VERIFIER, VERIFY_SELECTOR, proof, batch.inputs)) {
+            revert ZkRollupInvalidProof(oldRoot, newRoot);
+        }
+
+        batchIndex = head.batchCount;
+        _root = newRoot;
+        _depositHead = consumedHead;
+        _head = Head({
+            batchCount: uint64(batchIndex + 1),
+            lastBatchAt: uint64(block.timestamp),
+            exodus: false
+        });
+        _creditWithdrawals(batchIndex, batch);
+        _refundUncarriable(consumedDeposits);
+        emit BatchVerified(batchIndex, oldRoot, newRoot, consumedHead, batch.txCount);
+    }
+
+    /// @inheritdoc IRollup
+    /// @dev Always zero: zk withdrawals are credited at verification and claimed here, never proven
+    /// into a withdrawal tree the bridge pays from.
+    function finalizedWithdrawalRoot(uint256) external pure returns (bytes32) {
+        return bytes32(0);
+    }
+
+    function _creditWithdrawals(uint256 batchIndex, Pubdata.Batch memory batch) private {
+        for (uint256 i = 0; i < batch.withdrawalCount; ++i) {
+            Pubdata.Withdrawal memory w = batch.withdrawals[i];
+            _credit(w.recipient, w.tokenId, w.amount);
+            emit WithdrawalCredited(batchIndex, w.recipient, w.tokenId, w.amount);
+        }
+    }
+
+    /// @dev Refunds the consumed deposits no account can hold (they took no slot).
+    function _refundUncarriable(Deposit.Data[] calldata consumed) private {
+        for (uint256 i = 0; i < consumed.length; ++i) {
+            if (!Slot.isCarriable(consumed[i])) _refund(consumed[i]);
+        }
+    }
+}

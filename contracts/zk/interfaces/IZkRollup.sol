@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IRollup} from "../../bridge/interfaces/IRollup.sol";
+import {Deposit} from "../../shared/lib/Deposit.sol";
+
+/// @title IZkRollup
+/// @notice A zk rollup: an operator submits batches of Layer-2 transactions with a Groth16 proof that
+/// they lead from the stored root to a new one; the contract rebuilds the proof's public inputs from the
+/// batch's calldata (compact pubdata and the deposits it consumes), so what is proven is what is
+/// published. Withdrawals are credited at once and pulled with `claim`. If a deposit waits unconsumed for
+/// longer than the exodus delay (the operator stopped, or censors it), anyone switches on exodus: every account then exits once with a Merkle proof of its
+/// leaf against the last root, and unconsumed deposits are refunded. Layouts and rules: `docs/zk.md`.
+/// @dev Trust: none in the operator for safety (the verifier's soundness and the circuit's rules carry
+/// it); liveness needs one operator, and exodus bounds how long a stopped one can hold funds. The
+/// verifier is a separate contract with snarkjs's ABI `verifyProof(uint256[2], uint256[2][2],
+/// uint256[2], uint256[2 + BATCH_SIZE])`. Refunds are credits, pulled with `claim` like withdrawals, so
+/// that a depositor that cannot receive (a reverting contract, a blocklisted address) never blocks a
+/// batch or another refund. `finalizedWithdrawalRoot` is always zero: nothing is paid through the
+/// bridge's withdrawal trees.
+interface IZkRollup is IRollup {
+    /// @notice The rollup's parameters, fixed at deployment.
+    struct Config {
+        address bridge;
+        address verifier; // snarkjs Groth16 verifier for 2 + batchSize public inputs
+        uint32 batchSize; // slots per batch
+        uint32 depth; // depth of the accounts tree (capacity 2^depth accounts)
+        uint256 genesisRoot; // Poseidon(emptyRoot(depth), 0, domain), computed off-chain
+        uint64 exodusDelay; // seconds a deposit may wait unconsumed before exodus may start
+        address poseidon2; // circomlibjs Poseidon contracts on 2, 3 and 4 inputs
+        address poseidon3;
+        address poseidon4;
+    }
+
+    /// @notice A Groth16 proof, as snarkjs's `exportSolidityCallData` orders it (b's pairs swapped).
+    struct Proof {
+        uint256[2] a;
+        uint256[2][2] b;
+        uint256[2] c;
+    }
+
+    /// @notice An account's exit in exodus: its leaf, its owner's key, and its path to the last root.
+    struct ExitProof {
+        uint32 accountIndex;
+        uint32 tokenId;
+        uint128 balance;
+        uint32 nonce;
+        uint256 ax; // the owner's BabyJubJub public key: owner = Poseidon(ax, ay, msg.sender) mod 2^160
+        uint256 ay;
+        uint32 nextIndex; // the state's next free index, committed to by the root
+        uint256[] siblings; // DEPTH siblings, bottom-up
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Events
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice A batch's proof verified: the root moved from `oldRoot` to `newRoot`.
+    /// @param batchIndex The batch's number (genesis is batch 0).
+    /// @param depositHead The deposit queue head after the deposits the batch consumed.
+    /// @param txCount The transactions in the batch (the other slots were noops).
+    event BatchVerified(
+        uint256 indexed batchIndex,
+        uint256 oldRoot,
+        uint256 newRoot,
+        bytes32 depositHead,
+        uint256 txCount
+    );
+
+    /// @notice A withdrawal of a verified batch was credited to `recipient`, to `claim`.
+    event WithdrawalCredited(
+        uint256 indexed batchIndex,
+        address indexed recipient,
+        uint32 indexed tokenId,
+        uint256 amount
+    );
+
+    /// @notice A deposit that no account can hold (consumed by a batch, or left over in exodus) was
+    /// credited back to its depositor, to `claim`.
+    event DepositRefunded(address indexed depositor, uint32 indexed tokenId, uint256 amount);
+
+    /// @notice `account` pulled its whole credit of `tokenId`, paid to `to` through the bridge.
+    event CreditClaimed(address indexed account, address indexed to, uint32 indexed tokenId, uint256 amount);
+
+    /// @notice Exodus started: no batch is accepted any more; accounts exit against `root`.
+    event ExodusActivated(uint256 root, address activatedBy);
+
+    /// @notice Account `accountIndex` exited: its balance was paid to its Layer-1 owner.
+    event AccountExited(uint256 indexed accountIndex, address indexed owner, uint32 tokenId, uint256 balance);
+
+    // ---------------------------------------------------------------------------------------------
+    // Errors
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice A constructor parameter is zero or out of range.
+    error ZkRollupInvalidConfig();
+    /// @notice The verifier rejected the proof for the public inputs the contract rebuilt (forged proof,
+    /// public inputs that differ from the proven ones, or a proof against another old root: a replay).
+    error ZkRollupInvalidProof(uint256 oldRoot, uint256 newRoot);
+    /// @notice The new root is not a field element, so no proof can commit to it.
+    error ZkRollupRootOutOfField(uint256 newRoot);
+    /// @notice The transaction at pubdata byte `offset` finds no slot left: a batch has `batchSize`.
+    error ZkRollupTooManyTransactions(uint256 offset, uint256 batchSize);
+    /// @notice The byte at `offset` is not a transaction kind (deposit 1, transfer 2, withdraw 3).
+    error ZkRollupUnknownTxKind(uint256 offset, uint8 kind);
+    /// @notice The transaction at `offset` runs past the end of the pubdata (`length` bytes).
+    error ZkRollupPubdataTruncated(uint256 offset, uint8 kind, uint256 length);
+    /// @notice Folding the named deposits from the rollup's head does not reach the bridge's head.
+    error ZkRollupDepositQueueMismatch(bytes32 expected, bytes32 reached);
+    /// @notice Deposit slot `slot` has no carriable consumed deposit left to match.
+    error ZkRollupDepositMissing(uint256 slot);
+    /// @notice Consumed deposit `depositIndex` is carriable but fills no deposit slot.
+    error ZkRollupDepositNotCarried(uint256 depositIndex);
+    /// @notice Exodus is on: no batch is accepted, and it cannot start again.
+    error ZkRollupExodusActive();
+    /// @notice Exodus is off: exits and exodus refunds wait for it.
+    error ZkRollupExodusNotActive();
+    /// @notice No deposit waits in the queue, so exodus cannot start.
+    error ZkRollupNoDepositWaiting();
+    /// @notice Exodus may start from `dueAt` (the oldest waiting deposit is EXODUS_DELAY old then).
+    error ZkRollupExodusNotDue(uint256 dueAt);
+    /// @notice Account `accountIndex` has exited already.
+    error ZkRollupAlreadyExited(uint256 accountIndex);
+    /// @notice The account index lies beyond the tree's capacity.
+    error ZkRollupAccountIndexOutOfRange(uint256 accountIndex, uint256 capacity);
+    /// @notice The exit proof has `length` siblings; the tree has `depth` levels.
+    error ZkRollupWrongSiblingCount(uint256 length, uint256 depth);
+    /// @notice The leaf, key, caller and path do not hash to the stored root: a bad proof, or a caller
+    /// who is not the account's Layer-1 owner.
+    error ZkRollupInvalidExitProof(uint256 accountIndex, address caller);
+    /// @notice `account` has no credit of `tokenId`.
+    error ZkRollupNothingToClaim(address account, uint32 tokenId);
+    /// @notice A refund must cover 1 to `length` of the named deposits.
+    error ZkRollupInvalidRefundCount(uint256 count, uint256 length);
+
+    // ---------------------------------------------------------------------------------------------
+    // Batches
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Verifies a batch and moves the root to `newRoot`. The public inputs are rebuilt here:
+    /// [stored root, newRoot, slot of each transaction in `pubdata`, 0 for each remaining slot].
+    /// Consumed deposits no account can hold are refunded (credited to their depositors); every other
+    /// one fills the next deposit slot, in order. Withdrawals are credited to their recipients.
+    /// @param newRoot The rollup root after the batch.
+    /// @param proof The Groth16 proof.
+    /// @param pubdata The compact transactions: deposit 0x01‖u32, transfer 0x02‖u32‖u32‖float40,
+    /// withdraw 0x03‖u32‖address‖u16‖float40 (big-endian).
+    /// @param consumedDeposits The deposits the batch consumes, in queue order from the rollup's head.
+    /// @param pendingDeposits The deposits queued after them, up to the bridge's head (the prefix proof).
+    /// @return batchIndex The batch's number.
+    function submitBatch(
+        uint256 newRoot,
+        Proof calldata proof,
+        bytes calldata pubdata,
+        Deposit.Data[] calldata consumedDeposits,
+        Deposit.Data[] calldata pendingDeposits
+    ) external returns (uint256 batchIndex);
+
+    // ---------------------------------------------------------------------------------------------
+    // Credits
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Pays the caller's whole credit of `tokenId` (withdrawals, refunds) to `to`.
+    /// @param tokenId The bridge's token id.
+    /// @param to Who receives it on Layer 1.
+    /// @return amount What was paid.
+    function claim(uint32 tokenId, address to) external returns (uint256 amount);
+
+    // ---------------------------------------------------------------------------------------------
+    // Exodus
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Starts exodus once the oldest waiting deposit has waited EXODUS_DELAY unconsumed, whatever
+    /// batches came meanwhile. Anyone may call.
+    /// @param pendingDeposits Every deposit not yet consumed, in queue order (checked against the bridge).
+    function activateExodus(Deposit.Data[] calldata pendingDeposits) external;
+
+    /// @notice Pays an account's balance to the caller, its Layer-1 owner, in exodus. Once per account.
+    /// @param proof The leaf, the owner's key and the path against the stored root.
+    function exit(ExitProof calldata proof) external;
+
+    /// @notice Refunds (credits back to their depositors) the first `count` deposits never consumed, in
+    /// queue order, in exodus. Each deposit is refunded once: the rollup's head moves past it.
+    /// @param deposits Every deposit not yet consumed or refunded, up to the bridge's head.
+    /// @param count How many of them to refund.
+    function refundDeposits(Deposit.Data[] calldata deposits, uint256 count) external;
+
+    // ---------------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice The rollup root: Poseidon(accountsRoot, nextIndex, DOMAIN).
+    function root() external view returns (uint256);
+
+    /// @notice The head of the deposit queue up to the last deposit consumed (or refunded in exodus).
+    function depositHead() external view returns (bytes32);
+
+    /// @notice Batches so far, genesis included (the next batch's number).
+    function batchCount() external view returns (uint256);
+
+    /// @notice When the last batch (or the deployment) happened.
+    function lastBatchAt() external view returns (uint256);
+
+    /// @notice Whether exodus is on.
+    function isExodus() external view returns (bool);
+
+    /// @notice What `account` may `claim` of `tokenId`.
+    function creditOf(address account, uint32 tokenId) external view returns (uint256);
+
+    /// @notice Whether account `accountIndex` has exited.
+    function hasExited(uint256 accountIndex) external view returns (bool);
+}

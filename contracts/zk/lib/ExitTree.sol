@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IPoseidon2, IPoseidon3, IPoseidon4} from "../interfaces/IPoseidon.sol";
+import {IZkRollup} from "../interfaces/IZkRollup.sol";
+
+/// @title ExitTree
+/// @notice Recomputes the rollup root an exodus exit claims, with on-chain Poseidon, as the circuit and
+/// `src/zk/domain.ts` hash it:
+/// owner = Poseidon(ax, ay, caller) mod 2^160; leaf = Poseidon(owner, tokenId, balance, nonce);
+/// node = Poseidon(left, right) up the path (bit i of the index: 1 = right child);
+/// root = Poseidon(accountsRoot, nextIndex, domain).
+library ExitTree {
+    uint256 private constant OWNER_MASK = (1 << 160) - 1;
+
+    /// @notice The Poseidon contracts, by input count.
+    struct Hashers {
+        IPoseidon2 poseidon2;
+        IPoseidon3 poseidon3;
+        IPoseidon4 poseidon4;
+    }
+
+    /// @notice The Layer-2 owner of the key (`ax`, `ay`) held by Layer-1 address `l1`.
+    function owner(Hashers memory h, uint256 ax, uint256 ay, address l1) internal pure returns (uint256) {
+        return h.poseidon3.poseidon([ax, ay, uint256(uint160(l1))]) & OWNER_MASK;
+    }
+
+    /// @notice The rollup root that `proof`, exited by `caller`, hashes to under `domain`.
+    function rollupRoot(
+        Hashers memory h,
+        IZkRollup.ExitProof calldata proof,
+        address caller,
+        uint256 domain
+    ) internal pure returns (uint256) {
+        uint256 leaf = h.poseidon4.poseidon(
+            [owner(h, proof.ax, proof.ay, caller), proof.tokenId, proof.balance, proof.nonce]
+        );
+        uint256 accountsRoot = _pathRoot(h.poseidon2, leaf, proof.accountIndex, proof.siblings);
+        return h.poseidon3.poseidon([accountsRoot, proof.nextIndex, domain]);
+    }
+
+    /// @dev The root above `leaf` at `index`, given its siblings bottom-up.
+    function _pathRoot(
+        IPoseidon2 poseidon2,
+        uint256 leaf,
+        uint256 index,
+        uint256[] calldata siblings
+    ) private pure returns (uint256 node) {
+        node = leaf;
+        for (uint256 level = 0; level < siblings.length; ++level) {
+            node =
+                (index >> level) & 1 == 0
+                    ? poseidon2.poseidon([node, siblings[level]])
+                    : poseidon2.poseidon([siblings[level], node]);
+        }
+    }
+}

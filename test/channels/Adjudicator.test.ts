@@ -1,0 +1,1271 @@
+import { ethers } from "hardhat";
+import { expect } from "chai";
+import { loadFixture, setCode, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { Wallet } from "ethers";
+import { ZeroAddress, ZeroHash, parseEther } from "ethers";
+import { ReentrantToken__factory, RevertingRecipient__factory } from "../../typechain-types";
+import { ChannelDomain } from "../../src/channels/eip712";
+import type { ChannelParams, ChannelState, CompactSignature } from "../../src/channels/types";
+import { ETH, MAX_CHALLENGE_DURATION, channelIdOf, pendingLocksOf } from "../../src/channels/types";
+import type { ChannelsFixture } from "./fixtures";
+import {
+  DURATION,
+  ONE,
+  allocation,
+  assertSolvent,
+  channelOf,
+  deployChannelsFixture,
+  eth,
+  expectRevert,
+  finalStateOf,
+  fund,
+  lockOn,
+  passWindow,
+  register,
+  signAll,
+  stateOf,
+} from "./fixtures";
+
+// ---------------------------------------------------------------------------------------------------------
+// Fixtures: a two-party ETH channel, funded; and the same with a challenge registered
+// ---------------------------------------------------------------------------------------------------------
+
+type Funded = ChannelsFixture & { params: ChannelParams; channelId: string; members: Wallet[] };
+
+/** Alice and Bob's channel, holding 1 ETH from each. */
+async function fundedFixture(): Promise<Funded> {
+  const f = await loadFixture(deployChannelsFixture);
+  const members = [f.alice, f.bob];
+  const params = channelOf(members);
+  await fund(f, params, members, [ONE, ONE]);
+  return { ...f, params, channelId: channelIdOf(params), members };
+}
+
+/** State 5 (Alice 0.6, Bob 1.4) registered in the funded channel. */
+async function registeredFixture(): Promise<Funded & { registered: ChannelState; finalizesAt: bigint }> {
+  const f = await loadFixture(fundedFixture);
+  const registered = stateOf(f.params, 5n, [eth(parseEther("0.6"), parseEther("1.4"))]);
+  const finalizesAt = await register(f, f.params, registered, f.members);
+  return { ...f, registered, finalizesAt };
+}
+
+/** A state of the funded channel splitting 2 ETH as `alice`/`bob` ETH. */
+function split(
+  f: Funded,
+  version: bigint,
+  alice: string,
+  bob: string,
+  extra: Partial<ChannelState> = {},
+): ChannelState {
+  return stateOf(f.params, version, [eth(parseEther(alice), parseEther(bob))], extra);
+}
+
+const sign = (f: Funded, state: ChannelState): CompactSignature[] => signAll(f.domain, state, f.members);
+
+/** Turns `wallet`'s address into a contract that refuses ETH (a smart account); its key still signs. */
+async function makeRefuseEth(wallet: Wallet): Promise<void> {
+  const [deployer] = await ethers.getSigners();
+  const refusing = await new RevertingRecipient__factory(deployer).deploy();
+  await setCode(wallet.address, await ethers.provider.getCode(await refusing.getAddress()));
+}
+
+/** Turns `wallet`'s address into code that loops until it has burned all the gas it was given. */
+async function makeBurnGas(wallet: Wallet): Promise<void> {
+  await setCode(wallet.address, "0x5b600056"); // JUMPDEST PUSH1 0 JUMP
+}
+
+async function nextTimestamp(): Promise<bigint> {
+  const next = BigInt(await time.latest()) + 10n;
+  await time.setNextBlockTimestamp(next);
+  return next;
+}
+
+describe("Adjudicator", function () {
+  // -------------------------------------------------------------------------------------------------------
+  describe("deposit", function () {
+    it("succeeds for the first ETH deposit and emits Deposited", async function () {
+      const f = await loadFixture(deployChannelsFixture);
+      const channelId = channelIdOf(channelOf([f.alice, f.bob]));
+      const tx = f.adjudicator.connect(f.alice).deposit(channelId, ETH, 0n, ONE, { value: ONE });
+      await expect(tx).to.emit(f.adjudicator, "Deposited").withArgs(channelId, ETH, ONE, ONE);
+      await expect(tx).to.changeEtherBalances([f.alice, f.adjudicator], [-ONE, ONE]);
+      expect(await f.adjudicator.holdings(channelId, ETH)).to.equal(ONE);
+      expect(await f.adjudicator.isConcluded(channelId, ETH)).to.equal(false);
+    });
+
+    it("succeeds in participant order, each depositor naming the holdings it saw", async function () {
+      const f = await loadFixture(fundedFixture);
+      await expect(f.adjudicator.connect(f.alice).deposit(f.channelId, ETH, 2n * ONE, ONE, { value: ONE }))
+        .to.emit(f.adjudicator, "Deposited")
+        .withArgs(f.channelId, ETH, ONE, 3n * ONE);
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("succeeds for an ERC-20, crediting the amount transferred", async function () {
+      const f = await loadFixture(fundedFixture);
+      const token = await f.token.getAddress();
+      const tx = f.adjudicator.connect(f.bob).deposit(f.channelId, token, 0n, 5n);
+      await expect(tx).to.emit(f.adjudicator, "Deposited").withArgs(f.channelId, token, 5n, 5n);
+      await expect(tx).to.changeTokenBalances(f.token, [f.bob, f.adjudicator], [-5n, 5n]);
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("succeeds for a fee-on-transfer token, crediting what arrived", async function () {
+      const f = await loadFixture(fundedFixture);
+      const token = await f.feeToken.getAddress();
+      const arrived = ONE - ONE / 100n; // 1% fee
+      await expect(f.adjudicator.connect(f.alice).deposit(f.channelId, token, 0n, ONE))
+        .to.emit(f.adjudicator, "Deposited")
+        .withArgs(f.channelId, token, arrived, arrived);
+      expect(await f.adjudicator.holdings(f.channelId, token)).to.equal(arrived);
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("reverts with AdjudicatorUnexpectedHoldings when a racing or retried deposit saw other holdings", async function () {
+      const f = await loadFixture(fundedFixture);
+      // Bob retries his deposit believing only Alice's is in: the guard stops a double funding.
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.connect(f.bob).deposit(f.channelId, ETH, ONE, ONE, { value: ONE }),
+        "AdjudicatorUnexpectedHoldings",
+        [f.channelId, ETH, ONE, 2n * ONE],
+      );
+    });
+
+    it("reverts with AdjudicatorInvalidDepositValue when the ETH sent is not the amount", async function () {
+      const f = await loadFixture(fundedFixture);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.connect(f.alice).deposit(f.channelId, ETH, 2n * ONE, ONE, { value: ONE - 1n }),
+        "AdjudicatorInvalidDepositValue",
+        [ONE, ONE - 1n],
+      );
+    });
+
+    it("reverts with AdjudicatorInvalidDepositValue when a token deposit sends ETH", async function () {
+      const f = await loadFixture(fundedFixture);
+      const token = await f.token.getAddress();
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.connect(f.alice).deposit(f.channelId, token, 0n, 5n, { value: 1n }),
+        "AdjudicatorInvalidDepositValue",
+        [5n, 1n],
+      );
+    });
+
+    it("reverts with AdjudicatorChannelConcluded when the channel has closed", async function () {
+      const f = await loadFixture(fundedFixture);
+      const final = finalStateOf(f.params, 1n, [eth(ONE, ONE)]);
+      await f.adjudicator.close(f.params, final, sign(f, final));
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.connect(f.alice).deposit(f.channelId, ETH, 0n, ONE, { value: ONE }),
+        "AdjudicatorChannelConcluded",
+        [f.channelId],
+      );
+    });
+
+    it("reverts with AdjudicatorHoldingsOverflow when the holdings would reach the concluded flag", async function () {
+      const f = await loadFixture(fundedFixture);
+      const token = await f.token.getAddress();
+      const huge = 1n << 255n;
+      await f.token.mint(f.alice.address, huge);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.connect(f.alice).deposit(f.channelId, token, 0n, huge),
+        "AdjudicatorHoldingsOverflow",
+        [f.channelId, token],
+      );
+    });
+
+    it("reverts with ReentrancyGuardReentrantCall when the token re-enters deposit", async function () {
+      const f = await loadFixture(fundedFixture);
+      const evil = await new ReentrantToken__factory(f.relayer).deploy();
+      const asset = await evil.getAddress();
+      await evil.mint(f.alice.address, 10n);
+      await evil.connect(f.alice).approve(await f.adjudicator.getAddress(), 10n);
+      const again = f.adjudicator.interface.encodeFunctionData("deposit", [f.channelId, asset, 0n, 1n]);
+      await evil.arm(await f.adjudicator.getAddress(), again);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.connect(f.alice).deposit(f.channelId, asset, 0n, 5n),
+        "ReentrancyGuardReentrantCall",
+        [],
+      );
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------------------
+  describe("close", function () {
+    it("succeeds with a final state, paying everyone at once and concluding the channel", async function () {
+      const f = await loadFixture(fundedFixture);
+      const final = finalStateOf(f.params, 9n, [eth(parseEther("0.3"), parseEther("1.7"))]);
+      const tx = f.adjudicator.close(f.params, final, sign(f, final));
+      await expect(tx).to.emit(f.adjudicator, "ChannelClosed").withArgs(f.channelId, 9n);
+      await expect(tx).to.changeEtherBalances(
+        [f.alice, f.bob, f.adjudicator],
+        [parseEther("0.3"), parseEther("1.7"), -2n * ONE],
+      );
+      expect(await f.adjudicator.holdings(f.channelId, ETH)).to.equal(0n);
+      expect(await f.adjudicator.isConcluded(f.channelId, ETH)).to.equal(true);
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("succeeds during an open challenge with a newer final state, ending it", async function () {
+      const f = await loadFixture(registeredFixture);
+      const final = finalStateOf(f.params, 6n, [eth(parseEther("0.5"), parseEther("1.5"))]);
+      await expect(f.adjudicator.close(f.params, final, sign(f, final))).to.changeEtherBalances(
+        [f.alice, f.bob],
+        [parseEther("0.5"), parseEther("1.5")],
+      );
+      expect(await f.adjudicator.statusOf(f.channelId)).to.deep.equal([0n, 0n, 0n]);
+    });
+
+    it("succeeds leaving surplus holdings in the channel", async function () {
+      const f = await loadFixture(fundedFixture);
+      const final = finalStateOf(f.params, 1n, [eth(ONE, parseEther("0.5"))]);
+      await f.adjudicator.close(f.params, final, sign(f, final));
+      expect(await f.adjudicator.holdings(f.channelId, ETH)).to.equal(parseEther("0.5"));
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("reverts with AdjudicatorStateNotFinal when the state is not final", async function () {
+      const f = await loadFixture(fundedFixture);
+      const state = split(f, 3n, "1", "1");
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.close(f.params, state, sign(f, state)),
+        "AdjudicatorStateNotFinal",
+        [3n],
+      );
+    });
+
+    it("reverts with AdjudicatorUnderfunded when the state allocates more than the channel holds", async function () {
+      const f = await loadFixture(fundedFixture);
+      // A top-up the parties signed for, which never arrived.
+      const final = finalStateOf(f.params, 3n, [eth(2n * ONE, ONE)]);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.close(f.params, final, sign(f, final)),
+        "AdjudicatorUnderfunded",
+        [f.channelId, ETH, 3n * ONE, 2n * ONE],
+      );
+    });
+
+    it("reverts with AdjudicatorChannelConcluded when the channel has closed already", async function () {
+      const f = await loadFixture(fundedFixture);
+      const final = finalStateOf(f.params, 3n, [eth(ONE, ONE)]);
+      await f.adjudicator.close(f.params, final, sign(f, final));
+      const again = finalStateOf(f.params, 4n, [eth(0n, 0n)]);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.close(f.params, again, sign(f, again)),
+        "AdjudicatorChannelConcluded",
+        [f.channelId],
+      );
+    });
+
+    it("reverts with AdjudicatorChallengeExpired when a registered state's window has closed", async function () {
+      const f = await loadFixture(registeredFixture);
+      await passWindow(f.finalizesAt);
+      const final = finalStateOf(f.params, 6n, [eth(ONE, ONE)]);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.close(f.params, final, sign(f, final)),
+        "AdjudicatorChallengeExpired",
+        [f.channelId, f.finalizesAt],
+      );
+    });
+
+    it("reverts with AdjudicatorStaleVersion when the final state is not newer than the registered one", async function () {
+      const f = await loadFixture(registeredFixture);
+      const final = finalStateOf(f.params, 5n, [eth(ONE, ONE)]);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.close(f.params, final, sign(f, final)),
+        "AdjudicatorStaleVersion",
+        [f.channelId, 5n, 5n],
+      );
+    });
+
+    it("credits a payee that refuses ETH and still pays the other", async function () {
+      const f = await loadFixture(fundedFixture);
+      await makeRefuseEth(f.alice);
+      const final = finalStateOf(f.params, 2n, [eth(parseEther("0.8"), parseEther("1.2"))]);
+      const tx = f.adjudicator.close(f.params, final, sign(f, final));
+      await expect(tx)
+        .to.emit(f.adjudicator, "PayoutCredited")
+        .withArgs(ETH, f.alice.address, parseEther("0.8"));
+      await expect(tx).to.changeEtherBalances([f.alice, f.bob], [0n, parseEther("1.2")]);
+      expect(await f.adjudicator.credits(ETH, f.alice.address)).to.equal(parseEther("0.8"));
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("credits a payee that burns its gas, within PAYOUT_GAS, and still pays the other", async function () {
+      const f = await loadFixture(fundedFixture);
+      await makeBurnGas(f.bob);
+      const final = finalStateOf(f.params, 2n, [eth(parseEther("0.8"), parseEther("1.2"))]);
+      const tx = await f.adjudicator.close(f.params, final, sign(f, final));
+      await expect(tx)
+        .to.emit(f.adjudicator, "PayoutCredited")
+        .withArgs(ETH, f.bob.address, parseEther("1.2"));
+      await expect(tx).to.changeEtherBalance(f.alice, parseEther("0.8"));
+      expect((await tx.wait())!.gasUsed).to.be.lessThan(150_000n);
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("credits a payee the token refuses and still pays the other", async function () {
+      const f = await loadFixture(fundedFixture);
+      const token = await f.refusingToken.getAddress();
+      await fund(f, f.params, f.members, [10n, 10n], token);
+      await f.refusingToken.setRefused(f.bob.address, true);
+      const final = finalStateOf(f.params, 2n, [eth(ONE, ONE), allocation(token, 15n, 5n)]);
+      const tx = f.adjudicator.close(f.params, final, sign(f, final));
+      await expect(tx).to.emit(f.adjudicator, "PayoutCredited").withArgs(token, f.bob.address, 5n);
+      await expect(tx).to.changeTokenBalances(f.refusingToken, [f.alice, f.bob], [15n, 0n]);
+      await assertSolvent(f, [f.params]);
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------------------
+  describe("register", function () {
+    it("succeeds with a co-signed state, opening a window of challengeDuration", async function () {
+      const f = await loadFixture(fundedFixture);
+      const state = split(f, 3n, "0.5", "1.5");
+      const at = await nextTimestamp();
+      await expect(f.adjudicator.register(f.params, state, sign(f, state)))
+        .to.emit(f.adjudicator, "ChallengeRegistered")
+        .withArgs(f.channelId, 3n, at + BigInt(DURATION));
+      const [version, finalizesAt, fingerprint] = await f.adjudicator.statusOf(f.channelId);
+      expect([version, finalizesAt]).to.deep.equal([3n, at + BigInt(DURATION)]);
+      expect(fingerprint).to.equal(BigInt(f.domain.digest(state)) & ((1n << 160n) - 1n));
+    });
+
+    describe("replay protection", function () {
+      const otherChannels: [string, (p: ChannelParams) => ChannelParams][] = [
+        ["another nonce", (p) => ({ ...p, nonce: p.nonce + 1n })],
+        ["other participants", (p) => ({ ...p, participants: [...p.participants].reverse() })],
+        ["another challenge duration", (p) => ({ ...p, challengeDuration: p.challengeDuration + 1 })],
+      ];
+      for (const [what, otherOf] of otherChannels) {
+        it(`reverts with AdjudicatorWrongChannel when the state was signed for ${what}`, async function () {
+          const f = await loadFixture(fundedFixture);
+          const other = otherOf(f.params);
+          const state = stateOf(other, 7n, [eth(2n * ONE, 0n)]);
+          await expectRevert(
+            f,
+            f.channelId,
+            () => f.adjudicator.register(f.params, state, sign(f, state)),
+            "AdjudicatorWrongChannel",
+            [f.channelId, channelIdOf(other)],
+          );
+        });
+      }
+
+      it("reverts with AdjudicatorInvalidSignature when another channel's state is relabelled for this one", async function () {
+        const f = await loadFixture(fundedFixture);
+        const other = stateOf({ ...f.params, nonce: 1n }, 7n, [eth(2n * ONE, 0n)]);
+        const sigs = sign(f, other);
+        const relabelled = { ...other, channelId: f.channelId };
+        await expectRevert(
+          f,
+          f.channelId,
+          () => f.adjudicator.register(f.params, relabelled, sigs),
+          "AdjudicatorInvalidSignature",
+          [0n, ChannelDomain.recoverDigest(f.domain.digest(relabelled), sigs[0])],
+        );
+      });
+
+      it("reverts with AdjudicatorInvalidSignature when the state was signed for another chain", async function () {
+        const f = await loadFixture(fundedFixture);
+        const state = split(f, 7n, "2", "0");
+        const elsewhere = new ChannelDomain(f.chainId + 1n, await f.adjudicator.getAddress());
+        const sigs = signAll(elsewhere, state, f.members);
+        await expectRevert(
+          f,
+          f.channelId,
+          () => f.adjudicator.register(f.params, state, sigs),
+          "AdjudicatorInvalidSignature",
+          [0n, ChannelDomain.recoverDigest(f.domain.digest(state), sigs[0])],
+        );
+      });
+
+      it("reverts with AdjudicatorInvalidSignature when the state was signed for another adjudicator", async function () {
+        const f = await loadFixture(fundedFixture);
+        const state = split(f, 7n, "2", "0");
+        const elsewhere = new ChannelDomain(f.chainId, await f.registry.getAddress());
+        const sigs = signAll(elsewhere, state, f.members);
+        await expectRevert(
+          f,
+          f.channelId,
+          () => f.adjudicator.register(f.params, state, sigs),
+          "AdjudicatorInvalidSignature",
+          [0n, ChannelDomain.recoverDigest(f.domain.digest(state), sigs[0])],
+        );
+      });
+    });
+
+    describe("signatures", function () {
+      it("reverts with AdjudicatorInvalidSignatureCount when a signature is missing", async function () {
+        const f = await loadFixture(fundedFixture);
+        const state = split(f, 7n, "2", "0");
+        await expectRevert(
+          f,
+          f.channelId,
+          () => f.adjudicator.register(f.params, state, sign(f, state).slice(0, 1)),
+          "AdjudicatorInvalidSignatureCount",
+          [2n, 1n],
+        );
+      });
+
+      it("reverts with AdjudicatorInvalidSignature when an outsider signs for a participant", async function () {
+        const f = await loadFixture(fundedFixture);
+        const state = split(f, 7n, "2", "0");
+        await expectRevert(
+          f,
+          f.channelId,
+          () => f.adjudicator.register(f.params, state, signAll(f.domain, state, [f.alice, f.mallory])),
+          "AdjudicatorInvalidSignature",
+          [1n, f.mallory.address],
+        );
+      });
+
+      it("reverts with AdjudicatorInvalidSignature when the signatures are out of participant order", async function () {
+        const f = await loadFixture(fundedFixture);
+        const state = split(f, 7n, "2", "0");
+        await expectRevert(
+          f,
+          f.channelId,
+          () => f.adjudicator.register(f.params, state, signAll(f.domain, state, [f.bob, f.alice])),
+          "AdjudicatorInvalidSignature",
+          [0n, f.bob.address],
+        );
+      });
+
+      it("reverts with AdjudicatorInvalidSignature(…, address(0)) when a signature does not recover", async function () {
+        const f = await loadFixture(fundedFixture);
+        const state = split(f, 7n, "2", "0");
+        const sigs = sign(f, state);
+        sigs[1] = { r: ZeroHash, yParityAndS: sigs[1].yParityAndS };
+        await expectRevert(
+          f,
+          f.channelId,
+          () => f.adjudicator.register(f.params, state, sigs),
+          "AdjudicatorInvalidSignature",
+          [1n, ZeroAddress],
+        );
+      });
+    });
+
+    describe("well-formedness", function () {
+      it("reverts with AdjudicatorInvalidParticipantCount when a channel has one or nine participants", async function () {
+        const f = await loadFixture(fundedFixture);
+        for (const participants of [
+          [f.alice.address],
+          Array.from({ length: 9 }, (_, i) =>
+            ethers.getAddress(`0x${(i + 1).toString(16).padStart(40, "0")}`),
+          ),
+        ]) {
+          const params = { ...f.params, participants };
+          const state = stateOf(params, 1n, []);
+          await expectRevert(
+            f,
+            f.channelId,
+            () => f.adjudicator.register(params, state, []),
+            "AdjudicatorInvalidParticipantCount",
+            [participants.length],
+          );
+        }
+      });
+
+      it("reverts with AdjudicatorInvalidParticipant when a participant repeats or is zero", async function () {
+        const f = await loadFixture(fundedFixture);
+        for (const [participants, index, bad] of [
+          [[f.alice.address, f.alice.address], 1n, f.alice.address],
+          [[ZeroAddress, f.bob.address], 0n, ZeroAddress],
+        ] as const) {
+          const params = { ...f.params, participants: [...participants] };
+          const state = stateOf(params, 1n, []);
+          await expectRevert(
+            f,
+            f.channelId,
+            () => f.adjudicator.register(params, state, []),
+            "AdjudicatorInvalidParticipant",
+            [index, bad],
+          );
+        }
+      });
+
+      it("reverts with AdjudicatorInvalidChallengeDuration when the window is zero or too long", async function () {
+        const f = await loadFixture(fundedFixture);
+        for (const challengeDuration of [0, MAX_CHALLENGE_DURATION + 1]) {
+          const params = { ...f.params, challengeDuration };
+          const state = stateOf(params, 1n, []);
+          await expectRevert(
+            f,
+            f.channelId,
+            () => f.adjudicator.register(params, state, sign(f, state)),
+            "AdjudicatorInvalidChallengeDuration",
+            [challengeDuration],
+          );
+        }
+      });
+
+      it("reverts with AdjudicatorInvalidAllocation when an allocation has the wrong number of balances", async function () {
+        const f = await loadFixture(fundedFixture);
+        const state = stateOf(f.params, 1n, [eth(ONE, ONE, 0n)]);
+        await expectRevert(
+          f,
+          f.channelId,
+          () => f.adjudicator.register(f.params, state, sign(f, state)),
+          "AdjudicatorInvalidAllocation",
+          [0n],
+        );
+      });
+
+      it("reverts with AdjudicatorInvalidAllocation when the state allocates no asset", async function () {
+        const f = await loadFixture(fundedFixture);
+        const state = stateOf(f.params, 1n, []);
+        await expectRevert(
+          f,
+          f.channelId,
+          () => f.adjudicator.register(f.params, state, sign(f, state)),
+          "AdjudicatorInvalidAllocation",
+          [0n],
+        );
+      });
+
+      it("reverts with AdjudicatorInvalidAllocation when an asset is allocated twice", async function () {
+        const f = await loadFixture(fundedFixture);
+        const state = stateOf(f.params, 1n, [eth(ONE, ONE), eth(ONE, ONE)]);
+        await expectRevert(
+          f,
+          f.channelId,
+          () => f.adjudicator.register(f.params, state, sign(f, state)),
+          "AdjudicatorInvalidAllocation",
+          [1n],
+        );
+      });
+
+      for (const [what, route] of [
+        ["names an unknown asset", { asset: 1, sender: 0, receiver: 1 }],
+        ["names an unknown participant", { sender: 0, receiver: 2 }],
+        ["pays its sender", { sender: 1, receiver: 1 }],
+      ] as const) {
+        it(`reverts with AdjudicatorInvalidLock when a lock ${what}`, async function () {
+          const f = await loadFixture(fundedFixture);
+          const { lock } = lockOn("s", 10n ** 10n, 1n, route);
+          const state = split(f, 1n, "1", "0.5", { locks: [lock] });
+          await expectRevert(
+            f,
+            f.channelId,
+            () => f.adjudicator.register(f.params, state, sign(f, state)),
+            "AdjudicatorInvalidLock",
+            [0n],
+          );
+        });
+      }
+
+      it("reverts with AdjudicatorInvalidWithdrawal when a withdrawal names an unknown participant", async function () {
+        const f = await loadFixture(fundedFixture);
+        const state = split(f, 1n, "1", "0.5", { withdrawals: [{ asset: 0, participant: 2, amount: 1n }] });
+        await expectRevert(
+          f,
+          f.channelId,
+          () => f.adjudicator.register(f.params, state, sign(f, state)),
+          "AdjudicatorInvalidWithdrawal",
+          [0n],
+        );
+      });
+
+      it("reverts with AdjudicatorFinalStateWithLocks when a final state carries a lock", async function () {
+        const f = await loadFixture(fundedFixture);
+        const { lock } = lockOn("s", 10n ** 10n, 1n, { sender: 0, receiver: 1 });
+        const state = split(f, 4n, "1", "0.5", { isFinal: true, locks: [lock] });
+        await expectRevert(
+          f,
+          f.channelId,
+          () => f.adjudicator.register(f.params, state, sign(f, state)),
+          "AdjudicatorFinalStateWithLocks",
+          [4n],
+        );
+      });
+    });
+
+    it("reverts with AdjudicatorUnderfunded when a promised top-up has not arrived", async function () {
+      const f = await loadFixture(fundedFixture);
+      const state = split(f, 2n, "2", "1");
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.register(f.params, state, sign(f, state)),
+        "AdjudicatorUnderfunded",
+        [f.channelId, ETH, 3n * ONE, 2n * ONE],
+      );
+    });
+
+    it("reverts with AdjudicatorChallengeOngoing when a challenge is already registered", async function () {
+      const f = await loadFixture(registeredFixture);
+      const newer = split(f, 6n, "1", "1");
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.register(f.params, newer, sign(f, newer)),
+        "AdjudicatorChallengeOngoing",
+        [f.channelId, f.finalizesAt],
+      );
+    });
+
+    it("reverts with AdjudicatorStaleVersion when the state is older than the version floor", async function () {
+      const f = await loadFixture(fundedFixture);
+      const withdrawal = split(f, 4n, "0.5", "1", {
+        withdrawals: [{ asset: 0, participant: 0, amount: parseEther("0.5") }],
+      });
+      await f.adjudicator.withdrawPartial(f.params, withdrawal, sign(f, withdrawal));
+      const older = split(f, 3n, "0.5", "1");
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.register(f.params, older, sign(f, older)),
+        "AdjudicatorStaleVersion",
+        [f.channelId, 3n, 4n],
+      );
+    });
+
+    it("reverts with AdjudicatorChannelConcluded when the channel has closed", async function () {
+      const f = await loadFixture(fundedFixture);
+      const final = finalStateOf(f.params, 8n, [eth(ONE, ONE)]);
+      await f.adjudicator.close(f.params, final, sign(f, final));
+      const stale = split(f, 7n, "0", "0");
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.register(f.params, stale, sign(f, stale)),
+        "AdjudicatorChannelConcluded",
+        [f.channelId],
+      );
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------------------
+  describe("refute", function () {
+    it("succeeds with a newer state, which replaces the registered one without moving the window", async function () {
+      const f = await loadFixture(registeredFixture);
+      const newer = split(f, 8n, "1.2", "0.8");
+      await time.increase(DURATION / 2);
+      await expect(f.adjudicator.refute(f.params, newer, sign(f, newer)))
+        .to.emit(f.adjudicator, "ChallengeRefuted")
+        .withArgs(f.channelId, 8n);
+      const [version, finalizesAt] = await f.adjudicator.statusOf(f.channelId);
+      expect([version, finalizesAt]).to.deep.equal([8n, f.finalizesAt]);
+    });
+
+    it("reverts with AdjudicatorStaleVersion when the state is older than the registered one", async function () {
+      const f = await loadFixture(registeredFixture);
+      const older = split(f, 4n, "2", "0");
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.refute(f.params, older, sign(f, older)),
+        "AdjudicatorStaleVersion",
+        [f.channelId, 4n, 5n],
+      );
+    });
+
+    it("reverts with AdjudicatorStaleVersion when the state has the registered version", async function () {
+      const f = await loadFixture(registeredFixture);
+      const twin = split(f, 5n, "2", "0");
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.refute(f.params, twin, sign(f, twin)),
+        "AdjudicatorStaleVersion",
+        [f.channelId, 5n, 5n],
+      );
+    });
+
+    it("reverts with AdjudicatorChallengeExpired when the window has closed", async function () {
+      const f = await loadFixture(registeredFixture);
+      await time.setNextBlockTimestamp(f.finalizesAt);
+      const newer = split(f, 8n, "1.2", "0.8");
+      await expect(f.adjudicator.refute(f.params, newer, sign(f, newer)))
+        .to.be.revertedWithCustomError(f.adjudicator, "AdjudicatorChallengeExpired")
+        .withArgs(f.channelId, f.finalizesAt);
+    });
+
+    it("reverts with AdjudicatorNoChallenge when nothing is registered", async function () {
+      const f = await loadFixture(fundedFixture);
+      const state = split(f, 8n, "1.2", "0.8");
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.refute(f.params, state, sign(f, state)),
+        "AdjudicatorNoChallenge",
+        [f.channelId],
+      );
+    });
+
+    it("reverts with AdjudicatorUnderfunded when the newer state allocates more than the channel holds", async function () {
+      const f = await loadFixture(registeredFixture);
+      const newer = split(f, 8n, "2", "0.5");
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.refute(f.params, newer, sign(f, newer)),
+        "AdjudicatorUnderfunded",
+        [f.channelId, ETH, parseEther("2.5"), 2n * ONE],
+      );
+    });
+
+    it("reverts with AdjudicatorChannelConcluded when the channel concluded with locks pending", async function () {
+      const f = await loadFixture(fundedFixture);
+      const { lock } = lockOn("s", 10n ** 10n, parseEther("0.5"), { sender: 0, receiver: 1 });
+      const state = split(f, 5n, "0.5", "1", { locks: [lock] });
+      await passWindow(await register(f, f.params, state, f.members));
+      await f.adjudicator.conclude(f.params, state);
+      const newer = split(f, 6n, "1", "1");
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.refute(f.params, newer, sign(f, newer)),
+        "AdjudicatorChannelConcluded",
+        [f.channelId],
+      );
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------------------
+  describe("conclude", function () {
+    it("succeeds after the window, paying the registered state", async function () {
+      const f = await loadFixture(registeredFixture);
+      await passWindow(f.finalizesAt);
+      const tx = f.adjudicator.conclude(f.params, f.registered);
+      await expect(tx).to.emit(f.adjudicator, "ChannelConcluded").withArgs(f.channelId, 5n);
+      await expect(tx).to.changeEtherBalances([f.alice, f.bob], [parseEther("0.6"), parseEther("1.4")]);
+      expect(await f.adjudicator.statusOf(f.channelId)).to.deep.equal([0n, 0n, 0n]);
+      expect(await f.adjudicator.isConcluded(f.channelId, ETH)).to.equal(true);
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("reverts with AdjudicatorChallengeOngoing before the window closes", async function () {
+      const f = await loadFixture(registeredFixture);
+      await time.setNextBlockTimestamp(f.finalizesAt - 1n);
+      await expect(f.adjudicator.conclude(f.params, f.registered))
+        .to.be.revertedWithCustomError(f.adjudicator, "AdjudicatorChallengeOngoing")
+        .withArgs(f.channelId, f.finalizesAt);
+    });
+
+    it("reverts with AdjudicatorNoChallenge when nothing is registered", async function () {
+      const f = await loadFixture(fundedFixture);
+      const state = split(f, 1n, "1", "1");
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.conclude(f.params, state),
+        "AdjudicatorNoChallenge",
+        [f.channelId],
+      );
+    });
+
+    it("reverts with AdjudicatorStateNotRegistered when given another state than the registered one", async function () {
+      const f = await loadFixture(registeredFixture);
+      await passWindow(f.finalizesAt);
+      const other = split(f, 5n, "2", "0");
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.conclude(f.params, other),
+        "AdjudicatorStateNotRegistered",
+        [f.channelId],
+      );
+    });
+
+    it("reverts with AdjudicatorNoChallenge when the channel concluded already", async function () {
+      const f = await loadFixture(registeredFixture);
+      await passWindow(f.finalizesAt);
+      await f.adjudicator.conclude(f.params, f.registered);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.conclude(f.params, f.registered),
+        "AdjudicatorNoChallenge",
+        [f.channelId],
+      );
+    });
+
+    it("reverts with AdjudicatorChannelConcluded when it concluded already with locks pending", async function () {
+      const f = await loadFixture(fundedFixture);
+      const { lock } = lockOn("s", 10n ** 10n, parseEther("0.5"), { sender: 0, receiver: 1 });
+      const state = split(f, 5n, "0.5", "1", { locks: [lock] });
+      await passWindow(await register(f, f.params, state, f.members));
+      await f.adjudicator.conclude(f.params, state);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.conclude(f.params, state),
+        "AdjudicatorChannelConcluded",
+        [f.channelId],
+      );
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------------------
+  describe("withdrawPartial", function () {
+    const withdrawalState = (f: Funded, version = 4n) =>
+      split(f, version, "0.5", "1", {
+        withdrawals: [{ asset: 0, participant: 0, amount: parseEther("0.5") }],
+      });
+
+    it("succeeds once, paying the withdrawals and raising the version floor", async function () {
+      const f = await loadFixture(fundedFixture);
+      const state = withdrawalState(f);
+      const tx = f.adjudicator.withdrawPartial(f.params, state, sign(f, state));
+      await expect(tx).to.emit(f.adjudicator, "PartialWithdrawal").withArgs(f.channelId, 4n);
+      await expect(tx).to.changeEtherBalances([f.alice, f.bob], [parseEther("0.5"), 0n]);
+      expect(await f.adjudicator.holdings(f.channelId, ETH)).to.equal(parseEther("1.5"));
+      expect((await f.adjudicator.statusOf(f.channelId))[0]).to.equal(4n);
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("reverts with AdjudicatorStaleVersion when the same withdrawal is presented again", async function () {
+      const f = await loadFixture(fundedFixture);
+      const state = withdrawalState(f);
+      await f.adjudicator.withdrawPartial(f.params, state, sign(f, state));
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.withdrawPartial(f.params, state, sign(f, state)),
+        "AdjudicatorStaleVersion",
+        [f.channelId, 4n, 4n],
+      );
+    });
+
+    it("reverts with AdjudicatorStaleVersion when an older withdrawal follows a newer one", async function () {
+      const f = await loadFixture(fundedFixture);
+      const newer = withdrawalState(f, 4n);
+      await f.adjudicator.withdrawPartial(f.params, newer, sign(f, newer));
+      const older = withdrawalState(f, 3n);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.withdrawPartial(f.params, older, sign(f, older)),
+        "AdjudicatorStaleVersion",
+        [f.channelId, 3n, 4n],
+      );
+    });
+
+    it("reverts with AdjudicatorStateFinal when the state is final", async function () {
+      const f = await loadFixture(fundedFixture);
+      const state = { ...withdrawalState(f), isFinal: true };
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.withdrawPartial(f.params, state, sign(f, state)),
+        "AdjudicatorStateFinal",
+        [4n],
+      );
+    });
+
+    it("reverts with AdjudicatorChallengeOngoing during a dispute", async function () {
+      const f = await loadFixture(registeredFixture);
+      const state = withdrawalState(f, 6n);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.withdrawPartial(f.params, state, sign(f, state)),
+        "AdjudicatorChallengeOngoing",
+        [f.channelId, f.finalizesAt],
+      );
+    });
+
+    it("reverts with AdjudicatorUnderfunded when the channel does not hold the state's total", async function () {
+      const f = await loadFixture(fundedFixture);
+      const state = split(f, 4n, "1", "1", { withdrawals: [{ asset: 0, participant: 1, amount: 1n }] });
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.withdrawPartial(f.params, state, sign(f, state)),
+        "AdjudicatorUnderfunded",
+        [f.channelId, ETH, 2n * ONE + 1n, 2n * ONE],
+      );
+    });
+
+    it("reverts with AdjudicatorChannelConcluded when the channel has closed", async function () {
+      const f = await loadFixture(fundedFixture);
+      const final = finalStateOf(f.params, 3n, [eth(0n, 0n)]);
+      await f.adjudicator.close(f.params, final, sign(f, final));
+      const state = withdrawalState(f);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.withdrawPartial(f.params, state, sign(f, state)),
+        "AdjudicatorChannelConcluded",
+        [f.channelId],
+      );
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------------------
+  describe("unlock", function () {
+    /** A concluded channel with one lock of 0.5 ETH from Alice to Bob, deadline `deadlineIn` from now. */
+    async function concludedWithLock(deadlineIn: bigint, reveal: "before" | "never" = "never") {
+      const f = await loadFixture(fundedFixture);
+      const deadline = BigInt(await time.latest()) + deadlineIn;
+      const { secret, lock } = lockOn("unlock.secret", deadline, parseEther("0.5"), {
+        sender: 0,
+        receiver: 1,
+      });
+      const state = split(f, 5n, "0.5", "1", { locks: [lock] });
+      const finalizesAt = await register(f, f.params, state, f.members);
+      if (reveal === "before") await f.registry.reveal(secret);
+      await passWindow(finalizesAt);
+      await f.adjudicator.conclude(f.params, state);
+      const locks = pendingLocksOf(f.params, state);
+      await assertSolvent(f, [f.params], locks);
+      return { ...f, secret, lock, locks, deadline };
+    }
+
+    it("succeeds paying the receiver when the secret was revealed by the deadline", async function () {
+      const f = await concludedWithLock(2n * BigInt(DURATION), "before");
+      const tx = f.adjudicator.unlock(f.channelId, f.locks);
+      await expect(tx)
+        .to.emit(f.adjudicator, "LockSettled")
+        .withArgs(f.channelId, f.lock.hashlock, f.bob.address, parseEther("0.5"));
+      await expect(tx).to.changeEtherBalances([f.alice, f.bob], [0n, parseEther("0.5")]);
+      expect(await f.adjudicator.statusOf(f.channelId)).to.deep.equal([0n, 0n, 0n]);
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("succeeds returning the lock to the sender when the deadline passed without a reveal", async function () {
+      const f = await concludedWithLock(2n * BigInt(DURATION));
+      await time.increaseTo(f.deadline + 1n);
+      const tx = f.adjudicator.unlock(f.channelId, f.locks);
+      await expect(tx)
+        .to.emit(f.adjudicator, "LockSettled")
+        .withArgs(f.channelId, f.lock.hashlock, f.alice.address, parseEther("0.5"));
+      await expect(tx).to.changeEtherBalances([f.alice, f.bob], [parseEther("0.5"), 0n]);
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("succeeds returning the lock to the sender when the secret was revealed after the deadline", async function () {
+      const f = await concludedWithLock(2n * BigInt(DURATION));
+      await time.setNextBlockTimestamp(f.deadline + 1n);
+      await f.registry.reveal(f.secret);
+      await expect(f.adjudicator.unlock(f.channelId, f.locks))
+        .to.emit(f.adjudicator, "LockSettled")
+        .withArgs(f.channelId, f.lock.hashlock, f.alice.address, parseEther("0.5"));
+    });
+
+    it("succeeds settling what it can and recording the locks still pending", async function () {
+      const f = await loadFixture(fundedFixture);
+      const now = BigInt(await time.latest());
+      const early = lockOn("early", now + 2n * BigInt(DURATION), parseEther("0.2"), {
+        sender: 0,
+        receiver: 1,
+      });
+      const late = lockOn("late", now + 10n * BigInt(DURATION), parseEther("0.3"), {
+        sender: 1,
+        receiver: 0,
+      });
+      const state = split(f, 5n, "0.5", "1", { locks: [early.lock, late.lock] });
+      await passWindow(await register(f, f.params, state, f.members));
+      await f.adjudicator.conclude(f.params, state);
+      const [first, second] = pendingLocksOf(f.params, state);
+      await f.registry.reveal(early.secret);
+      await expect(f.adjudicator.unlock(f.channelId, [first, second]))
+        .to.emit(f.adjudicator, "LockSettled")
+        .withArgs(f.channelId, first.hashlock, f.bob.address, first.amount);
+      await assertSolvent(f, [f.params], [second]);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.unlock(f.channelId, [first, second]),
+        "AdjudicatorLocksMismatch",
+        [f.channelId],
+      );
+      await time.increaseTo(second.deadline + 1n);
+      await expect(f.adjudicator.unlock(f.channelId, [second]))
+        .to.emit(f.adjudicator, "LockSettled")
+        .withArgs(f.channelId, second.hashlock, f.bob.address, second.amount);
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("reverts with AdjudicatorLocksPending while the deadline has not passed and nothing was revealed", async function () {
+      const f = await concludedWithLock(2n * BigInt(DURATION));
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.unlock(f.channelId, f.locks),
+        "AdjudicatorLocksPending",
+        [f.channelId],
+      );
+    });
+
+    it("reverts with AdjudicatorNoPendingLocks when the locks were settled already", async function () {
+      const f = await concludedWithLock(2n * BigInt(DURATION), "before");
+      await f.adjudicator.unlock(f.channelId, f.locks);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.unlock(f.channelId, f.locks),
+        "AdjudicatorNoPendingLocks",
+        [f.channelId],
+      );
+    });
+
+    it("reverts with AdjudicatorNoPendingLocks when the channel has not concluded", async function () {
+      const f = await loadFixture(registeredFixture);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.unlock(f.channelId, []),
+        "AdjudicatorNoPendingLocks",
+        [f.channelId],
+      );
+    });
+
+    it("reverts with AdjudicatorLocksMismatch when the locks are not the recorded ones", async function () {
+      const f = await concludedWithLock(2n * BigInt(DURATION), "before");
+      const forged = [{ ...f.locks[0], receiver: f.mallory.address }];
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.unlock(f.channelId, forged),
+        "AdjudicatorLocksMismatch",
+        [f.channelId],
+      );
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------------------
+  describe("withdraw", function () {
+    /** Alice's address refuses ETH, so closing credits her 0.8 ETH. */
+    async function creditedFixture() {
+      const f = await loadFixture(fundedFixture);
+      await makeRefuseEth(f.alice);
+      const final = finalStateOf(f.params, 2n, [eth(parseEther("0.8"), parseEther("1.2"))]);
+      await f.adjudicator.close(f.params, final, sign(f, final));
+      return f;
+    }
+
+    it("succeeds pulling a credited payout to another address", async function () {
+      const f = await loadFixture(creditedFixture);
+      // Alice's address holds code now (a smart account), so it sends as one: impersonated.
+      await ethers.provider.send("hardhat_impersonateAccount", [f.alice.address]);
+      const asAlice = await ethers.getSigner(f.alice.address);
+      const tx = f.adjudicator.connect(asAlice).withdraw(ETH, f.carol.address);
+      await expect(tx)
+        .to.emit(f.adjudicator, "CreditWithdrawn")
+        .withArgs(ETH, f.alice.address, f.carol.address, parseEther("0.8"));
+      await expect(tx).to.changeEtherBalance(f.carol, parseEther("0.8"));
+      expect(await f.adjudicator.credits(ETH, f.alice.address)).to.equal(0n);
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("reverts with AdjudicatorNothingToWithdraw when the account has no credit", async function () {
+      const f = await loadFixture(creditedFixture);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.connect(f.bob).withdraw(ETH, f.bob.address),
+        "AdjudicatorNothingToWithdraw",
+        [ETH, f.bob.address],
+      );
+    });
+
+    it("reverts with AdjudicatorPayoutFailed when the recipient refuses the payment", async function () {
+      const f = await loadFixture(creditedFixture);
+      await ethers.provider.send("hardhat_impersonateAccount", [f.alice.address]);
+      const asAlice = await ethers.getSigner(f.alice.address);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.connect(asAlice).withdraw(ETH, f.alice.address),
+        "AdjudicatorPayoutFailed",
+        [ETH, f.alice.address, parseEther("0.8")],
+      );
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------------------
+  describe("views", function () {
+    it("channelIdOf equals the TypeScript channelIdOf", async function () {
+      const f = await loadFixture(fundedFixture);
+      expect(await f.adjudicator.channelIdOf(f.params)).to.equal(f.channelId);
+    });
+
+    it("secretRegistry is the registry it was deployed with", async function () {
+      const f = await loadFixture(deployChannelsFixture);
+      expect(await f.adjudicator.secretRegistry()).to.equal(await f.registry.getAddress());
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------------------
+  describe("scenarios", function () {
+    it("top-up: the parties sign the state crediting it, then the deposit arrives and the state counts", async function () {
+      const f = await loadFixture(fundedFixture);
+      const toppedUp = split(f, 2n, "2", "1"); // Alice adds 1 ETH
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.register(f.params, toppedUp, sign(f, toppedUp)),
+        "AdjudicatorUnderfunded",
+        [f.channelId, ETH, 3n * ONE, 2n * ONE],
+      );
+      await f.adjudicator.connect(f.alice).deposit(f.channelId, ETH, 2n * ONE, ONE, { value: ONE });
+      await assertSolvent(f, [f.params]);
+      await passWindow(await register(f, f.params, toppedUp, f.members));
+      await expect(f.adjudicator.conclude(f.params, toppedUp)).to.changeEtherBalances(
+        [f.alice, f.bob],
+        [2n * ONE, ONE],
+      );
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("partial withdrawal: honoured once; its own state concludes without paying it again; older states are refused", async function () {
+      const f = await loadFixture(fundedFixture);
+      const old = split(f, 3n, "1", "1");
+      const withdrawal = split(f, 4n, "0.5", "1", {
+        withdrawals: [{ asset: 0, participant: 0, amount: parseEther("0.5") }],
+      });
+      await f.adjudicator.withdrawPartial(f.params, withdrawal, sign(f, withdrawal));
+      await assertSolvent(f, [f.params]);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.register(f.params, old, sign(f, old)),
+        "AdjudicatorStaleVersion",
+        [f.channelId, 3n, 4n],
+      );
+      // Bob vanishes after the withdrawal: Alice registers the withdrawal state itself, the newest she has.
+      await passWindow(await register(f, f.params, withdrawal, f.members));
+      await expect(f.adjudicator.conclude(f.params, withdrawal)).to.changeEtherBalances(
+        [f.alice, f.bob],
+        [parseEther("0.5"), ONE],
+      );
+      expect(await f.adjudicator.holdings(f.channelId, ETH)).to.equal(0n);
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("dispute: a stale state is registered, refuted by the newest, and the newest is paid", async function () {
+      const f = await loadFixture(fundedFixture);
+      const stale = split(f, 3n, "1.9", "0.1"); // Alice's best state
+      const newest = split(f, 9n, "0.2", "1.8");
+      const finalizesAt = await register(f, f.params, stale, f.members);
+      await assertSolvent(f, [f.params]);
+      await f.adjudicator.connect(f.bob).refute(f.params, newest, sign(f, newest));
+      await assertSolvent(f, [f.params]);
+      await passWindow(finalizesAt);
+      await expect(f.adjudicator.conclude(f.params, newest)).to.changeEtherBalances(
+        [f.alice, f.bob],
+        [parseEther("0.2"), parseEther("1.8")],
+      );
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("stale state: registered and not refuted within the window, it is what gets paid (the watchtower's job)", async function () {
+      const f = await loadFixture(fundedFixture);
+      const stale = split(f, 3n, "1.9", "0.1");
+      const newest = split(f, 9n, "0.2", "1.8");
+      const finalizesAt = await register(f, f.params, stale, f.members);
+      await passWindow(finalizesAt);
+      // Bob (offline) comes back too late with the newest state.
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.refute(f.params, newest, sign(f, newest)),
+        "AdjudicatorChallengeExpired",
+        [f.channelId, finalizesAt],
+      );
+      await expect(f.adjudicator.conclude(f.params, stale)).to.changeEtherBalances(
+        [f.alice, f.bob],
+        [parseEther("1.9"), parseEther("0.1")],
+      );
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("three participants: funded, disputed, refuted by the third and paid to all three", async function () {
+      const f = await loadFixture(deployChannelsFixture);
+      const members = [f.alice, f.bob, f.carol];
+      const params = channelOf(members, { nonce: 3n });
+      await fund(f, params, members, [ONE, ONE, ONE]);
+      const stale = stateOf(params, 1n, [eth(3n * ONE, 0n, 0n)]);
+      const newest = stateOf(params, 2n, [eth(parseEther("0.5"), parseEther("1.5"), ONE)]);
+      const finalizesAt = await register(f, params, stale, members);
+      await f.adjudicator.connect(f.carol).refute(params, newest, signAll(f.domain, newest, members));
+      await assertSolvent(f, [params]);
+      await passWindow(finalizesAt);
+      await expect(f.adjudicator.conclude(params, newest)).to.changeEtherBalances(members, [
+        parseEther("0.5"),
+        parseEther("1.5"),
+        ONE,
+      ]);
+      await assertSolvent(f, [params]);
+    });
+
+    it("several assets: ETH and an ERC-20 in one channel, closed at once", async function () {
+      const f = await loadFixture(fundedFixture);
+      const token = await f.token.getAddress();
+      await fund(f, f.params, f.members, [100n, 50n], token);
+      await assertSolvent(f, [f.params]);
+      const final = finalStateOf(f.params, 4n, [
+        eth(parseEther("1.5"), parseEther("0.5")),
+        allocation(token, 30n, 120n),
+      ]);
+      const tx = f.adjudicator.close(f.params, final, sign(f, final));
+      await expect(tx).to.changeEtherBalances([f.alice, f.bob], [parseEther("1.5"), parseEther("0.5")]);
+      await expect(tx).to.changeTokenBalances(f.token, [f.alice, f.bob], [30n, 120n]);
+      expect(await f.adjudicator.isConcluded(f.channelId, token)).to.equal(true);
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("multi-hop A→B→C: C reveals in the B–C dispute, and the same secret pays B in the A–B channel", async function () {
+      const f = await loadFixture(deployChannelsFixture);
+      const [a, b, c] = [f.alice, f.bob, f.carol];
+      const ab = channelOf([a, b], { nonce: 10n });
+      const bc = channelOf([b, c], { nonce: 11n });
+      await fund(f, ab, [a, b], [ONE, ONE]);
+      await fund(f, bc, [b, c], [ONE, ONE]);
+      const now = BigInt(await time.latest());
+      const amount = parseEther("0.25");
+      // B's lock to C expires before A's lock to B, so B has time to claim from A once C reveals.
+      const toC = lockOn("multi-hop", now + 3n * BigInt(DURATION), amount, { sender: 0, receiver: 1 });
+      const toB = lockOn("multi-hop", now + 6n * BigInt(DURATION), amount, { sender: 0, receiver: 1 });
+      const abState = stateOf(ab, 4n, [eth(ONE - amount, ONE)], { locks: [toB.lock] });
+      const bcState = stateOf(bc, 7n, [eth(ONE - amount, ONE)], { locks: [toC.lock] });
+      // B goes silent towards C; C registers the B–C state and reveals the secret in the registry.
+      const bcEnds = await register(f, bc, bcState, [b, c]);
+      await f.registry.connect(c).reveal(toC.secret);
+      // B learns the secret from the registry; A goes silent towards B, so B registers the A–B state.
+      const abEnds = await register(f, ab, abState, [a, b]);
+      await assertSolvent(f, [ab, bc]);
+      await passWindow(bcEnds);
+      await f.adjudicator.conclude(bc, bcState);
+      await assertSolvent(f, [ab, bc], pendingLocksOf(bc, bcState));
+      await expect(f.adjudicator.unlock(channelIdOf(bc), pendingLocksOf(bc, bcState)))
+        .to.emit(f.adjudicator, "LockSettled")
+        .withArgs(channelIdOf(bc), toC.lock.hashlock, c.address, amount);
+      await assertSolvent(f, [ab, bc]);
+      await passWindow(abEnds);
+      await f.adjudicator.conclude(ab, abState);
+      await assertSolvent(f, [ab, bc], pendingLocksOf(ab, abState));
+      const tx = f.adjudicator.unlock(channelIdOf(ab), pendingLocksOf(ab, abState));
+      await expect(tx)
+        .to.emit(f.adjudicator, "LockSettled")
+        .withArgs(channelIdOf(ab), toB.lock.hashlock, b.address, amount);
+      await expect(tx).to.changeEtherBalance(b, amount);
+      await assertSolvent(f, [ab, bc]);
+    });
+  });
+});

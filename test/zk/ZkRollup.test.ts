@@ -1,0 +1,862 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
+import type { BaseContract, ContractTransactionResponse } from "ethers";
+import { ZeroAddress, ZeroHash, concat, dataSlice, hexlify, id, toBeHex } from "ethers";
+import { foldDeposits } from "../../src/shared/deposit";
+import { SNARK_SCALAR_FIELD, zkDomain } from "../../src/zk/domain";
+import { encodePubdata, publicInputs } from "../../src/zk/pubdata";
+import type { ZkPublishedTx, ZkWithdrawBody } from "../../src/zk/types";
+import type { ZkFixture, ZkModel } from "./fixtures";
+import {
+  ALICE_DEPOSIT,
+  BATCH_SIZE,
+  BOB_DEPOSIT,
+  DEPTH,
+  ETH_ID,
+  EXODUS_DELAY,
+  TOKEN_ID,
+  assertZkSolvent,
+  deployZkFixture,
+  deployZkRollup,
+  deposit,
+  depositedFixture,
+  prepareBatch,
+  queuedFixture,
+  randomProof,
+  runBatch,
+  submit,
+  unconsumedDeposits,
+  zkLedger,
+} from "./fixtures";
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------------------
+
+/** `send()` reverts with `contract`'s custom error `name(...args)` and leaves the rollup's ledger as it was. */
+async function expectRevert(
+  f: ZkFixture,
+  send: () => Promise<unknown>,
+  name: string,
+  args: unknown[],
+  contract: BaseContract = f.rollup,
+): Promise<void> {
+  const before = await zkLedger(f);
+  await expect(send())
+    .to.be.revertedWithCustomError(contract, name)
+    .withArgs(...args);
+  expect(await zkLedger(f)).to.equal(before, "a reverted call changed the rollup");
+}
+
+async function minedAt(tx: ContractTransactionResponse): Promise<bigint> {
+  const receipt = await tx.wait();
+  return BigInt((await receipt!.getBlock()).timestamp);
+}
+
+async function gasOf(tx: ContractTransactionResponse): Promise<bigint> {
+  return (await tx.wait())!.gasUsed;
+}
+
+/** Gas figures measured along the way, printed at the end. */
+const gasReport = new Map<string, bigint>();
+
+function transfer(from: number, to: number, amount: bigint): ZkPublishedTx {
+  return { kind: "transfer", from, to, amount };
+}
+
+function withdraw(from: number, recipient: string, tokenId: number, amount: bigint): ZkWithdrawBody {
+  return { kind: "withdraw", from, recipient, tokenId, amount };
+}
+
+/** A deposit no account can hold: its owner is not below 2^160. */
+const WIDE_OWNER = "0x" + "01".padStart(24, "0") + "00".repeat(20);
+/** An amount that is no float40: 2^35 + 1 wei. */
+const ODD_AMOUNT = (1n << 35n) + 1n;
+
+/** Waits until exodus is due for the oldest unconsumed deposit, and starts it. */
+async function startExodus(f: ZkFixture): Promise<ContractTransactionResponse> {
+  const pending = await unconsumedDeposits(f);
+  await time.increaseTo(pending[0].timestamp + EXODUS_DELAY);
+  const tx = await f.rollup.connect(f.stranger).activateExodus(pending);
+  await tx.wait();
+  return tx;
+}
+
+/** depositedFixture, then Alice pays Bob, Bob withdraws to himself, and Alice deposits again (queued). */
+async function stalledFixture() {
+  const f = await depositedFixture();
+  const { alice, bob } = f.users;
+  const { batch } = await runBatch(f, f.model, [
+    transfer(0, 1, ethers.parseEther("1")),
+    withdraw(1, bob.signer.address, ETH_ID, ethers.parseEther("0.5")),
+  ]);
+  const late = await deposit(f, alice, ethers.parseEther("1"));
+  return { ...f, model: batch.model, late };
+}
+
+/** stalledFixture with exodus on. */
+async function exodusFixture() {
+  const f = await stalledFixture();
+  await startExodus(f);
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------------------------
+
+describe("ZkRollup", function () {
+  after(function () {
+    if (gasReport.size === 0) return;
+    console.log("      gas (ZkRollup, stand-in verifier):");
+    for (const [what, gas] of gasReport) console.log(`        ${what}: ${gas}`);
+  });
+
+  describe("constructor", function () {
+    it("succeeds with the configured parameters and the genesis root", async function () {
+      const f = await loadFixture(deployZkFixture);
+      const { rollup } = f;
+      const { chainId } = await ethers.provider.getNetwork();
+      expect(await rollup.BRIDGE()).to.equal(await f.bridge.getAddress());
+      expect(await rollup.VERIFIER()).to.equal(await f.verifier.getAddress());
+      expect(await rollup.BATCH_SIZE()).to.equal(BATCH_SIZE);
+      expect(await rollup.DEPTH()).to.equal(DEPTH);
+      expect(await rollup.EXODUS_DELAY()).to.equal(EXODUS_DELAY);
+      expect(await rollup.DOMAIN()).to.equal(zkDomain(chainId, await rollup.getAddress()));
+      expect(await rollup.VERIFY_SELECTOR()).to.equal(
+        id(`verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${2 + BATCH_SIZE}])`).slice(0, 10),
+      );
+      expect(await rollup.POSEIDON2()).to.equal(f.poseidonContracts.poseidon2);
+      expect(await rollup.POSEIDON3()).to.equal(f.poseidonContracts.poseidon3);
+      expect(await rollup.POSEIDON4()).to.equal(f.poseidonContracts.poseidon4);
+      expect(await rollup.SNARK_SCALAR_FIELD()).to.equal(SNARK_SCALAR_FIELD);
+      expect(await rollup.root()).to.equal(f.genesis);
+      expect(await rollup.depositHead()).to.equal(ZeroHash);
+      expect(await rollup.batchCount()).to.equal(1n);
+      expect(await rollup.isExodus()).to.equal(false);
+      const deployed = await ethers.provider.getTransactionReceipt(rollup.deploymentTransaction()!.hash);
+      expect(await rollup.lastBatchAt()).to.equal((await deployed!.getBlock()).timestamp);
+    });
+
+    const invalid: [string, Record<string, unknown>][] = [
+      ["bridge", { bridge: ZeroAddress }],
+      ["verifier", { verifier: ZeroAddress }],
+      ["poseidon2", { poseidon2: ZeroAddress }],
+      ["poseidon3", { poseidon3: ZeroAddress }],
+      ["poseidon4", { poseidon4: ZeroAddress }],
+      ["batchSize", { batchSize: 0 }],
+      ["depth (zero)", { depth: 0 }],
+      ["depth (above 32)", { depth: 33 }],
+      ["genesisRoot (zero)", { genesisRoot: 0 }],
+      ["genesisRoot (not a field element)", { genesisRoot: SNARK_SCALAR_FIELD }],
+      ["exodusDelay", { exodusDelay: 0 }],
+    ];
+    for (const [field, override] of invalid) {
+      it(`reverts with ZkRollupInvalidConfig when ${field} is invalid`, async function () {
+        const f = await loadFixture(deployZkFixture);
+        const factory = await ethers.getContractFactory("ZkRollup");
+        await expect(factory.deploy({ ...f.config, ...override })).to.be.revertedWithCustomError(
+          f.rollup,
+          "ZkRollupInvalidConfig",
+        );
+      });
+    }
+
+    for (const batchSize of [1, 2]) {
+      it(`succeeds with a batch size of ${batchSize}: the verifier call follows it`, async function () {
+        const f = await loadFixture(deployZkFixture);
+        const { rollup, genesis } = await deployZkRollup(
+          f.deployer,
+          await f.bridge.getAddress(),
+          await f.verifier.getAddress(),
+          f.poseidonContracts,
+          { batchSize, depth: 4 },
+        );
+        expect(await rollup.VERIFY_SELECTOR()).to.equal(
+          id(`verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${2 + batchSize}])`).slice(0, 10),
+        );
+        await f.bridge.registerRollup(rollup);
+        const txs: ZkPublishedTx[] = [transfer(0, 1, 5n)];
+        const proof = randomProof(f.rng);
+        await f.verifier.accept(proof, publicInputs(genesis, 77n, txs, batchSize));
+        await expect(rollup.submitBatch(77n, proof, encodePubdata(txs), [], []))
+          .to.emit(rollup, "BatchVerified")
+          .withArgs(1n, genesis, 77n, ZeroHash, 1n);
+        const two = encodePubdata([...txs, ...txs]);
+        if (batchSize === 1) {
+          await expect(rollup.submitBatch(78n, proof, two, [], []))
+            .to.be.revertedWithCustomError(rollup, "ZkRollupTooManyTransactions")
+            .withArgs(14n, 1n);
+        }
+      });
+    }
+  });
+
+  describe("finalizedWithdrawalRoot", function () {
+    it("succeeds with zero for every batch, even verified ones (withdrawals are credited)", async function () {
+      const f = await loadFixture(depositedFixture);
+      for (const i of [0n, 1n, 2n, 2n ** 255n]) {
+        expect(await f.rollup.finalizedWithdrawalRoot(i)).to.equal(ZeroHash);
+      }
+    });
+  });
+
+  describe("submitBatch", function () {
+    it("succeeds with deposits: opens accounts, consumes the queue, moves the root", async function () {
+      const f = await loadFixture(queuedFixture);
+      const txs: ZkPublishedTx[] = f.deposits.map((d, account) => ({ kind: "deposit", account, deposit: d }));
+      const batch = await prepareBatch(f, f.model, txs);
+      expect(batch.consumed).to.deep.equal(f.deposits);
+      expect(batch.pending).to.deep.equal([]);
+      const tx = await submit(f, batch);
+      const head = foldDeposits(ZeroHash, f.deposits);
+      await expect(tx).to.emit(f.rollup, "BatchVerified").withArgs(1n, f.genesis, batch.newRoot, head, 3n);
+      expect(await f.rollup.root()).to.equal(batch.newRoot);
+      expect(await f.rollup.depositHead()).to.equal(head);
+      expect(await f.rollup.batchCount()).to.equal(2n);
+      expect(await f.rollup.lastBatchAt()).to.equal(await minedAt(tx));
+      expect(batch.model.state.nextIndex).to.equal(3);
+      gasReport.set("submitBatch, 3 deposits opening accounts", await gasOf(tx));
+      await assertZkSolvent(f, batch.model);
+    });
+
+    it("succeeds with some deposits consumed and later ones left pending", async function () {
+      const f = await loadFixture(queuedFixture);
+      const batch = await prepareBatch(f, f.model, [{ kind: "deposit", account: 0, deposit: f.deposits[0] }]);
+      expect(batch.pending).to.deep.equal(f.deposits.slice(1));
+      await submit(f, batch);
+      expect(await f.rollup.depositHead()).to.equal(foldDeposits(ZeroHash, f.deposits.slice(0, 1)));
+      expect(await unconsumedDeposits(f)).to.deep.equal(f.deposits.slice(1));
+    });
+
+    it("succeeds with a deposit into an existing account", async function () {
+      const f = await loadFixture(depositedFixture);
+      const more = await deposit(f, f.users.alice, 7n);
+      const { batch } = await runBatch(f, f.model, [{ kind: "deposit", account: 0, deposit: more }]);
+      expect(batch.model.state.account(0)!.balance).to.equal(ALICE_DEPOSIT + 7n);
+      await assertZkSolvent(f, batch.model);
+    });
+
+    it("succeeds with four transfers (a full batch)", async function () {
+      const f = await loadFixture(depositedFixture);
+      const txs = [transfer(0, 1, 10n), transfer(1, 0, 20n), transfer(0, 1, 30n), transfer(1, 0, 40n)];
+      const batch = await prepareBatch(f, f.model, txs);
+      const tx = await submit(f, batch);
+      await expect(tx)
+        .to.emit(f.rollup, "BatchVerified")
+        .withArgs(2n, f.firstBatch.newRoot, batch.newRoot, anyValue, 4n);
+      gasReport.set("submitBatch, 4 transfers", await gasOf(tx));
+      await assertZkSolvent(f, batch.model);
+    });
+
+    it("succeeds with an empty batch (all noops)", async function () {
+      const f = await loadFixture(depositedFixture);
+      const { tx } = await runBatch(f, f.model, [], { newRoot: f.model.root });
+      await expect(tx).to.emit(f.rollup, "BatchVerified");
+      expect(await f.rollup.batchCount()).to.equal(3n);
+    });
+
+    it("succeeds with withdrawals, crediting each recipient at once", async function () {
+      const f = await loadFixture(depositedFixture);
+      const { alice, bob, carol } = f.users;
+      const txs = [
+        withdraw(0, bob.signer.address, ETH_ID, ethers.parseEther("1")),
+        withdraw(1, bob.signer.address, ETH_ID, ethers.parseEther("0.5")),
+        withdraw(2, alice.signer.address, TOKEN_ID, ethers.parseEther("20")),
+      ];
+      const batch = await prepareBatch(f, f.model, txs);
+      const tx = await submit(f, batch);
+      await expect(tx)
+        .to.emit(f.rollup, "WithdrawalCredited")
+        .withArgs(2n, bob.signer.address, ETH_ID, ethers.parseEther("1"))
+        .and.to.emit(f.rollup, "WithdrawalCredited")
+        .withArgs(2n, bob.signer.address, ETH_ID, ethers.parseEther("0.5"))
+        .and.to.emit(f.rollup, "WithdrawalCredited")
+        .withArgs(2n, alice.signer.address, TOKEN_ID, ethers.parseEther("20"));
+      expect(await f.rollup.creditOf(bob.signer.address, ETH_ID)).to.equal(ethers.parseEther("1.5"));
+      expect(await f.rollup.creditOf(alice.signer.address, TOKEN_ID)).to.equal(ethers.parseEther("20"));
+      expect(await f.rollup.creditOf(carol.signer.address, TOKEN_ID)).to.equal(0n);
+      gasReport.set("submitBatch, 3 withdrawals", await gasOf(tx));
+      await assertZkSolvent(f, batch.model);
+    });
+
+    it("succeeds refunding the consumed deposits no account can hold, which take no slot", async function () {
+      const f = await loadFixture(depositedFixture);
+      const { alice, bob, carol } = f.users;
+      const wide = await deposit(f, alice, 5n, { to: WIDE_OWNER });
+      const good = await deposit(f, bob, 9n);
+      const odd = await deposit(f, carol, ODD_AMOUNT);
+      const tail = await deposit(f, carol, ODD_AMOUNT + 10n, { erc20: true });
+      const batch = await prepareBatch(f, f.model, [{ kind: "deposit", account: 1, deposit: good }], {
+        consumed: [wide, good, odd, tail],
+      });
+      expect(batch.inputs.slice(3)).to.deep.equal([0n, 0n, 0n]);
+      const tx = await submit(f, batch);
+      await expect(tx)
+        .to.emit(f.rollup, "DepositRefunded")
+        .withArgs(alice.signer.address, ETH_ID, 5n)
+        .and.to.emit(f.rollup, "DepositRefunded")
+        .withArgs(carol.signer.address, ETH_ID, ODD_AMOUNT)
+        .and.to.emit(f.rollup, "DepositRefunded")
+        .withArgs(carol.signer.address, TOKEN_ID, ODD_AMOUNT + 10n)
+        .and.to.emit(f.rollup, "BatchVerified");
+      expect(await f.rollup.creditOf(alice.signer.address, ETH_ID)).to.equal(5n);
+      expect(await f.rollup.creditOf(carol.signer.address, ETH_ID)).to.equal(ODD_AMOUNT);
+      expect(await f.rollup.creditOf(carol.signer.address, TOKEN_ID)).to.equal(ODD_AMOUNT + 10n);
+      expect(await f.rollup.creditOf(bob.signer.address, ETH_ID)).to.equal(0n);
+      expect(await unconsumedDeposits(f)).to.deep.equal([]);
+      await assertZkSolvent(f, batch.model);
+    });
+
+    it("succeeds consuming only refundable deposits in a batch of transfers", async function () {
+      const f = await loadFixture(depositedFixture);
+      const wide = await deposit(f, f.users.alice, 5n, { to: WIDE_OWNER });
+      const batch = await prepareBatch(f, f.model, [transfer(0, 1, 1n)], { consumed: [wide] });
+      await expect(submit(f, batch))
+        .to.emit(f.rollup, "DepositRefunded")
+        .withArgs(f.users.alice.signer.address, ETH_ID, 5n);
+    });
+
+    it("reverts with ZkRollupInvalidProof when the proof is forged", async function () {
+      const f = await loadFixture(depositedFixture);
+      const batch = await prepareBatch(f, f.model, [transfer(0, 1, 1n)], { accept: false });
+      await expectRevert(f, () => submit(f, batch), "ZkRollupInvalidProof", [
+        f.firstBatch.newRoot,
+        batch.newRoot,
+      ]);
+      // the same inputs with another (accepted) proof's words
+      const other = randomProof(f.rng);
+      await f.verifier.accept(
+        other,
+        batch.inputs.map((x, i) => (i === 1 ? x + 1n : x)),
+      );
+      await expectRevert(f, () => submit(f, { ...batch, proof: other }), "ZkRollupInvalidProof", [
+        f.firstBatch.newRoot,
+        batch.newRoot,
+      ]);
+    });
+
+    it("reverts with ZkRollupInvalidProof when the published data is not what was proven", async function () {
+      const f = await loadFixture(depositedFixture);
+      const batch = await prepareBatch(f, f.model, [transfer(0, 1, 100n)]);
+      const cases: [string, string][] = [
+        ["another amount", hexlify(encodePubdata([transfer(0, 1, 101n)]))],
+        ["another recipient", hexlify(encodePubdata([transfer(0, 2, 100n)]))],
+        ["one more transaction", hexlify(encodePubdata([transfer(0, 1, 100n), transfer(1, 0, 1n)]))],
+        ["no transaction", "0x"],
+      ];
+      for (const [, pubdata] of cases) {
+        await expectRevert(f, () => submit(f, { ...batch, pubdata }), "ZkRollupInvalidProof", [
+          f.firstBatch.newRoot,
+          batch.newRoot,
+        ]);
+      }
+      await expectRevert(
+        f,
+        () => submit(f, { ...batch, newRoot: batch.newRoot + 1n }),
+        "ZkRollupInvalidProof",
+        [f.firstBatch.newRoot, batch.newRoot + 1n],
+      );
+    });
+
+    it("reverts with ZkRollupInvalidProof when an accepted batch is submitted again (stale old root)", async function () {
+      const f = await loadFixture(depositedFixture);
+      const batch = await prepareBatch(f, f.model, [transfer(0, 1, 1n)]);
+      await submit(f, batch);
+      await expectRevert(f, () => submit(f, batch), "ZkRollupInvalidProof", [batch.newRoot, batch.newRoot]);
+    });
+
+    it("reverts with ZkRollupInvalidProof when a deposit is published into another account", async function () {
+      const f = await loadFixture(depositedFixture);
+      const more = await deposit(f, f.users.alice, 10n);
+      const batch = await prepareBatch(f, f.model, [{ kind: "deposit", account: 0, deposit: more }]);
+      const pubdata = hexlify(encodePubdata([{ kind: "deposit", account: 1, deposit: more }]));
+      await expectRevert(f, () => submit(f, { ...batch, pubdata }), "ZkRollupInvalidProof", [
+        f.firstBatch.newRoot,
+        batch.newRoot,
+      ]);
+    });
+
+    it("reverts with ZkRollupDepositQueueMismatch when consumed deposits are out of queue order", async function () {
+      const f = await loadFixture(depositedFixture);
+      const one = await deposit(f, f.users.alice, 10n);
+      const two = await deposit(f, f.users.alice, 20n);
+      const batch = await prepareBatch(f, f.model, [
+        { kind: "deposit", account: 0, deposit: one },
+        { kind: "deposit", account: 0, deposit: two },
+      ]);
+      await expectRevert(
+        f,
+        () => submit(f, { ...batch, consumed: [two, one] }),
+        "ZkRollupDepositQueueMismatch",
+        [
+          foldDeposits(ZeroHash, [...f.deposits, one, two]),
+          foldDeposits(ZeroHash, [...f.deposits, two, one]),
+        ],
+      );
+    });
+
+    it("reverts with ZkRollupRootOutOfField when the new root is not a field element", async function () {
+      const f = await loadFixture(depositedFixture);
+      const batch = await prepareBatch(f, f.model, [transfer(0, 1, 1n)], { newRoot: SNARK_SCALAR_FIELD });
+      await expectRevert(f, () => submit(f, batch), "ZkRollupRootOutOfField", [SNARK_SCALAR_FIELD]);
+    });
+
+    it("reverts with ZkRollupTooManyTransactions when there are more transactions than slots", async function () {
+      const f = await loadFixture(depositedFixture);
+      const batch = await prepareBatch(f, f.model, [transfer(0, 1, 1n)]);
+      const five = hexlify(encodePubdata(Array.from({ length: 5 }, () => transfer(0, 1, 1n))));
+      await expectRevert(f, () => submit(f, { ...batch, pubdata: five }), "ZkRollupTooManyTransactions", [
+        4n * 14n,
+        BATCH_SIZE,
+      ]);
+    });
+
+    it("reverts with ZkRollupUnknownTxKind when a kind byte is not 1, 2 or 3", async function () {
+      const f = await loadFixture(depositedFixture);
+      const batch = await prepareBatch(f, f.model, [transfer(0, 1, 1n)]);
+      for (const kind of [0, 4, 0xff]) {
+        const pubdata = concat([batch.pubdata, toBeHex(kind, 1), "0x" + "00".repeat(31)]);
+        await expectRevert(f, () => submit(f, { ...batch, pubdata }), "ZkRollupUnknownTxKind", [14n, kind]);
+      }
+    });
+
+    it("reverts with ZkRollupPubdataTruncated when a transaction is cut short", async function () {
+      const f = await loadFixture(depositedFixture);
+      const batch = await prepareBatch(f, f.model, [transfer(0, 1, 1n)]);
+      const cases: [string, number, number][] = [
+        [dataSlice(batch.pubdata, 0, 13), 2, 13],
+        [concat([batch.pubdata, "0x03" + "00".repeat(30)]), 3, 45],
+        [concat([batch.pubdata, "0x010000"]), 1, 17],
+      ];
+      for (const [pubdata, kind, length] of cases) {
+        const offset = kind === 2 ? 0 : 14;
+        await expectRevert(f, () => submit(f, { ...batch, pubdata }), "ZkRollupPubdataTruncated", [
+          offset,
+          kind,
+          length,
+        ]);
+      }
+    });
+
+    it("reverts with ZkRollupDepositQueueMismatch when the deposits are not a prefix of the queue", async function () {
+      const f = await loadFixture(queuedFixture);
+      const [a, b, c] = f.deposits;
+      const batch = await prepareBatch(f, f.model, [{ kind: "deposit", account: 0, deposit: a }]);
+      const bridgeHead = foldDeposits(ZeroHash, f.deposits);
+      const cases: [(typeof a)[], (typeof a)[]][] = [
+        [[b], [c]], // skips the first deposit
+        [[a], [c, b]], // pending out of order
+        [[a], [b]], // pending incomplete
+        [[a], [b, c, c]], // pending invented
+        [[{ ...a, amount: a.amount + 1n }], [b, c]], // consumed altered
+      ];
+      for (const [consumed, pending] of cases) {
+        const reached = foldDeposits(foldDeposits(ZeroHash, consumed), pending);
+        await expectRevert(
+          f,
+          () => submit(f, { ...batch, consumed, pending }),
+          "ZkRollupDepositQueueMismatch",
+          [bridgeHead, reached],
+        );
+      }
+    });
+
+    it("reverts with ZkRollupDepositMissing when a deposit slot has no consumed deposit", async function () {
+      const f = await loadFixture(queuedFixture);
+      const [a, b, c] = f.deposits;
+      const batch = await prepareBatch(f, f.model, [
+        { kind: "deposit", account: 0, deposit: a },
+        { kind: "deposit", account: 1, deposit: b },
+      ]);
+      await expectRevert(
+        f,
+        () => submit(f, { ...batch, consumed: [a], pending: [b, c] }),
+        "ZkRollupDepositMissing",
+        [1n],
+      );
+    });
+
+    it("reverts with ZkRollupDepositMissing when the only deposits left are refundable", async function () {
+      const f = await loadFixture(depositedFixture);
+      const wide = await deposit(f, f.users.alice, 5n, { to: WIDE_OWNER });
+      const batch = await prepareBatch(f, f.model, [transfer(0, 1, 1n)], { consumed: [wide] });
+      const pubdata = concat([batch.pubdata, "0x0100000003"]);
+      await expectRevert(f, () => submit(f, { ...batch, pubdata }), "ZkRollupDepositMissing", [1n]);
+    });
+
+    it("reverts with ZkRollupDepositNotCarried when a carriable consumed deposit fills no slot", async function () {
+      const f = await loadFixture(queuedFixture);
+      const [a, b, c] = f.deposits;
+      const batch = await prepareBatch(f, f.model, [{ kind: "deposit", account: 0, deposit: a }]);
+      await expectRevert(
+        f,
+        () => submit(f, { ...batch, consumed: [a, b], pending: [c] }),
+        "ZkRollupDepositNotCarried",
+        [1n],
+      );
+    });
+
+    it("reverts with ZkRollupExodusActive once exodus is on", async function () {
+      const f = await loadFixture(exodusFixture);
+      const batch = await prepareBatch(f, f.model, [{ kind: "deposit", account: 0, deposit: f.late }]);
+      await expectRevert(f, () => submit(f, batch), "ZkRollupExodusActive", []);
+    });
+  });
+
+  describe("claim", function () {
+    it("succeeds paying a withdrawal credit once, through the bridge", async function () {
+      const f = await loadFixture(stalledFixture);
+      const bob = f.users.bob.signer;
+      const amount = ethers.parseEther("0.5");
+      expect(await f.rollup.creditOf(bob.address, ETH_ID)).to.equal(amount);
+      const tx = await f.rollup.connect(bob).claim(ETH_ID, bob.address);
+      await expect(tx)
+        .to.emit(f.rollup, "CreditClaimed")
+        .withArgs(bob.address, bob.address, ETH_ID, amount)
+        .and.to.emit(f.bridge, "Released")
+        .withArgs(await f.rollup.getAddress(), bob.address, ETH_ID, amount);
+      await expect(tx).to.changeEtherBalance(bob, amount);
+      gasReport.set("claim (ETH)", await gasOf(tx));
+      expect(await f.rollup.creditOf(bob.address, ETH_ID)).to.equal(0n);
+      await expectRevert(
+        f,
+        () => f.rollup.connect(bob).claim(ETH_ID, bob.address),
+        "ZkRollupNothingToClaim",
+        [bob.address, ETH_ID],
+      );
+      await assertZkSolvent(f, f.model);
+    });
+
+    it("succeeds paying a token credit to another address", async function () {
+      const f = await loadFixture(depositedFixture);
+      const { alice, carol } = f.users;
+      await runBatch(f, f.model, [withdraw(2, carol.signer.address, TOKEN_ID, 5n)]);
+      const tx = f.rollup.connect(carol.signer).claim(TOKEN_ID, alice.signer.address);
+      await expect(tx).to.changeTokenBalances(f.token, [alice.signer, f.bridge], [5n, -5n]);
+    });
+
+    it("succeeds paying a refunded deposit to its depositor", async function () {
+      const f = await loadFixture(depositedFixture);
+      const alice = f.users.alice.signer;
+      const wide = await deposit(f, f.users.alice, 5n, { to: WIDE_OWNER });
+      await runBatch(f, f.model, [], { consumed: [wide] });
+      await expect(f.rollup.connect(alice).claim(ETH_ID, alice.address)).to.changeEtherBalance(alice, 5n);
+    });
+
+    it("reverts with ZkRollupNothingToClaim when the caller has no credit", async function () {
+      const f = await loadFixture(stalledFixture);
+      const { alice } = f.users;
+      await expectRevert(
+        f,
+        () => f.rollup.connect(alice.signer).claim(ETH_ID, alice.signer.address),
+        "ZkRollupNothingToClaim",
+        [alice.signer.address, ETH_ID],
+      );
+      // Bob's credit is his alone
+      await expectRevert(
+        f,
+        () => f.rollup.connect(f.stranger).claim(ETH_ID, f.stranger.address),
+        "ZkRollupNothingToClaim",
+        [f.stranger.address, ETH_ID],
+      );
+    });
+
+    it("reverts with BridgeZeroRecipient when paid to the zero address", async function () {
+      const f = await loadFixture(stalledFixture);
+      await expectRevert(
+        f,
+        () => f.rollup.connect(f.users.bob.signer).claim(ETH_ID, ZeroAddress),
+        "BridgeZeroRecipient",
+        [],
+        f.bridge,
+      );
+    });
+  });
+
+  describe("activateExodus", function () {
+    it("succeeds once the oldest waiting deposit has waited EXODUS_DELAY", async function () {
+      const f = await loadFixture(stalledFixture);
+      const pending = await unconsumedDeposits(f);
+      expect(pending).to.deep.equal([f.late]);
+      const dueAt = f.late.timestamp + EXODUS_DELAY;
+      await time.setNextBlockTimestamp(dueAt);
+      const tx = await f.rollup.connect(f.stranger).activateExodus(pending);
+      await expect(tx).to.emit(f.rollup, "ExodusActivated").withArgs(f.model.root, f.stranger.address);
+      expect(await f.rollup.isExodus()).to.equal(true);
+      await assertZkSolvent(f, f.model);
+    });
+
+    it("reverts with ZkRollupExodusNotDue while the oldest deposit is younger than EXODUS_DELAY", async function () {
+      const f = await loadFixture(stalledFixture);
+      const pending = await unconsumedDeposits(f);
+      const dueAt = f.late.timestamp + EXODUS_DELAY;
+      await time.setNextBlockTimestamp(dueAt - 1n);
+      await expectRevert(f, () => f.rollup.activateExodus(pending), "ZkRollupExodusNotDue", [dueAt]);
+    });
+
+    it("succeeds against an operator that keeps proving batches but leaves the deposit waiting", async function () {
+      const f = await loadFixture(stalledFixture);
+      await time.increase(EXODUS_DELAY / 2n);
+      // the censoring operator: a batch that leaves the late deposit waiting
+      await runBatch(f, f.model, [transfer(0, 1, 1n)]);
+      await time.setNextBlockTimestamp(f.late.timestamp + EXODUS_DELAY);
+      const pending = await unconsumedDeposits(f);
+      expect(pending).to.deep.equal([f.late]);
+      await expect(f.rollup.connect(f.stranger).activateExodus(pending)).to.emit(f.rollup, "ExodusActivated");
+      expect(await f.rollup.isExodus()).to.equal(true);
+    });
+
+    it("reverts with ZkRollupNoDepositWaiting when every deposit was consumed", async function () {
+      const f = await loadFixture(depositedFixture);
+      await time.increase(10n * EXODUS_DELAY);
+      await expectRevert(f, () => f.rollup.activateExodus([]), "ZkRollupNoDepositWaiting", []);
+    });
+
+    it("reverts with ZkRollupDepositQueueMismatch when the pending deposits are not the queue's tail", async function () {
+      const f = await loadFixture(stalledFixture);
+      await time.increase(10n * EXODUS_DELAY);
+      const queueHead = (await f.bridge.depositQueue(f.rollup)).head;
+      const consumedHead = await f.rollup.depositHead();
+      await expectRevert(f, () => f.rollup.activateExodus([]), "ZkRollupDepositQueueMismatch", [
+        queueHead,
+        consumedHead,
+      ]);
+      const forged = { ...f.late, timestamp: 1n };
+      await expectRevert(f, () => f.rollup.activateExodus([forged]), "ZkRollupDepositQueueMismatch", [
+        queueHead,
+        foldDeposits(consumedHead, [forged]),
+      ]);
+    });
+
+    it("reverts with ZkRollupExodusActive when exodus is already on", async function () {
+      const f = await loadFixture(exodusFixture);
+      await expectRevert(
+        f,
+        async () => f.rollup.activateExodus(await unconsumedDeposits(f)),
+        "ZkRollupExodusActive",
+        [],
+      );
+    });
+  });
+
+  describe("exit", function () {
+    it("succeeds paying each account's balance to its Layer-1 owner, once (end to end)", async function () {
+      const f = await loadFixture(exodusFixture);
+      const { alice, bob, carol } = f.users;
+      const owners = [alice, bob, carol];
+      await assertZkSolvent(f, f.model);
+      for (const [index, user] of owners.entries()) {
+        const account = f.model.state.account(index)!;
+        const proof = f.model.exitProof(index, user);
+        const tx = await f.rollup.connect(user.signer).exit(proof);
+        await expect(tx)
+          .to.emit(f.rollup, "AccountExited")
+          .withArgs(index, user.signer.address, account.tokenId, account.balance)
+          .and.to.emit(f.bridge, "Released")
+          .withArgs(await f.rollup.getAddress(), user.signer.address, account.tokenId, account.balance);
+        if (account.tokenId === ETH_ID) await expect(tx).to.changeEtherBalance(user.signer, account.balance);
+        else await expect(tx).to.changeTokenBalance(f.token, user.signer, account.balance);
+        if (index === 0) gasReport.set(`exit (depth ${DEPTH})`, await gasOf(tx));
+        expect(await f.rollup.hasExited(index)).to.equal(true);
+        await assertZkSolvent(f, f.model);
+        await expectRevert(f, () => f.rollup.connect(user.signer).exit(proof), "ZkRollupAlreadyExited", [
+          index,
+        ]);
+      }
+      // the late deposit is refunded; then everything owed has been paid or credited
+      await f.rollup.refundDeposits([f.late], 1);
+      await f.rollup.connect(alice.signer).claim(ETH_ID, alice.signer.address);
+      await f.rollup.connect(bob.signer).claim(ETH_ID, bob.signer.address);
+      expect((await f.bridge.asset(f.rollup, ZeroAddress)).escrowed).to.equal(0n);
+      expect((await f.bridge.asset(f.rollup, f.token)).escrowed).to.equal(0n);
+      expect(await ethers.provider.getBalance(f.bridge)).to.equal(0n);
+    });
+
+    it("succeeds for an account with a zero balance, paying nothing", async function () {
+      const f = await loadFixture(depositedFixture);
+      const { bob } = f.users;
+      const { batch } = await runBatch(f, f.model, [withdraw(1, bob.signer.address, ETH_ID, BOB_DEPOSIT)]);
+      await deposit(f, bob, 1n);
+      await startExodus(f);
+      const tx = await f.rollup.connect(bob.signer).exit(batch.model.exitProof(1, bob));
+      await expect(tx).to.emit(f.rollup, "AccountExited").withArgs(1n, bob.signer.address, ETH_ID, 0n);
+      await expect(tx).not.to.emit(f.bridge, "Released");
+    });
+
+    it("reverts with ZkRollupExodusNotActive before exodus", async function () {
+      const f = await loadFixture(stalledFixture);
+      const { alice } = f.users;
+      await expectRevert(
+        f,
+        () => f.rollup.connect(alice.signer).exit(f.model.exitProof(0, alice)),
+        "ZkRollupExodusNotActive",
+        [],
+      );
+    });
+
+    it("reverts with ZkRollupInvalidExitProof when the caller is not the account's owner", async function () {
+      const f = await loadFixture(exodusFixture);
+      const { alice, bob } = f.users;
+      const proof = f.model.exitProof(0, alice);
+      for (const caller of [bob.signer, f.stranger]) {
+        await expectRevert(f, () => f.rollup.connect(caller).exit(proof), "ZkRollupInvalidExitProof", [
+          0n,
+          caller.address,
+        ]);
+      }
+      // Bob with his own key still does not own Alice's account
+      await expectRevert(
+        f,
+        () => f.rollup.connect(bob.signer).exit({ ...proof, ax: bob.ax, ay: bob.ay }),
+        "ZkRollupInvalidExitProof",
+        [0n, bob.signer.address],
+      );
+    });
+
+    it("reverts with ZkRollupInvalidExitProof when the leaf or the path is wrong", async function () {
+      const f = await loadFixture(exodusFixture);
+      const { alice } = f.users;
+      const proof = f.model.exitProof(0, alice);
+      const siblings = proof.siblings as bigint[];
+      const cases = [
+        { ...proof, balance: BigInt(proof.balance) + 1n },
+        { ...proof, nonce: BigInt(proof.nonce) + 1n },
+        { ...proof, tokenId: TOKEN_ID },
+        { ...proof, nextIndex: BigInt(proof.nextIndex) + 1n },
+        { ...proof, accountIndex: 1 },
+        { ...proof, siblings: [siblings[0] + 1n, ...siblings.slice(1)] },
+        { ...proof, ax: BigInt(proof.ax) + 1n },
+      ];
+      for (const bad of cases) {
+        await expectRevert(f, () => f.rollup.connect(alice.signer).exit(bad), "ZkRollupInvalidExitProof", [
+          bad.accountIndex,
+          alice.signer.address,
+        ]);
+      }
+    });
+
+    it("reverts with ZkRollupAccountIndexOutOfRange when the index aliases a leaf", async function () {
+      const f = await loadFixture(exodusFixture);
+      const { alice } = f.users;
+      const proof = { ...f.model.exitProof(0, alice), accountIndex: 1 << DEPTH };
+      await expectRevert(
+        f,
+        () => f.rollup.connect(alice.signer).exit(proof),
+        "ZkRollupAccountIndexOutOfRange",
+        [1 << DEPTH, 1 << DEPTH],
+      );
+    });
+
+    it("reverts with ZkRollupWrongSiblingCount when the path is not DEPTH long", async function () {
+      const f = await loadFixture(exodusFixture);
+      const { alice } = f.users;
+      const proof = f.model.exitProof(0, alice);
+      const siblings = proof.siblings as bigint[];
+      for (const bad of [siblings.slice(1), [...siblings, 0n]]) {
+        await expectRevert(
+          f,
+          () => f.rollup.connect(alice.signer).exit({ ...proof, siblings: bad }),
+          "ZkRollupWrongSiblingCount",
+          [bad.length, DEPTH],
+        );
+      }
+    });
+  });
+
+  describe("refundDeposits", function () {
+    it("succeeds refunding unconsumed deposits in order, each once, including those queued in exodus", async function () {
+      const f = await loadFixture(exodusFixture);
+      const { alice, carol } = f.users;
+      const after = await deposit(f, carol, 4n, { erc20: true });
+      const queued = [f.late, after];
+      expect(await unconsumedDeposits(f)).to.deep.equal(queued);
+      const first = await f.rollup.connect(f.stranger).refundDeposits(queued, 1);
+      await expect(first)
+        .to.emit(f.rollup, "DepositRefunded")
+        .withArgs(alice.signer.address, ETH_ID, f.late.amount);
+      expect(await f.rollup.creditOf(alice.signer.address, ETH_ID)).to.equal(f.late.amount);
+      expect(await unconsumedDeposits(f)).to.deep.equal([after]);
+      await assertZkSolvent(f, f.model);
+      // refunding the first again: the head has moved past it
+      const movedHead = await f.rollup.depositHead();
+      await expectRevert(f, () => f.rollup.refundDeposits(queued, 1), "ZkRollupDepositQueueMismatch", [
+        (await f.bridge.depositQueue(f.rollup)).head,
+        foldDeposits(movedHead, queued),
+      ]);
+      await expect(f.rollup.refundDeposits([after], 1))
+        .to.emit(f.rollup, "DepositRefunded")
+        .withArgs(carol.signer.address, TOKEN_ID, 4n);
+      expect(await f.rollup.creditOf(carol.signer.address, TOKEN_ID)).to.equal(4n);
+      expect(await unconsumedDeposits(f)).to.deep.equal([]);
+      await expectRevert(f, () => f.rollup.refundDeposits([after], 1), "ZkRollupDepositQueueMismatch", [
+        (await f.bridge.depositQueue(f.rollup)).head,
+        foldDeposits(await f.rollup.depositHead(), [after]),
+      ]);
+      await assertZkSolvent(f, f.model);
+      await expect(
+        f.rollup.connect(carol.signer).claim(TOKEN_ID, carol.signer.address),
+      ).to.changeTokenBalance(f.token, carol.signer, 4n);
+    });
+
+    it("reverts with ZkRollupExodusNotActive before exodus", async function () {
+      const f = await loadFixture(stalledFixture);
+      await expectRevert(f, () => f.rollup.refundDeposits([f.late], 1), "ZkRollupExodusNotActive", []);
+    });
+
+    it("reverts with ZkRollupInvalidRefundCount when the count is zero or beyond the list", async function () {
+      const f = await loadFixture(exodusFixture);
+      for (const count of [0, 2]) {
+        await expectRevert(f, () => f.rollup.refundDeposits([f.late], count), "ZkRollupInvalidRefundCount", [
+          count,
+          1,
+        ]);
+      }
+    });
+
+    it("reverts with ZkRollupDepositQueueMismatch when the deposits are not the queue's tail", async function () {
+      const f = await loadFixture(exodusFixture);
+      const forged = { ...f.late, from: f.stranger.address };
+      await expectRevert(f, () => f.rollup.refundDeposits([forged], 1), "ZkRollupDepositQueueMismatch", [
+        (await f.bridge.depositQueue(f.rollup)).head,
+        foldDeposits(await f.rollup.depositHead(), [forged]),
+      ]);
+    });
+  });
+
+  describe("solvency", function () {
+    it("holds after every step of a random run of batches", async function () {
+      const f = await loadFixture(depositedFixture);
+      let model: ZkModel = f.model;
+      const users = Object.values(f.users);
+      for (let round = 0; round < 6; round++) {
+        const user = users[f.rng.int(users.length)];
+        const fresh = await deposit(f, user, BigInt(1 + f.rng.int(1000)));
+        // a deposit goes to the user's ETH account, or opens one
+        const own = [...model.state.entries()].find(
+          ([, a]) => BigInt(a.owner) === user.owner && a.tokenId === 0,
+        );
+        const txs: ZkPublishedTx[] = [
+          { kind: "deposit", account: own ? own[0] : model.state.nextIndex, deposit: fresh },
+        ];
+        const amount = BigInt(1 + f.rng.int(100));
+        txs.push(transfer(0, 1, amount), withdraw(1, user.signer.address, ETH_ID, amount));
+        const { batch } = await runBatch(f, model, txs);
+        model = batch.model;
+        await assertZkSolvent(f, model);
+      }
+    });
+  });
+
+  describe("public inputs", function () {
+    it("succeeds only with exactly the inputs src/zk/pubdata.ts computes", async function () {
+      const f = await loadFixture(depositedFixture);
+      const txs = [transfer(0, 1, 1n), withdraw(2, f.users.carol.signer.address, TOKEN_ID, 2n)];
+      const batch = await prepareBatch(f, f.model, txs);
+      expect(batch.inputs).to.deep.equal(publicInputs(f.firstBatch.newRoot, batch.newRoot, txs, BATCH_SIZE));
+      await submit(f, batch);
+    });
+  });
+});
