@@ -1,0 +1,199 @@
+import type { ContractTransactionReceipt, ContractTransactionResponse, Provider, Signer } from "ethers";
+import { Contract, ZeroAddress } from "ethers";
+import type { Adjudicator, SecretRegistry } from "../../typechain-types";
+import { Adjudicator__factory, SecretRegistry__factory } from "../../typechain-types";
+import { withDecodedRevert } from "../common/errors";
+import type { SignedState } from "./channel";
+import type { ChannelParams, ChannelState, PendingLock } from "./types";
+
+/**
+ * The `Adjudicator` and its `SecretRegistry` as the channel clients and the watchtower see them: any
+ * ethers runner, no Hardhat. Every transaction resolves once mined; a revert throws
+ * `ContractRevertError` whose `errorName` is the contract's custom error (`AdjudicatorStaleVersion`…).
+ */
+
+/** A challenge seen on chain: a registration, or a refutation that replaced the registered state. */
+export interface ChallengeEvent {
+  kind: "registered" | "refuted";
+  channelId: string;
+  version: bigint;
+  /** When the window closes (a refutation keeps the registration's; read from `statusOf` for those). */
+  finalizesAt: bigint;
+  blockNumber: number;
+}
+
+/** The channel's status slot: what is registered, the version floor, or what concluded. */
+export interface ChannelStatusView {
+  phase: "open" | "challenged" | "concluded-with-locks";
+  version: bigint;
+  finalizesAt: bigint;
+}
+
+const CONCLUDED = 2n ** 32n - 1n;
+const ERC20_ABI = [
+  "function approve(address spender, uint256 amount) returns (bool)",
+  "function allowance(address owner, address spender) view returns (uint256)",
+];
+
+export class AdjudicatorClient {
+  readonly contract: Adjudicator;
+  private registryContract?: SecretRegistry;
+
+  constructor(
+    address: string,
+    private readonly runner: Signer | Provider,
+  ) {
+    this.contract = Adjudicator__factory.connect(address, runner);
+  }
+
+  get address(): string {
+    return this.contract.target as string;
+  }
+
+  /** The shared SecretRegistry the adjudicator reads reveals from. */
+  async registry(): Promise<SecretRegistry> {
+    this.registryContract ??= SecretRegistry__factory.connect(
+      await this.contract.secretRegistry(),
+      this.runner,
+    );
+    return this.registryContract;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transactions
+  // ---------------------------------------------------------------------------------------------
+
+  /** Deposits `amount` of `asset` if the channel holds exactly `expectedHeld` (approving a token first). */
+  async deposit(
+    signer: Signer,
+    channelId: string,
+    asset: string,
+    expectedHeld: bigint,
+    amount: bigint,
+  ): Promise<ContractTransactionReceipt> {
+    if (asset === ZeroAddress) {
+      return this.send(() =>
+        this.contract.connect(signer).deposit(channelId, asset, expectedHeld, amount, { value: amount }),
+      );
+    }
+    const token = new Contract(asset, ERC20_ABI, signer);
+    const owner = await signer.getAddress();
+    if ((await token.allowance(owner, this.address)) < amount) {
+      await (await token.approve(this.address, amount)).wait();
+    }
+    return this.send(() => this.contract.connect(signer).deposit(channelId, asset, expectedHeld, amount));
+  }
+
+  close(signer: Signer, params: ChannelParams, signed: SignedState): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).close(params, signed.state, signed.sigs));
+  }
+
+  register(signer: Signer, params: ChannelParams, signed: SignedState): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).register(params, signed.state, signed.sigs));
+  }
+
+  refute(signer: Signer, params: ChannelParams, signed: SignedState): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).refute(params, signed.state, signed.sigs));
+  }
+
+  conclude(signer: Signer, params: ChannelParams, state: ChannelState): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).conclude(params, state));
+  }
+
+  unlock(signer: Signer, channelId: string, locks: PendingLock[]): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).unlock(channelId, locks));
+  }
+
+  withdrawPartial(
+    signer: Signer,
+    params: ChannelParams,
+    signed: SignedState,
+  ): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).withdrawPartial(params, signed.state, signed.sigs));
+  }
+
+  /** Pulls the signer's credit of `asset` (payouts that could not be pushed) to `to`. */
+  withdraw(signer: Signer, asset: string, to: string): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).withdraw(asset, to));
+  }
+
+  /** Reveals `secret` (bytes32) in the SecretRegistry. */
+  async reveal(signer: Signer, secret: string): Promise<ContractTransactionReceipt> {
+    const registry = await this.registry();
+    return this.send(() => registry.connect(signer).reveal(secret), registry.interface);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Views
+  // ---------------------------------------------------------------------------------------------
+
+  holdings(channelId: string, asset: string): Promise<bigint> {
+    return this.contract.holdings(channelId, asset);
+  }
+
+  credits(asset: string, account: string): Promise<bigint> {
+    return this.contract.credits(asset, account);
+  }
+
+  async revealedAt(hashlock: string): Promise<bigint> {
+    return (await this.registry()).revealedAt(hashlock);
+  }
+
+  async status(channelId: string): Promise<ChannelStatusView> {
+    const [version, finalizesAt] = await this.contract.statusOf(channelId);
+    const phase =
+      finalizesAt === 0n ? "open" : finalizesAt === CONCLUDED ? "concluded-with-locks" : "challenged";
+    return { phase, version, finalizesAt };
+  }
+
+  /** The highest version whose withdrawals Layer 1 paid (`PartialWithdrawal`), if any. */
+  async withdrawnVersion(channelId: string): Promise<bigint | undefined> {
+    const events = await this.contract.queryFilter(this.contract.filters.PartialWithdrawal(channelId));
+    return events.reduce<bigint | undefined>(
+      (max, e) => (max === undefined || e.args.version > max ? e.args.version : max),
+      undefined,
+    );
+  }
+
+  /**
+   * Registrations and refutations in blocks [fromBlock, toBlock], in chain order, from the logs (any
+   * JSON-RPC node). A refutation's window end is read from the channel's status.
+   */
+  async challengeEvents(fromBlock: number, toBlock: number): Promise<ChallengeEvent[]> {
+    const c = this.contract;
+    const [registered, refuted] = await Promise.all([
+      c.queryFilter(c.filters.ChallengeRegistered(), fromBlock, toBlock),
+      c.queryFilter(c.filters.ChallengeRefuted(), fromBlock, toBlock),
+    ]);
+    const events: (ChallengeEvent & { logIndex: number })[] = registered.map((e) => ({
+      kind: "registered",
+      channelId: e.args.channelId.toLowerCase(),
+      version: e.args.version,
+      finalizesAt: e.args.finalizesAt,
+      blockNumber: e.blockNumber,
+      logIndex: e.index,
+    }));
+    for (const e of refuted) {
+      const channelId = e.args.channelId.toLowerCase();
+      const { finalizesAt } = await this.status(channelId);
+      events.push({
+        kind: "refuted",
+        channelId,
+        version: e.args.version,
+        finalizesAt,
+        blockNumber: e.blockNumber,
+        logIndex: e.index,
+      });
+    }
+    events.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
+    return events.map(({ logIndex: _, ...event }) => event);
+  }
+
+  private async send(
+    call: () => Promise<ContractTransactionResponse>,
+    decoder: { parseError(data: string): { name: string; args: ArrayLike<unknown> } | null } = this.contract
+      .interface,
+  ): Promise<ContractTransactionReceipt> {
+    return withDecodedRevert(async () => (await (await call()).wait())!, decoder);
+  }
+}

@@ -1,0 +1,89 @@
+import { StrataError } from "../common/errors";
+
+/**
+ * The payment-channel errors. Every refusal of the state machine is a `ChannelUpdateError` subclass
+ * named for its rule, so that a peer's refusal travels over the wire by name and code on either side
+ * branches on `name`, never on message text. A refused update changes nothing.
+ */
+
+/** The base of every refusal of an update by the state machine. */
+export class ChannelUpdateError extends StrataError {}
+
+/** The update names another channel. */
+export class WrongChannelError extends ChannelUpdateError {}
+/** The version is not the latest plus one. */
+export class VersionMismatchError extends ChannelUpdateError {}
+/** The channel's latest state is final: nothing follows it. */
+export class ChannelFinalError extends ChannelUpdateError {}
+/** The signature does not recover to the participant it claims to come from. */
+export class BadSignatureError extends ChannelUpdateError {}
+/** An amount is zero, negative or does not fit its on-chain type. */
+export class InvalidAmountError extends ChannelUpdateError {}
+/** A participant would be left with a negative balance. */
+export class InsufficientBalanceError extends ChannelUpdateError {}
+/** Σ balances + Σ locks + Σ withdrawals of an asset changed other than by an agreed top-up. */
+export class ConservationError extends ChannelUpdateError {}
+/** An asset index outside the allocations. */
+export class UnknownAssetError extends ChannelUpdateError {}
+/** A participant index outside the channel, or a payment to oneself. */
+export class UnknownParticipantError extends ChannelUpdateError {}
+/** The proposed state is not the one the update produces from the latest state. */
+export class StateMismatchError extends ChannelUpdateError {}
+/** The allocations' assets or the number of balances changed, or the state is malformed. */
+export class ShapeMismatchError extends ChannelUpdateError {}
+/** A lock with this hashlock is already open. */
+export class DuplicateLockError extends ChannelUpdateError {}
+/** No open lock has this hashlock. */
+export class UnknownLockError extends ChannelUpdateError {}
+/** keccak256(secret) is not the lock's hashlock. */
+export class WrongSecretError extends ChannelUpdateError {}
+/** The lock's deadline has passed: it can no longer be settled by secret. */
+export class LockExpiredError extends ChannelUpdateError {}
+/** The sender may take a lock back only after its deadline. */
+export class LockNotExpiredError extends ChannelUpdateError {}
+/** A lock's deadline is not in the future. */
+export class LockDeadlineError extends ChannelUpdateError {}
+/** The proposer may not make this update (a lock from someone else, a withdrawal for someone else…). */
+export class NotAuthorizedError extends ChannelUpdateError {}
+/** A final state cannot hold open locks. */
+export class OpenLocksError extends ChannelUpdateError {}
+/** The latest state carries withdrawals: only `clearWithdrawals` may follow it. */
+export class PendingWithdrawalsError extends ChannelUpdateError {}
+/** `clearWithdrawals` on a state that has none. */
+export class NothingToClearError extends ChannelUpdateError {}
+/** The withdrawals to clear were not (yet) paid on Layer 1. */
+export class WithdrawalNotExecutedError extends ChannelUpdateError {}
+/** Both parties proposed the same version at once; the lower participant index wins. */
+export class UpdateConflictError extends ChannelUpdateError {}
+/** The peer refused to open the channel it was offered. */
+export class OpenRefusedError extends ChannelUpdateError {}
+
+/** No channel with this id is known here. */
+export class UnknownChannelError extends StrataError {}
+/** A channel with this id already exists. */
+export class ChannelExistsError extends StrataError {}
+/** A message from the wire is not well formed. */
+export class MalformedMessageError extends StrataError {}
+
+/** The state store cannot be read or written. */
+export class StoreError extends StrataError {}
+/** A store file has a malformed entry that is not its last line (corruption, not a torn write). */
+export class StoreCorruptError extends StoreError {}
+
+/** The connection to the peer closed with requests still in flight, or before a request was sent. */
+export class TransportClosedError extends StrataError {}
+/** No answer to a request within its timeout. */
+export class TransportTimeoutError extends StrataError {}
+/** The peer answered a request with an error; `reason` is the error's name on the peer's side. */
+export class PeerRefusedError extends StrataError {
+  constructor(
+    readonly reason: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`peer refused: ${reason}: ${message}`, options);
+  }
+}
+
+/** The watchtower was handed a state it cannot use (not co-signed by every participant, unknown channel). */
+export class WatchtowerError extends StrataError {}

@@ -1,0 +1,286 @@
+/**
+ * The zk rollup's state transition, as the operator applies it at its door: a valid transaction
+ * changes the state and returns the step the circuit proves (the two leaf updates A then B, with their
+ * paths); an invalid one is refused with a `ZkTxRefusedError` naming the rule and changes nothing,
+ * because a batch with an invalid transaction cannot be proved (`docs/zk.md`, "Rules the circuit
+ * enforces"). The rules, in the order they are checked:
+ *
+ * deposit
+ *   OwnerTooLarge (≥ 2^160) · TokenIdTooLarge (≥ 2^16) · AmountNotRepresentable (not a float40) —
+ *   deposits the contract refunds instead of carrying; then credit account `account` if it is open with
+ *   the deposit's owner and token and does not overflow, else open a new account at `nextIndex`, else
+ *   StateFull.
+ * transfer
+ *   UnknownAccount · SelfTransfer · AmountNotRepresentable · TokenMismatch · NonceExhausted
+ *   · MissingSigner · SignerNotOwner · BadSignature · InsufficientBalance · BalanceOverflow
+ * withdraw
+ *   UnknownAccount · BadRecipient · ZeroRecipient · ZeroAmount · AmountNotRepresentable · TokenMismatch · NonceExhausted
+ *   · MissingSigner · SignerNotOwner · BadSignature · InsufficientBalance
+ * A valid transfer or withdrawal advances the sender's nonce by one.
+ */
+import { isAddress } from "ethers";
+import { StrataError } from "../common/errors";
+import { isFloat40 } from "../shared/float40";
+import type { Account } from "../shared/types";
+import { MAX_BALANCE, MAX_U32 } from "../shared/types";
+import type { ZkCrypto } from "./keys";
+import { slotElement } from "./pubdata";
+import type { ZkLeafFields, ZkState } from "./state";
+import { leafFields } from "./state";
+import type { ZkDepositTx, ZkPublicKey, ZkSignature, ZkTransferTx, ZkTx, ZkWithdrawTx } from "./types";
+import { SLOT_BITS } from "./types";
+
+export type ZkRefusalReason =
+  | "OwnerTooLarge"
+  | "TokenIdTooLarge"
+  | "AmountNotRepresentable"
+  | "StateFull"
+  | "UnknownAccount"
+  | "SelfTransfer"
+  | "TokenMismatch"
+  | "NonceExhausted"
+  | "MissingSigner"
+  | "SignerNotOwner"
+  | "BadSignature"
+  | "InsufficientBalance"
+  | "BalanceOverflow"
+  | "ZeroRecipient"
+  | "BadRecipient"
+  | "ZeroAmount";
+
+/** The operator refuses a transaction: `reason` names the rule it breaks. The state is unchanged. */
+export class ZkTxRefusedError extends StrataError {
+  constructor(
+    readonly kind: ZkTx["kind"],
+    readonly reason: ZkRefusalReason,
+    detail: string,
+  ) {
+    super(`${kind} refused (${reason}): ${detail}`);
+  }
+}
+
+/** Who signs a spend: the key and the Layer-1 address whose owner hash is the sender's owner. */
+export interface ZkSigner {
+  publicKey: ZkPublicKey;
+  l1Address: string;
+}
+
+/** A transaction as it reaches the operator: a spend comes with its signer (the owner's preimage). */
+export interface ZkTxRequest {
+  tx: ZkTx;
+  signer?: ZkSigner;
+}
+
+/** One leaf update of a step, as the circuit takes it. */
+export interface ZkLeafUpdate {
+  index: number;
+  /** The leaf before (0 when empty). */
+  oldLeaf: bigint;
+  /** The leaf after (= oldLeaf when unchanged). */
+  newLeaf: bigint;
+  /** Siblings of the leaf, bottom-up, in the tree just before this update. */
+  siblings: bigint[];
+  /** The preimage the circuit reads: the old fields of a changed leaf (for a new account its owner
+   * and token with balance and nonce 0), zeros for an unchanged one. */
+  fields: ZkLeafFields;
+}
+
+/** A spend's authorization as the circuit checks it. */
+export interface ZkAuthorization {
+  signer: ZkSigner;
+  signature: ZkSignature;
+}
+
+/** One slot of a batch: what changed and everything the circuit needs to prove it. */
+export interface ZkStep {
+  /** The transaction as the batch carries it (a deposit names the account it credited); undefined: noop. */
+  tx: ZkTx | undefined;
+  /** Its public slot element (0 for a noop). */
+  slot: bigint;
+  /** Leaf A: the sender of a spend; unchanged otherwise. */
+  a: ZkLeafUpdate;
+  /** Leaf B: a deposit's account or a transfer's receiver; unchanged otherwise. */
+  b: ZkLeafUpdate;
+  /** The sender's signature and key, for a spend. */
+  authorization?: ZkAuthorization;
+}
+
+const ZERO_FIELDS: ZkLeafFields = { owner: 0n, tokenId: 0n, balance: 0n, nonce: 0n };
+
+/**
+ * Applies `request` to `state`, or throws `ZkTxRefusedError` leaving `state` unchanged.
+ * `crypto` checks the spend's signature and owner hash.
+ */
+export function applyZkTx(state: ZkState, request: ZkTxRequest, crypto: ZkCrypto): ZkStep {
+  const { tx } = request;
+  switch (tx.kind) {
+    case "deposit":
+      return applyDeposit(state, tx);
+    case "transfer":
+      return applyTransfer(state, tx, request.signer, crypto);
+    case "withdraw":
+      return applyWithdraw(state, tx, request.signer, crypto);
+  }
+}
+
+/** A padding slot: nothing changes; both updates are identity updates of leaf 0. */
+export function applyNoop(state: ZkState): ZkStep {
+  const a = unchangedLeaf(state);
+  return { tx: undefined, slot: 0n, a, b: unchangedLeaf(state) };
+}
+
+function refuse(kind: ZkTx["kind"], reason: ZkRefusalReason, detail: string): never {
+  throw new ZkTxRefusedError(kind, reason, detail);
+}
+
+// ---- deposit
+
+function applyDeposit(state: ZkState, tx: ZkDepositTx): ZkStep {
+  const { deposit } = tx;
+  const owner = BigInt(deposit.to);
+  checkDepositCarriable(owner, deposit.tokenId, deposit.amount);
+  const account = resolveDepositAccount(state, tx);
+  const carried: ZkDepositTx = { kind: "deposit", account, deposit };
+  const a = unchangedLeaf(state);
+  const b =
+    account === state.nextIndex
+      ? openLeaf(state, { owner: deposit.to, tokenId: deposit.tokenId, balance: deposit.amount, nonce: 0 })
+      : changeLeaf(state, account, (old) => ({ ...old, balance: old.balance + deposit.amount }));
+  return { tx: carried, slot: slotElement(carried), a, b };
+}
+
+function checkDepositCarriable(owner: bigint, tokenId: number, amount: bigint): void {
+  if (owner >= 1n << BigInt(SLOT_BITS.b)) refuse("deposit", "OwnerTooLarge", `owner ${owner} ≥ 2^160`);
+  if (!Number.isInteger(tokenId) || tokenId < 0 || tokenId >= 2 ** SLOT_BITS.token) {
+    refuse("deposit", "TokenIdTooLarge", `token id ${tokenId} does not fit 16 bits`);
+  }
+  if (!isFloat40(amount)) refuse("deposit", "AmountNotRepresentable", `${amount} is not a float40`);
+}
+
+/** The account a deposit credits: the named one if it takes the deposit, else a new one. */
+function resolveDepositAccount(state: ZkState, tx: ZkDepositTx): number {
+  const { deposit } = tx;
+  const named = state.account(tx.account);
+  if (
+    named &&
+    BigInt(named.owner) === BigInt(deposit.to) &&
+    named.tokenId === deposit.tokenId &&
+    named.balance + deposit.amount <= MAX_BALANCE
+  ) {
+    return tx.account;
+  }
+  if (state.isFull) refuse("deposit", "StateFull", `all ${2 ** state.depth} accounts are open`);
+  if (deposit.amount > MAX_BALANCE) refuse("deposit", "BalanceOverflow", `${deposit.amount} exceeds 2^128-1`);
+  return state.nextIndex;
+}
+
+// ---- transfer
+
+function applyTransfer(
+  state: ZkState,
+  tx: ZkTransferTx,
+  signer: ZkSigner | undefined,
+  crypto: ZkCrypto,
+): ZkStep {
+  const from = openAccount(state, "transfer", tx.from);
+  const to = openAccount(state, "transfer", tx.to);
+  if (tx.from === tx.to) refuse("transfer", "SelfTransfer", `account ${tx.from} pays itself`);
+  checkAmount("transfer", tx.amount);
+  if (from.tokenId !== to.tokenId) {
+    refuse("transfer", "TokenMismatch", `token ${from.tokenId} sent to an account of token ${to.tokenId}`);
+  }
+  const authorization = checkSpend(state, "transfer", tx, from, signer, crypto);
+  if (to.balance + tx.amount > MAX_BALANCE) {
+    refuse("transfer", "BalanceOverflow", `account ${tx.to} would exceed 2^128-1`);
+  }
+  const a = changeLeaf(state, tx.from, debit(tx.amount));
+  const b = changeLeaf(state, tx.to, (old) => ({ ...old, balance: old.balance + tx.amount }));
+  return { tx, slot: slotElement(tx), a, b, authorization };
+}
+
+// ---- withdraw
+
+function applyWithdraw(
+  state: ZkState,
+  tx: ZkWithdrawTx,
+  signer: ZkSigner | undefined,
+  crypto: ZkCrypto,
+): ZkStep {
+  const from = openAccount(state, "withdraw", tx.from);
+  if (!isAddress(tx.recipient)) refuse("withdraw", "BadRecipient", `${tx.recipient} is not an address`);
+  if (BigInt(tx.recipient) === 0n) refuse("withdraw", "ZeroRecipient", "recipient is the zero address");
+  if (tx.amount === 0n) refuse("withdraw", "ZeroAmount", "nothing to withdraw");
+  checkAmount("withdraw", tx.amount);
+  if (from.tokenId !== tx.tokenId) {
+    refuse("withdraw", "TokenMismatch", `account ${tx.from} holds token ${from.tokenId}, not ${tx.tokenId}`);
+  }
+  const authorization = checkSpend(state, "withdraw", tx, from, signer, crypto);
+  const a = changeLeaf(state, tx.from, debit(tx.amount));
+  const b = unchangedLeaf(state);
+  return { tx, slot: slotElement(tx), a, b, authorization };
+}
+
+// ---- shared checks
+
+function openAccount(state: ZkState, kind: ZkTx["kind"], index: number): Account {
+  return state.account(index) ?? refuse(kind, "UnknownAccount", `no account ${index}`);
+}
+
+function checkAmount(kind: ZkTx["kind"], amount: bigint): void {
+  if (!isFloat40(amount)) refuse(kind, "AmountNotRepresentable", `${amount} is not a float40`);
+}
+
+/** The checks every spend shares, in order: NonceExhausted · MissingSigner · SignerNotOwner ·
+ * BadSignature · InsufficientBalance. Returns the authorization the circuit checks. */
+function checkSpend(
+  state: ZkState,
+  kind: "transfer" | "withdraw",
+  tx: ZkTransferTx | ZkWithdrawTx,
+  sender: Account,
+  signer: ZkSigner | undefined,
+  crypto: ZkCrypto,
+): ZkAuthorization {
+  if (sender.nonce >= MAX_U32) refuse(kind, "NonceExhausted", `account ${tx.from} used every nonce`);
+  if (!signer) return refuse(kind, "MissingSigner", `no key given for account ${tx.from}`);
+  if (
+    !isAddress(signer.l1Address) ||
+    crypto.ownerOf(signer.publicKey, signer.l1Address) !== BigInt(sender.owner)
+  ) {
+    refuse(kind, "SignerNotOwner", `the key and address given do not hash to account ${tx.from}'s owner`);
+  }
+  const message = crypto.message(slotElement(tx), sender.nonce, state.domain);
+  if (!crypto.verify(message, tx.signature, signer.publicKey)) {
+    refuse(kind, "BadSignature", `not signed by account ${tx.from}'s key at nonce ${sender.nonce}`);
+  }
+  if (sender.balance < tx.amount) {
+    refuse(kind, "InsufficientBalance", `balance ${sender.balance} < amount ${tx.amount}`);
+  }
+  return { signer, signature: tx.signature };
+}
+
+function debit(amount: bigint): (old: Account) => Account {
+  return (old) => ({ ...old, balance: old.balance - amount, nonce: old.nonce + 1 });
+}
+
+// ---- leaf updates, recorded with the path they happen on
+
+function unchangedLeaf(state: ZkState): ZkLeafUpdate {
+  const leaf = state.leaf(0);
+  return { index: 0, oldLeaf: leaf, newLeaf: leaf, siblings: state.siblings(0), fields: ZERO_FIELDS };
+}
+
+function changeLeaf(state: ZkState, index: number, change: (old: Account) => Account): ZkLeafUpdate {
+  const old = state.account(index)!;
+  const oldLeaf = state.leaf(index);
+  const siblings = state.siblings(index);
+  state.setAccount(index, change(old));
+  return { index, oldLeaf, newLeaf: state.leaf(index), siblings, fields: leafFields(old) };
+}
+
+function openLeaf(state: ZkState, account: Account): ZkLeafUpdate {
+  const index = state.nextIndex;
+  const siblings = state.siblings(index);
+  state.openAccount(account);
+  const fields = { ...leafFields(account), balance: 0n };
+  return { index, oldLeaf: 0n, newLeaf: state.leaf(index), siblings, fields };
+}

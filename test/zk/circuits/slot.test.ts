@@ -1,0 +1,139 @@
+import { expect } from "chai";
+import { encodeFloat40 } from "../../../src/shared/float40";
+import { slotElement } from "../../../src/zk/pubdata";
+import type { ZkPublishedTx } from "../../../src/zk/types";
+import { SLOT_OFFSET } from "../../../src/zk/types";
+import type { CircuitInput, TestCircuit } from "./harness";
+import { compileTestCircuit, SNARK_FIELD, testMain } from "./harness";
+
+// SlotDecode with every output compared to a claimed value.
+const SOURCE = testMain(
+  ["lib/slot.circom"],
+  "component main = SlotDecodeTest();",
+  `template SlotDecodeTest() {
+    signal input slot;      // the slot element
+    signal input kind;      // claimed kind code 0..3
+    signal input a;         // claimed field a
+    signal input b;         // claimed field b
+    signal input token;     // claimed token
+    signal input amount;    // claimed decoded amount
+    component decode = SlotDecode();
+    decode.slot <== slot;
+    decode.isDeposit + 2 * decode.isTransfer + 3 * decode.isWithdraw === kind;
+    decode.isNoop + decode.isDeposit + decode.isTransfer + decode.isWithdraw === 1;
+    decode.a === a;
+    decode.b === b;
+    decode.token === token;
+    decode.amount === amount;
+}`,
+);
+
+const OWNER = (1n << 160n) - 12345n;
+const RECIPIENT = "0x00000000000000000000000000000000000000aB";
+const deposit: ZkPublishedTx = {
+  kind: "deposit",
+  account: 7,
+  deposit: {
+    from: RECIPIENT,
+    to: "0x" + OWNER.toString(16).padStart(64, "0"),
+    tokenId: 65535,
+    amount: 15n * 10n ** 17n,
+    timestamp: 0n,
+  },
+};
+const transfer: ZkPublishedTx = { kind: "transfer", from: 2 ** 32 - 1, to: 3, amount: 123n };
+const withdraw: ZkPublishedTx = {
+  kind: "withdraw",
+  from: 1,
+  recipient: RECIPIENT,
+  tokenId: 9,
+  amount: 10n ** 18n,
+};
+
+/** The claimed decoding of `tx`, with its slot element. */
+function decoded(tx: ZkPublishedTx | undefined): CircuitInput {
+  const slot = slotElement(tx);
+  switch (tx?.kind) {
+    case undefined:
+      return { slot, kind: 0, a: 0, b: 0, token: 0, amount: 0 };
+    case "deposit":
+      return {
+        slot,
+        kind: 1,
+        a: tx.account,
+        b: BigInt(tx.deposit.to),
+        token: tx.deposit.tokenId,
+        amount: tx.deposit.amount,
+      };
+    case "transfer":
+      return { slot, kind: 2, a: tx.from, b: tx.to, token: 0, amount: tx.amount };
+    case "withdraw":
+      return { slot, kind: 3, a: tx.from, b: BigInt(tx.recipient), token: tx.tokenId, amount: tx.amount };
+  }
+}
+
+describe("SlotDecode (circuit)", function () {
+  let circuit: TestCircuit;
+
+  before(async function () {
+    this.timeout(300_000);
+    circuit = await compileTestCircuit("slot-decode", SOURCE);
+  });
+
+  it("decodes a noop (0)", async function () {
+    await circuit.expectPass(decoded(undefined));
+  });
+
+  it("decodes a deposit with the widest owner and token", async function () {
+    await circuit.expectPass(decoded(deposit));
+  });
+
+  it("decodes a transfer from the largest u32 index", async function () {
+    await circuit.expectPass(decoded(transfer));
+  });
+
+  it("decodes a withdrawal", async function () {
+    await circuit.expectPass(decoded(withdraw));
+  });
+
+  it("fails on a noop kind carrying an amount (a padding slot moving funds)", async function () {
+    const slot = encodeFloat40(100n) << BigInt(SLOT_OFFSET.amount);
+    await circuit.expectFail({ slot, kind: 0, a: 0, b: 0, token: 0, amount: 100n }, /SlotDecode_/);
+  });
+
+  it("fails on a noop kind with a non-zero account field", async function () {
+    const slot = 5n << BigInt(SLOT_OFFSET.a);
+    await circuit.expectFail({ slot, kind: 0, a: 5, b: 0, token: 0, amount: 0 }, /SlotDecode_/);
+  });
+
+  it("fails on a transfer with a non-zero token field", async function () {
+    const input = decoded(transfer);
+    const slot = (input.slot as bigint) + (1n << BigInt(SLOT_OFFSET.token));
+    await circuit.expectFail({ ...input, slot, token: 1 }, /SlotDecode_/);
+  });
+
+  it("fails on a slot element of 2^250 or more", async function () {
+    const input = decoded(withdraw);
+    await circuit.expectFail({ ...input, slot: (input.slot as bigint) + (1n << 250n) }, /Num2Bits/);
+  });
+
+  it("fails on a field element that is no slot (p - 1)", async function () {
+    await circuit.expectFail({ ...decoded(undefined), slot: SNARK_FIELD - 1n }, /Num2Bits/);
+  });
+
+  it("fails when a field is claimed from the wrong offset (b read as a)", async function () {
+    const input = decoded(transfer);
+    await circuit.expectFail({ ...input, a: input.b }, /SlotDecodeTest/);
+  });
+
+  it("fails when the kind is misread (a withdrawal as a transfer)", async function () {
+    await circuit.expectFail({ ...decoded(withdraw), kind: 2 }, /SlotDecodeTest/);
+  });
+
+  it("detects a tampered witness (the deposit flag changed)", async function () {
+    const witness = await circuit.expectPass(decoded(withdraw));
+    const tampered = [...witness];
+    tampered[circuit.wire("main.decode.isDeposit")] = 1n;
+    expect(circuit.firstViolation(tampered)).to.be.greaterThanOrEqual(0);
+  });
+});
