@@ -3,6 +3,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchBridge } from "./bench/bridge";
+import { benchChannelThroughput } from "./bench/channel-throughput";
+import { benchChannels } from "./bench/channels";
 import { benchOptimistic } from "./bench/optimistic";
 import { benchShared } from "./bench/shared";
 import type { Figures } from "./bench/figures";
@@ -11,6 +13,8 @@ const SUITES: [string, () => Promise<Figures>][] = [
   ["shared", benchShared],
   ["bridge", benchBridge],
   ["optimistic", benchOptimistic],
+  ["channels", benchChannels],
+  ["channels-offchain", benchChannelThroughput],
 ];
 
 async function main(): Promise<void> {

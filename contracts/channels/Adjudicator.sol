@@ -4,16 +4,16 @@ pragma solidity 0.8.28;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IAdjudicator} from "./interfaces/IAdjudicator.sol";
-import {ISecretRegistry} from "./interfaces/ISecretRegistry.sol";
 import {Channel} from "./lib/Channel.sol";
 import {ChannelChecks} from "./lib/ChannelChecks.sol";
 import {ChannelStatus, ChannelStatusLib} from "./lib/ChannelStatus.sol";
 import {StateHash} from "./lib/StateHash.sol";
 import {ChannelFunds} from "./ChannelFunds.sol";
+import {SecretRegistry} from "./SecretRegistry.sol";
 
 /// @title Adjudicator
 /// @notice Settles payment channels by the newest state their participants signed (see `IAdjudicator`
-/// and docs/channels.md).
+/// and docs/channels.md), and is the secret registry their locks settle against.
 /// @dev One status slot per channel (version | finalizesAt | 160-bit fingerprint) and one holdings slot
 /// per (channel, asset), whose top bit marks the channel concluded. A state whose version is the floor
 /// set by a partial withdrawal had its withdrawals paid already: it is registered with a tagged
@@ -21,18 +21,15 @@ import {ChannelFunds} from "./ChannelFunds.sol";
 /// Conclusion is recorded in the holdings of every asset the concluded state allocates (so that a
 /// deposit reads one slot), and the status slot is cleared once nothing is left to unlock: holdings of
 /// an asset the final state did not allocate stay unmarked, and only a state all participants signed
-/// that allocates nothing but such assets could still be registered for them.
-contract Adjudicator is ChannelFunds, EIP712 {
+/// that allocates nothing but such assets could still be registered for them. Marking the channel itself
+/// would cost a status-slot write in every `close` (20,000 gas) and the clearing refund in `unlock`.
+contract Adjudicator is ChannelFunds, SecretRegistry, EIP712 {
     /// @dev XORed into the fingerprint of a registered state whose withdrawals were already paid.
     uint160 private constant WITHDRAWALS_PAID_TAG = 1;
 
-    ISecretRegistry private immutable SECRET_REGISTRY;
-
     mapping(bytes32 channelId => ChannelStatus) private _status;
 
-    constructor(ISecretRegistry registry) EIP712("Strata Channels", "1") {
-        SECRET_REGISTRY = registry;
-    }
+    constructor() EIP712("Strata Channels", "1") {}
 
     // ---------------------------------------------------------------- funds
 
@@ -135,7 +132,15 @@ contract Adjudicator is ChannelFunds, EIP712 {
         ChannelStatus s = _status[channelId];
         if (!s.isConcluded()) revert AdjudicatorNoPendingLocks(channelId);
         if (_recordedLocksFingerprint(locks) != s.fingerprint()) revert AdjudicatorLocksMismatch(channelId);
-        (address[] memory paidTo, uint256 settled) = _settlementsOf(locks);
+        // Every lock is decided before any is paid: a payee (or a token) could reveal a secret meanwhile.
+        address[] memory paidTo = new address[](locks.length);
+        uint256 settled;
+        for (uint256 i = 0; i < locks.length; i++) {
+            address to = _settlementOf(locks[i]);
+            if (to == address(0)) continue;
+            paidTo[i] = to;
+            settled++;
+        }
         if (settled == 0) revert AdjudicatorLocksPending(channelId);
         _status[channelId] =
             settled == locks.length
@@ -143,12 +148,13 @@ contract Adjudicator is ChannelFunds, EIP712 {
                 : ChannelStatusLib.pack(
                     s.version(),
                     ChannelStatusLib.CONCLUDED,
-                    _locksFingerprint(_unsettled(locks, paidTo))
+                    _unsettledLocksFingerprint(locks, paidTo)
                 );
         for (uint256 i = 0; i < locks.length; i++) {
-            if (paidTo[i] == address(0)) continue;
-            emit LockSettled(channelId, locks[i].hashlock, paidTo[i], locks[i].amount);
-            _payOut(locks[i].asset, paidTo[i], locks[i].amount);
+            address to = paidTo[i];
+            if (to == address(0)) continue;
+            emit LockSettled(channelId, locks[i].hashlock, to);
+            _payOut(locks[i].asset, to, locks[i].amount);
         }
     }
 
@@ -170,11 +176,6 @@ contract Adjudicator is ChannelFunds, EIP712 {
     /// @inheritdoc IAdjudicator
     function channelIdOf(Channel.Params calldata channel) external pure returns (bytes32) {
         return Channel.idOf(channel);
-    }
-
-    /// @inheritdoc IAdjudicator
-    function secretRegistry() external view returns (ISecretRegistry) {
-        return SECRET_REGISTRY;
     }
 
     // ---------------------------------------------------------------- checks
@@ -304,38 +305,37 @@ contract Adjudicator is ChannelFunds, EIP712 {
 
     // ---------------------------------------------------------------- locks
 
-    /// @notice Who each lock pays now (address(0) while it is pending), and how many can be settled.
-    function _settlementsOf(
-        Channel.PendingLock[] calldata locks
-    ) private view returns (address[] memory paidTo, uint256 settled) {
-        paidTo = new address[](locks.length);
-        for (uint256 i = 0; i < locks.length; i++) {
-            paidTo[i] = _settlementOf(locks[i]);
-            if (paidTo[i] != address(0)) settled++;
-        }
-    }
-
     /// @notice The receiver if the secret was revealed by the deadline, the sender once the deadline has
     /// passed without it, address(0) while neither holds.
     function _settlementOf(Channel.PendingLock calldata lock) private view returns (address) {
-        uint256 revealedAt = SECRET_REGISTRY.revealedAt(lock.hashlock);
-        if (revealedAt != 0 && revealedAt <= lock.deadline) return lock.receiver;
+        uint256 revealed = _revealTimeOf(lock.hashlock);
+        if (revealed != 0 && revealed <= lock.deadline) return lock.receiver;
         if (block.timestamp > lock.deadline) return lock.sender;
         return address(0);
     }
 
-    /// @notice The locks not paid by this settlement, in order.
-    function _unsettled(
+    /// @notice `_locksFingerprint` of the locks this settlement does not pay, in order: their calldata
+    /// (checked against the recorded fingerprint, so canonically encoded) copied and hashed in place.
+    function _unsettledLocksFingerprint(
         Channel.PendingLock[] calldata locks,
         address[] memory paidTo
-    ) private pure returns (Channel.PendingLock[] memory rest) {
-        uint256 n;
-        rest = new Channel.PendingLock[](locks.length);
-        for (uint256 i = 0; i < locks.length; i++) {
-            if (paidTo[i] == address(0)) rest[n++] = locks[i];
-        }
+    ) private pure returns (uint160 fp) {
         assembly ("memory-safe") {
-            mstore(rest, n)
+            let ptr := mload(0x40)
+            let next := add(ptr, 0x40)
+            for {
+                let i := 0
+            } lt(i, locks.length) {
+                i := add(i, 1)
+            } {
+                if iszero(mload(add(paidTo, mul(add(i, 1), 0x20)))) {
+                    calldatacopy(next, add(locks.offset, mul(i, 0xc0)), 0xc0)
+                    next := add(next, 0xc0)
+                }
+            }
+            mstore(ptr, 0x20)
+            mstore(add(ptr, 0x20), div(sub(next, add(ptr, 0x40)), 0xc0))
+            fp := and(keccak256(ptr, sub(next, ptr)), 0xffffffffffffffffffffffffffffffffffffffff)
         }
     }
 }

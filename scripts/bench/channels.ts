@@ -1,13 +1,14 @@
 // Whole-transaction gas of the payment-channel adjudicator on Hardhat's in-process chain, as a participant
 // pays it: two participants, one asset (ETH), both already-funded EOAs, each channel fresh. The participant
 // who settles also sends the transaction (as a client does), so its own payout goes to a warm account.
-// Also the rate of co-signed payments an off-chain client sustains (sign ours, check theirs).
+// Also the rate at which one process signs and checks co-signed payments (sign ours, check theirs); the
+// two-process rate over WebSockets is `channels.paymentsPerSec` (channel-throughput.ts).
 import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ethers } from "hardhat";
 import { Wallet, id, keccak256, parseEther } from "ethers";
 import type { ContractTransactionResponse } from "ethers";
-import { Adjudicator__factory, SecretRegistry__factory } from "../../typechain-types";
-import type { Adjudicator, SecretRegistry } from "../../typechain-types";
+import { Adjudicator__factory } from "../../typechain-types";
+import type { Adjudicator } from "../../typechain-types";
 import { ChannelDomain, channelHashingReady } from "../../src/channels/eip712";
 import type { ChannelParams, ChannelState, CompactSignature } from "../../src/channels/types";
 import { ETH, channelIdOf, pendingLocksOf } from "../../src/channels/types";
@@ -19,7 +20,6 @@ const DEPOSIT = parseEther("1");
 
 interface Bench {
   adjudicator: Adjudicator;
-  registry: SecretRegistry;
   domain: ChannelDomain;
   alice: Wallet;
   bob: Wallet;
@@ -42,20 +42,19 @@ export async function benchChannels(): Promise<Figures> {
     "channels.disputePath.gas": disputePath,
     "channels.refute.gas": refute,
     "channels.htlcUnlock.gas": htlcUnlock,
-    "channels.payments.perSec": await paymentsPerSec(b),
+    "channels.signVerify.perSec": await signVerifyPerSec(b),
   };
 }
 
 async function createBench(): Promise<Bench> {
   const [deployer] = await ethers.getSigners();
-  const registry = await new SecretRegistry__factory(deployer).deploy();
-  const adjudicator = await new Adjudicator__factory(deployer).deploy(await registry.getAddress());
+  const adjudicator = await new Adjudicator__factory(deployer).deploy();
   const alice = new Wallet(id("strata.bench.alice"), ethers.provider);
   const bob = new Wallet(id("strata.bench.bob"), ethers.provider);
   for (const w of [alice, bob]) await setBalance(w.address, parseEther("1000"));
   const { chainId } = await ethers.provider.getNetwork();
   const domain = new ChannelDomain(chainId, await adjudicator.getAddress());
-  return { adjudicator, registry, domain, alice, bob, nextNonce: 1n };
+  return { adjudicator, domain, alice, bob, nextNonce: 1n };
 }
 
 function openChannel(b: Bench): ChannelParams {
@@ -91,8 +90,8 @@ function signAll(b: Bench, state: ChannelState): CompactSignature[] {
 async function fund(b: Bench, params: ChannelParams): Promise<number[]> {
   const channelId = channelIdOf(params);
   return [
-    await gasOf(b.adjudicator.connect(b.alice).deposit(channelId, ETH, 0n, DEPOSIT, { value: DEPOSIT })),
-    await gasOf(b.adjudicator.connect(b.bob).deposit(channelId, ETH, DEPOSIT, DEPOSIT, { value: DEPOSIT })),
+    await gasOf(b.adjudicator.connect(b.alice).depositEth(channelId, 0n, { value: DEPOSIT })),
+    await gasOf(b.adjudicator.connect(b.bob).depositEth(channelId, DEPOSIT, { value: DEPOSIT })),
   ];
 }
 
@@ -128,8 +127,8 @@ async function measureDispute(b: Bench): Promise<{ disputePath: number; refute: 
 }
 
 /**
- * A channel concluded with one open lock from Alice to Bob, whose secret Bob revealed in the registry
- * before the deadline; Bob's `unlock` pays him the lock.
+ * A channel concluded with one open lock from Alice to Bob, whose secret Bob revealed in the adjudicator
+ * (its own secret registry) before the deadline; Bob's `unlock` pays him the lock.
  */
 async function measureUnlock(b: Bench): Promise<number> {
   const params = openChannel(b);
@@ -146,7 +145,7 @@ async function measureUnlock(b: Bench): Promise<number> {
   };
   const state = stateOf(params, 7n, [parseEther("0.9"), parseEther("1")], { locks: [lock] });
   await (await b.adjudicator.connect(b.bob).register(params, state, signAll(b, state))).wait();
-  await (await b.registry.connect(b.bob).reveal(secret)).wait();
+  await (await b.adjudicator.connect(b.bob).reveal(secret)).wait();
   await time.increase(CHALLENGE_DURATION);
   await (await b.adjudicator.connect(b.bob).conclude(params, state)).wait();
   return gasOf(b.adjudicator.connect(b.bob).unlock(channelIdOf(params), pendingLocksOf(params, state)));
@@ -156,7 +155,7 @@ async function measureUnlock(b: Bench): Promise<number> {
  * Co-signed payments a second, both sides on one core: the payer hashes and signs the new state, the
  * payee hashes it, checks the payer's signature and countersigns, the payer checks the countersignature.
  */
-async function paymentsPerSec(b: Bench): Promise<number> {
+async function signVerifyPerSec(b: Bench): Promise<number> {
   await channelHashingReady;
   const params = openChannel(b);
   const n = 2_000;

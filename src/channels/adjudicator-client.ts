@@ -1,14 +1,14 @@
 import type { ContractTransactionReceipt, ContractTransactionResponse, Provider, Signer } from "ethers";
 import { Contract, ZeroAddress } from "ethers";
-import type { Adjudicator, SecretRegistry } from "../../typechain-types";
-import { Adjudicator__factory, SecretRegistry__factory } from "../../typechain-types";
+import type { Adjudicator } from "../../typechain-types";
+import { Adjudicator__factory } from "../../typechain-types";
 import { withDecodedRevert } from "../common/errors";
 import type { SignedState } from "./channel";
 import type { ChannelParams, ChannelState, PendingLock } from "./types";
 
 /**
- * The `Adjudicator` and its `SecretRegistry` as the channel clients and the watchtower see them: any
- * ethers runner, no Hardhat. Every transaction resolves once mined; a revert throws
+ * The `Adjudicator` (which is also the secret registry of its channels' locks) as the channel clients and
+ * the watchtower see it: any ethers runner, no Hardhat. Every transaction resolves once mined; a revert throws
  * `ContractRevertError` whose `errorName` is the contract's custom error (`AdjudicatorStaleVersion`…).
  */
 
@@ -37,12 +37,8 @@ const ERC20_ABI = [
 
 export class AdjudicatorClient {
   readonly contract: Adjudicator;
-  private registryContract?: SecretRegistry;
 
-  constructor(
-    address: string,
-    private readonly runner: Signer | Provider,
-  ) {
+  constructor(address: string, runner: Signer | Provider) {
     this.contract = Adjudicator__factory.connect(address, runner);
   }
 
@@ -50,20 +46,14 @@ export class AdjudicatorClient {
     return this.contract.target as string;
   }
 
-  /** The shared SecretRegistry the adjudicator reads reveals from. */
-  async registry(): Promise<SecretRegistry> {
-    this.registryContract ??= SecretRegistry__factory.connect(
-      await this.contract.secretRegistry(),
-      this.runner,
-    );
-    return this.registryContract;
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Transactions
   // ---------------------------------------------------------------------------------------------
 
-  /** Deposits `amount` of `asset` if the channel holds exactly `expectedHeld` (approving a token first). */
+  /**
+   * Deposits `amount` of `asset` if the channel holds exactly `expectedHeld`: ETH with `depositEth`, a token
+   * with `deposit` (approving it first).
+   */
   async deposit(
     signer: Signer,
     channelId: string,
@@ -73,7 +63,7 @@ export class AdjudicatorClient {
   ): Promise<ContractTransactionReceipt> {
     if (asset === ZeroAddress) {
       return this.send(() =>
-        this.contract.connect(signer).deposit(channelId, asset, expectedHeld, amount, { value: amount }),
+        this.contract.connect(signer).depositEth(channelId, expectedHeld, { value: amount }),
       );
     }
     const token = new Contract(asset, ERC20_ABI, signer);
@@ -117,10 +107,9 @@ export class AdjudicatorClient {
     return this.send(() => this.contract.connect(signer).withdraw(asset, to));
   }
 
-  /** Reveals `secret` (bytes32) in the SecretRegistry. */
-  async reveal(signer: Signer, secret: string): Promise<ContractTransactionReceipt> {
-    const registry = await this.registry();
-    return this.send(() => registry.connect(signer).reveal(secret), registry.interface);
+  /** Reveals `secret` (bytes32) in the adjudicator, the registry its channels' locks settle against. */
+  reveal(signer: Signer, secret: string): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).reveal(secret));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -135,8 +124,9 @@ export class AdjudicatorClient {
     return this.contract.credits(asset, account);
   }
 
-  async revealedAt(hashlock: string): Promise<bigint> {
-    return (await this.registry()).revealedAt(hashlock);
+  /** When the secret of `hashlock` was revealed (block timestamp), or 0. */
+  revealedAt(hashlock: string): Promise<bigint> {
+    return this.contract.revealedAt(hashlock);
   }
 
   async status(channelId: string): Promise<ChannelStatusView> {
@@ -189,11 +179,7 @@ export class AdjudicatorClient {
     return events.map(({ logIndex: _, ...event }) => event);
   }
 
-  private async send(
-    call: () => Promise<ContractTransactionResponse>,
-    decoder: { parseError(data: string): { name: string; args: ArrayLike<unknown> } | null } = this.contract
-      .interface,
-  ): Promise<ContractTransactionReceipt> {
-    return withDecodedRevert(async () => (await (await call()).wait())!, decoder);
+  private async send(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
+    return withDecodedRevert(async () => (await (await call()).wait())!, this.contract.interface);
   }
 }

@@ -3,7 +3,11 @@ import { expect } from "chai";
 import { loadFixture, setCode, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Wallet } from "ethers";
 import { ZeroAddress, ZeroHash, parseEther } from "ethers";
-import { ReentrantToken__factory, RevertingRecipient__factory } from "../../typechain-types";
+import {
+  Adjudicator__factory,
+  ReentrantToken__factory,
+  RevertingRecipient__factory,
+} from "../../typechain-types";
 import { ChannelDomain } from "../../src/channels/eip712";
 import type { ChannelParams, ChannelState, CompactSignature } from "../../src/channels/types";
 import { ETH, MAX_CHALLENGE_DURATION, channelIdOf, pendingLocksOf } from "../../src/channels/types";
@@ -82,12 +86,12 @@ async function nextTimestamp(): Promise<bigint> {
 
 describe("Adjudicator", function () {
   // -------------------------------------------------------------------------------------------------------
-  describe("deposit", function () {
+  describe("depositEth", function () {
     it("succeeds for the first ETH deposit and emits Deposited", async function () {
       const f = await loadFixture(deployChannelsFixture);
       const channelId = channelIdOf(channelOf([f.alice, f.bob]));
-      const tx = f.adjudicator.connect(f.alice).deposit(channelId, ETH, 0n, ONE, { value: ONE });
-      await expect(tx).to.emit(f.adjudicator, "Deposited").withArgs(channelId, ETH, ONE, ONE);
+      const tx = f.adjudicator.connect(f.alice).depositEth(channelId, 0n, { value: ONE });
+      await expect(tx).to.emit(f.adjudicator, "Deposited").withArgs(channelId, ETH, ONE);
       await expect(tx).to.changeEtherBalances([f.alice, f.adjudicator], [-ONE, ONE]);
       expect(await f.adjudicator.holdings(channelId, ETH)).to.equal(ONE);
       expect(await f.adjudicator.isConcluded(channelId, ETH)).to.equal(false);
@@ -95,29 +99,9 @@ describe("Adjudicator", function () {
 
     it("succeeds in participant order, each depositor naming the holdings it saw", async function () {
       const f = await loadFixture(fundedFixture);
-      await expect(f.adjudicator.connect(f.alice).deposit(f.channelId, ETH, 2n * ONE, ONE, { value: ONE }))
+      await expect(f.adjudicator.connect(f.alice).depositEth(f.channelId, 2n * ONE, { value: ONE }))
         .to.emit(f.adjudicator, "Deposited")
-        .withArgs(f.channelId, ETH, ONE, 3n * ONE);
-      await assertSolvent(f, [f.params]);
-    });
-
-    it("succeeds for an ERC-20, crediting the amount transferred", async function () {
-      const f = await loadFixture(fundedFixture);
-      const token = await f.token.getAddress();
-      const tx = f.adjudicator.connect(f.bob).deposit(f.channelId, token, 0n, 5n);
-      await expect(tx).to.emit(f.adjudicator, "Deposited").withArgs(f.channelId, token, 5n, 5n);
-      await expect(tx).to.changeTokenBalances(f.token, [f.bob, f.adjudicator], [-5n, 5n]);
-      await assertSolvent(f, [f.params]);
-    });
-
-    it("succeeds for a fee-on-transfer token, crediting what arrived", async function () {
-      const f = await loadFixture(fundedFixture);
-      const token = await f.feeToken.getAddress();
-      const arrived = ONE - ONE / 100n; // 1% fee
-      await expect(f.adjudicator.connect(f.alice).deposit(f.channelId, token, 0n, ONE))
-        .to.emit(f.adjudicator, "Deposited")
-        .withArgs(f.channelId, token, arrived, arrived);
-      expect(await f.adjudicator.holdings(f.channelId, token)).to.equal(arrived);
+        .withArgs(f.channelId, ETH, 3n * ONE);
       await assertSolvent(f, [f.params]);
     });
 
@@ -127,32 +111,9 @@ describe("Adjudicator", function () {
       await expectRevert(
         f,
         f.channelId,
-        () => f.adjudicator.connect(f.bob).deposit(f.channelId, ETH, ONE, ONE, { value: ONE }),
+        () => f.adjudicator.connect(f.bob).depositEth(f.channelId, ONE, { value: ONE }),
         "AdjudicatorUnexpectedHoldings",
         [f.channelId, ETH, ONE, 2n * ONE],
-      );
-    });
-
-    it("reverts with AdjudicatorInvalidDepositValue when the ETH sent is not the amount", async function () {
-      const f = await loadFixture(fundedFixture);
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.connect(f.alice).deposit(f.channelId, ETH, 2n * ONE, ONE, { value: ONE - 1n }),
-        "AdjudicatorInvalidDepositValue",
-        [ONE, ONE - 1n],
-      );
-    });
-
-    it("reverts with AdjudicatorInvalidDepositValue when a token deposit sends ETH", async function () {
-      const f = await loadFixture(fundedFixture);
-      const token = await f.token.getAddress();
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.connect(f.alice).deposit(f.channelId, token, 0n, 5n, { value: 1n }),
-        "AdjudicatorInvalidDepositValue",
-        [5n, 1n],
       );
     });
 
@@ -163,7 +124,74 @@ describe("Adjudicator", function () {
       await expectRevert(
         f,
         f.channelId,
-        () => f.adjudicator.connect(f.alice).deposit(f.channelId, ETH, 0n, ONE, { value: ONE }),
+        () => f.adjudicator.connect(f.alice).depositEth(f.channelId, 0n, { value: ONE }),
+        "AdjudicatorChannelConcluded",
+        [f.channelId],
+      );
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------------------
+  describe("deposit", function () {
+    it("succeeds for an ERC-20, crediting the amount transferred", async function () {
+      const f = await loadFixture(fundedFixture);
+      const token = await f.token.getAddress();
+      const tx = f.adjudicator.connect(f.bob).deposit(f.channelId, token, 0n, 5n);
+      await expect(tx).to.emit(f.adjudicator, "Deposited").withArgs(f.channelId, token, 5n);
+      await expect(tx).to.changeTokenBalances(f.token, [f.bob, f.adjudicator], [-5n, 5n]);
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("succeeds for a fee-on-transfer token, crediting what arrived", async function () {
+      const f = await loadFixture(fundedFixture);
+      const token = await f.feeToken.getAddress();
+      const arrived = ONE - ONE / 100n; // 1% fee
+      await expect(f.adjudicator.connect(f.alice).deposit(f.channelId, token, 0n, ONE))
+        .to.emit(f.adjudicator, "Deposited")
+        .withArgs(f.channelId, token, arrived);
+      expect(await f.adjudicator.holdings(f.channelId, token)).to.equal(arrived);
+      await assertSolvent(f, [f.params]);
+    });
+
+    it("is not payable: a token deposit cannot carry ETH", async function () {
+      const f = await loadFixture(deployChannelsFixture);
+      expect(f.adjudicator.interface.getFunction("deposit").payable).to.equal(false);
+    });
+
+    it("reverts with AdjudicatorInvalidDepositAsset when the asset is ETH (that is depositEth)", async function () {
+      const f = await loadFixture(fundedFixture);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.connect(f.alice).deposit(f.channelId, ETH, 2n * ONE, ONE),
+        "AdjudicatorInvalidDepositAsset",
+        [ETH],
+      );
+    });
+
+    it("reverts with AdjudicatorUnexpectedHoldings when a racing or retried deposit saw other holdings", async function () {
+      const f = await loadFixture(fundedFixture);
+      const token = await f.token.getAddress();
+      await fund(f, f.params, f.members, [5n, 5n], token);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.connect(f.bob).deposit(f.channelId, token, 5n, 5n),
+        "AdjudicatorUnexpectedHoldings",
+        [f.channelId, token, 5n, 10n],
+      );
+    });
+
+    it("reverts with AdjudicatorChannelConcluded when the channel has closed with the token allocated", async function () {
+      const f = await loadFixture(fundedFixture);
+      const token = await f.token.getAddress();
+      await fund(f, f.params, f.members, [5n, 5n], token);
+      const final = finalStateOf(f.params, 1n, [eth(ONE, ONE), allocation(token, 5n, 5n)]);
+      await f.adjudicator.close(f.params, final, sign(f, final));
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.connect(f.alice).deposit(f.channelId, token, 0n, 5n),
         "AdjudicatorChannelConcluded",
         [f.channelId],
       );
@@ -404,7 +432,8 @@ describe("Adjudicator", function () {
       it("reverts with AdjudicatorInvalidSignature when the state was signed for another adjudicator", async function () {
         const f = await loadFixture(fundedFixture);
         const state = split(f, 7n, "2", "0");
-        const elsewhere = new ChannelDomain(f.chainId, await f.registry.getAddress());
+        const other = await new Adjudicator__factory(f.relayer).deploy();
+        const elsewhere = new ChannelDomain(f.chainId, await other.getAddress());
         const sigs = signAll(elsewhere, state, f.members);
         await expectRevert(
           f,
@@ -928,7 +957,7 @@ describe("Adjudicator", function () {
       });
       const state = split(f, 5n, "0.5", "1", { locks: [lock] });
       const finalizesAt = await register(f, f.params, state, f.members);
-      if (reveal === "before") await f.registry.reveal(secret);
+      if (reveal === "before") await f.adjudicator.reveal(secret);
       await passWindow(finalizesAt);
       await f.adjudicator.conclude(f.params, state);
       const locks = pendingLocksOf(f.params, state);
@@ -941,7 +970,7 @@ describe("Adjudicator", function () {
       const tx = f.adjudicator.unlock(f.channelId, f.locks);
       await expect(tx)
         .to.emit(f.adjudicator, "LockSettled")
-        .withArgs(f.channelId, f.lock.hashlock, f.bob.address, parseEther("0.5"));
+        .withArgs(f.channelId, f.lock.hashlock, f.bob.address);
       await expect(tx).to.changeEtherBalances([f.alice, f.bob], [0n, parseEther("0.5")]);
       expect(await f.adjudicator.statusOf(f.channelId)).to.deep.equal([0n, 0n, 0n]);
       await assertSolvent(f, [f.params]);
@@ -953,7 +982,7 @@ describe("Adjudicator", function () {
       const tx = f.adjudicator.unlock(f.channelId, f.locks);
       await expect(tx)
         .to.emit(f.adjudicator, "LockSettled")
-        .withArgs(f.channelId, f.lock.hashlock, f.alice.address, parseEther("0.5"));
+        .withArgs(f.channelId, f.lock.hashlock, f.alice.address);
       await expect(tx).to.changeEtherBalances([f.alice, f.bob], [parseEther("0.5"), 0n]);
       await assertSolvent(f, [f.params]);
     });
@@ -961,10 +990,10 @@ describe("Adjudicator", function () {
     it("succeeds returning the lock to the sender when the secret was revealed after the deadline", async function () {
       const f = await concludedWithLock(2n * BigInt(DURATION));
       await time.setNextBlockTimestamp(f.deadline + 1n);
-      await f.registry.reveal(f.secret);
+      await f.adjudicator.reveal(f.secret);
       await expect(f.adjudicator.unlock(f.channelId, f.locks))
         .to.emit(f.adjudicator, "LockSettled")
-        .withArgs(f.channelId, f.lock.hashlock, f.alice.address, parseEther("0.5"));
+        .withArgs(f.channelId, f.lock.hashlock, f.alice.address);
     });
 
     it("succeeds settling what it can and recording the locks still pending", async function () {
@@ -982,10 +1011,10 @@ describe("Adjudicator", function () {
       await passWindow(await register(f, f.params, state, f.members));
       await f.adjudicator.conclude(f.params, state);
       const [first, second] = pendingLocksOf(f.params, state);
-      await f.registry.reveal(early.secret);
+      await f.adjudicator.reveal(early.secret);
       await expect(f.adjudicator.unlock(f.channelId, [first, second]))
         .to.emit(f.adjudicator, "LockSettled")
-        .withArgs(f.channelId, first.hashlock, f.bob.address, first.amount);
+        .withArgs(f.channelId, first.hashlock, f.bob.address);
       await assertSolvent(f, [f.params], [second]);
       await expectRevert(
         f,
@@ -997,8 +1026,51 @@ describe("Adjudicator", function () {
       await time.increaseTo(second.deadline + 1n);
       await expect(f.adjudicator.unlock(f.channelId, [second]))
         .to.emit(f.adjudicator, "LockSettled")
-        .withArgs(f.channelId, second.hashlock, f.bob.address, second.amount);
+        .withArgs(f.channelId, second.hashlock, f.bob.address);
       await assertSolvent(f, [f.params]);
+    });
+
+    it("succeeds deciding every lock before paying: a payee revealing another lock's secret meanwhile is not paid it twice", async function () {
+      const f = await loadFixture(fundedFixture);
+      const evil = await new ReentrantToken__factory(f.relayer).deploy();
+      const asset = await evil.getAddress();
+      for (const w of f.members) {
+        await evil.mint(w.address, 10n);
+        await evil.connect(w).approve(await f.adjudicator.getAddress(), 10n);
+      }
+      await fund(f, f.params, f.members, [10n, 10n], asset);
+      const deadline = BigInt(await time.latest()) + 10n * BigInt(DURATION);
+      const paid = lockOn("paid", deadline, 5n, { asset: 1, sender: 0, receiver: 1 });
+      const pending = lockOn("pending", deadline, 5n, { asset: 1, sender: 1, receiver: 0 });
+      const state = stateOf(f.params, 5n, [eth(ONE, ONE), allocation(asset, 5n, 5n)], {
+        locks: [paid.lock, pending.lock],
+      });
+      await passWindow(await register(f, f.params, state, f.members));
+      await f.adjudicator.conclude(f.params, state);
+      await f.adjudicator.reveal(paid.secret);
+      // Paying Bob the first lock, the token reveals the second lock's secret.
+      await evil.arm(
+        await f.adjudicator.getAddress(),
+        f.adjudicator.interface.encodeFunctionData("reveal", [pending.secret]),
+      );
+      const [first, second] = pendingLocksOf(f.params, state);
+      await expect(f.adjudicator.unlock(f.channelId, [first, second]))
+        .to.emit(f.adjudicator, "LockSettled")
+        .withArgs(f.channelId, first.hashlock, f.bob.address);
+      expect(await f.adjudicator.revealedAt(second.hashlock)).to.not.equal(0n);
+      expect(await evil.balanceOf(await f.adjudicator.getAddress())).to.equal(5n);
+      // The second lock stayed recorded: it is paid once, by the next unlock.
+      await expect(f.adjudicator.unlock(f.channelId, [second]))
+        .to.emit(f.adjudicator, "LockSettled")
+        .withArgs(f.channelId, second.hashlock, f.alice.address);
+      expect(await evil.balanceOf(await f.adjudicator.getAddress())).to.equal(0n);
+      await expectRevert(
+        f,
+        f.channelId,
+        () => f.adjudicator.unlock(f.channelId, [second]),
+        "AdjudicatorNoPendingLocks",
+        [f.channelId],
+      );
     });
 
     it("reverts with AdjudicatorLocksPending while the deadline has not passed and nothing was revealed", async function () {
@@ -1104,11 +1176,6 @@ describe("Adjudicator", function () {
       const f = await loadFixture(fundedFixture);
       expect(await f.adjudicator.channelIdOf(f.params)).to.equal(f.channelId);
     });
-
-    it("secretRegistry is the registry it was deployed with", async function () {
-      const f = await loadFixture(deployChannelsFixture);
-      expect(await f.adjudicator.secretRegistry()).to.equal(await f.registry.getAddress());
-    });
   });
 
   // -------------------------------------------------------------------------------------------------------
@@ -1123,7 +1190,7 @@ describe("Adjudicator", function () {
         "AdjudicatorUnderfunded",
         [f.channelId, ETH, 3n * ONE, 2n * ONE],
       );
-      await f.adjudicator.connect(f.alice).deposit(f.channelId, ETH, 2n * ONE, ONE, { value: ONE });
+      await f.adjudicator.connect(f.alice).depositEth(f.channelId, 2n * ONE, { value: ONE });
       await assertSolvent(f, [f.params]);
       await passWindow(await register(f, f.params, toppedUp, f.members));
       await expect(f.adjudicator.conclude(f.params, toppedUp)).to.changeEtherBalances(
@@ -1244,10 +1311,10 @@ describe("Adjudicator", function () {
       const toB = lockOn("multi-hop", now + 6n * BigInt(DURATION), amount, { sender: 0, receiver: 1 });
       const abState = stateOf(ab, 4n, [eth(ONE - amount, ONE)], { locks: [toB.lock] });
       const bcState = stateOf(bc, 7n, [eth(ONE - amount, ONE)], { locks: [toC.lock] });
-      // B goes silent towards C; C registers the B–C state and reveals the secret in the registry.
+      // B goes silent towards C; C registers the B–C state and reveals the secret in the adjudicator.
       const bcEnds = await register(f, bc, bcState, [b, c]);
-      await f.registry.connect(c).reveal(toC.secret);
-      // B learns the secret from the registry; A goes silent towards B, so B registers the A–B state.
+      await f.adjudicator.connect(c).reveal(toC.secret);
+      // B learns the secret from the reveal; A goes silent towards B, so B registers the A–B state.
       const abEnds = await register(f, ab, abState, [a, b]);
       await assertSolvent(f, [ab, bc]);
       await passWindow(bcEnds);
@@ -1255,7 +1322,7 @@ describe("Adjudicator", function () {
       await assertSolvent(f, [ab, bc], pendingLocksOf(bc, bcState));
       await expect(f.adjudicator.unlock(channelIdOf(bc), pendingLocksOf(bc, bcState)))
         .to.emit(f.adjudicator, "LockSettled")
-        .withArgs(channelIdOf(bc), toC.lock.hashlock, c.address, amount);
+        .withArgs(channelIdOf(bc), toC.lock.hashlock, c.address);
       await assertSolvent(f, [ab, bc]);
       await passWindow(abEnds);
       await f.adjudicator.conclude(ab, abState);
@@ -1263,7 +1330,7 @@ describe("Adjudicator", function () {
       const tx = f.adjudicator.unlock(channelIdOf(ab), pendingLocksOf(ab, abState));
       await expect(tx)
         .to.emit(f.adjudicator, "LockSettled")
-        .withArgs(channelIdOf(ab), toB.lock.hashlock, b.address, amount);
+        .withArgs(channelIdOf(ab), toB.lock.hashlock, b.address);
       await expect(tx).to.changeEtherBalance(b, amount);
       await assertSolvent(f, [ab, bc]);
     });

@@ -1,12 +1,13 @@
+// The secret registry as the Adjudicator inherits it: the adjudicator is the registry of its channels' locks.
 import { ethers } from "hardhat";
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { id, keccak256 } from "ethers";
-import { SecretRegistry__factory } from "../../typechain-types";
+import { Adjudicator__factory } from "../../typechain-types";
 
 async function registryFixture() {
   const [deployer, revealer] = await ethers.getSigners();
-  const registry = await new SecretRegistry__factory(deployer).deploy();
+  const registry = await new Adjudicator__factory(deployer).deploy();
   return { registry: registry.connect(revealer) };
 }
 

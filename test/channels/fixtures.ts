@@ -4,18 +4,11 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { MaxUint256, Wallet, id, keccak256, parseEther } from "ethers";
 import type { BaseContract } from "ethers";
-import type {
-  Adjudicator,
-  FeeOnTransferToken,
-  RefusingToken,
-  SecretRegistry,
-  TestToken,
-} from "../../typechain-types";
+import type { Adjudicator, FeeOnTransferToken, RefusingToken, TestToken } from "../../typechain-types";
 import {
   Adjudicator__factory,
   FeeOnTransferToken__factory,
   RefusingToken__factory,
-  SecretRegistry__factory,
   TestToken__factory,
 } from "../../typechain-types";
 import { ChannelDomain } from "../../src/channels/eip712";
@@ -39,12 +32,12 @@ export const ONE = parseEther("1");
 const FUNDING = parseEther("1000");
 
 // ---------------------------------------------------------------------------------------------------------
-// The world: an adjudicator, its registry, three tokens and the channel parties
+// The world: an adjudicator (also the secret registry), three tokens and the channel parties
 // ---------------------------------------------------------------------------------------------------------
 
 export interface ChannelsFixture {
+  /** Also the secret registry its locks settle against (`reveal`, `revealedAt`). */
   adjudicator: Adjudicator;
-  registry: SecretRegistry;
   token: TestToken;
   feeToken: FeeOnTransferToken;
   refusingToken: RefusingToken;
@@ -63,8 +56,7 @@ export interface ChannelsFixture {
 /** For `loadFixture`: deploys everything, funds the wallets with ETH and tokens, approves the adjudicator. */
 export async function deployChannelsFixture(): Promise<ChannelsFixture> {
   const [relayer] = await ethers.getSigners();
-  const registry = await new SecretRegistry__factory(relayer).deploy();
-  const adjudicator = await new Adjudicator__factory(relayer).deploy(await registry.getAddress());
+  const adjudicator = await new Adjudicator__factory(relayer).deploy();
   const token = await new TestToken__factory(relayer).deploy("Test", "TST");
   const feeToken = await new FeeOnTransferToken__factory(relayer).deploy();
   const refusingToken = await new RefusingToken__factory(relayer).deploy();
@@ -83,7 +75,6 @@ export async function deployChannelsFixture(): Promise<ChannelsFixture> {
   const domain = new ChannelDomain(chainId, adjudicatorAddress);
   return {
     adjudicator,
-    registry,
     token,
     feeToken,
     refusingToken,
@@ -174,7 +165,10 @@ export function lockOn(
 // Actions
 // ---------------------------------------------------------------------------------------------------------
 
-/** Each member deposits its amount of `asset` in participant order, with the race guard. */
+/**
+ * Each member deposits its amount of `asset` in participant order, with the race guard (`depositEth` for
+ * ETH, `deposit` for a token).
+ */
 export async function fund(
   f: ChannelsFixture,
   params: ChannelParams,
@@ -185,10 +179,12 @@ export async function fund(
   const channelId = channelIdOf(params);
   for (let i = 0; i < members.length; i++) {
     const held = await f.adjudicator.holdings(channelId, asset);
-    const value = asset === ETH ? amounts[i] : 0n;
-    await (
-      await f.adjudicator.connect(members[i]).deposit(channelId, asset, held, amounts[i], { value })
-    ).wait();
+    const adjudicator = f.adjudicator.connect(members[i]);
+    const tx =
+      asset === ETH
+        ? adjudicator.depositEth(channelId, held, { value: amounts[i] })
+        : adjudicator.deposit(channelId, asset, held, amounts[i]);
+    await (await tx).wait();
   }
 }
 

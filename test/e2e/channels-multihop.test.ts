@@ -1,7 +1,7 @@
 // End to end: a multi-hop hashlocked payment A → B → C that settles on Layer 1 when B goes silent.
 // Carol picks a secret and tells Alice its hash; Alice locks X for Bob (deadline T_A), Bob locks X for
 // Carol with an earlier deadline T_C < T_A. Then Bob goes silent. Carol cannot settle off-chain, so she
-// registers the B–C state holding the lock, reveals the secret in the SecretRegistry before T_C,
+// registers the B–C state holding the lock, reveals the secret in the adjudicator before T_C,
 // concludes and unlocks: X is hers. Later the A–B channel concludes on Layer 1 and its lock, whose
 // secret was revealed in time, pays Bob.
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";

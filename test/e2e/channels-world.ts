@@ -1,4 +1,4 @@
-// The world of the payment-channel end-to-end scenarios: the Adjudicator and SecretRegistry deployed on
+// The world of the payment-channel end-to-end scenarios: the Adjudicator (also the secret registry) deployed on
 // Hardhat, funded wallets (test/channels/fixtures.ts), and for each party a real ChannelClient with its
 // own durable store, talking to the others over localhost WebSockets. Clients read Layer-1 time from a
 // shared clock the scenario moves with the chain.

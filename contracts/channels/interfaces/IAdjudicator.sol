@@ -8,15 +8,15 @@ import {ISecretRegistry} from "./ISecretRegistry.sol";
 /// @notice Holds the funds of payment channels among 2..8 participants (ETH and ERC-20, several assets
 /// per channel) and settles them by the newest state all participants signed (docs/channels.md):
 /// `close` with a final state at once, or `register` / `refute` / `conclude` through a challenge window
-/// fixed at registration. Partial withdrawals, top-ups and hash-time locks (settled with the
-/// `SecretRegistry`) are supported. Payouts are pushed; a payee that cannot receive is credited and
-/// pulls with `withdraw`.
+/// fixed at registration. Partial withdrawals, top-ups and hash-time locks are supported; the
+/// adjudicator is its own `ISecretRegistry`, where the secrets of locks are revealed. Payouts are pushed;
+/// a payee that cannot receive is credited and pulls with `withdraw`.
 /// @dev Trust: none in the participants. A participant is safe if it (or its watchtower) refutes a stale
 /// registered state within the challenge window; a stale state nobody refutes is concluded as is.
 /// States are EIP-712 signed over ("Strata Channels", "1", chain id, this contract) and bind the channel
 /// id, so a signature is worthless for another channel, chain or adjudicator. A state is accepted only
 /// if the channel holds enough of every asset it allocates, so payouts never exceed holdings.
-interface IAdjudicator {
+interface IAdjudicator is ISecretRegistry {
     // ---------------------------------------------------------------- errors
 
     /// @notice A channel needs 2 to 8 participants.
@@ -48,8 +48,8 @@ interface IAdjudicator {
     error AdjudicatorUnderfunded(bytes32 channelId, address asset, uint256 required, uint256 held);
     /// @notice The deposit race guard: the channel holds `held` of `asset`, not `expectedHeld`.
     error AdjudicatorUnexpectedHoldings(bytes32 channelId, address asset, uint256 expectedHeld, uint256 held);
-    /// @notice ETH deposits send `amount` as value; token deposits send no value.
-    error AdjudicatorInvalidDepositValue(uint256 amount, uint256 value);
+    /// @notice `deposit` takes ERC-20 tokens; ETH goes through `depositEth`.
+    error AdjudicatorInvalidDepositAsset(address asset);
     /// @notice The deposit would take the channel's holdings of `asset` past `HoldingLib.MAX_AMOUNT`.
     error AdjudicatorHoldingsOverflow(bytes32 channelId, address asset);
     /// @notice The channel has concluded: it takes no deposits and no states.
@@ -77,8 +77,9 @@ interface IAdjudicator {
 
     // ---------------------------------------------------------------- events
 
-    /// @notice `amount` of `asset` arrived in the channel, which now holds `held`.
-    event Deposited(bytes32 indexed channelId, address indexed asset, uint256 amount, uint256 held);
+    /// @notice A deposit of `asset` arrived in the channel, which now holds `held` of it (the amount is
+    /// `held` less the depositor's `expectedHeld`).
+    event Deposited(bytes32 indexed channelId, address asset, uint256 held);
     /// @notice The channel was closed with final state `version` and paid out.
     event ChannelClosed(bytes32 indexed channelId, uint64 version);
     /// @notice State `version` was registered; it can be refuted until `finalizesAt`.
@@ -89,13 +90,8 @@ interface IAdjudicator {
     event ChannelConcluded(bytes32 indexed channelId, uint64 version);
     /// @notice The withdrawals of state `version` were paid; older states can no longer be registered.
     event PartialWithdrawal(bytes32 indexed channelId, uint64 version);
-    /// @notice Lock `hashlock` was settled: `amount` went to `paidTo` (receiver or sender).
-    event LockSettled(
-        bytes32 indexed channelId,
-        bytes32 indexed hashlock,
-        address indexed paidTo,
-        uint256 amount
-    );
+    /// @notice Lock `hashlock` was settled: its amount went to `paidTo` (its receiver or its sender).
+    event LockSettled(bytes32 indexed channelId, bytes32 hashlock, address paidTo);
     /// @notice A push payout to `to` failed; `amount` of `asset` was credited for `withdraw` instead.
     event PayoutCredited(address indexed asset, address indexed to, uint256 amount);
     /// @notice `account` withdrew its credit of `asset` to `to`.
@@ -103,14 +99,21 @@ interface IAdjudicator {
 
     // ---------------------------------------------------------------- funds
 
-    /// @notice Adds `amount` of `asset` to the channel's holdings, if it holds exactly `expectedHeld`.
-    /// @dev ETH: send `amount` as value. ERC-20: approve first; the channel is credited with what arrives
-    /// (less than `amount` for a fee-on-transfer token). Allowed until the channel concludes.
+    /// @notice Adds the ETH sent to the channel's holdings, if it holds exactly `expectedHeld` of ETH.
+    /// @dev Allowed until the channel concludes.
     /// @param channelId The channel (see `channelIdOf`).
-    /// @param asset address(0) for ETH, else the token.
+    /// @param expectedHeld The ETH holdings the depositor expects before its deposit (the race guard).
+    function depositEth(bytes32 channelId, uint256 expectedHeld) external payable;
+
+    /// @notice Adds `amount` of the ERC-20 `asset` to the channel's holdings, if it holds exactly
+    /// `expectedHeld` of it.
+    /// @dev Approve first; the channel is credited with what arrives (less than `amount` for a
+    /// fee-on-transfer token). Allowed until the channel concludes. ETH goes through `depositEth`.
+    /// @param channelId The channel (see `channelIdOf`).
+    /// @param asset The token (not address(0)).
     /// @param expectedHeld The holdings the depositor expects before its deposit (the race guard).
-    /// @param amount The amount sent.
-    function deposit(bytes32 channelId, address asset, uint256 expectedHeld, uint256 amount) external payable;
+    /// @param amount The amount to transfer.
+    function deposit(bytes32 channelId, address asset, uint256 expectedHeld, uint256 amount) external;
 
     /// @notice Pays the withdrawals of a co-signed non-final state newer than every version seen on chain,
     /// and raises the channel's version floor to it: older states can never be registered.
@@ -168,9 +171,9 @@ interface IAdjudicator {
     /// @param state The registered state, as registered.
     function conclude(Channel.Params calldata channel, Channel.State calldata state) external;
 
-    /// @notice Settles the locks of a concluded channel: a lock whose secret was revealed at or before
-    /// its deadline pays its receiver, one whose deadline passed unrevealed returns to its sender, and
-    /// any other stays recorded for a later call.
+    /// @notice Settles the locks of a concluded channel: a lock whose secret was revealed (with `reveal`)
+    /// at or before its deadline pays its receiver, one whose deadline passed unrevealed returns to its
+    /// sender, and any other stays recorded for a later call.
     /// @param channelId The channel.
     /// @param locks Exactly the locks recorded: `pendingLocksOf` the concluded state, or the ones a
     /// previous `unlock` left (in order).
@@ -201,7 +204,4 @@ interface IAdjudicator {
 
     /// @notice `keccak256(abi.encode(participants, nonce, challengeDuration))`.
     function channelIdOf(Channel.Params calldata channel) external pure returns (bytes32);
-
-    /// @notice The registry `unlock` reads reveals from.
-    function secretRegistry() external view returns (ISecretRegistry);
 }

@@ -2,9 +2,9 @@
 pragma solidity 0.8.28;
 
 /// @title ISecretRegistry
-/// @notice Records when the preimage of a hashlock was first revealed on chain. Shared by every
-/// adjudicator, so a secret revealed in one channel's dispute settles the locks of every channel of a
-/// multi-hop payment.
+/// @notice Records when the preimage of a hashlock was first revealed on chain. The adjudicator is its
+/// own registry, shared by all its channels, so a secret revealed in one channel's dispute settles the
+/// locks of every channel of a multi-hop payment on the same adjudicator.
 /// @dev Trust: none. Anyone may reveal; the first reveal's timestamp stands forever.
 interface ISecretRegistry {
     /// @notice The preimage of `hashlock` was already revealed, at `revealedAt`.

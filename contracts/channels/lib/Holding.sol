@@ -12,8 +12,8 @@ using HoldingLib for Holding global;
 /// @notice Packs and reads `Holding`.
 library HoldingLib {
     uint256 private constant CONCLUDED_FLAG = 1 << 255;
-    /// @notice The largest amount a channel can hold of one asset.
-    uint256 internal constant MAX_AMOUNT = CONCLUDED_FLAG - 1;
+    /// @notice The largest amount a channel can hold of one asset (a literal, so no subtraction at run time).
+    uint256 internal constant MAX_AMOUNT = 2 ** 255 - 1;
 
     function open(uint256 amount_) internal pure returns (Holding) {
         return Holding.wrap(amount_);

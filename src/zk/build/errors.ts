@@ -1,0 +1,98 @@
+import { StrataError } from "../../common/errors";
+
+/** The base of every error the zk build pipeline and the prover throw. */
+export class ZkError extends StrataError {}
+
+/** The pipeline's options or `circuits/profiles.json` are unusable (unknown profile, bad parameters). */
+export class ZkConfigError extends ZkError {}
+
+/** A powers-of-tau file cannot serve this build; `path` names the file. */
+export class PtauError extends ZkError {
+  constructor(
+    message: string,
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${message} (${path})`, options);
+  }
+}
+
+/** The powers-of-tau file does not exist or is not a ptau file. */
+export class PtauNotFoundError extends PtauError {}
+
+/** The file is not a bn128 powers-of-tau file snarkjs can read. */
+export class PtauFormatError extends PtauError {}
+
+/** The powers-of-tau file's sha256 differs from the `<file>.sha256` beside it. */
+export class PtauChecksumError extends PtauError {
+  constructor(
+    path: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`sha256 mismatch: expected ${expected}, got ${actual}`, path);
+  }
+}
+
+/** The powers-of-tau file is smaller than the circuit needs. */
+export class PtauTooSmallError extends PtauError {
+  constructor(
+    path: string,
+    readonly power: number,
+    readonly requiredPower: number,
+  ) {
+    super(`power ${power} is too small: the circuit needs at least ${requiredPower}`, path);
+  }
+}
+
+/** The powers-of-tau file was not prepared for phase 2 (`snarkjs powersoftau prepare phase2`). */
+export class PtauNotPreparedError extends PtauError {
+  constructor(path: string) {
+    super("not prepared for phase 2 (run `snarkjs powersoftau prepare phase2`)", path);
+  }
+}
+
+/** circom2 failed; `output` holds the tail of what it printed. */
+export class CircomCompileError extends ZkError {
+  constructor(
+    readonly circuit: string,
+    readonly exitCode: number | null,
+    readonly output: string,
+  ) {
+    super(`circom2 failed on ${circuit} (exit ${exitCode}):\n${output}`);
+  }
+}
+
+/** A snarkjs step (ceremony, setup, contribution, export) failed; `step` names it. */
+export class ZkSetupError extends ZkError {
+  constructor(
+    readonly step: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${step} failed: ${detail}`, options);
+  }
+}
+
+/** A profile's build outputs are missing, or not vouched for by a valid manifest. */
+export class ZkArtifactsMissingError extends ZkError {
+  constructor(
+    readonly profile: string,
+    detail: string,
+  ) {
+    super(`zk build for profile "${profile}" is missing or incomplete (${detail}): run npm run zk:build`);
+  }
+}
+
+/** The circuit rejected the prover's input (a missing or extra signal, a failed constraint). */
+export class ZkInputError extends ZkError {}
+
+/** snarkjs produced no proof, or a proof that does not verify against the verification key. */
+export class ZkProofError extends ZkError {}
+
+/** The prover was used after `close()`. */
+export class ZkProverClosedError extends ZkError {
+  constructor() {
+    super("the prover is closed");
+  }
+}

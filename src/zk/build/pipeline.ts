@@ -1,0 +1,195 @@
+/**
+ * `npm run zk:build`: for each profile, the wrapper main → circom2 → Groth16 setup (on a supplied or
+ * locally made powers of tau) → verification key and Solidity verifier. Cached by a key over every
+ * input; built in a temporary directory and moved into place with its manifest written last.
+ */
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createLogger, type Logger } from "../../common/logger";
+import { removeStaleTemps, replaceDir, tempPath, writeFileAtomic } from "./atomic";
+import { compileCircuit, wrapperSource } from "./circom";
+import {
+  cacheKey,
+  checkBuild,
+  collectInputs,
+  hashOutputs,
+  type BuildInputs,
+  type BuildManifest,
+} from "./manifest";
+import {
+  fromRoot,
+  MAIN_NAME,
+  profileDir,
+  profileFiles,
+  resolveLayout,
+  verifierContractName,
+  type ProfileFiles,
+  type ZkLayout,
+  type ZkLayoutOptions,
+} from "./layout";
+import { readProfiles, selectProfiles, type ZkProfile } from "./profiles";
+import { runStep } from "./progress";
+import { assertPtauFits, ensureLocalPtau, inspectPtauFile, requiredPower, type PtauSource } from "./ptau";
+import { renderVerifier, runGroth16Setup } from "./setup";
+import { snarkjs } from "./snarkjs";
+
+export interface ZkBuildOptions extends ZkLayoutOptions {
+  /** Profile names, or "all" (the default). Comma-separated lists are accepted. */
+  profiles?: readonly string[];
+  /** A prepared powers-of-tau file (STRATA_PTAU); without it, a local ceremony is run and cached. */
+  ptau?: string;
+  logger?: Logger;
+}
+
+export interface ProfileBuildResult {
+  profile: string;
+  status: "built" | "up-to-date";
+  /** The Solidity verifier was (re)written into the verifier directory. */
+  verifierExported: boolean;
+  dir: string;
+  verifierPath: string;
+  manifest: BuildManifest;
+  /** Seconds per step of this run (empty when up to date). */
+  timings: Record<string, number>;
+}
+
+/** Builds the selected profiles in order; returns what each one did. */
+export async function buildZk(options: ZkBuildOptions = {}): Promise<ProfileBuildResult[]> {
+  const logger = options.logger ?? createLogger({ scope: "zk-build" });
+  const layout = resolveLayout(options);
+  const profiles = selectProfiles(await readProfiles(layout), options.profiles);
+  const ptau = options.ptau ? await inspectPtauFile(options.ptau) : undefined;
+  if (ptau) {
+    logger.info("using the supplied powers of tau", {
+      path: ptau.path,
+      power: ptau.power,
+      sha256: ptau.sha256,
+    });
+  }
+  await mkdir(layout.buildDir, { recursive: true });
+  const removed = [
+    ...(await removeStaleTemps(layout.buildDir)),
+    ...(await removeStaleTemps(layout.verifierDir)),
+  ];
+  if (removed.length > 0) {
+    logger.info("removed leftovers of an interrupted build", { entries: removed.join(",") });
+  }
+  const results: ProfileBuildResult[] = [];
+  for (const profile of profiles) {
+    results.push(await buildProfile(layout, profile, ptau, logger.child(profile.name)));
+  }
+  return results;
+}
+
+async function buildProfile(
+  layout: ZkLayout,
+  profile: ZkProfile,
+  ptau: PtauSource | undefined,
+  logger: Logger,
+): Promise<ProfileBuildResult> {
+  const contract = verifierContractName(profile.name);
+  const files = profileFiles(profileDir(layout, profile.name), contract);
+  const inputs = await collectInputs(layout, profile);
+  const key = cacheKey(inputs);
+  const current = await checkBuild(files, { key, ptauSha256: ptau?.sha256 });
+  if (current.manifest && !current.problem) {
+    const verifierExported = await exportVerifier(layout, files, contract, logger);
+    logger.info("up to date", { dir: fromRoot(layout, files.dir), key: key.slice(0, 16) });
+    return result(layout, profile, files, current.manifest, "up-to-date", verifierExported, {});
+  }
+  logger.info("building", { reason: current.problem, batchSize: profile.batchSize, depth: profile.depth });
+  const tmp = profileFiles(tempPath(layout.buildDir, "tmp", profile.name), contract);
+  try {
+    const { manifest, timings } = await buildInto(layout, profile, tmp, inputs, key, ptau, logger);
+    await replaceDir(tmp.dir, files.dir);
+    await exportVerifier(layout, files, contract, logger);
+    logger.info("built", { dir: fromRoot(layout, files.dir), ...timings });
+    return result(layout, profile, files, manifest, "built", true, timings);
+  } finally {
+    await rm(tmp.dir, { recursive: true, force: true });
+  }
+}
+
+/** Everything of one build, inside `files.dir`; the manifest is the last file written. */
+async function buildInto(
+  layout: ZkLayout,
+  profile: ZkProfile,
+  files: ProfileFiles,
+  inputs: BuildInputs,
+  key: string,
+  suppliedPtau: PtauSource | undefined,
+  logger: Logger,
+): Promise<{ manifest: BuildManifest; timings: Record<string, number> }> {
+  const started = Date.now();
+  await mkdir(files.dir, { recursive: true });
+  await writeFile(files.wrapper, wrapperSource(layout, files.dir, profile));
+  const compile = await runStep(logger, "compile", () => compileCircuit(layout, files, logger));
+  const info = await snarkjs.r1cs.info(files.r1cs);
+  const power = requiredPower(info);
+  logger.info("circuit size", { constraints: info.nConstraints, requiredPower: power });
+  const ptauStarted = Date.now();
+  const ptau = suppliedPtau ?? (await ensureLocalPtau(layout.ptauCacheDir, power, logger));
+  assertPtauFits(ptau, power);
+  const ptauSeconds = seconds(ptauStarted);
+  const setup = await runGroth16Setup(files, ptau.path, logger);
+  await writeFile(
+    files.verifier,
+    await renderVerifier(files.zkey, verifierContractName(profile.name), header(layout, profile)),
+  );
+  const timings = { compile: compile.seconds, ptau: ptauSeconds, ...setup, total: seconds(started) };
+  const manifest: BuildManifest = {
+    format: inputs.format,
+    key,
+    inputs,
+    constraints: info.nConstraints,
+    nPublic: info.nPubInputs + info.nOutputs,
+    ptau: { kind: ptau.kind, sha256: ptau.sha256, power: ptau.power, requiredPower: power },
+    verifierContract: verifierContractName(profile.name),
+    files: await hashOutputs(files),
+    timings,
+    builtAt: new Date().toISOString(),
+  };
+  await writeFile(files.manifest, JSON.stringify(manifest, null, 2) + "\n");
+  return { manifest, timings };
+}
+
+function seconds(since: number): number {
+  return Math.round((Date.now() - since) / 100) / 10;
+}
+
+/** The generated verifier's header line. */
+function header(layout: ZkLayout, profile: ZkProfile): string {
+  const source = fromRoot(layout, join(layout.circuitsDir, "main", `${MAIN_NAME}.circom`));
+  return `generated from ${source} (profile ${profile.name}) by scripts/zk-build.ts; do not edit`;
+}
+
+/** Copies the build's verifier into the verifier directory unless an identical one is there. */
+async function exportVerifier(
+  layout: ZkLayout,
+  files: ProfileFiles,
+  contract: string,
+  logger: Logger,
+): Promise<boolean> {
+  const source = await readFile(files.verifier, "utf8");
+  const target = join(layout.verifierDir, `${contract}.sol`);
+  const existing = await readFile(target, "utf8").catch(() => undefined);
+  if (existing === source) return false;
+  await writeFileAtomic(target, source);
+  logger.info(existing === undefined ? "exported the verifier" : "re-exported the verifier", {
+    path: fromRoot(layout, target),
+  });
+  return true;
+}
+
+function result(
+  layout: ZkLayout,
+  profile: ZkProfile,
+  files: ProfileFiles,
+  manifest: BuildManifest,
+  status: ProfileBuildResult["status"],
+  verifierExported: boolean,
+  timings: Record<string, number>,
+): ProfileBuildResult {
+  const verifierPath = join(layout.verifierDir, `${manifest.verifierContract}.sol`);
+  return { profile: profile.name, status, verifierExported, dir: files.dir, verifierPath, manifest, timings };
+}

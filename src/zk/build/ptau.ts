@@ -1,0 +1,219 @@
+/**
+ * Powers of tau: a prepared file the user supplies (STRATA_PTAU), or the project's own local
+ * one-party ceremony at the smallest power the circuit needs, cached for reuse.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import type { Logger } from "../../common/logger";
+import {
+  PtauChecksumError,
+  PtauFormatError,
+  PtauNotFoundError,
+  PtauNotPreparedError,
+  PtauTooSmallError,
+  ZkSetupError,
+} from "./errors";
+import { removeStaleTemps, tempPath } from "./atomic";
+import { sha256File } from "./hash";
+import { runStep, type StepProgress } from "./progress";
+import { snarkjs, type R1csInfo } from "./snarkjs";
+
+/** A powers-of-tau file the build may use, identified by its content. */
+export interface PtauSource {
+  kind: "file" | "local";
+  path: string;
+  sha256: string;
+  power: number;
+}
+
+/** The largest power snarkjs's bn128 ceremony supports. */
+const MAX_POWER = 28;
+/** The section a phase-2-prepared file has (tau in Lagrange form, G1). */
+const PREPARED_SECTION = 12;
+/** 2^10 hash iterations for the beacon: snarkjs's minimum. */
+const BEACON_ITERATIONS_EXP = 10;
+
+/**
+ * The power of tau a Groth16 setup of this circuit needs: snarkjs's `newZKey` wants
+ * 2^power > constraints + public inputs + outputs (one extra row per public signal).
+ */
+export function requiredPower(info: Pick<R1csInfo, "nConstraints" | "nPubInputs" | "nOutputs">): number {
+  const rows = info.nConstraints + info.nPubInputs + info.nOutputs;
+  return Math.max(1, Math.floor(Math.log2(Math.max(rows, 1))) + 1);
+}
+
+/** The header of a ptau file: its power and whether it was prepared for phase 2. */
+export async function readPtauHeader(path: string): Promise<{ power: number; prepared: boolean }> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (cause) {
+    throw new PtauNotFoundError("powers-of-tau file not found", path, { cause });
+  }
+  try {
+    const { size } = await handle.stat();
+    const read = async (length: number, position: number) => {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, position);
+      if (bytesRead !== length) throw new PtauFormatError("truncated powers-of-tau file", path);
+      return buffer;
+    };
+    const head = await read(12, 0);
+    if (head.toString("latin1", 0, 4) !== "ptau") throw new PtauFormatError("not a powers-of-tau file", path);
+    const sections = new Map<number, number>();
+    let position = 12;
+    for (let i = 0; i < head.readUInt32LE(8); i++) {
+      const section = await read(12, position);
+      sections.set(section.readUInt32LE(0), position + 12);
+      position += 12 + Number(section.readBigUInt64LE(4));
+    }
+    const headerAt = sections.get(1);
+    if (headerAt === undefined || position > size)
+      throw new PtauFormatError("malformed powers-of-tau file", path);
+    const n8 = (await read(4, headerAt)).readUInt32LE(0);
+    const power = (await read(4, headerAt + 4 + n8)).readUInt32LE(0);
+    return { power, prepared: sections.has(PREPARED_SECTION) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The sha256 of a ptau file, checked against `<file>.sha256` when that sits beside it. */
+export async function checkedPtauHash(path: string, required = false): Promise<string> {
+  let expected: string | undefined;
+  try {
+    expected = (await readFile(`${path}.sha256`, "utf8")).trim().split(/\s+/)[0]?.toLowerCase();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    if (required) throw new PtauNotFoundError("no .sha256 beside the cached powers of tau", path);
+  }
+  const actual = await sha256File(path);
+  if (expected !== undefined && expected !== actual) throw new PtauChecksumError(path, expected, actual);
+  return actual;
+}
+
+/** A user-supplied ptau file (STRATA_PTAU): it exists, is prepared, and matches its `.sha256`. */
+export async function inspectPtauFile(path: string): Promise<PtauSource> {
+  const { power, prepared } = await readPtauHeader(path);
+  if (!prepared) throw new PtauNotPreparedError(path);
+  return { kind: "file", path, sha256: await checkedPtauHash(path), power };
+}
+
+/** Throws `PtauTooSmallError` when `ptau` cannot serve a circuit that needs `power`. */
+export function assertPtauFits(ptau: PtauSource, power: number): void {
+  if (ptau.power < power) throw new PtauTooSmallError(ptau.path, ptau.power, power);
+}
+
+function cachedPtauPath(cacheDir: string, power: number): string {
+  return join(cacheDir, `pot${power}.ptau`);
+}
+
+/** The smallest cached local ptau of at least `power`, if one was completed (it has its .sha256). */
+async function findCachedPtau(cacheDir: string, power: number): Promise<PtauSource | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(cacheDir);
+  } catch {
+    return undefined;
+  }
+  const powers = names
+    .map((name) => /^pot(\d+)\.ptau\.sha256$/.exec(name)?.[1])
+    .filter((p): p is string => p !== undefined)
+    .map(Number)
+    .filter((p) => p >= power && p <= MAX_POWER)
+    .sort((a, b) => a - b);
+  const smallest = powers[0];
+  if (smallest === undefined) return undefined;
+  const path = cachedPtauPath(cacheDir, smallest);
+  return { kind: "local", path, sha256: await checkedPtauHash(path, true), power: smallest };
+}
+
+/** Fails with a `ZkSetupError` carrying snarkjs's own message when a step returned its failure value. */
+function expectSuccess(step: string, result: unknown, progress: StepProgress): void {
+  if (result === false || result === -1)
+    throw new ZkSetupError(step, progress.lastError() ?? "snarkjs reported failure");
+}
+
+/** new → contribute (fresh entropy) → beacon → prepare phase 2, in `dir`; returns the final file. */
+async function runCeremony(dir: string, power: number, logger: Logger): Promise<string> {
+  const file = (name: string) => join(dir, `pot${power}_${name}.ptau`);
+  await runStep(
+    logger,
+    "ptau new",
+    async (p) => {
+      const curve = await snarkjs.curves.getCurveFromName("bn128");
+      expectSuccess(
+        "ptau new",
+        await snarkjs.powersOfTau.newAccumulator(curve, power, file("0000"), p.snarkLogger),
+        p,
+      );
+    },
+    { power },
+  );
+  await runStep(logger, "ptau contribute", async (p) => {
+    const entropy = randomBytes(64).toString("hex");
+    const result = await snarkjs.powersOfTau.contribute(
+      file("0000"),
+      file("0001"),
+      "strata local",
+      entropy,
+      p.snarkLogger,
+    );
+    expectSuccess("ptau contribute", result, p);
+  });
+  await runStep(logger, "ptau beacon", async (p) => {
+    const beacon = randomBytes(32).toString("hex");
+    const result = await snarkjs.powersOfTau.beacon(
+      file("0001"),
+      file("beacon"),
+      "strata local beacon",
+      beacon,
+      BEACON_ITERATIONS_EXP,
+      p.snarkLogger,
+    );
+    expectSuccess("ptau beacon", result, p);
+  });
+  await runStep(logger, "ptau prepare phase2", async (p) => {
+    expectSuccess(
+      "ptau prepare phase2",
+      await snarkjs.powersOfTau.preparePhase2(file("beacon"), file("final"), p.snarkLogger),
+      p,
+    );
+  });
+  return file("final");
+}
+
+/**
+ * A local ptau of at least `power`: the smallest cached one, else a fresh one-party ceremony at
+ * exactly `power`, built in a temporary directory and moved into the cache (its .sha256 last, so
+ * a killed ceremony leaves nothing a later run trusts).
+ */
+export async function ensureLocalPtau(cacheDir: string, power: number, logger: Logger): Promise<PtauSource> {
+  const cached = await findCachedPtau(cacheDir, power);
+  if (cached) {
+    logger.info("using cached local powers of tau", { path: cached.path, power: cached.power });
+    return cached;
+  }
+  logger.warn(
+    "no STRATA_PTAU given: running a LOCAL ONE-PARTY powers-of-tau ceremony. Its maker could forge proofs: " +
+      "fine for local development and tests, never for anything that guards value (pass STRATA_PTAU=<file> " +
+      "from a public multi-party ceremony instead)",
+    { power },
+  );
+  await mkdir(cacheDir, { recursive: true });
+  await removeStaleTemps(cacheDir);
+  const tmp = tempPath(cacheDir, "tmp", `pot${power}`);
+  await mkdir(tmp);
+  try {
+    const final = await runCeremony(tmp, power, logger);
+    const sha256 = await sha256File(final);
+    const path = cachedPtauPath(cacheDir, power);
+    await rename(final, path);
+    await writeFile(join(tmp, "sha256"), `${sha256}  ${basename(path)}\n`);
+    await rename(join(tmp, "sha256"), `${path}.sha256`);
+    return { kind: "local", path, sha256, power };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

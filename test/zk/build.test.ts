@@ -1,0 +1,354 @@
+import { spawn } from "node:child_process";
+import { appendFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import { createLogger } from "../../src/common/logger";
+import {
+  PtauChecksumError,
+  PtauNotFoundError,
+  PtauNotPreparedError,
+  PtauTooSmallError,
+  ZkArtifactsMissingError,
+  ZkConfigError,
+} from "../../src/zk/build/errors";
+import { sha256File } from "../../src/zk/build/hash";
+import { buildZk, type ProfileBuildResult, type ZkBuildOptions } from "../../src/zk/build/pipeline";
+import { readPtauHeader, requiredPower } from "../../src/zk/build/ptau";
+import { terminateCurves } from "../../src/zk/build/snarkjs";
+import { ZkProver } from "../../src/zk/prover";
+import {
+  createToyWorkspace,
+  deadPid,
+  makeTinyPtau,
+  recordingLogger,
+  type ToyWorkspace,
+} from "./fixtures/workspace";
+
+const quiet = createLogger({ level: "silent" });
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function build(ws: ToyWorkspace, options: Partial<ZkBuildOptions> = {}): Promise<ProfileBuildResult> {
+  const [result] = await buildZk({ ...ws.layout, profiles: ["test"], logger: quiet, ...options });
+  return result!;
+}
+
+/** Runs a build in a child process, freezes it at `freezeAt` and kills it there (a crash). */
+async function killBuildAt(ws: ToyWorkspace, freezeAt: string): Promise<void> {
+  const options = JSON.stringify({ ...ws.layout, profiles: ["test"] });
+  const child = spawn(
+    process.execPath,
+    ["-r", "ts-node/register", join(__dirname, "fixtures", "run-build.ts"), options, freezeAt],
+    {
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("FROZEN")) child.kill("SIGKILL");
+    });
+    child.on("exit", (_code, signal) =>
+      signal === "SIGKILL" ? resolve() : reject(new Error(`the build was not killed:\n${output}`)),
+    );
+  });
+}
+
+describe("zk build pipeline (scripts/zk-build.ts)", function () {
+  this.timeout(300_000);
+  after(terminateCurves);
+
+  describe("buildZk with a local ceremony", function () {
+    let ws: ToyWorkspace;
+    let first: ProfileBuildResult;
+    let printed: string[];
+
+    before(async function () {
+      ws = await createToyWorkspace();
+      const { logger, lines } = recordingLogger();
+      [first] = (await buildZk({ ...ws.layout, profiles: ["test"], logger })) as [ProfileBuildResult];
+      printed = lines;
+    });
+    after(async () => ws.remove());
+
+    it("builds the toy profile end to end: wrapper, r1cs, wasm, zkey, verification key and manifest", async function () {
+      expect(first.status).to.equal("built");
+      const dir = join(ws.buildDir, "test");
+      for (const file of [
+        "batch.circom",
+        "batch.r1cs",
+        "batch.sym",
+        "batch_js/batch.wasm",
+        "batch.zkey",
+        "verification_key.json",
+        "manifest.json",
+      ]) {
+        expect(await exists(join(dir, file)), file).to.equal(true);
+      }
+      const wrapper = await readFile(join(dir, "batch.circom"), "utf8");
+      expect(wrapper).to.contain('include "../../main/batch.circom";');
+      expect(wrapper).to.contain("component main {public [oldRoot, newRoot, slots]} = RollupBatch(2, 2);");
+      const vkey = JSON.parse(await readFile(join(dir, "verification_key.json"), "utf8")) as {
+        nPublic: number;
+      };
+      expect(vkey.nPublic).to.equal(4);
+      expect(first.manifest.nPublic).to.equal(4);
+      for (const step of ["compile", "ptau", "setup", "contribute", "export", "total"])
+        expect(first.timings).to.have.property(step);
+    });
+
+    it("exports the Solidity verifier renamed to ZkVerifierTest with a generated header", async function () {
+      const source = await readFile(join(ws.verifierDir, "ZkVerifierTest.sol"), "utf8");
+      expect(source.split("\n")[1]).to.equal(
+        "// generated from circuits/main/batch.circom (profile test) by scripts/zk-build.ts; do not edit",
+      );
+      expect(source).to.match(/\bcontract ZkVerifierTest\b/);
+      expect(source).not.to.contain("Groth16Verifier");
+      expect(source).to.contain("uint[4] calldata _pubSignals");
+    });
+
+    it("runs a local ceremony (new, contribute, beacon, prepare phase 2) at the smallest power and caches it", async function () {
+      const ptau = join(ws.ptauCacheDir, `pot${first.manifest.ptau.power}.ptau`);
+      expect(first.manifest.ptau.kind).to.equal("local");
+      expect(first.manifest.ptau.power).to.equal(first.manifest.ptau.requiredPower);
+      expect(first.manifest.ptau.requiredPower).to.equal(
+        requiredPower({ nConstraints: first.manifest.constraints, nPubInputs: 4, nOutputs: 0 }),
+      );
+      expect(await readPtauHeader(ptau)).to.deep.equal({ power: first.manifest.ptau.power, prepared: true });
+      const sidecar = await readFile(`${ptau}.sha256`, "utf8");
+      expect(sidecar.split(/\s+/)[0]).to.equal(await sha256File(ptau));
+      expect(printed.some((l) => l.includes("LOCAL ONE-PARTY"))).to.equal(true);
+      for (const step of [
+        "ptau new",
+        "ptau contribute",
+        "ptau beacon",
+        "ptau prepare phase2",
+        "groth16 setup",
+        "zkey contribute",
+      ]) {
+        expect(
+          printed.some((l) => l.includes(`${step}: done`)),
+          step,
+        ).to.equal(true);
+      }
+    });
+
+    it("does nothing on a second run with nothing changed", async function () {
+      const zkey = join(ws.buildDir, "test", "batch.zkey");
+      const before = (await stat(zkey)).mtimeMs;
+      const { logger, lines } = recordingLogger();
+      const started = Date.now();
+      const [again] = await buildZk({ ...ws.layout, profiles: ["test"], logger });
+      expect(again!.status).to.equal("up-to-date");
+      expect(again!.verifierExported).to.equal(false);
+      expect(Date.now() - started).to.be.below(5_000);
+      expect((await stat(zkey)).mtimeMs).to.equal(before);
+      expect(lines.some((l) => l.includes("up to date"))).to.equal(true);
+    });
+
+    it("reuses the cached ceremony for another profile that fits it", async function () {
+      const ptauBefore = await readdir(ws.ptauCacheDir);
+      const [other] = await buildZk({ ...ws.layout, profiles: ["default"], logger: quiet });
+      expect(other!.status).to.equal("built");
+      expect(other!.manifest.verifierContract).to.equal("ZkVerifierDefault");
+      expect(other!.manifest.ptau.sha256).to.equal(first.manifest.ptau.sha256);
+      expect(await readdir(ws.ptauCacheDir)).to.deep.equal(ptauBefore);
+    });
+
+    it("re-exports the verifier when the generated directory lost it", async function () {
+      await rm(join(ws.verifierDir, "ZkVerifierTest.sol"));
+      const again = await build(ws);
+      expect(again.status).to.equal("up-to-date");
+      expect(again.verifierExported).to.equal(true);
+      expect(await readFile(join(ws.verifierDir, "ZkVerifierTest.sol"), "utf8")).to.contain(
+        "contract ZkVerifierTest",
+      );
+    });
+
+    it("rebuilds when a circuit library source changes", async function () {
+      await appendFile(join(ws.root, "circuits", "lib", "toy-step.circom"), "\n// touched\n");
+      const again = await build(ws);
+      expect(again.status).to.equal("built");
+      expect(again.manifest.key).not.to.equal(first.manifest.key);
+      expect((await build(ws)).status).to.equal("up-to-date");
+    });
+
+    it("rebuilds when a profile's parameters change", async function () {
+      const profiles = join(ws.root, "circuits", "profiles.json");
+      await writeFile(
+        profiles,
+        JSON.stringify({ test: { batchSize: 3, depth: 2 }, default: { batchSize: 2, depth: 3 } }),
+      );
+      const again = await build(ws);
+      expect(again.status).to.equal("built");
+      expect(again.manifest.nPublic).to.equal(5);
+    });
+
+    it("does not trust a build whose output differs from its manifest", async function () {
+      const zkey = join(ws.buildDir, "test", "batch.zkey");
+      const bytes = await readFile(zkey);
+      bytes[bytes.length - 1] ^= 1;
+      await writeFile(zkey, bytes);
+      await expectRejection(
+        ZkProver.load({ ...ws.layout, profile: "test", logger: quiet }),
+        ZkArtifactsMissingError,
+      );
+      expect((await build(ws)).status).to.equal("built");
+    });
+
+    it("rejects an unknown profile with ZkConfigError", async function () {
+      await expectRejection(buildZk({ ...ws.layout, profiles: ["nope"], logger: quiet }), ZkConfigError);
+    });
+  });
+
+  describe("atomicity", function () {
+    let ws: ToyWorkspace;
+    beforeEach(async () => (ws = await createToyWorkspace()));
+    afterEach(async () => ws.remove());
+
+    it("does not trust a half-written build directory without a manifest", async function () {
+      await build(ws);
+      await rm(join(ws.buildDir, "test", "manifest.json"));
+      await expectRejection(
+        ZkProver.load({ ...ws.layout, profile: "test", logger: quiet }),
+        ZkArtifactsMissingError,
+      );
+      const again = await build(ws);
+      expect(again.status).to.equal("built");
+      expect(await exists(join(ws.buildDir, "test", "manifest.json"))).to.equal(true);
+    });
+
+    it("leaves nothing a later run trusts when killed mid-setup, and the next run cleans up and rebuilds", async function () {
+      await killBuildAt(ws, "groth16 setup: started");
+      const left = await readdir(ws.buildDir);
+      expect(left).not.to.include("test");
+      const temps = left.filter((name) => name.startsWith(".tmp-test-"));
+      expect(temps).to.have.length(1);
+      expect(await exists(join(ws.buildDir, temps[0]!, "batch.r1cs"))).to.equal(true);
+      expect(await exists(join(ws.buildDir, temps[0]!, "manifest.json"))).to.equal(false);
+      await expectRejection(
+        ZkProver.load({ ...ws.layout, profile: "test", logger: quiet }),
+        ZkArtifactsMissingError,
+      );
+
+      const again = await build(ws);
+      expect(again.status).to.equal("built");
+      expect((await readdir(ws.buildDir)).filter((name) => name.startsWith("."))).to.deep.equal([]);
+    });
+
+    it("keeps the previous build in place when a rebuild is killed", async function () {
+      const previous = await build(ws);
+      await appendFile(join(ws.root, "circuits", "main", "batch.circom"), "\n// touched\n");
+      await killBuildAt(ws, "zkey contribute: started");
+      const manifest = JSON.parse(await readFile(join(ws.buildDir, "test", "manifest.json"), "utf8")) as {
+        key: string;
+      };
+      expect(manifest.key).to.equal(previous.manifest.key);
+      expect((await build(ws)).status).to.equal("built");
+    });
+
+    it("removes the leftovers of dead runs, not of live ones", async function () {
+      await mkdir(ws.buildDir, { recursive: true });
+      const dead = join(ws.buildDir, `.tmp-test-${deadPid()}-0badc0de`);
+      const live = join(ws.buildDir, `.tmp-test-${process.pid}-0badc0de`);
+      await mkdir(dead);
+      await mkdir(live);
+      await build(ws);
+      expect(await exists(dead)).to.equal(false);
+      expect(await exists(live)).to.equal(true);
+    });
+
+    it("ignores a local ptau whose ceremony did not finish (no .sha256 beside it)", async function () {
+      const { manifest } = await build(ws);
+      const ptau = join(ws.ptauCacheDir, `pot${manifest.ptau.power}.ptau`);
+      await rm(`${ptau}.sha256`);
+      await writeFile(ptau, "half-written");
+      await rm(join(ws.buildDir, "test"), { recursive: true });
+      const again = await build(ws);
+      expect(again.manifest.ptau.sha256).to.equal(await sha256File(ptau));
+      expect((await readPtauHeader(ptau)).prepared).to.equal(true);
+    });
+  });
+
+  describe("a supplied powers of tau (STRATA_PTAU)", function () {
+    let ws: ToyWorkspace;
+    let ptauDir: string;
+    let ptau6: string;
+
+    before(async function () {
+      ws = await createToyWorkspace();
+      ptauDir = join(ws.root, "ptau");
+      await mkdir(ptauDir);
+      ptau6 = await makeTinyPtau(ptauDir, 6);
+    });
+    after(async () => ws.remove());
+    beforeEach(async () => rm(ws.buildDir, { recursive: true, force: true }));
+
+    it("builds with it, runs no ceremony, and records its sha256", async function () {
+      await writeFile(`${ptau6}.sha256`, `${await sha256File(ptau6)}  tiny6_final.ptau\n`);
+      const result = await build(ws, { ptau: ptau6 });
+      expect(result.status).to.equal("built");
+      expect(result.manifest.ptau).to.include({ kind: "file", power: 6, sha256: await sha256File(ptau6) });
+      expect(await exists(ws.ptauCacheDir)).to.equal(false);
+      expect((await build(ws, { ptau: ptau6 })).status).to.equal("up-to-date");
+      expect((await build(ws)).status, "no STRATA_PTAU: the supplied one still serves").to.equal(
+        "up-to-date",
+      );
+    });
+
+    it("rebuilds when another ptau is supplied", async function () {
+      await build(ws, { ptau: ptau6 });
+      const other = await makeTinyPtau(ptauDir, 7);
+      const result = await build(ws, { ptau: other });
+      expect(result.status).to.equal("built");
+      expect(result.manifest.ptau.power).to.equal(7);
+    });
+
+    it("rejects a file whose .sha256 does not match with PtauChecksumError", async function () {
+      await writeFile(`${ptau6}.sha256`, `${"0".repeat(64)}  tiny6_final.ptau\n`);
+      try {
+        await expectRejection(build(ws, { ptau: ptau6 }), PtauChecksumError);
+      } finally {
+        await rm(`${ptau6}.sha256`);
+      }
+      expect(await exists(join(ws.buildDir, "test"))).to.equal(false);
+    });
+
+    it("rejects a ptau too small for the circuit with PtauTooSmallError", async function () {
+      const small = await makeTinyPtau(ptauDir, 3);
+      const error = await expectRejection(build(ws, { ptau: small }), PtauTooSmallError);
+      expect(error.power).to.equal(3);
+      expect(error.requiredPower).to.be.greaterThan(3);
+      expect(await exists(join(ws.buildDir, "test"))).to.equal(false);
+    });
+
+    it("rejects a ptau not prepared for phase 2 with PtauNotPreparedError", async function () {
+      const raw = await makeTinyPtau(ptauDir, 6, false);
+      await expectRejection(build(ws, { ptau: raw }), PtauNotPreparedError);
+    });
+
+    it("rejects a missing ptau with PtauNotFoundError", async function () {
+      await expectRejection(build(ws, { ptau: join(ptauDir, "absent.ptau") }), PtauNotFoundError);
+    });
+  });
+});
+
+async function expectRejection<E extends Error>(
+  promise: Promise<unknown>,
+  type: new (...args: never[]) => E,
+): Promise<E> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error, String(error)).to.be.instanceOf(type);
+    return error as E;
+  }
+  expect.fail(`expected ${type.name}`);
+}
