@@ -2,13 +2,13 @@
 // in-process network by default; `npm run demo -- --network localhost` runs it against `npm run node`
 // (and `--network anvil` against Anvil). STRATA_DEMO_FLOW=<flow> runs one flow (`hardhat run` passes no
 // arguments to the script).
-// Flows so far: optimistic (the bridge's deposits and withdrawals run inside it). The zk-rollup and the
-// channels add theirs as they land.
+// Flows: optimistic (the bridge's deposits and withdrawals run inside it) and channels.
 import type { Signer } from "ethers";
 import { ethers, network } from "hardhat";
 import { deploySuite } from "../src/common/deploy-suite";
 import type { Deployment } from "../src/common/deployments";
 import { Narrator } from "./demo/narrator";
+import { runChannelsFlow } from "./demo/channels-flow";
 import { runOptimisticFlow } from "./demo/optimistic-flow";
 
 /** The flows move the chain's clock (evm_increaseTime) and hand out DemoTokens: local chains only. */
@@ -18,6 +18,10 @@ const FLOWS = {
   optimistic: async (deployment: Deployment, say: Narrator) => {
     const [owner, sequencer, challenger, alice, bob, mallory] = await signers(6);
     await runOptimisticFlow(deployment, { owner, sequencer, challenger, alice, bob, mallory }, say);
+  },
+  channels: async (deployment: Deployment, say: Narrator) => {
+    const all = await signers(8);
+    await runChannelsFlow(deployment, { alice: all[3], bob: all[4], carol: all[6], watchtower: all[7] }, say);
   },
 } as const;
 type Flow = keyof typeof FLOWS;
@@ -48,7 +52,8 @@ async function main(): Promise<void> {
   const deployment = await deploySuite(owner, { network: network.name, local: true });
   const c = deployment.contracts;
   say.note(`deployed Bridge ${c.Bridge}, OneStepProver ${c.OneStepProver},`);
-  say.note(`OptimisticRollup ${c.OptimisticRollup} (registered with the bridge), DemoToken ${c.DemoToken}`);
+  say.note(`OptimisticRollup ${c.OptimisticRollup} (registered with the bridge), DemoToken ${c.DemoToken},`);
+  say.note(`ZkRollup ${c.ZkRollup} (registered; verifier ${c.ZkVerifier}), Adjudicator ${c.Adjudicator}`);
   for (const flow of requested === "all" ? names : [requested as Flow]) await FLOWS[flow](deployment, say);
   say.title("done");
 }
