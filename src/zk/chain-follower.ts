@@ -1,0 +1,282 @@
+/**
+ * Verifier mode: the zk rollup's state rebuilt from Layer 1 alone. The rollup's `BatchVerified` events
+ * say which batches the contract accepted; each batch's transactions are read back from the calldata
+ * of the `submitBatch` transaction (the compact pubdata, decoded with `decodePubdata`, and the consumed
+ * deposits) and re-applied without signatures (the proof vouched for them). Every root is checked: the
+ * event's old root against this node's, the state's root after the batch against the event's new root,
+ * the deposits folded against the event's deposit head, and at the end the contract's stored root.
+ * What the operator rebuilds from on start, and what the exodus-proof builder reads.
+ */
+import type { Log, Provider } from "ethers";
+import { StrataError } from "../common/errors";
+import type { Logger } from "../common/logger";
+import { EMPTY_QUEUE_HEAD, chainDeposit } from "../shared/deposit";
+import type { DepositData } from "../shared/types";
+import { toBytes32 } from "./codec";
+import type { ZkCrypto } from "./keys";
+import { decodePubdata, slotElement, splitDeposits } from "./pubdata";
+import type { ZkBatchVerified, ZkRollupClient } from "./rollup-client";
+import { ZkState } from "./state";
+import type { ZkPublishedTx, ZkWithdrawBody } from "./types";
+
+/** Layer 1 does not add up: a root, a head or a transaction that this node cannot reproduce. */
+export class ZkChainMismatchError extends StrataError {}
+
+/** A verified batch as this node rebuilt it. */
+export interface ZkVerifiedBatch extends ZkBatchVerified {
+  /** Its transactions, as published (deposits name the account they credited). */
+  txs: ZkPublishedTx[];
+  /** The transaction hash of each (a spend's signed message M; a deposit's queue head after it). */
+  hashes: string[];
+  /** The deposits it consumed, in queue order (the uncarriable ones were refunded). */
+  consumed: DepositData[];
+  withdrawals: ZkWithdrawBody[];
+  transactionHash: string;
+  blockNumber: number;
+}
+
+/** Where a transaction landed: batch `batchIndex`, slot `slot`. */
+export interface ZkTxLocation {
+  batchIndex: number;
+  slot: number;
+}
+
+export class ZkChainFollower {
+  readonly batches: ZkVerifiedBatch[] = [];
+  /** Accounts that exited in exodus. */
+  readonly exited = new Set<number>();
+  private current: ZkState;
+  private head = EMPTY_QUEUE_HEAD;
+  private exodusOn = false;
+  private nextBlock = 0;
+  private readonly located = new Map<string, ZkTxLocation>();
+
+  private constructor(
+    readonly rollup: ZkRollupClient,
+    private readonly provider: Provider,
+    private readonly crypto: ZkCrypto,
+    genesis: ZkState,
+    private readonly logger?: Logger,
+  ) {
+    this.current = genesis;
+  }
+
+  /** A node at genesis for `rollup` (its depth and domain read from the contract). */
+  static async create(
+    rollup: ZkRollupClient,
+    provider: Provider,
+    crypto: ZkCrypto,
+    logger?: Logger,
+  ): Promise<ZkChainFollower> {
+    const { depth, domain } = await rollup.config();
+    return new ZkChainFollower(rollup, provider, crypto, await ZkState.create(depth, domain), logger);
+  }
+
+  /** The state after the last verified batch (do not change it: clone it to build on). */
+  get state(): ZkState {
+    return this.current;
+  }
+
+  /** The deposit queue head the verified batches consumed up to. */
+  get depositHead(): string {
+    return this.head;
+  }
+
+  get exodus(): boolean {
+    return this.exodusOn;
+  }
+
+  /** The number of the last verified batch (0: genesis). */
+  get lastBatch(): number {
+    return this.batches.length;
+  }
+
+  /** Where the transaction `hash` landed, if a verified batch holds it. */
+  locate(hash: string): ZkTxLocation | undefined {
+    return this.located.get(hash.toLowerCase());
+  }
+
+  /**
+   * Reads every rollup event since the last sync, in order, re-applies each verified batch, and checks
+   * the result against the contract's stored root. Returns the new batches' numbers.
+   * @throws ZkChainMismatchError if Layer 1 does not add up.
+   */
+  async sync(): Promise<number[]> {
+    const latest = await this.provider.getBlockNumber();
+    if (latest < this.nextBlock) return [];
+    const logs = await this.provider.getLogs({
+      address: this.rollup.address,
+      fromBlock: this.nextBlock,
+      toBlock: latest,
+    });
+    const fresh: number[] = [];
+    for (const log of logs) {
+      const index = await this.applyLog(log);
+      if (index !== undefined) fresh.push(index);
+    }
+    await this.checkStoredRoot(latest);
+    this.nextBlock = latest + 1;
+    return fresh;
+  }
+
+  private async applyLog(log: Log): Promise<number | undefined> {
+    const event = this.rollup.contract.interface.parseLog(log);
+    switch (event?.name) {
+      case "BatchVerified":
+        return this.applyBatch(
+          {
+            batchIndex: Number(event.args.batchIndex),
+            oldRoot: event.args.oldRoot,
+            newRoot: event.args.newRoot,
+            depositHead: event.args.depositHead,
+            txCount: Number(event.args.txCount),
+          },
+          log,
+        );
+      case "ExodusActivated":
+        this.exodusOn = true;
+        this.logger?.info("exodus activated", { root: event.args.root });
+        return undefined;
+      case "AccountExited":
+        this.exited.add(Number(event.args.accountIndex));
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  private async applyBatch(verified: ZkBatchVerified, log: Log): Promise<number> {
+    const expected = this.batches.length + 1;
+    if (verified.batchIndex !== expected) {
+      throw new ZkChainMismatchError(
+        `batch ${verified.batchIndex} verified, but this node expects ${expected}`,
+      );
+    }
+    if (verified.oldRoot !== this.current.root) {
+      throw new ZkChainMismatchError(
+        `batch ${verified.batchIndex} starts from root ${verified.oldRoot}, this node is at ${this.current.root}`,
+      );
+    }
+    const tx = await this.provider.getTransaction(log.transactionHash);
+    if (!tx) throw new ZkChainMismatchError(`transaction ${log.transactionHash} is not available`);
+    const calldata = this.rollup.decodeSubmit(tx.data);
+    const heads = this.depositHeads(calldata.consumedDeposits, verified);
+    const txs = decodePubdata(calldata.pubdata, calldata.consumedDeposits);
+    const next = this.current.clone();
+    const hashes = txs.map((t) => replayPublishedTx(next, t, this.crypto, heads));
+    if (next.root !== verified.newRoot) {
+      throw new ZkChainMismatchError(
+        `batch ${verified.batchIndex} leads to root ${next.root}, the contract verified ${verified.newRoot}`,
+      );
+    }
+    const batch: ZkVerifiedBatch = {
+      ...verified,
+      txs,
+      hashes,
+      consumed: calldata.consumedDeposits,
+      withdrawals: txs.filter((t): t is ZkWithdrawBody => t.kind === "withdraw"),
+      transactionHash: log.transactionHash,
+      blockNumber: log.blockNumber,
+    };
+    this.current = next;
+    this.head = verified.depositHead;
+    this.batches.push(batch);
+    hashes.forEach((hash, slot) => this.located.set(hash, { batchIndex: verified.batchIndex, slot }));
+    this.logger?.debug("batch rebuilt from Layer 1", { batchIndex: verified.batchIndex, txs: txs.length });
+    return verified.batchIndex;
+  }
+
+  /** The queue head after each consumed deposit, checked against the event's head. */
+  private depositHeads(
+    consumed: readonly DepositData[],
+    verified: ZkBatchVerified,
+  ): Map<DepositData, string> {
+    const heads = new Map<DepositData, string>();
+    let head = this.head;
+    for (const deposit of consumed) {
+      head = chainDeposit(head, deposit);
+      heads.set(deposit, head);
+    }
+    if (head !== verified.depositHead) {
+      throw new ZkChainMismatchError(
+        `batch ${verified.batchIndex}'s deposits fold to ${head}, the contract reached ${verified.depositHead}`,
+      );
+    }
+    return heads;
+  }
+
+  private async checkStoredRoot(blockTag: number): Promise<void> {
+    const stored = await this.rollup.root(blockTag);
+    if (stored !== this.current.root) {
+      throw new ZkChainMismatchError(`the contract's root ${stored} is not this node's ${this.current.root}`);
+    }
+  }
+}
+
+/** The deposits a batch refunded instead of carrying. */
+export function refundedDeposits(batch: ZkVerifiedBatch): DepositData[] {
+  return splitDeposits(batch.consumed).refunded;
+}
+
+/**
+ * Applies a published transaction to `state` (no signature: a verified proof vouched for it) and
+ * returns its hash. `heads` gives each consumed deposit's queue head after it.
+ * @throws ZkChainMismatchError if it does not apply (a verified batch always does).
+ */
+export function replayPublishedTx(
+  state: ZkState,
+  tx: ZkPublishedTx,
+  crypto: ZkCrypto,
+  heads: ReadonlyMap<DepositData, string>,
+): string {
+  switch (tx.kind) {
+    case "deposit":
+      replayDeposit(state, tx.account, tx.deposit);
+      return heads.get(tx.deposit) ?? mismatch(`deposit to account ${tx.account} has no queue head`);
+    case "transfer": {
+      const hash = spendHash(state, tx, crypto);
+      const from = debit(state, tx.from, tx.amount);
+      const to = state.account(tx.to) ?? mismatch(`transfer to unknown account ${tx.to}`);
+      if (to.tokenId !== from.tokenId) mismatch(`transfer across tokens ${from.tokenId} → ${to.tokenId}`);
+      state.setAccount(tx.to, { ...to, balance: to.balance + tx.amount });
+      return hash;
+    }
+    case "withdraw": {
+      const hash = spendHash(state, tx, crypto);
+      const from = debit(state, tx.from, tx.amount);
+      if (from.tokenId !== tx.tokenId)
+        mismatch(`withdrawal of token ${tx.tokenId} from token ${from.tokenId}`);
+      return hash;
+    }
+  }
+}
+
+function replayDeposit(state: ZkState, account: number, deposit: DepositData): void {
+  if (account === state.nextIndex) {
+    state.openAccount({ owner: deposit.to, tokenId: deposit.tokenId, balance: deposit.amount, nonce: 0 });
+    return;
+  }
+  const old = state.account(account) ?? mismatch(`deposit to unknown account ${account}`);
+  if (BigInt(old.owner) !== BigInt(deposit.to) || old.tokenId !== deposit.tokenId) {
+    mismatch(`deposit for another owner or token credited to account ${account}`);
+  }
+  state.setAccount(account, { ...old, balance: old.balance + deposit.amount });
+}
+
+/** The spend's hash: M = Poseidon(slot, sender's nonce, domain), before the nonce moves. */
+function spendHash(state: ZkState, tx: ZkPublishedTx & { from: number }, crypto: ZkCrypto): string {
+  const sender = state.account(tx.from) ?? mismatch(`spend from unknown account ${tx.from}`);
+  return toBytes32(crypto.message(slotElement(tx), sender.nonce, state.domain));
+}
+
+/** Takes `amount` from account `index` and advances its nonce; returns the account before. */
+function debit(state: ZkState, index: number, amount: bigint) {
+  const from = state.account(index)!;
+  if (from.balance < amount) mismatch(`account ${index} spends ${amount} of ${from.balance}`);
+  state.setAccount(index, { ...from, balance: from.balance - amount, nonce: from.nonce + 1 });
+  return from;
+}
+
+function mismatch(detail: string): never {
+  throw new ZkChainMismatchError(detail);
+}

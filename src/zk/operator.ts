@@ -1,0 +1,420 @@
+/**
+ * The zk operator (prover and sequencer): accepts signed spends, applying them with the zk state
+ * transition at its door (an invalid one is refused by name and changes nothing), pulls deposits from
+ * the bridge in queue order, closes batches by size or age (deposits first: `batching.ts`), builds each
+ * batch's witness, proves it with one warm `ZkProver`, submits it, and tracks every transaction
+ * accepted → proven → verified.
+ *
+ * Its only durable state is the journal of accepted spends not yet verified, fsynced before a spend is
+ * acknowledged. Everything else is rebuilt from Layer 1 (`ZkChainFollower`) on start and after every
+ * batch: the verified state, then the deposits still queued, then the journal, dropping what Layer 1
+ * already holds and what no longer applies. So a crash at any point loses no acknowledged spend and
+ * proves none twice.
+ */
+import type { Signer } from "ethers";
+import type { QueuedDeposit } from "../bridge/client";
+import { DepositQueueFollower } from "../bridge/client";
+import type { BridgeClient } from "../bridge/client";
+import { ContractRevertError, StrataError } from "../common/errors";
+import { TxRejectedError } from "../common/json-rpc";
+import type { Logger } from "../common/logger";
+import type { TxJournal } from "../optimistic/journal";
+import { Rounds } from "../optimistic/rounds";
+import { depositsUpTo } from "../shared/deposit";
+import type { DepositData } from "../shared/types";
+import type { ZkPendingItem } from "./batching";
+import { isBatchDue, selectBatch } from "./batching";
+import type { ZkChainFollower } from "./chain-follower";
+import type { ZkSignedRequest } from "./codec";
+import { ZkCodecError, decodeZkRequest, encodeZkRequest, zkTxHash } from "./codec";
+import type { ZkCrypto } from "./keys";
+import type { ZkProof, ZkProver } from "./prover";
+import { encodePubdata, isCarriable } from "./pubdata";
+import type { ZkRollupClient } from "./rollup-client";
+import { toProofArg } from "./rollup-client";
+import type { ZkAccountView, ZkOperatorApi, ZkTxReceipt } from "./rpc-server";
+import type { ZkState } from "./state";
+import type { ZkTxRequest } from "./stf";
+import { ZkTxRefusedError, applyZkTx } from "./stf";
+import type { ZkBatchWitness } from "./witness";
+import { buildBatchWitness } from "./witness";
+
+/** The operator's own refusals, before the state transition's (`ZkRefusalReason`). */
+export type ZkDoorRefusal = "Malformed" | "Duplicate" | "NonceMismatch" | "ExodusActive";
+
+/** The operator cannot run with what it was given (a prover for another batch size, …). */
+export class ZkOperatorConfigError extends StrataError {}
+
+export interface ZkOperatorOptions {
+  rollup: ZkRollupClient;
+  bridge: BridgeClient;
+  follower: ZkChainFollower;
+  journal: TxJournal;
+  /** One warm prover, loaded for the rollup's profile. */
+  prover: ZkProver;
+  crypto: ZkCrypto;
+  /** Sends `submitBatch`. */
+  signer: Signer;
+  /** Close a batch once its oldest pending item is this old, in milliseconds (default 2000). */
+  maxBatchAgeMs?: number;
+  /** Milliseconds between rounds when running as a service (default 500). */
+  pollMs?: number;
+  logger?: Logger;
+}
+
+interface PendingDeposit extends ZkPendingItem {
+  kind: "deposit";
+  /** The queue head after it: its hash. */
+  hash: string;
+  deposit: DepositData;
+  /** The account it credits (carriable deposits). */
+  account?: number;
+}
+
+interface PendingSpend extends ZkPendingItem {
+  kind: "spend";
+  hash: string;
+  request: ZkSignedRequest;
+  /** Its canonical wire form, as journalled. */
+  encoded: string;
+}
+
+type PendingItem = PendingDeposit | PendingSpend;
+
+/** A batch chosen, built and (later) proven, on the verified batch `base`. */
+interface BatchPlan {
+  base: number;
+  items: PendingItem[];
+  witness: ZkBatchWitness;
+  consumed: DepositData[];
+}
+
+export class ZkOperator implements ZkOperatorApi {
+  private soft!: ZkState;
+  private deposits: PendingDeposit[] = [];
+  private spends: PendingSpend[] = [];
+  /** Bridge deposits accounted for: consumed on Layer 1 or pending here. */
+  private depositsSeen = 0;
+  private readonly proven = new Map<string, number>();
+  private lock: Promise<unknown> = Promise.resolve();
+  private ticking: Promise<unknown> = Promise.resolve();
+  private readonly rounds: Rounds;
+  private readonly depositQueue: DepositQueueFollower;
+  private readonly batchSize: number;
+  private readonly domain: bigint;
+
+  private constructor(
+    private readonly o: ZkOperatorOptions,
+    config: { batchSize: number; domain: bigint },
+  ) {
+    this.batchSize = config.batchSize;
+    this.domain = config.domain;
+    this.depositQueue = new DepositQueueFollower(o.bridge, o.rollup.address);
+    this.rounds = new Rounds(() => this.tick(), o.pollMs ?? 500, o.logger);
+  }
+
+  /** Checks the prover fits the rollup, rebuilds from Layer 1, then re-accepts the journalled spends. */
+  static async start(o: ZkOperatorOptions): Promise<ZkOperator> {
+    const config = await o.rollup.config();
+    if (o.prover.nPublic !== 2 + config.batchSize) {
+      throw new ZkOperatorConfigError(
+        `the prover's circuit has ${o.prover.nPublic} public inputs; batches of ${config.batchSize} need ${
+          2 + config.batchSize
+        }`,
+      );
+    }
+    const operator = new ZkOperator(o, config);
+    await operator.exclusive(() => operator.syncUnlocked(true));
+    return operator;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // ZkOperatorApi (served over JSON-RPC by rpc-server.ts)
+  // ---------------------------------------------------------------------------------------------
+
+  submit(encodedTx: string): Promise<ZkTxReceipt> {
+    return this.exclusive(async () => {
+      if (this.o.follower.exodus) refuse("ExodusActive", "exodus is on: the rollup takes no transaction");
+      const spend = this.admit(decodeOrRefuse(encodedTx), Date.now());
+      try {
+        await this.o.journal.append(spend.encoded);
+      } catch (error) {
+        await this.rebaseUnlocked(); // applied to the soft state but not durable: drop it
+        throw error;
+      }
+      this.spends.push(spend);
+      return { hash: spend.hash, status: "accepted" };
+    });
+  }
+
+  account(index: number): ZkAccountView | undefined {
+    const a = this.soft.account(index);
+    return a && { index, ...a };
+  }
+
+  findAccount(owner: string, tokenId: number): number | undefined {
+    return this.soft.accounts.findAccount(owner, tokenId);
+  }
+
+  receipt(hash: string): ZkTxReceipt | undefined {
+    const key = hash.toLowerCase();
+    const at = this.o.follower.locate(key);
+    if (at) return { hash: key, status: "verified", batchIndex: at.batchIndex, slot: at.slot };
+    const batchIndex = this.proven.get(key);
+    if (batchIndex !== undefined) return { hash: key, status: "proven", batchIndex };
+    if (this.isPending(key)) return { hash: key, status: "accepted" };
+    return undefined;
+  }
+
+  /** Spends and deposits waiting for a batch. */
+  get pendingCount(): number {
+    return this.deposits.length + this.spends.length;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The service loop
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * One round: read Layer 1, pull deposits, then prove and submit batches while one is due (`force`:
+   * until nothing is pending). Proving runs outside the lock, so spends are accepted meanwhile.
+   */
+  tick(force = false): Promise<void> {
+    const run = this.ticking.then(() => this.round(force));
+    this.ticking = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Runs rounds until `stop()`; a failed round is logged and retried on the next one. */
+  run(): Promise<void> {
+    return this.rounds.run();
+  }
+
+  /** Stops the service loop and waits for the round in progress. */
+  async stop(): Promise<void> {
+    this.rounds.stop();
+    await this.ticking;
+  }
+
+  private async round(force: boolean): Promise<void> {
+    await this.exclusive(() => this.syncUnlocked(false));
+    while (!this.o.follower.exodus) {
+      const plan = await this.exclusive(async () => this.planUnlocked(force));
+      if (!plan) return;
+      const proof = await this.prove(plan);
+      await this.exclusive(() => this.submitUnlocked(plan, proof));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The door
+  // ---------------------------------------------------------------------------------------------
+
+  /** Checks and applies a spend to the soft state, or throws `TxRejectedError` naming the refusal. */
+  private admit(request: ZkSignedRequest, seenAt: number): PendingSpend {
+    const { tx, nonce } = request;
+    const hash = zkTxHash(this.o.crypto, tx, nonce, this.domain);
+    if (this.isPending(hash) || this.o.follower.locate(hash)) {
+      refuse("Duplicate", `transaction ${hash} is known`);
+    }
+    const sender = this.soft.account(tx.from);
+    if (sender && sender.nonce !== nonce) {
+      refuse(
+        "NonceMismatch",
+        `account ${tx.from} is at nonce ${sender.nonce}, the spend is signed at ${nonce}`,
+      );
+    }
+    try {
+      applyZkTx(this.soft, { tx, signer: request.signer }, this.o.crypto);
+    } catch (error) {
+      if (error instanceof ZkTxRefusedError)
+        throw new TxRejectedError(error.reason, error.message, { cause: error });
+      throw error;
+    }
+    return { kind: "spend", takesSlot: true, seenAt, hash, request, encoded: encodeZkRequest(request) };
+  }
+
+  private isPending(hash: string): boolean {
+    return this.spends.some((s) => s.hash === hash) || this.deposits.some((d) => d.hash === hash);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Layer 1 and the soft state
+  // ---------------------------------------------------------------------------------------------
+
+  /** Reads Layer 1; rebuilds the soft state if a batch landed (or `rebuild`), then pulls new deposits. */
+  private async syncUnlocked(rebuild: boolean): Promise<void> {
+    const landed = await this.o.follower.sync();
+    if (rebuild || landed.length > 0) await this.rebaseUnlocked();
+    else await this.pullDeposits(await this.depositQueue.sync());
+    if (this.o.follower.exodus && this.pendingCount > 0) {
+      this.o.logger?.warn("exodus is on: pending transactions will never be batched", {
+        pending: this.pendingCount,
+      });
+    }
+  }
+
+  /**
+   * Rebuilds the soft state: the verified state, the deposits still queued (in order), then every
+   * journalled spend that no verified batch holds and that still applies. Compacts the journal when
+   * something was dropped.
+   */
+  private async rebaseUnlocked(): Promise<void> {
+    const { follower, journal, logger } = this.o;
+    this.soft = follower.state.clone();
+    this.deposits = [];
+    this.spends = [];
+    this.proven.clear();
+    const queue = await this.depositQueue.sync();
+    this.depositsSeen = depositsUpTo(queue, follower.depositHead);
+    await this.pullDeposits(queue);
+    const dropped: string[] = [];
+    for (const encoded of journal.entries()) {
+      const outcome = this.readmit(encoded);
+      if (outcome !== "kept") dropped.push(`${encoded.slice(0, 18)}…: ${outcome}`);
+    }
+    if (dropped.length > 0) {
+      logger?.info("journal entries dropped", { dropped });
+      const kept = new Set(this.spends.map((s) => s.encoded));
+      await journal.retain((encoded) => kept.has(encoded));
+    }
+    logger?.debug("rebuilt from Layer 1", { batch: follower.lastBatch, pending: this.pendingCount });
+  }
+
+  /** Re-accepts one journalled spend; says why it was dropped otherwise. */
+  private readmit(encoded: string): "kept" | string {
+    let request: ZkSignedRequest;
+    try {
+      request = decodeZkRequest(encoded);
+    } catch (error) {
+      return `Malformed (${(error as Error).message})`;
+    }
+    const hash = zkTxHash(this.o.crypto, request.tx, request.nonce, this.domain);
+    if (this.o.follower.locate(hash)) return "verified on Layer 1";
+    try {
+      this.spends.push(this.admit(request, Date.now()));
+      return "kept";
+    } catch (error) {
+      if (error instanceof TxRejectedError) return error.reason;
+      throw error;
+    }
+  }
+
+  /** Applies the queued deposits not yet seen, in order, stopping at one that cannot be carried into a slot. */
+  private async pullDeposits(queue: readonly QueuedDeposit[]): Promise<void> {
+    for (const queued of queue.slice(this.depositsSeen)) {
+      const pending = this.applyDeposit(queued);
+      if (!pending) return;
+      this.deposits.push(pending);
+      this.depositsSeen++;
+    }
+  }
+
+  private applyDeposit(queued: QueuedDeposit): PendingDeposit | undefined {
+    const deposit = plainDeposit(queued);
+    const item = { kind: "deposit" as const, hash: queued.head.toLowerCase(), deposit, seenAt: Date.now() };
+    if (!isCarriable(deposit)) return { ...item, takesSlot: false };
+    const named = this.soft.accounts.findAccount(deposit.to, deposit.tokenId) ?? this.soft.nextIndex;
+    try {
+      const step = applyZkTx(this.soft, { tx: { kind: "deposit", account: named, deposit } }, this.o.crypto);
+      const account = step.tx!.kind === "deposit" ? step.tx!.account : named;
+      return { ...item, takesSlot: true, account };
+    } catch (error) {
+      if (!(error instanceof ZkTxRefusedError)) throw error;
+      // No later deposit can be consumed before this one: the queue waits (for exodus, if it never fits).
+      this.o.logger?.error("a queued deposit cannot be carried; deposits stop here", {
+        deposit: item.hash,
+        reason: error.reason,
+      });
+      return undefined;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Batches
+  // ---------------------------------------------------------------------------------------------
+
+  /** The next batch if one is due, its witness built on the verified state. */
+  private planUnlocked(force: boolean): BatchPlan | undefined {
+    const rules = { batchSize: this.batchSize, maxBatchAgeMs: this.o.maxBatchAgeMs ?? 2000 };
+    if (!isBatchDue([...this.deposits, ...this.spends], rules, Date.now(), force)) return undefined;
+    const items = selectBatch<PendingItem>(this.deposits, this.spends, this.batchSize);
+    const { follower, crypto } = this.o;
+    const requests = items.flatMap((item): ZkTxRequest[] => toRequest(item));
+    const witness = buildBatchWitness(follower.state, requests, this.batchSize, crypto);
+    const consumed = items.flatMap((i) => (i.kind === "deposit" ? [i.deposit] : []));
+    return { base: follower.lastBatch, items, witness, consumed };
+  }
+
+  private async prove(plan: BatchPlan): Promise<ZkProof> {
+    const { logger, prover } = this.o;
+    const batchIndex = plan.base + 1;
+    logger?.info("proving batch", { batchIndex, txs: plan.witness.txs.length });
+    const proof = await prover.prove(plan.witness.input);
+    for (const item of plan.items) this.proven.set(item.hash, batchIndex);
+    logger?.info("proved batch", { batchIndex, provingMs: proof.provingMs });
+    return proof;
+  }
+
+  /** Submits a proven batch; whatever happens, rebuilds from Layer 1 afterwards. */
+  private async submitUnlocked(plan: BatchPlan, proof: ZkProof): Promise<void> {
+    const { rollup, signer, follower, logger } = this.o;
+    try {
+      if (follower.lastBatch !== plan.base) throw new StrataError("another batch landed while proving");
+      const queue = await this.depositQueue.sync();
+      const consumedBefore = depositsUpTo(queue, follower.depositHead);
+      const pendingDeposits = queue.slice(consumedBefore + plan.consumed.length).map(plainDeposit);
+      const { batchIndex, receipt } = await rollup.submitBatch(signer, {
+        newRoot: plan.witness.newState.root,
+        proof: toProofArg(proof.solidity),
+        pubdata: encodePubdata(plan.witness.txs),
+        consumedDeposits: plan.consumed,
+        pendingDeposits,
+      });
+      logger?.info("submitBatch", { batchIndex, txs: plan.witness.txs.length, gasUsed: receipt.gasUsed });
+    } catch (error) {
+      const name = error instanceof ContractRevertError ? error.errorName : (error as Error).message;
+      logger?.warn("batch not submitted; rebuilding from Layer 1", {
+        batchIndex: plan.base + 1,
+        error: name,
+      });
+      await this.syncUnlocked(true);
+      throw error;
+    }
+    await this.syncUnlocked(true);
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(work, work);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function refuse(reason: ZkDoorRefusal, detail: string): never {
+  throw new TxRejectedError(reason, `transaction refused (${reason}): ${detail}`);
+}
+
+function decodeOrRefuse(encodedTx: string): ZkSignedRequest {
+  try {
+    return decodeZkRequest(encodedTx);
+  } catch (error) {
+    if (error instanceof ZkCodecError) {
+      throw new TxRejectedError("Malformed", `transaction refused (Malformed): ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** The state-transition request of a pending item (none for a deposit the contract refunds). */
+function toRequest(item: PendingItem): ZkTxRequest[] {
+  if (item.kind === "spend") return [{ tx: item.request.tx, signer: item.request.signer }];
+  if (!item.takesSlot) return [];
+  return [{ tx: { kind: "deposit", account: item.account!, deposit: item.deposit } }];
+}
+
+function plainDeposit(d: DepositData): DepositData {
+  return { from: d.from, to: d.to, tokenId: d.tokenId, amount: d.amount, timestamp: d.timestamp };
+}

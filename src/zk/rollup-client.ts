@@ -1,0 +1,233 @@
+/**
+ * The zk rollup contract seen from its operator, verifier nodes and users: `submitBatch`, `claim`,
+ * `activateExodus`, `exit`, `refundDeposits`, the views, and `submitBatch` calldata decoded back into the
+ * batch Layer 1 holds. Any ethers runner: no Hardhat needed. Every transaction resolves once mined; a
+ * revert throws `ContractRevertError` with the custom error's name (`ZkRollupInvalidProof`, …).
+ */
+import type { ContractTransactionReceipt, ContractTransactionResponse, Provider, Signer } from "ethers";
+import { getBytes, hexlify } from "ethers";
+import type { ZkRollup } from "../../typechain-types";
+import { ZkRollup__factory } from "../../typechain-types";
+import { StrataError, withDecodedRevert } from "../common/errors";
+import type { DepositData } from "../shared/types";
+import type { SolidityProof } from "./prover";
+
+/** A transaction is not a call to `submitBatch`, or a receipt lacks the event it must hold. */
+export class ZkNotABatchError extends StrataError {}
+
+/** A Groth16 proof as `submitBatch` takes it. */
+export interface ZkProofArg {
+  a: [bigint, bigint];
+  b: [[bigint, bigint], [bigint, bigint]];
+  c: [bigint, bigint];
+}
+
+/** What `submitBatch` is called with: a batch as any node reads it back from Layer-1 calldata. */
+export interface ZkBatchCalldata {
+  newRoot: bigint;
+  proof: ZkProofArg;
+  pubdata: Uint8Array;
+  consumedDeposits: DepositData[];
+  pendingDeposits: DepositData[];
+}
+
+/** An account's exit in exodus, as `exit` takes it (`IZkRollup.ExitProof`). */
+export interface ZkExitProof {
+  accountIndex: number;
+  tokenId: number;
+  balance: bigint;
+  nonce: number;
+  ax: bigint;
+  ay: bigint;
+  nextIndex: number;
+  siblings: bigint[];
+}
+
+/** The rollup's immutable parameters. */
+export interface ZkRollupConfig {
+  batchSize: number;
+  depth: number;
+  exodusDelay: number;
+  /** chainId · 2^160 + address: what roots and signatures are bound to. */
+  domain: bigint;
+  bridge: string;
+}
+
+/** What `BatchVerified` reports. */
+export interface ZkBatchVerified {
+  batchIndex: number;
+  oldRoot: bigint;
+  newRoot: bigint;
+  depositHead: string;
+  txCount: number;
+}
+
+/** The Solidity proof's `a`, `b`, `c` (without its public inputs). */
+export function toProofArg(proof: SolidityProof): ZkProofArg {
+  return { a: proof.a, b: proof.b, c: proof.c };
+}
+
+function plainDeposit(d: {
+  from: string;
+  to: string;
+  tokenId: bigint | number;
+  amount: bigint;
+  timestamp: bigint;
+}) {
+  return { from: d.from, to: d.to, tokenId: Number(d.tokenId), amount: d.amount, timestamp: d.timestamp };
+}
+
+export class ZkRollupClient {
+  readonly contract: ZkRollup;
+  private configRead?: Promise<ZkRollupConfig>;
+
+  constructor(address: string, runner: Signer | Provider) {
+    this.contract = ZkRollup__factory.connect(address, runner);
+  }
+
+  get address(): string {
+    return this.contract.target as string;
+  }
+
+  /** The rollup's parameters: immutable, so read once and kept. */
+  config(): Promise<ZkRollupConfig> {
+    this.configRead ??= this.readConfig();
+    return this.configRead;
+  }
+
+  private async readConfig(): Promise<ZkRollupConfig> {
+    const c = this.contract;
+    const [batchSize, depth, exodusDelay, domain, bridge] = await Promise.all([
+      c.BATCH_SIZE(),
+      c.DEPTH(),
+      c.EXODUS_DELAY(),
+      c.DOMAIN(),
+      c.BRIDGE(),
+    ]);
+    return {
+      batchSize: Number(batchSize),
+      depth: Number(depth),
+      exodusDelay: Number(exodusDelay),
+      domain,
+      bridge,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transactions
+  // ---------------------------------------------------------------------------------------------
+
+  /** Submits a proven batch; returns its number and the receipt. */
+  async submitBatch(
+    signer: Signer,
+    b: ZkBatchCalldata,
+  ): Promise<{ batchIndex: number; receipt: ContractTransactionReceipt }> {
+    const receipt = await this.send(() =>
+      this.contract
+        .connect(signer)
+        .submitBatch(b.newRoot, b.proof, hexlify(b.pubdata), b.consumedDeposits, b.pendingDeposits),
+    );
+    const event = this.findEvent(receipt, "BatchVerified");
+    return { batchIndex: Number(event.args.batchIndex), receipt };
+  }
+
+  /** Pays the signer's whole credit of `tokenId` to `to`. */
+  claim(signer: Signer, tokenId: number, to: string): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).claim(tokenId, to));
+  }
+
+  /** Starts exodus; `pending` are every deposit not yet consumed, in queue order. */
+  activateExodus(signer: Signer, pending: readonly DepositData[]): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).activateExodus([...pending]));
+  }
+
+  /** Exits an account in exodus; the signer must be its Layer-1 owner. */
+  exit(signer: Signer, proof: ZkExitProof): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).exit(proof));
+  }
+
+  /** Refunds the first `count` of the never-consumed `deposits`, in exodus. */
+  refundDeposits(
+    signer: Signer,
+    deposits: readonly DepositData[],
+    count: number,
+  ): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).refundDeposits([...deposits], count));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Views
+  // ---------------------------------------------------------------------------------------------
+
+  root(blockTag?: number): Promise<bigint> {
+    return this.contract.root({ blockTag });
+  }
+
+  depositHead(blockTag?: number): Promise<string> {
+    return this.contract.depositHead({ blockTag });
+  }
+
+  async batchCount(): Promise<number> {
+    return Number(await this.contract.batchCount());
+  }
+
+  isExodus(): Promise<boolean> {
+    return this.contract.isExodus();
+  }
+
+  creditOf(account: string, tokenId: number): Promise<bigint> {
+    return this.contract.creditOf(account, tokenId);
+  }
+
+  hasExited(accountIndex: number): Promise<boolean> {
+    return this.contract.hasExited(accountIndex);
+  }
+
+  /** Decodes a `submitBatch` transaction's input: the batch exactly as Layer 1 holds it. */
+  decodeSubmit(input: string): ZkBatchCalldata {
+    const parsed = this.contract.interface.parseTransaction({ data: input });
+    if (!parsed || parsed.name !== "submitBatch") {
+      throw new ZkNotABatchError("transaction input is not a call to submitBatch");
+    }
+    const [newRoot, proof, pubdata, consumed, pending] = parsed.args;
+    const n = (x: unknown) => BigInt(x as bigint);
+    return {
+      newRoot: n(newRoot),
+      proof: {
+        a: [n(proof.a[0]), n(proof.a[1])],
+        b: [
+          [n(proof.b[0][0]), n(proof.b[0][1])],
+          [n(proof.b[1][0]), n(proof.b[1][1])],
+        ],
+        c: [n(proof.c[0]), n(proof.c[1])],
+      },
+      pubdata: getBytes(pubdata),
+      consumedDeposits: (consumed as Parameters<typeof plainDeposit>[0][]).map(plainDeposit),
+      pendingDeposits: (pending as Parameters<typeof plainDeposit>[0][]).map(plainDeposit),
+    };
+  }
+
+  /** The `BatchVerified` event of a `submitBatch` receipt. */
+  batchVerifiedIn(receipt: ContractTransactionReceipt): ZkBatchVerified {
+    const { args } = this.findEvent(receipt, "BatchVerified");
+    return {
+      batchIndex: Number(args.batchIndex),
+      oldRoot: args.oldRoot,
+      newRoot: args.newRoot,
+      depositHead: args.depositHead,
+      txCount: Number(args.txCount),
+    };
+  }
+
+  private send(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
+    return withDecodedRevert(async () => (await (await call()).wait())!, this.contract.interface);
+  }
+
+  private findEvent(receipt: ContractTransactionReceipt, name: "BatchVerified") {
+    for (const log of receipt.logs) {
+      const parsed = this.contract.interface.parseLog(log);
+      if (parsed?.name === name) return parsed;
+    }
+    throw new ZkNotABatchError(`no ${name} event in transaction ${receipt.hash}`);
+  }
+}

@@ -1,0 +1,178 @@
+// End to end, the way out: the operator stops while a deposit waits; after the exodus delay a stranger
+// activates exodus; every owner exits once with a proof from the exodus-proof builder (a verifier node
+// rebuilt from Layer 1) and gets exactly their balance; an exit twice and an exit by a non-owner revert
+// by name; the unconsumed deposit is credited back once; no batch is accepted after that. The solvency
+// invariant is checked after every step.
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { ContractTransactionReceipt } from "ethers";
+import { parseEther } from "ethers";
+import { ContractRevertError } from "../../src/common/errors";
+import { TxRejectedError } from "../../src/common/json-rpc";
+import type { DepositData } from "../../src/shared/types";
+import { DemoToken__factory } from "../../typechain-types";
+import type { ZkChainFollower } from "../../src/zk/chain-follower";
+import { ZkExitProofError, accountsOf, buildExitProof } from "../../src/zk/exit";
+import { unconsumedDeposits } from "../../src/zk/invariants";
+import type { ZkOperator } from "../../src/zk/operator";
+import { encodePubdata } from "../../src/zk/pubdata";
+import type { ZkBatchCalldata } from "../../src/zk/rollup-client";
+import { toProofArg } from "../../src/zk/rollup-client";
+import { buildBatchWitness } from "../../src/zk/witness";
+import type { ZkE2eWorld, ZkUser } from "./zk-world";
+import { ETH_ID, TOKEN_ID, closeTestProver, createZkWorld } from "./zk-world";
+
+function plain(d: DepositData): DepositData {
+  return { from: d.from, to: d.to, tokenId: d.tokenId, amount: d.amount, timestamp: d.timestamp };
+}
+
+async function revertName(promise: Promise<unknown>): Promise<string | undefined> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).to.be.instanceOf(ContractRevertError);
+  return (error as ContractRevertError).errorName;
+}
+
+function fee(receipt: ContractTransactionReceipt): bigint {
+  return receipt.gasUsed * receipt.gasPrice;
+}
+
+describe("e2e: zk exodus", function () {
+  this.timeout(600_000);
+  let world: ZkE2eWorld;
+  let operator: ZkOperator;
+  let alice: ZkUser;
+  let bob: ZkUser;
+  let carol: ZkUser;
+  let dave: ZkUser;
+  let waiting: DepositData;
+  let preProven: ZkBatchCalldata;
+  let node: ZkChainFollower;
+
+  before(async function () {
+    world = await createZkWorld();
+    const [, , , , a, b, c, d] = world.signers;
+    [alice, bob, carol, dave] = [
+      world.user(a, "alice"),
+      world.user(b, "bob"),
+      world.user(c, "carol"),
+      world.user(d, "dave"),
+    ];
+    const rollup = world.rollup.address;
+    await alice.wallet.depositEth(world.bridgeClient, alice.signer, rollup, parseEther("3"));
+    await bob.wallet.depositErc20(world.bridgeClient, bob.signer, rollup, world.token, parseEther("100"));
+    await carol.wallet.depositEth(world.bridgeClient, carol.signer, rollup, parseEther("1"));
+    operator = await world.startOperator();
+    await operator.tick(true);
+    const transfer = alice.wallet.transfer({ from: 0, to: 2, amount: parseEther("1"), nonce: 0 });
+    await operator.submit(transfer.encoded);
+    await operator.tick(true);
+    await world.checkInvariants();
+  });
+
+  after(async function () {
+    await world.cleanup();
+    await closeTestProver();
+  });
+
+  it("lets every owner exit once, refunds the waiting deposit, and accepts no batch after", async function () {
+    const { rollup, bridgeClient, signers } = world;
+    const stranger = signers[9];
+
+    // A batch proven while the rollup still runs, kept back (it will be offered after exodus).
+    node = await world.verifierNode();
+    const spend = alice.wallet.transfer({ from: 0, to: 2, amount: parseEther("0.5"), nonce: 1 });
+    const witness = buildBatchWitness(
+      node.state,
+      [{ tx: spend.request.tx, signer: spend.request.signer }],
+      1,
+      world.crypto,
+    );
+    const proof = await world.prover.prove(witness.input);
+
+    // The operator stops; Dave's deposit waits.
+    waiting = plain(
+      (await dave.wallet.depositEth(bridgeClient, dave.signer, rollup.address, parseEther("2"))).deposit,
+    );
+    await world.checkInvariants();
+    preProven = {
+      newRoot: witness.newState.root,
+      proof: toProofArg(proof.solidity),
+      pubdata: encodePubdata(witness.txs),
+      consumedDeposits: [],
+      pendingDeposits: [waiting],
+    };
+    expect(await revertName(rollup.activateExodus(stranger, [waiting]))).to.equal("ZkRollupExodusNotDue");
+    await time.increase((await rollup.config()).exodusDelay);
+    await rollup.activateExodus(stranger, [waiting]);
+    expect(await rollup.isExodus()).to.equal(true);
+    await world.checkInvariants();
+
+    // Every owner exits once with a proof built from Layer 1 alone; a stranger cannot use it.
+    node = await world.verifierNode();
+    expect(node.exodus).to.equal(true);
+    const aliceProof = buildExitProof(node.state, 0, alice.wallet.signer, world.crypto);
+    expect(await revertName(rollup.exit(stranger, aliceProof))).to.equal("ZkRollupInvalidExitProof");
+    expect(() => buildExitProof(node.state, 0, bob.wallet.signer, world.crypto)).to.throw(ZkExitProofError);
+    await world.checkInvariants();
+    const demo = DemoToken__factory.connect(world.token, ethers.provider);
+    const exits: { user: ZkUser; tokenId: number; balance: bigint }[] = [
+      { user: alice, tokenId: ETH_ID, balance: parseEther("2") },
+      { user: bob, tokenId: TOKEN_ID, balance: parseEther("100") },
+      { user: carol, tokenId: ETH_ID, balance: parseEther("2") },
+    ];
+    let exitGas = 0n;
+    for (const { user, tokenId, balance } of exits) {
+      const [index] = accountsOf(node.state, user.wallet.signer, world.crypto);
+      const exitProof = buildExitProof(node.state, index, user.wallet.signer, world.crypto);
+      expect(exitProof).to.include({ balance, tokenId });
+      const address = user.signer.address;
+      const held = () => (tokenId === ETH_ID ? ethers.provider.getBalance(address) : demo.balanceOf(address));
+      const before = await held();
+      const receipt = await rollup.exit(user.signer, exitProof);
+      exitGas = receipt.gasUsed;
+      expect((await held()) - before).to.equal(balance - (tokenId === ETH_ID ? fee(receipt) : 0n));
+      await world.checkInvariants();
+    }
+    // Twice: refused by name.
+    expect(await revertName(rollup.exit(alice.signer, aliceProof))).to.equal("ZkRollupAlreadyExited");
+    await world.checkInvariants();
+
+    // The deposit that waited is credited back once, and claimed.
+    const pending = (await unconsumedDeposits(node, bridgeClient)).map(plain);
+    expect(pending).to.deep.equal([waiting]);
+    await rollup.refundDeposits(stranger, pending, 1);
+    expect(await rollup.creditOf(dave.signer.address, ETH_ID)).to.equal(parseEther("2"));
+    await world.checkInvariants();
+    expect(await revertName(rollup.refundDeposits(stranger, pending, 1))).to.equal(
+      "ZkRollupDepositQueueMismatch",
+    );
+    expect(await revertName(rollup.refundDeposits(stranger, [], 1))).to.equal("ZkRollupInvalidRefundCount");
+    const daveBefore = await ethers.provider.getBalance(dave.signer.address);
+    const claim = await rollup.claim(dave.signer, ETH_ID, dave.signer.address);
+    expect(await ethers.provider.getBalance(dave.signer.address)).to.equal(
+      daveBefore + parseEther("2") - fee(claim),
+    );
+    await world.checkInvariants();
+
+    // No batch after exodus: the contract refuses one proven before, the operator takes nothing.
+    expect(
+      await revertName(rollup.submitBatch(world.operatorSigner, { ...preProven, pendingDeposits: [] })),
+    ).to.equal("ZkRollupExodusActive");
+    const late = carol.wallet.transfer({ from: 2, to: 0, amount: 1n, nonce: 0 });
+    await operator.tick(true);
+    const refused = await operator.submit(late.encoded).catch((e: unknown) => e);
+    expect(refused).to.be.instanceOf(TxRejectedError).and.have.property("reason", "ExodusActive");
+    expect(await rollup.batchCount()).to.equal(5);
+    await world.checkInvariants();
+
+    // Everything escrowed for the rollup has been paid out.
+    const eth = await bridgeClient.contract.asset(rollup.address, ethers.ZeroAddress);
+    const token = await bridgeClient.contract.asset(rollup.address, world.token);
+    expect([eth.escrowed, token.escrowed]).to.deep.equal([0n, 0n]);
+    console.log(`      [measure] exit: ${exitGas} gas`);
+  });
+});

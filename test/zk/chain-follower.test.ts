@@ -1,0 +1,151 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { parseEther } from "ethers";
+import type { DepositData } from "../../src/shared/types";
+import {
+  ZkChainFollower,
+  ZkChainMismatchError,
+  refundedDeposits,
+  replayPublishedTx,
+} from "../../src/zk/chain-follower";
+import type { ZkOperator } from "../../src/zk/operator";
+import type { ZkRollupConfig } from "../../src/zk/rollup-client";
+import { ZkRollupClient } from "../../src/zk/rollup-client";
+import type { ZkSignedSpend } from "../../src/zk/wallet";
+import type { ZkE2eWorld, ZkUser } from "../e2e/zk-world";
+import { ETH_ID, closeTestProver, createZkWorld } from "../e2e/zk-world";
+
+/** A rollup client that misreports the domain: a node built on it cannot reproduce any root. */
+class WrongDomainClient extends ZkRollupClient {
+  override async config(): Promise<ZkRollupConfig> {
+    const config = await super.config();
+    return { ...config, domain: config.domain + 1n };
+  }
+}
+
+/** An owner no account can hold (≥ 2^160): the contract refunds its deposit. */
+const WIDE_OWNER = "0x" + "01".padStart(24, "0") + "00".repeat(20);
+
+describe("ZkChainFollower", function () {
+  this.timeout(300_000);
+  let world: ZkE2eWorld;
+  let operator: ZkOperator;
+  let alice: ZkUser;
+  let bob: ZkUser;
+  let wide: DepositData;
+  let spends: ZkSignedSpend[];
+  /** A node synced after the deposits only, then again at the end. */
+  let early: ZkChainFollower;
+
+  // Batches: 1 Alice's deposit (+ the refunded wide one, slotless), 2 Bob's deposit, 3 a transfer,
+  // 4 Bob's withdrawal.
+  before(async function () {
+    world = await createZkWorld();
+    const [, , , , a, b] = world.signers;
+    alice = world.user(a, "alice");
+    bob = world.user(b, "bob");
+    const rollup = world.rollup.address;
+    await alice.wallet.depositEth(world.bridgeClient, a, rollup, parseEther("4"));
+    const refused = await world.bridgeClient.depositEth(a, { rollup, to: WIDE_OWNER, amount: 123n });
+    wide = refused.deposit;
+    await bob.wallet.depositEth(world.bridgeClient, b, rollup, parseEther("1"));
+    operator = await world.startOperator();
+    await operator.tick(true);
+    early = await world.verifierNode();
+    spends = [
+      alice.wallet.transfer({ from: 0, to: 1, amount: parseEther("1.5"), nonce: 0 }),
+      bob.wallet.withdraw({ from: 1, tokenId: ETH_ID, amount: parseEther("2"), nonce: 0 }),
+    ];
+    for (const spend of spends) await operator.submit(spend.encoded);
+    await operator.tick(true);
+  });
+
+  after(async function () {
+    await world.cleanup();
+    await closeTestProver();
+  });
+
+  describe("sync", function () {
+    it("rebuilds every batch from Layer 1 and reaches the contract's root", async function () {
+      const node = await world.verifierNode();
+      expect(node.lastBatch).to.equal(4);
+      expect(node.state.root).to.equal(await world.rollup.root());
+      expect(node.batches.map((b) => b.txs.map((t) => t.kind))).to.deep.equal([
+        ["deposit"],
+        ["deposit"],
+        ["transfer"],
+        ["withdraw"],
+      ]);
+      expect(node.state.account(0)).to.include({ balance: parseEther("2.5"), nonce: 1 });
+      expect(node.state.account(1)).to.include({ balance: parseEther("0.5"), nonce: 1 });
+      expect(node.depositHead).to.equal(await world.rollup.depositHead());
+    });
+
+    it("records the deposits a batch consumed and refunded", async function () {
+      const node = await world.verifierNode();
+      expect(node.batches[0].consumed).to.have.length(2);
+      expect(refundedDeposits(node.batches[0])).to.deep.equal([
+        {
+          from: wide.from,
+          to: wide.to,
+          tokenId: wide.tokenId,
+          amount: wide.amount,
+          timestamp: wide.timestamp,
+        },
+      ]);
+      expect(await world.rollup.creditOf(alice.signer.address, ETH_ID)).to.equal(123n);
+    });
+
+    it("records the withdrawals a batch credited", async function () {
+      const node = await world.verifierNode();
+      expect(node.batches[3].withdrawals).to.deep.equal([
+        {
+          kind: "withdraw",
+          from: 1,
+          recipient: bob.signer.address,
+          tokenId: ETH_ID,
+          amount: parseEther("2"),
+        },
+      ]);
+    });
+
+    it("locates every transaction by its hash: a spend's signed message, a deposit's queue head", async function () {
+      const node = await world.verifierNode();
+      expect(node.locate(spends[0].hash)).to.deep.equal({ batchIndex: 3, slot: 0 });
+      expect(node.locate(spends[1].hash)).to.deep.equal({ batchIndex: 4, slot: 0 });
+      const queue = await world.bridgeClient.verifiedQueue(world.rollup.address);
+      expect(node.locate(queue[0].head)).to.deep.equal({ batchIndex: 1, slot: 0 });
+      expect(node.locate(queue[2].head)).to.deep.equal({ batchIndex: 2, slot: 0 });
+      expect(node.locate(queue[1].head)).to.equal(undefined); // refunded: it took no slot
+    });
+
+    it("reads only new events on a later sync and ends where a fresh node does", async function () {
+      expect(early.lastBatch).to.equal(2);
+      expect(await early.sync()).to.deep.equal([3, 4]);
+      expect(await early.sync()).to.deep.equal([]);
+      const fresh = await world.verifierNode();
+      expect(early.state.root).to.equal(fresh.state.root);
+    });
+
+    it("throws ZkChainMismatchError when it cannot reproduce the roots", async function () {
+      const lying = new WrongDomainClient(world.rollup.address, ethers.provider);
+      const node = await ZkChainFollower.create(lying, ethers.provider, world.crypto);
+      const error = await node.sync().catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(ZkChainMismatchError);
+    });
+  });
+
+  describe("replayPublishedTx", function () {
+    it("throws ZkChainMismatchError for a spend the state cannot carry", async function () {
+      const node = await world.verifierNode();
+      const state = node.state.clone();
+      const overdraft = { kind: "transfer" as const, from: 1, to: 0, amount: parseEther("9") };
+      expect(() => replayPublishedTx(state, overdraft, world.crypto, new Map())).to.throw(
+        ZkChainMismatchError,
+      );
+      const unknown = { kind: "transfer" as const, from: 7, to: 0, amount: 1n };
+      expect(() => replayPublishedTx(state, unknown, world.crypto, new Map())).to.throw(ZkChainMismatchError);
+      expect(state.root).to.equal(node.state.root);
+    });
+  });
+});
