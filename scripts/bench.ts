@@ -7,6 +7,7 @@ import { benchChannelThroughput } from "./bench/channel-throughput";
 import { benchChannels } from "./bench/channels";
 import { benchOptimistic } from "./bench/optimistic";
 import { benchShared } from "./bench/shared";
+import { benchZk } from "./bench/zk";
 import type { Figures } from "./bench/figures";
 
 const SUITES: [string, () => Promise<Figures>][] = [
@@ -15,6 +16,7 @@ const SUITES: [string, () => Promise<Figures>][] = [
   ["optimistic", benchOptimistic],
   ["channels", benchChannels],
   ["channels-offchain", benchChannelThroughput],
+  ["zk", benchZk],
 ];
 
 async function main(): Promise<void> {

@@ -2,7 +2,8 @@
 // in-process network by default; `npm run demo -- --network localhost` runs it against `npm run node`
 // (and `--network anvil` against Anvil). STRATA_DEMO_FLOW=<flow> runs one flow (`hardhat run` passes no
 // arguments to the script).
-// Flows: optimistic (the bridge's deposits and withdrawals run inside it) and channels.
+// Flows: optimistic (the bridge's deposits and withdrawals run inside it), channels, and zk (last: its
+// exodus moves the chain's clock forward by the exodus delay).
 import type { Signer } from "ethers";
 import { ethers, network } from "hardhat";
 import { deploySuite } from "../src/common/deploy-suite";
@@ -10,6 +11,7 @@ import type { Deployment } from "../src/common/deployments";
 import { Narrator } from "./demo/narrator";
 import { runChannelsFlow } from "./demo/channels-flow";
 import { runOptimisticFlow } from "./demo/optimistic-flow";
+import { runZkFlow } from "./demo/zk-flow";
 
 /** The flows move the chain's clock (evm_increaseTime) and hand out DemoTokens: local chains only. */
 const LOCAL_NETWORKS = ["hardhat", "localhost", "anvil"];
@@ -22,6 +24,10 @@ const FLOWS = {
   channels: async (deployment: Deployment, say: Narrator) => {
     const all = await signers(8);
     await runChannelsFlow(deployment, { alice: all[3], bob: all[4], carol: all[6], watchtower: all[7] }, say);
+  },
+  zk: async (deployment: Deployment, say: Narrator) => {
+    const all = await signers(9);
+    await runZkFlow(deployment, { operator: all[8], alice: all[3], bob: all[4], carol: all[6] }, say);
   },
 } as const;
 type Flow = keyof typeof FLOWS;

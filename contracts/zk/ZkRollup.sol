@@ -28,10 +28,12 @@ contract ZkRollup is ZkExodus {
         // INVARIANT: the root is final once exodus starts.
         if (head.exodus) revert ZkRollupExodusActive();
         if (newRoot >= SNARK_SCALAR_FIELD) revert ZkRollupRootOutOfField(newRoot);
-        bytes32 consumedHead = _depositHead;
-        // A batch that consumes no deposit keeps a head already proven to be a prefix of the queue.
-        if (consumedDeposits.length != 0) {
-            consumedHead = Deposit.fold(consumedHead, consumedDeposits);
+        // A batch that consumes no deposit keeps a head already proven to be a prefix of the queue: it
+        // neither reads nor writes it.
+        bool consumes = consumedDeposits.length != 0;
+        bytes32 consumedHead;
+        if (consumes) {
+            consumedHead = Deposit.fold(_depositHead, consumedDeposits);
             _checkQueueTail(consumedHead, pendingDeposits);
         }
 
@@ -46,15 +48,15 @@ contract ZkRollup is ZkExodus {
 
         batchIndex = head.batchCount;
         _root = newRoot;
-        _depositHead = consumedHead;
+        if (consumes) _depositHead = consumedHead;
         _head = Head({
             batchCount: uint64(batchIndex + 1),
             lastBatchAt: uint64(block.timestamp),
             exodus: false
         });
-        _creditWithdrawals(batchIndex, batch);
+        _creditWithdrawals(batchIndex, pubdata, batch);
         _refundUncarriable(consumedDeposits);
-        emit BatchVerified(batchIndex, oldRoot, newRoot, consumedHead, batch.txCount);
+        emit BatchVerified(batchIndex, newRoot);
     }
 
     /// @inheritdoc IRollup
@@ -64,9 +66,13 @@ contract ZkRollup is ZkExodus {
         return bytes32(0);
     }
 
-    function _creditWithdrawals(uint256 batchIndex, Pubdata.Batch memory batch) private {
+    function _creditWithdrawals(
+        uint256 batchIndex,
+        bytes calldata pubdata,
+        Pubdata.Batch memory batch
+    ) private {
         for (uint256 i = 0; i < batch.withdrawalCount; ++i) {
-            Pubdata.Withdrawal memory w = batch.withdrawals[i];
+            Pubdata.Withdrawal memory w = Pubdata.withdrawalAt(pubdata, batch.withdrawals[i]);
             _credit(w.recipient, w.tokenId, w.amount);
             emit WithdrawalCredited(batchIndex, w.recipient, w.tokenId, w.amount);
         }

@@ -2,9 +2,11 @@
  * Verifier mode: the zk rollup's state rebuilt from Layer 1 alone. The rollup's `BatchVerified` events
  * say which batches the contract accepted; each batch's transactions are read back from the calldata
  * of the `submitBatch` transaction (the compact pubdata, decoded with `decodePubdata`, and the consumed
- * deposits) and re-applied without signatures (the proof vouched for them). Every root is checked: the
- * event's old root against this node's, the state's root after the batch against the event's new root,
- * the deposits folded against the event's deposit head, and at the end the contract's stored root.
+ * deposits) and re-applied without signatures (the proof vouched for them). The event is lean (batch
+ * number and new root): the old root is this node's, the deposit head is the consumed deposits folded on
+ * to this node's head, the transaction count is the pubdata's. Every root is checked: the state's root
+ * after the batch against the event's new root, and at the end the contract's stored root and (before
+ * exodus refunds move it) its stored deposit head.
  * What the operator rebuilds from on start, and what the exodus-proof builder reads.
  */
 import type { Log, Provider } from "ethers";
@@ -15,7 +17,7 @@ import type { DepositData } from "../shared/types";
 import { toBytes32 } from "./codec";
 import type { ZkCrypto } from "./keys";
 import { decodePubdata, slotElement, splitDeposits } from "./pubdata";
-import type { ZkBatchVerified, ZkRollupClient } from "./rollup-client";
+import type { ZkBatchVerified, ZkBatchVerifiedEvent, ZkRollupClient } from "./rollup-client";
 import { ZkState } from "./state";
 import type { ZkPublishedTx, ZkWithdrawBody } from "./types";
 
@@ -114,7 +116,7 @@ export class ZkChainFollower {
       const index = await this.applyLog(log);
       if (index !== undefined) fresh.push(index);
     }
-    await this.checkStoredRoot(latest);
+    await this.checkStored(latest);
     this.nextBlock = latest + 1;
     return fresh;
   }
@@ -124,13 +126,7 @@ export class ZkChainFollower {
     switch (event?.name) {
       case "BatchVerified":
         return this.applyBatch(
-          {
-            batchIndex: Number(event.args.batchIndex),
-            oldRoot: event.args.oldRoot,
-            newRoot: event.args.newRoot,
-            depositHead: event.args.depositHead,
-            txCount: Number(event.args.txCount),
-          },
+          { batchIndex: Number(event.args.batchIndex), newRoot: event.args.newRoot },
           log,
         );
       case "ExodusActivated":
@@ -145,23 +141,23 @@ export class ZkChainFollower {
     }
   }
 
-  private async applyBatch(verified: ZkBatchVerified, log: Log): Promise<number> {
+  private async applyBatch(event: ZkBatchVerifiedEvent, log: Log): Promise<number> {
     const expected = this.batches.length + 1;
-    if (verified.batchIndex !== expected) {
-      throw new ZkChainMismatchError(
-        `batch ${verified.batchIndex} verified, but this node expects ${expected}`,
-      );
-    }
-    if (verified.oldRoot !== this.current.root) {
-      throw new ZkChainMismatchError(
-        `batch ${verified.batchIndex} starts from root ${verified.oldRoot}, this node is at ${this.current.root}`,
-      );
+    if (event.batchIndex !== expected) {
+      throw new ZkChainMismatchError(`batch ${event.batchIndex} verified, but this node expects ${expected}`);
     }
     const tx = await this.provider.getTransaction(log.transactionHash);
     if (!tx) throw new ZkChainMismatchError(`transaction ${log.transactionHash} is not available`);
     const calldata = this.rollup.decodeSubmit(tx.data);
-    const heads = this.depositHeads(calldata.consumedDeposits, verified);
+    const { heads, head } = this.depositHeads(calldata.consumedDeposits);
     const txs = decodePubdata(calldata.pubdata, calldata.consumedDeposits);
+    // The contract proved the batch against its stored root, which this node's is (checked every sync).
+    const verified: ZkBatchVerified = {
+      ...event,
+      oldRoot: this.current.root,
+      depositHead: head,
+      txCount: txs.length,
+    };
     const next = this.current.clone();
     const hashes = txs.map((t) => replayPublishedTx(next, t, this.crypto, heads));
     if (next.root !== verified.newRoot) {
@@ -186,29 +182,33 @@ export class ZkChainFollower {
     return verified.batchIndex;
   }
 
-  /** The queue head after each consumed deposit, checked against the event's head. */
-  private depositHeads(
-    consumed: readonly DepositData[],
-    verified: ZkBatchVerified,
-  ): Map<DepositData, string> {
+  /** The queue head after each consumed deposit, folded on to this node's head, and the last one. */
+  private depositHeads(consumed: readonly DepositData[]): { heads: Map<DepositData, string>; head: string } {
     const heads = new Map<DepositData, string>();
     let head = this.head;
     for (const deposit of consumed) {
       head = chainDeposit(head, deposit);
       heads.set(deposit, head);
     }
-    if (head !== verified.depositHead) {
-      throw new ZkChainMismatchError(
-        `batch ${verified.batchIndex}'s deposits fold to ${head}, the contract reached ${verified.depositHead}`,
-      );
-    }
-    return heads;
+    return { heads, head };
   }
 
-  private async checkStoredRoot(blockTag: number): Promise<void> {
-    const stored = await this.rollup.root(blockTag);
+  /**
+   * The contract's stored root must be this node's; so must its deposit head, unless exodus is on (its
+   * refunds move the head past deposits no batch consumed).
+   */
+  private async checkStored(blockTag: number): Promise<void> {
+    const [stored, storedHead] = await Promise.all([
+      this.rollup.root(blockTag),
+      this.exodusOn ? Promise.resolve(this.head) : this.rollup.depositHead(blockTag),
+    ]);
     if (stored !== this.current.root) {
       throw new ZkChainMismatchError(`the contract's root ${stored} is not this node's ${this.current.root}`);
+    }
+    if (storedHead !== this.head) {
+      throw new ZkChainMismatchError(
+        `the contract's deposit head ${storedHead} is not this node's ${this.head}`,
+      );
     }
   }
 }

@@ -53,11 +53,19 @@ export interface ZkRollupConfig {
   bridge: string;
 }
 
-/** What `BatchVerified` reports. */
-export interface ZkBatchVerified {
+/** What the `BatchVerified` event itself carries (it is lean: the rest follows from calldata). */
+export interface ZkBatchVerifiedEvent {
   batchIndex: number;
-  oldRoot: bigint;
   newRoot: bigint;
+}
+
+/**
+ * A verified batch's roots, deposit head and size: the event's batch number and new root, with the old
+ * root (the previous batch's new root), the deposit head (the consumed deposits of its calldata folded
+ * on to the previous head) and the transaction count (its pubdata) a node derives (`ZkChainFollower`).
+ */
+export interface ZkBatchVerified extends ZkBatchVerifiedEvent {
+  oldRoot: bigint;
   depositHead: string;
   txCount: number;
 }
@@ -208,15 +216,9 @@ export class ZkRollupClient {
   }
 
   /** The `BatchVerified` event of a `submitBatch` receipt. */
-  batchVerifiedIn(receipt: ContractTransactionReceipt): ZkBatchVerified {
+  batchVerifiedIn(receipt: ContractTransactionReceipt): ZkBatchVerifiedEvent {
     const { args } = this.findEvent(receipt, "BatchVerified");
-    return {
-      batchIndex: Number(args.batchIndex),
-      oldRoot: args.oldRoot,
-      newRoot: args.newRoot,
-      depositHead: args.depositHead,
-      txCount: Number(args.txCount),
-    };
+    return { batchIndex: Number(args.batchIndex), newRoot: args.newRoot };
   }
 
   private send(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {

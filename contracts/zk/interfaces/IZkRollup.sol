@@ -55,17 +55,12 @@ interface IZkRollup is IRollup {
     // Events
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice A batch's proof verified: the root moved from `oldRoot` to `newRoot`.
+    /// @notice A batch's proof verified: the root moved to `newRoot`. Lean on purpose (it is paid for by
+    /// every batch): the old root, the deposit head and the transactions follow from the previous
+    /// batch and the `submitBatch` calldata, which is where a node reads the batch from anyway.
     /// @param batchIndex The batch's number (genesis is batch 0).
-    /// @param depositHead The deposit queue head after the deposits the batch consumed.
-    /// @param txCount The transactions in the batch (the other slots were noops).
-    event BatchVerified(
-        uint256 indexed batchIndex,
-        uint256 oldRoot,
-        uint256 newRoot,
-        bytes32 depositHead,
-        uint256 txCount
-    );
+    /// @param newRoot The rollup root after the batch.
+    event BatchVerified(uint256 indexed batchIndex, uint256 newRoot);
 
     /// @notice A withdrawal of a verified batch was credited to `recipient`, to `claim`.
     event WithdrawalCredited(

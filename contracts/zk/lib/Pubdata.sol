@@ -32,82 +32,83 @@ library Pubdata {
     /// @notice A batch as the proof sees it.
     struct Batch {
         uint256[] inputs; // [oldRoot, newRoot, slot[0], …, slot[B-1]]; the roots left for the caller
-        Withdrawal[] withdrawals; // the first `withdrawalCount` are the batch's
+        uint256[] withdrawals; // pubdata offsets of the batch's withdrawals: the first `withdrawalCount`
         uint256 withdrawalCount;
         uint256 txCount;
-    }
-
-    /// @dev Where decoding stands.
-    struct Cursor {
-        uint256 offset; // next pubdata byte
-        uint256 nextDeposit; // next consumed deposit to look at
     }
 
     /// @notice Decodes `pubdata` into the public inputs of a batch of `batchSize` slots, matching each
     /// deposit slot to the next carriable deposit of `consumed` (the others are refunded, and skip no
     /// slot). Reverts unless every carriable consumed deposit fills a deposit slot.
+    /// @dev One pass, on the stack: it runs for every transaction of every batch.
     function decode(
         bytes calldata pubdata,
         Deposit.Data[] calldata consumed,
         uint256 batchSize
     ) internal pure returns (Batch memory batch) {
-        batch.inputs = new uint256[](2 + batchSize);
-        batch.withdrawals = new Withdrawal[](batchSize);
-        Cursor memory cursor;
-        while (cursor.offset < pubdata.length) {
+        uint256[] memory inputs = new uint256[](2 + batchSize);
+        batch.withdrawals = new uint256[](batchSize);
+        uint256 txCount;
+        uint256 nextDeposit;
+        uint256 offset;
+        while (offset < pubdata.length) {
             // INVARIANT: a batch carries at most BATCH_SIZE transactions.
-            if (batch.txCount == batchSize) {
-                revert IZkRollup.ZkRollupTooManyTransactions(cursor.offset, batchSize);
+            if (txCount == batchSize) revert IZkRollup.ZkRollupTooManyTransactions(offset, batchSize);
+            // Only the bytes of this transaction are used, once its size is checked against the data.
+            uint256 word = _wordAt(pubdata, offset);
+            uint256 kind = word >> 248;
+            uint256 size = _sizeWithin(kind, offset, pubdata.length);
+            uint256 slot;
+            if (kind == Slot.KIND_DEPOSIT) {
+                (slot, nextDeposit) = _depositSlot((word >> 216) & MASK_32, consumed, nextDeposit, txCount);
+            } else {
+                if (kind == Slot.KIND_WITHDRAW) batch.withdrawals[batch.withdrawalCount++] = offset;
+                slot = _spendSlot(kind, word);
             }
-            batch.inputs[2 + batch.txCount] = _decodeTx(pubdata, consumed, cursor, batch);
-            ++batch.txCount;
+            inputs[2 + txCount] = slot;
+            unchecked {
+                ++txCount;
+                offset += size;
+            }
         }
-        _checkAllCarried(consumed, cursor.nextDeposit);
+        _checkAllCarried(consumed, nextDeposit);
+        batch.inputs = inputs;
+        batch.txCount = txCount;
     }
 
-    /// @dev The slot element of the transaction at `cursor.offset`; moves the cursor past it.
-    function _decodeTx(
-        bytes calldata pubdata,
-        Deposit.Data[] calldata consumed,
-        Cursor memory cursor,
-        Batch memory batch
-    ) private pure returns (uint256 slot) {
-        uint256 offset = cursor.offset;
-        uint8 kind = uint8(pubdata[offset]);
-        uint256 size = _sizeOf(kind, offset);
-        if (offset + size > pubdata.length) {
-            revert IZkRollup.ZkRollupPubdataTruncated(offset, kind, pubdata.length);
-        }
-        uint256 word = _wordAt(pubdata, offset);
-        cursor.offset = offset + size;
+    /// @dev The slot of a transfer or a withdrawal whose bytes start `word`.
+    function _spendSlot(uint256 kind, uint256 word) private pure returns (uint256) {
         uint256 from = (word >> 216) & MASK_32;
-        if (kind == Slot.KIND_DEPOSIT) return _depositSlot(from, consumed, cursor, batch.txCount);
         if (kind == Slot.KIND_TRANSFER) {
             return Slot.pack(kind, from, (word >> 184) & MASK_32, 0, (word >> 144) & MASK_40);
         }
-        Withdrawal memory w = Withdrawal({
-            recipient: address(uint160((word >> 56) & MASK_160)),
-            tokenId: uint32((word >> 40) & MASK_16),
-            amount: Float40.decode(uint40(word & MASK_40))
-        });
-        batch.withdrawals[batch.withdrawalCount++] = w;
-        return Slot.pack(kind, from, uint160(w.recipient), w.tokenId, word & MASK_40);
+        return Slot.pack(kind, from, (word >> 56) & MASK_160, (word >> 40) & MASK_16, word & MASK_40);
     }
 
-    /// @dev The slot of a deposit to `account`: the next carriable consumed deposit, skipping (for refund)
-    /// the ones no account can hold.
+    /// @notice The withdrawal at pubdata byte `offset`, one `decode` listed in `Batch.withdrawals`.
+    function withdrawalAt(bytes calldata pubdata, uint256 offset) internal pure returns (Withdrawal memory) {
+        uint256 word = _wordAt(pubdata, offset);
+        return
+            Withdrawal({
+                recipient: address(uint160((word >> 56) & MASK_160)),
+                tokenId: uint32((word >> 40) & MASK_16),
+                amount: Float40.decode(uint40(word & MASK_40))
+            });
+    }
+
+    /// @dev The slot of a deposit to `account`: the next carriable consumed deposit from `next` on, skipping
+    /// (for refund) the ones no account can hold; and the consumed deposit to look at after it.
     function _depositSlot(
         uint256 account,
         Deposit.Data[] calldata consumed,
-        Cursor memory cursor,
+        uint256 next,
         uint256 slotIndex
-    ) private pure returns (uint256) {
-        uint256 i = cursor.nextDeposit;
+    ) private pure returns (uint256 slot, uint256 after_) {
+        uint256 i = next;
         while (i < consumed.length && !Slot.isCarriable(consumed[i])) ++i;
         // INVARIANT: every deposit slot is a consumed deposit, in queue order.
         if (i == consumed.length) revert IZkRollup.ZkRollupDepositMissing(slotIndex);
-        cursor.nextDeposit = i + 1;
-        return Slot.deposit(account, consumed[i]);
+        return (Slot.deposit(account, consumed[i]), i + 1);
     }
 
     /// @dev Reverts if a carriable deposit from `from` on was consumed without filling a slot.
@@ -118,11 +119,14 @@ library Pubdata {
         }
     }
 
-    function _sizeOf(uint8 kind, uint256 offset) private pure returns (uint256) {
-        if (kind == Slot.KIND_DEPOSIT) return DEPOSIT_BYTES;
-        if (kind == Slot.KIND_TRANSFER) return TRANSFER_BYTES;
-        if (kind == Slot.KIND_WITHDRAW) return WITHDRAW_BYTES;
-        revert IZkRollup.ZkRollupUnknownTxKind(offset, kind);
+    /// @dev The size of a transaction of `kind` at `offset`; reverts unless it is a known kind that ends
+    /// within the `length` bytes of the pubdata.
+    function _sizeWithin(uint256 kind, uint256 offset, uint256 length) private pure returns (uint256 size) {
+        if (kind == Slot.KIND_TRANSFER) size = TRANSFER_BYTES;
+        else if (kind == Slot.KIND_DEPOSIT) size = DEPOSIT_BYTES;
+        else if (kind == Slot.KIND_WITHDRAW) size = WITHDRAW_BYTES;
+        else revert IZkRollup.ZkRollupUnknownTxKind(offset, uint8(kind));
+        if (offset + size > length) revert IZkRollup.ZkRollupPubdataTruncated(offset, uint8(kind), length);
     }
 
     /// @dev The 32 bytes of calldata from `data[offset]` on, as a big-endian number. Bytes past the end of

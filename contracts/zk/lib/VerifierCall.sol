@@ -9,6 +9,9 @@ import {IZkRollup} from "../interfaces/IZkRollup.sol";
 /// inputs N: `verifyProof(uint256[2], uint256[2][2], uint256[2], uint256[N]) returns (bool)`, so the
 /// call is built by hand: selector ‖ a ‖ b ‖ c ‖ inputs, every word inline (all static types).
 library VerifierCall {
+    /// @dev A proof's a, b and c: 2 + 4 + 2 words, all inline.
+    uint256 private constant PROOF_BYTES = 8 * 32;
+
     /// @notice The selector of `verifyProof` for `inputCount` public inputs.
     function selector(uint256 inputCount) internal pure returns (bytes4) {
         return
@@ -30,9 +33,18 @@ library VerifierCall {
         bytes4 verifySelector,
         IZkRollup.Proof calldata proof,
         uint256[] memory inputs
-    ) internal view returns (bool) {
-        bytes memory data = bytes.concat(verifySelector, abi.encode(proof), abi.encodePacked(inputs));
-        (bool ok, bytes memory answer) = verifier.staticcall(data);
-        return ok && answer.length == 32 && abi.decode(answer, (uint256)) == 1;
+    ) internal view returns (bool ok) {
+        // The call is built in free memory (not reserved: nothing else is allocated meanwhile) as
+        // selector ‖ proof (8 words, copied from calldata) ‖ inputs, and the answer read from scratch.
+        assembly ("memory-safe") {
+            let data := mload(0x40)
+            mstore(data, verifySelector)
+            calldatacopy(add(data, 4), proof, PROOF_BYTES)
+            let count := mload(inputs)
+            mcopy(add(data, add(4, PROOF_BYTES)), add(inputs, 0x20), shl(5, count))
+            let size := add(add(4, PROOF_BYTES), shl(5, count))
+            ok := staticcall(gas(), verifier, data, size, 0x00, 0x20)
+            ok := and(ok, and(eq(returndatasize(), 0x20), eq(mload(0x00), 1)))
+        }
     }
 }

@@ -1,0 +1,809 @@
+// The zk flow: Strata's zk rollup end to end, narrated. The real ZkRollup behind the bridge with its
+// profile's generated Groth16 verifier, a real ZkOperator (its journal in a temporary directory, one warm
+// snarkjs prover), real BabyJubJub wallets, and verifier nodes that rebuild the state from Layer 1 alone.
+//
+// Part 1, deposit → transfer → submitBatch → claim: Alice and Bob make BabyJubJub keys and deposit ETH
+// through the bridge to their owner hashes. The operator consumes the deposits, admits signed transfers
+// (refusing a replay, a replayed nonce and an overdraft by name) and Bob's withdrawal, and proves each
+// batch; the contract verifies every proof, and the verified batch credits Bob's withdrawal at once (no
+// waiting period): Bob claims it. A verifier node rebuilt from Layer-1 calldata alone agrees with the root.
+//
+// Part 2, the operator stops → exodus: Carol deposits and the operator stops (her deposit and a transfer
+// it had accepted are never batched). Once her deposit has waited the exodus delay, Carol switches exodus
+// on; each owner exits with a Merkle proof built from a state rebuilt from Layer 1 and gets exactly their
+// Layer-2 balance; Carol's deposit is credited back and claimed; a batch offered after that is refused.
+//
+// assertZkEscrowCovers is checked after every step. The flow moves the chain's clock with
+// evm_increaseTime / evm_mine, so it runs on any local chain: Hardhat in-process, `hardhat node`, Anvil.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { ContractTransactionReceipt, Provider, Signer } from "ethers";
+import { parseEther } from "ethers";
+import { BridgeClient } from "../../src/bridge/client";
+import type { Deployment } from "../../src/common/deployments";
+import { ContractRevertError, StrataError } from "../../src/common/errors";
+import { TxRejectedError } from "../../src/common/json-rpc";
+import type { LogLevel, Logger } from "../../src/common/logger";
+import { createLogger } from "../../src/common/logger";
+import { TxJournal } from "../../src/optimistic/journal";
+import type { DepositData } from "../../src/shared/types";
+import { ZkChainFollower } from "../../src/zk/chain-follower";
+import { accountsOf, buildExitProof } from "../../src/zk/exit";
+import type { ZkSolvencyReport } from "../../src/zk/invariants";
+import { assertZkEscrowCovers, unconsumedDeposits } from "../../src/zk/invariants";
+import { ZkCrypto, generateZkPrivateKey } from "../../src/zk/keys";
+import { ZkOperator } from "../../src/zk/operator";
+import { ZkProver } from "../../src/zk/prover";
+import { encodePubdata } from "../../src/zk/pubdata";
+import type { ZkExitProof, ZkRollupConfig } from "../../src/zk/rollup-client";
+import { ZkRollupClient, toProofArg } from "../../src/zk/rollup-client";
+import type { ZkPublishedTx } from "../../src/zk/types";
+import type { ZkSignedSpend } from "../../src/zk/wallet";
+import { ZkWallet } from "../../src/zk/wallet";
+import { buildBatchWitness } from "../../src/zk/witness";
+import type { Narrator } from "./narrator";
+import { eth, short } from "./narrator";
+
+export class ZkFlowError extends StrataError {}
+
+/** The Layer-1 accounts that play: the operator sends `submitBatch`; the users deposit, claim and exit. */
+export interface ZkFlowParties {
+  operator: Signer;
+  alice: Signer;
+  bob: Signer;
+  carol: Signer;
+}
+
+export interface ZkFlowOptions {
+  /** The circuit profile the deployed rollup verifies (default "test", as deploySuite deploys). */
+  profile?: string;
+  /** A warm prover for that profile, owned by the caller; by default the flow loads one and closes it. */
+  prover?: ZkProver;
+}
+
+/** A batch the contract verified, as a verifier node read it back from Layer 1. */
+export interface ZkBatchRecord {
+  batchIndex: number;
+  kinds: ZkPublishedTx["kind"][];
+  /** Witness plus Groth16 proof on the warm prover, in milliseconds. */
+  provingMs: number;
+  /** `submitBatch`: pubdata, deposits and the on-chain proof check. */
+  gasUsed: bigint;
+  pubdataBytes: number;
+}
+
+export interface ZkRoundTripResult {
+  accounts: { alice: number; bob: number };
+  deposits: { alice: bigint; bob: bigint };
+  depositGas: bigint[];
+  /** The operator's named refusals (`TxRejectedError.reason`). */
+  refusals: { replay: string | undefined; staleNonce: string | undefined; overdraft: string | undefined };
+  /** Whether a refused transaction left both accounts as they were. */
+  refusalsChangedNothing: boolean;
+  batches: ZkBatchRecord[];
+  withdrawal: {
+    amount: bigint;
+    batchIndex: number;
+    /** Bob's credit read at the very block of the batch that verified his withdrawal. */
+    creditedInBatchBlock: bigint;
+    paidToBob: bigint;
+    claimGas: bigint;
+    secondClaimRefused: string | undefined;
+  };
+  /** Layer-2 balances at the end of part 1. */
+  layer2: { alice: bigint; bob: bigint };
+  /** A fresh verifier node rebuilt from Layer-1 calldata alone. */
+  verifier: { batches: number; root: bigint; onChainRoot: bigint; operatorAgrees: boolean };
+  solvency: ZkSolvencyReport;
+}
+
+export interface ZkExitRecord {
+  account: number;
+  /** The Layer-2 balance in the state rebuilt from Layer 1 (the last verified root). */
+  balance: bigint;
+  /** What `exit` paid the owner's Layer-1 address (its fee added back). */
+  paid: bigint;
+  gasUsed: bigint;
+}
+
+export interface ZkExodusResult {
+  carolDeposit: bigint;
+  carolDepositGas: bigint;
+  /** A transfer the operator accepted before it stopped: never batched. */
+  unbatched: { amount: bigint; status: string };
+  /** `activateExodus` before the delay: the error's name. */
+  earlyActivationRefused: string | undefined;
+  exodusDelay: number;
+  /** Seconds between Carol's deposit and the activation (≥ the delay). */
+  waited: number;
+  activateGas: bigint;
+  /** The verifier node rebuilt after activation: it saw ExodusActivated, and its root is the contract's. */
+  rebuilt: { exodus: boolean; root: bigint; onChainRoot: bigint };
+  exits: { alice: ZkExitRecord; bob: ZkExitRecord };
+  foreignExitRefused: string | undefined;
+  secondExitRefused: string | undefined;
+  refund: { credited: bigint; paidToCarol: bigint; refundGas: bigint; claimGas: bigint };
+  /** A batch proven from the last verified state, offered after exodus: the error's name. */
+  lateBatchRefused: string | undefined;
+  /** The operator's answer to a transaction after exodus. */
+  lateTxRefused: string | undefined;
+  batchCount: number;
+  escrowAfter: bigint;
+  solvency: ZkSolvencyReport;
+}
+
+export interface ZkFlowResult {
+  rollup: string;
+  config: { batchSize: number; depth: number; exodusDelay: number };
+  proverLoadMs: number;
+  roundTrip: ZkRoundTripResult;
+  exodus: ZkExodusResult;
+  /** Times assertZkEscrowCovers held. */
+  invariantChecks: number;
+}
+
+const ETH_ID = 0;
+
+// Part 1
+const ALICE_DEPOSIT = parseEther("5");
+const BOB_DEPOSIT = parseEther("1");
+const TRANSFER = parseEther("2");
+const TRANSFER_BACK = parseEther("0.5");
+const STALE = parseEther("1");
+const OVERDRAFT = parseEther("9");
+const WITHDRAWAL = parseEther("1.5");
+// Part 2
+const CAROL_DEPOSIT = parseEther("1");
+const UNBATCHED = parseEther("0.1");
+
+// -------------------------------------------------------------------------------------------------
+// The flow
+// -------------------------------------------------------------------------------------------------
+
+export async function runZkFlow(
+  deployment: Deployment,
+  parties: ZkFlowParties,
+  say: Narrator,
+  options: ZkFlowOptions = {},
+): Promise<ZkFlowResult> {
+  const w = await createWorld(deployment, parties, options, say);
+  try {
+    const roundTrip = await runRoundTrip(w, say);
+    const exodus = await runExodus(w, say);
+    return {
+      rollup: w.rollup.address,
+      config: { batchSize: w.config.batchSize, depth: w.config.depth, exodusDelay: w.config.exodusDelay },
+      proverLoadMs: w.proverLoadMs,
+      roundTrip,
+      exodus,
+      invariantChecks: w.checks,
+    };
+  } finally {
+    await w.close();
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+// Part 1: deposit → transfer → submitBatch → claim
+// -------------------------------------------------------------------------------------------------
+
+async function runRoundTrip(w: World, say: Narrator): Promise<ZkRoundTripResult> {
+  const { operator, rollup } = w;
+  say.title("zk rollup, part 1: deposit → transfer → submitBatch (proof verified) → withdraw → claim");
+
+  const aliceDeposit = await w.deposit("alice", ALICE_DEPOSIT, say);
+  const bobDeposit = await w.deposit("bob", BOB_DEPOSIT, say);
+  await w.check();
+  const depositBatches = await w.runOperator(
+    say,
+    "the operator pulls both deposits from the bridge's queue, in order",
+  );
+  const alice = operator.findAccount(w.wallets.alice.ownerHex, ETH_ID);
+  const bob = operator.findAccount(w.wallets.bob.ownerHex, ETH_ID);
+  if (alice === undefined || bob === undefined) throw new ZkFlowError("the deposits opened no accounts");
+  say.note(
+    `Alice's Layer-2 account is #${alice} (${eth(w.balance(alice))}), Bob's #${bob} (${eth(w.balance(bob))})`,
+  );
+  say.note(
+    `each submitBatch carries a 256-byte Groth16 proof; the contract checks it (pairing precompile) ` +
+      `against [old root, new root, one slot per transaction] that it rebuilds from the pubdata`,
+  );
+  await w.sayInvariants(say);
+
+  // Transfers at the door: accepted, or refused by name with nothing changed.
+  const transfer = w.wallets.alice.transfer({
+    from: alice,
+    to: bob,
+    amount: TRANSFER,
+    nonce: w.nonce(alice),
+  });
+  const accepted = await operator.submit(transfer.encoded);
+  say.say(
+    "transfer",
+    `Alice signs ${eth(TRANSFER)} to Bob (EdDSA-Poseidon, nonce ${transfer.request.nonce}); the operator ` +
+      `checks it against its state and answers ${accepted.status}, tx ${short(accepted.hash)}`,
+  );
+  const before = JSON.stringify([operator.account(alice), operator.account(bob)], bigintJson);
+  const replay = await refusal(operator.submit(transfer.encoded));
+  say.note(`the same signed transfer sent again: refused, ${replay}`);
+  const stale = w.wallets.alice.transfer({ from: alice, to: bob, amount: STALE, nonce: 0 });
+  const staleNonce = await refusal(operator.submit(stale.encoded));
+  say.note(`a new transfer of ${eth(STALE)} signed at Alice's spent nonce 0: refused, ${staleNonce}`);
+  const overdraft = w.wallets.bob.transfer({ from: bob, to: alice, amount: OVERDRAFT, nonce: w.nonce(bob) });
+  const overdraftRefused = await refusal(operator.submit(overdraft.encoded));
+  say.note(
+    `Bob signs ${eth(OVERDRAFT)} to Alice, more than his ${eth(w.balance(bob))}: refused, ${overdraftRefused}`,
+  );
+  const refusalsChangedNothing =
+    JSON.stringify([operator.account(alice), operator.account(bob)], bigintJson) === before;
+
+  const back = w.wallets.bob.transfer({ from: bob, to: alice, amount: TRANSFER_BACK, nonce: w.nonce(bob) });
+  await w.send(back);
+  say.say(
+    "transfer",
+    `Bob signs ${eth(TRANSFER_BACK)} back to Alice (nonce ${back.request.nonce}): accepted`,
+  );
+  const withdraw = w.wallets.bob.withdraw({
+    from: bob,
+    tokenId: ETH_ID,
+    amount: WITHDRAWAL,
+    nonce: w.nonce(bob),
+  });
+  await w.send(withdraw);
+  say.say(
+    "withdraw",
+    `Bob signs a withdrawal of ${eth(WITHDRAWAL)} to his Layer-1 address ${short(w.wallets.bob.l1Address)} ` +
+      `(nonce ${withdraw.request.nonce}): accepted`,
+  );
+  await w.check();
+  const spendBatches = await w.runOperator(say, "the operator proves the three spends");
+  for (const spend of [transfer, back, withdraw]) {
+    const receipt = operator.receipt(spend.hash);
+    if (receipt?.status !== "verified") throw new ZkFlowError(`spend ${spend.hash} is ${receipt?.status}`);
+  }
+
+  // Credited by the very transaction that verified the batch: no waiting period.
+  const node = await w.node();
+  const located = node.locate(withdraw.hash)!;
+  const withdrawBatch = node.batches[located.batchIndex - 1];
+  const bobAddress = w.wallets.bob.l1Address;
+  const creditedInBatchBlock = await rollup.contract.creditOf(bobAddress, ETH_ID, {
+    blockTag: withdrawBatch.blockNumber,
+  });
+  say.say(
+    "WithdrawalCredited",
+    `batch ${located.batchIndex} verified and, in the same transaction (block ${withdrawBatch.blockNumber}), ` +
+      `credited Bob ${eth(creditedInBatchBlock)}: the proof already vouches for it, nothing to wait for`,
+  );
+  const bobL1Before = await w.provider.getBalance(bobAddress);
+  const claimed = await rollup.claim(w.parties.bob, ETH_ID, bobAddress);
+  const paidToBob = (await w.provider.getBalance(bobAddress)) + fee(claimed) - bobL1Before;
+  say.say(
+    "claim",
+    `Bob claims: the bridge pays him ${eth(paidToBob)} on Layer 1 (his balance grew by exactly that, ` +
+      `the claim's fee added back)`,
+    claimed.gasUsed,
+  );
+  const secondClaimRefused = await revertName(rollup.claim(w.parties.bob, ETH_ID, bobAddress));
+  say.note(`Bob claims again: refused, ${secondClaimRefused}`);
+  await w.sayInvariants(say);
+
+  // A verifier node: Layer 1 only, no operator.
+  const started = performance.now();
+  const verifier = await w.node();
+  const rebuildMs = performance.now() - started;
+  const onChainRoot = await rollup.root();
+  const operatorAgrees = [alice, bob].every(
+    (i) =>
+      JSON.stringify(operator.account(i), bigintJson) ===
+      JSON.stringify({ index: i, ...verifier.state.account(i)! }, bigintJson),
+  );
+  say.say(
+    "sync",
+    `a verifier node replays batches 1-${verifier.lastBatch} from their submitBatch calldata and the ` +
+      `bridge's deposits in ${Math.round(rebuildMs)} ms: root ${short(hex(verifier.state.root))}, the ` +
+      `contract's ${short(hex(onChainRoot))}; ${operatorAgrees ? "every balance equals" : "balances differ from"} ` +
+      `the operator's`,
+  );
+  const layer2 = { alice: verifier.state.account(alice)!.balance, bob: verifier.state.account(bob)!.balance };
+  say.note(
+    `Layer 2: Alice ${eth(layer2.alice)}, Bob ${eth(layer2.bob)}; Bob received ${eth(paidToBob)} on Layer 1`,
+  );
+  const solvency = await w.sayInvariants(say);
+
+  return {
+    accounts: { alice, bob },
+    deposits: { alice: ALICE_DEPOSIT, bob: BOB_DEPOSIT },
+    depositGas: [aliceDeposit.gasUsed, bobDeposit.gasUsed],
+    refusals: { replay, staleNonce, overdraft: overdraftRefused },
+    refusalsChangedNothing,
+    batches: [...depositBatches, ...spendBatches],
+    withdrawal: {
+      amount: WITHDRAWAL,
+      batchIndex: located.batchIndex,
+      creditedInBatchBlock,
+      paidToBob,
+      claimGas: claimed.gasUsed,
+      secondClaimRefused,
+    },
+    layer2,
+    verifier: { batches: verifier.lastBatch, root: verifier.state.root, onChainRoot, operatorAgrees },
+    solvency,
+  };
+}
+
+// -------------------------------------------------------------------------------------------------
+// Part 2: the operator stops → exodus
+// -------------------------------------------------------------------------------------------------
+
+async function runExodus(w: World, say: Narrator): Promise<ZkExodusResult> {
+  const { operator, rollup, config, parties } = w;
+  say.title("zk rollup, part 2: the operator stops → activateExodus → exit → refundDeposits → claim");
+
+  const carolDeposit = await w.deposit("carol", CAROL_DEPOSIT, say);
+  const [alice, bob] = [w.account("alice"), w.account("bob")];
+  const unbatched = w.wallets.alice.transfer({
+    from: alice,
+    to: bob,
+    amount: UNBATCHED,
+    nonce: w.nonce(alice),
+  });
+  const accepted = await operator.submit(unbatched.encoded);
+  await operator.stop();
+  say.say(
+    "stop",
+    `Alice signs ${eth(UNBATCHED)} to Bob and the operator answers ${accepted.status}, then it stops: ` +
+      `neither Carol's deposit nor Alice's transfer will ever be batched`,
+  );
+  await w.sayInvariants(say);
+
+  const pending = (await unconsumedDeposits(await w.node(), w.bridge)).map(plainDeposit);
+  const dueAt = Number(pending[0].timestamp) + config.exodusDelay;
+  const earlyActivationRefused = await revertName(rollup.activateExodus(parties.carol, pending));
+  say.note(
+    `Carol tries activateExodus at once: refused, ${earlyActivationRefused} (due at ${dueAt}, ` +
+      `${dueAt - (await w.now())} s from now)`,
+  );
+  await w.advance(config.exodusDelay);
+  say.note(`evm_increaseTime ${config.exodusDelay} s: Carol's deposit has waited the exodus delay`);
+  const activated = await rollup.activateExodus(parties.carol, pending);
+  const activatedAt = (await w.provider.getBlock(activated.blockNumber))!.timestamp;
+  const waited = Number(BigInt(activatedAt) - pending[0].timestamp);
+  say.say(
+    "activateExodus",
+    `Carol (anyone could) switches exodus on ${waited} s after her deposit: the root is final, no batch ` +
+      `is accepted any more`,
+    activated.gasUsed,
+  );
+  await w.sayInvariants(say);
+
+  // Every owner exits with a proof from a state rebuilt from Layer 1 alone.
+  const node = await w.node();
+  const onChainRoot = await rollup.root();
+  say.say(
+    "sync",
+    `a fresh verifier node rebuilds the state from Layer 1 (${node.lastBatch} batches): exodus ` +
+      `${node.exodus ? "on" : "off"}, root ${short(hex(node.state.root))} = the contract's ` +
+      `${short(hex(onChainRoot))}`,
+  );
+  const exits = {} as Record<"alice" | "bob", ZkExitRecord>;
+  let foreignExitRefused: string | undefined;
+  const proofs = {} as Record<"alice" | "bob", ZkExitProof>;
+  for (const person of ["alice", "bob"] as const) {
+    const wallet = w.wallets[person];
+    const [index] = accountsOf(node.state, wallet.signer, w.crypto);
+    if (index === undefined) throw new ZkFlowError(`${NAMES[person]} holds no account`);
+    const proof = buildExitProof(node.state, index, wallet.signer, w.crypto);
+    proofs[person] = proof;
+    if (person === "alice") {
+      foreignExitRefused = await revertName(rollup.exit(parties.bob, proof));
+      say.note(
+        `Bob sends Alice's exit proof from his own address: refused, ${foreignExitRefused} (the owner hash ` +
+          `binds the caller's address)`,
+      );
+    }
+    const before = await w.provider.getBalance(wallet.l1Address);
+    const exited = await rollup.exit(parties[person], proof);
+    const paid = (await w.provider.getBalance(wallet.l1Address)) + fee(exited) - before;
+    exits[person] = { account: index, balance: proof.balance, paid, gasUsed: exited.gasUsed };
+    say.say(
+      "exit",
+      `${NAMES[person]} proves account #${index} (balance ${eth(proof.balance)}, nonce ${proof.nonce}) with ` +
+        `${proof.siblings.length} Poseidon siblings against the last root; the bridge pays ` +
+        `${short(wallet.l1Address)} ${eth(paid)}`,
+      exited.gasUsed,
+    );
+    await w.check();
+  }
+  say.note(
+    `Alice's accepted transfer of ${eth(UNBATCHED)} was never verified, so it never happened: she ` +
+      `exits with her last verified balance`,
+  );
+  const secondExitRefused = await revertName(rollup.exit(parties.alice, proofs.alice));
+  say.note(`Alice exits a second time: refused, ${secondExitRefused}`);
+  await w.sayInvariants(say);
+
+  // Carol's deposit was never consumed: credited back, then claimed.
+  const carolAddress = w.wallets.carol.l1Address;
+  const queued = (await unconsumedDeposits(node, w.bridge)).map(plainDeposit);
+  const refunded = await rollup.refundDeposits(parties.carol, queued, queued.length);
+  const credited = await rollup.creditOf(carolAddress, ETH_ID);
+  say.say(
+    "refundDeposits",
+    `${queued.length} deposit never consumed: Carol's ${eth(CAROL_DEPOSIT)} is credited back to ` +
+      `${short(carolAddress)} (${eth(credited)})`,
+    refunded.gasUsed,
+  );
+  const carolBefore = await w.provider.getBalance(carolAddress);
+  const claimed = await rollup.claim(parties.carol, ETH_ID, carolAddress);
+  const paidToCarol = (await w.provider.getBalance(carolAddress)) + fee(claimed) - carolBefore;
+  say.say("claim", `Carol claims: the bridge pays her ${eth(paidToCarol)}`, claimed.gasUsed);
+  await w.sayInvariants(say);
+
+  // Nothing moves the root any more: neither a proven batch nor the operator.
+  const request = { tx: unbatched.request.tx, signer: unbatched.request.signer };
+  const witness = buildBatchWitness(node.state, [request], config.batchSize, w.crypto);
+  const proof = await w.prover.prove(witness.input);
+  const lateBatchRefused = await revertName(
+    w.operatorRollup.submitBatch(parties.operator, {
+      newRoot: witness.newState.root,
+      proof: toProofArg(proof.solidity),
+      pubdata: encodePubdata(witness.txs),
+      consumedDeposits: [],
+      pendingDeposits: (await unconsumedDeposits(node, w.bridge)).map(plainDeposit),
+    }),
+  );
+  say.say(
+    "submitBatch",
+    `the operator comes back with Alice's transfer proven (${(proof.provingMs / 1000).toFixed(1)} s): ` +
+      `refused, ${lateBatchRefused}`,
+  );
+  await operator.tick(true);
+  const late = w.wallets.bob.transfer({ from: bob, to: alice, amount: UNBATCHED, nonce: w.nonce(bob) });
+  const lateTxRefused = await refusal(operator.submit(late.encoded));
+  say.note(
+    `the operator reads ExodusActivated from Layer 1; a new transfer from Bob: refused, ${lateTxRefused}`,
+  );
+  const solvency = await w.sayInvariants(say);
+  const escrowAfter = solvency.escrowed;
+
+  return {
+    carolDeposit: CAROL_DEPOSIT,
+    carolDepositGas: carolDeposit.gasUsed,
+    unbatched: { amount: UNBATCHED, status: accepted.status },
+    earlyActivationRefused,
+    exodusDelay: config.exodusDelay,
+    waited,
+    activateGas: activated.gasUsed,
+    rebuilt: { exodus: node.exodus, root: node.state.root, onChainRoot },
+    exits,
+    foreignExitRefused,
+    secondExitRefused,
+    refund: { credited, paidToCarol, refundGas: refunded.gasUsed, claimGas: claimed.gasUsed },
+    lateBatchRefused,
+    lateTxRefused,
+    batchCount: await rollup.batchCount(),
+    escrowAfter,
+    solvency,
+  };
+}
+
+// -------------------------------------------------------------------------------------------------
+// The world: the rollup, the operator, the users' wallets, the clock
+// -------------------------------------------------------------------------------------------------
+
+type Person = "alice" | "bob" | "carol";
+const NAMES: Record<Person, string> = { alice: "Alice", bob: "Bob", carol: "Carol" };
+
+/** A provider that also takes raw JSON-RPC calls (Hardhat's, or an ethers JsonRpcProvider). */
+type RpcProvider = Provider & { send(method: string, params: unknown[]): Promise<unknown> };
+
+interface World {
+  parties: ZkFlowParties;
+  provider: RpcProvider;
+  /** Read-only: views, and the users' transactions (each sent with its own signer). */
+  rollup: ZkRollupClient;
+  /** The rollup as the operator's account sends to it. */
+  operatorRollup: ZkRollupClient;
+  bridge: BridgeClient;
+  config: ZkRollupConfig;
+  crypto: ZkCrypto;
+  prover: ZkProver;
+  proverLoadMs: number;
+  operator: ZkOperator;
+  wallets: Record<Person, ZkWallet>;
+  /** Layer-2 account → who holds it. */
+  names: Map<number, string>;
+  readonly checks: number;
+  account(person: Person): number;
+  balance(index: number): bigint;
+  nonce(index: number): number;
+  deposit(person: Person, amount: bigint, say: Narrator): Promise<ContractTransactionReceipt>;
+  /** Hands a signed spend to the operator; it must be accepted. */
+  send(spend: ZkSignedSpend): Promise<void>;
+  /** Runs the operator until nothing is pending; narrates each batch it proved and the contract verified. */
+  runOperator(say: Narrator, why: string): Promise<ZkBatchRecord[]>;
+  /** A fresh verifier node, synced: Layer 1 only. */
+  node(): Promise<ZkChainFollower>;
+  now(): Promise<number>;
+  advance(seconds: number): Promise<void>;
+  check(): Promise<ZkSolvencyReport>;
+  sayInvariants(say: Narrator): Promise<ZkSolvencyReport>;
+  close(): Promise<void>;
+}
+
+async function createWorld(
+  deployment: Deployment,
+  parties: ZkFlowParties,
+  options: ZkFlowOptions,
+  say: Narrator,
+): Promise<World> {
+  const address = deployment.contracts.ZkRollup;
+  const bridgeAddress = deployment.contracts.Bridge;
+  if (!address || !bridgeAddress) throw new ZkFlowError("the deployment has no ZkRollup or no Bridge");
+  const provider = parties.operator.provider as RpcProvider | null;
+  if (!provider || typeof provider.send !== "function") {
+    throw new ZkFlowError("the zk flow needs a JSON-RPC provider (it moves the chain's clock)");
+  }
+  const base = createLogger({
+    scope: "demo:zk",
+    level: (process.env.STRATA_LOG_LEVEL as LogLevel | undefined) ?? "error",
+  });
+  const provingMs: number[] = [];
+  const logger = recordProving(base, provingMs);
+
+  const rollup = new ZkRollupClient(address, provider);
+  const operatorRollup = new ZkRollupClient(address, parties.operator);
+  const bridge = new BridgeClient(bridgeAddress, provider);
+  const config = await rollup.config();
+  const crypto = await ZkCrypto.load();
+
+  const profile = options.profile ?? "test";
+  const loadStarted = performance.now();
+  const prover = options.prover ?? (await ZkProver.load({ profile, logger: base }));
+  const proverLoadMs = Math.round(performance.now() - loadStarted);
+  const ownProver = options.prover === undefined;
+
+  say.title("zk rollup: the parties");
+  say.note(
+    `ZkRollup ${address}: batches of ${config.batchSize} transaction${config.batchSize === 1 ? "" : "s"}, ` +
+      `${2 ** config.depth} accounts (depth ${config.depth}), exodus delay ${config.exodusDelay} s`,
+  );
+  say.note(
+    `the operator's warm prover holds the "${prover.profile}" circuit and proving key ` +
+      `(${ownProver ? `loaded in ${proverLoadMs} ms` : "given"}); each batch gets a real Groth16 proof`,
+  );
+  const wallets = {} as Record<Person, ZkWallet>;
+  for (const person of Object.keys(NAMES) as Person[]) {
+    const l1 = await parties[person].getAddress();
+    wallets[person] = new ZkWallet(crypto, generateZkPrivateKey(), l1, config.domain);
+    say.note(
+      `${NAMES[person]} makes a BabyJubJub key; the Layer-2 owner is Poseidon(Ax, Ay, ${short(l1)}) ` +
+        `mod 2^160 = ${short(`0x${wallets[person].owner.toString(16).padStart(40, "0")}`)}`,
+    );
+  }
+
+  const dir = await mkdtemp(join(tmpdir(), "strata-demo-zk-"));
+  const journal = await TxJournal.open(join(dir, "journal.jsonl"), { logger: base });
+  let operator: ZkOperator;
+  try {
+    operator = await ZkOperator.start({
+      rollup: operatorRollup,
+      bridge: new BridgeClient(bridgeAddress, parties.operator),
+      follower: await ZkChainFollower.create(rollup, provider, crypto, base),
+      journal,
+      prover,
+      crypto,
+      signer: parties.operator,
+      maxBatchAgeMs: 60_000,
+      logger,
+    });
+  } catch (error) {
+    await journal.close();
+    await rm(dir, { recursive: true, force: true });
+    if (ownProver) await prover.close();
+    throw error;
+  }
+  say.note(
+    `the operator (${short(await parties.operator.getAddress())}) journals accepted spends in ${dir} and ` +
+      `rebuilds everything else from Layer 1`,
+  );
+
+  const names = new Map<number, string>();
+  let checks = 0;
+  let lastBatchSeen = 0;
+
+  const account = (index: number) => {
+    const a = operator.account(index);
+    if (!a) throw new ZkFlowError(`no account #${index}`);
+    return a;
+  };
+  const node = async () => {
+    const follower = await ZkChainFollower.create(rollup, provider, crypto, base);
+    await follower.sync();
+    return follower;
+  };
+
+  const w: World = {
+    parties,
+    provider,
+    rollup,
+    operatorRollup,
+    bridge,
+    config,
+    crypto,
+    prover,
+    proverLoadMs,
+    operator,
+    wallets,
+    names,
+    get checks() {
+      return checks;
+    },
+
+    account(person) {
+      const index = operator.findAccount(wallets[person].ownerHex, ETH_ID);
+      if (index === undefined) throw new ZkFlowError(`${NAMES[person]} holds no account`);
+      return index;
+    },
+    balance: (index) => account(index).balance,
+    nonce: (index) => account(index).nonce,
+
+    async deposit(person, amount, say) {
+      const { deposit, receipt } = await wallets[person].depositEth(bridge, parties[person], address, amount);
+      say.say(
+        "deposit",
+        `${NAMES[person]} deposits ${eth(amount)} through the bridge to that owner; queue head now ` +
+          `${short(deposit.head)}`,
+        receipt.gasUsed,
+      );
+      return receipt;
+    },
+
+    async send(spend) {
+      const receipt = await operator.submit(spend.encoded);
+      if (receipt.status !== "accepted") throw new ZkFlowError(`spend ${spend.hash} is ${receipt.status}`);
+    },
+
+    async runOperator(say, why) {
+      const proved = provingMs.length;
+      await operator.tick(true);
+      const times = provingMs.slice(proved);
+      const verifier = await node();
+      const fresh = verifier.batches.slice(lastBatchSeen);
+      lastBatchSeen = verifier.lastBatch;
+      if (times.length !== fresh.length) {
+        throw new ZkFlowError(
+          `the operator proved ${times.length} batches, Layer 1 verified ${fresh.length}`,
+        );
+      }
+      for (const person of Object.keys(NAMES) as Person[]) {
+        const index = operator.findAccount(wallets[person].ownerHex, ETH_ID);
+        if (index !== undefined) names.set(index, NAMES[person]);
+      }
+      say.note(`${why}: ${fresh.length} batch${fresh.length === 1 ? "" : "es"} of ${config.batchSize}`);
+      const records: ZkBatchRecord[] = [];
+      for (const [i, batch] of fresh.entries()) {
+        const receipt = await provider.getTransactionReceipt(batch.transactionHash);
+        const record: ZkBatchRecord = {
+          batchIndex: batch.batchIndex,
+          kinds: batch.txs.map((t) => t.kind),
+          provingMs: times[i],
+          gasUsed: receipt!.gasUsed,
+          pubdataBytes: encodePubdata(batch.txs).length,
+        };
+        records.push(record);
+        say.say(
+          "submitBatch",
+          `batch ${batch.batchIndex}: ${batch.txs.map((t) => describe(t, names)).join("; ")} — proved in ` +
+            `${(record.provingMs / 1000).toFixed(1)} s, ${record.pubdataBytes} bytes of pubdata; the ` +
+            `contract verifies the proof: root ${short(hex(batch.oldRoot))} → ${short(hex(batch.newRoot))}`,
+          record.gasUsed,
+        );
+      }
+      await w.check();
+      return records;
+    },
+
+    node,
+
+    async now() {
+      return (await provider.getBlock("latest"))!.timestamp;
+    },
+
+    async advance(seconds) {
+      await provider.send("evm_increaseTime", [seconds]);
+      await provider.send("evm_mine", []);
+    },
+
+    async check() {
+      const [ether] = await assertZkEscrowCovers(await node(), bridge);
+      checks++;
+      return ether;
+    },
+
+    async sayInvariants(say) {
+      const r = await w.check();
+      say.say(
+        "assertZkEscrowCovers",
+        `the bridge escrows ${eth(r.escrowed)} for the rollup ≥ Layer-2 balances ${eth(r.balances)} + ` +
+          `unclaimed credits ${eth(r.credits)} + queued deposits ${eth(r.queued)} (checked ${checks} times)`,
+      );
+      return r;
+    },
+
+    async close() {
+      await operator.stop().catch(() => undefined);
+      await journal.close();
+      await rm(dir, { recursive: true, force: true });
+      if (ownProver) await prover.close();
+    },
+  };
+  return w;
+}
+
+// -------------------------------------------------------------------------------------------------
+// Helpers
+// -------------------------------------------------------------------------------------------------
+
+/** A logger that also records the operator's proving times ("proved batch"), in order. */
+function recordProving(base: Logger, provingMs: number[]): Logger {
+  return {
+    ...base,
+    info(message, fields) {
+      if (message === "proved batch") provingMs.push(Number(fields?.provingMs));
+      base.info(message, fields);
+    },
+  };
+}
+
+/** A published transaction in words. */
+function describe(tx: ZkPublishedTx, names: Map<number, string>): string {
+  const who = (i: number) => `#${i}${names.has(i) ? ` (${names.get(i)})` : ""}`;
+  switch (tx.kind) {
+    case "deposit":
+      return `deposit of ${eth(tx.deposit.amount)} into ${who(tx.account)}`;
+    case "transfer":
+      return `transfer ${who(tx.from)} → ${who(tx.to)} ${eth(tx.amount)}`;
+    case "withdraw":
+      return `withdrawal of ${eth(tx.amount)} from ${who(tx.from)} to ${short(tx.recipient)}`;
+  }
+}
+
+function plainDeposit(d: DepositData): DepositData {
+  return { from: d.from, to: d.to, tokenId: d.tokenId, amount: d.amount, timestamp: d.timestamp };
+}
+
+function fee(receipt: ContractTransactionReceipt): bigint {
+  return receipt.gasUsed * receipt.gasPrice;
+}
+
+const hex = (x: bigint): string => `0x${x.toString(16).padStart(64, "0")}`;
+
+function bigintJson(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
+/** The reason an operator refused a transaction with (undefined if it accepted it). */
+async function refusal(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    if (error instanceof TxRejectedError) return error.reason;
+    throw error;
+  }
+}
+
+/** The custom error a contract call reverted with (undefined if it succeeded). */
+async function revertName(call: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await call;
+    return undefined;
+  } catch (error) {
+    if (error instanceof ContractRevertError) return error.errorName;
+    throw error;
+  }
+}
