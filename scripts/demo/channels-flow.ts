@@ -39,10 +39,11 @@ import { ETH, pendingLocksOf } from "../../src/channels/types";
 import type { Decision } from "../../src/channels/watchtower";
 import { Watchtower, WatchtowerFeed, WatchtowerStore, serveWatchtower } from "../../src/channels/watchtower";
 import type { Deployment } from "../../src/common/deployments";
-import { ContractRevertError, StrataError } from "../../src/common/errors";
+import { StrataError } from "../../src/common/errors";
 import type { LogLevel, Logger } from "../../src/common/logger";
 import { createLogger } from "../../src/common/logger";
 import type { Narrator } from "./narrator";
+import { rejectionName, revertName } from "./outcomes";
 import { eth, short } from "./narrator";
 
 export class ChannelsFlowError extends StrataError {}
@@ -972,24 +973,3 @@ function sameSigned(a: SignedState | undefined, b: SignedState): boolean {
 }
 
 const sum = (xs: bigint[]): bigint => xs.reduce((total, x) => total + x, 0n);
-
-/** The custom error a contract call reverted with. */
-async function revertName(call: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await call;
-    return undefined;
-  } catch (error) {
-    if (error instanceof ContractRevertError) return error.errorName;
-    throw error;
-  }
-}
-
-/** The name of the error a promise rejected with (undefined if it resolved). */
-async function rejectionName(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.name : String(error);
-  }
-}

@@ -22,7 +22,7 @@ import { Bridge__factory } from "../../typechain-types";
 import { BridgeClient } from "../../src/bridge/client";
 import { assertBridgeSolvent } from "../../src/bridge/invariants";
 import type { Deployment } from "../../src/common/deployments";
-import { ContractRevertError, StrataError } from "../../src/common/errors";
+import { StrataError } from "../../src/common/errors";
 import { ChainFollower } from "../../src/optimistic/chain-follower";
 import { Challenger } from "../../src/optimistic/challenger";
 import type { BondReport } from "../../src/optimistic/invariants";
@@ -31,7 +31,6 @@ import { TxJournal } from "../../src/optimistic/journal";
 import { GamePlayer } from "../../src/optimistic/player";
 import type { RollupConfig } from "../../src/optimistic/rollup-client";
 import { RollupClient } from "../../src/optimistic/rollup-client";
-import { TxRejectedError } from "../../src/optimistic/rpc-server";
 import { Sequencer } from "../../src/optimistic/sequencer";
 import type { Party, Strategy } from "../../src/optimistic/solver";
 import { decide } from "../../src/optimistic/solver";
@@ -43,6 +42,7 @@ import { L2Domain } from "../../src/shared/eip712";
 import type { L2Tx, TransferTx, WithdrawTx, WithdrawalData } from "../../src/shared/types";
 import { ownerOfAddress } from "../../src/shared/types";
 import type { Narrator } from "./narrator";
+import { refusal, revertName } from "./outcomes";
 import { eth, short } from "./narrator";
 import { depositsUpTo } from "../../src/shared/deposit";
 
@@ -786,25 +786,3 @@ const hexOf = (tx: L2Tx): string => bytesToHex(encodeTx(tx));
 
 const plural = (n: bigint | number, noun: string): string =>
   `${n} ${noun}${BigInt(n) === 1n ? "" : noun.endsWith("h") ? "es" : "s"}`;
-
-/** The sequencer's named reason for refusing a transaction. */
-async function refusal(submit: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await submit;
-    return undefined;
-  } catch (error) {
-    if (error instanceof TxRejectedError) return error.reason;
-    throw error;
-  }
-}
-
-/** The custom error a contract call reverted with. */
-async function revertName(call: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await call;
-    return undefined;
-  } catch (error) {
-    if (error instanceof ContractRevertError) return error.errorName;
-    throw error;
-  }
-}

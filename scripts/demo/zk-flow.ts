@@ -23,8 +23,7 @@ import type { ContractTransactionReceipt, Provider, Signer } from "ethers";
 import { parseEther } from "ethers";
 import { BridgeClient } from "../../src/bridge/client";
 import type { Deployment } from "../../src/common/deployments";
-import { ContractRevertError, StrataError } from "../../src/common/errors";
-import { TxRejectedError } from "../../src/common/json-rpc";
+import { StrataError } from "../../src/common/errors";
 import type { LogLevel, Logger } from "../../src/common/logger";
 import { createLogger } from "../../src/common/logger";
 import { TxJournal } from "../../src/optimistic/journal";
@@ -44,6 +43,7 @@ import type { ZkSignedSpend } from "../../src/zk/wallet";
 import { ZkWallet } from "../../src/zk/wallet";
 import { buildBatchWitness } from "../../src/zk/witness";
 import type { Narrator } from "./narrator";
+import { refusal, revertName } from "./outcomes";
 import { eth, short } from "./narrator";
 
 export class ZkFlowError extends StrataError {}
@@ -784,26 +784,4 @@ const hex = (x: bigint): string => `0x${x.toString(16).padStart(64, "0")}`;
 
 function bigintJson(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
-}
-
-/** The reason an operator refused a transaction with (undefined if it accepted it). */
-async function refusal(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    if (error instanceof TxRejectedError) return error.reason;
-    throw error;
-  }
-}
-
-/** The custom error a contract call reverted with (undefined if it succeeded). */
-async function revertName(call: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await call;
-    return undefined;
-  } catch (error) {
-    if (error instanceof ContractRevertError) return error.errorName;
-    throw error;
-  }
 }
