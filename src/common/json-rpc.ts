@@ -419,3 +419,50 @@ export async function pollUntil<T>(
     await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, left)));
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The Layer-2 account, as both rollup operators serve it
+// ---------------------------------------------------------------------------------------------
+
+/** One Layer-2 account as an operator's `getAccount` answers it. */
+export interface AccountView {
+  index: number;
+  /** bytes32 hex. */
+  owner: string;
+  tokenId: number;
+  balance: bigint;
+  nonce: number;
+}
+
+/** An account as JSON: the balance as a decimal string. */
+export function accountToJson(account: AccountView) {
+  return {
+    index: account.index,
+    owner: account.owner,
+    tokenId: account.tokenId,
+    balance: account.balance.toString(),
+    nonce: account.nonce,
+  };
+}
+
+/** The account in a `method` response; throws `RpcTransportError` if it is not one. */
+export function decodeAccount(value: unknown, method: string): AccountView {
+  const a = value as Record<string, unknown> | null;
+  if (
+    !a ||
+    typeof a !== "object" ||
+    typeof a.index !== "number" ||
+    typeof a.owner !== "string" ||
+    typeof a.tokenId !== "number" ||
+    typeof a.nonce !== "number"
+  ) {
+    throw malformed(method, "not an account");
+  }
+  return {
+    index: a.index,
+    owner: a.owner,
+    tokenId: a.tokenId,
+    balance: decodeBigint(a.balance, method),
+    nonce: a.nonce,
+  };
+}

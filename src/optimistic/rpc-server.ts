@@ -12,13 +12,21 @@
  * Balances travel as decimal strings; hex is lower-cased before it reaches the sequencer. The HTTP
  * plumbing (POST only, 64 KiB bodies, batches in order) is `src/common/json-rpc.ts`.
  */
-import type { JsonRpcClientOptions, RpcMethods, RpcServer, RpcServerOptions } from "../common/json-rpc";
+import type {
+  AccountView,
+  JsonRpcClientOptions,
+  RpcMethods,
+  RpcServer,
+  RpcServerOptions,
+} from "../common/json-rpc";
 import {
   BYTES32,
   HEX,
   JsonRpcClient,
   RPC_ERROR_CODES,
   RpcFault,
+  accountToJson,
+  decodeAccount,
   decodeBigint,
   expectParams,
   hexParam,
@@ -38,7 +46,7 @@ export {
   RpcTransportError,
   TxRejectedError,
 } from "../common/json-rpc";
-export type { RpcServer, RpcServerOptions } from "../common/json-rpc";
+export type { AccountView, RpcServer, RpcServerOptions } from "../common/json-rpc";
 
 /** How far a transaction has got: sequenced, in a batch on Layer 1, past the challenge window. */
 export type TxStatus = "soft-confirmed" | "committed" | "final";
@@ -51,14 +59,6 @@ export interface TxReceipt {
   batchIndex?: number;
   step?: number;
   outcome?: string;
-}
-
-export interface AccountView {
-  index: number;
-  owner: string;
-  tokenId: number;
-  balance: bigint;
-  nonce: number;
 }
 
 /** What the server needs from the sequencer. */
@@ -89,16 +89,6 @@ export function hasReachedStatus(status: TxStatus, wanted: TxStatus): boolean {
 // ---------------------------------------------------------------------------------------------
 // Server
 // ---------------------------------------------------------------------------------------------
-
-function accountToJson(account: AccountView) {
-  return {
-    index: account.index,
-    owner: account.owner,
-    tokenId: account.tokenId,
-    balance: account.balance.toString(),
-    nonce: account.nonce,
-  };
-}
 
 function receiptToJson(receipt: TxReceipt) {
   const { hash, status, batchIndex, step, outcome } = receipt;
@@ -183,27 +173,6 @@ function decodeReceipt(value: unknown, method: string): TxReceipt {
   if (typeof r.step === "number") receipt.step = r.step;
   if (typeof r.outcome === "string") receipt.outcome = r.outcome;
   return receipt;
-}
-
-function decodeAccount(value: unknown, method: string): AccountView {
-  const a = value as Record<string, unknown> | null;
-  if (
-    !a ||
-    typeof a !== "object" ||
-    typeof a.index !== "number" ||
-    typeof a.owner !== "string" ||
-    typeof a.tokenId !== "number" ||
-    typeof a.nonce !== "number"
-  ) {
-    throw malformed(method, "not an account");
-  }
-  return {
-    index: a.index,
-    owner: a.owner,
-    tokenId: a.tokenId,
-    balance: decodeBigint(a.balance, method),
-    nonce: a.nonce,
-  };
 }
 
 /** A client for `startRpcServer`: throws `RpcError`, `TxRejectedError` or `RpcTransportError`. */

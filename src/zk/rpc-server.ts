@@ -13,6 +13,7 @@
  */
 import { StrataError } from "../common/errors";
 import type {
+  AccountView,
   JsonRpcClientOptions,
   RpcMethod,
   RpcMethods,
@@ -23,7 +24,8 @@ import {
   BYTES32,
   HEX,
   JsonRpcClient,
-  decodeBigint,
+  accountToJson,
+  decodeAccount,
   expectParams,
   hexParam,
   indexParam,
@@ -32,6 +34,9 @@ import {
   pollUntil,
   startJsonRpcServer,
 } from "../common/json-rpc";
+
+/** An account as the operator serves it (the same view as the optimistic sequencer's). */
+export type ZkAccountView = AccountView;
 
 /** How far a transaction has got: accepted (journalled), proven (in a proven batch), verified on Layer 1. */
 export type ZkTxStatus = "accepted" | "proven" | "verified";
@@ -45,15 +50,6 @@ export interface ZkTxReceipt {
   batchIndex?: number;
   /** Its slot in a verified batch. */
   slot?: number;
-}
-
-export interface ZkAccountView {
-  index: number;
-  /** bytes32 hex. */
-  owner: string;
-  tokenId: number;
-  balance: bigint;
-  nonce: number;
 }
 
 /** What the server needs from the operator. */
@@ -86,16 +82,6 @@ export function hasReachedZkStatus(status: ZkTxStatus, wanted: ZkTxStatus): bool
 // ---------------------------------------------------------------------------------------------
 
 const MAX_TOKEN_ID = 2 ** 16 - 1;
-
-function accountToJson(a: ZkAccountView) {
-  return {
-    index: a.index,
-    owner: a.owner,
-    tokenId: a.tokenId,
-    balance: a.balance.toString(),
-    nonce: a.nonce,
-  };
-}
 
 function receiptToJson(r: ZkTxReceipt) {
   return { hash: r.hash, status: r.status, batchIndex: r.batchIndex, slot: r.slot };
@@ -157,27 +143,6 @@ function decodeReceipt(value: unknown, method: string): ZkTxReceipt {
   if (typeof r.batchIndex === "number") receipt.batchIndex = r.batchIndex;
   if (typeof r.slot === "number") receipt.slot = r.slot;
   return receipt;
-}
-
-function decodeAccount(value: unknown, method: string): ZkAccountView {
-  const a = value as Record<string, unknown> | null;
-  if (
-    !a ||
-    typeof a !== "object" ||
-    typeof a.index !== "number" ||
-    typeof a.owner !== "string" ||
-    typeof a.tokenId !== "number" ||
-    typeof a.nonce !== "number"
-  ) {
-    throw malformed(method, "not an account");
-  }
-  return {
-    index: a.index,
-    owner: a.owner,
-    tokenId: a.tokenId,
-    balance: decodeBigint(a.balance, method),
-    nonce: a.nonce,
-  };
 }
 
 /** A client for `startZkRpcServer`: throws `RpcError`, `TxRejectedError` or `RpcTransportError`. */
