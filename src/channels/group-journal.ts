@@ -1,6 +1,7 @@
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { mkdir, open, rm } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
+import { replaceFile, syncDir, writeAll } from "../common/durable-file";
 import type { Logger } from "../common/logger";
 import { StoreCorruptError, StoreError } from "./errors";
 
@@ -157,21 +158,11 @@ export class GroupJournal {
 
   private async replaceWith(records: unknown[]): Promise<void> {
     const data = Buffer.from(records.map((r) => JSON.stringify(r) + "\n").join(""), "utf8");
-    const tmpPath = this.path + ".tmp";
-    let tmp: FileHandle | undefined;
     try {
-      tmp = await open(tmpPath, "w");
-      await writeAll(tmp, data);
-      await tmp.sync();
-      await tmp.close();
-      tmp = undefined;
-      await rename(tmpPath, this.path);
+      await replaceFile(this.path, data);
     } catch (cause) {
-      await tmp?.close().catch(() => undefined);
-      await rm(tmpPath, { force: true }).catch(() => undefined);
       throw new StoreError(`${this.path}: compaction failed; the journal is unchanged`, { cause });
     }
-    await syncDir(dirname(this.path));
     const old = this.handle;
     try {
       this.handle = await open(this.path, "a");
@@ -220,26 +211,5 @@ function parseJson(text: string): unknown {
     return value && typeof value === "object" ? value : undefined;
   } catch {
     return undefined;
-  }
-}
-
-async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
-    offset += bytesWritten;
-  }
-}
-
-/** Makes a directory entry change durable; a no-op where directories cannot be synced. */
-async function syncDir(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, "r");
-    await handle.sync();
-  } catch {
-    // Some platforms cannot fsync a directory; the rename is still atomic there.
-  } finally {
-    await handle?.close();
   }
 }

@@ -1,6 +1,7 @@
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { mkdir, open, rm } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
+import { replaceFile, syncDir, writeAll } from "../common/durable-file";
 import { StrataError } from "../common/errors";
 import type { Logger } from "../common/logger";
 
@@ -39,27 +40,6 @@ function parseLine(line: string): string | undefined {
 
 function encodeLine(encodedTx: string): Buffer {
   return Buffer.from(JSON.stringify({ tx: encodedTx }) + "\n", "utf8");
-}
-
-async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
-    offset += bytesWritten;
-  }
-}
-
-/** Makes a directory entry change (create, rename) durable; a no-op where directories cannot be synced. */
-async function syncDir(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, "r");
-    await handle.sync();
-  } catch {
-    // Some platforms (Windows) cannot open or fsync a directory; the rename is still atomic there.
-  } finally {
-    await handle?.close();
-  }
 }
 
 export class TxJournal {
@@ -147,21 +127,11 @@ export class TxJournal {
     return this.enqueue(async () => {
       const kept = this.txs.filter((tx) => keep(tx));
       const data = Buffer.concat(kept.map(encodeLine));
-      const tmpPath = this.path + ".tmp";
-      let tmp: FileHandle | undefined;
       try {
-        tmp = await open(tmpPath, "w");
-        await writeAll(tmp, data);
-        await tmp.sync();
-        await tmp.close();
-        tmp = undefined;
-        await rename(tmpPath, this.path);
+        await replaceFile(this.path, data);
       } catch (cause) {
-        await tmp?.close().catch(() => undefined);
-        await rm(tmpPath, { force: true }).catch(() => undefined);
         throw new JournalError(`${this.path}: retain failed; the journal is unchanged`, { cause });
       }
-      await syncDir(dirname(this.path));
       // The old handle still points at the replaced file; appends must go to the new one.
       const old = this.handle;
       try {
