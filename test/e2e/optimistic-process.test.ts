@@ -3,7 +3,6 @@
 // sequencer is killed with SIGKILL before it commits them, started again on the same journal, and
 // commits every one of them exactly once.
 import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,37 +16,7 @@ import { bytesToHex } from "../../src/shared/bytes";
 import { encodeTx } from "../../src/shared/codec";
 import { L2Domain } from "../../src/shared/eip712";
 import { ownerOfAddress } from "../../src/shared/types";
-
-const HARDHAT = join(__dirname, "..", "..", "node_modules", ".bin", "hardhat");
-
-/** Kills a process started by `start` and everything in its group. */
-function kill(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/** Spawns a process and resolves once its output contains `ready`. */
-function start(args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    // Its own process group, so that a kill reaches whatever the CLI starts under it.
-    const child = spawn(HARDHAT, args, { env: { ...process.env, ...env }, stdio: "pipe", detached: true });
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`no "${ready}" within 60 s:\n${output}`)), 60_000);
-    const watch = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes(ready)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on("data", watch);
-    child.stderr!.on("data", watch);
-    child.once("exit", (code) => reject(new Error(`exited with ${code} before "${ready}":\n${output}`)));
-  });
-}
+import { kill, startHardhat } from "../helpers/processes";
 
 describe("e2e: the sequencer as a process, killed and restarted", function () {
   this.timeout(180_000);
@@ -70,7 +39,7 @@ describe("e2e: the sequencer as a process, killed and restarted", function () {
   });
 
   it("loses nothing and commits nothing twice", async function () {
-    children.push(await start(["node", "--port", String(port)], env, "Started HTTP"));
+    children.push(await startHardhat(["node", "--port", String(port)], env, "Started HTTP"));
     const provider = new JsonRpcProvider(env.STRATA_RPC_URL);
     const [deployer, alice, bob] = await Promise.all([0, 5, 6].map((i) => provider.getSigner(i)));
     const deployment = await deploySuite(deployer, { network: "localhost", local: true });
@@ -81,7 +50,7 @@ describe("e2e: the sequencer as a process, killed and restarted", function () {
     await bridge.depositEth(bob, { rollup, to: ownerOfAddress(bob.address), amount: parseEther("1") });
 
     const sequencerArgs = ["run", "scripts/sequencer.ts", "--network", "localhost"];
-    let sequencer = await start(sequencerArgs, env, "serving JSON-RPC");
+    let sequencer = await startHardhat(sequencerArgs, env, "serving JSON-RPC");
     children.push(sequencer);
     const client = new SequencerClient(`http://127.0.0.1:${rpcPort}`);
     let aliceIndex: number | undefined;
@@ -97,7 +66,7 @@ describe("e2e: the sequencer as a process, killed and restarted", function () {
     }
     kill(sequencer, "SIGKILL");
 
-    sequencer = await start(sequencerArgs, env, "serving JSON-RPC");
+    sequencer = await startHardhat(sequencerArgs, env, "serving JSON-RPC");
     children.push(sequencer);
     const receipts = [];
     for (const hash of hashes) {

@@ -3,7 +3,6 @@
 // (b) after a batch landed on Layer 1 but before the journal was compacted, (c) as a real process killed
 // with SIGKILL — each time the restarted operator loses nothing and proves nothing twice.
 import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,8 +20,7 @@ import { ZkWallet } from "../../src/zk/wallet";
 import type { ZkSignedSpend } from "../../src/zk/wallet";
 import type { ZkE2eWorld, ZkUser } from "./zk-world";
 import { ETH_ID, closeTestProver, createZkWorld } from "./zk-world";
-
-const HARDHAT = join(__dirname, "..", "..", "node_modules", ".bin", "hardhat");
+import { kill, startHardhat } from "../helpers/processes";
 
 describe("e2e: zk restart", function () {
   this.timeout(600_000);
@@ -143,34 +141,6 @@ describe("e2e: zk restart", function () {
 // A real process
 // ---------------------------------------------------------------------------------------------------------
 
-/** Kills a process started by `start` and everything in its group. */
-function kill(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/** Spawns a process and resolves once its output contains `ready`. */
-function start(args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(HARDHAT, args, { env: { ...process.env, ...env }, stdio: "pipe", detached: true });
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`no "${ready}" within 120 s:\n${output}`)), 120_000);
-    const watch = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes(ready)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on("data", watch);
-    child.stderr!.on("data", watch);
-    child.once("exit", (code) => reject(new Error(`exited with ${code} before "${ready}":\n${output}`)));
-  });
-}
-
 describe("e2e: the zk operator as a process, killed and restarted", function () {
   this.timeout(600_000);
   const port = 9200 + Math.floor(Math.random() * 300);
@@ -192,7 +162,7 @@ describe("e2e: the zk operator as a process, killed and restarted", function () 
   });
 
   it("loses nothing and proves nothing twice", async function () {
-    children.push(await start(["node", "--port", String(port)], env, "Started HTTP"));
+    children.push(await startHardhat(["node", "--port", String(port)], env, "Started HTTP", 120_000));
     const provider = new JsonRpcProvider(env.STRATA_RPC_URL);
     const [deployer, alice, bob] = await Promise.all([0, 5, 6].map((i) => provider.getSigner(i)));
     const deployment = await deploySuite(deployer, { network: "localhost", local: true });
@@ -207,7 +177,7 @@ describe("e2e: the zk operator as a process, killed and restarted", function () 
     await bobWallet.depositEth(bridge, bob, rollup.address, parseEther("1"));
 
     const operatorArgs = ["run", "--no-compile", "scripts/zk-operator.ts", "--network", "localhost"];
-    let operator = await start(operatorArgs, env, "serving JSON-RPC");
+    let operator = await startHardhat(operatorArgs, env, "serving JSON-RPC", 120_000);
     children.push(operator);
     const client = new ZkOperatorClient(`http://127.0.0.1:${rpcPort}`);
     let bobIndex: number | undefined;
@@ -231,7 +201,7 @@ describe("e2e: the zk operator as a process, killed and restarted", function () 
     }
     kill(operator, "SIGKILL");
 
-    operator = await start(operatorArgs, env, "serving JSON-RPC");
+    operator = await startHardhat(operatorArgs, env, "serving JSON-RPC", 120_000);
     children.push(operator);
     for (const hash of hashes) {
       expect(await client.waitForStatus(hash, "verified", { timeoutMs: 180_000, pollMs: 250 })).to.include({
