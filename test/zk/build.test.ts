@@ -12,7 +12,12 @@ import {
   ZkConfigError,
 } from "../../src/zk/build/errors";
 import { sha256File } from "../../src/zk/build/hash";
-import { buildZk, type ProfileBuildResult, type ZkBuildOptions } from "../../src/zk/build/pipeline";
+import {
+  buildZk,
+  estimateBuildSeconds,
+  type ProfileBuildResult,
+  type ZkBuildOptions,
+} from "../../src/zk/build/pipeline";
 import { readPtauHeader, requiredPower } from "../../src/zk/build/ptau";
 import { terminateCurves } from "../../src/zk/build/snarkjs";
 import { ZkProver } from "../../src/zk/prover";
@@ -337,6 +342,15 @@ describe("zk build pipeline (scripts/zk-build.ts)", function () {
     it("rejects a missing ptau with PtauNotFoundError", async function () {
       await expectRejection(build(ws, { ptau: join(ptauDir, "absent.ptau") }), PtauNotFoundError);
     });
+  });
+});
+
+describe("zk build time estimate", function () {
+  it("grows with the constraints and adds a local ceremony only when one must run", function () {
+    const test = estimateBuildSeconds(15_267, 14, false);
+    expect(test).to.be.within(60, 120); // measured: ~83 s on 2 cores with a prepared ptau
+    expect(estimateBuildSeconds(59_502, 16, false)).to.be.greaterThan(test);
+    expect(estimateBuildSeconds(15_267, 14, true) - test).to.be.within(240, 360); // measured: ~5 min
   });
 });
 

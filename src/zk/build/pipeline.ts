@@ -29,7 +29,14 @@ import {
 } from "./layout";
 import { readProfiles, selectProfiles, type ZkProfile } from "./profiles";
 import { runStep } from "./progress";
-import { assertPtauFits, ensureLocalPtau, inspectPtauFile, requiredPower, type PtauSource } from "./ptau";
+import {
+  assertPtauFits,
+  ensureLocalPtau,
+  findCachedPtau,
+  inspectPtauFile,
+  requiredPower,
+  type PtauSource,
+} from "./ptau";
 import { renderVerifier, runGroth16Setup } from "./setup";
 import { snarkjs } from "./snarkjs";
 
@@ -97,7 +104,11 @@ async function buildProfile(
     logger.info("up to date", { dir: fromRoot(layout, files.dir), key: key.slice(0, 16) });
     return result(layout, profile, files, current.manifest, "up-to-date", verifierExported, {});
   }
-  logger.info("building", { reason: current.problem, batchSize: profile.batchSize, depth: profile.depth });
+  logger.info("building (the first time, or after the circuits changed; an estimate follows the compile)", {
+    reason: current.problem,
+    batchSize: profile.batchSize,
+    depth: profile.depth,
+  });
   const tmp = profileFiles(tempPath(layout.buildDir, "tmp", profile.name), contract);
   try {
     const { manifest, timings } = await buildInto(layout, profile, tmp, inputs, key, ptau, logger);
@@ -127,6 +138,13 @@ async function buildInto(
   const info = await snarkjs.r1cs.info(files.r1cs);
   const power = requiredPower(info);
   logger.info("circuit size", { constraints: info.nConstraints, requiredPower: power });
+  const ceremony =
+    suppliedPtau === undefined && (await findCachedPtau(layout.ptauCacheDir, power)) === undefined;
+  const estimate = estimateBuildSeconds(info.nConstraints, power, ceremony);
+  logger.info(`expect about ${Math.ceil(estimate / 60)} min on 2 cores (less on a faster machine)`, {
+    setupSeconds: estimate - (ceremony ? ceremonySeconds(power) : 0),
+    ...(ceremony ? { localCeremonySeconds: ceremonySeconds(power) } : {}),
+  });
   const ptauStarted = Date.now();
   const ptau = suppliedPtau ?? (await ensureLocalPtau(layout.ptauCacheDir, power, logger));
   assertPtauFits(ptau, power);
@@ -192,4 +210,17 @@ function result(
 ): ProfileBuildResult {
   const verifierPath = join(layout.verifierDir, `${manifest.verifierContract}.sol`);
   return { profile: profile.name, status, verifierExported, dir: files.dir, verifierPath, manifest, timings };
+}
+
+/**
+ * What the rest of a build takes on the 2-core machines this project is measured on: the Groth16 setup
+ * and contribution grow with the constraints (~5 ms each, measured at 15k and 60k), and a local
+ * ceremony roughly doubles per power of two (measured: 2^12 ≈ 1 min, 2^14 ≈ 5 min, 2^16 > 20 min).
+ */
+export function estimateBuildSeconds(constraints: number, power: number, ceremony: boolean): number {
+  return Math.round(constraints * 0.005 + 10 + (ceremony ? ceremonySeconds(power) : 0));
+}
+
+function ceremonySeconds(power: number): number {
+  return Math.round(60 * 2.24 ** Math.max(0, power - 12));
 }

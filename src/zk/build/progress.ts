@@ -1,4 +1,5 @@
 import type { Logger } from "../../common/logger";
+import { Progress } from "../../common/progress";
 import type { SnarkLogger } from "./snarkjs";
 
 /** How often a long step reports that it is still running. */
@@ -35,8 +36,9 @@ function createStepProgress(logger: Logger, step: string, onDetail: (detail: str
 }
 
 /**
- * Runs one long step with progress: a start line, a heartbeat every 15 s with the elapsed time and
- * snarkjs's latest detail, and a done line with the duration. Returns the result and the seconds.
+ * Runs one long step with progress: a start line, then a spinner with the elapsed time on a terminal
+ * or else a heartbeat line every 15 s with snarkjs's latest detail, and a done line with the duration.
+ * Returns the result and the seconds.
  */
 export async function runStep<T>(
   logger: Logger,
@@ -49,16 +51,21 @@ export async function runStep<T>(
   let latest = "";
   const progress = createStepProgress(logger, step, (line) => (latest = line));
   logger.info(`${step}: started`, fields);
-  const heartbeat = setInterval(() => {
-    logger.info(`${step}: running`, { elapsedSeconds: elapsed(), ...(latest ? { at: latest } : {}) });
-  }, HEARTBEAT_MS);
-  heartbeat.unref();
+  const spinner = process.stderr.isTTY ? Progress.start(`zk build: ${step}`) : undefined;
+  const heartbeat = spinner
+    ? undefined
+    : setInterval(() => {
+        logger.info(`${step}: running`, { elapsedSeconds: elapsed(), ...(latest ? { at: latest } : {}) });
+      }, HEARTBEAT_MS);
+  heartbeat?.unref();
   try {
     const result = await work(progress);
+    spinner?.stop();
     const seconds = elapsed();
     logger.info(`${step}: done`, { seconds });
     return { result, seconds };
   } finally {
+    spinner?.stop();
     clearInterval(heartbeat);
   }
 }

@@ -110,7 +110,7 @@ function cachedPtauPath(cacheDir: string, power: number): string {
 }
 
 /** The smallest cached local ptau of at least `power`, if one was completed (it has its .sha256). */
-async function findCachedPtau(cacheDir: string, power: number): Promise<PtauSource | undefined> {
+export async function findCachedPtau(cacheDir: string, power: number): Promise<PtauSource | undefined> {
   let names: string[];
   try {
     names = await readdir(cacheDir);
