@@ -33,6 +33,7 @@ import { ZkRollupClient } from "../../src/zk/rollup-client";
 import { ZkWallet } from "../../src/zk/wallet";
 import type { Figures } from "./figures";
 import { median } from "./figures";
+import { fitBatchGasModel, modelGasPerTransfer } from "./zk-model";
 
 /** The ETH token id in the bridge (and so in the rollup). */
 const ETH_ID = 0;
@@ -60,12 +61,14 @@ export async function benchZk(): Promise<Figures> {
 
   const batchGas = defaultFigures["zk.verifyBatch.gas"];
   const testGas = testFigures["zk.verifyBatch.gasTestProfile"];
-  // The model: every slot adds one public input (an ecMul and an ecAdd in the verifier), its share of
-  // the calldata and of decoding; the rest (pairings, the proof, storage, the event) is paid once.
-  const perSlot = (batchGas - testGas) / (batchSize - constraints.test.batchSize);
-  const base = testGas - perSlot * constraints.test.batchSize;
+  // The model (zk-model.ts): base + n·perSlot through the two measured batches.
+  const { base, perSlot } = fitBatchGasModel(
+    { slots: constraints.test.batchSize, gas: testGas },
+    { slots: batchSize, gas: batchGas },
+  );
   const model: Figures = {};
-  for (const n of MODEL_SIZES) model[`zk.model.gasPerTransfer.at${n}`] = Math.round((base + n * perSlot) / n);
+  for (const n of MODEL_SIZES)
+    model[`zk.model.gasPerTransfer.at${n}`] = modelGasPerTransfer({ base, perSlot }, n);
   log.info("gas per transfer at larger batches is a MODEL (base + n·perSlot), not a measurement", {
     base: Math.round(base),
     perSlot: Math.round(perSlot),
@@ -201,7 +204,7 @@ async function measureTest(w: World): Promise<Figures> {
 // The world
 // -------------------------------------------------------------------------------------------------
 
-interface BenchUser {
+export interface BenchUser {
   signer: HardhatEthersSigner;
   wallet: ZkWallet;
 }
@@ -212,7 +215,15 @@ interface SubmittedBatch {
   pubdataBytes: number;
 }
 
-interface World {
+/** What the operator logged about a batch (proved, then submitted), and when (`performance.now()`). */
+export interface OperatorEvent {
+  message: "proved batch" | "submitBatch";
+  batchIndex: number;
+  provingMs?: number;
+  at: number;
+}
+
+export interface World {
   rollup: ZkRollupClient;
   bridge: BridgeClient;
   operator: ZkOperator;
@@ -228,13 +239,16 @@ interface World {
   tickOne(txs: number): Promise<SubmittedBatch>;
   /** A fresh verifier node, synced from Layer 1 alone. */
   verifierNode(): Promise<ZkChainFollower>;
+  /** Every batch the operator proved and submitted so far, in order. */
+  readonly operatorEvents: readonly OperatorEvent[];
 }
 
-async function withWorld(
+/** Deploys the suite with `profile`'s verifier, starts an operator driven by hand, runs `measure`. */
+export async function withWorld<T>(
   profile: string,
   crypto: ZkCrypto,
-  measure: (w: World) => Promise<Figures>,
-): Promise<Figures> {
+  measure: (w: World) => Promise<T>,
+): Promise<T> {
   const signers = await ethers.getSigners();
   const [deployer, , , operatorSigner] = signers;
   const deployment = await deploySuite(deployer, { network: "hardhat", local: true, zkProfile: profile });
@@ -244,13 +258,16 @@ async function withWorld(
   const prover = await ZkProver.load({ profile, logger: quiet });
   const dir = mkdtempSync(join(tmpdir(), "strata-bench-zk-"));
   const journal = await TxJournal.open(join(dir, "journal.jsonl"), { logger: quiet });
-  const proved: number[] = [];
+  const operatorEvents: OperatorEvent[] = [];
   const logger: Logger = createLogger({
     level: "info",
     format: "json",
     write: (line) => {
-      const entry = JSON.parse(line) as { message: string; provingMs?: number };
-      if (entry.message === "proved batch") proved.push(entry.provingMs!);
+      const entry = JSON.parse(line) as Omit<OperatorEvent, "at"> & { message: string };
+      if (entry.message === "proved batch" || entry.message === "submitBatch") {
+        const { message, batchIndex, provingMs } = entry;
+        operatorEvents.push({ message, batchIndex, provingMs, at: performance.now() });
+      }
     },
   });
   const verifierNode = async () => {
@@ -296,8 +313,9 @@ async function withWorld(
       },
       async tickOne(txs) {
         const before = await rollup.batchCount();
-        proved.length = 0;
+        const seen = operatorEvents.length;
         await operator.tick(true);
+        const proved = operatorEvents.slice(seen).filter((e) => e.message === "proved batch");
         if ((await rollup.batchCount()) !== before + 1 || proved.length !== 1) {
           throw new Error(
             `expected one batch from batch ${before}, got ${(await rollup.batchCount()) - before}`,
@@ -311,11 +329,12 @@ async function withWorld(
         const sent = (await ethers.provider.getTransaction(batch.transactionHash))!;
         return {
           gas: Number(receipt.gasUsed),
-          provingMs: proved[0],
+          provingMs: proved[0].provingMs!,
           pubdataBytes: rollup.decodeSubmit(sent.data).pubdata.length,
         };
       },
       verifierNode,
+      operatorEvents,
     };
     return await measure(world);
   } finally {
@@ -326,7 +345,7 @@ async function withWorld(
 }
 
 /** A profile's build manifest: its constraint count and batch size. */
-async function manifestOf(profile: string): Promise<{ constraints: number; batchSize: number }> {
+export async function manifestOf(profile: string): Promise<{ constraints: number; batchSize: number }> {
   const files = profileFiles(profileDir(resolveLayout(), profile), verifierContractName(profile));
   const { manifest, problem } = await checkBuild(files);
   if (!manifest || problem) throw new Error(`profile ${profile}: ${problem ?? "no manifest"}`);

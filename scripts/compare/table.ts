@@ -1,0 +1,151 @@
+// The comparison as text: aligned tables for the terminal (gas; times measured here; times at
+// production parameters, a model; the zk rollup at production batch sizes, a model; what each design
+// trusts; the seed claims) and one Markdown summary table for the README and docs/compare.md. Pure.
+import { formatBlocks, formatDuration, formatGas, formatLatency } from "./format";
+import type { Estimate } from "./model";
+import type { CompareReport, ComparisonRow } from "./report";
+import { machineLine } from "./report";
+
+type Align = "l" | "r";
+
+/** Columns padded to their widest cell; `align` per column (default left). */
+export function renderTable(headers: string[], rows: string[][], align: Align[] = []): string[] {
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (align[c] === "r" ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+}
+
+export function formatTables(r: CompareReport): string {
+  const out: string[] = [];
+  const section = (title: string, lines: string[]) => out.push("", title, ...lines);
+  out.push(r.title, `${r.workload.description}.`, `${dateOf(r)} on ${machineLine(r.machine)}; ${r.chain}.`);
+
+  section(
+    "Layer-1 gas, measured (every transaction mined during each part, from its receipt)",
+    renderTable(
+      ["design", "entry", "transfers", "exit", "total", "per transfer", "all-in / transfer", "L1 txs e/t/x"],
+      r.designs.map((d) => {
+        const { gas, transactions: t } = d.measured;
+        return [
+          d.label,
+          formatGas(gas.entry),
+          formatGas(gas.transfers),
+          formatGas(gas.exit),
+          formatGas(gas.total),
+          formatGas(d.measured.gasPerTransfer),
+          formatGas(d.measured.allInGasPerTransfer),
+          `${t.entry}/${t.transfers}/${t.exit}`,
+        ];
+      }),
+      ["l", "r", "r", "r", "r", "r", "r", "r"],
+    ),
+  );
+
+  section(
+    "Time here, measured (median wall-clock on this machine and Layer-1 blocks; the local chain mines a " +
+      "block per transaction and jumps its clock over windows: evm_setNextBlockTimestamp)",
+    renderTable(
+      ["design", "soft confirmation", "final on Layer 1", "withdrawal paid on Layer 1"],
+      r.designs.map((d) => [
+        d.label,
+        formatLatency(d.measured.soft),
+        formatLatency(d.measured.final),
+        d.measured.withdrawal ? formatLatency(d.measured.withdrawal) : "n/a (already on Layer 1)",
+      ]),
+    ),
+  );
+
+  const p = r.parameters.production;
+  section(
+    `Time at production parameters, a MODEL (${p.blockSeconds} s blocks, finality ${formatDuration(
+      p.finalitySeconds,
+    )}, ${formatDuration(p.challengeWindowSeconds)} challenge window, ${formatDuration(
+      p.channelDisputeSeconds,
+    )} channel dispute window, batches closed after ${p.batchAgeSeconds} s; off-chain work as measured here)`,
+    renderTable(
+      ["design", "soft confirmation", "final on Layer 1", "withdrawal paid on Layer 1"],
+      r.rows.map((row) => [
+        row.label,
+        estimateCell(row.times.soft),
+        estimateCell(row.times.final),
+        withdrawalCell(row),
+      ]),
+    ),
+  );
+
+  if (r.zkModel.status === "modelled") {
+    const [small, large] = r.zkModel.from;
+    section(
+      `zk rollup at production batch sizes, a MODEL from the measured ${small.slots}- and ${large.slots}-slot ` +
+        `batches (gas = ${formatGas(r.zkModel.gas.base)} + n × ${formatGas(r.zkModel.gas.perSlot)}; proving ` +
+        `= ${r.zkModel.msPerConstraint.toFixed(3)} ms per constraint on this machine)`,
+      renderTable(
+        ["per batch", "gas per transfer", "constraints", "proving here", "final (production)"],
+        r.zkModel.rows.map((m) => [
+          m.batchSize.toLocaleString("en-US"),
+          formatGas(m.gasPerTransfer),
+          formatGas(m.constraints),
+          formatDuration(m.provingSeconds),
+          formatDuration(m.times.final.seconds),
+        ]),
+        ["r", "r", "r", "r", "r"],
+      ),
+    );
+  } else {
+    section("zk rollup at production batch sizes: no model", [`  ${r.zkModel.reason}`]);
+  }
+
+  section(
+    "What a user must trust",
+    r.designs.flatMap((d) => [d.label, ...d.trust.map((t) => `  - ${t}`)]),
+  );
+  section(
+    "The seed claims",
+    r.findings.flatMap((f) => [`${f.claim}: ${f.verdict}.`, `  ${f.finding}`]),
+  );
+  return out.join("\n") + "\n";
+}
+
+/** The one summary table (Markdown) that goes into the README and docs/compare.md. */
+export function formatMarkdown(r: CompareReport): string {
+  const header =
+    "| design | Layer-1 gas per transfer | all-in per transfer | soft confirmation (here) | " +
+    "final (production, model) | withdrawal to Layer 1 (production, model) |";
+  const lines = [header, "| --- | ---: | ---: | ---: | ---: | ---: |"];
+  for (const row of r.rows) {
+    const d = r.designs.find((x) => x.id === row.id);
+    lines.push(
+      `| ${row.label} | ${formatGas(row.gasPerTransfer)} | ${
+        row.allInGasPerTransfer === null ? "—" : formatGas(row.allInGasPerTransfer)
+      } | ${d ? softHere(d.measured.soft.ms, d.measured.soft.blocks) : "—"} | ${formatDuration(
+        row.times.final.seconds,
+      )} | ${withdrawalCell(row)} |`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+function softHere(ms: number, blocks: number): string {
+  return `${formatDuration(ms / 1000)}${blocks > 0 ? ` (${formatBlocks(blocks)})` : ""}`;
+}
+
+function estimateCell(e: Estimate): string {
+  return `${formatDuration(e.seconds)}, ${formatBlocks(e.blocks)}`;
+}
+
+function withdrawalCell(row: ComparisonRow): string {
+  const w = row.times.withdrawal;
+  if (!w) return "n/a (already on Layer 1)";
+  const unilateral = row.times.unilateralWithdrawal;
+  return unilateral
+    ? `${formatDuration(w.seconds)} (unilateral: ${formatDuration(unilateral.seconds)})`
+    : formatDuration(w.seconds);
+}
+
+export function dateOf(r: CompareReport): string {
+  return r.generatedAt.slice(0, 10);
+}

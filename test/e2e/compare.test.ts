@@ -1,0 +1,228 @@
+// The comparison (`npm run compare`) in short form on the in-process network: 4 users, 8 transfers and
+// one withdrawal, run for real on Layer 1 (ETH, ERC-20), the optimistic rollup, payment channels and the
+// zk rollup (real proofs), with its outcomes asserted, not just that it printed: every design delivered
+// every transfer (final balances as the workload implies, recomputed here), the withdrawal paid exactly
+// once to the right recipient (refused early and refused again), Layer-1 gas figures consistent with
+// their parts, blocks counted, the optimistic withdrawal waiting exactly the rollup's challenge window,
+// the zk withdrawal claimable in the very block of its proof, and channels touching Layer 1 only to
+// open and to close. Timings and gas amounts are measured, never asserted.
+import { expect } from "chai";
+import { Wallet, id, parseEther } from "ethers";
+import { renderChart } from "../../scripts/compare/chart";
+import { SEED_CLAIMS } from "../../scripts/compare/claims";
+import type { CompareReport, DesignReport } from "../../scripts/compare/report";
+import { reportJson } from "../../scripts/compare/report";
+import { runComparison } from "../../scripts/compare/run";
+import { formatTables } from "../../scripts/compare/table";
+import type { DesignId } from "../../scripts/compare/types";
+import { chooseZkProfiles } from "../../scripts/compare/zk";
+import { createLogger } from "../../src/common/logger";
+import { LOCAL_TIMING } from "../../src/optimistic/config";
+
+const USERS = 4;
+const TRANSFERS = 8;
+const WITHDRAWAL = parseEther("0.25");
+
+/** The workload's balances after the transfers, recomputed here from its stated pattern. */
+function expectedBalances(funding: bigint): bigint[] {
+  const balances = Array.from({ length: USERS }, () => funding);
+  for (let k = 0; k < TRANSFERS; k++) {
+    const amount = parseEther("0.001") * BigInt(1 + (k % 5));
+    balances[k % USERS] -= amount;
+    balances[(k + 1) % USERS] += amount;
+  }
+  return balances;
+}
+
+/** The deterministic Layer-1 address of user `i` in `design`'s run. */
+const addressOf = (design: string, i: number) => new Wallet(id(`strata compare ${design} user ${i}`)).address;
+
+describe("e2e: compare (short form)", function () {
+  this.timeout(1_800_000);
+  let report: CompareReport;
+  let afterTransfers: bigint[];
+  const design = (d: DesignId): DesignReport => {
+    const found = report.designs.find((x) => x.id === d);
+    if (!found) throw new Error(`no ${d} in the report`);
+    return found;
+  };
+
+  before(async function () {
+    report = await runComparison({
+      users: USERS,
+      transfers: TRANSFERS,
+      logger: createLogger({ scope: "compare", level: "warn" }),
+    });
+    afterTransfers = expectedBalances(parseEther(report.workload.fundingEth));
+  });
+
+  it("runs every design on the same workload", function () {
+    expect(report.designs.map((d) => d.id)).to.deep.equal([
+      "l1-eth",
+      "l1-erc20",
+      "optimistic",
+      "zk",
+      "channels",
+    ]);
+    expect(report.workload).to.include({ users: USERS, transfers: TRANSFERS });
+    expect(report.workload.withdrawal).to.deep.equal({ user: 0, amountEth: "0.25" });
+  });
+
+  describe("every design delivered every transfer", function () {
+    it("Layer 1 (ERC-20): each account holds exactly the workload's balance", function () {
+      expect(design("l1-erc20").outcomes.balances.actual).to.deep.equal(afterTransfers);
+    });
+
+    it("Layer 1 (ETH): each account holds the workload's balance less the fees its sender paid", function () {
+      const { expected, actual } = design("l1-eth").outcomes.balances;
+      expect(actual).to.deep.equal(expected);
+      // The fees are what separates the two: positive, and no more than the gas at its price.
+      const initial = parseEther(report.workload.fundingEth) + parseEther("1");
+      expected.forEach((b, u) => {
+        const fees = initial - parseEther(report.workload.fundingEth) + afterTransfers[u] - b;
+        expect(fees > 0n).to.equal(true);
+      });
+    });
+
+    for (const d of ["optimistic", "zk"] as const) {
+      it(`${d}: the Layer-2 balances rebuilt from Layer 1 are the workload's, less the withdrawal`, function () {
+        const wanted = afterTransfers.map((b, u) => (u === 0 ? b - WITHDRAWAL : b));
+        expect(design(d).outcomes.balances.actual).to.deep.equal(wanted);
+      });
+    }
+
+    it("channels: each user was paid its final balance by the cooperative closes", function () {
+      expect(design("channels").outcomes.balances.actual).to.deep.equal(afterTransfers);
+    });
+  });
+
+  describe("the withdrawal back to Layer 1", function () {
+    it("optimistic: refused inside the window, then paid exactly once to the withdrawing user", function () {
+      expect(design("optimistic").outcomes.withdrawal).to.deep.equal({
+        recipient: addressOf("optimistic", 0),
+        amount: WITHDRAWAL,
+        paid: WITHDRAWAL,
+        earlyAttempt: "BridgeBatchNotFinal",
+        secondAttempt: "BridgeWithdrawalAlreadyFinalized",
+      });
+    });
+
+    it("zk: nothing to claim before its batch, then claimed exactly once by the withdrawing user", function () {
+      const profile = design("zk").measured.parameters.profile;
+      expect(design("zk").outcomes.withdrawal).to.deep.equal({
+        recipient: addressOf(`zk-${profile}`, 0),
+        amount: WITHDRAWAL,
+        paid: WITHDRAWAL,
+        earlyAttempt: "ZkRollupNothingToClaim",
+        secondAttempt: "ZkRollupNothingToClaim",
+      });
+    });
+
+    it("channels: the close paid the withdrawing user its whole balance, and cannot run twice", function () {
+      const w = design("channels").outcomes.withdrawal!;
+      expect(w).to.include({
+        recipient: addressOf("channels", 0),
+        amount: afterTransfers[0],
+        paid: afterTransfers[0],
+      });
+      expect(w.secondAttempt).to.equal("AdjudicatorChannelConcluded");
+      expect(design("channels").measured.withdrawalWaitSeconds).to.equal(0); // paid in the close itself
+    });
+
+    it("optimistic: the withdrawal waited exactly the rollup's challenge window", function () {
+      const m = design("optimistic").measured;
+      expect(m.parameters.challengeWindowSeconds).to.equal(LOCAL_TIMING.challengeWindow);
+      expect(m.withdrawalWaitSeconds).to.equal(LOCAL_TIMING.challengeWindow);
+      expect(m.withdrawal!.skippedSeconds).to.be.greaterThan(0);
+    });
+
+    it("zk: the withdrawal was claimable in the very block that verified its batch", function () {
+      expect(design("zk").measured.withdrawalWaitSeconds).to.equal(0);
+      expect(design("zk").measured.withdrawal!.skippedSeconds).to.equal(0);
+    });
+
+    it("Layer 1: there is nothing to withdraw", function () {
+      for (const d of ["l1-eth", "l1-erc20"] as const) {
+        expect(design(d).outcomes.withdrawal).to.equal(null);
+        expect(design(d).measured.withdrawal).to.equal(null);
+      }
+    });
+  });
+
+  describe("Layer-1 gas and blocks", function () {
+    it("adds up part by part, per transfer and all-in", function () {
+      for (const d of report.designs) {
+        const { gas, gasPerTransfer, allInGasPerTransfer } = d.measured;
+        expect(gas.total, d.id).to.equal(gas.entry + gas.transfers + gas.exit);
+        expect(gas.total, d.id).to.be.greaterThan(0);
+        expect(gasPerTransfer, d.id).to.equal(Math.round(gas.transfers / TRANSFERS));
+        expect(allInGasPerTransfer, d.id).to.equal(Math.round(gas.total / TRANSFERS));
+      }
+    });
+
+    it("bills Layer 1 one transaction per transfer, nothing to enter or leave", function () {
+      for (const d of ["l1-eth", "l1-erc20"] as const) {
+        const m = design(d).measured;
+        expect(m.transactions).to.deep.equal({ entry: 0, transfers: TRANSFERS, exit: 0 });
+        expect(m.gas.entry + m.gas.exit).to.equal(0);
+        expect(m.soft.blocks).to.equal(1);
+        expect(m.final.blocks).to.equal(1);
+        expect(design(d).outcomes.blocksDuringTransfers).to.equal(TRANSFERS);
+      }
+      expect(design("l1-eth").measured.gas.transfers).to.equal(21_000 * TRANSFERS);
+    });
+
+    it("bills the rollups a deposit per user to enter, and batches for the transfers", function () {
+      for (const d of ["optimistic", "zk"] as const) {
+        const m = design(d).measured;
+        expect(m.transactions.entry, d).to.be.greaterThan(USERS); // the deposits and their batches
+        expect(m.soft.blocks, d).to.equal(0);
+        expect(design(d).outcomes.blocksDuringTransfers, d).to.equal(0);
+      }
+      // Optimistic: one batch of every transfer, and its finalize. zk: one proven batch per batch size.
+      expect(design("optimistic").measured.transactions.transfers).to.equal(2);
+      const batchSize = Number(design("zk").measured.parameters.batchSize);
+      expect(design("zk").measured.transactions.transfers).to.equal(Math.ceil(TRANSFERS / batchSize));
+      // Optimistic: the commit, the block that jumps the window, the finalize.
+      expect(design("optimistic").measured.final.blocks).to.be.at.least(3);
+      expect(design("optimistic").measured.final.skippedSeconds).to.be.greaterThan(0);
+      expect(design("zk").measured.final.blocks).to.be.at.least(1);
+      expect(design("zk").measured.final.skippedSeconds).to.equal(0);
+    });
+
+    it("channels: Layer 1 only to open and to close, and no block during the payments", function () {
+      const m = design("channels").measured;
+      expect(m.transactions).to.deep.equal({ entry: USERS, transfers: 0, exit: USERS });
+      expect(m.gas.transfers).to.equal(0);
+      expect(m.gasPerTransfer).to.equal(0);
+      expect(design("channels").outcomes.blocksDuringTransfers).to.equal(0);
+      expect(m.soft.blocks).to.equal(0);
+      expect(m.final.blocks).to.equal(0);
+    });
+  });
+
+  describe("the report", function () {
+    it("models the zk rollup at production batch sizes when both profiles are built", async function () {
+      const { calibration } = await chooseZkProfiles();
+      if (calibration === undefined) {
+        expect(report.zkModel.status).to.equal("unavailable");
+        return;
+      }
+      expect(report.zkModel.status).to.equal("modelled");
+      if (report.zkModel.status !== "modelled") return;
+      expect(report.zkModel.rows.map((r) => r.batchSize)).to.deep.equal([256, 2_048]);
+      for (const r of report.zkModel.rows) expect(r.gasPerTransfer).to.be.greaterThan(0);
+    });
+
+    it("prints every design, charts every row, serializes, and answers each seed claim", function () {
+      const text = formatTables(report);
+      for (const row of report.rows) expect(text).to.include(row.label);
+      const svg = renderChart(report);
+      for (const row of report.rows) expect(svg).to.include(`data-row="${row.id}"`);
+      const json = JSON.parse(reportJson(report)) as { designs: unknown[] };
+      expect(json.designs).to.have.length(5);
+      expect(report.findings.map((f) => f.claim)).to.deep.equal(Object.values(SEED_CLAIMS));
+      for (const f of report.findings) expect(f.verdict).not.to.equal("not measured");
+    });
+  });
+});
