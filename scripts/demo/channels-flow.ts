@@ -19,12 +19,19 @@
 //
 // The invariants of src/channels/invariants.ts are checked after every part. The flow moves the chain's
 // clock with evm_increaseTime / evm_mine, so it runs on any local chain: Hardhat in-process, `hardhat
-// node`, Anvil.
+// node`, Anvil. On a node, scripts/demo/services/channels.ts tells the same three parts with Bob's channel
+// client and his watchtower as separate processes, built from the steps this file exports.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import type { ContractTransactionReceipt, LogDescription, Provider, Signer } from "ethers";
+import type {
+  ContractTransactionReceipt,
+  LogDescription,
+  Provider,
+  Signer,
+  TransactionReceipt,
+} from "ethers";
 import { Wallet, hexlify, keccak256, parseEther, randomBytes } from "ethers";
 import { AdjudicatorClient } from "../../src/channels/adjudicator-client";
 import type { SignedState } from "../../src/channels/channel";
@@ -162,20 +169,29 @@ export interface ChannelsFlowResult {
   invariants: { checks: number; slack: bigint };
 }
 
+// Alice's key holds more than her deposits: a node may check the funds of a retried deposit (refused by
+// the race guard) before it runs it, and Anvil does.
 const FUNDING: Record<Person, bigint> = {
-  alice: parseEther("20"),
+  alice: parseEther("30"),
   bob: parseEther("20"),
   carol: parseEther("1"),
 };
-const DEFAULT_PAYMENTS = 1_000;
+export const DEFAULT_PAYMENTS = 1_000;
 const DEFAULT_CHALLENGE_DURATION = 3_600;
 
+/** The parts' titles, the same whether the operators run in this process or as services. */
+export const TITLES = {
+  cooperative: "Payment channels, part 1: open → deposit → pay → finalize → close",
+  staleClose: "Payment channels, part 2: register a stale state → the watchtower refutes → conclude",
+  multihop: "Payment channels, part 3: lock A → B → C → register → reveal → conclude → unlock",
+};
+
 // Part 1
-const COOP_DEPOSITS: AliceBob = { alice: parseEther("10"), bob: parseEther("5") };
+export const COOP_DEPOSITS: AliceBob = { alice: parseEther("10"), bob: parseEther("5") };
 const ALICE_UNIT = parseEther("0.002");
 const BOB_UNIT = parseEther("0.001");
 // Part 2
-const STALE_DEPOSITS: AliceBob = { alice: parseEther("5"), bob: parseEther("1") };
+export const STALE_DEPOSITS: AliceBob = { alice: parseEther("5"), bob: parseEther("1") };
 const STALE_PAYMENTS = 20;
 const STALE_UNIT = parseEther("0.05");
 // Part 3
@@ -198,19 +214,29 @@ export async function runChannelsFlow(
     const cooperative = await runCooperative(w, say, options.payments ?? DEFAULT_PAYMENTS);
     const staleClose = await runStaleClose(w, say);
     const multihop = await runMultihop(w, say);
-    const slack = await w.check();
-    await w.sweep(say);
-    return {
-      accounts: { alice: w.address("alice"), bob: w.address("bob"), carol: w.address("carol") },
-      channelIds: [...w.channelIds],
-      cooperative,
-      staleClose,
-      multihop,
-      invariants: { checks: w.checks, slack },
-    };
+    return await finishFlow(w, say, { cooperative, staleClose, multihop });
   } finally {
     await w.close();
   }
+}
+
+/**
+ * The flow's end: a last invariant check and the channel keys swept back to their funders; the result,
+ * from the parts' results and the world.
+ */
+export async function finishFlow<Parts extends object>(
+  w: World,
+  say: Narrator,
+  parts: Parts,
+): Promise<Parts & Pick<ChannelsFlowResult, "accounts" | "channelIds" | "invariants">> {
+  const slack = await w.check();
+  await w.sweep(say);
+  return {
+    accounts: { alice: w.address("alice"), bob: w.address("bob"), carol: w.address("carol") },
+    channelIds: [...w.channelIds],
+    ...parts,
+    invariants: { checks: w.checks, slack },
+  };
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -218,12 +244,11 @@ export async function runChannelsFlow(
 // -------------------------------------------------------------------------------------------------
 
 async function runCooperative(w: World, say: Narrator, payments: number): Promise<CooperativeResult> {
-  say.title("Payment channels, part 1: open → deposit → pay → finalize → close");
+  say.title(TITLES.cooperative);
   const alice = await w.startClient("alice", "cooperative");
   const bob = await w.startClient("bob", "cooperative");
   const ch = await w.open(alice, bob, [COOP_DEPOSITS.alice, COOP_DEPOSITS.bob], say);
 
-  const depositGas = ch.depositGas;
   const retriedDepositRefused = await revertName(
     w
       .adjudicatorOf("bob")
@@ -235,68 +260,20 @@ async function runCooperative(w: World, say: Narrator, payments: number): Promis
       `so a retried deposit cannot fund the channel twice`,
   );
 
-  let aliceToBob = 0;
-  let bobToAlice = 0;
-  const started = performance.now();
-  const all: Promise<SignedState>[] = [];
-  for (let i = 0; i < payments; i++) {
-    if (i % 4 === 3) {
-      bobToAlice++;
-      all.push(bob.client.pay(ch.channelId, BOB_UNIT));
-    } else {
-      aliceToBob++;
-      all.push(alice.client.pay(ch.channelId, ALICE_UNIT));
-    }
-  }
-  await Promise.all(all);
-  const seconds = (performance.now() - started) / 1000;
-  const perSecond = Math.round(payments / seconds);
-  const latest = alice.client.latest(ch.channelId)!;
-  say.say(
-    "pay",
-    `${payments.toLocaleString("en-US")} payments over the WebSocket ${ch.url} in ${seconds.toFixed(2)} s ` +
-      `(${perSecond.toLocaleString("en-US")} payments/s): Alice → Bob ${aliceToBob} × ${eth(ALICE_UNIT)}, ` +
-      `Bob → Alice ${bobToAlice} × ${eth(BOB_UNIT)}; now at v${latest.state.version}`,
-  );
-  say.note(
-    `each one is signed by its proposer, checked and co-signed by the other side, and written to both ` +
+  const paymentsMade = await payMany(
+    w,
+    ch,
+    alice.client,
+    bob.client,
+    payments,
+    () =>
+      `each one is signed by its proposer, checked and co-signed by the other side, and written to both ` +
       `stores before it counts (fsync batches: Alice ${alice.store.fsyncs}, Bob ${bob.store.fsyncs}); ` +
       `Layer 1 saw none of them`,
+    say,
   );
-  await w.check([latest]);
-  say.note(
-    `assertNewestStateCovered: the ${eth(await w.adjudicator.holdings(ch.channelId, ETH))} held cover ` +
-      `v${latest.state.version}`,
-  );
-
-  const final = await alice.client.finalize(ch.channelId);
-  const [finalAlice, finalBob] = final.state.allocations[0].balances;
-  const bothHoldFinal = sameSigned(bob.client.latest(ch.channelId), final);
-  say.say(
-    "finalize",
-    `Alice proposes the final state v${final.state.version} (Alice ${eth(finalAlice)}, Bob ${eth(finalBob)}); ` +
-      `Bob checks it against his own latest state and co-signs`,
-  );
-
-  const before = await w.balances(["alice", "bob"]);
-  const closed = await w.adjudicatorOf("alice").close(w.wallet("alice"), ch.params, final);
-  const after = await w.balances(["alice", "bob"]);
-  const paid: AliceBob = {
-    alice: after.alice - before.alice + closed.fee,
-    bob: after.bob - before.bob,
-  };
-  const holdingsAfter = await w.adjudicator.holdings(ch.channelId, ETH);
-  say.say(
-    "close",
-    `Alice sends close with v${final.state.version} and both signatures, one transaction: Alice is paid ` +
-      `${eth(paid.alice)}, Bob ${eth(paid.bob)}; the channel holds ${eth(holdingsAfter)}`,
-    closed.gasUsed,
-  );
-  const gasTotal = depositGas.reduce((sum, g) => sum + g, 0n) + closed.gasUsed;
-  say.note(
-    `Layer-1 gas for the whole channel: ${gasTotal.toLocaleString("en-US")} (two deposits and one close), ` +
-      `≈ ${(Number(gasTotal) / payments).toFixed(0)} per payment`,
-  );
+  const closed = await finalizeAndClose(w, ch, alice.client, () => w.balanceOf("bob"), payments, say);
+  const bothHoldFinal = sameSigned(bob.client.latest(ch.channelId), closed.final);
 
   const storedVersion: AliceBob = {
     alice: await w.stopAndReopen(alice, ch.channelId),
@@ -308,20 +285,130 @@ async function runCooperative(w: World, say: Narrator, payments: number): Promis
   );
   await w.sayInvariants(say);
   return {
-    channelId: ch.channelId,
-    deposits: COOP_DEPOSITS,
-    depositGas,
-    retriedDepositRefused,
-    payments: { total: payments, aliceToBob, bobToAlice, seconds, perSecond },
-    finalVersion: final.state.version,
-    finalBalances: { alice: finalAlice, bob: finalBob },
-    bothHoldFinal,
-    closeGas: closed.gasUsed,
-    paid,
-    holdingsAfter,
-    storedVersion,
+    ...cooperativeResult(ch, closed, {
+      retriedDepositRefused,
+      payments: paymentsMade,
+      bothHoldFinal,
+      storedVersion,
+    }),
     fsyncs: { alice: alice.store.fsyncs, bob: bob.store.fsyncs },
   };
+}
+
+/** Part 1's result, from its channel, its close and what the flow saw; Bob's fsyncs are the caller's. */
+export function cooperativeResult(
+  ch: OpenChannel,
+  closed: Closed,
+  seen: Pick<CooperativeResult, "retriedDepositRefused" | "payments" | "bothHoldFinal" | "storedVersion">,
+): Omit<CooperativeResult, "fsyncs"> {
+  return {
+    channelId: ch.channelId,
+    deposits: COOP_DEPOSITS,
+    depositGas: ch.depositGas,
+    finalVersion: closed.final.state.version,
+    finalBalances: closed.finalBalances,
+    closeGas: closed.closeGas,
+    paid: closed.paid,
+    holdingsAfter: closed.holdingsAfter,
+    ...seen,
+  };
+}
+
+/**
+ * Part 1's payments: `total` of them pipelined over the channel's WebSocket, one in four from Bob to Alice
+ * when `bob` is a client this process drives (else all from Alice); then how they were stored
+ * (`stored()`), and the newest state's cover checked.
+ */
+export async function payMany(
+  w: World,
+  ch: OpenChannel,
+  alice: ChannelClient,
+  bob: ChannelClient | undefined,
+  total: number,
+  stored: () => string,
+  say: Narrator,
+): Promise<CooperativeResult["payments"]> {
+  let aliceToBob = 0;
+  let bobToAlice = 0;
+  const started = performance.now();
+  const all: Promise<SignedState>[] = [];
+  for (let i = 0; i < total; i++) {
+    if (bob && i % 4 === 3) {
+      bobToAlice++;
+      all.push(bob.pay(ch.channelId, BOB_UNIT));
+    } else {
+      aliceToBob++;
+      all.push(alice.pay(ch.channelId, ALICE_UNIT));
+    }
+  }
+  await Promise.all(all);
+  const seconds = (performance.now() - started) / 1000;
+  const perSecond = Math.round(total / seconds);
+  const latest = alice.latest(ch.channelId)!;
+  const back = bobToAlice === 0 ? "" : `, Bob → Alice ${bobToAlice} × ${eth(BOB_UNIT)}`;
+  say.say(
+    "pay",
+    `${total.toLocaleString("en-US")} payments over the WebSocket ${ch.url} in ${seconds.toFixed(2)} s ` +
+      `(${perSecond.toLocaleString("en-US")} payments/s): Alice → Bob ${aliceToBob} × ${eth(ALICE_UNIT)}` +
+      `${back}; now at v${latest.state.version}`,
+  );
+  say.note(stored());
+  await w.check([latest]);
+  say.note(
+    `assertNewestStateCovered: the ${eth(await w.adjudicator.holdings(ch.channelId, ETH))} held cover ` +
+      `v${latest.state.version}`,
+  );
+  return { total, aliceToBob, bobToAlice, seconds, perSecond };
+}
+
+/** What part 1's close settled. */
+export interface Closed {
+  final: SignedState;
+  finalBalances: AliceBob;
+  closeGas: bigint;
+  paid: AliceBob;
+  holdingsAfter: bigint;
+}
+
+/**
+ * Alice proposes the final state (Bob's client checks and co-signs it) and closes the channel on Layer 1
+ * with it; `bobBalance` reads the Layer-1 balance Bob is paid to.
+ */
+export async function finalizeAndClose(
+  w: World,
+  ch: OpenChannel,
+  alice: ChannelClient,
+  bobBalance: () => Promise<bigint>,
+  payments: number,
+  say: Narrator,
+): Promise<Closed> {
+  const final = await alice.finalize(ch.channelId);
+  const finalBalances = aliceBob(final);
+  say.say(
+    "finalize",
+    `Alice proposes the final state v${final.state.version} (Alice ${eth(finalBalances.alice)}, Bob ` +
+      `${eth(finalBalances.bob)}); Bob checks it against his own latest state and co-signs`,
+  );
+
+  const before = { alice: await w.balanceOf("alice"), bob: await bobBalance() };
+  const closed = await w.adjudicatorOf("alice").close(w.wallet("alice"), ch.params, final);
+  const paid: AliceBob = {
+    alice: (await w.balanceOf("alice")) - before.alice + closed.fee,
+    bob: (await bobBalance()) - before.bob,
+  };
+  const holdingsAfter = await w.adjudicator.holdings(ch.channelId, ETH);
+  say.say(
+    "close",
+    `Alice sends close with v${final.state.version} and both signatures, one transaction: Alice is paid ` +
+      `${eth(paid.alice)}, Bob ${eth(paid.bob)}; the channel holds ${eth(holdingsAfter)}`,
+    closed.gasUsed,
+  );
+  const gasTotal = sum(ch.depositGas) + closed.gasUsed;
+  say.note(
+    `Layer-1 gas for the whole channel: ${gasTotal.toLocaleString("en-US")} (two deposits and one close), ` +
+      `≈ ${(Number(gasTotal) / payments).toFixed(0)} per payment`,
+  );
+  return { final, finalBalances, closeGas: closed.gasUsed, paid, holdingsAfter };
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -329,11 +416,11 @@ async function runCooperative(w: World, say: Narrator, payments: number): Promis
 // -------------------------------------------------------------------------------------------------
 
 async function runStaleClose(w: World, say: Narrator): Promise<StaleCloseResult> {
-  say.title("Payment channels, part 2: register a stale state → the watchtower refutes → conclude");
+  say.title(TITLES.staleClose);
   const tower = await w.startWatchtower();
   say.note(
     `Bob's watchtower serves ${tower.url}, follows the adjudicator's challenge events from block ` +
-      `${tower.fromBlock} and pays its own gas from ${short(await w.parties.watchtower.getAddress())}`,
+      `${tower.fromBlock} and pays its own gas from ${short(tower.address)}`,
   );
   const alice = await w.startClient("alice", "stale");
   const bob = await w.startClient("bob", "stale");
@@ -341,20 +428,7 @@ async function runStaleClose(w: World, say: Narrator): Promise<StaleCloseResult>
   bob.client.onUpdate((e) => feed.push(bob.client.channel(e.channelId).params, e.signed));
   const ch = await w.open(alice, bob, [STALE_DEPOSITS.alice, STALE_DEPOSITS.bob], say);
 
-  // DEMO ADVERSARY: Alice keeps her first co-signed state, in which she still has almost everything.
-  const stale = await alice.client.pay(ch.channelId, STALE_UNIT);
-  const rest: Promise<SignedState>[] = [];
-  for (let i = 1; i < STALE_PAYMENTS; i++) rest.push(alice.client.pay(ch.channelId, STALE_UNIT));
-  await Promise.all(rest);
-  const newest = bob.client.latest(ch.channelId)!;
-  const staleBalances = aliceBob(stale);
-  const newestBalances = aliceBob(newest);
-  say.say(
-    "pay",
-    `Alice pays Bob ${STALE_PAYMENTS} × ${eth(STALE_UNIT)}; she quietly keeps v${stale.state.version} ` +
-      `(Alice ${eth(staleBalances.alice)}, Bob ${eth(staleBalances.bob)}), the newest is ` +
-      `v${newest.state.version} (Alice ${eth(newestBalances.alice)}, Bob ${eth(newestBalances.bob)})`,
-  );
+  const { stale, newest } = await payKeepingStale(alice.client, ch.channelId, say);
   await feed.flushed();
   const towerHeld = tower.store.get(ch.channelId)?.latest.state.version ?? -1n;
   say.say(
@@ -366,28 +440,13 @@ async function runStaleClose(w: World, say: Narrator): Promise<StaleCloseResult>
 
   await bob.client.close();
   say.note("Bob goes offline (his client stops)");
-
-  const registered = await w.adjudicatorOf("alice").register(w.wallet("alice"), ch.params, stale);
-  const registration = w.event(registered, "ChallengeRegistered");
-  const registeredVersion = registration.args.version as bigint;
-  const finalizesAt = registration.args.finalizesAt as bigint;
-  await w.tick();
-  say.say(
-    "register",
-    `Alice registers v${registeredVersion}, which pays her ${eth(staleBalances.alice)} instead of ` +
-      `${eth(newestBalances.alice)}: the window closes at ${finalizesAt} (in ${w.challengeDuration} s)`,
-    registered.gasUsed,
-  );
-  await w.check();
+  const registration = await registerStale(w, ch, stale, newest, say);
 
   await w.advance(w.challengeDuration / 2);
   say.note(`evm_increaseTime ${w.challengeDuration / 2} s: half the window passes`);
   const decisions = await tower.tower.tick();
-  const [refutation] = await w.adjudicator.contract.queryFilter(
-    w.adjudicator.contract.filters.ChallengeRefuted(ch.channelId),
-  );
-  if (!refutation) throw new ChannelsFlowError("the watchtower did not refute the stale registration");
-  const refuteReceipt = (await refutation.getTransactionReceipt())!;
+  const refuteReceipt = await refutationOf(w, ch.channelId);
+  if (!refuteReceipt) throw new ChannelsFlowError("the watchtower did not refute the stale registration");
   const status = await w.adjudicator.status(ch.channelId);
   for (const d of decisions) {
     say.say(
@@ -398,19 +457,7 @@ async function runStaleClose(w: World, say: Narrator): Promise<StaleCloseResult>
       refuteReceipt.gasUsed,
     );
   }
-  await w.check([newest]);
-  say.say(
-    "assertNewestStateCovered",
-    `the ${eth(await w.adjudicator.holdings(ch.channelId, ETH))} the channel holds cover everything ` +
-      `v${newest.state.version} allocates: the newest state can still be concluded in full`,
-  );
-
-  const staleRefuteRefused = await revertName(
-    w.adjudicatorOf("alice").refute(w.wallet("alice"), ch.params, stale),
-  );
-  say.note(
-    `Alice tries to bring v${stale.state.version} back with refute: reverts with ${staleRefuteRefused}`,
-  );
+  const staleRefuteRefused = await checkRefuted(w, ch, stale, newest, say);
 
   await w.advance(w.challengeDuration / 2 + 1);
   say.note(`evm_increaseTime ${w.challengeDuration / 2 + 1} s: the window closes`);
@@ -420,52 +467,189 @@ async function runStaleClose(w: World, say: Narrator): Promise<StaleCloseResult>
       laterDecisions.map((d) => d.kind).join(", "),
   );
 
-  const before = await w.balances(["alice", "bob"]);
-  const concluded = await tower.adjudicator.conclude(w.parties.watchtower, ch.params, newest.state);
-  const after = await w.balances(["alice", "bob"]);
-  const paid: AliceBob = { alice: after.alice - before.alice, bob: after.bob - before.bob };
-  const concludedVersion = w.event(concluded, "ChannelConcluded").args.version as bigint;
-  const holdingsAfter = await w.adjudicator.holdings(ch.channelId, ETH);
-  say.say(
-    "conclude",
-    `anyone may conclude once the window has closed; the watchtower does, with v${concludedVersion}: ` +
-      `Alice is paid ${eth(paid.alice)}, Bob ${eth(paid.bob)} (offline all along)`,
-    concluded.gasUsed,
+  const concluded = await concludeNewest(
+    w,
+    ch,
+    { stale, newest },
+    {
+      name: "the watchtower",
+      conclude: () => tower.adjudicator.conclude(tower.signer, ch.params, newest.state),
+    },
+    () => w.balanceOf("bob"),
+    say,
   );
-  say.note(
-    `Alice's cheat got her nothing: ${eth(staleBalances.alice - paid.alice)} less than v${stale.state.version} ` +
-      `promised her, and she paid the gas of her registration`,
-  );
-  await w.sayInvariants(say);
   await w.stopClient(alice);
+  return {
+    ...staleCloseResult(ch, { stale, newest }, registration, refuteReceipt, {
+      towerHeld,
+      registeredAfterRefute: status.version,
+      staleRefuteRefused,
+      ...concluded,
+    }),
+    decisions,
+    laterDecisions,
+  };
+}
+
+/**
+ * Part 2's result, from its channel, its states, the registration, the refutation and what the flow saw;
+ * the watchtower's decisions are the caller's (a watchtower in this process).
+ */
+export function staleCloseResult(
+  ch: OpenChannel,
+  { stale, newest }: StaleAndNewest,
+  registration: { version: bigint; gasUsed: bigint },
+  refutation: TransactionReceipt,
+  seen: Pick<
+    StaleCloseResult,
+    | "towerHeld"
+    | "registeredAfterRefute"
+    | "staleRefuteRefused"
+    | "concludedVersion"
+    | "concludeGas"
+    | "paid"
+    | "holdingsAfter"
+  >,
+): Omit<StaleCloseResult, "decisions" | "laterDecisions"> {
   return {
     channelId: ch.channelId,
     deposits: STALE_DEPOSITS,
     payments: STALE_PAYMENTS,
-    stale: { version: stale.state.version, balances: staleBalances },
-    newest: { version: newest.state.version, balances: newestBalances },
-    towerHeld,
-    registeredVersion,
-    registerGas: registered.gasUsed,
-    decisions,
-    laterDecisions,
-    refutedBy: refuteReceipt.from,
-    refuteGas: refuteReceipt.gasUsed,
-    registeredAfterRefute: status.version,
-    staleRefuteRefused,
-    concludedVersion,
-    concludeGas: concluded.gasUsed,
-    paid,
-    holdingsAfter,
+    stale: { version: stale.state.version, balances: aliceBob(stale) },
+    newest: { version: newest.state.version, balances: aliceBob(newest) },
+    registeredVersion: registration.version,
+    registerGas: registration.gasUsed,
+    refutedBy: refutation.from,
+    refuteGas: refutation.gasUsed,
+    ...seen,
   };
+}
+
+/** Part 2's states: the one dishonest Alice keeps, and the newest both signed. */
+export interface StaleAndNewest {
+  stale: SignedState;
+  newest: SignedState;
+}
+
+/** Alice pays Bob STALE_PAYMENTS times, keeping her first co-signed state. */
+export async function payKeepingStale(
+  alice: ChannelClient,
+  channelId: string,
+  say: Narrator,
+): Promise<StaleAndNewest> {
+  // DEMO ADVERSARY: Alice keeps her first co-signed state, in which she still has almost everything.
+  const stale = await alice.pay(channelId, STALE_UNIT);
+  const rest: Promise<SignedState>[] = [];
+  for (let i = 1; i < STALE_PAYMENTS; i++) rest.push(alice.pay(channelId, STALE_UNIT));
+  await Promise.all(rest);
+  const newest = alice.latest(channelId)!;
+  const [s, n] = [aliceBob(stale), aliceBob(newest)];
+  say.say(
+    "pay",
+    `Alice pays Bob ${STALE_PAYMENTS} × ${eth(STALE_UNIT)}; she quietly keeps v${stale.state.version} ` +
+      `(Alice ${eth(s.alice)}, Bob ${eth(s.bob)}), the newest is v${newest.state.version} (Alice ` +
+      `${eth(n.alice)}, Bob ${eth(n.bob)})`,
+  );
+  return { stale, newest };
+}
+
+/** DEMO ADVERSARY: Alice registers her stale state while Bob is offline. */
+export async function registerStale(
+  w: World,
+  ch: OpenChannel,
+  stale: SignedState,
+  newest: SignedState,
+  say: Narrator,
+): Promise<{ version: bigint; finalizesAt: bigint; gasUsed: bigint }> {
+  const registered = await w.adjudicatorOf("alice").register(w.wallet("alice"), ch.params, stale);
+  const registration = w.event(registered, "ChallengeRegistered");
+  const version = registration.args.version as bigint;
+  const finalizesAt = registration.args.finalizesAt as bigint;
+  await w.tick();
+  say.say(
+    "register",
+    `Alice registers v${version}, which pays her ${eth(aliceBob(stale).alice)} instead of ` +
+      `${eth(aliceBob(newest).alice)}: the window closes at ${finalizesAt} (in ${w.challengeDuration} s)`,
+    registered.gasUsed,
+  );
+  await w.check();
+  return { version, finalizesAt, gasUsed: registered.gasUsed };
+}
+
+/** The receipt of the refutation of `channelId`'s registration (whoever sent it), if there is one yet. */
+export async function refutationOf(w: World, channelId: string): Promise<TransactionReceipt | undefined> {
+  const [refutation] = await w.adjudicator.contract.queryFilter(
+    w.adjudicator.contract.filters.ChallengeRefuted(channelId),
+  );
+  return refutation ? ((await refutation.getTransactionReceipt()) ?? undefined) : undefined;
+}
+
+/** After the refutation: the newest state is covered, and Alice cannot bring her stale one back. */
+export async function checkRefuted(
+  w: World,
+  ch: OpenChannel,
+  stale: SignedState,
+  newest: SignedState,
+  say: Narrator,
+): Promise<string | undefined> {
+  await w.check([newest]);
+  say.say(
+    "assertNewestStateCovered",
+    `the ${eth(await w.adjudicator.holdings(ch.channelId, ETH))} the channel holds cover everything ` +
+      `v${newest.state.version} allocates: the newest state can still be concluded in full`,
+  );
+  const refused = await revertName(w.adjudicatorOf("alice").refute(w.wallet("alice"), ch.params, stale));
+  say.note(`Alice tries to bring v${stale.state.version} back with refute: reverts with ${refused}`);
+  return refused;
+}
+
+/** Who concludes part 2's channel once its window has closed. */
+export interface Concluder {
+  name: string;
+  conclude(): Promise<ContractTransactionReceipt>;
+  /** Set when Alice sends it: her fee is added back to what she was paid. */
+  alice?: boolean;
+}
+
+/** The newest state concludes; what each was paid (`bobBalance` reads Bob's Layer-1 balance). */
+export async function concludeNewest(
+  w: World,
+  ch: OpenChannel,
+  { stale, newest }: StaleAndNewest,
+  by: Concluder,
+  bobBalance: () => Promise<bigint>,
+  say: Narrator,
+): Promise<Pick<StaleCloseResult, "concludedVersion" | "concludeGas" | "paid" | "holdingsAfter">> {
+  const before = { alice: await w.balanceOf("alice"), bob: await bobBalance() };
+  const concluded = await by.conclude();
+  const paid: AliceBob = {
+    alice: (await w.balanceOf("alice")) - before.alice + (by.alice ? concluded.fee : 0n),
+    bob: (await bobBalance()) - before.bob,
+  };
+  const concludedVersion = w.event(concluded, "ChannelConcluded").args.version as bigint;
+  const holdingsAfter = await w.adjudicator.holdings(ch.channelId, ETH);
+  say.say(
+    "conclude",
+    `anyone may conclude once the window has closed; ${by.name} does, with v${concludedVersion}: ` +
+      `Alice is paid ${eth(paid.alice)}, Bob ${eth(paid.bob)} (offline all along)`,
+    concluded.gasUsed,
+  );
+  say.note(
+    `Alice's cheat got her nothing: ${eth(aliceBob(stale).alice - paid.alice)} less than ` +
+      `v${stale.state.version} promised her, and she paid the gas of her registration`,
+  );
+  await w.sayInvariants(say);
+  return { concludedVersion, concludeGas: concluded.gasUsed, paid, holdingsAfter };
 }
 
 // -------------------------------------------------------------------------------------------------
 // Part 3: A → B → C with one hashlock; B goes silent and the payment settles on Layer 1
 // -------------------------------------------------------------------------------------------------
 
-async function runMultihop(w: World, say: Narrator): Promise<MultihopResult> {
-  say.title("Payment channels, part 3: lock A → B → C → register → reveal → conclude → unlock");
+/** Part 3; `intro` (if any) is noted under the title. */
+export async function runMultihop(w: World, say: Narrator, intro?: string): Promise<MultihopResult> {
+  say.title(TITLES.multihop);
+  if (intro !== undefined) say.note(intro);
   const alice = await w.startClient("alice", "multihop");
   const bob = await w.startClient("bob", "multihop");
   const carol = await w.startClient("carol", "multihop");
@@ -634,14 +818,14 @@ async function runMultihop(w: World, say: Narrator): Promise<MultihopResult> {
 // The world: the adjudicator, the parties' keys and clients, the watchtower, the clock
 // -------------------------------------------------------------------------------------------------
 
-type Person = "alice" | "bob" | "carol";
+export type Person = "alice" | "bob" | "carol";
 const NAMES: Record<Person, string> = { alice: "Alice", bob: "Bob", carol: "Carol" };
 
 /** A provider that also takes raw JSON-RPC calls (Hardhat's, or an ethers JsonRpcProvider). */
 type RpcProvider = Provider & { send(method: string, params: unknown[]): Promise<unknown> };
 
 /** One party's running channel client. */
-interface RunningClient {
+export interface RunningClient {
   person: Person;
   client: ChannelClient;
   store: ChannelStore;
@@ -649,16 +833,28 @@ interface RunningClient {
   listener: Listener;
 }
 
-interface OpenChannel {
+/** A channel a client of this process opened: its funding state v0, and the gas of its deposits so far. */
+export interface OpenChannel {
   params: ChannelParams;
   channelId: string;
+  opened: SignedState;
   link: Connection;
   url: string;
   depositGas: bigint[];
 }
 
+/** A peer's channel client as the opener sees it: who it is and where it listens. */
+export interface Peer {
+  name: string;
+  address: string;
+  url: string;
+}
+
 interface RunningTower {
   tower: Watchtower;
+  /** Its Layer-1 account, which pays for refutations. */
+  signer: Signer;
+  address: string;
   /** The adjudicator as the watchtower's account sends to it. */
   adjudicator: AdjudicatorClient;
   store: WatchtowerStore;
@@ -666,8 +862,11 @@ interface RunningTower {
   fromBlock: number;
 }
 
-interface World {
-  parties: ChannelsFlowParties;
+/** The accounts that fund the parties' channel keys; a watchtower only where it runs in this process. */
+export type WorldParties = Omit<ChannelsFlowParties, "watchtower"> & { watchtower?: Signer };
+
+export interface World {
+  parties: WorldParties;
   provider: RpcProvider;
   /** Read-only: views and events. */
   adjudicator: AdjudicatorClient;
@@ -681,6 +880,8 @@ interface World {
   address(person: Person): string;
   adjudicatorOf(person: Person): AdjudicatorClient;
   nameOf(address: string): string;
+  /** Names a party's Layer-1 account that is not one of this process's channel keys, and checks its credits. */
+  know(address: string, name: string): void;
   startClient(person: Person, part: string): Promise<RunningClient>;
   stopClient(c: RunningClient): Promise<void>;
   /** Stops the client, closes its store and reopens it from disk: the channel's latest version there. */
@@ -688,6 +889,16 @@ interface World {
   startWatchtower(): Promise<RunningTower>;
   /** `a` opens a channel with `b` over a WebSocket; both deposit their share in participant order. */
   open(a: RunningClient, b: RunningClient, deposits: [bigint, bigint], say: Narrator): Promise<OpenChannel>;
+  /** `a` connects to `peer` and both sign the funding state v0 (nobody has deposited yet). */
+  offer(a: RunningClient, peer: Peer, deposits: [bigint, bigint], say: Narrator): Promise<OpenChannel>;
+  /** `person` deposits `amount` when the channel holds `expectedHeld`; returns the gas. */
+  deposit(
+    person: Person,
+    channelId: string,
+    expectedHeld: bigint,
+    amount: bigint,
+    say: Narrator,
+  ): Promise<bigint>;
   event(receipt: ContractTransactionReceipt, name: string): LogDescription;
   balanceOf(person: Person): Promise<bigint>;
   balances<P extends Person>(people: P[]): Promise<Record<P, bigint>>;
@@ -701,9 +912,9 @@ interface World {
   close(): Promise<void>;
 }
 
-async function createWorld(
+export async function createWorld(
   deployment: Deployment,
-  parties: ChannelsFlowParties,
+  parties: WorldParties,
   options: ChannelsFlowOptions,
   say: Narrator,
 ): Promise<World> {
@@ -742,7 +953,8 @@ async function createWorld(
   const names = new Map<string, string>();
   for (const person of Object.keys(NAMES) as Person[])
     names.set(wallets[person].address.toLowerCase(), NAMES[person]);
-  names.set((await parties.watchtower.getAddress()).toLowerCase(), "the watchtower");
+  if (parties.watchtower) names.set((await parties.watchtower.getAddress()).toLowerCase(), "the watchtower");
+  const accounts = Object.values(wallets).map((x) => x.address);
   const adjudicators = {} as Record<Person, AdjudicatorClient>;
   for (const person of Object.keys(NAMES) as Person[]) {
     adjudicators[person] = new AdjudicatorClient(address, wallets[person]);
@@ -774,6 +986,10 @@ async function createWorld(
     address: (person) => wallets[person].address,
     adjudicatorOf: (person) => adjudicators[person],
     nameOf,
+    know(a, name) {
+      names.set(a.toLowerCase(), name);
+      accounts.push(a);
+    },
 
     async startClient(person, part) {
       const storePath = join(dir, part, `${person}.jsonl`);
@@ -800,15 +1016,12 @@ async function createWorld(
 
     async stopAndReopen(c, channelId) {
       await w.stopClient(c);
-      const reopened = await ChannelStore.open(c.storePath);
-      try {
-        return reopened.get(channelId)?.latest?.state.version ?? -1n;
-      } finally {
-        await reopened.close();
-      }
+      return (await storedLatest(c.storePath, channelId))?.state.version ?? -1n;
     },
 
     async startWatchtower() {
+      if (!parties.watchtower)
+        throw new ChannelsFlowError("no watchtower account to run one in this process");
       const store = await WatchtowerStore.open(join(dir, "watchtower", "tower.jsonl"), { logger });
       const fromBlock = await provider.getBlockNumber();
       const towerAdjudicator = new AdjudicatorClient(address, parties.watchtower);
@@ -822,51 +1035,68 @@ async function createWorld(
       });
       const server = await serveWatchtower(tower, store, { logger });
       towers.push({ store, close: () => server.close() });
-      return { tower, adjudicator: towerAdjudicator, store, url: server.url, fromBlock };
+      return {
+        tower,
+        signer: parties.watchtower,
+        address: await parties.watchtower.getAddress(),
+        adjudicator: towerAdjudicator,
+        store,
+        url: server.url,
+        fromBlock,
+      };
     },
 
     async open(a, b, deposits, say) {
-      const params: ChannelParams = {
-        participants: [wallets[a.person].address, wallets[b.person].address],
-        nonce: nonce++,
-        challengeDuration,
-      };
-      const link = await a.client.connect(b.listener.url);
-      const opened = await a.client.open(link, params, [{ asset: ETH, balances: [...deposits] }]);
-      const channelId = opened.state.channelId;
-      channelIds.push(channelId);
-      const [na, nb] = [NAMES[a.person], NAMES[b.person]];
-      say.say(
-        "open",
-        `${na} offers ${nb} channel ${short(channelId)} over ${b.listener.url} (challenge window ` +
-          `${challengeDuration} s); both sign v0: ${na} ${eth(deposits[0])}, ${nb} ${eth(deposits[1])}`,
-      );
-      const depositGas: bigint[] = [];
+      const peer = { name: NAMES[b.person], address: wallets[b.person].address, url: b.listener.url };
+      const ch = await w.offer(a, peer, deposits, say);
       let held = 0n;
       for (const [party, amount] of [
         [a, deposits[0]],
         [b, deposits[1]],
       ] as const) {
         if (amount === 0n) continue;
-        const receipt = await adjudicators[party.person].deposit(
-          wallets[party.person],
-          channelId,
-          ETH,
-          held,
-          amount,
-        );
+        ch.depositGas.push(await w.deposit(party.person, ch.channelId, held, amount, say));
         held += amount;
-        depositGas.push(receipt.gasUsed);
-        say.say(
-          "deposit",
-          `${NAMES[party.person]} deposits ${eth(amount)} with expectedHeld ${eth(held - amount)}: the ` +
-            `channel holds ${eth(await adjudicator.holdings(channelId, ETH))}`,
-          receipt.gasUsed,
-        );
       }
       await w.tick();
-      await w.check([opened]);
-      return { params, channelId, link, url: b.listener.url, depositGas };
+      await w.check([ch.opened]);
+      return ch;
+    },
+
+    async offer(a, peer, deposits, say) {
+      const params: ChannelParams = {
+        participants: [wallets[a.person].address, peer.address],
+        nonce: nonce++,
+        challengeDuration,
+      };
+      const link = await a.client.connect(peer.url);
+      const opened = await a.client.open(link, params, [{ asset: ETH, balances: [...deposits] }]);
+      const channelId = opened.state.channelId;
+      channelIds.push(channelId);
+      const na = NAMES[a.person];
+      say.say(
+        "open",
+        `${na} offers ${peer.name} channel ${short(channelId)} over ${peer.url} (challenge window ` +
+          `${challengeDuration} s); both sign v0: ${na} ${eth(deposits[0])}, ${peer.name} ${eth(deposits[1])}`,
+      );
+      return { params, channelId, opened, link, url: peer.url, depositGas: [] };
+    },
+
+    async deposit(person, channelId, expectedHeld, amount, say) {
+      const receipt = await adjudicators[person].deposit(
+        wallets[person],
+        channelId,
+        ETH,
+        expectedHeld,
+        amount,
+      );
+      say.say(
+        "deposit",
+        `${NAMES[person]} deposits ${eth(amount)} with expectedHeld ${eth(expectedHeld)}: the channel holds ` +
+          `${eth(await adjudicator.holdings(channelId, ETH))}`,
+        receipt.gasUsed,
+      );
+      return receipt.gasUsed;
     },
 
     event(receipt, name) {
@@ -898,7 +1128,7 @@ async function createWorld(
       const slack = await assertAdjudicatorSolvent(adjudicator, provider, {
         channelIds,
         assets: [ETH],
-        accounts: Object.values(wallets).map((x) => x.address),
+        accounts,
       });
       for (const signed of newest) await assertNewestStateCovered(adjudicator, signed);
       checks++;
@@ -953,6 +1183,16 @@ async function createWorld(
 // Helpers
 // -------------------------------------------------------------------------------------------------
 
+/** The latest state of `channelId` in the channel store at `path` (a stopped client's, read from disk). */
+export async function storedLatest(path: string, channelId: string): Promise<SignedState | undefined> {
+  const store = await ChannelStore.open(path);
+  try {
+    return store.get(channelId)?.latest;
+  } finally {
+    await store.close();
+  }
+}
+
 /** The ETH balances of a state, in participant order. */
 function balancesOf(signed: SignedState): [bigint, bigint] {
   const [first, second] = signed.state.allocations[0].balances;
@@ -960,16 +1200,16 @@ function balancesOf(signed: SignedState): [bigint, bigint] {
 }
 
 /** The balances of an Alice–Bob channel's state. */
-function aliceBob(signed: SignedState): AliceBob {
+export function aliceBob(signed: SignedState): AliceBob {
   const [alice, bob] = balancesOf(signed);
   return { alice, bob };
 }
 
-function sameSigned(a: SignedState | undefined, b: SignedState): boolean {
+export function sameSigned(a: SignedState | undefined, b: SignedState): boolean {
   if (!a || a.state.version !== b.state.version) return false;
   const json = (s: SignedState) =>
     JSON.stringify(s, (_k, v: unknown) => (typeof v === "bigint" ? `${v}` : v));
   return json(a) === json(b);
 }
 
-const sum = (xs: bigint[]): bigint => xs.reduce((total, x) => total + x, 0n);
+export const sum = (xs: bigint[]): bigint => xs.reduce((total, x) => total + x, 0n);

@@ -12,6 +12,8 @@
 //
 // Only real contracts and the real agents of src/optimistic. It moves the chain's clock with
 // evm_increaseTime / evm_mine, so it runs on any local chain: Hardhat in-process, `hardhat node`, Anvil.
+// On a node, scripts/demo/services/optimistic.ts tells the same story with the sequencer and the
+// challenger as separate processes; it reuses the users' steps exported here.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +21,7 @@ import type { Provider, Result, Signer } from "ethers";
 import { ZeroAddress, parseEther } from "ethers";
 import type { Bridge } from "../../typechain-types";
 import { Bridge__factory } from "../../typechain-types";
+import type { QueuedDeposit } from "../../src/bridge/client";
 import { BridgeClient } from "../../src/bridge/client";
 import { assertBridgeSolvent } from "../../src/bridge/invariants";
 import type { Deployment } from "../../src/common/deployments";
@@ -31,6 +34,7 @@ import { TxJournal } from "../../src/optimistic/journal";
 import { GamePlayer } from "../../src/optimistic/player";
 import type { RollupConfig } from "../../src/optimistic/rollup-client";
 import { RollupClient } from "../../src/optimistic/rollup-client";
+import type { TxReceipt } from "../../src/optimistic/rpc-server";
 import { Sequencer } from "../../src/optimistic/sequencer";
 import type { Party, Strategy } from "../../src/optimistic/solver";
 import { decide } from "../../src/optimistic/solver";
@@ -57,6 +61,9 @@ export interface OptimisticFlowSigners {
   bob: Signer;
   mallory: Signer;
 }
+
+/** The parties the demo plays itself when the operators run as separate processes. */
+export type OptimisticFlowUsers = Pick<OptimisticFlowSigners, "owner" | "alice" | "bob" | "mallory">;
 
 /** One move of the bisection game, as Layer 1 recorded it (`Moved`). */
 export interface MoveRecord {
@@ -139,18 +146,9 @@ export async function runOptimisticFlow(
   try {
     const roundTrip = await runRoundTrip(world, say);
     const fraud = await runDefeatedFraud(world, say);
-    const { bonds, owed, escrow } = await checkInvariants(world);
-    say.say(
-      "assertBondsConserved",
-      `the rollup holds ${eth(bonds.balance)} = locked ${eth(bonds.locked)} + credit ${eth(
-        bonds.credited,
-      )} + burned ${eth(bonds.burned)}`,
-    );
-    say.say(
-      "assertBridgeSolvent",
-      `the rollup's escrow ${eth(escrow)} covers everything its Layer-2 state owes (${eth(owed)})`,
-    );
-    return { roundTrip, fraud, bonds, owed, escrow };
+    const invariants = await checkInvariants(world);
+    sayInvariants(say, invariants);
+    return { roundTrip, fraud, ...invariants };
   } finally {
     await world.close();
   }
@@ -161,70 +159,169 @@ export async function runOptimisticFlow(
 // -------------------------------------------------------------------------------------------------
 
 async function runRoundTrip(w: World, say: Narrator): Promise<RoundTripResult> {
-  const { s, rollup, sequencer, challenger, config } = w;
-  say.title("Optimistic rollup, part 1: deposit → commitBatch → finalize → finalizeWithdrawal");
-  say.note(
-    `bond ${eth(config.proposerBond)} per batch and per challenge; challenge window ${
-      config.challengeWindow
-    } s; game clock ${config.gameClock} s a side`,
-  );
-
-  await w.deposit("alice", ALICE_DEPOSIT, say);
-  await w.deposit("bob", BOB_DEPOSIT, say);
+  const { rollup, sequencer, challenger } = w;
+  await depositForRoundTrip(w, say);
   await sequencer.tick(true);
   const first = await w.sayCommitted(say, "the sequencer pulls both deposits from the bridge's queue");
-  const aliceIndex = w.accountOf("alice");
-  const bobIndex = w.accountOf("bob");
-  say.note(`Alice's Layer-2 account is #${aliceIndex}, Bob's #${bobIndex}`);
-  await checkInvariants(w);
-
-  const transfer = await w.signTransfer("alice", { to: bobIndex, amount: TRANSFER });
-  const accepted = await sequencer.submit(hexOf(transfer));
-  say.say(
-    "transfer",
-    `Alice signs ${eth(TRANSFER)} to Bob (EIP-712); the sequencer answers ${accepted.status}, tx ${short(
-      accepted.hash,
-    )}`,
-  );
-  const replayRefused = await refusal(sequencer.submit(hexOf(transfer)));
-  say.note(`the same signed transfer sent again: refused, ${replayRefused}`);
-  const overdraft = await w.signTransfer("bob", { to: aliceIndex, amount: OVERDRAFT });
-  const overdraftRefused = await refusal(sequencer.submit(hexOf(overdraft)));
-  say.note(`Bob signs ${eth(OVERDRAFT)} to Alice, more than he has: refused, ${overdraftRefused}`);
-
-  const withdraw = await w.signWithdraw("bob", { recipient: await s.bob.getAddress(), amount: WITHDRAWAL });
-  const withdrawReceipt = await sequencer.submit(hexOf(withdraw));
-  say.say("withdraw", `Bob signs a withdrawal of ${eth(WITHDRAWAL)} to his Layer-1 address`);
+  const sent = await sendRoundTripTxs(w, say, (tx) => sequencer.submit(tx));
   await sequencer.tick(true);
   const second = await w.sayCommitted(say, "the sequencer commits the transfer and the withdrawal");
-  say.note(`Alice's transfer is now ${sequencer.receipt(accepted.hash)!.status}`);
+  say.note(`Alice's transfer is now ${sequencer.receipt(sent.transfer.hash)!.status}`);
   await checkInvariants(w);
 
   await challenger.tick();
   const verdicts = [first, second].map((i) => w.challengerFollower.batches[i].verdict);
   const gamesOpened = Number(await rollup.contract.gameCount());
-  say.say(
-    "sync",
-    `the challenger reads batches ${first}-${second} back from their commitBatch calldata and re-executes ` +
-      `them: ${verdicts.join(", ")}; ${gamesOpened === 0 ? "nothing to challenge" : `${gamesOpened} games`}`,
-  );
+  sayChallengerAgrees(say, [first, second], verdicts, gamesOpened);
 
-  await w.advanceTime(config.challengeWindow + 1);
-  say.note(`evm_increaseTime ${config.challengeWindow + 1} s: the challenge window closes unchallenged`);
+  await closeChallengeWindow(w, say);
   await sequencer.tick();
-  const finalized = (await w.tape.read()).filter((e) => e.name === "BatchFinalized");
-  const lastFinalized = Number(await rollup.contract.lastFinalizedIndex());
-  say.say(
-    "finalize",
-    `the sequencer finalizes batches ${finalized.map((e) => e.args.batchIndex).join(", ")}; its ` +
-      `bonds come back as credit (${eth(await rollup.contract.credit(await s.sequencer.getAddress()))})`,
-    finalized[0]?.gasUsed,
+  return finishRoundTrip(w, say, sent, sequencer.receipt(sent.withdraw.hash)!, {
+    batches: [first, second],
+    verdicts,
+    gamesOpened,
+  });
+}
+
+/** Part 1's title and terms, then Alice's and Bob's deposits; returns Bob's (the last). */
+export async function depositForRoundTrip(w: DemoWorld, say: Narrator): Promise<QueuedDeposit> {
+  say.title("Optimistic rollup, part 1: deposit → commitBatch → finalize → finalizeWithdrawal");
+  say.note(
+    `bond ${eth(w.config.proposerBond)} per batch and per challenge; challenge window ${
+      w.config.challengeWindow
+    } s; game clock ${w.config.gameClock} s a side`,
   );
-  say.note(`Bob's withdrawal is now ${sequencer.receipt(withdrawReceipt.hash)!.status}`);
+  await w.deposit("alice", ALICE_DEPOSIT, say);
+  return w.deposit("bob", BOB_DEPOSIT, say);
+}
+
+/** What Alice and Bob sent the sequencer in part 1, and how it answered. */
+export interface RoundTripTxs {
+  aliceIndex: number;
+  bobIndex: number;
+  transfer: TxReceipt;
+  withdraw: TxReceipt;
+  replayRefused: string | undefined;
+  overdraftRefused: string | undefined;
+}
+
+/**
+ * Alice's signed transfer to Bob, the same transfer again (a replay), Bob's overdraft and Bob's
+ * withdrawal, each handed to `submit` (the sequencer object, or its JSON-RPC client).
+ */
+export async function sendRoundTripTxs(
+  w: DemoWorld,
+  say: Narrator,
+  submit: (encodedTx: string) => Promise<TxReceipt>,
+): Promise<RoundTripTxs> {
+  const aliceIndex = await w.accountIndex("alice");
+  const bobIndex = await w.accountIndex("bob");
+  say.note(`Alice's Layer-2 account is #${aliceIndex}, Bob's #${bobIndex}`);
   await checkInvariants(w);
 
-  // Bob's wallet rebuilds the batch from Layer 1 itself: it trusts no operator for the proof.
-  const batchIndex = sequencer.receipt(withdrawReceipt.hash)!.batchIndex!;
+  const signed = await w.signTransfer("alice", { to: bobIndex, amount: TRANSFER });
+  const transfer = await submit(hexOf(signed));
+  say.say(
+    "transfer",
+    `Alice signs ${eth(TRANSFER)} to Bob (EIP-712); the sequencer answers ${transfer.status}, tx ${short(
+      transfer.hash,
+    )}`,
+  );
+  const replayRefused = await refusal(submit(hexOf(signed)));
+  say.note(`the same signed transfer sent again: refused, ${replayRefused}`);
+  const overdraft = await w.signTransfer("bob", { to: aliceIndex, amount: OVERDRAFT });
+  const overdraftRefused = await refusal(submit(hexOf(overdraft)));
+  say.note(`Bob signs ${eth(OVERDRAFT)} to Alice, more than he has: refused, ${overdraftRefused}`);
+
+  const bobAddress = await w.s.bob.getAddress();
+  const withdraw = await submit(
+    hexOf(await w.signWithdraw("bob", { recipient: bobAddress, amount: WITHDRAWAL })),
+  );
+  say.say("withdraw", `Bob signs a withdrawal of ${eth(WITHDRAWAL)} to his Layer-1 address`);
+  return { aliceIndex, bobIndex, transfer, withdraw, replayRefused, overdraftRefused };
+}
+
+/** The challenger's verdict on the honest batches: it re-executed them and opened no game. */
+export function sayChallengerAgrees(
+  say: Narrator,
+  batches: readonly number[],
+  verdicts: readonly string[],
+  gamesOpened: number,
+): void {
+  say.say(
+    "sync",
+    `the challenger reads batches ${batches[0]}-${batches[batches.length - 1]} back from their ` +
+      `commitBatch calldata and re-executes them: ${verdicts.join(", ")}; ${
+        gamesOpened === 0 ? "nothing to challenge" : `${gamesOpened} games`
+      }`,
+  );
+}
+
+/** Moves the chain's clock past the challenge window of every batch committed so far. */
+export async function closeChallengeWindow(w: DemoWorld, say: Narrator): Promise<void> {
+  await w.advanceTime(w.config.challengeWindow + 1);
+  say.note(`evm_increaseTime ${w.config.challengeWindow + 1} s: the challenge window closes unchallenged`);
+}
+
+/** Narrates a `finalize` from its Layer-1 events: the batches, and the bonds credited back (and withdrawn). */
+export function sayFinalized(w: DemoWorld, say: Narrator, events: readonly RollupEvent[]): number[] {
+  const finalized = events.filter((e) => e.name === "BatchFinalized");
+  if (finalized.length === 0) throw new DemoFlowError("no batch was finalized");
+  const inFinalize = new Set(finalized.map((e) => e.transactionHash));
+  const sum = (name: string, among: (e: RollupEvent) => boolean) =>
+    events
+      .filter((e) => e.name === name && among(e))
+      .reduce((total, e) => total + (e.args.amount as bigint), 0n);
+  const finalizer = finalized[0].from;
+  const credited = sum("BondCredited", (e) => inFinalize.has(e.transactionHash));
+  const withdrawn = sum("CreditWithdrawn", (e) => e.from.toLowerCase() === finalizer.toLowerCase());
+  const indices = finalized.map((e) => Number(e.args.batchIndex));
+  say.say(
+    "finalize",
+    `${w.nameOf(finalizer)} finalizes batches ${indices.join(", ")}; its bonds come back as credit ` +
+      `(${eth(credited)})${withdrawn > 0n ? `, which it withdraws (${eth(withdrawn)})` : ""}`,
+    finalized[0].gasUsed,
+  );
+  return indices;
+}
+
+/**
+ * Part 1's end, once the sequencer has finalized the batch holding Bob's withdrawal (`withdrawal`, its
+ * receipt): the finalize narrated from its Layer-1 events, Bob paid, and the round trip's result.
+ */
+export async function finishRoundTrip(
+  w: DemoWorld,
+  say: Narrator,
+  sent: RoundTripTxs,
+  withdrawal: TxReceipt,
+  seen: Pick<RoundTripResult, "batches" | "verdicts" | "gamesOpened">,
+): Promise<RoundTripResult> {
+  sayFinalized(w, say, await w.tape.read());
+  const lastFinalized = Number(await w.rollup.contract.lastFinalizedIndex());
+  say.note(`Bob's withdrawal is now ${withdrawal.status}`);
+  await checkInvariants(w);
+
+  const paid = await payBobsWithdrawal(w, say, withdrawal.batchIndex!, sent);
+  return {
+    ...seen,
+    replayRefused: sent.replayRefused,
+    overdraftRefused: sent.overdraftRefused,
+    lastFinalized,
+    ...paid,
+  };
+}
+
+/**
+ * Bob's wallet rebuilds the batch holding his withdrawal from Layer 1 itself (it trusts no operator for
+ * the proof), the bridge pays him once and refuses a second payout; then the balances.
+ */
+async function payBobsWithdrawal(
+  w: DemoWorld,
+  say: Narrator,
+  batchIndex: number,
+  accounts: { aliceIndex: number; bobIndex: number },
+): Promise<Pick<RoundTripResult, "withdrawal" | "paidToBob" | "secondPayoutRefused" | "layer2" | "escrow">> {
+  const { s, rollup } = w;
   const bobsNode = await w.newFollower();
   await bobsNode.sync();
   const bobAddress = await s.bob.getAddress();
@@ -236,9 +333,13 @@ async function runRoundTrip(w: World, say: Narrator): Promise<RoundTripResult> {
   const proof = bobsNode.withdrawalProof(batchIndex, leaf);
   const payout = () =>
     w.bridgeClient.finalizeWithdrawal(s.bob, { rollup: rollup.address, batchIndex, withdrawal, proof });
-  const before = await w.provider.getBalance(bobAddress);
   const paid = await payout();
-  const paidToBob = (await w.provider.getBalance(bobAddress)) + paid.gasUsed * paid.gasPrice - before;
+  // Read at the payout's block and the one before it: nothing else Bob does (or a cache) can blur it.
+  const [before, after] = await Promise.all([
+    w.provider.getBalance(bobAddress, paid.blockNumber - 1),
+    w.provider.getBalance(bobAddress, paid.blockNumber),
+  ]);
+  const paidToBob = after + paid.gasUsed * paid.gasPrice - before;
   say.say(
     "finalizeWithdrawal",
     `Bob proves leaf ${leaf} of batch ${batchIndex} (depth-${proof.siblings.length} proof rebuilt from ` +
@@ -250,27 +351,15 @@ async function runRoundTrip(w: World, say: Narrator): Promise<RoundTripResult> {
   const { escrow } = await checkInvariants(w);
 
   const layer2 = {
-    alice: sequencer.account(aliceIndex)!.balance,
-    bob: sequencer.account(bobIndex)!.balance,
+    alice: await w.layer2.getBalance(accounts.aliceIndex),
+    bob: await w.layer2.getBalance(accounts.bobIndex),
   };
   say.note(
     `balances: Layer 2 Alice ${eth(layer2.alice)}, Bob ${eth(layer2.bob)}; Bob received ${eth(
       paidToBob,
     )} on Layer 1; the rollup's escrow ${eth(escrow)}`,
   );
-  return {
-    batches: [first, second],
-    replayRefused,
-    overdraftRefused,
-    gamesOpened,
-    verdicts,
-    lastFinalized,
-    withdrawal,
-    paidToBob,
-    secondPayoutRefused,
-    layer2,
-    escrow,
-  };
+  return { withdrawal, paidToBob, secondPayoutRefused, layer2, escrow };
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -278,40 +367,81 @@ async function runRoundTrip(w: World, say: Narrator): Promise<RoundTripResult> {
 // -------------------------------------------------------------------------------------------------
 
 async function runDefeatedFraud(w: World, say: Narrator): Promise<FraudResult> {
-  const { s, rollup, sequencer, challenger, config } = w;
-  say.title("Optimistic rollup, part 2: a false batch → challenge → move … → step");
-
-  await w.deposit("mallory", MALLORY_DEPOSIT, say);
+  const { s, rollup, sequencer, challenger } = w;
+  await depositForFraud(w, say);
   await sequencer.tick(true);
   await w.sayCommitted(say, "the sequencer commits Mallory's deposit");
-  const malloryIndex = w.accountOf("mallory");
-  const aliceIndex = w.accountOf("alice");
+  const lie = await commitMallorysLie(w, say);
 
-  // Mallory's own signed transactions: small transfers to Alice, then a withdrawal of money she lacks.
+  await challenger.tick();
+  const judged = w.challengerFollower.batches[lie.batchIndex];
+  sayChallengerDisagrees(
+    say,
+    lie.batchIndex,
+    { honest: judged.honestClaim!, claimed: judged.claim },
+    judged.verdict,
+  );
+  const honest = w.challengerFollower.trace(lie.batchIndex);
+  const game = await playOutGame(w, say, lie, honest, () => challenger.tick(), MAX_ROUNDS);
+
+  const [challengerCredit, malloryCredit] = await Promise.all([
+    rollup.contract.credit(await s.challenger.getAddress()),
+    rollup.contract.credit(await s.mallory.getAddress()),
+  ]);
+  return settleFraud(w, say, lie, game, judged.verdict, {
+    challenger: challengerCredit,
+    mallory: malloryCredit,
+  });
+}
+
+/** Part 2's title and Mallory's deposit (she enters like anyone else). */
+export async function depositForFraud(w: DemoWorld, say: Narrator): Promise<QueuedDeposit> {
+  say.title("Optimistic rollup, part 2: a false batch → challenge → move … → step");
+  return w.deposit("mallory", MALLORY_DEPOSIT, say);
+}
+
+/** Mallory's lying batch on Layer 1, her trace of it, and the node she plays the game from. */
+export interface MalloryLie {
+  batchIndex: number;
+  stepCount: number;
+  txs: L2Tx[];
+  /** Mallory's claim after every step, which she defends. */
+  trace: string[];
+  follower: ChainFollower;
+}
+
+/**
+ * Mallory signs small transfers to Alice and a withdrawal of money she lacks, and commits them, bonded,
+ * as a batch whose claim lies from step LIE_AT on.
+ */
+export async function commitMallorysLie(w: DemoWorld, say: Narrator): Promise<MalloryLie> {
+  const malloryIndex = await w.accountIndex("mallory");
+  const aliceIndex = await w.accountIndex("alice");
   const txs: L2Tx[] = [];
-  let nonce = sequencer.account(malloryIndex)!.nonce;
+  let nonce = await w.layer2.getNonce(malloryIndex);
   for (let i = 0; i < LIE_TRANSFERS; i++) {
     txs.push(await w.signTransfer("mallory", { to: aliceIndex, amount: MALLORY_TRANSFER, nonce: nonce++ }));
   }
   txs.push(
-    await w.signWithdraw("mallory", { recipient: await s.mallory.getAddress(), amount: STOLEN, nonce }),
+    await w.signWithdraw("mallory", { recipient: await w.s.mallory.getAddress(), amount: STOLEN, nonce }),
   );
-  const liarFollower = await w.newFollower();
+  const follower = await w.newFollower();
   const lie = await commitLyingBatch({
-    rollup,
+    rollup: w.rollup,
     bridge: w.bridgeClient,
-    follower: liarFollower,
-    signer: s.mallory,
+    follower,
+    signer: w.s.mallory,
     txs,
     lieAt: LIE_AT,
     beneficiary: malloryIndex,
     amount: STOLEN,
   });
   const stepCount = txs.length;
-  const committed = (await w.tape.read()).find((e) => e.name === "BatchCommitted")!;
+  const committed = (await w.tape.read()).find((e) => e.name === "BatchCommitted");
+  if (!committed) throw new DemoFlowError(`Mallory's batch ${lie.batchIndex} is not on Layer 1`);
   say.say(
     "commitBatch",
-    `Mallory, bonded ${eth(config.proposerBond)} like any proposer, commits batch ${lie.batchIndex}: ` +
+    `Mallory, bonded ${eth(w.config.proposerBond)} like any proposer, commits batch ${lie.batchIndex}: ` +
       `${LIE_TRANSFERS} transfers to Alice and a withdrawal of ${eth(STOLEN)}`,
     committed.gasUsed,
   );
@@ -319,68 +449,96 @@ async function runDefeatedFraud(w: World, say: Narrator): Promise<FraudResult> {
     `the lie: after step ${LIE_AT} her state credits her ${eth(STOLEN)} she never had, so the withdrawal ` +
       `at step ${stepCount - 1} goes through; every claim from step ${LIE_AT + 1} on is false`,
   );
+  return { batchIndex: lie.batchIndex, stepCount, txs, trace: lie.trace, follower };
+}
 
-  await challenger.tick();
-  const judged = w.challengerFollower.batches[lie.batchIndex];
+/** The challenger's verdict on Mallory's batch: the honest claim it re-executed, not the claimed one. */
+export function sayChallengerDisagrees(
+  say: Narrator,
+  batchIndex: number,
+  claims: { honest: string; claimed: string },
+  verdict: string,
+): void {
   say.say(
     "sync",
-    `the challenger re-executes batch ${lie.batchIndex} from its calldata: it leads to ` +
-      `${short(judged.honestClaim!)}, not the claimed ${short(judged.claim)}: ${judged.verdict}`,
+    `the challenger re-executes batch ${batchIndex} from its calldata: it leads to ` +
+      `${short(claims.honest)}, not the claimed ${short(claims.claimed)}: ${verdict}`,
   );
+}
 
+/**
+ * Mallory defends her lie round by round; between her rounds `opponent` runs (the challenger's own
+ * round in process, or a pause while the challenger process plays). Narrates the game from Layer 1
+ * until it is resolved.
+ */
+export async function playOutGame(
+  w: DemoWorld,
+  say: Narrator,
+  lie: MalloryLie,
+  honest: readonly string[],
+  opponent: () => Promise<void>,
+  maxRounds: number,
+): Promise<GameNarrator> {
   const liar = lyingPlayer(
-    { rollup, follower: liarFollower, signer: s.mallory },
+    { rollup: w.rollup, follower: lie.follower, signer: w.s.mallory },
     new Map([[lie.batchIndex, lie.trace]]),
   );
   const game = new GameNarrator(w, say, {
-    stepCount,
-    kindOf: (step) => txs[step].kind,
+    stepCount: lie.stepCount,
+    kindOf: (step) => lie.txs[step].kind,
     claimed: lie.trace,
-    honest: w.challengerFollower.trace(lie.batchIndex),
+    honest,
   });
   await game.narrate(await w.tape.read());
-  for (let round = 0; round < MAX_ROUNDS && !game.over; round++) {
-    await liarFollower.sync();
+  for (let round = 0; round < maxRounds && !game.over; round++) {
+    await lie.follower.sync();
     await liar.playAll();
     await game.narrate(await w.tape.read());
     if (game.over) break;
-    await challenger.tick();
+    await opponent();
     await game.narrate(await w.tape.read());
   }
-  if (!game.over) throw new DemoFlowError(`the game is still open after ${MAX_ROUNDS} rounds`);
+  if (!game.over) throw new DemoFlowError(`the game is still open after ${maxRounds} rounds`);
+  return game;
+}
 
-  const challengerAddress = await s.challenger.getAddress();
-  const malloryAddress = await s.mallory.getAddress();
-  const [batchCountAfter, challengerCredit, malloryCredit, burned] = await Promise.all([
-    rollup.contract.batchCount(),
-    rollup.contract.credit(challengerAddress),
-    rollup.contract.credit(malloryAddress),
-    rollup.contract.burned(),
+/** What the game left behind: the batch count, the bonds credited and burned. */
+export async function settleFraud(
+  w: DemoWorld,
+  say: Narrator,
+  lie: MalloryLie,
+  game: GameNarrator,
+  challengerVerdict: string,
+  credits: { challenger: bigint; mallory: bigint },
+): Promise<FraudResult> {
+  const [batchCountAfter, burned] = await Promise.all([
+    w.rollup.contract.batchCount(),
+    w.rollup.contract.burned(),
   ]);
   say.note(
-    `credit: challenger ${eth(challengerCredit)} (its bond back + half of Mallory's), Mallory ` +
-      `${eth(malloryCredit)}; burned ${eth(burned)}; the tip is batch ${batchCountAfter - 1n} again`,
+    `credit: challenger ${eth(credits.challenger)} (its bond back + half of Mallory's), Mallory ` +
+      `${eth(credits.mallory)}; burned ${eth(burned)}; the tip is batch ${batchCountAfter - 1n} again`,
   );
   return {
     batchIndex: lie.batchIndex,
-    stepCount,
+    stepCount: lie.stepCount,
     lieAt: LIE_AT,
     stolen: STOLEN,
-    challengerVerdict: judged.verdict,
+    challengerVerdict,
     moves: game.moves,
     steppedAt: game.steppedAt,
     stepSentBy: game.stepSentBy,
     winner: game.winner,
     batchCountAfter: Number(batchCountAfter),
-    bond: config.proposerBond,
-    challengerCredit,
-    malloryCredit,
+    bond: w.config.proposerBond,
+    challengerCredit: credits.challenger,
+    malloryCredit: credits.mallory,
     burned,
   };
 }
 
 /** Turns the game's Layer-1 events into narrated steps, and records the moves. */
-class GameNarrator {
+export class GameNarrator {
   readonly moves: MoveRecord[] = [];
   over = false;
   steppedAt: number | undefined;
@@ -390,7 +548,7 @@ class GameNarrator {
   private hi: number;
 
   constructor(
-    private readonly w: World,
+    private readonly w: DemoWorld,
     private readonly say: Narrator,
     private readonly batch: {
       stepCount: number;
@@ -474,6 +632,9 @@ class GameNarrator {
           break;
         case "BondBurned":
           this.say.note(`bond burned: ${eth(e.args.amount)}`);
+          break;
+        case "CreditWithdrawn":
+          this.say.note(`credit withdrawn: ${eth(e.args.amount)} by ${this.w.nameOf(e.args.account)}`);
           break;
       }
     }
@@ -566,7 +727,7 @@ type User = "alice" | "bob" | "mallory";
 /** A provider that also takes raw JSON-RPC calls (Hardhat's, or an ethers JsonRpcProvider). */
 type RpcProvider = Provider & { send(method: string, params: unknown[]): Promise<unknown> };
 
-interface RollupEvent {
+export interface RollupEvent {
   name: string;
   args: Result;
   transactionHash: string;
@@ -576,7 +737,7 @@ interface RollupEvent {
 }
 
 /** Reads the rollup's events since the last read: what Layer 1 says each agent just did. */
-class RollupTape {
+export class RollupTape {
   private next = 0;
 
   constructor(
@@ -615,31 +776,58 @@ class RollupTape {
   }
 }
 
-interface World {
-  s: OptimisticFlowSigners;
+/**
+ * What the users see of the sequencer's Layer-2 state: the in-process sequencer, or its JSON-RPC client
+ * (`SequencerClient` has exactly these methods).
+ */
+export interface Layer2View {
+  findAccount(owner: string, tokenId: number): Promise<number | undefined>;
+  getNonce(index: number): Promise<number>;
+  getBalance(index: number): Promise<bigint>;
+}
+
+/** The users' side of the flow: Layer 1, the users' wallets and what they see of Layer 2. */
+export interface DemoWorld {
+  s: OptimisticFlowUsers;
   provider: RpcProvider;
   bridge: Bridge;
   bridgeClient: BridgeClient;
   rollup: RollupClient;
   config: RollupConfig;
   domain: L2Domain;
-  sequencer: Sequencer;
-  challenger: Challenger;
-  challengerFollower: ChainFollower;
   tape: RollupTape;
+  layer2: Layer2View;
   newFollower(): Promise<ChainFollower>;
   nameOf(address: string): string;
-  accountOf(user: User): number;
-  deposit(user: User, amount: bigint, say: Narrator): Promise<void>;
+  /** The user's Layer-2 account index, as the sequencer knows it. */
+  accountIndex(user: User): Promise<number>;
+  deposit(user: User, amount: bigint, say: Narrator): Promise<QueuedDeposit>;
   signTransfer(user: User, m: { to: number; amount: bigint; nonce?: number }): Promise<TransferTx>;
   signWithdraw(user: User, m: { recipient: string; amount: bigint; nonce?: number }): Promise<WithdrawTx>;
   /** Narrates the batches committed since the last read; returns the last one's index. */
   sayCommitted(say: Narrator, what: string): Promise<number>;
   advanceTime(seconds: number): Promise<void>;
+}
+
+/** The in-process flow's world: the users' side plus the operators as objects. */
+export interface World extends DemoWorld {
+  s: OptimisticFlowSigners;
+  sequencer: Sequencer;
+  challenger: Challenger;
+  challengerFollower: ChainFollower;
   close(): Promise<void>;
 }
 
-async function createWorld(deployment: Deployment, s: OptimisticFlowSigners): Promise<World> {
+/**
+ * The users' side, on any JSON-RPC node: `operators` names the operators' addresses in the narration,
+ * `layer2` answers the users' questions about Layer 2.
+ */
+export async function createDemoWorld(
+  deployment: Deployment,
+  s: OptimisticFlowUsers,
+  operators: ReadonlyArray<readonly [address: string, label: string]>,
+  layer2: Layer2View,
+): Promise<DemoWorld> {
   const rollupAddress = deployment.contracts.OptimisticRollup;
   if (!rollupAddress) throw new DemoFlowError("the deployment has no OptimisticRollup");
   const provider = s.owner.provider as RpcProvider | null;
@@ -653,44 +841,28 @@ async function createWorld(deployment: Deployment, s: OptimisticFlowSigners): Pr
   const { chainId } = await provider.getNetwork();
   const domain = new L2Domain(chainId, rollup.address);
   const authorizer = new Eip712Authorizer(domain);
-  const newFollower = () => ChainFollower.create(rollup, provider, authorizer);
-
-  const dir = await mkdtemp(join(tmpdir(), "strata-demo-sequencer-"));
-  const journal = await TxJournal.open(join(dir, "journal.jsonl"));
-  const sequencer = await Sequencer.start({
-    rollup,
-    bridge: bridgeClient,
-    follower: await newFollower(),
-    journal,
-    signer: s.sequencer,
-    maxBatchSteps: 64,
-  });
-  const challengerFollower = await newFollower();
-  const challenger = new Challenger({ rollup, follower: challengerFollower, signer: s.challenger });
   const tape = new RollupTape(rollup, provider);
   await tape.skipToNow();
 
   const names = new Map<string, string>();
   const users: Record<User, Signer> = { alice: s.alice, bob: s.bob, mallory: s.mallory };
-  const labels: Array<[Signer, string]> = [
-    [s.owner, "the deployer"],
-    [s.sequencer, "the sequencer"],
-    [s.challenger, "the challenger"],
-    [s.alice, "Alice"],
-    [s.bob, "Bob"],
-    [s.mallory, "Mallory"],
+  const labels: Array<readonly [string, string]> = [
+    [await s.owner.getAddress(), "the deployer"],
+    ...operators,
+    [await s.alice.getAddress(), "Alice"],
+    [await s.bob.getAddress(), "Bob"],
+    [await s.mallory.getAddress(), "Mallory"],
   ];
-  for (const [signer, label] of labels) names.set((await signer.getAddress()).toLowerCase(), label);
+  for (const [address, label] of labels) names.set(address.toLowerCase(), label);
   const nameOf = (address: string) => names.get(address.toLowerCase()) ?? short(address);
-  const ownerOf = async (user: User) => ownerOfAddress(await users[user].getAddress());
-  const accountOf = (user: User, owner: string): number => {
-    const index = sequencer.findAccount(owner, 0);
+  const owners = {} as Record<User, string>;
+  for (const user of Object.keys(users) as User[])
+    owners[user] = ownerOfAddress(await users[user].getAddress());
+  const accountIndex = async (user: User): Promise<number> => {
+    const index = await layer2.findAccount(owners[user], 0);
     if (index === undefined) throw new DemoFlowError(`${user} has no Layer-2 account`);
     return index;
   };
-  const owners = {} as Record<User, string>;
-  for (const user of Object.keys(users) as User[]) owners[user] = await ownerOf(user);
-  const nonceOf = (user: User) => sequencer.account(accountOf(user, owners[user]))!.nonce;
 
   return {
     s,
@@ -700,13 +872,11 @@ async function createWorld(deployment: Deployment, s: OptimisticFlowSigners): Pr
     rollup,
     config,
     domain,
-    sequencer,
-    challenger,
-    challengerFollower,
     tape,
-    newFollower,
+    layer2,
+    newFollower: () => ChainFollower.create(rollup, provider, authorizer),
     nameOf,
-    accountOf: (user) => accountOf(user, owners[user]),
+    accountIndex,
     async deposit(user, amount, say) {
       const { deposit, receipt } = await bridgeClient.depositEth(users[user], {
         rollup: rollup.address,
@@ -719,16 +889,17 @@ async function createWorld(deployment: Deployment, s: OptimisticFlowSigners): Pr
           `#${deposit.index} in the rollup's queue, head ${short(deposit.head)}`,
         receipt.gasUsed,
       );
+      return deposit;
     },
     async signTransfer(user, m) {
-      const from = accountOf(user, owners[user]);
-      const nonce = m.nonce ?? nonceOf(user);
+      const from = await accountIndex(user);
+      const nonce = m.nonce ?? (await layer2.getNonce(from));
       const signature = await domain.signTransfer(users[user], { from, to: m.to, amount: m.amount, nonce });
       return { kind: "transfer", from, to: m.to, amount: m.amount, signature };
     },
     async signWithdraw(user, m) {
-      const from = accountOf(user, owners[user]);
-      const nonce = m.nonce ?? nonceOf(user);
+      const from = await accountIndex(user);
+      const nonce = m.nonce ?? (await layer2.getNonce(from));
       const signature = await domain.signWithdraw(users[user], {
         from,
         recipient: m.recipient,
@@ -755,6 +926,53 @@ async function createWorld(deployment: Deployment, s: OptimisticFlowSigners): Pr
       await provider.send("evm_increaseTime", [seconds]);
       await provider.send("evm_mine", []);
     },
+  };
+}
+
+/** The in-process world: the users' side, with the sequencer and the challenger as objects. */
+export async function createWorld(deployment: Deployment, s: OptimisticFlowSigners): Promise<World> {
+  let sequencer: Sequencer | undefined;
+  const accountAt = (index: number) => {
+    const account = sequencer?.account(index);
+    if (!account) throw new DemoFlowError(`the sequencer has no account #${index}`);
+    return account;
+  };
+  const base = await createDemoWorld(
+    deployment,
+    s,
+    [
+      [await s.sequencer.getAddress(), "the sequencer"],
+      [await s.challenger.getAddress(), "the challenger"],
+    ],
+    {
+      findAccount: async (owner, tokenId) => sequencer?.findAccount(owner, tokenId),
+      getNonce: async (index) => accountAt(index).nonce,
+      getBalance: async (index) => accountAt(index).balance,
+    },
+  );
+  const dir = await mkdtemp(join(tmpdir(), "strata-demo-sequencer-"));
+  const journal = await TxJournal.open(join(dir, "journal.jsonl"));
+  sequencer = await Sequencer.start({
+    rollup: base.rollup,
+    bridge: base.bridgeClient,
+    follower: await base.newFollower(),
+    journal,
+    signer: s.sequencer,
+    maxBatchSteps: 64,
+  });
+  const challengerFollower = await base.newFollower();
+  const challenger = new Challenger({
+    rollup: base.rollup,
+    follower: challengerFollower,
+    signer: s.challenger,
+  });
+
+  return {
+    ...base,
+    s,
+    sequencer,
+    challenger,
+    challengerFollower,
     async close() {
       await journal.close();
       await rm(dir, { recursive: true, force: true });
@@ -767,7 +985,9 @@ async function createWorld(deployment: Deployment, s: OptimisticFlowSigners): Pr
 // -------------------------------------------------------------------------------------------------
 
 /** Every final batch valid, bonds conserved, and the bridge solvent for what Layer 2 owes. */
-async function checkInvariants(w: World): Promise<{ bonds: BondReport; owed: bigint; escrow: bigint }> {
+export async function checkInvariants(
+  w: DemoWorld,
+): Promise<{ bonds: BondReport; owed: bigint; escrow: bigint }> {
   const follower = await w.newFollower();
   await follower.sync();
   assertFinalBatchesValid(follower);
@@ -782,7 +1002,24 @@ async function checkInvariants(w: World): Promise<{ bonds: BondReport; owed: big
   return { bonds, owed, escrow };
 }
 
-const hexOf = (tx: L2Tx): string => bytesToHex(encodeTx(tx));
+/** The closing checks, narrated. */
+export function sayInvariants(
+  say: Narrator,
+  { bonds, owed, escrow }: { bonds: BondReport; owed: bigint; escrow: bigint },
+): void {
+  say.say(
+    "assertBondsConserved",
+    `the rollup holds ${eth(bonds.balance)} = locked ${eth(bonds.locked)} + credit ${eth(
+      bonds.credited,
+    )} + burned ${eth(bonds.burned)}`,
+  );
+  say.say(
+    "assertBridgeSolvent",
+    `the rollup's escrow ${eth(escrow)} covers everything its Layer-2 state owes (${eth(owed)})`,
+  );
+}
 
-const plural = (n: bigint | number, noun: string): string =>
+export const hexOf = (tx: L2Tx): string => bytesToHex(encodeTx(tx));
+
+export const plural = (n: bigint | number, noun: string): string =>
   `${n} ${noun}${BigInt(n) === 1n ? "" : noun.endsWith("h") ? "es" : "s"}`;

@@ -5,12 +5,16 @@
 import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { join } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
+import { basename, join } from "node:path";
 import { HDNodeWallet } from "ethers";
 import { StrataError } from "../../src/common/errors";
 
 export const REPOSITORY = join(__dirname, "..", "..");
 export const HARDHAT = join(REPOSITORY, "node_modules", ".bin", "hardhat");
+/** Anvil, from the optional dependency @foundry-rs/anvil-linux-amd64 (installed on Linux x64 only). */
+export const ANVIL = join(REPOSITORY, "node_modules", ".bin", "anvil");
 
 export class ServiceStartError extends StrataError {}
 
@@ -20,6 +24,16 @@ export function kill(child: ChildProcess, signal: NodeJS.Signals): void {
     process.kill(-child.pid!, signal);
   } catch {
     // already gone
+  }
+}
+
+/** Whether any process of the group `child` leads is still running. */
+function groupAlive(child: ChildProcess): boolean {
+  try {
+    process.kill(-child.pid!, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -37,10 +51,26 @@ export function startHardhat(
   ready: string,
   options: StartOptions | number = {},
 ): Promise<ChildProcess> {
+  return startProcess(HARDHAT, args, env, ready, options);
+}
+
+/** Starts Anvil on 127.0.0.1:`port` (as `npm run anvil` does on 8546) and resolves once it listens. */
+export function startAnvil(port: number, options: StartOptions = {}): Promise<ChildProcess> {
+  return startProcess(ANVIL, ["--host", "127.0.0.1", "--port", String(port)], {}, "Listening on", options);
+}
+
+/** Spawns `command <args>` in its own process group and resolves once its output contains `ready`. */
+export function startProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: string,
+  options: StartOptions | number = {},
+): Promise<ChildProcess> {
   const { timeoutMs = 60_000, logFile } = typeof options === "number" ? { timeoutMs: options } : options;
   return new Promise((resolve, reject) => {
     // Its own process group, so that a kill reaches whatever the CLI starts under it.
-    const child = spawn(HARDHAT, args, {
+    const child = spawn(command, args, {
       cwd: REPOSITORY,
       env: { ...process.env, ...env },
       stdio: "pipe",
@@ -49,15 +79,14 @@ export function startHardhat(
     const log = logFile === undefined ? undefined : createWriteStream(logFile, { flags: "a" });
     let output = "";
     let started = false;
-    const timer = setTimeout(
-      () =>
-        reject(
-          new ServiceStartError(
-            `hardhat ${args.join(" ")}: no "${ready}" within ${timeoutMs / 1000} s:\n${output}`,
-          ),
+    const timer = setTimeout(() => {
+      kill(child, "SIGKILL");
+      reject(
+        new ServiceStartError(
+          `${basename(command)} ${args.join(" ")}: no "${ready}" within ${timeoutMs / 1000} s:\n${output}`,
         ),
-      timeoutMs,
-    );
+      );
+    }, timeoutMs);
     const watch = (chunk: Buffer) => {
       log?.write(chunk);
       if (started) return;
@@ -77,7 +106,7 @@ export function startHardhat(
       clearTimeout(timer);
       reject(
         new ServiceStartError(
-          `hardhat ${args.join(" ")} exited (${signal ?? code}) before "${ready}":\n${output}`,
+          `${basename(command)} ${args.join(" ")} exited (${signal ?? code}) before "${ready}":\n${output}`,
         ),
       );
     });
@@ -110,6 +139,7 @@ export class ServiceSet {
   /** Starts `hardhat run scripts/<spec.script> --network <network>` under `name`. */
   async start(name: string, spec: ServiceSpec): Promise<ChildProcess> {
     if (this.running.has(name)) throw new ServiceStartError(`service ${name} is already running`);
+    await mkdir(this.dataDir, { recursive: true });
     const child = await startHardhat(
       ["run", join("scripts", spec.script), "--network", this.network],
       { STRATA_DATA_DIR: this.dataDir, ...this.commonEnv, ...spec.env },
@@ -129,11 +159,14 @@ export class ServiceSet {
   async stop(name: string, signal: NodeJS.Signals = "SIGTERM", graceMs = 10_000): Promise<void> {
     const child = this.running.get(name);
     if (child === undefined) return;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     kill(child, signal);
-    const timer = setTimeout(() => kill(child, "SIGKILL"), graceMs);
-    await exited;
-    clearTimeout(timer);
+    // The CLI may run the script in a process of its own that outlives it for a moment: wait until the
+    // whole group is gone, and kill what is left after the grace period.
+    const deadline = Date.now() + graceMs;
+    while (groupAlive(child)) {
+      if (Date.now() > deadline) kill(child, "SIGKILL");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   async stopAll(): Promise<void> {
@@ -150,4 +183,16 @@ const LOCAL_MNEMONIC = "test test test test test test test test test test test j
  */
 export function localAccountKey(index: number): string {
   return HDNodeWallet.fromPhrase(LOCAL_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`).privateKey;
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now, for a service's server. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -54,7 +54,7 @@ export class Progress {
     const seconds = ((Date.now() - this.started) / 1000).toFixed(0);
     const hint = this.options.hint === undefined ? "" : ` (${this.options.hint})`;
     const frame = FRAMES[this.frame++ % FRAMES.length];
-    const columns = this.stream.columns ?? 100;
+    const columns = this.stream.columns || 100;
     this.stream.write(`\r\x1b[2K${frame} ${this.label} … ${seconds} s${hint}`.slice(0, columns + 8));
     this.drawn = true;
   }
