@@ -421,6 +421,51 @@ export async function pollUntil<T>(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Receipts that climb a ladder of statuses (sequenced → committed → final; accepted → … → verified)
+// ---------------------------------------------------------------------------------------------
+
+/** A transaction's receipt as an operator serves it: its hash and how far it has got. */
+export interface StatusReceipt<S extends string> {
+  hash: string;
+  status: S;
+}
+
+/** `waitForStatus` gave up; `last` is the receipt it saw last, if any. */
+export class ReceiptStatusTimeoutError<S extends string, R extends StatusReceipt<S>> extends StrataError {
+  constructor(
+    readonly hash: string,
+    readonly status: S,
+    readonly last: R | undefined,
+  ) {
+    super(`transaction ${hash} did not reach ${status} (last seen: ${last?.status ?? "unknown"})`);
+  }
+}
+
+export interface WaitForStatusOptions {
+  /** Default 60 s. */
+  timeoutMs?: number;
+  /** Default 250 ms. */
+  pollMs?: number;
+}
+
+/** True when `status` is `wanted` or later in `ladder` (each later status implies the earlier ones). */
+export function hasReachedStatusOf<S extends string>(ladder: readonly S[], status: S, wanted: S): boolean {
+  return ladder.indexOf(status) >= ladder.indexOf(wanted);
+}
+
+/** Polls `getReceipt` until the receipt reaches `wanted` or later; throws `onTimeout(last)` on timeout. */
+export async function waitForStatusOf<S extends string, R extends StatusReceipt<S>>(
+  getReceipt: () => Promise<R | undefined>,
+  ladder: readonly S[],
+  wanted: S,
+  onTimeout: (last: R | undefined) => Error,
+  options: WaitForStatusOptions = {},
+): Promise<R> {
+  const reached = (r: R | undefined) => r !== undefined && hasReachedStatusOf(ladder, r.status, wanted);
+  return (await pollUntil(getReceipt, reached, onTimeout, options)) as R;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The Layer-2 account, as both rollup operators serve it
 // ---------------------------------------------------------------------------------------------
 

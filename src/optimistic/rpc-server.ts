@@ -18,6 +18,7 @@ import type {
   RpcMethods,
   RpcServer,
   RpcServerOptions,
+  WaitForStatusOptions,
 } from "../common/json-rpc";
 import {
   BYTES32,
@@ -33,10 +34,11 @@ import {
   indexParam,
   invalidParams,
   malformed,
-  pollUntil,
+  ReceiptStatusTimeoutError,
+  hasReachedStatusOf,
   startJsonRpcServer,
+  waitForStatusOf,
 } from "../common/json-rpc";
-import { StrataError } from "../common/errors";
 import { MAX_U32 } from "../shared/types";
 
 export {
@@ -46,7 +48,7 @@ export {
   RpcTransportError,
   TxRejectedError,
 } from "../common/json-rpc";
-export type { AccountView, RpcServer, RpcServerOptions } from "../common/json-rpc";
+export type { AccountView, RpcServer, RpcServerOptions, WaitForStatusOptions } from "../common/json-rpc";
 
 /** How far a transaction has got: sequenced, in a batch on Layer 1, past the challenge window. */
 export type TxStatus = "soft-confirmed" | "committed" | "final";
@@ -71,19 +73,11 @@ export interface SequencerApi {
 }
 
 /** `waitForStatus` gave up; `last` is the receipt it saw last, if any. */
-export class TxStatusTimeoutError extends StrataError {
-  constructor(
-    readonly hash: string,
-    readonly status: TxStatus,
-    readonly last: TxReceipt | undefined,
-  ) {
-    super(`transaction ${hash} did not reach ${status} (last seen: ${last?.status ?? "unknown"})`);
-  }
-}
+export class TxStatusTimeoutError extends ReceiptStatusTimeoutError<TxStatus, TxReceipt> {}
 
 /** True when `status` is `wanted` or later. */
 export function hasReachedStatus(status: TxStatus, wanted: TxStatus): boolean {
-  return TX_STATUSES.indexOf(status) >= TX_STATUSES.indexOf(wanted);
+  return hasReachedStatusOf(TX_STATUSES, status, wanted);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -151,13 +145,6 @@ export function startRpcServer(api: SequencerApi, options: RpcServerOptions = {}
 
 export type SequencerClientOptions = JsonRpcClientOptions;
 
-export interface WaitForStatusOptions {
-  /** Default 60 s. */
-  timeoutMs?: number;
-  /** Default 250 ms. */
-  pollMs?: number;
-}
-
 function decodeReceipt(value: unknown, method: string): TxReceipt {
   const r = value as Partial<Record<keyof TxReceipt, unknown>> | null;
   if (
@@ -214,11 +201,12 @@ export class SequencerClient extends JsonRpcClient {
     status: TxStatus,
     options: WaitForStatusOptions = {},
   ): Promise<TxReceipt> {
-    return pollUntil(
+    return waitForStatusOf(
       () => this.getReceipt(hash),
-      (receipt) => receipt !== undefined && hasReachedStatus(receipt.status, status),
+      TX_STATUSES,
+      status,
       (last) => new TxStatusTimeoutError(hash, status, last),
       options,
-    ) as Promise<TxReceipt>;
+    );
   }
 }

@@ -11,7 +11,6 @@
  * its queue head). Balances and owners travel as decimal strings and bytes32 hex. The HTTP plumbing is
  * `src/common/json-rpc.ts`.
  */
-import { StrataError } from "../common/errors";
 import type {
   AccountView,
   JsonRpcClientOptions,
@@ -19,6 +18,7 @@ import type {
   RpcMethods,
   RpcServer,
   RpcServerOptions,
+  WaitForStatusOptions,
 } from "../common/json-rpc";
 import {
   BYTES32,
@@ -31,8 +31,10 @@ import {
   indexParam,
   invalidParams,
   malformed,
-  pollUntil,
+  ReceiptStatusTimeoutError,
+  hasReachedStatusOf,
   startJsonRpcServer,
+  waitForStatusOf,
 } from "../common/json-rpc";
 
 /** An account as the operator serves it (the same view as the optimistic sequencer's). */
@@ -62,19 +64,11 @@ export interface ZkOperatorApi {
 }
 
 /** `waitForStatus` gave up; `last` is the receipt it saw last, if any. */
-export class ZkTxStatusTimeoutError extends StrataError {
-  constructor(
-    readonly hash: string,
-    readonly status: ZkTxStatus,
-    readonly last: ZkTxReceipt | undefined,
-  ) {
-    super(`transaction ${hash} did not reach ${status} (last seen: ${last?.status ?? "unknown"})`);
-  }
-}
+export class ZkTxStatusTimeoutError extends ReceiptStatusTimeoutError<ZkTxStatus, ZkTxReceipt> {}
 
 /** True when `status` is `wanted` or later. */
 export function hasReachedZkStatus(status: ZkTxStatus, wanted: ZkTxStatus): boolean {
-  return ZK_TX_STATUSES.indexOf(status) >= ZK_TX_STATUSES.indexOf(wanted);
+  return hasReachedStatusOf(ZK_TX_STATUSES, status, wanted);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -173,16 +167,13 @@ export class ZkOperatorClient extends JsonRpcClient {
   }
 
   /** Polls until the transaction reaches `status` or later; throws `ZkTxStatusTimeoutError` on timeout. */
-  waitForStatus(
-    hash: string,
-    status: ZkTxStatus,
-    options: { timeoutMs?: number; pollMs?: number } = {},
-  ): Promise<ZkTxReceipt> {
-    return pollUntil(
+  waitForStatus(hash: string, status: ZkTxStatus, options: WaitForStatusOptions = {}): Promise<ZkTxReceipt> {
+    return waitForStatusOf(
       () => this.getReceipt(hash),
-      (receipt) => receipt !== undefined && hasReachedZkStatus(receipt.status, status),
+      ZK_TX_STATUSES,
+      status,
       (last) => new ZkTxStatusTimeoutError(hash, status, last),
       options,
-    ) as Promise<ZkTxReceipt>;
+    );
   }
 }
