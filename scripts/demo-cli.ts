@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { Progress } from "../src/common/progress";
 import { DEMO_FLOWS, DemoUsageError, parseDemoArgs, type DemoArgs } from "./demo/flows";
-import { HARDHAT, REPOSITORY } from "./demo/processes";
+import { HARDHAT, REPOSITORY } from "../src/common/processes";
 
 const USAGE =
   "usage: npm run demo [-- <flow>…] [-- --network hardhat|localhost|anvil]\n" +

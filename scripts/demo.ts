@@ -21,7 +21,7 @@ import type { DemoFlow } from "./demo/flows";
 import { DEMO_NETWORKS, demoFlowsFrom } from "./demo/flows";
 import { Narrator } from "./demo/narrator";
 import { runOptimisticFlow } from "./demo/optimistic-flow";
-import { REPOSITORY, ServiceSet } from "./demo/processes";
+import { REPOSITORY, ServiceSet } from "../src/common/processes";
 import { runChannelsServices } from "./demo/services/channels";
 import { runOptimisticServices } from "./demo/services/optimistic";
 import { runZkServices } from "./demo/services/zk";

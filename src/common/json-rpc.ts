@@ -1,14 +1,19 @@
 /**
- * JSON-RPC 2.0 over HTTP, as every Strata operator serves it: a server in front of an API object and a
- * table of methods, the parameter checks the methods share, and a client. Only `POST` with a JSON body
- * of at most 64 KiB; batches run in order, one request after another. A method throws `RpcFault` to
- * answer with its own code, `TxRejectedError` for a refused transaction (-32000, `data.reason`); any
- * other error becomes -32603 "internal error" (logged, never shown to the caller).
+ * JSON-RPC 2.0 over HTTP, as every Strata service serves it: a server in front of an API object and a
+ * table of methods (dispatched by the `json-rpc-2.0` library), the parameter checks the methods share,
+ * the two methods every service answers (`strata_health`, `strata_events`), and a client. Only `POST`
+ * with a JSON body of at most 64 KiB; batches run in order, one request after another. A method throws
+ * `RpcFault` to answer with its own code, `TxRejectedError` for a refused transaction (-32000,
+ * `data.reason`); any other error becomes -32603 "internal error" (logged, never shown to the caller).
  */
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { JSONRPCRequest, JSONRPCResponse } from "json-rpc-2.0";
+import { JSONRPCServer, createJSONRPCErrorResponse, isJSONRPCRequest } from "json-rpc-2.0";
 import { StrataError } from "./errors";
+import type { EventBase, EventPage, EventSource } from "./events";
+import { DEFAULT_EVENT_PAGE } from "./events";
 import { createLogger } from "./logger";
 import type { Logger } from "./logger";
 
@@ -115,6 +120,81 @@ export interface RpcServerOptions {
   /** Default 0: a free port. */
   port?: number;
   logger?: Logger;
+  /** The service behind the API: adds `strata_health` and `strata_events` (`SERVICE_METHODS`). */
+  service?: ServiceDescription;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The service convention
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The methods every Strata service answers, whatever else it serves:
+ *
+ *   method          params              result
+ *   strata_health   []                  ServiceHealth: { service, status, startedAt, uptimeMs, ...details }
+ *   strata_events   [cursor, limit?]    EventPage: { events, next, missed } (see src/common/events.ts)
+ */
+export const SERVICE_METHODS = { health: "strata_health", events: "strata_events" } as const;
+
+/** A service's health: `ok` when it does its work, `degraded` when it runs but cannot (e.g. no Layer 1). */
+export type ServiceStatus = "ok" | "degraded";
+
+export interface ServiceHealth {
+  service: string;
+  status: ServiceStatus;
+  /** ms since the epoch. */
+  startedAt: number;
+  uptimeMs: number;
+  /** What the service adds about itself (its Layer-1 head, its queue, …), JSON values only. */
+  [detail: string]: unknown;
+}
+
+export interface ServiceDescription {
+  /** The service's name, as the task that starts it names it (`sequencer`, `zk-operator`, …). */
+  name: string;
+  /** Its typed events (default: none published). */
+  events?: EventSource<EventBase>;
+  /** Its status and details (default: `ok`, none). */
+  health?: () => { status?: ServiceStatus; [detail: string]: unknown } | Promise<{ status?: ServiceStatus }>;
+}
+
+const MAX_EVENT_PAGE = DEFAULT_EVENT_PAGE;
+
+function serviceMethods<Api>(service: ServiceDescription): Map<string, RpcMethod<Api>> {
+  const startedAt = Date.now();
+  const none: EventSource<EventBase> = {
+    since: (cursor) => Promise.resolve({ events: [], next: cursor, missed: 0 }),
+  };
+  const events = service.events ?? none;
+  return new Map<string, RpcMethod<Api>>([
+    [
+      SERVICE_METHODS.health,
+      async (_api, params) => {
+        expectParams(params, 0);
+        const details = (await service.health?.()) ?? {};
+        return {
+          ...details,
+          service: service.name,
+          status: details.status ?? "ok",
+          startedAt,
+          uptimeMs: Date.now() - startedAt,
+        };
+      },
+    ],
+    [
+      SERVICE_METHODS.events,
+      (_api, params) => {
+        const list = params === undefined ? [] : params;
+        if (!Array.isArray(list) || list.length < 1 || list.length > 2) {
+          throw invalidParams("expected [cursor] or [cursor, limit]");
+        }
+        const cursor = indexParam(list[0], "cursor");
+        const limit = list[1] === undefined ? MAX_EVENT_PAGE : indexParam(list[1], "limit");
+        return events.since(cursor, Math.min(limit, MAX_EVENT_PAGE));
+      },
+    ],
+  ]);
 }
 
 export interface RpcServer {
@@ -128,74 +208,76 @@ export type RpcMethod<Api> = (api: Api, params: unknown) => unknown;
 export type RpcMethods<Api> = ReadonlyMap<string, RpcMethod<Api>>;
 
 type RpcId = string | number | null;
-type RpcResponse =
-  | { jsonrpc: "2.0"; id: RpcId; result: unknown }
-  | { jsonrpc: "2.0"; id: RpcId; error: { code: number; message: string; data?: unknown } };
-
-function isRpcId(value: unknown): value is RpcId {
-  return value === null || typeof value === "string" || (typeof value === "number" && Number.isFinite(value));
-}
+type RpcResponse = JSONRPCResponse;
 
 function errorResponse(id: RpcId, code: number, message: string, data?: unknown): RpcResponse {
-  return { jsonrpc: "2.0", id, error: data === undefined ? { code, message } : { code, message, data } };
+  return createJSONRPCErrorResponse(id, code, message, data);
 }
 
-interface Dispatch<Api> {
-  api: Api;
-  methods: RpcMethods<Api>;
-  log: Logger;
+/**
+ * The one error model, for every service: a method throws `RpcFault` (its code, message and data go
+ * to the caller) or `TxRejectedError` (-32000, `data.reason` names the refusal); anything else is a
+ * bug, logged here and answered -32603 "internal error" without its details.
+ */
+function errorToResponse(id: RpcId, error: unknown, method: string, log: Logger): RpcResponse {
+  if (error instanceof RpcFault) return errorResponse(id, error.code, error.message, error.data);
+  if (error instanceof TxRejectedError) {
+    return errorResponse(id, RPC_ERROR_CODES.txRejected, error.message, { reason: error.reason });
+  }
+  log.error("request failed", {
+    method,
+    id,
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    stack: error instanceof Error ? error.stack : undefined,
+  });
+  return errorResponse(id, RPC_ERROR_CODES.internalError, "internal error");
 }
 
-/** Answers one request object; undefined for a notification. */
-async function handleRequest<Api>(d: Dispatch<Api>, request: unknown): Promise<RpcResponse | undefined> {
-  if (!request || typeof request !== "object" || Array.isArray(request)) {
-    return errorResponse(null, RPC_ERROR_CODES.invalidRequest, "invalid request");
-  }
-  const { jsonrpc, method, params, id } = request as Record<string, unknown>;
-  const isNotification = !("id" in request);
-  if (
-    jsonrpc !== "2.0" ||
-    typeof method !== "string" ||
-    (!isNotification && !isRpcId(id)) ||
-    (params !== undefined && (params === null || typeof params !== "object"))
-  ) {
-    return errorResponse(isRpcId(id) ? id : null, RPC_ERROR_CODES.invalidRequest, "invalid request");
-  }
-  const replyId = isNotification ? null : (id as RpcId);
-  const reply = (response: RpcResponse) => (isNotification ? undefined : response);
-
-  const handler = d.methods.get(method);
-  if (!handler) {
-    return reply(errorResponse(replyId, RPC_ERROR_CODES.methodNotFound, `method not found: ${method}`));
-  }
-  try {
-    const result = await handler(d.api, params);
-    return reply({ jsonrpc: "2.0", id: replyId, result });
-  } catch (error) {
-    if (error instanceof RpcFault)
-      return reply(errorResponse(replyId, error.code, error.message, error.data));
-    if (error instanceof TxRejectedError) {
-      return reply(
-        errorResponse(replyId, RPC_ERROR_CODES.txRejected, error.message, { reason: error.reason }),
-      );
+/** The JSON-RPC dispatcher (json-rpc-2.0) over `methods`, with the error model above. */
+function createDispatcher<Api>(api: Api, methods: RpcMethods<Api>, log: Logger): JSONRPCServer {
+  const server = new JSONRPCServer({ errorListener: () => undefined });
+  for (const [name, handler] of methods) server.addMethod(name, (params: unknown) => handler(api, params));
+  server.applyMiddleware(async (next, request, serverParams) => {
+    try {
+      return await next(request, serverParams);
+    } catch (error) {
+      return request.id === undefined ? null : errorToResponse(request.id, error, request.method, log);
     }
-    d.log.error("request failed", {
-      method,
-      id: replyId,
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      stack: error instanceof Error ? error.stack : undefined,
-    });
-    return reply(errorResponse(replyId, RPC_ERROR_CODES.internalError, "internal error"));
-  }
+  });
+  return server;
 }
 
-/** Answers a parsed body: one request or a batch. Undefined when there is nothing to send back. */
-async function handlePayload<Api>(d: Dispatch<Api>, payload: unknown): Promise<unknown> {
-  if (!Array.isArray(payload)) return handleRequest(d, payload);
+/** True for a request object the dispatcher may take (JSON-RPC 2.0, a method name, params a structure). */
+function isWellFormedRequest(request: unknown): request is JSONRPCRequest {
+  if (!isJSONRPCRequest(request)) return false;
+  const { method, params, id } = request as JSONRPCRequest;
+  if (typeof method !== "string") return false;
+  if (params !== undefined && (params === null || typeof params !== "object")) return false;
+  return id === undefined || id === null || typeof id === "string" || Number.isFinite(id);
+}
+
+/**
+ * Answers a parsed body: one request or a batch, the batch's requests one after another, in order,
+ * and always answered with an array. Undefined when there is nothing to send back (notifications).
+ */
+async function handlePayload(dispatcher: JSONRPCServer, payload: unknown): Promise<unknown> {
+  const one = async (request: unknown): Promise<RpcResponse | undefined> => {
+    if (!request || typeof request !== "object" || Array.isArray(request) || !isWellFormedRequest(request)) {
+      const id = (request as { id?: unknown } | null)?.id;
+      const replyId = id === null || typeof id === "string" || Number.isFinite(id) ? (id as RpcId) : null;
+      return errorResponse(replyId, RPC_ERROR_CODES.invalidRequest, "invalid request");
+    }
+    if (!dispatcher.hasMethod(request.method)) {
+      if (request.id === undefined) return undefined;
+      return errorResponse(request.id, RPC_ERROR_CODES.methodNotFound, `method not found: ${request.method}`);
+    }
+    return (await dispatcher.receive(request)) ?? undefined;
+  };
+  if (!Array.isArray(payload)) return one(payload);
   if (payload.length === 0) return errorResponse(null, RPC_ERROR_CODES.invalidRequest, "empty batch");
   const responses: RpcResponse[] = [];
   for (const request of payload) {
-    const response = await handleRequest(d, request);
+    const response = await one(request);
     if (response) responses.push(response);
   }
   return responses.length > 0 ? responses : undefined;
@@ -250,7 +332,7 @@ function isJsonContentType(header: string | undefined): boolean {
   return header?.split(";")[0].trim().toLowerCase() === "application/json";
 }
 
-async function serve<Api>(d: Dispatch<Api>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(dispatcher: JSONRPCServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== "POST") {
     req.resume();
     send(res, 405, errorResponse(null, RPC_ERROR_CODES.invalidRequest, "only POST is supported"), {
@@ -283,11 +365,14 @@ async function serve<Api>(d: Dispatch<Api>, req: IncomingMessage, res: ServerRes
     send(res, 200, errorResponse(null, RPC_ERROR_CODES.parseError, "parse error"));
     return;
   }
-  const answer = await handlePayload(d, payload);
+  const answer = await handlePayload(dispatcher, payload);
   send(res, answer === undefined ? 204 : 200, answer);
 }
 
-/** Starts a JSON-RPC server answering `methods` on `api`; resolves once it is listening. */
+/**
+ * Starts a JSON-RPC server answering `methods` on `api`; resolves once it is listening. With `service`,
+ * it also answers the two methods every Strata service has (`SERVICE_METHODS`).
+ */
 export async function startJsonRpcServer<Api>(
   api: Api,
   methods: RpcMethods<Api>,
@@ -295,9 +380,10 @@ export async function startJsonRpcServer<Api>(
 ): Promise<RpcServer> {
   const log = (options.logger ?? createLogger()).child("rpc");
   const host = options.host ?? "127.0.0.1";
-  const dispatch: Dispatch<Api> = { api, methods, log };
+  const all = options.service ? new Map([...methods, ...serviceMethods<Api>(options.service)]) : methods;
+  const dispatcher = createDispatcher(api, all, log);
   const server = createServer((req, res) => {
-    serve(dispatch, req, res).catch((error: unknown) => {
+    serve(dispatcher, req, res).catch((error: unknown) => {
       if (error instanceof RpcTransportError) log.warn("dropped request", { error: error.message });
       else log.error("cannot serve request", { error: String(error) });
       if (!res.headersSent)
@@ -400,6 +486,36 @@ export class JsonRpcClient {
     }
     return body.result;
   }
+}
+
+/**
+ * A service's typed events, read over its `strata_events` method: the same `EventSource` as the service's
+ * own `EventLog`, so a client reads a process exactly as it reads an object in its own process.
+ */
+export class RemoteEvents<E extends EventBase> implements EventSource<E> {
+  constructor(private readonly client: JsonRpcClient) {}
+
+  async since(cursor: number, limit = DEFAULT_EVENT_PAGE): Promise<EventPage<E>> {
+    const page = (await this.client.call(SERVICE_METHODS.events, [cursor, limit])) as EventPage<E> | null;
+    if (
+      !page ||
+      !Array.isArray(page.events) ||
+      !Number.isSafeInteger(page.next) ||
+      !Number.isSafeInteger(page.missed)
+    ) {
+      throw malformed(SERVICE_METHODS.events, "not an event page");
+    }
+    return page;
+  }
+}
+
+/** A service's `strata_health`. */
+export async function serviceHealth(client: JsonRpcClient): Promise<ServiceHealth> {
+  const health = (await client.call(SERVICE_METHODS.health, [])) as ServiceHealth | null;
+  if (!health || typeof health.service !== "string" || typeof health.status !== "string") {
+    throw malformed(SERVICE_METHODS.health, "not a service health");
+  }
+  return health;
 }
 
 /** Polls `read` until `done` holds for its result, or throws what `onTimeout` makes of the last one. */

@@ -10,7 +10,7 @@ import { connect } from "node:net";
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import { AdjudicatorClient } from "../../src/channels/adjudicator-client";
-import { localAccountKey } from "../../scripts/demo/processes";
+import { localAccountKey } from "../../src/common/processes";
 import type { ChannelsServicesResult } from "../../scripts/demo/services/channels";
 import { CHANNELS_SERVICE_ACCOUNTS, runChannelsServices } from "../../scripts/demo/services/channels";
 import { HARDHAT_NODE, servicePorts, useServicesStage } from "../helpers/demo-services";

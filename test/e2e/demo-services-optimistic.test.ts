@@ -9,7 +9,7 @@ import { Wallet } from "ethers";
 import { RpcTransportError } from "../../src/common/json-rpc";
 import { RollupClient } from "../../src/optimistic/rollup-client";
 import { SequencerClient } from "../../src/optimistic/rpc-server";
-import { localAccountKey } from "../../scripts/demo/processes";
+import { localAccountKey } from "../../src/common/processes";
 import { runOptimisticServices } from "../../scripts/demo/services/optimistic";
 import { ANVIL_NODE, HARDHAT_NODE, servicePorts, useServicesStage } from "../helpers/demo-services";
 import { expectVerbsNarrated, recordNarration } from "./demo-expectations/narration";

@@ -11,7 +11,7 @@ import { JsonRpcProvider } from "ethers";
 import { deploySuite } from "../../src/common/deploy-suite";
 import type { Deployment } from "../../src/common/deployments";
 import { writeDeployment } from "../../src/common/deployments";
-import { ANVIL, ServiceSet, kill, startAnvil, startHardhat } from "../../scripts/demo/processes";
+import { ANVIL, ServiceSet, kill, startAnvil, startHardhat } from "../../src/common/processes";
 
 /** A kind of local node the demo runs on as `--network <network>`, its URL in `urlVariable`. */
 export interface DemoNode {

@@ -65,8 +65,8 @@ import {
 import type { Narrator } from "../narrator";
 import { eth, short } from "../narrator";
 import { revertName } from "../outcomes";
-import type { ServiceSet } from "../processes";
-import { freePort, localAccountKey } from "../processes";
+import type { ServiceSet } from "../../../src/common/processes";
+import { freePort, localAccountKey } from "../../../src/common/processes";
 
 export class ChannelsServicesError extends StrataError {}
 

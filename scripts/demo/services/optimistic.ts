@@ -49,8 +49,8 @@ import {
   sendRoundTripTxs,
   settleFraud,
 } from "../optimistic-flow";
-import type { ServiceSet } from "../processes";
-import { freePort, localAccountKey } from "../processes";
+import type { ServiceSet } from "../../../src/common/processes";
+import { freePort, localAccountKey } from "../../../src/common/processes";
 
 /** The demo plays the users and Mallory; the deployer only reads. */
 export type OptimisticServicesParties = OptimisticFlowUsers;

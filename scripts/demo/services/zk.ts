@@ -33,8 +33,8 @@ import { ZkProver } from "../../../src/zk/prover";
 import { ZkOperatorClient } from "../../../src/zk/rpc-server";
 import type { Narrator } from "../narrator";
 import { short } from "../narrator";
-import type { ServiceSet, ServiceSpec } from "../processes";
-import { freePort, localAccountKey } from "../processes";
+import type { ServiceSet, ServiceSpec } from "../../../src/common/processes";
+import { freePort, localAccountKey } from "../../../src/common/processes";
 import type { ZkOperatorSide, ZkStage, ZkStoryResult, ZkUsers } from "../zk-flow";
 import { ZkFlowError, ZkProvingWatch, createZkStage, demoLogger, runZkStory } from "../zk-flow";
 

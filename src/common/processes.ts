@@ -9,7 +9,7 @@ import { mkdir } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { basename, join } from "node:path";
 import { HDNodeWallet } from "ethers";
-import { StrataError } from "../../src/common/errors";
+import { StrataError } from "./errors";
 
 export const REPOSITORY = join(__dirname, "..", "..");
 export const HARDHAT = join(REPOSITORY, "node_modules", ".bin", "hardhat");
