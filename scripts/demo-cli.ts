@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { Progress } from "../src/common/progress";
-import { DEMO_FLOWS, DemoUsageError, parseDemoArgs, type DemoArgs } from "./demo/flows";
+import { DEMO_FLOWS, DemoUsageError, parseDemoArgs, type DemoArgs } from "../src/demo/flows";
 import { HARDHAT, REPOSITORY } from "../src/common/processes";
 
 const USAGE =

@@ -26,7 +26,7 @@ import type { Listener } from "../../src/channels/transport";
 import type { ChannelParams } from "../../src/channels/types";
 import { ETH } from "../../src/channels/types";
 import { createLogger } from "../../src/common/logger";
-import { revertName } from "../demo/outcomes";
+import { revertName } from "../../src/demo/outcomes";
 import type { CompareChain, Sample } from "./chain";
 import {
   GAS_MONEY,

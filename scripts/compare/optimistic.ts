@@ -25,7 +25,7 @@ import type { L2Tx } from "../../src/shared/types";
 import { ownerOfAddress } from "../../src/shared/types";
 import type { BenchSequencer } from "../bench/optimistic";
 import { openSequencer } from "../bench/optimistic";
-import { revertName } from "../demo/outcomes";
+import { revertName } from "../../src/demo/outcomes";
 import type { CompareChain, Sample } from "./chain";
 import {
   GAS_MONEY,

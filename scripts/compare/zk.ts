@@ -19,7 +19,7 @@ import { ZkWallet } from "../../src/zk/wallet";
 import { median } from "../bench/figures";
 import type { World } from "../bench/zk";
 import { manifestOf, withWorld } from "../bench/zk";
-import { revertName } from "../demo/outcomes";
+import { revertName } from "../../src/demo/outcomes";
 import type { CompareChain, Sample } from "./chain";
 import {
   GAS_MONEY,

@@ -33,8 +33,8 @@ import { ZkChainFollower } from "../../src/zk/chain-follower";
 import { assertZkEscrowCovers } from "../../src/zk/invariants";
 import { ZkCrypto } from "../../src/zk/keys";
 import { ZkRollupClient } from "../../src/zk/rollup-client";
-import type { Narrator } from "./narrator";
-import { eth, short } from "./narrator";
+import type { Narrator } from "../../src/demo/narrator";
+import { eth, short } from "../../src/demo/narrator";
 import type { OptimisticFlowSigners, World } from "./optimistic-flow";
 import {
   DemoFlowError,
@@ -44,7 +44,7 @@ import {
   plural,
   sayFinalized,
 } from "./optimistic-flow";
-import { revertName } from "./outcomes";
+import { revertName } from "../../src/demo/outcomes";
 
 /**
  * Who plays: the owner allows tokens and hands out SDT, the sequencer runs the optimistic rollup, Alice

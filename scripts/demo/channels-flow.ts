@@ -49,9 +49,9 @@ import type { Deployment } from "../../src/common/deployments";
 import { StrataError } from "../../src/common/errors";
 import type { LogLevel, Logger } from "../../src/common/logger";
 import { createLogger } from "../../src/common/logger";
-import type { Narrator } from "./narrator";
-import { rejectionName, revertName } from "./outcomes";
-import { eth, short } from "./narrator";
+import type { Narrator } from "../../src/demo/narrator";
+import { rejectionName, revertName } from "../../src/demo/outcomes";
+import { eth, short } from "../../src/demo/narrator";
 
 export class ChannelsFlowError extends StrataError {}
 

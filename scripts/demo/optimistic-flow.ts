@@ -45,9 +45,9 @@ import { encodeTx } from "../../src/shared/codec";
 import { L2Domain } from "../../src/shared/eip712";
 import type { L2Tx, TransferTx, WithdrawTx, WithdrawalData } from "../../src/shared/types";
 import { ownerOfAddress } from "../../src/shared/types";
-import type { Narrator } from "./narrator";
-import { refusal, revertName } from "./outcomes";
-import { eth, short } from "./narrator";
+import type { Narrator } from "../../src/demo/narrator";
+import { refusal, revertName } from "../../src/demo/outcomes";
+import { eth, short } from "../../src/demo/narrator";
 import { depositsUpTo } from "../../src/shared/deposit";
 
 export class DemoFlowError extends StrataError {}

@@ -52,9 +52,9 @@ import type { ZkSignedSpend } from "../../src/zk/wallet";
 import { ZkWallet } from "../../src/zk/wallet";
 import type { RollupBatchInput } from "../../src/zk/witness";
 import { buildBatchWitness } from "../../src/zk/witness";
-import type { Narrator } from "./narrator";
-import { refusal, revertName } from "./outcomes";
-import { eth, short } from "./narrator";
+import type { Narrator } from "../../src/demo/narrator";
+import { refusal, revertName } from "../../src/demo/outcomes";
+import { eth, short } from "../../src/demo/narrator";
 
 export class ZkFlowError extends StrataError {}
 

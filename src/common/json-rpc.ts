@@ -120,7 +120,7 @@ export interface RpcServerOptions {
   /** Default 0: a free port. */
   port?: number;
   logger?: Logger;
-  /** The service behind the API: adds `strata_health` and `strata_events` (`SERVICE_METHODS`). */
+  /** The service behind the API, for `strata_health` and `strata_events` (default: "strata", no events). */
   service?: ServiceDescription;
 }
 
@@ -370,8 +370,8 @@ async function serve(dispatcher: JSONRPCServer, req: IncomingMessage, res: Serve
 }
 
 /**
- * Starts a JSON-RPC server answering `methods` on `api`; resolves once it is listening. With `service`,
- * it also answers the two methods every Strata service has (`SERVICE_METHODS`).
+ * Starts a JSON-RPC server answering `methods` on `api` and the two methods every Strata service has
+ * (`SERVICE_METHODS`, about `options.service`); resolves once it is listening.
  */
 export async function startJsonRpcServer<Api>(
   api: Api,
@@ -380,7 +380,7 @@ export async function startJsonRpcServer<Api>(
 ): Promise<RpcServer> {
   const log = (options.logger ?? createLogger()).child("rpc");
   const host = options.host ?? "127.0.0.1";
-  const all = options.service ? new Map([...methods, ...serviceMethods<Api>(options.service)]) : methods;
+  const all = new Map([...methods, ...serviceMethods<Api>(options.service ?? { name: "strata" })]);
   const dispatcher = createDispatcher(api, all, log);
   const server = createServer((req, res) => {
     serve(dispatcher, req, res).catch((error: unknown) => {

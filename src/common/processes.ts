@@ -10,6 +10,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { basename, join } from "node:path";
 import { HDNodeWallet } from "ethers";
 import { StrataError } from "./errors";
+import { JsonRpcClient, SERVICE_METHODS } from "./json-rpc";
 
 export const REPOSITORY = join(__dirname, "..", "..");
 export const HARDHAT = join(REPOSITORY, "node_modules", ".bin", "hardhat");
@@ -38,36 +39,72 @@ function groupAlive(child: ChildProcess): boolean {
 }
 
 export interface StartOptions {
-  /** Rejects when `ready` has not appeared by then. */
+  /** Rejects when the process is not ready by then (default 60 s). */
   timeoutMs?: number;
   /** Appends everything the process prints to this file, and keeps it out of the caller's output. */
   logFile?: string;
 }
 
-/** Spawns `hardhat <args>` and resolves once its output contains `ready`. */
+/**
+ * How to tell that a process serves: the JSON-RPC `method` at `url` answers (a node's `eth_chainId`, a
+ * Strata service's `strata_health`). Never a line of its output: renaming a log line breaks nothing.
+ */
+export interface Readiness {
+  url: string;
+  method: string;
+}
+
+/** A node is ready when it answers `eth_chainId`. */
+export function nodeReadiness(port: number): Readiness {
+  return { url: `http://127.0.0.1:${port}`, method: "eth_chainId" };
+}
+
+/** A Strata service is ready when it answers `strata_health`. */
+export function serviceReadiness(url: string): Readiness {
+  return { url, method: SERVICE_METHODS.health };
+}
+
+/** Spawns `hardhat <args>` and resolves once it is `ready`. */
 export function startHardhat(
   args: string[],
   env: Record<string, string>,
-  ready: string,
+  ready: Readiness,
   options: StartOptions | number = {},
 ): Promise<ChildProcess> {
   return startProcess(HARDHAT, args, env, ready, options);
 }
 
-/** Starts Anvil on 127.0.0.1:`port` (as `npm run anvil` does on 8546) and resolves once it listens. */
+/** Starts Anvil on 127.0.0.1:`port` (as `npm run anvil` does on 8546) and resolves once it answers. */
 export function startAnvil(port: number, options: StartOptions = {}): Promise<ChildProcess> {
-  return startProcess(ANVIL, ["--host", "127.0.0.1", "--port", String(port)], {}, "Listening on", options);
+  return startProcess(
+    ANVIL,
+    ["--host", "127.0.0.1", "--port", String(port)],
+    {},
+    nodeReadiness(port),
+    options,
+  );
 }
 
-/** Spawns `command <args>` in its own process group and resolves once its output contains `ready`. */
+/** True once `ready.method` at `ready.url` answers with a JSON-RPC result. */
+async function answers(ready: Readiness): Promise<boolean> {
+  try {
+    await new JsonRpcClient(ready.url, { timeoutMs: 2_000 }).call(ready.method, []);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Spawns `command <args>` in its own process group and resolves once it is `ready`. */
 export function startProcess(
   command: string,
   args: string[],
   env: Record<string, string>,
-  ready: string,
+  ready: Readiness,
   options: StartOptions | number = {},
 ): Promise<ChildProcess> {
   const { timeoutMs = 60_000, logFile } = typeof options === "number" ? { timeoutMs: options } : options;
+  const what = `${basename(command)} ${args.join(" ")}`;
   return new Promise((resolve, reject) => {
     // Its own process group, so that a kill reaches whatever the CLI starts under it.
     const child = spawn(command, args, {
@@ -77,50 +114,53 @@ export function startProcess(
       detached: true,
     });
     const log = logFile === undefined ? undefined : createWriteStream(logFile, { flags: "a" });
+    // What it printed before it was ready, for the error when it never is.
     let output = "";
-    let started = false;
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      output = "";
+      if (error) reject(error);
+      else resolve(child);
+    };
     const timer = setTimeout(() => {
       kill(child, "SIGKILL");
-      reject(
+      settle(
         new ServiceStartError(
-          `${basename(command)} ${args.join(" ")}: no "${ready}" within ${timeoutMs / 1000} s:\n${output}`,
+          `${what}: ${ready.method} at ${ready.url} did not answer within ${timeoutMs / 1000} s:\n${output}`,
         ),
       );
     }, timeoutMs);
     const watch = (chunk: Buffer) => {
       log?.write(chunk);
-      if (started) return;
-      output += chunk.toString();
-      if (output.includes(ready)) {
-        started = true;
-        output = "";
-        clearTimeout(timer);
-        resolve(child);
-      }
+      if (!settled) output += chunk.toString();
     };
     child.stdout!.on("data", watch);
     child.stderr!.on("data", watch);
     child.once("exit", (code, signal) => {
       log?.end();
-      if (started) return;
-      clearTimeout(timer);
-      reject(
-        new ServiceStartError(
-          `${basename(command)} ${args.join(" ")} exited (${signal ?? code}) before "${ready}":\n${output}`,
-        ),
-      );
+      settle(new ServiceStartError(`${what} exited (${signal ?? code}) before it was ready:\n${output}`));
     });
+    const probe = async () => {
+      while (!settled) {
+        if (await answers(ready)) return settle();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    void probe();
   });
 }
 
-/** What the service prints once it serves: see each script in scripts/. */
+/** A service to start: its script and how to tell that it serves. */
 export interface ServiceSpec {
   /** The script under scripts/, e.g. "sequencer.ts". */
   script: string;
   /** Its environment on top of the common one (keys, ports, roles). */
   env?: Record<string, string>;
-  /** A line the service prints once it is ready. */
-  ready: string;
+  /** Its JSON-RPC endpoint: the service is ready once `strata_health` answers there. */
+  url: string;
 }
 
 /**
@@ -143,7 +183,7 @@ export class ServiceSet {
     const child = await startHardhat(
       ["run", join("scripts", spec.script), "--network", this.network],
       { STRATA_DATA_DIR: this.dataDir, ...this.commonEnv, ...spec.env },
-      spec.ready,
+      serviceReadiness(spec.url),
       { timeoutMs: 120_000, logFile: this.logFile(name) },
     );
     this.running.set(name, child);

@@ -1,7 +1,7 @@
 // The demo's command line (`npm run demo -- <flow>… --network <name>`): flows in run order, each once,
 // and a named usage error for anything else.
 import { expect } from "chai";
-import { DEMO_FLOWS, DemoUsageError, demoFlowsFrom, parseDemoArgs } from "../../scripts/demo/flows";
+import { DEMO_FLOWS, DemoUsageError, demoFlowsFrom, parseDemoArgs } from "../../src/demo/flows";
 
 describe("demo: command line", function () {
   it("runs every flow on the in-process network by default, zk last", function () {

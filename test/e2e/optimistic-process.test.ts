@@ -16,7 +16,7 @@ import { bytesToHex } from "../../src/shared/bytes";
 import { encodeTx } from "../../src/shared/codec";
 import { L2Domain } from "../../src/shared/eip712";
 import { ownerOfAddress } from "../../src/shared/types";
-import { kill, startHardhat } from "../helpers/processes";
+import { kill, nodeReadiness, serviceReadiness, startHardhat } from "../../src/common/processes";
 
 describe("e2e: the sequencer as a process, killed and restarted", function () {
   this.timeout(180_000);
@@ -39,7 +39,7 @@ describe("e2e: the sequencer as a process, killed and restarted", function () {
   });
 
   it("loses nothing and commits nothing twice", async function () {
-    children.push(await startHardhat(["node", "--port", String(port)], env, "Started HTTP"));
+    children.push(await startHardhat(["node", "--port", String(port)], env, nodeReadiness(port)));
     const provider = new JsonRpcProvider(env.STRATA_RPC_URL);
     const [deployer, alice, bob] = await Promise.all([0, 5, 6].map((i) => provider.getSigner(i)));
     const deployment = await deploySuite(deployer, { network: "localhost", local: true });
@@ -50,7 +50,7 @@ describe("e2e: the sequencer as a process, killed and restarted", function () {
     await bridge.depositEth(bob, { rollup, to: ownerOfAddress(bob.address), amount: parseEther("1") });
 
     const sequencerArgs = ["run", "scripts/sequencer.ts", "--network", "localhost"];
-    let sequencer = await startHardhat(sequencerArgs, env, "serving JSON-RPC");
+    let sequencer = await startHardhat(sequencerArgs, env, serviceReadiness(`http://127.0.0.1:${rpcPort}`));
     children.push(sequencer);
     const client = new SequencerClient(`http://127.0.0.1:${rpcPort}`);
     let aliceIndex: number | undefined;
@@ -66,7 +66,7 @@ describe("e2e: the sequencer as a process, killed and restarted", function () {
     }
     kill(sequencer, "SIGKILL");
 
-    sequencer = await startHardhat(sequencerArgs, env, "serving JSON-RPC");
+    sequencer = await startHardhat(sequencerArgs, env, serviceReadiness(`http://127.0.0.1:${rpcPort}`));
     children.push(sequencer);
     const receipts = [];
     for (const hash of hashes) {

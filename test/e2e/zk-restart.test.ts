@@ -20,7 +20,7 @@ import { ZkWallet } from "../../src/zk/wallet";
 import type { ZkSignedSpend } from "../../src/zk/wallet";
 import type { ZkE2eWorld, ZkUser } from "./zk-world";
 import { ETH_ID, closeTestProver, createZkWorld } from "./zk-world";
-import { kill, startHardhat } from "../helpers/processes";
+import { kill, nodeReadiness, serviceReadiness, startHardhat } from "../../src/common/processes";
 
 describe("e2e: zk restart", function () {
   this.timeout(600_000);
@@ -162,7 +162,7 @@ describe("e2e: the zk operator as a process, killed and restarted", function () 
   });
 
   it("loses nothing and proves nothing twice", async function () {
-    children.push(await startHardhat(["node", "--port", String(port)], env, "Started HTTP", 120_000));
+    children.push(await startHardhat(["node", "--port", String(port)], env, nodeReadiness(port), 120_000));
     const provider = new JsonRpcProvider(env.STRATA_RPC_URL);
     const [deployer, alice, bob] = await Promise.all([0, 5, 6].map((i) => provider.getSigner(i)));
     const deployment = await deploySuite(deployer, { network: "localhost", local: true });
@@ -177,7 +177,12 @@ describe("e2e: the zk operator as a process, killed and restarted", function () 
     await bobWallet.depositEth(bridge, bob, rollup.address, parseEther("1"));
 
     const operatorArgs = ["run", "--no-compile", "scripts/zk-operator.ts", "--network", "localhost"];
-    let operator = await startHardhat(operatorArgs, env, "serving JSON-RPC", 120_000);
+    let operator = await startHardhat(
+      operatorArgs,
+      env,
+      serviceReadiness(`http://127.0.0.1:${rpcPort}`),
+      120_000,
+    );
     children.push(operator);
     const client = new ZkOperatorClient(`http://127.0.0.1:${rpcPort}`);
     let bobIndex: number | undefined;
@@ -201,7 +206,12 @@ describe("e2e: the zk operator as a process, killed and restarted", function () 
     }
     kill(operator, "SIGKILL");
 
-    operator = await startHardhat(operatorArgs, env, "serving JSON-RPC", 120_000);
+    operator = await startHardhat(
+      operatorArgs,
+      env,
+      serviceReadiness(`http://127.0.0.1:${rpcPort}`),
+      120_000,
+    );
     children.push(operator);
     for (const hash of hashes) {
       expect(await client.waitForStatus(hash, "verified", { timeoutMs: 180_000, pollMs: 250 })).to.include({

@@ -11,7 +11,7 @@ import { JsonRpcProvider } from "ethers";
 import { deploySuite } from "../../src/common/deploy-suite";
 import type { Deployment } from "../../src/common/deployments";
 import { writeDeployment } from "../../src/common/deployments";
-import { ANVIL, ServiceSet, kill, startAnvil, startHardhat } from "../../src/common/processes";
+import { ANVIL, ServiceSet, kill, nodeReadiness, startAnvil, startHardhat } from "../../src/common/processes";
 
 /** A kind of local node the demo runs on as `--network <network>`, its URL in `urlVariable`. */
 export interface DemoNode {
@@ -28,7 +28,7 @@ export const HARDHAT_NODE: DemoNode = {
   network: "localhost",
   urlVariable: "STRATA_RPC_URL",
   available: () => true,
-  start: (port) => startHardhat(["node", "--port", String(port)], {}, "Started HTTP", 120_000),
+  start: (port) => startHardhat(["node", "--port", String(port)], {}, nodeReadiness(port), 120_000),
 };
 
 export const ANVIL_NODE: DemoNode = {

@@ -62,9 +62,9 @@ import {
   staleCloseResult,
   storedLatest,
 } from "../channels-flow";
-import type { Narrator } from "../narrator";
-import { eth, short } from "../narrator";
-import { revertName } from "../outcomes";
+import type { Narrator } from "../../../src/demo/narrator";
+import { eth, short } from "../../../src/demo/narrator";
+import { revertName } from "../../../src/demo/outcomes";
 import type { ServiceSet } from "../../../src/common/processes";
 import { freePort, localAccountKey } from "../../../src/common/processes";
 

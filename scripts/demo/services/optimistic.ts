@@ -26,7 +26,7 @@ import { pollUntil } from "../../../src/common/json-rpc";
 import { withProgress } from "../../../src/common/progress";
 import type { ChainFollower } from "../../../src/optimistic/chain-follower";
 import { SequencerClient } from "../../../src/optimistic/rpc-server";
-import type { Narrator } from "../narrator";
+import type { Narrator } from "../../../src/demo/narrator";
 import type {
   DemoWorld,
   FraudResult,
@@ -92,6 +92,7 @@ export async function runOptimisticServices(
     challenger: new Wallet(challengerKey).address,
   };
   const port = options.sequencerPort ?? (await freePort());
+  const challengerPort = await freePort();
   const client = new SequencerClient(`http://127.0.0.1:${port}`);
   const w = await createDemoWorld(
     deployment,
@@ -112,7 +113,7 @@ export async function runOptimisticServices(
         Promise.allSettled([
           services.start("sequencer", {
             script: "sequencer.ts",
-            ready: "serving JSON-RPC",
+            url: `http://127.0.0.1:${port}`,
             env: {
               STRATA_PROPOSER_KEY: sequencerKey,
               STRATA_SEQUENCER_PORT: String(port),
@@ -121,10 +122,11 @@ export async function runOptimisticServices(
           }),
           services.start("challenger", {
             script: "challenger.ts",
-            ready: "agent ready",
+            url: `http://127.0.0.1:${challengerPort}`,
             // JSON at debug level: its verdict on every batch it reads is what the demo reports.
             env: {
               STRATA_CHALLENGER_KEY: challengerKey,
+              STRATA_CHALLENGER_PORT: String(challengerPort),
               STRATA_POLL_MS: String(CHALLENGER_POLL_MS),
               STRATA_LOG_FORMAT: "json",
               STRATA_LOG_LEVEL: "debug",

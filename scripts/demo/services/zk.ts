@@ -31,8 +31,8 @@ import type { LogFields } from "../../../src/common/logger";
 import { withProgress } from "../../../src/common/progress";
 import { ZkProver } from "../../../src/zk/prover";
 import { ZkOperatorClient } from "../../../src/zk/rpc-server";
-import type { Narrator } from "../narrator";
-import { short } from "../narrator";
+import type { Narrator } from "../../../src/demo/narrator";
+import { short } from "../../../src/demo/narrator";
 import type { ServiceSet, ServiceSpec } from "../../../src/common/processes";
 import { freePort, localAccountKey } from "../../../src/common/processes";
 import type { ZkOperatorSide, ZkStage, ZkStoryResult, ZkUsers } from "../zk-flow";
@@ -103,7 +103,7 @@ async function startOperatorService(
       STRATA_LOG_LEVEL: "info",
       STRATA_LOG_FORMAT: "json",
     },
-    ready: "serving JSON-RPC",
+    url: `http://127.0.0.1:${port}`,
   };
   const command = `hardhat run scripts/zk-operator.ts --network ${services.network}`;
   const start = async (why: string): Promise<ChildProcess> => {

@@ -1,7 +1,7 @@
 // What the demo's tests read from its narration: every line it printed, and the numbered steps among them
 // ("  3. deposit            Alice deposits 5.0 ETH …  [gas 61,234]"), each named by its protocol verb.
 import { expect } from "chai";
-import { Narrator } from "../../../scripts/demo/narrator";
+import { Narrator } from "../../../src/demo/narrator";
 
 const STEP = /^\s*\d+\. (\S+)/;
 

@@ -1,6 +1,6 @@
 // The demo's flows, in the order `npm run demo` runs them, and its command line. zk is last: its exodus
 // moves the chain's clock forward by the exodus delay and leaves the zk rollup in exodus.
-import { StrataError } from "../../src/common/errors";
+import { StrataError } from "../common/errors";
 
 export const DEMO_FLOWS = ["bridge", "optimistic", "channels", "zk"] as const;
 export type DemoFlow = (typeof DEMO_FLOWS)[number];

@@ -1,7 +1,7 @@
 // How a demo step ended, as the narration and the flows' results name it: the reason an operator refused
 // a transaction, the custom error a contract call reverted with, the error a promise rejected with.
-import { ContractRevertError } from "../../src/common/errors";
-import { TxRejectedError } from "../../src/common/json-rpc";
+import { ContractRevertError } from "../common/errors";
+import { TxRejectedError } from "../common/json-rpc";
 
 /** The reason an operator refused a transaction with (undefined if it accepted it). */
 export async function refusal(submit: Promise<unknown>): Promise<string | undefined> {

@@ -4,7 +4,7 @@ import { formatEther } from "ethers";
 export class Narrator {
   private step = 0;
 
-  constructor(private readonly write: (line: string) => void = (line) => console.log(line)) {}
+  constructor(private readonly write: (line: string) => void = (line) => process.stdout.write(line + "\n")) {}
 
   static silent(): Narrator {
     return new Narrator(() => undefined);
