@@ -1,5 +1,5 @@
-import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import { subtask, task } from "hardhat/config";
+import { TASK_COMPILE, TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
 
@@ -17,6 +17,34 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     version: SOLC_VERSION,
     longVersion: solc.version(),
   };
+});
+
+/** The circuit profile the tests deploy and prove with (circuits/profiles.json). */
+const TEST_ZK_PROFILE = "test";
+
+// Every compile (`hardhat compile`, and `hardhat test` / `hardhat run` unless --no-compile) first builds
+// the zk `test` profile through the pipeline `npm run zk:build` runs, so that its generated verifier
+// (contracts/zk/generated/ZkVerifierTest.sol) exists before solc runs and a fresh clone's `npx hardhat
+// test` passes. The build is cached by a hash of its inputs: when it is up to date this only checks
+// hashes (about a second). STRATA_PTAU names a prepared powers of tau, as for `npm run zk:build`;
+// without it a local ceremony is run once and cached. Other profiles (the bench's) stay explicit.
+task(TASK_COMPILE, async (args, _hre, runSuper) => {
+  // Loaded here, not at the top: every Hardhat command reads this file, and only compiles need snarkjs.
+  const [{ buildZk }, { terminateCurves }, { createLogger }] = await Promise.all([
+    import("./src/zk/build/pipeline"),
+    import("./src/zk/build/snarkjs"),
+    import("./src/common/logger"),
+  ]);
+  try {
+    await buildZk({
+      profiles: [TEST_ZK_PROFILE],
+      ptau: process.env.STRATA_PTAU || undefined,
+      logger: createLogger({ scope: "zk-build" }),
+    });
+  } finally {
+    await terminateCurves();
+  }
+  return runSuper(args);
 });
 
 const config: HardhatUserConfig = {

@@ -1,7 +1,7 @@
 // Deploys the suite to the network Hardhat was given (`npm run deploy -- --network localhost`) and
 // writes the addresses to deployments/<network>.json, where every off-chain service reads them.
 import { ethers, network } from "hardhat";
-import { deploySuite } from "../src/common/deploy-suite";
+import { deploySuite } from "../src/deploy/suite";
 import { writeDeployment } from "../src/common/deployments";
 import { createLogger } from "../src/common/logger";
 

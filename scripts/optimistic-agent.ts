@@ -1,20 +1,18 @@
-// What the sequencer and challenger entry points share: the deployment record, a signer, a follower.
+// What the optimistic rollup's entry points share: the deployment record of the network, the agent's
+// signer, and the rollup's context (src/optimistic/stack.ts).
 import type { Signer } from "ethers";
 import { Wallet } from "ethers";
 import { ethers, network } from "hardhat";
-import { contractAddress, readDeployment } from "../src/common/deployments";
+import { readDeployment } from "../src/common/deployments";
+import { envInteger } from "../src/common/env";
 import type { Logger } from "../src/common/logger";
-import { ChainFollower } from "../src/optimistic/chain-follower";
-import { RollupClient } from "../src/optimistic/rollup-client";
-import { Eip712Authorizer } from "../src/shared/authorizer";
-import { L2Domain } from "../src/shared/eip712";
+import type { OptimisticContext } from "../src/optimistic/stack";
+import { optimisticContext } from "../src/optimistic/stack";
 
 export interface AgentContext {
   network: string;
   signer: Signer;
-  rollup: RollupClient;
-  bridgeAddress: string;
-  follower: ChainFollower;
+  ctx: OptimisticContext;
 }
 
 /**
@@ -26,30 +24,18 @@ export async function agentContext(
   localAccount: number,
   logger: Logger,
 ): Promise<AgentContext> {
-  const deployment = readDeployment(network.name);
+  const ctx = optimisticContext(readDeployment(network.name), ethers.provider);
   const key = process.env[keyVariable];
   const signer: Signer = key ? new Wallet(key, ethers.provider) : (await ethers.getSigners())[localAccount];
-  const rollup = new RollupClient(contractAddress(deployment, "OptimisticRollup"), signer);
-  const domain = new L2Domain(deployment.chainId, rollup.address);
-  const follower = await ChainFollower.create(rollup, ethers.provider, new Eip712Authorizer(domain), logger);
   logger.info("agent ready", {
     network: network.name,
     address: await signer.getAddress(),
-    rollup: rollup.address,
+    rollup: ctx.rollup.address,
   });
-  return {
-    network: network.name,
-    signer,
-    rollup,
-    bridgeAddress: contractAddress(deployment, "Bridge"),
-    follower,
-  };
+  return { network: network.name, signer, ctx };
 }
 
-/** Resolves on SIGINT or SIGTERM. */
-export function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
-  });
+/** A number from the environment, or `fallback`. */
+export function envNumber(variable: string, fallback: number): number {
+  return envInteger(variable) ?? fallback;
 }

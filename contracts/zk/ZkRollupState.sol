@@ -3,17 +3,22 @@ pragma solidity 0.8.28;
 
 import {IBridge} from "../bridge/interfaces/IBridge.sol";
 import {Deposit} from "../shared/lib/Deposit.sol";
+import {IPoseidon2, IPoseidon3, IPoseidon4} from "./interfaces/IPoseidon.sol";
 import {IZkRollup} from "./interfaces/IZkRollup.sol";
+import {ExitTree} from "./lib/ExitTree.sol";
 import {VerifierCall} from "./lib/VerifierCall.sol";
 
 /// @title ZkRollupState
 /// @notice The zk rollup's parameters and its chain state (root, consumed deposit head, batch count,
 /// last batch time, exodus flag), with the deposit-queue prefix check every entry point shares.
+/// @dev The genesis root is computed here, from the domain (this chain, this address), the depth and the
+/// Poseidon contracts, so a deployer chooses no root and need not predict the rollup's address.
 abstract contract ZkRollupState is IZkRollup {
     /// @notice The BN254 scalar field's modulus: every public input is below it.
     uint256 public constant SNARK_SCALAR_FIELD =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
-    /// @notice The deepest accounts tree: account indices are u32.
+    /// @notice The deepest accounts tree: account indices are u32 (and the constructor hashes one
+    /// Poseidon(2) per level to find the empty tree's root).
     uint256 public constant MAX_DEPTH = 32;
 
     IBridge public immutable BRIDGE;
@@ -50,8 +55,6 @@ abstract contract ZkRollupState is IZkRollup {
             config.batchSize == 0 ||
             config.depth == 0 ||
             config.depth > MAX_DEPTH ||
-            config.genesisRoot == 0 ||
-            config.genesisRoot >= SNARK_SCALAR_FIELD ||
             config.exodusDelay == 0
         ) revert ZkRollupInvalidConfig();
         BRIDGE = IBridge(config.bridge);
@@ -59,12 +62,18 @@ abstract contract ZkRollupState is IZkRollup {
         BATCH_SIZE = config.batchSize;
         DEPTH = config.depth;
         EXODUS_DELAY = config.exodusDelay;
-        DOMAIN = (block.chainid << 160) | uint160(address(this));
+        uint256 domain = (block.chainid << 160) | uint160(address(this));
+        DOMAIN = domain;
         VERIFY_SELECTOR = VerifierCall.selector(2 + uint256(config.batchSize));
         POSEIDON2 = config.poseidon2;
         POSEIDON3 = config.poseidon3;
         POSEIDON4 = config.poseidon4;
-        _root = config.genesisRoot;
+        ExitTree.Hashers memory hashers = ExitTree.Hashers({
+            poseidon2: IPoseidon2(config.poseidon2),
+            poseidon3: IPoseidon3(config.poseidon3),
+            poseidon4: IPoseidon4(config.poseidon4)
+        });
+        _root = ExitTree.genesisRoot(hashers, config.depth, domain);
         _head = Head({batchCount: 1, lastBatchAt: uint64(block.timestamp), exodus: false});
     }
 

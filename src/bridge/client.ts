@@ -1,7 +1,8 @@
 import type { ContractTransactionReceipt, Provider, Signer } from "ethers";
-import { Contract, MaxUint256 } from "ethers";
+import { MaxUint256 } from "ethers";
 import type { Bridge } from "../../typechain-types";
 import { Bridge__factory } from "../../typechain-types";
+import { ensureAllowance } from "../common/erc20";
 import { StrataError, withDecodedRevert } from "../common/errors";
 import type { MerkleProof } from "../shared/merkle-tree";
 import { foldDeposits, EMPTY_QUEUE_HEAD } from "../shared/deposit";
@@ -46,11 +47,6 @@ export interface FinalizeWithdrawalOptions {
 export class QueueMismatchError extends StrataError {}
 export class MissingEventError extends StrataError {}
 
-const ERC20_ABI = [
-  "function allowance(address owner, address spender) view returns (uint256)",
-  "function approve(address spender, uint256 amount) returns (bool)",
-];
-
 /** The bridge, seen from Layer-2 users and operators. Takes any ethers runner: no Hardhat needed. */
 export class BridgeClient {
   readonly contract: Bridge;
@@ -70,13 +66,7 @@ export class BridgeClient {
 
   /** Deposits an ERC-20, approving the bridge first unless told not to. */
   async depositErc20(signer: Signer, o: DepositErc20Options): Promise<DepositResult> {
-    if (o.approve ?? true) {
-      const token = new Contract(o.token, ERC20_ABI, signer);
-      const owner = await signer.getAddress();
-      if ((await token.allowance(owner, this.address)) < o.amount) {
-        await (await token.approve(this.address, MaxUint256)).wait();
-      }
-    }
+    if (o.approve ?? true) await ensureAllowance(signer, o.token, this.address, o.amount, MaxUint256);
     return this.send(() => this.contract.connect(signer).depositErc20(o.rollup, o.token, o.to, o.amount));
   }
 

@@ -1,7 +1,8 @@
 import type { ContractTransactionReceipt, ContractTransactionResponse, Provider, Signer } from "ethers";
-import { Contract, ZeroAddress } from "ethers";
+import { ZeroAddress } from "ethers";
 import type { Adjudicator } from "../../typechain-types";
 import { Adjudicator__factory } from "../../typechain-types";
+import { ensureAllowance } from "../common/erc20";
 import { withDecodedRevert } from "../common/errors";
 import type { SignedState } from "./channel";
 import type { ChannelParams, ChannelState, PendingLock } from "./types";
@@ -20,6 +21,16 @@ export interface ChallengeEvent {
   /** When the window closes (a refutation keeps the registration's; read from `statusOf` for those). */
   finalizesAt: bigint;
   blockNumber: number;
+  /** The transaction that emitted it. */
+  txHash: string;
+}
+
+/** A channel concluded on chain (`ChannelConcluded`): the version it paid out. */
+export interface ConcludedEvent {
+  channelId: string;
+  version: bigint;
+  blockNumber: number;
+  txHash: string;
 }
 
 /** The channel's status slot: what is registered, the version floor, or what concluded. */
@@ -30,11 +41,6 @@ export interface ChannelStatusView {
 }
 
 const CONCLUDED = 2n ** 32n - 1n;
-const ERC20_ABI = [
-  "function approve(address spender, uint256 amount) returns (bool)",
-  "function allowance(address owner, address spender) view returns (uint256)",
-];
-
 export class AdjudicatorClient {
   readonly contract: Adjudicator;
 
@@ -66,11 +72,7 @@ export class AdjudicatorClient {
         this.contract.connect(signer).depositEth(channelId, expectedHeld, { value: amount }),
       );
     }
-    const token = new Contract(asset, ERC20_ABI, signer);
-    const owner = await signer.getAddress();
-    if ((await token.allowance(owner, this.address)) < amount) {
-      await (await token.approve(this.address, amount)).wait();
-    }
+    await ensureAllowance(signer, asset, this.address, amount);
     return this.send(() => this.contract.connect(signer).deposit(channelId, asset, expectedHeld, amount));
   }
 
@@ -161,6 +163,7 @@ export class AdjudicatorClient {
       version: e.args.version,
       finalizesAt: e.args.finalizesAt,
       blockNumber: e.blockNumber,
+      txHash: e.transactionHash.toLowerCase(),
       logIndex: e.index,
     }));
     for (const e of refuted) {
@@ -172,11 +175,24 @@ export class AdjudicatorClient {
         version: e.args.version,
         finalizesAt,
         blockNumber: e.blockNumber,
+        txHash: e.transactionHash.toLowerCase(),
         logIndex: e.index,
       });
     }
     events.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
     return events.map(({ logIndex: _, ...event }) => event);
+  }
+
+  /** Conclusions (`ChannelConcluded`) in blocks [fromBlock, toBlock], in chain order. */
+  async concludedEvents(fromBlock: number, toBlock: number): Promise<ConcludedEvent[]> {
+    const c = this.contract;
+    const events = await c.queryFilter(c.filters.ChannelConcluded(), fromBlock, toBlock);
+    return events.map((e) => ({
+      channelId: e.args.channelId.toLowerCase(),
+      version: e.args.version,
+      blockNumber: e.blockNumber,
+      txHash: e.transactionHash.toLowerCase(),
+    }));
   }
 
   private async send(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {

@@ -1,5 +1,4 @@
 import { computeAddress } from "ethers";
-import secp256k1 from "secp256k1";
 import {
   BadSignatureError,
   ChannelFinalError,
@@ -84,7 +83,7 @@ export function keySigner(domain: ChannelDomain, privateKey: string): StateSigne
   };
   return {
     address: computeAddress(privateKey),
-    sign: (state) => signDigest(digestOf(state), privateKey),
+    sign: (state) => ChannelDomain.signDigest(digestOf(state), privateKey),
     recover: (state, sig) => ChannelDomain.recoverDigest(digestOf(state), sig),
   };
 }
@@ -318,16 +317,4 @@ export class Channel {
 
 export function sameAddress(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
-}
-
-/** A compact (EIP-2098) signature of a 32-byte digest: what `ChannelDomain.sign` makes, digest given. */
-function signDigest(digest: string, privateKey: string): CompactSignature {
-  const key = Buffer.from(privateKey.slice(2), "hex");
-  const { signature, recid } = secp256k1.ecdsaSign(Buffer.from(digest.slice(2), "hex"), key);
-  const vs = Buffer.from(signature.subarray(32, 64));
-  vs[0] |= recid << 7;
-  return {
-    r: "0x" + Buffer.from(signature.subarray(0, 32)).toString("hex"),
-    yParityAndS: "0x" + vs.toString("hex"),
-  };
 }

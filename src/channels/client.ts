@@ -1,3 +1,4 @@
+import { EventLog } from "../common/events";
 import type { Logger } from "../common/logger";
 import type { Offer, OpenPolicy, Proposal, SignedState, StateSigner } from "./channel";
 import { Channel, sameAddress } from "./channel";
@@ -19,6 +20,8 @@ import {
   UnknownChannelError,
   UnknownParticipantError,
 } from "./errors";
+import type { ChannelEvent, StateOrigin } from "./events";
+import { allocationsJson, stateFields } from "./events";
 import type { ChannelStore } from "./store";
 import type { Connection, Handler, Listener, ListenOptions } from "./transport";
 import { connect, listen } from "./transport";
@@ -34,6 +37,10 @@ import type { Update, UpdateContext } from "./updates";
  *   open     OpenProposal           → { sig }       co-sign a new channel's funding state
  *   propose  Proposal               → { sig }       co-sign the next state
  *   sync     { channelId, latest }  → { latest }    exchange latest states after a reconnect or crash
+ *
+ * What it does is published on `events` (src/channels/events.ts): `channelOpened` / `channelJoined`, a
+ * `stateSigned` for every co-signed state that becomes a channel's latest (once stored), and
+ * `paymentSent` / `paymentReceived` for payments.
  */
 export interface ChannelClientOptions {
   signer: StateSigner;
@@ -49,6 +56,8 @@ export interface ChannelClientOptions {
   timeoutMs?: number;
   /** How often an update that lost a race with the peer's is proposed again (default 5). */
   maxRetries?: number;
+  /** Where to publish its events (default: a log of its own); a `ChannelParty` shares its own. */
+  events?: EventLog<ChannelEvent>;
 }
 
 /** What an update listener is told: a state that became the latest, and who proposed it. */
@@ -69,8 +78,11 @@ export class ChannelClient {
   private readonly connections = new Set<Connection>();
   private readonly servers: Listener[] = [];
   readonly handlers: ReadonlyMap<string, Handler>;
+  /** What it did, as typed events (see src/channels/events.ts). */
+  readonly events: EventLog<ChannelEvent>;
 
   private constructor(private readonly o: ChannelClientOptions) {
+    this.events = o.events ?? new EventLog<ChannelEvent>();
     this.handlers = new Map<string, Handler>([
       ["open", (params, link) => this.onOpen(params, link)],
       ["propose", (params, link) => this.onPropose(params, link)],
@@ -151,7 +163,8 @@ export class ChannelClient {
     const signed = this.confirm(channel, proposal, reply);
     await this.o.store.save(signed);
     this.o.logger?.info("channel opened", { channelId: channel.id, peer: params.participants[1 - me] });
-    this.emit({ channelId: channel.id, update: undefined, signed, by: "me" });
+    this.publishChannel("channelOpened", channel, signed);
+    this.emit({ channelId: channel.id, update: undefined, signed, by: "me" }, "open");
     return signed;
   }
 
@@ -299,7 +312,8 @@ export class ChannelClient {
       channelId: channel.id,
       peer: open.params.participants[open.from],
     });
-    this.emit({ channelId: channel.id, update: undefined, signed, by: "peer" });
+    this.publishChannel("channelJoined", channel, signed);
+    this.emit({ channelId: channel.id, update: undefined, signed, by: "peer" }, "open");
     return { sig: signed.sigs[channel.me] };
   }
 
@@ -352,7 +366,7 @@ export class ChannelClient {
       channelId: channel.id,
       version: signed.state.version,
     });
-    this.emit({ channelId: channel.id, update: undefined, signed, by: "peer" });
+    this.emit({ channelId: channel.id, update: undefined, signed, by: "peer" }, "sync");
   }
 
   private track(connection: Connection): void {
@@ -367,7 +381,37 @@ export class ChannelClient {
     });
   }
 
-  private emit(event: UpdateEvent): void {
+  private publishChannel(
+    type: "channelOpened" | "channelJoined",
+    channel: Channel,
+    signed: SignedState,
+  ): void {
+    this.events.publish({
+      type,
+      channelId: channel.id,
+      participants: channel.params.participants.map((p) => p.toLowerCase()),
+      me: channel.me,
+      challengeDuration: channel.params.challengeDuration,
+      allocations: allocationsJson(signed.state.allocations),
+    });
+  }
+
+  /** Tells the listeners and publishes the typed events of a state that became the latest. */
+  private emit(event: UpdateEvent, origin: StateOrigin = event.update?.kind ?? "sync"): void {
+    this.events.publish({ type: "stateSigned", ...stateFields(event.signed), update: origin, by: event.by });
+    const update = event.update;
+    if (update?.kind === "pay") {
+      const channel = this.channel(event.channelId);
+      const payment = {
+        channelId: channel.id,
+        version: event.signed.state.version.toString(),
+        asset: event.signed.state.allocations[update.asset].asset.toLowerCase(),
+        amount: update.amount.toString(),
+      };
+      const other = channel.params.participants[channel.peer].toLowerCase();
+      if (event.by === "me") this.events.publish({ type: "paymentSent", ...payment, to: other });
+      else this.events.publish({ type: "paymentReceived", ...payment, from: other });
+    }
     for (const listener of this.listeners) {
       try {
         listener(event);

@@ -1,6 +1,6 @@
 import type { OpenProposal, Proposal, SignedState } from "./channel";
 import { MalformedMessageError } from "./errors";
-import type { ChannelParams, ChannelState, CompactSignature, Lock } from "./types";
+import type { Allocation, ChannelParams, ChannelState, CompactSignature, Lock } from "./types";
 import type { Update } from "./updates";
 
 /**
@@ -52,6 +52,10 @@ export function encodeParams(p: ChannelParams): Json {
   return { participants: p.participants, nonce: p.nonce.toString(), challengeDuration: p.challengeDuration };
 }
 
+export function encodeAllocations(allocations: Allocation[]): Json[] {
+  return allocations.map((a) => ({ asset: a.asset, balances: a.balances.map(String) }));
+}
+
 export function encodeLock(l: Lock): Json {
   return { ...l, deadline: l.deadline.toString(), amount: l.amount.toString() };
 }
@@ -61,7 +65,7 @@ export function encodeState(s: ChannelState): Json {
     channelId: s.channelId,
     version: s.version.toString(),
     isFinal: s.isFinal,
-    allocations: s.allocations.map((a) => ({ asset: a.asset, balances: a.balances.map(String) })),
+    allocations: encodeAllocations(s.allocations),
     locks: s.locks.map(encodeLock),
     withdrawals: s.withdrawals.map((w) => ({ ...w, amount: w.amount.toString() })),
   };
@@ -111,6 +115,16 @@ export function decodeParams(value: unknown): ChannelParams {
   };
 }
 
+export function decodeAllocations(value: unknown): Allocation[] {
+  return arr(value, "allocations").map((a) => {
+    const aj = obj(a, "allocation");
+    return {
+      asset: hex(aj.asset, ADDRESS, "asset"),
+      balances: arr(aj.balances, "balances").map((b) => uint(b, "balance")),
+    };
+  });
+}
+
 export function decodeLock(value: unknown): Lock {
   const j = obj(value, "lock");
   return {
@@ -130,13 +144,7 @@ export function decodeState(value: unknown): ChannelState {
     channelId: hex(j.channelId, BYTES32, "channelId"),
     version: uint(j.version, "version"),
     isFinal: j.isFinal,
-    allocations: arr(j.allocations, "allocations").map((a) => {
-      const aj = obj(a, "allocation");
-      return {
-        asset: hex(aj.asset, ADDRESS, "asset"),
-        balances: arr(aj.balances, "balances").map((b) => uint(b, "balance")),
-      };
-    }),
+    allocations: decodeAllocations(j.allocations),
     locks: arr(j.locks, "locks").map(decodeLock),
     withdrawals: arr(j.withdrawals, "withdrawals").map((w) => {
       const wj = obj(w, "withdrawal");

@@ -1,8 +1,8 @@
-import { TypedDataEncoder, getAddress, id, keccak256 } from "ethers";
+import { TypedDataEncoder, id } from "ethers";
 import type { TypedDataDomain } from "ethers";
-import { createKeccak } from "hash-wasm";
-import type { IHasher } from "hash-wasm";
-import secp256k1 from "secp256k1";
+import { recoverSigner, signDigest } from "../shared/ecdsa";
+import { signingDomain, structTypes } from "../shared/eip712";
+import { keccak256Bytes as hash, keccakReady } from "../shared/keccak";
 import type { ChannelState, CompactSignature } from "./types";
 
 /**
@@ -12,41 +12,20 @@ import type { ChannelState, CompactSignature } from "./types";
  * chain or adjudicator is worthless on another.
  *
  * Built for a payment hot path: type hashes are precomputed, structs are laid out in one buffer per
- * hash with no ABI machinery, keccak256 runs in WebAssembly (hash-wasm, once `channelHashingReady`
- * has resolved; ethers' keccak256 until then, same results) and libsecp256k1 (native) signs and
- * recovers.
+ * hash with no ABI machinery, keccak256 runs in WebAssembly (`src/shared/keccak.ts`, once
+ * `channelHashingReady` has resolved; ethers' keccak256 until then, same results) and libsecp256k1
+ * (native, `src/shared/ecdsa.ts`) signs and recovers.
  */
 export const CHANNEL_DOMAIN_NAME = "Strata Channels";
 export const CHANNEL_DOMAIN_VERSION = "1";
 
 /** The signed types, for ethers' `TypedDataEncoder` and wallets' `signTypedData`. */
-export const STATE_TYPES = {
-  State: [
-    { name: "channelId", type: "bytes32" },
-    { name: "version", type: "uint64" },
-    { name: "isFinal", type: "bool" },
-    { name: "allocations", type: "Allocation[]" },
-    { name: "locks", type: "Lock[]" },
-    { name: "withdrawals", type: "Withdrawal[]" },
-  ],
-  Allocation: [
-    { name: "asset", type: "address" },
-    { name: "balances", type: "uint256[]" },
-  ],
-  Lock: [
-    { name: "hashlock", type: "bytes32" },
-    { name: "deadline", type: "uint64" },
-    { name: "asset", type: "uint8" },
-    { name: "sender", type: "uint8" },
-    { name: "receiver", type: "uint8" },
-    { name: "amount", type: "uint256" },
-  ],
-  Withdrawal: [
-    { name: "asset", type: "uint8" },
-    { name: "participant", type: "uint8" },
-    { name: "amount", type: "uint256" },
-  ],
-};
+export const STATE_TYPES = structTypes(
+  "State(bytes32 channelId,uint64 version,bool isFinal,Allocation[] allocations,Lock[] locks,Withdrawal[] withdrawals)",
+  "Allocation(address asset,uint256[] balances)",
+  "Lock(bytes32 hashlock,uint64 deadline,uint8 asset,uint8 sender,uint8 receiver,uint256 amount)",
+  "Withdrawal(uint8 asset,uint8 participant,uint256 amount)",
+);
 
 const ENCODER = TypedDataEncoder.from(STATE_TYPES);
 /** keccak256 of each type's `encodeType` (State lists its referenced types alphabetically). */
@@ -55,25 +34,14 @@ export const ALLOCATION_TYPEHASH = id(ENCODER.encodeType("Allocation"));
 export const LOCK_TYPEHASH = id(ENCODER.encodeType("Lock"));
 export const WITHDRAWAL_TYPEHASH = id(ENCODER.encodeType("Withdrawal"));
 
-const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-const HALF_N = SECP256K1_N >> 1n;
 const UINT256_MAX = (1n << 256n) - 1n;
 
 const hexBytes = (hex: string): Buffer => Buffer.from(hex.slice(2), "hex");
+/** A 32-byte word as 0x hex. */
+const HEX_WORD = /^0x[0-9a-fA-F]{64}$/;
 
-let wasmKeccak: IHasher | undefined;
 /** Resolves once the WebAssembly keccak256 is loaded (hashing works before, only slower). */
-export const channelHashingReady: Promise<void> = createKeccak(256).then((hasher) => {
-  wasmKeccak = hasher;
-});
-
-function hash(data: Uint8Array): Buffer {
-  if (wasmKeccak === undefined) return hexBytes(keccak256(data));
-  wasmKeccak.init();
-  wasmKeccak.update(data);
-  const digest = wasmKeccak.digest("binary");
-  return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength);
-}
+export const channelHashingReady: Promise<void> = keccakReady;
 
 const toHex = (bytes: Uint8Array): string =>
   "0x" + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
@@ -164,13 +132,12 @@ export class ChannelDomain {
   private readonly prefix: Buffer;
 
   constructor(chainId: bigint, adjudicator: string) {
-    this.domain = {
-      name: CHANNEL_DOMAIN_NAME,
-      version: CHANNEL_DOMAIN_VERSION,
+    ({ domain: this.domain, separator: this.separator } = signingDomain(
+      CHANNEL_DOMAIN_NAME,
+      CHANNEL_DOMAIN_VERSION,
       chainId,
-      verifyingContract: adjudicator,
-    };
-    this.separator = TypedDataEncoder.hashDomain(this.domain);
+      adjudicator,
+    ));
     this.prefix = Buffer.concat([Buffer.from([0x19, 0x01]), hexBytes(this.separator)]);
   }
 
@@ -186,10 +153,8 @@ export class ChannelDomain {
 
   /** `sign` for a digest already computed. */
   static signDigest(digest: string, privateKey: string): CompactSignature {
-    const { signature, recid } = secp256k1.ecdsaSign(hexBytes(digest), hexBytes(privateKey));
-    const vs = Buffer.from(signature.subarray(32, 64));
-    vs[0] |= recid << 7;
-    return { r: toHex(signature.subarray(0, 32)), yParityAndS: "0x" + vs.toString("hex") };
+    const signature = signDigest(hexBytes(digest), hexBytes(privateKey));
+    return { r: toHex(signature.subarray(0, 32)), yParityAndS: toHex(signature.subarray(32, 64)) };
   }
 
   /**
@@ -203,34 +168,10 @@ export class ChannelDomain {
 
   /** `recover` for a digest already computed. */
   static recoverDigest(digest: string, sig: CompactSignature): string | undefined {
-    if (sig.r.length !== 66 || sig.yParityAndS.length !== 66) return undefined;
-    const rs = Buffer.alloc(64);
-    rs.write(sig.r.slice(2), 0, 32, "hex");
-    rs.write(sig.yParityAndS.slice(2), 32, 32, "hex");
-    const recid = rs[32] >> 7;
-    rs[32] &= 0x7f;
-    const r = BigInt(sig.r);
-    const s = BigInt("0x" + rs.subarray(32).toString("hex"));
-    if (r === 0n || r >= SECP256K1_N || s === 0n || s > HALF_N) return undefined;
-    try {
-      return addressOf(secp256k1.ecdsaRecover(rs, recid, hexBytes(digest), false));
-    } catch {
-      return undefined;
-    }
+    if (!HEX_WORD.test(sig.r) || !HEX_WORD.test(sig.yParityAndS)) return undefined;
+    const signature = Buffer.alloc(64);
+    signature.write(sig.r.slice(2), 0, 32, "hex");
+    signature.write(sig.yParityAndS.slice(2), 32, 32, "hex");
+    return recoverSigner(hexBytes(digest), signature);
   }
-}
-
-/** Addresses of the public keys seen so far: a channel has few signers, and each costs two keccak256. */
-const addressCache = new Map<string, string>();
-const ADDRESS_CACHE_LIMIT = 4096;
-
-function addressOf(publicKey: Uint8Array): string {
-  const key = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString("base64");
-  let address = addressCache.get(key);
-  if (address === undefined) {
-    address = getAddress(toHex(hash(publicKey.subarray(1)).subarray(12)));
-    if (addressCache.size >= ADDRESS_CACHE_LIMIT) addressCache.clear();
-    addressCache.set(key, address);
-  }
-  return address;
 }

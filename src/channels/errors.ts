@@ -74,16 +74,38 @@ export class StoreCorruptError extends StoreError {}
 export class TransportClosedError extends StrataError {}
 /** No answer to a request within its timeout. */
 export class TransportTimeoutError extends StrataError {}
-/** The peer answered a request with an error; `reason` is the error's name on the peer's side. */
+/**
+ * The peer answered a request with a JSON-RPC error: `reason` names it (the error class on the peer's
+ * side, e.g. `InsufficientBalanceError`, or `MethodNotFound`, `MalformedMessageError`, `InternalError`),
+ * `code` is the JSON-RPC error code (see transport.ts).
+ */
 export class PeerRefusedError extends StrataError {
   constructor(
     readonly reason: string,
     message: string,
+    readonly code?: number,
     options?: { cause?: unknown },
   ) {
     super(`peer refused: ${reason}: ${message}`, options);
   }
 }
 
-/** The watchtower was handed a state it cannot use (not co-signed by every participant, unknown channel). */
-export class WatchtowerError extends StrataError {}
+/** Why a watchtower refuses a state (`data.reason` of its JSON-RPC errors). */
+export type WatchtowerRefusal =
+  /** Not a channel's params and signed state. */
+  | "Malformed"
+  /** A signature is missing or not its participant's: only co-signed states can refute. */
+  | "NotCosigned"
+  /** The state is not of the channel the params describe. */
+  | "WrongChannel";
+
+/** The watchtower refused a state handed to it; `reason` names the refusal. */
+export class WatchtowerError extends StrataError {
+  constructor(
+    readonly reason: WatchtowerRefusal | string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,8 +1,8 @@
+import { Journal, JournalCorruptError } from "../common/journal";
 import type { Logger } from "../common/logger";
 import type { SignedState } from "./channel";
 import { decodeParams, decodeSignedState, encodeParams, encodeSignedState } from "./codec";
 import { ChannelExistsError, StoreCorruptError, UnknownChannelError } from "./errors";
-import { GroupJournal } from "./group-journal";
 import type { ChannelParams } from "./types";
 import { channelIdOf } from "./types";
 
@@ -11,9 +11,11 @@ import { channelIdOf } from "./types";
  * the latest state every participant signed (with the signatures). The client saves a state BEFORE
  * it answers or reports an update, so a crash never loses an update it confirmed.
  *
- * On disk: a `GroupJournal` of records `{ k: "channel", params, me }` and `{ k: "state", id, signed }`.
- * Saves group-commit (one fsync for every state that arrived meanwhile); once the journal has more
- * than `compactAfter` lines it is rewritten to one channel and one state record per channel.
+ * On disk: a `Journal` (src/common/journal.ts) of records `{ k: "channel", params, me }` and
+ * `{ k: "state", id, signed }`. Saves group-commit (one fsync for every state that arrived meanwhile;
+ * states of one channel in the same group are coalesced to the newest); once the journal has more than
+ * `compactAfter` lines it is rewritten to one channel and one state record per channel. A corrupt file
+ * (a malformed line that is not the last, a record of no known kind) is a `StoreCorruptError`.
  */
 export interface StoredChannel {
   id: string;
@@ -36,15 +38,27 @@ export class ChannelStore {
   private compacting: Promise<void> | undefined;
 
   private constructor(
-    private readonly journal: GroupJournal,
+    private readonly journal: Journal,
     private readonly compactAfter: number,
     private readonly logger: Logger | undefined,
   ) {}
 
   static async open(path: string, options: ChannelStoreOptions = {}): Promise<ChannelStore> {
-    const { journal, records } = await GroupJournal.open(path, options);
+    let opened: { journal: Journal; records: unknown[] };
+    try {
+      opened = await Journal.open(path, { logger: options.logger });
+    } catch (error) {
+      if (error instanceof JournalCorruptError) throw new StoreCorruptError(error.message, { cause: error });
+      throw error;
+    }
+    const { journal, records } = opened;
     const store = new ChannelStore(journal, options.compactAfter ?? 20_000, options.logger);
-    records.forEach((r, i) => store.replay(r, i + 1));
+    try {
+      records.forEach((r, i) => store.replay(r, i + 1));
+    } catch (error) {
+      await journal.close();
+      throw error;
+    }
     return store;
   }
 

@@ -1,5 +1,17 @@
 import type { AddressInfo } from "node:net";
+import type { JSONRPCID, JSONRPCRequest, JSONRPCResponse } from "json-rpc-2.0";
+import {
+  JSONRPCClient,
+  JSONRPCErrorException,
+  JSONRPCServer,
+  JSONRPCServerAndClient,
+  createJSONRPCErrorResponse,
+  isJSONRPCResponse,
+} from "json-rpc-2.0";
 import WebSocket, { WebSocketServer } from "ws";
+import type { RawData } from "ws";
+import { StrataError } from "../common/errors";
+import { RPC_ERROR_CODES } from "../common/json-rpc";
 import type { Logger } from "../common/logger";
 import {
   MalformedMessageError,
@@ -9,20 +21,31 @@ import {
 } from "./errors";
 
 /**
- * Request/response over one WebSocket, symmetric: either side sends requests and answers the
- * other's. Frames are JSON:
+ * JSON-RPC 2.0 over one WebSocket, symmetric: either side sends requests and answers the other's, each
+ * message one text frame, dispatched by the `json-rpc-2.0` library (a `JSONRPCServerAndClient` per
+ * connection):
  *
- *   { id, method, params }                a request
- *   { id, result }                        its answer
- *   { id, error: { name, message } }      its refusal (`name` is the error class on the answering side)
+ *   { jsonrpc: "2.0", id, method, params }                     a request (params an object or an array)
+ *   { jsonrpc: "2.0", id, result }                             its answer
+ *   { jsonrpc: "2.0", id, error: { code, message, data } }     its refusal
  *
- * Pipelining: any number of requests may be in flight. Handlers are called in arrival order as soon
- * as each request arrives (what a handler does before its first `await` happens in order), and
- * answers leave in arrival order. Everything a side sends leaves after the answers to every request
- * it received before: a proposal built on a state just co-signed never overtakes that signature.
+ * One error model, the services' (src/common/json-rpc.ts), with `data.reason` always set:
  *
- * A request rejects with `PeerRefusedError` (the peer's error name as `reason`), `TransportTimeoutError`
- * after `timeoutMs`, or `TransportClosedError` when the connection goes away first.
+ *   code     reason                          when
+ *   -32700   MalformedMessageError           a frame that is not JSON (or binary); answered with id null
+ *   -32600   MalformedMessageError           JSON that is not a request or a response
+ *   -32601   MethodNotFound                  no such method
+ *   -32602   MalformedMessageError           the params do not decode (codec.ts)
+ *   -32000   the error's class name          a refusal (`StrataError`: a rule of the state machine…)
+ *   -32603   InternalError                   anything else (logged here, never shown to the peer)
+ *
+ * A request rejects with `PeerRefusedError` (`reason`, `code`), `TransportTimeoutError` after `timeoutMs`,
+ * or `TransportClosedError` when the connection goes away first.
+ *
+ * Pipelining: any number of requests may be in flight, each answered by its id. Handlers are called in
+ * arrival order as soon as each request arrives (what a handler does before its first `await` happens in
+ * order), and answers leave in arrival order. Everything a side sends leaves after the answers to every
+ * request it received before: a proposal built on a state just co-signed never overtakes that signature.
  */
 export type Handler = (params: unknown, connection: Connection) => unknown;
 
@@ -32,26 +55,56 @@ export interface ConnectionOptions {
   logger?: Logger;
 }
 
-interface InFlight {
-  method: string;
-  resolve(result: unknown): void;
-  reject(error: Error): void;
-  timer: NodeJS.Timeout;
-}
-
-/** An outgoing frame, or the place of an answer not ready yet. */
+/** An outgoing message, or the place of an answer not ready yet (`null`: nothing to send after all). */
 interface Slot {
-  frame: string | undefined;
+  frame: string | null | undefined;
 }
 
 const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+/** Marks the error response the client makes up for a request that timed out (never on the wire). */
+const TIMED_OUT = Symbol("timed out");
+
+/** The reason sent with each code when the error itself names none. */
+const REASONS: Record<number, string> = {
+  [RPC_ERROR_CODES.parseError]: "MalformedMessageError",
+  [RPC_ERROR_CODES.invalidRequest]: "MalformedMessageError",
+  [RPC_ERROR_CODES.methodNotFound]: "MethodNotFound",
+  [RPC_ERROR_CODES.invalidParams]: "MalformedMessageError",
+  [RPC_ERROR_CODES.internalError]: "InternalError",
+};
+
+function errorResponse(id: JSONRPCID, code: number, message: string, reason = REASONS[code]) {
+  return createJSONRPCErrorResponse(id, code, message, { reason });
+}
+
+/** True for an id JSON-RPC allows (a string, a finite number, or null). */
+function isId(id: unknown): id is JSONRPCID {
+  return id === null || typeof id === "string" || (typeof id === "number" && Number.isFinite(id));
+}
+
+/** A request the dispatcher may take: JSON-RPC 2.0, a method name, params a structure, a valid id. */
+function isRequest(message: unknown): message is JSONRPCRequest {
+  const m = message as Record<string, unknown>;
+  return (
+    m.jsonrpc === "2.0" &&
+    typeof m.method === "string" &&
+    !("result" in m) &&
+    !("error" in m) &&
+    (m.params === undefined || (m.params !== null && typeof m.params === "object")) &&
+    (m.id === undefined || isId(m.id))
+  );
+}
+
+function isResponse(message: unknown): message is JSONRPCResponse {
+  return !!message && typeof message === "object" && isJSONRPCResponse(message as JSONRPCResponse);
+}
 
 export class Connection {
-  private nextId = 1;
-  private readonly inFlight = new Map<number, InFlight>();
+  private readonly rpc: JSONRPCServerAndClient<Connection, void>;
   private readonly outbox: Slot[] = [];
   private readonly closeListeners: ((error: Error) => void)[] = [];
   private closedWith: Error | undefined;
+  private inFlight = 0;
   private readonly timeoutMs: number;
 
   constructor(
@@ -60,7 +113,18 @@ export class Connection {
     private readonly options: ConnectionOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    socket.on("message", (data, isBinary) => this.onFrame(data as Buffer, isBinary));
+    const server = new JSONRPCServer<Connection>({ errorListener: () => undefined });
+    for (const [name, handler] of handlers) server.addMethod(name, (params, link) => handler(params, link));
+    server.applyMiddleware(async (next, request, link) => {
+      try {
+        return await next(request, link);
+      } catch (error) {
+        return request.id === undefined ? null : this.refusal(request.id, request.method, error);
+      }
+    });
+    const client = new JSONRPCClient<void>((message) => this.enqueue(message));
+    this.rpc = new JSONRPCServerAndClient(server, client, { errorListener: () => undefined });
+    socket.on("message", (data, isBinary) => this.onMessage(data, isBinary));
     socket.on("close", () => this.shutDown(new TransportClosedError("the connection closed")));
     socket.on("error", (error) =>
       this.shutDown(new TransportClosedError("the connection failed", { cause: error })),
@@ -73,23 +137,22 @@ export class Connection {
 
   /** Requests in flight (sent, not answered). */
   get pending(): number {
-    return this.inFlight.size;
+    return this.inFlight;
   }
 
   /** Sends a request; resolves with the peer's result. */
-  request(method: string, params: unknown, timeoutMs = this.timeoutMs): Promise<unknown> {
+  request(method: string, params: object, timeoutMs = this.timeoutMs): Promise<unknown> {
     if (this.closedWith)
       return Promise.reject(new TransportClosedError("the connection is closed", { cause: this.closedWith }));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.inFlight.delete(id);
-        reject(new TransportTimeoutError(`${method} #${id}: no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.inFlight.set(id, { method, resolve, reject, timer });
-      this.outbox.push({ frame: JSON.stringify({ id, method, params }) });
-      this.flush();
-    });
+    this.inFlight++;
+    const requester = this.rpc.client.timeout(timeoutMs, (id) =>
+      createJSONRPCErrorResponse(id, RPC_ERROR_CODES.internalError, "timed out", TIMED_OUT),
+    );
+    return Promise.resolve(requester.request(method, params))
+      .catch((error: unknown) => {
+        throw this.requestError(method, timeoutMs, error);
+      })
+      .finally(() => this.inFlight--);
   }
 
   /** Called with the reason once the connection is gone. */
@@ -107,58 +170,145 @@ export class Connection {
     });
   }
 
-  private onFrame(data: Buffer, isBinary: boolean): void {
-    let frame: Record<string, unknown>;
+  // ---------------------------------------------------------------------------------------------
+  // Receiving
+  // ---------------------------------------------------------------------------------------------
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    let message: unknown;
     try {
-      if (isBinary) throw new MalformedMessageError("binary frame");
-      frame = JSON.parse(data.toString("utf8")) as Record<string, unknown>;
-      if (!frame || typeof frame !== "object" || typeof frame.id !== "number")
-        throw new MalformedMessageError("no id");
+      if (isBinary) throw new MalformedMessageError("a binary frame");
+      message = JSON.parse(data.toString());
     } catch (error) {
-      this.options.logger?.warn("dropped a malformed frame", { error: String(error) });
+      this.options.logger?.warn("answered a malformed message", { error: String(error) });
+      this.answerNow(errorResponse(null, RPC_ERROR_CODES.parseError, "parse error"));
       return;
     }
-    if (typeof frame.method === "string") this.serve(frame.id as number, frame.method, frame.params);
-    else this.settle(frame);
-  }
-
-  /** Runs the handler now; its answer takes the next place in the outbox. */
-  private serve(id: number, method: string, params: unknown): void {
-    const slot: Slot = { frame: undefined };
-    this.outbox.push(slot);
-    const answer = (body: Record<string, unknown>) => {
-      slot.frame = JSON.stringify({ id, ...body });
-      this.flush();
-    };
-    const refuse = (error: unknown) => {
-      const e = error instanceof Error ? error : new Error(String(error));
-      answer({ error: { name: (e as { reason?: string }).reason ?? e.name, message: e.message } });
-    };
-    const handler = this.handlers.get(method);
-    if (!handler) return refuse(Object.assign(new Error(`no method ${method}`), { name: "MethodNotFound" }));
-    try {
-      Promise.resolve(handler(params, this)).then((result) => answer({ result: result ?? null }), refuse);
-    } catch (error) {
-      refuse(error);
+    if (Array.isArray(message) && message.length > 0 && message.every(isResponse)) {
+      this.rpc.client.receive(message);
+    } else if (Array.isArray(message) && message.length > 0) {
+      this.serveBatch(message);
+    } else if (isResponse(message)) {
+      this.onResponse(message);
+    } else if (message && typeof message === "object" && !Array.isArray(message)) {
+      const slot = this.takeSlot();
+      void this.serve(message).then((answer) => this.fill(slot, answer));
+    } else {
+      this.answerNow(errorResponse(null, RPC_ERROR_CODES.invalidRequest, "invalid request"));
     }
   }
 
-  private settle(frame: Record<string, unknown>): void {
-    const call = this.inFlight.get(frame.id as number);
-    if (!call) return; // timed out already
-    this.inFlight.delete(frame.id as number);
-    clearTimeout(call.timer);
-    const error = frame.error as { name?: unknown; message?: unknown } | undefined;
-    if (error) call.reject(new PeerRefusedError(String(error.name), String(error.message)));
-    else call.resolve(frame.result);
+  private onResponse(response: JSONRPCResponse): void {
+    if (response.id === null) {
+      // The peer could not read something this side sent: nothing waits for that answer by id.
+      this.options.logger?.warn("the peer could not read a message", { error: response.error });
+      return;
+    }
+    this.rpc.client.receive(response);
   }
 
-  /** Sends frames from the head of the outbox up to the first answer not ready yet. */
+  /** A batch: each request handled in order, the answers sent together, in order, in one message. */
+  private serveBatch(messages: unknown[]): void {
+    const slot = this.takeSlot();
+    void Promise.all(messages.map((m) => this.serve(m))).then((answers) => {
+      const sent = answers.filter((a): a is JSONRPCResponse => a !== null);
+      this.fill(slot, sent.length > 0 ? sent : null);
+    });
+  }
+
+  /** Handles one request now (its handler runs before this returns); resolves with its answer, if any. */
+  private serve(message: unknown): Promise<JSONRPCResponse | null> {
+    if (!message || typeof message !== "object" || !isRequest(message)) {
+      const id = (message as { id?: unknown } | null)?.id;
+      return Promise.resolve(
+        errorResponse(isId(id) ? id : null, RPC_ERROR_CODES.invalidRequest, "invalid request"),
+      );
+    }
+    if (!this.handlers.has(message.method)) {
+      return Promise.resolve(
+        message.id === undefined
+          ? null
+          : errorResponse(message.id, RPC_ERROR_CODES.methodNotFound, `method not found: ${message.method}`),
+      );
+    }
+    return Promise.resolve(this.rpc.server.receive(message, this));
+  }
+
+  /** The answer to a request whose handler threw `error`. */
+  private refusal(id: JSONRPCID, method: string, error: unknown): JSONRPCResponse {
+    if (error instanceof MalformedMessageError) {
+      return errorResponse(id, RPC_ERROR_CODES.invalidParams, error.message);
+    }
+    if (error instanceof StrataError) {
+      return errorResponse(id, RPC_ERROR_CODES.txRejected, error.message, error.name);
+    }
+    this.options.logger?.error("a peer request failed", {
+      method,
+      error: String(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    });
+    return errorResponse(id, RPC_ERROR_CODES.internalError, "internal error");
+  }
+
+  /** What a request rejects with, from the error the library's client rejected it with. */
+  private requestError(method: string, timeoutMs: number, error: unknown): Error {
+    if (error instanceof JSONRPCErrorException) {
+      if (error.data === TIMED_OUT) {
+        return new TransportTimeoutError(`${method}: no answer within ${timeoutMs} ms`);
+      }
+      if (this.closedWith && error.code === 0) {
+        return new TransportClosedError(`${method}: the connection closed first`, { cause: this.closedWith });
+      }
+      const reason = (error.data as { reason?: unknown } | undefined)?.reason;
+      return new PeerRefusedError(
+        typeof reason === "string" ? reason : (REASONS[error.code] ?? "Unknown"),
+        error.message,
+        error.code,
+      );
+    }
+    if (this.closedWith) {
+      return new TransportClosedError(`${method}: the connection closed first`, { cause: this.closedWith });
+    }
+    return new MalformedMessageError(`${method}: a malformed answer`, { cause: error });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Sending, in order
+  // ---------------------------------------------------------------------------------------------
+
+  /** The client's way out: a request joins the outbox behind every answer owed before it. */
+  private enqueue(message: unknown): void {
+    if (this.closedWith) throw new TransportClosedError("the connection is closed");
+    this.outbox.push({ frame: JSON.stringify(message) });
+    this.flush();
+  }
+
+  private takeSlot(): Slot {
+    const slot: Slot = { frame: undefined };
+    this.outbox.push(slot);
+    return slot;
+  }
+
+  private fill(slot: Slot, answer: unknown): void {
+    slot.frame = answer === null || answer === undefined ? null : JSON.stringify(answer);
+    this.flush();
+  }
+
+  private answerNow(answer: unknown): void {
+    this.fill(this.takeSlot(), answer);
+  }
+
+  /** Sends messages from the head of the outbox up to the first answer not ready yet. */
   private flush(): void {
     if (this.closedWith) return;
+    if (this.socket.readyState !== WebSocket.OPEN) {
+      this.shutDown(new TransportClosedError("the connection is closing"));
+      return;
+    }
     let sent = 0;
     while (sent < this.outbox.length && this.outbox[sent].frame !== undefined) {
-      this.socket.send(this.outbox[sent].frame!);
+      const frame = this.outbox[sent].frame;
+      if (typeof frame === "string") this.socket.send(frame);
       sent++;
     }
     if (sent > 0) this.outbox.splice(0, sent);
@@ -167,14 +317,8 @@ export class Connection {
   private shutDown(reason: Error): void {
     if (this.closedWith) return;
     this.closedWith = reason;
-    for (const [id, call] of this.inFlight) {
-      clearTimeout(call.timer);
-      call.reject(
-        new TransportClosedError(`${call.method} #${id}: the connection closed first`, { cause: reason }),
-      );
-    }
-    this.inFlight.clear();
     this.outbox.length = 0;
+    this.rpc.rejectAllPendingRequests(reason.message);
     for (const listener of this.closeListeners.splice(0)) listener(reason);
   }
 }

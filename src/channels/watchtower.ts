@@ -1,17 +1,16 @@
-import { createServer } from "node:http";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Signer } from "ethers";
 import { ContractRevertError } from "../common/errors";
+import { EventLog } from "../common/events";
 import type { Logger } from "../common/logger";
-import { Rounds } from "../optimistic/rounds";
-import type { AdjudicatorClient, ChallengeEvent } from "./adjudicator-client";
+import { Journal } from "../common/journal";
+import { Rounds } from "../common/rounds";
+import type { AdjudicatorClient, ChallengeEvent, ConcludedEvent } from "./adjudicator-client";
 import type { SignedState } from "./channel";
 import { sameAddress } from "./channel";
 import { decodeParams, decodeSignedState, encodeParams, encodeSignedState } from "./codec";
 import type { ChannelDomain } from "./eip712";
 import { MalformedMessageError, StoreCorruptError, WatchtowerError } from "./errors";
-import { GroupJournal } from "./group-journal";
+import type { WatchtowerEvent } from "./events";
 import type { ChannelParams } from "./types";
 import { channelIdOf } from "./types";
 
@@ -19,9 +18,11 @@ import { channelIdOf } from "./types";
  * The watchtower: parties hand it their latest co-signed states; it follows the adjudicator's
  * challenge events from a block cursor and refutes every registration (or refutation) of a version
  * older than the newest state it holds for that channel, while the window is open. Every decision is
- * logged with the channel id and both versions.
+ * logged with the channel id and both versions, and published on `events` (`challengeSeen`, then
+ * `stateRefuted`, `challengeIgnored` or `refutationTooLate`; see src/channels/events.ts).
  *
- * `decide` is pure (unit-tested without a chain); `Watchtower.tick` reads the chain and sends.
+ * `decide` is pure (unit-tested without a chain); `Watchtower.tick` reads the chain and sends. Its
+ * JSON-RPC service (`wt_submitStates`, …) and the client parties use are watchtower-rpc.ts.
  */
 
 // -------------------------------------------------------------------------------------------------
@@ -75,14 +76,14 @@ export interface GuardedChannel {
 
 /**
  * The watchtower's durable memory: the newest state per channel and the block cursor, in a
- * `GroupJournal` of `{ k: "state", params, signed }` and `{ k: "cursor", block }` records.
+ * `Journal` of `{ k: "state", params, signed }` and `{ k: "cursor", block }` records.
  */
 export class WatchtowerStore {
   private readonly channels = new Map<string, GuardedChannel>();
   private cursorBlock: number | undefined;
 
   private constructor(
-    private readonly journal: GroupJournal,
+    private readonly journal: Journal,
     private readonly compactAfter: number,
   ) {}
 
@@ -90,7 +91,7 @@ export class WatchtowerStore {
     path: string,
     options: { logger?: Logger; compactAfter?: number } = {},
   ): Promise<WatchtowerStore> {
-    const { journal, records } = await GroupJournal.open(path, options);
+    const { journal, records } = await Journal.open(path, options);
     const store = new WatchtowerStore(journal, options.compactAfter ?? 10_000);
     records.forEach((r, i) => store.replay(r, i + 1));
     return store;
@@ -184,27 +185,63 @@ export interface WatchtowerOptions {
   fromBlock?: number;
   /** The most blocks one `getLogs` covers (default 5000). */
   maxBlockRange?: number;
+  /** Where to publish its events (default: a log of its own). */
+  events?: EventLog<WatchtowerEvent>;
 }
 
 export class Watchtower {
   private readonly rounds: Rounds;
   private readonly log: Logger | undefined;
+  /** What it did, as typed events (see src/channels/events.ts). */
+  readonly events: EventLog<WatchtowerEvent>;
 
   constructor(private readonly o: WatchtowerOptions) {
     this.log = o.logger;
-    this.rounds = new Rounds(async () => void (await this.tick()), o.pollMs ?? 1000, o.logger);
+    this.events = o.events ?? new EventLog<WatchtowerEvent>();
+    this.rounds = new Rounds(async () => void (await this.tick()), {
+      pollMs: o.pollMs ?? 1000,
+      logger: o.logger,
+    });
+  }
+
+  /** The last block whose events it handled (undefined before its first round). */
+  get cursor(): number | undefined {
+    return this.o.store.cursor;
+  }
+
+  /** The channels it guards: each one's newest co-signed state. */
+  guarded(): GuardedChannel[] {
+    return this.o.store.all();
+  }
+
+  /** The newest state it holds for `channelId`, if it guards it. */
+  held(channelId: string): GuardedChannel | undefined {
+    return this.o.store.get(channelId);
   }
 
   /**
    * Takes a party's co-signed state (the in-process API): checks the channel id and every signature,
-   * keeps it durably if newer than the one held. Returns the version now held.
+   * keeps it durably if newer than the one held. Returns the version now held. Throws `WatchtowerError`
+   * (`WrongChannel`, `NotCosigned`) for a state it cannot refute with.
    */
   async guard(params: ChannelParams, signed: SignedState): Promise<{ stored: boolean; version: bigint }> {
     this.checkCosigned(params, signed);
     const stored = await this.o.store.put(params, signed);
     const version = this.o.store.get(signed.state.channelId)!.latest.state.version;
     if (stored) this.log?.debug("guarding", { channelId: signed.state.channelId, version });
+    this.events.publish({
+      type: "statesReceived",
+      channelId: signed.state.channelId.toLowerCase(),
+      version: signed.state.version.toString(),
+      stored,
+      heldVersion: version.toString(),
+    });
     return { stored, version };
+  }
+
+  /** Checks a state as `guard` does, without keeping it. */
+  check(params: ChannelParams, signed: SignedState): void {
+    this.checkCosigned(params, signed);
   }
 
   /** One round: every challenge event since the cursor, decided and acted on; then the cursor moves. */
@@ -218,6 +255,7 @@ export class Watchtower {
       const events = await this.o.adjudicator.challengeEvents(from, to);
       const now = BigInt((await provider.getBlock("latest"))!.timestamp);
       for (const event of events) decisions.push(await this.handle(event, now));
+      for (const concluded of await this.o.adjudicator.concludedEvents(from, to)) this.concluded(concluded);
       await this.o.store.setCursor(to);
       from = to + 1;
     }
@@ -234,9 +272,18 @@ export class Watchtower {
 
   private async handle(event: ChallengeEvent, now: bigint): Promise<Decision> {
     const guarded = this.o.store.get(event.channelId);
+    this.events.publish({
+      type: "challengeSeen",
+      ...challengeOf(event),
+      finalizesAt: event.finalizesAt.toString(),
+      block: event.blockNumber,
+      l1TxHash: event.txHash,
+      heldVersion: guarded ? guarded.latest.state.version.toString() : null,
+    });
     const decision = decide(event, guarded?.latest, now);
     if (decision.kind === "refute") return this.refute(guarded!, decision, event);
     this.logDecision(decision, event);
+    this.publishDecision(decision, event);
     return decision;
   }
 
@@ -249,6 +296,15 @@ export class Watchtower {
     try {
       const receipt = await this.o.adjudicator.refute(this.o.signer, guarded.params, guarded.latest);
       this.log?.info("refuted", { ...fields(decision), tx: receipt.hash });
+      this.events.publish({
+        type: "stateRefuted",
+        ...challengeOf(event),
+        refutedWith: decision.held.toString(),
+        finalizesAt: event.finalizesAt.toString(),
+        l1TxHash: receipt.hash.toLowerCase(),
+        gasUsed: receipt.gasUsed.toString(),
+        block: receipt.blockNumber,
+      });
       return decision;
     } catch (error) {
       const name = error instanceof ContractRevertError ? error.errorName : undefined;
@@ -265,11 +321,42 @@ export class Watchtower {
           ...fields(outcome),
           revert: name,
         });
+        this.publishDecision(outcome, event);
         return outcome;
       }
       this.log?.error("refutation failed", { ...fields(decision), error: String(error) });
       throw error;
     }
+  }
+
+  private publishDecision(decision: Decision, event: ChallengeEvent): void {
+    if (decision.kind === "nothing-to-do") {
+      this.events.publish({
+        type: "challengeIgnored",
+        ...challengeOf(event),
+        heldVersion: decision.held === undefined ? null : decision.held.toString(),
+        reason: decision.reason,
+      });
+    } else if (decision.kind === "too-late") {
+      this.events.publish({
+        type: "refutationTooLate",
+        ...challengeOf(event),
+        heldVersion: decision.held.toString(),
+        finalizesAt: decision.finalizesAt.toString(),
+      });
+    }
+  }
+
+  private concluded(event: ConcludedEvent): void {
+    if (!this.o.store.get(event.channelId)) return;
+    this.log?.info("channel concluded", { channelId: event.channelId, version: event.version });
+    this.events.publish({
+      type: "channelConcluded",
+      channelId: event.channelId,
+      version: event.version.toString(),
+      l1TxHash: event.txHash,
+      block: event.blockNumber,
+    });
   }
 
   private logDecision(decision: Decision, event: ChallengeEvent): void {
@@ -283,17 +370,22 @@ export class Watchtower {
   private checkCosigned(params: ChannelParams, signed: SignedState): void {
     const id = channelIdOf(params).toLowerCase();
     if (signed.state.channelId.toLowerCase() !== id)
-      throw new WatchtowerError("the state is not of these params' channel");
+      throw new WatchtowerError("WrongChannel", "the state is not of these params' channel");
     params.participants.forEach((participant, i) => {
       const sig = signed.sigs[i];
       const signer = sig ? this.o.domain.recover(signed.state, sig) : undefined;
       if (!signer || !sameAddress(signer, participant)) {
         throw new WatchtowerError(
+          "NotCosigned",
           `signature #${i} is not participant #${i}'s: only co-signed states can be refuted with`,
         );
       }
     });
   }
+}
+
+function challengeOf(event: ChallengeEvent) {
+  return { channelId: event.channelId, challenge: event.kind, registeredVersion: event.version.toString() };
 }
 
 function fields(d: Decision): Record<string, unknown> {
@@ -304,136 +396,4 @@ function fields(d: Decision): Record<string, unknown> {
     held: d.held ?? "none",
     ...("reason" in d ? { reason: d.reason } : {}),
   };
-}
-
-// -------------------------------------------------------------------------------------------------
-// Its HTTP endpoint, and a client for it
-// -------------------------------------------------------------------------------------------------
-
-/**
- *   POST /states          { params, signed }  → 200 { stored, version } | 400 { error: { name, message } }
- *   GET  /channels/<id>                       → 200 { version } | 404
- */
-export async function serveWatchtower(
-  tower: Watchtower,
-  store: WatchtowerStore,
-  options: { host?: string; port?: number; logger?: Logger } = {},
-): Promise<{ url: string; port: number; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
-    route(tower, store, req, res).catch((error: unknown) => {
-      options.logger?.error("watchtower request failed", { error: String(error) });
-      reply(res, 500, { error: { name: "InternalError", message: "internal error" } });
-    });
-  });
-  const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  options.logger?.info("watchtower endpoint listening", { url: `http://${host}:${port}` });
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
-}
-
-async function route(tower: Watchtower, store: WatchtowerStore, req: IncomingMessage, res: ServerResponse) {
-  const channel = /^\/channels\/(0x[0-9a-fA-F]{64})$/.exec(req.url ?? "");
-  if (req.method === "GET" && channel) {
-    const held = store.get(channel[1]);
-    return held ? reply(res, 200, { version: held.latest.state.version.toString() }) : reply(res, 404, {});
-  }
-  if (req.method !== "POST" || req.url !== "/states") return reply(res, 404, {});
-  try {
-    const body = JSON.parse(await readBody(req)) as { params?: unknown; signed?: unknown };
-    const { stored, version } = await tower.guard(decodeParams(body.params), decodeSignedState(body.signed));
-    reply(res, 200, { stored, version: version.toString() });
-  } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    reply(res, 400, { error: { name: e.name, message: e.message } });
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => {
-      body += chunk.toString("utf8");
-      if (body.length > 1 << 20) req.destroy(new MalformedMessageError("body too large"));
-    });
-    req.on("end", () => resolve(body));
-    req.on("error", reject);
-  });
-}
-
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res
-    .writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
-    .end(text);
-}
-
-/**
- * Hands a party's states to a watchtower's endpoint, newest first: while one is on its way, later
- * states of the same channel replace each other, so a busy channel costs one request at a time.
- */
-export class WatchtowerFeed {
-  private readonly waiting = new Map<string, { params: ChannelParams; signed: SignedState }>();
-  private readonly sending = new Set<string>();
-  private idle: Promise<void> = Promise.resolve();
-  private markIdle: () => void = () => undefined;
-
-  constructor(
-    readonly url: string,
-    private readonly logger?: Logger,
-  ) {}
-
-  push(params: ChannelParams, signed: SignedState): void {
-    const id = signed.state.channelId.toLowerCase();
-    this.waiting.set(id, { params, signed });
-    if (this.sending.size === 0) this.idle = new Promise((resolve) => (this.markIdle = resolve));
-    if (!this.sending.has(id)) void this.drain(id);
-  }
-
-  /** Resolves once every state pushed so far reached the watchtower (or failed, logged). */
-  flushed(): Promise<void> {
-    return this.sending.size === 0 ? Promise.resolve() : this.idle;
-  }
-
-  private async drain(id: string): Promise<void> {
-    this.sending.add(id);
-    for (let next = this.waiting.get(id); next; next = this.waiting.get(id)) {
-      this.waiting.delete(id);
-      try {
-        await postState(this.url, next.params, next.signed);
-      } catch (error) {
-        this.logger?.warn("cannot reach the watchtower", {
-          url: this.url,
-          channelId: id,
-          error: String(error),
-        });
-      }
-    }
-    this.sending.delete(id);
-    if (this.sending.size === 0) this.markIdle();
-  }
-}
-
-/** POSTs one state to a watchtower; throws `WatchtowerError` with the tower's reason when refused. */
-export async function postState(url: string, params: ChannelParams, signed: SignedState): Promise<bigint> {
-  const response = await fetch(`${url}/states`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ params: encodeParams(params), signed: encodeSignedState(signed) }),
-  });
-  const body = (await response.json()) as { version?: string; error?: { name: string; message: string } };
-  if (!response.ok)
-    throw new WatchtowerError(`watchtower refused: ${body.error?.name}: ${body.error?.message}`);
-  return BigInt(body.version!);
 }

@@ -21,6 +21,18 @@ export interface EventBase {
   type: string;
 }
 
+/** A Layer-1 transaction a service sent, as its events carry it. */
+export interface Layer1Tx {
+  l1TxHash: string;
+  /** Decimal string. */
+  gasUsed: string;
+}
+
+/** A Layer-1 receipt as an event's `l1TxHash` and `gasUsed`. */
+export function layer1Tx(receipt: { hash: string; gasUsed: bigint }): Layer1Tx {
+  return { l1TxHash: receipt.hash, gasUsed: receipt.gasUsed.toString() };
+}
+
 /** An event as published: its own fields, plus its number and time. */
 export type Published<E extends EventBase> = E & { seq: number; time: number };
 
@@ -51,7 +63,9 @@ export interface EventLogOptions {
 }
 
 export class EventLog<E extends EventBase> implements EventSource<E> {
-  private readonly kept: Published<E>[] = [];
+  /** The kept events are `kept[start..]`; the dropped prefix is cut off in bulk, never one at a time. */
+  private kept: Published<E>[] = [];
+  private start = 0;
   private readonly listeners = new Set<(event: Published<E>) => void>();
   private last = 0;
   private readonly capacity: number;
@@ -66,7 +80,11 @@ export class EventLog<E extends EventBase> implements EventSource<E> {
   publish(event: E): Published<E> {
     const published = { ...event, seq: ++this.last, time: this.now() } as Published<E>;
     this.kept.push(published);
-    if (this.kept.length > this.capacity) this.kept.shift();
+    if (this.kept.length - this.start > this.capacity) this.start++;
+    if (this.start >= this.capacity) {
+      this.kept = this.kept.slice(this.start);
+      this.start = 0;
+    }
     for (const listener of this.listeners) listener(published);
     return published;
   }
@@ -82,10 +100,10 @@ export class EventLog<E extends EventBase> implements EventSource<E> {
 
   /** `since`, synchronously. */
   page(cursor: number, limit = DEFAULT_EVENT_PAGE): EventPage<E> {
-    const oldest = this.kept[0]?.seq ?? this.last + 1;
+    const oldest = this.kept[this.start]?.seq ?? this.last + 1;
     const missed = Math.max(0, oldest - 1 - cursor);
-    const start = Math.max(0, cursor + 1 - oldest);
-    const events = this.kept.slice(start, start + Math.max(0, limit));
+    const from = this.start + Math.max(0, cursor + 1 - oldest);
+    const events = this.kept.slice(from, from + Math.max(0, limit));
     return { events, next: events.at(-1)?.seq ?? Math.max(cursor, oldest - 1), missed };
   }
 

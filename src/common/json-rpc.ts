@@ -111,6 +111,8 @@ export function hexParam(value: unknown, pattern: RegExp, what: string): string 
 // ---------------------------------------------------------------------------------------------
 
 export const MAX_BODY_BYTES = 64 * 1024;
+/** How long the server keeps an idle keep-alive connection open. */
+const KEEP_ALIVE_MS = 120_000;
 /** An oversized body is read and discarded up to this much (so the client sees the 413), then cut off. */
 const MAX_DISCARD_BYTES = 16 * MAX_BODY_BYTES;
 
@@ -391,6 +393,11 @@ export async function startJsonRpcServer<Api>(
       else res.destroy();
     });
   });
+  // An idle keep-alive connection stays open for two minutes (Node's default is 5 s). A client process that
+  // was busy longer than the server's timeout (loading a prover, say) would otherwise send its next request
+  // on a socket the server had just closed, and get no answer at all ("other side closed").
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => {
@@ -516,6 +523,24 @@ export async function serviceHealth(client: JsonRpcClient): Promise<ServiceHealt
     throw malformed(SERVICE_METHODS.health, "not a service health");
   }
   return health;
+}
+
+/**
+ * A client of one Strata service: its JSON-RPC calls, its typed events (over `strata_events`) and its
+ * `strata_health`. A service's client extends it with the service's own methods.
+ */
+export class ServiceClient<E extends EventBase> extends JsonRpcClient {
+  readonly events: EventSource<E>;
+
+  constructor(url: string, options: JsonRpcClientOptions = {}) {
+    super(url, options);
+    this.events = new RemoteEvents<E>(this);
+  }
+
+  /** Its `strata_health`. */
+  health(): Promise<ServiceHealth> {
+    return serviceHealth(this);
+  }
 }
 
 /** Polls `read` until `done` holds for its result, or throws what `onTimeout` makes of the last one. */

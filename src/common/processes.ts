@@ -181,7 +181,7 @@ export class ServiceSet {
     if (this.running.has(name)) throw new ServiceStartError(`service ${name} is already running`);
     await mkdir(this.dataDir, { recursive: true });
     const child = await startHardhat(
-      ["run", join("scripts", spec.script), "--network", this.network],
+      ["run", "--no-compile", join("scripts", spec.script), "--network", this.network],
       { STRATA_DATA_DIR: this.dataDir, ...this.commonEnv, ...spec.env },
       serviceReadiness(spec.url),
       { timeoutMs: 120_000, logFile: this.logFile(name) },
@@ -213,6 +213,9 @@ export class ServiceSet {
     await Promise.all([...this.running.keys()].map((name) => this.stop(name)));
   }
 }
+
+/** Where a subsystem's services run: in this process, or as processes of a `ServiceSet`. */
+export type Placement = { kind: "in-process" } | { kind: "processes"; services: ServiceSet };
 
 /** The mnemonic of the accounts `hardhat node` and Anvil unlock by default. */
 const LOCAL_MNEMONIC = "test test test test test test test test test test test junk";

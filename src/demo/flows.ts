@@ -1,6 +1,11 @@
 // The demo's flows, in the order `npm run demo` runs them, and its command line. zk is last: its exodus
 // moves the chain's clock forward by the exodus delay and leaves the zk rollup in exodus.
+import type { Signer } from "ethers";
+import type { Deployment } from "../common/deployments";
 import { StrataError } from "../common/errors";
+import type { RpcProvider } from "../common/layer1";
+import type { Placement } from "../common/processes";
+import type { Narrator } from "./narrator";
 
 export const DEMO_FLOWS = ["bridge", "optimistic", "channels", "zk"] as const;
 export type DemoFlow = (typeof DEMO_FLOWS)[number];
@@ -9,6 +14,33 @@ export type DemoFlow = (typeof DEMO_FLOWS)[number];
 export const DEMO_NETWORKS = ["hardhat", "localhost", "anvil"] as const;
 
 export class DemoUsageError extends StrataError {}
+
+/** The chain has fewer unlocked accounts than a flow plays with. */
+export class DemoAccountsError extends StrataError {}
+
+/**
+ * One flow of the demo, start to end (its services started on `placement` and stopped again): every
+ * `src/demo/<flow>.ts` exports one, `run<Flow>Demo`. `signers` are the chain's unlocked accounts in
+ * order (account #i at index i); each flow plays its parts with the ones it names.
+ */
+export type DemoRunner = (
+  deployment: Deployment,
+  provider: RpcProvider,
+  placement: Placement,
+  signers: readonly Signer[],
+  say: Narrator,
+) => Promise<unknown>;
+
+/** The accounts at `indices` of `signers`; throws `DemoAccountsError` if the chain has too few. */
+export function signersAt(signers: readonly Signer[], ...indices: number[]): Signer[] {
+  const needed = Math.max(...indices) + 1;
+  if (signers.length < needed) {
+    throw new DemoAccountsError(
+      `the demo needs ${needed} unlocked accounts, the chain has ${signers.length}`,
+    );
+  }
+  return indices.map((i) => signers[i]!);
+}
 
 export interface DemoArgs {
   flows: DemoFlow[];

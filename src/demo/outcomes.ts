@@ -3,34 +3,35 @@
 import { ContractRevertError } from "../common/errors";
 import { TxRejectedError } from "../common/json-rpc";
 
-/** The reason an operator refused a transaction with (undefined if it accepted it). */
-export async function refusal(submit: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await submit;
-    return undefined;
-  } catch (error) {
-    if (error instanceof TxRejectedError) return error.reason;
-    throw error;
-  }
-}
-
-/** The custom error a contract call reverted with (undefined if it succeeded). */
-export async function revertName(call: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await call;
-    return undefined;
-  } catch (error) {
-    if (error instanceof ContractRevertError) return error.errorName;
-    throw error;
-  }
-}
-
-/** The name of the error a promise rejected with (undefined if it resolved). */
-export async function rejectionName(promise: Promise<unknown>): Promise<string | undefined> {
+/**
+ * What `name` makes of the error `promise` rejected with (undefined if it resolved); an error `name`
+ * does not know (it returns `false`) is thrown on.
+ */
+async function outcome(
+  promise: Promise<unknown>,
+  name: (error: unknown) => string | undefined | false,
+): Promise<string | undefined> {
   try {
     await promise;
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.name : String(error);
+    const named = name(error);
+    if (named === false) throw error;
+    return named;
   }
+}
+
+/** The reason an operator refused a transaction with (undefined if it accepted it). */
+export function refusal(submit: Promise<unknown>): Promise<string | undefined> {
+  return outcome(submit, (error) => error instanceof TxRejectedError && error.reason);
+}
+
+/** The custom error a contract call reverted with (undefined if it succeeded). */
+export function revertName(call: Promise<unknown>): Promise<string | undefined> {
+  return outcome(call, (error) => error instanceof ContractRevertError && error.errorName);
+}
+
+/** The name of the error a promise rejected with (undefined if it resolved). */
+export function rejectionName(promise: Promise<unknown>): Promise<string | undefined> {
+  return outcome(promise, (error) => (error instanceof Error ? error.name : String(error)));
 }

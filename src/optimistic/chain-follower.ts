@@ -1,6 +1,9 @@
 import type { Provider } from "ethers";
 import { keccak256 } from "ethers";
 import { StrataError } from "../common/errors";
+import { EventLog } from "../common/events";
+import { readLogsFrom, transactionSenders } from "../common/layer1";
+import type { ServiceStatus } from "../common/json-rpc";
 import type { Logger } from "../common/logger";
 import type { Authorizer } from "../shared/authorizer";
 import { encodeTx } from "../shared/codec";
@@ -9,6 +12,7 @@ import type { MerkleProof } from "../shared/merkle-tree";
 import { SparseMerkleTree } from "../shared/merkle-tree";
 import type { L2Tx, WithdrawalData } from "../shared/types";
 import { hashWithdrawal } from "../shared/withdrawal";
+import type { FollowerEvent } from "./events";
 import type { BatchCalldata, RollupClient, StepProofArg } from "./rollup-client";
 import { toTraceState } from "./rollup-client";
 import { StepsTree } from "./steps";
@@ -16,6 +20,28 @@ import type { TraceState } from "./trace";
 import { StepMachine, WITHDRAWAL_DEPTH, traceBatch } from "./trace";
 
 export class ChainMismatchError extends StrataError {}
+
+/** What an optimistic operator's `strata_health` starts with: Layer 1's head and how far it has read. */
+export interface FollowerHealth {
+  status: ServiceStatus;
+  /** Layer 1's latest block (null when Layer 1 does not answer), and the last block this node read. */
+  layer1Head: number | null;
+  syncedTo: number;
+  tip: number;
+  lastFinalized: number;
+}
+
+/** `follower`'s part of an operator's health: `degraded` when Layer 1 does not answer. */
+export async function followerHealth(follower: ChainFollower, provider: Provider): Promise<FollowerHealth> {
+  const layer1Head = await provider.getBlockNumber().catch(() => null);
+  return {
+    status: layer1Head === null ? "degraded" : "ok",
+    layer1Head,
+    syncedTo: follower.syncedTo,
+    tip: follower.tip.index,
+    lastFinalized: follower.lastFinalized,
+  };
+}
 
 /**
  * A batch as this node knows it, and its verdict: `valid` when its transactions, applied to its
@@ -44,13 +70,34 @@ interface CommittedArgs {
   post: TraceState;
 }
 
-/** A game as this node saw it open. */
+/** A game as this node saw it open, and its disputed range (lo, hi] as the last move left it. */
 export interface KnownGame {
   id: bigint;
   batchIndex: number;
   challenger: string;
   open: boolean;
+  lo: number;
+  hi: number;
 }
+
+/**
+ * The logs in order, except that within one transaction how a game ended comes before what that did to
+ * batches and bonds (the contract removes the batches first, then says who won).
+ */
+function causesFirst<T extends { log: { transactionHash: string }; event: { name: string } | null }>(
+  logs: T[],
+): T[] {
+  const first = (x: T) => (x.event?.name === "GameResolved" ? 0 : 1);
+  return logs
+    .map((x, i) => ({ x, i }))
+    .sort((a, b) =>
+      a.x.log.transactionHash === b.x.log.transactionHash ? first(a.x) - first(b.x) || a.i - b.i : a.i - b.i,
+    )
+    .map(({ x }) => x);
+}
+
+const partyOf = (value: bigint | number): "proposer" | "challenger" =>
+  Number(value) === 0 ? "proposer" : "challenger";
 
 /** keccak256 of an encoded transaction: its hash for users and its leaf in the batch's steps tree. */
 export function txHash(tx: L2Tx): string {
@@ -61,9 +108,12 @@ export function txHash(tx: L2Tx): string {
  * Rebuilds the Layer-2 chain from Layer 1 alone: the rollup's events say what happened, and each
  * batch's transactions are read back from the calldata of the transaction that committed it. Every batch
  * is re-executed and judged; the state after every valid batch is kept (until it is final) so that its
- * children can be checked and its games played.
+ * children can be checked and its games played. Publishes what it reads on `events` (src/optimistic/
+ * events.ts): every batch with its verdict (batchRead), every removal, and every transaction of every
+ * game, whoever sent it (gameOpened, gameMoved, stepProved, gameResolved, gameCancelled).
  */
 export class ChainFollower {
+  readonly events = new EventLog<FollowerEvent>();
   readonly batches: KnownBatch[] = [];
   readonly games = new Map<bigint, KnownGame>();
   private readonly machines = new Map<number, StepMachine>();
@@ -115,19 +165,28 @@ export class ChainFollower {
     return this.finalized;
   }
 
+  /** The last Layer-1 block read (-1 before the first sync). */
+  get syncedTo(): number {
+    return this.nextBlock - 1;
+  }
+
   /** Reads every rollup event since the last sync, in order, and applies it. Returns new batch indices. */
   async sync(): Promise<number[]> {
-    const latest = await this.provider.getBlockNumber();
-    if (latest < this.nextBlock) return [];
-    const logs = await this.provider.getLogs({
-      address: this.rollup.address,
-      fromBlock: this.nextBlock,
-      toBlock: latest,
-    });
+    const range = await readLogsFrom(this.provider, this.rollup.address, this.nextBlock);
+    if (!range) return [];
+    const { logs, toBlock } = range;
     const committed: number[] = [];
     const iface = this.rollup.contract.interface;
-    for (const log of logs) {
-      const event = iface.parseLog(log);
+    const senderOf = transactionSenders(
+      this.provider,
+      (hash) => new ChainMismatchError(`no receipt for transaction ${hash}`),
+    );
+    /** Who sent a game transaction and its gas. */
+    const sent = async (hash: string) => {
+      const { from, gasUsed } = await senderOf(hash);
+      return { by: from, l1TxHash: hash, gasUsed: gasUsed.toString() };
+    };
+    for (const { log, event } of causesFirst(logs.map((log) => ({ log, event: iface.parseLog(log) })))) {
       if (!event) continue;
       switch (event.name) {
         case "BatchCommitted":
@@ -141,19 +200,73 @@ export class ChainFollower {
           break;
         case "BatchesRemoved":
           this.applyRemoved(Number(event.args.fromIndex));
-          break;
-        case "ChallengeOpened":
-          this.games.set(event.args.gameId, {
-            id: event.args.gameId,
-            batchIndex: Number(event.args.batchIndex),
-            challenger: event.args.challenger,
-            open: true,
+          this.events.publish({
+            type: "batchesRemoved",
+            fromIndex: Number(event.args.fromIndex),
+            count: Number(event.args.count),
+            l1TxHash: log.transactionHash,
           });
           break;
+        case "ChallengeOpened": {
+          const batchIndex = Number(event.args.batchIndex);
+          const steps = this.batches[batchIndex]?.stepCount ?? 0;
+          const game: KnownGame = {
+            id: event.args.gameId,
+            batchIndex,
+            challenger: event.args.challenger,
+            open: true,
+            lo: 0,
+            hi: steps,
+          };
+          this.games.set(game.id, game);
+          this.events.publish({
+            type: "gameOpened",
+            gameId: game.id.toString(),
+            batchIndex,
+            challenger: game.challenger,
+            steps,
+            at: Math.floor(steps / 2),
+            midClaim: event.args.midClaim as string,
+            ...(await sent(log.transactionHash)),
+          });
+          break;
+        }
+        case "Moved": {
+          const game = this.games.get(event.args.gameId);
+          if (!game) break;
+          const at = Math.floor((game.lo + game.hi) / 2);
+          [game.lo, game.hi] = [Number(event.args.lo), Number(event.args.hi)];
+          this.events.publish({
+            type: "gameMoved",
+            gameId: game.id.toString(),
+            batchIndex: game.batchIndex,
+            as: partyOf(event.args.mover),
+            agree: event.args.agree as boolean,
+            at,
+            lo: game.lo,
+            hi: game.hi,
+            claim: event.args.claim as string,
+            ...(await sent(log.transactionHash)),
+          });
+          break;
+        }
         case "GameResolved":
         case "GameCancelled": {
           const game = this.games.get(event.args.gameId);
-          if (game) game.open = false;
+          if (!game) break;
+          game.open = false;
+          const about = {
+            gameId: game.id.toString(),
+            batchIndex: game.batchIndex,
+            ...(await sent(log.transactionHash)),
+          };
+          if (event.name === "GameCancelled") {
+            this.events.publish({ type: "gameCancelled", ...about });
+            break;
+          }
+          const byStep = event.args.byStep as boolean;
+          if (byStep) this.events.publish({ type: "stepProved", ...about, step: game.lo });
+          this.events.publish({ type: "gameResolved", ...about, winner: partyOf(event.args.winner), byStep });
           break;
         }
         case "BatchFinalized":
@@ -161,7 +274,7 @@ export class ChainFollower {
           break;
       }
     }
-    this.nextBlock = latest + 1;
+    this.nextBlock = toBlock + 1;
     this.prune();
     return committed.filter((i) => i < this.batches.length);
   }
@@ -269,6 +382,17 @@ export class ChainFollower {
     }
     this.batches.push(known);
     this.logger?.debug("batch read from Layer 1", { index, verdict: known.verdict, steps: known.stepCount });
+    this.events.publish({
+      type: "batchRead",
+      batchIndex: index,
+      verdict: known.verdict,
+      proposer: known.proposer,
+      steps: known.stepCount,
+      claim: known.claim,
+      honestClaim: known.honestClaim ?? null,
+      l1TxHash: transactionHash,
+      committedAt: known.committedAt,
+    });
     return index;
   }
 

@@ -1,6 +1,9 @@
 import type { Signer } from "ethers";
+import { EventLog } from "../common/events";
 import type { Logger } from "../common/logger";
 import type { ChainFollower } from "./chain-follower";
+import type { CreditWithdrawnEvent, PlayerEvent } from "./events";
+import { layer1Tx } from "./events";
 import type { RollupClient } from "./rollup-client";
 import type { Action, GameView, Party, Strategy } from "./solver";
 import { decide } from "./solver";
@@ -9,7 +12,7 @@ export interface GamePlayerOptions {
   rollup: RollupClient;
   follower: ChainFollower;
   signer: Signer;
-  /** How to decide (default: the honest solver). Test adversaries pass their own. */
+  /** How to decide (default: the honest solver). Adversaries (src/optimistic/adversaries.ts) pass their own. */
   strategy?: Strategy;
   /** This player's trace for a batch (default: the honest one). A lying player passes its lie. */
   traceFor?: (batchIndex: number) => string[];
@@ -18,9 +21,12 @@ export interface GamePlayerOptions {
 
 /**
  * The responder: for every open game this player is in (as the batch's proposer or as its challenger),
- * asks the strategy what to do and sends it. Knows nothing about the game's rules itself.
+ * asks the strategy what to do and sends it. Knows nothing about the game's rules itself. What it sent
+ * is on Layer 1, where every node reads it (its follower publishes gameMoved, stepProved, …); it
+ * publishes on `events` only what Layer 1 does not show: an action that failed (actionFailed).
  */
 export class GamePlayer {
+  readonly events = new EventLog<PlayerEvent>();
   private readonly strategy: Strategy;
 
   constructor(private readonly o: GamePlayerOptions) {
@@ -40,11 +46,14 @@ export class GamePlayer {
       const asChallenger = known.challenger.toLowerCase() === me;
       const asProposer = batch !== undefined && batch.proposer.toLowerCase() === me;
       if (!asChallenger && !asProposer) continue;
+      const as: Party = asChallenger ? "challenger" : "proposer";
       try {
-        done.set(known.id, await this.play(known.id, asChallenger ? "challenger" : "proposer"));
+        done.set(known.id, await this.play(known.id, as));
       } catch (error) {
-        this.o.logger?.error("action failed", { gameId: known.id, error: (error as Error).message });
-        done.set(known.id, { kind: "wait", reason: `failed: ${(error as Error).message}` });
+        const message = (error as Error).message;
+        this.o.logger?.error("action failed", { gameId: known.id, error: message });
+        this.events.publish({ type: "actionFailed", gameId: known.id.toString(), as, error: message });
+        done.set(known.id, { kind: "wait", reason: `failed: ${message}` });
       }
     }
     return done;
@@ -86,9 +95,16 @@ export class GamePlayer {
   }
 }
 
-/** Withdraws the bonds credited to `signer`, if any. */
-export async function withdrawAnyCredit(rollup: RollupClient, signer: Signer): Promise<void> {
-  if ((await rollup.contract.credit(await signer.getAddress())) > 0n) await rollup.withdrawCredit(signer);
+/** Withdraws the bonds credited to `signer`, if any; returns the withdrawal as an event, if one was made. */
+export async function withdrawAnyCredit(
+  rollup: RollupClient,
+  signer: Signer,
+): Promise<CreditWithdrawnEvent | undefined> {
+  const account = await signer.getAddress();
+  if ((await rollup.contract.credit(account)) === 0n) return undefined;
+  const receipt = await rollup.withdrawCredit(signer);
+  const amount = rollup.eventIn(receipt, "CreditWithdrawn").args.amount as bigint;
+  return { type: "creditWithdrawn", account, amount: amount.toString(), ...layer1Tx(receipt) };
 }
 
 function describe(action: Action, game: GameView): Record<string, unknown> {

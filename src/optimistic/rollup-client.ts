@@ -1,4 +1,5 @@
 import type { ContractTransactionReceipt, ContractTransactionResponse, Provider, Signer } from "ethers";
+import type { LogDescription } from "ethers";
 import { getBytes } from "ethers";
 import type { OptimisticRollup } from "../../typechain-types";
 import { OptimisticRollup__factory } from "../../typechain-types";
@@ -14,6 +15,9 @@ export class NotABatchError extends StrataError {}
 
 const PARTIES: Party[] = ["proposer", "challenger"];
 const STATUSES: (GameStatus | "none")[] = ["none", "open", "proposerWon", "challengerWon", "cancelled"];
+
+/** The rollup events its agents read out of their own receipts. */
+export type RollupEventName = "BatchCommitted" | "ChallengeOpened" | "Moved" | "CreditWithdrawn";
 
 export interface RollupConfig {
   challengeWindow: number;
@@ -80,14 +84,18 @@ export class RollupClient {
   // Transactions (each resolves once mined; a revert throws ContractRevertError with its name)
   // ---------------------------------------------------------------------------------------------
 
-  async commitBatch(signer: Signer, b: BatchCalldata, bond: bigint): Promise<{ batchIndex: number }> {
+  async commitBatch(
+    signer: Signer,
+    b: BatchCalldata,
+    bond: bigint,
+  ): Promise<{ batchIndex: number; receipt: ContractTransactionReceipt }> {
     const receipt = await this.send(() =>
       this.contract
         .connect(signer)
         .commitBatch(b.parentClaim, encodeTxs(b.txs), b.post, b.pendingDeposits, { value: bond }),
     );
-    const event = this.findEvent(receipt, "BatchCommitted");
-    return { batchIndex: Number(event.args.batchIndex) };
+    const event = this.eventIn(receipt, "BatchCommitted");
+    return { batchIndex: Number(event.args.batchIndex), receipt };
   }
 
   async challenge(
@@ -96,11 +104,11 @@ export class RollupClient {
     parentState: TraceState,
     midClaim: string,
     bond: bigint,
-  ): Promise<{ gameId: bigint }> {
+  ): Promise<{ gameId: bigint; receipt: ContractTransactionReceipt }> {
     const receipt = await this.send(() =>
       this.contract.connect(signer).challenge(batchIndex, parentState, midClaim, { value: bond }),
     );
-    return { gameId: this.findEvent(receipt, "ChallengeOpened").args.gameId as bigint };
+    return { gameId: this.eventIn(receipt, "ChallengeOpened").args.gameId as bigint, receipt };
   }
 
   move(signer: Signer, gameId: bigint, agree: boolean, claim: string): Promise<ContractTransactionReceipt> {
@@ -169,7 +177,8 @@ export class RollupClient {
     return withDecodedRevert(async () => (await (await call()).wait())!, this.contract.interface);
   }
 
-  private findEvent(receipt: ContractTransactionReceipt, name: "BatchCommitted" | "ChallengeOpened") {
+  /** The first `name` event the rollup emitted in `receipt`; throws `MissingEventError` if there is none. */
+  eventIn(receipt: ContractTransactionReceipt, name: RollupEventName): LogDescription {
     for (const log of receipt.logs) {
       const parsed = this.contract.interface.parseLog(log);
       if (parsed?.name === name) return parsed;

@@ -15,31 +15,27 @@
 import type {
   AccountView,
   JsonRpcClientOptions,
-  RpcMethods,
   RpcServer,
   RpcServerOptions,
   WaitForStatusOptions,
 } from "../common/json-rpc";
 import {
-  BYTES32,
-  HEX,
-  JsonRpcClient,
   RPC_ERROR_CODES,
+  RpcError,
   RpcFault,
-  accountToJson,
-  decodeAccount,
+  TxRejectedError,
   decodeBigint,
   expectParams,
-  hexParam,
   indexParam,
-  invalidParams,
   malformed,
   ReceiptStatusTimeoutError,
   hasReachedStatusOf,
   startJsonRpcServer,
-  waitForStatusOf,
 } from "../common/json-rpc";
+import type { RollupOperatorApi, RollupRpcSpec } from "../common/rollup-rpc";
+import { RollupRpcClient, rollupMethods } from "../common/rollup-rpc";
 import { MAX_U32 } from "../shared/types";
+import type { SequencerEvent } from "./events";
 
 export {
   MAX_BODY_BYTES,
@@ -64,13 +60,7 @@ export interface TxReceipt {
 }
 
 /** What the server needs from the sequencer. */
-export interface SequencerApi {
-  /** Accepts a transaction; throws `TxRejectedError` for one it refuses. */
-  submit(encodedTx: string): Promise<TxReceipt>;
-  account(index: number): AccountView | undefined;
-  findAccount(owner: string, tokenId: number): number | undefined;
-  receipt(hash: string): TxReceipt | undefined;
-}
+export type SequencerApi = RollupOperatorApi<TxReceipt>;
 
 /** `waitForStatus` gave up; `last` is the receipt it saw last, if any. */
 export class TxStatusTimeoutError extends ReceiptStatusTimeoutError<TxStatus, TxReceipt> {}
@@ -84,10 +74,14 @@ export function hasReachedStatus(status: TxStatus, wanted: TxStatus): boolean {
 // Server
 // ---------------------------------------------------------------------------------------------
 
-function receiptToJson(receipt: TxReceipt) {
-  const { hash, status, batchIndex, step, outcome } = receipt;
-  return { hash, status, batchIndex, step, outcome };
-}
+const SPEC: RollupRpcSpec<TxStatus, TxReceipt> = {
+  prefix: "strata",
+  statuses: TX_STATUSES,
+  receiptFields: { batchIndex: "number", step: "number", outcome: "string" },
+  maxTokenId: MAX_U32,
+  tokenIdType: "u32",
+  timeoutError: (hash, status, last) => new TxStatusTimeoutError(hash, status, last),
+};
 
 function existingAccount(api: SequencerApi, params: unknown): AccountView {
   const [raw] = expectParams(params, 1);
@@ -97,42 +91,9 @@ function existingAccount(api: SequencerApi, params: unknown): AccountView {
   return account;
 }
 
-type Method = (api: SequencerApi, params: unknown) => unknown;
-
-const METHODS: RpcMethods<SequencerApi> = new Map<string, Method>([
-  [
-    "strata_sendTransaction",
-    async (api, params) => {
-      const [tx] = expectParams(params, 1);
-      return receiptToJson(await api.submit(hexParam(tx, HEX, "transaction")));
-    },
-  ],
-  [
-    "strata_getAccount",
-    (api, params) => {
-      const account = api.account(indexParam(expectParams(params, 1)[0]));
-      return account ? accountToJson(account) : null;
-    },
-  ],
-  ["strata_getBalance", (api, params) => existingAccount(api, params).balance.toString()],
-  ["strata_getNonce", (api, params) => existingAccount(api, params).nonce],
-  [
-    "strata_findAccount",
-    (api, params) => {
-      const [owner, tokenId] = expectParams(params, 2);
-      const ownerHex = hexParam(owner, BYTES32, "owner");
-      if (indexParam(tokenId, "tokenId") > MAX_U32) throw invalidParams("tokenId must be a u32");
-      return api.findAccount(ownerHex, tokenId as number) ?? null;
-    },
-  ],
-  [
-    "strata_getReceipt",
-    (api, params) => {
-      const receipt = api.receipt(hexParam(expectParams(params, 1)[0], BYTES32, "hash"));
-      return receipt ? receiptToJson(receipt) : null;
-    },
-  ],
-]);
+const METHODS = rollupMethods<TxStatus, TxReceipt, SequencerApi>(SPEC)
+  .set("strata_getBalance", (api, params) => existingAccount(api, params).balance.toString())
+  .set("strata_getNonce", (api, params) => existingAccount(api, params).nonce);
 
 /** Starts the JSON-RPC server in front of `api`; resolves once it is listening. */
 export function startRpcServer(api: SequencerApi, options: RpcServerOptions = {}): Promise<RpcServer> {
@@ -145,33 +106,26 @@ export function startRpcServer(api: SequencerApi, options: RpcServerOptions = {}
 
 export type SequencerClientOptions = JsonRpcClientOptions;
 
-function decodeReceipt(value: unknown, method: string): TxReceipt {
-  const r = value as Partial<Record<keyof TxReceipt, unknown>> | null;
-  if (
-    !r ||
-    typeof r !== "object" ||
-    typeof r.hash !== "string" ||
-    !TX_STATUSES.includes(r.status as TxStatus)
-  ) {
-    throw malformed(method, "not a receipt");
-  }
-  const receipt: TxReceipt = { hash: r.hash, status: r.status as TxStatus };
-  if (typeof r.batchIndex === "number") receipt.batchIndex = r.batchIndex;
-  if (typeof r.step === "number") receipt.step = r.step;
-  if (typeof r.outcome === "string") receipt.outcome = r.outcome;
-  return receipt;
+/**
+ * The sequencer as its users see it, wherever it runs: `SequencerClient` over JSON-RPC, or
+ * `LocalSequencerClient` in this process. The same calls, the same results, the same errors.
+ */
+export interface SequencerSide {
+  sendTransaction(encodedTx: string): Promise<TxReceipt>;
+  getAccount(index: number): Promise<AccountView | undefined>;
+  getBalance(index: number): Promise<bigint>;
+  getNonce(index: number): Promise<number>;
+  findAccount(owner: string, tokenId: number): Promise<number | undefined>;
+  getReceipt(hash: string): Promise<TxReceipt | undefined>;
+  waitForStatus(hash: string, status: TxStatus, options?: WaitForStatusOptions): Promise<TxReceipt>;
 }
 
 /** A client for `startRpcServer`: throws `RpcError`, `TxRejectedError` or `RpcTransportError`. */
-export class SequencerClient extends JsonRpcClient {
-  async sendTransaction(encodedTx: string): Promise<TxReceipt> {
-    return decodeReceipt(await this.call("strata_sendTransaction", [encodedTx]), "strata_sendTransaction");
-  }
-
-  async getAccount(index: number): Promise<AccountView | undefined> {
-    const result = await this.call("strata_getAccount", [index]);
-    return result === null ? undefined : decodeAccount(result, "strata_getAccount");
-  }
+export class SequencerClient
+  extends RollupRpcClient<TxStatus, TxReceipt, SequencerEvent>
+  implements SequencerSide
+{
+  protected readonly spec = SPEC;
 
   async getBalance(index: number): Promise<bigint> {
     return decodeBigint(await this.call("strata_getBalance", [index]), "strata_getBalance");
@@ -182,31 +136,31 @@ export class SequencerClient extends JsonRpcClient {
     if (typeof nonce !== "number") throw malformed("strata_getNonce", "not a number");
     return nonce;
   }
+}
 
-  async findAccount(owner: string, tokenId: number): Promise<number | undefined> {
-    const index = await this.call("strata_findAccount", [owner, tokenId]);
-    if (index === null) return undefined;
-    if (typeof index !== "number") throw malformed("strata_findAccount", "not an index");
-    return index;
+/**
+ * `SequencerClient` without the wire: each call runs the server's own method on the sequencer in this
+ * process (the same parameter checks, the same JSON results, the same errors: `TxRejectedError` for a
+ * refusal, `RpcError` with the server's code for a fault). `api` is read at every call, so the client
+ * follows a sequencer that was restarted. An unexpected error is thrown as it is (the server would
+ * answer -32603 "internal error").
+ */
+export class LocalSequencerClient extends SequencerClient {
+  constructor(private readonly api: () => SequencerApi) {
+    super("in-process:sequencer");
   }
 
-  async getReceipt(hash: string): Promise<TxReceipt | undefined> {
-    const result = await this.call("strata_getReceipt", [hash]);
-    return result === null ? undefined : decodeReceipt(result, "strata_getReceipt");
-  }
-
-  /** Polls until the transaction reaches `status` or later; throws `TxStatusTimeoutError` on timeout. */
-  async waitForStatus(
-    hash: string,
-    status: TxStatus,
-    options: WaitForStatusOptions = {},
-  ): Promise<TxReceipt> {
-    return waitForStatusOf(
-      () => this.getReceipt(hash),
-      TX_STATUSES,
-      status,
-      (last) => new TxStatusTimeoutError(hash, status, last),
-      options,
-    );
+  override async call(method: string, params: readonly unknown[]): Promise<unknown> {
+    const handler = METHODS.get(method);
+    if (!handler) throw new RpcError(RPC_ERROR_CODES.methodNotFound, `method not found: ${method}`);
+    let result: unknown;
+    try {
+      result = await handler(this.api(), JSON.parse(JSON.stringify(params)));
+    } catch (error) {
+      if (error instanceof RpcFault) throw new RpcError(error.code, error.message, error.data);
+      if (error instanceof TxRejectedError) throw new TxRejectedError(error.reason, error.message);
+      throw error;
+    }
+    return result === undefined ? null : (JSON.parse(JSON.stringify(result)) as unknown);
   }
 }

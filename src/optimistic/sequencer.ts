@@ -1,21 +1,24 @@
 import type { Signer } from "ethers";
 import type { BridgeClient } from "../bridge/client";
 import { DepositQueueFollower } from "../bridge/client";
+import { EventLog } from "../common/events";
 import type { Logger } from "../common/logger";
 import { bytesToHex } from "../shared/bytes";
 import { CodecError, decodeTx, encodeTx } from "../shared/codec";
-import type { DepositData, L2Tx } from "../shared/types";
-import type { ChainFollower, KnownBatch } from "./chain-follower";
-import { txHash } from "./chain-follower";
-import type { TxJournal } from "./journal";
+import type { L2Tx } from "../shared/types";
+import type { ChainFollower, FollowerHealth, KnownBatch } from "./chain-follower";
+import { followerHealth, txHash } from "./chain-follower";
+import type { SequencerEvent } from "./events";
+import { errorMessage, layer1Tx, unstamped } from "./events";
+import type { TxJournal } from "../common/journal";
 import { GamePlayer, withdrawAnyCredit } from "./player";
-import { Rounds } from "./rounds";
+import { Rounds } from "../common/rounds";
 import type { RollupClient } from "./rollup-client";
 import type { AccountView, SequencerApi, TxReceipt } from "./rpc-server";
 import { TxRejectedError } from "./rpc-server";
 import { MAX_STEPS } from "./steps";
 import type { StepMachine } from "./trace";
-import { depositsUpTo } from "../shared/deposit";
+import { depositData, depositsUpTo } from "../shared/deposit";
 
 export interface SequencerOptions {
   rollup: RollupClient;
@@ -34,6 +37,13 @@ export interface SequencerOptions {
   withdrawCredit?: boolean;
 }
 
+/** The sequencer's `strata_health` details. */
+export interface SequencerHealth extends FollowerHealth {
+  /** Steps waiting for a batch. */
+  pending: number;
+  proposer: string;
+}
+
 interface PendingStep {
   tx: L2Tx;
   hash: string;
@@ -46,8 +56,12 @@ interface PendingStep {
  * in any game, and finalizes batches whose window has passed. Its only durable state is the journal of
  * admitted transactions: everything else is rebuilt from Layer 1 on start, so a restart at any point
  * (even between sending a batch and recording it) loses nothing and duplicates nothing.
+ *
+ * Publishes what it does on `events` (src/optimistic/events.ts: txAccepted, batchCommitted,
+ * batchFinalized, …), with what its node read and its player did.
  */
 export class Sequencer implements SequencerApi {
+  readonly events = new EventLog<SequencerEvent>();
   readonly player: GamePlayer;
   private soft!: StepMachine;
   private readonly pending = new Map<string, PendingStep>(); // by hash, in admission order
@@ -62,7 +76,14 @@ export class Sequencer implements SequencerApi {
   private constructor(private readonly o: SequencerOptions) {
     this.player = new GamePlayer({ ...o, logger: o.logger?.child("player") });
     this.depositQueue = new DepositQueueFollower(o.bridge, o.rollup.address);
-    this.rounds = new Rounds(() => this.tick(), o.pollMs ?? 500, o.logger);
+    this.rounds = new Rounds(() => this.tick(), {
+      pollMs: o.pollMs ?? 500,
+      logger: o.logger,
+      onError: (error, failure) =>
+        this.events.publish({ type: "roundFailed", error: errorMessage(error), ...failure }),
+    });
+    o.follower.events.subscribe((event) => this.events.publish(unstamped(event)));
+    this.player.events.subscribe((event) => this.events.publish(unstamped(event)));
   }
 
   /** Rebuilds from Layer 1, then re-admits every journalled transaction no batch holds yet. */
@@ -82,15 +103,22 @@ export class Sequencer implements SequencerApi {
       try {
         tx = decodeTx(encodedTx);
       } catch (error) {
-        throw new TxRejectedError("Malformed", (error as CodecError).message);
-      }
-      if (tx.kind === "deposit") {
-        throw new TxRejectedError("DepositNotAllowed", "deposits enter through the bridge on Layer 1");
+        throw this.refused(null, new TxRejectedError("Malformed", (error as CodecError).message));
       }
       const hash = txHash(tx);
-      if (this.receipt(hash)) throw new TxRejectedError("Duplicate", `transaction ${hash} is known`);
+      if (tx.kind === "deposit") {
+        throw this.refused(
+          hash,
+          new TxRejectedError("DepositNotAllowed", "deposits enter through the bridge on Layer 1"),
+        );
+      }
+      if (this.receipt(hash)) {
+        throw this.refused(hash, new TxRejectedError("Duplicate", `transaction ${hash} is known`));
+      }
       const outcome = this.soft.apply(tx);
-      if (outcome.status === "rejected") throw new TxRejectedError(outcome.reason, outcome.detail);
+      if (outcome.status === "rejected") {
+        throw this.refused(hash, new TxRejectedError(outcome.reason, outcome.detail));
+      }
       try {
         await this.o.journal.append(bytesToHex(encodeTx(tx)));
       } catch (error) {
@@ -98,8 +126,20 @@ export class Sequencer implements SequencerApi {
         throw error;
       }
       this.pending.set(hash, { tx, hash, receivedAt: Date.now() });
+      this.events.publish({
+        type: "txAccepted",
+        hash,
+        kind: tx.kind,
+        from: tx.from,
+        pending: this.pending.size,
+      });
       return { hash, status: "soft-confirmed", outcome: "applied" };
     });
+  }
+
+  private refused(hash: string | null, error: TxRejectedError): TxRejectedError {
+    this.events.publish({ type: "txRefused", hash, reason: error.reason });
+    return error;
   }
 
   account(index: number): AccountView | undefined {
@@ -126,6 +166,16 @@ export class Sequencer implements SequencerApi {
     return this.pending.size;
   }
 
+  /** What `strata_health` tells about the sequencer: `degraded` when Layer 1 does not answer. */
+  async health(): Promise<SequencerHealth> {
+    const { follower, signer } = this.o;
+    return {
+      ...(await followerHealth(follower, signer.provider!)),
+      pending: this.pending.size,
+      proposer: await signer.getAddress(),
+    };
+  }
+
   // ---------------------------------------------------------------------------------------------
   // The service loop
   // ---------------------------------------------------------------------------------------------
@@ -146,7 +196,10 @@ export class Sequencer implements SequencerApi {
     }
     await this.player.playAll();
     await this.finalizeDue();
-    if (this.o.withdrawCredit) await withdrawAnyCredit(this.o.rollup, this.o.signer);
+    if (this.o.withdrawCredit) {
+      const withdrawn = await withdrawAnyCredit(this.o.rollup, this.o.signer);
+      if (withdrawn) this.events.publish(withdrawn);
+    }
     if (failure) throw failure;
   }
 
@@ -175,6 +228,7 @@ export class Sequencer implements SequencerApi {
   /** Appends the bridge deposits not yet in `soft`, in queue order, hinting each at its account. */
   private async pullDeposits(): Promise<void> {
     const queue = await this.depositQueue.sync();
+    const first = this.queued;
     for (const deposit of queue.slice(this.queued)) {
       const hint = this.soft.l2.findAccount(deposit.to, deposit.tokenId) ?? this.soft.l2.nextIndex;
       const tx: L2Tx = { kind: "deposit", accountHint: hint, deposit: depositData(deposit) };
@@ -182,6 +236,14 @@ export class Sequencer implements SequencerApi {
       const hash = txHash(tx);
       this.pending.set(hash, { tx, hash, receivedAt: Date.now() });
       this.queued++;
+    }
+    if (this.queued > first) {
+      this.events.publish({
+        type: "depositsPulled",
+        first,
+        count: this.queued - first,
+        pending: this.pending.size,
+      });
     }
   }
 
@@ -202,12 +264,24 @@ export class Sequencer implements SequencerApi {
     const consumed = depositsUpTo(queue, machine.depositHead);
     const pendingDeposits = queue.slice(consumed).map(depositData);
     const config = await rollup.config();
-    const { batchIndex } = await rollup.commitBatch(
+    const parentClaim = follower.tip.claim;
+    const { batchIndex, receipt } = await rollup.commitBatch(
       signer,
-      { parentClaim: follower.tip.claim, txs: batch.map((p) => p.tx), post: machine.state, pendingDeposits },
+      { parentClaim, txs: batch.map((p) => p.tx), post: machine.state, pendingDeposits },
       config.proposerBond,
     );
     logger?.info("commitBatch", { batchIndex, steps: batch.length, claim: machine.claim });
+    this.events.publish({
+      type: "batchCommitted",
+      batchIndex,
+      steps: batch.length,
+      txs: batch.map((p) => p.hash),
+      deposits: Math.min(deposits.length, batch.length),
+      parentClaim,
+      claim: machine.claim,
+      bond: config.proposerBond.toString(),
+      ...layer1Tx(receipt),
+    });
     await follower.sync();
     this.baseClaim = follower.tip.claim;
     this.indexCommitted();
@@ -232,9 +306,11 @@ export class Sequencer implements SequencerApi {
       upTo = b.index;
     }
     if (upTo > follower.lastFinalized) {
-      await rollup.finalize(signer, upTo);
+      const fromIndex = follower.lastFinalized + 1;
+      const receipt = await rollup.finalize(signer, upTo);
       await follower.sync();
       this.o.logger?.info("finalize", { upTo });
+      this.events.publish({ type: "batchFinalized", fromIndex, batchIndex: upTo, ...layer1Tx(receipt) });
     }
   }
 
@@ -281,17 +357,18 @@ export class Sequencer implements SequencerApi {
       if (outcome.status === "rejected") dropped.push(hash);
       else this.pending.set(hash, { tx, hash, receivedAt: Date.now() });
     }
-    if (dropped.length > 0) logger?.warn("journalled transactions no longer apply", { dropped });
+    if (dropped.length > 0) {
+      logger?.warn("journalled transactions no longer apply", { dropped });
+      this.events.publish({ type: "txsDropped", hashes: dropped });
+    }
     if (
       journal.entries().length !== [...this.pending.values()].filter((p) => p.tx.kind !== "deposit").length
     ) {
       await this.compactJournal();
     }
-    logger?.info("rebuilt from Layer 1", {
-      tip: follower.tip.index,
-      base: base.index,
-      pending: this.pending.size,
-    });
+    const rebuilt = { tip: follower.tip.index, base: base.index, pending: this.pending.size };
+    logger?.info("rebuilt from Layer 1", rebuilt);
+    this.events.publish({ type: "rebuilt", ...rebuilt });
   }
 
   /** Indexes the transactions of batches not indexed yet; after a removal, forgets the removed ones. */
@@ -320,8 +397,4 @@ export class Sequencer implements SequencerApi {
     this.lock = run.catch(() => undefined);
     return run;
   }
-}
-
-function depositData(d: DepositData): DepositData {
-  return { from: d.from, to: d.to, tokenId: d.tokenId, amount: d.amount, timestamp: d.timestamp };
 }

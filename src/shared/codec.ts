@@ -67,6 +67,14 @@ class Reader {
     this.offset += length;
     return out;
   }
+  /** An account index (u32). */
+  index(): number {
+    return Number(this.uint(4));
+  }
+  /** A float40 amount, expanded. */
+  float40(): bigint {
+    return decodeFloat40(this.uint(5));
+  }
 }
 
 function checkIndex(index: number, what: string): void {
@@ -108,49 +116,31 @@ export function decodeTxAt(bytes: Uint8Array, offset: number): { tx: L2Tx; next:
     throw new CodecError(`unknown transaction kind 0x${(bytes[offset] ?? 0).toString(16)} at ${offset}`);
   const next = offset + TX_BYTES[kind];
   if (next > bytes.length) throw new CodecError(`truncated ${kind} at byte ${offset}`);
-  const r = new Reader(bytes, offset + 1);
-  let tx: L2Tx;
-  switch (kind) {
-    case "deposit": {
-      const deposit: DepositTx = {
-        kind,
-        accountHint: Number(r.uint(4)),
-        deposit: {
-          from: r.hex(20),
-          to: r.hex(32),
-          tokenId: Number(r.uint(4)),
-          amount: r.uint(16),
-          timestamp: r.uint(8),
-        },
-      };
-      tx = deposit;
-      break;
-    }
-    case "transfer": {
-      const transfer: TransferTx = {
-        kind,
-        from: Number(r.uint(4)),
-        to: Number(r.uint(4)),
-        amount: decodeFloat40(r.uint(5)),
-        signature: r.hex(64),
-      };
-      tx = transfer;
-      break;
-    }
-    case "withdraw": {
-      const withdraw: WithdrawTx = {
-        kind,
-        from: Number(r.uint(4)),
-        recipient: r.hex(20),
-        amount: decodeFloat40(r.uint(5)),
-        signature: r.hex(64),
-      };
-      tx = withdraw;
-      break;
-    }
-  }
-  return { tx, next };
+  return { tx: READ_TX[kind](new Reader(bytes, offset + 1)), next };
 }
+
+/** Each kind's fields in layout order, read after its kind byte (the table above). */
+const READ_TX: { [K in L2TxKind]: (r: Reader) => Extract<L2Tx, { kind: K }> } = {
+  deposit: (r): DepositTx => ({
+    kind: "deposit",
+    accountHint: r.index(),
+    deposit: { from: r.hex(20), to: r.hex(32), tokenId: r.index(), amount: r.uint(16), timestamp: r.uint(8) },
+  }),
+  transfer: (r): TransferTx => ({
+    kind: "transfer",
+    from: r.index(),
+    to: r.index(),
+    amount: r.float40(),
+    signature: r.hex(64),
+  }),
+  withdraw: (r): WithdrawTx => ({
+    kind: "withdraw",
+    from: r.index(),
+    recipient: r.hex(20),
+    amount: r.float40(),
+    signature: r.hex(64),
+  }),
+};
 
 export function decodeTx(bytes: Uint8Array | string): L2Tx {
   let raw = bytes as Uint8Array;

@@ -28,6 +28,14 @@ export function depositsUpTo(queue: readonly { head: string }[], head: string): 
   return queue.findIndex((d) => d.head === head) + 1;
 }
 
+/**
+ * The deposit's own fields and nothing else: a queued deposit (with its head, index, …) as a contract
+ * call's `Deposit` struct argument takes it.
+ */
+export function depositData(d: DepositData): DepositData {
+  return { from: d.from, to: d.to, tokenId: d.tokenId, amount: d.amount, timestamp: d.timestamp };
+}
+
 /** The head after every deposit of `deposits`, in order. Mirrors `Deposit.fold`. */
 export function foldDeposits(head: string, deposits: readonly DepositData[]): string {
   return deposits.reduce(chainDeposit, head);

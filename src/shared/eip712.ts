@@ -1,18 +1,6 @@
-import {
-  Signature,
-  TypedDataEncoder,
-  concat,
-  dataSlice,
-  getAddress,
-  getBytes,
-  id,
-  keccak256,
-  toBeHex,
-  toBigInt,
-  zeroPadValue,
-} from "ethers";
-import type { Signer, TypedDataDomain } from "ethers";
-import secp256k1 from "secp256k1";
+import { Signature, TypedDataEncoder, concat, getBytes, id, keccak256, toBeHex, zeroPadValue } from "ethers";
+import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
+import { recoverSigner } from "./ecdsa";
 
 /**
  * EIP-712 typed signing of Layer-2 transfers and withdrawals (optimistic rollup; the zk rollup signs
@@ -22,23 +10,38 @@ import secp256k1 from "secp256k1";
 export const L2_DOMAIN_NAME = "Strata";
 export const L2_DOMAIN_VERSION = "1";
 
-export const TRANSFER_TYPES = {
-  Transfer: [
-    { name: "from", type: "uint32" },
-    { name: "to", type: "uint32" },
-    { name: "amount", type: "uint128" },
-    { name: "nonce", type: "uint32" },
-  ],
-};
+/**
+ * EIP-712 struct types written as the `encodeType` strings the contracts hash, one struct each:
+ * `structTypes("Transfer(uint32 from,uint32 to)")` is `{ Transfer: [{ name: "from", type: "uint32" }, …] }`.
+ */
+export function structTypes(...structs: string[]): Record<string, TypedDataField[]> {
+  const types: Record<string, TypedDataField[]> = {};
+  for (const struct of structs) {
+    const match = /^(\w+)\((.*)\)$/.exec(struct);
+    if (!match) throw new TypeError(`not an EIP-712 struct: ${struct}`);
+    types[match[1]] = match[2].split(",").map((member) => {
+      const [type, name] = member.trim().split(" ");
+      return { name, type };
+    });
+  }
+  return types;
+}
 
-export const WITHDRAW_TYPES = {
-  Withdraw: [
-    { name: "from", type: "uint32" },
-    { name: "recipient", type: "address" },
-    { name: "amount", type: "uint128" },
-    { name: "nonce", type: "uint32" },
-  ],
-};
+/** A signing domain binding name, version, chain id and contract, and its separator. */
+export function signingDomain(
+  name: string,
+  version: string,
+  chainId: bigint | number,
+  verifyingContract: string,
+): { domain: TypedDataDomain; separator: string } {
+  const domain = { name, version, chainId, verifyingContract };
+  return { domain, separator: TypedDataEncoder.hashDomain(domain) };
+}
+
+export const TRANSFER_TYPES = structTypes("Transfer(uint32 from,uint32 to,uint128 amount,uint32 nonce)");
+export const WITHDRAW_TYPES = structTypes(
+  "Withdraw(uint32 from,address recipient,uint128 amount,uint32 nonce)",
+);
 
 export interface TransferMessage {
   from: number;
@@ -53,10 +56,6 @@ export interface WithdrawMessage {
   amount: bigint;
   nonce: number;
 }
-
-const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-const HALF_N = SECP256K1_N >> 1n;
-const S_MASK = (1n << 255n) - 1n;
 
 const TRANSFER_TYPEHASH = id(TypedDataEncoder.from(TRANSFER_TYPES).encodeType("Transfer"));
 const WITHDRAW_TYPEHASH = id(TypedDataEncoder.from(WITHDRAW_TYPES).encodeType("Withdraw"));
@@ -73,8 +72,12 @@ export class L2Domain {
   readonly separator: string;
 
   constructor(chainId: bigint | number, verifyingContract: string) {
-    this.domain = { name: L2_DOMAIN_NAME, version: L2_DOMAIN_VERSION, chainId, verifyingContract };
-    this.separator = TypedDataEncoder.hashDomain(this.domain);
+    ({ domain: this.domain, separator: this.separator } = signingDomain(
+      L2_DOMAIN_NAME,
+      L2_DOMAIN_VERSION,
+      chainId,
+      verifyingContract,
+    ));
   }
 
   transferDigest(m: TransferMessage): string {
@@ -102,25 +105,9 @@ export class L2Domain {
 
   /**
    * The address that signed `digest`, or undefined for a signature that recovers to no one. The rules
-   * are OpenZeppelin's `ECDSA.tryRecover`, which the one-step proof uses: r in [1, n), s in [1, n/2]
-   * (low s only), and a point that recovers. libsecp256k1 (native, ~25 times ethers' pure-JS recovery)
-   * does the curve work, since a sequencer checks every signature it admits.
+   * are OpenZeppelin's `ECDSA.tryRecover`, which the one-step proof uses (see `recoverSigner`).
    */
   static recover(digest: string, compactSignature: string): string | undefined {
-    const sig = getBytes(compactSignature);
-    if (sig.length !== 64) return undefined;
-    const r = toBigInt(sig.subarray(0, 32));
-    const yParityAndS = toBigInt(sig.subarray(32, 64));
-    const s = yParityAndS & S_MASK;
-    if (r === 0n || r >= SECP256K1_N || s === 0n || s > HALF_N) return undefined;
-    const rs = new Uint8Array(64);
-    rs.set(sig.subarray(0, 32), 0);
-    rs.set(getBytes(toBeHex(s, 32)), 32);
-    try {
-      const publicKey = secp256k1.ecdsaRecover(rs, Number(yParityAndS >> 255n), getBytes(digest), false);
-      return getAddress(dataSlice(keccak256(publicKey.subarray(1)), 12));
-    } catch {
-      return undefined;
-    }
+    return recoverSigner(getBytes(digest), getBytes(compactSignature));
   }
 }

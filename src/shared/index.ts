@@ -10,3 +10,5 @@ export * from "./eip712";
 export * from "./authorizer";
 export * from "./state";
 export * from "./stf";
+export * from "./ecdsa";
+export * from "./keccak";

@@ -8,13 +8,20 @@
  * after the batch against the event's new root, and at the end the contract's stored root and (before
  * exodus refunds move it) its stored deposit head.
  * What the operator rebuilds from on start, and what the exodus-proof builder reads.
+ *
+ * It publishes what it reads (batchVerified, exodusActivated, accountExited: `ZkFollowerEvent`) on
+ * `events`, once per event, in Layer-1 order.
  */
 import type { Log, Provider } from "ethers";
 import { StrataError } from "../common/errors";
+import { EventLog } from "../common/events";
+import { readLogsFrom } from "../common/layer1";
 import type { Logger } from "../common/logger";
 import { EMPTY_QUEUE_HEAD, chainDeposit } from "../shared/deposit";
 import type { DepositData } from "../shared/types";
 import { toBytes32 } from "./codec";
+import type { ZkFollowerEvent } from "./events";
+import { rootHex } from "./events";
 import type { ZkCrypto } from "./keys";
 import { decodePubdata, slotElement, splitDeposits } from "./pubdata";
 import type { ZkBatchVerified, ZkBatchVerifiedEvent, ZkRollupClient } from "./rollup-client";
@@ -47,6 +54,8 @@ export class ZkChainFollower {
   readonly batches: ZkVerifiedBatch[] = [];
   /** Accounts that exited in exodus. */
   readonly exited = new Set<number>();
+  /** What this node read from Layer 1, as typed events. */
+  readonly events = new EventLog<ZkFollowerEvent>();
   private current: ZkState;
   private head = EMPTY_QUEUE_HEAD;
   private exodusOn = false;
@@ -104,20 +113,15 @@ export class ZkChainFollower {
    * @throws ZkChainMismatchError if Layer 1 does not add up.
    */
   async sync(): Promise<number[]> {
-    const latest = await this.provider.getBlockNumber();
-    if (latest < this.nextBlock) return [];
-    const logs = await this.provider.getLogs({
-      address: this.rollup.address,
-      fromBlock: this.nextBlock,
-      toBlock: latest,
-    });
+    const range = await readLogsFrom(this.provider, this.rollup.address, this.nextBlock);
+    if (!range) return [];
     const fresh: number[] = [];
-    for (const log of logs) {
+    for (const log of range.logs) {
       const index = await this.applyLog(log);
       if (index !== undefined) fresh.push(index);
     }
-    await this.checkStored(latest);
-    this.nextBlock = latest + 1;
+    await this.checkStored(range.toBlock);
+    this.nextBlock = range.toBlock + 1;
     return fresh;
   }
 
@@ -132,9 +136,25 @@ export class ZkChainFollower {
       case "ExodusActivated":
         this.exodusOn = true;
         this.logger?.info("exodus activated", { root: event.args.root });
+        this.events.publish({
+          type: "exodusActivated",
+          root: rootHex(event.args.root),
+          activatedBy: event.args.activatedBy,
+          l1TxHash: log.transactionHash,
+          blockNumber: log.blockNumber,
+        });
         return undefined;
       case "AccountExited":
         this.exited.add(Number(event.args.accountIndex));
+        this.events.publish({
+          type: "accountExited",
+          account: Number(event.args.accountIndex),
+          owner: event.args.owner,
+          tokenId: Number(event.args.tokenId),
+          amount: event.args.balance.toString(),
+          l1TxHash: log.transactionHash,
+          blockNumber: log.blockNumber,
+        });
         return undefined;
       default:
         return undefined;
@@ -179,6 +199,14 @@ export class ZkChainFollower {
     this.batches.push(batch);
     hashes.forEach((hash, slot) => this.located.set(hash, { batchIndex: verified.batchIndex, slot }));
     this.logger?.debug("batch rebuilt from Layer 1", { batchIndex: verified.batchIndex, txs: txs.length });
+    this.events.publish({
+      type: "batchVerified",
+      batchIndex: verified.batchIndex,
+      txs: txs.length,
+      newRoot: rootHex(verified.newRoot),
+      l1TxHash: log.transactionHash,
+      blockNumber: log.blockNumber,
+    });
     return verified.batchIndex;
   }
 

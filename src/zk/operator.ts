@@ -10,16 +10,21 @@
  * batch: the verified state, then the deposits still queued, then the journal, dropping what Layer 1
  * already holds and what no longer applies. So a crash at any point loses no acknowledged spend and
  * proves none twice.
+ *
+ * What it does it publishes on `events` (src/zk/events.ts: txAccepted, depositPulled, batchProving →
+ * batchProved → batchSubmitted, stateRebuilt, …, and what its node reads from Layer 1), which its JSON-RPC
+ * server serves as `strata_events`; `health()` is its `strata_health`.
  */
 import type { Signer } from "ethers";
 import type { QueuedDeposit } from "../bridge/client";
 import { DepositQueueFollower } from "../bridge/client";
 import type { BridgeClient } from "../bridge/client";
 import { ContractRevertError, StrataError } from "../common/errors";
+import { EventLog, layer1Tx } from "../common/events";
 import { TxRejectedError } from "../common/json-rpc";
 import type { Logger } from "../common/logger";
-import type { TxJournal } from "../optimistic/journal";
-import { Rounds } from "../optimistic/rounds";
+import type { TxJournal } from "../common/journal";
+import { Rounds } from "../common/rounds";
 import { depositsUpTo } from "../shared/deposit";
 import type { DepositData } from "../shared/types";
 import type { ZkPendingItem } from "./batching";
@@ -27,11 +32,14 @@ import { isBatchDue, selectBatch } from "./batching";
 import type { ZkChainFollower } from "./chain-follower";
 import type { ZkSignedRequest } from "./codec";
 import { ZkCodecError, decodeZkRequest, encodeZkRequest, zkTxHash } from "./codec";
+import type { ZkOperatorEvent } from "./events";
+import { rootHex } from "./events";
 import type { ZkCrypto } from "./keys";
 import type { ZkProof, ZkProver } from "./prover";
 import { encodePubdata, isCarriable } from "./pubdata";
 import type { ZkRollupClient } from "./rollup-client";
 import { toProofArg } from "./rollup-client";
+import { depositData } from "../shared/deposit";
 import type { ZkAccountView, ZkOperatorApi, ZkTxReceipt } from "./rpc-server";
 import type { ZkState } from "./state";
 import type { ZkTxRequest } from "./stf";
@@ -44,6 +52,23 @@ export type ZkDoorRefusal = "Malformed" | "Duplicate" | "NonceMismatch" | "Exodu
 
 /** The operator cannot run with what it was given (a prover for another batch size, …). */
 export class ZkOperatorConfigError extends StrataError {}
+
+/** The operator's `strata_health` details. */
+export interface ZkOperatorHealth {
+  /** `degraded` when Layer 1 does not answer. */
+  status: "ok" | "degraded";
+  rollup: string;
+  /** The Layer-1 address that sends `submitBatch`. */
+  operator: string;
+  /** The Layer-1 block number, or null when Layer 1 does not answer. */
+  l1Head: number | null;
+  /** The last batch verified on Layer 1, as this operator last read it (0: genesis). */
+  lastBatch: number;
+  /** Spends and deposits waiting for a batch. */
+  pending: number;
+  exodus: boolean;
+  [detail: string]: unknown;
+}
 
 export interface ZkOperatorOptions {
   rollup: ZkRollupClient;
@@ -96,12 +121,17 @@ export class ZkOperator implements ZkOperatorApi {
   /** Bridge deposits accounted for: consumed on Layer 1 or pending here. */
   private depositsSeen = 0;
   private readonly proven = new Map<string, number>();
+  /** Bridge queue positions already announced as depositPulled (a rebuild pulls them again). */
+  private depositsAnnounced = 0;
+  private readonly stuckAnnounced = new Set<string>();
   private lock: Promise<unknown> = Promise.resolve();
   private ticking: Promise<unknown> = Promise.resolve();
   private readonly rounds: Rounds;
   private readonly depositQueue: DepositQueueFollower;
   private readonly batchSize: number;
   private readonly domain: bigint;
+  /** What it does (and what its node reads from Layer 1), as typed events. */
+  readonly events = new EventLog<ZkOperatorEvent>();
 
   private constructor(
     private readonly o: ZkOperatorOptions,
@@ -110,7 +140,8 @@ export class ZkOperator implements ZkOperatorApi {
     this.batchSize = config.batchSize;
     this.domain = config.domain;
     this.depositQueue = new DepositQueueFollower(o.bridge, o.rollup.address);
-    this.rounds = new Rounds(() => this.tick(), o.pollMs ?? 500, o.logger);
+    this.rounds = new Rounds(() => this.tick(), { pollMs: o.pollMs ?? 500, logger: o.logger });
+    o.follower.events.subscribe(({ seq: _seq, time: _time, ...event }) => this.events.publish(event));
   }
 
   /** Checks the prover fits the rollup, rebuilds from Layer 1, then re-accepts the journalled spends. */
@@ -134,8 +165,16 @@ export class ZkOperator implements ZkOperatorApi {
 
   submit(encodedTx: string): Promise<ZkTxReceipt> {
     return this.exclusive(async () => {
-      if (this.o.follower.exodus) refuse("ExodusActive", "exodus is on: the rollup takes no transaction");
-      const spend = this.admit(decodeOrRefuse(encodedTx), Date.now());
+      let spend: PendingSpend;
+      try {
+        if (this.o.follower.exodus) refuse("ExodusActive", "exodus is on: the rollup takes no transaction");
+        spend = this.admit(decodeOrRefuse(encodedTx), Date.now());
+      } catch (error) {
+        if (error instanceof TxRejectedError) {
+          this.events.publish({ type: "txRefused", hash: this.hashOf(encodedTx), reason: error.reason });
+        }
+        throw error;
+      }
       try {
         await this.o.journal.append(spend.encoded);
       } catch (error) {
@@ -143,6 +182,8 @@ export class ZkOperator implements ZkOperatorApi {
         throw error;
       }
       this.spends.push(spend);
+      const { tx, nonce } = spend.request;
+      this.events.publish({ type: "txAccepted", hash: spend.hash, kind: tx.kind, from: tx.from, nonce });
       return { hash: spend.hash, status: "accepted" };
     });
   }
@@ -169,6 +210,26 @@ export class ZkOperator implements ZkOperatorApi {
   /** Spends and deposits waiting for a batch. */
   get pendingCount(): number {
     return this.deposits.length + this.spends.length;
+  }
+
+  /** Its `strata_health`: Layer 1's head, the last verified batch, what waits. */
+  async health(): Promise<ZkOperatorHealth> {
+    const { follower, rollup, signer } = this.o;
+    let l1Head: number | null = null;
+    try {
+      l1Head = (await signer.provider?.getBlockNumber()) ?? null;
+    } catch {
+      // Layer 1 does not answer: degraded
+    }
+    return {
+      status: l1Head === null ? "degraded" : "ok",
+      rollup: rollup.address,
+      operator: await signer.getAddress(),
+      l1Head,
+      lastBatch: follower.lastBatch,
+      pending: this.pendingCount,
+      exodus: follower.exodus,
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -234,6 +295,16 @@ export class ZkOperator implements ZkOperatorApi {
     return { kind: "spend", takesSlot: true, seenAt, hash, request, encoded: encodeZkRequest(request) };
   }
 
+  /** The hash of an encoded request, or null when it does not decode. */
+  private hashOf(encodedTx: string): string | null {
+    try {
+      const { tx, nonce } = decodeZkRequest(encodedTx);
+      return zkTxHash(this.o.crypto, tx, nonce, this.domain);
+    } catch {
+      return null;
+    }
+  }
+
   private isPending(hash: string): boolean {
     return this.spends.some((s) => s.hash === hash) || this.deposits.some((d) => d.hash === hash);
   }
@@ -277,8 +348,10 @@ export class ZkOperator implements ZkOperatorApi {
       logger?.info("journal entries dropped", { dropped });
       const kept = new Set(this.spends.map((s) => s.encoded));
       await journal.retain((encoded) => kept.has(encoded));
+      this.events.publish({ type: "journalCompacted", dropped: dropped.length, kept: kept.size });
     }
     logger?.debug("rebuilt from Layer 1", { batch: follower.lastBatch, pending: this.pendingCount });
+    this.events.publish({ type: "stateRebuilt", lastBatch: follower.lastBatch, pending: this.pendingCount });
   }
 
   /** Re-accepts one journalled spend; says why it was dropped otherwise. */
@@ -307,11 +380,21 @@ export class ZkOperator implements ZkOperatorApi {
       if (!pending) return;
       this.deposits.push(pending);
       this.depositsSeen++;
+      if (this.depositsSeen > this.depositsAnnounced) {
+        this.depositsAnnounced = this.depositsSeen;
+        this.events.publish({
+          type: "depositPulled",
+          hash: pending.hash,
+          account: pending.takesSlot ? pending.account! : null,
+          tokenId: pending.deposit.tokenId,
+          amount: pending.deposit.amount.toString(),
+        });
+      }
     }
   }
 
   private applyDeposit(queued: QueuedDeposit): PendingDeposit | undefined {
-    const deposit = plainDeposit(queued);
+    const deposit = depositData(queued);
     const item = { kind: "deposit" as const, hash: queued.head.toLowerCase(), deposit, seenAt: Date.now() };
     if (!isCarriable(deposit)) return { ...item, takesSlot: false };
     const named = this.soft.accounts.findAccount(deposit.to, deposit.tokenId) ?? this.soft.nextIndex;
@@ -326,6 +409,10 @@ export class ZkOperator implements ZkOperatorApi {
         deposit: item.hash,
         reason: error.reason,
       });
+      if (!this.stuckAnnounced.has(item.hash)) {
+        this.stuckAnnounced.add(item.hash);
+        this.events.publish({ type: "depositStuck", hash: item.hash, reason: error.reason });
+      }
       return undefined;
     }
   }
@@ -349,21 +436,26 @@ export class ZkOperator implements ZkOperatorApi {
   private async prove(plan: BatchPlan): Promise<ZkProof> {
     const { logger, prover } = this.o;
     const batchIndex = plan.base + 1;
-    logger?.info("proving batch", { batchIndex, txs: plan.witness.txs.length });
+    const txs = plan.witness.txs.length;
+    const hashes = plan.items.filter((item) => item.takesSlot).map((item) => item.hash);
+    logger?.info("proving batch", { batchIndex, txs });
+    this.events.publish({ type: "batchProving", batchIndex, txs, hashes });
     const proof = await prover.prove(plan.witness.input);
     for (const item of plan.items) this.proven.set(item.hash, batchIndex);
     logger?.info("proved batch", { batchIndex, provingMs: proof.provingMs });
+    this.events.publish({ type: "batchProved", batchIndex, txs, provingMs: proof.provingMs });
     return proof;
   }
 
   /** Submits a proven batch; whatever happens, rebuilds from Layer 1 afterwards. */
   private async submitUnlocked(plan: BatchPlan, proof: ZkProof): Promise<void> {
     const { rollup, signer, follower, logger } = this.o;
+    const txs = plan.witness.txs.length;
     try {
       if (follower.lastBatch !== plan.base) throw new StrataError("another batch landed while proving");
       const queue = await this.depositQueue.sync();
       const consumedBefore = depositsUpTo(queue, follower.depositHead);
-      const pendingDeposits = queue.slice(consumedBefore + plan.consumed.length).map(plainDeposit);
+      const pendingDeposits = queue.slice(consumedBefore + plan.consumed.length).map(depositData);
       const { batchIndex, receipt } = await rollup.submitBatch(signer, {
         newRoot: plan.witness.newState.root,
         proof: toProofArg(proof.solidity),
@@ -371,13 +463,22 @@ export class ZkOperator implements ZkOperatorApi {
         consumedDeposits: plan.consumed,
         pendingDeposits,
       });
-      logger?.info("submitBatch", { batchIndex, txs: plan.witness.txs.length, gasUsed: receipt.gasUsed });
+      logger?.info("submitBatch", { batchIndex, txs, gasUsed: receipt.gasUsed });
+      this.events.publish({
+        type: "batchSubmitted",
+        batchIndex,
+        txs,
+        ...layer1Tx(receipt),
+        newRoot: rootHex(plan.witness.newState.root),
+      });
     } catch (error) {
-      const name = error instanceof ContractRevertError ? error.errorName : (error as Error).message;
+      const name =
+        (error instanceof ContractRevertError ? error.errorName : undefined) ?? (error as Error).message;
       logger?.warn("batch not submitted; rebuilding from Layer 1", {
         batchIndex: plan.base + 1,
         error: name,
       });
+      this.events.publish({ type: "batchRejected", batchIndex: plan.base + 1, txs, reason: name });
       await this.syncUnlocked(true);
       throw error;
     }
@@ -413,8 +514,4 @@ function toRequest(item: PendingItem): ZkTxRequest[] {
   if (item.kind === "spend") return [{ tx: item.request.tx, signer: item.request.signer }];
   if (!item.takesSlot) return [];
   return [{ tx: { kind: "deposit", account: item.account!, deposit: item.deposit } }];
-}
-
-function plainDeposit(d: DepositData): DepositData {
-  return { from: d.from, to: d.to, tokenId: d.tokenId, amount: d.amount, timestamp: d.timestamp };
 }

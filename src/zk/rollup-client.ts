@@ -31,6 +31,8 @@ export interface ZkBatchCalldata {
   pendingDeposits: DepositData[];
 }
 
+/** A deposit as the contract takes it (`Deposit.Data`): its five fields, none of what a queue adds. */
+
 /** An account's exit in exodus, as `exit` takes it (`IZkRollup.ExitProof`). */
 export interface ZkExitProof {
   accountIndex: number;

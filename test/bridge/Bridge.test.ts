@@ -124,6 +124,25 @@ async function countEvents(
 // Tests
 // ---------------------------------------------------------------------------------------------------------
 
+type BridgeFixture = Awaited<ReturnType<typeof deployBridgeFixture>>;
+
+/**
+ * An owner-only call: sent by Alice (`send` gets the bridge connected as her) it reverts with
+ * OwnableUnauthorizedAccount(alice), and `unchanged` asserts the state it would have changed.
+ */
+function itRefusesNonOwner(
+  send: (asAlice: Bridge, f: BridgeFixture) => Promise<unknown>,
+  unchanged: (f: BridgeFixture) => Promise<unknown>,
+): void {
+  it("reverts with OwnableUnauthorizedAccount when the caller is not the owner", async function () {
+    const f = await loadFixture(deployBridgeFixture);
+    await expect(send(f.bridge.connect(f.alice), f))
+      .to.be.revertedWithCustomError(f.bridge, "OwnableUnauthorizedAccount")
+      .withArgs(f.alice.address);
+    await unchanged(f);
+  });
+}
+
 describe("Bridge", function () {
   describe("registerRollup", function () {
     it("succeeds when the owner registers a new rollup: it gets a queue and ETH as token id 0", async function () {
@@ -144,13 +163,10 @@ describe("Bridge", function () {
       expect([queue.count, queue.head]).to.deep.equal([0n, ZeroHash]);
     });
 
-    it("reverts with OwnableUnauthorizedAccount when the caller is not the owner", async function () {
-      const { bridge, rollupC, alice } = await loadFixture(deployBridgeFixture);
-      await expect(bridge.connect(alice).registerRollup(rollupC))
-        .to.be.revertedWithCustomError(bridge, "OwnableUnauthorizedAccount")
-        .withArgs(alice.address);
-      expect(await bridge.isRegistered(rollupC)).to.equal(false);
-    });
+    itRefusesNonOwner(
+      (asAlice, f) => asAlice.registerRollup(f.rollupC),
+      async (f) => expect(await f.bridge.isRegistered(f.rollupC)).to.equal(false),
+    );
 
     it("reverts with BridgeRollupAlreadyRegistered when the rollup is already registered", async function () {
       const { bridge, rollupA } = await loadFixture(deployFundedBridgeFixture);
@@ -216,13 +232,10 @@ describe("Bridge", function () {
       expect((await bridge.asset(rollupB, feeToken)).tokenId).to.equal(1n);
     });
 
-    it("reverts with OwnableUnauthorizedAccount when the caller is not the owner", async function () {
-      const { bridge, rollupB, token, alice } = await loadFixture(deployBridgeFixture);
-      await expect(bridge.connect(alice).allowToken(rollupB, token))
-        .to.be.revertedWithCustomError(bridge, "OwnableUnauthorizedAccount")
-        .withArgs(alice.address);
-      expect((await bridge.asset(rollupB, token)).listed).to.equal(false);
-    });
+    itRefusesNonOwner(
+      (asAlice, f) => asAlice.allowToken(f.rollupB, f.token),
+      async (f) => expect((await f.bridge.asset(f.rollupB, f.token)).listed).to.equal(false),
+    );
 
     it("reverts with BridgeRollupNotRegistered when the rollup is not registered", async function () {
       const { bridge, rollupC, token } = await loadFixture(deployBridgeFixture);
@@ -267,13 +280,10 @@ describe("Bridge", function () {
       expect((await bridge.asset(rollupB, ZeroAddress)).allowed).to.equal(false);
     });
 
-    it("reverts with OwnableUnauthorizedAccount when the caller is not the owner", async function () {
-      const { bridge, rollupA, token, alice } = await loadFixture(deployBridgeFixture);
-      await expect(bridge.connect(alice).disallowToken(rollupA, token))
-        .to.be.revertedWithCustomError(bridge, "OwnableUnauthorizedAccount")
-        .withArgs(alice.address);
-      expect((await bridge.asset(rollupA, token)).allowed).to.equal(true);
-    });
+    itRefusesNonOwner(
+      (asAlice, f) => asAlice.disallowToken(f.rollupA, f.token),
+      async (f) => expect((await f.bridge.asset(f.rollupA, f.token)).allowed).to.equal(true),
+    );
 
     it("reverts with BridgeRollupNotRegistered when the rollup is not registered", async function () {
       const { bridge, rollupC } = await loadFixture(deployBridgeFixture);

@@ -9,7 +9,7 @@ import {
   RevertingRecipient__factory,
 } from "../../typechain-types";
 import { ChannelDomain } from "../../src/channels/eip712";
-import type { ChannelParams, ChannelState, CompactSignature } from "../../src/channels/types";
+import type { ChannelParams, ChannelState, CompactSignature, PendingLock } from "../../src/channels/types";
 import { ETH, MAX_CHALLENGE_DURATION, channelIdOf, pendingLocksOf } from "../../src/channels/types";
 import type { ChannelsFixture } from "./fixtures";
 import {
@@ -64,7 +64,67 @@ function split(
   return stateOf(f.params, version, [eth(parseEther(alice), parseEther(bob))], extra);
 }
 
+/** Alice withdraws 0.5 ETH of her 1 while the channel goes on: a state of Alice 0.5, Bob 1. */
+const withdrawalState = (f: Funded, version = 4n): ChannelState =>
+  split(f, version, "0.5", "1", { withdrawals: [{ asset: 0, participant: 0, amount: parseEther("0.5") }] });
+
 const sign = (f: Funded, state: ChannelState): CompactSignature[] => signAll(f.domain, state, f.members);
+
+/** The calls that take a state (all but `conclude` with the participants' signatures of it). */
+type StateCall = "close" | "register" | "refute" | "withdrawPartial" | "conclude";
+
+/** A call the channel must refuse: the state it is given (after any setup) and the error it names. */
+interface Refusal<F extends Funded> {
+  error: string;
+  /** The rest of the test title, after "reverts with <error>". */
+  when: string;
+  /** Sets the channel up and returns the state to submit. */
+  state: (f: F) => ChannelState | Promise<ChannelState>;
+  /** The signatures to submit, when not everyone's over the state. */
+  sigs?: (f: F, state: ChannelState) => CompactSignature[] | Promise<CompactSignature[]>;
+  args: (f: F, state: ChannelState, sigs: CompactSignature[]) => unknown[];
+}
+
+/** One test a refusal: `call(params, state, sigs)` reverts with it and leaves the channel as it was. */
+function itRefuses<F extends Funded>(
+  call: StateCall,
+  fixture: () => Promise<F>,
+  refusals: Refusal<F>[],
+): void {
+  for (const r of refusals) {
+    it(`reverts with ${r.error} ${r.when}`, async function () {
+      const f = await loadFixture(fixture);
+      const state = await r.state(f);
+      const sigs = r.sigs ? await r.sigs(f, state) : sign(f, state);
+      const send = () =>
+        call === "conclude"
+          ? f.adjudicator.conclude(f.params, state)
+          : f.adjudicator[call](f.params, state, sigs);
+      await expectRevert(f, f.channelId, send, r.error, r.args(f, state, sigs));
+    });
+  }
+}
+
+/** Registers and concludes state 5 of the channel with a lock of 0.5 ETH pending; returns that state. */
+async function concludeWithLockPending(f: Funded): Promise<ChannelState> {
+  const { lock } = lockOn("s", 10n ** 10n, parseEther("0.5"), { sender: 0, receiver: 1 });
+  const state = split(f, 5n, "0.5", "1", { locks: [lock] });
+  await passWindow(await register(f, f.params, state, f.members));
+  await f.adjudicator.conclude(f.params, state);
+  return state;
+}
+
+/** The index and the recovered signer of the first signature, as `AdjudicatorInvalidSignature` names them. */
+const recoveredFirst = (f: Funded, state: ChannelState, sigs: CompactSignature[]): unknown[] => [
+  0n,
+  ChannelDomain.recoverDigest(f.domain.digest(state), sigs[0]),
+];
+
+/** Closes the channel with the final state `version` paying Alice and Bob `paid` ETH each. */
+async function closeChannel(f: Funded, version: bigint, paid = ONE): Promise<void> {
+  const final = finalStateOf(f.params, version, [eth(paid, paid)]);
+  await f.adjudicator.close(f.params, final, sign(f, final));
+}
 
 /** Turns `wallet`'s address into a contract that refuses ETH (a smart account); its key still signs. */
 async function makeRefuseEth(wallet: Wallet): Promise<void> {
@@ -119,8 +179,7 @@ describe("Adjudicator", function () {
 
     it("reverts with AdjudicatorChannelConcluded when the channel has closed", async function () {
       const f = await loadFixture(fundedFixture);
-      const final = finalStateOf(f.params, 1n, [eth(ONE, ONE)]);
-      await f.adjudicator.close(f.params, final, sign(f, final));
+      await closeChannel(f, 1n);
       await expectRevert(
         f,
         f.channelId,
@@ -263,69 +322,48 @@ describe("Adjudicator", function () {
       await assertSolvent(f, [f.params]);
     });
 
-    it("reverts with AdjudicatorStateNotFinal when the state is not final", async function () {
-      const f = await loadFixture(fundedFixture);
-      const state = split(f, 3n, "1", "1");
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.close(f.params, state, sign(f, state)),
-        "AdjudicatorStateNotFinal",
-        [3n],
-      );
-    });
+    itRefuses("close", fundedFixture, [
+      {
+        error: "AdjudicatorStateNotFinal",
+        when: "when the state is not final",
+        state: (f) => split(f, 3n, "1", "1"),
+        args: () => [3n],
+      },
+      {
+        error: "AdjudicatorUnderfunded",
+        when: "when the state allocates more than the channel holds",
+        // A top-up the parties signed for, which never arrived.
+        state: (f) => finalStateOf(f.params, 3n, [eth(2n * ONE, ONE)]),
+        args: (f) => [f.channelId, ETH, 3n * ONE, 2n * ONE],
+      },
+      {
+        error: "AdjudicatorChannelConcluded",
+        when: "when the channel has closed already",
+        state: async (f) => {
+          await closeChannel(f, 3n);
+          return finalStateOf(f.params, 4n, [eth(0n, 0n)]);
+        },
+        args: (f) => [f.channelId],
+      },
+    ]);
 
-    it("reverts with AdjudicatorUnderfunded when the state allocates more than the channel holds", async function () {
-      const f = await loadFixture(fundedFixture);
-      // A top-up the parties signed for, which never arrived.
-      const final = finalStateOf(f.params, 3n, [eth(2n * ONE, ONE)]);
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.close(f.params, final, sign(f, final)),
-        "AdjudicatorUnderfunded",
-        [f.channelId, ETH, 3n * ONE, 2n * ONE],
-      );
-    });
-
-    it("reverts with AdjudicatorChannelConcluded when the channel has closed already", async function () {
-      const f = await loadFixture(fundedFixture);
-      const final = finalStateOf(f.params, 3n, [eth(ONE, ONE)]);
-      await f.adjudicator.close(f.params, final, sign(f, final));
-      const again = finalStateOf(f.params, 4n, [eth(0n, 0n)]);
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.close(f.params, again, sign(f, again)),
-        "AdjudicatorChannelConcluded",
-        [f.channelId],
-      );
-    });
-
-    it("reverts with AdjudicatorChallengeExpired when a registered state's window has closed", async function () {
-      const f = await loadFixture(registeredFixture);
-      await passWindow(f.finalizesAt);
-      const final = finalStateOf(f.params, 6n, [eth(ONE, ONE)]);
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.close(f.params, final, sign(f, final)),
-        "AdjudicatorChallengeExpired",
-        [f.channelId, f.finalizesAt],
-      );
-    });
-
-    it("reverts with AdjudicatorStaleVersion when the final state is not newer than the registered one", async function () {
-      const f = await loadFixture(registeredFixture);
-      const final = finalStateOf(f.params, 5n, [eth(ONE, ONE)]);
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.close(f.params, final, sign(f, final)),
-        "AdjudicatorStaleVersion",
-        [f.channelId, 5n, 5n],
-      );
-    });
+    itRefuses("close", registeredFixture, [
+      {
+        error: "AdjudicatorChallengeExpired",
+        when: "when a registered state's window has closed",
+        state: async (f) => {
+          await passWindow(f.finalizesAt);
+          return finalStateOf(f.params, 6n, [eth(ONE, ONE)]);
+        },
+        args: (f) => [f.channelId, f.finalizesAt],
+      },
+      {
+        error: "AdjudicatorStaleVersion",
+        when: "when the final state is not newer than the registered one",
+        state: (f) => finalStateOf(f.params, 5n, [eth(ONE, ONE)]),
+        args: (f) => [f.channelId, 5n, 5n],
+      },
+    ]);
 
     it("credits a payee that refuses ETH and still pays the other", async function () {
       const f = await loadFixture(fundedFixture);
@@ -386,115 +424,82 @@ describe("Adjudicator", function () {
         ["other participants", (p) => ({ ...p, participants: [...p.participants].reverse() })],
         ["another challenge duration", (p) => ({ ...p, challengeDuration: p.challengeDuration + 1 })],
       ];
-      for (const [what, otherOf] of otherChannels) {
-        it(`reverts with AdjudicatorWrongChannel when the state was signed for ${what}`, async function () {
-          const f = await loadFixture(fundedFixture);
-          const other = otherOf(f.params);
-          const state = stateOf(other, 7n, [eth(2n * ONE, 0n)]);
-          await expectRevert(
-            f,
-            f.channelId,
-            () => f.adjudicator.register(f.params, state, sign(f, state)),
-            "AdjudicatorWrongChannel",
-            [f.channelId, channelIdOf(other)],
-          );
-        });
-      }
+      itRefuses(
+        "register",
+        fundedFixture,
+        otherChannels.map(([what, otherOf]) => ({
+          error: "AdjudicatorWrongChannel",
+          when: `when the state was signed for ${what}`,
+          state: (f) => stateOf(otherOf(f.params), 7n, [eth(2n * ONE, 0n)]),
+          args: (f) => [f.channelId, channelIdOf(otherOf(f.params))],
+        })),
+      );
 
-      it("reverts with AdjudicatorInvalidSignature when another channel's state is relabelled for this one", async function () {
-        const f = await loadFixture(fundedFixture);
-        const other = stateOf({ ...f.params, nonce: 1n }, 7n, [eth(2n * ONE, 0n)]);
-        const sigs = sign(f, other);
-        const relabelled = { ...other, channelId: f.channelId };
-        await expectRevert(
-          f,
-          f.channelId,
-          () => f.adjudicator.register(f.params, relabelled, sigs),
-          "AdjudicatorInvalidSignature",
-          [0n, ChannelDomain.recoverDigest(f.domain.digest(relabelled), sigs[0])],
-        );
+      const otherNonceState = (f: Funded) => stateOf({ ...f.params, nonce: 1n }, 7n, [eth(2n * ONE, 0n)]);
+      /** A state signed for another domain is refused, naming who the first signature recovers to here. */
+      const signedElsewhere = (
+        when: string,
+        elsewhere: (f: Funded) => Promise<ChannelDomain>,
+      ): Refusal<Funded> => ({
+        error: "AdjudicatorInvalidSignature",
+        when,
+        state: (f) => split(f, 7n, "2", "0"),
+        sigs: async (f, state) => signAll(await elsewhere(f), state, f.members),
+        args: recoveredFirst,
       });
-
-      it("reverts with AdjudicatorInvalidSignature when the state was signed for another chain", async function () {
-        const f = await loadFixture(fundedFixture);
-        const state = split(f, 7n, "2", "0");
-        const elsewhere = new ChannelDomain(f.chainId + 1n, await f.adjudicator.getAddress());
-        const sigs = signAll(elsewhere, state, f.members);
-        await expectRevert(
-          f,
-          f.channelId,
-          () => f.adjudicator.register(f.params, state, sigs),
-          "AdjudicatorInvalidSignature",
-          [0n, ChannelDomain.recoverDigest(f.domain.digest(state), sigs[0])],
-        );
-      });
-
-      it("reverts with AdjudicatorInvalidSignature when the state was signed for another adjudicator", async function () {
-        const f = await loadFixture(fundedFixture);
-        const state = split(f, 7n, "2", "0");
-        const other = await new Adjudicator__factory(f.relayer).deploy();
-        const elsewhere = new ChannelDomain(f.chainId, await other.getAddress());
-        const sigs = signAll(elsewhere, state, f.members);
-        await expectRevert(
-          f,
-          f.channelId,
-          () => f.adjudicator.register(f.params, state, sigs),
-          "AdjudicatorInvalidSignature",
-          [0n, ChannelDomain.recoverDigest(f.domain.digest(state), sigs[0])],
-        );
-      });
+      itRefuses("register", fundedFixture, [
+        {
+          error: "AdjudicatorInvalidSignature",
+          when: "when another channel's state is relabelled for this one",
+          state: (f) => ({ ...otherNonceState(f), channelId: f.channelId }),
+          sigs: (f) => sign(f, otherNonceState(f)),
+          args: recoveredFirst,
+        },
+        signedElsewhere(
+          "when the state was signed for another chain",
+          async (f) => new ChannelDomain(f.chainId + 1n, await f.adjudicator.getAddress()),
+        ),
+        signedElsewhere("when the state was signed for another adjudicator", async (f) => {
+          const other = await new Adjudicator__factory(f.relayer).deploy();
+          return new ChannelDomain(f.chainId, await other.getAddress());
+        }),
+      ]);
     });
 
     describe("signatures", function () {
-      it("reverts with AdjudicatorInvalidSignatureCount when a signature is missing", async function () {
-        const f = await loadFixture(fundedFixture);
-        const state = split(f, 7n, "2", "0");
-        await expectRevert(
-          f,
-          f.channelId,
-          () => f.adjudicator.register(f.params, state, sign(f, state).slice(0, 1)),
-          "AdjudicatorInvalidSignatureCount",
-          [2n, 1n],
-        );
-      });
-
-      it("reverts with AdjudicatorInvalidSignature when an outsider signs for a participant", async function () {
-        const f = await loadFixture(fundedFixture);
-        const state = split(f, 7n, "2", "0");
-        await expectRevert(
-          f,
-          f.channelId,
-          () => f.adjudicator.register(f.params, state, signAll(f.domain, state, [f.alice, f.mallory])),
-          "AdjudicatorInvalidSignature",
-          [1n, f.mallory.address],
-        );
-      });
-
-      it("reverts with AdjudicatorInvalidSignature when the signatures are out of participant order", async function () {
-        const f = await loadFixture(fundedFixture);
-        const state = split(f, 7n, "2", "0");
-        await expectRevert(
-          f,
-          f.channelId,
-          () => f.adjudicator.register(f.params, state, signAll(f.domain, state, [f.bob, f.alice])),
-          "AdjudicatorInvalidSignature",
-          [0n, f.bob.address],
-        );
-      });
-
-      it("reverts with AdjudicatorInvalidSignature(…, address(0)) when a signature does not recover", async function () {
-        const f = await loadFixture(fundedFixture);
-        const state = split(f, 7n, "2", "0");
-        const sigs = sign(f, state);
-        sigs[1] = { r: ZeroHash, yParityAndS: sigs[1].yParityAndS };
-        await expectRevert(
-          f,
-          f.channelId,
-          () => f.adjudicator.register(f.params, state, sigs),
-          "AdjudicatorInvalidSignature",
-          [1n, ZeroAddress],
-        );
-      });
+      itRefuses("register", fundedFixture, [
+        {
+          error: "AdjudicatorInvalidSignatureCount",
+          when: "when a signature is missing",
+          state: (f) => split(f, 7n, "2", "0"),
+          sigs: (f, state) => sign(f, state).slice(0, 1),
+          args: () => [2n, 1n],
+        },
+        {
+          error: "AdjudicatorInvalidSignature",
+          when: "when an outsider signs for a participant",
+          state: (f) => split(f, 7n, "2", "0"),
+          sigs: (f, state) => signAll(f.domain, state, [f.alice, f.mallory]),
+          args: (f) => [1n, f.mallory.address],
+        },
+        {
+          error: "AdjudicatorInvalidSignature",
+          when: "when the signatures are out of participant order",
+          state: (f) => split(f, 7n, "2", "0"),
+          sigs: (f, state) => signAll(f.domain, state, [f.bob, f.alice]),
+          args: (f) => [0n, f.bob.address],
+        },
+        {
+          error: "AdjudicatorInvalidSignature",
+          when: "naming address(0) when a signature does not recover",
+          state: (f) => split(f, 7n, "2", "0"),
+          sigs: (f, state) => {
+            const sigs = sign(f, state);
+            return [sigs[0], { r: ZeroHash, yParityAndS: sigs[1].yParityAndS }];
+          },
+          args: () => [1n, ZeroAddress],
+        },
+      ]);
     });
 
     describe("well-formedness", function () {
@@ -550,141 +555,91 @@ describe("Adjudicator", function () {
           );
         }
       });
-
-      it("reverts with AdjudicatorInvalidAllocation when an allocation has the wrong number of balances", async function () {
-        const f = await loadFixture(fundedFixture);
-        const state = stateOf(f.params, 1n, [eth(ONE, ONE, 0n)]);
-        await expectRevert(
-          f,
-          f.channelId,
-          () => f.adjudicator.register(f.params, state, sign(f, state)),
-          "AdjudicatorInvalidAllocation",
-          [0n],
-        );
-      });
-
-      it("reverts with AdjudicatorInvalidAllocation when the state allocates no asset", async function () {
-        const f = await loadFixture(fundedFixture);
-        const state = stateOf(f.params, 1n, []);
-        await expectRevert(
-          f,
-          f.channelId,
-          () => f.adjudicator.register(f.params, state, sign(f, state)),
-          "AdjudicatorInvalidAllocation",
-          [0n],
-        );
-      });
-
-      it("reverts with AdjudicatorInvalidAllocation when an asset is allocated twice", async function () {
-        const f = await loadFixture(fundedFixture);
-        const state = stateOf(f.params, 1n, [eth(ONE, ONE), eth(ONE, ONE)]);
-        await expectRevert(
-          f,
-          f.channelId,
-          () => f.adjudicator.register(f.params, state, sign(f, state)),
-          "AdjudicatorInvalidAllocation",
-          [1n],
-        );
-      });
-
-      for (const [what, route] of [
-        ["names an unknown asset", { asset: 1, sender: 0, receiver: 1 }],
-        ["names an unknown participant", { sender: 0, receiver: 2 }],
-        ["pays its sender", { sender: 1, receiver: 1 }],
-      ] as const) {
-        it(`reverts with AdjudicatorInvalidLock when a lock ${what}`, async function () {
-          const f = await loadFixture(fundedFixture);
-          const { lock } = lockOn("s", 10n ** 10n, 1n, route);
-          const state = split(f, 1n, "1", "0.5", { locks: [lock] });
-          await expectRevert(
-            f,
-            f.channelId,
-            () => f.adjudicator.register(f.params, state, sign(f, state)),
-            "AdjudicatorInvalidLock",
-            [0n],
-          );
-        });
-      }
-
-      it("reverts with AdjudicatorInvalidWithdrawal when a withdrawal names an unknown participant", async function () {
-        const f = await loadFixture(fundedFixture);
-        const state = split(f, 1n, "1", "0.5", { withdrawals: [{ asset: 0, participant: 2, amount: 1n }] });
-        await expectRevert(
-          f,
-          f.channelId,
-          () => f.adjudicator.register(f.params, state, sign(f, state)),
-          "AdjudicatorInvalidWithdrawal",
-          [0n],
-        );
-      });
-
-      it("reverts with AdjudicatorFinalStateWithLocks when a final state carries a lock", async function () {
-        const f = await loadFixture(fundedFixture);
-        const { lock } = lockOn("s", 10n ** 10n, 1n, { sender: 0, receiver: 1 });
-        const state = split(f, 4n, "1", "0.5", { isFinal: true, locks: [lock] });
-        await expectRevert(
-          f,
-          f.channelId,
-          () => f.adjudicator.register(f.params, state, sign(f, state)),
-          "AdjudicatorFinalStateWithLocks",
-          [4n],
-        );
-      });
+      itRefuses("register", fundedFixture, [
+        {
+          error: "AdjudicatorInvalidAllocation",
+          when: "when an allocation has the wrong number of balances",
+          state: (f) => stateOf(f.params, 1n, [eth(ONE, ONE, 0n)]),
+          args: () => [0n],
+        },
+        {
+          error: "AdjudicatorInvalidAllocation",
+          when: "when the state allocates no asset",
+          state: (f) => stateOf(f.params, 1n, []),
+          args: () => [0n],
+        },
+        {
+          error: "AdjudicatorInvalidAllocation",
+          when: "when an asset is allocated twice",
+          state: (f) => stateOf(f.params, 1n, [eth(ONE, ONE), eth(ONE, ONE)]),
+          args: () => [1n],
+        },
+        ...(
+          [
+            ["names an unknown asset", { asset: 1, sender: 0, receiver: 1 }],
+            ["names an unknown participant", { sender: 0, receiver: 2 }],
+            ["pays its sender", { sender: 1, receiver: 1 }],
+          ] as const
+        ).map(([what, route]): Refusal<Funded> => ({
+          error: "AdjudicatorInvalidLock",
+          when: `when a lock ${what}`,
+          state: (f) => split(f, 1n, "1", "0.5", { locks: [lockOn("s", 10n ** 10n, 1n, route).lock] }),
+          args: () => [0n],
+        })),
+        {
+          error: "AdjudicatorInvalidWithdrawal",
+          when: "when a withdrawal names an unknown participant",
+          state: (f) => split(f, 1n, "1", "0.5", { withdrawals: [{ asset: 0, participant: 2, amount: 1n }] }),
+          args: () => [0n],
+        },
+        {
+          error: "AdjudicatorFinalStateWithLocks",
+          when: "when a final state carries a lock",
+          state: (f) => {
+            const { lock } = lockOn("s", 10n ** 10n, 1n, { sender: 0, receiver: 1 });
+            return split(f, 4n, "1", "0.5", { isFinal: true, locks: [lock] });
+          },
+          args: () => [4n],
+        },
+      ]);
     });
 
-    it("reverts with AdjudicatorUnderfunded when a promised top-up has not arrived", async function () {
-      const f = await loadFixture(fundedFixture);
-      const state = split(f, 2n, "2", "1");
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.register(f.params, state, sign(f, state)),
-        "AdjudicatorUnderfunded",
-        [f.channelId, ETH, 3n * ONE, 2n * ONE],
-      );
-    });
+    itRefuses("register", fundedFixture, [
+      {
+        error: "AdjudicatorUnderfunded",
+        when: "when a promised top-up has not arrived",
+        state: (f) => split(f, 2n, "2", "1"),
+        args: (f) => [f.channelId, ETH, 3n * ONE, 2n * ONE],
+      },
+      {
+        error: "AdjudicatorStaleVersion",
+        when: "when the state is older than the version floor",
+        state: async (f) => {
+          const withdrawal = withdrawalState(f, 4n);
+          await f.adjudicator.withdrawPartial(f.params, withdrawal, sign(f, withdrawal));
+          return split(f, 3n, "0.5", "1");
+        },
+        args: (f) => [f.channelId, 3n, 4n],
+      },
+      {
+        error: "AdjudicatorChannelConcluded",
+        when: "when the channel has closed",
+        state: async (f) => {
+          await closeChannel(f, 8n);
+          return split(f, 7n, "0", "0");
+        },
+        args: (f) => [f.channelId],
+      },
+    ]);
 
-    it("reverts with AdjudicatorChallengeOngoing when a challenge is already registered", async function () {
-      const f = await loadFixture(registeredFixture);
-      const newer = split(f, 6n, "1", "1");
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.register(f.params, newer, sign(f, newer)),
-        "AdjudicatorChallengeOngoing",
-        [f.channelId, f.finalizesAt],
-      );
-    });
-
-    it("reverts with AdjudicatorStaleVersion when the state is older than the version floor", async function () {
-      const f = await loadFixture(fundedFixture);
-      const withdrawal = split(f, 4n, "0.5", "1", {
-        withdrawals: [{ asset: 0, participant: 0, amount: parseEther("0.5") }],
-      });
-      await f.adjudicator.withdrawPartial(f.params, withdrawal, sign(f, withdrawal));
-      const older = split(f, 3n, "0.5", "1");
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.register(f.params, older, sign(f, older)),
-        "AdjudicatorStaleVersion",
-        [f.channelId, 3n, 4n],
-      );
-    });
-
-    it("reverts with AdjudicatorChannelConcluded when the channel has closed", async function () {
-      const f = await loadFixture(fundedFixture);
-      const final = finalStateOf(f.params, 8n, [eth(ONE, ONE)]);
-      await f.adjudicator.close(f.params, final, sign(f, final));
-      const stale = split(f, 7n, "0", "0");
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.register(f.params, stale, sign(f, stale)),
-        "AdjudicatorChannelConcluded",
-        [f.channelId],
-      );
-    });
+    itRefuses("register", registeredFixture, [
+      {
+        error: "AdjudicatorChallengeOngoing",
+        when: "when a challenge is already registered",
+        state: (f) => split(f, 6n, "1", "1"),
+        args: (f) => [f.channelId, f.finalizesAt],
+      },
+    ]);
   });
 
   // -------------------------------------------------------------------------------------------------------
@@ -700,29 +655,26 @@ describe("Adjudicator", function () {
       expect([version, finalizesAt]).to.deep.equal([8n, f.finalizesAt]);
     });
 
-    it("reverts with AdjudicatorStaleVersion when the state is older than the registered one", async function () {
-      const f = await loadFixture(registeredFixture);
-      const older = split(f, 4n, "2", "0");
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.refute(f.params, older, sign(f, older)),
-        "AdjudicatorStaleVersion",
-        [f.channelId, 4n, 5n],
-      );
-    });
-
-    it("reverts with AdjudicatorStaleVersion when the state has the registered version", async function () {
-      const f = await loadFixture(registeredFixture);
-      const twin = split(f, 5n, "2", "0");
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.refute(f.params, twin, sign(f, twin)),
-        "AdjudicatorStaleVersion",
-        [f.channelId, 5n, 5n],
-      );
-    });
+    itRefuses("refute", registeredFixture, [
+      {
+        error: "AdjudicatorStaleVersion",
+        when: "when the state is older than the registered one",
+        state: (f) => split(f, 4n, "2", "0"),
+        args: (f) => [f.channelId, 4n, 5n],
+      },
+      {
+        error: "AdjudicatorStaleVersion",
+        when: "when the state has the registered version",
+        state: (f) => split(f, 5n, "2", "0"),
+        args: (f) => [f.channelId, 5n, 5n],
+      },
+      {
+        error: "AdjudicatorUnderfunded",
+        when: "when the newer state allocates more than the channel holds",
+        state: (f) => split(f, 8n, "2", "0.5"),
+        args: (f) => [f.channelId, ETH, parseEther("2.5"), 2n * ONE],
+      },
+    ]);
 
     it("reverts with AdjudicatorChallengeExpired when the window has closed", async function () {
       const f = await loadFixture(registeredFixture);
@@ -733,45 +685,23 @@ describe("Adjudicator", function () {
         .withArgs(f.channelId, f.finalizesAt);
     });
 
-    it("reverts with AdjudicatorNoChallenge when nothing is registered", async function () {
-      const f = await loadFixture(fundedFixture);
-      const state = split(f, 8n, "1.2", "0.8");
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.refute(f.params, state, sign(f, state)),
-        "AdjudicatorNoChallenge",
-        [f.channelId],
-      );
-    });
-
-    it("reverts with AdjudicatorUnderfunded when the newer state allocates more than the channel holds", async function () {
-      const f = await loadFixture(registeredFixture);
-      const newer = split(f, 8n, "2", "0.5");
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.refute(f.params, newer, sign(f, newer)),
-        "AdjudicatorUnderfunded",
-        [f.channelId, ETH, parseEther("2.5"), 2n * ONE],
-      );
-    });
-
-    it("reverts with AdjudicatorChannelConcluded when the channel concluded with locks pending", async function () {
-      const f = await loadFixture(fundedFixture);
-      const { lock } = lockOn("s", 10n ** 10n, parseEther("0.5"), { sender: 0, receiver: 1 });
-      const state = split(f, 5n, "0.5", "1", { locks: [lock] });
-      await passWindow(await register(f, f.params, state, f.members));
-      await f.adjudicator.conclude(f.params, state);
-      const newer = split(f, 6n, "1", "1");
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.refute(f.params, newer, sign(f, newer)),
-        "AdjudicatorChannelConcluded",
-        [f.channelId],
-      );
-    });
+    itRefuses("refute", fundedFixture, [
+      {
+        error: "AdjudicatorNoChallenge",
+        when: "when nothing is registered",
+        state: (f) => split(f, 8n, "1.2", "0.8"),
+        args: (f) => [f.channelId],
+      },
+      {
+        error: "AdjudicatorChannelConcluded",
+        when: "when the channel concluded with locks pending",
+        state: async (f) => {
+          await concludeWithLockPending(f);
+          return split(f, 6n, "1", "1");
+        },
+        args: (f) => [f.channelId],
+      },
+    ]);
   });
 
   // -------------------------------------------------------------------------------------------------------
@@ -795,67 +725,46 @@ describe("Adjudicator", function () {
         .withArgs(f.channelId, f.finalizesAt);
     });
 
-    it("reverts with AdjudicatorNoChallenge when nothing is registered", async function () {
-      const f = await loadFixture(fundedFixture);
-      const state = split(f, 1n, "1", "1");
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.conclude(f.params, state),
-        "AdjudicatorNoChallenge",
-        [f.channelId],
-      );
-    });
+    itRefuses("conclude", fundedFixture, [
+      {
+        error: "AdjudicatorNoChallenge",
+        when: "when nothing is registered",
+        state: (f) => split(f, 1n, "1", "1"),
+        args: (f) => [f.channelId],
+      },
+      {
+        error: "AdjudicatorChannelConcluded",
+        when: "when it concluded already with locks pending",
+        state: concludeWithLockPending,
+        args: (f) => [f.channelId],
+      },
+    ]);
 
-    it("reverts with AdjudicatorStateNotRegistered when given another state than the registered one", async function () {
-      const f = await loadFixture(registeredFixture);
-      await passWindow(f.finalizesAt);
-      const other = split(f, 5n, "2", "0");
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.conclude(f.params, other),
-        "AdjudicatorStateNotRegistered",
-        [f.channelId],
-      );
-    });
-
-    it("reverts with AdjudicatorNoChallenge when the channel concluded already", async function () {
-      const f = await loadFixture(registeredFixture);
-      await passWindow(f.finalizesAt);
-      await f.adjudicator.conclude(f.params, f.registered);
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.conclude(f.params, f.registered),
-        "AdjudicatorNoChallenge",
-        [f.channelId],
-      );
-    });
-
-    it("reverts with AdjudicatorChannelConcluded when it concluded already with locks pending", async function () {
-      const f = await loadFixture(fundedFixture);
-      const { lock } = lockOn("s", 10n ** 10n, parseEther("0.5"), { sender: 0, receiver: 1 });
-      const state = split(f, 5n, "0.5", "1", { locks: [lock] });
-      await passWindow(await register(f, f.params, state, f.members));
-      await f.adjudicator.conclude(f.params, state);
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.conclude(f.params, state),
-        "AdjudicatorChannelConcluded",
-        [f.channelId],
-      );
-    });
+    itRefuses("conclude", registeredFixture, [
+      {
+        error: "AdjudicatorStateNotRegistered",
+        when: "when given another state than the registered one",
+        state: async (f) => {
+          await passWindow(f.finalizesAt);
+          return split(f, 5n, "2", "0");
+        },
+        args: (f) => [f.channelId],
+      },
+      {
+        error: "AdjudicatorNoChallenge",
+        when: "when the channel concluded already",
+        state: async (f) => {
+          await passWindow(f.finalizesAt);
+          await f.adjudicator.conclude(f.params, f.registered);
+          return f.registered;
+        },
+        args: (f) => [f.channelId],
+      },
+    ]);
   });
 
   // -------------------------------------------------------------------------------------------------------
   describe("withdrawPartial", function () {
-    const withdrawalState = (f: Funded, version = 4n) =>
-      split(f, version, "0.5", "1", {
-        withdrawals: [{ asset: 0, participant: 0, amount: parseEther("0.5") }],
-      });
-
     it("succeeds once, paying the withdrawals and raising the version floor", async function () {
       const f = await loadFixture(fundedFixture);
       const state = withdrawalState(f);
@@ -867,82 +776,58 @@ describe("Adjudicator", function () {
       await assertSolvent(f, [f.params]);
     });
 
-    it("reverts with AdjudicatorStaleVersion when the same withdrawal is presented again", async function () {
-      const f = await loadFixture(fundedFixture);
-      const state = withdrawalState(f);
-      await f.adjudicator.withdrawPartial(f.params, state, sign(f, state));
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.withdrawPartial(f.params, state, sign(f, state)),
-        "AdjudicatorStaleVersion",
-        [f.channelId, 4n, 4n],
-      );
-    });
+    itRefuses("withdrawPartial", fundedFixture, [
+      {
+        error: "AdjudicatorStaleVersion",
+        when: "when the same withdrawal is presented again",
+        state: async (f) => {
+          const state = withdrawalState(f);
+          await f.adjudicator.withdrawPartial(f.params, state, sign(f, state));
+          return state;
+        },
+        args: (f) => [f.channelId, 4n, 4n],
+      },
+      {
+        error: "AdjudicatorStaleVersion",
+        when: "when an older withdrawal follows a newer one",
+        state: async (f) => {
+          const newer = withdrawalState(f, 4n);
+          await f.adjudicator.withdrawPartial(f.params, newer, sign(f, newer));
+          return withdrawalState(f, 3n);
+        },
+        args: (f) => [f.channelId, 3n, 4n],
+      },
+      {
+        error: "AdjudicatorStateFinal",
+        when: "when the state is final",
+        state: (f) => ({ ...withdrawalState(f), isFinal: true }),
+        args: () => [4n],
+      },
+      {
+        error: "AdjudicatorUnderfunded",
+        when: "when the channel does not hold the state's total",
+        state: (f) => split(f, 4n, "1", "1", { withdrawals: [{ asset: 0, participant: 1, amount: 1n }] }),
+        args: (f) => [f.channelId, ETH, 2n * ONE + 1n, 2n * ONE],
+      },
+      {
+        error: "AdjudicatorChannelConcluded",
+        when: "when the channel has closed",
+        state: async (f) => {
+          await closeChannel(f, 3n, 0n);
+          return withdrawalState(f);
+        },
+        args: (f) => [f.channelId],
+      },
+    ]);
 
-    it("reverts with AdjudicatorStaleVersion when an older withdrawal follows a newer one", async function () {
-      const f = await loadFixture(fundedFixture);
-      const newer = withdrawalState(f, 4n);
-      await f.adjudicator.withdrawPartial(f.params, newer, sign(f, newer));
-      const older = withdrawalState(f, 3n);
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.withdrawPartial(f.params, older, sign(f, older)),
-        "AdjudicatorStaleVersion",
-        [f.channelId, 3n, 4n],
-      );
-    });
-
-    it("reverts with AdjudicatorStateFinal when the state is final", async function () {
-      const f = await loadFixture(fundedFixture);
-      const state = { ...withdrawalState(f), isFinal: true };
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.withdrawPartial(f.params, state, sign(f, state)),
-        "AdjudicatorStateFinal",
-        [4n],
-      );
-    });
-
-    it("reverts with AdjudicatorChallengeOngoing during a dispute", async function () {
-      const f = await loadFixture(registeredFixture);
-      const state = withdrawalState(f, 6n);
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.withdrawPartial(f.params, state, sign(f, state)),
-        "AdjudicatorChallengeOngoing",
-        [f.channelId, f.finalizesAt],
-      );
-    });
-
-    it("reverts with AdjudicatorUnderfunded when the channel does not hold the state's total", async function () {
-      const f = await loadFixture(fundedFixture);
-      const state = split(f, 4n, "1", "1", { withdrawals: [{ asset: 0, participant: 1, amount: 1n }] });
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.withdrawPartial(f.params, state, sign(f, state)),
-        "AdjudicatorUnderfunded",
-        [f.channelId, ETH, 2n * ONE + 1n, 2n * ONE],
-      );
-    });
-
-    it("reverts with AdjudicatorChannelConcluded when the channel has closed", async function () {
-      const f = await loadFixture(fundedFixture);
-      const final = finalStateOf(f.params, 3n, [eth(0n, 0n)]);
-      await f.adjudicator.close(f.params, final, sign(f, final));
-      const state = withdrawalState(f);
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.withdrawPartial(f.params, state, sign(f, state)),
-        "AdjudicatorChannelConcluded",
-        [f.channelId],
-      );
-    });
+    itRefuses("withdrawPartial", registeredFixture, [
+      {
+        error: "AdjudicatorChallengeOngoing",
+        when: "during a dispute",
+        state: (f) => withdrawalState(f, 6n),
+        args: (f) => [f.channelId, f.finalizesAt],
+      },
+    ]);
   });
 
   // -------------------------------------------------------------------------------------------------------
@@ -1073,51 +958,47 @@ describe("Adjudicator", function () {
       );
     });
 
-    it("reverts with AdjudicatorLocksPending while the deadline has not passed and nothing was revealed", async function () {
-      const f = await concludedWithLock(2n * BigInt(DURATION));
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.unlock(f.channelId, f.locks),
+    /** Each row: the error `unlock` names and the channel with the locks it is given. */
+    const refusals: [string, string, () => Promise<[Funded, PendingLock[]]>][] = [
+      [
         "AdjudicatorLocksPending",
-        [f.channelId],
-      );
-    });
-
-    it("reverts with AdjudicatorNoPendingLocks when the locks were settled already", async function () {
-      const f = await concludedWithLock(2n * BigInt(DURATION), "before");
-      await f.adjudicator.unlock(f.channelId, f.locks);
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.unlock(f.channelId, f.locks),
+        "while the deadline has not passed and nothing was revealed",
+        async () => {
+          const f = await concludedWithLock(2n * BigInt(DURATION));
+          return [f, f.locks];
+        },
+      ],
+      [
         "AdjudicatorNoPendingLocks",
-        [f.channelId],
-      );
-    });
-
-    it("reverts with AdjudicatorNoPendingLocks when the channel has not concluded", async function () {
-      const f = await loadFixture(registeredFixture);
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.unlock(f.channelId, []),
+        "when the locks were settled already",
+        async () => {
+          const f = await concludedWithLock(2n * BigInt(DURATION), "before");
+          await f.adjudicator.unlock(f.channelId, f.locks);
+          return [f, f.locks];
+        },
+      ],
+      [
         "AdjudicatorNoPendingLocks",
-        [f.channelId],
-      );
-    });
-
-    it("reverts with AdjudicatorLocksMismatch when the locks are not the recorded ones", async function () {
-      const f = await concludedWithLock(2n * BigInt(DURATION), "before");
-      const forged = [{ ...f.locks[0], receiver: f.mallory.address }];
-      await expectRevert(
-        f,
-        f.channelId,
-        () => f.adjudicator.unlock(f.channelId, forged),
+        "when the channel has not concluded",
+        async () => [await loadFixture(registeredFixture), []],
+      ],
+      [
         "AdjudicatorLocksMismatch",
-        [f.channelId],
-      );
-    });
+        "when the locks are not the recorded ones",
+        async () => {
+          const f = await concludedWithLock(2n * BigInt(DURATION), "before");
+          return [f, [{ ...f.locks[0], receiver: f.mallory.address }]];
+        },
+      ],
+    ];
+    for (const [error, when, prepare] of refusals) {
+      it(`reverts with ${error} ${when}`, async function () {
+        const [f, locks] = await prepare();
+        await expectRevert(f, f.channelId, () => f.adjudicator.unlock(f.channelId, locks), error, [
+          f.channelId,
+        ]);
+      });
+    }
   });
 
   // -------------------------------------------------------------------------------------------------------
@@ -1203,9 +1084,7 @@ describe("Adjudicator", function () {
     it("partial withdrawal: honoured once; its own state concludes without paying it again; older states are refused", async function () {
       const f = await loadFixture(fundedFixture);
       const old = split(f, 3n, "1", "1");
-      const withdrawal = split(f, 4n, "0.5", "1", {
-        withdrawals: [{ asset: 0, participant: 0, amount: parseEther("0.5") }],
-      });
+      const withdrawal = withdrawalState(f);
       await f.adjudicator.withdrawPartial(f.params, withdrawal, sign(f, withdrawal));
       await assertSolvent(f, [f.params]);
       await expectRevert(

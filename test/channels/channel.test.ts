@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import fc from "fast-check";
 import { id, keccak256 } from "ethers";
 import type { OpenProposal, Proposal, StateSigner } from "../../src/channels/channel";
 import { Channel, keySigner } from "../../src/channels/channel";
@@ -7,6 +8,7 @@ import type { ChannelParams, ChannelState } from "../../src/channels/types";
 import { ETH, totalOf } from "../../src/channels/types";
 import type { Update, UpdateContext } from "../../src/channels/updates";
 import { applyUpdate, checkTransition } from "../../src/channels/updates";
+import { assertProperty } from "../helpers/property";
 
 const domain = new ChannelDomain(31337n, "0x00000000000000000000000000000000000000a1");
 const alice = keySigner(domain, id("alice"));
@@ -380,19 +382,29 @@ describe("Channel", () => {
     });
 
     it("keeps every asset's total over a long random run of updates", () => {
-      const { a, b } = openPair();
-      const totals = [0, 1].map((i) => totalOf(a.latest!.state, i));
-      let seed = 7;
-      const rand = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
-      for (let i = 0; i < 300; i++) {
-        const [from, to] = rand(2) === 0 ? [a, b] : [b, a];
-        const asset = rand(2);
-        const balance = from.latest!.state.allocations[asset].balances[from.me];
-        if (balance === 0n) continue;
-        exchange(from, to, { kind: "pay", asset, to: to.me, amount: 1n + BigInt(rand(Number(balance))) });
-        [0, 1].forEach((k) => expect(totalOf(a.latest!.state, k)).to.equal(totals[k]));
-      }
-      expect(a.latest).to.deep.equal(b.latest);
+      // 300 payments: who pays, in which asset, and a share of the payer's balance (1 to all of it).
+      const payments = fc.array(
+        fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 1 }), fc.bigInt({ min: 0n, max: 1n << 64n })),
+        {
+          minLength: 300,
+          maxLength: 300,
+        },
+      );
+      assertProperty(
+        fc.property(payments, (run) => {
+          const { a, b } = openPair();
+          const totals = [0, 1].map((i) => totalOf(a.latest!.state, i));
+          for (const [byA, asset, share] of run) {
+            const [from, to] = byA ? [a, b] : [b, a];
+            const balance = from.latest!.state.allocations[asset].balances[from.me];
+            if (balance === 0n) continue;
+            exchange(from, to, { kind: "pay", asset, to: to.me, amount: 1n + (share % balance) });
+            [0, 1].forEach((k) => expect(totalOf(a.latest!.state, k)).to.equal(totals[k]));
+          }
+          expect(a.latest).to.deep.equal(b.latest);
+        }),
+        { runs: 1 },
+      );
     });
   });
 

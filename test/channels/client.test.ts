@@ -10,62 +10,78 @@ import { keySigner } from "../../src/channels/channel";
 import type { UpdateEvent } from "../../src/channels/client";
 import { ChannelClient } from "../../src/channels/client";
 import { ChannelDomain } from "../../src/channels/eip712";
-import { PeerRefusedError, TransportClosedError } from "../../src/channels/errors";
+import {
+  InsufficientBalanceError,
+  PeerRefusedError,
+  TransportClosedError,
+  WithdrawalNotExecutedError,
+} from "../../src/channels/errors";
 import { ChannelStore } from "../../src/channels/store";
 import type { ChannelParams } from "../../src/channels/types";
 import { ETH } from "../../src/channels/types";
+import type { ChannelEvent } from "../../src/channels/events";
+import type { Published } from "../../src/common/events";
+import { readAllEvents } from "../../src/common/events";
+import { JsonRpcClient, RemoteEvents, pollUntil, serviceHealth } from "../../src/common/json-rpc";
+import { freePort } from "../../src/common/processes";
 
 const ADJUDICATOR = "0x00000000000000000000000000000000000000a1";
 const domain = new ChannelDomain(31337n, ADJUDICATOR);
 const ALICE_KEY = id("client-test alice");
 const BOB_KEY = id("client-test bob");
-const SRC = join(__dirname, "..", "..", "src", "channels");
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
+const SRC = join(__dirname, "..", "..", "src");
 
 /**
- * Bob as a child process: a channel client on `storePath`, listening, printing "URL <url>" and then
- * "ACK <version>" after each state it co-signed AND stored (its answer leaves right after).
+ * Bob as a child process: a channel client on `storePath`, listening for peers, and serving strata_health
+ * (its peers' URL) and strata_events (each state it co-signed AND stored is a `stateSigned` event) on a
+ * JSON-RPC endpoint. The parent waits for strata_health, and reads what Bob acknowledged from his events.
  */
-function startBob(storePath: string): Promise<{ child: ChildProcess; url: string; acked: () => bigint }> {
+async function startBob(
+  storePath: string,
+): Promise<{ child: ChildProcess; url: string; acked: () => Promise<bigint> }> {
+  const port = await freePort();
   const code = `
-    const { keySigner } = require(${JSON.stringify(join(SRC, "channel"))});
-    const { ChannelClient } = require(${JSON.stringify(join(SRC, "client"))});
-    const { ChannelDomain } = require(${JSON.stringify(join(SRC, "eip712"))});
-    const { ChannelStore } = require(${JSON.stringify(join(SRC, "store"))});
+    const { keySigner } = require(${JSON.stringify(join(SRC, "channels", "channel"))});
+    const { ChannelClient } = require(${JSON.stringify(join(SRC, "channels", "client"))});
+    const { ChannelDomain } = require(${JSON.stringify(join(SRC, "channels", "eip712"))});
+    const { ChannelStore } = require(${JSON.stringify(join(SRC, "channels", "store"))});
+    const { startJsonRpcServer } = require(${JSON.stringify(join(SRC, "common", "json-rpc"))});
     (async () => {
       const store = await ChannelStore.open(${JSON.stringify(storePath)});
       const signer = keySigner(new ChannelDomain(31337n, ${JSON.stringify(ADJUDICATOR)}), ${JSON.stringify(BOB_KEY)});
       const client = ChannelClient.create({ signer, store });
-      client.onUpdate((e) => process.stdout.write("ACK " + e.signed.state.version + "\\n"));
       const { url } = await client.listen();
-      process.stdout.write("URL " + url + "\\n");
+      await startJsonRpcServer(client, new Map(), {
+        port: ${port},
+        service: { name: "channel-client", events: client.events, health: () => ({ peerUrl: url }) },
+      });
     })();
   `;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", code], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let acked = -1n;
-    let buffer = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split("\n");
-      buffer = lines.pop()!;
-      for (const line of lines) {
-        if (line.startsWith("URL ")) resolve({ child, url: line.slice(4), acked: () => acked });
-        if (line.startsWith("ACK ")) acked = BigInt(line.slice(4));
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`bob exited with ${code} before listening`)));
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", code], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, STRATA_LOG_LEVEL: "warn" },
   });
+  const rpc = new JsonRpcClient(`http://127.0.0.1:${port}`, { timeoutMs: 2_000 });
+  let exited = false;
+  child.once("exit", () => (exited = true));
+  const health = await pollUntil(
+    () => serviceHealth(rpc).catch(() => undefined),
+    (h) => h !== undefined || exited,
+    () => new Error("bob did not answer strata_health"),
+    { timeoutMs: 60_000, pollMs: 100 },
+  );
+  if (!health) throw new Error("bob exited before serving");
+  const events = new RemoteEvents<ChannelEvent>(rpc);
+  let cursor = 0;
+  let acked = -1n;
+  const readAcked = async () => {
+    const { events: signed, cursor: next } = await readAllEvents(events, cursor);
+    cursor = next;
+    for (const e of signed)
+      if (e.type === "stateSigned" && BigInt(e.version) > acked) acked = BigInt(e.version);
+    return acked;
+  };
+  return { child, url: health.peerUrl as string, acked: readAcked };
 }
 
 describe("ChannelClient", function () {
@@ -119,16 +135,17 @@ describe("ChannelClient", function () {
       });
       const link = await alice.connect((await bob.listen()).url);
       const params = { participants: [alice.address, bob.address], nonce: 1n, challengeDuration: 60 };
-      const error = await rejection(alice.open(link, params, [{ asset: ETH, balances: [5n, 5n] }]));
-      expect(error).to.be.instanceOf(PeerRefusedError);
-      expect((error as PeerRefusedError).reason).to.equal("OpenRefusedError");
+      const error = await expect(
+        alice.open(link, params, [{ asset: ETH, balances: [5n, 5n] }]),
+      ).to.be.rejectedWith(PeerRefusedError);
+      expect(error.reason).to.equal("OpenRefusedError");
     });
   });
 
   describe("update", () => {
     it("rejects with the rule's error, changing nothing, when the proposer itself breaks a rule", async () => {
       const { alice, channelId } = await openPair();
-      expect((await rejection(alice.pay(channelId, 1001n))).name).to.equal("InsufficientBalanceError");
+      await expect(alice.pay(channelId, 1001n)).to.be.rejectedWith(InsufficientBalanceError);
       expect(alice.latest(channelId)!.state.version).to.equal(0n);
     });
 
@@ -154,13 +171,80 @@ describe("ChannelClient", function () {
       let withdrawn: bigint | undefined;
       const { alice, bob, channelId } = await openPair({ withdrawnVersion: async () => withdrawn });
       const signed = await alice.withdraw(channelId, 300n);
-      expect((await rejection(alice.clearWithdrawals(channelId))).name).to.equal(
-        "WithdrawalNotExecutedError",
-      );
+      await expect(alice.clearWithdrawals(channelId)).to.be.rejectedWith(WithdrawalNotExecutedError);
       withdrawn = signed.state.version;
       const cleared = await alice.clearWithdrawals(channelId);
       expect(cleared.state.withdrawals).to.deep.equal([]);
       expect(bob.latest(channelId)).to.deep.equal(cleared);
+    });
+  });
+
+  describe("events", () => {
+    it("publishes channelOpened / channelJoined, a stateSigned per co-signed state, and the payments on both sides", async () => {
+      const { alice, bob, channelId } = await openPair();
+      const id = channelId.toLowerCase();
+      await alice.pay(channelId, 10n);
+      await bob.pay(channelId, 4n);
+      await alice.finalize(channelId);
+      const strip = ({ seq: _s, time: _t, ...e }: Published<ChannelEvent>) => e;
+      const aliceEvents = (await readAllEvents(alice.events)).events.map(strip);
+      const bobEvents = (await readAllEvents(bob.events)).events.map(strip);
+      const channel = {
+        channelId: id,
+        participants: [alice.address.toLowerCase(), bob.address.toLowerCase()],
+        challengeDuration: 60,
+        allocations: [{ asset: ETH, balances: ["1000", "1000"] }],
+      };
+      const signed = (version: number, update: string, by: string, balances: string[], isFinal = false) => ({
+        type: "stateSigned",
+        channelId: id,
+        version: String(version),
+        update,
+        by,
+        isFinal,
+        allocations: [{ asset: ETH, balances }],
+        locks: 0,
+      });
+      const payment = (version: number, amount: string) => ({
+        channelId: id,
+        version: String(version),
+        asset: ETH,
+        amount,
+      });
+      expect(aliceEvents).to.deep.equal([
+        { type: "channelOpened", ...channel, me: 0 },
+        signed(0, "open", "me", ["1000", "1000"]),
+        signed(1, "pay", "me", ["990", "1010"]),
+        { type: "paymentSent", ...payment(1, "10"), to: bob.address.toLowerCase() },
+        signed(2, "pay", "peer", ["994", "1006"]),
+        { type: "paymentReceived", ...payment(2, "4"), from: bob.address.toLowerCase() },
+        signed(3, "finalize", "me", ["994", "1006"], true),
+      ]);
+      expect(bobEvents).to.deep.equal([
+        { type: "channelJoined", ...channel, me: 1 },
+        signed(0, "open", "peer", ["1000", "1000"]),
+        signed(1, "pay", "peer", ["990", "1010"]),
+        { type: "paymentReceived", ...payment(1, "10"), from: alice.address.toLowerCase() },
+        signed(2, "pay", "me", ["994", "1006"]),
+        { type: "paymentSent", ...payment(2, "4"), to: alice.address.toLowerCase() },
+        signed(3, "finalize", "peer", ["994", "1006"], true),
+      ]);
+      expect((await alice.events.since(0)).events.map((e) => e.seq)).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
+    });
+
+    it("publishes a stateSigned (sync) for a newer state adopted from the peer", async () => {
+      const { alice, bob, channelId, params } = await openPair();
+      await alice.pay(channelId, 10n);
+      const staleStore = await ChannelStore.open(join(dir, "alice-behind", "channels.jsonl"));
+      stores.push(staleStore);
+      await staleStore.addChannel(params, 0);
+      await staleStore.save(alice.latest(channelId)!);
+      await alice.pay(channelId, 20n);
+      const restarted = ChannelClient.create({ signer: keySigner(domain, ALICE_KEY), store: staleStore });
+      clients.push(restarted);
+      await restarted.sync(channelId, await restarted.connect((await bob.listen()).url));
+      const [adopted] = (await readAllEvents(restarted.events)).events;
+      expect(adopted).to.deep.include({ type: "stateSigned", version: "2", update: "sync", by: "peer" });
     });
   });
 
@@ -191,7 +275,7 @@ describe("ChannelClient", function () {
         }
       };
       const payers = Array.from({ length: 64 }, payUntilBroken);
-      while (bob.acked() < 300n) await new Promise((resolve) => setTimeout(resolve, 5));
+      while ((await bob.acked()) < 300n) await new Promise((resolve) => setTimeout(resolve, 5));
       bob.child.kill("SIGKILL");
       await Promise.all(payers);
       for (const error of errors) expect(error).to.be.instanceOf(TransportClosedError);
@@ -211,8 +295,7 @@ describe("ChannelClient", function () {
       expect(synced!.state.version).to.equal(bobLatest);
       const after = await alice.pay(channelId, 1n);
       expect(after.state.version).to.equal(synced!.state.version + 1n);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(again.acked()).to.equal(after.state.version);
+      expect(await again.acked()).to.equal(after.state.version);
     });
 
     it("Alice restarted from a store behind Bob's: sync adopts Bob's newer co-signed state", async () => {

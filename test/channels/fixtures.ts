@@ -21,6 +21,7 @@ import type {
   PendingLock,
 } from "../../src/channels/types";
 import { ETH, channelIdOf } from "../../src/channels/types";
+import { expectRevertLeaving } from "../shared/reverts";
 
 // ---------------------------------------------------------------------------------------------------------
 // Parameters
@@ -256,7 +257,7 @@ export async function snapshotOf(f: ChannelsFixture, channelId: string): Promise
 }
 
 /** `send()` reverts with `contract`'s custom error `name(...args)` and leaves the channel as it was. */
-export async function expectRevert(
+export function expectRevert(
   f: ChannelsFixture,
   channelId: string,
   send: () => Promise<unknown>,
@@ -264,9 +265,5 @@ export async function expectRevert(
   args: unknown[],
   contract: BaseContract = f.adjudicator,
 ): Promise<void> {
-  const before = await snapshotOf(f, channelId);
-  await expect(send())
-    .to.be.revertedWithCustomError(contract, name)
-    .withArgs(...args);
-  expect(await snapshotOf(f, channelId)).to.deep.equal(before, "a reverted call changed the channel");
+  return expectRevertLeaving(() => snapshotOf(f, channelId), "the channel", send, contract, name, args);
 }

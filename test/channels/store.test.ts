@@ -1,11 +1,13 @@
 import { spawn } from "node:child_process";
-import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
+import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { useTempDir } from "../helpers/temp-dir";
 import { join } from "node:path";
 import { expect } from "chai";
 import { id } from "ethers";
 import type { SignedState } from "../../src/channels/channel";
-import { StoreCorruptError } from "../../src/channels/errors";
+import { ChannelExistsError, StoreCorruptError, UnknownChannelError } from "../../src/channels/errors";
+import { JournalCorruptError } from "../../src/common/journal";
 import { ChannelStore } from "../../src/channels/store";
 import type { ChannelParams } from "../../src/channels/types";
 import { ETH, channelIdOf } from "../../src/channels/types";
@@ -33,15 +35,6 @@ function stateAt(version: bigint, p: ChannelParams = params): SignedState {
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
-
 describe("ChannelStore", () => {
   let dir: string;
   let path: string;
@@ -52,14 +45,11 @@ describe("ChannelStore", () => {
     return store;
   };
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "strata-channel-store-"));
-    path = join(dir, "client", "channels.jsonl");
-  });
+  const tempDir = useTempDir("strata-channel-store-", opened);
 
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((s) => s.close()));
-    await rm(dir, { recursive: true, force: true });
+  beforeEach(() => {
+    dir = tempDir();
+    path = join(dir, "client", "channels.jsonl");
   });
 
   describe("save", () => {
@@ -85,6 +75,26 @@ describe("ChannelStore", () => {
       expect((await openStore()).get(channelId)!.latest!.state.version).to.equal(500n);
     });
 
+    it("coalesces: of one channel's states saved in the same group, only the newest is written", async () => {
+      const other: ChannelParams = { ...params, nonce: 8n };
+      const store = await openStore();
+      await store.addChannel(params, 0);
+      await store.addChannel(other, 0);
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) => [
+          store.save(stateAt(BigInt(i + 1))),
+          store.save(stateAt(BigInt(i + 1), other)),
+        ]).flat(),
+      );
+      await store.close();
+      const lines = (await readFile(path, "utf8")).trim().split("\n");
+      // two channel records, then at most one state per channel per group
+      expect(lines.length).to.be.lessThan(2 + 2 * 10);
+      const again = await openStore();
+      expect(again.get(channelId)!.latest!.state.version).to.equal(200n);
+      expect(again.get(channelIdOf(other))!.latest!.state.version).to.equal(200n);
+    });
+
     it("ignores a state older than the one stored", async () => {
       const store = await openStore();
       await store.addChannel(params, 0);
@@ -95,13 +105,17 @@ describe("ChannelStore", () => {
 
     it("rejects with UnknownChannelError for a channel never added", async () => {
       const store = await openStore();
-      expect(((await rejection(store.save(stateAt(1n)))) as Error).name).to.equal("UnknownChannelError");
+      const error = (await expect(store.save(stateAt(1n))).to.be.rejectedWith(UnknownChannelError)) as Error;
+      expect(error.name).to.equal("UnknownChannelError");
     });
 
     it("rejects with ChannelExistsError when a channel is added twice", async () => {
       const store = await openStore();
       await store.addChannel(params, 0);
-      expect(((await rejection(store.addChannel(params, 0))) as Error).name).to.equal("ChannelExistsError");
+      const error = (await expect(store.addChannel(params, 0)).to.be.rejectedWith(
+        ChannelExistsError,
+      )) as Error;
+      expect(error.name).to.equal("ChannelExistsError");
     });
   });
 
@@ -123,7 +137,29 @@ describe("ChannelStore", () => {
       await (await openStore()).addChannel(params, 0);
       const text = await readFile(path, "utf8");
       await writeFile(path, "garbage\n" + text);
-      expect(await rejection(ChannelStore.open(path))).to.be.instanceOf(StoreCorruptError);
+      const error = (await expect(ChannelStore.open(path)).to.be.rejectedWith(
+        StoreCorruptError,
+        "line 1",
+      )) as Error;
+      expect(error.cause).to.be.instanceOf(JournalCorruptError);
+    });
+
+    it("throws StoreCorruptError when a whole line is a record of no known kind", async () => {
+      const store = await openStore();
+      await store.addChannel(params, 0);
+      await store.close();
+      await appendFile(path, JSON.stringify({ k: "mystery" }) + "\n");
+      await expect(ChannelStore.open(path)).to.be.rejectedWith(StoreCorruptError, "line 2");
+    });
+
+    it("throws StoreCorruptError when a state names a channel never added", async () => {
+      const store = await openStore();
+      await store.addChannel(params, 0);
+      await store.save(stateAt(1n));
+      await store.close();
+      const [channel, state] = (await readFile(path, "utf8")).trim().split("\n");
+      await writeFile(path, state + "\n" + channel + "\n");
+      await expect(ChannelStore.open(path)).to.be.rejectedWith(StoreCorruptError, "unknown channel");
     });
   });
 
@@ -144,6 +180,31 @@ describe("ChannelStore", () => {
       const again = await openStore();
       expect(again.get(channelId)!.latest!.state.version).to.equal(51n);
       expect(again.get(channelIdOf(other))!.latest!.state.version).to.equal(50n);
+    });
+
+    it("keeps the old journal whole when a crash during compaction left a partial temporary file", async () => {
+      const store = await openStore({ compactAfter: 1_000_000 });
+      await store.addChannel(params, 0);
+      for (let v = 1n; v <= 5n; v++) await store.save(stateAt(v));
+      await store.close();
+      const whole = await readFile(path, "utf8");
+      await writeFile(path + ".tmp", whole.split("\n")[0] + "\n" + whole.split("\n")[5].slice(0, 30));
+      const again = await openStore();
+      expect(again.get(channelId)!.latest!.state.version).to.equal(5n);
+      expect(existsSync(path + ".tmp")).to.equal(false);
+      expect(await readFile(path, "utf8")).to.equal(whole);
+    });
+
+    it("lands saves made during a compaction in the new journal", async () => {
+      const store = await openStore({ compactAfter: 1_000_000 });
+      await store.addChannel(params, 0);
+      for (let v = 1n; v <= 30n; v++) await store.save(stateAt(v));
+      const compaction = store.compact();
+      const saves = [store.save(stateAt(31n)), store.save(stateAt(32n))];
+      await Promise.all([compaction, ...saves]);
+      await store.close();
+      expect((await readFile(path, "utf8")).trim().split("\n").length).to.be.lessThan(5);
+      expect((await openStore()).get(channelId)!.latest!.state.version).to.equal(32n);
     });
 
     it("compacts on its own once the journal passes compactAfter lines", async () => {

@@ -3,10 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { id } from "ethers";
+import WebSocket from "ws";
 import { keySigner } from "../../src/channels/channel";
 import { ChannelClient } from "../../src/channels/client";
 import { ChannelDomain } from "../../src/channels/eip712";
-import { PeerRefusedError, TransportClosedError, TransportTimeoutError } from "../../src/channels/errors";
+import {
+  MalformedMessageError,
+  PeerRefusedError,
+  TransportClosedError,
+  TransportTimeoutError,
+} from "../../src/channels/errors";
 import { ChannelStore } from "../../src/channels/store";
 import type { Connection, Handler, Listener } from "../../src/channels/transport";
 import { connect, listen } from "../../src/channels/transport";
@@ -15,13 +21,31 @@ import { StrataError } from "../../src/common/errors";
 
 class NoSuchThingError extends StrataError {}
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
+/** A raw WebSocket to `url`, to write and read JSON-RPC messages by hand. */
+async function rawSocket(
+  url: string,
+): Promise<{ send(text: string): void; next(): Promise<unknown>; close(): void }> {
+  const socket = new WebSocket(url);
+  const received: unknown[] = [];
+  const waiting: ((message: unknown) => void)[] = [];
+  socket.on("message", (data) => {
+    const message = JSON.parse(data.toString()) as unknown;
+    const waiter = waiting.shift();
+    if (waiter) waiter(message);
+    else received.push(message);
+  });
+  await new Promise((resolve, reject) => {
+    socket.once("open", resolve);
+    socket.once("error", reject);
+  });
+  return {
+    send: (text) => socket.send(text),
+    next: () =>
+      received.length > 0
+        ? Promise.resolve(received.shift())
+        : new Promise((resolve) => waiting.push(resolve)),
+    close: () => socket.close(),
+  };
 }
 
 describe("transport", () => {
@@ -33,11 +57,26 @@ describe("transport", () => {
     ["echo", (params) => params],
     [
       "slowEcho",
-      (params) => new Promise((resolve) => setTimeout(() => resolve(params), 30 - Number(params))),
+      (params) => {
+        const [n] = params as [number];
+        return new Promise((resolve) => setTimeout(() => resolve(n), 30 - n));
+      },
     ],
     ["fail", () => Promise.reject(new NoSuchThingError("there is no such thing"))],
+    [
+      "decode",
+      () => {
+        throw new MalformedMessageError("malformed state");
+      },
+    ],
+    [
+      "crash",
+      () => {
+        throw new TypeError("a bug");
+      },
+    ],
     ["never", () => new Promise(() => undefined)],
-    ["record", (params) => void served.push(String(params))],
+    ["record", (params) => void served.push(String((params as [number])[0]))],
   ]);
 
   beforeEach(async () => {
@@ -59,31 +98,122 @@ describe("transport", () => {
     });
 
     it("pipelines: many requests in flight, handled and answered in order even when handlers finish out of order", async () => {
-      const answers = await Promise.all([0, 10, 20, 25].map((n) => client.request("slowEcho", n)));
+      const answers = await Promise.all([0, 10, 20, 25].map((n) => client.request("slowEcho", [n])));
       expect(answers).to.deep.equal([0, 10, 20, 25]);
-      await Promise.all(Array.from({ length: 1000 }, (_, i) => client.request("record", i)));
+      await Promise.all(Array.from({ length: 1000 }, (_, i) => client.request("record", [i])));
       expect(served).to.deep.equal(Array.from({ length: 1000 }, (_, i) => String(i)));
     });
 
-    it("rejects with PeerRefusedError naming the peer's error", async () => {
-      const error = await rejection(client.request("fail", null));
-      expect(error).to.be.instanceOf(PeerRefusedError);
-      expect((error as PeerRefusedError).reason).to.equal("NoSuchThingError");
-      expect(((await rejection(client.request("nope", null))) as PeerRefusedError).reason).to.equal(
-        "MethodNotFound",
-      );
+    it("rejects with PeerRefusedError naming the peer's error, by JSON-RPC code and data.reason", async () => {
+      const refused = await expect(client.request("fail", [])).to.be.rejectedWith(PeerRefusedError);
+      expect(refused).to.include({ reason: "NoSuchThingError", code: -32000 });
+      const missing = await expect(client.request("nope", [])).to.be.rejectedWith(PeerRefusedError);
+      expect(missing).to.include({ reason: "MethodNotFound", code: -32601 });
+      const malformed = await expect(client.request("decode", [])).to.be.rejectedWith(PeerRefusedError);
+      expect(malformed).to.include({ reason: "MalformedMessageError", code: -32602 });
+      const crashed = await expect(client.request("crash", [])).to.be.rejectedWith(PeerRefusedError);
+      expect(crashed).to.include({ reason: "InternalError", code: -32603 });
+      expect(crashed.message).to.not.include("a bug");
     });
 
     it("rejects with TransportTimeoutError when no answer comes in time", async () => {
-      expect(await rejection(client.request("never", null, 50))).to.be.instanceOf(TransportTimeoutError);
+      await expect(client.request("never", [], 50)).to.be.rejectedWith(TransportTimeoutError);
     });
 
     it("rejects with TransportClosedError when the connection closes with requests in flight, and after", async () => {
-      const inFlight = client.request("never", null);
+      const inFlight = client.request("never", []);
       await listener.close();
-      expect(await rejection(inFlight)).to.be.instanceOf(TransportClosedError);
-      expect(await rejection(client.request("echo", 1))).to.be.instanceOf(TransportClosedError);
+      await expect(inFlight).to.be.rejectedWith(TransportClosedError);
+      await expect(client.request("echo", [1])).to.be.rejectedWith(TransportClosedError);
       expect(client.isOpen).to.equal(false);
+    });
+  });
+
+  describe("the wire: JSON-RPC 2.0 messages", () => {
+    it("answers a request by its id, as a JSON-RPC 2.0 response", async () => {
+      const raw = await rawSocket(listener.url);
+      try {
+        raw.send(JSON.stringify({ jsonrpc: "2.0", id: "a-1", method: "echo", params: { x: "1" } }));
+        expect(await raw.next()).to.deep.equal({ jsonrpc: "2.0", id: "a-1", result: { x: "1" } });
+      } finally {
+        raw.close();
+      }
+    });
+
+    it("answers pipelined requests in arrival order, each by its id, though handlers finish out of order", async () => {
+      const raw = await rawSocket(listener.url);
+      try {
+        for (const [id, n] of [
+          [7, 0],
+          [3, 25],
+          [11, 10],
+        ]) {
+          raw.send(JSON.stringify({ jsonrpc: "2.0", id, method: "slowEcho", params: [n] }));
+        }
+        const answers = [await raw.next(), await raw.next(), await raw.next()];
+        expect(answers).to.deep.equal([
+          { jsonrpc: "2.0", id: 7, result: 0 },
+          { jsonrpc: "2.0", id: 3, result: 25 },
+          { jsonrpc: "2.0", id: 11, result: 10 },
+        ]);
+      } finally {
+        raw.close();
+      }
+    });
+
+    it("answers a malformed message with a parse error (id null), and goes on serving", async () => {
+      const raw = await rawSocket(listener.url);
+      try {
+        raw.send("{ not json");
+        expect(await raw.next()).to.deep.equal({
+          jsonrpc: "2.0",
+          id: null,
+          error: { code: -32700, message: "parse error", data: { reason: "MalformedMessageError" } },
+        });
+        raw.send(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "echo", params: 5 }));
+        expect(await raw.next()).to.deep.include({
+          id: 2,
+          error: { code: -32600, message: "invalid request", data: { reason: "MalformedMessageError" } },
+        });
+        raw.send(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "echo", params: ["still here"] }));
+        expect(await raw.next()).to.deep.equal({ jsonrpc: "2.0", id: 3, result: ["still here"] });
+      } finally {
+        raw.close();
+      }
+    });
+
+    it("answers an unknown method with -32601 and data.reason MethodNotFound", async () => {
+      const raw = await rawSocket(listener.url);
+      try {
+        raw.send(JSON.stringify({ jsonrpc: "2.0", id: 9, method: "nope", params: [] }));
+        expect(await raw.next()).to.deep.equal({
+          jsonrpc: "2.0",
+          id: 9,
+          error: { code: -32601, message: "method not found: nope", data: { reason: "MethodNotFound" } },
+        });
+      } finally {
+        raw.close();
+      }
+    });
+
+    it("answers a batch in one message, in order, and nothing for a notification", async () => {
+      const raw = await rawSocket(listener.url);
+      try {
+        raw.send(
+          JSON.stringify([
+            { jsonrpc: "2.0", id: 1, method: "slowEcho", params: [20] },
+            { jsonrpc: "2.0", method: "record", params: [42] },
+            { jsonrpc: "2.0", id: 2, method: "echo", params: ["b"] },
+          ]),
+        );
+        expect(await raw.next()).to.deep.equal([
+          { jsonrpc: "2.0", id: 1, result: 20 },
+          { jsonrpc: "2.0", id: 2, result: ["b"] },
+        ]);
+        expect(served).to.deep.equal(["42"]);
+      } finally {
+        raw.close();
+      }
     });
   });
 });

@@ -6,18 +6,24 @@ import { Wallet, id } from "ethers";
 import type { SignedState } from "../../src/channels/channel";
 import { keySigner } from "../../src/channels/channel";
 import type { AdjudicatorClient } from "../../src/channels/adjudicator-client";
+import { encodeParams, encodeSignedState } from "../../src/channels/codec";
 import { ChannelDomain } from "../../src/channels/eip712";
 import { WatchtowerError } from "../../src/channels/errors";
+import type { WatchtowerEvent } from "../../src/channels/events";
 import type { ChannelParams, ChannelState } from "../../src/channels/types";
 import { ETH, channelIdOf } from "../../src/channels/types";
+import { Watchtower, WatchtowerStore, decide } from "../../src/channels/watchtower";
 import {
-  Watchtower,
+  MAX_SUBMITTED_STATES,
+  WatchtowerClient,
   WatchtowerFeed,
-  WatchtowerStore,
-  decide,
-  postState,
   serveWatchtower,
-} from "../../src/channels/watchtower";
+} from "../../src/channels/watchtower-rpc";
+import type { Published } from "../../src/common/events";
+import { readAllEvents } from "../../src/common/events";
+import type { RpcServer } from "../../src/common/json-rpc";
+import { createLogger } from "../../src/common/logger";
+import { RpcError, TxRejectedError, serviceHealth } from "../../src/common/json-rpc";
 
 const domain = new ChannelDomain(31337n, "0x00000000000000000000000000000000000000a1");
 const alice = keySigner(domain, id("tower alice"));
@@ -41,14 +47,7 @@ function cosigned(version: bigint, signers = [alice, bob]): SignedState {
   return { state, sigs: signers.map((s) => s.sign(state)) };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
+const strip = ({ seq: _s, time: _t, ...e }: Published<WatchtowerEvent>) => e;
 
 describe("watchtower", () => {
   describe("decide", () => {
@@ -113,31 +112,147 @@ describe("watchtower", () => {
       expect(store.cursor).to.equal(42);
     });
 
-    it("refuses with WatchtowerError a state not signed by every participant", async () => {
-      expect(await rejection(tower.guard(params, cosigned(3n, [alice, alice])))).to.be.instanceOf(
+    it("refuses with WatchtowerError a state not signed by every participant, or not of the params' channel", async () => {
+      const notCosigned = await expect(tower.guard(params, cosigned(3n, [alice, alice]))).to.be.rejectedWith(
         WatchtowerError,
       );
-      expect(await rejection(tower.guard({ ...params, nonce: 4n }, cosigned(3n)))).to.be.instanceOf(
-        WatchtowerError,
-      );
+      expect(notCosigned.reason).to.equal("NotCosigned");
+      const wrongChannel = await expect(
+        tower.guard({ ...params, nonce: 4n }, cosigned(3n)),
+      ).to.be.rejectedWith(WatchtowerError);
+      expect(wrongChannel.reason).to.equal("WrongChannel");
       expect(store.get(channelId)).to.equal(undefined);
     });
 
-    it("serves the same over HTTP, and a feed hands it the newest of many states", async () => {
-      const server = await serveWatchtower(tower, store);
-      try {
-        expect(await postState(server.url, params, cosigned(4n))).to.equal(4n);
-        const refused = await rejection(postState(server.url, params, cosigned(5n, [bob, alice])));
-        expect(refused).to.be.instanceOf(WatchtowerError);
+    it("publishes statesReceived for every state it is handed, stored or not", async () => {
+      await tower.guard(params, cosigned(3n));
+      await tower.guard(params, cosigned(2n));
+      const { events } = await readAllEvents(tower.events);
+      const id = channelId.toLowerCase();
+      expect(events.map(strip)).to.deep.equal([
+        { type: "statesReceived", channelId: id, version: "3", stored: true, heldVersion: "3" },
+        { type: "statesReceived", channelId: id, version: "2", stored: false, heldVersion: "3" },
+      ]);
+    });
+
+    describe("over JSON-RPC", () => {
+      let server: RpcServer;
+      let client: WatchtowerClient;
+
+      beforeEach(async () => {
+        server = await serveWatchtower(tower, {
+          address: "0x00000000000000000000000000000000000000c3",
+          logger: createLogger({ level: "warn" }),
+        });
+        client = new WatchtowerClient(server.url);
+      });
+
+      afterEach(async () => {
+        await server.close();
+      });
+
+      it("wt_submitStates keeps each newer state and answers the version held", async () => {
+        expect(await client.submitState(params, cosigned(4n))).to.equal(4n);
+        expect(
+          await client.submitStates([
+            { params, signed: cosigned(2n) },
+            { params, signed: cosigned(6n) },
+          ]),
+        ).to.deep.equal([
+          { channelId: channelId.toLowerCase(), stored: false, version: 4n },
+          { channelId: channelId.toLowerCase(), stored: true, version: 6n },
+        ]);
+        expect(store.get(channelId)!.latest).to.deep.equal(cosigned(6n));
+      });
+
+      it("wt_submitStates refuses NotCosigned, keeping nothing of the submission", async () => {
+        const refused = await expect(
+          client.submitStates([
+            { params, signed: cosigned(5n) },
+            { params, signed: cosigned(6n, [bob, alice]) },
+          ]),
+        ).to.be.rejectedWith(WatchtowerError);
+        expect(refused.reason).to.equal("NotCosigned");
+        expect(store.get(channelId)).to.equal(undefined);
+      });
+
+      it("wt_submitStates refuses WrongChannel: a state of another channel than the params'", async () => {
+        const refused = await expect(
+          client.submitState({ ...params, nonce: 9n }, cosigned(5n)),
+        ).to.be.rejectedWith(WatchtowerError);
+        expect(refused.reason).to.equal("WrongChannel");
+      });
+
+      it("wt_submitStates refuses Malformed: what does not decode as params and a signed state", async () => {
+        const bad = {
+          params: encodeParams(params),
+          signed: { ...encodeSignedState(cosigned(5n)), sigs: "none" },
+        };
+        const refused = await expect(client.call("wt_submitStates", [[bad]])).to.be.rejectedWith(
+          TxRejectedError,
+        );
+        expect(refused).to.include({ reason: "Malformed" });
+        expect(refused.message).to.include("state #0");
+      });
+
+      it("answers -32602 for the wrong number of params, an empty list, or too many states", async () => {
+        for (const params_ of [[], [[]], [Array(MAX_SUBMITTED_STATES + 1).fill({})], [[], []]]) {
+          const error = await expect(client.call("wt_submitStates", params_)).to.be.rejectedWith(RpcError);
+          expect(error.code, JSON.stringify(params_).slice(0, 40)).to.equal(-32602);
+        }
+        const badId = await expect(client.call("wt_channel", ["0x1234"])).to.be.rejectedWith(RpcError);
+        expect(badId.code).to.equal(-32602);
+      });
+
+      it("wt_channel answers what it holds (or null), wt_channels every channel", async () => {
+        expect(await client.channel(channelId)).to.equal(undefined);
+        await client.submitState(params, cosigned(7n));
+        expect(await client.channel(channelId)).to.deep.equal({
+          channelId: channelId.toLowerCase(),
+          version: 7n,
+          participants: params.participants.map((p) => p.toLowerCase()),
+        });
+        expect(await client.channels()).to.deep.equal([{ channelId: channelId.toLowerCase(), version: 7n }]);
+      });
+
+      it("answers strata_health with its account, the channels it guards and its cursor", async () => {
+        await client.submitState(params, cosigned(1n));
+        await store.setCursor(12);
+        const health = await serviceHealth(client);
+        expect(health).to.include({
+          service: "watchtower",
+          status: "ok",
+          address: "0x00000000000000000000000000000000000000c3",
+          guarding: 1,
+          cursor: 12,
+        });
+      });
+
+      it("serves its events as strata_events, read like its own log", async () => {
+        await client.submitState(params, cosigned(2n));
+        const { events } = await readAllEvents(client.events);
+        expect(events.map(strip)).to.deep.equal([
+          {
+            type: "statesReceived",
+            channelId: channelId.toLowerCase(),
+            version: "2",
+            stored: true,
+            heldVersion: "2",
+          },
+        ]);
+        expect(events).to.deep.equal((await readAllEvents(tower.events)).events);
+      });
+
+      it("a feed hands it the newest of many states, one request at a time per channel", async () => {
         const feed = new WatchtowerFeed(server.url);
         for (let v = 5n; v <= 60n; v++) feed.push(params, cosigned(v));
         await feed.flushed();
         expect(store.get(channelId)!.latest.state.version).to.equal(60n);
-        const view = await fetch(`${server.url}/channels/${channelId}`);
-        expect(await view.json()).to.deep.equal({ version: "60" });
-      } finally {
-        await server.close();
-      }
+        const received = (await readAllEvents(tower.events)).events.filter(
+          (e) => e.type === "statesReceived",
+        );
+        expect(received.length).to.be.lessThan(56);
+      });
     });
   });
 });

@@ -2,15 +2,11 @@
 // with the shape a real run produces, and two measured zk profiles. The numbers are plausible, not
 // measured: these tests check the arithmetic and the rendering, never a figure.
 import { parseEther } from "ethers";
-import type { CompareReport, MachineInfo } from "../../scripts/compare/report";
-import { buildReport } from "../../scripts/compare/report";
-import type { DesignId, DesignMeasurement, ZkProfileMeasurement } from "../../scripts/compare/types";
-import type { Workload } from "../../scripts/compare/workload";
-import {
-  balancesAfterTransfers,
-  balancesAfterWithdrawal,
-  buildWorkload,
-} from "../../scripts/compare/workload";
+import type { CompareReport, MachineInfo } from "../../src/compare/report";
+import { buildReport } from "../../src/compare/report";
+import type { DesignId, DesignMeasurement, ZkProfileMeasurement } from "../../src/compare/types";
+import type { Workload } from "../../src/compare/workload";
+import { balancesAfterTransfers, balancesAfterWithdrawal, buildWorkload } from "../../src/compare/workload";
 
 export const MACHINE: MachineInfo = {
   os: "Linux 6.1 x64",

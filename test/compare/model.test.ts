@@ -1,11 +1,11 @@
-// The comparison's models (scripts/compare/model.ts, scripts/bench/zk-model.ts): times at production
+// The comparison's models (src/compare/model.ts, src/bench/zk-model.ts): times at production
 // parameters as sums of stated terms, and the zk rollup at production batch sizes, linear in the
 // measured pieces it is built from.
 import { expect } from "chai";
-import { BatchGasModelError, fitBatchGasModel, modelGasPerTransfer } from "../../scripts/bench/zk-model";
-import { CompareConfigError } from "../../scripts/compare/errors";
-import type { ProductionParameters } from "../../scripts/compare/model";
-import { PRODUCTION, buildZkModel, productionTimes } from "../../scripts/compare/model";
+import { BatchGasModelError, fitBatchGasModel, modelGasPerTransfer } from "../../src/bench/zk-model";
+import { CompareConfigError } from "../../src/compare/errors";
+import type { ProductionParameters } from "../../src/compare/model";
+import { PRODUCTION, buildZkModel, productionTimes } from "../../src/compare/model";
 import { ZK_PROFILES } from "./fixtures";
 
 const DAY = 86_400;

@@ -1,14 +1,14 @@
-// The comparison's report and its renderings (scripts/compare/{report,table,chart,claims,outcomes}.ts):
+// The comparison's report and its renderings (src/compare/{report,table,chart,claims,outcomes}.ts):
 // per-transfer figures from the parts, measured and modelled kept apart, the tables, the SVG chart (one
 // bar per design and series, well-formed, labelled), the findings, and the outcome checks.
 import { expect } from "chai";
-import { renderChart, wrap } from "../../scripts/compare/chart";
-import { SEED_CLAIMS } from "../../scripts/compare/claims";
-import { CompareOutcomeError } from "../../scripts/compare/errors";
-import { assertOutcomes, outcomeProblems } from "../../scripts/compare/outcomes";
-import { buildReport, reportJson } from "../../scripts/compare/report";
-import { formatMarkdown, formatTables, renderTable } from "../../scripts/compare/table";
-import { buildWorkload } from "../../scripts/compare/workload";
+import { renderChart, wrap } from "../../src/compare/chart";
+import { SEED_CLAIMS } from "../../src/compare/claims";
+import { CompareOutcomeError } from "../../src/compare/errors";
+import { assertOutcomes, outcomeProblems } from "../../src/compare/outcomes";
+import { buildReport, reportJson } from "../../src/compare/report";
+import { formatMarkdown, formatTables, renderTable } from "../../src/compare/table";
+import { buildWorkload } from "../../src/compare/workload";
 import { MACHINE, measurementOf, syntheticReport } from "./fixtures";
 
 /** Every tag closed in order (a small well-formedness check: no XML parser in the dependencies). */

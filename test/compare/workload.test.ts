@@ -1,8 +1,8 @@
-// The comparison's workload (scripts/compare/workload.ts): the round-robin pattern, its amounts, the
+// The comparison's workload (src/compare/workload.ts): the round-robin pattern, its amounts, the
 // funding it derives, the balances every design is checked against, and the options it refuses.
 import { expect } from "chai";
 import { parseEther } from "ethers";
-import { CompareConfigError } from "../../scripts/compare/errors";
+import { CompareConfigError } from "../../src/compare/errors";
 import {
   DEFAULT_FUNDING,
   DEFAULT_TRANSFERS,
@@ -13,7 +13,7 @@ import {
   buildWorkload,
   receivedBy,
   sentBy,
-} from "../../scripts/compare/workload";
+} from "../../src/compare/workload";
 
 describe("compare: workload", function () {
   describe("buildWorkload", function () {

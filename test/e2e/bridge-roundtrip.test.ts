@@ -12,7 +12,7 @@ import type { Bridge, DemoToken, TestRollup } from "../../typechain-types";
 import { Bridge__factory, DemoToken__factory } from "../../typechain-types";
 import { BridgeClient } from "../../src/bridge/client";
 import { assertBridgeSolvent } from "../../src/bridge/invariants";
-import { deploySuite } from "../../src/common/deploy-suite";
+import { deploySuite } from "../../src/deploy/suite";
 import { ContractRevertError } from "../../src/common/errors";
 import { Eip712Authorizer } from "../../src/shared/authorizer";
 import { L2Domain } from "../../src/shared/eip712";

@@ -1,26 +1,19 @@
 // End to end: Alice and Bob open an ETH channel funded on Layer 1, make thousands of payments both ways
 // over a localhost WebSocket (every one co-signed and stored by both), agree on a final state and close
 // the channel on chain with it: each is paid exactly the final state's balance.
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { parseEther } from "ethers";
 import { ETH, totalOf } from "../../src/channels/types";
-import { deployChannelsFixture } from "../channels/fixtures";
-import { ChannelsWorld, balances, expectPaid } from "./channels-world";
+import { balances, expectPaid, useChannelsWorld } from "./channels-world";
 
 const PAYMENTS = 2_000;
 
 describe("e2e: a channel opened, used off-chain and closed cooperatively", function () {
   this.timeout(300_000);
-  let world: ChannelsWorld;
-
-  afterEach(async () => world?.close());
+  const newWorld = useChannelsWorld();
 
   it("pays out exactly the final co-signed state", async () => {
-    const f = await loadFixture(deployChannelsFixture);
-    world = new ChannelsWorld(f);
-    const alice = await world.party("alice", f.alice);
-    const bob = await world.party("bob", f.bob);
+    const { f, world, alice, bob } = await newWorld();
     const { channelId } = await world.open(alice, bob, [
       { asset: ETH, balances: [parseEther("10"), parseEther("5")] },
     ]);

@@ -2,26 +2,19 @@
 // top-up co-signed first and deposited after, and a cooperative close paying token balances exactly.
 // Then a payee that reverts: a token that refuses transfers to Bob; the close credits him instead
 // and he pulls his credit to another address.
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { Wallet, parseEther } from "ethers";
-import { deployChannelsFixture } from "../channels/fixtures";
-import { ChannelsWorld, balances, expectPaid } from "./channels-world";
+import { balances, expectPaid, useChannelsWorld } from "./channels-world";
 
 const T = (n: number) => parseEther(String(n));
 
 describe("e2e: ERC-20 channels", function () {
   this.timeout(300_000);
-  let world: ChannelsWorld;
-
-  afterEach(async () => world?.close());
+  const newWorld = useChannelsWorld();
 
   it("pays, withdraws part on Layer 1, tops up and closes, paying token balances exactly", async () => {
-    const f = await loadFixture(deployChannelsFixture);
+    const { f, world, alice, bob } = await newWorld();
     const token = await f.token.getAddress();
-    world = new ChannelsWorld(f);
-    const alice = await world.party("alice", f.alice);
-    const bob = await world.party("bob", f.bob);
     const { channelId, params } = await world.open(alice, bob, [{ asset: token, balances: [T(100), T(50)] }]);
     const start = await balances(f, token, [f.alice.address, f.bob.address]);
 
@@ -60,11 +53,8 @@ describe("e2e: ERC-20 channels", function () {
   });
 
   it("a payee the token refuses is credited, and pulls the credit to another address", async () => {
-    const f = await loadFixture(deployChannelsFixture);
+    const { f, world, alice, bob } = await newWorld();
     const token = await f.refusingToken.getAddress();
-    world = new ChannelsWorld(f);
-    const alice = await world.party("alice", f.alice);
-    const bob = await world.party("bob", f.bob);
     const { channelId, params } = await world.open(alice, bob, [{ asset: token, balances: [T(10), T(10)] }]);
     await Promise.all(Array.from({ length: 50 }, () => alice.client.pay(channelId, T(0.1))));
     const final = await alice.client.finalize(channelId);

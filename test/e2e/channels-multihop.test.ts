@@ -4,28 +4,21 @@
 // registers the B–C state holding the lock, reveals the secret in the adjudicator before T_C,
 // concludes and unlocks: X is hers. Later the A–B channel concludes on Layer 1 and its lock, whose
 // secret was revealed in time, pays Bob.
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { id, keccak256, parseEther } from "ethers";
 import type { ContractTransactionReceipt } from "ethers";
 import { TransportClosedError } from "../../src/channels/errors";
 import { ETH, pendingLocksOf } from "../../src/channels/types";
-import { deployChannelsFixture } from "../channels/fixtures";
-import { CHALLENGE_DURATION, ChannelsWorld, balances } from "./channels-world";
+import { CHALLENGE_DURATION, balances, useChannelsWorld } from "./channels-world";
 
 const X = parseEther("0.3");
 
 describe("e2e: a multi-hop hashlocked payment settles on Layer 1 when the middle hop goes silent", function () {
   this.timeout(300_000);
-  let world: ChannelsWorld;
-
-  afterEach(async () => world?.close());
+  const newWorld = useChannelsWorld();
 
   it("pays Carol from B–C by the revealed secret, and later Bob from A–B by the same secret", async () => {
-    const f = await loadFixture(deployChannelsFixture);
-    world = new ChannelsWorld(f);
-    const alice = await world.party("alice", f.alice);
-    const bob = await world.party("bob", f.bob);
+    const { f, world, alice, bob } = await newWorld();
     const carol = await world.party("carol", f.carol);
     const ab = await world.open(alice, bob, [{ asset: ETH, balances: [parseEther("2"), parseEther("1")] }]);
     const bc = await world.open(bob, carol, [{ asset: ETH, balances: [parseEther("2"), 0n] }]);
@@ -43,7 +36,7 @@ describe("e2e: a multi-hop hashlocked payment settles on Layer 1 when the middle
 
     // Bob goes silent: Carol's off-chain settlement cannot reach him.
     await bob.client.close();
-    expect(await rejection(carol.client.settle(bc.channelId, hashlock, secret))).to.be.instanceOf(
+    await expect(carol.client.settle(bc.channelId, hashlock, secret)).to.be.rejectedWith(
       TransportClosedError,
     );
     expect(carol.client.latest(bc.channelId)).to.deep.equal(bcState);
@@ -88,12 +81,3 @@ describe("e2e: a multi-hop hashlocked payment settles on Layer 1 when the middle
     await world.check();
   });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}

@@ -1,26 +1,28 @@
 // The world of the payment-channel end-to-end scenarios: the Adjudicator (also the secret registry) deployed on
-// Hardhat, funded wallets (test/channels/fixtures.ts), and for each party a real ChannelClient with its
-// own durable store, talking to the others over localhost WebSockets. Clients read Layer-1 time from a
-// shared clock the scenario moves with the chain.
+// Hardhat, funded wallets (test/channels/fixtures.ts), and for each party a real channel party of the
+// channels stack (src/channels/stack.ts): its ChannelClient with its own durable store, talking to the others
+// over localhost WebSockets, depositing its share of the channels it joins on its own. Clients read Layer-1
+// time from the stack's clock, which the scenario moves with the chain.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { Wallet } from "ethers";
 import { AdjudicatorClient } from "../../src/channels/adjudicator-client";
 import type { SignedState } from "../../src/channels/channel";
-import { keySigner } from "../../src/channels/channel";
-import { ChannelClient } from "../../src/channels/client";
+import type { ChannelClient } from "../../src/channels/client";
 import { assertAdjudicatorSolvent, assertNewestStateCovered } from "../../src/channels/invariants";
-import { ChannelStore } from "../../src/channels/store";
-import type { Connection, Listener } from "../../src/channels/transport";
+import type { ChannelParty } from "../../src/channels/party";
+import type { LocalPartySide, RunningWatchtower } from "../../src/channels/stack";
+import { ChannelsStack, startWatchtower } from "../../src/channels/stack";
 import type { Allocation, ChannelParams } from "../../src/channels/types";
 import { ETH } from "../../src/channels/types";
-import { Watchtower, WatchtowerStore, serveWatchtower } from "../../src/channels/watchtower";
+import { ofType, waitForEvent } from "../../src/common/events";
 import { createLogger } from "../../src/common/logger";
 import type { ChannelsFixture } from "../channels/fixtures";
+import { deployChannelsFixture } from "../channels/fixtures";
 
 export const CHALLENGE_DURATION = 600;
 const logger = createLogger({
@@ -31,27 +33,26 @@ const logger = createLogger({
 export interface Party {
   name: string;
   wallet: Wallet;
+  /** The party: its client, its store, its Layer-1 steps. */
+  party: ChannelParty;
   client: ChannelClient;
-  store: ChannelStore;
-  listener: Listener;
+  /** The adjudicator as the party's key sends to it. */
   adjudicator: AdjudicatorClient;
+  side: LocalPartySide;
 }
 
 export interface OpenChannel {
   params: ChannelParams;
   channelId: string;
-  /** The proposer's link to the other party. */
-  link: Connection;
 }
 
 export class ChannelsWorld {
   readonly dir = mkdtempSync(join(tmpdir(), "strata-e2e-channels-"));
-  /** Layer-1 time as the clients see it (seconds); `tick` keeps it on the chain's. */
-  now = 0n;
+  private stack: ChannelsStack | undefined;
   private readonly parties: Party[] = [];
   private readonly channelIds: string[] = [];
   private readonly assets = new Set<string>([ETH]);
-  private readonly towers: { tower: Watchtower; store: WatchtowerStore; close(): Promise<void> }[] = [];
+  private readonly towers: RunningWatchtower[] = [];
   private nonce = 1n;
 
   constructor(readonly f: ChannelsFixture) {}
@@ -60,64 +61,69 @@ export class ChannelsWorld {
     return new AdjudicatorClient(this.f.adjudicator.target as string, this.f.relayer);
   }
 
-  /** A party with a client listening on a free localhost port. */
+  /** Layer-1 time as the clients see it (seconds); `tick` keeps it on the chain's. */
+  get now(): bigint {
+    return this.stack?.clock.now() ?? 0n;
+  }
+
+  /** A party of the stack, in this process, with a client listening on a free localhost port. */
   async party(name: string, wallet: Wallet): Promise<Party> {
-    const store = await ChannelStore.open(join(this.dir, name, "channels.jsonl"));
-    const adjudicator = new AdjudicatorClient(this.f.adjudicator.target as string, wallet);
-    const client = ChannelClient.create({
-      signer: keySigner(this.f.domain, wallet.privateKey),
-      store,
-      now: () => this.now,
-      withdrawnVersion: (id) => adjudicator.withdrawnVersion(id),
-      logger: logger.child(name),
-    });
-    const listener = await client.listen();
-    const party = { name, wallet, client, store, listener, adjudicator };
+    const stack = await this.stackOf();
+    const side = await stack.user(name, wallet);
+    const party: Party = {
+      name,
+      wallet,
+      party: side.party,
+      client: side.party.client,
+      adjudicator: side.party.adjudicator,
+      side,
+    };
     this.parties.push(party);
     await this.tick();
     return party;
   }
 
-  /** Opens a channel from `a` to `b` and funds it on Layer 1 in participant order (the deposit-race guard). */
+  /**
+   * Opens a channel from `a` to `b`: `a` deposits its share, then `b` its own on its own once `a`'s is in
+   * (the deposit-race guard's order), which the world learns from `b`'s `deposited` events.
+   */
   async open(a: Party, b: Party, allocations: Allocation[]): Promise<OpenChannel> {
-    const params: ChannelParams = {
-      participants: [a.wallet.address, b.wallet.address],
-      nonce: this.nonce++,
-      challengeDuration: CHALLENGE_DURATION,
-    };
-    const link = await a.client.connect(b.listener.url);
-    const opened = await a.client.open(link, params, allocations);
-    const channelId = opened.state.channelId;
+    const { params, channelId, opened } = await a.side.open(
+      { address: b.wallet.address, url: b.side.peerUrl },
+      allocations,
+      {
+        nonce: this.nonce++,
+        challengeDuration: CHALLENGE_DURATION,
+      },
+    );
     this.channelIds.push(channelId);
     for (const allocation of allocations) {
       this.assets.add(allocation.asset);
-      let held = 0n;
-      for (const [i, party] of [a, b].entries()) {
-        const amount = allocation.balances[i];
-        if (amount > 0n)
-          await party.adjudicator.deposit(party.wallet, channelId, allocation.asset, held, amount);
-        held += amount;
-      }
+      if (allocation.balances[1] === 0n) continue;
+      const asset = allocation.asset.toLowerCase();
+      await waitForEvent(
+        b.party.events,
+        ofType("deposited", (e) => e.channelId === channelId && e.asset === asset),
+        { timeoutMs: 30_000, pollMs: 20, what: `${b.name}'s deposit of ${asset}` },
+      );
     }
     await this.check(opened);
-    return { params, channelId, link };
+    return { params, channelId };
   }
 
-  /** A watchtower for `party`, with its own store, key and HTTP endpoint. */
+  /** A watchtower with its own store, key and JSON-RPC endpoint, whose rounds the scenario runs (`tower.tick()`). */
   async watchtower(name: string, signer: Wallet) {
-    const store = await WatchtowerStore.open(join(this.dir, name, "tower.jsonl"));
-    const tower = new Watchtower({
-      adjudicator: new AdjudicatorClient(this.f.adjudicator.target as string, signer),
+    const running = await startWatchtower({
       signer,
-      store,
-      domain: this.f.domain,
+      adjudicator: this.f.adjudicator.target as string,
+      chainId: this.f.chainId,
+      dataDir: join(this.dir, name),
       fromBlock: await ethers.provider.getBlockNumber(),
       logger: logger.child(name),
+      rounds: false,
     });
-    const server = await serveWatchtower(tower, store);
-    const entry = { tower, store, url: server.url, close: () => server.close().then(() => store.close()) };
-    this.towers.push(entry);
-    return entry;
+    this.towers.push(running);
+    return { tower: running.tower, store: running.store, url: running.server.url };
   }
 
   /** Moves the chain's clock `seconds` ahead (one block) and the clients' with it. */
@@ -127,7 +133,7 @@ export class ChannelsWorld {
   }
 
   async tick(): Promise<void> {
-    this.now = BigInt(await time.latest());
+    await (await this.stackOf()).tick();
   }
 
   /**
@@ -144,12 +150,21 @@ export class ChannelsWorld {
   }
 
   async close(): Promise<void> {
-    for (const p of this.parties.splice(0)) {
-      await p.client.close();
-      await p.store.close().catch(() => undefined);
-    }
-    for (const t of this.towers.splice(0)) await t.close();
+    await this.stack?.stop();
+    for (const t of this.towers.splice(0)) await t.stop();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async stackOf(): Promise<ChannelsStack> {
+    this.stack ??= await ChannelsStack.start({
+      adjudicator: this.f.adjudicator.target as string,
+      provider: ethers.provider,
+      dataDir: this.dir,
+      placement: { kind: "in-process" },
+      logger,
+      pollMs: 50,
+    });
+    return this.stack;
   }
 }
 
@@ -179,4 +194,29 @@ export async function balances(
 ): Promise<Map<string, bigint>> {
   const entries = await Promise.all(accounts.map(async (a) => [a, await balanceOf(f, asset, a)] as const));
   return new Map(entries);
+}
+
+/** A new world on the channels fixture, with Alice and Bob as its parties. */
+export interface AliceAndBob {
+  f: ChannelsFixture;
+  world: ChannelsWorld;
+  alice: Party;
+  bob: Party;
+}
+
+/**
+ * Declares the calling suite's hook that closes the world after each test, and returns the function a test
+ * (or a beforeEach) calls for a new world with Alice and Bob.
+ */
+export function useChannelsWorld(): () => Promise<AliceAndBob> {
+  let world: ChannelsWorld | undefined;
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+  });
+  return async () => {
+    const f = await loadFixture(deployChannelsFixture);
+    world = new ChannelsWorld(f);
+    return { f, world, alice: await world.party("alice", f.alice), bob: await world.party("bob", f.bob) };
+  };
 }

@@ -8,14 +8,15 @@
 // open and to close. Timings and gas amounts are measured, never asserted.
 import { expect } from "chai";
 import { Wallet, id, parseEther } from "ethers";
-import { renderChart } from "../../scripts/compare/chart";
-import { SEED_CLAIMS } from "../../scripts/compare/claims";
-import type { CompareReport, DesignReport } from "../../scripts/compare/report";
-import { reportJson } from "../../scripts/compare/report";
-import { runComparison } from "../../scripts/compare/run";
-import { formatTables } from "../../scripts/compare/table";
-import type { DesignId } from "../../scripts/compare/types";
-import { chooseZkProfiles } from "../../scripts/compare/zk";
+import { ethers, network } from "hardhat";
+import { renderChart } from "../../src/compare/chart";
+import { SEED_CLAIMS } from "../../src/compare/claims";
+import type { CompareReport, DesignReport } from "../../src/compare/report";
+import { reportJson } from "../../src/compare/report";
+import { runComparison } from "../../src/compare/run";
+import { formatTables } from "../../src/compare/table";
+import type { DesignId } from "../../src/compare/types";
+import { chooseZkProfiles } from "../../src/compare/zk";
 import { createLogger } from "../../src/common/logger";
 import { LOCAL_TIMING } from "../../src/optimistic/config";
 
@@ -48,7 +49,8 @@ describe("e2e: compare (short form)", function () {
   };
 
   before(async function () {
-    report = await runComparison({
+    const chain = { provider: ethers.provider, signers: await ethers.getSigners(), network: network.name };
+    report = await runComparison(chain, {
       users: USERS,
       transfers: TRANSFERS,
       logger: createLogger({ scope: "compare", level: "warn" }),

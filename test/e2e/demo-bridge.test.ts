@@ -1,4 +1,4 @@
-// The demo's bridge flow, run silently on the in-process network, with its outcomes asserted (not just
+// The demo's bridge story (src/demo/bridge.ts), run silently on the in-process network, with its outcomes asserted (not just
 // that it printed): deposits land in the optimistic rollup's dense queue whose events fold to the on-chain
 // head, its escrow grows by exactly what was sent and the zk rollup's not at all, every refusal is named
 // and changes nothing; Bob's SDT
@@ -9,11 +9,11 @@ import { ZeroAddress, parseEther } from "ethers";
 import { ethers } from "hardhat";
 import type { Bridge, DemoToken } from "../../typechain-types";
 import { Bridge__factory, DemoToken__factory } from "../../typechain-types";
-import { deploySuite } from "../../src/common/deploy-suite";
+import { deploySuite } from "../../src/deploy/suite";
 import type { Deployment } from "../../src/common/deployments";
 import { ownerOfAddress } from "../../src/shared/types";
-import type { BridgeFlowResult } from "../../scripts/demo/bridge-flow";
-import { runBridgeFlow } from "../../scripts/demo/bridge-flow";
+import type { BridgeFlowResult } from "../../src/demo/bridge";
+import { runBridgeStory } from "../../src/demo/bridge";
 import { expectVerbsNarrated, recordNarration } from "./demo-expectations/narration";
 
 describe("e2e: demo bridge flow", function () {
@@ -33,7 +33,7 @@ describe("e2e: demo bridge flow", function () {
     token = DemoToken__factory.connect(deployment.contracts.DemoToken, ethers.provider);
     const narration = recordNarration();
     lines = narration.lines;
-    result = await runBridgeFlow(deployment, { owner, sequencer, alice, bob, mallory }, narration.say);
+    result = await runBridgeStory(deployment, { owner, sequencer, alice, bob, mallory }, narration.say);
   });
 
   describe("part 1: in", function () {

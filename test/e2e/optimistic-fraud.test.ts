@@ -9,59 +9,44 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { ContractRevertError } from "../../src/common/errors";
 import { Challenger } from "../../src/optimistic/challenger";
 import { GamePlayer } from "../../src/optimistic/player";
-import type { L2Tx } from "../../src/shared/types";
-import { ownerOfAddress } from "../../src/shared/types";
-import { commitLyingBatch, corruptTrace, lyingPlayer, stall } from "../optimistic/adversaries";
+import { corruptTrace, lyingPlayer, stall } from "../../src/optimistic/adversaries";
+import type { ChainFollower } from "../../src/optimistic/chain-follower";
+import { FundedWorld } from "../helpers/optimistic-world";
 import type { World } from "../optimistic/world";
-import {
-  createWorld,
-  depositEth,
-  hexOf,
-  passChallengeWindow,
-  signedTransfer,
-  TIMING,
-} from "../optimistic/world";
+import { depositEth, hexOf, passChallengeWindow, TIMING } from "../optimistic/world";
 
 const GAME_STATUS = { open: 1n, proposerWon: 2n, challengerWon: 3n, cancelled: 4n };
 
 describe("e2e: optimistic fraud", function () {
+  let funded: FundedWorld;
   let world: World;
   let mallory: HardhatEthersSigner;
-  let alice: HardhatEthersSigner;
   let bob: HardhatEthersSigner;
-  let aliceIndex: number;
-  let bobIndex: number;
-  let nonce: number;
 
   beforeEach(async function () {
-    world = await createWorld();
-    [, , , alice, bob, mallory] = world.signers;
-    await depositEth(world, alice, parseEther("10"));
-    await depositEth(world, bob, parseEther("1"));
-    await world.sequencer.tick(true);
-    aliceIndex = world.sequencer.findAccount(ownerOfAddress(alice.address), 0)!;
-    bobIndex = world.sequencer.findAccount(ownerOfAddress(bob.address), 0)!;
-    nonce = 0;
+    funded = await FundedWorld.create({ sequenced: true });
+    ({ world, bob, mallory } = funded);
   });
 
-  afterEach(function () {
-    world.cleanup();
+  afterEach(async function () {
+    await world.cleanup();
   });
 
-  /** `n` signed transfers from alice to bob, at consecutive nonces. */
-  async function transfers(n: number): Promise<L2Tx[]> {
-    const txs: L2Tx[] = [];
-    for (let i = 0; i < n; i++) {
-      txs.push(
-        await signedTransfer(world, alice, {
-          from: aliceIndex,
-          to: bobIndex,
-          amount: 1000n + BigInt(i),
-          nonce: nonce++,
-        }),
-      );
-    }
-    return txs;
+  /** `signer` disputes batch `batchIndex` at its first step, claiming `claim`, with the challenger bond. */
+  async function challengeWith(
+    signer: HardhatEthersSigner,
+    follower: ChainFollower,
+    batchIndex: number,
+    claim: string,
+  ): Promise<void> {
+    const { rollup } = world;
+    await rollup.challenge(
+      signer,
+      batchIndex,
+      follower.parentState(batchIndex),
+      claim,
+      (await rollup.config()).challengerBond,
+    );
   }
 
   /** Plays rounds of every agent until no game is open (at most `rounds`). */
@@ -88,25 +73,14 @@ describe("e2e: optimistic fraud", function () {
   }
 
   async function lieAndLose(lieAt: number | "everywhere", steps: number): Promise<void> {
-    const { rollup, bridgeClient, challenger } = world;
-    const liarFollower = await world.newFollower();
-    const txs = await transfers(steps);
-    const lie = await commitLyingBatch({
-      rollup,
-      bridge: bridgeClient,
-      follower: liarFollower,
-      signer: mallory,
-      txs,
-      lieAt,
-    });
-    const liar = lyingPlayer(
-      { rollup, follower: liarFollower, signer: mallory },
-      new Map([[lie.batchIndex, lie.trace]]),
-    );
+    const { rollup, challenger } = world;
+    const txs = await funded.transfers(steps);
+    const lie = await funded.lie({ txs, lieAt });
+    const liar = funded.liar([lie]);
     const bond = (await rollup.config()).proposerBond;
     const burnedBefore = await rollup.contract.burned();
 
-    await playOut([challenger, { tick: () => liarFollower.sync() }, liar]);
+    await playOut([challenger, { tick: () => lie.follower.sync() }, liar]);
 
     const game = await rollup.contract.game(0);
     expect(game.status).to.equal(GAME_STATUS.challengerWon);
@@ -117,12 +91,12 @@ describe("e2e: optimistic fraud", function () {
     await world.checkInvariants();
 
     // The honest chain continues: the same transfers, sequenced honestly, stand.
-    for (const tx of txs) await world.sequencer.submit(hexOf(tx as never));
+    for (const tx of txs) await world.sequencer.submit(hexOf(tx));
     await world.sequencer.tick(true);
     await world.challenger.tick();
     expect(await rollup.contract.gameCount()).to.equal(1n);
-    expect(world.sequencer.account(bobIndex)!.balance).to.equal(
-      parseEther("1") + txs.reduce((sum, tx) => sum + (tx as { amount: bigint }).amount, 0n),
+    expect(world.sequencer.account(funded.bobIndex)!.balance).to.equal(
+      parseEther("1") + txs.reduce((sum, tx) => sum + tx.amount, 0n),
     );
     await passChallengeWindow();
     await world.sequencer.tick();
@@ -130,53 +104,32 @@ describe("e2e: optimistic fraud", function () {
     await world.checkInvariants();
   }
 
-  it("removes a batch that lies at its first step", async function () {
-    await lieAndLose(0, 9);
-  });
-
-  it("removes a batch that lies at a middle step", async function () {
-    await lieAndLose(6, 13);
-  });
-
-  it("removes a batch that lies at its last step", async function () {
-    await lieAndLose(15, 16);
-  });
-
-  it("removes a batch that lies everywhere", async function () {
-    await lieAndLose("everywhere", 7);
-  });
+  const LIES: Array<{ where: string; lieAt: number | "everywhere"; steps: number }> = [
+    { where: "at its first step", lieAt: 0, steps: 9 },
+    { where: "at a middle step", lieAt: 6, steps: 13 },
+    { where: "at its last step", lieAt: 15, steps: 16 },
+    { where: "everywhere", lieAt: "everywhere", steps: 7 },
+  ];
+  for (const { where, lieAt, steps } of LIES) {
+    it(`removes a batch that lies ${where}`, async function () {
+      await lieAndLose(lieAt, steps);
+    });
+  }
 
   it("removes the batches built on a false batch, and burns their bonds", async function () {
-    const { rollup, bridgeClient } = world;
-    const liarFollower = await world.newFollower();
-    const lie = await commitLyingBatch({
-      rollup,
-      bridge: bridgeClient,
-      follower: liarFollower,
-      signer: mallory,
-      txs: await transfers(4),
-      lieAt: 1,
-    });
-    const child = await commitLyingBatch({
-      rollup,
-      bridge: bridgeClient,
-      follower: liarFollower,
-      signer: mallory,
-      txs: await transfers(2),
+    const { rollup } = world;
+    const lie = await funded.lie({ txs: await funded.transfers(4), lieAt: 1 });
+    const child = await funded.lie({
+      txs: await funded.transfers(2),
       lieAt: "everywhere",
       on: lie,
+      follower: lie.follower,
     });
     expect(child.batchIndex).to.equal(lie.batchIndex + 1);
-    const liar = lyingPlayer(
-      { rollup, follower: liarFollower, signer: mallory },
-      new Map([
-        [lie.batchIndex, lie.trace],
-        [child.batchIndex, child.trace],
-      ]),
-    );
+    const liar = funded.liar([lie, child]);
     const bond = (await rollup.config()).proposerBond;
 
-    await playOut([world.challenger, { tick: () => liarFollower.sync() }, liar]);
+    await playOut([world.challenger, { tick: () => lie.follower.sync() }, liar]);
 
     expect(await rollup.contract.batchCount()).to.equal(BigInt(lie.batchIndex));
     // Half the false batch's bond, plus the whole bond of the batch built on it.
@@ -186,7 +139,7 @@ describe("e2e: optimistic fraud", function () {
 
   it("lets the proposer win against a challenger that disputes an honest batch", async function () {
     const { rollup, sequencer } = world;
-    for (const tx of await transfers(11)) await sequencer.submit(hexOf(tx as never));
+    for (const tx of await funded.transfers(11)) await sequencer.submit(hexOf(tx));
     await sequencer.tick(true);
     const batchIndex = Number(await rollup.contract.batchCount()) - 1;
     const griefer = new Challenger({ rollup, follower: await world.newFollower(), signer: mallory });
@@ -195,13 +148,7 @@ describe("e2e: optimistic fraud", function () {
     await follower.sync();
     const honest = follower.trace(batchIndex);
     const wrong = corruptTrace(honest, 4);
-    await rollup.challenge(
-      mallory,
-      batchIndex,
-      follower.parentState(batchIndex),
-      wrong[Math.floor((honest.length - 1) / 2)],
-      (await rollup.config()).challengerBond,
-    );
+    await challengeWith(mallory, follower, batchIndex, wrong[Math.floor((honest.length - 1) / 2)]);
     const grieferPlayer = lyingPlayer({ rollup, follower, signer: mallory }, new Map([[batchIndex, wrong]]));
     const bond = (await rollup.config()).challengerBond;
     const creditBefore = await rollup.contract.credit(world.proposer.address);
@@ -218,18 +165,10 @@ describe("e2e: optimistic fraud", function () {
   });
 
   it("lets an honest challenger win on time against a liar that stalls", async function () {
-    const { rollup, bridgeClient } = world;
-    const liarFollower = await world.newFollower();
-    const lie = await commitLyingBatch({
-      rollup,
-      bridge: bridgeClient,
-      follower: liarFollower,
-      signer: mallory,
-      txs: await transfers(8),
-      lieAt: 3,
-    });
+    const { rollup } = world;
+    const lie = await funded.lie({ txs: await funded.transfers(8), lieAt: 3 });
     await world.challenger.tick();
-    const staller = new GamePlayer({ rollup, follower: liarFollower, signer: mallory, strategy: stall });
+    const staller = new GamePlayer({ rollup, follower: lie.follower, signer: mallory, strategy: stall });
     await staller.playAll();
     await world.challenger.tick();
     expect((await rollup.contract.game(0)).status).to.equal(GAME_STATUS.open);
@@ -243,40 +182,23 @@ describe("e2e: optimistic fraud", function () {
   });
 
   it("lets an honest challenger win while a dishonest one loses against the same false batch", async function () {
-    const { rollup, bridgeClient } = world;
-    const liarFollower = await world.newFollower();
-    const lie = await commitLyingBatch({
-      rollup,
-      bridge: bridgeClient,
-      follower: liarFollower,
-      signer: mallory,
-      txs: await transfers(10),
-      lieAt: 5,
-    });
+    const { rollup } = world;
+    const lie = await funded.lie({ txs: await funded.transfers(10), lieAt: 5 });
     // Mallory's accomplice challenges first, with a trace that agrees with the lie, and plays to lose.
     const accomplice = world.signers[6];
     const accompliceFollower = await world.newFollower();
     await accompliceFollower.sync();
-    await rollup.challenge(
-      accomplice,
-      lie.batchIndex,
-      accompliceFollower.parentState(lie.batchIndex),
-      lie.trace[5],
-      (await rollup.config()).challengerBond,
-    );
+    await challengeWith(accomplice, accompliceFollower, lie.batchIndex, lie.trace[5]);
     const accomplicePlayer = lyingPlayer(
       { rollup, follower: accompliceFollower, signer: accomplice },
       new Map([[lie.batchIndex, lie.trace]]),
     );
-    const liar = lyingPlayer(
-      { rollup, follower: liarFollower, signer: mallory },
-      new Map([[lie.batchIndex, lie.trace]]),
-    );
+    const liar = funded.liar([lie]);
 
     await playOut([
       { tick: () => accompliceFollower.sync() },
       accomplicePlayer,
-      { tick: () => liarFollower.sync() },
+      { tick: () => lie.follower.sync() },
       liar,
       world.challenger,
     ]);
@@ -293,29 +215,16 @@ describe("e2e: optimistic fraud", function () {
   });
 
   it("keeps the sequencer defending and finalizing while a false batch sits on the tip", async function () {
-    const { rollup, bridgeClient, sequencer } = world;
-    for (const tx of await transfers(6)) await sequencer.submit(hexOf(tx as never));
+    const { rollup, sequencer } = world;
+    for (const tx of await funded.transfers(6)) await sequencer.submit(hexOf(tx));
     await sequencer.tick(true);
     const honestIndex = Number(await rollup.contract.batchCount()) - 1;
     // A griefer disputes the honest batch while an accomplice stacks a false batch on top of it.
     const follower = await world.newFollower();
     await follower.sync();
     const wrong = corruptTrace(follower.trace(honestIndex), 2);
-    await rollup.challenge(
-      mallory,
-      honestIndex,
-      follower.parentState(honestIndex),
-      wrong[3],
-      (await rollup.config()).challengerBond,
-    );
-    const lie = await commitLyingBatch({
-      rollup,
-      bridge: bridgeClient,
-      follower: await world.newFollower(),
-      signer: mallory,
-      txs: await transfers(2),
-      lieAt: 0,
-    });
+    await challengeWith(mallory, follower, honestIndex, wrong[3]);
+    const lie = await funded.lie({ txs: await funded.transfers(2), lieAt: 0 });
     const griefer = lyingPlayer({ rollup, follower, signer: mallory }, new Map([[honestIndex, wrong]]));
 
     for (let round = 0; round < 12; round++) {
@@ -337,24 +246,15 @@ describe("e2e: optimistic fraud", function () {
   });
 
   it("refuses a batch that skips a due deposit", async function () {
-    const { rollup, bridgeClient } = world;
     await depositEth(world, bob, parseEther("2"));
     await time.increase(TIMING.inclusionWindow + 1);
-    const liarFollower = await world.newFollower();
-    const error = await commitLyingBatch({
-      rollup,
-      bridge: bridgeClient,
-      follower: liarFollower,
-      signer: mallory,
-      txs: await transfers(2),
-      lieAt: -1,
-    }).catch((e: unknown) => e);
+    const error = await funded.lie({ txs: await funded.transfers(2), lieAt: -1 }).catch((e: unknown) => e);
     expect(error)
       .to.be.instanceOf(ContractRevertError)
       .and.have.property("errorName", "OptimisticDepositDue");
     // The honest sequencer includes it.
     await world.sequencer.tick(true);
-    expect(world.sequencer.account(bobIndex)!.balance).to.equal(parseEther("3"));
+    expect(world.sequencer.account(funded.bobIndex)!.balance).to.equal(parseEther("3"));
     await world.checkInvariants();
   });
 });

@@ -6,15 +6,15 @@
 import { expect } from "chai";
 import { appendFile, readFile } from "node:fs/promises";
 import { parseEther } from "ethers";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { txHash } from "../../src/optimistic/chain-follower";
-import { TxJournal } from "../../src/optimistic/journal";
+import { TxJournal } from "../../src/common/journal";
 import type { Sequencer } from "../../src/optimistic/sequencer";
 import { StepMachine } from "../../src/optimistic/trace";
 import type { TransferTx } from "../../src/shared/types";
 import { ownerOfAddress } from "../../src/shared/types";
 import type { World } from "../optimistic/world";
-import { createWorld, depositEth, hexOf, signedTransfer } from "../optimistic/world";
+import { depositEth, hexOf } from "../optimistic/world";
+import { FundedWorld } from "../helpers/optimistic-world";
 
 /** The transactions the journal file holds, in order. */
 async function journalled(world: World): Promise<string[]> {
@@ -29,12 +29,10 @@ async function journalled(world: World): Promise<string[]> {
 }
 
 describe("e2e: optimistic restart", function () {
+  let funded: FundedWorld;
   let world: World;
-  let alice: HardhatEthersSigner;
-  let bob: HardhatEthersSigner;
   let aliceIndex: number;
   let bobIndex: number;
-  let nonce: number;
   /** Every journal opened during a test: a killed sequencer's file is closed afterwards, as the OS would. */
   const opened: TxJournal[] = [];
   const open = TxJournal.open.bind(TxJournal);
@@ -45,33 +43,22 @@ describe("e2e: optimistic restart", function () {
       opened.push(journal);
       return journal;
     };
-    world = await createWorld();
-    [, , , alice, bob] = world.signers;
-    await depositEth(world, alice, parseEther("10"));
-    await depositEth(world, bob, parseEther("1"));
-    await world.sequencer.tick(true);
-    aliceIndex = world.sequencer.findAccount(ownerOfAddress(alice.address), 0)!;
-    bobIndex = world.sequencer.findAccount(ownerOfAddress(bob.address), 0)!;
-    nonce = 0;
+    funded = await FundedWorld.create({ sequenced: true });
+    ({ world, aliceIndex, bobIndex } = funded);
     await world.checkInvariants();
   });
 
   afterEach(async function () {
     TxJournal.open = open;
     await Promise.all(opened.splice(0).map((journal) => journal.close()));
-    world.cleanup();
+    await world.cleanup();
   });
 
   /** Signs `n` transfers from alice to bob at consecutive nonces and submits them to `sequencer`. */
   async function submitTransfers(sequencer: Sequencer, n: number): Promise<TransferTx[]> {
     const txs: TransferTx[] = [];
     for (let i = 0; i < n; i++) {
-      const tx = await signedTransfer(world, alice, {
-        from: aliceIndex,
-        to: bobIndex,
-        amount: parseEther("0.1") * BigInt(nonce + 1),
-        nonce: nonce++,
-      });
+      const tx = await funded.transfer(parseEther("0.1") * BigInt(funded.nonce + 1));
       expect((await sequencer.submit(hexOf(tx))).status).to.equal("soft-confirmed");
       txs.push(tx);
     }
@@ -197,12 +184,7 @@ describe("e2e: optimistic restart", function () {
   it("(c) drops a torn last journal line on restart, keeping every whole line", async function () {
     const sent = await submitTransfers(world.sequencer, 2);
     // Killed while writing a third line: part of it reached the file, without its newline.
-    const torn = await signedTransfer(world, alice, {
-      from: aliceIndex,
-      to: bobIndex,
-      amount: 1000n,
-      nonce: nonce,
-    });
+    const torn = await funded.transfer(1000n);
     const line = JSON.stringify({ tx: hexOf(torn) });
     await appendFile(world.journalPath, line.slice(0, line.length - 7));
 
@@ -217,7 +199,6 @@ describe("e2e: optimistic restart", function () {
 
     // The torn transaction was never acknowledged; its sender submits it again and it goes through.
     expect((await restarted.submit(hexOf(torn))).status).to.equal("soft-confirmed");
-    nonce++;
     expect(await journalled(world)).to.deep.equal([...sent, torn].map(hexOf));
     await restarted.tick(true);
     await world.checkInvariants();

@@ -25,8 +25,8 @@ describe("e2e: optimistic round trip", function () {
     world = await createWorld();
   });
 
-  after(function () {
-    world.cleanup();
+  after(async function () {
+    await world.cleanup();
   });
 
   it("deposits, transfers, commits, finalizes and pays a withdrawal once", async function () {

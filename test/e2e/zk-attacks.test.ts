@@ -3,13 +3,16 @@
 // reorders a deposit (with a valid proof of its own transition), a withdrawal claimed twice — each
 // reverts with its named error and changes nothing. A lying operator cannot prove an invalid
 // transition: the state transition refuses an overdraft, a hand-made witness fails witness generation,
-// and a proof from a made-up pre-state does not verify against the stored root.
+// and a proof from a made-up pre-state does not verify against the stored root. The attackers are
+// src/zk/adversaries.ts: a batch proven on one's own prover (`proveOwnBatch`), a forged proof (`forgeProof`).
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { hexlify, parseEther, randomBytes } from "ethers";
+import { parseEther } from "ethers";
 import { ContractRevertError } from "../../src/common/errors";
 import { foldDeposits } from "../../src/shared/deposit";
 import type { DepositData } from "../../src/shared/types";
+import type { OwnBatch } from "../../src/zk/adversaries";
+import { forgeProof, proveOwnBatch } from "../../src/zk/adversaries";
 import type { ZkChainFollower } from "../../src/zk/chain-follower";
 import { SNARK_SCALAR_FIELD } from "../../src/zk/domain";
 import { unconsumedDeposits } from "../../src/zk/invariants";
@@ -17,21 +20,12 @@ import { ZkInputError } from "../../src/zk/prover";
 import { encodePubdata, slotElement } from "../../src/zk/pubdata";
 import type { ZkBatchCalldata, ZkProofArg } from "../../src/zk/rollup-client";
 import { toProofArg } from "../../src/zk/rollup-client";
+import { depositData } from "../../src/shared/deposit";
 import type { ZkTxRequest } from "../../src/zk/stf";
 import { ZkTxRefusedError, applyZkTx } from "../../src/zk/stf";
-import type { ZkBatchWitness } from "../../src/zk/witness";
 import { buildBatchWitness } from "../../src/zk/witness";
 import type { ZkE2eWorld, ZkUser } from "./zk-world";
-import { ETH_ID, closeTestProver, createZkWorld } from "./zk-world";
-
-interface ProvenBatch {
-  witness: ZkBatchWitness;
-  calldata: ZkBatchCalldata;
-}
-
-function plain(d: DepositData): DepositData {
-  return { from: d.from, to: d.to, tokenId: d.tokenId, amount: d.amount, timestamp: d.timestamp };
-}
+import { ETH_ID, closeTestProver, createAliceAndBobWorld } from "./zk-world";
 
 describe("e2e: zk attacks", function () {
   this.timeout(600_000);
@@ -41,15 +35,7 @@ describe("e2e: zk attacks", function () {
   let node: ZkChainFollower;
 
   before(async function () {
-    world = await createZkWorld();
-    const [, , , , a, b] = world.signers;
-    alice = world.user(a, "alice");
-    bob = world.user(b, "bob");
-    const rollup = world.rollup.address;
-    await alice.wallet.depositEth(world.bridgeClient, alice.signer, rollup, parseEther("5"));
-    await bob.wallet.depositEth(world.bridgeClient, bob.signer, rollup, parseEther("1"));
-    const operator = await world.startOperator();
-    await operator.tick(true);
+    ({ world, alice, bob } = await createAliceAndBobWorld(parseEther("5"), parseEther("1")));
     node = await world.verifierNode();
   });
 
@@ -77,33 +63,19 @@ describe("e2e: zk attacks", function () {
   /** `send()` reverts with the rollup's error `name` and leaves its ledger as it was. */
   async function expectRevert(send: () => Promise<unknown>, name: string, args?: unknown[]): Promise<void> {
     const before = await ledger();
-    const error = await send().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error, `expected ${name}`).to.be.instanceOf(ContractRevertError);
-    expect((error as ContractRevertError).errorName).to.equal(name);
-    if (args) expect((error as ContractRevertError).errorArgs).to.deep.equal(args);
+    const error = (await expect(send(), `expected ${name}`).to.be.rejectedWith(
+      ContractRevertError,
+    )) as ContractRevertError;
+    expect(error.errorName).to.equal(name);
+    if (args) expect(error.errorArgs).to.deep.equal(args);
     expect(await ledger()).to.equal(before, "a reverted call changed the rollup");
     await world.checkInvariants();
   }
 
   /** A batch of `requests` on the verified state, with a real proof; `consumed` are its deposits. */
-  async function proveBatch(requests: ZkTxRequest[], consumed: DepositData[] = []): Promise<ProvenBatch> {
-    await node.sync();
-    const witness = buildBatchWitness(node.state, requests, 1, world.crypto);
-    const proof = await world.prover.prove(witness.input);
-    const queue = await unconsumedDeposits(node, world.bridgeClient);
-    return {
-      witness,
-      calldata: {
-        newRoot: witness.newState.root,
-        proof: toProofArg(proof.solidity),
-        pubdata: encodePubdata(witness.txs),
-        consumedDeposits: consumed,
-        pendingDeposits: queue.slice(consumed.length).map(plain),
-      },
-    };
+  function proveBatch(requests: ZkTxRequest[], consumed: DepositData[] = []): Promise<OwnBatch> {
+    const { prover, crypto, bridgeClient: bridge } = world;
+    return proveOwnBatch(node, requests, { prover, crypto, bridge, batchSize: 1, consumed });
   }
 
   function submit(calldata: ZkBatchCalldata) {
@@ -117,22 +89,14 @@ describe("e2e: zk attacks", function () {
   }
 
   describe("forged and misused proofs", function () {
-    let honest: ProvenBatch;
+    let honest: OwnBatch;
 
     before(async function () {
       honest = await proveBatch([aliceTransfer(parseEther("1"))]);
     });
 
     it("reverts with ZkRollupInvalidProof for a random proof", async function () {
-      const word = () => BigInt(hexlify(randomBytes(32))) % SNARK_SCALAR_FIELD;
-      const proof: ZkProofArg = {
-        a: [word(), word()],
-        b: [
-          [word(), word()],
-          [word(), word()],
-        ],
-        c: [word(), word()],
-      };
+      const proof = forgeProof();
       const root = await world.rollup.root();
       await expectRevert(() => submit({ ...honest.calldata, proof }), "ZkRollupInvalidProof", [
         root,
@@ -181,10 +145,10 @@ describe("e2e: zk attacks", function () {
       const rollup = world.rollup.address;
       const carol = world.user(carolSigner, "carol");
       const dave = world.user(daveSigner, "dave");
-      const first = plain(
+      const first = depositData(
         (await carol.wallet.depositEth(world.bridgeClient, carolSigner, rollup, 7n)).deposit,
       );
-      const second = plain(
+      const second = depositData(
         (await dave.wallet.depositEth(world.bridgeClient, daveSigner, rollup, 9n)).deposit,
       );
       await world.checkInvariants();
@@ -235,14 +199,9 @@ describe("e2e: zk attacks", function () {
     it("cannot build a witness for an overdraft: the state transition refuses it", async function () {
       await node.sync();
       expect(node.state.account(0)!.balance).to.be.lt(parseEther("1000"));
-      const error = (() => {
-        try {
-          buildBatchWitness(node.state, [aliceTransfer(parseEther("1000"))], 1, world.crypto);
-        } catch (e) {
-          return e;
-        }
-      })();
-      expect(error).to.be.instanceOf(ZkTxRefusedError).and.have.property("reason", "InsufficientBalance");
+      expect(() => buildBatchWitness(node.state, [aliceTransfer(parseEther("1000"))], 1, world.crypto))
+        .to.throw(ZkTxRefusedError)
+        .with.property("reason", "InsufficientBalance");
     });
 
     it("cannot prove a hand-made witness: witness generation fails", async function () {
@@ -253,10 +212,10 @@ describe("e2e: zk attacks", function () {
       const [tx] = honest.txs;
       const overdraft = slotElement({ ...tx, amount: balance * 2n } as typeof tx);
       const tamperedSlot = { ...honest.input, slots: [overdraft.toString()] };
-      await expectError(world.prover.prove(tamperedSlot), ZkInputError);
+      await expect(world.prover.prove(tamperedSlot)).to.be.rejectedWith(ZkInputError);
       // Lie about Alice's balance in the leaf preimage (it no longer hashes to the root).
       const tamperedLeaf = { ...honest.input, aBalance: [(balance * 2n).toString()] };
-      await expectError(world.prover.prove(tamperedLeaf), ZkInputError);
+      await expect(world.prover.prove(tamperedLeaf)).to.be.rejectedWith(ZkInputError);
     });
 
     it("cannot pass off a proof from a made-up pre-state: ZkRollupInvalidProof", async function () {
@@ -288,7 +247,7 @@ describe("e2e: zk attacks", function () {
             proof: toProofArg(proof.solidity),
             pubdata: encodePubdata(witness.txs),
             consumedDeposits: [],
-            pendingDeposits: queue.map(plain),
+            pendingDeposits: queue.map(depositData),
           }),
         "ZkRollupInvalidProof",
         [node.state.root, witness.newState.root],
@@ -296,11 +255,3 @@ describe("e2e: zk attacks", function () {
     });
   });
 });
-
-async function expectError(promise: Promise<unknown>, type: new (...args: never[]) => Error): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).to.be.instanceOf(type);
-}

@@ -1,8 +1,8 @@
 // End to end, the way out: the operator stops while a deposit waits; after the exodus delay a stranger
 // activates exodus; every owner exits once with a proof from the exodus-proof builder (a verifier node
 // rebuilt from Layer 1) and gets exactly their balance; an exit twice and an exit by a non-owner revert
-// by name; the unconsumed deposit is credited back once; no batch is accepted after that. The solvency
-// invariant is checked after every step.
+// by name; the unconsumed deposit is credited back once; no batch is accepted after that (one Alice proved
+// on her own prover before exodus: src/zk/adversaries.ts). The solvency invariant is checked after every step.
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
@@ -12,27 +12,19 @@ import { ContractRevertError } from "../../src/common/errors";
 import { TxRejectedError } from "../../src/common/json-rpc";
 import type { DepositData } from "../../src/shared/types";
 import { DemoToken__factory } from "../../typechain-types";
+import { proveOwnBatch } from "../../src/zk/adversaries";
 import type { ZkChainFollower } from "../../src/zk/chain-follower";
 import { ZkExitProofError, accountsOf, buildExitProof } from "../../src/zk/exit";
 import { unconsumedDeposits } from "../../src/zk/invariants";
 import type { ZkOperator } from "../../src/zk/operator";
-import { encodePubdata } from "../../src/zk/pubdata";
 import type { ZkBatchCalldata } from "../../src/zk/rollup-client";
-import { toProofArg } from "../../src/zk/rollup-client";
-import { buildBatchWitness } from "../../src/zk/witness";
+import { depositData } from "../../src/shared/deposit";
 import type { ZkE2eWorld, ZkUser } from "./zk-world";
-import { ETH_ID, TOKEN_ID, closeTestProver, createZkWorld } from "./zk-world";
+import { ETH_ID, TOKEN_ID, castOf, closeTestProver, createZkWorld, fundAndStart } from "./zk-world";
 
-function plain(d: DepositData): DepositData {
-  return { from: d.from, to: d.to, tokenId: d.tokenId, amount: d.amount, timestamp: d.timestamp };
-}
-
+/** The custom error `promise` reverts with. */
 async function revertName(promise: Promise<unknown>): Promise<string | undefined> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).to.be.instanceOf(ContractRevertError);
+  const error = await expect(promise).to.be.rejectedWith(ContractRevertError);
   return (error as ContractRevertError).errorName;
 }
 
@@ -54,19 +46,12 @@ describe("e2e: zk exodus", function () {
 
   before(async function () {
     world = await createZkWorld();
-    const [, , , , a, b, c, d] = world.signers;
-    [alice, bob, carol, dave] = [
-      world.user(a, "alice"),
-      world.user(b, "bob"),
-      world.user(c, "carol"),
-      world.user(d, "dave"),
-    ];
-    const rollup = world.rollup.address;
-    await alice.wallet.depositEth(world.bridgeClient, alice.signer, rollup, parseEther("3"));
-    await bob.wallet.depositErc20(world.bridgeClient, bob.signer, rollup, world.token, parseEther("100"));
-    await carol.wallet.depositEth(world.bridgeClient, carol.signer, rollup, parseEther("1"));
-    operator = await world.startOperator();
-    await operator.tick(true);
+    ({ alice, bob, carol, dave } = castOf(world));
+    operator = await fundAndStart(world, [
+      { user: alice, amount: parseEther("3") },
+      { user: bob, amount: parseEther("100"), token: world.token },
+      { user: carol, amount: parseEther("1") },
+    ]);
     const transfer = alice.wallet.transfer({ from: 0, to: 2, amount: parseEther("1"), nonce: 0 });
     await operator.submit(transfer.encoded);
     await operator.tick(true);
@@ -82,29 +67,22 @@ describe("e2e: zk exodus", function () {
     const { rollup, bridgeClient, signers } = world;
     const stranger = signers[9];
 
-    // A batch proven while the rollup still runs, kept back (it will be offered after exodus).
+    // A batch Alice proves while the rollup still runs, kept back (she will offer it after exodus).
     node = await world.verifierNode();
     const spend = alice.wallet.transfer({ from: 0, to: 2, amount: parseEther("0.5"), nonce: 1 });
-    const witness = buildBatchWitness(
-      node.state,
-      [{ tx: spend.request.tx, signer: spend.request.signer }],
-      1,
-      world.crypto,
-    );
-    const proof = await world.prover.prove(witness.input);
+    const own = await proveOwnBatch(node, [{ tx: spend.request.tx, signer: spend.request.signer }], {
+      prover: world.prover,
+      crypto: world.crypto,
+      bridge: bridgeClient,
+      batchSize: 1,
+    });
 
     // The operator stops; Dave's deposit waits.
-    waiting = plain(
+    waiting = depositData(
       (await dave.wallet.depositEth(bridgeClient, dave.signer, rollup.address, parseEther("2"))).deposit,
     );
     await world.checkInvariants();
-    preProven = {
-      newRoot: witness.newState.root,
-      proof: toProofArg(proof.solidity),
-      pubdata: encodePubdata(witness.txs),
-      consumedDeposits: [],
-      pendingDeposits: [waiting],
-    };
+    preProven = { ...own.calldata, pendingDeposits: [waiting] };
     expect(await revertName(rollup.activateExodus(stranger, [waiting]))).to.equal("ZkRollupExodusNotDue");
     await time.increase((await rollup.config()).exodusDelay);
     await rollup.activateExodus(stranger, [waiting]);
@@ -142,7 +120,7 @@ describe("e2e: zk exodus", function () {
     await world.checkInvariants();
 
     // The deposit that waited is credited back once, and claimed.
-    const pending = (await unconsumedDeposits(node, bridgeClient)).map(plain);
+    const pending = (await unconsumedDeposits(node, bridgeClient)).map(depositData);
     expect(pending).to.deep.equal([waiting]);
     await rollup.refundDeposits(stranger, pending, 1);
     expect(await rollup.creditOf(dave.signer.address, ETH_ID)).to.equal(parseEther("2"));
@@ -164,8 +142,9 @@ describe("e2e: zk exodus", function () {
     ).to.equal("ZkRollupExodusActive");
     const late = carol.wallet.transfer({ from: 2, to: 0, amount: 1n, nonce: 0 });
     await operator.tick(true);
-    const refused = await operator.submit(late.encoded).catch((e: unknown) => e);
-    expect(refused).to.be.instanceOf(TxRejectedError).and.have.property("reason", "ExodusActive");
+    await expect(operator.submit(late.encoded))
+      .to.be.rejectedWith(TxRejectedError)
+      .and.eventually.have.property("reason", "ExodusActive");
     expect(await rollup.batchCount()).to.equal(5);
     await world.checkInvariants();
 

@@ -1,7 +1,8 @@
 // End to end, crash and restart: the zk operator's only durable state is its journal of accepted spends;
 // everything else is rebuilt from Layer 1. Stopped (a) after accepting spends, before proving them,
 // (b) after a batch landed on Layer 1 but before the journal was compacted, (c) as a real process killed
-// with SIGKILL — each time the restarted operator loses nothing and proves nothing twice.
+// with SIGKILL (the zk stack's processes mode) — each time the restarted operator loses nothing and
+// proves nothing twice.
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,35 +10,29 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { JsonRpcProvider, parseEther } from "ethers";
 import { BridgeClient } from "../../src/bridge/client";
-import { deploySuite } from "../../src/common/deploy-suite";
+import { deploySuite } from "../../src/deploy/suite";
 import { writeDeployment } from "../../src/common/deployments";
+import { readAllEvents } from "../../src/common/events";
 import { ZkChainFollower } from "../../src/zk/chain-follower";
 import { ZkCrypto, zkPrivateKeyFromSeed } from "../../src/zk/keys";
 import type { ZkOperator } from "../../src/zk/operator";
 import { ZkRollupClient } from "../../src/zk/rollup-client";
-import { ZkOperatorClient } from "../../src/zk/rpc-server";
+import type { ProcessZkStack } from "../../src/zk/stack";
+import { startZkStack } from "../../src/zk/stack";
 import { ZkWallet } from "../../src/zk/wallet";
 import type { ZkSignedSpend } from "../../src/zk/wallet";
 import type { ZkE2eWorld, ZkUser } from "./zk-world";
-import { ETH_ID, closeTestProver, createZkWorld } from "./zk-world";
-import { kill, nodeReadiness, serviceReadiness, startHardhat } from "../../src/common/processes";
+import { ETH_ID, closeTestProver, createAliceAndBobWorld } from "./zk-world";
+import { ServiceSet, kill, nodeReadiness, startHardhat } from "../../src/common/processes";
 
 describe("e2e: zk restart", function () {
   this.timeout(600_000);
   let world: ZkE2eWorld;
   let alice: ZkUser;
-  let bob: ZkUser;
   let nonce: number;
 
   beforeEach(async function () {
-    world = await createZkWorld();
-    const [, , , , a, b] = world.signers;
-    alice = world.user(a, "alice");
-    bob = world.user(b, "bob");
-    await alice.wallet.depositEth(world.bridgeClient, alice.signer, world.rollup.address, parseEther("10"));
-    await bob.wallet.depositEth(world.bridgeClient, bob.signer, world.rollup.address, parseEther("1"));
-    const first = await world.startOperator();
-    await first.tick(true);
+    ({ world, alice } = await createAliceAndBobWorld(parseEther("10"), parseEther("1")));
     nonce = 0;
     await world.checkInvariants();
   });
@@ -138,35 +133,31 @@ describe("e2e: zk restart", function () {
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// A real process
+// A real process: the zk stack in its processes mode, on a hardhat node
 // ---------------------------------------------------------------------------------------------------------
 
 describe("e2e: the zk operator as a process, killed and restarted", function () {
   this.timeout(600_000);
   const port = 9200 + Math.floor(Math.random() * 300);
   const rpcPort = port + 400;
+  const url = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), "strata-zk-process-"));
-  const env = {
-    STRATA_RPC_URL: `http://127.0.0.1:${port}`,
-    STRATA_DEPLOYMENTS_DIR: join(dir, "deployments"),
-    STRATA_DATA_DIR: join(dir, "data"),
-    STRATA_ZK_OPERATOR_PORT: String(rpcPort),
-    STRATA_ZK_MAX_BATCH_AGE_MS: "200",
-    STRATA_LOG_LEVEL: "info",
-  };
-  const children: ChildProcess[] = [];
+  const deploymentsDir = join(dir, "deployments");
+  let node: ChildProcess | undefined;
+  let stack: ProcessZkStack | undefined;
 
-  after(function () {
-    for (const child of children) kill(child, "SIGKILL");
+  after(async function () {
+    await stack?.stop();
+    if (node) kill(node, "SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   });
 
   it("loses nothing and proves nothing twice", async function () {
-    children.push(await startHardhat(["node", "--port", String(port)], env, nodeReadiness(port), 120_000));
-    const provider = new JsonRpcProvider(env.STRATA_RPC_URL);
+    node = await startHardhat(["node", "--port", String(port)], {}, nodeReadiness(port), 120_000);
+    const provider = new JsonRpcProvider(url);
     const [deployer, alice, bob] = await Promise.all([0, 5, 6].map((i) => provider.getSigner(i)));
     const deployment = await deploySuite(deployer, { network: "localhost", local: true });
-    writeDeployment(deployment, env.STRATA_DEPLOYMENTS_DIR);
+    writeDeployment(deployment, deploymentsDir);
     const rollup = new ZkRollupClient(deployment.contracts.ZkRollup, provider);
     const bridge = new BridgeClient(deployment.contracts.Bridge, provider);
     const crypto = await ZkCrypto.load();
@@ -176,23 +167,22 @@ describe("e2e: the zk operator as a process, killed and restarted", function () 
     await aliceWallet.depositEth(bridge, alice, rollup.address, parseEther("3"));
     await bobWallet.depositEth(bridge, bob, rollup.address, parseEther("1"));
 
-    const operatorArgs = ["run", "--no-compile", "scripts/zk-operator.ts", "--network", "localhost"];
-    let operator = await startHardhat(
-      operatorArgs,
-      env,
-      serviceReadiness(`http://127.0.0.1:${rpcPort}`),
-      120_000,
-    );
-    children.push(operator);
-    const client = new ZkOperatorClient(`http://127.0.0.1:${rpcPort}`);
-    let bobIndex: number | undefined;
-    while (bobIndex === undefined) bobIndex = await client.findAccount(bobWallet.ownerHex, ETH_ID);
-    const aliceIndex = (await client.findAccount(aliceWallet.ownerHex, ETH_ID))!;
-    // Wait until Bob's account is on Layer 1, so the spends below are what is in flight at the kill.
-    await client.waitForStatus((await bridge.queuedDeposits(rollup.address))[1].head, "verified", {
-      timeoutMs: 120_000,
-      pollMs: 200,
+    const services = new ServiceSet("localhost", join(dir, "data"), {
+      STRATA_RPC_URL: url,
+      STRATA_DEPLOYMENTS_DIR: deploymentsDir,
     });
+    stack = await startZkStack({
+      deployment,
+      provider,
+      crypto,
+      mode: { kind: "processes", services, port: rpcPort, maxBatchAgeMs: 200 },
+    });
+    // Wait until Bob's account is on Layer 1, so the spends below are what is in flight at the kill.
+    await stack.waitForStatus((await bridge.queuedDeposits(rollup.address))[1].head, "verified", {
+      timeoutMs: 120_000,
+    });
+    const aliceIndex = (await stack.findAccount(aliceWallet.ownerHex, ETH_ID))!;
+    const bobIndex = (await stack.findAccount(bobWallet.ownerHex, ETH_ID))!;
 
     const hashes: string[] = [];
     for (let nonce = 0; nonce < 3; nonce++) {
@@ -202,30 +192,31 @@ describe("e2e: the zk operator as a process, killed and restarted", function () 
         amount: parseEther("0.25"),
         nonce,
       });
-      hashes.push((await client.sendTransaction(spend.encoded)).hash);
+      hashes.push((await stack.send(spend.encoded)).hash);
     }
-    kill(operator, "SIGKILL");
+    await stack.kill();
 
-    operator = await startHardhat(
-      operatorArgs,
-      env,
-      serviceReadiness(`http://127.0.0.1:${rpcPort}`),
-      120_000,
-    );
-    children.push(operator);
+    await stack.restart();
+    expect(stack.starts).to.have.length(2);
     for (const hash of hashes) {
-      expect(await client.waitForStatus(hash, "verified", { timeoutMs: 180_000, pollMs: 250 })).to.include({
-        status: "verified",
-      });
+      expect(await stack.waitForStatus(hash, "verified")).to.include({ status: "verified" });
     }
-    expect(await client.getAccount(bobIndex)).to.include({ balance: parseEther("1.75") });
-    expect(await client.getAccount(aliceIndex)).to.include({ nonce: 3 });
+    expect(await stack.account(bobIndex)).to.include({ balance: parseEther("1.75") });
+    expect(await stack.account(aliceIndex)).to.include({ nonce: 3 });
 
-    const node = await ZkChainFollower.create(rollup, provider, crypto);
-    await node.sync();
-    const all = node.batches.flatMap((b) => b.hashes);
+    const verifier = await ZkChainFollower.create(rollup, provider, crypto);
+    await verifier.sync();
+    const all = verifier.batches.flatMap((b) => b.hashes);
     for (const hash of hashes) expect(all.filter((h) => h === hash)).to.have.length(1);
-    expect(node.state.account(aliceIndex)).to.include({ balance: parseEther("2.25"), nonce: 3 });
-    kill(operator, "SIGTERM");
+    expect(verifier.state.account(aliceIndex)).to.include({ balance: parseEther("2.25"), nonce: 3 });
+
+    // The restarted process proved each spend it had not proved before, and each batch once.
+    const { events } = await readAllEvents(stack.events);
+    const proving = events.flatMap((e) => (e.type === "batchProving" ? e.hashes : []));
+    for (const hash of hashes.filter((h) => proving.includes(h))) {
+      expect(proving.filter((h) => h === hash)).to.have.length(1);
+    }
+    const submitted = events.flatMap((e) => (e.type === "batchSubmitted" ? [e.batchIndex] : []));
+    expect(new Set(submitted).size).to.equal(submitted.length);
   });
 });

@@ -3,24 +3,21 @@
 // door, by name), and proves and submits each batch, which the generated Groth16 verifier checks on
 // chain; the withdrawals are credited at once and claimed; a verifier node rebuilt from Layer 1 alone
 // agrees with the contract's root and every balance. The solvency invariant is checked after every step.
+// The operator's events tell each batch's way (batchProving → batchProved → batchSubmitted → batchVerified).
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { parseEther } from "ethers";
 import { ContractRevertError } from "../../src/common/errors";
+import { readAllEvents } from "../../src/common/events";
 import { TxRejectedError } from "../../src/common/json-rpc";
-import { createLogger } from "../../src/common/logger";
 import { DemoToken__factory } from "../../typechain-types";
 import type { ZkOperator } from "../../src/zk/operator";
 import type { ZkE2eWorld, ZkUser } from "./zk-world";
-import { ETH_ID, TOKEN_ID, closeTestProver, createZkWorld } from "./zk-world";
+import { ETH_ID, TOKEN_ID, castOf, closeTestProver, createZkWorld } from "./zk-world";
 
 /** The refusal `promise` rejects with. */
 async function refusal(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).to.be.instanceOf(TxRejectedError);
+  const error = await expect(promise).to.be.rejectedWith(TxRejectedError);
   return (error as TxRejectedError).reason;
 }
 
@@ -31,23 +28,11 @@ describe("e2e: zk round trip", function () {
   let alice: ZkUser;
   let bob: ZkUser;
   let carol: ZkUser;
-  const proving: number[] = [];
 
   before(async function () {
     world = await createZkWorld();
-    const logger = createLogger({
-      level: "info",
-      format: "json",
-      write: (line) => {
-        const entry = JSON.parse(line) as { message: string; provingMs?: number };
-        if (entry.message === "proved batch") proving.push(entry.provingMs!);
-      },
-    });
-    operator = await world.startOperator({ logger });
-    const [, , , , a, b, c] = world.signers;
-    alice = world.user(a, "alice");
-    bob = world.user(b, "bob");
-    carol = world.user(c, "carol");
+    operator = await world.startOperator();
+    ({ alice, bob, carol } = castOf(world));
   });
 
   after(async function () {
@@ -146,10 +131,9 @@ describe("e2e: zk round trip", function () {
     await rollup.claim(carol.signer, TOKEN_ID, carol.signer.address);
     expect(await demo.balanceOf(carol.signer.address)).to.equal(tokenBefore + parseEther("40"));
     await world.checkInvariants();
-    const again = await rollup.claim(bob.signer, ETH_ID, bob.signer.address).catch((e: unknown) => e);
-    expect(again)
-      .to.be.instanceOf(ContractRevertError)
-      .and.have.property("errorName", "ZkRollupNothingToClaim");
+    await expect(rollup.claim(bob.signer, ETH_ID, bob.signer.address))
+      .to.be.rejectedWith(ContractRevertError)
+      .and.eventually.have.property("errorName", "ZkRollupNothingToClaim");
 
     // A verifier node rebuilt from Layer 1 alone agrees with the contract and the operator.
     const node = await world.verifierNode();
@@ -164,6 +148,17 @@ describe("e2e: zk round trip", function () {
       expect(node.state.account(index)).to.include({ balance, nonce });
       expect(operator.account(index)).to.deep.equal({ index, ...node.state.account(index)! });
     }
+
+    // The operator told each batch's way as events, and they agree with Layer 1.
+    const { events } = await readAllEvents(operator.events);
+    const proved = events.flatMap((e) => (e.type === "batchProved" ? [e] : []));
+    const submitted = events.flatMap((e) => (e.type === "batchSubmitted" ? [e] : []));
+    expect(proved.map((e) => e.batchIndex)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+    for (const [i, batch] of node.batches.entries()) {
+      expect(submitted[i]).to.include({ batchIndex: batch.batchIndex, l1TxHash: batch.transactionHash });
+      expect(proved[i].txs).to.equal(batch.txs.length);
+    }
+    const proving = proved.map((e) => e.provingMs);
 
     // Figures for the report (measured, not asserted).
     const transferBatch = node.batches[3];

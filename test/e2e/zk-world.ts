@@ -1,25 +1,24 @@
 // A whole zk-rollup world on the in-process Hardhat chain: the suite deployed by deploySuite (the real
 // generated verifier of the `test` profile), the DemoToken allowed in the rollup, users with BabyJubJub
-// wallets, one warm prover shared by every operator the test starts (each with its journal in a
-// temporary directory), and the solvency invariant every end-to-end step checks.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// wallets, the operator from the zk stack in this process (src/zk/stack.ts: one warm prover shared by
+// every operator the test starts, one journal they restart on), and the solvency invariant every
+// end-to-end step checks.
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { ethers } from "hardhat";
 import { Bridge__factory, DemoToken__factory } from "../../typechain-types";
 import { BridgeClient } from "../../src/bridge/client";
-import { deploySuite } from "../../src/common/deploy-suite";
+import { deploySuite } from "../../src/deploy/suite";
 import type { Deployment } from "../../src/common/deployments";
+import type { TxJournal } from "../../src/common/journal";
 import { createLogger } from "../../src/common/logger";
-import type { Logger } from "../../src/common/logger";
-import { TxJournal } from "../../src/optimistic/journal";
 import { ZkChainFollower } from "../../src/zk/chain-follower";
 import { assertZkEscrowCovers } from "../../src/zk/invariants";
 import { ZkCrypto, zkPrivateKeyFromSeed } from "../../src/zk/keys";
-import { ZkOperator } from "../../src/zk/operator";
+import type { ZkOperator } from "../../src/zk/operator";
 import { ZkProver } from "../../src/zk/prover";
 import { ZkRollupClient } from "../../src/zk/rollup-client";
+import type { InProcessZkStack } from "../../src/zk/stack";
+import { startZkStack } from "../../src/zk/stack";
 import { ZkWallet } from "../../src/zk/wallet";
 
 export const ETH_ID = 0;
@@ -51,18 +50,22 @@ export interface ZkE2eWorld {
   domain: bigint;
   prover: ZkProver;
   token: string;
-  journalPath: string;
   /** Every journal opened by `startOperator`, the last one the running operator's. */
   journals: TxJournal[];
+  /** The zk stack in this process, once `startOperator` has started it. */
+  readonly stack: InProcessZkStack | undefined;
   /** A user with a deterministic key (from `seed`) and a Layer-1 signer. */
   user(signer: HardhatEthersSigner, seed: string): ZkUser;
   /** A fresh verifier node, synced: Layer 1 only. */
   verifierNode(): Promise<ZkChainFollower>;
-  /** Starts (or restarts) an operator from Layer 1 and the journal. */
-  startOperator(options?: { maxBatchAgeMs?: number; logger?: Logger }): Promise<ZkOperator>;
+  /**
+   * Starts the stack's operator from Layer 1 and the journal; once started, kills it (as a crash would:
+   * its journal closed, nothing compacted) and starts a new one on the same journal.
+   */
+  startOperator(): Promise<ZkOperator>;
   /** assertZkEscrowCovers, from a fresh verifier node. */
   checkInvariants(): Promise<void>;
-  /** Closes every journal opened and removes the data directory. */
+  /** Stops the stack (its operator, its journal, its data directory). */
   cleanup(): Promise<void>;
 }
 
@@ -83,9 +86,8 @@ export async function createZkWorld(): Promise<ZkE2eWorld> {
   const crypto = await ZkCrypto.load();
   const { domain } = await rollup.config();
   const prover = await loadTestProver();
-  const dir = mkdtempSync(join(tmpdir(), "strata-zk-operator-"));
-  const journalPath = join(dir, "journal.jsonl");
   const journals: TxJournal[] = [];
+  let stack: InProcessZkStack | undefined;
   const verifierNode = async () => {
     const node = await ZkChainFollower.create(rollup, ethers.provider, crypto);
     await node.sync();
@@ -103,36 +105,102 @@ export async function createZkWorld(): Promise<ZkE2eWorld> {
     domain,
     prover,
     token,
-    journalPath,
     journals,
+    get stack() {
+      return stack;
+    },
     user: (signer, seed) => ({
       signer,
       wallet: new ZkWallet(crypto, zkPrivateKeyFromSeed(seed), signer.address, domain),
     }),
     verifierNode,
-    async startOperator(options = {}) {
-      const journal = await TxJournal.open(journalPath, { logger: quiet });
-      journals.push(journal);
-      return ZkOperator.start({
-        rollup: new ZkRollupClient(rollup.address, operatorSigner),
-        bridge: new BridgeClient(bridgeClient.address, operatorSigner),
-        follower: await ZkChainFollower.create(rollup, ethers.provider, crypto, quiet),
-        journal,
-        prover,
-        crypto,
-        signer: operatorSigner,
-        maxBatchAgeMs: options.maxBatchAgeMs ?? 60_000,
-        logger: options.logger ?? quiet,
-      });
+    async startOperator() {
+      if (stack === undefined) {
+        stack = await startZkStack({
+          deployment,
+          provider: ethers.provider,
+          crypto,
+          mode: { kind: "in-process", signer: operatorSigner, prover, logger: quiet },
+        });
+      } else {
+        await stack.kill();
+        await stack.restart();
+      }
+      journals.push(stack.journal);
+      return stack.operator;
     },
     async checkInvariants() {
       await assertZkEscrowCovers(await verifierNode(), bridgeClient);
     },
     async cleanup() {
-      await Promise.all(journals.splice(0).map((j) => j.close()));
-      rmSync(dir, { recursive: true, force: true });
+      await stack?.stop();
+      stack = undefined;
+      journals.splice(0);
     },
   };
+}
+
+/** The users of the zk scenarios: Alice, Bob, Carol and Dave on accounts 4 to 7, their keys from their names. */
+export interface ZkCast {
+  alice: ZkUser;
+  bob: ZkUser;
+  carol: ZkUser;
+  dave: ZkUser;
+}
+
+export function castOf(world: ZkE2eWorld): ZkCast {
+  const [, , , , a, b, c, d] = world.signers;
+  return {
+    alice: world.user(a, "alice"),
+    bob: world.user(b, "bob"),
+    carol: world.user(c, "carol"),
+    dave: world.user(d, "dave"),
+  };
+}
+
+/** A deposit into the rollup from `user`'s Layer-1 account: `amount` of ETH, or of `token` when given. */
+export interface ZkFunding {
+  user: ZkUser;
+  amount: bigint;
+  token?: string;
+}
+
+/** Makes the `fundings`, in order. */
+export async function fund(world: ZkE2eWorld, fundings: readonly ZkFunding[]): Promise<void> {
+  const rollup = world.rollup.address;
+  for (const { user, amount, token } of fundings) {
+    if (token === undefined) await user.wallet.depositEth(world.bridgeClient, user.signer, rollup, amount);
+    else await user.wallet.depositErc20(world.bridgeClient, user.signer, rollup, token, amount);
+  }
+}
+
+/**
+ * Makes the `fundings` in order, then starts the operator; with `prove` (the default) it batches and proves
+ * them before this returns.
+ */
+export async function fundAndStart(
+  world: ZkE2eWorld,
+  fundings: readonly ZkFunding[],
+  { prove = true }: { prove?: boolean } = {},
+): Promise<ZkOperator> {
+  await fund(world, fundings);
+  const operator = await world.startOperator();
+  if (prove) await operator.tick(true);
+  return operator;
+}
+
+/** A new world in which Alice and Bob deposited `alice` and `bob` wei and the operator proved both deposits. */
+export async function createAliceAndBobWorld(
+  alice: bigint,
+  bob: bigint,
+): Promise<{ world: ZkE2eWorld; operator: ZkOperator } & Pick<ZkCast, "alice" | "bob">> {
+  const world = await createZkWorld();
+  const cast = castOf(world);
+  const operator = await fundAndStart(world, [
+    { user: cast.alice, amount: alice },
+    { user: cast.bob, amount: bob },
+  ]);
+  return { world, operator, alice: cast.alice, bob: cast.bob };
 }
 
 /** Closes the shared prover's curve workers (call once, in the last `after` of a file). */

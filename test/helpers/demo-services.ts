@@ -1,16 +1,20 @@
-// The stage of the tests that run a demo flow with its operators as processes (test/e2e/demo-services-*):
-// a node of their own (`hardhat node`, or Anvil), the suite deployed on it, the deployment record where the
-// services read it, and the ServiceSet the flow starts them in, all taken down after the suite.
+// The stage the demo tests run a flow on. In this process (test/e2e/demo-*): the in-process Hardhat network
+// with the suite deployed on it. With the operators as processes (test/e2e/demo-services-*): a node of their
+// own (`hardhat node`, or Anvil), the suite deployed on it, the deployment record where the services read it,
+// and the ServiceSet the flow starts them in, all taken down after the suite.
 import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { JsonRpcSigner } from "ethers";
+import type { Signer } from "ethers";
 import { JsonRpcProvider } from "ethers";
-import { deploySuite } from "../../src/common/deploy-suite";
+import { ethers } from "hardhat";
+import { deploySuite } from "../../src/deploy/suite";
 import type { Deployment } from "../../src/common/deployments";
 import { writeDeployment } from "../../src/common/deployments";
+import type { RpcProvider } from "../../src/common/layer1";
+import type { Placement } from "../../src/common/processes";
 import { ANVIL, ServiceSet, kill, nodeReadiness, startAnvil, startHardhat } from "../../src/common/processes";
 
 /** A kind of local node the demo runs on as `--network <network>`, its URL in `urlVariable`. */
@@ -40,13 +44,47 @@ export const ANVIL_NODE: DemoNode = {
   start: (port) => startAnvil(port),
 };
 
-export interface ServicesStage {
-  provider: JsonRpcProvider;
+/** A signer of one of the node's default accounts. */
+export type StageSigner = Signer & { address: string };
+
+/** The chain a demo flow runs on, and where its operators run. */
+export interface DemoStage {
+  provider: RpcProvider;
   /** The suite, deployed by the node's account 0. */
   deployment: Deployment;
-  services: ServiceSet;
+  placement: Placement;
   /** The node's default accounts at `indices`. */
-  signers(...indices: number[]): Promise<JsonRpcSigner[]>;
+  signers(...indices: number[]): Promise<StageSigner[]>;
+  /** Every default account of the node, in order (what a demo flow is given). */
+  allSigners(): Promise<StageSigner[]>;
+}
+
+export interface ServicesStage extends DemoStage {
+  provider: JsonRpcProvider;
+  services: ServiceSet;
+}
+
+/**
+ * Declares the calling suite's hook that deploys the suite on the in-process Hardhat network before its
+ * tests; the stage is readable once the hook has run.
+ */
+export function useInProcessStage(): () => DemoStage {
+  let stage: DemoStage | undefined;
+  before(async function () {
+    const all = await ethers.getSigners();
+    const deployment = await deploySuite(all[0], { network: "hardhat", local: true });
+    stage = {
+      provider: ethers.provider,
+      deployment,
+      placement: { kind: "in-process" },
+      signers: async (...indices) => indices.map((i) => all[i]),
+      allSigners: async () => all,
+    };
+  });
+  return () => {
+    if (!stage) throw new Error("the in-process stage is not set up: its before hook has not run");
+    return stage;
+  };
 }
 
 /** Where the services tests' nodes listen, and their services: below the ephemeral ports. */
@@ -87,7 +125,9 @@ export function useServicesStage(node: DemoNode): () => ServicesStage {
       provider,
       deployment,
       services,
+      placement: { kind: "processes", services },
       signers: (...indices) => Promise.all(indices.map((i) => provider.getSigner(i))),
+      allSigners: () => provider.listAccounts(),
     };
   });
 

@@ -15,23 +15,14 @@ import {
   encodeTx,
   ownerOfAddress,
 } from "../../src/shared";
-import type {
-  Account,
-  DepositTx,
-  KeccakHasher,
-  L2Tx,
-  RejectReason,
-  TransferMessage,
-  TransferTx,
-  TxOutcome,
-  WithdrawMessage,
-  WithdrawTx,
-} from "../../src/shared";
+import type { Account, DepositTx, KeccakHasher, L2Tx, RejectReason, TxOutcome } from "../../src/shared";
 import { ACCOUNT_DEPTH, StepMachine } from "../../src/optimistic/trace";
 import type { AccountProofArg, StepWitness, TraceState } from "../../src/optimistic/trace";
 import type { OneStepProver } from "../../typechain-types";
-import { createRng } from "../helpers/random";
-import type { Rng } from "../helpers/random";
+import fc from "fast-check";
+import type { Draw } from "../helpers/property";
+import { assertAsyncProperty, drawFrom } from "../helpers/property";
+import { depositTxOf, signedTransfer, signedWithdraw } from "../shared/transactions";
 
 const ROLLUP = getAddress("0x" + "5a".repeat(20));
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -77,31 +68,10 @@ type Env = Awaited<ReturnType<typeof deployProverFixture>>;
 // Transactions
 // ---------------------------------------------------------------------------------------------------------
 
-function depositTx(owner: Wallet, tokenId: number, amount: bigint, accountHint: number): DepositTx {
-  return {
-    kind: "deposit",
-    accountHint,
-    deposit: {
-      from: DEPOSITOR,
-      to: ownerOfAddress(owner.address),
-      tokenId,
-      amount,
-      timestamp: 1_700_000_000n,
-    },
-  };
-}
+const depositTx = (owner: Wallet, tokenId: number, amount: bigint, accountHint: number): DepositTx =>
+  depositTxOf(DEPOSITOR, owner, tokenId, amount, accountHint);
 
-async function signedTransfer(domain: L2Domain, signer: Wallet, m: TransferMessage): Promise<TransferTx> {
-  const signature = await domain.signTransfer(signer, m);
-  return { kind: "transfer", from: m.from, to: m.to, amount: m.amount, signature };
-}
-
-async function signedWithdraw(domain: L2Domain, signer: Wallet, m: WithdrawMessage): Promise<WithdrawTx> {
-  const signature = await domain.signWithdraw(signer, m);
-  return { kind: "withdraw", from: m.from, recipient: m.recipient, amount: m.amount, signature };
-}
-
-const pick = <T>(rng: Rng, items: readonly T[]): T => {
+const pick = <T>(rng: Draw, items: readonly T[]): T => {
   if (items.length === 0) throw new Error("nothing to pick from");
   return items[rng.int(items.length)];
 };
@@ -129,6 +99,28 @@ const DAVE = 0;
 const ALICE_ETH = 1;
 const BOB_ETH = 2;
 const CAROL_TOKEN = 3;
+
+/** Alice's first transfer: 5 wei from her ETH account to Bob's. */
+const aliceToBob = (env: Env) =>
+  signedTransfer(env.domain, alice, { from: ALICE_ETH, to: BOB_ETH, amount: 5n, nonce: 0 });
+
+/** Bob withdraws `amount` of his ETH to RECIPIENT at `nonce`. */
+const bobWithdraws = (env: Env, amount: bigint, nonce: number) =>
+  signedWithdraw(env.domain, bob, { from: BOB_ETH, recipient: RECIPIENT, amount, nonce });
+
+/** `execute` of `tx` over `pre` with `witness` reverts with the prover's `error(index)`: the witness is refused. */
+async function expectBadProof(
+  error: "OneStepBadAccountProof" | "OneStepBadWithdrawalProof",
+  env: Env,
+  pre: TraceState,
+  tx: L2Tx,
+  witness: StepWitness,
+  index: number,
+): Promise<void> {
+  await expect(env.prover.execute(env.domain.separator, pre, encodeTx(tx), witness))
+    .to.be.revertedWithCustomError(env.prover, error)
+    .withArgs(index);
+}
 
 /**
  * Dave's ETH account at index 0 has used every nonce; it is opened directly in the L2State, since no
@@ -215,7 +207,7 @@ const compact = (r: bigint, s: bigint, yParity: number): string =>
  * A signature no owner made: pure noise, or r or s at the edges `ECDSA.tryRecover` rules out (r = 0, r = n,
  * s = 0, s = n/2 + 1), or a well-formed one that recovers to someone nobody knows.
  */
-function noiseSignature(rng: Rng): string {
+function noiseSignature(rng: Draw): string {
   const r = 1n + (rng.bigint(256) % (SECP256K1_N - 1n));
   const lowS = 1n + (rng.bigint(256) % HALF_N);
   const yParity = rng.int(2);
@@ -255,7 +247,7 @@ function malleableSigner(digest: string): { owner: Wallet; low: string; high: st
 // ---------------------------------------------------------------------------------------------------------
 
 interface ScenarioContext {
-  rng: Rng;
+  rng: Draw;
   machine: StepMachine;
   domain: L2Domain;
 }
@@ -269,7 +261,7 @@ interface Scenario {
 type Entry = [index: number, account: Account];
 
 /** A uniform-ish amount in [0, max]. */
-const upTo = (rng: Rng, max: bigint): bigint => rng.bigint(64) % (max + 1n);
+const upTo = (rng: Draw, max: bigint): bigint => rng.bigint(64) % (max + 1n);
 
 const entriesOf = (machine: StepMachine): Entry[] => [...machine.l2.entries()];
 const isRoomy = ([, a]: Entry): boolean => a.balance < ROOMY;
@@ -447,7 +439,8 @@ const SCENARIOS: Scenario[] = [
     verdict: "NonceExhausted",
     async build(ctx) {
       const account = ctx.machine.l2.account(DAVE)!;
-      return spend(ctx, [DAVE, account], { amount: upTo(ctx.rng, account.balance) });
+      // A non-zero amount: a zero one is refused as ZeroAmount before the nonce is looked at.
+      return spend(ctx, [DAVE, account], { amount: 1n + upTo(ctx.rng, account.balance - 1n) });
     },
   },
   {
@@ -557,18 +550,24 @@ describe("OneStepProver", function () {
 
   describe("execute", function () {
     it("agrees with StepMachine on 200 random steps of every kind, valid and invalid, field by field", async function () {
-      const env = await loadFixture(deployProverFixture);
-      const machine = await fundedMachine(env);
-      const ctx: ScenarioContext = { rng: createRng(600), machine, domain: env.domain };
       const seen = new Set<string>();
-      for (let step = 0; step < 200; step++) {
-        const scenario = pick(ctx.rng, SCENARIOS);
-        const tx = await scenario.build(ctx);
-        const label = `step ${step}: ${scenario.name}`;
-        const outcome = await executeBoth(env, machine, tx, label);
-        expect(verdictOf(outcome), label).to.equal(scenario.verdict);
-        seen.add(scenario.name);
-      }
+      // Two runs of 100 steps, each from a freshly funded machine.
+      await assertAsyncProperty(
+        fc.asyncProperty(fc.gen(), async (g) => {
+          const env = await loadFixture(deployProverFixture);
+          const machine = await fundedMachine(env);
+          const ctx: ScenarioContext = { rng: drawFrom(g), machine, domain: env.domain };
+          for (let step = 0; step < 100; step++) {
+            const scenario = pick(ctx.rng, SCENARIOS);
+            const tx = await scenario.build(ctx);
+            const label = `step ${step}: ${scenario.name}`;
+            const outcome = await executeBoth(env, machine, tx, label);
+            expect(verdictOf(outcome), label).to.equal(scenario.verdict);
+            seen.add(scenario.name);
+          }
+        }),
+        { runs: 2, shrink: false },
+      );
       expect([...seen]).to.have.members(SCENARIOS.map((s) => s.name));
     });
 
@@ -657,12 +656,7 @@ describe("OneStepProver", function () {
     it("ignores the parts of the witness a step does not read", async function () {
       const env = await loadFixture(deployProverFixture);
       const machine = await fundedMachine(env);
-      const tx = await signedTransfer(env.domain, alice, {
-        from: ALICE_ETH,
-        to: BOB_ETH,
-        amount: 5n,
-        nonce: 0,
-      });
+      const tx = await aliceToBob(env);
       const witness = { ...machine.witness(tx), withdrawalSiblings: [FORGED_NODE] };
       const post = await env.prover.execute(env.domain.separator, machine.state, encodeTx(tx), witness);
       machine.apply(tx);
@@ -688,12 +682,7 @@ describe("OneStepProver", function () {
     it("reverts with L2TxMalformed(kind, length) when a known kind has the wrong length", async function () {
       const env = await loadFixture(deployProverFixture);
       const machine = await fundedMachine(env);
-      const tx = await signedTransfer(env.domain, alice, {
-        from: ALICE_ETH,
-        to: BOB_ETH,
-        amount: 5n,
-        nonce: 0,
-      });
+      const tx = await aliceToBob(env);
       const encoded = encodeTx(tx);
       for (const input of [encoded.subarray(0, 77), concat([encoded, "0x00"])]) {
         await expect(env.prover.execute(env.domain.separator, machine.state, input, machine.witness(tx)))
@@ -707,26 +696,11 @@ describe("OneStepProver", function () {
       async function transferFixture() {
         const env = await deployProverFixture();
         const machine = await fundedMachine(env);
-        const tx = await signedTransfer(env.domain, alice, {
-          from: ALICE_ETH,
-          to: BOB_ETH,
-          amount: 5n,
-          nonce: 0,
-        });
+        const tx = await aliceToBob(env);
         return { env, machine, tx, witness: machine.witness(tx) };
       }
 
-      async function expectBadAccountProof(
-        env: Env,
-        pre: TraceState,
-        tx: L2Tx,
-        witness: StepWitness,
-        index: number,
-      ) {
-        await expect(env.prover.execute(env.domain.separator, pre, encodeTx(tx), witness))
-          .to.be.revertedWithCustomError(env.prover, "OneStepBadAccountProof")
-          .withArgs(index);
-      }
+      const expectBadAccountProof = expectBadProof.bind(null, "OneStepBadAccountProof");
 
       it("reverts with OneStepBadAccountProof(from) when the sender's leaf shows a larger balance", async function () {
         const { env, machine, tx, witness } = await loadFixture(transferFixture);
@@ -762,12 +736,7 @@ describe("OneStepProver", function () {
 
       it("reverts with OneStepBadAccountProof(from) when a withdrawal's sender leaf is forged", async function () {
         const { env, machine } = await loadFixture(transferFixture);
-        const tx = await signedWithdraw(env.domain, bob, {
-          from: BOB_ETH,
-          recipient: RECIPIENT,
-          amount: 1n,
-          nonce: 0,
-        });
+        const tx = await bobWithdraws(env, 1n, 0);
         const witness = machine.witness(tx);
         const forged = { ...witness, first: withLeaf(witness.first, { nonce: 1 }) };
         await expectBadAccountProof(env, machine.state, tx, forged, BOB_ETH);
@@ -811,34 +780,14 @@ describe("OneStepProver", function () {
       async function oneWithdrawalFixture() {
         const env = await deployProverFixture();
         const machine = await fundedMachine(env);
-        const first = await signedWithdraw(env.domain, bob, {
-          from: BOB_ETH,
-          recipient: RECIPIENT,
-          amount: 1n,
-          nonce: 0,
-        });
+        const first = await bobWithdraws(env, 1n, 0);
         const slotZero = machine.witness(first).withdrawalSiblings;
         await executeBoth(env, machine, first);
-        const second = await signedWithdraw(env.domain, bob, {
-          from: BOB_ETH,
-          recipient: RECIPIENT,
-          amount: 2n,
-          nonce: 1,
-        });
+        const second = await bobWithdraws(env, 2n, 1);
         return { env, machine, slotZero, tx: second, witness: machine.witness(second) };
       }
 
-      async function expectBadWithdrawalProof(
-        env: Env,
-        pre: TraceState,
-        tx: L2Tx,
-        witness: StepWitness,
-        index: number,
-      ) {
-        await expect(env.prover.execute(env.domain.separator, pre, encodeTx(tx), witness))
-          .to.be.revertedWithCustomError(env.prover, "OneStepBadWithdrawalProof")
-          .withArgs(index);
-      }
+      const expectBadWithdrawalProof = expectBadProof.bind(null, "OneStepBadWithdrawalProof");
 
       it("reverts with OneStepBadWithdrawalProof(1) when the witness still shows the tree before withdrawal 0", async function () {
         const { env, machine, slotZero, tx, witness } = await loadFixture(oneWithdrawalFixture);

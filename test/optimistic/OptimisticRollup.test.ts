@@ -8,7 +8,6 @@ import {
   time,
 } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
-import type { BaseContract, ContractTransactionResponse } from "ethers";
 import { AbiCoder, ZeroAddress, ZeroHash, hexlify, id, keccak256, parseEther, toBeHex } from "ethers";
 import type { OptimisticRollup } from "../../typechain-types";
 import { MAX_STEPS } from "../../src/optimistic/steps";
@@ -20,8 +19,10 @@ import { SparseMerkleTree } from "../../src/shared/merkle-tree";
 import type { L2Tx } from "../../src/shared/types";
 import { ownerOfAddress } from "../../src/shared/types";
 import { hashWithdrawal } from "../../src/shared/withdrawal";
-import type { Rng } from "../helpers/random";
-import { createRng } from "../helpers/random";
+import fc from "fast-check";
+import { assertAsyncProperty } from "../helpers/property";
+import { minedAt, revertCheckerOf } from "../shared/reverts";
+import { signedTransfer } from "../shared/transactions";
 import type { BatchPlan, OptimisticFixture, Players } from "./fixtures";
 import {
   ALICE_DEPOSIT,
@@ -62,7 +63,6 @@ import {
   rollupConfig,
   rollupLedger,
   stepProof,
-  transferTx,
 } from "./fixtures";
 
 /** Trace.EMPTY_WITHDRAWAL_ROOT: the depth-10 zero subtree. */
@@ -77,28 +77,11 @@ const FIRST_BATCH_STEPS = 6n;
  * `send()` reverts with `contract`'s custom error `name(...args)` and leaves the rollup's ledger (chain,
  * games, credit, burn, ETH, the bridge queue) exactly as it was.
  */
-async function expectRevert(
-  f: OptimisticFixture,
-  send: () => Promise<unknown>,
-  name: string,
-  args: unknown[],
-  contract: BaseContract = f.rollup,
-): Promise<void> {
-  const before = await rollupLedger(f);
-  await expect(send())
-    .to.be.revertedWithCustomError(contract, name)
-    .withArgs(...args);
-  expect(await rollupLedger(f)).to.equal(before, "a reverted call changed the rollup");
-}
+const expectRevert = revertCheckerOf(rollupLedger, (f: OptimisticFixture) => f.rollup, "the rollup");
 
 /** The next transaction is mined at `timestamp` exactly. */
 async function atTime(timestamp: bigint): Promise<void> {
   await time.setNextBlockTimestamp(timestamp);
-}
-
-async function minedAt(tx: ContractTransactionResponse): Promise<bigint> {
-  const receipt = await tx.wait();
-  return BigInt((await receipt!.getBlock()).timestamp);
 }
 
 async function closesAt(rollup: OptimisticRollup, batchIndex: bigint): Promise<bigint> {
@@ -107,13 +90,13 @@ async function closesAt(rollup: OptimisticRollup, batchIndex: bigint): Promise<b
 
 /** A one-step batch on top of the honest first batch: Bob pays Alice back (nonce 2). */
 async function oneStepPlan(f: Awaited<ReturnType<typeof honestBatchFixture>>): Promise<BatchPlan> {
-  const tx = await transferTx(f, f.bob, { from: 1, to: 0, amount: 1n, nonce: 2 });
+  const tx = await signedTransfer(f.domain, f.bob, { from: 1, to: 0, amount: 1n, nonce: 2 });
   return planBatch(f.plan.end, [tx], f.authorizer);
 }
 
 /** `times` copies of one transaction (a transfer between accounts that do not exist: a no-op step). */
 async function noOpSteps(f: OptimisticFixture, times: number): Promise<L2Tx[]> {
-  const tx = await transferTx(f, f.alice, { from: 0, to: 1, amount: 1n, nonce: 0 });
+  const tx = await signedTransfer(f.domain, f.alice, { from: 0, to: 1, amount: 1n, nonce: 0 });
   return Array.from({ length: times }, () => tx);
 }
 
@@ -141,16 +124,26 @@ async function forceOpenGames(rollup: OptimisticRollup, batchIndex: bigint, valu
 }
 
 /**
- * A liar's trace: the true start, each intermediate state replaced by a made-up one at random, and
- * `last` (a false committed post-state) or the true end.
+ * A liar's trace: the true start, the intermediate states `made` names (non-null) replaced by made-up
+ * ones, and `last` (a false committed post-state) or the true end.
  */
-function scrambledTrace(truth: readonly string[], rng: Rng, last?: string): string[] {
+function scrambledTrace(
+  truth: readonly string[],
+  made: ReadonlyArray<number | null>,
+  last?: string,
+): string[] {
   const n = truth.length - 1;
   return truth.map((claim, i) => {
     if (i === n) return last ?? claim;
-    return i > 0 && rng.int(2) === 1 ? id(`scrambled ${rng.u32()}`) : claim;
+    return i > 0 && made[i] !== null ? id(`scrambled ${made[i]}`) : claim;
   });
 }
+
+/** Which states of a `length`-claim trace a liar makes up (each one time in two), at least one. */
+const scrambles = (length: number): fc.Arbitrary<Array<number | null>> =>
+  fc
+    .array(fc.option(fc.nat(), { freq: 2 }), { minLength: length, maxLength: length })
+    .filter((made) => made.slice(1, -1).some((m) => m !== null));
 
 /** The batch's withdrawal tree rebuilt from its withdrawals (hashWithdrawal leaves, depth 10). */
 function withdrawalTreeOf(plan: BatchPlan): SparseMerkleTree<Uint8Array> {
@@ -897,40 +890,48 @@ describe("OptimisticRollup", function () {
       await assertBondsConserved(f);
     });
 
-    it("succeeds for the honest proposer against challengers claiming random states (seeded)", async function () {
-      for (let seed = 1; seed <= 6; seed++) {
-        const f = await loadFixture(everyKindFixture);
-        await commitPlan(f, f.proposer, f.second);
-        const claims = scrambledTrace(f.second.claims, createRng(seed));
-        const players: Players = {
-          proposer: { signer: f.proposer, claims: f.second.claims },
-          challenger: { signer: f.griefer, claims },
-        };
-        const gameId = await challengeBatch(f, f.griefer, 2n, f.second, claims);
-        await expect(playOut(f, gameId, players, f.second), `seed ${seed}`)
-          .to.emit(f.rollup, "GameResolved")
-          .withArgs(gameId, Party.Proposer, true);
-        await assertBondsConserved(f);
-      }
+    it("succeeds for the honest proposer against challengers claiming random states", async function () {
+      const { length } = (await loadFixture(everyKindFixture)).second.claims;
+      await assertAsyncProperty(
+        fc.asyncProperty(scrambles(length), async (made) => {
+          const f = await loadFixture(everyKindFixture);
+          await commitPlan(f, f.proposer, f.second);
+          const claims = scrambledTrace(f.second.claims, made);
+          const players: Players = {
+            proposer: { signer: f.proposer, claims: f.second.claims },
+            challenger: { signer: f.griefer, claims },
+          };
+          const gameId = await challengeBatch(f, f.griefer, 2n, f.second, claims);
+          await expect(playOut(f, gameId, players, f.second))
+            .to.emit(f.rollup, "GameResolved")
+            .withArgs(gameId, Party.Proposer, true);
+          await assertBondsConserved(f);
+        }),
+        { runs: 6 },
+      );
     });
 
-    it("succeeds for the honest challenger against proposers claiming random states (seeded)", async function () {
-      for (let seed = 1; seed <= 6; seed++) {
-        const f = await loadFixture(everyKindFixture);
-        const truth = f.second.end.state;
-        const post = { ...truth, withdrawalCount: truth.withdrawalCount + 1n };
-        await commitPlan(f, f.proposer, f.second, { post });
-        const lies = scrambledTrace(f.second.claims, createRng(seed), traceClaim(post));
-        const players: Players = {
-          proposer: { signer: f.proposer, claims: lies },
-          challenger: { signer: f.challenger, claims: f.second.claims },
-        };
-        const gameId = await challengeBatch(f, f.challenger, 2n, f.second, f.second.claims);
-        await expect(playOut(f, gameId, players, f.second), `seed ${seed}`)
-          .to.emit(f.rollup, "GameResolved")
-          .withArgs(gameId, Party.Challenger, true);
-        await assertBondsConserved(f);
-      }
+    it("succeeds for the honest challenger against proposers claiming random states", async function () {
+      const { length } = (await loadFixture(everyKindFixture)).second.claims;
+      await assertAsyncProperty(
+        fc.asyncProperty(scrambles(length), async (made) => {
+          const f = await loadFixture(everyKindFixture);
+          const truth = f.second.end.state;
+          const post = { ...truth, withdrawalCount: truth.withdrawalCount + 1n };
+          await commitPlan(f, f.proposer, f.second, { post });
+          const lies = scrambledTrace(f.second.claims, made, traceClaim(post));
+          const players: Players = {
+            proposer: { signer: f.proposer, claims: lies },
+            challenger: { signer: f.challenger, claims: f.second.claims },
+          };
+          const gameId = await challengeBatch(f, f.challenger, 2n, f.second, f.second.claims);
+          await expect(playOut(f, gameId, players, f.second))
+            .to.emit(f.rollup, "GameResolved")
+            .withArgs(gameId, Party.Challenger, true);
+          await assertBondsConserved(f);
+        }),
+        { runs: 6 },
+      );
     });
 
     SECOND_BATCH_STEPS.forEach((kind, k) => {
@@ -1025,7 +1026,7 @@ describe("OptimisticRollup", function () {
       await bisect(f, f.gameId, f.players);
       const proof = stepProof(f, f.plan, THEFT_STEP);
       const next = f.plan.steps.proof(THEFT_STEP + 1);
-      const forgedTx = await transferTx(f, f.proposer, { from: 0, to: 1, amount: 1n, nonce: 1 });
+      const forgedTx = await signedTransfer(f.domain, f.proposer, { from: 0, to: 1, amount: 1n, nonce: 1 });
       const variants = [
         { ...proof, ...next }, // step lo + 1 with its own valid path
         { ...proof, transaction: hexlify(encodeTxs([forgedTx])) }, // a transaction the batch never had

@@ -14,11 +14,11 @@ import type { Authorizer } from "../../src/shared/authorizer";
 import { Eip712Authorizer } from "../../src/shared/authorizer";
 import { encodeTxs } from "../../src/shared/codec";
 import { EMPTY_QUEUE_HEAD, depositsUpTo } from "../../src/shared/deposit";
-import type { TransferMessage, WithdrawMessage } from "../../src/shared/eip712";
 import { L2Domain } from "../../src/shared/eip712";
 import type { KeccakHasher } from "../../src/shared/hasher";
-import type { DepositData, DepositTx, L2Tx, TransferTx, WithdrawTx } from "../../src/shared/types";
+import type { DepositData, DepositTx, L2Tx } from "../../src/shared/types";
 import { ZERO_BYTES32, ownerOfAddress } from "../../src/shared/types";
+import { signedTransfer, signedWithdraw } from "../shared/transactions";
 
 // ---------------------------------------------------------------------------------------------------------
 // Parameters: small windows so that tests travel in time cheaply
@@ -139,26 +139,6 @@ function toDepositData(d: DepositData): DepositData {
 
 export function depositTx(deposit: DepositData, accountHint: number): DepositTx {
   return { kind: "deposit", accountHint, deposit };
-}
-
-/** A transfer signed by `signer` (EIP-712 over the rollup's L2 domain) at nonce `m.nonce`. */
-export async function transferTx(
-  f: OptimisticFixture,
-  signer: HardhatEthersSigner,
-  m: TransferMessage,
-): Promise<TransferTx> {
-  const signature = await f.domain.signTransfer(signer, m);
-  return { kind: "transfer", from: m.from, to: m.to, amount: m.amount, signature };
-}
-
-/** A withdrawal signed by `signer` at nonce `m.nonce`. Signed by anyone but the owner, it is a theft. */
-export async function withdrawTx(
-  f: OptimisticFixture,
-  signer: HardhatEthersSigner,
-  m: WithdrawMessage,
-): Promise<WithdrawTx> {
-  const signature = await f.domain.signWithdraw(signer, m);
-  return { kind: "withdraw", from: m.from, recipient: m.recipient, amount: m.amount, signature };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -412,10 +392,20 @@ export async function firstBatchTxs(f: Awaited<ReturnType<typeof depositedFixtur
   return [
     depositTx(f.aliceDeposit, 0),
     depositTx(f.bobDeposit, 0),
-    await transferTx(f, f.alice, { from: 0, to: 1, amount: ALICE_TO_BOB, nonce: 0 }),
-    await withdrawTx(f, f.bob, { from: 1, recipient: f.bob.address, amount: BOB_WITHDRAWS, nonce: 0 }),
-    await withdrawTx(f, f.proposer, { from: 0, recipient: f.proposer.address, amount: STOLEN, nonce: 1 }),
-    await transferTx(f, f.bob, { from: 1, to: 0, amount: BOB_TO_ALICE, nonce: 1 }),
+    await signedTransfer(f.domain, f.alice, { from: 0, to: 1, amount: ALICE_TO_BOB, nonce: 0 }),
+    await signedWithdraw(f.domain, f.bob, {
+      from: 1,
+      recipient: f.bob.address,
+      amount: BOB_WITHDRAWS,
+      nonce: 0,
+    }),
+    await signedWithdraw(f.domain, f.proposer, {
+      from: 0,
+      recipient: f.proposer.address,
+      amount: STOLEN,
+      nonce: 1,
+    }),
+    await signedTransfer(f.domain, f.bob, { from: 1, to: 0, amount: BOB_TO_ALICE, nonce: 1 }),
   ];
 }
 
@@ -436,7 +426,9 @@ export async function forgedBatchFixture() {
   const f = await depositedFixture();
   const plan = planBatch(f.genesis, await firstBatchTxs(f), FORGING_AUTHORIZER);
   await commitPlan(f, f.proposer, plan);
-  const descendantTxs = [await transferTx(f, f.bob, { from: 1, to: 0, amount: BOB_TO_ALICE, nonce: 2 })];
+  const descendantTxs = [
+    await signedTransfer(f.domain, f.bob, { from: 1, to: 0, amount: BOB_TO_ALICE, nonce: 2 }),
+  ];
   const descendant = planBatch(plan.end, descendantTxs, f.authorizer);
   await commitPlan(f, f.otherProposer, descendant);
   return { ...f, plan, descendant };
@@ -487,16 +479,21 @@ export async function everyKindFixture() {
   const txs: L2Tx[] = [
     depositTx(topUp, 0),
     depositTx(carolDeposit, 0),
-    await transferTx(f, f.alice, { from: 0, to: 2, amount: parseEther("0.3"), nonce: 1 }),
-    await withdrawTx(f, f.carol, {
+    await signedTransfer(f.domain, f.alice, { from: 0, to: 2, amount: parseEther("0.3"), nonce: 1 }),
+    await signedWithdraw(f.domain, f.carol, {
       from: 2,
       recipient: f.carol.address,
       amount: parseEther("0.2"),
       nonce: 0,
     }),
-    await transferTx(f, f.stranger, { from: 1, to: 0, amount: parseEther("0.1"), nonce: 2 }),
-    await withdrawTx(f, f.bob, { from: 1, recipient: f.bob.address, amount: parseEther("0.1"), nonce: 2 }),
-    await transferTx(f, f.alice, { from: 0, to: 9, amount: 1n, nonce: 2 }),
+    await signedTransfer(f.domain, f.stranger, { from: 1, to: 0, amount: parseEther("0.1"), nonce: 2 }),
+    await signedWithdraw(f.domain, f.bob, {
+      from: 1,
+      recipient: f.bob.address,
+      amount: parseEther("0.1"),
+      nonce: 2,
+    }),
+    await signedTransfer(f.domain, f.alice, { from: 0, to: 9, amount: 1n, nonce: 2 }),
   ];
   const second = planBatch(f.plan.end, txs, f.authorizer);
   expect(second.claims.length).to.equal(SECOND_BATCH_STEPS.length + 1);

@@ -1,6 +1,6 @@
-// Property: for many random batches and random dishonest strategies on either side, the honest party
-// always wins, the chain ends in the honest state, and bridge solvency and bond conservation hold
-// after every round of play. Seeded: a failing case names its seed.
+// Property: for random batches and every dishonest strategy on either side, the honest party always
+// wins, the chain ends in the honest state, and bridge solvency and bond conservation hold after every
+// round of play. On fast-check: a failing case prints its seed and path (test/helpers/property.ts).
 import { expect } from "chai";
 import { parseEther } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
@@ -10,9 +10,10 @@ import type { Strategy } from "../../src/optimistic/solver";
 import { decide, openingClaim } from "../../src/optimistic/solver";
 import type { L2Tx } from "../../src/shared/types";
 import { ownerOfAddress } from "../../src/shared/types";
-import type { Rng } from "../helpers/random";
-import { createRng } from "../helpers/random";
-import { commitLyingBatch, corruptTrace, erratic, stall } from "./adversaries";
+import fc from "fast-check";
+import type { Draw } from "../helpers/property";
+import { assertAsyncProperty, drawFrom } from "../helpers/property";
+import { commitLyingBatch, corruptTrace, erratic, stall } from "../../src/optimistic/adversaries";
 import type { World } from "./world";
 import {
   createWorld,
@@ -23,7 +24,8 @@ import {
   TIMING,
 } from "./world";
 
-const CASES = 12;
+/** Runs of each (side, strategy) pair: 2 × 6 pairs, the 12 worlds the property always built. */
+const RUNS = 2;
 const OPEN = 1n;
 
 interface Actor {
@@ -33,7 +35,7 @@ interface Actor {
 }
 
 /** A random batch: mostly valid transfers and withdrawals, some overdrafts and stale nonces. */
-async function randomBatch(world: World, rng: Rng, actors: Actor[]): Promise<L2Tx[]> {
+async function randomBatch(world: World, rng: Draw, actors: Actor[]): Promise<L2Tx[]> {
   const txs: L2Tx[] = [];
   const n = 1 + rng.int(24);
   for (let i = 0; i < n; i++) {
@@ -57,13 +59,12 @@ async function randomBatch(world: World, rng: Rng, actors: Actor[]): Promise<L2T
   return txs;
 }
 
-function pickStrategy(rng: Rng): { name: string; strategy: Strategy } {
-  return [
-    { name: "consistent", strategy: decide },
-    { name: "erratic", strategy: erratic(rng) },
-    { name: "stalling", strategy: stall },
-  ][rng.int(3)];
-}
+/** The dishonest side's strategies: the honest solver's moves on a lying trace, random moves, none. */
+const STRATEGIES: Array<{ name: string; strategy: (rng: Draw) => Strategy }> = [
+  { name: "consistent", strategy: () => decide },
+  { name: "erratic", strategy: (rng) => erratic(rng) },
+  { name: "stalling", strategy: () => stall },
+];
 
 /** Rounds of every player until no game is open; when a round changes nothing, time passes a clock. */
 async function playToEnd(
@@ -88,98 +89,113 @@ async function playToEnd(
 }
 
 describe("property: the honest side always wins", function () {
-  for (let seed = 1; seed <= CASES; seed++) {
-    it(`case ${seed}`, async function () {
-      const rng = createRng(seed * 7919);
-      const world = await createWorld();
-      try {
-        const users = world.signers.slice(3, 7);
-        for (const user of users) await depositEth(world, user, parseEther("1") + BigInt(rng.int(1_000_000)));
-        await world.sequencer.tick(true);
-        const actors = users.map((signer) => ({
-          signer,
-          index: world.sequencer.findAccount(ownerOfAddress(signer.address), 0)!,
-          nonce: 0,
-        }));
-        const txs = await randomBatch(world, rng, actors);
-        const { rollup, bridgeClient } = world;
-        const mallory = world.signers[8];
-        const malloryFollower = await world.newFollower();
-        const { name, strategy } = pickStrategy(rng);
-        const lyingProposer = rng.int(2) === 0;
-
-        let batchIndex: number;
-        if (lyingProposer) {
-          const lieAt = rng.int(3) === 0 ? "everywhere" : rng.int(txs.length);
-          const lie = await commitLyingBatch({
-            rollup,
-            bridge: bridgeClient,
-            follower: malloryFollower,
-            signer: mallory,
-            txs,
-            lieAt,
-          });
-          batchIndex = lie.batchIndex;
-          const liar = new GamePlayer({
-            rollup,
-            follower: malloryFollower,
-            signer: mallory,
-            strategy,
-            traceFor: () => lie.trace,
-          });
-          await playToEnd(
-            world,
-            [world.challenger.player, liar],
-            [() => world.challenger.tick(), () => malloryFollower.sync()],
-          );
-          expect((await rollup.contract.game(0)).status, `${name} liar`).to.equal(3n); // ChallengerWon
-          expect(await rollup.contract.batchCount()).to.equal(BigInt(batchIndex));
-        } else {
-          // The honest proposer (the sequencer's key) commits; mallory disputes it with a wrong trace.
-          const follower = await world.newFollower();
-          await follower.sync();
-          const machine = follower.machineAfter(follower.tip.index)!;
-          for (const tx of txs) machine.apply(tx);
-          ({ batchIndex } = await rollup.commitBatch(
-            world.proposer,
-            { parentClaim: follower.tip.claim, txs, post: machine.state, pendingDeposits: [] },
-            (await rollup.config()).proposerBond,
-          ));
-          await malloryFollower.sync();
-          const wrong = corruptTrace(malloryFollower.trace(batchIndex), 1 + rng.int(txs.length));
-          await rollup.challenge(
-            mallory,
-            batchIndex,
-            malloryFollower.parentState(batchIndex),
-            openingClaim(wrong),
-            (await rollup.config()).challengerBond,
-          );
-          const griefer = new GamePlayer({
-            rollup,
-            follower: malloryFollower,
-            signer: mallory,
-            strategy,
-            traceFor: () => wrong,
-          });
-          await playToEnd(
-            world,
-            [world.sequencer.player, griefer],
-            [() => world.sequencer.tick(), () => malloryFollower.sync()],
-          );
-          expect((await rollup.contract.game(0)).status, `${name} challenger`).to.equal(2n); // ProposerWon
-          await passChallengeWindow();
-          await world.sequencer.tick();
-          expect(await rollup.contract.lastFinalizedIndex()).to.equal(BigInt(batchIndex));
-        }
-
-        // The chain ends in the honest state: every batch in it is valid, the tip included.
-        const judge = await world.newFollower();
-        await judge.sync();
-        expect(judge.batches.every((b) => b.verdict === "valid")).to.equal(true);
-        await world.checkInvariants();
-      } finally {
-        world.cleanup();
-      }
-    });
-  }
+  for (const { name, strategy: strategyOf } of STRATEGIES)
+    for (const lyingProposer of [true, false]) {
+      const title = lyingProposer
+        ? `the honest challenger wins against a lying proposer playing ${name}`
+        : `the honest proposer wins against a challenger disputing with a wrong trace, playing ${name}`;
+      it(title, async function () {
+        await assertAsyncProperty(
+          fc.asyncProperty(fc.gen(), (g) => honestSideWins(drawFrom(g), lyingProposer, name, strategyOf)),
+          { runs: RUNS, shrink: false },
+        );
+      });
+    }
 });
+
+/** One world: a random batch, a dishonest side playing `strategyOf`, played to the end. */
+async function honestSideWins(
+  rng: Draw,
+  lyingProposer: boolean,
+  name: string,
+  strategyOf: (rng: Draw) => Strategy,
+): Promise<void> {
+  const world = await createWorld();
+  try {
+    const users = world.signers.slice(3, 7);
+    for (const user of users) await depositEth(world, user, parseEther("1") + BigInt(rng.int(1_000_000)));
+    await world.sequencer.tick(true);
+    const actors = users.map((signer) => ({
+      signer,
+      index: world.sequencer.findAccount(ownerOfAddress(signer.address), 0)!,
+      nonce: 0,
+    }));
+    const txs = await randomBatch(world, rng, actors);
+    const { rollup, bridgeClient } = world;
+    const mallory = world.signers[8];
+    const malloryFollower = await world.newFollower();
+    const strategy = strategyOf(rng);
+
+    let batchIndex: number;
+    if (lyingProposer) {
+      const lieAt = rng.int(3) === 0 ? "everywhere" : rng.int(txs.length);
+      const lie = await commitLyingBatch({
+        rollup,
+        bridge: bridgeClient,
+        follower: malloryFollower,
+        signer: mallory,
+        txs,
+        lieAt,
+      });
+      batchIndex = lie.batchIndex;
+      const liar = new GamePlayer({
+        rollup,
+        follower: malloryFollower,
+        signer: mallory,
+        strategy,
+        traceFor: () => lie.trace,
+      });
+      await playToEnd(
+        world,
+        [world.challenger.player, liar],
+        [() => world.challenger.tick(), () => malloryFollower.sync()],
+      );
+      expect((await rollup.contract.game(0)).status, `${name} liar`).to.equal(3n); // ChallengerWon
+      expect(await rollup.contract.batchCount()).to.equal(BigInt(batchIndex));
+    } else {
+      // The honest proposer (the sequencer's key) commits; mallory disputes it with a wrong trace.
+      const follower = await world.newFollower();
+      await follower.sync();
+      const machine = follower.machineAfter(follower.tip.index)!;
+      for (const tx of txs) machine.apply(tx);
+      ({ batchIndex } = await rollup.commitBatch(
+        world.proposer,
+        { parentClaim: follower.tip.claim, txs, post: machine.state, pendingDeposits: [] },
+        (await rollup.config()).proposerBond,
+      ));
+      await malloryFollower.sync();
+      const wrong = corruptTrace(malloryFollower.trace(batchIndex), 1 + rng.int(txs.length));
+      await rollup.challenge(
+        mallory,
+        batchIndex,
+        malloryFollower.parentState(batchIndex),
+        openingClaim(wrong),
+        (await rollup.config()).challengerBond,
+      );
+      const griefer = new GamePlayer({
+        rollup,
+        follower: malloryFollower,
+        signer: mallory,
+        strategy,
+        traceFor: () => wrong,
+      });
+      await playToEnd(
+        world,
+        [world.sequencer.player, griefer],
+        [() => world.sequencer.tick(), () => malloryFollower.sync()],
+      );
+      expect((await rollup.contract.game(0)).status, `${name} challenger`).to.equal(2n); // ProposerWon
+      await passChallengeWindow();
+      await world.sequencer.tick();
+      expect(await rollup.contract.lastFinalizedIndex()).to.equal(BigInt(batchIndex));
+    }
+
+    // The chain ends in the honest state: every batch in it is valid, the tip included.
+    const judge = await world.newFollower();
+    await judge.sync();
+    expect(judge.batches.every((b) => b.verdict === "valid")).to.equal(true);
+    await world.checkInvariants();
+  } finally {
+    world.cleanup();
+  }
+}

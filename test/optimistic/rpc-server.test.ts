@@ -1,22 +1,16 @@
 import { expect } from "chai";
 import { createHash } from "node:crypto";
+import { FakeLedger, expectRpcError } from "../helpers/fake-services";
 import { createLogger } from "../../src/common/logger";
 import {
   MAX_BODY_BYTES,
-  RpcError,
   RpcTransportError,
   SequencerClient,
   TxRejectedError,
   TxStatusTimeoutError,
   startRpcServer,
 } from "../../src/optimistic/rpc-server";
-import type {
-  AccountView,
-  RpcServer,
-  SequencerApi,
-  TxReceipt,
-  TxStatus,
-} from "../../src/optimistic/rpc-server";
+import type { RpcServer, SequencerApi, TxReceipt, TxStatus } from "../../src/optimistic/rpc-server";
 
 const OWNER = "0x" + "00".repeat(12) + "ab".repeat(20);
 const HASH_UNKNOWN = "0x" + "11".repeat(32);
@@ -25,10 +19,7 @@ const TX_NONCE_TOO_LOW = "0x02dead";
 const TX_CRASH = "0x02ff";
 
 /** Test-only, in-memory stand-in for the sequencer: accounts and receipts in maps. */
-class FakeSequencer implements SequencerApi {
-  readonly accounts = new Map<number, AccountView>();
-  readonly receipts = new Map<string, TxReceipt>();
-  readonly submitted: string[] = [];
+class FakeSequencer extends FakeLedger<TxReceipt> implements SequencerApi {
   /** When set, the next read throws a plain Error (an internal failure). */
   crashNextRead = false;
 
@@ -42,49 +33,15 @@ class FakeSequencer implements SequencerApi {
     return receipt;
   }
 
-  account(index: number): AccountView | undefined {
-    this.maybeCrash();
-    return this.accounts.get(index);
-  }
-
-  findAccount(owner: string, tokenId: number): number | undefined {
-    this.maybeCrash();
-    for (const account of this.accounts.values()) {
-      if (account.owner === owner && account.tokenId === tokenId) return account.index;
-    }
-    return undefined;
-  }
-
-  receipt(hash: string): TxReceipt | undefined {
-    this.maybeCrash();
-    return this.receipts.get(hash);
-  }
-
   advance(hash: string, status: TxStatus, batchIndex = 0): void {
     this.receipts.set(hash, { ...this.receipts.get(hash)!, status, batchIndex, outcome: "applied" });
   }
 
-  private maybeCrash(): void {
+  protected override beforeRead(): void {
     if (!this.crashNextRead) return;
     this.crashNextRead = false;
     throw new Error("index corrupted at /var/secret/path");
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
-
-async function expectRpcError(promise: Promise<unknown>, code: number): Promise<RpcError> {
-  const error = await rejection(promise);
-  expect(error).to.be.instanceOf(RpcError);
-  expect((error as RpcError).code).to.equal(code);
-  return error as RpcError;
 }
 
 describe("rpc-server", () => {
@@ -102,6 +59,13 @@ describe("rpc-server", () => {
     });
     const text = await response.text();
     return { status: response.status, json: text ? (JSON.parse(text) as any) : undefined };
+  };
+
+  /** POSTs `body`, expects a single answer of `error` with a null id, and returns the HTTP status. */
+  const expectNullIdError = async (body: string, error: { code: number; message: string }) => {
+    const { status, json } = await post(body);
+    expect(json).to.deep.equal({ jsonrpc: "2.0", id: null, error });
+    return status;
   };
 
   beforeEach(async () => {
@@ -126,8 +90,7 @@ describe("rpc-server", () => {
 
     it("stops accepting connections when closed", async () => {
       await server.close();
-      const error = await rejection(client.getNonce(0));
-      expect(error).to.be.instanceOf(RpcTransportError);
+      await expect(client.getNonce(0)).to.be.rejectedWith(RpcTransportError);
       server = await startRpcServer(sequencer, { logger: createLogger({ level: "silent" }) });
     });
   });
@@ -141,10 +104,11 @@ describe("rpc-server", () => {
     });
 
     it("throws TxRejectedError with the reason when the sequencer refuses the transaction", async () => {
-      const error = await rejection(client.sendTransaction(TX_NONCE_TOO_LOW));
-      expect(error).to.be.instanceOf(TxRejectedError);
-      expect((error as TxRejectedError).reason).to.equal("nonce-too-low");
-      expect((error as TxRejectedError).message).to.equal("nonce 3 is below 4");
+      const error: TxRejectedError = await expect(
+        client.sendTransaction(TX_NONCE_TOO_LOW),
+      ).to.be.rejectedWith(TxRejectedError);
+      expect(error.reason).to.equal("nonce-too-low");
+      expect(error.message).to.equal("nonce 3 is below 4");
     });
 
     it("answers -32000 with data.reason when the transaction is refused", async () => {
@@ -264,9 +228,10 @@ describe("rpc-server", () => {
 
     it("throws TxStatusTimeoutError when the status is not reached in time", async () => {
       const { hash } = await client.sendTransaction("0x0201");
-      const error = await rejection(client.waitForStatus(hash, "final", { timeoutMs: 80, pollMs: 10 }));
-      expect(error).to.be.instanceOf(TxStatusTimeoutError);
-      expect((error as TxStatusTimeoutError).last?.status).to.equal("soft-confirmed");
+      const error: TxStatusTimeoutError = await expect(
+        client.waitForStatus(hash, "final", { timeoutMs: 80, pollMs: 10 }),
+      ).to.be.rejectedWith(TxStatusTimeoutError);
+      expect(error.last?.status).to.equal("soft-confirmed");
     });
   });
 
@@ -278,13 +243,8 @@ describe("rpc-server", () => {
     });
 
     it("answers -32700 with a null id when the body is not JSON", async () => {
-      const { status, json } = await post('{"jsonrpc":"2.0",');
+      const status = await expectNullIdError('{"jsonrpc":"2.0",', { code: -32700, message: "parse error" });
       expect(status).to.equal(200);
-      expect(json).to.deep.equal({
-        jsonrpc: "2.0",
-        id: null,
-        error: { code: -32700, message: "parse error" },
-      });
     });
 
     it("answers -32600 when the request object is invalid", async () => {
@@ -392,12 +352,7 @@ describe("rpc-server", () => {
     });
 
     it("answers a single -32600 when the batch is empty", async () => {
-      const { json } = await post("[]");
-      expect(json).to.deep.equal({
-        jsonrpc: "2.0",
-        id: null,
-        error: { code: -32600, message: "empty batch" },
-      });
+      await expectNullIdError("[]", { code: -32600, message: "empty batch" });
     });
 
     it("answers with no content when every member is a notification", async () => {

@@ -8,7 +8,7 @@ import { parseEther } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { createLogger } from "../../src/common/logger";
 import { txHash } from "../../src/optimistic/chain-follower";
-import { TxJournal } from "../../src/optimistic/journal";
+import { TxJournal } from "../../src/common/journal";
 import { RpcError, SequencerClient, TxRejectedError, startRpcServer } from "../../src/optimistic/rpc-server";
 import type { RpcServer } from "../../src/optimistic/rpc-server";
 import { Sequencer } from "../../src/optimistic/sequencer";
@@ -17,19 +17,11 @@ import { encodeTx } from "../../src/shared/codec";
 import type { DepositTx, L2Tx, TransferTx } from "../../src/shared/types";
 import { ownerOfAddress } from "../../src/shared/types";
 import type { World } from "./world";
-import { createWorld, depositEth, hexOf, passChallengeWindow, signedTransfer, signedWithdraw } from "./world";
+import { depositEth, hexOf, passChallengeWindow, signedTransfer, signedWithdraw } from "./world";
+import { FundedWorld } from "../helpers/optimistic-world";
 import { depositsUpTo } from "../../src/shared/deposit";
 
 const silent = createLogger({ level: "silent" });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("Sequencer", function () {
   let world: World;
@@ -42,18 +34,13 @@ describe("Sequencer", function () {
   const ownJournals: TxJournal[] = [];
 
   beforeEach(async function () {
-    world = await createWorld();
-    [, , , alice, bob, carol, dave] = world.signers;
-    await depositEth(world, alice, parseEther("10"));
-    await depositEth(world, bob, parseEther("1"));
-    await world.sequencer.tick(true);
-    aliceIndex = world.sequencer.findAccount(ownerOfAddress(alice.address), 0)!;
-    bobIndex = world.sequencer.findAccount(ownerOfAddress(bob.address), 0)!;
+    ({ world, alice, bob, aliceIndex, bobIndex } = await FundedWorld.create({ sequenced: true }));
+    [, , , , , carol, dave] = world.signers;
   });
 
   afterEach(async function () {
     await Promise.all(ownJournals.splice(0).map((j) => j.close()));
-    world.cleanup();
+    await world.cleanup();
   });
 
   /** A second sequencer on the same chain (same proposer), with its own journal and batch limits. */
@@ -76,6 +63,16 @@ describe("Sequencer", function () {
   /** `amount` wei from alice to bob at `nonce`. */
   const aliceToBob = (amount: bigint, nonce: number) =>
     signedTransfer(world, alice, { from: aliceIndex, to: bobIndex, amount, nonce });
+
+  /** Alice's transfers of 1 and 2 ETH to Bob (nonces 0 and 1), both submitted to the running sequencer. */
+  async function submitTwo(): Promise<[TransferTx, TransferTx]> {
+    const txs: [TransferTx, TransferTx] = [
+      await aliceToBob(parseEther("1"), 0),
+      await aliceToBob(parseEther("2"), 1),
+    ];
+    for (const tx of txs) await world.sequencer.submit(hexOf(tx));
+    return txs;
+  }
 
   /**
    * Dave, another proposer, commits a valid batch on the tip: every deposit still queued (in queue
@@ -134,8 +131,8 @@ describe("Sequencer", function () {
       await sequencer.submit(hexOf(await aliceToBob(parseEther("1"), 0)));
       const before = await snapshot(sequencer);
       expect(before.pending).to.equal(1);
-      const error = await rejection(sequencer.submit(await encoded()));
-      expect(error).to.be.instanceOf(TxRejectedError).and.have.property("reason", reason);
+      const error = await expect(sequencer.submit(await encoded())).to.be.rejectedWith(TxRejectedError);
+      expect(error).to.have.property("reason", reason);
       expect(await snapshot(sequencer)).to.deep.equal(before);
     }
 
@@ -188,8 +185,8 @@ describe("Sequencer", function () {
       const tx = await aliceToBob(parseEther("1"), 0);
       await world.sequencer.submit(hexOf(tx));
       await world.sequencer.tick(true);
-      const error = await rejection(world.sequencer.submit(hexOf(tx)));
-      expect(error).to.be.instanceOf(TxRejectedError).and.have.property("reason", "Duplicate");
+      const error = await expect(world.sequencer.submit(hexOf(tx))).to.be.rejectedWith(TxRejectedError);
+      expect(error).to.have.property("reason", "Duplicate");
       expect(world.sequencer.pendingCount).to.equal(0);
     });
 
@@ -250,10 +247,7 @@ describe("Sequencer", function () {
   describe("receipt", function () {
     it("goes soft-confirmed → committed → final as the batch is committed and finalized", async function () {
       const { sequencer } = world;
-      const first = await aliceToBob(parseEther("1"), 0);
-      const second = await aliceToBob(parseEther("2"), 1);
-      await sequencer.submit(hexOf(first));
-      await sequencer.submit(hexOf(second));
+      const [first, second] = await submitTwo();
       expect(sequencer.receipt(txHash(second))).to.deep.equal({
         hash: txHash(second),
         status: "soft-confirmed",
@@ -287,7 +281,7 @@ describe("Sequencer", function () {
 
     it("is undefined for a transaction the sequencer never admitted", async function () {
       const refused = await aliceToBob(parseEther("100"), 0);
-      await rejection(world.sequencer.submit(hexOf(refused)));
+      await expect(world.sequencer.submit(hexOf(refused))).to.be.rejectedWith(TxRejectedError);
       expect(world.sequencer.receipt(txHash(refused))).to.equal(undefined);
       expect(world.sequencer.receipt("0x" + "11".repeat(32))).to.equal(undefined);
     });
@@ -382,10 +376,7 @@ describe("Sequencer", function () {
 
     it("rebases when another proposer commits on the tip, and its pending transactions still commit", async function () {
       const { sequencer } = world;
-      const t1 = await aliceToBob(parseEther("1"), 0);
-      const t2 = await aliceToBob(parseEther("2"), 1);
-      await sequencer.submit(hexOf(t1));
-      await sequencer.submit(hexOf(t2));
+      const [t1, t2] = await submitTwo();
       await depositEth(world, carol, parseEther("3"));
       await sequencer.tick(); // pulls carol's deposit into the soft state; nothing due yet
       expect(sequencer.pendingCount).to.equal(3);
@@ -417,10 +408,7 @@ describe("Sequencer", function () {
     });
     it("does not commit twice a pending transaction another proposer committed first", async function () {
       const { sequencer } = world;
-      const t1 = await aliceToBob(parseEther("1"), 0);
-      const t2 = await aliceToBob(parseEther("2"), 1);
-      await sequencer.submit(hexOf(t1));
-      await sequencer.submit(hexOf(t2));
+      const [t1, t2] = await submitTwo();
       // Dave got t1 (say, from the mempool of the RPC) and includes it in his own batch.
       expect(await commitAsDave([t1])).to.equal(2);
 
@@ -440,10 +428,7 @@ describe("Sequencer", function () {
     });
 
     it("compacts from the journal a pending transaction another proposer committed first", async function () {
-      const t1 = await aliceToBob(parseEther("1"), 0);
-      const t2 = await aliceToBob(parseEther("2"), 1);
-      await world.sequencer.submit(hexOf(t1));
-      await world.sequencer.submit(hexOf(t2));
+      const [t1] = await submitTwo();
       await commitAsDave([t1]);
       await world.sequencer.tick(true);
       expect(await readFile(world.journalPath, "utf8")).to.equal("");
@@ -451,10 +436,7 @@ describe("Sequencer", function () {
 
     it("drops a pending transaction that no longer applies after a rebase, and commits the rest", async function () {
       const { sequencer } = world;
-      const t1 = await aliceToBob(parseEther("1"), 0);
-      const t2 = await aliceToBob(parseEther("2"), 1);
-      await sequencer.submit(hexOf(t1));
-      await sequencer.submit(hexOf(t2));
+      const [t1, t2] = await submitTwo();
       // Alice also signed a different transfer at nonce 0, and Dave commits that one first.
       const rival = await aliceToBob(parseEther("5"), 0);
       expect(await commitAsDave([rival])).to.equal(2);
@@ -511,25 +493,27 @@ describe("Sequencer", function () {
         amount: parseEther("3"),
         nonce: 0,
       });
-      const refused = await rejection(client.sendTransaction(hexOf(overdraft)));
-      expect(refused).to.be.instanceOf(TxRejectedError).and.have.property("reason", "InsufficientBalance");
+      const refused = await expect(client.sendTransaction(hexOf(overdraft))).to.be.rejectedWith(
+        TxRejectedError,
+      );
+      expect(refused).to.have.property("reason", "InsufficientBalance");
       expect(await client.getBalance(bobIndex)).to.equal(parseEther("1"));
       expect(await client.getNonce(bobIndex)).to.equal(0);
       expect(await client.getReceipt(txHash(overdraft))).to.equal(undefined);
 
-      const malformed = await rejection(client.sendTransaction("0x02ab"));
-      expect(malformed).to.be.instanceOf(TxRejectedError).and.have.property("reason", "Malformed");
+      const malformed = await expect(client.sendTransaction("0x02ab")).to.be.rejectedWith(TxRejectedError);
+      expect(malformed).to.have.property("reason", "Malformed");
 
       const tx = await aliceToBob(1000n, 0);
       await client.sendTransaction(hexOf(tx));
-      const duplicate = await rejection(client.sendTransaction(hexOf(tx)));
-      expect(duplicate).to.be.instanceOf(TxRejectedError).and.have.property("reason", "Duplicate");
+      const duplicate = await expect(client.sendTransaction(hexOf(tx))).to.be.rejectedWith(TxRejectedError);
+      expect(duplicate).to.have.property("reason", "Duplicate");
       expect(world.sequencer.pendingCount).to.equal(1);
     });
 
     it("answers -32001 for the balance of an unknown account and null for an unknown receipt", async function () {
-      const error = await rejection(client.getBalance(99));
-      expect(error).to.be.instanceOf(RpcError).and.have.property("code", -32001);
+      const error = await expect(client.getBalance(99)).to.be.rejectedWith(RpcError);
+      expect(error).to.have.property("code", -32001);
       expect(await client.getReceipt("0x" + "11".repeat(32))).to.equal(undefined);
       expect(await client.findAccount(ownerOfAddress(bob.address), 0)).to.equal(bobIndex);
     });

@@ -6,9 +6,10 @@ import { expect } from "chai";
 import type { Action, GameStatus, GameView, Party, Strategy } from "../../src/optimistic/solver";
 import { decide, isOutOfTime, openingClaim, other } from "../../src/optimistic/solver";
 import { ZERO_BYTES32 } from "../../src/shared/types";
-import { erratic, stall } from "./adversaries";
-import type { Rng } from "../helpers/random";
-import { createRng } from "../helpers/random";
+import { erratic, stall } from "../../src/optimistic/adversaries";
+import fc from "fast-check";
+import type { Draw } from "../helpers/property";
+import { assertProperty, drawFrom, runsOf } from "../helpers/property";
 
 const CLOCK = 300;
 const START = 10_000;
@@ -248,39 +249,53 @@ describe("solver", () => {
 
   describe("the bisection game (property)", () => {
     it("the honest side wins every game, in at most ⌈log2 n⌉ moves, whatever the other side plays", () => {
-      const rng = createRng(0x5eed);
+      const GAMES = { runs: 400 };
       const tally = new Map<string, number>();
-      for (let round = 0; round < 400; round++) {
-        const steps = round % 4 === 0 ? 1 + rng.int(1024) : 1 + rng.int(20);
-        const honestSide: Party = rng.int(2) === 0 ? "proposer" : "challenger";
-        const truth = randomHonestTrace(rng, steps);
-        const liar = randomLie(rng, truth, honestSide === "challenger");
-        const [name, strategy] = randomAdversary(rng);
-        const label = `seed 0x5eed round ${round}: ${steps} steps, honest ${honestSide}, adversary ${name}`;
-        const result = playGame({ rng, truth, liar, honestSide, adversary: strategy, label });
-        expect(result.winner, label).to.equal(honestSide);
-        expect(result.moves, label).to.be.at.most(Math.ceil(Math.log2(steps)));
-        const key = `${name}/${result.by}`;
-        tally.set(key, (tally.get(key) ?? 0) + 1);
-      }
-      // The property was exercised both ways: games ended by the step and on time.
+      assertProperty(
+        fc.property(fc.gen(), (g) => {
+          const rng = drawFrom(g);
+          const steps = rng.int(4) === 0 ? 1 + rng.int(1024) : 1 + rng.int(20);
+          const honestSide: Party = rng.int(2) === 0 ? "proposer" : "challenger";
+          const truth = randomHonestTrace(rng, steps);
+          const liar = randomLie(rng, truth, honestSide === "challenger");
+          const [name, strategy] = randomAdversary(rng);
+          const label = `${steps} steps, honest ${honestSide}, adversary ${name}`;
+          const result = playGame({ rng, truth, liar, honestSide, adversary: strategy, label });
+          expect(result.winner, label).to.equal(honestSide);
+          expect(result.moves, label).to.be.at.most(Math.ceil(Math.log2(steps)));
+          const key = `${name}/${result.by}`;
+          tally.set(key, (tally.get(key) ?? 0) + 1);
+        }),
+        GAMES,
+      );
+      // The property was exercised both ways: games ended by the step and on time (when runs allow).
+      const runs = runsOf(GAMES);
       const byStep = [...tally].filter(([k]) => k.endsWith("/step")).reduce((n, [, v]) => n + v, 0);
       const byTime = [...tally].filter(([k]) => k.endsWith("/timeout")).reduce((n, [, v]) => n + v, 0);
-      expect(byStep).to.be.greaterThan(100);
-      expect(byTime).to.be.greaterThan(20);
+      expect(byStep + byTime).to.equal(runs);
+      if (runs >= 100) {
+        expect(byStep).to.be.greaterThan(runs / 4);
+        expect(byTime).to.be.greaterThan(runs / 20);
+      }
     });
 
     it("an honest challenger's game against a lie at step k narrows to exactly step k - 1", () => {
-      const rng = createRng(42);
-      for (let round = 0; round < 100; round++) {
-        const steps = 1 + rng.int(1024);
-        const truth = randomHonestTrace(rng, steps, 0);
-        const k = 1 + rng.int(steps);
-        const liar = truth.map((c, i) => (i >= k ? claimOf(i, 9) : c));
-        const label = `seed 42 round ${round}: ${steps} steps, lie from step ${k}`;
-        const result = playGame({ rng, truth, liar, honestSide: "challenger", adversary: decide, label });
-        expect(result, label).to.deep.include({ winner: "challenger", by: "step", steppedAt: k - 1 });
-      }
+      assertProperty(
+        fc.property(
+          fc
+            .integer({ min: 1, max: 1024 })
+            .chain((steps) => fc.tuple(fc.constant(steps), fc.integer({ min: 1, max: steps }), fc.gen())),
+          ([steps, k, g]) => {
+            const rng = drawFrom(g);
+            const truth = randomHonestTrace(rng, steps, 0);
+            const liar = truth.map((c, i) => (i >= k ? claimOf(i, 9) : c));
+            const label = `${steps} steps, lie from step ${k}`;
+            const result = playGame({ rng, truth, liar, honestSide: "challenger", adversary: decide, label });
+            expect(result, label).to.deep.include({ winner: "challenger", by: "step", steppedAt: k - 1 });
+          },
+        ),
+        { runs: 100 },
+      );
     });
   });
 });
@@ -297,7 +312,7 @@ interface Outcome {
 }
 
 /** An honest trace: random claims, one time in five equal to the one before (a refused transaction). */
-function randomHonestTrace(rng: Rng, steps: number, repeatOneIn = 5): string[] {
+function randomHonestTrace(rng: Draw, steps: number, repeatOneIn = 5): string[] {
   const trace = [rng.hex(32)];
   for (let i = 1; i <= steps; i++) {
     trace.push(repeatOneIn > 0 && rng.int(repeatOneIn) === 0 ? trace[i - 1] : rng.hex(32));
@@ -309,7 +324,7 @@ function randomHonestTrace(rng: Rng, steps: number, repeatOneIn = 5): string[] {
  * A lying trace: wrong from some step on, wrong at scattered steps, wrong everywhere, or (for a
  * challenger only) the truth itself. A lying proposer's end claim is always wrong: that is the lie.
  */
-function randomLie(rng: Rng, truth: readonly string[], liarProposes: boolean): string[] {
+function randomLie(rng: Draw, truth: readonly string[], liarProposes: boolean): string[] {
   const n = truth.length - 1;
   let lie: string[];
   switch (rng.int(liarProposes ? 3 : 4)) {
@@ -332,7 +347,7 @@ function randomLie(rng: Rng, truth: readonly string[], liarProposes: boolean): s
 }
 
 /** Anything at all, legal or not: the referee refuses what the contract would revert. */
-function chaos(rng: Rng): Strategy {
+function chaos(rng: Draw): Strategy {
   return (game) => {
     const span = game.hi - game.lo;
     switch (rng.int(6)) {
@@ -355,7 +370,7 @@ function chaos(rng: Rng): Strategy {
 }
 
 /** Plays honestly for a while, then stops answering. */
-function quitter(rng: Rng): Strategy {
+function quitter(rng: Draw): Strategy {
   let movesLeft = rng.int(6);
   return (game, me, trace, now) => {
     const action = decide(game, me, trace, now);
@@ -364,7 +379,7 @@ function quitter(rng: Rng): Strategy {
   };
 }
 
-function randomAdversary(rng: Rng): [string, Strategy] {
+function randomAdversary(rng: Draw): [string, Strategy] {
   const all: [string, () => Strategy][] = [
     ["liar", () => decide],
     ["erratic", () => erratic(rng)],
@@ -384,7 +399,7 @@ function randomAdversary(rng: Rng): [string, Strategy] {
  * holds it.
  */
 function playGame(o: {
-  rng: Rng;
+  rng: Draw;
   truth: readonly string[];
   liar: readonly string[];
   honestSide: Party;

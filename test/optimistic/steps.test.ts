@@ -6,58 +6,32 @@ import { MAX_U32, TX_BYTES, createKeccakHasher, encodeTx, encodeTxs } from "../.
 import type { KeccakHasher, L2Tx } from "../../src/shared";
 import { MAX_STEPS, StepsError, StepsTree } from "../../src/optimistic/steps";
 import type { StepsHarness } from "../../typechain-types";
-import { createRng } from "../helpers/random";
-import type { Rng } from "../helpers/random";
-
-/** A transaction of any kind with random fields: the step commitment only hashes bytes, never judges them. */
-function randomTx(rng: Rng): L2Tx {
-  switch (rng.int(3)) {
-    case 0:
-      return {
-        kind: "deposit",
-        accountHint: Number(rng.edgy(32)),
-        deposit: {
-          from: rng.hex(20),
-          to: rng.hex(32),
-          tokenId: Number(rng.edgy(32)),
-          amount: rng.edgy(128),
-          timestamp: rng.edgy(64),
-        },
-      };
-    case 1:
-      return {
-        kind: "transfer",
-        from: Number(rng.edgy(32)),
-        to: Number(rng.edgy(32)),
-        amount: rng.bigint(35),
-        signature: rng.hex(64),
-      };
-    default:
-      return {
-        kind: "withdraw",
-        from: Number(rng.edgy(32)),
-        recipient: rng.hex(20),
-        amount: rng.bigint(35),
-        signature: rng.hex(64),
-      };
-  }
-}
+import fc from "fast-check";
+// Transactions of any kind with random fields: the step commitment only hashes bytes, never judges them.
+import { anyDepositTx, anyTransferTx, anyTx, anyWithdrawTx } from "../helpers/arbitraries";
+import { assertAsyncProperty, assertProperty, exampleOf } from "../helpers/property";
 
 /** One transaction of each kind, then random ones: every batch mixes deposits, transfers and withdrawals. */
-function randomBatch(rng: Rng, count: number): L2Tx[] {
-  const txs = Array.from({ length: count }, () => randomTx(rng));
-  const kinds: L2Tx["kind"][] = ["deposit", "transfer", "withdraw"];
-  kinds.slice(0, count).forEach((kind, i) => {
-    while (txs[i].kind !== kind) txs[i] = randomTx(rng);
-  });
-  return txs;
+function batchOf(count: number): fc.Arbitrary<L2Tx[]> {
+  const head = [anyDepositTx, anyTransferTx, anyWithdrawTx].slice(0, count);
+  return fc
+    .tuple(
+      fc.tuple(...head),
+      fc.array(anyTx, { minLength: count - head.length, maxLength: count - head.length }),
+    )
+    .map(([first, rest]) => [...first, ...rest]);
 }
 
 /** The steps a test proves in a batch: all of them, or the ends and a sample of a long batch. */
-function probedIndices(rng: Rng, count: number): number[] {
-  if (count <= 100) return Array.from({ length: count }, (_, i) => i);
-  return [0, 1, count - 2, count - 1, ...Array.from({ length: 12 }, () => rng.int(count))];
+function probedIndices(count: number): fc.Arbitrary<number[]> {
+  if (count <= 100) return fc.constant(Array.from({ length: count }, (_, i) => i));
+  return fc
+    .array(fc.integer({ min: 0, max: count - 1 }), { minLength: 12, maxLength: 12 })
+    .map((sample) => [0, 1, count - 2, count - 1, ...sample]);
 }
+
+/** Runs of a property over batches of `count` steps: more for small batches, one for the longest. */
+const runsFor = (count: number): number => (count <= 8 ? 4 : count <= 100 ? 2 : 1);
 
 async function deployHarnessFixture() {
   const harness: StepsHarness = await ethers.deployContract("StepsHarness");
@@ -72,15 +46,19 @@ describe("Steps (StepsHarness ↔ StepsTree)", function () {
   });
 
   describe("commit", function () {
-    for (const [seed, count] of [1, 2, 3, 5, 8, 100, MAX_STEPS].entries()) {
+    for (const count of [1, 2, 3, 5, 8, 100, MAX_STEPS]) {
       it(`equals StepsTree's root and count when the batch has ${count} mixed transaction(s)`, async function () {
         const { harness } = await loadFixture(deployHarnessFixture);
-        const txs = randomBatch(createRng(100 + seed), count);
-        const tree = new StepsTree(keccak, txs);
-        const [root, committed, deposits] = await harness.commit(encodeTxs(txs));
-        expect(root).to.equal(tree.root);
-        expect(committed).to.equal(BigInt(count)).and.to.equal(BigInt(tree.count));
-        expect(deposits).to.equal(BigInt(txs.filter((tx) => tx.kind === "deposit").length));
+        await assertAsyncProperty(
+          fc.asyncProperty(batchOf(count), async (txs) => {
+            const tree = new StepsTree(keccak, txs);
+            const [root, committed, deposits] = await harness.commit(encodeTxs(txs));
+            expect(root).to.equal(tree.root);
+            expect(committed).to.equal(BigInt(count)).and.to.equal(BigInt(tree.count));
+            expect(deposits).to.equal(BigInt(txs.filter((tx) => tx.kind === "deposit").length));
+          }),
+          { runs: runsFor(count) },
+        );
       });
     }
 
@@ -93,25 +71,33 @@ describe("Steps (StepsHarness ↔ StepsTree)", function () {
 
     it("returns the transaction's own hash as the root when the batch has one step", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const tx = randomTx(createRng(110));
-      const [root] = await harness.commit(encodeTx(tx));
-      expect(root).to.equal(ethers.keccak256(encodeTx(tx)));
+      await assertAsyncProperty(
+        fc.asyncProperty(anyTx, async (tx) => {
+          const [root] = await harness.commit(encodeTx(tx));
+          expect(root).to.equal(ethers.keccak256(encodeTx(tx)));
+        }),
+        { runs: 10 },
+      );
     });
 
     it("differs when two transactions swap places", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const txs = randomBatch(createRng(111), 5);
-      const swapped = [txs[1], txs[0], ...txs.slice(2)];
-      const [root] = await harness.commit(encodeTxs(txs));
-      const [swappedRoot] = await harness.commit(encodeTxs(swapped));
-      expect(swappedRoot).to.not.equal(root);
-      expect(swappedRoot).to.equal(new StepsTree(keccak, swapped).root);
+      await assertAsyncProperty(
+        fc.asyncProperty(batchOf(5), async (txs) => {
+          const swapped = [txs[1], txs[0], ...txs.slice(2)];
+          const [root] = await harness.commit(encodeTxs(txs));
+          const [swappedRoot] = await harness.commit(encodeTxs(swapped));
+          expect(swappedRoot).to.not.equal(root);
+          expect(swappedRoot).to.equal(new StepsTree(keccak, swapped).root);
+        }),
+        { runs: 5 },
+      );
     });
 
     for (const kindByte of [0x00, 0x04, 0x09, 0xff]) {
       it(`reverts with StepsMalformed(offset) when a transaction has the unknown kind byte 0x${kindByte.toString(16).padStart(2, "0")}`, async function () {
         const { harness } = await loadFixture(deployHarnessFixture);
-        const txs = randomBatch(createRng(120 + kindByte), 4);
+        const txs = exampleOf(batchOf(4), 120 + kindByte);
         const unknown = encodeTx(txs[3]);
         unknown[0] = kindByte;
         const offset = encodeTxs(txs.slice(0, 3)).length;
@@ -123,7 +109,7 @@ describe("Steps (StepsHarness ↔ StepsTree)", function () {
 
     it("reverts with StepsMalformed(0) when the very first byte is not a kind", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const txs = randomBatch(createRng(130), 3);
+      const txs = exampleOf(batchOf(3), 130);
       await expect(harness.commit(concat(["0x07", encodeTxs(txs)])))
         .to.be.revertedWithCustomError(harness, "StepsMalformed")
         .withArgs(0);
@@ -132,8 +118,10 @@ describe("Steps (StepsHarness ↔ StepsTree)", function () {
     for (const kind of ["deposit", "transfer", "withdraw"] as const) {
       it(`reverts with StepsMalformed(offset) when the last transaction, a ${kind}, is truncated`, async function () {
         const { harness } = await loadFixture(deployHarnessFixture);
-        const rng = createRng(140);
-        const txs = [...randomBatch(rng, 3), randomBatch(rng, 3).find((tx) => tx.kind === kind)!];
+        const txs = [
+          ...exampleOf(batchOf(3), 140),
+          exampleOf(batchOf(3), 141).find((tx) => tx.kind === kind)!,
+        ];
         const encoded = encodeTxs(txs);
         const offset = encoded.length - TX_BYTES[kind];
         for (const missing of [1, TX_BYTES[kind] - 1]) {
@@ -146,26 +134,30 @@ describe("Steps (StepsHarness ↔ StepsTree)", function () {
   });
 
   describe("contains", function () {
-    for (const [seed, count] of [1, 2, 3, 5, 8, 100, MAX_STEPS].entries()) {
+    for (const count of [1, 2, 3, 5, 8, 100, MAX_STEPS]) {
       it(`is true for every StepsTree proof when the batch has ${count} step(s)`, async function () {
         const { harness } = await loadFixture(deployHarnessFixture);
-        const rng = createRng(200 + seed);
-        const tree = new StepsTree(keccak, randomBatch(rng, count));
-        for (const index of probedIndices(rng, count)) {
-          const { transaction, txProof } = tree.proof(index);
-          expect(txProof).to.have.length(tree.depth);
-          expect(
-            await harness.contains(tree.root, count, index, transaction, txProof),
-            `step ${index}`,
-          ).to.equal(true);
-        }
+        await assertAsyncProperty(
+          fc.asyncProperty(batchOf(count), probedIndices(count), async (txs, indices) => {
+            const tree = new StepsTree(keccak, txs);
+            for (const index of indices) {
+              const { transaction, txProof } = tree.proof(index);
+              expect(txProof).to.have.length(tree.depth);
+              expect(
+                await harness.contains(tree.root, count, index, transaction, txProof),
+                `step ${index}`,
+              ).to.equal(true);
+            }
+          }),
+          { runs: count <= 8 ? 2 : 1 },
+        );
       });
     }
 
     /** A batch of five steps (depth 3, three zero leaves of padding) and its tree. */
     async function fiveStepFixture() {
       const { harness } = await deployHarnessFixture();
-      const tree = new StepsTree(keccak, randomBatch(createRng(210), 5));
+      const tree = new StepsTree(keccak, exampleOf(batchOf(5), 210));
       return { harness, tree, root: tree.root, count: tree.count };
     }
 
@@ -244,9 +236,8 @@ describe("Steps (StepsHarness ↔ StepsTree)", function () {
 
     it("equals StepsTree.depth for every batch size from 1 to 40", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(300);
       for (let count = 1; count <= 40; count++) {
-        const tree = new StepsTree(keccak, randomBatch(rng, count));
+        const tree = new StepsTree(keccak, exampleOf(batchOf(count), 300 + count));
         expect(await harness.depthOf(count), `count ${count}`).to.equal(BigInt(tree.depth));
       }
     });
@@ -262,22 +253,25 @@ describe("StepsTree", function () {
 
   describe("constructor", function () {
     it("throws StepsError when the batch is empty or longer than MAX_STEPS", function () {
-      const rng = createRng(400);
       expect(() => new StepsTree(keccak, [])).to.throw(StepsError);
-      expect(() => new StepsTree(keccak, randomBatch(rng, MAX_STEPS + 1))).to.throw(StepsError);
+      expect(() => new StepsTree(keccak, exampleOf(batchOf(MAX_STEPS + 1), 400))).to.throw(StepsError);
     });
   });
 
   describe("proof", function () {
     it("throws StepsError when the index is not a step of the batch", function () {
-      const tree = new StepsTree(keccak, randomBatch(createRng(401), 3));
+      const tree = new StepsTree(keccak, exampleOf(batchOf(3), 401));
       for (const index of [-1, 3, 4, 1.5]) expect(() => tree.proof(index), `${index}`).to.throw(StepsError);
     });
 
     it("carries the step's transaction exactly as encodeTx encodes it", function () {
-      const txs = randomBatch(createRng(402), 6);
-      const tree = new StepsTree(keccak, txs);
-      txs.forEach((tx, index) => expect(tree.proof(index).transaction).to.equal(hexlify(encodeTx(tx))));
+      assertProperty(
+        fc.property(batchOf(6), (txs) => {
+          const tree = new StepsTree(keccak, txs);
+          txs.forEach((tx, index) => expect(tree.proof(index).transaction).to.equal(hexlify(encodeTx(tx))));
+        }),
+        { runs: 20 },
+      );
     });
   });
 });

@@ -12,9 +12,8 @@ import {
   createKeccakHasher,
   foldDeposits,
   hashWithdrawal,
-  ownerOfAddress,
 } from "../../src/shared";
-import type { DepositTx, KeccakHasher, L2Tx, TransferTx, WithdrawTx } from "../../src/shared";
+import type { DepositTx, KeccakHasher, L2Tx } from "../../src/shared";
 import {
   ACCOUNT_DEPTH,
   StepMachine,
@@ -24,8 +23,10 @@ import {
 } from "../../src/optimistic/trace";
 import type { AccountProofArg, TraceState } from "../../src/optimistic/trace";
 import type { StepsHarness } from "../../typechain-types";
-import { createRng } from "../helpers/random";
-import type { Rng } from "../helpers/random";
+import fc from "fast-check";
+import { assertAsyncProperty, assertProperty, edgyUint, hexBytes } from "../helpers/property";
+import { depositTxOf, signedTransfer, signedWithdraw } from "../shared/transactions";
+import { toTraceState } from "../../src/optimistic/rollup-client";
 
 const domain = new L2Domain(31337n, getAddress("0x" + "5a".repeat(20)));
 const authorizer = new Eip712Authorizer(domain);
@@ -40,33 +41,19 @@ const TOKEN = 1;
 
 let keccak: KeccakHasher;
 
-function depositTx(owner: Wallet, tokenId: number, amount: bigint, accountHint: number): DepositTx {
-  return {
-    kind: "deposit",
-    accountHint,
-    deposit: {
-      from: DEPOSITOR,
-      to: ownerOfAddress(owner.address),
-      tokenId,
-      amount,
-      timestamp: 1_700_000_000n,
-    },
-  };
-}
+const depositTx = (owner: Wallet, tokenId: number, amount: bigint, accountHint: number): DepositTx =>
+  depositTxOf(DEPOSITOR, owner, tokenId, amount, accountHint);
+
+/** The nonce account `from` signs its next transaction at, in `machine`. */
+const nonceIn = (machine: StepMachine, from: number): number => machine.l2.account(from)!.nonce;
 
 /** A transfer signed by `signer` at the sender's current nonce in `machine`. */
-async function transferTx(machine: StepMachine, signer: Wallet, from: number, to: number, amount: bigint) {
-  const nonce = machine.l2.account(from)!.nonce;
-  const signature = await domain.signTransfer(signer, { from, to, amount, nonce });
-  return { kind: "transfer", from, to, amount, signature } satisfies TransferTx;
-}
+const transferTx = (machine: StepMachine, signer: Wallet, from: number, to: number, amount: bigint) =>
+  signedTransfer(domain, signer, { from, to, amount, nonce: nonceIn(machine, from) });
 
 /** A withdrawal to RECIPIENT signed by `signer` at the sender's current nonce in `machine`. */
-async function withdrawTx(machine: StepMachine, signer: Wallet, from: number, amount: bigint) {
-  const nonce = machine.l2.account(from)!.nonce;
-  const signature = await domain.signWithdraw(signer, { from, recipient: RECIPIENT, amount, nonce });
-  return { kind: "withdraw", from, recipient: RECIPIENT, amount, signature } satisfies WithdrawTx;
-}
+const withdrawTx = (machine: StepMachine, signer: Wallet, from: number, amount: bigint) =>
+  signedWithdraw(domain, signer, { from, recipient: RECIPIENT, amount, nonce: nonceIn(machine, from) });
 
 /** Three accounts opened by deposits: 0 alice ETH 1000 · 1 bob ETH 500 · 2 carol TOKEN 300. */
 const FUNDING: DepositTx[] = [
@@ -91,27 +78,13 @@ function snapshot(machine: StepMachine) {
   };
 }
 
-function randomTraceState(rng: Rng): TraceState {
-  return {
-    accountsRoot: rng.hex(32),
-    nextIndex: rng.edgy(64),
-    depositHead: rng.hex(32),
-    withdrawalRoot: rng.hex(32),
-    withdrawalCount: rng.edgy(32),
-  };
-}
-
-/** A Solidity `Trace.State` as the TypeScript `TraceState`, field by field. */
-function traceStateOf(s: {
-  accountsRoot: string;
-  nextIndex: bigint;
-  depositHead: string;
-  withdrawalRoot: string;
-  withdrawalCount: bigint;
-}): TraceState {
-  const { accountsRoot, nextIndex, depositHead, withdrawalRoot, withdrawalCount } = s;
-  return { accountsRoot, nextIndex, depositHead, withdrawalRoot, withdrawalCount };
-}
+const anyTraceState: fc.Arbitrary<TraceState> = fc.record({
+  accountsRoot: hexBytes(32),
+  nextIndex: edgyUint(64),
+  depositHead: hexBytes(32),
+  withdrawalRoot: hexBytes(32),
+  withdrawalCount: edgyUint(32),
+});
 
 /** Whether `proof` opens leaf `index` of a tree whose root is `root`. */
 function opensTo(proof: AccountProofArg, index: number, root: string): boolean {
@@ -135,11 +108,12 @@ describe("Trace (StepsHarness ↔ trace.ts)", function () {
   describe("claim", function () {
     it("equals traceClaim for 100 random states, edges of nextIndex and withdrawalCount included", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(500);
-      for (let k = 0; k < 100; k++) {
-        const state = randomTraceState(rng);
-        expect(await harness.claim(state), `state ${k}`).to.equal(traceClaim(state));
-      }
+      await assertAsyncProperty(
+        fc.asyncProperty(anyTraceState, async (state) => {
+          expect(await harness.claim(state)).to.equal(traceClaim(state));
+        }),
+        { runs: 100 },
+      );
     });
 
     it("equals StepMachine.claim after every step of a batch", async function () {
@@ -159,17 +133,20 @@ describe("Trace (StepsHarness ↔ trace.ts)", function () {
     });
 
     it("changes when any one field of the state changes", function () {
-      const rng = createRng(501);
-      const state = randomTraceState(rng);
-      const claim = traceClaim(state);
-      const changed: TraceState[] = [
-        { ...state, accountsRoot: rng.hex(32) },
-        { ...state, nextIndex: state.nextIndex ^ 1n },
-        { ...state, depositHead: rng.hex(32) },
-        { ...state, withdrawalRoot: rng.hex(32) },
-        { ...state, withdrawalCount: state.withdrawalCount ^ 1n },
-      ];
-      for (const other of changed) expect(traceClaim(other)).to.not.equal(claim);
+      assertProperty(
+        fc.property(anyTraceState, hexBytes(32), (state, other) => {
+          const claim = traceClaim(state);
+          const changed: TraceState[] = [
+            { ...state, nextIndex: state.nextIndex ^ 1n },
+            { ...state, withdrawalCount: state.withdrawalCount ^ 1n },
+          ];
+          if (other !== state.accountsRoot) changed.push({ ...state, accountsRoot: other });
+          if (other !== state.depositHead) changed.push({ ...state, depositHead: other });
+          if (other !== state.withdrawalRoot) changed.push({ ...state, withdrawalRoot: other });
+          for (const next of changed) expect(traceClaim(next)).to.not.equal(claim);
+        }),
+        { runs: 50 },
+      );
     });
   });
 
@@ -189,7 +166,7 @@ describe("Trace (StepsHarness ↔ trace.ts)", function () {
     it("equals StepMachine.genesis's state and claim", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
       const machine = await StepMachine.genesis(authorizer);
-      const genesis = traceStateOf(await harness.genesis());
+      const genesis = toTraceState(await harness.genesis());
       expect(genesis).to.deep.equal(machine.state);
       expect(genesis).to.deep.equal({
         accountsRoot: await harness.emptyAccountsRoot(),
@@ -208,7 +185,7 @@ describe("Trace (StepsHarness ↔ trace.ts)", function () {
       const parent = await fundedMachine();
       parent.apply(await withdrawTx(parent, alice, 0, 10n));
       expect(parent.state.withdrawalCount).to.equal(1n);
-      const started = traceStateOf(await harness.start(parent.state));
+      const started = toTraceState(await harness.start(parent.state));
       expect(started).to.deep.equal(parent.nextBatch().state);
       expect(await harness.claim(started)).to.equal(parent.nextBatch().claim);
     });

@@ -1,35 +1,37 @@
-// A whole optimistic-rollup world on the in-process Hardhat chain: the suite deployed by deploySuite,
-// an honest sequencer (with its journal in a temporary directory), an honest challenger, users with
-// Layer-2 accounts, and the invariants every end-to-end step checks.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// A whole optimistic-rollup world on the in-process Hardhat chain: the suite deployed by deploySuite and
+// the optimistic stack started in this process (src/optimistic/stack.ts: an honest sequencer with its
+// journal in a temporary directory, an honest challenger, built as their services build them), with
+// their loops off so that each test plays their rounds itself; users with Layer-2 accounts, and the
+// invariants every end-to-end step checks.
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { ethers } from "hardhat";
 import { ZeroAddress } from "ethers";
 import { Bridge__factory } from "../../typechain-types";
 import type { Bridge } from "../../typechain-types";
-import { BridgeClient } from "../../src/bridge/client";
+import type { BridgeClient } from "../../src/bridge/client";
 import { assertBridgeSolvent } from "../../src/bridge/invariants";
-import { deploySuite } from "../../src/common/deploy-suite";
-import { Eip712Authorizer } from "../../src/shared/authorizer";
+import { deploySuite } from "../../src/deploy/suite";
+import type { Eip712Authorizer } from "../../src/shared/authorizer";
 import { bytesToHex } from "../../src/shared/bytes";
 import { encodeTx } from "../../src/shared/codec";
-import { L2Domain } from "../../src/shared/eip712";
+import type { L2Domain, TransferMessage, WithdrawMessage } from "../../src/shared/eip712";
 import type { TransferTx, WithdrawTx } from "../../src/shared/types";
 import { ownerOfAddress } from "../../src/shared/types";
-import { ChainFollower } from "../../src/optimistic/chain-follower";
-import { Challenger } from "../../src/optimistic/challenger";
+import type { ChainFollower } from "../../src/optimistic/chain-follower";
+import type { Challenger } from "../../src/optimistic/challenger";
 import type { RollupTiming } from "../../src/optimistic/config";
 import { assertBondsConserved, assertFinalBatchesValid, owedByRollup } from "../../src/optimistic/invariants";
-import { TxJournal } from "../../src/optimistic/journal";
-import { RollupClient } from "../../src/optimistic/rollup-client";
-import { Sequencer } from "../../src/optimistic/sequencer";
+import type { RollupClient } from "../../src/optimistic/rollup-client";
+import type { Sequencer } from "../../src/optimistic/sequencer";
+import type { InProcessOptimisticStack } from "../../src/optimistic/stack";
+import { startOptimisticStack } from "../../src/optimistic/stack";
+import { signedTransfer as signTransferTx, signedWithdraw as signWithdrawTx } from "../shared/transactions";
 
 export const TIMING: RollupTiming = { challengeWindow: 1_000, inclusionWindow: 500, gameClock: 300 };
 
 export interface World {
+  stack: InProcessOptimisticStack;
   bridge: Bridge;
   bridgeClient: BridgeClient;
   rollup: RollupClient;
@@ -38,16 +40,18 @@ export interface World {
   signers: HardhatEthersSigner[];
   proposer: HardhatEthersSigner;
   challengerSigner: HardhatEthersSigner;
-  sequencer: Sequencer;
-  challenger: Challenger;
+  /** The running sequencer (a new object after `startSequencer`). */
+  readonly sequencer: Sequencer;
+  readonly challenger: Challenger;
   journalPath: string;
   /** A fresh follower (Layer 1 only) for a new agent. */
   newFollower(): Promise<ChainFollower>;
-  /** Starts (or restarts) the sequencer from Layer 1 and its journal. */
+  /** Restarts the sequencer as after a crash, from Layer 1 and its journal. */
   startSequencer(): Promise<Sequencer>;
   /** Bridge solvency, bond conservation, every final batch valid. */
   checkInvariants(): Promise<void>;
-  cleanup(): void;
+  /** Stops the stack and removes its journal. */
+  cleanup(): Promise<void>;
 }
 
 export async function createWorld(): Promise<World> {
@@ -58,17 +62,21 @@ export async function createWorld(): Promise<World> {
     local: true,
     optimisticTiming: TIMING,
   });
+  // Their loops off, and their credit left on the rollup, so that tests can read what each was paid.
+  const stack = await startOptimisticStack(deployment, ethers.provider, {
+    kind: "in-process",
+    sequencer: proposer,
+    challenger: challengerSigner,
+    run: false,
+    withdrawCredit: false,
+    maxBatchSteps: 64,
+  });
+  const { rollup, bridge: bridgeClient, domain, authorizer } = stack.context;
   const bridge = Bridge__factory.connect(deployment.contracts.Bridge, deployer);
-  const bridgeClient = new BridgeClient(deployment.contracts.Bridge, deployer);
-  const rollup = new RollupClient(deployment.contracts.OptimisticRollup, deployer);
-  const { chainId } = await ethers.provider.getNetwork();
-  const domain = new L2Domain(chainId, rollup.address);
-  const authorizer = new Eip712Authorizer(domain);
-  const dir = mkdtempSync(join(tmpdir(), "strata-sequencer-"));
-  const journalPath = join(dir, "journal.jsonl");
-  const newFollower = () => ChainFollower.create(rollup, ethers.provider, authorizer);
+  const newFollower = () => stack.context.newFollower();
 
-  const world: World = {
+  return {
+    stack,
     bridge,
     bridgeClient,
     rollup,
@@ -77,21 +85,15 @@ export async function createWorld(): Promise<World> {
     signers,
     proposer,
     challengerSigner,
-    journalPath,
-    sequencer: undefined as unknown as Sequencer,
-    challenger: new Challenger({ rollup, follower: await newFollower(), signer: challengerSigner }),
+    journalPath: stack.parties.journalPath,
+    get sequencer() {
+      return stack.parties.sequencer;
+    },
+    challenger: stack.parties.challenger,
     newFollower,
     async startSequencer() {
-      const journal = await TxJournal.open(journalPath);
-      world.sequencer = await Sequencer.start({
-        rollup,
-        bridge: bridgeClient,
-        follower: await newFollower(),
-        journal,
-        signer: proposer,
-        maxBatchSteps: 64,
-      });
-      return world.sequencer;
+      await stack.restartSequencer();
+      return stack.parties.sequencer;
     },
     async checkInvariants() {
       const follower = await newFollower();
@@ -105,12 +107,8 @@ export async function createWorld(): Promise<World> {
         owed: () => owed.get(0) ?? 0n,
       });
     },
-    cleanup() {
-      rmSync(dir, { recursive: true, force: true });
-    },
+    cleanup: () => stack.stop(),
   };
-  await world.startSequencer();
-  return world;
 }
 
 /** Deposits `amount` wei for `user` and returns once the bridge queued it. */
@@ -122,24 +120,19 @@ export async function depositEth(world: World, user: HardhatEthersSigner, amount
   });
 }
 
-/** A transfer signed by `signer` at `nonce`. */
-export async function signedTransfer(
+/** A transfer signed by `signer` at `m.nonce` over the world's rollup domain. */
+export const signedTransfer = (
   world: World,
   signer: HardhatEthersSigner,
-  m: { from: number; to: number; amount: bigint; nonce: number },
-): Promise<TransferTx> {
-  const signature = await world.domain.signTransfer(signer, m);
-  return { kind: "transfer", from: m.from, to: m.to, amount: m.amount, signature };
-}
+  m: TransferMessage,
+): Promise<TransferTx> => signTransferTx(world.domain, signer, m);
 
-export async function signedWithdraw(
+/** A withdrawal signed by `signer` at `m.nonce` over the world's rollup domain. */
+export const signedWithdraw = (
   world: World,
   signer: HardhatEthersSigner,
-  m: { from: number; recipient: string; amount: bigint; nonce: number },
-): Promise<WithdrawTx> {
-  const signature = await world.domain.signWithdraw(signer, m);
-  return { kind: "withdraw", from: m.from, recipient: m.recipient, amount: m.amount, signature };
-}
+  m: WithdrawMessage,
+): Promise<WithdrawTx> => signWithdrawTx(world.domain, signer, m);
 
 export function hexOf(tx: TransferTx | WithdrawTx): string {
   return bytesToHex(encodeTx(tx));

@@ -15,47 +15,9 @@ import {
   encodeTxs,
 } from "../../src/shared";
 import type { DepositTx, L2Tx, TransferTx, WithdrawTx } from "../../src/shared";
-import { createRng } from "../helpers/random";
-import type { Rng } from "../helpers/random";
-
-/** A float40 amount: a random mantissa times a random power of ten, sometimes above 2^128. */
-const randomAmount = (rng: Rng): bigint => rng.bigint(1 + rng.int(35)) * 10n ** BigInt(rng.int(32));
-
-function randomDeposit(rng: Rng): DepositTx {
-  return {
-    kind: "deposit",
-    accountHint: Number(rng.edgy(32)),
-    deposit: {
-      from: rng.hex(20),
-      to: rng.hex(32),
-      tokenId: Number(rng.edgy(32)),
-      amount: [0n, MAX_U128, rng.bigint(128)][rng.int(3)],
-      timestamp: [0n, MAX_U64, rng.bigint(64)][rng.int(3)],
-    },
-  };
-}
-
-function randomTransfer(rng: Rng): TransferTx {
-  return {
-    kind: "transfer",
-    from: Number(rng.edgy(32)),
-    to: Number(rng.edgy(32)),
-    amount: randomAmount(rng),
-    signature: rng.hex(64),
-  };
-}
-
-function randomWithdraw(rng: Rng): WithdrawTx {
-  return {
-    kind: "withdraw",
-    from: Number(rng.edgy(32)),
-    recipient: rng.hex(20),
-    amount: randomAmount(rng),
-    signature: rng.hex(64),
-  };
-}
-
-const randomTx = (rng: Rng): L2Tx => [randomDeposit, randomTransfer, randomWithdraw][rng.int(3)](rng);
+import fc from "fast-check";
+import { anyDepositTx, anyTransferTx, anyTx, anyWithdrawTx } from "../helpers/arbitraries";
+import { assertProperty } from "../helpers/property";
 
 const hexToBytes = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex.replace(/^0x/, ""), "hex"));
 
@@ -124,13 +86,14 @@ describe("codec", function () {
     it("makes a deposit 85 bytes, a transfer 78 and a withdrawal 94, led by kind byte 1, 2 and 3", function () {
       expect(TX_BYTES).to.deep.equal({ deposit: 85, transfer: 78, withdraw: 94 });
       expect(TX_KIND_BYTE).to.deep.equal({ deposit: 1, transfer: 2, withdraw: 3 });
-      const rng = createRng(0x5123);
-      for (let k = 0; k < 30; k++) {
-        const tx = randomTx(rng);
-        const bytes = encodeTx(tx);
-        expect(bytes.length).to.equal({ deposit: 85, transfer: 78, withdraw: 94 }[tx.kind]);
-        expect(bytes[0]).to.equal({ deposit: 1, transfer: 2, withdraw: 3 }[tx.kind]);
-      }
+      assertProperty(
+        fc.property(anyTx, (tx) => {
+          const bytes = encodeTx(tx);
+          expect(bytes.length).to.equal({ deposit: 85, transfer: 78, withdraw: 94 }[tx.kind]);
+          expect(bytes[0]).to.equal({ deposit: 1, transfer: 2, withdraw: 3 }[tx.kind]);
+        }),
+        { runs: 30 },
+      );
     });
 
     it("accepts checksummed addresses; the decoder returns them in lower case", function () {
@@ -148,22 +111,15 @@ describe("codec", function () {
       ];
       for (const [label, index] of indexCases) {
         it(`throws CodecError for an account index of ${label}`, function () {
-          expect(() => encodeTx({ ...TRANSFER, from: index })).to.throw(
-            CodecError,
-            "from must be an account index",
-          );
-          expect(() => encodeTx({ ...TRANSFER, to: index })).to.throw(
-            CodecError,
-            "to must be an account index",
-          );
-          expect(() => encodeTx({ ...WITHDRAW, from: index })).to.throw(
-            CodecError,
-            "from must be an account index",
-          );
-          expect(() => encodeTx({ ...DEPOSIT, accountHint: index })).to.throw(
-            CodecError,
-            "accountHint must be an account index",
-          );
+          const placed: [L2Tx, string][] = [
+            [{ ...TRANSFER, from: index }, "from"],
+            [{ ...TRANSFER, to: index }, "to"],
+            [{ ...WITHDRAW, from: index }, "from"],
+            [{ ...DEPOSIT, accountHint: index }, "accountHint"],
+          ];
+          for (const [tx, field] of placed) {
+            expect(() => encodeTx(tx)).to.throw(CodecError, `${field} must be an account index`);
+          }
         });
       }
 
@@ -235,20 +191,21 @@ describe("codec", function () {
       expect(decodeTx(WITHDRAW_BYTES)).to.deep.equal(WITHDRAW);
     });
 
-    for (const [kind, random] of [
-      ["deposit", randomDeposit],
-      ["transfer", randomTransfer],
-      ["withdraw", randomWithdraw],
+    for (const [kind, arbitrary] of [
+      ["deposit", anyDepositTx],
+      ["transfer", anyTransferTx],
+      ["withdraw", anyWithdrawTx],
     ] as const) {
       it(`round-trips 100 random ${kind} transactions`, function () {
-        const rng = createRng(0xc0dec + kind.length);
-        for (let k = 0; k < 100; k++) {
-          const tx = random(rng);
-          const bytes = encodeTx(tx);
-          expect(decodeTx(bytes)).to.deep.equal(tx);
-          expect(decodeTx(hexlify(bytes))).to.deep.equal(tx);
-          expect(hexlify(encodeTx(decodeTx(bytes)))).to.equal(hexlify(bytes));
-        }
+        assertProperty(
+          fc.property(arbitrary as fc.Arbitrary<L2Tx>, (tx) => {
+            const bytes = encodeTx(tx);
+            expect(decodeTx(bytes)).to.deep.equal(tx);
+            expect(decodeTx(hexlify(bytes))).to.deep.equal(tx);
+            expect(hexlify(encodeTx(decodeTx(bytes)))).to.equal(hexlify(bytes));
+          }),
+          { runs: 100 },
+        );
       });
     }
 
@@ -316,13 +273,14 @@ describe("codec", function () {
     });
 
     it("round-trips 20 random mixed sequences of up to 30 transactions", function () {
-      const rng = createRng(0x5e9);
-      for (let k = 0; k < 20; k++) {
-        const txs = Array.from({ length: rng.int(31) }, () => randomTx(rng));
-        const bytes = encodeTxs(txs);
-        expect(bytes.length).to.equal(txs.reduce((n, tx) => n + TX_BYTES[tx.kind], 0));
-        expect(decodeTxs(bytes)).to.deep.equal(txs);
-      }
+      assertProperty(
+        fc.property(fc.array(anyTx, { maxLength: 30 }), (txs) => {
+          const bytes = encodeTxs(txs);
+          expect(bytes.length).to.equal(txs.reduce((n, tx) => n + TX_BYTES[tx.kind], 0));
+          expect(decodeTxs(bytes)).to.deep.equal(txs);
+        }),
+        { runs: 20 },
+      );
     });
 
     it("encodes an empty sequence as no bytes and decodes no bytes as no transactions", function () {

@@ -8,8 +8,9 @@ import {
   floorFloat40,
   isFloat40,
 } from "../../src/shared";
-import { createRng } from "../helpers/random";
-import type { Rng } from "../helpers/random";
+import fc from "fast-check";
+import { float40Amount } from "../helpers/arbitraries";
+import { assertProperty } from "../helpers/property";
 
 const MANTISSA_LIMIT = 1n << FLOAT40_MANTISSA_BITS; // 2^35
 const MAX_MANTISSA = MANTISSA_LIMIT - 1n;
@@ -29,22 +30,23 @@ function naiveFloor(amount: bigint): bigint {
   return best;
 }
 
-/** A random float40 amount: a random mantissa (often small) times a random power of ten. */
-function randomAmount(rng: Rng): bigint {
-  const mantissa = rng.bigint(1 + rng.int(35));
-  return mantissa * 10n ** BigInt(rng.int(32));
-}
+/** An unsigned integer of 1 to `maxBits` random bits (so small ones as often as large ones). */
+const uintUpToBits = (maxBits: number): fc.Arbitrary<bigint> =>
+  fc
+    .integer({ min: 1, max: maxBits })
+    .chain((bits) => fc.bigInt({ min: 0n, max: (1n << BigInt(bits)) - 1n }));
 
 describe("Float40", function () {
   describe("encodeFloat40", function () {
     it("encodes every integer below 2^35 exactly, as itself with exponent 0 (boundaries and 200 samples)", function () {
-      const rng = createRng(0xf10a7);
-      const samples = [0n, 1n, 9n, 10n, 100n, 2n ** 34n, MAX_MANTISSA - 1n, MAX_MANTISSA];
-      for (let k = 0; k < 200; k++) samples.push(rng.bigint(35));
-      for (const amount of samples) {
+      const encodesAsItself = (amount: bigint) => {
         expect(encodeFloat40(amount), `${amount}`).to.equal(amount);
         expect(decodeFloat40(encodeFloat40(amount))).to.equal(amount);
+      };
+      for (const amount of [0n, 1n, 9n, 10n, 100n, 2n ** 34n, MAX_MANTISSA - 1n, MAX_MANTISSA]) {
+        encodesAsItself(amount);
       }
+      assertProperty(fc.property(fc.bigInt({ min: 0n, max: MAX_MANTISSA }), encodesAsItself), { runs: 200 });
     });
 
     it("encodes 10^18 (one ether) as 10^10 · 10^8", function () {
@@ -67,14 +69,15 @@ describe("Float40", function () {
     });
 
     it("picks the smallest exponent for 200 random amounts: one less would overflow the mantissa", function () {
-      const rng = createRng(0xe4b);
-      for (let k = 0; k < 200; k++) {
-        const amount = randomAmount(rng);
-        const packed = encodeFloat40(amount);
-        const e = exponentOf(packed);
-        expect(decodeFloat40(packed), `${amount}`).to.equal(amount);
-        if (e > 0n) expect(amount / 10n ** (e - 1n) >= MANTISSA_LIMIT, `${amount}`).to.equal(true);
-      }
+      assertProperty(
+        fc.property(float40Amount, (amount) => {
+          const packed = encodeFloat40(amount);
+          const e = exponentOf(packed);
+          expect(decodeFloat40(packed), `${amount}`).to.equal(amount);
+          if (e > 0n) expect(amount / 10n ** (e - 1n) >= MANTISSA_LIMIT, `${amount}`).to.equal(true);
+        }),
+        { runs: 200 },
+      );
     });
 
     const notRepresentable: [string, bigint][] = [
@@ -103,16 +106,17 @@ describe("Float40", function () {
     });
 
     it("round-trips every canonical packed value of 300 random 40-bit values", function () {
-      const rng = createRng(0xdec);
-      for (let k = 0; k < 300; k++) {
-        const packed = rng.bigint(40);
-        const mantissa = packed & MAX_MANTISSA;
-        const amount = decodeFloat40(packed);
-        // Canonical: the exponent is 0, or a smaller one would not hold the mantissa.
-        const canonical = exponentOf(packed) === 0n || mantissa * 10n >= MANTISSA_LIMIT;
-        expect(encodeFloat40(amount) === packed, `${packed}`).to.equal(canonical);
-        expect(decodeFloat40(encodeFloat40(amount))).to.equal(amount);
-      }
+      assertProperty(
+        fc.property(fc.bigInt({ min: 0n, max: (1n << 40n) - 1n }), (packed) => {
+          const mantissa = packed & MAX_MANTISSA;
+          const amount = decodeFloat40(packed);
+          // Canonical: the exponent is 0, or a smaller one would not hold the mantissa.
+          const canonical = exponentOf(packed) === 0n || mantissa * 10n >= MANTISSA_LIMIT;
+          expect(encodeFloat40(amount) === packed, `${packed}`).to.equal(canonical);
+          expect(decodeFloat40(encodeFloat40(amount))).to.equal(amount);
+        }),
+        { runs: 300 },
+      );
     });
 
     for (const packed of [-1n, 1n << 40n]) {
@@ -124,14 +128,15 @@ describe("Float40", function () {
 
   describe("floorFloat40", function () {
     it("returns a float40 amount unchanged", function () {
-      const rng = createRng(0xf1);
       for (const amount of [0n, 1n, MAX_MANTISSA, 10n ** 18n, MAX_FLOAT40]) {
         expect(floorFloat40(amount)).to.equal(amount);
       }
-      for (let k = 0; k < 100; k++) {
-        const amount = randomAmount(rng);
-        expect(floorFloat40(amount)).to.equal(amount);
-      }
+      assertProperty(
+        fc.property(float40Amount, (amount) => {
+          expect(floorFloat40(amount)).to.equal(amount);
+        }),
+        { runs: 100 },
+      );
     });
 
     it("rounds down to the nearest float40 amount", function () {
@@ -153,14 +158,15 @@ describe("Float40", function () {
     });
 
     it("equals a brute-force floor over every exponent for 300 random amounts up to 2^140", function () {
-      const rng = createRng(0xf100);
-      for (let k = 0; k < 300; k++) {
-        const amount = rng.bigint(1 + rng.int(140));
-        const floor = floorFloat40(amount);
-        expect(floor, `${amount}`).to.equal(naiveFloor(amount));
-        expect(floor <= amount).to.equal(true);
-        expect(isFloat40(floor), `${floor}`).to.equal(true);
-      }
+      assertProperty(
+        fc.property(uintUpToBits(140), (amount) => {
+          const floor = floorFloat40(amount);
+          expect(floor, `${amount}`).to.equal(naiveFloor(amount));
+          expect(floor <= amount).to.equal(true);
+          expect(isFloat40(floor), `${floor}`).to.equal(true);
+        }),
+        { runs: 300 },
+      );
     });
   });
 });

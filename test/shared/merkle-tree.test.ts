@@ -8,11 +8,12 @@ import {
   verifyMerkleProof,
 } from "../../src/shared";
 import type { Account, Hasher, HasherName, KeccakHasher, PoseidonHasher } from "../../src/shared";
-import { createRng } from "../helpers/random";
-import type { Rng } from "../helpers/random";
+import fc from "fast-check";
+import type { Draw } from "../helpers/property";
+import { forAllDraws } from "../helpers/property";
 
 /** A random leaf in the hasher's node type: the hash of a random account. */
-function randomLeaf<N>(hasher: Hasher<N>, rng: Rng): N {
+function randomLeaf<N>(hasher: Hasher<N>, rng: Draw): N {
   const account: Account = {
     owner: rng.hex(32),
     tokenId: rng.u32(),
@@ -23,7 +24,7 @@ function randomLeaf<N>(hasher: Hasher<N>, rng: Rng): N {
 }
 
 /** A random leaf index below 2^depth (depth ≤ 48). */
-function randomIndex(rng: Rng, depth: number): number {
+function randomIndex(rng: Draw, depth: number): number {
   return Math.floor((rng.u32() * 2 ** 16 + (rng.u32() & 0xffff)) / 2 ** (48 - depth));
 }
 
@@ -56,6 +57,9 @@ interface HasherCase<N> {
 
 let keccak: KeccakHasher;
 let poseidon: PoseidonHasher;
+
+/** Runs of a property per hasher: Poseidon is ~50 times slower. */
+const RUNS: Record<HasherName, { runs: number }> = { keccak256: { runs: 3 }, poseidon: { runs: 1 } };
 
 /** Runs `body` once per hasher (Poseidon only at small depths: it is ~50 times slower). */
 function eachHasher(body: <N>(c: HasherCase<N>) => void): void {
@@ -133,107 +137,121 @@ describe("SparseMerkleTree", function () {
       for (const depth of naiveDepths) {
         it(`leaves the root equal to the naive full-tree recomputation after every update (${name}, depth ${depth})`, function () {
           const h = hasher();
-          const rng = createRng(0x5eed + depth);
-          const tree = new SparseMerkleTree(h, depth);
-          const leaves = new Map<number, N>();
-          const steps = Math.min(3 * 2 ** depth, 24);
-          for (let step = 0; step < steps; step++) {
-            // Rewrites some leaves several times, and once writes an empty leaf back.
-            const index = rng.int(2 ** depth);
-            const leaf = step === steps - 1 ? h.zero : randomLeaf(h, rng);
-            leaves.set(index, leaf);
-            const returned = tree.update(index, leaf);
-            expect(h.toHex(returned)).to.equal(tree.rootHex);
-            expect(tree.rootHex).to.equal(h.toHex(naiveRoot(h, depth, leaves)));
-          }
+          forAllDraws(RUNS[name], (rng) => {
+            const tree = new SparseMerkleTree(h, depth);
+            const leaves = new Map<number, N>();
+            const steps = Math.min(3 * 2 ** depth, 24);
+            for (let step = 0; step < steps; step++) {
+              // Rewrites some leaves several times, and once writes an empty leaf back.
+              const index = rng.int(2 ** depth);
+              const leaf = step === steps - 1 ? h.zero : randomLeaf(h, rng);
+              leaves.set(index, leaf);
+              const returned = tree.update(index, leaf);
+              expect(h.toHex(returned)).to.equal(tree.rootHex);
+              expect(tree.rootHex).to.equal(h.toHex(naiveRoot(h, depth, leaves)));
+            }
+          });
         });
       }
 
       for (const depth of depths) {
         it(`stores the leaf and returns the new root (${name}, depth ${depth})`, function () {
           const h = hasher();
-          const rng = createRng(0xa11 + depth);
-          const tree = new SparseMerkleTree(h, depth);
-          const index = randomIndex(rng, depth);
-          const leaf = randomLeaf(h, rng);
-          const before = tree.rootHex;
-          const root = tree.update(index, leaf);
-          expect(h.toHex(root)).to.equal(tree.rootHex);
-          expect(tree.rootHex).to.not.equal(before);
-          expect(h.toHex(tree.leaf(index))).to.equal(h.toHex(leaf));
-          // The new root is the leaf hashed up its own path, all siblings empty.
-          expect(h.toHex(computeMerkleRoot(h, leaf, index, tree.zeros.slice(0, depth)))).to.equal(
-            tree.rootHex,
-          );
+          forAllDraws(RUNS[name], (rng) => {
+            const tree = new SparseMerkleTree(h, depth);
+            const index = randomIndex(rng, depth);
+            const leaf = randomLeaf(h, rng);
+            const before = tree.rootHex;
+            const root = tree.update(index, leaf);
+            expect(h.toHex(root)).to.equal(tree.rootHex);
+            expect(tree.rootHex).to.not.equal(before);
+            expect(h.toHex(tree.leaf(index))).to.equal(h.toHex(leaf));
+            // The new root is the leaf hashed up its own path, all siblings empty.
+            expect(h.toHex(computeMerkleRoot(h, leaf, index, tree.zeros.slice(0, depth)))).to.equal(
+              tree.rootHex,
+            );
+          });
         });
       }
 
       it(`changes, in every other leaf's siblings, only the one at the level where the paths meet (${name})`, function () {
         const h = hasher();
         const depth = 5;
-        const rng = createRng(0xbead);
-        const tree = new SparseMerkleTree(h, depth);
-        for (let k = 0; k < 12; k++) tree.update(rng.int(2 ** depth), randomLeaf(h, rng));
-        for (let round = 0; round < 3; round++) {
-          const before = Array.from({ length: 2 ** depth }, (_, j) =>
-            tree.siblings(j).map((s) => h.toHex(s)),
-          );
-          const i = rng.int(2 ** depth);
-          tree.update(i, randomLeaf(h, rng));
-          for (let j = 0; j < 2 ** depth; j++) {
-            const after = tree.siblings(j).map((s) => h.toHex(s));
-            const changed = after.flatMap((s, level) => (s === before[j][level] ? [] : [level]));
-            expect(changed, `siblings of leaf ${j} after updating leaf ${i}`).to.deep.equal(
-              j === i ? [] : [meetingLevel(i, j)],
+        forAllDraws(RUNS[name], (rng) => {
+          const tree = new SparseMerkleTree(h, depth);
+          for (let k = 0; k < 12; k++) tree.update(rng.int(2 ** depth), randomLeaf(h, rng));
+          for (let round = 0; round < 3; round++) {
+            const before = Array.from({ length: 2 ** depth }, (_, j) =>
+              tree.siblings(j).map((s) => h.toHex(s)),
             );
+            const i = rng.int(2 ** depth);
+            const leaf = randomLeaf(h, rng);
+            fc.pre(!h.equals(leaf, tree.leaf(i))); // a write that changes the leaf
+            tree.update(i, leaf);
+            for (let j = 0; j < 2 ** depth; j++) {
+              const after = tree.siblings(j).map((s) => h.toHex(s));
+              const changed = after.flatMap((s, level) => (s === before[j][level] ? [] : [level]));
+              expect(changed, `siblings of leaf ${j} after updating leaf ${i}`).to.deep.equal(
+                j === i ? [] : [meetingLevel(i, j)],
+              );
+            }
           }
-        }
+        });
       });
     });
 
     it("changes only one sibling of an untouched leaf in a depth-32 tree (keccak256)", function () {
-      const rng = createRng(0xd32);
-      const tree = new SparseMerkleTree(keccak, 32);
-      const indices = Array.from({ length: 40 }, () => randomIndex(rng, 32));
-      for (const j of indices) tree.update(j, randomLeaf(keccak, rng));
-      // Include a neighbour (meeting at level 0) and the far end of the tree (meeting at level 31).
-      const i = indices[0] % 2 === 0 ? indices[0] + 1 : indices[0] - 1;
-      const probes = [...indices, indices[0], (indices[0] + 2 ** 31) % 2 ** 32];
-      const before = probes.map((j) => tree.siblings(j).map((s) => keccak.toHex(s)));
-      tree.update(i, randomLeaf(keccak, rng));
-      probes.forEach((j, k) => {
-        const after = tree.siblings(j).map((s) => keccak.toHex(s));
-        const changed = after.flatMap((s, level) => (s === before[k][level] ? [] : [level]));
-        expect(changed, `siblings of leaf ${j}`).to.deep.equal(j === i ? [] : [meetingLevel(i, j)]);
+      forAllDraws({ runs: 3 }, (rng) => {
+        const tree = new SparseMerkleTree(keccak, 32);
+        const indices = Array.from({ length: 40 }, () => randomIndex(rng, 32));
+        for (const j of indices) tree.update(j, randomLeaf(keccak, rng));
+        // Include a neighbour (meeting at level 0) and the far end of the tree (meeting at level 31).
+        const i = indices[0] % 2 === 0 ? indices[0] + 1 : indices[0] - 1;
+        const probes = [...indices, indices[0], (indices[0] + 2 ** 31) % 2 ** 32];
+        const before = probes.map((j) => tree.siblings(j).map((s) => keccak.toHex(s)));
+        const leaf = randomLeaf(keccak, rng);
+        fc.pre(!keccak.equals(leaf, tree.leaf(i))); // a write that changes the leaf
+        tree.update(i, leaf);
+        probes.forEach((j, k) => {
+          const after = tree.siblings(j).map((s) => keccak.toHex(s));
+          const changed = after.flatMap((s, level) => (s === before[k][level] ? [] : [level]));
+          expect(changed, `siblings of leaf ${j}`).to.deep.equal(j === i ? [] : [meetingLevel(i, j)]);
+        });
+        expect(meetingLevel(i, indices[0])).to.equal(0);
+        expect(meetingLevel(i, probes[probes.length - 1])).to.equal(31);
       });
-      expect(meetingLevel(i, indices[0])).to.equal(0);
-      expect(meetingLevel(i, probes[probes.length - 1])).to.equal(31);
     });
 
     it("gives the same root whatever the order of updates", function () {
-      const rng = createRng(0x04de);
-      const writes = Array.from({ length: 30 }, () => ({
-        index: randomIndex(rng, 20),
-        leaf: randomLeaf(keccak, rng),
-      }));
-      const forward = new SparseMerkleTree(keccak, 20);
-      const backward = new SparseMerkleTree(keccak, 20);
-      for (const w of writes) forward.update(w.index, w.leaf);
-      for (const w of [...writes].reverse()) backward.update(w.index, w.leaf);
-      expect(forward.rootHex).to.equal(backward.rootHex);
+      forAllDraws({ runs: 5 }, (rng) => {
+        // One write per index: two writes to one leaf would make the order matter.
+        const drawn = Array.from({ length: 30 }, () => ({
+          index: randomIndex(rng, 20),
+          leaf: randomLeaf(keccak, rng),
+        }));
+        const writes = [...new Map(drawn.map((w) => [w.index, w])).values()];
+        const forward = new SparseMerkleTree(keccak, 20);
+        const backward = new SparseMerkleTree(keccak, 20);
+        for (const w of writes) forward.update(w.index, w.leaf);
+        for (const w of [...writes].reverse()) backward.update(w.index, w.leaf);
+        expect(forward.rootHex).to.equal(backward.rootHex);
+      });
     });
 
     it("restores the previous root when a leaf is written back to its previous value", function () {
-      const rng = createRng(0xbac);
-      const tree = new SparseMerkleTree(keccak, 16);
-      for (let k = 0; k < 10; k++) tree.update(randomIndex(rng, 16), randomLeaf(keccak, rng));
-      const index = randomIndex(rng, 16);
-      const old = tree.leaf(index);
-      const root = tree.rootHex;
-      tree.update(index, randomLeaf(keccak, rng));
-      expect(tree.rootHex).to.not.equal(root);
-      tree.update(index, old);
-      expect(tree.rootHex).to.equal(root);
+      forAllDraws({ runs: 5 }, (rng) => {
+        const tree = new SparseMerkleTree(keccak, 16);
+        for (let k = 0; k < 10; k++) tree.update(randomIndex(rng, 16), randomLeaf(keccak, rng));
+        const index = randomIndex(rng, 16);
+        const old = tree.leaf(index);
+        const root = tree.rootHex;
+        const leaf = randomLeaf(keccak, rng);
+        fc.pre(!keccak.equals(leaf, old)); // a write of another value
+        tree.update(index, leaf);
+        expect(tree.rootHex).to.not.equal(root);
+        tree.update(index, old);
+        expect(tree.rootHex).to.equal(root);
+      });
     });
 
     for (const index of [-1, 16, 2 ** 32, 1.5, NaN]) {
@@ -273,31 +291,33 @@ describe("SparseMerkleTree", function () {
       for (const depth of depths) {
         it(`verifies for written and empty leaves, and not once tampered with (${name}, depth ${depth})`, function () {
           const h = hasher();
-          const rng = createRng(0x9f + depth);
-          const tree = new SparseMerkleTree(h, depth);
-          const written = Array.from({ length: Math.min(6, 2 ** depth) }, () => randomIndex(rng, depth));
-          for (const index of written) tree.update(index, randomLeaf(h, rng));
-          const root = tree.rootHex;
-          const other = h.toHex(randomLeaf(h, rng));
-          for (const index of [...written, randomIndex(rng, depth)]) {
-            const proof = tree.proof(index);
-            expect(proof.index).to.equal(index);
-            expect(proof.leaf).to.equal(h.toHex(tree.leaf(index)));
-            expect(proof.siblings).to.deep.equal(tree.siblings(index).map((s) => h.toHex(s)));
-            expect(proof.siblings).to.have.length(depth);
-            expect(verifyMerkleProof(h, proof, root)).to.equal(true);
+          forAllDraws(RUNS[name], (rng) => {
+            const tree = new SparseMerkleTree(h, depth);
+            const written = Array.from({ length: Math.min(6, 2 ** depth) }, () => randomIndex(rng, depth));
+            for (const index of written) tree.update(index, randomLeaf(h, rng));
+            const root = tree.rootHex;
+            const other = h.toHex(randomLeaf(h, rng));
+            fc.pre(written.every((index) => h.toHex(tree.leaf(index)) !== other)); // a leaf the tree does not hold
+            for (const index of [...written, randomIndex(rng, depth)]) {
+              const proof = tree.proof(index);
+              expect(proof.index).to.equal(index);
+              expect(proof.leaf).to.equal(h.toHex(tree.leaf(index)));
+              expect(proof.siblings).to.deep.equal(tree.siblings(index).map((s) => h.toHex(s)));
+              expect(proof.siblings).to.have.length(depth);
+              expect(verifyMerkleProof(h, proof, root)).to.equal(true);
 
-            expect(verifyMerkleProof(h, { ...proof, leaf: other }, root)).to.equal(false);
-            expect(verifyMerkleProof(h, proof, other)).to.equal(false);
-            const neighbour = index % 2 === 0 ? index + 1 : index - 1;
-            expect(verifyMerkleProof(h, { ...proof, index: neighbour }, root)).to.equal(
-              // Two sibling leaves holding the same value share their path above level 0.
-              proof.leaf === proof.siblings[0],
-            );
-            const level = rng.int(depth);
-            const siblings = proof.siblings.map((s, l) => (l === level ? other : s));
-            expect(verifyMerkleProof(h, { ...proof, siblings }, root)).to.equal(false);
-          }
+              expect(verifyMerkleProof(h, { ...proof, leaf: other }, root)).to.equal(false);
+              expect(verifyMerkleProof(h, proof, other)).to.equal(false);
+              const neighbour = index % 2 === 0 ? index + 1 : index - 1;
+              expect(verifyMerkleProof(h, { ...proof, index: neighbour }, root)).to.equal(
+                // Two sibling leaves holding the same value share their path above level 0.
+                proof.leaf === proof.siblings[0],
+              );
+              const level = rng.int(depth);
+              const siblings = proof.siblings.map((s, l) => (l === level ? other : s));
+              expect(verifyMerkleProof(h, { ...proof, siblings }, root)).to.equal(false);
+            }
+          });
         });
       }
     });

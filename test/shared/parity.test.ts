@@ -28,23 +28,33 @@ import type {
   DepositData,
   DepositTx,
   KeccakHasher,
+  TransferMessage,
   TransferTx,
+  WithdrawMessage,
   WithdrawTx,
   WithdrawalData,
 } from "../../src/shared";
 import type { SharedHarness } from "../../typechain-types";
-import { createRng } from "../helpers/random";
+import fc from "fast-check";
+import { anyDeposit } from "../helpers/arbitraries";
+import type { Draw } from "../helpers/property";
+import { assertAsyncProperty, exampleOf, forAllDrawsAsync, hexBytes } from "../helpers/property";
 
-type Rng = ReturnType<typeof createRng>;
+/** The order of secp256k1: a private key is in [1, n). */
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
-const randomAccount = (rng: Rng): Account => ({
+/** A random private key. */
+const privateKeyOf = (rng: Draw): string =>
+  "0x" + (1n + (rng.bigint(256) % (SECP256K1_N - 1n))).toString(16).padStart(64, "0");
+
+const randomAccount = (rng: Draw): Account => ({
   owner: rng.hex(32),
   tokenId: Number(rng.edgy(32)),
   balance: rng.edgy(128),
   nonce: Number(rng.edgy(32)),
 });
 
-const randomDeposit = (rng: Rng): DepositData => ({
+const randomDeposit = (rng: Draw): DepositData => ({
   from: rng.hex(20),
   to: rng.hex(32),
   tokenId: Number(rng.edgy(32)),
@@ -52,14 +62,14 @@ const randomDeposit = (rng: Rng): DepositData => ({
   timestamp: rng.edgy(64),
 });
 
-const randomWithdrawal = (rng: Rng): WithdrawalData => ({
+const randomWithdrawal = (rng: Draw): WithdrawalData => ({
   recipient: rng.hex(20),
   tokenId: Number(rng.edgy(32)),
   amount: rng.edgy(128),
 });
 
 /** A float40 amount; with `maxU128`, one an account can hold (as a signed message needs). */
-function randomAmount(rng: Rng, maxU128 = false): bigint {
+function randomAmount(rng: Draw, maxU128 = false): bigint {
   for (;;) {
     const amount = rng.bigint(1 + rng.int(35)) * 10n ** BigInt(rng.int(32));
     if (!maxU128 || amount <= MAX_U128) return amount;
@@ -75,6 +85,96 @@ async function deployHarnessFixture() {
   return { harness, address, chainId, domain: new L2Domain(chainId, address) };
 }
 
+/** How each side hashes, signs and recovers one kind of signed transaction. */
+interface SignedKind<M extends { nonce: number }, T extends TransferTx | WithdrawTx> {
+  kind: T["kind"];
+  /** "transfers" or "withdrawals". */
+  plural: string;
+  /** A random message, with its amount drawn by `amountOf`. */
+  messageOf: (rng: Draw, amountOf: (rng: Draw) => bigint) => M;
+  digestOnChain: (harness: SharedHarness, m: M) => Promise<string>;
+  digest: (domain: L2Domain, m: M) => string;
+  signedTx: (domain: L2Domain, wallet: Wallet, m: M) => Promise<T>;
+  signerOnChain: (harness: SharedHarness, encoded: Uint8Array, nonce: number) => Promise<string>;
+  authorize: (authorizer: Eip712Authorizer, owner: string, tx: T, nonce: number) => boolean;
+}
+
+const TRANSFERS: SignedKind<TransferMessage, TransferTx> = {
+  kind: "transfer",
+  plural: "transfers",
+  messageOf: (rng, amountOf) => ({
+    from: Number(rng.edgy(32)),
+    to: Number(rng.edgy(32)),
+    amount: amountOf(rng),
+    nonce: Number(rng.edgy(32)),
+  }),
+  digestOnChain: (harness, m) => harness.transferDigest(m.from, m.to, m.amount, m.nonce),
+  digest: (domain, m) => domain.transferDigest(m),
+  signedTx: async (domain, wallet, m) => ({
+    kind: "transfer",
+    ...m,
+    signature: await domain.signTransfer(wallet, m),
+  }),
+  signerOnChain: (harness, encoded, nonce) => harness.transferSigner(encoded, nonce),
+  authorize: (authorizer, owner, tx, nonce) => authorizer.authorizeTransfer(owner, tx, nonce),
+};
+
+const WITHDRAWALS: SignedKind<WithdrawMessage, WithdrawTx> = {
+  kind: "withdraw",
+  plural: "withdrawals",
+  messageOf: (rng, amountOf) => ({
+    from: Number(rng.edgy(32)),
+    recipient: getAddress(rng.hex(20)),
+    amount: amountOf(rng),
+    nonce: Number(rng.edgy(32)),
+  }),
+  digestOnChain: (harness, m) => harness.withdrawDigest(m.from, m.recipient, m.amount, m.nonce),
+  digest: (domain, m) => domain.withdrawDigest(m),
+  signedTx: async (domain, wallet, m) => ({
+    kind: "withdraw",
+    ...m,
+    signature: await domain.signWithdraw(wallet, m),
+  }),
+  signerOnChain: (harness, encoded, nonce) => harness.withdrawSigner(encoded, nonce),
+  authorize: (authorizer, owner, tx, nonce) => authorizer.authorizeWithdraw(owner, tx, nonce),
+};
+
+/** The harness's EIP-712 digest equals L2Domain's for 60 random messages of the kind. */
+function itMatchesDigest<M extends { nonce: number }, T extends TransferTx | WithdrawTx>(
+  k: SignedKind<M, T>,
+): void {
+  it(`equals L2Domain.${k.kind}Digest for 60 random ${k.plural}`, async function () {
+    const { harness, domain } = await loadFixture(deployHarnessFixture);
+    await forAllDrawsAsync({ runs: 60 }, async (rng) => {
+      const m = k.messageOf(rng, (r) => r.edgy(128));
+      expect(await k.digestOnChain(harness, m)).to.equal(k.digest(domain, m));
+    });
+  });
+}
+
+/** The harness recovers the signer of 30 messages signed and encoded in TypeScript, as the authorizer does. */
+function itRecoversSigner<M extends { nonce: number }, T extends TransferTx | WithdrawTx>(
+  k: SignedKind<M, T>,
+): void {
+  it(`recovers the signer of 30 ${k.plural} signed and encoded in TypeScript`, async function () {
+    const { harness, domain } = await loadFixture(deployHarnessFixture);
+    const authorizer = new Eip712Authorizer(domain);
+    await forAllDrawsAsync({ runs: 30 }, async (rng) => {
+      const wallet = new Wallet(privateKeyOf(rng));
+      const owner = ownerOfAddress(wallet.address);
+      const m = k.messageOf(rng, (r) => randomAmount(r, true));
+      const tx = await k.signedTx(domain, wallet, m);
+      const encoded = encodeTx(tx);
+      expect(await k.signerOnChain(harness, encoded, m.nonce)).to.equal(wallet.address);
+      expect(k.authorize(authorizer, owner, tx, m.nonce)).to.equal(true);
+      // At any other nonce both sides see someone else.
+      const otherNonce = (m.nonce + 1) % (MAX_U32 + 1);
+      expect(await k.signerOnChain(harness, encoded, otherNonce)).to.not.equal(wallet.address);
+      expect(k.authorize(authorizer, owner, tx, otherNonce)).to.equal(false);
+    });
+  });
+}
+
 describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
   let keccak: KeccakHasher;
 
@@ -85,69 +185,65 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
   describe("accountHash", function () {
     it("equals the keccak256 hasher's hashAccount for 100 random accounts", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(1);
-      for (let k = 0; k < 100; k++) {
+      await forAllDrawsAsync({ runs: 100 }, async (rng) => {
         const account = randomAccount(rng);
         expect(
           await harness.accountHash(account),
           JSON.stringify(account, (_, v) => String(v)),
         ).to.equal(keccak.toHex(keccak.hashAccount(account)));
-      }
+      });
     });
   });
 
   describe("stateRoot", function () {
     it("equals L2State.stateRoot for 50 random depth-32 states built through L2State", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(2);
-      for (let k = 0; k < 50; k++) {
+      await forAllDrawsAsync({ runs: 50 }, async (rng) => {
         const state = new L2State(keccak, 32);
         const opened = rng.int(12);
         for (let i = 0; i < opened; i++) state.openAccount(randomAccount(rng));
         for (let i = 0; i < opened; i += 3) state.setAccount(rng.int(opened), randomAccount(rng));
-        expect(await harness.stateRoot(state.accountsRoot, state.nextIndex), `state ${k}`).to.equal(
-          state.stateRoot,
-        );
-      }
+        expect(await harness.stateRoot(state.accountsRoot, state.nextIndex)).to.equal(state.stateRoot);
+      });
     });
 
     it("equals H(accountsRoot, uint256(nextIndex)) for 50 random roots and next indices up to 2^32 - 1", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(3);
-      for (let k = 0; k < 50; k++) {
+      await forAllDrawsAsync({ runs: 50 }, async (rng) => {
         const root = rng.hex(32);
         const nextIndex = Number(rng.edgy(32));
         const expected = keccak.toHex(
           keccak.hashPair(keccak.fromHex(root), keccak.fromUint(BigInt(nextIndex))),
         );
         expect(await harness.stateRoot(root, nextIndex)).to.equal(expected);
-      }
+      });
     });
   });
 
   describe("merkleRoot", function () {
     it("rebuilds the root of a random depth-32 SparseMerkleTree from 60 proofs", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(4);
-      const tree = new SparseMerkleTree(keccak, 32);
-      const written: number[] = [];
-      for (let k = 0; k < 60; k++) {
-        // Grow the tree as we go, and prove written leaves, empty leaves and the two ends.
-        const index = Number(rng.edgy(32));
-        tree.update(index, keccak.hashAccount(randomAccount(rng)));
-        written.push(index);
-        const probe = [written[rng.int(written.length)], Number(rng.edgy(32)), 0, MAX_U32][k % 4];
-        const proof = tree.proof(probe);
-        expect(await harness.merkleRoot(proof.leaf, proof.index, proof.siblings), `leaf ${probe}`).to.equal(
-          tree.rootHex,
-        );
-      }
+      // Two trees of 30 proofs each.
+      await forAllDrawsAsync({ runs: 2 }, async (rng) => {
+        const tree = new SparseMerkleTree(keccak, 32);
+        const written: number[] = [];
+        for (let k = 0; k < 30; k++) {
+          // Grow the tree as we go, and prove written leaves, empty leaves and the two ends.
+          const index = Number(rng.edgy(32));
+          tree.update(index, keccak.hashAccount(randomAccount(rng)));
+          written.push(index);
+          const probe = rng.pick([written[rng.int(written.length)], Number(rng.edgy(32)), 0, MAX_U32]);
+          const proof = tree.proof(probe);
+          expect(await harness.merkleRoot(proof.leaf, proof.index, proof.siblings), `leaf ${probe}`).to.equal(
+            tree.rootHex,
+          );
+        }
+      });
     });
 
     it("equals computeMerkleRoot for 50 random proofs of depth 0 to 48", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(5);
-      for (let k = 0; k < 50; k++) {
+      await forAllDrawsAsync({ runs: 50 }, async (rng) => {
         const depth = rng.int(49);
         const siblings = Array.from({ length: depth }, () => rng.hex(32));
         const index = Number(rng.bigint(depth));
@@ -159,77 +255,71 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
           siblings.map((s) => keccak.fromHex(s)),
         );
         expect(await harness.merkleRoot(leaf, index, siblings)).to.equal(keccak.toHex(expected));
-      }
+      });
     });
 
     it("rebuilds the root of 30 random WithdrawalTrees from a proof of one of their leaves", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(6);
-      for (let k = 0; k < 30; k++) {
+      await forAllDrawsAsync({ runs: 30 }, async (rng) => {
         const withdrawals = Array.from({ length: 1 + rng.int(40) }, () => randomWithdrawal(rng));
         const tree = new WithdrawalTree(keccak, withdrawals);
         const index = rng.int(withdrawals.length);
         const proof = tree.proof(index);
         expect(proof.leaf).to.equal(await harness.withdrawalHash(withdrawals[index]));
-        expect(await harness.merkleRoot(proof.leaf, proof.index, proof.siblings), `tree ${k}`).to.equal(
-          tree.root,
-        );
-      }
+        expect(await harness.merkleRoot(proof.leaf, proof.index, proof.siblings)).to.equal(tree.root);
+      });
     });
 
     it("reverts with MerkleIndexOutOfRange where computeMerkleRoot throws MerkleIndexError", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(7);
-      for (const depth of [0, 1, 5, 32]) {
-        const siblings = Array.from({ length: depth }, () => rng.hex(32));
-        const index = 2 ** depth + rng.int(2 ** depth);
-        await expect(harness.merkleRoot(rng.hex(32), index, siblings))
-          .to.be.revertedWithCustomError(harness, "MerkleIndexOutOfRange")
-          .withArgs(index, depth);
-        expect(() =>
-          computeMerkleRoot(
-            keccak,
-            keccak.zero,
-            index,
-            siblings.map((s) => keccak.fromHex(s)),
-          ),
-        ).to.throw(MerkleIndexError);
-      }
+      await forAllDrawsAsync({ runs: 2 }, async (rng) => {
+        for (const depth of [0, 1, 5, 32]) {
+          const siblings = Array.from({ length: depth }, () => rng.hex(32));
+          const index = 2 ** depth + rng.int(2 ** depth);
+          await expect(harness.merkleRoot(rng.hex(32), index, siblings))
+            .to.be.revertedWithCustomError(harness, "MerkleIndexOutOfRange")
+            .withArgs(index, depth);
+          expect(() =>
+            computeMerkleRoot(
+              keccak,
+              keccak.zero,
+              index,
+              siblings.map((s) => keccak.fromHex(s)),
+            ),
+          ).to.throw(MerkleIndexError);
+        }
+      });
     });
   });
 
   describe("withdrawalHash", function () {
     it("equals hashWithdrawal for 100 random withdrawals", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(8);
-      for (let k = 0; k < 100; k++) {
+      await forAllDrawsAsync({ runs: 100 }, async (rng) => {
         const withdrawal = randomWithdrawal(rng);
         expect(await harness.withdrawalHash(withdrawal)).to.equal(hashWithdrawal(withdrawal));
-      }
+      });
     });
   });
 
   describe("depositChain / depositFold", function () {
     it("chains 100 random deposits onto random heads as chainDeposit does", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(9);
-      for (let k = 0; k < 100; k++) {
-        const head = k % 10 === 0 ? EMPTY_QUEUE_HEAD : rng.hex(32);
+      await forAllDrawsAsync({ runs: 100 }, async (rng) => {
+        const head = rng.int(10) === 0 ? EMPTY_QUEUE_HEAD : rng.hex(32);
         const deposit = randomDeposit(rng);
         expect(await harness.depositChain(head, deposit)).to.equal(chainDeposit(head, deposit));
-      }
+      });
     });
 
     it("folds 30 random queues of 0 to 12 deposits as foldDeposits does", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(10);
-      for (let k = 0; k < 30; k++) {
-        const head = k % 5 === 0 ? EMPTY_QUEUE_HEAD : rng.hex(32);
-        const deposits = Array.from({ length: k === 0 ? 0 : rng.int(13) }, () => randomDeposit(rng));
-        expect(await harness.depositFold(head, deposits), `queue ${k}`).to.equal(
-          foldDeposits(head, deposits),
-        );
-      }
+      await forAllDrawsAsync({ runs: 30 }, async (rng) => {
+        const head = rng.int(5) === 0 ? EMPTY_QUEUE_HEAD : rng.hex(32);
+        const deposits = Array.from({ length: rng.int(13) }, () => randomDeposit(rng));
+        expect(await harness.depositFold(head, deposits)).to.equal(foldDeposits(head, deposits));
+      });
+      expect(await harness.depositFold(EMPTY_QUEUE_HEAD, [])).to.equal(EMPTY_QUEUE_HEAD);
       expect(foldDeposits(EMPTY_QUEUE_HEAD, [])).to.equal(EMPTY_QUEUE_HEAD);
     });
   });
@@ -237,20 +327,22 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
   describe("float40", function () {
     it("decodes 100 random 40-bit values, and the edges, as decodeFloat40 does", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(11);
-      const values = [0n, 1n, (1n << 35n) - 1n, 1n << 35n, (1n << 40n) - 1n];
-      for (let k = 0; k < 100; k++) values.push(rng.bigint(40));
-      for (const packed of values) {
+      for (const packed of [0n, 1n, (1n << 35n) - 1n, 1n << 35n, (1n << 40n) - 1n]) {
         expect(await harness.float40(packed), `${packed}`).to.equal(decodeFloat40(packed));
       }
+      await assertAsyncProperty(
+        fc.asyncProperty(fc.bigInt({ min: 0n, max: (1n << 40n) - 1n }), async (packed) => {
+          expect(await harness.float40(packed)).to.equal(decodeFloat40(packed));
+        }),
+        { runs: 100 },
+      );
     });
   });
 
   describe("decodeDeposit / decodeTransfer / decodeWithdraw", function () {
     it("reads every field of 60 TypeScript-encoded deposits", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(12);
-      for (let k = 0; k < 60; k++) {
+      await forAllDrawsAsync({ runs: 60 }, async (rng) => {
         const tx: DepositTx = {
           kind: "deposit",
           accountHint: Number(rng.edgy(32)),
@@ -269,13 +361,12 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
             timestamp: d.timestamp,
           },
         }).to.deep.equal({ accountHint: tx.accountHint, deposit: tx.deposit });
-      }
+      });
     });
 
     it("reads every field of 60 TypeScript-encoded transfers, amounts above 2^128 included", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(13);
-      for (let k = 0; k < 60; k++) {
+      await forAllDrawsAsync({ runs: 60 }, async (rng) => {
         const tx: TransferTx = {
           kind: "transfer",
           from: Number(rng.edgy(32)),
@@ -293,13 +384,12 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
           r: tx.signature.slice(0, 66),
           vs: "0x" + tx.signature.slice(66),
         });
-      }
+      });
     });
 
     it("reads every field of 60 TypeScript-encoded withdrawals", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(14);
-      for (let k = 0; k < 60; k++) {
+      await forAllDrawsAsync({ runs: 60 }, async (rng) => {
         const tx: WithdrawTx = {
           kind: "withdraw",
           from: Number(rng.edgy(32)),
@@ -323,7 +413,7 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
           r: tx.signature.slice(0, 66),
           vs: "0x" + tx.signature.slice(66),
         });
-      }
+      });
     });
 
     it("reports kind 0 for empty input", async function () {
@@ -332,16 +422,21 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
     });
 
     describe("malformed input", function () {
-      const rng = createRng(15);
       const samples = {
-        deposit: encodeTx({ kind: "deposit", accountHint: 3, deposit: randomDeposit(rng) }),
-        transfer: encodeTx({ kind: "transfer", from: 1, to: 2, amount: 10n ** 18n, signature: rng.hex(64) }),
+        deposit: encodeTx({ kind: "deposit", accountHint: 3, deposit: exampleOf(anyDeposit, 15) }),
+        transfer: encodeTx({
+          kind: "transfer",
+          from: 1,
+          to: 2,
+          amount: 10n ** 18n,
+          signature: exampleOf(hexBytes(64), 16),
+        }),
         withdraw: encodeTx({
           kind: "withdraw",
           from: 1,
-          recipient: rng.hex(20),
+          recipient: exampleOf(hexBytes(20), 17),
           amount: 5n,
-          signature: rng.hex(64),
+          signature: exampleOf(hexBytes(64), 18),
         }),
       };
       const decoders = [
@@ -424,37 +519,8 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
       expect(chainId).to.equal(31337n);
     });
 
-    it("equals L2Domain.transferDigest for 60 random transfers", async function () {
-      const { harness, domain } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(16);
-      for (let k = 0; k < 60; k++) {
-        const m = {
-          from: Number(rng.edgy(32)),
-          to: Number(rng.edgy(32)),
-          amount: rng.edgy(128),
-          nonce: Number(rng.edgy(32)),
-        };
-        expect(await harness.transferDigest(m.from, m.to, m.amount, m.nonce)).to.equal(
-          domain.transferDigest(m),
-        );
-      }
-    });
-
-    it("equals L2Domain.withdrawDigest for 60 random withdrawals", async function () {
-      const { harness, domain } = await loadFixture(deployHarnessFixture);
-      const rng = createRng(17);
-      for (let k = 0; k < 60; k++) {
-        const m = {
-          from: Number(rng.edgy(32)),
-          recipient: getAddress(rng.hex(20)),
-          amount: rng.edgy(128),
-          nonce: Number(rng.edgy(32)),
-        };
-        expect(await harness.withdrawDigest(m.from, m.recipient, m.amount, m.nonce)).to.equal(
-          domain.withdrawDigest(m),
-        );
-      }
-    });
+    itMatchesDigest(TRANSFERS);
+    itMatchesDigest(WITHDRAWALS);
 
     it("differs from the digest of a domain with another chain id or another contract", async function () {
       const { harness, address, chainId } = await loadFixture(deployHarnessFixture);
@@ -469,50 +535,8 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
   });
 
   describe("transferSigner / withdrawSigner", function () {
-    it("recovers the signer of 30 transfers signed and encoded in TypeScript", async function () {
-      const { harness, domain } = await loadFixture(deployHarnessFixture);
-      const authorizer = new Eip712Authorizer(domain);
-      const rng = createRng(18);
-      for (let k = 0; k < 30; k++) {
-        const wallet = new Wallet(rng.hex(32));
-        const m = {
-          from: Number(rng.edgy(32)),
-          to: Number(rng.edgy(32)),
-          amount: randomAmount(rng, true),
-          nonce: Number(rng.edgy(32)),
-        };
-        const tx: TransferTx = { kind: "transfer", ...m, signature: await domain.signTransfer(wallet, m) };
-        const encoded = encodeTx(tx);
-        expect(await harness.transferSigner(encoded, m.nonce)).to.equal(wallet.address);
-        expect(authorizer.authorizeTransfer(ownerOfAddress(wallet.address), tx, m.nonce)).to.equal(true);
-        // At any other nonce both sides see someone else.
-        const otherNonce = (m.nonce + 1) % (MAX_U32 + 1);
-        expect(await harness.transferSigner(encoded, otherNonce)).to.not.equal(wallet.address);
-        expect(authorizer.authorizeTransfer(ownerOfAddress(wallet.address), tx, otherNonce)).to.equal(false);
-      }
-    });
-
-    it("recovers the signer of 30 withdrawals signed and encoded in TypeScript", async function () {
-      const { harness, domain } = await loadFixture(deployHarnessFixture);
-      const authorizer = new Eip712Authorizer(domain);
-      const rng = createRng(19);
-      for (let k = 0; k < 30; k++) {
-        const wallet = new Wallet(rng.hex(32));
-        const m = {
-          from: Number(rng.edgy(32)),
-          recipient: rng.hex(20),
-          amount: randomAmount(rng, true),
-          nonce: Number(rng.edgy(32)),
-        };
-        const tx: WithdrawTx = { kind: "withdraw", ...m, signature: await domain.signWithdraw(wallet, m) };
-        const encoded = encodeTx(tx);
-        expect(await harness.withdrawSigner(encoded, m.nonce)).to.equal(wallet.address);
-        expect(authorizer.authorizeWithdraw(ownerOfAddress(wallet.address), tx, m.nonce)).to.equal(true);
-        const otherNonce = (m.nonce + 1) % (MAX_U32 + 1);
-        expect(await harness.withdrawSigner(encoded, otherNonce)).to.not.equal(wallet.address);
-        expect(authorizer.authorizeWithdraw(ownerOfAddress(wallet.address), tx, otherNonce)).to.equal(false);
-      }
-    });
+    itRecoversSigner(TRANSFERS);
+    itRecoversSigner(WITHDRAWALS);
 
     it("recovers a signature decoded from calldata hex the same way as from the bytes", async function () {
       const { harness, domain } = await loadFixture(deployHarnessFixture);

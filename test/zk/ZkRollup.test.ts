@@ -1,12 +1,15 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { BaseContract, ContractTransactionResponse } from "ethers";
+import type { ContractTransactionResponse } from "ethers";
 import { ZeroAddress, ZeroHash, concat, dataSlice, hexlify, id, toBeHex } from "ethers";
 import { foldDeposits } from "../../src/shared/deposit";
-import { SNARK_SCALAR_FIELD, zkDomain } from "../../src/zk/domain";
+import { SNARK_SCALAR_FIELD, genesisRoot, zkDomain } from "../../src/zk/domain";
 import { encodePubdata, publicInputs } from "../../src/zk/pubdata";
 import type { ZkPublishedTx, ZkWithdrawBody } from "../../src/zk/types";
+import { minedAt, revertCheckerOf } from "../shared/reverts";
 import type { ZkFixture, ZkModel } from "./fixtures";
 import {
   ALICE_DEPOSIT,
@@ -35,27 +38,19 @@ import {
 // ---------------------------------------------------------------------------------------------------------
 
 /** `send()` reverts with `contract`'s custom error `name(...args)` and leaves the rollup's ledger as it was. */
-async function expectRevert(
-  f: ZkFixture,
-  send: () => Promise<unknown>,
-  name: string,
-  args: unknown[],
-  contract: BaseContract = f.rollup,
-): Promise<void> {
-  const before = await zkLedger(f);
-  await expect(send())
-    .to.be.revertedWithCustomError(contract, name)
-    .withArgs(...args);
-  expect(await zkLedger(f)).to.equal(before, "a reverted call changed the rollup");
-}
-
-async function minedAt(tx: ContractTransactionResponse): Promise<bigint> {
-  const receipt = await tx.wait();
-  return BigInt((await receipt!.getBlock()).timestamp);
-}
+const expectRevert = revertCheckerOf(zkLedger, (f: ZkFixture) => f.rollup, "the rollup");
 
 async function gasOf(tx: ContractTransactionResponse): Promise<bigint> {
   return (await tx.wait())!.gasUsed;
+}
+
+/** The deepest accounts tree `ZkRollup` accepts (`MAX_DEPTH`). */
+const MAX_DEPTH = 32;
+
+/** The circuit profiles (circuits/profiles.json): the shapes the rollup is deployed with. */
+function readZkProfiles(): Record<string, { batchSize: number; depth: number }> {
+  const path = join(__dirname, "..", "..", "circuits", "profiles.json");
+  return JSON.parse(readFileSync(path, "utf8")) as Record<string, { batchSize: number; depth: number }>;
 }
 
 /** Gas figures measured along the way, printed at the end. */
@@ -148,8 +143,6 @@ describe("ZkRollup", function () {
       ["batchSize", { batchSize: 0 }],
       ["depth (zero)", { depth: 0 }],
       ["depth (above 32)", { depth: 33 }],
-      ["genesisRoot (zero)", { genesisRoot: 0 }],
-      ["genesisRoot (not a field element)", { genesisRoot: SNARK_SCALAR_FIELD }],
       ["exodusDelay", { exodusDelay: 0 }],
     ];
     for (const [field, override] of invalid) {
@@ -162,6 +155,60 @@ describe("ZkRollup", function () {
         );
       });
     }
+
+    // The genesis root is the constructor's: no deployer chooses it, none predicts the rollup's address.
+    const genesisDepths = new Map<number, string>([[1, "the shallowest tree"]]);
+    for (const [name, { depth }] of Object.entries(readZkProfiles())) {
+      genesisDepths.set(depth, [genesisDepths.get(depth), `profile ${name}`].filter(Boolean).join(", "));
+    }
+    genesisDepths.set(MAX_DEPTH, "MAX_DEPTH");
+    for (const [depth, what] of genesisDepths) {
+      it(`computes the genesis root as src/zk/domain.ts does at depth ${depth} (${what})`, async function () {
+        const f = await loadFixture(deployZkFixture);
+        const factory = await ethers.getContractFactory("ZkRollup");
+        const rollup = await factory.deploy({ ...f.config, depth });
+        const address = await rollup.getAddress();
+        const { chainId } = await ethers.provider.getNetwork();
+        const domain = zkDomain(chainId, address);
+        expect(await rollup.DOMAIN()).to.equal(domain);
+        expect(await rollup.root()).to.equal(await genesisRoot(depth, domain));
+        const receipt = await rollup.deploymentTransaction()!.wait();
+        gasReport.set(`deploy (depth ${depth}, genesis hashed on chain)`, receipt!.gasUsed);
+      });
+    }
+
+    it("computes a different genesis root for each deployment: the domain binds it", async function () {
+      const f = await loadFixture(deployZkFixture);
+      const factory = await ethers.getContractFactory("ZkRollup");
+      const other = await factory.deploy(f.config);
+      const { chainId } = await ethers.provider.getNetwork();
+      const otherRoot = await genesisRoot(DEPTH, zkDomain(chainId, await other.getAddress()));
+      expect(await other.root()).to.equal(otherRoot);
+      expect(otherRoot).not.to.equal(f.genesis);
+      expect(await f.rollup.root()).to.equal(f.genesis);
+    });
+
+    it("reverts with ZkRollupInvalidConfig past MAX_DEPTH, the deepest tree its genesis loop hashes", async function () {
+      const f = await loadFixture(deployZkFixture);
+      expect(await f.rollup.MAX_DEPTH()).to.equal(32n);
+      const factory = await ethers.getContractFactory("ZkRollup");
+      for (const depth of [MAX_DEPTH + 1, 2 ** 32 - 1]) {
+        await expect(factory.deploy({ ...f.config, depth })).to.be.revertedWithCustomError(
+          f.rollup,
+          "ZkRollupInvalidConfig",
+        );
+      }
+      const deepest = await factory.deploy({ ...f.config, depth: MAX_DEPTH });
+      expect(await deepest.DEPTH()).to.equal(BigInt(MAX_DEPTH));
+    });
+
+    it("reverts when the Poseidon contracts are swapped: the genesis loop calls Poseidon(2)", async function () {
+      const f = await loadFixture(deployZkFixture);
+      const factory = await ethers.getContractFactory("ZkRollup");
+      const { poseidon2, poseidon3 } = f.poseidonContracts;
+      await expect(factory.deploy({ ...f.config, poseidon2: poseidon3, poseidon3: poseidon2 })).to.be
+        .reverted;
+    });
 
     for (const batchSize of [1, 2]) {
       it(`succeeds with a batch size of ${batchSize}: the verifier call follows it`, async function () {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { parseEther } from "ethers";
+import { readAllEvents } from "../../src/common/events";
 import type { DepositData } from "../../src/shared/types";
 import {
   ZkChainFollower,
@@ -8,12 +9,13 @@ import {
   refundedDeposits,
   replayPublishedTx,
 } from "../../src/zk/chain-follower";
+import { rootHex } from "../../src/zk/events";
 import type { ZkOperator } from "../../src/zk/operator";
 import type { ZkRollupConfig } from "../../src/zk/rollup-client";
 import { ZkRollupClient } from "../../src/zk/rollup-client";
 import type { ZkSignedSpend } from "../../src/zk/wallet";
 import type { ZkE2eWorld, ZkUser } from "../e2e/zk-world";
-import { ETH_ID, closeTestProver, createZkWorld } from "../e2e/zk-world";
+import { ETH_ID, castOf, closeTestProver, createZkWorld, fund, fundAndStart } from "../e2e/zk-world";
 
 /** A rollup client that misreports the domain: a node built on it cannot reproduce any root. */
 class WrongDomainClient extends ZkRollupClient {
@@ -41,16 +43,16 @@ describe("ZkChainFollower", function () {
   // 4 Bob's withdrawal.
   before(async function () {
     world = await createZkWorld();
-    const [, , , , a, b] = world.signers;
-    alice = world.user(a, "alice");
-    bob = world.user(b, "bob");
+    ({ alice, bob } = castOf(world));
     const rollup = world.rollup.address;
-    await alice.wallet.depositEth(world.bridgeClient, a, rollup, parseEther("4"));
-    const refused = await world.bridgeClient.depositEth(a, { rollup, to: WIDE_OWNER, amount: 123n });
+    await fund(world, [{ user: alice, amount: parseEther("4") }]);
+    const refused = await world.bridgeClient.depositEth(alice.signer, {
+      rollup,
+      to: WIDE_OWNER,
+      amount: 123n,
+    });
     wide = refused.deposit;
-    await bob.wallet.depositEth(world.bridgeClient, b, rollup, parseEther("1"));
-    operator = await world.startOperator();
-    await operator.tick(true);
+    operator = await fundAndStart(world, [{ user: bob, amount: parseEther("1") }]);
     early = await world.verifierNode();
     spends = [
       alice.wallet.transfer({ from: 0, to: 1, amount: parseEther("1.5"), nonce: 0 }),
@@ -127,11 +129,27 @@ describe("ZkChainFollower", function () {
       expect(early.state.root).to.equal(fresh.state.root);
     });
 
+    it("publishes one batchVerified per batch it rebuilt, in order, and none again on a later sync", async function () {
+      const node = await world.verifierNode();
+      const { events, cursor } = await readAllEvents(node.events);
+      expect(events.map(({ seq: _s, time: _t, ...e }) => e)).to.deep.equal(
+        node.batches.map((b) => ({
+          type: "batchVerified",
+          batchIndex: b.batchIndex,
+          txs: b.txs.length,
+          newRoot: rootHex(b.newRoot),
+          l1TxHash: b.transactionHash,
+          blockNumber: b.blockNumber,
+        })),
+      );
+      await node.sync();
+      expect((await node.events.since(cursor)).events).to.deep.equal([]);
+    });
+
     it("throws ZkChainMismatchError when it cannot reproduce the roots", async function () {
       const lying = new WrongDomainClient(world.rollup.address, ethers.provider);
       const node = await ZkChainFollower.create(lying, ethers.provider, world.crypto);
-      const error = await node.sync().catch((e: unknown) => e);
-      expect(error).to.be.instanceOf(ZkChainMismatchError);
+      await expect(node.sync()).to.be.rejectedWith(ZkChainMismatchError);
     });
   });
 

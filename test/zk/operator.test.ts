@@ -1,14 +1,28 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { parseEther } from "ethers";
+import type { Published } from "../../src/common/events";
+import { readAllEvents } from "../../src/common/events";
 import { TxRejectedError } from "../../src/common/json-rpc";
+import { createLogger } from "../../src/common/logger";
+import type { ZkOperatorEvent } from "../../src/zk/events";
+import { rootHex } from "../../src/zk/events";
 import type { ZkPendingItem } from "../../src/zk/batching";
 import { isBatchDue, selectBatch } from "../../src/zk/batching";
 import { ZkOperator, ZkOperatorConfigError } from "../../src/zk/operator";
 import type { ZkProver } from "../../src/zk/prover";
 import { ZkChainFollower } from "../../src/zk/chain-follower";
+import { ZkOperatorClient, serveZkOperator } from "../../src/zk/rpc-server";
 import type { ZkE2eWorld, ZkUser } from "../e2e/zk-world";
-import { ETH_ID, TOKEN_ID, closeTestProver, createZkWorld } from "../e2e/zk-world";
+import {
+  ETH_ID,
+  TOKEN_ID,
+  castOf,
+  closeTestProver,
+  createAliceAndBobWorld,
+  createZkWorld,
+  fundAndStart,
+} from "../e2e/zk-world";
 
 type Item = ZkPendingItem & { name: string };
 
@@ -84,13 +98,13 @@ describe("ZkOperator", function () {
     // be tested without proving anything: accounts 0 (Alice, ETH), 1 (Bob, ETH), 2 (Carol, token).
     before(async function () {
       world = await createZkWorld();
-      const [, , , , a, b, c] = world.signers;
-      [alice, bob, carol] = [world.user(a, "alice"), world.user(b, "bob"), world.user(c, "carol")];
-      const rollup = world.rollup.address;
-      await alice.wallet.depositEth(world.bridgeClient, a, rollup, parseEther("5"));
-      await bob.wallet.depositEth(world.bridgeClient, b, rollup, parseEther("1"));
-      await carol.wallet.depositErc20(world.bridgeClient, c, rollup, world.token, parseEther("10"));
-      operator = await world.startOperator();
+      ({ alice, bob, carol } = castOf(world));
+      const fundings = [
+        { user: alice, amount: parseEther("5") },
+        { user: bob, amount: parseEther("1") },
+        { user: carol, amount: parseEther("10"), token: world.token },
+      ];
+      operator = await fundAndStart(world, fundings, { prove: false });
     });
 
     after(async function () {
@@ -178,8 +192,9 @@ describe("ZkOperator", function () {
         const before = [0, 1, 2].map((i) => operator.account(i));
         const journalled = world.journals[0].entries();
         const pending = operator.pendingCount;
-        const error = await operator.submit(build()).catch((e: unknown) => e);
-        expect(error).to.be.instanceOf(TxRejectedError).and.have.property("reason", reason);
+        await expect(operator.submit(build()))
+          .to.be.rejectedWith(TxRejectedError)
+          .and.eventually.have.property("reason", reason);
         expect([0, 1, 2].map((i) => operator.account(i))).to.deep.equal(before);
         expect(world.journals[0].entries()).to.deep.equal(journalled);
         expect(operator.pendingCount).to.equal(pending);
@@ -188,16 +203,123 @@ describe("ZkOperator", function () {
 
     it("(start) refuses a prover whose circuit has another batch size", async function () {
       const prover = { nPublic: 2 + 4 } as unknown as ZkProver;
-      const error = await ZkOperator.start({
-        rollup: world.rollup,
-        bridge: world.bridgeClient,
-        follower: await ZkChainFollower.create(world.rollup, ethers.provider, world.crypto),
-        journal: world.journals[0],
-        prover,
-        crypto: world.crypto,
-        signer: world.operatorSigner,
-      }).catch((e: unknown) => e);
-      expect(error).to.be.instanceOf(ZkOperatorConfigError);
+      await expect(
+        ZkOperator.start({
+          rollup: world.rollup,
+          bridge: world.bridgeClient,
+          follower: await ZkChainFollower.create(world.rollup, ethers.provider, world.crypto),
+          journal: world.journals[0],
+          prover,
+          crypto: world.crypto,
+          signer: world.operatorSigner,
+        }),
+      ).to.be.rejectedWith(ZkOperatorConfigError);
+    });
+  });
+
+  describe("events", function () {
+    this.timeout(300_000);
+    let world: ZkE2eWorld;
+    let operator: ZkOperator;
+    let alice: ZkUser;
+    let events: Published<ZkOperatorEvent>[];
+    const of = <T extends ZkOperatorEvent["type"]>(type: T) =>
+      events.filter((e): e is Published<Extract<ZkOperatorEvent, { type: T }>> => e.type === type);
+
+    // Two deposits (batches 1 and 2), then a transfer accepted and its replay refused (batch 3).
+    before(async function () {
+      ({ world, operator, alice } = await createAliceAndBobWorld(parseEther("2"), parseEther("1")));
+      const transfer = alice.wallet.transfer({ from: 0, to: 1, amount: parseEther("0.5"), nonce: 0 });
+      await operator.submit(transfer.encoded);
+      await expect(operator.submit(transfer.encoded)).to.be.rejectedWith(TxRejectedError);
+      await operator.tick(true);
+      events = (await readAllEvents(operator.events)).events;
+    });
+
+    after(async function () {
+      await world.cleanup();
+      await closeTestProver();
+    });
+
+    it("publishes batchProving → batchProved → batchSubmitted → batchVerified per batch, agreeing with Layer 1", async function () {
+      const node = await world.verifierNode();
+      expect(node.lastBatch).to.equal(3);
+      const way = events
+        .filter((e) => ["batchProving", "batchProved", "batchSubmitted", "batchVerified"].includes(e.type))
+        .map((e) => `${e.type} ${(e as { batchIndex: number }).batchIndex}`);
+      expect(way).to.deep.equal(
+        [1, 2, 3].flatMap((i) => [
+          `batchProving ${i}`,
+          `batchProved ${i}`,
+          `batchSubmitted ${i}`,
+          `batchVerified ${i}`,
+        ]),
+      );
+      for (const batch of node.batches) {
+        const at = (e: { batchIndex: number }) => e.batchIndex === batch.batchIndex;
+        const proving = of("batchProving").find(at)!;
+        const proved = of("batchProved").find(at)!;
+        const submitted = of("batchSubmitted").find(at)!;
+        const verified = of("batchVerified").find(at)!;
+        const receipt = (await ethers.provider.getTransactionReceipt(batch.transactionHash))!;
+        expect(proving).to.deep.include({ txs: batch.txs.length, hashes: batch.hashes });
+        expect(proved.txs).to.equal(batch.txs.length);
+        expect(proved.provingMs).to.be.greaterThan(0);
+        expect(submitted).to.include({
+          txs: batch.txs.length,
+          l1TxHash: batch.transactionHash,
+          gasUsed: receipt.gasUsed.toString(),
+          newRoot: rootHex(batch.newRoot),
+        });
+        expect(verified).to.include({
+          txs: batch.txs.length,
+          l1TxHash: batch.transactionHash,
+          blockNumber: batch.blockNumber,
+          newRoot: rootHex(batch.newRoot),
+        });
+        expect(proving.seq).to.be.lessThan(proved.seq);
+        expect(proved.time).to.be.at.least(proving.time);
+      }
+    });
+
+    it("publishes the deposits it pulled once each, the spend it accepted and the replay it refused", async function () {
+      const queue = await world.bridgeClient.verifiedQueue(world.rollup.address);
+      expect(of("depositPulled").map((e) => [e.hash, e.account, e.tokenId, e.amount])).to.deep.equal([
+        [queue[0].head.toLowerCase(), 0, ETH_ID, parseEther("2").toString()],
+        [queue[1].head.toLowerCase(), 1, ETH_ID, parseEther("1").toString()],
+      ]);
+      const transfer = alice.wallet.transfer({ from: 0, to: 1, amount: parseEther("0.5"), nonce: 0 });
+      expect(of("txAccepted").map(({ seq: _s, time: _t, ...e }) => e)).to.deep.equal([
+        { type: "txAccepted", hash: transfer.hash, kind: "transfer", from: 0, nonce: 0 },
+      ]);
+      expect(of("txRefused").map(({ seq: _s, time: _t, ...e }) => e)).to.deep.equal([
+        { type: "txRefused", hash: transfer.hash, reason: "Duplicate" },
+      ]);
+      // Rebuilt on start and after each batch; nothing waits at the end.
+      expect(of("stateRebuilt").map((e) => e.lastBatch)).to.deep.equal([0, 1, 2, 3]);
+      expect(of("stateRebuilt").at(-1)!.pending).to.equal(0);
+      expect(events.map((e) => e.seq)).to.deep.equal(events.map((_, i) => i + 1));
+    });
+
+    it("serves the same events over strata_events, and its health", async function () {
+      const server = await serveZkOperator(operator, { logger: createLogger({ level: "silent" }) });
+      try {
+        const client = new ZkOperatorClient(server.url);
+        expect((await readAllEvents(client.events)).events).to.deep.equal(events);
+        const health = await client.health();
+        expect(health).to.include({
+          service: "zk-operator",
+          status: "ok",
+          rollup: world.rollup.address,
+          operator: world.operatorSigner.address,
+          lastBatch: 3,
+          pending: 0,
+          exodus: false,
+          l1Head: await ethers.provider.getBlockNumber(),
+        });
+      } finally {
+        await server.close();
+      }
     });
   });
 });

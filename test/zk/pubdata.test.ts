@@ -20,8 +20,8 @@ import {
 } from "../../src/zk/pubdata";
 import type { ZkDepositTx, ZkPublishedTx, ZkTransferTx, ZkTx, ZkWithdrawBody } from "../../src/zk/types";
 import { PUBDATA_BYTES, SLOT_BITS, SLOT_OFFSET } from "../../src/zk/types";
-import type { Rng } from "../helpers/random";
-import { createRng } from "../helpers/random";
+import type { Draw } from "../helpers/property";
+import { forAllDraws, forAllDrawsAsync } from "../helpers/property";
 import type { ZkFixture } from "./fixtures";
 import {
   BATCH_SIZE,
@@ -54,12 +54,12 @@ function field(slot: bigint, name: keyof typeof SLOT_BITS): bigint {
 }
 
 /** A random float40 amount: a random mantissa times a random power of ten (at most `maxExponent`). */
-function randomFloat40(rng: Rng, maxExponent: number): bigint {
+function randomFloat40(rng: Draw, maxExponent: number): bigint {
   return decodeFloat40((BigInt(rng.int(maxExponent + 1)) << 35n) | rng.edgy(35));
 }
 
 /** A random address. */
-function randomAddress(rng: Rng): string {
+function randomAddress(rng: Draw): string {
   return getAddress(rng.hex(20));
 }
 
@@ -224,12 +224,11 @@ describe("zk pubdata", function () {
 
   describe("decodePubdata", function () {
     it("succeeds rebuilding random batches, skipping the refunded deposits", function () {
-      const rng = createRng(7);
-      for (let round = 0; round < 50; round++) {
+      forAllDraws({ runs: 50 }, (rng) => {
         const { txs, consumed } = randomBatch(rng, 1 + rng.int(8));
         const decoded = decodePubdata(encodePubdata(txs), consumed);
         expect(decoded).to.deep.equal(txs.map(unsigned));
-      }
+      });
     });
 
     it("throws ZkPubdataError when a transaction is cut short", function () {
@@ -290,50 +289,54 @@ describe("zk pubdata", function () {
 
   describe("parity with ZkRollup", function () {
     it("the contract rebuilds exactly publicInputs(...) for random batches, and its calldata decodes back", async function () {
-      const f = await loadFixture(deployZkFixture);
-      const rng = createRng(20250);
-      const seen = { deposit: 0, transfer: 0, withdraw: 0, refund: 0 };
-      for (let round = 0; round < 12; round++) {
-        const queued = await queueRandomDeposits(f, rng, rng.int(4));
-        const { txs, consumed } = batchOver(rng, queued, BATCH_SIZE);
-        const oldRoot = await f.rollup.root();
-        const newRoot = rng.bigint(256) % SNARK_SCALAR_FIELD;
-        const inputs = publicInputs(oldRoot, newRoot, txs, BATCH_SIZE);
-        const proof = randomProof(rng);
-        await f.verifier.accept(proof, inputs);
-        const pending = (await unconsumedDeposits(f)).slice(consumed.length);
-        const pubdata = hexlify(encodePubdata(txs));
-        // the stand-in accepts only `inputs`: success means the contract rebuilt them exactly
-        const tx = await f.rollup.connect(f.operator).submitBatch(newRoot, proof, pubdata, consumed, pending);
-        const receipt = (await tx.wait())!;
-        expect(await f.rollup.root()).to.equal(newRoot);
+      // One run: twelve batches on one chain, each over the deposits the earlier ones left queued.
+      await forAllDrawsAsync({ runs: 1, shrink: false }, async (rng) => {
+        const f = await loadFixture(deployZkFixture);
+        const seen = { deposit: 0, transfer: 0, withdraw: 0, refund: 0 };
+        for (let round = 0; round < 12; round++) {
+          const queued = await queueRandomDeposits(f, rng, rng.int(4));
+          const { txs, consumed } = batchOver(rng, queued, BATCH_SIZE);
+          const oldRoot = await f.rollup.root();
+          const newRoot = rng.bigint(256) % SNARK_SCALAR_FIELD;
+          const inputs = publicInputs(oldRoot, newRoot, txs, BATCH_SIZE);
+          const proof = randomProof(rng);
+          await f.verifier.accept(proof, inputs);
+          const pending = (await unconsumedDeposits(f)).slice(consumed.length);
+          const pubdata = hexlify(encodePubdata(txs));
+          // the stand-in accepts only `inputs`: success means the contract rebuilt them exactly
+          const tx = await f.rollup
+            .connect(f.operator)
+            .submitBatch(newRoot, proof, pubdata, consumed, pending);
+          const receipt = (await tx.wait())!;
+          expect(await f.rollup.root()).to.equal(newRoot);
 
-        // a verifier node: the batch from Layer-1 calldata alone
-        const call = f.rollup.interface.parseTransaction({ data: tx.data })!;
-        const published = (call.args.consumedDeposits as { toObject(): DepositData }[]).map((d) => {
-          const o = d.toObject();
-          return plainDeposit({ ...o, tokenId: Number(o.tokenId) });
-        });
-        const rebuilt = decodePubdata(ethers.getBytes(call.args.pubdata as string), published);
-        expect(rebuilt).to.deep.equal(txs.map(unsigned));
+          // a verifier node: the batch from Layer-1 calldata alone
+          const call = f.rollup.interface.parseTransaction({ data: tx.data })!;
+          const published = (call.args.consumedDeposits as { toObject(): DepositData }[]).map((d) => {
+            const o = d.toObject();
+            return plainDeposit({ ...o, tokenId: Number(o.tokenId) });
+          });
+          const rebuilt = decodePubdata(ethers.getBytes(call.args.pubdata as string), published);
+          expect(rebuilt).to.deep.equal(txs.map(unsigned));
 
-        // credits and refunds follow the published data
-        const logs = receipt.logs.map((l) => f.rollup.interface.parseLog(l)).filter((l) => l !== null);
-        const credited = logs
-          .filter((l) => l.name === "WithdrawalCredited")
-          .map((l) => [l.args[1], Number(l.args[2]), l.args[3]]);
-        const withdrawals = txs.filter((t): t is ZkWithdrawBody => t.kind === "withdraw");
-        expect(credited).to.deep.equal(withdrawals.map((w) => [w.recipient, w.tokenId, w.amount]));
-        const refunds = logs
-          .filter((l) => l.name === "DepositRefunded")
-          .map((l) => [l.args[0], Number(l.args[1]), l.args[2]]);
-        expect(refunds).to.deep.equal(
-          splitDeposits(consumed).refunded.map((d) => [d.from, d.tokenId, d.amount]),
-        );
-        for (const t of txs) seen[t.kind]++;
-        seen.refund += refunds.length;
-      }
-      for (const [what, count] of Object.entries(seen)) expect(count, what).to.be.gte(3);
+          // credits and refunds follow the published data
+          const logs = receipt.logs.map((l) => f.rollup.interface.parseLog(l)).filter((l) => l !== null);
+          const credited = logs
+            .filter((l) => l.name === "WithdrawalCredited")
+            .map((l) => [l.args[1], Number(l.args[2]), l.args[3]]);
+          const withdrawals = txs.filter((t): t is ZkWithdrawBody => t.kind === "withdraw");
+          expect(credited).to.deep.equal(withdrawals.map((w) => [w.recipient, w.tokenId, w.amount]));
+          const refunds = logs
+            .filter((l) => l.name === "DepositRefunded")
+            .map((l) => [l.args[0], Number(l.args[1]), l.args[2]]);
+          expect(refunds).to.deep.equal(
+            splitDeposits(consumed).refunded.map((d) => [d.from, d.tokenId, d.amount]),
+          );
+          for (const t of txs) seen[t.kind]++;
+          seen.refund += refunds.length;
+        }
+        for (const [what, count] of Object.entries(seen)) expect(count, what).to.be.gte(3);
+      });
     });
   });
 });
@@ -352,7 +355,7 @@ function unsigned(tx: ZkPublishedTx): ZkPublishedTx {
 }
 
 /** A random deposit, carriable three times in four. */
-function randomDeposit(rng: Rng): DepositData {
+function randomDeposit(rng: Draw): DepositData {
   const kind = rng.int(8);
   return makeDeposit({
     from: randomAddress(rng),
@@ -363,7 +366,7 @@ function randomDeposit(rng: Rng): DepositData {
 }
 
 /** A random transfer or withdrawal (signed, to check the signature never reaches the pubdata). */
-function randomSignedTx(rng: Rng): ZkTx {
+function randomSignedTx(rng: Draw): ZkTx {
   if (rng.int(2) === 0) {
     return {
       kind: "transfer",
@@ -385,7 +388,7 @@ function randomSignedTx(rng: Rng): ZkTx {
 
 /** Up to `size` random transactions over `available` queued deposits: the consumed ones are a prefix. */
 function batchOver(
-  rng: Rng,
+  rng: Draw,
   available: DepositData[],
   size: number,
 ): { txs: ZkPublishedTx[]; consumed: DepositData[] } {
@@ -406,13 +409,13 @@ function batchOver(
   return { txs, consumed: available.slice(0, next) };
 }
 
-function randomBatch(rng: Rng, size: number): { txs: ZkPublishedTx[]; consumed: DepositData[] } {
+function randomBatch(rng: Draw, size: number): { txs: ZkPublishedTx[]; consumed: DepositData[] } {
   const deposits = Array.from({ length: rng.int(6) }, () => randomDeposit(rng));
   return batchOver(rng, deposits, size);
 }
 
 /** Queues `count` random ETH deposits (some uncarriable) and returns every unconsumed deposit. */
-async function queueRandomDeposits(f: ZkFixture, rng: Rng, count: number): Promise<DepositData[]> {
+async function queueRandomDeposits(f: ZkFixture, rng: Draw, count: number): Promise<DepositData[]> {
   const users = Object.values(f.users);
   for (let i = 0; i < count; i++) {
     const kind = rng.int(4);

@@ -1,9 +1,12 @@
 import { expect } from "chai";
-import { RpcError, TxRejectedError } from "../../src/common/json-rpc";
+import { EventLog, readAllEvents } from "../../src/common/events";
+import { TxRejectedError } from "../../src/common/json-rpc";
 import type { RpcServer } from "../../src/common/json-rpc";
 import { createLogger } from "../../src/common/logger";
-import type { ZkAccountView, ZkOperatorApi, ZkTxReceipt, ZkTxStatus } from "../../src/zk/rpc-server";
-import { ZkOperatorClient, ZkTxStatusTimeoutError, startZkRpcServer } from "../../src/zk/rpc-server";
+import { FakeLedger, expectRpcError } from "../helpers/fake-services";
+import type { ZkOperatorEvent } from "../../src/zk/events";
+import type { ZkOperatorService, ZkTxReceipt, ZkTxStatus } from "../../src/zk/rpc-server";
+import { ZkOperatorClient, ZkTxStatusTimeoutError, serveZkOperator } from "../../src/zk/rpc-server";
 
 const OWNER = "0x" + "00".repeat(12) + "ab".repeat(20);
 const HASH = "0x" + "cd".repeat(32);
@@ -11,10 +14,13 @@ const TX_OVERDRAFT = "0x02dead";
 const TX_CRASH = "0x02ff";
 
 /** Test-only, in-memory stand-in for the operator. */
-class FakeOperator implements ZkOperatorApi {
-  readonly accounts = new Map<number, ZkAccountView>();
-  readonly receipts = new Map<string, ZkTxReceipt>();
-  readonly submitted: string[] = [];
+class FakeOperator extends FakeLedger<ZkTxReceipt> implements ZkOperatorService {
+  readonly events = new EventLog<ZkOperatorEvent>();
+  l1Head: number | null = 42;
+
+  async health() {
+    return { status: this.l1Head === null ? ("degraded" as const) : ("ok" as const), l1Head: this.l1Head };
+  }
 
   async submit(encodedTx: string): Promise<ZkTxReceipt> {
     if (encodedTx === TX_OVERDRAFT) {
@@ -27,38 +33,9 @@ class FakeOperator implements ZkOperatorApi {
     return receipt;
   }
 
-  account(index: number): ZkAccountView | undefined {
-    return this.accounts.get(index);
-  }
-
-  findAccount(owner: string, tokenId: number): number | undefined {
-    for (const a of this.accounts.values()) if (a.owner === owner && a.tokenId === tokenId) return a.index;
-    return undefined;
-  }
-
-  receipt(hash: string): ZkTxReceipt | undefined {
-    return this.receipts.get(hash);
-  }
-
   advance(status: ZkTxStatus, batchIndex: number, slot?: number): void {
     this.receipts.set(HASH, { hash: HASH, status, batchIndex, slot });
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error("expected a rejection");
-    },
-    (error: unknown) => error,
-  );
-}
-
-async function expectRpcError(promise: Promise<unknown>, code: number): Promise<RpcError> {
-  const error = await rejection(promise);
-  expect(error).to.be.instanceOf(RpcError);
-  expect((error as RpcError).code).to.equal(code);
-  return error as RpcError;
 }
 
 describe("zk rpc-server", function () {
@@ -70,7 +47,7 @@ describe("zk rpc-server", function () {
     operator = new FakeOperator();
     operator.accounts.set(0, { index: 0, owner: OWNER, tokenId: 0, balance: 2n ** 100n + 7n, nonce: 4 });
     operator.accounts.set(1, { index: 1, owner: OWNER, tokenId: 1, balance: 0n, nonce: 0 });
-    server = await startZkRpcServer(operator, { logger: createLogger({ level: "silent" }) });
+    server = await serveZkOperator(operator, { logger: createLogger({ level: "silent" }) });
     client = new ZkOperatorClient(server.url);
   });
 
@@ -85,8 +62,9 @@ describe("zk rpc-server", function () {
     });
 
     it("throws TxRejectedError with the refusal's name when the operator refuses", async function () {
-      const error = await rejection(client.sendTransaction(TX_OVERDRAFT));
-      expect(error).to.be.instanceOf(TxRejectedError).and.have.property("reason", "InsufficientBalance");
+      await expect(client.sendTransaction(TX_OVERDRAFT))
+        .to.be.rejectedWith(TxRejectedError)
+        .and.eventually.have.property("reason", "InsufficientBalance");
     });
 
     it("answers -32602 for a transaction that is not hex", async function () {
@@ -150,9 +128,35 @@ describe("zk rpc-server", function () {
 
     it("throws ZkTxStatusTimeoutError with the last receipt seen", async function () {
       await client.sendTransaction("0x0201");
-      const error = await rejection(client.waitForStatus(HASH, "verified", { timeoutMs: 60, pollMs: 10 }));
-      expect(error).to.be.instanceOf(ZkTxStatusTimeoutError);
-      expect((error as ZkTxStatusTimeoutError).last?.status).to.equal("accepted");
+      const error = (await expect(
+        client.waitForStatus(HASH, "verified", { timeoutMs: 60, pollMs: 10 }),
+      ).to.be.rejectedWith(ZkTxStatusTimeoutError)) as ZkTxStatusTimeoutError;
+      expect(error.last?.status).to.equal("accepted");
+    });
+  });
+
+  describe("strata_events", function () {
+    it("serves the operator's events by cursor, exactly as its log holds them", async function () {
+      operator.events.publish({ type: "txAccepted", hash: HASH, kind: "transfer", from: 0, nonce: 4 });
+      operator.events.publish({ type: "batchProving", batchIndex: 1, txs: 1, hashes: [HASH] });
+      operator.events.publish({ type: "batchProved", batchIndex: 1, txs: 1, provingMs: 1234 });
+      const all = (await readAllEvents(operator.events)).events;
+      expect((await readAllEvents(client.events)).events).to.deep.equal(all);
+      expect(await client.events.since(1, 1)).to.deep.equal({ events: [all[1]], next: 2, missed: 0 });
+      expect(await client.events.since(3)).to.deep.equal({ events: [], next: 3, missed: 0 });
+    });
+
+    it("answers -32602 for a cursor that is not a non-negative integer", async function () {
+      await expectRpcError(client.call("strata_events", [-1]), -32602);
+      await expectRpcError(client.call("strata_events", ["0"]), -32602);
+    });
+  });
+
+  describe("strata_health", function () {
+    it("names the zk-operator service with the operator's details, degraded without Layer 1", async function () {
+      expect(await client.health()).to.include({ service: "zk-operator", status: "ok", l1Head: 42 });
+      operator.l1Head = null;
+      expect(await client.health()).to.include({ service: "zk-operator", status: "degraded", l1Head: null });
     });
   });
 

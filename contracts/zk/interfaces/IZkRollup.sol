@@ -24,8 +24,7 @@ interface IZkRollup is IRollup {
         address bridge;
         address verifier; // snarkjs Groth16 verifier for 2 + batchSize public inputs
         uint32 batchSize; // slots per batch
-        uint32 depth; // depth of the accounts tree (capacity 2^depth accounts)
-        uint256 genesisRoot; // Poseidon(emptyRoot(depth), 0, domain), computed off-chain
+        uint32 depth; // depth of the accounts tree (capacity 2^depth accounts), at most 32
         uint64 exodusDelay; // seconds a deposit may wait unconsumed before exodus may start
         address poseidon2; // circomlibjs Poseidon contracts on 2, 3 and 4 inputs
         address poseidon3;
@@ -184,7 +183,8 @@ interface IZkRollup is IRollup {
     // Views
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice The rollup root: Poseidon(accountsRoot, nextIndex, DOMAIN).
+    /// @notice The rollup root: Poseidon(accountsRoot, nextIndex, DOMAIN). Until the first batch, the
+    /// genesis root the constructor computed: Poseidon(emptyRoot(DEPTH), 0, DOMAIN).
     function root() external view returns (uint256);
 
     /// @notice The head of the deposit queue up to the last deposit consumed (or refunded in exodus).

@@ -5,10 +5,11 @@ import {IPoseidon2, IPoseidon3, IPoseidon4} from "../interfaces/IPoseidon.sol";
 import {IZkRollup} from "../interfaces/IZkRollup.sol";
 
 /// @title ExitTree
-/// @notice Recomputes the rollup root an exodus exit claims, with on-chain Poseidon, as the circuit and
-/// `src/zk/domain.ts` hash it:
+/// @notice The accounts tree on chain, hashed with on-chain Poseidon as the circuit, `src/shared/state.ts`
+/// and `src/zk/domain.ts` hash it: the genesis root the rollup starts from, and the rollup root an
+/// exodus exit claims.
 /// owner = Poseidon(ax, ay, caller) mod 2^160; leaf = Poseidon(owner, tokenId, balance, nonce);
-/// node = Poseidon(left, right) up the path (bit i of the index: 1 = right child);
+/// empty leaf = 0; node = Poseidon(left, right) up the path (bit i of the index: 1 = right child);
 /// root = Poseidon(accountsRoot, nextIndex, domain).
 library ExitTree {
     uint256 private constant OWNER_MASK = (1 << 160) - 1;
@@ -37,6 +38,17 @@ library ExitTree {
         );
         uint256 accountsRoot = _pathRoot(h.poseidon2, leaf, proof.accountIndex, proof.siblings);
         return h.poseidon3.poseidon([accountsRoot, proof.nextIndex, domain]);
+    }
+
+    /// @notice The root of the empty state of `depth` levels under `domain`:
+    /// Poseidon(emptyRoot(depth), 0, domain), where emptyRoot(0) = 0 (the empty leaf) and
+    /// emptyRoot(l + 1) = Poseidon(emptyRoot(l), emptyRoot(l)). One Poseidon(2) call per level.
+    function genesisRoot(Hashers memory h, uint256 depth, uint256 domain) internal pure returns (uint256) {
+        uint256 node = 0;
+        for (uint256 level = 0; level < depth; ++level) {
+            node = h.poseidon2.poseidon([node, node]);
+        }
+        return h.poseidon3.poseidon([node, 0, domain]);
     }
 
     /// @dev The root above `leaf` at `index`, given its siblings bottom-up.

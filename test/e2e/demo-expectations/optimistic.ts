@@ -1,5 +1,6 @@
-// What the demo's optimistic flow must show wherever its operators run: in this process
-// (test/e2e/demo-optimistic.test.ts) or as processes of their own (test/e2e/demo-services-optimistic.test.ts).
+// What the demo's optimistic story (src/demo/optimistic.ts) must show wherever its operators run: in this
+// process (test/e2e/demo-optimistic.test.ts) or as processes of their own
+// (test/e2e/demo-services-optimistic.test.ts).
 // Each function declares the shared tests of one part in the calling suite; each test file adds what only
 // its variant shows.
 import { expect } from "chai";
@@ -13,18 +14,23 @@ import {
   assertFinalBatchesValid,
   owedByRollup,
 } from "../../../src/optimistic/invariants";
-import type { RollupClient } from "../../../src/optimistic/rollup-client";
+import { RollupClient } from "../../../src/optimistic/rollup-client";
 import { Eip712Authorizer } from "../../../src/shared/authorizer";
 import { L2Domain } from "../../../src/shared/eip712";
-import type { OptimisticFlowResult } from "../../../scripts/demo/optimistic-flow";
+import type { OptimisticDemoOperators, OptimisticStoryResult } from "../../../src/demo/optimistic";
+import { OPTIMISTIC_SERVICE_ACCOUNTS, runOptimisticDemo } from "../../../src/demo/optimistic";
+import type { DemoStage } from "../../helpers/demo-services";
+import { expectVerbsNarrated, recordNarration } from "./narration";
 
-/** One run of the flow, as its tests read it: the result, the narration, and the chain it ran on. */
+/** One run of the story, as its tests read it: the result, the narration, and the chain it ran on. */
 export interface OptimisticDemoRun {
-  result: OptimisticFlowResult;
+  result: OptimisticStoryResult;
   lines: string[];
   provider: Provider;
   rollup: RollupClient;
   bridgeAddress: string;
+  /** The challenger's Layer-1 address. */
+  challenger: string;
 }
 
 /** The protocol verbs the narration names wherever the operators run. */
@@ -36,6 +42,9 @@ export const NARRATED_VERBS = [
   "challenge",
   "move",
   "step",
+  "transfer",
+  "withdraw",
+  "sync",
 ];
 
 /** Part 1: the sequencer's named refusals, the challenger's agreement, Bob paid once. */
@@ -97,6 +106,20 @@ export function shouldDefeatTheFraud(run: () => OptimisticDemoRun): void {
     expect(fraud.burned).to.equal(bond / 2n);
     expect(fraud.malloryCredit).to.equal(0n);
   });
+
+  it("has the challenger send the step that proves the lie", function () {
+    const { result, challenger } = run();
+    expect(result.fraud.stepSentBy?.toLowerCase()).to.equal(challenger.toLowerCase());
+  });
+
+  it("has the challenger withdraw its credit: its own bond and half of Mallory's", async function () {
+    const { rollup, challenger } = run();
+    const c = rollup.contract;
+    const bond = (await rollup.config()).proposerBond;
+    expect(await c.credit(challenger)).to.equal(0n);
+    const withdrawn = await c.queryFilter(c.filters.CreditWithdrawn(challenger));
+    expect(withdrawn.map((log) => log.args.amount)).to.deep.equal([bond + bond / 2n]);
+  });
 }
 
 /** The invariants at the end, read again from the chain. */
@@ -123,4 +146,48 @@ export function shouldEndWithTheInvariants(run: () => OptimisticDemoRun): void {
     expect(owed).to.equal(parseEther("4.51"));
     expect((await bridge.asset(rollup.address, ZeroAddress)).escrowed).to.equal(owed);
   });
+}
+
+/** Everything both variants show. */
+export function shouldTellTheOptimisticStory(run: () => OptimisticDemoRun): void {
+  describe("the honest round trip", function () {
+    shouldCompleteTheRoundTrip(run);
+  });
+
+  describe("the defeated fraud", function () {
+    shouldDefeatTheFraud(run);
+  });
+
+  shouldEndWithTheInvariants(run);
+
+  it("narrates every protocol verb", function () {
+    expectVerbsNarrated(run().lines, NARRATED_VERBS);
+  });
+}
+
+/**
+ * Declares the calling suite's hook that runs the demo's optimistic flow on `stage`, its operators placed by
+ * `operators` (by default where the stage places them), and returns the run once the hook has run.
+ */
+export function useOptimisticDemo<S extends DemoStage>(
+  stage: () => S,
+  operators: (stage: S) => Promise<OptimisticDemoOperators> = async ({ placement }) => placement,
+): () => OptimisticDemoRun {
+  let demo: OptimisticDemoRun | undefined;
+  before(async function () {
+    const { provider, deployment, signers, allSigners } = stage();
+    const { say, lines } = recordNarration();
+    const placed = await operators(stage());
+    const result = await runOptimisticDemo(deployment, provider, placed, await allSigners(), say);
+    const [challenger] = await signers(OPTIMISTIC_SERVICE_ACCOUNTS.challenger);
+    demo = {
+      result,
+      lines,
+      provider,
+      rollup: new RollupClient(deployment.contracts.OptimisticRollup, provider),
+      bridgeAddress: deployment.contracts.Bridge,
+      challenger: challenger.address,
+    };
+  });
+  return () => demo!;
 }

@@ -4,13 +4,20 @@
 import { expect } from "chai";
 import type { Provider } from "ethers";
 import { ZeroAddress, parseEther } from "ethers";
-import type { BridgeClient } from "../../../src/bridge/client";
+import { BridgeClient } from "../../../src/bridge/client";
+import type { Published } from "../../../src/common/events";
+import { readAllEvents } from "../../../src/common/events";
 import { ZkChainFollower } from "../../../src/zk/chain-follower";
+import type { ZkOperatorEvent } from "../../../src/zk/events";
+import { rootHex } from "../../../src/zk/events";
 import { assertZkEscrowCovers } from "../../../src/zk/invariants";
 import { ZkCrypto } from "../../../src/zk/keys";
-import type { ZkRollupClient } from "../../../src/zk/rollup-client";
-import type { ZkStoryResult } from "../../../scripts/demo/zk-flow";
-import { expectVerbsNarrated, narratedSteps } from "./narration";
+import { ZkRollupClient } from "../../../src/zk/rollup-client";
+import type { ZkStack } from "../../../src/zk/stack";
+import type { ZkStoryResult } from "../../../src/demo/zk";
+import { runZkStory } from "../../../src/demo/zk";
+import type { DemoStage } from "../../helpers/demo-services";
+import { expectVerbsNarrated, narratedSteps, recordNarration } from "./narration";
 
 /** One run of the flow, as its tests read it: the result, the narration, and the chain it ran on. */
 export interface ZkDemoRun {
@@ -21,6 +28,16 @@ export interface ZkDemoRun {
   bridge: BridgeClient;
   /** The users' Layer-1 addresses. */
   l1: Record<"alice" | "bob" | "carol", string>;
+  /** The events of the operator running at the end (the one restarted after exodus), as its stack serves them. */
+  events: Published<ZkOperatorEvent>[];
+}
+
+/** The events of one type. */
+function only<T extends ZkOperatorEvent["type"]>(
+  events: readonly Published<ZkOperatorEvent>[],
+  type: T,
+): Published<Extract<ZkOperatorEvent, { type: T }>>[] {
+  return events.filter((e): e is Published<Extract<ZkOperatorEvent, { type: T }>> => e.type === type);
 }
 
 /** Part 1: deposit, transfer, prove, withdraw, claim. */
@@ -156,4 +173,61 @@ export function shouldNarrateEveryStep(run: () => ZkDemoRun): void {
     expect(batches).to.have.length(5);
     for (const line of batches) expect(line, line).to.match(/proved in [\d.]+ s.*\[gas [\d,]+\]$/);
   });
+}
+
+/** The restarted operator's events: what it read back from Layer 1, and what it refused. */
+export function shouldPublishWhatTheOperatorDid(run: () => ZkDemoRun): void {
+  it("has the restarted operator publish the history it read from Layer 1 and its refusal, proving nothing", function () {
+    const { events, result, l1 } = run();
+    expect(events.map((e) => e.seq)).to.deep.equal(events.map((_, i) => i + 1));
+    const verified = only(events, "batchVerified");
+    expect(verified.map((e) => [e.batchIndex, e.txs])).to.deep.equal([1, 2, 3, 4, 5].map((i) => [i, 1]));
+    expect(verified.at(-1)!.newRoot).to.equal(rootHex(result.roundTrip.verifier.root));
+    const [exodus, ...more] = only(events, "exodusActivated");
+    expect(more).to.deep.equal([]);
+    expect(exodus).to.include({ activatedBy: l1.carol, root: rootHex(result.exodus.rebuilt.root) });
+    expect(only(events, "accountExited").map((e) => [e.account, e.owner, e.amount])).to.deep.equal([
+      [0, l1.alice, parseEther("3.5").toString()],
+      [1, l1.bob, parseEther("1").toString()],
+    ]);
+    expect(only(events, "stateRebuilt")[0]).to.include({ lastBatch: 5 });
+    expect(only(events, "txRefused").map((e) => e.reason)).to.deep.equal(["ExodusActive"]);
+    expect(only(events, "batchProving")).to.deep.equal([]);
+    expect(only(events, "batchSubmitted")).to.deep.equal([]);
+  });
+}
+
+/**
+ * Declares the calling suite's hooks that run the flow on `stage` (Alice, Bob and Carol its accounts 3, 4 and 6)
+ * against the stack `start` starts, and stop that stack after the suite; returns the run, with its stack.
+ */
+export function useZkDemo<S extends DemoStage, K extends ZkStack>(
+  stage: () => S,
+  start: (stage: S) => Promise<K>,
+): () => ZkDemoRun & { stack: K } {
+  let demo: (ZkDemoRun & { stack: K }) | undefined;
+  let stack: K | undefined;
+  before(async function () {
+    const { provider, deployment, signers } = stage();
+    const [alice, bob, carol] = await signers(3, 4, 6);
+    const { say, lines } = recordNarration();
+    stack = await start(stage());
+    const result = await runZkStory(stack, { alice, bob, carol }, say);
+    demo = {
+      result,
+      lines,
+      stack,
+      events: (await readAllEvents(stack.events)).events,
+      provider,
+      rollup: new ZkRollupClient(deployment.contracts.ZkRollup, provider),
+      bridge: new BridgeClient(deployment.contracts.Bridge, provider),
+      l1: { alice: alice.address, bob: bob.address, carol: carol.address },
+    };
+  });
+
+  after(async function () {
+    await stack?.stop();
+  });
+
+  return () => demo!;
 }

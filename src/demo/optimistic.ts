@@ -1,0 +1,1015 @@
+// The optimistic story: the real optimistic rollup end to end, narrated, with the bridge on both ends,
+// told once against an `OptimisticStack` (src/optimistic/stack.ts): the sequencer and the challenger in
+// this process, or as processes of their own (`npm run sequencer`, `npm run challenger`) reached over
+// JSON-RPC. Either way both run their service loops; the story plays only the users and Mallory, and
+// learns what the services did from their typed events (src/optimistic/events.ts) and from Layer 1.
+//
+// Part 1, an honest round trip: Alice and Bob deposit ETH through the bridge; the sequencer pulls the
+// deposits and commits them; it admits Alice's transfer and Bob's withdrawal and refuses a replay and an
+// overdraft by name; it commits them. The challenger re-executes both batches (its batchRead events say
+// valid) and opens no game (Layer 1 holds none). The story moves the chain's clock past the challenge
+// window; the sequencer finalizes and withdraws its bonds; the bridge pays Bob's withdrawal once and
+// refuses a second payout.
+//
+// Part 2, a defeated fraud: Mallory, bonded like any proposer, commits a batch that lies from its fourth
+// step on (it credits her money she never had, then withdraws it), with the lying proposer of
+// src/optimistic/adversaries.ts. The challenger re-executes it, challenges it and bisects it against
+// Mallory (who defends her lie, but never runs the one-step proof that convicts her) down to one step,
+// which it proves on Layer 1: the batch is removed and Mallory's bond split between the challenger (which
+// withdraws it) and the burn. The game is narrated from the challenger's events alone.
+//
+// Bonds conserved, every final batch valid and the bridge solvent are checked along the way and at the
+// end. It moves the chain's clock with evm_increaseTime / evm_mine, so it runs on any local chain:
+// Hardhat in-process, `hardhat node`, Anvil.
+import type { Provider, Result, Signer } from "ethers";
+import { ZeroAddress, parseEther } from "ethers";
+import type { Bridge } from "../../typechain-types";
+import { Bridge__factory } from "../../typechain-types";
+import type { BridgeClient, QueuedDeposit } from "../bridge/client";
+import { assertBridgeSolvent } from "../bridge/invariants";
+import type { Deployment } from "../common/deployments";
+import { StrataError } from "../common/errors";
+import type { EventSource, Published } from "../common/events";
+import { ofType, readAllEvents, waitForEvent } from "../common/events";
+import { pollUntil } from "../common/json-rpc";
+import { readLogsFrom, transactionSenders } from "../common/layer1";
+import type { Placement } from "../common/processes";
+import { localAccountKey } from "../common/processes";
+import { withProgress } from "../common/progress";
+import { commitLyingBatch, lyingPlayer, neverStep } from "../optimistic/adversaries";
+import type { ChainFollower } from "../optimistic/chain-follower";
+import type {
+  ChallengerEvent,
+  CreditWithdrawnEvent,
+  GameMovedEvent,
+  SequencerEvent,
+  StepProvedEvent,
+} from "../optimistic/events";
+import type { BondReport } from "../optimistic/invariants";
+import { assertBondsConserved, assertFinalBatchesValid, owedByRollup } from "../optimistic/invariants";
+import type { RollupClient, RollupConfig } from "../optimistic/rollup-client";
+import type { SequencerSide, TxReceipt } from "../optimistic/rpc-server";
+import type { Party } from "../optimistic/solver";
+import type { OptimisticStack, OptimisticTuning } from "../optimistic/stack";
+import { startOptimisticStack } from "../optimistic/stack";
+import { bytesToHex } from "../shared/bytes";
+import { encodeTx } from "../shared/codec";
+import type { L2Domain } from "../shared/eip712";
+import type { L2Tx, TransferTx, WithdrawTx, WithdrawalData } from "../shared/types";
+import { ownerOfAddress } from "../shared/types";
+import { signersAt } from "./flows";
+import type { Narrator } from "./narrator";
+import { eth, short } from "./narrator";
+import { refusal, revertName } from "./outcomes";
+
+export class DemoFlowError extends StrataError {}
+
+/** A service did not do its part in time. */
+export class ServiceTimeoutError extends DemoFlowError {}
+
+/** Who plays in the story: the deployer (who only reads), two users and the adversary. */
+export interface OptimisticUsers {
+  owner: Signer;
+  alice: Signer;
+  bob: Signer;
+  mallory: Signer;
+}
+
+/** One move of the bisection game, as the challenger's events drew it (`gameMoved`). */
+export interface MoveRecord {
+  mover: Party;
+  agree: boolean;
+  /** The disputed range after the move: both sides agree on the state after step `lo`. */
+  lo: number;
+  hi: number;
+}
+
+export interface RoundTripResult {
+  /** Batch indices the sequencer committed (deposits, then the signed transactions). */
+  batches: number[];
+  /** The sequencer's named refusals. */
+  replayRefused: string | undefined;
+  overdraftRefused: string | undefined;
+  /** Games the challenger opened against the honest batches (none). */
+  gamesOpened: number;
+  verdicts: string[];
+  lastFinalized: number;
+  withdrawal: WithdrawalData;
+  paidToBob: bigint;
+  secondPayoutRefused: string | undefined;
+  layer2: { alice: bigint; bob: bigint };
+  escrow: bigint;
+}
+
+export interface FraudResult {
+  batchIndex: number;
+  stepCount: number;
+  /** The step after which Mallory's state is false (0-based). */
+  lieAt: number;
+  stolen: bigint;
+  challengerVerdict: string;
+  moves: MoveRecord[];
+  /** The step proven on Layer 1, and who sent the proof. */
+  steppedAt: number | undefined;
+  stepSentBy: string | undefined;
+  winner: Party | undefined;
+  /** The rollup's batch count after the game: equal to `batchIndex` once the batch is removed. */
+  batchCountAfter: number;
+  bond: bigint;
+  /** Every bond Layer 1 credited to each (withdrawn or not). */
+  challengerCredit: bigint;
+  malloryCredit: bigint;
+  burned: bigint;
+}
+
+export interface OptimisticStoryResult {
+  roundTrip: RoundTripResult;
+  fraud: FraudResult;
+  bonds: BondReport;
+  owed: bigint;
+  escrow: bigint;
+}
+
+export interface OptimisticStoryOptions {
+  /** How long to wait for a service to do its part (default 60 s). */
+  timeoutMs?: number;
+  /** As processes: the sequencer's port (default: a free one). */
+  sequencerPort?: number;
+}
+
+const ALICE_DEPOSIT = parseEther("5");
+const BOB_DEPOSIT = parseEther("1");
+const TRANSFER = parseEther("2");
+const OVERDRAFT = parseEther("9");
+const WITHDRAWAL = parseEther("1.5");
+const MALLORY_DEPOSIT = parseEther("0.01");
+const MALLORY_TRANSFER = parseEther("0.001");
+/** Mallory's batch: 7 transfers to Alice, then a withdrawal of the money the lie gave her. */
+const LIE_TRANSFERS = 7;
+const LIE_AT = 3;
+const STOLEN = parseEther("4");
+/** How often the story looks again, and plays Mallory's round. */
+const POLL_MS = 250;
+
+// -------------------------------------------------------------------------------------------------
+// The stack the demo runs the story against
+// -------------------------------------------------------------------------------------------------
+
+/** How the demo's services run: a batch once its oldest transaction is 2 s old, the challenger every 0.5 s. */
+export const DEMO_TUNING: Required<OptimisticTuning> = {
+  maxBatchSteps: 256,
+  maxBatchAgeMs: 2_000,
+  sequencerPollMs: 250,
+  challengerPollMs: 500,
+};
+
+/** The local accounts whose keys the services run with as processes: the in-process signers' too. */
+export const OPTIMISTIC_SERVICE_ACCOUNTS = { sequencer: 1, challenger: 2 } as const;
+
+/** Where the demo's sequencer and challenger run (the name the tests knew it by). */
+export type OptimisticDemoOperators = Placement;
+
+/**
+ * Starts the sequencer and the challenger for the demo: in this process (with `signers`' accounts
+ * `OPTIMISTIC_SERVICE_ACCOUNTS`), or as processes of `placement.services`.
+ */
+function startOptimisticDemoStack(
+  deployment: Deployment,
+  provider: Provider,
+  placement: Placement,
+  signers: readonly Signer[],
+  sequencerPort?: number,
+): Promise<OptimisticStack> {
+  if (placement.kind === "in-process") {
+    const { sequencer, challenger } = OPTIMISTIC_SERVICE_ACCOUNTS;
+    const [sequencerSigner, challengerSigner] = signersAt(signers, sequencer, challenger);
+    return startOptimisticStack(deployment, provider, {
+      kind: "in-process",
+      sequencer: sequencerSigner,
+      challenger: challengerSigner,
+      ...DEMO_TUNING,
+    });
+  }
+  return withProgress(
+    "starting the sequencer and the challenger (npm run sequencer, npm run challenger)",
+    () =>
+      startOptimisticStack(deployment, provider, {
+        kind: "processes",
+        services: placement.services,
+        sequencerKey: localAccountKey(OPTIMISTIC_SERVICE_ACCOUNTS.sequencer),
+        challengerKey: localAccountKey(OPTIMISTIC_SERVICE_ACCOUNTS.challenger),
+        sequencerPort,
+        ...DEMO_TUNING,
+      }),
+    { hint: "each `hardhat run` loads the project, then rebuilds the rollup from Layer 1" },
+  );
+}
+
+// -------------------------------------------------------------------------------------------------
+// The story
+// -------------------------------------------------------------------------------------------------
+
+/** Parts 1 and 2 against `stack` (whose services run their loops), which the caller stops. */
+export async function runOptimisticStory(
+  stack: OptimisticStack,
+  users: OptimisticUsers,
+  say: Narrator,
+  options: OptimisticStoryOptions = {},
+): Promise<OptimisticStoryResult> {
+  const w = await createOptimisticScene(stack, users, options.timeoutMs ?? 60_000);
+  if (stack.mode === "processes") {
+    say.title(
+      `Optimistic rollup on ${stack.context.deployment.network}: the operators run as processes of their own`,
+    );
+    say.note(
+      `the sequencer (account #${OPTIMISTIC_SERVICE_ACCOUNTS.sequencer}) serves JSON-RPC at ` +
+        `${stack.urls.sequencer}; the challenger (account #${OPTIMISTIC_SERVICE_ACCOUNTS.challenger}) follows ` +
+        `Layer 1 and serves its events at ${stack.urls.challenger}`,
+    );
+  }
+  const roundTrip = await runRoundTrip(w, say);
+  const fraud = await runDefeatedFraud(w, say);
+  const invariants = await checkInvariants(w);
+  sayInvariants(say, invariants);
+  return { roundTrip, fraud, ...invariants };
+}
+
+/**
+ * The optimistic flow of the demo (a `DemoRunner`): starts the demo's stack on `placement`, runs the story
+ * against it with the owner (account #0 of `signers`), Alice, Bob and Mallory (#3 to #5), and stops it.
+ */
+export async function runOptimisticDemo(
+  deployment: Deployment,
+  provider: Provider,
+  placement: Placement,
+  signers: readonly Signer[],
+  say: Narrator,
+  options: OptimisticStoryOptions = {},
+): Promise<OptimisticStoryResult> {
+  const [owner, alice, bob, mallory] = signersAt(signers, 0, 3, 4, 5);
+  const stack = await startOptimisticDemoStack(
+    deployment,
+    provider,
+    placement,
+    signers,
+    options.sequencerPort,
+  );
+  try {
+    return await runOptimisticStory(stack, { owner, alice, bob, mallory }, say, options);
+  } finally {
+    await stack.stop();
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+// Part 1: the honest round trip
+// -------------------------------------------------------------------------------------------------
+
+async function runRoundTrip(w: StoryScene, say: Narrator): Promise<RoundTripResult> {
+  const { side, timeoutMs } = w;
+  await untilDepositCommitted(w, await depositForRoundTrip(w, say));
+  const first = await w.sayCommitted(say, "the sequencer pulls both deposits from the bridge's queue");
+  const sent = await sendRoundTripTxs(w, say);
+  for (const { hash } of [sent.transfer, sent.withdraw])
+    await side.waitForStatus(hash, "committed", { timeoutMs });
+  const second = await w.sayCommitted(say, "the sequencer commits the transfer and the withdrawal");
+  say.note(`Alice's transfer is now ${(await side.getReceipt(sent.transfer.hash))!.status}`);
+  await checkInvariants(w);
+
+  const verdicts = await challengerVerdicts(w, [first, second]);
+  const gamesOpened = Number(await w.rollup.contract.gameCount());
+  sayChallengerAgrees(say, [first, second], verdicts, gamesOpened);
+  say.note(`(the verdicts from the challenger's batchRead events; Layer 1 holds ${gamesOpened} games)`);
+
+  await closeChallengeWindow(w, say);
+  const withdrawReceipt = await side.waitForStatus(sent.withdraw.hash, "final", { timeoutMs });
+  await untilCreditWithdrawn(w, w.stack.sequencerEvents, w.sequencerCursor, "the sequencer");
+  return finishRoundTrip(w, say, sent, withdrawReceipt, { batches: [first, second], verdicts, gamesOpened });
+}
+
+/** Part 1's title and terms, then Alice's and Bob's deposits; returns Bob's (the last). */
+async function depositForRoundTrip(w: StoryScene, say: Narrator): Promise<QueuedDeposit> {
+  say.title("Optimistic rollup, part 1: deposit → commitBatch → finalize → finalizeWithdrawal");
+  say.note(
+    `bond ${eth(w.config.proposerBond)} per batch and per challenge; challenge window ${
+      w.config.challengeWindow
+    } s; game clock ${w.config.gameClock} s a side`,
+  );
+  await w.deposit("alice", ALICE_DEPOSIT, say);
+  return w.deposit("bob", BOB_DEPOSIT, say);
+}
+
+/** What Alice and Bob sent the sequencer in part 1, and how it answered. */
+interface RoundTripTxs {
+  aliceIndex: number;
+  bobIndex: number;
+  transfer: TxReceipt;
+  withdraw: TxReceipt;
+  replayRefused: string | undefined;
+  overdraftRefused: string | undefined;
+}
+
+/** Alice's signed transfer to Bob, the same transfer again (a replay), Bob's overdraft and Bob's withdrawal. */
+async function sendRoundTripTxs(w: StoryScene, say: Narrator): Promise<RoundTripTxs> {
+  const submit = (encoded: string) => w.side.sendTransaction(encoded);
+  const aliceIndex = await w.accountIndex("alice");
+  const bobIndex = await w.accountIndex("bob");
+  say.note(`Alice's Layer-2 account is #${aliceIndex}, Bob's #${bobIndex}`);
+  await checkInvariants(w);
+
+  const signed = await w.signTransfer("alice", { to: bobIndex, amount: TRANSFER });
+  const transfer = await submit(hexOf(signed));
+  say.say(
+    "transfer",
+    `Alice signs ${eth(TRANSFER)} to Bob (EIP-712); the sequencer answers ${transfer.status}, tx ${short(
+      transfer.hash,
+    )}`,
+  );
+  const replayRefused = await refusal(submit(hexOf(signed)));
+  say.note(`the same signed transfer sent again: refused, ${replayRefused}`);
+  const overdraft = await w.signTransfer("bob", { to: aliceIndex, amount: OVERDRAFT });
+  const overdraftRefused = await refusal(submit(hexOf(overdraft)));
+  say.note(`Bob signs ${eth(OVERDRAFT)} to Alice, more than he has: refused, ${overdraftRefused}`);
+
+  const bobAddress = await w.users.bob.getAddress();
+  const withdraw = await submit(
+    hexOf(await w.signWithdraw("bob", { recipient: bobAddress, amount: WITHDRAWAL })),
+  );
+  say.say("withdraw", `Bob signs a withdrawal of ${eth(WITHDRAWAL)} to his Layer-1 address`);
+  return { aliceIndex, bobIndex, transfer, withdraw, replayRefused, overdraftRefused };
+}
+
+/** The challenger's verdict on the honest batches: it re-executed them and opened no game. */
+function sayChallengerAgrees(
+  say: Narrator,
+  batches: readonly number[],
+  verdicts: readonly string[],
+  gamesOpened: number,
+): void {
+  say.say(
+    "sync",
+    `the challenger reads batches ${batches[0]}-${batches[batches.length - 1]} back from their ` +
+      `commitBatch calldata and re-executes them: ${verdicts.join(", ")}; ${
+        gamesOpened === 0 ? "nothing to challenge" : `${gamesOpened} games`
+      }`,
+  );
+}
+
+/** Moves the chain's clock past the challenge window of every batch committed so far. */
+export async function closeChallengeWindow(w: OptimisticScene, say: Narrator): Promise<void> {
+  await w.advanceTime(w.config.challengeWindow + 1);
+  say.note(`evm_increaseTime ${w.config.challengeWindow + 1} s: the challenge window closes unchallenged`);
+}
+
+/** Narrates a `finalize` from its Layer-1 events: the batches, and the bonds credited back (and withdrawn). */
+export function sayFinalized(w: OptimisticScene, say: Narrator, events: readonly RollupEvent[]): number[] {
+  const finalized = events.filter((e) => e.name === "BatchFinalized");
+  if (finalized.length === 0) throw new DemoFlowError("no batch was finalized");
+  const inFinalize = new Set(finalized.map((e) => e.transactionHash));
+  const sum = (name: string, among: (e: RollupEvent) => boolean) =>
+    events
+      .filter((e) => e.name === name && among(e))
+      .reduce((total, e) => total + (e.args.amount as bigint), 0n);
+  const finalizer = finalized[0].from;
+  const credited = sum("BondCredited", (e) => inFinalize.has(e.transactionHash));
+  const withdrawn = sum("CreditWithdrawn", (e) => e.from.toLowerCase() === finalizer.toLowerCase());
+  const indices = finalized.map((e) => Number(e.args.batchIndex));
+  say.say(
+    "finalize",
+    `${w.nameOf(finalizer)} finalizes batches ${indices.join(", ")}; its bonds come back as credit ` +
+      `(${eth(credited)})${withdrawn > 0n ? `, which it withdraws (${eth(withdrawn)})` : ""}`,
+    finalized[0].gasUsed,
+  );
+  return indices;
+}
+
+/**
+ * Part 1's end, once the sequencer has finalized the batch holding Bob's withdrawal (`withdrawal`, its
+ * receipt): the finalize narrated from its Layer-1 events, Bob paid, and the round trip's result.
+ */
+async function finishRoundTrip(
+  w: StoryScene,
+  say: Narrator,
+  sent: RoundTripTxs,
+  withdrawal: TxReceipt,
+  seen: Pick<RoundTripResult, "batches" | "verdicts" | "gamesOpened">,
+): Promise<RoundTripResult> {
+  sayFinalized(w, say, await w.tape.read());
+  const lastFinalized = Number(await w.rollup.contract.lastFinalizedIndex());
+  say.note(`Bob's withdrawal is now ${withdrawal.status}`);
+  await checkInvariants(w);
+
+  const paid = await payBobsWithdrawal(w, say, withdrawal.batchIndex!, sent);
+  return {
+    ...seen,
+    replayRefused: sent.replayRefused,
+    overdraftRefused: sent.overdraftRefused,
+    lastFinalized,
+    ...paid,
+  };
+}
+
+/**
+ * Bob's wallet rebuilds the batch holding his withdrawal from Layer 1 itself (it trusts no operator for
+ * the proof), the bridge pays him once and refuses a second payout; then the balances.
+ */
+async function payBobsWithdrawal(
+  w: StoryScene,
+  say: Narrator,
+  batchIndex: number,
+  accounts: { aliceIndex: number; bobIndex: number },
+): Promise<Pick<RoundTripResult, "withdrawal" | "paidToBob" | "secondPayoutRefused" | "layer2" | "escrow">> {
+  const { users, rollup } = w;
+  const bobsNode = await w.newFollower();
+  await bobsNode.sync();
+  const bobAddress = await users.bob.getAddress();
+  const leaf = bobsNode
+    .withdrawalsOf(batchIndex)
+    .findIndex((x) => x.recipient.toLowerCase() === bobAddress.toLowerCase() && x.amount === WITHDRAWAL);
+  if (leaf < 0) throw new DemoFlowError(`batch ${batchIndex} owes Bob no withdrawal`);
+  const withdrawal = bobsNode.withdrawalsOf(batchIndex)[leaf];
+  const proof = bobsNode.withdrawalProof(batchIndex, leaf);
+  const payout = () =>
+    w.bridgeClient.finalizeWithdrawal(users.bob, { rollup: rollup.address, batchIndex, withdrawal, proof });
+  const paid = await payout();
+  // Read at the payout's block and the one before it: nothing else Bob does (or a cache) can blur it.
+  const [before, after] = await Promise.all([
+    w.provider.getBalance(bobAddress, paid.blockNumber - 1),
+    w.provider.getBalance(bobAddress, paid.blockNumber),
+  ]);
+  const paidToBob = after + paid.gasUsed * paid.gasPrice - before;
+  say.say(
+    "finalizeWithdrawal",
+    `Bob proves leaf ${leaf} of batch ${batchIndex} (depth-${proof.siblings.length} proof rebuilt from ` +
+      `Layer 1); the bridge pays him ${eth(paidToBob)}`,
+    paid.gasUsed,
+  );
+  const secondPayoutRefused = await revertName(payout());
+  say.say("finalizeWithdrawal", `the same withdrawal again: refused, ${secondPayoutRefused}`);
+  const { escrow } = await checkInvariants(w);
+
+  const layer2 = {
+    alice: await w.side.getBalance(accounts.aliceIndex),
+    bob: await w.side.getBalance(accounts.bobIndex),
+  };
+  say.note(
+    `balances: Layer 2 Alice ${eth(layer2.alice)}, Bob ${eth(layer2.bob)}; Bob received ${eth(
+      paidToBob,
+    )} on Layer 1; the rollup's escrow ${eth(escrow)}`,
+  );
+  return { withdrawal, paidToBob, secondPayoutRefused, layer2, escrow };
+}
+
+// -------------------------------------------------------------------------------------------------
+// Part 2: a defeated fraud
+// -------------------------------------------------------------------------------------------------
+
+async function runDefeatedFraud(w: StoryScene, say: Narrator): Promise<FraudResult> {
+  say.title("Optimistic rollup, part 2: a false batch → challenge → move … → step");
+  await untilDepositCommitted(w, await w.deposit("mallory", MALLORY_DEPOSIT, say));
+  await w.sayCommitted(say, "the sequencer commits Mallory's deposit");
+  const lie = await commitMallorysLie(w, say);
+
+  const { event: challenged } = await waitForEvent(
+    w.stack.challengerEvents,
+    ofType("challenged", (e) => e.batchIndex === lie.batchIndex),
+    {
+      from: w.challengerCursor,
+      timeoutMs: w.timeoutMs,
+      pollMs: POLL_MS,
+      what: `a challenge of batch ${lie.batchIndex}`,
+    },
+  );
+  const [verdict] = await challengerVerdicts(w, [lie.batchIndex]);
+  say.say(
+    "sync",
+    `the challenger re-executes batch ${lie.batchIndex} from its calldata: it leads to ` +
+      `${short(challenged.honest)}, not the claimed ${short(challenged.claimed)}: ${verdict}`,
+  );
+
+  const game = await playOutGame(w, say, lie, challenged);
+  const [batchCountAfter, burned] = await Promise.all([
+    w.rollup.contract.batchCount(),
+    w.rollup.contract.burned(),
+  ]);
+  const credits = {
+    challenger: await creditedTo(w, w.stack.operators.challenger),
+    mallory: await creditedTo(w, await w.users.mallory.getAddress()),
+  };
+  // It withdraws in the round that won, so from the challenge on (before its node read how the game ended).
+  await untilCreditWithdrawn(w, w.stack.challengerEvents, challenged.seq, "the challenger");
+  sayBonds(w, say, await w.tape.read());
+  say.note(
+    `credit: challenger ${eth(credits.challenger)} (its bond back + half of Mallory's), Mallory ` +
+      `${eth(credits.mallory)}; burned ${eth(burned)}; the tip is batch ${batchCountAfter - 1n} again`,
+  );
+  return {
+    batchIndex: lie.batchIndex,
+    stepCount: lie.stepCount,
+    lieAt: LIE_AT,
+    stolen: STOLEN,
+    challengerVerdict: verdict,
+    moves: game.moves,
+    steppedAt: game.steppedAt,
+    stepSentBy: game.stepSentBy,
+    winner: game.winner,
+    batchCountAfter: Number(batchCountAfter),
+    bond: w.config.proposerBond,
+    challengerCredit: credits.challenger,
+    malloryCredit: credits.mallory,
+    burned,
+  };
+}
+
+/** Mallory's lying batch on Layer 1, her trace of it, and the node she plays the game from. */
+interface MalloryLie {
+  batchIndex: number;
+  stepCount: number;
+  txs: L2Tx[];
+  /** Mallory's claim after every step, which she defends. */
+  trace: string[];
+  follower: ChainFollower;
+}
+
+/**
+ * Mallory signs small transfers to Alice and a withdrawal of money she lacks, and commits them, bonded,
+ * as a batch whose claim lies from step LIE_AT on.
+ */
+async function commitMallorysLie(w: StoryScene, say: Narrator): Promise<MalloryLie> {
+  const malloryIndex = await w.accountIndex("mallory");
+  const aliceIndex = await w.accountIndex("alice");
+  const txs: L2Tx[] = [];
+  let nonce = await w.side.getNonce(malloryIndex);
+  for (let i = 0; i < LIE_TRANSFERS; i++) {
+    txs.push(await w.signTransfer("mallory", { to: aliceIndex, amount: MALLORY_TRANSFER, nonce: nonce++ }));
+  }
+  txs.push(
+    await w.signWithdraw("mallory", { recipient: await w.users.mallory.getAddress(), amount: STOLEN, nonce }),
+  );
+  const follower = await w.newFollower();
+  const lie = await commitLyingBatch({
+    rollup: w.rollup,
+    bridge: w.bridgeClient,
+    follower,
+    signer: w.users.mallory,
+    txs,
+    lieAt: LIE_AT,
+    beneficiary: malloryIndex,
+    amount: STOLEN,
+  });
+  const stepCount = txs.length;
+  const committed = (await w.tape.read()).find((e) => e.name === "BatchCommitted");
+  if (!committed) throw new DemoFlowError(`Mallory's batch ${lie.batchIndex} is not on Layer 1`);
+  say.say(
+    "commitBatch",
+    `Mallory, bonded ${eth(w.config.proposerBond)} like any proposer, commits batch ${lie.batchIndex}: ` +
+      `${LIE_TRANSFERS} transfers to Alice and a withdrawal of ${eth(STOLEN)}`,
+    committed.gasUsed,
+  );
+  say.note(
+    `the lie: after step ${LIE_AT} her state credits her ${eth(STOLEN)} she never had, so the withdrawal ` +
+      `at step ${stepCount - 1} goes through; every claim from step ${LIE_AT + 1} on is false`,
+  );
+  return { batchIndex: lie.batchIndex, stepCount, txs, trace: lie.trace, follower };
+}
+
+/** How the game went, as the challenger's events told it. */
+interface GameRecord {
+  moves: MoveRecord[];
+  steppedAt: number | undefined;
+  stepSentBy: string | undefined;
+  winner: Party | undefined;
+}
+
+/**
+ * Mallory defends her lie round by round (the lying player of src/optimistic/adversaries.ts, who never
+ * runs the step that convicts her) while the challenger plays its own rounds; the game is narrated from
+ * the challenger's events (which show both sides' moves: its node reads every move on Layer 1) until it
+ * is resolved and the batch is removed.
+ */
+async function playOutGame(
+  w: StoryScene,
+  say: Narrator,
+  lie: MalloryLie,
+  challenged: Published<Extract<ChallengerEvent, { type: "challenged" }>>,
+): Promise<GameRecord> {
+  const liar = lyingPlayer(
+    { rollup: w.rollup, follower: lie.follower, signer: w.users.mallory, strategy: neverStep },
+    new Map([[lie.batchIndex, lie.trace]]),
+  );
+  const honest = (await w.observe()).trace(lie.batchIndex);
+  const record: GameRecord = { moves: [], steppedAt: undefined, stepSentBy: undefined, winner: undefined };
+  const gameId = challenged.gameId;
+  let cursor = challenged.seq;
+  let step: StepProvedEvent | undefined;
+  let over = false;
+  const narrate = (e: Published<ChallengerEvent>) => {
+    if (!("gameId" in e) || e.gameId !== gameId) {
+      if (e.type === "batchesRemoved" && e.fromIndex <= lie.batchIndex) {
+        say.note(
+          `batch ${e.fromIndex} removed (${plural(e.count, "batch")} in all), Mallory's ${eth(STOLEN)} withdrawal with it`,
+        );
+        over = record.winner !== undefined;
+      }
+      return;
+    }
+    switch (e.type) {
+      case "gameOpened":
+        say.say(
+          "challenge",
+          `the challenger bonds ${eth(w.config.challengerBond)} against batch ${e.batchIndex} (game ${e.gameId}), ` +
+            `disputing steps (0, ${e.steps}]; it claims the state after step ${e.at}`,
+          BigInt(e.gasUsed),
+        );
+        break;
+      case "gameMoved":
+        record.moves.push({ mover: e.as, agree: e.agree, lo: e.lo, hi: e.hi });
+        sayMove(say, e);
+        break;
+      case "stepProved":
+        step = e;
+        break;
+      case "gameResolved":
+        record.winner = e.winner;
+        if (e.byStep && step) {
+          record.steppedAt = step.step;
+          record.stepSentBy = step.by;
+          const at = step.step;
+          say.say(
+            "step",
+            `${w.nameOf(step.by)} proves step ${at} (a ${lie.txs[at].kind}) on Layer 1: the OneStepProver ` +
+              `re-executes it from the agreed state and gets ${short(honest[at + 1])}, not Mallory's ` +
+              `${short(lie.trace[at + 1])} → ${nameOfParty(e.winner)} wins`,
+            BigInt(step.gasUsed),
+          );
+        } else {
+          say.say(
+            "timeout",
+            `the side to move ran out of time → ${nameOfParty(e.winner)} wins`,
+            BigInt(e.gasUsed),
+          );
+        }
+        break;
+    }
+  };
+  const deadline = Date.now() + w.timeoutMs;
+  while (!over) {
+    if (Date.now() > deadline) {
+      throw new ServiceTimeoutError(
+        `the game against batch ${lie.batchIndex} is still open after ${w.timeoutMs / 1000} s`,
+      );
+    }
+    await lie.follower.sync();
+    await liar.playAll();
+    const { events, cursor: next } = await readAllEvents(w.stack.challengerEvents, cursor);
+    cursor = next;
+    events.forEach(narrate);
+    if (!over) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  return record;
+}
+
+function sayMove(say: Narrator, e: GameMovedEvent): void {
+  const next =
+    e.hi - e.lo > 1
+      ? `; ${nameOfParty(e.as)} claims the state after step ${Math.floor((e.lo + e.hi) / 2)}`
+      : ": one step left";
+  say.say(
+    "move",
+    `${nameOfParty(e.as)} ${e.agree ? "agrees with" : "disputes"} ${nameOfParty(
+      e.as === "proposer" ? "challenger" : "proposer",
+    )}'s claim at step ${e.at} → range (${e.lo}, ${e.hi}]${next}`,
+    BigInt(e.gasUsed),
+  );
+}
+
+/** What the game did to bonds, from Layer 1: credited, burned, withdrawn. */
+function sayBonds(w: StoryScene, say: Narrator, events: readonly RollupEvent[]): void {
+  for (const e of events) {
+    if (e.name === "BondCredited")
+      say.note(`bond credited: ${eth(e.args.amount)} to ${w.nameOf(e.args.account)}`);
+    if (e.name === "BondBurned") say.note(`bond burned: ${eth(e.args.amount)}`);
+    if (e.name === "CreditWithdrawn") {
+      say.note(`credit withdrawn: ${eth(e.args.amount)} by ${w.nameOf(e.args.account)}`);
+    }
+  }
+}
+
+const nameOfParty = (p: Party): string => (p === "proposer" ? "Mallory" : "the challenger");
+
+// -------------------------------------------------------------------------------------------------
+// Waiting for the services
+// -------------------------------------------------------------------------------------------------
+
+function waitFor<T>(w: StoryScene, what: string, read: () => Promise<T>, done: (value: T) => boolean) {
+  return pollUntil(read, done, () => new ServiceTimeoutError(`${what}: not within ${w.timeoutMs / 1000} s`), {
+    timeoutMs: w.timeoutMs,
+    pollMs: POLL_MS,
+  });
+}
+
+/** Until a batch on Layer 1 has taken in `deposit` (and every deposit queued before it). */
+async function untilDepositCommitted(w: StoryScene, deposit: QueuedDeposit): Promise<void> {
+  await waitFor(
+    w,
+    `the sequencer commits deposit #${deposit.index}`,
+    async () => (await w.observe()).tip.post.depositHead.toLowerCase(),
+    (head) => head === deposit.head.toLowerCase(),
+  );
+}
+
+/** Until the service whose events are `source` publishes, after event `from`, that it withdrew its credit. */
+async function untilCreditWithdrawn(
+  w: StoryScene,
+  source: EventSource<SequencerEvent> | EventSource<ChallengerEvent>,
+  from: number,
+  who: string,
+): Promise<void> {
+  await waitForEvent<SequencerEvent | ChallengerEvent, Published<CreditWithdrawnEvent>>(
+    source,
+    ofType<SequencerEvent | ChallengerEvent, "creditWithdrawn">("creditWithdrawn"),
+    { from, timeoutMs: w.timeoutMs, pollMs: POLL_MS, what: `${who} withdrawing its credit` },
+  );
+}
+
+/** The challenger's verdict on each batch, from its batchRead events (its latest on each). */
+async function challengerVerdicts(w: StoryScene, batches: readonly number[]): Promise<string[]> {
+  const verdicts = new Map<number, string>();
+  await waitFor(
+    w,
+    `the challenger reads batches ${batches.join(", ")}`,
+    async () => {
+      const { events } = await readAllEvents(w.stack.challengerEvents, w.verdictCursor);
+      for (const e of events) if (e.type === "batchRead") verdicts.set(e.batchIndex, e.verdict);
+      w.verdictCursor = events.at(-1)?.seq ?? w.verdictCursor;
+      return verdicts;
+    },
+    (seen) => batches.every((index) => seen.has(index)),
+  );
+  return batches.map((index) => verdicts.get(index)!);
+}
+
+/** Every bond Layer 1 ever credited to `account` (withdrawn or not). */
+async function creditedTo(w: StoryScene, account: string): Promise<bigint> {
+  const c = w.rollup.contract;
+  const logs = await c.queryFilter(c.filters.BondCredited(account));
+  return logs.reduce((total, log) => total + log.args.amount, 0n);
+}
+
+// -------------------------------------------------------------------------------------------------
+// The scene: Layer 1, the users' wallets and what they see of Layer 2
+// -------------------------------------------------------------------------------------------------
+
+type User = "alice" | "bob" | "mallory";
+
+/** A provider that also takes raw JSON-RPC calls (Hardhat's, or an ethers JsonRpcProvider). */
+type RpcProvider = Provider & { send(method: string, params: unknown[]): Promise<unknown> };
+
+export interface RollupEvent {
+  name: string;
+  args: Result;
+  transactionHash: string;
+  /** Who sent the transaction that emitted it, and the gas it used. */
+  from: string;
+  gasUsed: bigint;
+}
+
+/** Reads the rollup's events since the last read: what Layer 1 says each party just did. */
+export class RollupTape {
+  private next = 0;
+
+  constructor(
+    private readonly rollup: RollupClient,
+    private readonly provider: Provider,
+  ) {}
+
+  async skipToNow(): Promise<void> {
+    this.next = (await this.provider.getBlockNumber()) + 1;
+  }
+
+  async read(): Promise<RollupEvent[]> {
+    const range = await readLogsFrom(this.provider, this.rollup.address, this.next);
+    if (!range) return [];
+    this.next = range.toBlock + 1;
+    const senderOf = transactionSenders(this.provider, (hash) => new DemoFlowError(`no receipt for ${hash}`));
+    const events: RollupEvent[] = [];
+    for (const log of range.logs) {
+      const parsed = this.rollup.contract.interface.parseLog(log);
+      if (!parsed) continue;
+      const { transactionHash } = log;
+      events.push({
+        name: parsed.name,
+        args: parsed.args,
+        transactionHash,
+        ...(await senderOf(transactionHash)),
+      });
+    }
+    return events;
+  }
+}
+
+/** The users' side of an optimistic story: Layer 1, their wallets, and the sequencer as they see it. */
+export interface OptimisticScene {
+  stack: OptimisticStack;
+  users: OptimisticUsers;
+  provider: RpcProvider;
+  bridge: Bridge;
+  bridgeClient: BridgeClient;
+  rollup: RollupClient;
+  config: RollupConfig;
+  domain: L2Domain;
+  tape: RollupTape;
+  /** The sequencer's user surface. */
+  side: SequencerSide;
+  newFollower(): Promise<ChainFollower>;
+  nameOf(address: string): string;
+  /** The user's Layer-2 account index, as the sequencer knows it. */
+  accountIndex(user: User): Promise<number>;
+  deposit(user: User, amount: bigint, say: Narrator): Promise<QueuedDeposit>;
+  signTransfer(user: User, m: { to: number; amount: bigint; nonce?: number }): Promise<TransferTx>;
+  signWithdraw(user: User, m: { recipient: string; amount: bigint; nonce?: number }): Promise<WithdrawTx>;
+  /** Narrates the batches committed since the last read; returns the last one's index. */
+  sayCommitted(say: Narrator, what: string): Promise<number>;
+  advanceTime(seconds: number): Promise<void>;
+}
+
+/** The scene of this story: also its own node, and how far it has read each service's events. */
+interface StoryScene extends OptimisticScene {
+  timeoutMs: number;
+  /** The story's own node (it rebuilds Layer 2 from Layer 1, like Bob's wallet), synced. */
+  observe(): Promise<ChainFollower>;
+  sequencerCursor: number;
+  challengerCursor: number;
+  verdictCursor: number;
+}
+
+/** The users' side of `stack`, on any JSON-RPC node; the operators named in the narration. */
+export async function createOptimisticScene(
+  stack: OptimisticStack,
+  users: OptimisticUsers,
+): Promise<OptimisticScene>;
+export async function createOptimisticScene(
+  stack: OptimisticStack,
+  users: OptimisticUsers,
+  timeoutMs: number,
+): Promise<StoryScene>;
+export async function createOptimisticScene(
+  stack: OptimisticStack,
+  users: OptimisticUsers,
+  timeoutMs = 60_000,
+): Promise<StoryScene> {
+  const { context } = stack;
+  const provider = users.owner.provider as RpcProvider | null;
+  if (!provider || typeof provider.send !== "function") {
+    throw new DemoFlowError("the optimistic story needs a JSON-RPC provider (it moves the chain's clock)");
+  }
+  const bridge = Bridge__factory.connect(context.bridge.address, users.owner);
+  const { rollup, domain, bridge: bridgeClient } = context;
+  const config = await rollup.config();
+  const tape = new RollupTape(rollup, provider);
+  await tape.skipToNow();
+  const side = stack.sequencer;
+
+  const names = new Map<string, string>();
+  const wallets: Record<User, Signer> = { alice: users.alice, bob: users.bob, mallory: users.mallory };
+  const labels: Array<readonly [string, string]> = [
+    [await users.owner.getAddress(), "the deployer"],
+    [stack.operators.sequencer, "the sequencer"],
+    [stack.operators.challenger, "the challenger"],
+    [await users.alice.getAddress(), "Alice"],
+    [await users.bob.getAddress(), "Bob"],
+    [await users.mallory.getAddress(), "Mallory"],
+  ];
+  for (const [address, label] of labels) names.set(address.toLowerCase(), label);
+  const nameOf = (address: string) => names.get(address.toLowerCase()) ?? short(address);
+  const owners = {} as Record<User, string>;
+  for (const user of Object.keys(wallets) as User[])
+    owners[user] = ownerOfAddress(await wallets[user].getAddress());
+  const accountIndex = async (user: User): Promise<number> => {
+    const index = await side.findAccount(owners[user], 0);
+    if (index === undefined) throw new DemoFlowError(`${user} has no Layer-2 account`);
+    return index;
+  };
+  const observer = await context.newFollower();
+  const [sequencerCursor, challengerCursor] = await Promise.all([
+    readAllEvents(stack.sequencerEvents).then((r) => r.cursor),
+    readAllEvents(stack.challengerEvents).then((r) => r.cursor),
+  ]);
+
+  return {
+    stack,
+    users,
+    provider,
+    bridge,
+    bridgeClient,
+    rollup,
+    config,
+    domain,
+    tape,
+    side,
+    timeoutMs,
+    sequencerCursor,
+    challengerCursor,
+    verdictCursor: challengerCursor,
+    newFollower: () => context.newFollower(),
+    async observe() {
+      await observer.sync();
+      return observer;
+    },
+    nameOf,
+    accountIndex,
+    async deposit(user, amount, say) {
+      const { deposit, receipt } = await bridgeClient.depositEth(wallets[user], {
+        rollup: rollup.address,
+        to: owners[user],
+        amount,
+      });
+      say.say(
+        "deposit",
+        `${nameOf(await wallets[user].getAddress())} escrows ${eth(amount)} in the bridge: deposit ` +
+          `#${deposit.index} in the rollup's queue, head ${short(deposit.head)}`,
+        receipt.gasUsed,
+      );
+      return deposit;
+    },
+    async signTransfer(user, m) {
+      const from = await accountIndex(user);
+      const nonce = m.nonce ?? (await side.getNonce(from));
+      const signature = await domain.signTransfer(wallets[user], { from, to: m.to, amount: m.amount, nonce });
+      return { kind: "transfer", from, to: m.to, amount: m.amount, signature };
+    },
+    async signWithdraw(user, m) {
+      const from = await accountIndex(user);
+      const nonce = m.nonce ?? (await side.getNonce(from));
+      const signature = await domain.signWithdraw(wallets[user], {
+        from,
+        recipient: m.recipient,
+        amount: m.amount,
+        nonce,
+      });
+      return { kind: "withdraw", from, recipient: m.recipient, amount: m.amount, signature };
+    },
+    async sayCommitted(say, what) {
+      const committed = (await tape.read()).filter((e) => e.name === "BatchCommitted");
+      if (committed.length === 0) throw new DemoFlowError("no batch was committed");
+      for (const e of committed) {
+        say.say(
+          "commitBatch",
+          `${what}: batch ${e.args.batchIndex}, ${plural(e.args.stepCount, "step")}, claim ${short(
+            e.args.claim,
+          )}, ` + `bonded ${eth(config.proposerBond)} by ${nameOf(e.args.proposer)}`,
+          e.gasUsed,
+        );
+      }
+      return Number(committed[committed.length - 1].args.batchIndex);
+    },
+    async advanceTime(seconds) {
+      await provider.send("evm_increaseTime", [seconds]);
+      await provider.send("evm_mine", []);
+    },
+  };
+}
+
+// -------------------------------------------------------------------------------------------------
+// Invariants and helpers
+// -------------------------------------------------------------------------------------------------
+
+/** Every final batch valid, bonds conserved, and the bridge solvent for what Layer 2 owes. */
+export async function checkInvariants(
+  w: OptimisticScene,
+): Promise<{ bonds: BondReport; owed: bigint; escrow: bigint }> {
+  const follower = await w.newFollower();
+  await follower.sync();
+  assertFinalBatchesValid(follower);
+  const bonds = await assertBondsConserved(w.rollup, w.provider);
+  const owed = (await owedByRollup(follower, w.bridge)).get(0) ?? 0n;
+  await assertBridgeSolvent(w.bridge, w.provider, {
+    rollups: [w.rollup.address],
+    tokens: [ZeroAddress],
+    owed: () => owed,
+  });
+  const escrow = (await w.bridge.asset(w.rollup.address, ZeroAddress)).escrowed;
+  return { bonds, owed, escrow };
+}
+
+/** The closing checks, narrated. */
+export function sayInvariants(
+  say: Narrator,
+  { bonds, owed, escrow }: { bonds: BondReport; owed: bigint; escrow: bigint },
+): void {
+  say.say(
+    "assertBondsConserved",
+    `the rollup holds ${eth(bonds.balance)} = locked ${eth(bonds.locked)} + credit ${eth(
+      bonds.credited,
+    )} + burned ${eth(bonds.burned)}`,
+  );
+  say.say(
+    "assertBridgeSolvent",
+    `the rollup's escrow ${eth(escrow)} covers everything its Layer-2 state owes (${eth(owed)})`,
+  );
+}
+
+export const hexOf = (tx: L2Tx): string => bytesToHex(encodeTx(tx));
+
+export const plural = (n: bigint | number, noun: string): string =>
+  `${n} ${noun}${BigInt(n) === 1n ? "" : noun.endsWith("h") ? "es" : "s"}`;

@@ -1,0 +1,496 @@
+/**
+ * The optimistic rollup's composition root: how its services are built (`startSequencerService`,
+ * `startChallengerService`, which scripts/sequencer.ts and scripts/challenger.ts run as they are) and
+ * how a whole rollup side is started (`startOptimisticStack`): in this process, or as processes next to
+ * any JSON-RPC node. Either way the caller gets one handle, `OptimisticStack`: the sequencer as its
+ * users see it (`SequencerSide`), both services' typed events (`EventSource`) and health, and `stop()`.
+ * Tests, the demo and the bench build from here; a story written against the handle runs unchanged in
+ * either mode.
+ *
+ * Each service serves JSON-RPC (src/common/json-rpc.ts): the sequencer its `strata_*` methods
+ * (src/optimistic/rpc-server.ts), both `strata_health` and `strata_events` (src/optimistic/events.ts).
+ * A restarted service's events start again at 1.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Provider, Signer } from "ethers";
+import { Wallet } from "ethers";
+import { BridgeClient } from "../bridge/client";
+import { contractAddress } from "../common/deployments";
+import type { Deployment } from "../common/deployments";
+import type { EventSource } from "../common/events";
+import { TxJournal } from "../common/journal";
+import type { RpcServer, ServiceHealth } from "../common/json-rpc";
+import { JsonRpcClient, RemoteEvents, serviceHealth, startJsonRpcServer } from "../common/json-rpc";
+import type { Logger } from "../common/logger";
+import { createLogger } from "../common/logger";
+import type { ServiceSet } from "../common/processes";
+import { freePort } from "../common/processes";
+import { Eip712Authorizer } from "../shared/authorizer";
+import { L2Domain } from "../shared/eip712";
+import { ChainFollower } from "./chain-follower";
+import { Challenger } from "./challenger";
+import type { ChallengerEvent, SequencerEvent } from "./events";
+import { RollupClient } from "./rollup-client";
+import type { SequencerSide } from "./rpc-server";
+import { LocalSequencerClient, SequencerClient, startRpcServer } from "./rpc-server";
+import { Sequencer } from "./sequencer";
+
+// -------------------------------------------------------------------------------------------------
+// What every party of one deployment shares
+// -------------------------------------------------------------------------------------------------
+
+/** The optimistic rollup of one deployment, read through `provider`. */
+export interface OptimisticContext {
+  deployment: Deployment;
+  provider: Provider;
+  rollup: RollupClient;
+  bridge: BridgeClient;
+  domain: L2Domain;
+  authorizer: Eip712Authorizer;
+  /** A new node on Layer 1 (synced by its owner). */
+  newFollower(logger?: Logger): Promise<ChainFollower>;
+}
+
+export function optimisticContext(deployment: Deployment, provider: Provider): OptimisticContext {
+  const rollup = new RollupClient(contractAddress(deployment, "OptimisticRollup"), provider);
+  const bridge = new BridgeClient(contractAddress(deployment, "Bridge"), provider);
+  const domain = new L2Domain(deployment.chainId, rollup.address);
+  const authorizer = new Eip712Authorizer(domain);
+  return {
+    deployment,
+    provider,
+    rollup,
+    bridge,
+    domain,
+    authorizer,
+    newFollower: (logger) => ChainFollower.create(rollup, provider, authorizer, logger),
+  };
+}
+
+// -------------------------------------------------------------------------------------------------
+// The services, built the same way in a process of their own and in this one
+// -------------------------------------------------------------------------------------------------
+
+/** Where a service serves JSON-RPC. */
+export interface ServeOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+}
+
+/** How the services run (the scripts read these from STRATA_* variables). */
+export interface OptimisticTuning {
+  /** The sequencer commits once this many steps are pending (default 256). */
+  maxBatchSteps?: number;
+  /** …or once the oldest pending step is this old (default 5,000 ms). */
+  maxBatchAgeMs?: number;
+  /** Between the sequencer's rounds (default 500 ms) and the challenger's (default 1,000 ms). */
+  sequencerPollMs?: number;
+  challengerPollMs?: number;
+}
+
+export interface SequencerServiceOptions {
+  signer: Signer;
+  /** The sequencer's journal of admitted transactions (created if missing). */
+  journalPath: string;
+  maxBatchSteps?: number;
+  maxBatchAgeMs?: number;
+  pollMs?: number;
+  /** Withdraw its credited bonds every round (default true, as the service does). */
+  withdrawCredit?: boolean;
+  /** Serve JSON-RPC (default: do not). */
+  serve?: ServeOptions;
+  /** Run the service loop (default true); false: the caller ticks `sequencer`. */
+  run?: boolean;
+  logger?: Logger;
+}
+
+/** A sequencer with its journal, its loop and (optionally) its JSON-RPC server. */
+export interface SequencerService {
+  readonly sequencer: Sequencer;
+  readonly journal: TxJournal;
+  readonly server?: RpcServer;
+  /** Its `strata_health` answer, also without a server. */
+  health(): Promise<ServiceHealth>;
+  /** Ends the loop (after the round in progress), closes the server, then the journal. */
+  stop(): Promise<void>;
+}
+
+/** Opens the journal, rebuilds the sequencer from Layer 1 and it, starts its loop and its server. */
+export async function startSequencerService(
+  ctx: OptimisticContext,
+  o: SequencerServiceOptions,
+): Promise<SequencerService> {
+  const journal = await TxJournal.open(o.journalPath, { logger: o.logger });
+  let sequencer: Sequencer;
+  try {
+    sequencer = await Sequencer.start({
+      rollup: ctx.rollup,
+      bridge: ctx.bridge,
+      follower: await ctx.newFollower(o.logger),
+      journal,
+      signer: o.signer,
+      maxBatchSteps: o.maxBatchSteps ?? 256,
+      maxBatchAgeMs: o.maxBatchAgeMs ?? 5_000,
+      pollMs: o.pollMs,
+      withdrawCredit: o.withdrawCredit ?? true,
+      logger: o.logger,
+    });
+  } catch (error) {
+    await journal.close();
+    throw error;
+  }
+  const health = healthOf("sequencer", () => sequencer.health());
+  const server =
+    o.serve &&
+    (await startRpcServer(sequencer, {
+      ...o.serve,
+      logger: o.logger,
+      service: { name: "sequencer", events: sequencer.events, health: () => sequencer.health() },
+    }));
+  const running = o.run === false ? undefined : sequencer.run();
+  return {
+    sequencer,
+    journal,
+    server: server || undefined,
+    health,
+    async stop() {
+      sequencer.stop();
+      await running;
+      if (server) await server.close();
+      await journal.close();
+    },
+  };
+}
+
+export interface ChallengerServiceOptions {
+  signer: Signer;
+  pollMs?: number;
+  /** Withdraw its credited bonds every round (default true, as the service does). */
+  withdrawCredit?: boolean;
+  /** Serve JSON-RPC (strata_health, strata_events; default: do not). */
+  serve?: ServeOptions;
+  /** Run the service loop (default true); false: the caller ticks `challenger`. */
+  run?: boolean;
+  logger?: Logger;
+}
+
+/** A challenger with its node, its loop and (optionally) its JSON-RPC server. */
+export interface ChallengerService {
+  readonly challenger: Challenger;
+  readonly follower: ChainFollower;
+  readonly server?: RpcServer;
+  health(): Promise<ServiceHealth>;
+  stop(): Promise<void>;
+}
+
+export async function startChallengerService(
+  ctx: OptimisticContext,
+  o: ChallengerServiceOptions,
+): Promise<ChallengerService> {
+  const follower = await ctx.newFollower(o.logger);
+  const challenger = new Challenger({
+    rollup: ctx.rollup,
+    follower,
+    signer: o.signer,
+    logger: o.logger,
+    pollMs: o.pollMs,
+    withdrawCredit: o.withdrawCredit ?? true,
+  });
+  const server =
+    o.serve &&
+    (await startJsonRpcServer({}, new Map(), {
+      ...o.serve,
+      logger: o.logger,
+      service: { name: "challenger", events: challenger.events, health: () => challenger.health() },
+    }));
+  const running = o.run === false ? undefined : challenger.run();
+  return {
+    challenger,
+    follower,
+    server: server || undefined,
+    health: healthOf("challenger", () => challenger.health()),
+    async stop() {
+      challenger.stop();
+      await running;
+      if (server) await server.close();
+    },
+  };
+}
+
+/** `strata_health` as the server answers it, for a service that may run without one. */
+function healthOf(
+  service: string,
+  details: () => Promise<{ status: ServiceHealth["status"] }>,
+): () => Promise<ServiceHealth> {
+  const startedAt = Date.now();
+  return async () => ({ ...(await details()), service, startedAt, uptimeMs: Date.now() - startedAt });
+}
+
+// -------------------------------------------------------------------------------------------------
+// The stack
+// -------------------------------------------------------------------------------------------------
+
+/** Both services in this process, exactly as their processes build them. */
+export interface InProcessStackMode extends OptimisticTuning {
+  kind: "in-process";
+  /** The sequencer's (proposer's) and the challenger's signers. */
+  sequencer: Signer;
+  challenger: Signer;
+  /** Serve both over JSON-RPC on free ports, and reach them only through it (default false). */
+  serve?: boolean;
+  /** Run both service loops (default true); false: the caller ticks `parties`. */
+  run?: boolean;
+  /** Both withdraw their credited bonds every round (default true, as the services do). */
+  withdrawCredit?: boolean;
+  /** The sequencer's journal (default: in a temporary directory that `stop()` removes). */
+  journalPath?: string;
+  /** Default: silent (what the services do is in their events). */
+  logger?: Logger;
+}
+
+/** Both services as processes (`hardhat run scripts/sequencer.ts`, `… scripts/challenger.ts`) in `services`. */
+export interface ProcessesStackMode extends OptimisticTuning {
+  kind: "processes";
+  services: ServiceSet;
+  /** Their private keys (STRATA_PROPOSER_KEY, STRATA_CHALLENGER_KEY). */
+  sequencerKey: string;
+  challengerKey: string;
+  /** Their JSON-RPC ports (default: free ones). */
+  sequencerPort?: number;
+  challengerPort?: number;
+}
+
+export type OptimisticStackMode = InProcessStackMode | ProcessesStackMode;
+
+/** One optimistic-rollup side, wherever its services run: what users, stories and tests talk to. */
+export interface OptimisticStack {
+  readonly mode: OptimisticStackMode["kind"];
+  readonly context: OptimisticContext;
+  /** The operators' Layer-1 addresses. */
+  readonly operators: { sequencer: string; challenger: string };
+  /** Where each serves JSON-RPC (undefined in this process without `serve`). */
+  readonly urls: { sequencer?: string; challenger?: string };
+  /** The sequencer's user surface: send, read accounts and receipts, wait for a status. */
+  readonly sequencer: SequencerSide;
+  readonly sequencerEvents: EventSource<SequencerEvent>;
+  readonly challengerEvents: EventSource<ChallengerEvent>;
+  sequencerHealth(): Promise<ServiceHealth>;
+  challengerHealth(): Promise<ServiceHealth>;
+  /**
+   * Stops the sequencer as a crash would (a process: SIGKILL; here: its loop ends, its journal is
+   * closed as the OS would close it, nothing else is saved) and starts it again from Layer 1 and its
+   * journal. Its events start again at 1.
+   */
+  restartSequencer(): Promise<void>;
+  /** Stops both services and removes what the stack created; idempotent. */
+  stop(): Promise<void>;
+}
+
+/** The objects behind an in-process stack, for tests that tick them or look inside. */
+export interface InProcessParties {
+  /** The running sequencer (a new object after `restartSequencer`). */
+  readonly sequencer: Sequencer;
+  readonly challenger: Challenger;
+  /** The challenger's node. */
+  readonly challengerFollower: ChainFollower;
+  readonly journalPath: string;
+}
+
+export interface InProcessOptimisticStack extends OptimisticStack {
+  readonly mode: "in-process";
+  readonly parties: InProcessParties;
+}
+
+export interface ProcessesOptimisticStack extends OptimisticStack {
+  readonly mode: "processes";
+}
+
+/** Starts the optimistic rollup's sequencer and challenger for `deployment`, as `mode` says. */
+export function startOptimisticStack(
+  deployment: Deployment,
+  provider: Provider,
+  mode: InProcessStackMode,
+): Promise<InProcessOptimisticStack>;
+export function startOptimisticStack(
+  deployment: Deployment,
+  provider: Provider,
+  mode: ProcessesStackMode,
+): Promise<ProcessesOptimisticStack>;
+export function startOptimisticStack(
+  deployment: Deployment,
+  provider: Provider,
+  mode: OptimisticStackMode,
+): Promise<OptimisticStack>;
+export function startOptimisticStack(
+  deployment: Deployment,
+  provider: Provider,
+  mode: OptimisticStackMode,
+): Promise<OptimisticStack> {
+  const ctx = optimisticContext(deployment, provider);
+  return mode.kind === "in-process" ? startInProcess(ctx, mode) : startProcesses(ctx, mode);
+}
+
+/** A stack's JSON-RPC side: the same client objects for a server in this process or in another. */
+function remoteSide(urls: { sequencer: string; challenger: string }) {
+  const challengerClient = new JsonRpcClient(urls.challenger);
+  const sequencer = new SequencerClient(urls.sequencer);
+  return {
+    urls,
+    sequencer,
+    sequencerEvents: new RemoteEvents<SequencerEvent>(sequencer),
+    challengerEvents: new RemoteEvents<ChallengerEvent>(challengerClient),
+    sequencerHealth: () => serviceHealth(sequencer),
+    challengerHealth: () => serviceHealth(challengerClient),
+  };
+}
+
+async function startInProcess(
+  ctx: OptimisticContext,
+  m: InProcessStackMode,
+): Promise<InProcessOptimisticStack> {
+  const temporary = m.journalPath ? undefined : await mkdtemp(join(tmpdir(), "strata-sequencer-"));
+  const journalPath = m.journalPath ?? join(temporary!, "sequencer-journal.jsonl");
+  const serve = m.serve ? { host: "127.0.0.1", port: 0 } : undefined;
+  // Quiet unless told otherwise, as the objects it builds are: what they do is in their events.
+  const logger = m.logger ?? createLogger({ level: "silent" });
+  const startSequencer = (port?: number) =>
+    startSequencerService(ctx, {
+      signer: m.sequencer,
+      journalPath,
+      maxBatchSteps: m.maxBatchSteps,
+      maxBatchAgeMs: m.maxBatchAgeMs,
+      pollMs: m.sequencerPollMs,
+      withdrawCredit: m.withdrawCredit,
+      serve: serve && { ...serve, port: port ?? 0 },
+      run: m.run,
+      logger: logger.child("sequencer"),
+    });
+  let sequencer = await startSequencer();
+  let challenger: ChallengerService;
+  try {
+    challenger = await startChallengerService(ctx, {
+      signer: m.challenger,
+      pollMs: m.challengerPollMs,
+      withdrawCredit: m.withdrawCredit,
+      serve,
+      run: m.run,
+      logger: logger.child("challenger"),
+    });
+  } catch (error) {
+    await sequencer.stop();
+    throw error;
+  }
+  const operators = {
+    sequencer: await m.sequencer.getAddress(),
+    challenger: await m.challenger.getAddress(),
+  };
+  let stopped: Promise<void> | undefined;
+  const side = serve
+    ? remoteSide({ sequencer: sequencer.server!.url, challenger: challenger.server!.url })
+    : ({
+        urls: {},
+        sequencer: new LocalSequencerClient(() => sequencer.sequencer),
+        sequencerEvents: { since: (cursor, limit) => sequencer.sequencer.events.since(cursor, limit) },
+        challengerEvents: challenger.challenger.events,
+        sequencerHealth: () => sequencer.health(),
+        challengerHealth: () => challenger.health(),
+      } satisfies Omit<OptimisticStack, "mode" | "context" | "operators" | "restartSequencer" | "stop">);
+  return {
+    mode: "in-process",
+    context: ctx,
+    operators,
+    ...side,
+    parties: {
+      get sequencer() {
+        return sequencer.sequencer;
+      },
+      challenger: challenger.challenger,
+      challengerFollower: challenger.follower,
+      journalPath,
+    },
+    async restartSequencer() {
+      const port = sequencer.server?.port;
+      await sequencer.stop();
+      sequencer = await startSequencer(port);
+    },
+    stop() {
+      stopped ??= (async () => {
+        await Promise.all([sequencer.stop(), challenger.stop()]);
+        if (temporary) await rm(temporary, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+  };
+}
+
+async function startProcesses(
+  ctx: OptimisticContext,
+  m: ProcessesStackMode,
+): Promise<ProcessesOptimisticStack> {
+  const { services } = m;
+  const [sequencerPort, challengerPort] = [
+    m.sequencerPort ?? (await freePort()),
+    m.challengerPort ?? (await freePort()),
+  ];
+  const urls = {
+    sequencer: `http://127.0.0.1:${sequencerPort}`,
+    challenger: `http://127.0.0.1:${challengerPort}`,
+  };
+  const tuning: Record<string, string> = {};
+  if (m.maxBatchSteps !== undefined) tuning.STRATA_MAX_BATCH_STEPS = String(m.maxBatchSteps);
+  if (m.maxBatchAgeMs !== undefined) tuning.STRATA_MAX_BATCH_AGE_MS = String(m.maxBatchAgeMs);
+  const sequencerSpec = {
+    script: "sequencer.ts",
+    url: urls.sequencer,
+    env: {
+      ...tuning,
+      STRATA_PROPOSER_KEY: m.sequencerKey,
+      STRATA_SEQUENCER_PORT: String(sequencerPort),
+      ...(m.sequencerPollMs === undefined ? {} : { STRATA_POLL_MS: String(m.sequencerPollMs) }),
+    },
+  };
+  const challengerSpec = {
+    script: "challenger.ts",
+    url: urls.challenger,
+    env: {
+      STRATA_CHALLENGER_KEY: m.challengerKey,
+      STRATA_CHALLENGER_PORT: String(challengerPort),
+      ...(m.challengerPollMs === undefined ? {} : { STRATA_POLL_MS: String(m.challengerPollMs) }),
+    },
+  };
+  // Both at once (each `hardhat run` takes a while); both settle before a failure is thrown, so that
+  // whichever did start is stopped.
+  const started = await Promise.allSettled([
+    services.start("sequencer", sequencerSpec),
+    services.start("challenger", challengerSpec),
+  ]);
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) {
+    await Promise.all([services.stop("sequencer"), services.stop("challenger")]);
+    throw failed.reason;
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    mode: "processes",
+    context: ctx,
+    operators: {
+      sequencer: new Wallet(m.sequencerKey).address,
+      challenger: new Wallet(m.challengerKey).address,
+    },
+    ...remoteSide(urls),
+    async restartSequencer() {
+      await services.stop("sequencer", "SIGKILL");
+      await services.start("sequencer", sequencerSpec);
+    },
+    stop() {
+      stopped ??= Promise.all([services.stop("sequencer"), services.stop("challenger")]).then(
+        () => undefined,
+      );
+      return stopped;
+    },
+  };
+}
