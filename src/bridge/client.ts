@@ -1,9 +1,10 @@
-import type { ContractTransactionReceipt, Provider, Signer } from "ethers";
+import type { ContractTransactionReceipt, ContractTransactionResponse, Provider, Signer } from "ethers";
 import { MaxUint256 } from "ethers";
 import type { Bridge } from "../../typechain-types";
 import { Bridge__factory } from "../../typechain-types";
 import { ensureAllowance } from "../common/erc20";
-import { StrataError, withDecodedRevert } from "../common/errors";
+import { ContractClient, MissingEventError } from "../common/contract-client";
+import { StrataError } from "../common/errors";
 import type { MerkleProof } from "../shared/merkle-tree";
 import { foldDeposits, EMPTY_QUEUE_HEAD } from "../shared/deposit";
 import type { DepositData, WithdrawalData } from "../shared/types";
@@ -45,29 +46,23 @@ export interface FinalizeWithdrawalOptions {
 }
 
 export class QueueMismatchError extends StrataError {}
-export class MissingEventError extends StrataError {}
+export { MissingEventError } from "../common/contract-client";
 
 /** The bridge, seen from Layer-2 users and operators. Takes any ethers runner: no Hardhat needed. */
-export class BridgeClient {
-  readonly contract: Bridge;
-
+export class BridgeClient extends ContractClient<Bridge> {
   constructor(address: string, runner: Signer | Provider) {
-    this.contract = Bridge__factory.connect(address, runner);
-  }
-
-  get address(): string {
-    return this.contract.target as string;
+    super(Bridge__factory.connect(address, runner));
   }
 
   /** Deposits ETH for a Layer-2 owner; resolves once mined, with the queued deposit as the bridge saw it. */
   async depositEth(signer: Signer, o: DepositEthOptions): Promise<DepositResult> {
-    return this.send(() => this.contract.connect(signer).depositEth(o.rollup, o.to, { value: o.amount }));
+    return this.deposit(() => this.contract.connect(signer).depositEth(o.rollup, o.to, { value: o.amount }));
   }
 
   /** Deposits an ERC-20, approving the bridge first unless told not to. */
   async depositErc20(signer: Signer, o: DepositErc20Options): Promise<DepositResult> {
     if (o.approve ?? true) await ensureAllowance(signer, o.token, this.address, o.amount, MaxUint256);
-    return this.send(() => this.contract.connect(signer).depositErc20(o.rollup, o.token, o.to, o.amount));
+    return this.deposit(() => this.contract.connect(signer).depositErc20(o.rollup, o.token, o.to, o.amount));
   }
 
   /** Pays a withdrawal proven into a final batch (to its recipient, whoever sends this). */
@@ -75,12 +70,11 @@ export class BridgeClient {
     signer: Signer,
     o: FinalizeWithdrawalOptions,
   ): Promise<ContractTransactionReceipt> {
-    return withDecodedRevert(async () => {
-      const tx = await this.contract
+    return this.send(() =>
+      this.contract
         .connect(signer)
-        .finalizeWithdrawal(o.rollup, o.batchIndex, o.withdrawal, o.proof.index, o.proof.siblings);
-      return (await tx.wait())!;
-    }, this.contract.interface);
+        .finalizeWithdrawal(o.rollup, o.batchIndex, o.withdrawal, o.proof.index, o.proof.siblings),
+    );
   }
 
   /** Every deposit queued for `rollup` in the block range, in queue order. */
@@ -131,33 +125,27 @@ export class BridgeClient {
     return deposits;
   }
 
-  private async send(
-    call: () => Promise<{ wait(): Promise<ContractTransactionReceipt | null> }>,
-  ): Promise<DepositResult> {
-    return withDecodedRevert(async () => {
-      const receipt = (await (await call()).wait())!;
-      for (const log of receipt.logs) {
-        const parsed = this.contract.interface.parseLog(log);
-        if (parsed?.name !== "DepositQueued") continue;
-        const a = parsed.args;
-        return {
-          receipt,
-          deposit: {
-            rollup: a.rollup,
-            from: a.from,
-            index: a.index,
-            to: a.to,
-            tokenId: Number(a.tokenId),
-            amount: a.amount,
-            timestamp: a.timestamp,
-            head: a.head,
-            blockNumber: receipt.blockNumber,
-            transactionHash: receipt.hash,
-          },
-        };
-      }
-      throw new MissingEventError(`transaction ${receipt.hash} queued no deposit`);
-    }, this.contract.interface);
+  /** Sends a deposit; resolves once mined, with the `DepositQueued` it emitted. */
+  private async deposit(call: () => Promise<ContractTransactionResponse>): Promise<DepositResult> {
+    const receipt = await this.send(call);
+    const event = this.findEvent(receipt, "DepositQueued");
+    if (!event) throw new MissingEventError(`transaction ${receipt.hash} queued no deposit`);
+    const a = event.args;
+    return {
+      receipt,
+      deposit: {
+        rollup: a.rollup,
+        from: a.from,
+        index: a.index,
+        to: a.to,
+        tokenId: Number(a.tokenId),
+        amount: a.amount,
+        timestamp: a.timestamp,
+        head: a.head,
+        blockNumber: receipt.blockNumber,
+        transactionHash: receipt.hash,
+      },
+    };
   }
 }
 

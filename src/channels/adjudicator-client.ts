@@ -1,9 +1,9 @@
-import type { ContractTransactionReceipt, ContractTransactionResponse, Provider, Signer } from "ethers";
+import type { ContractTransactionReceipt, Provider, Signer } from "ethers";
 import { ZeroAddress } from "ethers";
 import type { Adjudicator } from "../../typechain-types";
 import { Adjudicator__factory } from "../../typechain-types";
 import { ensureAllowance } from "../common/erc20";
-import { withDecodedRevert } from "../common/errors";
+import { ContractClient } from "../common/contract-client";
 import type { SignedState } from "./channel";
 import type { ChannelParams, ChannelState, PendingLock } from "./types";
 
@@ -41,15 +41,9 @@ export interface ChannelStatusView {
 }
 
 const CONCLUDED = 2n ** 32n - 1n;
-export class AdjudicatorClient {
-  readonly contract: Adjudicator;
-
+export class AdjudicatorClient extends ContractClient<Adjudicator> {
   constructor(address: string, runner: Signer | Provider) {
-    this.contract = Adjudicator__factory.connect(address, runner);
-  }
-
-  get address(): string {
-    return this.contract.target as string;
+    super(Adjudicator__factory.connect(address, runner));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -193,9 +187,5 @@ export class AdjudicatorClient {
       blockNumber: e.blockNumber,
       txHash: e.transactionHash.toLowerCase(),
     }));
-  }
-
-  private async send(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
-    return withDecodedRevert(async () => (await (await call()).wait())!, this.contract.interface);
   }
 }

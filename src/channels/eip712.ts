@@ -66,50 +66,54 @@ function putHex(out: Buffer, offset: number, hex: string, bytes: number): void {
   out.write(hex.slice(2), offset + 32 - bytes, bytes, "hex");
 }
 
-function hashAllocations(state: ChannelState): Buffer {
-  const hashes = Buffer.alloc(32 * state.allocations.length);
-  state.allocations.forEach((a, i) => {
-    const balances = Buffer.alloc(32 * a.balances.length);
-    a.balances.forEach((b, j) => putUint(balances, 32 * j, b));
-    const struct = Buffer.alloc(96);
-    ALLOCATION_TH.copy(struct, 0);
-    putHex(struct, 32, a.asset, 20);
-    hash(balances).copy(struct, 64);
+/**
+ * The EIP-712 hash of an array of structs: keccak256 of their `hashStruct`s, each over `typeHash` and the
+ * `words` 32-byte words `write` puts after it.
+ */
+function hashStructs<T>(
+  items: readonly T[],
+  typeHash: Buffer,
+  words: number,
+  write: (struct: Buffer, item: T) => void,
+): Buffer {
+  if (items.length === 0) return EMPTY_ARRAY_HASH;
+  const hashes = Buffer.alloc(32 * items.length);
+  const struct = Buffer.alloc(32 * (1 + words));
+  items.forEach((item, i) => {
+    struct.fill(0);
+    typeHash.copy(struct, 0);
+    write(struct, item);
     hash(struct).copy(hashes, 32 * i);
   });
   return hash(hashes);
 }
 
+function hashAllocations(state: ChannelState): Buffer {
+  return hashStructs(state.allocations, ALLOCATION_TH, 2, (struct, a) => {
+    const balances = Buffer.alloc(32 * a.balances.length);
+    a.balances.forEach((b, j) => putUint(balances, 32 * j, b));
+    putHex(struct, 32, a.asset, 20);
+    hash(balances).copy(struct, 64);
+  });
+}
+
 function hashLocks(state: ChannelState): Buffer {
-  if (state.locks.length === 0) return EMPTY_ARRAY_HASH;
-  const hashes = Buffer.alloc(32 * state.locks.length);
-  const struct = Buffer.alloc(224);
-  state.locks.forEach((l, i) => {
-    struct.fill(0);
-    LOCK_TH.copy(struct, 0);
+  return hashStructs(state.locks, LOCK_TH, 6, (struct, l) => {
     putHex(struct, 32, l.hashlock, 32);
     putUint(struct, 64, l.deadline);
     putUint(struct, 96, l.asset);
     putUint(struct, 128, l.sender);
     putUint(struct, 160, l.receiver);
     putUint(struct, 192, l.amount);
-    hash(struct).copy(hashes, 32 * i);
   });
-  return hash(hashes);
 }
 
 function hashWithdrawals(state: ChannelState): Buffer {
-  if (state.withdrawals.length === 0) return EMPTY_ARRAY_HASH;
-  const hashes = Buffer.alloc(32 * state.withdrawals.length);
-  const struct = Buffer.alloc(128);
-  state.withdrawals.forEach((w, i) => {
-    WITHDRAWAL_TH.copy(struct, 0);
+  return hashStructs(state.withdrawals, WITHDRAWAL_TH, 3, (struct, w) => {
     putUint(struct, 32, w.asset);
     putUint(struct, 64, w.participant);
     putUint(struct, 96, w.amount);
-    hash(struct).copy(hashes, 32 * i);
   });
-  return hash(hashes);
 }
 
 /** The EIP-712 `hashStruct(State)`. */

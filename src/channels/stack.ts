@@ -242,14 +242,54 @@ export interface WatchtowerSide {
   stop(): Promise<void>;
 }
 
+/** The channel steps a party side hands on as they are: to the party itself, or to its service's client. */
+type ChannelSteps = Pick<ChannelPartySide, "open" | "pay" | "lock" | "settle" | "finalize" | "close"> & {
+  latest(channelId: string): SignedState | undefined | Promise<SignedState | undefined>;
+};
+
+/** A party side whose channel steps are those of `steps()`. */
+abstract class ForwardingPartySide {
+  protected abstract steps(): ChannelSteps;
+
+  open(peer: PeerRef, allocations: Allocation[], options: OpenOptions): Promise<OpenedChannel> {
+    return this.steps().open(peer, allocations, options);
+  }
+
+  pay(channelId: string, amount: bigint): Promise<SignedState> {
+    return this.steps().pay(channelId, amount);
+  }
+
+  lock(channelId: string, lock: Pick<Lock, "hashlock" | "deadline" | "amount">): Promise<SignedState> {
+    return this.steps().lock(channelId, lock);
+  }
+
+  settle(channelId: string, hashlock: string, secret: string): Promise<SignedState> {
+    return this.steps().settle(channelId, hashlock, secret);
+  }
+
+  finalize(channelId: string): Promise<SignedState> {
+    return this.steps().finalize(channelId);
+  }
+
+  close(channelId: string): Promise<ClosedChannel> {
+    return this.steps().close(channelId);
+  }
+
+  async latest(channelId: string): Promise<SignedState | undefined> {
+    return this.steps().latest(channelId);
+  }
+}
+
 /** A party of this process: the handle, and the party itself for what only its own process can do. */
-export class LocalPartySide implements ChannelPartySide {
+export class LocalPartySide extends ForwardingPartySide implements ChannelPartySide {
   readonly placement = "in-process";
 
   constructor(
     readonly name: string,
     private readonly running: RunningParty,
-  ) {}
+  ) {
+    super();
+  }
 
   get party(): ChannelParty {
     return this.running.party;
@@ -271,32 +311,8 @@ export class LocalPartySide implements ChannelPartySide {
     return this.running.storePath;
   }
 
-  open(peer: PeerRef, allocations: Allocation[], options: OpenOptions): Promise<OpenedChannel> {
-    return this.party.open(peer, allocations, options);
-  }
-
-  pay(channelId: string, amount: bigint): Promise<SignedState> {
-    return this.party.pay(channelId, amount);
-  }
-
-  lock(channelId: string, lock: Pick<Lock, "hashlock" | "deadline" | "amount">): Promise<SignedState> {
-    return this.party.lock(channelId, lock);
-  }
-
-  settle(channelId: string, hashlock: string, secret: string): Promise<SignedState> {
-    return this.party.settle(channelId, hashlock, secret);
-  }
-
-  finalize(channelId: string): Promise<SignedState> {
-    return this.party.finalize(channelId);
-  }
-
-  close(channelId: string): Promise<ClosedChannel> {
-    return this.party.close(channelId);
-  }
-
-  async latest(channelId: string): Promise<SignedState | undefined> {
-    return this.party.latest(channelId);
+  protected steps(): ChannelSteps {
+    return this.party;
   }
 
   async stats(): Promise<{ channels: number; fsyncs: number }> {
@@ -316,7 +332,7 @@ export class LocalPartySide implements ChannelPartySide {
   }
 }
 
-class ProcessPartySide implements ChannelPartySide {
+class ProcessPartySide extends ForwardingPartySide implements ChannelPartySide {
   readonly placement = "process";
   readonly events: EventSource<ChannelEvent>;
 
@@ -329,35 +345,12 @@ class ProcessPartySide implements ChannelPartySide {
     private readonly service: string,
     private readonly storePath: string,
   ) {
+    super();
     this.events = client.events;
   }
 
-  open(peer: PeerRef, allocations: Allocation[], options: OpenOptions): Promise<OpenedChannel> {
-    return this.client.open(peer, allocations, options);
-  }
-
-  pay(channelId: string, amount: bigint): Promise<SignedState> {
-    return this.client.pay(channelId, amount);
-  }
-
-  lock(channelId: string, lock: Pick<Lock, "hashlock" | "deadline" | "amount">): Promise<SignedState> {
-    return this.client.lock(channelId, lock);
-  }
-
-  settle(channelId: string, hashlock: string, secret: string): Promise<SignedState> {
-    return this.client.settle(channelId, hashlock, secret);
-  }
-
-  finalize(channelId: string): Promise<SignedState> {
-    return this.client.finalize(channelId);
-  }
-
-  close(channelId: string): Promise<ClosedChannel> {
-    return this.client.close(channelId);
-  }
-
-  latest(channelId: string): Promise<SignedState | undefined> {
-    return this.client.latest(channelId);
+  protected steps(): ChannelSteps {
+    return this.client;
   }
 
   async stats(): Promise<{ channels: number; fsyncs: number }> {
@@ -470,6 +463,27 @@ export class ChannelsStack {
     return this.startLocal(name, wallet, { fundJoined: options.fundJoined });
   }
 
+  /**
+   * Starts `scripts/<script>` as `service` on the adjudicator, keeping its data in `dataDir`, with `env`;
+   * resolves with its JSON-RPC endpoint (on `rpcPort`) once it answers there.
+   */
+  private async startService(
+    services: ServiceSet,
+    service: string,
+    script: string,
+    dataDir: string,
+    rpcPort: number,
+    env: Record<string, string>,
+  ): Promise<string> {
+    const url = `http://127.0.0.1:${rpcPort}`;
+    await services.start(service, {
+      script,
+      env: { STRATA_ADJUDICATOR: this.o.adjudicator, STRATA_DATA_DIR: dataDir, ...env },
+      url,
+    });
+    return url;
+  }
+
   /** An operated party signing with `key`: in this process, or as a channel-client service. */
   async party(
     name: string,
@@ -486,21 +500,14 @@ export class ChannelsStack {
     const peerPort = ports.peer ?? (await freePort());
     const rpcPort = ports.rpc ?? (await freePort());
     const dataDir = join(this.o.dataDir, name);
-    const url = `http://127.0.0.1:${rpcPort}`;
-    await services.start(service, {
-      script: "channel-client.ts",
-      env: {
-        STRATA_ADJUDICATOR: this.o.adjudicator,
-        STRATA_DATA_DIR: dataDir,
-        STRATA_CHANNEL_ROLE: "listen",
-        STRATA_CHANNEL_KEY: key,
-        STRATA_CHANNEL_HOST: "127.0.0.1",
-        STRATA_CHANNEL_PORT: String(peerPort),
-        STRATA_CHANNEL_RPC_PORT: String(rpcPort),
-        STRATA_WATCHTOWER_URL: options.watchtower?.url ?? "",
-        STRATA_POLL_MS: String(this.o.pollMs ?? 200),
-      },
-      url,
+    const url = await this.startService(services, service, "channel-client.ts", dataDir, rpcPort, {
+      STRATA_CHANNEL_ROLE: "listen",
+      STRATA_CHANNEL_KEY: key,
+      STRATA_CHANNEL_HOST: "127.0.0.1",
+      STRATA_CHANNEL_PORT: String(peerPort),
+      STRATA_CHANNEL_RPC_PORT: String(rpcPort),
+      STRATA_WATCHTOWER_URL: options.watchtower?.url ?? "",
+      STRATA_POLL_MS: String(this.o.pollMs ?? 200),
     });
     const client = new ChannelPartyClient(url);
     const health = await client.health();
@@ -562,19 +569,12 @@ export class ChannelsStack {
     const { services } = this.o.placement;
     const service = `watchtower-${name}`;
     const port = this.o.placement.ports?.[service]?.rpc ?? (await freePort());
-    const url = `http://127.0.0.1:${port}`;
-    await services.start(service, {
-      script: "watchtower.ts",
-      env: {
-        STRATA_ADJUDICATOR: this.o.adjudicator,
-        STRATA_DATA_DIR: dataDir,
-        STRATA_WATCHTOWER_KEY: key,
-        STRATA_WATCHTOWER_HOST: "127.0.0.1",
-        STRATA_WATCHTOWER_PORT: String(port),
-        STRATA_FROM_BLOCK: String(fromBlock),
-        STRATA_POLL_MS: String(pollMs),
-      },
-      url,
+    const url = await this.startService(services, service, "watchtower.ts", dataDir, port, {
+      STRATA_WATCHTOWER_KEY: key,
+      STRATA_WATCHTOWER_HOST: "127.0.0.1",
+      STRATA_WATCHTOWER_PORT: String(port),
+      STRATA_FROM_BLOCK: String(fromBlock),
+      STRATA_POLL_MS: String(pollMs),
     });
     const client = new WatchtowerClient(url);
     const stop = () => services.stop(service);

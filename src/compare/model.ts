@@ -93,6 +93,13 @@ export function productionTimes(m: ModelInputs, p: ProductionParameters = PRODUC
   });
   const batchAge: Term = { what: "batch closes (max age)", seconds: p.batchAgeSeconds, onChain: false };
   const none = { withdrawal: null, unilateralWithdrawal: null };
+  /** A rollup: its operator's receipt, final once `settled`, a withdrawal paid by `payout` after that. */
+  const rollup = (receipt: string, settled: Term[], payout: string): ProductionTimes => ({
+    soft: estimate([ack(receipt)], p),
+    final: estimate([...settled, finality], p),
+    withdrawal: estimate([...settled, block(payout), finality], p),
+    unilateralWithdrawal: null,
+  });
   switch (m.id) {
     case "l1-eth":
     case "l1-erc20":
@@ -103,24 +110,16 @@ export function productionTimes(m: ModelInputs, p: ProductionParameters = PRODUC
       };
     case "optimistic": {
       const window: Term = { what: "challenge window", seconds: p.challengeWindowSeconds, onChain: true };
-      const settled = [batchAge, block("commitBatch"), window, block("finalize")];
-      return {
-        soft: estimate([ack("sequencer receipt")], p),
-        final: estimate([...settled, finality], p),
-        withdrawal: estimate([...settled, block("finalizeWithdrawal"), finality], p),
-        unilateralWithdrawal: null,
-      };
+      return rollup(
+        "sequencer receipt",
+        [batchAge, block("commitBatch"), window, block("finalize")],
+        "finalizeWithdrawal",
+      );
     }
     case "zk": {
       if (m.provingMs === undefined)
         throw new CompareConfigError("the zk model needs a measured proving time");
-      const verified = zkVerified(m.provingMs / 1000, p);
-      return {
-        soft: estimate([ack("operator receipt")], p),
-        final: estimate([...verified, finality], p),
-        withdrawal: estimate([...verified, block("claim"), finality], p),
-        unilateralWithdrawal: null,
-      };
+      return rollup("operator receipt", zkVerified(m.provingMs / 1000, p), "claim");
     }
     case "channels": {
       const cosigned = ack("co-signed state");

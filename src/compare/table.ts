@@ -19,6 +19,17 @@ export function renderTable(headers: string[], rows: string[][], align: Align[] 
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
 }
 
+/** A design a row: its soft confirmation, finality on Layer 1 and paid withdrawal, as `cells` writes them. */
+function timeTable<T extends { label: string }>(
+  designs: T[],
+  cells: (design: T) => [soft: string, final: string, withdrawal: string],
+): string[] {
+  return renderTable(
+    ["design", "soft confirmation", "final on Layer 1", "withdrawal paid on Layer 1"],
+    designs.map((d) => [d.label, ...cells(d)]),
+  );
+}
+
 export function formatTables(r: CompareReport): string {
   const out: string[] = [];
   const section = (title: string, lines: string[]) => out.push("", title, ...lines);
@@ -48,15 +59,11 @@ export function formatTables(r: CompareReport): string {
   section(
     "Time here, measured (median wall-clock on this machine and Layer-1 blocks; the local chain mines a " +
       "block per transaction and jumps its clock over windows: evm_setNextBlockTimestamp)",
-    renderTable(
-      ["design", "soft confirmation", "final on Layer 1", "withdrawal paid on Layer 1"],
-      r.designs.map((d) => [
-        d.label,
-        formatLatency(d.measured.soft),
-        formatLatency(d.measured.final),
-        d.measured.withdrawal ? formatLatency(d.measured.withdrawal) : "n/a (already on Layer 1)",
-      ]),
-    ),
+    timeTable(r.designs, ({ measured: m }) => [
+      formatLatency(m.soft),
+      formatLatency(m.final),
+      m.withdrawal ? formatLatency(m.withdrawal) : "n/a (already on Layer 1)",
+    ]),
   );
 
   const p = r.parameters.production;
@@ -66,15 +73,11 @@ export function formatTables(r: CompareReport): string {
     )}, ${formatDuration(p.challengeWindowSeconds)} challenge window, ${formatDuration(
       p.channelDisputeSeconds,
     )} channel dispute window, batches closed after ${p.batchAgeSeconds} s; off-chain work as measured here)`,
-    renderTable(
-      ["design", "soft confirmation", "final on Layer 1", "withdrawal paid on Layer 1"],
-      r.rows.map((row) => [
-        row.label,
-        estimateCell(row.times.soft),
-        estimateCell(row.times.final),
-        withdrawalCell(row),
-      ]),
-    ),
+    timeTable(r.rows, (row) => [
+      estimateCell(row.times.soft),
+      estimateCell(row.times.final),
+      withdrawalCell(row),
+    ]),
   );
 
   if (r.zkModel.status === "modelled") {

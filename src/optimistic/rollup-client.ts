@@ -1,16 +1,16 @@
-import type { ContractTransactionReceipt, ContractTransactionResponse, Provider, Signer } from "ethers";
-import type { LogDescription } from "ethers";
+import type { ContractTransactionReceipt, Provider, Signer } from "ethers";
 import { getBytes } from "ethers";
 import type { OptimisticRollup } from "../../typechain-types";
 import { OptimisticRollup__factory } from "../../typechain-types";
 import type { IOptimisticRollup } from "../../typechain-types/contracts/optimistic/OptimisticRollup";
-import { StrataError, withDecodedRevert } from "../common/errors";
+import { ContractClient } from "../common/contract-client";
+import { StrataError } from "../common/errors";
 import { decodeTxs, encodeTxs } from "../shared/codec";
 import type { DepositData, L2Tx } from "../shared/types";
 import type { GameStatus, GameView, Party } from "./solver";
 import type { StepWitness, TraceState } from "./trace";
 
-export class MissingEventError extends StrataError {}
+export { MissingEventError } from "../common/contract-client";
 export class NotABatchError extends StrataError {}
 
 const PARTIES: Party[] = ["proposer", "challenger"];
@@ -44,40 +44,29 @@ export interface StepProofArg {
 }
 
 /** The optimistic rollup contract seen from its agents. Any ethers runner: no Hardhat needed. */
-export class RollupClient {
-  readonly contract: OptimisticRollup;
-  private configRead?: Promise<RollupConfig>;
-
+export class RollupClient extends ContractClient<OptimisticRollup, RollupEventName> {
   constructor(address: string, runner: Signer | Provider) {
-    this.contract = OptimisticRollup__factory.connect(address, runner);
-  }
-
-  get address(): string {
-    return this.contract.target as string;
+    super(OptimisticRollup__factory.connect(address, runner));
   }
 
   /** The rollup's parameters: immutable, so read once and kept. */
   config(): Promise<RollupConfig> {
-    this.configRead ??= this.readConfig();
-    return this.configRead;
-  }
-
-  private async readConfig(): Promise<RollupConfig> {
-    const c = this.contract;
-    const [challengeWindow, inclusionWindow, gameClock, proposerBond, challengerBond] = await Promise.all([
-      c.CHALLENGE_WINDOW(),
-      c.INCLUSION_WINDOW(),
-      c.GAME_CLOCK(),
-      c.PROPOSER_BOND(),
-      c.CHALLENGER_BOND(),
-    ]);
-    return {
-      challengeWindow: Number(challengeWindow),
-      inclusionWindow: Number(inclusionWindow),
-      gameClock: Number(gameClock),
-      proposerBond,
-      challengerBond,
-    };
+    return this.immutables(async (c) => {
+      const [challengeWindow, inclusionWindow, gameClock, proposerBond, challengerBond] = await Promise.all([
+        c.CHALLENGE_WINDOW(),
+        c.INCLUSION_WINDOW(),
+        c.GAME_CLOCK(),
+        c.PROPOSER_BOND(),
+        c.CHALLENGER_BOND(),
+      ]);
+      return {
+        challengeWindow: Number(challengeWindow),
+        inclusionWindow: Number(inclusionWindow),
+        gameClock: Number(gameClock),
+        proposerBond,
+        challengerBond,
+      };
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -171,19 +160,6 @@ export class RollupClient {
         timestamp: d.timestamp,
       })),
     };
-  }
-
-  private async send(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
-    return withDecodedRevert(async () => (await (await call()).wait())!, this.contract.interface);
-  }
-
-  /** The first `name` event the rollup emitted in `receipt`; throws `MissingEventError` if there is none. */
-  eventIn(receipt: ContractTransactionReceipt, name: RollupEventName): LogDescription {
-    for (const log of receipt.logs) {
-      const parsed = this.contract.interface.parseLog(log);
-      if (parsed?.name === name) return parsed;
-    }
-    throw new MissingEventError(`no ${name} event in transaction ${receipt.hash}`);
   }
 }
 

@@ -17,6 +17,7 @@ import type {
   JsonRpcClientOptions,
   RpcServer,
   RpcServerOptions,
+  StatusReceipt,
   WaitForStatusOptions,
 } from "../common/json-rpc";
 import {
@@ -29,7 +30,6 @@ import {
   indexParam,
   malformed,
   ReceiptStatusTimeoutError,
-  hasReachedStatusOf,
   startJsonRpcServer,
 } from "../common/json-rpc";
 import type { RollupOperatorApi, RollupRpcSpec } from "../common/rollup-rpc";
@@ -51,9 +51,7 @@ export type TxStatus = "soft-confirmed" | "committed" | "final";
 /** Every status, each later one implying the earlier. */
 export const TX_STATUSES: readonly TxStatus[] = ["soft-confirmed", "committed", "final"];
 
-export interface TxReceipt {
-  hash: string;
-  status: TxStatus;
+export interface TxReceipt extends StatusReceipt<TxStatus> {
   batchIndex?: number;
   step?: number;
   outcome?: string;
@@ -64,11 +62,6 @@ export type SequencerApi = RollupOperatorApi<TxReceipt>;
 
 /** `waitForStatus` gave up; `last` is the receipt it saw last, if any. */
 export class TxStatusTimeoutError extends ReceiptStatusTimeoutError<TxStatus, TxReceipt> {}
-
-/** True when `status` is `wanted` or later. */
-export function hasReachedStatus(status: TxStatus, wanted: TxStatus): boolean {
-  return hasReachedStatusOf(TX_STATUSES, status, wanted);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Server

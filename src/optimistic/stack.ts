@@ -19,9 +19,9 @@ import { Wallet } from "ethers";
 import { BridgeClient } from "../bridge/client";
 import { contractAddress } from "../common/deployments";
 import type { Deployment } from "../common/deployments";
-import type { EventSource } from "../common/events";
+import type { EventBase, EventSource } from "../common/events";
 import { TxJournal } from "../common/journal";
-import type { RpcServer, ServiceHealth } from "../common/json-rpc";
+import type { RpcServer, RpcServerOptions, ServiceHealth } from "../common/json-rpc";
 import { JsonRpcClient, RemoteEvents, serviceHealth, startJsonRpcServer } from "../common/json-rpc";
 import type { Logger } from "../common/logger";
 import { createLogger } from "../common/logger";
@@ -92,31 +92,39 @@ export interface OptimisticTuning {
   challengerPollMs?: number;
 }
 
-export interface SequencerServiceOptions {
+/** What both services are started with. */
+export interface AgentServiceOptions {
   signer: Signer;
-  /** The sequencer's journal of admitted transactions (created if missing). */
-  journalPath: string;
-  maxBatchSteps?: number;
-  maxBatchAgeMs?: number;
   pollMs?: number;
-  /** Withdraw its credited bonds every round (default true, as the service does). */
+  /** Withdraw its credited bonds every round (default true, as the services do). */
   withdrawCredit?: boolean;
-  /** Serve JSON-RPC (default: do not). */
+  /** Serve JSON-RPC (its methods, strata_health, strata_events; default: do not). */
   serve?: ServeOptions;
-  /** Run the service loop (default true); false: the caller ticks `sequencer`. */
+  /** Run the service loop (default true); false: the caller ticks the agent. */
   run?: boolean;
   logger?: Logger;
 }
 
-/** A sequencer with its journal, its loop and (optionally) its JSON-RPC server. */
-export interface SequencerService {
-  readonly sequencer: Sequencer;
-  readonly journal: TxJournal;
+export interface SequencerServiceOptions extends AgentServiceOptions {
+  /** The sequencer's journal of admitted transactions (created if missing). */
+  journalPath: string;
+  maxBatchSteps?: number;
+  maxBatchAgeMs?: number;
+}
+
+/** A service's loop and (optionally) its JSON-RPC server. */
+export interface AgentService {
   readonly server?: RpcServer;
   /** Its `strata_health` answer, also without a server. */
   health(): Promise<ServiceHealth>;
-  /** Ends the loop (after the round in progress), closes the server, then the journal. */
+  /** Ends the loop (after the round in progress), then closes the server. */
   stop(): Promise<void>;
+}
+
+/** A sequencer with its journal, its loop and (optionally) its JSON-RPC server; `stop` closes the journal last. */
+export interface SequencerService extends AgentService {
+  readonly sequencer: Sequencer;
+  readonly journal: TxJournal;
 }
 
 /** Opens the journal, rebuilds the sequencer from Layer 1 and it, starts its loop and its server. */
@@ -143,48 +151,24 @@ export async function startSequencerService(
     await journal.close();
     throw error;
   }
-  const health = healthOf("sequencer", () => sequencer.health());
-  const server =
-    o.serve &&
-    (await startRpcServer(sequencer, {
-      ...o.serve,
-      logger: o.logger,
-      service: { name: "sequencer", events: sequencer.events, health: () => sequencer.health() },
-    }));
-  const running = o.run === false ? undefined : sequencer.run();
+  const service = await runAgent("sequencer", sequencer, o, (options) => startRpcServer(sequencer, options));
   return {
     sequencer,
     journal,
-    server: server || undefined,
-    health,
+    ...service,
     async stop() {
-      sequencer.stop();
-      await running;
-      if (server) await server.close();
+      await service.stop();
       await journal.close();
     },
   };
 }
 
-export interface ChallengerServiceOptions {
-  signer: Signer;
-  pollMs?: number;
-  /** Withdraw its credited bonds every round (default true, as the service does). */
-  withdrawCredit?: boolean;
-  /** Serve JSON-RPC (strata_health, strata_events; default: do not). */
-  serve?: ServeOptions;
-  /** Run the service loop (default true); false: the caller ticks `challenger`. */
-  run?: boolean;
-  logger?: Logger;
-}
+export type ChallengerServiceOptions = AgentServiceOptions;
 
 /** A challenger with its node, its loop and (optionally) its JSON-RPC server. */
-export interface ChallengerService {
+export interface ChallengerService extends AgentService {
   readonly challenger: Challenger;
   readonly follower: ChainFollower;
-  readonly server?: RpcServer;
-  health(): Promise<ServiceHealth>;
-  stop(): Promise<void>;
 }
 
 export async function startChallengerService(
@@ -200,21 +184,40 @@ export async function startChallengerService(
     pollMs: o.pollMs,
     withdrawCredit: o.withdrawCredit ?? true,
   });
+  const service = await runAgent("challenger", challenger, o, (options) =>
+    startJsonRpcServer({}, new Map(), options),
+  );
+  return { challenger, follower, ...service };
+}
+
+/**
+ * Runs `agent` as the service `name`: serves it with `serve` when asked to, runs its loop unless told
+ * not to; `stop` ends the loop (after the round in progress), then closes the server.
+ */
+async function runAgent(
+  name: string,
+  agent: {
+    readonly events: EventSource<EventBase>;
+    health(): Promise<{ status: ServiceHealth["status"] }>;
+    run(): Promise<void>;
+    stop(): void;
+  },
+  o: AgentServiceOptions,
+  serve: (options: RpcServerOptions) => Promise<RpcServer>,
+): Promise<AgentService> {
   const server =
     o.serve &&
-    (await startJsonRpcServer({}, new Map(), {
+    (await serve({
       ...o.serve,
       logger: o.logger,
-      service: { name: "challenger", events: challenger.events, health: () => challenger.health() },
+      service: { name, events: agent.events, health: () => agent.health() },
     }));
-  const running = o.run === false ? undefined : challenger.run();
+  const running = o.run === false ? undefined : agent.run();
   return {
-    challenger,
-    follower,
     server: server || undefined,
-    health: healthOf("challenger", () => challenger.health()),
+    health: healthOf(name, () => agent.health()),
     async stop() {
-      challenger.stop();
+      agent.stop();
       await running;
       if (server) await server.close();
     },

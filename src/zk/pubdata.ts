@@ -79,27 +79,19 @@ export function isCarriable(deposit: DepositData): boolean {
  */
 export function slotElement(tx: ZkPublishedTx | undefined): bigint {
   if (tx === undefined) return 0n;
+  const [a, b, token, amount] = slotFields(tx);
+  return packSlot(ZK_KIND[tx.kind], BigInt(a), BigInt(b), BigInt(token), packAmount("amount", amount));
+}
+
+/** A transaction's slot fields `a`, `b`, `token` and `amount` (a transfer's token is 0: its accounts'). */
+function slotFields(tx: ZkPublishedTx): [number, number | string, number, bigint] {
   switch (tx.kind) {
-    case "deposit": {
-      const { deposit } = tx;
-      return packSlot(
-        ZK_KIND.deposit,
-        BigInt(tx.account),
-        BigInt(deposit.to),
-        BigInt(deposit.tokenId),
-        packAmount("amount", deposit.amount),
-      );
-    }
+    case "deposit":
+      return [tx.account, tx.deposit.to, tx.deposit.tokenId, tx.deposit.amount];
     case "transfer":
-      return packSlot(ZK_KIND.transfer, BigInt(tx.from), BigInt(tx.to), 0n, packAmount("amount", tx.amount));
+      return [tx.from, tx.to, 0, tx.amount];
     case "withdraw":
-      return packSlot(
-        ZK_KIND.withdraw,
-        BigInt(tx.from),
-        BigInt(tx.recipient),
-        BigInt(tx.tokenId),
-        packAmount("amount", tx.amount),
-      );
+      return [tx.from, tx.recipient, tx.tokenId, tx.amount];
   }
 }
 

@@ -4,11 +4,12 @@
  * batch Layer 1 holds. Any ethers runner: no Hardhat needed. Every transaction resolves once mined; a
  * revert throws `ContractRevertError` with the custom error's name (`ZkRollupInvalidProof`, …).
  */
-import type { ContractTransactionReceipt, ContractTransactionResponse, Provider, Signer } from "ethers";
+import type { ContractTransactionReceipt, Provider, Signer } from "ethers";
 import { getBytes, hexlify } from "ethers";
 import type { ZkRollup } from "../../typechain-types";
 import { ZkRollup__factory } from "../../typechain-types";
-import { StrataError, withDecodedRevert } from "../common/errors";
+import { ContractClient } from "../common/contract-client";
+import { StrataError } from "../common/errors";
 import type { DepositData } from "../shared/types";
 import type { SolidityProof } from "./prover";
 
@@ -87,40 +88,29 @@ function plainDeposit(d: {
   return { from: d.from, to: d.to, tokenId: Number(d.tokenId), amount: d.amount, timestamp: d.timestamp };
 }
 
-export class ZkRollupClient {
-  readonly contract: ZkRollup;
-  private configRead?: Promise<ZkRollupConfig>;
-
+export class ZkRollupClient extends ContractClient<ZkRollup> {
   constructor(address: string, runner: Signer | Provider) {
-    this.contract = ZkRollup__factory.connect(address, runner);
-  }
-
-  get address(): string {
-    return this.contract.target as string;
+    super(ZkRollup__factory.connect(address, runner));
   }
 
   /** The rollup's parameters: immutable, so read once and kept. */
   config(): Promise<ZkRollupConfig> {
-    this.configRead ??= this.readConfig();
-    return this.configRead;
-  }
-
-  private async readConfig(): Promise<ZkRollupConfig> {
-    const c = this.contract;
-    const [batchSize, depth, exodusDelay, domain, bridge] = await Promise.all([
-      c.BATCH_SIZE(),
-      c.DEPTH(),
-      c.EXODUS_DELAY(),
-      c.DOMAIN(),
-      c.BRIDGE(),
-    ]);
-    return {
-      batchSize: Number(batchSize),
-      depth: Number(depth),
-      exodusDelay: Number(exodusDelay),
-      domain,
-      bridge,
-    };
+    return this.immutables(async (c) => {
+      const [batchSize, depth, exodusDelay, domain, bridge] = await Promise.all([
+        c.BATCH_SIZE(),
+        c.DEPTH(),
+        c.EXODUS_DELAY(),
+        c.DOMAIN(),
+        c.BRIDGE(),
+      ]);
+      return {
+        batchSize: Number(batchSize),
+        depth: Number(depth),
+        exodusDelay: Number(exodusDelay),
+        domain,
+        bridge,
+      };
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -137,7 +127,7 @@ export class ZkRollupClient {
         .connect(signer)
         .submitBatch(b.newRoot, b.proof, hexlify(b.pubdata), b.consumedDeposits, b.pendingDeposits),
     );
-    const event = this.findEvent(receipt, "BatchVerified");
+    const event = this.batchVerifiedLog(receipt);
     return { batchIndex: Number(event.args.batchIndex), receipt };
   }
 
@@ -219,19 +209,14 @@ export class ZkRollupClient {
 
   /** The `BatchVerified` event of a `submitBatch` receipt. */
   batchVerifiedIn(receipt: ContractTransactionReceipt): ZkBatchVerifiedEvent {
-    const { args } = this.findEvent(receipt, "BatchVerified");
+    const { args } = this.batchVerifiedLog(receipt);
     return { batchIndex: Number(args.batchIndex), newRoot: args.newRoot };
   }
 
-  private send(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
-    return withDecodedRevert(async () => (await (await call()).wait())!, this.contract.interface);
-  }
-
-  private findEvent(receipt: ContractTransactionReceipt, name: "BatchVerified") {
-    for (const log of receipt.logs) {
-      const parsed = this.contract.interface.parseLog(log);
-      if (parsed?.name === name) return parsed;
-    }
-    throw new ZkNotABatchError(`no ${name} event in transaction ${receipt.hash}`);
+  /** The `BatchVerified` log of a `submitBatch` receipt; throws `ZkNotABatchError` if it has none. */
+  private batchVerifiedLog(receipt: ContractTransactionReceipt) {
+    const event = this.findEvent(receipt, "BatchVerified");
+    if (!event) throw new ZkNotABatchError(`no BatchVerified event in transaction ${receipt.hash}`);
+    return event;
   }
 }

@@ -14,8 +14,8 @@
  * `src/common/json-rpc.ts`.
  */
 import type { EventSource } from "../common/events";
-import type { AccountView, RpcServer, RpcServerOptions } from "../common/json-rpc";
-import { ReceiptStatusTimeoutError, hasReachedStatusOf, startJsonRpcServer } from "../common/json-rpc";
+import type { AccountView, RpcServer, RpcServerOptions, StatusReceipt } from "../common/json-rpc";
+import { ReceiptStatusTimeoutError, startJsonRpcServer } from "../common/json-rpc";
 import type { RollupOperatorApi, RollupRpcSpec } from "../common/rollup-rpc";
 import { RollupRpcClient, rollupMethods } from "../common/rollup-rpc";
 import type { ZkOperatorEvent } from "./events";
@@ -28,9 +28,7 @@ export type ZkTxStatus = "accepted" | "proven" | "verified";
 /** Every status, each later one implying the earlier. */
 export const ZK_TX_STATUSES: readonly ZkTxStatus[] = ["accepted", "proven", "verified"];
 
-export interface ZkTxReceipt {
-  hash: string;
-  status: ZkTxStatus;
+export interface ZkTxReceipt extends StatusReceipt<ZkTxStatus> {
   /** The batch holding it (proven: the batch being submitted). */
   batchIndex?: number;
   /** Its slot in a verified batch. */
@@ -51,11 +49,6 @@ export const ZK_OPERATOR_SERVICE = "zk-operator";
 
 /** `waitForStatus` gave up; `last` is the receipt it saw last, if any. */
 export class ZkTxStatusTimeoutError extends ReceiptStatusTimeoutError<ZkTxStatus, ZkTxReceipt> {}
-
-/** True when `status` is `wanted` or later. */
-export function hasReachedZkStatus(status: ZkTxStatus, wanted: ZkTxStatus): boolean {
-  return hasReachedStatusOf(ZK_TX_STATUSES, status, wanted);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Server

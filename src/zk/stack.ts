@@ -30,7 +30,7 @@ import { contractAddress } from "../common/deployments";
 import { StrataError } from "../common/errors";
 import type { EventSource } from "../common/events";
 import type { ServiceHealth, WaitForStatusOptions } from "../common/json-rpc";
-import { waitForStatusOf } from "../common/json-rpc";
+import { hasReachedStatusOf, waitForStatusOf } from "../common/json-rpc";
 import type { Logger } from "../common/logger";
 import { createLogger } from "../common/logger";
 import type { ServiceSet } from "../common/processes";
@@ -50,7 +50,6 @@ import {
   ZK_TX_STATUSES,
   ZkOperatorClient,
   ZkTxStatusTimeoutError,
-  hasReachedZkStatus,
   serveZkOperator,
 } from "./rpc-server";
 
@@ -483,7 +482,8 @@ async function startInProcess(
     waitForStatus(hash, status, options = {}) {
       // The operator makes batches when asked: each poll that finds the transaction short of `status`
       // runs a forced round (reads Layer 1, pulls deposits, proves and submits what is pending).
-      const reached = (r: ZkTxReceipt | undefined) => r !== undefined && hasReachedZkStatus(r.status, status);
+      const reached = (r: ZkTxReceipt | undefined) =>
+        r !== undefined && hasReachedStatusOf(ZK_TX_STATUSES, r.status, status);
       return waitForStatusOf(
         async () => {
           const { operator } = running();

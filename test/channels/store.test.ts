@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { killAfterAcks } from "../helpers/kill-after-acks";
 import { useTempDir } from "../helpers/temp-dir";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -46,6 +46,14 @@ describe("ChannelStore", () => {
   };
 
   const tempDir = useTempDir("strata-channel-store-", opened);
+  /** Opens the store, adds the channel with states 1 and 2, and closes it. */
+  const storeTwoStatesAndClose = async () => {
+    const store = await openStore();
+    await store.addChannel(params, 0);
+    await store.save(stateAt(1n));
+    await store.save(stateAt(2n));
+    await store.close();
+  };
 
   beforeEach(() => {
     dir = tempDir();
@@ -54,11 +62,7 @@ describe("ChannelStore", () => {
 
   describe("save", () => {
     it("succeeds: the latest state survives a reopen", async () => {
-      const store = await openStore();
-      await store.addChannel(params, 0);
-      await store.save(stateAt(1n));
-      await store.save(stateAt(2n));
-      await store.close();
+      await storeTwoStatesAndClose();
       const again = await openStore();
       expect(again.get(channelId)!.latest).to.deep.equal(stateAt(2n));
       expect(again.get(channelId)!.me).to.equal(0);
@@ -121,11 +125,7 @@ describe("ChannelStore", () => {
 
   describe("open", () => {
     it("drops a torn last line and keeps every whole one", async () => {
-      const store = await openStore();
-      await store.addChannel(params, 0);
-      await store.save(stateAt(1n));
-      await store.save(stateAt(2n));
-      await store.close();
+      await storeTwoStatesAndClose();
       const whole = await readFile(path, "utf8");
       await appendFile(path, whole.split("\n")[2].slice(0, 40));
       const again = await openStore();
@@ -252,26 +252,5 @@ function runAndKill(path: string, after: number): Promise<bigint> {
       setInterval(() => { for (let i = 0; i < 20; i++) receive(); }, 1);
     })();
   `;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", code], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let acked = 0n;
-    let count = 0;
-    let buffer = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split("\n");
-      buffer = lines.pop()!;
-      for (const line of lines) {
-        if (!line.startsWith("ACK ")) continue;
-        const v = BigInt(line.slice(4));
-        if (v > acked) acked = v;
-        if (++count === after) child.kill("SIGKILL");
-      }
-    });
-    child.once("exit", (_code, signal) =>
-      signal === "SIGKILL" ? resolve(acked) : reject(new Error(`child exited: ${signal}`)),
-    );
-  });
+  return killAfterAcks(code, after);
 }

@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { appendFile, readFile, stat, writeFile } from "node:fs/promises";
+import { killAfterAcks } from "../helpers/kill-after-acks";
 import { useTempDir } from "../helpers/temp-dir";
 import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
@@ -476,7 +476,7 @@ describe("TxJournal", () => {
  * each on stdout once its append resolved; it is killed with SIGKILL after `after` acknowledgements.
  * Returns the highest n it acknowledged.
  */
-function appendUntilKilled(at: string, after: number): Promise<number> {
+async function appendUntilKilled(at: string, after: number): Promise<number> {
   const code = `
     const { Journal } = require(${JSON.stringify(join(__dirname, "..", "..", "src", "common", "journal"))});
     (async () => {
@@ -490,25 +490,5 @@ function appendUntilKilled(at: string, after: number): Promise<number> {
       }, 1);
     })();
   `;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", code], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let acked = 0;
-    let count = 0;
-    let buffer = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split("\n");
-      buffer = lines.pop()!;
-      for (const text of lines) {
-        if (!text.startsWith("ACK ")) continue;
-        acked = Math.max(acked, Number(text.slice(4)));
-        if (++count === after) child.kill("SIGKILL");
-      }
-    });
-    child.once("exit", (_code, signal) =>
-      signal === "SIGKILL" ? resolve(acked) : reject(new Error(`child exited: ${signal}`)),
-    );
-  });
+  return Number(await killAfterAcks(code, after));
 }

@@ -1,6 +1,6 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { Wallet, ZeroAddress, concat, getAddress, getBytes, toBeHex, toBigInt } from "ethers";
+import { Wallet, ZeroAddress, concat, getAddress, getBytes, toBeHex } from "ethers";
 import { ethers } from "hardhat";
 import secp256k1 from "secp256k1";
 import {
@@ -23,14 +23,19 @@ import fc from "fast-check";
 import type { Draw } from "../helpers/property";
 import { assertAsyncProperty, drawFrom } from "../helpers/property";
 import { depositTxOf, signedTransfer, signedWithdraw } from "../shared/transactions";
+import { SECP256K1_HALF_N, SECP256K1_N } from "../../src/shared/ecdsa";
+import {
+  ETH,
+  LARGEST_FLOAT40,
+  RECIPIENT,
+  ROLLUP,
+  TOKEN,
+  alice,
+  bob,
+  carol,
+  malleableSignature,
+} from "../shared/cast";
 
-const ROLLUP = getAddress("0x" + "5a".repeat(20));
-const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-const HALF_N = SECP256K1_N >> 1n;
-
-const alice = new Wallet("0x" + "a1".repeat(32));
-const bob = new Wallet("0x" + "b2".repeat(32));
-const carol = new Wallet("0x" + "c3".repeat(32));
 /** Owns the account whose every nonce is used. */
 const dave = new Wallet("0x" + "d4".repeat(32));
 /** Owns nothing at first: the forger. */
@@ -38,12 +43,6 @@ const mallory = new Wallet("0x" + "e5".repeat(32));
 const WALLETS = [alice, bob, carol, dave, mallory];
 /** The Layer-1 address that made the deposits (refunded when one can never be credited). */
 const DEPOSITOR = getAddress("0x" + "0d".repeat(20));
-/** A Layer-1 withdrawal recipient. */
-const RECIPIENT = getAddress("0x" + "f6".repeat(20));
-const ETH = 0;
-const TOKEN = 1;
-/** The largest float40 amount: the codec carries it, no account can hold it. */
-const LARGEST_FLOAT40 = ((1n << 35n) - 1n) * 10n ** 31n;
 /** Balances below this stay exact float40 amounts, so a test can spend "balance + 1". */
 const ROOMY = 1n << 34n;
 
@@ -188,18 +187,6 @@ function verdictOf(outcome: TxOutcome): Verdict {
 // Signatures that must not count
 // ---------------------------------------------------------------------------------------------------------
 
-const modN = (a: bigint): bigint => ((a % SECP256K1_N) + SECP256K1_N) % SECP256K1_N;
-
-function invertModN(a: bigint): bigint {
-  let [t, nextT, r, nextR] = [0n, 1n, SECP256K1_N, modN(a)];
-  while (nextR !== 0n) {
-    const q = r / nextR;
-    [t, nextT] = [nextT, t - q * nextT];
-    [r, nextR] = [nextR, r - q * nextR];
-  }
-  return modN(t);
-}
-
 const compact = (r: bigint, s: bigint, yParity: number): string =>
   concat([toBeHex(r, 32), toBeHex((BigInt(yParity) << 255n) | s, 32)]);
 
@@ -209,37 +196,22 @@ const compact = (r: bigint, s: bigint, yParity: number): string =>
  */
 function noiseSignature(rng: Draw): string {
   const r = 1n + (rng.bigint(256) % (SECP256K1_N - 1n));
-  const lowS = 1n + (rng.bigint(256) % HALF_N);
+  const lowS = 1n + (rng.bigint(256) % SECP256K1_HALF_N);
   const yParity = rng.int(2);
   return pick(rng, [
     rng.hex(64),
     compact(0n, lowS, yParity),
     compact(SECP256K1_N, lowS, yParity),
     compact(r, 0n, yParity),
-    compact(r, HALF_N + 1n, yParity),
+    compact(r, SECP256K1_HALF_N + 1n, yParity),
     compact(r, lowS, yParity),
   ]);
 }
 
-/**
- * An owner and two signatures of `digest` by it: the canonical low-s one and its high-s twin (r, n - s,
- * the other y parity), which is just as valid on the curve. A compact (EIP-2098) signature has 255 bits for
- * s, so the high twin fits only when s > n - 2^255: a 2^-128 sliver no ordinary signature lands in. So the
- * test picks the signature first (a nonce k and a high s just above n/2) and solves for the key that makes
- * it valid: d = (s·k - z) / r mod n.
- */
+/** An owner and two signatures of `digest` by it: the canonical low-s one and its high-s twin. */
 function malleableSigner(digest: string): { owner: Wallet; low: string; high: string } {
-  const k = 0x5eed_5eedn;
-  const point = secp256k1.publicKeyCreate(getBytes(toBeHex(k, 32)), false);
-  const r = modN(toBigInt(point.subarray(1, 33)));
-  const yParity = Number(toBigInt(point.subarray(33, 65)) & 1n);
-  const high = HALF_N + 0x1234n;
-  const key = modN((high * k - toBigInt(digest)) * invertModN(r));
-  return {
-    owner: new Wallet(toBeHex(key, 32)),
-    low: compact(r, SECP256K1_N - high, yParity ^ 1),
-    high: compact(r, high, yParity),
-  };
+  const { owner, r, s, yParity } = malleableSignature(digest);
+  return { owner, low: compact(r, SECP256K1_N - s, yParity ^ 1), high: compact(r, s, yParity) };
 }
 
 // ---------------------------------------------------------------------------------------------------------

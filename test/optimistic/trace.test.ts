@@ -27,17 +27,12 @@ import fc from "fast-check";
 import { assertAsyncProperty, assertProperty, edgyUint, hexBytes } from "../helpers/property";
 import { depositTxOf, signedTransfer, signedWithdraw } from "../shared/transactions";
 import { toTraceState } from "../../src/optimistic/rollup-client";
+import { CHAIN_ID, ETH, RECIPIENT, ROLLUP, TOKEN, alice, bob, carol } from "../shared/cast";
 
-const domain = new L2Domain(31337n, getAddress("0x" + "5a".repeat(20)));
+const domain = new L2Domain(CHAIN_ID, ROLLUP);
 const authorizer = new Eip712Authorizer(domain);
 
-const alice = new Wallet("0x" + "a1".repeat(32));
-const bob = new Wallet("0x" + "b2".repeat(32));
-const carol = new Wallet("0x" + "c3".repeat(32));
 const DEPOSITOR = getAddress("0x" + "e5".repeat(20));
-const RECIPIENT = getAddress("0x" + "f6".repeat(20));
-const ETH = 0;
-const TOKEN = 1;
 
 let keccak: KeccakHasher;
 

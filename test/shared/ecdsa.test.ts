@@ -20,6 +20,7 @@ import {
 } from "../../src/shared/ecdsa";
 import { keccak256Bytes, keccakReady } from "../../src/shared/keccak";
 import { assertProperty } from "../helpers/property";
+import { malleableSignature } from "./cast";
 
 const privateKey = fc
   .bigInt({ min: 1n, max: SECP256K1_N - 1n })
@@ -102,25 +103,11 @@ describe("ecdsa", function () {
     });
 
     it("refuses the high-s twin of a valid signature, which the curve accepts (malleability)", function () {
-      // A compact signature holds 255 bits of s, so a high s fits only just above n/2: pick the nonce k
-      // and a high s first, then solve for the key that makes (r, s) valid, d = (s·k - z) / r mod n.
-      const modN = (a: bigint) => ((a % SECP256K1_N) + SECP256K1_N) % SECP256K1_N;
-      const inverse = (a: bigint) => {
-        let [t, nextT, rem, nextRem] = [0n, 1n, SECP256K1_N, modN(a)];
-        while (nextRem !== 0n) {
-          const q = rem / nextRem;
-          [t, nextT] = [nextT, t - q * nextT];
-          [rem, nextRem] = [nextRem, rem - q * nextRem];
-        }
-        return modN(t);
-      };
-      const k = 0x5eed_5eedn;
-      const point = secp256k1.publicKeyCreate(word(k), false);
-      const r = modN(BigInt(hexlify(point.subarray(1, 33))));
-      const yParity = Number(BigInt(hexlify(point.subarray(33, 65))) & 1n);
-      const high = SECP256K1_HALF_N + 0x1234n;
-      const key = modN((high * k - BigInt(hexlify(DIGEST))) * inverse(r));
-      const owner = new Wallet("0x" + key.toString(16).padStart(64, "0")).address;
+      // A compact signature holds 255 bits of s, so a high s fits only just above n/2: the signature is
+      // picked first and the key solved for (see malleableSignature).
+      const signature = malleableSignature(DIGEST);
+      const { r, s: high, yParity } = signature;
+      const owner = signature.owner.address;
       // The high-s signature is a valid ECDSA signature of the owner's key...
       const curve = secp256k1.ecdsaRecover(
         Uint8Array.from([...word(r), ...word(high)]),

@@ -28,25 +28,15 @@ import type {
 import type { Draw } from "../helpers/property";
 import { forAllDrawsAsync } from "../helpers/property";
 import * as build from "./transactions";
+import { CHAIN_ID, ETH, LARGEST_FLOAT40, RECIPIENT, ROLLUP, TOKEN, alice, bob, carol } from "./cast";
 
-const CHAIN_ID = 31337n;
-const ROLLUP = getAddress("0x" + "5a".repeat(20));
 const domain = new L2Domain(CHAIN_ID, ROLLUP);
 const authorizer = new Eip712Authorizer(domain);
 
-const alice = new Wallet("0x" + "a1".repeat(32));
-const bob = new Wallet("0x" + "b2".repeat(32));
-const carol = new Wallet("0x" + "c3".repeat(32));
 /** Owns no account: the forger. */
 const mallory = new Wallet("0x" + "d4".repeat(32));
 /** The Layer-1 address that made the deposits (refunded when one can never be credited). */
 const DEPOSITOR = getAddress("0x" + "e5".repeat(20));
-/** A Layer-1 withdrawal recipient. */
-const RECIPIENT = getAddress("0x" + "f6".repeat(20));
-const ETH = 0;
-const TOKEN = 1;
-/** A float40 amount the codec can carry but no account can hold. */
-const LARGEST_FLOAT40 = ((1n << 35n) - 1n) * 10n ** 31n;
 
 let keccak: KeccakHasher;
 let poseidon: PoseidonHasher;

@@ -201,15 +201,16 @@ describe("zk build pipeline (scripts/zk-build.ts)", function () {
       const bytes = await readFile(zkey);
       bytes[bytes.length - 1] ^= 1;
       await writeFile(zkey, bytes);
-      await expectRejection(
-        ZkProver.load({ ...ws.layout, profile: "test", logger: quiet }),
+      await expect(ZkProver.load({ ...ws.layout, profile: "test", logger: quiet })).to.be.rejectedWith(
         ZkArtifactsMissingError,
       );
       expect((await build(ws)).status).to.equal("built");
     });
 
     it("rejects an unknown profile with ZkConfigError", async function () {
-      await expectRejection(buildZk({ ...ws.layout, profiles: ["nope"], logger: quiet }), ZkConfigError);
+      await expect(buildZk({ ...ws.layout, profiles: ["nope"], logger: quiet })).to.be.rejectedWith(
+        ZkConfigError,
+      );
     });
   });
 
@@ -221,8 +222,7 @@ describe("zk build pipeline (scripts/zk-build.ts)", function () {
     it("does not trust a half-written build directory without a manifest", async function () {
       await build(ws);
       await rm(join(ws.buildDir, "test", "manifest.json"));
-      await expectRejection(
-        ZkProver.load({ ...ws.layout, profile: "test", logger: quiet }),
+      await expect(ZkProver.load({ ...ws.layout, profile: "test", logger: quiet })).to.be.rejectedWith(
         ZkArtifactsMissingError,
       );
       const again = await build(ws);
@@ -238,8 +238,7 @@ describe("zk build pipeline (scripts/zk-build.ts)", function () {
       expect(temps).to.have.length(1);
       expect(await exists(join(ws.buildDir, temps[0]!, "batch.r1cs"))).to.equal(true);
       expect(await exists(join(ws.buildDir, temps[0]!, "manifest.json"))).to.equal(false);
-      await expectRejection(
-        ZkProver.load({ ...ws.layout, profile: "test", logger: quiet }),
+      await expect(ZkProver.load({ ...ws.layout, profile: "test", logger: quiet })).to.be.rejectedWith(
         ZkArtifactsMissingError,
       );
 
@@ -319,7 +318,7 @@ describe("zk build pipeline (scripts/zk-build.ts)", function () {
     it("rejects a file whose .sha256 does not match with PtauChecksumError", async function () {
       await writeFile(`${ptau6}.sha256`, `${"0".repeat(64)}  tiny6_final.ptau\n`);
       try {
-        await expectRejection(build(ws, { ptau: ptau6 }), PtauChecksumError);
+        await expect(build(ws, { ptau: ptau6 })).to.be.rejectedWith(PtauChecksumError);
       } finally {
         await rm(`${ptau6}.sha256`);
       }
@@ -328,7 +327,9 @@ describe("zk build pipeline (scripts/zk-build.ts)", function () {
 
     it("rejects a ptau too small for the circuit with PtauTooSmallError", async function () {
       const small = await makeTinyPtau(ptauDir, 3);
-      const error = await expectRejection(build(ws, { ptau: small }), PtauTooSmallError);
+      const error: PtauTooSmallError = await expect(build(ws, { ptau: small })).to.be.rejectedWith(
+        PtauTooSmallError,
+      );
       expect(error.power).to.equal(3);
       expect(error.requiredPower).to.be.greaterThan(3);
       expect(await exists(join(ws.buildDir, "test"))).to.equal(false);
@@ -336,11 +337,11 @@ describe("zk build pipeline (scripts/zk-build.ts)", function () {
 
     it("rejects a ptau not prepared for phase 2 with PtauNotPreparedError", async function () {
       const raw = await makeTinyPtau(ptauDir, 6, false);
-      await expectRejection(build(ws, { ptau: raw }), PtauNotPreparedError);
+      await expect(build(ws, { ptau: raw })).to.be.rejectedWith(PtauNotPreparedError);
     });
 
     it("rejects a missing ptau with PtauNotFoundError", async function () {
-      await expectRejection(build(ws, { ptau: join(ptauDir, "absent.ptau") }), PtauNotFoundError);
+      await expect(build(ws, { ptau: join(ptauDir, "absent.ptau") })).to.be.rejectedWith(PtauNotFoundError);
     });
   });
 });
@@ -353,16 +354,3 @@ describe("zk build time estimate", function () {
     expect(estimateBuildSeconds(15_267, 14, true) - test).to.be.within(240, 360); // measured: ~5 min
   });
 });
-
-async function expectRejection<E extends Error>(
-  promise: Promise<unknown>,
-  type: new (...args: never[]) => E,
-): Promise<E> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error, String(error)).to.be.instanceOf(type);
-    return error as E;
-  }
-  expect.fail(`expected ${type.name}`);
-}

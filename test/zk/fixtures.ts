@@ -13,6 +13,7 @@ import type { PoseidonFn } from "../../src/zk/domain";
 import { SNARK_SCALAR_FIELD, genesisRoot, loadPoseidon, rollupRoot, zkDomain } from "../../src/zk/domain";
 import type { PoseidonContracts } from "../../src/zk/poseidon-contracts";
 import { deployPoseidonContracts } from "../../src/zk/poseidon-contracts";
+import { forgeProof } from "../../src/zk/adversaries";
 import { encodePubdata, isCarriable, publicInputs } from "../../src/zk/pubdata";
 import type { ZkPublishedTx } from "../../src/zk/types";
 import type { Draw } from "../helpers/property";
@@ -290,17 +291,9 @@ export interface PrepareOptions {
   newRoot?: bigint;
 }
 
-/** A random Groth16-shaped proof (eight field elements). */
+/** A random Groth16-shaped proof (eight field elements), drawn from `rng`. */
 export function randomProof(rng: Draw): Proof {
-  const word = () => rng.bigint(256) % SNARK_SCALAR_FIELD;
-  return {
-    a: [word(), word()],
-    b: [
-      [word(), word()],
-      [word(), word()],
-    ],
-    c: [word(), word()],
-  };
+  return forgeProof(() => rng.bigint(256) % SNARK_SCALAR_FIELD);
 }
 
 /**

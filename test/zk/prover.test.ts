@@ -107,17 +107,20 @@ describe("ZkProver (src/zk/prover.ts)", function () {
 
     it("rejects a batch the circuit refuses (wrong new root) with ZkInputError", async function () {
       const batch = toyBatch(3n, [1n, 0n]);
-      await expectRejection(
-        prover.prove({ ...batch, newRoot: (batch.newRoot as bigint) + 1n }),
+      await expect(prover.prove({ ...batch, newRoot: (batch.newRoot as bigint) + 1n })).to.be.rejectedWith(
         ZkInputError,
       );
     });
 
     it("rejects an input the circuit cannot take (an all-noop batch, a missing signal, a non-integer) with ZkInputError", async function () {
-      await expectRejection(prover.prove(toyBatch(3n, [0n, 0n])), ZkInputError);
-      await expectRejection(prover.prove({ oldRoot: 3n, newRoot: 1n }), ZkInputError);
-      await expectRejection(prover.prove({ ...toyBatch(3n, [1n, 0n]), oldRoot: "0x03" }), ZkInputError);
-      await expectRejection(prover.prove({ ...toyBatch(3n, [1n, 0n]), oldRoot: 1.5 }), ZkInputError);
+      await expect(prover.prove(toyBatch(3n, [0n, 0n]))).to.be.rejectedWith(ZkInputError);
+      await expect(prover.prove({ oldRoot: 3n, newRoot: 1n })).to.be.rejectedWith(ZkInputError);
+      await expect(prover.prove({ ...toyBatch(3n, [1n, 0n]), oldRoot: "0x03" })).to.be.rejectedWith(
+        ZkInputError,
+      );
+      await expect(prover.prove({ ...toyBatch(3n, [1n, 0n]), oldRoot: 1.5 })).to.be.rejectedWith(
+        ZkInputError,
+      );
     });
   });
 
@@ -163,10 +166,9 @@ describe("ZkProver (src/zk/prover.ts)", function () {
 
   describe("load and close", function () {
     it("throws ZkArtifactsMissingError, naming npm run zk:build, for a profile never built", async function () {
-      const error = await expectRejection(
+      const error: ZkArtifactsMissingError = await expect(
         ZkProver.load({ ...ws.layout, profile: "default", logger: quiet }),
-        ZkArtifactsMissingError,
-      );
+      ).to.be.rejectedWith(ZkArtifactsMissingError);
       expect(error.message).to.contain("npm run zk:build");
       expect(error.profile).to.equal("default");
     });
@@ -174,20 +176,7 @@ describe("ZkProver (src/zk/prover.ts)", function () {
     it("throws ZkProverClosedError after close", async function () {
       const other = await ZkProver.load({ ...ws.layout, profile: "test", logger: quiet });
       await other.close();
-      await expectRejection(other.prove(toyBatch(3n, [1n, 0n])), ZkProverClosedError);
+      await expect(other.prove(toyBatch(3n, [1n, 0n]))).to.be.rejectedWith(ZkProverClosedError);
     });
   });
 });
-
-async function expectRejection<E extends Error>(
-  promise: Promise<unknown>,
-  type: new (...args: never[]) => E,
-): Promise<E> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error, String(error)).to.be.instanceOf(type);
-    return error as E;
-  }
-  expect.fail(`expected ${type.name}`);
-}

@@ -138,49 +138,32 @@ function expectSuccess(step: string, result: unknown, progress: StepProgress): v
 /** new → contribute (fresh entropy) → beacon → prepare phase 2, in `dir`; returns the final file. */
 async function runCeremony(dir: string, power: number, logger: Logger): Promise<string> {
   const file = (name: string) => join(dir, `pot${power}_${name}.ptau`);
-  await runStep(
-    logger,
+  const ptau = snarkjs.powersOfTau;
+  /** One snarkjs call as a logged step, failing with `ZkSetupError` when snarkjs reports failure. */
+  const step = (name: string, run: (p: StepProgress) => Promise<unknown>, fields?: Record<string, unknown>) =>
+    runStep(logger, name, async (p) => expectSuccess(name, await run(p), p), fields);
+  const entropy = (bytes: number) => randomBytes(bytes).toString("hex");
+
+  await step(
     "ptau new",
-    async (p) => {
-      const curve = await snarkjs.curves.getCurveFromName("bn128");
-      expectSuccess(
-        "ptau new",
-        await snarkjs.powersOfTau.newAccumulator(curve, power, file("0000"), p.snarkLogger),
-        p,
-      );
-    },
+    async (p) =>
+      ptau.newAccumulator(await snarkjs.curves.getCurveFromName("bn128"), power, file("0000"), p.snarkLogger),
     { power },
   );
-  await runStep(logger, "ptau contribute", async (p) => {
-    const entropy = randomBytes(64).toString("hex");
-    const result = await snarkjs.powersOfTau.contribute(
-      file("0000"),
-      file("0001"),
-      "strata local",
-      entropy,
-      p.snarkLogger,
-    );
-    expectSuccess("ptau contribute", result, p);
-  });
-  await runStep(logger, "ptau beacon", async (p) => {
-    const beacon = randomBytes(32).toString("hex");
-    const result = await snarkjs.powersOfTau.beacon(
+  await step("ptau contribute", (p) =>
+    ptau.contribute(file("0000"), file("0001"), "strata local", entropy(64), p.snarkLogger),
+  );
+  await step("ptau beacon", (p) =>
+    ptau.beacon(
       file("0001"),
       file("beacon"),
       "strata local beacon",
-      beacon,
+      entropy(32),
       BEACON_ITERATIONS_EXP,
       p.snarkLogger,
-    );
-    expectSuccess("ptau beacon", result, p);
-  });
-  await runStep(logger, "ptau prepare phase2", async (p) => {
-    expectSuccess(
-      "ptau prepare phase2",
-      await snarkjs.powersOfTau.preparePhase2(file("beacon"), file("final"), p.snarkLogger),
-      p,
-    );
-  });
+    ),
+  );
+  await step("ptau prepare phase2", (p) => ptau.preparePhase2(file("beacon"), file("final"), p.snarkLogger));
   return file("final");
 }
 

@@ -41,16 +41,19 @@ export interface R1csInfo {
   nVars: number;
 }
 
+/** A ceremony contribution (powers of tau or zkey): `oldFile` plus `name`'s `entropy` into `newFile`. */
+type Contribute = (
+  oldFile: string,
+  newFile: string,
+  name: string,
+  entropy: string,
+  logger?: SnarkLogger,
+) => Promise<unknown>;
+
 export interface SnarkJs {
   powersOfTau: {
     newAccumulator(curve: unknown, power: number, file: string, logger?: SnarkLogger): Promise<unknown>;
-    contribute(
-      oldFile: string,
-      newFile: string,
-      name: string,
-      entropy: string,
-      logger?: SnarkLogger,
-    ): Promise<unknown>;
+    contribute: Contribute;
     beacon(
       oldFile: string,
       newFile: string,
@@ -63,13 +66,7 @@ export interface SnarkJs {
   };
   zKey: {
     newZKey(r1cs: string, ptau: string, zkey: string, logger?: SnarkLogger): Promise<unknown>;
-    contribute(
-      oldFile: string,
-      newFile: string,
-      name: string,
-      entropy: string,
-      logger?: SnarkLogger,
-    ): Promise<unknown>;
+    contribute: Contribute;
     exportVerificationKey(zkey: SnarkFile, logger?: SnarkLogger): Promise<VerificationKey>;
     exportSolidityVerifier(
       zkey: SnarkFile,
