@@ -247,7 +247,7 @@ function runAndKill(path: string, after: number): Promise<bigint> {
       const receive = () => {
         const v = ++version;
         const state = { channelId, version: v, isFinal: false, allocations: [{ asset: "0x" + "00".repeat(20), balances: [1000000n - v, v] }], locks: [], withdrawals: [] };
-        store.save({ state, sigs: [sig, sig] }).then(() => process.stdout.write("ACK " + v + "\\n"));
+        store.save({ state, sigs: [sig, sig] }).then(() => process.send({ ack: String(v) }));
       };
       setInterval(() => { for (let i = 0; i < 20; i++) receive(); }, 1);
     })();

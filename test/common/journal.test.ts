@@ -485,7 +485,7 @@ async function appendUntilKilled(at: string, after: number): Promise<number> {
       setInterval(() => {
         for (let i = 0; i < 20; i++) {
           const m = ++n;
-          journal.append({ n: m, pad: "x".repeat(m % 300) }).then(() => process.stdout.write("ACK " + m + "\\n"));
+          journal.append({ n: m, pad: "x".repeat(m % 300) }).then(() => process.send({ ack: String(m) }));
         }
       }, 1);
     })();

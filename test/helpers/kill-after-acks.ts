@@ -1,6 +1,6 @@
 // Crash tests of what keeps its state in files (the journal, the channel store): a child process writes
-// pipelined and acknowledges each write on stdout ("ACK <n>") once it resolved; it is killed with SIGKILL
-// in the middle of writing more.
+// pipelined and acknowledges each write to its parent over the IPC channel (`process.send({ ack: n })`)
+// once it resolved; it is killed with SIGKILL in the middle of writing more.
 import { spawn } from "node:child_process";
 
 /**
@@ -10,21 +10,15 @@ import { spawn } from "node:child_process";
 export function killAfterAcks(code: string, after: number): Promise<bigint> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", code], {
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     let acked = 0n;
     let count = 0;
-    let buffer = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split("\n");
-      buffer = lines.pop()!;
-      for (const line of lines) {
-        if (!line.startsWith("ACK ")) continue;
-        const n = BigInt(line.slice(4));
-        if (n > acked) acked = n;
-        if (++count === after) child.kill("SIGKILL");
-      }
+    child.on("message", (message: { ack?: string }) => {
+      if (message.ack === undefined) return;
+      const n = BigInt(message.ack);
+      if (n > acked) acked = n;
+      if (++count === after) child.kill("SIGKILL");
     });
     child.once("exit", (_code, signal) =>
       signal === "SIGKILL" ? resolve(acked) : reject(new Error(`child exited: ${signal}`)),

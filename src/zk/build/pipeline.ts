@@ -28,7 +28,7 @@ import {
   type ZkLayoutOptions,
 } from "./layout";
 import { readProfiles, selectProfiles, type ZkProfile } from "./profiles";
-import { runStep } from "./progress";
+import { runStep, type BuildReporter, type ZkBuildStepEvent } from "./progress";
 import {
   assertPtauFits,
   ensureLocalPtau,
@@ -46,6 +46,8 @@ export interface ZkBuildOptions extends ZkLayoutOptions {
   /** A prepared powers-of-tau file (STRATA_PTAU); without it, a local ceremony is run and cached. */
   ptau?: string;
   logger?: Logger;
+  /** Told when each long step starts and ends (the typed form of the step lines in the log). */
+  onStep?: (event: ZkBuildStepEvent & { profile: string }) => void;
 }
 
 export interface ProfileBuildResult {
@@ -83,7 +85,12 @@ export async function buildZk(options: ZkBuildOptions = {}): Promise<ProfileBuil
   }
   const results: ProfileBuildResult[] = [];
   for (const profile of profiles) {
-    results.push(await buildProfile(layout, profile, ptau, logger.child(profile.name)));
+    results.push(
+      await buildProfile(layout, profile, ptau, {
+        logger: logger.child(profile.name),
+        onStep: options.onStep && ((event) => options.onStep!({ ...event, profile: profile.name })),
+      }),
+    );
   }
   return results;
 }
@@ -92,8 +99,9 @@ async function buildProfile(
   layout: ZkLayout,
   profile: ZkProfile,
   ptau: PtauSource | undefined,
-  logger: Logger,
+  reporter: BuildReporter,
 ): Promise<ProfileBuildResult> {
+  const { logger } = reporter;
   const contract = verifierContractName(profile.name);
   const files = profileFiles(profileDir(layout, profile.name), contract);
   const inputs = await collectInputs(layout, profile);
@@ -111,7 +119,7 @@ async function buildProfile(
   });
   const tmp = profileFiles(tempPath(layout.buildDir, "tmp", profile.name), contract);
   try {
-    const { manifest, timings } = await buildInto(layout, profile, tmp, inputs, key, ptau, logger);
+    const { manifest, timings } = await buildInto(layout, profile, tmp, inputs, key, ptau, reporter);
     await replaceDir(tmp.dir, files.dir);
     await exportVerifier(layout, files, contract, logger);
     logger.info("built", { dir: fromRoot(layout, files.dir), ...timings });
@@ -129,12 +137,13 @@ async function buildInto(
   inputs: BuildInputs,
   key: string,
   suppliedPtau: PtauSource | undefined,
-  logger: Logger,
+  reporter: BuildReporter,
 ): Promise<{ manifest: BuildManifest; timings: Record<string, number> }> {
+  const { logger } = reporter;
   const started = Date.now();
   await mkdir(files.dir, { recursive: true });
   await writeFile(files.wrapper, wrapperSource(layout, files.dir, profile));
-  const compile = await runStep(logger, "compile", () => compileCircuit(layout, files, logger));
+  const compile = await runStep(reporter, "compile", () => compileCircuit(layout, files, logger));
   const info = await snarkjs.r1cs.info(files.r1cs);
   const power = requiredPower(info);
   logger.info("circuit size", { constraints: info.nConstraints, requiredPower: power });
@@ -146,10 +155,10 @@ async function buildInto(
     ...(ceremony ? { localCeremonySeconds: ceremonySeconds(power) } : {}),
   });
   const ptauStarted = Date.now();
-  const ptau = suppliedPtau ?? (await ensureLocalPtau(layout.ptauCacheDir, power, logger));
+  const ptau = suppliedPtau ?? (await ensureLocalPtau(layout.ptauCacheDir, power, reporter));
   assertPtauFits(ptau, power);
   const ptauSeconds = seconds(ptauStarted);
-  const setup = await runGroth16Setup(files, ptau.path, logger);
+  const setup = await runGroth16Setup(files, ptau.path, reporter);
   await writeFile(
     files.verifier,
     await renderVerifier(files.zkey, verifierContractName(profile.name), header(layout, profile)),

@@ -2,6 +2,19 @@ import type { Logger } from "../../common/logger";
 import { Progress } from "../../common/progress";
 import type { SnarkLogger } from "./snarkjs";
 
+/**
+ * A long step starting and ending: the typed form of the build's step lines, for programs (a test that
+ * stops a build at a given step, a tool drawing progress) where the log is for people.
+ */
+export type ZkBuildStepEvent =
+  { type: "stepStarted"; step: string } | { type: "stepDone"; step: string; seconds: number };
+
+/** Where a build reports: its log, and the observer told of each long step (optional). */
+export interface BuildReporter {
+  readonly logger: Logger;
+  readonly onStep?: (event: ZkBuildStepEvent) => void;
+}
+
 /** How often a long step reports that it is still running. */
 const HEARTBEAT_MS = 15_000;
 
@@ -41,16 +54,18 @@ function createStepProgress(logger: Logger, step: string, onDetail: (detail: str
  * Returns the result and the seconds.
  */
 export async function runStep<T>(
-  logger: Logger,
+  reporter: BuildReporter,
   step: string,
   work: (progress: StepProgress) => Promise<T>,
   fields: Record<string, unknown> = {},
 ): Promise<{ result: T; seconds: number }> {
+  const { logger, onStep } = reporter;
   const started = Date.now();
   const elapsed = () => Math.round((Date.now() - started) / 100) / 10;
   let latest = "";
   const progress = createStepProgress(logger, step, (line) => (latest = line));
   logger.info(`${step}: started`, fields);
+  onStep?.({ type: "stepStarted", step });
   const spinner = process.stderr.isTTY ? Progress.start(`zk build: ${step}`) : undefined;
   const heartbeat = spinner
     ? undefined
@@ -63,6 +78,7 @@ export async function runStep<T>(
     spinner?.stop();
     const seconds = elapsed();
     logger.info(`${step}: done`, { seconds });
+    onStep?.({ type: "stepDone", step, seconds });
     return { result, seconds };
   } finally {
     spinner?.stop();

@@ -5,7 +5,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { Logger } from "../../common/logger";
 import {
   PtauChecksumError,
   PtauFormatError,
@@ -16,7 +15,7 @@ import {
 } from "./errors";
 import { removeStaleTemps, tempPath } from "./atomic";
 import { sha256File } from "./hash";
-import { runStep, type StepProgress } from "./progress";
+import { runStep, type BuildReporter, type StepProgress } from "./progress";
 import { snarkjs, type R1csInfo } from "./snarkjs";
 
 /** A powers-of-tau file the build may use, identified by its content. */
@@ -136,12 +135,12 @@ function expectSuccess(step: string, result: unknown, progress: StepProgress): v
 }
 
 /** new → contribute (fresh entropy) → beacon → prepare phase 2, in `dir`; returns the final file. */
-async function runCeremony(dir: string, power: number, logger: Logger): Promise<string> {
+async function runCeremony(dir: string, power: number, reporter: BuildReporter): Promise<string> {
   const file = (name: string) => join(dir, `pot${power}_${name}.ptau`);
   const ptau = snarkjs.powersOfTau;
   /** One snarkjs call as a logged step, failing with `ZkSetupError` when snarkjs reports failure. */
   const step = (name: string, run: (p: StepProgress) => Promise<unknown>, fields?: Record<string, unknown>) =>
-    runStep(logger, name, async (p) => expectSuccess(name, await run(p), p), fields);
+    runStep(reporter, name, async (p) => expectSuccess(name, await run(p), p), fields);
   const entropy = (bytes: number) => randomBytes(bytes).toString("hex");
 
   await step(
@@ -172,7 +171,12 @@ async function runCeremony(dir: string, power: number, logger: Logger): Promise<
  * exactly `power`, built in a temporary directory and moved into the cache (its .sha256 last, so
  * a killed ceremony leaves nothing a later run trusts).
  */
-export async function ensureLocalPtau(cacheDir: string, power: number, logger: Logger): Promise<PtauSource> {
+export async function ensureLocalPtau(
+  cacheDir: string,
+  power: number,
+  reporter: BuildReporter,
+): Promise<PtauSource> {
+  const { logger } = reporter;
   const cached = await findCachedPtau(cacheDir, power);
   if (cached) {
     logger.info("using cached local powers of tau", { path: cached.path, power: cached.power });
@@ -189,7 +193,7 @@ export async function ensureLocalPtau(cacheDir: string, power: number, logger: L
   const tmp = tempPath(cacheDir, "tmp", `pot${power}`);
   await mkdir(tmp);
   try {
-    const final = await runCeremony(tmp, power, logger);
+    const final = await runCeremony(tmp, power, reporter);
     const sha256 = await sha256File(final);
     const path = cachedPtauPath(cacheDir, power);
     await rename(final, path);

@@ -1,10 +1,9 @@
 /** The circuit-specific Groth16 setup and its exports (verification key, Solidity verifier). */
 import { randomBytes } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
-import type { Logger } from "../../common/logger";
 import { ZkSetupError } from "./errors";
 import type { ProfileFiles } from "./layout";
-import { runStep, type StepProgress } from "./progress";
+import { runStep, type BuildReporter, type StepProgress } from "./progress";
 import { groth16VerifierTemplate, snarkjs } from "./snarkjs";
 
 /** The seconds each setup step took. */
@@ -25,23 +24,23 @@ function failIf(step: string, failed: boolean, progress: StepProgress): void {
 export async function runGroth16Setup(
   files: ProfileFiles,
   ptauPath: string,
-  logger: Logger,
+  reporter: BuildReporter,
 ): Promise<SetupTimings> {
   const initial = `${files.zkey}.0000`;
-  const setup = await runStep(logger, "groth16 setup", async (p) => {
+  const setup = await runStep(reporter, "groth16 setup", async (p) => {
     failIf(
       "groth16 setup",
       (await snarkjs.zKey.newZKey(files.r1cs, ptauPath, initial, p.snarkLogger)) === -1,
       p,
     );
   });
-  const contribute = await runStep(logger, "zkey contribute", async (p) => {
+  const contribute = await runStep(reporter, "zkey contribute", async (p) => {
     const entropy = randomBytes(64).toString("hex");
     const hash = await snarkjs.zKey.contribute(initial, files.zkey, "strata build", entropy, p.snarkLogger);
     failIf("zkey contribute", !(hash instanceof Uint8Array), p);
   });
   await rm(initial, { force: true });
-  const exported = await runStep(logger, "export verification key", async (p) => {
+  const exported = await runStep(reporter, "export verification key", async (p) => {
     const vkey = await snarkjs.zKey.exportVerificationKey(files.zkey, p.snarkLogger);
     await writeFile(files.vkey, JSON.stringify(vkey, null, 2) + "\n");
     return vkey;
