@@ -9,8 +9,8 @@ import { Wallet, id, keccak256, parseEther } from "ethers";
 import { Adjudicator__factory } from "../../typechain-types";
 import type { Adjudicator } from "../../typechain-types";
 import { ChannelDomain, channelHashingReady } from "../channels/eip712";
-import type { ChannelParams, ChannelState, CompactSignature } from "../channels/types";
-import { ETH, channelIdOf, pendingLocksOf } from "../channels/types";
+import type { Allocation, ChannelParams, ChannelState, CompactSignature } from "../channels/types";
+import { ETH, channelIdOf, pendingLocksOf, stateOf } from "../channels/types";
 import type { LocalChain } from "./chain";
 import { gasOf, increaseTime, latestTimestamp, setBalance } from "./chain";
 import type { Figures } from "./figures";
@@ -65,21 +65,9 @@ function openChannel(b: Bench): ChannelParams {
   };
 }
 
-function stateOf(
-  params: ChannelParams,
-  version: bigint,
-  balances: bigint[],
-  extra: Partial<ChannelState> = {},
-): ChannelState {
-  return {
-    channelId: channelIdOf(params),
-    version,
-    isFinal: false,
-    allocations: [{ asset: ETH, balances }],
-    locks: [],
-    withdrawals: [],
-    ...extra,
-  };
+/** ETH split as `balances`. */
+function eth(...balances: bigint[]): Allocation {
+  return { asset: ETH, balances };
 }
 
 function signAll(b: Bench, state: ChannelState): CompactSignature[] {
@@ -104,7 +92,7 @@ async function measureFirstDeposit(b: Bench): Promise<number> {
 async function measureHappyPath(b: Bench): Promise<number> {
   const params = openChannel(b);
   const deposits = await fund(b, params);
-  const final = stateOf(params, 42n, [parseEther("0.7"), parseEther("1.3")], { isFinal: true });
+  const final = stateOf(params, 42n, [eth(parseEther("0.7"), parseEther("1.3"))], { isFinal: true });
   const close = await gasOf(b.adjudicator.connect(b.alice).close(params, final, signAll(b, final)));
   return deposits[0] + deposits[1] + close;
 }
@@ -117,9 +105,9 @@ async function measureHappyPath(b: Bench): Promise<number> {
 async function measureDispute(b: Bench): Promise<{ disputePath: number; refute: number }> {
   const params = openChannel(b);
   const deposits = await fund(b, params);
-  const stale = stateOf(params, 41n, [parseEther("1.5"), parseEther("0.5")]);
+  const stale = stateOf(params, 41n, [eth(parseEther("1.5"), parseEther("0.5"))]);
   const register = await gasOf(b.adjudicator.connect(b.alice).register(params, stale, signAll(b, stale)));
-  const newest = stateOf(params, 42n, [parseEther("0.5"), parseEther("1.5")]);
+  const newest = stateOf(params, 42n, [eth(parseEther("0.5"), parseEther("1.5"))]);
   const refute = await gasOf(b.adjudicator.connect(b.bob).refute(params, newest, signAll(b, newest)));
   await increaseTime(b.chain.provider, CHALLENGE_DURATION);
   const conclude = await gasOf(b.adjudicator.connect(b.bob).conclude(params, newest));
@@ -143,7 +131,7 @@ async function measureUnlock(b: Bench): Promise<number> {
     receiver: 1,
     amount: parseEther("0.1"),
   };
-  const state = stateOf(params, 7n, [parseEther("0.9"), parseEther("1")], { locks: [lock] });
+  const state = stateOf(params, 7n, [eth(parseEther("0.9"), parseEther("1"))], { locks: [lock] });
   await (await b.adjudicator.connect(b.bob).register(params, state, signAll(b, state))).wait();
   await (await b.adjudicator.connect(b.bob).reveal(secret)).wait();
   await increaseTime(b.chain.provider, CHALLENGE_DURATION);
@@ -166,7 +154,7 @@ async function signVerifyPerSec(b: Bench): Promise<number> {
   return medianRate(n, 3, () => {
     for (let i = 0; i < n; i++) {
       version++;
-      const state = stateOf(params, version, [DEPOSIT - version, DEPOSIT + version]);
+      const state = stateOf(params, version, [eth(DEPOSIT - version, DEPOSIT + version)]);
       const payerDigest = b.domain.digest(state);
       const payerSig = ChannelDomain.signDigest(payerDigest, b.alice.privateKey);
       const payeeDigest = b.domain.digest(state);

@@ -100,6 +100,24 @@ export function channelIdOf(params: ChannelParams): string {
   );
 }
 
+/** A non-final state of `params` with no locks or withdrawals unless `extra` says otherwise. */
+export function stateOf(
+  params: ChannelParams,
+  version: bigint,
+  allocations: Allocation[],
+  extra: Partial<ChannelState> = {},
+): ChannelState {
+  return {
+    channelId: channelIdOf(params),
+    version,
+    isFinal: false,
+    allocations,
+    locks: [],
+    withdrawals: [],
+    ...extra,
+  };
+}
+
 /**
  * What a state claims of one allocation: balances + open locks + withdrawals of that asset. The
  * adjudicator registers a state only if every allocation's total is covered by the channel's holdings.

@@ -26,7 +26,7 @@ import type { Listener } from "../channels/transport";
 import type { ChannelParams } from "../channels/types";
 import { ETH } from "../channels/types";
 import { createLogger } from "../common/logger";
-import { revertName } from "../demo/outcomes";
+import { revertName } from "../common/outcomes";
 import type { CompareChain, Sample } from "./chain";
 import {
   GAS_MONEY,

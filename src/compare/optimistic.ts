@@ -17,7 +17,7 @@ import { sequencerRound, startHandDriven } from "../bench/optimistic";
 import type { BridgeClient } from "../bridge/client";
 import { ofType } from "../common/events";
 import { ContractRevertError, withDecodedRevert } from "../common/errors";
-import { revertName } from "../demo/outcomes";
+import { revertName } from "../common/outcomes";
 import { ChainFollower } from "../optimistic/chain-follower";
 import type { RollupClient, RollupConfig } from "../optimistic/rollup-client";
 import type { Sequencer } from "../optimistic/sequencer";

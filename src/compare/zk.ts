@@ -22,7 +22,7 @@ import type { ZkRound, ZkWorld } from "../bench/zk-world";
 import { ETH_ID, manifestOf, withZkWorld } from "../bench/zk-world";
 import { resolveLayout } from "../zk/build/layout";
 import { readProfiles } from "../zk/build/profiles";
-import { revertName } from "../demo/outcomes";
+import { revertName } from "../common/outcomes";
 import type { CompareChain, Sample } from "./chain";
 import {
   GAS_MONEY,

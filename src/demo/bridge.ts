@@ -50,7 +50,7 @@ import {
   plural,
   sayFinalized,
 } from "./optimistic";
-import { revertName } from "./outcomes";
+import { revertName } from "../common/outcomes";
 
 /**
  * Who plays: the owner allows tokens and hands out SDT, the sequencer runs the optimistic rollup, Alice

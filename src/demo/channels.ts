@@ -61,7 +61,7 @@ import { localAccountKey } from "../common/processes";
 import { signersAt } from "./flows";
 import type { Narrator } from "./narrator";
 import { eth, short } from "./narrator";
-import { rejectionName, revertName } from "./outcomes";
+import { rejectionName, revertName } from "../common/outcomes";
 
 export class ChannelsStoryError extends StrataError {}
 

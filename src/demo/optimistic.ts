@@ -60,7 +60,7 @@ import { ownerOfAddress } from "../shared/types";
 import { signersAt } from "./flows";
 import type { Narrator } from "./narrator";
 import { eth, short } from "./narrator";
-import { refusal, revertName } from "./outcomes";
+import { refusal, revertName } from "../common/outcomes";
 
 export class DemoFlowError extends StrataError {}
 

@@ -57,7 +57,7 @@ import { ZkWallet } from "../zk/wallet";
 import { signersAt } from "./flows";
 import type { Narrator } from "./narrator";
 import { eth, short } from "./narrator";
-import { refusal, revertName } from "./outcomes";
+import { refusal, revertName } from "../common/outcomes";
 
 export class ZkStoryError extends StrataError {}
 

@@ -20,7 +20,9 @@ import type {
   Lock,
   PendingLock,
 } from "../../src/channels/types";
-import { ETH, channelIdOf } from "../../src/channels/types";
+import { ETH, channelIdOf, stateOf } from "../../src/channels/types";
+
+export { stateOf };
 import { expectRevertLeaving } from "../shared/reverts";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -108,24 +110,6 @@ export function eth(...balances: bigint[]): Allocation {
 
 export function allocation(asset: string, ...balances: bigint[]): Allocation {
   return { asset, balances };
-}
-
-/** A non-final state of `params` with no locks or withdrawals unless `extra` says otherwise. */
-export function stateOf(
-  params: ChannelParams,
-  version: bigint,
-  allocations: Allocation[],
-  extra: Partial<ChannelState> = {},
-): ChannelState {
-  return {
-    channelId: channelIdOf(params),
-    version,
-    isFinal: false,
-    allocations,
-    locks: [],
-    withdrawals: [],
-    ...extra,
-  };
 }
 
 export function finalStateOf(

@@ -2,13 +2,13 @@
 // of the money, pays Bob for a while, then registers that old state on Layer 1. The newest co-signed
 // state, shown within the window, wins: refuted by Bob himself, or, with Bob offline, by his watchtower.
 import { expect } from "chai";
+import { revertName } from "../../src/common/outcomes";
 import { parseEther } from "ethers";
 import { ethers } from "hardhat";
 import { StaleStateParty } from "../../src/channels/adversaries";
 import type { SignedState } from "../../src/channels/channel";
 import type { WatchtowerEvent } from "../../src/channels/events";
 import { decisionsFrom } from "../../src/channels/events";
-import { ContractRevertError } from "../../src/common/errors";
 import type { Published } from "../../src/common/events";
 import { readAllEvents } from "../../src/common/events";
 import { ETH } from "../../src/channels/types";
@@ -20,12 +20,6 @@ import type { ChannelsWorld } from "./channels-world";
 import { CHALLENGE_DURATION, balances, expectPaid, useChannelsWorld } from "./channels-world";
 
 const UNIT = parseEther("0.01");
-
-/** The custom error `promise` (a contract call) reverts with. */
-async function revertName(promise: Promise<unknown>): Promise<string | undefined> {
-  const error = await expect(promise).to.be.rejectedWith(ContractRevertError);
-  return error.errorName;
-}
 
 const strip = ({ seq: _s, time: _t, ...e }: Published<WatchtowerEvent>) => e;
 

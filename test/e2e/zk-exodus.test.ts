@@ -4,11 +4,11 @@
 // by name; the unconsumed deposit is credited back once; no batch is accepted after that (one Alice proved
 // on her own prover before exodus: src/zk/adversaries.ts). The solvency invariant is checked after every step.
 import { expect } from "chai";
+import { revertName } from "../../src/common/outcomes";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionReceipt } from "ethers";
 import { parseEther } from "ethers";
-import { ContractRevertError } from "../../src/common/errors";
 import { TxRejectedError } from "../../src/common/json-rpc";
 import type { DepositData } from "../../src/shared/types";
 import { DemoToken__factory } from "../../typechain-types";
@@ -21,12 +21,6 @@ import type { ZkBatchCalldata } from "../../src/zk/rollup-client";
 import { depositData } from "../../src/shared/deposit";
 import type { ZkE2eWorld, ZkUser } from "./zk-world";
 import { ETH_ID, TOKEN_ID, castOf, closeTestProver, createZkWorld, fundAndStart } from "./zk-world";
-
-/** The custom error `promise` reverts with. */
-async function revertName(promise: Promise<unknown>): Promise<string | undefined> {
-  const error = await expect(promise).to.be.rejectedWith(ContractRevertError);
-  return (error as ContractRevertError).errorName;
-}
 
 function fee(receipt: ContractTransactionReceipt): bigint {
   return receipt.gasUsed * receipt.gasPrice;

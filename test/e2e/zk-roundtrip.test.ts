@@ -5,21 +5,15 @@
 // agrees with the contract's root and every balance. The solvency invariant is checked after every step.
 // The operator's events tell each batch's way (batchProving → batchProved → batchSubmitted → batchVerified).
 import { expect } from "chai";
+import { refusal } from "../../src/common/outcomes";
 import { ethers } from "hardhat";
 import { parseEther } from "ethers";
 import { ContractRevertError } from "../../src/common/errors";
 import { readAllEvents } from "../../src/common/events";
-import { TxRejectedError } from "../../src/common/json-rpc";
 import { DemoToken__factory } from "../../typechain-types";
 import type { ZkOperator } from "../../src/zk/operator";
 import type { ZkE2eWorld, ZkUser } from "./zk-world";
 import { ETH_ID, TOKEN_ID, castOf, closeTestProver, createZkWorld } from "./zk-world";
-
-/** The refusal `promise` rejects with. */
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  const error = await expect(promise).to.be.rejectedWith(TxRejectedError);
-  return (error as TxRejectedError).reason;
-}
 
 describe("e2e: zk round trip", function () {
   this.timeout(600_000);

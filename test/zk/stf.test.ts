@@ -19,14 +19,11 @@ describe("zk STF", function () {
 
   before(async function () {
     world = await ZkWorld.create();
-    base = await ZkState.create(DEPTH, world.domain);
-    for (const request of [
+    base = await world.state(DEPTH, [
       world.deposit("alice", 1000n, 0),
       world.deposit("bob", 50n, 1),
       world.deposit("carol", 7n, 2, 1),
-    ]) {
-      applyZkTx(base, request, world.crypto);
-    }
+    ]);
   });
 
   /** A spend by alice that cannot be signed (its slot element does not exist): a zero signature. */

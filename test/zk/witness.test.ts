@@ -24,9 +24,7 @@ describe("zk witness", function () {
 
   before(async function () {
     world = await ZkWorld.create();
-    funded = await ZkState.create(DEPTH, world.domain);
-    applyZkTx(funded, world.deposit("alice", 1000n, 0), world.crypto);
-    applyZkTx(funded, world.deposit("bob", 50n, 1), world.crypto);
+    funded = await world.state(DEPTH, [world.deposit("alice", 1000n, 0), world.deposit("bob", 50n, 1)]);
   });
 
   const mixedRequests = (): ZkTxRequest[] => [

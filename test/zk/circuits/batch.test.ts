@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { ZkState } from "../../../src/zk/state";
 import type { ZkTxRequest } from "../../../src/zk/stf";
-import { applyZkTx } from "../../../src/zk/stf";
 import type { ZkBatchWitness } from "../../../src/zk/witness";
 import { buildBatchWitness } from "../../../src/zk/witness";
 import type { CircuitInput, TestCircuit } from "./harness";
@@ -21,9 +20,7 @@ describe("RollupBatch (circuit)", function () {
     this.timeout(300_000);
     circuit = await compileTestCircuit(`rollup-batch-${BATCH_SIZE}x${DEPTH}`, batchMain(BATCH_SIZE, DEPTH));
     world = await ZkWorld.create();
-    funded = await ZkState.create(DEPTH, world.domain);
-    applyZkTx(funded, world.deposit("alice", 1000n, 0), world.crypto);
-    applyZkTx(funded, world.deposit("bob", 50n, 1), world.crypto);
+    funded = await world.state(DEPTH, [world.deposit("alice", 1000n, 0), world.deposit("bob", 50n, 1)]);
   });
 
   const build = (state: ZkState, requests: ZkTxRequest[]): ZkBatchWitness =>

@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { decodeFloat40, FLOAT40_MANTISSA_BITS } from "../../../src/shared/float40";
-import type { TestCircuit } from "./harness";
-import { compileTestCircuit, SNARK_FIELD, testMain } from "./harness";
+import { SNARK_FIELD, testMain, useTestCircuit } from "./harness";
 
 const pack = (mantissa: bigint, exponent: bigint): bigint => (exponent << FLOAT40_MANTISSA_BITS) | mantissa;
 const MAX_MANTISSA = (1n << FLOAT40_MANTISSA_BITS) - 1n;
@@ -20,12 +19,7 @@ const SOURCE = testMain(
 );
 
 describe("Float40Decode (circuit)", function () {
-  let circuit: TestCircuit;
-
-  before(async function () {
-    this.timeout(300_000);
-    circuit = await compileTestCircuit("float40-decode", SOURCE);
-  });
+  const circuit = useTestCircuit("float40-decode", SOURCE);
 
   const cases: [string, bigint][] = [
     ["zero", 0n],
@@ -37,43 +31,43 @@ describe("Float40Decode (circuit)", function () {
   ];
   for (const [what, packed] of cases) {
     it(`decodes ${what}`, async function () {
-      await circuit.expectPass({ packed, amount: decodeFloat40(packed) });
+      await circuit().expectPass({ packed, amount: decodeFloat40(packed) });
     });
   }
 
   it("fails when the claimed amount is off by one", async function () {
     const packed = pack(15n, 17n);
-    await circuit.expectFail({ packed, amount: decodeFloat40(packed) + 1n }, /Float40DecodeTest/);
+    await circuit().expectFail({ packed, amount: decodeFloat40(packed) + 1n }, /Float40DecodeTest/);
   });
 
   it("fails when the exponent is read as a plain integer (m + e·2^35)", async function () {
     const packed = pack(7n, 3n);
-    await circuit.expectFail({ packed, amount: packed }, /Float40DecodeTest/);
+    await circuit().expectFail({ packed, amount: packed }, /Float40DecodeTest/);
   });
 
   it("fails when the mantissa and exponent are swapped", async function () {
-    await circuit.expectFail({ packed: pack(3n, 7n), amount: 7n * 10n ** 3n }, /Float40DecodeTest/);
+    await circuit().expectFail({ packed: pack(3n, 7n), amount: 7n * 10n ** 3n }, /Float40DecodeTest/);
   });
 
   it("fails when the packed value has a 41st bit", async function () {
     const packed = 1n << 40n;
-    await circuit.expectFail({ packed, amount: 0n }, /Num2Bits/);
+    await circuit().expectFail({ packed, amount: 0n }, /Num2Bits/);
   });
 
   it("fails on a negative packed value (p - 1)", async function () {
-    await circuit.expectFail({ packed: SNARK_FIELD - 1n, amount: 0n }, /Num2Bits/);
+    await circuit().expectFail({ packed: SNARK_FIELD - 1n, amount: 0n }, /Num2Bits/);
   });
 
   it("fails on the largest float40 plus 2^40 (an alias of it modulo 2^40)", async function () {
     const packed = pack(MAX_MANTISSA, 31n) + (1n << 40n);
-    await circuit.expectFail({ packed, amount: decodeFloat40(pack(MAX_MANTISSA, 31n)) }, /Num2Bits/);
+    await circuit().expectFail({ packed, amount: decodeFloat40(pack(MAX_MANTISSA, 31n)) }, /Num2Bits/);
   });
 
   it("detects a tampered witness (the decoded amount changed after the fact)", async function () {
     const packed = pack(15n, 17n);
-    const witness = await circuit.expectPass({ packed, amount: decodeFloat40(packed) });
+    const witness = await circuit().expectPass({ packed, amount: decodeFloat40(packed) });
     const tampered = [...witness];
-    tampered[circuit.wire("main.amount")] += 1n;
-    expect(circuit.firstViolation(tampered)).to.be.greaterThanOrEqual(0);
+    tampered[circuit().wire("main.amount")] += 1n;
+    expect(circuit().firstViolation(tampered)).to.be.greaterThanOrEqual(0);
   });
 });

@@ -241,3 +241,16 @@ export function readProfiles(): Record<string, { batchSize: number; depth: numbe
     { batchSize: number; depth: number }
   >;
 }
+
+/**
+ * Compiles the test circuit `name` once for the enclosing `describe` (in a `before` hook, with the time a
+ * first compile needs) and returns a getter for it.
+ */
+export function useTestCircuit(name: string, source: string): () => TestCircuit {
+  let circuit: TestCircuit | undefined;
+  before(async function () {
+    this.timeout(300_000);
+    circuit = await compileTestCircuit(name, source);
+  });
+  return () => circuit!;
+}

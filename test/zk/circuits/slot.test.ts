@@ -3,8 +3,8 @@ import { encodeFloat40 } from "../../../src/shared/float40";
 import { slotElement } from "../../../src/zk/pubdata";
 import type { ZkPublishedTx } from "../../../src/zk/types";
 import { SLOT_OFFSET } from "../../../src/zk/types";
-import type { CircuitInput, TestCircuit } from "./harness";
-import { compileTestCircuit, SNARK_FIELD, testMain } from "./harness";
+import type { CircuitInput } from "./harness";
+import { SNARK_FIELD, testMain, useTestCircuit } from "./harness";
 
 // SlotDecode with every output compared to a claimed value.
 const SOURCE = testMain(
@@ -73,67 +73,62 @@ function decoded(tx: ZkPublishedTx | undefined): CircuitInput {
 }
 
 describe("SlotDecode (circuit)", function () {
-  let circuit: TestCircuit;
-
-  before(async function () {
-    this.timeout(300_000);
-    circuit = await compileTestCircuit("slot-decode", SOURCE);
-  });
+  const circuit = useTestCircuit("slot-decode", SOURCE);
 
   it("decodes a noop (0)", async function () {
-    await circuit.expectPass(decoded(undefined));
+    await circuit().expectPass(decoded(undefined));
   });
 
   it("decodes a deposit with the widest owner and token", async function () {
-    await circuit.expectPass(decoded(deposit));
+    await circuit().expectPass(decoded(deposit));
   });
 
   it("decodes a transfer from the largest u32 index", async function () {
-    await circuit.expectPass(decoded(transfer));
+    await circuit().expectPass(decoded(transfer));
   });
 
   it("decodes a withdrawal", async function () {
-    await circuit.expectPass(decoded(withdraw));
+    await circuit().expectPass(decoded(withdraw));
   });
 
   it("fails on a noop kind carrying an amount (a padding slot moving funds)", async function () {
     const slot = encodeFloat40(100n) << BigInt(SLOT_OFFSET.amount);
-    await circuit.expectFail({ slot, kind: 0, a: 0, b: 0, token: 0, amount: 100n }, /SlotDecode_/);
+    await circuit().expectFail({ slot, kind: 0, a: 0, b: 0, token: 0, amount: 100n }, /SlotDecode_/);
   });
 
   it("fails on a noop kind with a non-zero account field", async function () {
     const slot = 5n << BigInt(SLOT_OFFSET.a);
-    await circuit.expectFail({ slot, kind: 0, a: 5, b: 0, token: 0, amount: 0 }, /SlotDecode_/);
+    await circuit().expectFail({ slot, kind: 0, a: 5, b: 0, token: 0, amount: 0 }, /SlotDecode_/);
   });
 
   it("fails on a transfer with a non-zero token field", async function () {
     const input = decoded(transfer);
     const slot = (input.slot as bigint) + (1n << BigInt(SLOT_OFFSET.token));
-    await circuit.expectFail({ ...input, slot, token: 1 }, /SlotDecode_/);
+    await circuit().expectFail({ ...input, slot, token: 1 }, /SlotDecode_/);
   });
 
   it("fails on a slot element of 2^250 or more", async function () {
     const input = decoded(withdraw);
-    await circuit.expectFail({ ...input, slot: (input.slot as bigint) + (1n << 250n) }, /Num2Bits/);
+    await circuit().expectFail({ ...input, slot: (input.slot as bigint) + (1n << 250n) }, /Num2Bits/);
   });
 
   it("fails on a field element that is no slot (p - 1)", async function () {
-    await circuit.expectFail({ ...decoded(undefined), slot: SNARK_FIELD - 1n }, /Num2Bits/);
+    await circuit().expectFail({ ...decoded(undefined), slot: SNARK_FIELD - 1n }, /Num2Bits/);
   });
 
   it("fails when a field is claimed from the wrong offset (b read as a)", async function () {
     const input = decoded(transfer);
-    await circuit.expectFail({ ...input, a: input.b }, /SlotDecodeTest/);
+    await circuit().expectFail({ ...input, a: input.b }, /SlotDecodeTest/);
   });
 
   it("fails when the kind is misread (a withdrawal as a transfer)", async function () {
-    await circuit.expectFail({ ...decoded(withdraw), kind: 2 }, /SlotDecodeTest/);
+    await circuit().expectFail({ ...decoded(withdraw), kind: 2 }, /SlotDecodeTest/);
   });
 
   it("detects a tampered witness (the deposit flag changed)", async function () {
-    const witness = await circuit.expectPass(decoded(withdraw));
+    const witness = await circuit().expectPass(decoded(withdraw));
     const tampered = [...witness];
-    tampered[circuit.wire("main.decode.isDeposit")] = 1n;
-    expect(circuit.firstViolation(tampered)).to.be.greaterThanOrEqual(0);
+    tampered[circuit().wire("main.decode.isDeposit")] = 1n;
+    expect(circuit().firstViolation(tampered)).to.be.greaterThanOrEqual(0);
   });
 });

@@ -4,8 +4,9 @@
  */
 import type { ZkCrypto, ZkKeyPair } from "../../../src/zk/keys";
 import { ZkCrypto as Crypto, zkPrivateKeyFromSeed } from "../../../src/zk/keys";
-import { ownerToHex } from "../../../src/zk/state";
+import { ZkState, ownerToHex } from "../../../src/zk/state";
 import type { ZkSigner, ZkTxRequest } from "../../../src/zk/stf";
+import { applyZkTx } from "../../../src/zk/stf";
 import type { ZkDepositTx, ZkTransferBody, ZkWithdrawBody } from "../../../src/zk/types";
 
 export const DOMAIN = (31337n << 160n) + 0x5eedn;
@@ -42,6 +43,13 @@ export class ZkWorld {
       ZkUser
     >;
     return new ZkWorld(crypto, users, domain);
+  }
+
+  /** A state of `depth` at this world's domain with `requests` applied in order (e.g. the funding deposits). */
+  async state(depth: number, requests: readonly ZkTxRequest[] = []): Promise<ZkState> {
+    const state = await ZkState.create(depth, this.domain);
+    for (const request of requests) applyZkTx(state, request, this.crypto);
+    return state;
   }
 
   /** A deposit of `amount` of `tokenId` to `to`'s owner, naming account `account`. */

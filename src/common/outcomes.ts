@@ -1,7 +1,7 @@
-// How a demo step ended, as the narration and the flows' results name it: the reason an operator refused
+// How a call ended, as the demo narrates it and the tests assert it: the reason an operator refused
 // a transaction, the custom error a contract call reverted with, the error a promise rejected with.
-import { ContractRevertError } from "../common/errors";
-import { TxRejectedError } from "../common/json-rpc";
+import { ContractRevertError } from "./errors";
+import { TxRejectedError } from "./json-rpc";
 
 /**
  * What `name` makes of the error `promise` rejected with (undefined if it resolved); an error `name`
