@@ -228,8 +228,11 @@ export function localAccountKey(index: number): string {
   return HDNodeWallet.fromPhrase(LOCAL_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`).privateKey;
 }
 
-/** A TCP port on 127.0.0.1 that nothing listens on right now, for a service's server. */
-export function freePort(): Promise<number> {
+/** The ports `freePort` has handed out in this process: none is handed out twice. */
+const handedOut = new Set<number>();
+
+/** A port the system offers for 127.0.0.1 right now (it is closed again before this resolves). */
+function systemPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -238,4 +241,18 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A TCP port on 127.0.0.1 that nothing listens on right now, for a service's server, and that this
+ * process has not handed out before: two services started together (a sequencer and its challenger)
+ * never get the same port, even when the system offers a just-closed port again.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await systemPort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
