@@ -166,9 +166,6 @@ export const DEMO_TUNING: Required<OptimisticTuning> = {
 /** The local accounts whose keys the services run with as processes: the in-process signers' too. */
 export const OPTIMISTIC_SERVICE_ACCOUNTS = { sequencer: 1, challenger: 2 } as const;
 
-/** Where the demo's sequencer and challenger run (the name the tests knew it by). */
-export type OptimisticDemoOperators = Placement;
-
 /**
  * Starts the sequencer and the challenger for the demo: in this process (with `signers`' accounts
  * `OPTIMISTIC_SERVICE_ACCOUNTS`), or as processes of `placement.services`.

@@ -17,7 +17,8 @@ import {
 import { RollupClient } from "../../../src/optimistic/rollup-client";
 import { Eip712Authorizer } from "../../../src/shared/authorizer";
 import { L2Domain } from "../../../src/shared/eip712";
-import type { OptimisticDemoOperators, OptimisticStoryResult } from "../../../src/demo/optimistic";
+import type { Placement } from "../../../src/common/processes";
+import type { OptimisticStoryResult } from "../../../src/demo/optimistic";
 import { OPTIMISTIC_SERVICE_ACCOUNTS, runOptimisticDemo } from "../../../src/demo/optimistic";
 import type { DemoStage } from "../../helpers/demo-services";
 import { expectVerbsNarrated, recordNarration } from "./narration";
@@ -171,7 +172,7 @@ export function shouldTellTheOptimisticStory(run: () => OptimisticDemoRun): void
  */
 export function useOptimisticDemo<S extends DemoStage>(
   stage: () => S,
-  operators: (stage: S) => Promise<OptimisticDemoOperators> = async ({ placement }) => placement,
+  operators: (stage: S) => Promise<Placement> = async ({ placement }) => placement,
 ): () => OptimisticDemoRun {
   let demo: OptimisticDemoRun | undefined;
   before(async function () {
