@@ -1,11 +1,12 @@
-import type { ContractTransactionReceipt, Provider, Signer } from "ethers";
-import { ZeroAddress } from "ethers";
+import type { ContractTransactionReceipt, Provider, Result, Signer } from "ethers";
+import { AbiCoder, ZeroAddress, keccak256 } from "ethers";
 import type { Adjudicator } from "../../typechain-types";
 import { Adjudicator__factory } from "../../typechain-types";
 import { ensureAllowance } from "../common/erc20";
 import { ContractClient } from "../common/contract-client";
 import type { SignedState } from "./channel";
 import type { ChannelParams, ChannelState, PendingLock } from "./types";
+import { channelIdOf, pendingLocksOf } from "./types";
 
 /**
  * The `Adjudicator` (which is also the secret registry of its channels' locks) as the channel clients and
@@ -38,9 +39,64 @@ export interface ChannelStatusView {
   phase: "open" | "challenged" | "concluded-with-locks";
   version: bigint;
   finalizesAt: bigint;
+  /**
+   * Of the registered state (`stateFingerprint` of its digest), or of the locks still to settle
+   * (`locksFingerprint`); 0 when the channel is open.
+   */
+  fingerprint: bigint;
+}
+
+/** A lock `unlock` settled (`LockSettled`): who was paid, the receiver or the sender. */
+export interface SettledLock {
+  hashlock: string;
+  paidTo: string;
+  blockNumber: number;
 }
 
 const CONCLUDED = 2n ** 32n - 1n;
+const LOW_160_BITS = (1n << 160n) - 1n;
+/** XORed into the fingerprint of a registered state whose withdrawals were already paid (Solidity's tag). */
+const WITHDRAWALS_PAID_TAG = 1n;
+const PENDING_LOCKS = [
+  "tuple(bytes32 hashlock, uint64 deadline, address asset, address sender, address receiver, uint256 amount)[]",
+];
+
+/** How the adjudicator fingerprints a registered state: the low 160 bits of its EIP-712 digest (tagged if its withdrawals were paid). */
+export function stateFingerprint(digest: string, withdrawalsPaid = false): bigint {
+  const fingerprint = BigInt(digest) & LOW_160_BITS;
+  return withdrawalsPaid ? fingerprint ^ WITHDRAWALS_PAID_TAG : fingerprint;
+}
+
+/** How the adjudicator fingerprints the locks a channel left for `unlock`: keccak256(abi.encode(locks)), low 160 bits. */
+export function locksFingerprint(locks: PendingLock[]): bigint {
+  return BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(PENDING_LOCKS, [locks]))) & LOW_160_BITS;
+}
+
+/** A `Channel.State` as ethers decodes it from calldata, in the TypeScript model's types. */
+function stateFromResult(r: Result): ChannelState {
+  return {
+    channelId: String(r.channelId).toLowerCase(),
+    version: BigInt(r.version),
+    isFinal: Boolean(r.isFinal),
+    allocations: [...r.allocations].map((a: Result) => ({
+      asset: String(a.asset).toLowerCase(),
+      balances: [...a.balances].map((b) => BigInt(b)),
+    })),
+    locks: [...r.locks].map((l: Result) => ({
+      hashlock: String(l.hashlock).toLowerCase(),
+      deadline: BigInt(l.deadline),
+      asset: Number(l.asset),
+      sender: Number(l.sender),
+      receiver: Number(l.receiver),
+      amount: BigInt(l.amount),
+    })),
+    withdrawals: [...r.withdrawals].map((w: Result) => ({
+      asset: Number(w.asset),
+      participant: Number(w.participant),
+      amount: BigInt(w.amount),
+    })),
+  };
+}
 export class AdjudicatorClient extends ContractClient<Adjudicator> {
   constructor(address: string, runner: Signer | Provider) {
     super(Adjudicator__factory.connect(address, runner));
@@ -126,10 +182,94 @@ export class AdjudicatorClient extends ContractClient<Adjudicator> {
   }
 
   async status(channelId: string): Promise<ChannelStatusView> {
-    const [version, finalizesAt] = await this.contract.statusOf(channelId);
+    const [version, finalizesAt, fingerprint] = await this.contract.statusOf(channelId);
     const phase =
       finalizesAt === 0n ? "open" : finalizesAt === CONCLUDED ? "concluded-with-locks" : "challenged";
-    return { phase, version, finalizesAt };
+    return { phase, version, finalizesAt, fingerprint };
+  }
+
+  /** Whether the channel has concluded (closed or concluded) with `asset` in its final state. */
+  isConcluded(channelId: string, asset: string): Promise<boolean> {
+    return this.contract.isConcluded(channelId, asset);
+  }
+
+  /**
+   * The state passed to `register`, `refute`, `conclude` or `close` in transaction `txHash`, read from its
+   * calldata; undefined if that transaction did not call this adjudicator directly (a contract wallet's).
+   */
+  async stateSentIn(txHash: string): Promise<ChannelState | undefined> {
+    const tx = await this.contract.runner?.provider?.getTransaction(txHash);
+    if (!tx || tx.to?.toLowerCase() !== this.address.toLowerCase()) return undefined;
+    const call = this.contract.interface.parseTransaction({ data: tx.data, value: tx.value });
+    if (!call || !["register", "refute", "conclude", "close"].includes(call.name)) return undefined;
+    return stateFromResult(call.args[1] as Result);
+  }
+
+  /**
+   * The state registered for the channel of `params` now, as sent in the registration or refutation that
+   * put it there (checked against the status's fingerprint); undefined if none is registered or it cannot
+   * be read back.
+   */
+  async registeredState(
+    params: ChannelParams,
+    digestOf: (state: ChannelState) => string,
+  ): Promise<ChannelState | undefined> {
+    const id = channelIdOf(params);
+    const status = await this.status(id);
+    if (status.phase !== "challenged") return undefined;
+    const c = this.contract;
+    const [registered, refuted] = await Promise.all([
+      c.queryFilter(c.filters.ChallengeRegistered(id)),
+      c.queryFilter(c.filters.ChallengeRefuted(id)),
+    ]);
+    const candidates = [...registered, ...refuted]
+      .filter((e) => e.args.version === status.version)
+      .sort((a, b) => b.blockNumber - a.blockNumber || b.index - a.index);
+    for (const event of candidates) {
+      const state = await this.stateSentIn(event.transactionHash);
+      if (!state) continue;
+      const fingerprint = stateFingerprint(digestOf(state));
+      if (status.fingerprint === fingerprint || status.fingerprint === (fingerprint ^ WITHDRAWALS_PAID_TAG))
+        return state;
+    }
+    return undefined;
+  }
+
+  /**
+   * The locks the channel of `params` still holds for `unlock`, in the order `unlock` takes them: those of
+   * the state it concluded with (read from the conclusion's calldata, else `concluded` if it is that
+   * version), less the ones settled since; checked against the status's fingerprint. Undefined when it
+   * holds none, or they cannot be read back.
+   */
+  async recordedLocks(params: ChannelParams, concluded?: ChannelState): Promise<PendingLock[] | undefined> {
+    const id = channelIdOf(params);
+    const status = await this.status(id);
+    if (status.phase !== "concluded-with-locks") return undefined;
+    const c = this.contract;
+    const conclusions = await c.queryFilter(c.filters.ChannelConcluded(id));
+    const conclusion = conclusions.at(-1);
+    if (!conclusion) return undefined;
+    let state = await this.stateSentIn(conclusion.transactionHash);
+    if (!state && concluded?.version === status.version) state = concluded;
+    if (!state) return undefined;
+    const settled = await this.settledLocks(id, conclusion.blockNumber);
+    const locks = pendingLocksOf(params, state);
+    for (const { hashlock } of settled) {
+      const at = locks.findIndex((l) => l.hashlock.toLowerCase() === hashlock);
+      if (at !== -1) locks.splice(at, 1);
+    }
+    return locksFingerprint(locks) === status.fingerprint ? locks : undefined;
+  }
+
+  /** The locks `unlock` settled for the channel from block `fromBlock` on, in chain order. */
+  async settledLocks(channelId: string, fromBlock = 0): Promise<SettledLock[]> {
+    const c = this.contract;
+    const events = await c.queryFilter(c.filters.LockSettled(channelId), fromBlock);
+    return events.map((e) => ({
+      hashlock: e.args.hashlock.toLowerCase(),
+      paidTo: e.args.paidTo.toLowerCase(),
+      blockNumber: e.blockNumber,
+    }));
   }
 
   /** The highest version whose withdrawals Layer 1 paid (`PartialWithdrawal`), if any. */

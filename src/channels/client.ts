@@ -150,15 +150,23 @@ export class ChannelClient {
   // Opening and updating
   // ---------------------------------------------------------------------------------------------
 
-  /** Opens a channel with the peer at the other end of `link`: both sign version 0 (`allocations`). */
-  async open(link: Connection, params: ChannelParams, allocations: Allocation[]): Promise<SignedState> {
+  /**
+   * Opens a channel with the peer at the other end of `link`: both sign version 0 (`allocations`).
+   * `peerUrl`, where the peer listens, is stored with the channel for a reconnect after a restart.
+   */
+  async open(
+    link: Connection,
+    params: ChannelParams,
+    allocations: Allocation[],
+    options: { peerUrl?: string } = {},
+  ): Promise<SignedState> {
     const me = params.participants.findIndex((p) => sameAddress(p, this.address));
     if (me === -1) throw new UnknownParticipantError(`${this.address} is not a participant`);
     const { channel, proposal } = Channel.initiate(params, me, allocations, this.o.signer);
     if (this.channels.has(channel.id)) throw new ChannelExistsError(`channel ${channel.id} exists`);
     this.channels.set(channel.id, channel);
     this.links.set(channel.id, link);
-    await this.o.store.addChannel(params, me);
+    await this.o.store.addChannel(params, me, { peerUrl: options.peerUrl });
     const reply = await link.request("open", encodeOpenProposal(proposal));
     const signed = this.confirm(channel, proposal, reply);
     await this.o.store.save(signed);

@@ -109,3 +109,60 @@ export class WatchtowerError extends StrataError {
     super(message, options);
   }
 }
+
+// -------------------------------------------------------------------------------------------------
+// A user's request a party refuses before it sends any Layer-1 transaction
+// -------------------------------------------------------------------------------------------------
+
+/**
+ * The base of every request a party refuses before it spends anything on Layer 1: an opener's plan
+ * that cannot work, a dispute step the adjudicator would revert. Over JSON-RPC it is -32000 with
+ * `data.reason` the subclass's name.
+ */
+export class ChannelRequestError extends StrataError {}
+
+/** A deposit or payment amount is not positive (a peer's share negative), or does not fit in uint256. */
+export class PlanAmountError extends ChannelRequestError {}
+/** The number of payments is not a positive safe integer. */
+export class PaymentCountError extends ChannelRequestError {}
+/** payments × amount is more than the opener deposits: the last payments could never be made. */
+export class PlanExceedsDepositError extends ChannelRequestError {}
+/** The peer's address is not an address, is the zero address or is this party's own; or its URL is not ws(s)://. */
+export class InvalidPeerError extends ChannelRequestError {}
+/** The challenge duration is not a whole number of seconds from 1 to `MAX_CHALLENGE_DURATION`. */
+export class ChallengeDurationError extends ChannelRequestError {}
+/** The nonce does not fit in uint64. */
+export class InvalidNonceError extends ChannelRequestError {}
+/** This party's Layer-1 balance of an asset does not cover its deposit (and, for ETH, the fees). */
+export class InsufficientFundsError extends ChannelRequestError {}
+/** The store holds an open channel with the peer that the plan does not describe (another deposit). */
+export class ResumeMismatchError extends ChannelRequestError {}
+
+/** The channel has concluded (or closed) on Layer 1: it takes no more states. */
+export class ChannelConcludedError extends ChannelRequestError {}
+/** A challenge is registered and its window is still open (`finalizesAt`, Layer-1 seconds). */
+export class ChallengeOngoingError extends ChannelRequestError {}
+/** No challenge is registered for the channel. */
+export class NoChallengeError extends ChannelRequestError {}
+/** The challenge window closed: the registered state stands and can only be concluded. */
+export class ChallengeExpiredError extends ChannelRequestError {}
+/** The registered state is as new as this party's latest: there is nothing newer to show. */
+export class NothingToRefuteError extends ChannelRequestError {}
+/** This party's latest state is older than the version the adjudicator already saw. */
+export class StaleStateError extends ChannelRequestError {}
+/** The channel does not hold what the state allocates (a participant has not deposited yet). */
+export class ChannelUnderfundedError extends ChannelRequestError {}
+/** The registered (or concluded) state could not be found on Layer 1 nor in the store. */
+export class RegisteredStateUnknownError extends ChannelRequestError {}
+/** The channel has no locks waiting for `unlock`. */
+export class NoPendingLocksError extends ChannelRequestError {}
+/** A secret opens none of the channel's pending locks. */
+export class UnknownSecretError extends ChannelRequestError {}
+/** The lock's deadline has passed: revealing its secret now would not pay its receiver. */
+export class SecretTooLateError extends ChannelRequestError {}
+/** No pending lock can be settled yet: none was revealed in time and no deadline has passed. */
+export class LocksPendingError extends ChannelRequestError {}
+/** This party has no credit to pull in the channel's assets. */
+export class NothingToWithdrawError extends ChannelRequestError {}
+/** No URL is known for the channel's peer (a channel the peer opened): give one. */
+export class PeerUrlUnknownError extends ChannelRequestError {}

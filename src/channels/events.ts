@@ -85,7 +85,42 @@ export type ChannelEvent =
   /** A deposit this party meant to make failed (its error's name: a revert, a timeout…). */
   | { type: "depositFailed"; channelId: string; asset: string; amount: string; error: string }
   /** This party closed the channel on Layer 1 with its final state (one transaction pays everyone). */
-  | ({ type: "channelClosed"; channelId: string; version: string } & Layer1TxInBlock);
+  | ({ type: "channelClosed"; channelId: string; version: string } & Layer1TxInBlock)
+  /** This party registered its latest state on Layer 1; it can be refuted until `finalizesAt`. */
+  | ({
+      type: "challengeRegistered";
+      channelId: string;
+      version: string;
+      finalizesAt: string;
+    } & Layer1TxInBlock)
+  /** This party replaced the registered state `registeredVersion` with its newer latest, `version`. */
+  | ({
+      type: "challengeRefuted";
+      channelId: string;
+      registeredVersion: string;
+      version: string;
+      finalizesAt: string;
+    } & Layer1TxInBlock)
+  /** This party concluded the channel after the window: the registered `version` was paid out. */
+  | ({ type: "channelConcluded"; channelId: string; version: string; pendingLocks: number } & Layer1TxInBlock)
+  /** This party settled locks of a concluded channel (`paidTo`: their receiver or their sender). */
+  | ({
+      type: "locksUnlocked";
+      channelId: string;
+      settled: { hashlock: string; paidTo: string; asset: string; amount: string }[];
+      /** Locks still recorded. */
+      pending: number;
+    } & Layer1TxInBlock)
+  /** This party pulled its credit of `asset` (a payout that could not be pushed) to `to`. */
+  | ({
+      type: "creditWithdrawn";
+      channelId: string;
+      asset: string;
+      amount: string;
+      to: string;
+    } & Layer1TxInBlock)
+  /** This party reconnected to the channel's peer and exchanged latest states (`version`: its latest after). */
+  | { type: "channelResumed"; channelId: string; peerUrl: string; version: string | null };
 
 // -------------------------------------------------------------------------------------------------
 // A watchtower

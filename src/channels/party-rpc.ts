@@ -12,6 +12,17 @@
  *   channel_close     [channelId]                                          ClosedChannel (as JSON)
  *   channel_latest    [channelId]                                          SignedState | null
  *   channel_list      []                                                   [{ channelId, participants, me, version }]
+ *   channel_status    [channelId]                                          { channelId, phase, version, finalizesAt, holdings: [{ asset, held }] }
+ *
+ * Getting the money out without the peer (each checked before any Layer-1 transaction; see party.ts):
+ *   channel_register  [channelId]                                          { channelId, version, finalizesAt, …receipt }
+ *   channel_refute    [channelId]                                          { channelId, registered, version, finalizesAt, …receipt }
+ *   channel_conclude  [channelId]                                          { channelId, version, state, pendingLocks, …receipt }
+ *   channel_unlock    [channelId, secrets?]                                { channelId, revealed: [{ hashlock, …receipt }], settled: [{ hashlock, paidTo, asset, amount }], pending, …receipt }
+ *   channel_withdraw  [channelId, to?]                                     [{ asset, amount, to, …receipt }]
+ *   channel_resume    [channelId, url?]                                    SignedState | null (the latest after exchanging states with the peer)
+ *
+ * A receipt is { l1TxHash, gasUsed, fee, block }; `phase` is open | challenged | concluded-with-locks | concluded.
  *   strata_health     []                                                   { service: "channel-client", address, peerUrl, channels, fsyncs, … }
  *   strata_events     [cursor, limit?]                                     its ChannelEvents (src/channels/events.ts)
  *
@@ -33,25 +44,35 @@ import {
   malformed,
   startJsonRpcServer,
 } from "../common/json-rpc";
+import { isAddress } from "ethers";
 import type { SignedState } from "./channel";
 import {
   decodeAllocations,
   decodeParams,
   decodeSignedState,
+  decodeState,
   encodeAllocations,
   encodeParams,
   encodeSignedState,
+  encodeState,
 } from "./codec";
 import { MalformedMessageError, PeerRefusedError } from "./errors";
 import type { ChannelEvent } from "./events";
 import type {
+  ChainStatus,
   ChannelParty,
   ClosedChannel,
+  ConcludedChannel,
   DepositReceipt,
   Layer1Receipt,
   OpenOptions,
   OpenedChannel,
   PeerRef,
+  RefutedChallenge,
+  RegisteredChallenge,
+  SettledLockPayout,
+  UnlockedLocks,
+  WithdrawnCredit,
 } from "./party";
 import type { Allocation, Lock } from "./types";
 
@@ -72,6 +93,23 @@ function channelParam(value: unknown): string {
   return hexParam(value, BYTES32, "channelId");
 }
 
+/** The positional params: at least `min`, at most `max` of them (the rest optional, null for absent). */
+function paramsBetween(params: unknown, min: number, max: number): readonly unknown[] {
+  if (params === undefined) params = [];
+  if (!Array.isArray(params)) throw invalidParams("params must be an array");
+  if (params.length < min || params.length > max)
+    throw invalidParams(`expected ${min} to ${max} params, got ${params.length}`);
+  return params;
+}
+
+/** A lower-cased address param, or undefined for an absent one. */
+function optionalAddressParam(value: unknown, what: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string" || !isAddress(value) || !/^0x[0-9a-fA-F]{40}$/.test(value))
+    throw invalidParams(`${what} must be a 0x address`);
+  return value.toLowerCase();
+}
+
 /** Runs a party's step; what it refuses becomes -32000 with the refusal's name as `data.reason`. */
 async function step<T>(run: () => T | Promise<T>): Promise<T> {
   try {
@@ -90,6 +128,16 @@ async function step<T>(run: () => T | Promise<T>): Promise<T> {
 
 function receiptJson(r: Layer1Receipt) {
   return { l1TxHash: r.l1TxHash, gasUsed: r.gasUsed.toString(), fee: r.fee.toString(), block: r.block };
+}
+
+function statusJson(s: ChainStatus) {
+  return {
+    channelId: s.channelId,
+    phase: s.phase,
+    version: s.version.toString(),
+    finalizesAt: s.finalizesAt.toString(),
+    holdings: s.holdings.map((h) => ({ asset: h.asset, held: h.held.toString() })),
+  };
 }
 
 function depositJson(d: DepositReceipt) {
@@ -195,6 +243,109 @@ const METHODS: RpcMethods<ChannelParty> = new Map<string, RpcMethod<ChannelParty
     (party, params) => {
       const latest = party.latest(channelParam(expectParams(params, 1)[0]));
       return latest ? encodeSignedState(latest) : null;
+    },
+  ],
+  [
+    "channel_status",
+    (party, params) => {
+      const channelId = channelParam(expectParams(params, 1)[0]);
+      return step(async () => statusJson(await party.chainStatus(channelId)));
+    },
+  ],
+  [
+    "channel_register",
+    (party, params) => {
+      const channelId = channelParam(expectParams(params, 1)[0]);
+      return step(async () => {
+        const r = await party.register(channelId);
+        return {
+          channelId: r.channelId,
+          version: r.version.toString(),
+          finalizesAt: r.finalizesAt.toString(),
+          ...receiptJson(r),
+        };
+      });
+    },
+  ],
+  [
+    "channel_refute",
+    (party, params) => {
+      const channelId = channelParam(expectParams(params, 1)[0]);
+      return step(async () => {
+        const r = await party.refute(channelId);
+        return {
+          channelId: r.channelId,
+          registered: r.registered.toString(),
+          version: r.version.toString(),
+          finalizesAt: r.finalizesAt.toString(),
+          ...receiptJson(r),
+        };
+      });
+    },
+  ],
+  [
+    "channel_conclude",
+    (party, params) => {
+      const channelId = channelParam(expectParams(params, 1)[0]);
+      return step(async () => {
+        const r = await party.conclude(channelId);
+        return {
+          channelId: r.channelId,
+          version: r.version.toString(),
+          state: encodeState(r.state),
+          pendingLocks: r.pendingLocks,
+          ...receiptJson(r),
+        };
+      });
+    },
+  ],
+  [
+    "channel_unlock",
+    (party, params) => {
+      const [id, raw] = paramsBetween(params, 1, 2);
+      const channelId = channelParam(id);
+      if (raw !== undefined && raw !== null && !Array.isArray(raw))
+        throw invalidParams("secrets must be an array of 32-byte hex secrets");
+      const secrets = ((raw ?? []) as unknown[]).map((s) => hexParam(s, BYTES32, "secret"));
+      return step(async () => {
+        const r = await party.unlock(channelId, secrets);
+        return {
+          channelId: r.channelId,
+          revealed: r.revealed.map((x) => ({ hashlock: x.hashlock, ...receiptJson(x) })),
+          settled: r.settled.map((l) => ({ ...l, amount: l.amount.toString() })),
+          pending: r.pending,
+          ...receiptJson(r),
+        };
+      });
+    },
+  ],
+  [
+    "channel_withdraw",
+    (party, params) => {
+      const [id, to] = paramsBetween(params, 1, 2);
+      const channelId = channelParam(id);
+      const recipient = optionalAddressParam(to, "to");
+      return step(async () =>
+        (await party.withdraw(channelId, { to: recipient })).map((w) => ({
+          asset: w.asset,
+          amount: w.amount.toString(),
+          to: w.to,
+          ...receiptJson(w),
+        })),
+      );
+    },
+  ],
+  [
+    "channel_resume",
+    (party, params) => {
+      const [id, url] = paramsBetween(params, 1, 2);
+      const channelId = channelParam(id);
+      if (url !== undefined && url !== null && (typeof url !== "string" || !/^wss?:\/\/./.test(url)))
+        throw invalidParams("url must be a ws:// URL");
+      return step(async () => {
+        const latest = await party.resume(channelId, (url ?? undefined) as string | undefined);
+        return latest ? encodeSignedState(latest) : null;
+      });
     },
   ],
   [
@@ -342,6 +493,113 @@ export class ChannelPartyClient extends ServiceClient<ChannelEvent> {
     const method = "channel_latest";
     const r = await this.call(method, [channelId]);
     return r === null ? undefined : decoded(method, () => decodeSignedState(r));
+  }
+
+  /** The channel as Layer 1 sees it: its phase, version, window end and holdings. */
+  async status(channelId: string): Promise<ChainStatus> {
+    const method = "channel_status";
+    const r = (await this.call(method, [channelId])) as Record<string, unknown> | null;
+    if (!r || typeof r.phase !== "string" || !Array.isArray(r.holdings))
+      throw malformed(method, "not a status");
+    return {
+      channelId: String(r.channelId),
+      phase: r.phase as ChainStatus["phase"],
+      version: decodeBigint(r.version, method),
+      finalizesAt: decodeBigint(r.finalizesAt, method),
+      holdings: (r.holdings as Record<string, unknown>[]).map((h) => ({
+        asset: String(h.asset),
+        held: decodeBigint(h.held, method),
+      })),
+    };
+  }
+
+  /** Registers the party's latest state on Layer 1 (a challenge window opens). */
+  async register(channelId: string): Promise<RegisteredChallenge> {
+    const method = "channel_register";
+    const r = await this.record(method, [channelId]);
+    return {
+      channelId: String(r.channelId),
+      version: decodeBigint(r.version, method),
+      finalizesAt: decodeBigint(r.finalizesAt, method),
+      ...decodeReceipt(r, method),
+    };
+  }
+
+  /** Replaces an older registered state with the party's latest. */
+  async refute(channelId: string): Promise<RefutedChallenge> {
+    const method = "channel_refute";
+    const r = await this.record(method, [channelId]);
+    return {
+      channelId: String(r.channelId),
+      registered: decodeBigint(r.registered, method),
+      version: decodeBigint(r.version, method),
+      finalizesAt: decodeBigint(r.finalizesAt, method),
+      ...decodeReceipt(r, method),
+    };
+  }
+
+  /** Pays out the registered state after its window. */
+  async conclude(channelId: string): Promise<ConcludedChannel> {
+    const method = "channel_conclude";
+    const r = await this.record(method, [channelId]);
+    if (typeof r.pendingLocks !== "number") throw malformed(method, "not a conclusion");
+    return decoded(method, () => ({
+      channelId: String(r.channelId),
+      version: decodeBigint(r.version, method),
+      state: decodeState(r.state),
+      pendingLocks: r.pendingLocks as number,
+      ...decodeReceipt(r, method),
+    }));
+  }
+
+  /** Reveals `secrets` not yet revealed, then settles the concluded channel's locks that can be. */
+  async unlock(channelId: string, secrets: string[] = []): Promise<UnlockedLocks> {
+    const method = "channel_unlock";
+    const r = await this.record(method, [channelId, secrets]);
+    if (!Array.isArray(r.revealed) || !Array.isArray(r.settled) || typeof r.pending !== "number")
+      throw malformed(method, "not an unlock");
+    return {
+      channelId: String(r.channelId),
+      revealed: (r.revealed as Record<string, unknown>[]).map((x) => ({
+        hashlock: String(x.hashlock),
+        ...decodeReceipt(x, method),
+      })),
+      settled: (r.settled as Record<string, unknown>[]).map((l): SettledLockPayout => ({
+        hashlock: String(l.hashlock),
+        paidTo: String(l.paidTo),
+        asset: String(l.asset),
+        amount: decodeBigint(l.amount, method),
+      })),
+      pending: r.pending as number,
+      ...decodeReceipt(r, method),
+    };
+  }
+
+  /** Pulls the party's credits in the channel's assets to `to` (default: the party). */
+  async withdraw(channelId: string, options: { to?: string } = {}): Promise<WithdrawnCredit[]> {
+    const method = "channel_withdraw";
+    const r = await this.call(method, options.to ? [channelId, options.to] : [channelId]);
+    if (!Array.isArray(r)) throw malformed(method, "not a list of withdrawals");
+    return (r as Record<string, unknown>[]).map((w) => ({
+      asset: String(w.asset),
+      amount: decodeBigint(w.amount, method),
+      to: String(w.to),
+      ...decodeReceipt(w, method),
+    }));
+  }
+
+  /** Reconnects to the channel's peer (at `url`, default the stored one) and exchanges latest states. */
+  async resume(channelId: string, url?: string): Promise<SignedState | undefined> {
+    const method = "channel_resume";
+    const r = await this.call(method, url ? [channelId, url] : [channelId]);
+    return r === null ? undefined : decoded(method, () => decodeSignedState(r));
+  }
+
+  private async record(method: string, params: unknown[]): Promise<Record<string, unknown>> {
+    const r = (await this.call(method, params)) as Record<string, unknown> | null;
+    if (!r || typeof r !== "object" || typeof r.channelId !== "string")
+      throw malformed(method, "not a channel's record");
+    return r;
   }
 
   private async signed(method: string, params: unknown[]): Promise<SignedState> {

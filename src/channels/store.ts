@@ -11,8 +11,9 @@ import { channelIdOf } from "./types";
  * the latest state every participant signed (with the signatures). The client saves a state BEFORE
  * it answers or reports an update, so a crash never loses an update it confirmed.
  *
- * On disk: a `Journal` (src/common/journal.ts) of records `{ k: "channel", params, me }` and
- * `{ k: "state", id, signed }`. Saves group-commit (one fsync for every state that arrived meanwhile;
+ * On disk: a `Journal` (src/common/journal.ts) of records `{ k: "channel", params, me, peerUrl? }`,
+ * `{ k: "state", id, signed }` and `{ k: "peer", id, url }` (where the peer listens, once it is known, so
+ * that a restarted party can reconnect to it). Saves group-commit (one fsync for every state that arrived meanwhile;
  * states of one channel in the same group are coalesced to the newest); once the journal has more than
  * `compactAfter` lines it is rewritten to one channel and one state record per channel. A corrupt file
  * (a malformed line that is not the last, a record of no known kind) is a `StoreCorruptError`.
@@ -22,6 +23,8 @@ export interface StoredChannel {
   params: ChannelParams;
   me: number;
   latest: SignedState | undefined;
+  /** Where the peer listens (ws://…), if known: the URL this party opened the channel on, or set since. */
+  peerUrl?: string;
 }
 
 export interface ChannelStoreOptions {
@@ -31,7 +34,9 @@ export interface ChannelStoreOptions {
 }
 
 type Record =
-  { k: "channel"; params: ChannelParams; me: number } | { k: "state"; id: string; signed: SignedState };
+  | { k: "channel"; params: ChannelParams; me: number; peerUrl?: string }
+  | { k: "state"; id: string; signed: SignedState }
+  | { k: "peer"; id: string; url: string };
 
 export class ChannelStore {
   private readonly channels = new Map<string, StoredChannel>();
@@ -79,14 +84,27 @@ export class ChannelStore {
     return this.channels.get(id.toLowerCase());
   }
 
-  /** Records a new channel durably. */
-  async addChannel(params: ChannelParams, me: number): Promise<StoredChannel> {
+  /** Records a new channel durably (and where its peer listens, if known). */
+  async addChannel(
+    params: ChannelParams,
+    me: number,
+    options: { peerUrl?: string } = {},
+  ): Promise<StoredChannel> {
     const id = channelIdOf(params).toLowerCase();
     if (this.channels.has(id)) throw new ChannelExistsError(`channel ${id} is already stored`);
-    const entry: StoredChannel = { id, params, me, latest: undefined };
+    const entry: StoredChannel = { id, params, me, latest: undefined, peerUrl: options.peerUrl };
     this.channels.set(id, entry);
-    await this.journal.append({ k: "channel", params: encodeParams(params), me });
+    await this.journal.append(channelRecord(entry));
     return entry;
+  }
+
+  /** Records durably where the peer of channel `id` listens now. */
+  async setPeerUrl(id: string, url: string): Promise<void> {
+    const entry = this.channels.get(id.toLowerCase());
+    if (!entry) throw new UnknownChannelError(`no channel ${id} in the store`);
+    if (entry.peerUrl === url) return;
+    entry.peerUrl = url;
+    await this.journal.append({ k: "peer", id: entry.id, url });
   }
 
   /**
@@ -120,7 +138,7 @@ export class ChannelStore {
   private snapshot(): unknown[] {
     const records: unknown[] = [];
     for (const c of this.channels.values()) {
-      records.push({ k: "channel", params: encodeParams(c.params), me: c.me });
+      records.push(channelRecord(c));
       if (c.latest) records.push({ k: "state", id: c.id, signed: encodeSignedState(c.latest) });
     }
     return records;
@@ -135,22 +153,51 @@ export class ChannelStore {
     }
     if (record.k === "channel") {
       const id = channelIdOf(record.params).toLowerCase();
-      this.channels.set(id, { id, params: record.params, me: record.me, latest: undefined });
+      this.channels.set(id, {
+        id,
+        params: record.params,
+        me: record.me,
+        latest: undefined,
+        peerUrl: record.peerUrl,
+      });
       return;
     }
     const entry = this.channels.get(record.id);
     if (!entry)
-      throw new StoreCorruptError(`${this.path}: line ${line}: a state of unknown channel ${record.id}`);
+      throw new StoreCorruptError(`${this.path}: line ${line}: a record of unknown channel ${record.id}`);
+    if (record.k === "peer") {
+      entry.peerUrl = record.url;
+      return;
+    }
     if (!entry.latest || entry.latest.state.version < record.signed.state.version)
       entry.latest = record.signed;
   }
 }
 
+function channelRecord(c: StoredChannel): unknown {
+  const record = { k: "channel", params: encodeParams(c.params), me: c.me };
+  return c.peerUrl === undefined ? record : { ...record, peerUrl: c.peerUrl };
+}
+
 function decodeRecord(raw: unknown): Record {
-  const r = raw as { k?: unknown; params?: unknown; me?: unknown; id?: unknown; signed?: unknown };
-  if (r.k === "channel" && typeof r.me === "number")
-    return { k: "channel", params: decodeParams(r.params), me: r.me };
+  const r = raw as {
+    k?: unknown;
+    params?: unknown;
+    me?: unknown;
+    id?: unknown;
+    signed?: unknown;
+    peerUrl?: unknown;
+    url?: unknown;
+  };
+  if (
+    r.k === "channel" &&
+    typeof r.me === "number" &&
+    (r.peerUrl === undefined || typeof r.peerUrl === "string")
+  )
+    return { k: "channel", params: decodeParams(r.params), me: r.me, peerUrl: r.peerUrl };
   if (r.k === "state" && typeof r.id === "string")
     return { k: "state", id: r.id, signed: decodeSignedState(r.signed) };
+  if (r.k === "peer" && typeof r.id === "string" && typeof r.url === "string")
+    return { k: "peer", id: r.id, url: r.url };
   throw new StoreCorruptError(`unknown record kind ${String(r.k)}`);
 }

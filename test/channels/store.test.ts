@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { killAfterAcks } from "../helpers/kill-after-acks";
 import { useTempDir } from "../helpers/temp-dir";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { expect } from "chai";
 import { id } from "ethers";
 import type { SignedState } from "../../src/channels/channel";
@@ -120,6 +120,49 @@ describe("ChannelStore", () => {
         ChannelExistsError,
       )) as Error;
       expect(error.name).to.equal("ChannelExistsError");
+    });
+  });
+
+  describe("peer URLs", () => {
+    it("keeps the URL a channel was added with, and the one set since, across a reopen and a compaction", async () => {
+      const other: ChannelParams = { ...params, nonce: 8n };
+      const store = await openStore({ compactAfter: 1_000_000 });
+      await store.addChannel(params, 0, { peerUrl: "ws://127.0.0.1:1111" });
+      await store.addChannel(other, 1);
+      await store.save(stateAt(1n));
+      expect(store.get(channelId)!.peerUrl).to.equal("ws://127.0.0.1:1111");
+      expect(store.get(channelIdOf(other))!.peerUrl).to.equal(undefined);
+      await store.setPeerUrl(channelIdOf(other), "ws://127.0.0.1:2222");
+      await store.close();
+
+      const again = await openStore({ compactAfter: 1_000_000 });
+      expect(again.get(channelId)!.peerUrl).to.equal("ws://127.0.0.1:1111");
+      expect(again.get(channelIdOf(other))!.peerUrl).to.equal("ws://127.0.0.1:2222");
+      await again.setPeerUrl(channelId, "ws://127.0.0.1:3333");
+      await again.compact();
+      expect((await readFile(path, "utf8")).trim().split("\n")).to.have.length(3);
+      await again.close();
+      const compacted = await openStore();
+      expect(compacted.get(channelId)).to.deep.include({
+        peerUrl: "ws://127.0.0.1:3333",
+        latest: stateAt(1n),
+      });
+      expect(compacted.get(channelIdOf(other))!.peerUrl).to.equal("ws://127.0.0.1:2222");
+    });
+
+    it("reads a store written before peer URLs were kept", async () => {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(
+        path,
+        JSON.stringify({ k: "channel", params: { ...params, nonce: "7" }, me: 0 }) + "\n",
+      );
+      const store = await openStore();
+      expect(store.get(channelId)).to.deep.include({ me: 0, peerUrl: undefined });
+    });
+
+    it("rejects with UnknownChannelError a URL for a channel never added", async () => {
+      const store = await openStore();
+      await expect(store.setPeerUrl(channelId, "ws://127.0.0.1:1")).to.be.rejectedWith(UnknownChannelError);
     });
   });
 
