@@ -1,13 +1,24 @@
 /**
  * The sequencer's JSON-RPC 2.0 endpoint over HTTP, and a client for it.
  *
- *   method                  params            result
- *   strata_sendTransaction  [hex]             TxReceipt             (-32000 when refused)
- *   strata_getAccount       [index]           AccountView | null
- *   strata_getBalance       [index]           decimal string        (-32001 when no account)
- *   strata_getNonce         [index]           number                (-32001 when no account)
- *   strata_findAccount      [owner, tokenId]  index | null
- *   strata_getReceipt       [hash]            TxReceipt | null
+ *   method                     params            result
+ *   strata_sendTransaction     [hex, nonce?]     TxReceipt             (-32000 when refused)
+ *   strata_getAccount          [index]           AccountView | null
+ *   strata_getBalance          [index]           decimal string        (-32001 when no account)
+ *   strata_getNonce            [index]           number                (-32001 when no account)
+ *   strata_findAccount         [owner, tokenId]  index | null
+ *   strata_getReceipt          [hash]            TxReceipt | null
+ *   strata_getWithdrawalProof  [hash]            WithdrawalProofAnswer | null (null: an unknown transaction)
+ *
+ * `strata_sendTransaction`'s optional `nonce` is the nonce the spend is signed at (a batch does not carry
+ * it): given, a spend signed at another nonce than its account's is refused as `NonceMismatch` (data:
+ * `account`, `expected`, `got`) before its signature is checked, as the zk operator refuses it; without
+ * it, such a spend cannot be told from a forged one and is refused as `BadSignature`.
+ *
+ * `strata_getWithdrawalProof` answers what `Bridge.finalizeWithdrawal` needs once the transaction's batch
+ * is final (`state: "ready"`: batch, leaf, withdrawal, siblings), `state: "pending"` before (with the
+ * receipt's status), and `state: "none"` for a final transaction that owes nothing on Layer 1 (not a
+ * withdrawal). A user checks the proof against `finalizedWithdrawalRoot` on Layer 1 before sending it.
  *
  * Balances travel as decimal strings; hex is lower-cased before it reaches the sequencer. The HTTP
  * plumbing (POST only, 64 KiB bodies, batches in order) is `src/common/json-rpc.ts`.
@@ -21,20 +32,23 @@ import type {
   WaitForStatusOptions,
 } from "../common/json-rpc";
 import {
+  BYTES32,
   RPC_ERROR_CODES,
   RpcError,
   RpcFault,
   TxRejectedError,
   decodeBigint,
   expectParams,
-  indexParam,
+  hexParam,
   malformed,
   ReceiptStatusTimeoutError,
   startJsonRpcServer,
 } from "../common/json-rpc";
 import type { RollupOperatorApi, RollupRpcSpec } from "../common/rollup-rpc";
 import { RollupRpcClient, rollupMethods } from "../common/rollup-rpc";
+import type { WithdrawalData } from "../shared/types";
 import { MAX_U32 } from "../shared/types";
+import type { ChainFollower } from "./chain-follower";
 import type { SequencerEvent } from "./events";
 
 export {
@@ -57,8 +71,53 @@ export interface TxReceipt extends StatusReceipt<TxStatus> {
   outcome?: string;
 }
 
+/** Where a transaction's withdrawal stands, as `strata_getWithdrawalProof` answers. */
+export type WithdrawalProofAnswer =
+  /** Its batch is not final yet (or it has no batch): no proof can be paid. */
+  | { hash: string; state: "pending"; status: Exclude<TxStatus, "final">; batchIndex?: number }
+  /** Final, and it owes nothing on Layer 1: not a withdrawal (or one its batch refused). */
+  | { hash: string; state: "none"; status: "final"; batchIndex: number }
+  /** Final: what `Bridge.finalizeWithdrawal` takes (the leaf's siblings bottom-up). */
+  | {
+      hash: string;
+      state: "ready";
+      status: "final";
+      batchIndex: number;
+      leafIndex: number;
+      withdrawal: WithdrawalData;
+      siblings: string[];
+    };
+
 /** What the server needs from the sequencer. */
-export type SequencerApi = RollupOperatorApi<TxReceipt>;
+export interface SequencerApi extends RollupOperatorApi<TxReceipt> {
+  /** `nonce`: the nonce the spend is signed at, when its sender declares it (see the header). */
+  submit(encodedTx: string, nonce?: number): Promise<TxReceipt>;
+  /** Where transaction `hash`'s withdrawal stands; undefined for an unknown transaction. */
+  withdrawalProof(hash: string): WithdrawalProofAnswer | undefined;
+}
+
+/**
+ * Where the withdrawal of the transaction `receipt` describes stands, from `follower`'s batches: the
+ * proof once its batch is final. A sequencer answers `withdrawalProof` with it.
+ */
+export function withdrawalProofOf(
+  follower: ChainFollower,
+  receipt: TxReceipt | undefined,
+): WithdrawalProofAnswer | undefined {
+  if (!receipt) return undefined;
+  const { hash, status, batchIndex, step } = receipt;
+  if (status !== "final") {
+    return batchIndex === undefined
+      ? { hash, state: "pending", status }
+      : { hash, state: "pending", status, batchIndex };
+  }
+  const batch = follower.batches[batchIndex!];
+  const leafIndex = batch?.withdrawalSteps?.indexOf(step!) ?? -1;
+  if (leafIndex < 0) return { hash, state: "none", status, batchIndex: batchIndex! };
+  const { siblings } = follower.withdrawalProof(batchIndex!, leafIndex);
+  const withdrawal = batch.withdrawals![leafIndex];
+  return { hash, state: "ready", status, batchIndex: batchIndex!, leafIndex, withdrawal, siblings };
+}
 
 /** `waitForStatus` gave up; `last` is the receipt it saw last, if any. */
 export class TxStatusTimeoutError extends ReceiptStatusTimeoutError<TxStatus, TxReceipt> {}
@@ -74,19 +133,22 @@ const SPEC: RollupRpcSpec<TxStatus, TxReceipt> = {
   maxTokenId: MAX_U32,
   tokenIdType: "u32",
   timeoutError: (hash, status, last) => new TxStatusTimeoutError(hash, status, last),
+  declaredNonce: true,
 };
 
-function existingAccount(api: SequencerApi, params: unknown): AccountView {
-  const [raw] = expectParams(params, 1);
-  const index = indexParam(raw);
-  const account = api.account(index);
-  if (!account) throw new RpcFault(RPC_ERROR_CODES.accountNotFound, `no account ${index}`, { index });
-  return account;
+function withdrawalProofToJson(answer: WithdrawalProofAnswer): Record<string, unknown> {
+  if (answer.state !== "ready") return { ...answer };
+  const { withdrawal } = answer;
+  return { ...answer, withdrawal: { ...withdrawal, amount: withdrawal.amount.toString() } };
 }
 
-const METHODS = rollupMethods<TxStatus, TxReceipt, SequencerApi>(SPEC)
-  .set("strata_getBalance", (api, params) => existingAccount(api, params).balance.toString())
-  .set("strata_getNonce", (api, params) => existingAccount(api, params).nonce);
+const METHODS = rollupMethods<TxStatus, TxReceipt, SequencerApi>(SPEC).set(
+  "strata_getWithdrawalProof",
+  (api, params) => {
+    const answer = api.withdrawalProof(hexParam(expectParams(params, 1)[0], BYTES32, "hash"));
+    return answer ? withdrawalProofToJson(answer) : null;
+  },
+);
 
 /** Starts the JSON-RPC server in front of `api`; resolves once it is listening. */
 export function startRpcServer(api: SequencerApi, options: RpcServerOptions = {}): Promise<RpcServer> {
@@ -104,13 +166,56 @@ export type SequencerClientOptions = JsonRpcClientOptions;
  * `LocalSequencerClient` in this process. The same calls, the same results, the same errors.
  */
 export interface SequencerSide {
-  sendTransaction(encodedTx: string): Promise<TxReceipt>;
+  /** `nonce`: the nonce the spend is signed at (a wrong one is then refused as `NonceMismatch`). */
+  sendTransaction(encodedTx: string, nonce?: number): Promise<TxReceipt>;
   getAccount(index: number): Promise<AccountView | undefined>;
   getBalance(index: number): Promise<bigint>;
   getNonce(index: number): Promise<number>;
   findAccount(owner: string, tokenId: number): Promise<number | undefined>;
   getReceipt(hash: string): Promise<TxReceipt | undefined>;
+  getWithdrawalProof(hash: string): Promise<WithdrawalProofAnswer | undefined>;
   waitForStatus(hash: string, status: TxStatus, options?: WaitForStatusOptions): Promise<TxReceipt>;
+}
+
+const PROOF_STATES = ["pending", "none", "ready"] as const;
+
+/** A `strata_getWithdrawalProof` result; throws `RpcTransportError` if it is not one. */
+function decodeWithdrawalProof(value: unknown): WithdrawalProofAnswer {
+  const method = "strata_getWithdrawalProof";
+  const a = value as Record<string, unknown> | null;
+  if (
+    !a ||
+    typeof a !== "object" ||
+    typeof a.hash !== "string" ||
+    !PROOF_STATES.includes(a.state as (typeof PROOF_STATES)[number]) ||
+    !TX_STATUSES.includes(a.status as TxStatus) ||
+    (a.state === "pending") === (a.status === "final") ||
+    (a.batchIndex !== undefined && typeof a.batchIndex !== "number")
+  ) {
+    throw malformed(method, "not a withdrawal proof answer");
+  }
+  if (a.state !== "ready") return a as WithdrawalProofAnswer;
+  const w = a.withdrawal as Record<string, unknown> | null;
+  if (
+    typeof a.batchIndex !== "number" ||
+    typeof a.leafIndex !== "number" ||
+    !Array.isArray(a.siblings) ||
+    !a.siblings.every((x) => typeof x === "string" && BYTES32.test(x)) ||
+    !w ||
+    typeof w.recipient !== "string" ||
+    typeof w.tokenId !== "number"
+  ) {
+    throw malformed(method, "not a withdrawal proof");
+  }
+  return {
+    hash: a.hash,
+    state: "ready",
+    status: "final",
+    batchIndex: a.batchIndex,
+    leafIndex: a.leafIndex,
+    withdrawal: { recipient: w.recipient, tokenId: w.tokenId, amount: decodeBigint(w.amount, method) },
+    siblings: a.siblings as string[],
+  };
 }
 
 /** A client for `startRpcServer`: throws `RpcError`, `TxRejectedError` or `RpcTransportError`. */
@@ -120,14 +225,13 @@ export class SequencerClient
 {
   protected readonly spec = SPEC;
 
-  async getBalance(index: number): Promise<bigint> {
-    return decodeBigint(await this.call("strata_getBalance", [index]), "strata_getBalance");
+  override sendTransaction(encodedTx: string, nonce?: number): Promise<TxReceipt> {
+    return this.sendWith(nonce === undefined ? [encodedTx] : [encodedTx, nonce]);
   }
 
-  async getNonce(index: number): Promise<number> {
-    const nonce = await this.call("strata_getNonce", [index]);
-    if (typeof nonce !== "number") throw malformed("strata_getNonce", "not a number");
-    return nonce;
+  async getWithdrawalProof(hash: string): Promise<WithdrawalProofAnswer | undefined> {
+    const result = await this.call("strata_getWithdrawalProof", [hash]);
+    return result === null ? undefined : decodeWithdrawalProof(result);
   }
 }
 
@@ -151,7 +255,9 @@ export class LocalSequencerClient extends SequencerClient {
       result = await handler(this.api(), JSON.parse(JSON.stringify(params)));
     } catch (error) {
       if (error instanceof RpcFault) throw new RpcError(error.code, error.message, error.data);
-      if (error instanceof TxRejectedError) throw new TxRejectedError(error.reason, error.message);
+      if (error instanceof TxRejectedError) {
+        throw new TxRejectedError(error.reason, error.message, error.details && { details: error.details });
+      }
       throw error;
     }
     return result === undefined ? null : (JSON.parse(JSON.stringify(result)) as unknown);

@@ -4,10 +4,16 @@
  *   method              params            result
  *   zk_sendTransaction  [hex]             ZkTxReceipt          (-32000 when refused, data.reason names why)
  *   zk_getAccount       [index]           ZkAccountView | null
+ *   zk_getBalance       [index]           decimal string       (-32001 when no account)
+ *   zk_getNonce         [index]           number               (-32001 when no account)
  *   zk_findAccount      [owner, tokenId]  index | null
  *   zk_getReceipt       [hash]            ZkTxReceipt | null
  *   strata_health       []                ServiceHealth: "zk-operator", with ZkOperatorHealth's details
  *   strata_events       [cursor, limit?]  EventPage of ZkOperatorEvent (src/zk/events.ts)
+ *
+ * The rollup methods are the sequencer's, written once (src/common/rollup-rpc.ts): the same answers and
+ * the same refusal names for the same mistakes (a spend signed at another nonce than its account's is
+ * `NonceMismatch`, data `account`, `expected`, `got`).
  *
  * A transaction is the wire form of `src/zk/codec.ts`; its hash is the message it signs (a deposit's is
  * its queue head). Balances and owners travel as decimal strings and bytes32 hex. The HTTP plumbing is

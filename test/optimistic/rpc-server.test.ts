@@ -10,7 +10,14 @@ import {
   TxStatusTimeoutError,
   startRpcServer,
 } from "../../src/optimistic/rpc-server";
-import type { RpcServer, SequencerApi, TxReceipt, TxStatus } from "../../src/optimistic/rpc-server";
+import type {
+  RpcServer,
+  SequencerApi,
+  TxReceipt,
+  TxStatus,
+  WithdrawalProofAnswer,
+} from "../../src/optimistic/rpc-server";
+import { nonceRefusal } from "../../src/common/rollup-rpc";
 
 const OWNER = "0x" + "00".repeat(12) + "ab".repeat(20);
 const HASH_UNKNOWN = "0x" + "11".repeat(32);
@@ -22,15 +29,25 @@ const TX_CRASH = "0x02ff";
 class FakeSequencer extends FakeLedger<TxReceipt> implements SequencerApi {
   /** When set, the next read throws a plain Error (an internal failure). */
   crashNextRead = false;
+  /** The nonce declared with each submitted transaction, in order. */
+  readonly declared: (number | undefined)[] = [];
+  readonly proofs = new Map<string, WithdrawalProofAnswer>();
 
-  async submit(encodedTx: string): Promise<TxReceipt> {
+  async submit(encodedTx: string, nonce?: number): Promise<TxReceipt> {
     if (encodedTx === TX_NONCE_TOO_LOW) throw new TxRejectedError("nonce-too-low", "nonce 3 is below 4");
     if (encodedTx === TX_CRASH) throw new Error("disk on fire at /var/secret/path");
+    const wrongNonce = nonce === undefined ? undefined : nonceRefusal(0, this.accounts.get(0), nonce);
+    if (wrongNonce) throw wrongNonce;
     this.submitted.push(encodedTx);
+    this.declared.push(nonce);
     const hash = "0x" + createHash("sha256").update(encodedTx).digest("hex");
     const receipt: TxReceipt = { hash, status: "soft-confirmed", step: this.submitted.length };
     this.receipts.set(hash, receipt);
     return receipt;
+  }
+
+  withdrawalProof(hash: string): WithdrawalProofAnswer | undefined {
+    return this.proofs.get(hash);
   }
 
   advance(hash: string, status: TxStatus, batchIndex = 0): void {
@@ -127,6 +144,24 @@ describe("rpc-server", () => {
       });
     });
 
+    it("passes the declared nonce on, and refuses a wrong one as NonceMismatch with expected and got", async () => {
+      await client.sendTransaction("0x0201", 4);
+      await client.sendTransaction("0x0202");
+      expect(sequencer.declared).to.deep.equal([4, undefined]);
+      const error: TxRejectedError = await expect(client.sendTransaction("0x0203", 6)).to.be.rejectedWith(
+        TxRejectedError,
+      );
+      expect(error.reason).to.equal("NonceMismatch");
+      expect(error.details).to.deep.equal({ account: 0, expected: 4, got: 6 });
+      const { json } = await post(
+        JSON.stringify({ jsonrpc: "2.0", id: 8, method: "strata_sendTransaction", params: ["0x0203", 3] }),
+      );
+      expect(json.error.data).to.deep.equal({ account: 0, expected: 4, got: 3, reason: "NonceMismatch" });
+      await expectRpcError(client.call("strata_sendTransaction", ["0x0203", -1]), -32602);
+      await expectRpcError(client.call("strata_sendTransaction", ["0x0203", 1, 2]), -32602);
+      expect(sequencer.submitted).to.deep.equal(["0x0201", "0x0202"]);
+    });
+
     it("throws -32602 when the transaction is not well-formed hex", async () => {
       for (const bad of ["", "0x", "0x123", "02ab", "0xzz", 42, null]) {
         await expectRpcError(client.call("strata_sendTransaction", [bad]), -32602);
@@ -208,6 +243,53 @@ describe("rpc-server", () => {
 
     it("throws -32602 when the hash is not 32 bytes of hex", async () => {
       await expectRpcError(client.getReceipt("0x1234"), -32602);
+    });
+  });
+
+  describe("strata_getWithdrawalProof", () => {
+    const RECIPIENT = "0x" + "ef".repeat(20);
+    const SIBLING = "0x" + "12".repeat(32);
+
+    it("round-trips a ready proof with an amount above 2^53", async () => {
+      const ready: WithdrawalProofAnswer = {
+        hash: HASH_UNKNOWN,
+        state: "ready",
+        status: "final",
+        batchIndex: 3,
+        leafIndex: 1,
+        withdrawal: { recipient: RECIPIENT, tokenId: 2, amount: 2n ** 70n + 1n },
+        siblings: [SIBLING, SIBLING],
+      };
+      sequencer.proofs.set(HASH_UNKNOWN, ready);
+      expect(await client.getWithdrawalProof(HASH_UNKNOWN.toUpperCase().replace("0X", "0x"))).to.deep.equal(
+        ready,
+      );
+      const { json } = await post(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "strata_getWithdrawalProof",
+          params: [HASH_UNKNOWN],
+        }),
+      );
+      expect(json.result.withdrawal.amount).to.equal((2n ** 70n + 1n).toString());
+    });
+
+    it("answers pending and none as they are, and undefined for an unknown transaction", async () => {
+      const answers: WithdrawalProofAnswer[] = [
+        { hash: HASH_UNKNOWN, state: "pending", status: "committed", batchIndex: 2 },
+        { hash: HASH_UNKNOWN, state: "none", status: "final", batchIndex: 2 },
+      ];
+      for (const answer of answers) {
+        sequencer.proofs.set(HASH_UNKNOWN, answer);
+        expect(await client.getWithdrawalProof(HASH_UNKNOWN)).to.deep.equal(answer);
+      }
+      expect(await client.getWithdrawalProof("0x" + "22".repeat(32))).to.equal(undefined);
+    });
+
+    it("throws -32602 when the hash is not 32 bytes of hex", async () => {
+      await expectRpcError(client.getWithdrawalProof("0x1234"), -32602);
+      await expectRpcError(client.call("strata_getWithdrawalProof", []), -32602);
     });
   });
 

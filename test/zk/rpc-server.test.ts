@@ -92,6 +92,22 @@ describe("zk rpc-server", function () {
     });
   });
 
+  describe("zk_getBalance and zk_getNonce", function () {
+    it("answer as strata_getBalance and strata_getNonce do: a bigint above 2^53 and the nonce", async function () {
+      expect(await client.getBalance(0)).to.equal(2n ** 100n + 7n);
+      expect(await client.getNonce(0)).to.equal(4);
+      expect(await client.getBalance(1)).to.equal(0n);
+    });
+
+    it("answer -32001 naming the index when there is no account, -32602 for a bad index", async function () {
+      const error = await expectRpcError(client.getBalance(7), -32001);
+      expect(error.message).to.equal("no account 7");
+      expect(error.data).to.deep.equal({ index: 7 });
+      await expectRpcError(client.getNonce(7), -32001);
+      await expectRpcError(client.getNonce(-1), -32602);
+    });
+  });
+
   describe("zk_findAccount", function () {
     it("finds the account of an owner and token", async function () {
       expect(await client.findAccount(OWNER.toUpperCase().replace("0X", "0x"), 1)).to.equal(1);
