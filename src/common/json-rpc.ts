@@ -1,8 +1,10 @@
 /**
  * JSON-RPC 2.0 over HTTP, as every Strata service serves it: a server in front of an API object and a
  * table of methods (dispatched by the `json-rpc-2.0` library), the parameter checks the methods share,
- * the two methods every service answers (`strata_health`, `strata_events`), and a client. Only `POST`
- * with a JSON body of at most 64 KiB; batches run in order, one request after another. A method throws
+ * the two methods every service answers (`strata_health`, `strata_events`), and a client. Only `POST /`
+ * with a JSON body of at most 64 KiB (an unknown path is a 404, another HTTP method a 405, a bigger body a
+ * 413 that the client can read, sent before the body when it asked `Expect: 100-continue`, and answered
+ * without reading the rest); batches run in order, one request after another. A method throws
  * `RpcFault` to answer with its own code, `TxRejectedError` for a refused transaction (-32000,
  * `data.reason`); any other error becomes -32603 "internal error" (logged, never shown to the caller).
  */
@@ -27,14 +29,23 @@ export const RPC_ERROR_CODES = {
   accountNotFound: -32001,
 } as const;
 
-/** An operator refused a transaction; `reason` is a machine-readable name to branch on. */
+/** What a refusal adds to its reason, as JSON values (`NonceMismatch`: the account, expected and got). */
+export type TxRejectionDetails = Readonly<Record<string, string | number>>;
+
+/**
+ * An operator refused a transaction; `reason` is a machine-readable name to branch on, `details` the
+ * values it names (they travel in the JSON-RPC error's `data` next to `reason`).
+ */
 export class TxRejectedError extends StrataError {
+  readonly details?: TxRejectionDetails;
+
   constructor(
     readonly reason: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: TxRejectionDetails },
   ) {
     super(message, options);
+    if (options?.details) this.details = options.details;
   }
 }
 
@@ -113,8 +124,14 @@ export function hexParam(value: unknown, pattern: RegExp, what: string): string 
 export const MAX_BODY_BYTES = 64 * 1024;
 /** How long the server keeps an idle keep-alive connection open. */
 const KEEP_ALIVE_MS = 120_000;
-/** An oversized body is read and discarded up to this much (so the client sees the 413), then cut off. */
-const MAX_DISCARD_BYTES = 16 * MAX_BODY_BYTES;
+/**
+ * After a 413 for a body the client is still sending, the rest is read and discarded up to this much and
+ * for at most `LINGER_MS`, before the connection closes (see `refuseTooLarge`).
+ */
+const MAX_DISCARD_BYTES = 64 * 1024 * 1024;
+const LINGER_MS = 5_000;
+/** The one path a service serves JSON-RPC on. */
+const RPC_PATH = "/";
 
 export interface RpcServerOptions {
   /** Default 127.0.0.1. */
@@ -224,7 +241,10 @@ function errorResponse(id: RpcId, code: number, message: string, data?: unknown)
 function errorToResponse(id: RpcId, error: unknown, method: string, log: Logger): RpcResponse {
   if (error instanceof RpcFault) return errorResponse(id, error.code, error.message, error.data);
   if (error instanceof TxRejectedError) {
-    return errorResponse(id, RPC_ERROR_CODES.txRejected, error.message, { reason: error.reason });
+    return errorResponse(id, RPC_ERROR_CODES.txRejected, error.message, {
+      ...error.details,
+      reason: error.reason,
+    });
   }
   log.error("request failed", {
     method,
@@ -285,28 +305,23 @@ async function handlePayload(dispatcher: JSONRPCServer, payload: unknown): Promi
   return responses.length > 0 ? responses : undefined;
 }
 
-/** The request body, or "too-large" once it passes `MAX_BODY_BYTES` (the rest is discarded). */
+/** The request body, or "too-large" once it passes `MAX_BODY_BYTES` (the body is then left unread). */
 function readBody(req: IncomingMessage): Promise<Buffer | "too-large"> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"]);
-    let tooLarge = Number.isFinite(declared) && declared > MAX_BODY_BYTES;
     let received = 0;
     const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       received += chunk.length;
-      if (received > MAX_BODY_BYTES) {
-        tooLarge = true;
-        chunks.length = 0;
-      }
-      if (received > MAX_DISCARD_BYTES) {
-        req.destroy();
-        reject(new RpcTransportError("request body far too large"));
-      } else if (!tooLarge) {
+      if (received <= MAX_BODY_BYTES) {
         chunks.push(chunk);
+        return;
       }
-    });
-    req.on("end", () => resolve(tooLarge ? "too-large" : Buffer.concat(chunks)));
-    req.on("error", reject);
+      req.off("data", onData).off("end", onEnd).off("error", reject);
+      req.pause();
+      resolve("too-large");
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    req.on("data", onData).on("end", onEnd).on("error", reject);
   });
 }
 
@@ -334,30 +349,110 @@ function isJsonContentType(header: string | undefined): boolean {
   return header?.split(";")[0].trim().toLowerCase() === "application/json";
 }
 
-async function serve(dispatcher: JSONRPCServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method !== "POST") {
+/**
+ * Answers a request that will not be served without reading its body. When the client waits for
+ * `100 Continue` (it has sent no body), the connection is closed with the answer, so the client sends
+ * none. Otherwise the body is left to be discarded as the connection is kept for the next request.
+ */
+function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  waitsForContinue: boolean,
+  headers: Record<string, string> = {},
+): void {
+  if (!waitsForContinue) req.resume();
+  send(res, status, body, waitsForContinue ? { ...headers, connection: "close" } : headers);
+}
+
+/**
+ * Answers 413 to a body over `MAX_BODY_BYTES`, in a way the client can read. A client waiting for
+ * `100 Continue` gets the 413 instead and the connection closes: it sends no body. A client already
+ * sending one gets the 413 at once, then the connection closes in stages (RFC 9112 §9.6): the rest of the
+ * body is read and thrown away (up to `MAX_DISCARD_BYTES`, for at most `LINGER_MS`) before the response is
+ * ended. Closing at once, with the body unread, makes the kernel reset the connection, and a reset can
+ * erase the 413 before the client reads it.
+ */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, waitsForContinue: boolean): void {
+  const text = JSON.stringify(
+    errorResponse(null, RPC_ERROR_CODES.invalidRequest, `request body exceeds ${MAX_BODY_BYTES} bytes`),
+  );
+  res.writeHead(413, {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(text)),
+    connection: "close",
+  });
+  if (waitsForContinue) {
+    res.end(text);
+    return;
+  }
+  res.write(text); // the whole answer (its length is declared): the client can read it now
+  let discarded = 0;
+  const finish = () => {
+    clearTimeout(timer);
+    req.off("data", onData).off("end", finish).off("error", finish);
     req.resume();
-    send(res, 405, errorResponse(null, RPC_ERROR_CODES.invalidRequest, "only POST is supported"), {
-      allow: "POST",
-    });
+    res.end();
+  };
+  const onData = (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > MAX_DISCARD_BYTES) finish();
+  };
+  const timer = setTimeout(finish, LINGER_MS);
+  req.on("data", onData).on("end", finish).on("error", finish);
+  req.resume();
+}
+
+/** Where the service answers, for a client that knocked on the wrong door. */
+function notFound(path: string, method: string | undefined, service: string): RpcResponse {
+  return errorResponse(
+    null,
+    RPC_ERROR_CODES.invalidRequest,
+    `not found: ${method ?? "?"} ${path}: the ${service} service answers JSON-RPC 2.0, POSTed to ${RPC_PATH}`,
+    { service, path: RPC_PATH, method: "POST", contentType: "application/json" },
+  );
+}
+
+/**
+ * Serves one HTTP request. `waitsForContinue`: the client sent `Expect: 100-continue` and no body yet;
+ * it is told to send one (`100 Continue`) only when the request can be served.
+ */
+async function serve(
+  dispatcher: JSONRPCServer,
+  service: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  waitsForContinue = false,
+): Promise<void> {
+  const path = new URL(req.url ?? RPC_PATH, "http://service").pathname;
+  if (path !== RPC_PATH) {
+    refuse(req, res, 404, notFound(path, req.method, service), waitsForContinue);
+    return;
+  }
+  if (req.method !== "POST") {
+    const only = errorResponse(
+      null,
+      RPC_ERROR_CODES.invalidRequest,
+      `only POST is supported (got ${req.method})`,
+    );
+    refuse(req, res, 405, only, waitsForContinue, { allow: "POST" });
     return;
   }
   if (!isJsonContentType(req.headers["content-type"])) {
-    req.resume();
-    send(
-      res,
-      415,
-      errorResponse(null, RPC_ERROR_CODES.invalidRequest, "content-type must be application/json"),
-    );
+    const json = errorResponse(null, RPC_ERROR_CODES.invalidRequest, "content-type must be application/json");
+    refuse(req, res, 415, json, waitsForContinue);
     return;
   }
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+    refuseTooLarge(req, res, waitsForContinue);
+    return;
+  }
+  if (waitsForContinue) res.writeContinue();
   const body = await readBody(req);
   if (body === "too-large") {
-    send(
-      res,
-      413,
-      errorResponse(null, RPC_ERROR_CODES.invalidRequest, `request body exceeds ${MAX_BODY_BYTES} bytes`),
-    );
+    refuseTooLarge(req, res, false);
     return;
   }
   let payload: unknown;
@@ -382,17 +477,20 @@ export async function startJsonRpcServer<Api>(
 ): Promise<RpcServer> {
   const log = (options.logger ?? createLogger()).child("rpc");
   const host = options.host ?? "127.0.0.1";
-  const all = new Map([...methods, ...serviceMethods<Api>(options.service ?? { name: "strata" })]);
+  const service = options.service ?? { name: "strata" };
+  const all = new Map([...methods, ...serviceMethods<Api>(service)]);
   const dispatcher = createDispatcher(api, all, log);
-  const server = createServer((req, res) => {
-    serve(dispatcher, req, res).catch((error: unknown) => {
-      if (error instanceof RpcTransportError) log.warn("dropped request", { error: error.message });
-      else log.error("cannot serve request", { error: String(error) });
+  const handle = (req: IncomingMessage, res: ServerResponse, waitsForContinue: boolean) => {
+    serve(dispatcher, service.name, req, res, waitsForContinue).catch((error: unknown) => {
+      log.error("cannot serve request", { error: String(error) });
       if (!res.headersSent)
         send(res, 500, errorResponse(null, RPC_ERROR_CODES.internalError, "internal error"));
       else res.destroy();
     });
-  });
+  };
+  const server = createServer((req, res) => handle(req, res, false));
+  // `Expect: 100-continue`: answer before the body is sent (Node would otherwise say `100 Continue` to all).
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
   // An idle keep-alive connection stays open for two minutes (Node's default is 5 s). A client process that
   // was busy longer than the server's timeout (loading a prover, say) would otherwise send its next request
   // on a socket the server had just closed, and get no answer at all ("other side closed").
@@ -443,7 +541,12 @@ export function decodeBigint(value: unknown, method: string): bigint {
 function decodeRpcError(error: { code: number; message: string; data?: unknown }): StrataError {
   const reason = (error.data as { reason?: unknown } | undefined)?.reason;
   if (error.code === RPC_ERROR_CODES.txRejected && typeof reason === "string") {
-    return new TxRejectedError(reason, error.message);
+    const details = Object.fromEntries(
+      Object.entries(error.data as object).filter(
+        ([key, v]) => key !== "reason" && (typeof v === "string" || typeof v === "number"),
+      ),
+    ) as Record<string, string | number>;
+    return new TxRejectedError(reason, error.message, Object.keys(details).length > 0 ? { details } : {});
   }
   return new RpcError(error.code, error.message, error.data);
 }

@@ -1,22 +1,71 @@
+import { createServer } from "node:net";
 import { expect } from "chai";
+import { JsonRpcProvider } from "ethers";
+import { HardhatError } from "hardhat/internal/core/errors";
+import { ERRORS } from "hardhat/internal/core/errors-list";
 import type { Logger } from "../../src/common/logger";
+import { createLogger } from "../../src/common/logger";
 import type { RoundFailure } from "../../src/common/rounds";
-import { Rounds } from "../../src/common/rounds";
+import { isConnectionFailure, Rounds } from "../../src/common/rounds";
 
-/** A logger that keeps what it is told. */
-function recordingLogger(): Logger & {
-  errors: Array<{ message: string; fields?: Record<string, unknown> }>;
-} {
-  const errors: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+interface Logged {
+  level: "debug" | "info" | "warn" | "error";
+  message: string;
+  fields?: Record<string, unknown>;
+}
+
+/** A logger that keeps what it is told, at every level (`errors`: the error lines). */
+function recordingLogger(): Logger & { lines: Logged[]; errors: Logged[] } {
+  const lines: Logged[] = [];
+  const keep = (level: Logged["level"]) => (message: string, fields?: Record<string, unknown>) =>
+    void lines.push({ level, message, fields });
   const logger = {
-    errors,
-    debug: () => undefined,
-    info: () => undefined,
-    warn: () => undefined,
-    error: (message: string, fields?: Record<string, unknown>) => void errors.push({ message, fields }),
+    lines,
+    get errors() {
+      return lines.filter((l) => l.level === "error");
+    },
+    debug: keep("debug"),
+    info: keep("info"),
+    warn: keep("warn"),
+    error: keep("error"),
     child: () => logger,
   };
   return logger;
+}
+
+/** The lines a person running the service reads (info and up). */
+const shown = (logger: { lines: Logged[] }) => logger.lines.filter((l) => l.level !== "debug");
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** What a real call to a node that is not there throws (ethers over fetch: ECONNREFUSED inside). */
+async function unreachableNodeError(): Promise<unknown> {
+  const provider = new JsonRpcProvider(`http://127.0.0.1:${await closedPort()}`, 31337, {
+    staticNetwork: true,
+  });
+  try {
+    await provider.getBlockNumber();
+  } catch (error) {
+    return error;
+  } finally {
+    provider.destroy();
+  }
+  throw new Error("the closed port answered");
+}
+
+/** Runs `rounds` until `done()`, then stops it. */
+async function runUntil(rounds: Rounds, done: () => boolean): Promise<void> {
+  const running = rounds.run();
+  while (!done()) await sleep(2);
+  rounds.stop();
+  await running;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -53,8 +102,12 @@ describe("Rounds", () => {
       await running;
       expect(reported.map((r) => (r.error as Error).message)).to.deep.equal(["lost race 1", "lost race 2"]);
       expect(reported.map((r) => r.failure.failures)).to.deep.equal([1, 2]);
-      expect(logger.errors.map((e) => e.message)).to.deep.equal(["round failed", "round failed"]);
-      expect(logger.errors[0].fields).to.deep.include({ error: "lost race 1", failures: 1, retryInMs: 2 });
+      expect(shown(logger).map((e) => `${e.level} ${e.message.replace(/[\d.]+ s$/, "T")}`)).to.deep.equal([
+        "error round failed: retrying with backoff",
+        "warn rounds still failing: 2 failed rounds in T",
+        "info rounds succeed again after T",
+      ]);
+      expect(logger.lines[0].fields).to.deep.include({ error: "lost race 1", failures: 1, retryInMs: 2 });
       expect(rounds.failures).to.equal(0);
     });
 
@@ -152,6 +205,112 @@ describe("Rounds", () => {
       rounds.stop();
       await first;
       expect(overlap).to.equal(false);
+    });
+  });
+
+  describe("logging a streak of failures", () => {
+    /** A Rounds whose first `n` rounds fail with `error`, then succeed; resolves once one has succeeded. */
+    async function failThenRecover(
+      n: number,
+      error: () => unknown,
+    ): Promise<ReturnType<typeof recordingLogger>> {
+      const logger = recordingLogger();
+      let count = 0;
+      const rounds = new Rounds(
+        async () => {
+          count++;
+          if (count <= n) throw error();
+        },
+        { pollMs: 1, maxBackoffMs: 1, logger },
+      );
+      await runUntil(rounds, () => count > n);
+      return logger;
+    }
+
+    for (const n of [1, 5, 39, 100]) {
+      it(`logs ${n} failed rounds in a row on ${2 + Math.floor(Math.log2(n))} lines: the start, each doubling, the recovery`, async () => {
+        const logger = await failThenRecover(n, () => new Error("down"));
+        const doublings = Array.from({ length: Math.floor(Math.log2(n)) }, (_, i) => 2 ** (i + 1));
+        expect(shown(logger).map((l) => l.fields?.failures)).to.deep.equal([1, ...doublings, n]);
+        expect(shown(logger)).to.have.length(2 + Math.floor(Math.log2(n)));
+        expect(logger.lines.filter((l) => l.level === "debug")).to.have.length(n - 1 - doublings.length);
+        expect(shown(logger).at(-1)!.message).to.match(/^rounds succeed again after [\d.]+ s$/);
+      });
+    }
+
+    it("says Layer 1 does not answer, and when it answered again, for a real refused connection", async () => {
+      const refused = await unreachableNodeError();
+      expect(isConnectionFailure(refused)).to.equal(true);
+      const logger = await failThenRecover(4, () => refused);
+      expect(shown(logger).map((l) => `${l.level} ${l.message.replace(/[\d.]+ s$/, "T")}`)).to.deep.equal([
+        "warn Layer 1 does not answer: retrying with backoff",
+        "warn Layer 1 still does not answer: 2 failed rounds in T",
+        "warn Layer 1 still does not answer: 4 failed rounds in T",
+        "info Layer 1 answered again after T",
+      ]);
+    });
+
+    it("tells how long the outage lasted", async () => {
+      const logger = recordingLogger();
+      let failing = true;
+      const rounds = new Rounds(
+        async () => {
+          if (failing) throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+        },
+        { pollMs: 5, maxBackoffMs: 20, logger },
+      );
+      const running = rounds.run();
+      await sleep(1_200);
+      failing = false;
+      while (rounds.failures > 0) await sleep(5);
+      rounds.stop();
+      await running;
+      const recovery = shown(logger).at(-1)!;
+      expect(recovery.message).to.match(/^Layer 1 answered again after 1\.\d s$/);
+      expect(recovery.fields!.failures).to.be.greaterThan(10);
+      expect(shown(logger).length).to.be.below(10);
+    });
+
+    it("prints Hardhat's two-line 'Cannot connect to the network' on one line", async () => {
+      const hh108 = new HardhatError(ERRORS.NETWORK.NODE_IS_NOT_RUNNING, { network: "localhost" });
+      expect(hh108.message).to.contain("\n");
+      const printed: string[] = [];
+      const logger = createLogger({ level: "info", format: "text", write: (line) => printed.push(line) });
+      let count = 0;
+      const rounds = new Rounds(
+        async () => {
+          if (count++ < 3) throw hh108;
+        },
+        { pollMs: 1, logger },
+      );
+      await runUntil(rounds, () => count > 3);
+      expect(printed).to.have.length(3); // the start, the doubling at 2, the recovery
+      expect(printed.join("\n").split("\n")).to.have.length(3);
+      expect(printed[0]).to.match(
+        /^WARN +\[strata\] Layer 1 does not answer: retrying with backoff error=HH108: Cannot connect to the network localhost\. Please/,
+      );
+      expect(printed[2]).to.match(/Layer 1 answered again after [\d.]+ s failures=3$/);
+    });
+  });
+
+  describe("isConnectionFailure", () => {
+    it("is true for a refused or broken connection, however deep it is wrapped", () => {
+      const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8545"), {
+        code: "ECONNREFUSED",
+      });
+      expect(isConnectionFailure(refused)).to.equal(true);
+      expect(isConnectionFailure(new TypeError("fetch failed", { cause: refused }))).to.equal(true);
+      expect(isConnectionFailure({ code: "UNKNOWN_ERROR", error: { cause: refused } })).to.equal(true);
+      expect(isConnectionFailure({ code: "TIMEOUT" })).to.equal(true);
+    });
+
+    it("is false for anything else: a revert, a bug, a non-error", () => {
+      expect(
+        isConnectionFailure(Object.assign(new Error("execution reverted"), { code: "CALL_EXCEPTION" })),
+      ).to.equal(false);
+      expect(isConnectionFailure(new TypeError("x is undefined"))).to.equal(false);
+      expect(isConnectionFailure("ECONNREFUSED")).to.equal(false);
+      expect(isConnectionFailure(undefined)).to.equal(false);
     });
   });
 

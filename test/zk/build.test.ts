@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { appendFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { createLogger } from "../../src/common/logger";
@@ -18,7 +18,14 @@ import {
   type ProfileBuildResult,
   type ZkBuildOptions,
 } from "../../src/zk/build/pipeline";
-import { readPtauHeader, requiredPower } from "../../src/zk/build/ptau";
+import {
+  DEVELOPMENT_PTAU,
+  inspectDevelopmentPtau,
+  parsePtauChoice,
+  ptauKindFor,
+  readPtauHeader,
+  requiredPower,
+} from "../../src/zk/build/ptau";
 import type { ZkBuildStepEvent } from "../../src/zk/build/progress";
 import { terminateCurves } from "../../src/zk/build/snarkjs";
 import { ZkProver } from "../../src/zk/prover";
@@ -67,11 +74,11 @@ async function killBuildAt(ws: ToyWorkspace, freezeAt: string): Promise<void> {
   });
 }
 
-describe("zk build pipeline (scripts/zk-build.ts)", function () {
+describe("zk build pipeline (npm run zk:build)", function () {
   this.timeout(300_000);
   after(terminateCurves);
 
-  describe("buildZk with a local ceremony", function () {
+  describe("buildZk with a local ceremony (STRATA_PTAU=ceremony)", function () {
     let ws: ToyWorkspace;
     let first: ProfileBuildResult;
     let printed: string[];
@@ -83,7 +90,9 @@ describe("zk build pipeline (scripts/zk-build.ts)", function () {
       const { logger, lines } = recordingLogger();
       done = [];
       const onStep = (e: ZkBuildStepEvent) => e.type === "stepDone" && done.push(e.step);
-      [first] = (await buildZk({ ...ws.layout, profiles: ["test"], logger, onStep })) as [ProfileBuildResult];
+      [first] = (await buildZk({ ...ws.layout, profiles: ["test"], ptau: "ceremony", logger, onStep })) as [
+        ProfileBuildResult,
+      ];
       printed = lines;
     });
     after(async () => ws.remove());
@@ -168,7 +177,7 @@ describe("zk build pipeline (scripts/zk-build.ts)", function () {
 
     it("reuses the cached ceremony for another profile that fits it", async function () {
       const ptauBefore = await readdir(ws.ptauCacheDir);
-      const [other] = await buildZk({ ...ws.layout, profiles: ["default"], logger: quiet });
+      const [other] = await buildZk({ ...ws.layout, profiles: ["default"], ptau: "ceremony", logger: quiet });
       expect(other!.status).to.equal("built");
       expect(other!.manifest.verifierContract).to.equal("ZkVerifierDefault");
       expect(other!.manifest.ptau.sha256).to.equal(first.manifest.ptau.sha256);
@@ -219,6 +228,108 @@ describe("zk build pipeline (scripts/zk-build.ts)", function () {
       await expect(buildZk({ ...ws.layout, profiles: ["nope"], logger: quiet })).to.be.rejectedWith(
         ZkConfigError,
       );
+    });
+  });
+
+  describe("the shipped development powers of tau (circuits/ptau/, the default)", function () {
+    let ws: ToyWorkspace;
+    before(async () => (ws = await createToyWorkspace()));
+    after(async () => ws.remove());
+    beforeEach(async () => rm(ws.buildDir, { recursive: true, force: true }));
+
+    it("is the project's power-14 file, prepared for phase 2, with the sha256 pinned in the code", async function () {
+      const shipped = await inspectDevelopmentPtau();
+      expect(shipped).to.deep.equal({
+        kind: "shipped",
+        path: DEVELOPMENT_PTAU.path,
+        sha256: DEVELOPMENT_PTAU.sha256,
+        power: 14,
+      });
+      expect(await readPtauHeader(DEVELOPMENT_PTAU.path)).to.deep.equal({ power: 14, prepared: true });
+    });
+
+    it("serves a build with no STRATA_PTAU: no ceremony, and the log names it as one-party with its hash", async function () {
+      const { logger, lines } = recordingLogger();
+      const steps: string[] = [];
+      const [result] = await buildZk({
+        ...ws.layout,
+        profiles: ["test"],
+        logger,
+        onStep: (e) => e.type === "stepDone" && steps.push(e.step),
+      });
+      expect(result!.status).to.equal("built");
+      expect(result!.manifest.ptau).to.deep.include({
+        kind: "shipped",
+        sha256: DEVELOPMENT_PTAU.sha256,
+        power: 14,
+      });
+      expect(steps).to.deep.equal(["compile", "groth16 setup", "zkey contribute", "export verification key"]);
+      expect(await exists(ws.ptauCacheDir), "no local ceremony ran").to.equal(false);
+      const said = lines.find((l) => l.includes("ONE-PARTY DEVELOPMENT"));
+      expect(said, "the build says which ptau it trusts").to.be.a("string");
+      expect(said).to.contain(`sha256=${DEVELOPMENT_PTAU.sha256}`);
+      expect(said).to.match(/^WARN/);
+    });
+
+    it("refuses a tampered shipped file with PtauChecksumError, before any setup", async function () {
+      const tampered = join(ws.root, "tampered.ptau");
+      await copyFile(DEVELOPMENT_PTAU.path, tampered);
+      const bytes = await readFile(tampered);
+      bytes[bytes.length - 100] ^= 1;
+      await writeFile(tampered, bytes);
+      const steps: string[] = [];
+      const error: PtauChecksumError = await expect(
+        build(ws, { developmentPtau: tampered, onStep: (e) => steps.push(e.step) }),
+      ).to.be.rejectedWith(PtauChecksumError);
+      expect(error.expected).to.equal(DEVELOPMENT_PTAU.sha256);
+      expect(error.actual).to.equal(await sha256File(tampered));
+      expect(error.message).to.contain("pinned in src/zk/build/ptau.ts");
+      expect(
+        steps.filter((s) => s !== "compile"),
+        "no setup step ran",
+      ).to.deep.equal([]);
+      expect(await exists(join(ws.buildDir, "test"))).to.equal(false);
+    });
+
+    it("refuses it even when a .sha256 beside it vouches for the tampered content", async function () {
+      const tampered = join(ws.root, "vouched.ptau");
+      await copyFile(DEVELOPMENT_PTAU.path, tampered);
+      await appendFile(tampered, Buffer.from([0]));
+      await writeFile(`${tampered}.sha256`, `${await sha256File(tampered)}  vouched.ptau\n`);
+      await expect(build(ws, { developmentPtau: tampered })).to.be.rejectedWith(PtauChecksumError);
+    });
+
+    it("refuses a missing shipped file with PtauNotFoundError, naming the other choices", async function () {
+      const error: PtauNotFoundError = await expect(
+        build(ws, { developmentPtau: join(ws.root, "absent.ptau") }),
+      ).to.be.rejectedWith(PtauNotFoundError);
+      expect(error.message).to.contain("STRATA_PTAU=ceremony");
+    });
+
+    it("keeps a build made from it with no STRATA_PTAU, and rebuilds it with a local ceremony for STRATA_PTAU=ceremony", async function () {
+      expect((await build(ws)).manifest.ptau.kind).to.equal("shipped");
+      expect((await build(ws)).status).to.equal("up-to-date");
+      const again = await build(ws, { ptau: "ceremony" });
+      expect(again.status).to.equal("built");
+      expect(again.manifest.ptau.kind).to.equal("local");
+      expect((await build(ws, { ptau: "ceremony" })).status).to.equal("up-to-date");
+      expect((await build(ws)).status, "no STRATA_PTAU: a local build still serves").to.equal("up-to-date");
+    });
+  });
+
+  describe("ptauKindFor (which powers of tau a build uses)", function () {
+    it("is the shipped file by default when the circuit fits it, else a local ceremony", function () {
+      expect(ptauKindFor(parsePtauChoice(undefined), 14)).to.equal("shipped");
+      expect(ptauKindFor(parsePtauChoice(""), 8)).to.equal("shipped");
+      expect(ptauKindFor(parsePtauChoice(undefined), 15)).to.equal("local");
+      expect(ptauKindFor(parsePtauChoice(undefined), 16)).to.equal("local");
+    });
+
+    it("is a local ceremony for STRATA_PTAU=ceremony, and the file for any other value", function () {
+      expect(parsePtauChoice("ceremony")).to.deep.equal({ kind: "ceremony" });
+      expect(ptauKindFor(parsePtauChoice("ceremony"), 10)).to.equal("local");
+      expect(parsePtauChoice(" /p/pot16.ptau ")).to.deep.equal({ kind: "file", path: "/p/pot16.ptau" });
+      expect(ptauKindFor(parsePtauChoice("/p/pot16.ptau"), 16)).to.equal("file");
     });
   });
 
@@ -278,12 +389,12 @@ describe("zk build pipeline (scripts/zk-build.ts)", function () {
     });
 
     it("ignores a local ptau whose ceremony did not finish (no .sha256 beside it)", async function () {
-      const { manifest } = await build(ws);
+      const { manifest } = await build(ws, { ptau: "ceremony" });
       const ptau = join(ws.ptauCacheDir, `pot${manifest.ptau.power}.ptau`);
       await rm(`${ptau}.sha256`);
       await writeFile(ptau, "half-written");
       await rm(join(ws.buildDir, "test"), { recursive: true });
-      const again = await build(ws);
+      const again = await build(ws, { ptau: "ceremony" });
       expect(again.manifest.ptau.sha256).to.equal(await sha256File(ptau));
       expect((await readPtauHeader(ptau)).prepared).to.equal(true);
     });

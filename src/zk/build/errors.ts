@@ -23,14 +23,18 @@ export class PtauNotFoundError extends PtauError {}
 /** The file is not a bn128 powers-of-tau file snarkjs can read. */
 export class PtauFormatError extends PtauError {}
 
-/** The powers-of-tau file's sha256 differs from the `<file>.sha256` beside it. */
+/**
+ * The powers-of-tau file's sha256 differs from the one it must have: the `<file>.sha256` beside it, or,
+ * for the shipped development file, the hash pinned in the code (`pinnedBy` says which, and what to do).
+ */
 export class PtauChecksumError extends PtauError {
   constructor(
     path: string,
     readonly expected: string,
     readonly actual: string,
+    pinnedBy = "its .sha256",
   ) {
-    super(`sha256 mismatch: expected ${expected}, got ${actual}`, path);
+    super(`sha256 mismatch: expected ${expected} (${pinnedBy}), got ${actual}`, path);
   }
 }
 

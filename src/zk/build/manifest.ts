@@ -33,7 +33,8 @@ export interface BuildManifest {
   inputs: BuildInputs;
   constraints: number;
   nPublic: number;
-  ptau: { kind: "file" | "local"; sha256: string; power: number; requiredPower: number };
+  /** The powers of tau the setup used: the shipped development file, a supplied one, or a local one. */
+  ptau: { kind: "shipped" | "file" | "local"; sha256: string; power: number; requiredPower: number };
   verifierContract: string;
   /** sha256 of each output, by path relative to the profile directory. */
   files: Record<string, string>;
@@ -85,8 +86,10 @@ export async function hashOutputs(files: ProfileFiles): Promise<Record<string, s
 /** What a build must match to be reused. */
 export interface BuildExpectation {
   key: string;
-  /** The supplied ptau's sha256; undefined when any ptau will do (no STRATA_PTAU: a local one). */
+  /** The supplied ptau's sha256; undefined when any ptau will do (no STRATA_PTAU). */
   ptauSha256?: string;
+  /** The kind of ptau the build must come from (`local` when STRATA_PTAU=ceremony). */
+  ptauKind?: BuildManifest["ptau"]["kind"];
 }
 
 /**
@@ -111,6 +114,9 @@ export async function checkBuild(
   if (expected && manifest.key !== expected.key) return { manifest, problem: "inputs changed" };
   if (expected?.ptauSha256 && manifest.ptau?.sha256 !== expected.ptauSha256) {
     return { manifest, problem: "built from another powers of tau" };
+  }
+  if (expected?.ptauKind && manifest.ptau?.kind !== expected.ptauKind) {
+    return { manifest, problem: `built from a ${manifest.ptau?.kind ?? "unknown"} powers of tau` };
   }
   for (const [name, sha] of Object.entries(manifest.files)) {
     const path = join(files.dir, name);

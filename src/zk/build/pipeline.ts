@@ -1,7 +1,8 @@
 /**
- * `npm run zk:build`: for each profile, the wrapper main → circom2 → Groth16 setup (on a supplied or
- * locally made powers of tau) → verification key and Solidity verifier. Cached by a key over every
- * input; built in a temporary directory and moved into place with its manifest written last.
+ * `npm run zk:build`: for each profile, the wrapper main → circom2 → Groth16 setup (on the shipped
+ * development powers of tau, a supplied one, or one made by a local ceremony) → verification key and
+ * Solidity verifier. Cached by a key over every input; built in a temporary directory and moved into
+ * place with its manifest written last.
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -18,6 +19,7 @@ import {
 } from "./manifest";
 import {
   fromRoot,
+  isInside,
   MAIN_NAME,
   profileDir,
   profileFiles,
@@ -31,10 +33,16 @@ import { readProfiles, selectProfiles, type ZkProfile } from "./profiles";
 import { runStep, type BuildReporter, type ZkBuildStepEvent } from "./progress";
 import {
   assertPtauFits,
+  DEVELOPMENT_PTAU,
   ensureLocalPtau,
   findCachedPtau,
+  inspectDevelopmentPtau,
   inspectPtauFile,
+  parsePtauChoice,
+  PTAU_CEREMONY,
+  ptauKindFor,
   requiredPower,
+  type PtauChoice,
   type PtauSource,
 } from "./ptau";
 import { renderVerifier, runGroth16Setup } from "./setup";
@@ -43,8 +51,14 @@ import { snarkjs } from "./snarkjs";
 export interface ZkBuildOptions extends ZkLayoutOptions {
   /** Profile names, or "all" (the default). Comma-separated lists are accepted. */
   profiles?: readonly string[];
-  /** A prepared powers-of-tau file (STRATA_PTAU); without it, a local ceremony is run and cached. */
+  /**
+   * STRATA_PTAU: a prepared powers-of-tau file, or `ceremony` for a local one-party ceremony (run once
+   * and cached). Unset: the shipped development file (circuits/ptau/) when the circuit fits it, else a
+   * local ceremony.
+   */
   ptau?: string;
+  /** Where the shipped development ptau is (default circuits/ptau/; its sha256 is pinned regardless). */
+  developmentPtau?: string;
   logger?: Logger;
   /** Told when each long step starts and ends (the typed form of the step lines in the log). */
   onStep?: (event: ZkBuildStepEvent & { profile: string }) => void;
@@ -67,12 +81,17 @@ export async function buildZk(options: ZkBuildOptions = {}): Promise<ProfileBuil
   const logger = options.logger ?? createLogger({ scope: "zk-build" });
   const layout = resolveLayout(options);
   const profiles = selectProfiles(await readProfiles(layout), options.profiles);
-  const ptau = options.ptau ? await inspectPtauFile(options.ptau) : undefined;
-  if (ptau) {
+  const choice = parsePtauChoice(options.ptau);
+  const ptau: PtauPlan = {
+    choice,
+    supplied: choice.kind === "file" ? await inspectPtauFile(choice.path) : undefined,
+    developmentPath: options.developmentPtau ?? DEVELOPMENT_PTAU.path,
+  };
+  if (ptau.supplied) {
     logger.info("using the supplied powers of tau", {
-      path: ptau.path,
-      power: ptau.power,
-      sha256: ptau.sha256,
+      path: ptau.supplied.path,
+      power: ptau.supplied.power,
+      sha256: ptau.supplied.sha256,
     });
   }
   await mkdir(layout.buildDir, { recursive: true });
@@ -95,10 +114,17 @@ export async function buildZk(options: ZkBuildOptions = {}): Promise<ProfileBuil
   return results;
 }
 
+/** The powers of tau a build was asked for, and the supplied file (checked once for all profiles). */
+interface PtauPlan {
+  choice: PtauChoice;
+  supplied?: PtauSource;
+  developmentPath: string;
+}
+
 async function buildProfile(
   layout: ZkLayout,
   profile: ZkProfile,
-  ptau: PtauSource | undefined,
+  ptau: PtauPlan,
   reporter: BuildReporter,
 ): Promise<ProfileBuildResult> {
   const { logger } = reporter;
@@ -106,10 +132,19 @@ async function buildProfile(
   const files = profileFiles(profileDir(layout, profile.name), contract);
   const inputs = await collectInputs(layout, profile);
   const key = cacheKey(inputs);
-  const current = await checkBuild(files, { key, ptauSha256: ptau?.sha256 });
+  const current = await checkBuild(files, {
+    key,
+    ptauSha256: ptau.supplied?.sha256,
+    ptauKind: ptau.choice.kind === "ceremony" ? "local" : undefined,
+  });
   if (current.manifest && !current.problem) {
     const verifierExported = await exportVerifier(layout, files, contract, logger);
-    logger.info("up to date", { dir: fromRoot(layout, files.dir), key: key.slice(0, 16) });
+    logger.info("up to date", {
+      dir: fromRoot(layout, files.dir),
+      key: key.slice(0, 16),
+      ptau: current.manifest.ptau.kind,
+      ptauSha256: current.manifest.ptau.sha256,
+    });
     return result(layout, profile, files, current.manifest, "up-to-date", verifierExported, {});
   }
   logger.info("building (the first time, or after the circuits changed; an estimate follows the compile)", {
@@ -136,7 +171,7 @@ async function buildInto(
   files: ProfileFiles,
   inputs: BuildInputs,
   key: string,
-  suppliedPtau: PtauSource | undefined,
+  plan: PtauPlan,
   reporter: BuildReporter,
 ): Promise<{ manifest: BuildManifest; timings: Record<string, number> }> {
   const { logger } = reporter;
@@ -148,14 +183,15 @@ async function buildInto(
   const power = requiredPower(info);
   logger.info("circuit size", { constraints: info.nConstraints, requiredPower: power });
   const ceremony =
-    suppliedPtau === undefined && (await findCachedPtau(layout.ptauCacheDir, power)) === undefined;
+    ptauKindFor(plan.choice, power) === "local" &&
+    (await findCachedPtau(layout.ptauCacheDir, power)) === undefined;
   const estimate = estimateBuildSeconds(info.nConstraints, power, ceremony);
   logger.info(`expect about ${Math.ceil(estimate / 60)} min on 2 cores (less on a faster machine)`, {
     setupSeconds: estimate - (ceremony ? ceremonySeconds(power) : 0),
     ...(ceremony ? { localCeremonySeconds: ceremonySeconds(power) } : {}),
   });
   const ptauStarted = Date.now();
-  const ptau = suppliedPtau ?? (await ensureLocalPtau(layout.ptauCacheDir, power, reporter));
+  const ptau = await choosePtau(layout, plan, power, reporter);
   assertPtauFits(ptau, power);
   const ptauSeconds = seconds(ptauStarted);
   const setup = await runGroth16Setup(files, ptau.path, reporter);
@@ -178,6 +214,46 @@ async function buildInto(
   };
   await writeFile(files.manifest, JSON.stringify(manifest, null, 2) + "\n");
   return { manifest, timings };
+}
+
+/** The powers of tau this build trusts, said in the log: what it is, its power and its sha256. */
+async function choosePtau(
+  layout: ZkLayout,
+  plan: PtauPlan,
+  power: number,
+  reporter: BuildReporter,
+): Promise<PtauSource> {
+  const { logger } = reporter;
+  const kind = ptauKindFor(plan.choice, power);
+  if (kind === "file") return plan.supplied!;
+  if (kind === "shipped") {
+    const shipped = await inspectDevelopmentPtau(plan.developmentPath);
+    logger.warn(
+      "using the shipped ONE-PARTY DEVELOPMENT powers of tau (circuits/ptau/README.md): its maker could forge " +
+        "proofs, so it is for development and tests only, never for anything that guards value (STRATA_PTAU=" +
+        `<file> from a public multi-party ceremony, or STRATA_PTAU=${PTAU_CEREMONY} for your own)`,
+      { path: shownPath(layout, shipped.path), power: shipped.power, sha256: shipped.sha256 },
+    );
+    return shipped;
+  }
+  if (plan.choice.kind === "default") {
+    logger.info("the circuit is bigger than the shipped development powers of tau: a local one is needed", {
+      requiredPower: power,
+      shippedPower: DEVELOPMENT_PTAU.power,
+    });
+  }
+  const local = await ensureLocalPtau(layout.ptauCacheDir, power, reporter);
+  logger.info("using a local one-party powers of tau, made on this machine", {
+    path: shownPath(layout, local.path),
+    power: local.power,
+    sha256: local.sha256,
+  });
+  return local;
+}
+
+/** A path as the log shows it: relative to rootDir when inside it. */
+function shownPath(layout: ZkLayout, path: string): string {
+  return isInside(layout.rootDir, path) ? fromRoot(layout, path) : path;
 }
 
 function seconds(since: number): number {

@@ -1,6 +1,8 @@
 /**
- * Powers of tau: a prepared file the user supplies (STRATA_PTAU), or the project's own local
- * one-party ceremony at the smallest power the circuit needs, cached for reuse.
+ * Powers of tau. By default the development file shipped in circuits/ptau/ (one-party, pinned by its
+ * sha256 below) when the circuit fits it; a prepared file the user supplies (STRATA_PTAU=<file>); or,
+ * by explicit choice (STRATA_PTAU=ceremony) and for circuits bigger than the shipped file, the
+ * project's own local one-party ceremony at the smallest power the circuit needs, cached for reuse.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
@@ -15,15 +17,55 @@ import {
 } from "./errors";
 import { removeStaleTemps, tempPath } from "./atomic";
 import { sha256File } from "./hash";
+import { REPO_ROOT } from "./layout";
 import { runStep, type BuildReporter, type StepProgress } from "./progress";
 import { snarkjs, type R1csInfo } from "./snarkjs";
 
-/** A powers-of-tau file the build may use, identified by its content. */
+/**
+ * A powers-of-tau file the build may use, identified by its content: `shipped` is the development
+ * file of circuits/ptau/, `file` one the user supplied, `local` one this machine's ceremony made.
+ */
 export interface PtauSource {
-  kind: "file" | "local";
+  kind: "shipped" | "file" | "local";
   path: string;
   sha256: string;
   power: number;
+}
+
+/**
+ * The development powers of tau shipped with the project (circuits/ptau/README.md): power 14,
+ * prepared for phase 2, cut by `snarkjs powersoftau truncate` from the project's ONE-PARTY power-16
+ * ceremony of 2026-11-21. Whoever made it could forge proofs: for development, tests and CI only. Its
+ * sha256 is pinned here, in the code, so a changed file is refused, whatever sits beside it.
+ */
+export const DEVELOPMENT_PTAU = {
+  path: join(REPO_ROOT, "circuits", "ptau", "strata-dev-pot14.ptau"),
+  sha256: "89528ebca0159003e64a1db5b4977ee3c64a8dbadf886326bab37818b615ce2a",
+  power: 14,
+} as const;
+
+/** The STRATA_PTAU (`--ptau`) value that asks for the local ceremony instead of any file. */
+export const PTAU_CEREMONY = "ceremony";
+
+/**
+ * Which powers of tau a build trusts: `default` (the shipped development file when the circuit fits
+ * it, else a local ceremony), `ceremony` (always a local one), or a supplied `file`.
+ */
+export type PtauChoice = { kind: "default" } | { kind: "ceremony" } | { kind: "file"; path: string };
+
+/** The kind of powers of tau a build of a circuit that needs `power` uses under `choice`. */
+export function ptauKindFor(choice: PtauChoice, power: number): PtauSource["kind"] {
+  if (choice.kind === "file") return "file";
+  if (choice.kind === "default" && power <= DEVELOPMENT_PTAU.power) return "shipped";
+  return "local";
+}
+
+/** STRATA_PTAU / `--ptau` as a choice: unset or empty is the default, `ceremony` the local ceremony. */
+export function parsePtauChoice(value: string | undefined): PtauChoice {
+  const trimmed = value?.trim();
+  if (!trimmed) return { kind: "default" };
+  if (trimmed === PTAU_CEREMONY) return { kind: "ceremony" };
+  return { kind: "file", path: trimmed };
 }
 
 /** The largest power snarkjs's bn128 ceremony supports. */
@@ -97,6 +139,37 @@ export async function inspectPtauFile(path: string): Promise<PtauSource> {
   const { power, prepared } = await readPtauHeader(path);
   if (!prepared) throw new PtauNotPreparedError(path);
   return { kind: "file", path, sha256: await checkedPtauHash(path), power };
+}
+
+/**
+ * The shipped development ptau at `path` (default circuits/ptau/), refused unless its sha256 is the one
+ * pinned in `DEVELOPMENT_PTAU` (`PtauChecksumError`) and it is a prepared file of the pinned power.
+ */
+export async function inspectDevelopmentPtau(path: string = DEVELOPMENT_PTAU.path): Promise<PtauSource> {
+  let sha256: string;
+  try {
+    sha256 = await sha256File(path);
+  } catch (cause) {
+    throw new PtauNotFoundError(
+      "the shipped development powers of tau is missing: restore circuits/ptau/ from git, or choose " +
+        `another with STRATA_PTAU=<prepared file> or STRATA_PTAU=${PTAU_CEREMONY}`,
+      path,
+      { cause },
+    );
+  }
+  if (sha256 !== DEVELOPMENT_PTAU.sha256) {
+    throw new PtauChecksumError(
+      path,
+      DEVELOPMENT_PTAU.sha256,
+      sha256,
+      "pinned in src/zk/build/ptau.ts: the shipped development file was changed; restore it from git",
+    );
+  }
+  const { power, prepared } = await readPtauHeader(path);
+  if (!prepared) throw new PtauNotPreparedError(path);
+  if (power !== DEVELOPMENT_PTAU.power)
+    throw new PtauFormatError(`power ${power}, not ${DEVELOPMENT_PTAU.power}`, path);
+  return { kind: "shipped", path, sha256, power };
 }
 
 /** Throws `PtauTooSmallError` when `ptau` cannot serve a circuit that needs `power`. */
@@ -183,9 +256,9 @@ export async function ensureLocalPtau(
     return cached;
   }
   logger.warn(
-    "no STRATA_PTAU given: running a LOCAL ONE-PARTY powers-of-tau ceremony. Its maker could forge proofs: " +
-      "fine for local development and tests, never for anything that guards value (pass STRATA_PTAU=<file> " +
-      "from a public multi-party ceremony instead)",
+    "running a LOCAL ONE-PARTY powers-of-tau ceremony (a few minutes at power 14, over 20 at 16). Its maker " +
+      "(this machine) could forge proofs: fine for local development and tests, never for anything that " +
+      "guards value (pass STRATA_PTAU=<file> from a public multi-party ceremony instead)",
     { power },
   );
   await mkdir(cacheDir, { recursive: true });
