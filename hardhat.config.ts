@@ -2,6 +2,8 @@ import { subtask, task } from "hardhat/config";
 import { TASK_COMPILE, TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
+import { anvilUrlFrom, rpcUrlFrom } from "./src/config/table";
+import "./tasks";
 
 const SOLC_VERSION = "0.8.28";
 
@@ -27,7 +29,8 @@ const TEST_ZK_PROFILE = "test";
 // (contracts/zk/generated/ZkVerifierTest.sol) exists before solc runs and a fresh clone's `npx hardhat
 // test` passes. The build is cached by a hash of its inputs: when it is up to date this only checks
 // hashes (about a second). STRATA_PTAU names a prepared powers of tau, as for `npm run zk:build`;
-// without it a local ceremony is run once and cached. Other profiles (the bench's) stay explicit.
+// without it the one-party development ptau shipped in circuits/ptau/ (STRATA_PTAU=ceremony: a local
+// ceremony, run once and cached). Other profiles (the bench's) stay explicit.
 task(TASK_COMPILE, async (args, _hre, runSuper) => {
   // Loaded here, not at the top: every Hardhat command reads this file, and only compiles need snarkjs.
   const [{ buildZk }, { terminateCurves }, { createLogger }] = await Promise.all([
@@ -57,8 +60,9 @@ const config: HardhatUserConfig = {
   },
   networks: {
     hardhat: { hardfork: "cancun" },
-    localhost: { url: process.env.STRATA_RPC_URL ?? "http://127.0.0.1:8545" },
-    anvil: { url: process.env.STRATA_ANVIL_URL ?? "http://127.0.0.1:8546" },
+    // STRATA_RPC_URL, STRATA_ANVIL_URL / STRATA_ANVIL_PORT (src/config/table.ts; the tasks check them).
+    localhost: { url: rpcUrlFrom(process.env) },
+    anvil: { url: anvilUrlFrom(process.env) },
   },
   gasReporter: {
     enabled: process.env.REPORT_GAS === "true",

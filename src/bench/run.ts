@@ -1,5 +1,5 @@
 // `npm run bench`: every subsystem's benchmarks on one local chain, in order, and their figures as a
-// table. Figures are measured, never asserted. scripts/bench.ts is the entry point: it hands over
+// table. Figures are measured, never asserted. The `bench` task is the entry point: it hands over
 // Hardhat's chain and writes reports/bench.json.
 import type { Logger } from "../common/logger";
 import { benchBridge } from "./bridge";

@@ -1,5 +1,5 @@
 /**
- * The opener's job of a channel client (scripts/channel-client.ts, role `open`): open a channel with a
+ * The opener's job of a channel client (`npx hardhat channel-client`, role `open`): open a channel with a
  * peer, deposit its share, wait until the channel is funded, make N payments of one amount to the peer,
  * then close cooperatively on Layer 1 with the final state.
  *

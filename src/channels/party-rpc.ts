@@ -1,5 +1,5 @@
 /**
- * A channel party as a service (scripts/channel-client.ts): JSON-RPC 2.0 over HTTP (src/common/json-rpc.ts)
+ * A channel party as a service (`npx hardhat channel-client`): JSON-RPC 2.0 over HTTP (src/common/json-rpc.ts)
  * for its owner, next to the WebSocket its peers use (transport.ts). What a wallet asks its channel
  * daemon for, and what the demo and the tests ask a party running as a process:
  *

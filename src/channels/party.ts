@@ -57,7 +57,7 @@ import type { WatchtowerClient } from "./watchtower-rpc";
  * published on `events` (src/channels/events.ts), the client's events and its Layer-1 steps in one
  * sequence.
  *
- * The channel-client service (scripts/channel-client.ts, see party-rpc.ts) is one of these behind
+ * The channel-client service (`npx hardhat channel-client`, see party-rpc.ts) is one of these behind
  * JSON-RPC; the stack (stack.ts) runs one in-process or as that service.
  */
 export interface ChannelPartyOptions {

@@ -1,6 +1,6 @@
 // Strata's services as separate processes: the demo on a node (`--network localhost` or `anvil`) starts
 // the sequencer, the challenger, the zk operator, the watchtower and channel clients exactly as a user
-// would (`hardhat run scripts/<service>.ts --network <network>`), and the tests that kill and restart
+// would (`hardhat <task> --network <network>`, the tasks of tasks/), and the tests that kill and restart
 // real services use the same functions.
 import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
@@ -9,6 +9,7 @@ import { mkdir } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { basename, join } from "node:path";
 import { HDNodeWallet } from "ethers";
+import { flagOf } from "../config/load";
 import { StrataError } from "./errors";
 import { JsonRpcClient, SERVICE_METHODS } from "./json-rpc";
 
@@ -18,6 +19,9 @@ export const HARDHAT = join(REPOSITORY, "node_modules", ".bin", "hardhat");
 export const ANVIL = join(REPOSITORY, "node_modules", ".bin", "anvil");
 
 export class ServiceStartError extends StrataError {}
+
+/** Anvil is not installed (npm installs its optional dependency on Linux x64 only). */
+export class AnvilMissingError extends StrataError {}
 
 /** Kills a process started by `startHardhat` and everything in its group. */
 export function kill(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -86,7 +90,7 @@ export function startAnvil(port: number, options: StartOptions = {}): Promise<Ch
 }
 
 /** True once `ready.method` at `ready.url` answers with a JSON-RPC result. */
-async function answers(ready: Readiness): Promise<boolean> {
+export async function answers(ready: Readiness): Promise<boolean> {
   try {
     await new JsonRpcClient(ready.url, { timeoutMs: 2_000 }).call(ready.method, []);
     return true;
@@ -153,19 +157,27 @@ export function startProcess(
   });
 }
 
-/** A service to start: its script and how to tell that it serves. */
+/** A service to start: its Hardhat task, its settings, and how to tell that it serves. */
 export interface ServiceSpec {
-  /** The script under scripts/, e.g. "sequencer.ts". */
-  script: string;
-  /** Its environment on top of the common one (keys, ports, roles). */
+  /** The Hardhat task that runs it (tasks/): "sequencer", "challenger", "zk-operator", "watchtower", … */
+  task: string;
+  /** Its flags, by setting name (`{ port: "8547" }` is `--port 8547`; src/config/table.ts). */
+  flags?: Record<string, string>;
+  /** Its environment on top of the common one (keys, ports, roles: the flags' STRATA_* mirrors). */
   env?: Record<string, string>;
   /** Its JSON-RPC endpoint: the service is ready once `strata_health` answers there. */
   url: string;
 }
 
+/** `{ maxBatchSteps: "8" }` → `["--max-batch-steps", "8"]`. */
+export function flagArguments(flags: Record<string, string> = {}): string[] {
+  return Object.entries(flags).flatMap(([name, value]) => [flagOf(name), value]);
+}
+
 /**
- * The services one demo run starts on one network: each logs to `<dataDir>/<name>.log`, shares the
- * deployment record in `deploymentsDir`, and is stopped (SIGTERM, then SIGKILL) by `stopAll`.
+ * The services one demo run starts on one network: each keeps its data in `<dataDir>/<name>/` (its journal,
+ * its store, its lock) and logs to `<dataDir>/<name>.log`, shares the deployment record the common
+ * environment names, and is stopped (SIGTERM, then SIGKILL) by `stopAll`.
  */
 export class ServiceSet {
   private readonly running = new Map<string, ChildProcess>();
@@ -176,13 +188,19 @@ export class ServiceSet {
     private readonly commonEnv: Record<string, string> = {},
   ) {}
 
-  /** Starts `hardhat run scripts/<spec.script> --network <network>` under `name`. */
+  /** The command a user types to start `spec` (for the narration). */
+  commandFor(spec: Pick<ServiceSpec, "task" | "flags">): string {
+    return ["npx hardhat", spec.task, ...flagArguments(spec.flags), "--network", this.network].join(" ");
+  }
+
+  /** Starts `hardhat <spec.task> <flags> --network <network>` under `name`, in the Hardhat process itself. */
   async start(name: string, spec: ServiceSpec): Promise<ChildProcess> {
     if (this.running.has(name)) throw new ServiceStartError(`service ${name} is already running`);
-    await mkdir(this.dataDir, { recursive: true });
+    const dataDir = join(this.dataDir, name);
+    await mkdir(dataDir, { recursive: true });
     const child = await startHardhat(
-      ["run", "--no-compile", join("scripts", spec.script), "--network", this.network],
-      { STRATA_DATA_DIR: this.dataDir, ...this.commonEnv, ...spec.env },
+      [spec.task, ...flagArguments(spec.flags), "--network", this.network],
+      { STRATA_DATA_DIR: dataDir, ...this.commonEnv, ...spec.env },
       serviceReadiness(spec.url),
       { timeoutMs: 120_000, logFile: this.logFile(name) },
     );
@@ -200,8 +218,8 @@ export class ServiceSet {
     const child = this.running.get(name);
     if (child === undefined) return;
     kill(child, signal);
-    // The CLI may run the script in a process of its own that outlives it for a moment: wait until the
-    // whole group is gone, and kill what is left after the grace period.
+    // Wait until the whole group is gone (whatever the service started under it too), and kill what is
+    // left after the grace period.
     const deadline = Date.now() + graceMs;
     while (groupAlive(child)) {
       if (Date.now() > deadline) kill(child, "SIGKILL");

@@ -3,7 +3,7 @@
 // deployment, with the profile's verifier; the other built profile measured for the model), checks
 // every design's outcomes against the workload, and builds the report. Needs a local chain (it sets
 // balances and moves the clock: hardhat_setBalance, evm_setNextBlockTimestamp, evm_mine; see
-// src/bench/chain.ts): scripts/compare.ts hands over Hardhat's in-process network.
+// src/bench/chain.ts): the `compare` task hands over Hardhat's in-process network.
 import { performance } from "node:perf_hooks";
 import type { LocalChain } from "../bench/chain";
 import { LOCAL_NETWORKS } from "../bench/chain";

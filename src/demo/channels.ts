@@ -58,6 +58,7 @@ import type { LogLevel, Logger } from "../common/logger";
 import { createLogger } from "../common/logger";
 import type { Placement, ServiceSet } from "../common/processes";
 import { localAccountKey } from "../common/processes";
+import { LOCAL_ACCOUNTS } from "../config/table";
 import { signersAt } from "./flows";
 import type { Narrator } from "./narrator";
 import { eth, short } from "./narrator";
@@ -71,8 +72,14 @@ export interface ChannelsStoryFunders {
   carol: Signer;
 }
 
-/** The local accounts (indices of the node's default accounts) Bob's client and his watchtower sign with. */
-export const CHANNELS_SERVICE_ACCOUNTS = { bob: 5, watchtower: 7 } as const;
+/**
+ * The local accounts (indices of the node's default accounts) Bob's client and his watchtower sign with:
+ * the channel-client's and the watchtower's defaults (src/config/table.ts).
+ */
+export const CHANNELS_SERVICE_ACCOUNTS = {
+  bob: LOCAL_ACCOUNTS.channelClient,
+  watchtower: LOCAL_ACCOUNTS.watchtower,
+} as const;
 
 export interface ChannelsStoryOptions {
   /** Off-chain payments in part 1 (default 1,000; one in four goes from Bob to Alice). */

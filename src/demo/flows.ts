@@ -1,5 +1,6 @@
-// The demo's flows, in the order `npm run demo` runs them, and its command line. zk is last: its exodus
-// moves the chain's clock forward by the exodus delay and leaves the zk rollup in exodus.
+// The demo's flows, in the order `npx hardhat demo` runs them (its settings, the flows to run among them,
+// are in src/config/table.ts). zk is last: its exodus moves the chain's clock forward by the exodus delay
+// and leaves the zk rollup in exodus.
 import type { Signer } from "ethers";
 import type { Deployment } from "../common/deployments";
 import { StrataError } from "../common/errors";
@@ -13,7 +14,8 @@ export type DemoFlow = (typeof DEMO_FLOWS)[number];
 /** The chains the demo runs on: it moves the clock (evm_increaseTime) and mints DemoTokens. */
 export const DEMO_NETWORKS = ["hardhat", "localhost", "anvil"] as const;
 
-export class DemoUsageError extends StrataError {}
+/** The demo cannot run where it was asked to (no node answers at the network's URL). */
+export class DemoSetupError extends StrataError {}
 
 /** The chain has fewer unlocked accounts than a flow plays with. */
 export class DemoAccountsError extends StrataError {}
@@ -42,46 +44,3 @@ export function signersAt(signers: readonly Signer[], ...indices: number[]): Sig
   return indices.map((i) => signers[i]!);
 }
 
-export interface DemoArgs {
-  flows: DemoFlow[];
-  network: string;
-  help: boolean;
-}
-
-/** `[<flow>|all]… [--network <name>] [--help]`: the flows come back in run order, each once. */
-export function parseDemoArgs(argv: readonly string[]): DemoArgs {
-  const named: string[] = [];
-  let network = "hardhat";
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
-    if (flag === "--help" || flag === "-h") help = true;
-    else if (flag === "--network") {
-      network = inline ?? argv[++i] ?? "";
-      if (network === "") throw new DemoUsageError("--network needs a value");
-    } else if (flag.startsWith("-")) throw new DemoUsageError(`unknown option ${flag}`);
-    else named.push(flag);
-  }
-  if (!(DEMO_NETWORKS as readonly string[]).includes(network)) {
-    throw new DemoUsageError(
-      `the demo moves the chain's clock, so it runs on a local chain (${DEMO_NETWORKS.join(", ")}), not on ${network}`,
-    );
-  }
-  return { flows: demoFlowsFrom(named.join(",")), network, help };
-}
-
-/** The flows named in a comma-separated list ("bridge,zk"; empty or "all" for every flow), in run order. */
-export function demoFlowsFrom(list: string | undefined): DemoFlow[] {
-  const wanted = (list ?? "")
-    .split(",")
-    .map((name) => name.trim())
-    .filter((name) => name !== "");
-  if (wanted.length === 0 || wanted.includes("all")) return [...DEMO_FLOWS];
-  const unknown = wanted.filter((name) => !(DEMO_FLOWS as readonly string[]).includes(name));
-  if (unknown.length > 0) {
-    throw new DemoUsageError(
-      `unknown flow ${unknown.map((name) => `"${name}"`).join(", ")}; flows: ${DEMO_FLOWS.join(", ")}`,
-    );
-  }
-  return DEMO_FLOWS.filter((flow) => wanted.includes(flow));
-}

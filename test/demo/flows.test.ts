@@ -1,35 +1,38 @@
-// The demo's command line (`npm run demo -- <flow>… --network <name>`): flows in run order, each once,
-// and a named usage error for anything else.
+// The demo's command line (`npx hardhat demo [flows…] --network <name>`, its settings in src/config):
+// flows in run order, each once, and a named error for anything else.
 import { expect } from "chai";
-import { DEMO_FLOWS, DemoUsageError, demoFlowsFrom, parseDemoArgs } from "../../src/demo/flows";
+import { ConfigError, loadSettings } from "../../src/config/load";
+import { DEMO_FLOWS } from "../../src/demo/flows";
+
+const demo = (flows: string[], network = "hardhat", env: NodeJS.ProcessEnv = {}) =>
+  loadSettings("demo", { network, flags: { flows }, env });
 
 describe("demo: command line", function () {
   it("runs every flow on the in-process network by default, zk last", function () {
-    expect(parseDemoArgs([])).to.deep.equal({ flows: [...DEMO_FLOWS], network: "hardhat", help: false });
+    expect(demo([]).flows).to.deep.equal([...DEMO_FLOWS]);
     expect(DEMO_FLOWS[DEMO_FLOWS.length - 1]).to.equal("zk");
   });
 
-  it("runs the named flows once each, in run order, on the named network", function () {
-    expect(parseDemoArgs(["zk", "bridge", "zk", "--network", "localhost"])).to.deep.equal({
-      flows: ["bridge", "zk"],
-      network: "localhost",
-      help: false,
-    });
-    expect(parseDemoArgs(["--network=anvil", "channels"]).network).to.equal("anvil");
-    expect(parseDemoArgs(["all", "zk"]).flows).to.deep.equal([...DEMO_FLOWS]);
-    expect(parseDemoArgs(["--help"]).help).to.equal(true);
+  it("runs the named flows once each, in run order", function () {
+    expect(demo(["zk", "bridge", "zk"], "localhost").flows).to.deep.equal(["bridge", "zk"]);
+    expect(demo(["all", "zk"]).flows).to.deep.equal([...DEMO_FLOWS]);
+    expect(demo([], "anvil", { STRATA_DEMO_FLOWS: "optimistic, channels" }).flows).to.deep.equal([
+      "optimistic",
+      "channels",
+    ]);
+    expect(demo(["zk"], "hardhat", { STRATA_DEMO_FLOWS: "bridge" }).flows, "the arguments win").to.deep.equal(
+      ["zk"],
+    );
   });
 
-  it("refuses an unknown flow, an unknown option and a non-local network by name", function () {
-    expect(() => parseDemoArgs(["rollups"])).to.throw(DemoUsageError, 'unknown flow "rollups"');
-    expect(() => parseDemoArgs(["--fast"])).to.throw(DemoUsageError, "unknown option --fast");
-    expect(() => parseDemoArgs(["--network"])).to.throw(DemoUsageError, "--network needs a value");
-    expect(() => parseDemoArgs(["--network", "mainnet"])).to.throw(DemoUsageError, "not on mainnet");
-  });
-
-  it("reads the flows the CLI hands to scripts/demo.ts", function () {
-    expect(demoFlowsFrom(undefined)).to.deep.equal([...DEMO_FLOWS]);
-    expect(demoFlowsFrom("optimistic, channels")).to.deep.equal(["optimistic", "channels"]);
-    expect(() => demoFlowsFrom("optimistic,plasma")).to.throw(DemoUsageError, '"plasma"');
+  it("refuses an unknown flow and a non-local network by name", function () {
+    expect(() => demo(["rollups"])).to.throw(
+      ConfigError,
+      '<flows> / STRATA_DEMO_FLOWS must be a comma-separated list of bridge, optimistic, channels, zk (or all), got "rollups"',
+    );
+    expect(() => demo([], "mainnet")).to.throw(
+      ConfigError,
+      "--network mainnet: the demo moves the chain's clock",
+    );
   });
 });

@@ -1,5 +1,5 @@
 // The demo's zk story (src/demo/zk.ts) on a `hardhat node` against the zk stack in its processes mode (the
-// operator as its own process, `hardhat run scripts/zk-operator.ts`), run silently, its outcomes asserted as in test/e2e/demo-zk.test.ts (the shared
+// operator as its own process, `hardhat zk-operator`), run silently, its outcomes asserted as in test/e2e/demo-zk.test.ts (the shared
 // expectations of test/e2e/demo-expectations/zk.ts): every batch is proven by the operator process and
 // verified on Layer 1, the operator refuses bad spends by name over JSON-RPC, Bob's withdrawal is credited
 // by the batch that verifies it and claimed exactly, a verifier node agrees with the root and the
