@@ -1,6 +1,6 @@
 /**
  * The payment channels' composition root: starts a party's channel client and its watchtower in this
- * process or as processes (`hardhat run scripts/channel-client.ts` / `scripts/watchtower.ts` in a
+ * process or as processes (`hardhat channel-client` / `hardhat watchtower` in a
  * `ServiceSet`), against any JSON-RPC node, and hands back one typed handle either way:
  * `ChannelPartySide` (open / pay / lock / close, its events, stop or kill it to take it offline, its store
  * read from disk) and `WatchtowerSide` (its events, what it holds, wait until it has read Layer 1 up to
@@ -8,7 +8,7 @@
  * `startChannelParty` / `startWatchtower`, the same functions the in-process stack runs.
  *
  *   in-process   ChannelParty + its WebSocket listener      Watchtower + its JSON-RPC server + its rounds
- *   processes    scripts/channel-client.ts (listen role)    scripts/watchtower.ts
+ *   processes    hardhat channel-client (listen role)       hardhat watchtower
  *                ready when strata_health answers, read over JSON-RPC (ChannelPartyClient,
  *                WatchtowerClient) and strata_events
  *
@@ -19,6 +19,11 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Provider, Signer } from "ethers";
 import { Wallet } from "ethers";
+import type { VerifiedChain } from "../common/chain-identity";
+import { ChainWatch, CursorNotOnChainError, addressesOnly, cursorOnChain } from "../common/chain-identity";
+import type { ClaimedDataDir, DataDirLock } from "../common/datadir";
+import { claimDataDir } from "../common/datadir";
+import type { Deployment } from "../common/deployments";
 import { StrataError } from "../common/errors";
 export type { RpcProvider } from "../common/layer1";
 import type { RpcProvider } from "../common/layer1";
@@ -28,18 +33,29 @@ import type { RpcServer } from "../common/json-rpc";
 import type { Logger } from "../common/logger";
 import type { ServiceSet } from "../common/processes";
 import { freePort } from "../common/processes";
+import { ServiceLifecycle, portError } from "../common/service-main";
 import { AdjudicatorClient } from "./adjudicator-client";
 import type { SignedState } from "./channel";
 import { ChannelDomain } from "./eip712";
 import type { ChannelEvent, WatchtowerEvent } from "./events";
-import type { ClosedChannel, OpenOptions, OpenedChannel, PeerRef } from "./party";
+import type {
+  ClosedChannel,
+  ConcludedChannel,
+  OpenOptions,
+  OpenedChannel,
+  PeerRef,
+  RefutedChallenge,
+  RegisteredChallenge,
+  UnlockedLocks,
+  WithdrawnCredit,
+} from "./party";
 import { ChannelParty, Layer1Clock } from "./party";
 import { ChannelPartyClient, serveChannelParty } from "./party-rpc";
 import { ChannelStore } from "./store";
 import type { Listener } from "./transport";
 import type { Allocation, Lock } from "./types";
 import { Watchtower, WatchtowerStore } from "./watchtower";
-import { WatchtowerClient, serveWatchtower } from "./watchtower-rpc";
+import { WATCHTOWER_SERVICE, WatchtowerClient, serveWatchtower } from "./watchtower-rpc";
 
 export class ChannelsStackError extends StrataError {}
 
@@ -86,6 +102,14 @@ export interface ChannelPartyServiceOptions {
   /** Deposit its share of the channels it joins (default true). */
   fundJoined?: boolean;
   pollMs?: number;
+  /**
+   * The deployment record the adjudicator comes from: the node is checked to hold it on start (chain id,
+   * genesis and anchor, code) and watched while it runs. Default: the adjudicator alone (its chain id and
+   * code).
+   */
+  deployment?: Deployment;
+  /** Between two checks that Layer 1 still holds it (default 1,000 ms). */
+  chainCheckMs?: number;
 }
 
 /** A party running: its listener, its JSON-RPC endpoint (if any), its store. */
@@ -95,14 +119,47 @@ export interface RunningParty {
   storePath: string;
   listener: Listener;
   rpc: RpcServer | undefined;
-  /** Stops it: its endpoint, its deposits, its connections, its store. */
+  /** Resolves with the reason if Layer 1 no longer holds its adjudicator (a node reset): then stop it. */
+  halted: Promise<Error>;
+  /** Stops it: its endpoint, its deposits, its connections, its store; releases its data directory. */
   stop(): Promise<void>;
 }
 
-/** Starts a channel party on its store, listening for peers (and its owner, with `rpc`). */
+/**
+ * Starts a channel party on its store, listening for peers (and its owner, with `rpc`). First it takes
+ * its lock in the data directory (`channel-client-<address>.lock`: a second process on the same store is
+ * refused at once) and checks the node holds its adjudicator and the directory is that chain's.
+ */
 export async function startChannelParty(o: ChannelPartyServiceOptions): Promise<RunningParty> {
-  const storePath = channelStorePath(o.dataDir, o.wallet.address);
-  const store = await ChannelStore.open(storePath, { logger: o.logger });
+  const provider = o.wallet.provider!;
+  const service = `channel-client-${o.wallet.address.toLowerCase()}`;
+  const { lock, verified } = await claimDataDir({
+    dataDir: o.dataDir,
+    service,
+    deployment: o.deployment ?? addressesOnly("this chain", o.chainId, { Adjudicator: o.adjudicator }),
+    provider,
+    logger: o.logger,
+  });
+  const lifecycle = new ServiceLifecycle(service, o.logger);
+  let store: ChannelStore | undefined;
+  try {
+    store = await ChannelStore.open(channelStorePath(o.dataDir, o.wallet.address), { logger: o.logger });
+    return await runChannelParty(o, store, lifecycle, lock, verified);
+  } catch (error) {
+    await store?.close();
+    await lock.release();
+    throw error;
+  }
+}
+
+async function runChannelParty(
+  o: ChannelPartyServiceOptions,
+  store: ChannelStore,
+  lifecycle: ServiceLifecycle,
+  lock: DataDirLock,
+  verified: VerifiedChain,
+): Promise<RunningParty> {
+  const storePath = store.path;
   const party = await ChannelParty.create({
     wallet: o.wallet,
     adjudicator: o.adjudicator,
@@ -116,6 +173,13 @@ export async function startChannelParty(o: ChannelPartyServiceOptions): Promise<
   });
   const listener = await party.listen({ host: o.peer?.host, port: o.peer?.port });
   const rpc = o.rpc ? await serveChannelParty(party, { ...o.rpc, logger: o.logger }) : undefined;
+  const deployment = o.deployment ?? addressesOnly("this chain", o.chainId, { Adjudicator: o.adjudicator });
+  const watch = new ChainWatch(deployment, o.wallet.provider!, verified, {
+    intervalMs: o.chainCheckMs,
+    logger: o.logger,
+    onChange: (error) => lifecycle.halt(error),
+  }).start();
+  lifecycle.serve();
   let stopping: Promise<void> | undefined;
   return {
     party,
@@ -123,11 +187,15 @@ export async function startChannelParty(o: ChannelPartyServiceOptions): Promise<
     storePath,
     listener,
     rpc,
+    halted: lifecycle.halted,
     stop: () =>
       (stopping ??= (async () => {
+        watch.stop();
+        lifecycle.stop();
         await rpc?.close();
         await party.stop();
         await store.close();
+        await lock.release();
       })()),
   };
 }
@@ -148,6 +216,14 @@ export interface WatchtowerServiceOptions {
   fromBlock?: number;
   /** Whether it runs its rounds on its own (default true); false: its owner calls `tower.tick()`. */
   rounds?: boolean;
+  /**
+   * The deployment record the adjudicator comes from: the node is checked to hold it on start (chain id,
+   * genesis and anchor, code) and watched while it runs. Default: the adjudicator alone (its chain id and
+   * code).
+   */
+  deployment?: Deployment;
+  /** Between two checks that Layer 1 still holds it (default 1,000 ms). */
+  chainCheckMs?: number;
 }
 
 export interface RunningWatchtower {
@@ -155,37 +231,114 @@ export interface RunningWatchtower {
   store: WatchtowerStore;
   server: RpcServer;
   address: string;
-  /** Stops its rounds (the one in progress ends first), its endpoint and its store. */
+  /** Where it is in its life: it refuses every call (health too) unless it serves. */
+  lifecycle: ServiceLifecycle;
+  /** Resolves with the reason once it halts (Layer 1 no longer holds its adjudicator): its rounds end. */
+  halted: Promise<Error>;
+  /** Stops its rounds (the one in progress ends first), its endpoint and its store; releases its directory. */
   stop(): Promise<void>;
 }
 
-/** Starts a watchtower on its store: its JSON-RPC endpoint, and its rounds over Layer 1. */
+/**
+ * Starts a watchtower on its store, in this order: its lock in the data directory (a second watchtower
+ * there is refused at once), its JSON-RPC endpoint (refusing calls by name, `Starting`, until it serves),
+ * the node checked to hold its adjudicator (and the directory's chain), its store's cursor checked to be
+ * on the chain, then its rounds over Layer 1.
+ *
+ * A cursor whose block the chain no longer has (with the hash it read) is refused at start
+ * (`CursorNotOnChainError`) unless the directory's `chain.json` was already there and matched: then the
+ * chain and the deployment are the ones the store was kept on, the difference is a reorganization, and
+ * it rescans from `fromBlock`, which is safe (it acts only on what the chain says now, and a refutation
+ * already made fails before it is sent). While it runs, a change of chain halts it.
+ */
 export async function startWatchtower(o: WatchtowerServiceOptions): Promise<RunningWatchtower> {
-  const store = await WatchtowerStore.open(watchtowerStorePath(o.dataDir), { logger: o.logger });
-  const tower = new Watchtower({
-    adjudicator: new AdjudicatorClient(o.adjudicator, o.signer),
-    signer: o.signer,
-    store,
-    domain: new ChannelDomain(o.chainId, o.adjudicator),
-    logger: o.logger,
-    pollMs: o.pollMs,
-    fromBlock: o.fromBlock,
-  });
+  const provider = o.signer.provider!;
+  const lifecycle = new ServiceLifecycle(WATCHTOWER_SERVICE, o.logger);
+  const deployment = o.deployment ?? addressesOnly("this chain", o.chainId, { Adjudicator: o.adjudicator });
   const address = await o.signer.getAddress();
-  const server = await serveWatchtower(tower, { ...o.rpc, logger: o.logger, address });
-  const running = (o.rounds ?? true) ? tower.run() : Promise.resolve();
+  let store: WatchtowerStore | undefined;
+  let server: RpcServer | undefined;
+  let watch: ChainWatch | undefined;
+  let tower: Watchtower | undefined;
+  const bind = async () => {
+    store = await WatchtowerStore.open(watchtowerStorePath(o.dataDir), { logger: o.logger });
+    tower = new Watchtower({
+      adjudicator: new AdjudicatorClient(o.adjudicator, o.signer),
+      signer: o.signer,
+      store,
+      domain: new ChannelDomain(o.chainId, o.adjudicator),
+      logger: o.logger,
+      pollMs: o.pollMs,
+      fromBlock: o.fromBlock,
+      // Rescanning is safe after a reorganization, never after a reset: ask the watch first.
+      cursorLost: async () => {
+        await watch?.check();
+        if (watch?.change) throw watch.change;
+      },
+    });
+    server = await serveWatchtower(tower, { ...o.rpc, logger: o.logger, address, lifecycle }).catch(
+      (error: unknown) => {
+        throw portError(error, WATCHTOWER_SERVICE, o.rpc ?? {});
+      },
+    );
+    lifecycle.step("checking its adjudicator on Layer 1");
+  };
+  let claimed: ClaimedDataDir | undefined;
+  try {
+    claimed = await claimDataDir({
+      dataDir: o.dataDir,
+      service: WATCHTOWER_SERVICE,
+      deployment,
+      provider,
+      logger: o.logger,
+      beforeCheck: bind,
+    });
+    const cursor = store!.blockCursor;
+    const found = cursor && (await cursorOnChain(provider, cursor));
+    if (cursor && found && found.state !== "same" && claimed.verified.dataDirRecord !== "matched") {
+      throw new CursorNotOnChainError(
+        `watchtower store ${watchtowerStorePath(o.dataDir)} has its cursor at block ${cursor.block}` +
+          (found.state === "beyond-head"
+            ? `, but the node's head is block ${found.head}`
+            : ` (${cursor.hash?.slice(0, 10)}…), which is ${found.hash?.slice(0, 10)}… on the node`) +
+          `: the node was reset, or the store is of another chain; remove the directory or set ` +
+          `STRATA_DATA_DIR to another one`,
+      );
+    }
+  } catch (error) {
+    lifecycle.stop();
+    await server?.close();
+    await store?.close();
+    await claimed?.lock.release();
+    throw error;
+  }
+  const { lock, verified } = claimed;
+  const running = tower!;
+  watch = new ChainWatch(deployment, provider, verified, {
+    intervalMs: o.chainCheckMs,
+    logger: o.logger,
+    onChange: (error) => lifecycle.halt(error),
+  }).start();
+  void lifecycle.halted.then(() => running.stop());
+  lifecycle.serve();
+  const rounds = (o.rounds ?? true) ? running.run() : Promise.resolve();
   let stopping: Promise<void> | undefined;
   return {
-    tower,
-    store,
-    server,
+    tower: running,
+    store: store!,
+    server: server!,
     address,
+    lifecycle,
+    halted: lifecycle.halted,
     stop: () =>
       (stopping ??= (async () => {
-        tower.stop();
-        await running;
-        await server.close();
-        await store.close();
+        watch?.stop();
+        lifecycle.stop();
+        running.stop();
+        await rounds;
+        await server!.close();
+        await store!.close();
+        await lock.release();
       })()),
   };
 }
@@ -213,6 +366,18 @@ export interface ChannelPartySide {
   /** Finalizes and closes on Layer 1 in one transaction. */
   close(channelId: string): Promise<ClosedChannel>;
   latest(channelId: string): Promise<SignedState | undefined>;
+  /** Registers its latest state on Layer 1 (without the peer). */
+  register(channelId: string): Promise<RegisteredChallenge>;
+  /** Replaces an older registered state with its latest. */
+  refute(channelId: string): Promise<RefutedChallenge>;
+  /** Pays out the registered state after the window. */
+  conclude(channelId: string): Promise<ConcludedChannel>;
+  /** Reveals `secrets`, then settles the concluded channel's locks that can be. */
+  unlock(channelId: string, secrets?: string[]): Promise<UnlockedLocks>;
+  /** Pulls its credits (payouts that could not be pushed) in the channel's assets. */
+  withdraw(channelId: string, options?: { to?: string }): Promise<WithdrawnCredit[]>;
+  /** Reconnects to the channel's peer and exchanges latest states. */
+  resume(channelId: string, url?: string): Promise<SignedState | undefined>;
   /** How many channels it holds, and how many fsync batches its store made. */
   stats(): Promise<{ channels: number; fsyncs: number }>;
   /** Takes it offline: it hands its last states to its watchtower and closes every connection (SIGTERM). */
@@ -243,7 +408,21 @@ export interface WatchtowerSide {
 }
 
 /** The channel steps a party side hands on as they are: to the party itself, or to its service's client. */
-type ChannelSteps = Pick<ChannelPartySide, "open" | "pay" | "lock" | "settle" | "finalize" | "close"> & {
+type ChannelSteps = Pick<
+  ChannelPartySide,
+  | "open"
+  | "pay"
+  | "lock"
+  | "settle"
+  | "finalize"
+  | "close"
+  | "register"
+  | "refute"
+  | "conclude"
+  | "unlock"
+  | "withdraw"
+  | "resume"
+> & {
   latest(channelId: string): SignedState | undefined | Promise<SignedState | undefined>;
 };
 
@@ -277,6 +456,30 @@ abstract class ForwardingPartySide {
 
   async latest(channelId: string): Promise<SignedState | undefined> {
     return this.steps().latest(channelId);
+  }
+
+  register(channelId: string): Promise<RegisteredChallenge> {
+    return this.steps().register(channelId);
+  }
+
+  refute(channelId: string): Promise<RefutedChallenge> {
+    return this.steps().refute(channelId);
+  }
+
+  conclude(channelId: string): Promise<ConcludedChannel> {
+    return this.steps().conclude(channelId);
+  }
+
+  unlock(channelId: string, secrets: string[] = []): Promise<UnlockedLocks> {
+    return this.steps().unlock(channelId, secrets);
+  }
+
+  withdraw(channelId: string, options: { to?: string } = {}): Promise<WithdrawnCredit[]> {
+    return this.steps().withdraw(channelId, options);
+  }
+
+  resume(channelId: string, url?: string): Promise<SignedState | undefined> {
+    return this.steps().resume(channelId, url);
   }
 }
 
@@ -464,20 +667,20 @@ export class ChannelsStack {
   }
 
   /**
-   * Starts `scripts/<script>` as `service` on the adjudicator, keeping its data in `dataDir`, with `env`;
+   * Starts the Hardhat task `task` (tasks/) as `service` on the adjudicator, keeping its data in `dataDir`, with `env`;
    * resolves with its JSON-RPC endpoint (on `rpcPort`) once it answers there.
    */
   private async startService(
     services: ServiceSet,
     service: string,
-    script: string,
+    task: string,
     dataDir: string,
     rpcPort: number,
     env: Record<string, string>,
   ): Promise<string> {
     const url = `http://127.0.0.1:${rpcPort}`;
     await services.start(service, {
-      script,
+      task,
       env: { STRATA_ADJUDICATOR: this.o.adjudicator, STRATA_DATA_DIR: dataDir, ...env },
       url,
     });
@@ -500,7 +703,7 @@ export class ChannelsStack {
     const peerPort = ports.peer ?? (await freePort());
     const rpcPort = ports.rpc ?? (await freePort());
     const dataDir = join(this.o.dataDir, name);
-    const url = await this.startService(services, service, "channel-client.ts", dataDir, rpcPort, {
+    const url = await this.startService(services, service, "channel-client", dataDir, rpcPort, {
       STRATA_CHANNEL_ROLE: "listen",
       STRATA_CHANNEL_KEY: key,
       STRATA_CHANNEL_HOST: "127.0.0.1",
@@ -569,7 +772,7 @@ export class ChannelsStack {
     const { services } = this.o.placement;
     const service = `watchtower-${name}`;
     const port = this.o.placement.ports?.[service]?.rpc ?? (await freePort());
-    const url = await this.startService(services, service, "watchtower.ts", dataDir, port, {
+    const url = await this.startService(services, service, "watchtower", dataDir, port, {
       STRATA_WATCHTOWER_KEY: key,
       STRATA_WATCHTOWER_HOST: "127.0.0.1",
       STRATA_WATCHTOWER_PORT: String(port),

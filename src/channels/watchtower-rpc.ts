@@ -27,6 +27,7 @@ import {
   startJsonRpcServer,
 } from "../common/json-rpc";
 import type { Logger } from "../common/logger";
+import type { ServiceLifecycle } from "../common/service-main";
 import type { SignedState } from "./channel";
 import { decodeParams, decodeSignedState, encodeParams, encodeSignedState } from "./codec";
 import { WatchtowerError } from "./errors";
@@ -125,6 +126,11 @@ const METHODS: RpcMethods<Watchtower> = new Map<string, RpcMethod<Watchtower>>([
 export interface WatchtowerServerOptions extends Omit<RpcServerOptions, "service"> {
   /** Its Layer-1 account (for `strata_health`). */
   address?: string;
+  /**
+   * Its service's phases: until it serves (and once it halted), every method and `strata_health` are
+   * refused by name (`Starting`, `ChainChanged`, …). Default: it always serves.
+   */
+  lifecycle?: ServiceLifecycle;
 }
 
 /** Serves `tower` over JSON-RPC (and `strata_health`, `strata_events`); resolves once it listens. */
@@ -132,16 +138,30 @@ export function serveWatchtower(
   tower: Watchtower,
   options: WatchtowerServerOptions = {},
 ): Promise<RpcServer> {
-  return startJsonRpcServer(tower, METHODS, {
-    ...options,
+  const { lifecycle, address, ...rpc } = options;
+  const methods: RpcMethods<Watchtower> = lifecycle
+    ? new Map(
+        [...METHODS].map(([name, method]): [string, RpcMethod<Watchtower>] => [
+          name,
+          (api, params) => {
+            lifecycle.assertServing();
+            return method(api, params);
+          },
+        ]),
+      )
+    : METHODS;
+  const health = async () => ({
+    status: "ok" as const,
+    address: address?.toLowerCase() ?? null,
+    guarding: tower.guarded().length,
+    cursor: tower.cursor ?? null,
+  });
+  return startJsonRpcServer(tower, methods, {
+    ...rpc,
     service: {
       name: WATCHTOWER_SERVICE,
       events: tower.events,
-      health: () => ({
-        address: options.address?.toLowerCase() ?? null,
-        guarding: tower.guarded().length,
-        cursor: tower.cursor ?? null,
-      }),
+      health: lifecycle ? lifecycle.guard(health) : health,
     },
   });
 }

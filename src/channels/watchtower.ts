@@ -1,4 +1,5 @@
 import type { Signer } from "ethers";
+import { CursorNotOnChainError, blockHashAt, cursorOnChain } from "../common/chain-identity";
 import { ContractRevertError } from "../common/errors";
 import { EventLog } from "../common/events";
 import type { Logger } from "../common/logger";
@@ -74,13 +75,21 @@ export interface GuardedChannel {
   latest: SignedState;
 }
 
+/** The last block a watchtower handled, and that block's hash (none in a store written before it was kept). */
+export interface BlockCursor {
+  block: number;
+  hash?: string;
+}
+
 /**
- * The watchtower's durable memory: the newest state per channel and the block cursor, in a
- * `Journal` of `{ k: "state", params, signed }` and `{ k: "cursor", block }` records.
+ * The watchtower's durable memory: the newest state per channel and the block cursor (tied to its chain
+ * by the block's hash), in a `Journal` of `{ k: "state", params, signed }` and `{ k: "cursor", block,
+ * hash }` records.
  */
 export class WatchtowerStore {
   private readonly channels = new Map<string, GuardedChannel>();
   private cursorBlock: number | undefined;
+  private cursorHash: string | undefined;
 
   private constructor(
     private readonly journal: Journal,
@@ -110,6 +119,11 @@ export class WatchtowerStore {
     return this.cursorBlock;
   }
 
+  /** The cursor with its block's hash (undefined before the first round). */
+  get blockCursor(): BlockCursor | undefined {
+    return this.cursorBlock === undefined ? undefined : { block: this.cursorBlock, hash: this.cursorHash };
+  }
+
   /** Keeps `signed` if newer than the state held; resolves once it is on disk. */
   async put(params: ChannelParams, signed: SignedState): Promise<boolean> {
     const id = signed.state.channelId.toLowerCase();
@@ -124,10 +138,19 @@ export class WatchtowerStore {
     return true;
   }
 
-  async setCursor(block: number): Promise<void> {
+  /** Moves the cursor to `block` (whose hash is `hash`: the chain it was read from). */
+  async setCursor(block: number, hash?: string): Promise<void> {
     this.cursorBlock = block;
-    await this.journal.append({ k: "cursor", block }, "cursor");
+    this.cursorHash = hash;
+    await this.journal.append(cursorRecord(block, hash), "cursor");
     await this.compactIfLong();
+  }
+
+  /** Forgets the cursor: the next round reads from its first block again. */
+  async resetCursor(): Promise<void> {
+    this.cursorBlock = undefined;
+    this.cursorHash = undefined;
+    await this.journal.append({ k: "cursor", block: null }, "cursor");
   }
 
   close(): Promise<void> {
@@ -142,15 +165,16 @@ export class WatchtowerStore {
         params: encodeParams(c.params),
         signed: encodeSignedState(c.latest),
       })),
-      ...(this.cursorBlock === undefined ? [] : [{ k: "cursor", block: this.cursorBlock }]),
+      ...(this.cursorBlock === undefined ? [] : [cursorRecord(this.cursorBlock, this.cursorHash)]),
     ]);
   }
 
   private replay(raw: unknown, line: number): void {
-    const r = raw as { k?: unknown; params?: unknown; signed?: unknown; block?: unknown };
+    const r = raw as { k?: unknown; params?: unknown; signed?: unknown; block?: unknown; hash?: unknown };
     try {
-      if (r.k === "cursor" && typeof r.block === "number") {
-        this.cursorBlock = r.block;
+      if (r.k === "cursor" && (typeof r.block === "number" || r.block === null)) {
+        this.cursorBlock = r.block ?? undefined;
+        this.cursorHash = typeof r.hash === "string" ? r.hash : undefined;
       } else if (r.k === "state") {
         const signed = decodeSignedState(r.signed);
         const id = signed.state.channelId.toLowerCase();
@@ -165,6 +189,10 @@ export class WatchtowerStore {
       throw new StoreCorruptError(`watchtower store: bad record on line ${line}`, { cause });
     }
   }
+}
+
+function cursorRecord(block: number, hash: string | undefined) {
+  return hash === undefined ? { k: "cursor", block } : { k: "cursor", block, hash };
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -187,6 +215,13 @@ export interface WatchtowerOptions {
   maxBlockRange?: number;
   /** Where to publish its events (default: a log of its own). */
   events?: EventLog<WatchtowerEvent>;
+  /**
+   * Asked when its cursor's block is no longer on the chain with the hash it read (a reorganization, or
+   * a node reset): resolves when rescanning from `fromBlock` is safe (the chain still holds the
+   * deployment: a reorganization), throws when not. Default: nothing is safe, a round throws
+   * `CursorNotOnChainError`.
+   */
+  cursorLost?: (message: string) => Promise<void>;
 }
 
 export class Watchtower {
@@ -244,9 +279,14 @@ export class Watchtower {
     this.checkCosigned(params, signed);
   }
 
-  /** One round: every challenge event since the cursor, decided and acted on; then the cursor moves. */
+  /**
+   * One round: every challenge event since the cursor, decided and acted on; then the cursor moves, with
+   * the hash of its block. The cursor's block is checked first: if the chain no longer has it with that
+   * hash, the round rescans from `fromBlock` when `cursorLost` says that is safe, and throws otherwise.
+   */
   async tick(): Promise<Decision[]> {
     const provider = this.o.signer.provider!;
+    await this.checkCursor();
     const head = await provider.getBlockNumber();
     const decisions: Decision[] = [];
     let from = (this.o.store.cursor ?? (this.o.fromBlock ?? 0) - 1) + 1;
@@ -256,7 +296,7 @@ export class Watchtower {
       const now = BigInt((await provider.getBlock("latest"))!.timestamp);
       for (const event of events) decisions.push(await this.handle(event, now));
       for (const concluded of await this.o.adjudicator.concludedEvents(from, to)) this.concluded(concluded);
-      await this.o.store.setCursor(to);
+      await this.o.store.setCursor(to, await blockHashAt(provider, to));
       from = to + 1;
     }
     return decisions;
@@ -264,6 +304,28 @@ export class Watchtower {
 
   run(): Promise<void> {
     return this.rounds.run();
+  }
+
+  /** Whether the chain still has the cursor's block with the hash it was read with (see `tick`). */
+  private async checkCursor(): Promise<void> {
+    const cursor = this.o.store.blockCursor;
+    if (cursor === undefined) return;
+    const found = await cursorOnChain(this.o.signer.provider!, cursor);
+    if (found.state === "same") return;
+    const message =
+      found.state === "beyond-head"
+        ? `its cursor is block ${cursor.block}, but the chain's head is block ${found.head}`
+        : `its cursor's block ${cursor.block} is ${found.hash!.slice(0, 10)}… on the chain, not ` +
+          `${cursor.hash!.slice(0, 10)}…`;
+    if (!this.o.cursorLost) {
+      throw new CursorNotOnChainError(`watchtower: ${message}: the chain is not the one it read`);
+    }
+    await this.o.cursorLost(message);
+    this.log?.warn("rescanning: its cursor's block is not on the chain any more", {
+      why: message,
+      from: this.o.fromBlock ?? 0,
+    });
+    await this.o.store.resetCursor();
   }
 
   stop(): void {

@@ -1,10 +1,12 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { DeploymentChain } from "./chain-identity";
 import { StrataError } from "./errors";
 
 /**
  * The record a deploy leaves in `deployments/<network>.json`; every off-chain service takes its
- * contract addresses from it, so services never hard-code an address.
+ * contract addresses from it, so services never hard-code an address, and checks that the node it is
+ * given holds them (src/common/chain-identity.ts) before it starts.
  */
 export interface Deployment {
   network: string;
@@ -12,9 +14,17 @@ export interface Deployment {
   deployedAt: string; // ISO time
   deployer: string;
   contracts: Record<string, string>; // name → address
+  /**
+   * The chain it was deployed on: the genesis hash and the block the deployment was complete at.
+   * Records written before it was kept have none; they are checked by chain id and code only.
+   */
+  chain?: DeploymentChain;
 }
 
 export class DeploymentNotFoundError extends StrataError {}
+
+/** The deployment record is there but is not JSON (a truncated or hand-edited file). */
+export class DeploymentCorruptError extends StrataError {}
 
 /** deployments/ at the repository root, or STRATA_DEPLOYMENTS_DIR when set. */
 export const DEFAULT_DEPLOYMENTS_DIR =
@@ -45,7 +55,15 @@ export function readDeployment(network: string, dir = DEFAULT_DEPLOYMENTS_DIR): 
       { cause },
     );
   }
-  return JSON.parse(text) as Deployment;
+  try {
+    return JSON.parse(text) as Deployment;
+  } catch (cause) {
+    throw new DeploymentCorruptError(
+      `the deployment record ${path} is not valid JSON (${(cause as Error).message}): ` +
+        `deploy again (\`npx hardhat deploy --network ${network}\`) or restore the file`,
+      { cause },
+    );
+  }
 }
 
 /** The address of `name` in a deployment, or a clear error naming what is missing. */

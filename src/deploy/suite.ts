@@ -1,6 +1,6 @@
 /**
  * The whole Strata suite on one chain: each subsystem's deploy function, in order, and the record the
- * services read (`Deployment`, written to deployments/<network>.json by scripts/deploy.ts). The one
+ * services read (`Deployment`, written to deployments/<network>.json by `npx hardhat deploy`). The one
  * place that knows every subsystem; src/common knows none. See docs/deployment.md.
  */
 import type { Signer } from "ethers";
@@ -8,6 +8,7 @@ import { parseEther } from "ethers";
 import { DemoToken__factory } from "../../typechain-types";
 import { deployBridge } from "../bridge/deploy";
 import { deployChannels } from "../channels/deploy";
+import { recordDeploymentChain } from "../common/chain-identity";
 import type { Deployment } from "../common/deployments";
 import type { Logger } from "../common/logger";
 import type { BondSizing, RollupTiming } from "../optimistic/config";
@@ -37,7 +38,8 @@ export interface DeploySuiteOptions {
 /**
  * Deploys the suite with `deployer` as the bridge's owner and returns the deployment record: the bridge,
  * the optimistic rollup, the zk rollup (both registered), the channels' adjudicator and, on a local
- * chain, the DemoToken. Only real contracts: test-only stand-ins are never deployed here.
+ * chain, the DemoToken. Only real contracts: test-only stand-ins are never deployed here. The record
+ * names the chain (its genesis hash, and the block the deployment was complete at) as well as its id.
  */
 export async function deploySuite(deployer: Signer, options: DeploySuiteOptions): Promise<Deployment> {
   const { local, logger } = options;
@@ -66,12 +68,15 @@ export async function deploySuite(deployer: Signer, options: DeploySuiteOptions)
     logger?.info("deployed DemoToken", { address: contracts.DemoToken, supply });
   }
 
-  const network = await deployer.provider!.getNetwork();
+  const provider = deployer.provider!;
+  const network = await provider.getNetwork();
   return {
     network: options.network,
     chainId: Number(network.chainId),
     deployedAt: new Date().toISOString(),
     deployer: owner,
     contracts,
+    // Which chain this is, beside its id (every local node is 31337): the services check it on start.
+    chain: await recordDeploymentChain(provider),
   };
 }

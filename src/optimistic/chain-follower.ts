@@ -1,5 +1,6 @@
 import type { Provider } from "ethers";
 import { keccak256 } from "ethers";
+import { ChainChangedError, blockHashAt } from "../common/chain-identity";
 import { StrataError } from "../common/errors";
 import { EventLog } from "../common/events";
 import { readLogsFrom, transactionSenders } from "../common/layer1";
@@ -60,6 +61,8 @@ export interface KnownBatch extends BatchCalldata {
   honestClaim?: string;
   /** What the batch owes on Layer 1, in withdrawal-tree order (valid batches only). */
   withdrawals?: readonly WithdrawalData[];
+  /** The step that owes each of `withdrawals`, in the same order (valid batches only). */
+  withdrawalSteps?: readonly number[];
 }
 
 interface CommittedArgs {
@@ -121,7 +124,11 @@ export class ChainFollower {
   private readonly trees = new Map<number, StepsTree>();
   private readonly hasher: KeccakHasher;
   private nextBlock = 0;
+  /** The hash of the last block read (block `nextBlock - 1`). */
+  private lastHash: string | undefined;
   private finalized = 0;
+  /** Told when `sync` finds that the last block it read is no longer on Layer 1 (before it throws). */
+  onChainChanged?: (error: ChainChangedError) => void;
 
   constructor(
     readonly rollup: RollupClient,
@@ -170,8 +177,12 @@ export class ChainFollower {
     return this.nextBlock - 1;
   }
 
-  /** Reads every rollup event since the last sync, in order, and applies it. Returns new batch indices. */
+  /**
+   * Reads every rollup event since the last sync, in order, and applies it. Returns new batch indices.
+   * @throws ChainChangedError if the last block it read is no longer on Layer 1 (with that hash).
+   */
   async sync(): Promise<number[]> {
+    await this.checkLastBlock();
     const range = await readLogsFrom(this.provider, this.rollup.address, this.nextBlock);
     if (!range) return [];
     const { logs, toBlock } = range;
@@ -275,8 +286,29 @@ export class ChainFollower {
       }
     }
     this.nextBlock = toBlock + 1;
+    this.lastHash = await blockHashAt(this.provider, toBlock);
     this.prune();
     return committed.filter((i) => i < this.batches.length);
+  }
+
+  /**
+   * Its block cursor is tied to the chain: the last block it read must still be there with the hash it
+   * had. A node reset (or a reorganization below it) would otherwise leave it reading from a block the
+   * new chain has not reached, or past what changed: everything it holds is of another chain, so it
+   * stops (a restarted service rebuilds from Layer 1).
+   */
+  private async checkLastBlock(): Promise<void> {
+    if (this.lastHash === undefined) return;
+    const block = this.nextBlock - 1;
+    const hash = await blockHashAt(this.provider, block);
+    if (hash === this.lastHash) return;
+    const error = new ChainChangedError(
+      `the optimistic rollup's node read Layer 1 up to block ${block} (${this.lastHash.slice(0, 10)}…), ` +
+        `which is now ${hash ? `${hash.slice(0, 10)}…` : "gone"}: Layer 1 was reset or reorganized under it; ` +
+        `restart the service to rebuild from Layer 1`,
+    );
+    this.onChainChanged?.(error);
+    throw error;
   }
 
   /** The honest state after batch `index` (a copy to build on), if that batch is valid. */
@@ -372,12 +404,18 @@ export class ChainFollower {
     const parent = this.machines.get(index - 1);
     if (parent && this.batches[index - 1].verdict === "valid") {
       const machine = parent.nextBatch();
-      for (const t of calldata.txs) machine.apply(t);
+      const withdrawalSteps: number[] = [];
+      calldata.txs.forEach((t, step) => {
+        const owed = machine.withdrawals.length;
+        machine.apply(t);
+        if (machine.withdrawals.length > owed) withdrawalSteps.push(step);
+      });
       known.honestClaim = machine.claim;
       known.verdict = machine.claim === args.claim ? "valid" : "invalid";
       if (known.verdict === "valid") {
         this.machines.set(index, machine);
         known.withdrawals = machine.withdrawals;
+        known.withdrawalSteps = withdrawalSteps;
       }
     }
     this.batches.push(known);

@@ -49,7 +49,19 @@ export class Challenger {
       onError: (error, failure) =>
         this.events.publish({ type: "roundFailed", error: errorMessage(error), ...failure }),
     });
-    o.follower.events.subscribe((event) => this.events.publish(unstamped(event)));
+    o.follower.events.subscribe((event) => {
+      this.events.publish(unstamped(event));
+      // Each batch's verdict, once, as the node reads it: "batch 3 valid", "batch 4 INVALID: …, challenging".
+      if (event.type !== "batchRead") return;
+      const short = (hex: string | null) => (hex ? `${hex.slice(0, 10)}…` : "none");
+      const { batchIndex: batch, verdict, claim, honestClaim: honest } = event;
+      if (verdict === "valid") o.logger?.info(`batch ${batch} valid`, { claim });
+      else if (verdict === "orphaned") o.logger?.info(`batch ${batch} orphaned: built on an invalid batch`);
+      else {
+        const why = `claim ${short(claim)} ≠ ${short(honest)} computed`;
+        o.logger?.warn(`batch ${batch} INVALID: ${why}, challenging`, { claim, honest });
+      }
+    });
     this.player.events.subscribe((event) => this.events.publish(unstamped(event)));
   }
 

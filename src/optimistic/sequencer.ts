@@ -14,8 +14,9 @@ import type { TxJournal } from "../common/journal";
 import { GamePlayer, withdrawAnyCredit } from "./player";
 import { Rounds } from "../common/rounds";
 import type { RollupClient } from "./rollup-client";
-import type { AccountView, SequencerApi, TxReceipt } from "./rpc-server";
-import { TxRejectedError } from "./rpc-server";
+import type { AccountView, SequencerApi, TxReceipt, WithdrawalProofAnswer } from "./rpc-server";
+import { TxRejectedError, withdrawalProofOf } from "./rpc-server";
+import { nonceRefusal } from "../common/rollup-rpc";
 import { MAX_STEPS } from "./steps";
 import type { StepMachine } from "./trace";
 import { depositData, depositsUpTo } from "../shared/deposit";
@@ -97,7 +98,7 @@ export class Sequencer implements SequencerApi {
   // SequencerApi (served over JSON-RPC by rpc-server.ts)
   // ---------------------------------------------------------------------------------------------
 
-  async submit(encodedTx: string): Promise<TxReceipt> {
+  async submit(encodedTx: string, nonce?: number): Promise<TxReceipt> {
     return this.exclusive(async () => {
       let tx: L2Tx;
       try {
@@ -115,6 +116,9 @@ export class Sequencer implements SequencerApi {
       if (this.receipt(hash)) {
         throw this.refused(hash, new TxRejectedError("Duplicate", `transaction ${hash} is known`));
       }
+      const wrongNonce =
+        nonce === undefined ? undefined : nonceRefusal(tx.from, this.account(tx.from), nonce);
+      if (wrongNonce) throw this.refused(hash, wrongNonce);
       const outcome = this.soft.apply(tx);
       if (outcome.status === "rejected") {
         throw this.refused(hash, new TxRejectedError(outcome.reason, outcome.detail));
@@ -160,6 +164,10 @@ export class Sequencer implements SequencerApi {
     }
     if (this.pending.has(key)) return { hash: key, status: "soft-confirmed" };
     return undefined;
+  }
+
+  withdrawalProof(hash: string): WithdrawalProofAnswer | undefined {
+    return withdrawalProofOf(this.o.follower, this.receipt(hash));
   }
 
   get pendingCount(): number {

@@ -1,6 +1,6 @@
 /**
  * The optimistic rollup's composition root: how its services are built (`startSequencerService`,
- * `startChallengerService`, which scripts/sequencer.ts and scripts/challenger.ts run as they are) and
+ * `startChallengerService`, which the `sequencer` and `challenger` tasks (tasks/services.ts) run as they are) and
  * how a whole rollup side is started (`startOptimisticStack`): in this process, or as processes next to
  * any JSON-RPC node. Either way the caller gets one handle, `OptimisticStack`: the sequencer as its
  * users see it (`SequencerSide`), both services' typed events (`EventSource`) and health, and `stop()`.
@@ -13,10 +13,14 @@
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Provider, Signer } from "ethers";
 import { Wallet } from "ethers";
 import { BridgeClient } from "../bridge/client";
+import type { VerifiedChain } from "../common/chain-identity";
+import { ChainWatch, checkServiceChain } from "../common/chain-identity";
+import type { DataDirLock } from "../common/datadir";
+import { lockDataDir } from "../common/datadir";
 import { contractAddress } from "../common/deployments";
 import type { Deployment } from "../common/deployments";
 import type { EventBase, EventSource } from "../common/events";
@@ -27,6 +31,7 @@ import type { Logger } from "../common/logger";
 import { createLogger } from "../common/logger";
 import type { ServiceSet } from "../common/processes";
 import { freePort } from "../common/processes";
+import { ServiceLifecycle, portError, servingOnly } from "../common/service-main";
 import { Eip712Authorizer } from "../shared/authorizer";
 import { L2Domain } from "../shared/eip712";
 import { ChainFollower } from "./chain-follower";
@@ -98,24 +103,42 @@ export interface AgentServiceOptions {
   pollMs?: number;
   /** Withdraw its credited bonds every round (default true, as the services do). */
   withdrawCredit?: boolean;
-  /** Serve JSON-RPC (its methods, strata_health, strata_events; default: do not). */
+  /**
+   * Serve JSON-RPC (its methods, strata_health, strata_events; default: do not). The port is bound
+   * first, before any Layer-1 work: a port in use fails at once (`ServicePortError`), and until the
+   * service serves every call is refused by name (`Starting`).
+   */
   serve?: ServeOptions;
   /** Run the service loop (default true); false: the caller ticks the agent. */
   run?: boolean;
   logger?: Logger;
+  /** Between two checks that Layer 1 still holds the deployment (default 1,000 ms). */
+  chainCheckMs?: number;
 }
 
 export interface SequencerServiceOptions extends AgentServiceOptions {
-  /** The sequencer's journal of admitted transactions (created if missing). */
+  /**
+   * The sequencer's journal of admitted transactions (created if missing). Its directory is the
+   * service's data directory: locked while it runs (`sequencer.lock`), its chain recorded in `chain.json`.
+   */
   journalPath: string;
   maxBatchSteps?: number;
   maxBatchAgeMs?: number;
 }
 
-/** A service's loop and (optionally) its JSON-RPC server. */
+/**
+ * A service's loop and (optionally) its JSON-RPC server. Before it starts it checks that the node holds
+ * its deployment (`checkServiceChain`: chain id, genesis and anchor, code at every address); while it
+ * runs it watches that it still does, and halts when not: its loop ends, every call (health included)
+ * is refused by the halting error's name (`ChainChanged`, …), and `halted` resolves with it.
+ */
 export interface AgentService {
   readonly server?: RpcServer;
-  /** Its `strata_health` answer, also without a server. */
+  /** Where it is in its life (starting, serving, halted, stopped). */
+  readonly lifecycle: ServiceLifecycle;
+  /** Resolves with the reason once it halts. */
+  readonly halted: Promise<Error>;
+  /** Its `strata_health` answer, also without a server (refused unless it serves, as the server does). */
   health(): Promise<ServiceHealth>;
   /** Ends the loop (after the round in progress), then closes the server. */
   stop(): Promise<void>;
@@ -127,18 +150,39 @@ export interface SequencerService extends AgentService {
   readonly journal: TxJournal;
 }
 
-/** Opens the journal, rebuilds the sequencer from Layer 1 and it, starts its loop and its server. */
+/**
+ * Takes the data directory's lock (before anything else), binds its server, checks the deployment and
+ * the directory's chain, opens the journal, rebuilds the sequencer from Layer 1 and it, starts its loop.
+ */
 export async function startSequencerService(
   ctx: OptimisticContext,
   o: SequencerServiceOptions,
 ): Promise<SequencerService> {
-  const journal = await TxJournal.open(o.journalPath, { logger: o.logger });
-  let sequencer: Sequencer;
+  const dataDir = dirname(o.journalPath);
+  const lock = await lockDataDir(dataDir, "sequencer", { logger: o.logger });
+  const lifecycle = new ServiceLifecycle("sequencer", o.logger);
+  let sequencer: Sequencer | undefined;
+  let journal: TxJournal | undefined;
+  let server: RpcServer | undefined;
   try {
+    const api = servingOnly(lifecycle, () => sequencer);
+    server = await bindService(
+      "sequencer",
+      o,
+      lifecycle,
+      () => sequencer,
+      (rpc) => startRpcServer(api, rpc),
+    );
+    lifecycle.step("checking its deployment on Layer 1");
+    const verified = await checkServiceChain(ctx.deployment, ctx.provider, { dataDir, logger: o.logger });
+    lifecycle.step("rebuilding from Layer 1");
+    journal = await TxJournal.open(o.journalPath, { logger: o.logger });
+    const follower = await ctx.newFollower(o.logger);
+    follower.onChainChanged = (error) => lifecycle.halt(error);
     sequencer = await Sequencer.start({
       rollup: ctx.rollup,
       bridge: ctx.bridge,
-      follower: await ctx.newFollower(o.logger),
+      follower,
       journal,
       signer: o.signer,
       maxBatchSteps: o.maxBatchSteps ?? 256,
@@ -147,20 +191,24 @@ export async function startSequencerService(
       withdrawCredit: o.withdrawCredit ?? true,
       logger: o.logger,
     });
+    const service = runAgent("sequencer", sequencer, o, { lifecycle, server, verified, ctx, lock });
+    const opened = journal;
+    return {
+      sequencer,
+      journal: opened,
+      ...service,
+      async stop() {
+        await service.stop();
+        await opened.close();
+      },
+    };
   } catch (error) {
-    await journal.close();
+    lifecycle.stop();
+    await server?.close();
+    await journal?.close();
+    await lock.release();
     throw error;
   }
-  const service = await runAgent("sequencer", sequencer, o, (options) => startRpcServer(sequencer, options));
-  return {
-    sequencer,
-    journal,
-    ...service,
-    async stop() {
-      await service.stop();
-      await journal.close();
-    },
-  };
 }
 
 export type ChallengerServiceOptions = AgentServiceOptions;
@@ -171,56 +219,124 @@ export interface ChallengerService extends AgentService {
   readonly follower: ChainFollower;
 }
 
+/**
+ * Binds its server, checks the deployment, then starts the challenger on a new node. It keeps nothing
+ * on disk: it has no data directory, and two challengers (with their own keys) may watch one rollup.
+ */
 export async function startChallengerService(
   ctx: OptimisticContext,
   o: ChallengerServiceOptions,
 ): Promise<ChallengerService> {
-  const follower = await ctx.newFollower(o.logger);
-  const challenger = new Challenger({
-    rollup: ctx.rollup,
-    follower,
-    signer: o.signer,
-    logger: o.logger,
-    pollMs: o.pollMs,
-    withdrawCredit: o.withdrawCredit ?? true,
-  });
-  const service = await runAgent("challenger", challenger, o, (options) =>
-    startJsonRpcServer({}, new Map(), options),
+  const lifecycle = new ServiceLifecycle("challenger", o.logger);
+  let challenger: Challenger | undefined;
+  const server = await bindService(
+    "challenger",
+    o,
+    lifecycle,
+    () => challenger,
+    (options) => startJsonRpcServer({}, new Map(), options),
   );
-  return { challenger, follower, ...service };
+  try {
+    lifecycle.step("checking its deployment on Layer 1");
+    const verified = await checkServiceChain(ctx.deployment, ctx.provider, { logger: o.logger });
+    const follower = await ctx.newFollower(o.logger);
+    follower.onChainChanged = (error) => lifecycle.halt(error);
+    challenger = new Challenger({
+      rollup: ctx.rollup,
+      follower,
+      signer: o.signer,
+      logger: o.logger,
+      pollMs: o.pollMs,
+      withdrawCredit: o.withdrawCredit ?? true,
+    });
+    const service = runAgent("challenger", challenger, o, { lifecycle, server, verified, ctx });
+    return { challenger, follower, ...service };
+  } catch (error) {
+    lifecycle.stop();
+    await server?.close();
+    throw error;
+  }
+}
+
+/** An agent as its service runs it. */
+interface Agent {
+  readonly events: EventSource<EventBase>;
+  health(): Promise<{ status: ServiceHealth["status"] }>;
+  run(): Promise<void>;
+  stop(): void;
+}
+
+const NO_EVENTS = (cursor: number) => Promise.resolve({ events: [], next: cursor, missed: 0 });
+
+/**
+ * A service's server, bound before any Layer-1 work (when it serves at all): its health refused while
+ * it starts (so that whoever waits for it waits until it serves), its events empty until `agent()` exists.
+ */
+async function bindService(
+  name: string,
+  o: AgentServiceOptions,
+  lifecycle: ServiceLifecycle,
+  agent: () => Agent | undefined,
+  serve: (options: RpcServerOptions) => Promise<RpcServer>,
+): Promise<RpcServer | undefined> {
+  if (!o.serve) return undefined;
+  try {
+    return await serve({
+      ...o.serve,
+      logger: o.logger,
+      service: {
+        name,
+        events: { since: (cursor, limit) => agent()?.events.since(cursor, limit) ?? NO_EVENTS(cursor) },
+        health: lifecycle.guard(() => agent()!.health()),
+      },
+    });
+  } catch (error) {
+    throw portError(error, name, o.serve);
+  }
 }
 
 /**
- * Runs `agent` as the service `name`: serves it with `serve` when asked to, runs its loop unless told
- * not to; `stop` ends the loop (after the round in progress), then closes the server.
+ * Runs `agent` as the service `name` (its server already bound): serves, runs its loop unless told not
+ * to, and watches its chain; a change (seen by the watch, or by the agent's node) halts it: its loop
+ * ends and every call is refused. `stop` ends the loop (after the round in progress), then closes the
+ * server and releases the data directory.
  */
-async function runAgent(
+function runAgent(
   name: string,
-  agent: {
-    readonly events: EventSource<EventBase>;
-    health(): Promise<{ status: ServiceHealth["status"] }>;
-    run(): Promise<void>;
-    stop(): void;
-  },
+  agent: Agent,
   o: AgentServiceOptions,
-  serve: (options: RpcServerOptions) => Promise<RpcServer>,
-): Promise<AgentService> {
-  const server =
-    o.serve &&
-    (await serve({
-      ...o.serve,
-      logger: o.logger,
-      service: { name, events: agent.events, health: () => agent.health() },
-    }));
+  parts: {
+    lifecycle: ServiceLifecycle;
+    server: RpcServer | undefined;
+    verified: VerifiedChain;
+    ctx: OptimisticContext;
+    lock?: DataDirLock;
+  },
+): AgentService {
+  const { lifecycle, server, verified, ctx, lock } = parts;
+  const watch = new ChainWatch(ctx.deployment, ctx.provider, verified, {
+    intervalMs: o.chainCheckMs,
+    logger: o.logger,
+    onChange: (error) => lifecycle.halt(error),
+  }).start();
+  void lifecycle.halted.then(() => agent.stop());
+  lifecycle.serve();
   const running = o.run === false ? undefined : agent.run();
+  let stopping: Promise<void> | undefined;
   return {
-    server: server || undefined,
-    health: healthOf(name, () => agent.health()),
-    async stop() {
-      agent.stop();
-      await running;
-      if (server) await server.close();
-    },
+    server,
+    lifecycle,
+    halted: lifecycle.halted,
+    health: healthOf(name, lifecycle.guard(agent.health.bind(agent))),
+    stop: () =>
+      (stopping ??= (async () => {
+        watch.stop();
+        lifecycle.stop();
+        agent.stop();
+        await running;
+        if (server) await server.close();
+        await lock?.release();
+      })()),
   };
 }
 
@@ -255,11 +371,11 @@ export interface InProcessStackMode extends OptimisticTuning {
   logger?: Logger;
 }
 
-/** Both services as processes (`hardhat run scripts/sequencer.ts`, `… scripts/challenger.ts`) in `services`. */
+/** Both services as processes (`hardhat sequencer`, `hardhat challenger`) in `services`. */
 export interface ProcessesStackMode extends OptimisticTuning {
   kind: "processes";
   services: ServiceSet;
-  /** Their private keys (STRATA_PROPOSER_KEY, STRATA_CHALLENGER_KEY). */
+  /** Their private keys (STRATA_SEQUENCER_KEY, STRATA_CHALLENGER_KEY). */
   sequencerKey: string;
   challengerKey: string;
   /** Their JSON-RPC ports (default: free ones). */
@@ -396,7 +512,10 @@ async function startInProcess(
     ? remoteSide({ sequencer: sequencer.server!.url, challenger: challenger.server!.url })
     : ({
         urls: {},
-        sequencer: new LocalSequencerClient(() => sequencer.sequencer),
+        // The server's own refusals (starting, halted) apply here too.
+        sequencer: new LocalSequencerClient(() =>
+          servingOnly(sequencer.lifecycle, () => sequencer.sequencer),
+        ),
         sequencerEvents: { since: (cursor, limit) => sequencer.sequencer.events.since(cursor, limit) },
         challengerEvents: challenger.challenger.events,
         sequencerHealth: () => sequencer.health(),
@@ -447,17 +566,17 @@ async function startProcesses(
   if (m.maxBatchSteps !== undefined) tuning.STRATA_MAX_BATCH_STEPS = String(m.maxBatchSteps);
   if (m.maxBatchAgeMs !== undefined) tuning.STRATA_MAX_BATCH_AGE_MS = String(m.maxBatchAgeMs);
   const sequencerSpec = {
-    script: "sequencer.ts",
+    task: "sequencer",
     url: urls.sequencer,
     env: {
       ...tuning,
-      STRATA_PROPOSER_KEY: m.sequencerKey,
+      STRATA_SEQUENCER_KEY: m.sequencerKey,
       STRATA_SEQUENCER_PORT: String(sequencerPort),
       ...(m.sequencerPollMs === undefined ? {} : { STRATA_POLL_MS: String(m.sequencerPollMs) }),
     },
   };
   const challengerSpec = {
-    script: "challenger.ts",
+    task: "challenger",
     url: urls.challenger,
     env: {
       STRATA_CHALLENGER_KEY: m.challengerKey,

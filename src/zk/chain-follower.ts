@@ -13,6 +13,7 @@
  * `events`, once per event, in Layer-1 order.
  */
 import type { Log, Provider } from "ethers";
+import { ChainChangedError, blockHashAt } from "../common/chain-identity";
 import { StrataError } from "../common/errors";
 import { EventLog } from "../common/events";
 import { readLogsFrom } from "../common/layer1";
@@ -60,7 +61,11 @@ export class ZkChainFollower {
   private head = EMPTY_QUEUE_HEAD;
   private exodusOn = false;
   private nextBlock = 0;
+  /** The hash of the last block read (block `nextBlock - 1`). */
+  private lastHash: string | undefined;
   private readonly located = new Map<string, ZkTxLocation>();
+  /** Told when `sync` finds that the last block it read is no longer on Layer 1 (before it throws). */
+  onChainChanged?: (error: ChainChangedError) => void;
 
   private constructor(
     readonly rollup: ZkRollupClient,
@@ -111,8 +116,10 @@ export class ZkChainFollower {
    * Reads every rollup event since the last sync, in order, re-applies each verified batch, and checks
    * the result against the contract's stored root. Returns the new batches' numbers.
    * @throws ZkChainMismatchError if Layer 1 does not add up.
+   * @throws ChainChangedError if the last block it read is no longer on Layer 1 (with that hash).
    */
   async sync(): Promise<number[]> {
+    await this.checkLastBlock();
     const range = await readLogsFrom(this.provider, this.rollup.address, this.nextBlock);
     if (!range) return [];
     const fresh: number[] = [];
@@ -122,7 +129,27 @@ export class ZkChainFollower {
     }
     await this.checkStored(range.toBlock);
     this.nextBlock = range.toBlock + 1;
+    this.lastHash = await blockHashAt(this.provider, range.toBlock);
     return fresh;
+  }
+
+  /**
+   * Its block cursor is tied to the chain: the last block it read must still be there with the hash it
+   * had, else everything it rebuilt is of another chain (a node reset, or a reorganization below it)
+   * and it stops (a restarted operator rebuilds from Layer 1).
+   */
+  private async checkLastBlock(): Promise<void> {
+    if (this.lastHash === undefined) return;
+    const block = this.nextBlock - 1;
+    const hash = await blockHashAt(this.provider, block);
+    if (hash === this.lastHash) return;
+    const error = new ChainChangedError(
+      `the zk rollup's node read Layer 1 up to block ${block} (${this.lastHash.slice(0, 10)}…), which is ` +
+        `now ${hash ? `${hash.slice(0, 10)}…` : "gone"}: Layer 1 was reset or reorganized under it; restart ` +
+        `the operator to rebuild from Layer 1`,
+    );
+    this.onChainChanged?.(error);
+    throw error;
   }
 
   private async applyLog(log: Log): Promise<number | undefined> {

@@ -24,6 +24,7 @@ import { EventLog, layer1Tx } from "../common/events";
 import { TxRejectedError } from "../common/json-rpc";
 import type { Logger } from "../common/logger";
 import type { TxJournal } from "../common/journal";
+import { nonceRefusal } from "../common/rollup-rpc";
 import { Rounds } from "../common/rounds";
 import { depositsUpTo } from "../shared/deposit";
 import type { DepositData } from "../shared/types";
@@ -278,13 +279,8 @@ export class ZkOperator implements ZkOperatorApi {
     if (this.isPending(hash) || this.o.follower.locate(hash)) {
       refuse("Duplicate", `transaction ${hash} is known`);
     }
-    const sender = this.soft.account(tx.from);
-    if (sender && sender.nonce !== nonce) {
-      refuse(
-        "NonceMismatch",
-        `account ${tx.from} is at nonce ${sender.nonce}, the spend is signed at ${nonce}`,
-      );
-    }
+    const wrongNonce = nonceRefusal(tx.from, this.soft.account(tx.from), nonce);
+    if (wrongNonce) throw wrongNonce;
     try {
       applyZkTx(this.soft, { tx, signer: request.signer }, this.o.crypto);
     } catch (error) {
@@ -345,7 +341,15 @@ export class ZkOperator implements ZkOperatorApi {
       if (outcome !== "kept") dropped.push(`${encoded.slice(0, 18)}…: ${outcome}`);
     }
     if (dropped.length > 0) {
-      logger?.info("journal entries dropped", { dropped });
+      // Compaction, not loss: an entry a verified batch holds is on Layer 1 already. Only the rest is news.
+      const notOnLayer1 = dropped.filter((d) => !d.endsWith(": verified on Layer 1"));
+      const onLayer1 = dropped.length - notOnLayer1.length;
+      if (onLayer1 > 0) logger?.info(`journal compacted: ${onLayer1} entries already on Layer 1`);
+      if (notOnLayer1.length > 0) {
+        logger?.warn(`journal: ${notOnLayer1.length} spends no longer apply, dropped`, {
+          dropped: notOnLayer1,
+        });
+      }
       const kept = new Set(this.spends.map((s) => s.encoded));
       await journal.retain((encoded) => kept.has(encoded));
       this.events.publish({ type: "journalCompacted", dropped: dropped.length, kept: kept.size });

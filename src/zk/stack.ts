@@ -9,13 +9,13 @@
  *   directory). It makes batches when a caller waits for a transaction (`waitForStatus` runs its rounds,
  *   forced) and when the caller drives it (`operator.tick`), never behind the caller's back, so a test
  *   decides exactly when Layer 1 moves.
- * - processes: the `zk-operator` service, started by a `ServiceSet` as `hardhat run scripts/zk-operator.ts`
+ * - processes: the `zk-operator` service, started by a `ServiceSet` as `hardhat zk-operator`
  *   with its own key and port, reached over JSON-RPC; it runs its own rounds (a batch once full, or once
  *   its oldest transaction is `maxBatchAgeMs` old) and serves its events as `strata_events`.
  *
  * `kill` stops the operator as a crash would (in-process: its rounds end and its journal closes, nothing
  * compacted; a process: SIGKILL); `restart` starts a new one on the same journal, which rebuilds the rest
- * from Layer 1. The service's own entry point (scripts/zk-operator.ts) builds the operator through
+ * from Layer 1. The service's own entry point (the `zk-operator` task) builds the operator through
  * `openZkOperator` and serves it through `runZkOperatorService`, as the in-process mode does.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -25,17 +25,22 @@ import { performance } from "node:perf_hooks";
 import type { Provider, Signer } from "ethers";
 import { Wallet } from "ethers";
 import { BridgeClient } from "../bridge/client";
+import type { VerifiedChain } from "../common/chain-identity";
+import { ChainWatch } from "../common/chain-identity";
+import type { ClaimedDataDir } from "../common/datadir";
+import { claimDataDir } from "../common/datadir";
 import type { Deployment } from "../common/deployments";
 import { contractAddress } from "../common/deployments";
 import { StrataError } from "../common/errors";
 import type { EventSource } from "../common/events";
-import type { ServiceHealth, WaitForStatusOptions } from "../common/json-rpc";
+import type { RpcServer, ServiceHealth, WaitForStatusOptions } from "../common/json-rpc";
 import { hasReachedStatusOf, waitForStatusOf } from "../common/json-rpc";
 import type { Logger } from "../common/logger";
 import { createLogger } from "../common/logger";
 import type { ServiceSet } from "../common/processes";
 import { freePort, localAccountKey } from "../common/processes";
 import { withProgress } from "../common/progress";
+import { ServiceLifecycle, portError, runServiceMain, servingOnly } from "../common/service-main";
 import { TxJournal } from "../common/journal";
 import { ZkChainFollower } from "./chain-follower";
 import type { ZkOperatorEvent } from "./events";
@@ -50,7 +55,7 @@ import {
   ZK_TX_STATUSES,
   ZkOperatorClient,
   ZkTxStatusTimeoutError,
-  serveZkOperator,
+  startZkRpcServer,
 } from "./rpc-server";
 
 export { ZK_OPERATOR_SERVICE } from "./rpc-server";
@@ -82,26 +87,36 @@ export interface OpenZkOperatorOptions {
   maxBatchAgeMs?: number;
   pollMs?: number;
   logger?: Logger;
+  /**
+   * Halted when the operator's node finds that Layer 1 changed under it (its rounds then stop); default:
+   * one of its own. `openZkOperator` tells it when the operator serves.
+   */
+  lifecycle?: ServiceLifecycle;
 }
 
 /** An operator and the journal it owns. */
 export interface OpenedZkOperator {
   operator: ZkOperator;
   journal: TxJournal;
-  /** Stops its rounds and closes its journal (compacting nothing). */
+  /** Serving once opened; halted (rounds stopped) when its node finds that Layer 1 changed. */
+  lifecycle: ServiceLifecycle;
+  /** Stops its rounds and closes its journal (compacting nothing); idempotent. */
   close(): Promise<void>;
 }
 
 /** Opens the journal and starts a `ZkOperator` on it, rebuilt from Layer 1 (its node, the bridge). */
 export async function openZkOperator(o: OpenZkOperatorOptions): Promise<OpenedZkOperator> {
+  const lifecycle = o.lifecycle ?? new ServiceLifecycle(ZK_OPERATOR_SERVICE, o.logger);
   const journal = await TxJournal.open(o.journalPath, { logger: o.logger });
   let operator: ZkOperator;
   try {
     const reader = new ZkRollupClient(o.rollup, o.provider);
+    const follower = await ZkChainFollower.create(reader, o.provider, o.crypto, o.logger?.child("follower"));
+    follower.onChainChanged = (error) => lifecycle.halt(error);
     operator = await ZkOperator.start({
       rollup: new ZkRollupClient(o.rollup, o.signer),
       bridge: new BridgeClient(o.bridge, o.signer),
-      follower: await ZkChainFollower.create(reader, o.provider, o.crypto, o.logger?.child("follower")),
+      follower,
       journal,
       prover: o.prover,
       crypto: o.crypto,
@@ -114,14 +129,50 @@ export async function openZkOperator(o: OpenZkOperatorOptions): Promise<OpenedZk
     await journal.close();
     throw error;
   }
+  const opened = operator;
+  void lifecycle.halted.then(() => opened.stop());
+  lifecycle.serve();
+  let closing: Promise<void> | undefined;
   return {
     operator,
     journal,
-    async close() {
-      await operator.stop();
-      await journal.close();
-    },
+    lifecycle,
+    close: () =>
+      (closing ??= (async () => {
+        lifecycle.stop();
+        await opened.stop();
+        await journal.close();
+      })()),
   };
+}
+
+/**
+ * What every start of the operator stands on, before any Layer-1 work: its data directory's lock
+ * (`zk-operator.lock`; a second operator there is refused at once), then the node checked to hold the
+ * deployment and the directory recorded (or checked) as that chain's. Releases the lock on failure.
+ */
+function claimOperatorDir(
+  dataDir: string,
+  deployment: Deployment,
+  provider: Provider,
+  logger: Logger | undefined,
+  beforeCheck?: () => Promise<void>,
+): Promise<ClaimedDataDir> {
+  return claimDataDir({ dataDir, service: ZK_OPERATOR_SERVICE, deployment, provider, logger, beforeCheck });
+}
+
+/** Watches that the node still holds `deployment`; a change halts `lifecycle`. */
+function watchChain(
+  deployment: Deployment,
+  provider: Provider,
+  verified: VerifiedChain,
+  lifecycle: ServiceLifecycle,
+  options: { intervalMs?: number; logger?: Logger },
+): ChainWatch {
+  return new ChainWatch(deployment, provider, verified, {
+    ...options,
+    onChange: (error) => lifecycle.halt(error),
+  }).start();
 }
 
 /** Where the operator keeps its journal under its data directory. */
@@ -189,55 +240,145 @@ export interface RunZkOperatorServiceOptions {
   signer: Signer;
   provider: Provider;
   settings: ZkOperatorSettings & { dataDir: string };
-  /** Resolves when the service is to stop (a signal). */
-  until: Promise<void>;
+  /** Resolves when the service is to stop (a signal); default: a signal, or its launcher's exit. */
+  until?: Promise<void>;
   logger?: Logger;
+  /** Between two checks that Layer 1 still holds the deployment (default 1,000 ms). */
+  chainCheckMs?: number;
+}
+
+/** The `zk-operator` service running: stop it, or wait for it to halt. */
+export interface RunningZkOperatorService {
+  readonly server: RpcServer;
+  readonly lifecycle: ServiceLifecycle;
+  /** Resolves with the reason once it halts (Layer 1 no longer holds its deployment). */
+  readonly halted: Promise<Error>;
+  /** The running operator (undefined once stopped). */
+  readonly operator: ZkOperator | undefined;
+  readonly journalPath: string;
+  /** Stops its rounds, its server, its prover and releases its data directory; idempotent. */
+  stop(): Promise<void>;
 }
 
 /**
- * The `zk-operator` service: loads its prover, starts its operator on its journal, serves JSON-RPC (the
- * zk_* methods, `strata_health`, `strata_events`) and runs its rounds until `until`; then stops in order.
+ * Starts the `zk-operator` service, in this order: takes its data directory's lock, binds its port
+ * (refusing calls by name, `Starting`, until it serves), checks the deployment on the node while its
+ * prover loads, rebuilds its operator from Layer 1 and its journal, serves JSON-RPC (the zk_* methods,
+ * `strata_health`, `strata_events`) and runs its rounds. A change of chain halts it.
  */
-export async function runZkOperatorService(o: RunZkOperatorServiceOptions): Promise<void> {
+export async function startZkOperatorService(
+  o: RunZkOperatorServiceOptions,
+): Promise<RunningZkOperatorService> {
   const logger = o.logger ?? createLogger({ scope: ZK_OPERATOR_SERVICE });
-  const { settings } = o;
-  const crypto = await ZkCrypto.load();
-  const prover = await ZkProver.load({ profile: settings.profile, logger });
+  const { settings, deployment, provider } = o;
   const journalPath = zkOperatorJournalPath(settings.dataDir);
+  const lifecycle = new ServiceLifecycle(ZK_OPERATOR_SERVICE, logger);
   let opened: OpenedZkOperator | undefined;
+  let server: RpcServer | undefined;
+  let prover: Promise<ZkProver> | undefined;
+  const bind = async () => {
+    const where = { host: settings.host, port: settings.port };
+    server = await startZkRpcServer(
+      servingOnly(lifecycle, () => opened?.operator),
+      {
+        ...where,
+        logger,
+        service: {
+          name: ZK_OPERATOR_SERVICE,
+          events: {
+            since: (cursor, limit) =>
+              opened?.operator.events.since(cursor, limit) ??
+              Promise.resolve({ events: [], next: cursor, missed: 0 }),
+          },
+          health: lifecycle.guard(() => opened!.operator.health()),
+        },
+      },
+    ).catch((error: unknown) => {
+      throw portError(error, ZK_OPERATOR_SERVICE, where);
+    });
+    lifecycle.step("loading its prover and checking its deployment on Layer 1");
+    prover = ZkProver.load({ profile: settings.profile, logger });
+    prover.catch(() => undefined); // awaited below; a failure while the chain is checked is not unhandled
+  };
+  const { lock, verified } = await claimOperatorDir(
+    settings.dataDir,
+    deployment,
+    provider,
+    logger,
+    bind,
+  ).catch(async (error: unknown) => {
+    lifecycle.stop();
+    await server?.close();
+    await prover?.then((p) => p.close()).catch(() => undefined);
+    throw error;
+  });
+  let watch: ChainWatch | undefined;
+  let running: Promise<void> | undefined;
   try {
+    const crypto = await ZkCrypto.load();
+    const warm = await prover!;
+    lifecycle.step("rebuilding from Layer 1");
     opened = await openZkOperator({
-      rollup: contractAddress(o.deployment, "ZkRollup"),
-      bridge: contractAddress(o.deployment, "Bridge"),
+      rollup: contractAddress(deployment, "ZkRollup"),
+      bridge: contractAddress(deployment, "Bridge"),
       signer: o.signer,
-      provider: o.provider,
-      prover,
+      provider,
+      prover: warm,
       crypto,
       journalPath,
       maxBatchAgeMs: settings.maxBatchAgeMs,
       logger,
+      lifecycle,
     });
-    const server = await serveZkOperator(opened.operator, {
-      host: settings.host,
-      port: settings.port,
-      logger,
-    });
-    logger.info("serving JSON-RPC", {
-      url: server.url,
-      rollup: contractAddress(o.deployment, "ZkRollup"),
-      operator: await o.signer.getAddress(),
-      journal: journalPath,
-    });
-    const running = opened.operator.run();
-    await o.until;
-    logger.info("stopping");
-    await opened.close();
-    await running;
-    await server.close();
-  } finally {
-    await opened?.close();
-    await prover.close();
+    watch = watchChain(deployment, provider, verified, lifecycle, { intervalMs: o.chainCheckMs, logger });
+    running = opened.operator.run();
+  } catch (error) {
+    lifecycle.stop();
+    await server!.close();
+    await prover!.then((p) => p.close()).catch(() => undefined);
+    await lock.release();
+    throw error;
   }
+  let stopping: Promise<void> | undefined;
+  return {
+    server: server!,
+    lifecycle,
+    halted: lifecycle.halted,
+    journalPath,
+    get operator() {
+      return stopping ? undefined : opened?.operator;
+    },
+    stop: () =>
+      (stopping ??= (async () => {
+        watch?.stop();
+        await opened?.close();
+        await running;
+        await server!.close();
+        await (await prover!).close();
+        await lock.release();
+      })()),
+  };
+}
+
+/**
+ * The `zk-operator` service as a process runs it (`runServiceMain`): starts it, runs it until `until`
+ * (default: a signal or its launcher's exit), stops it in order; a failure or a halt is logged by name
+ * (a stack only for a bug) and sets the exit code to 1.
+ */
+export async function runZkOperatorService(o: RunZkOperatorServiceOptions): Promise<void> {
+  const logger = o.logger ?? createLogger({ scope: ZK_OPERATOR_SERVICE });
+  await runServiceMain({
+    scope: ZK_OPERATOR_SERVICE,
+    logger,
+    start: () => startZkOperatorService({ ...o, logger }),
+    describe: (service) => ({
+      url: service.server.url,
+      rollup: contractAddress(o.deployment, "ZkRollup"),
+      operator: o.signer instanceof Wallet ? o.signer.address : undefined,
+      journal: service.journalPath,
+    }),
+    work: o.until && (() => o.until!),
+  });
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -393,7 +534,7 @@ export async function startZkStack(options: ZkStackOptions): Promise<InProcessZk
     crypto: options.crypto ?? (await ZkCrypto.load()),
   };
   return mode.kind === "in-process"
-    ? startInProcess(base, mode, options.profile)
+    ? startInProcess(base, mode, options.profile, deployment)
     : startProcess(base, mode, options.profile ?? DEFAULT_ZK_PROFILE);
 }
 
@@ -405,6 +546,7 @@ async function startInProcess(
   base: StackBase,
   mode: ZkInProcessMode,
   profile: string | undefined,
+  deployment: Deployment,
 ): Promise<InProcessZkStack> {
   // Quiet unless STRATA_LOG_LEVEL asks: the caller reads what the operator does from its events.
   const logger =
@@ -417,18 +559,36 @@ async function startInProcess(
     mode.dataDir === undefined ? await mkdtemp(join(tmpdir(), "strata-zk-operator-")) : undefined;
   const dataDir = mode.dataDir ?? ownDir!;
   const operatorAddress = await mode.signer.getAddress();
-  const open = () =>
-    openZkOperator({
-      rollup: base.rollup.address,
-      bridge: base.bridge.address,
-      signer: mode.signer,
-      provider: base.provider,
-      prover,
-      crypto: base.crypto,
-      journalPath: zkOperatorJournalPath(dataDir),
-      maxBatchAgeMs: mode.maxBatchAgeMs ?? 60_000,
-      logger,
-    });
+  // As the service starts it: its data directory locked, the deployment checked on the node, then the
+  // operator; a change of chain halts it.
+  const open = async (): Promise<OpenedZkOperator> => {
+    const { lock, verified } = await claimOperatorDir(dataDir, deployment, base.provider, logger);
+    try {
+      const opened = await openZkOperator({
+        rollup: base.rollup.address,
+        bridge: base.bridge.address,
+        signer: mode.signer,
+        provider: base.provider,
+        prover,
+        crypto: base.crypto,
+        journalPath: zkOperatorJournalPath(dataDir),
+        maxBatchAgeMs: mode.maxBatchAgeMs ?? 60_000,
+        logger,
+      });
+      const watch = watchChain(deployment, base.provider, verified, opened.lifecycle, { logger });
+      return {
+        ...opened,
+        async close() {
+          watch.stop();
+          await opened.close();
+          await lock.release();
+        },
+      };
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  };
   const release = async () => {
     if (ownDir) await rm(ownDir, { recursive: true, force: true });
     if (!mode.prover) await prover.close();
@@ -447,6 +607,8 @@ async function startInProcess(
     if (!current) throw new ZkStackError("the zk operator is not running (killed)");
     return current;
   };
+  /** The operator's API, refused by name as its server refuses it (halted: Layer 1 changed). */
+  const serving = () => servingOnly(running().lifecycle, () => running().operator);
 
   const stack: InProcessZkStack = {
     ...base,
@@ -475,10 +637,10 @@ async function startInProcess(
       killed: "the operator stops dead (its rounds end, its journal closes, as if its process died)",
       restarted: "the operator starts again on its journal and reads ExodusActivated from Layer 1",
     },
-    send: (encodedTx) => running().operator.submit(encodedTx),
-    account: async (index) => running().operator.account(index),
-    findAccount: async (owner, tokenId) => running().operator.findAccount(owner, tokenId),
-    receipt: async (hash) => running().operator.receipt(hash),
+    send: async (encodedTx) => serving().submit(encodedTx),
+    account: async (index) => serving().account(index),
+    findAccount: async (owner, tokenId) => serving().findAccount(owner, tokenId),
+    receipt: async (hash) => serving().receipt(hash),
     waitForStatus(hash, status, options = {}) {
       // The operator makes batches when asked: each poll that finds the transaction short of `status`
       // runs a forced round (reads Layer 1, pulls deposits, proves and submits what is pending).
@@ -497,7 +659,8 @@ async function startInProcess(
       );
     },
     async health() {
-      const details = await running().operator.health();
+      const { lifecycle, operator } = running();
+      const details = await lifecycle.guard(() => operator.health())();
       return { ...details, service: ZK_OPERATOR_SERVICE, startedAt, uptimeMs: Date.now() - startedAt };
     },
     async kill() {
@@ -536,11 +699,11 @@ async function startProcess(
   const key = mode.operatorKey ?? localAccountKey(ZK_OPERATOR_ACCOUNT);
   const operatorAddress = new Wallet(key).address;
   const spec = {
-    script: "zk-operator.ts",
+    task: "zk-operator",
     env: zkOperatorEnv({ key, host: "127.0.0.1", port, profile, maxBatchAgeMs: mode.maxBatchAgeMs ?? 1000 }),
     url,
   };
-  const command = `hardhat run scripts/zk-operator.ts --network ${services.network}`;
+  const command = services.commandFor(spec);
   const client = new ZkOperatorClient(url);
   const starts: ZkOperatorStart[] = [];
   let running = false;

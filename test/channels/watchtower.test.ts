@@ -1,11 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { Wallet, id } from "ethers";
+import { ethers } from "hardhat";
 import type { SignedState } from "../../src/channels/channel";
 import { keySigner } from "../../src/channels/channel";
-import type { AdjudicatorClient } from "../../src/channels/adjudicator-client";
+import { AdjudicatorClient } from "../../src/channels/adjudicator-client";
+import { deployChannels } from "../../src/channels/deploy";
 import { encodeParams, encodeSignedState } from "../../src/channels/codec";
 import { ChannelDomain } from "../../src/channels/eip712";
 import { WatchtowerError } from "../../src/channels/errors";
@@ -21,8 +23,10 @@ import {
 } from "../../src/channels/watchtower-rpc";
 import type { Published } from "../../src/common/events";
 import { readAllEvents } from "../../src/common/events";
+import { ChainChangedError, CursorNotOnChainError } from "../../src/common/chain-identity";
 import type { RpcServer } from "../../src/common/json-rpc";
 import { createLogger } from "../../src/common/logger";
+import { ServiceLifecycle } from "../../src/common/service-main";
 import { RpcError, TxRejectedError, serviceHealth } from "../../src/common/json-rpc";
 
 const domain = new ChannelDomain(31337n, "0x00000000000000000000000000000000000000a1");
@@ -110,6 +114,22 @@ describe("watchtower", () => {
       store = await WatchtowerStore.open(join(dir, "tower.jsonl"));
       expect(store.get(channelId)!.latest).to.deep.equal(cosigned(3n));
       expect(store.cursor).to.equal(42);
+    });
+
+    it("keeps the cursor's block hash durably, reads an older cursor without one, and forgets it on reset", async () => {
+      const hash = "0x" + "12".repeat(32);
+      await store.setCursor(7, hash);
+      await store.close();
+      store = await WatchtowerStore.open(join(dir, "tower.jsonl"));
+      expect(store.blockCursor).to.deep.equal({ block: 7, hash });
+      await store.close();
+      await appendFile(join(dir, "tower.jsonl"), JSON.stringify({ k: "cursor", block: 9 }) + "\n");
+      store = await WatchtowerStore.open(join(dir, "tower.jsonl"));
+      expect(store.blockCursor).to.deep.equal({ block: 9, hash: undefined });
+      await store.resetCursor();
+      await store.close();
+      store = await WatchtowerStore.open(join(dir, "tower.jsonl"));
+      expect(store.blockCursor).to.equal(undefined);
     });
 
     it("refuses with WatchtowerError a state not signed by every participant, or not of the params' channel", async () => {
@@ -228,6 +248,30 @@ describe("watchtower", () => {
         });
       });
 
+      it("refuses every call by name while its service starts and once it halted, when given its lifecycle", async () => {
+        const lifecycle = new ServiceLifecycle("watchtower");
+        const gated = await serveWatchtower(tower, { lifecycle, logger: createLogger({ level: "warn" }) });
+        try {
+          const gatedClient = new WatchtowerClient(gated.url);
+          const starting = await expect(gatedClient.channels()).to.be.rejectedWith(TxRejectedError);
+          expect(starting.reason).to.equal("Starting");
+          await expect(serviceHealth(gatedClient)).to.be.rejectedWith(
+            TxRejectedError,
+            "watchtower is starting",
+          );
+          lifecycle.serve();
+          expect(await gatedClient.channels()).to.deep.equal([]);
+          lifecycle.halt(new ChainChangedError("block 12 of localhost is gone"));
+          const halted = await expect(serviceHealth(gatedClient)).to.be.rejectedWith(TxRejectedError);
+          expect(halted).to.include({
+            reason: "ChainChanged",
+            message: "watchtower has halted: ChainChangedError: block 12 of localhost is gone",
+          });
+        } finally {
+          await gated.close();
+        }
+      });
+
       it("serves its events as strata_events, read like its own log", async () => {
         await client.submitState(params, cosigned(2n));
         const { events } = await readAllEvents(client.events);
@@ -253,6 +297,82 @@ describe("watchtower", () => {
         );
         expect(received.length).to.be.lessThan(56);
       });
+    });
+  });
+
+  describe("Watchtower.tick and its block cursor", function () {
+    let dir: string;
+    let store: WatchtowerStore;
+    let adjudicator: string;
+
+    before(async function () {
+      const [deployer] = await ethers.getSigners();
+      ({ Adjudicator: adjudicator } = await deployChannels(deployer));
+    });
+
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), "strata-watchtower-tick-"));
+      store = await WatchtowerStore.open(join(dir, "tower.jsonl"));
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    async function towerOn(cursorLost?: (message: string) => Promise<void>): Promise<Watchtower> {
+      const [, signer] = await ethers.getSigners();
+      const { chainId } = await ethers.provider.getNetwork();
+      return new Watchtower({
+        adjudicator: new AdjudicatorClient(adjudicator, signer),
+        signer,
+        store,
+        domain: new ChannelDomain(chainId, adjudicator),
+        cursorLost,
+      });
+    }
+
+    const head = async () => {
+      const block = (await ethers.provider.getBlock("latest"))!;
+      return { block: block.number, hash: block.hash! };
+    };
+
+    it("moves its cursor to the head, tied to the chain by the head's hash", async () => {
+      await (await towerOn()).tick();
+      expect(store.blockCursor).to.deep.equal(await head());
+    });
+
+    it("refuses a round (CursorNotOnChainError) when its cursor's block is not on the chain", async () => {
+      const tower = await towerOn();
+      const now = await head();
+      await store.setCursor(now.block + 40, now.hash);
+      await expect(tower.tick()).to.be.rejectedWith(
+        CursorNotOnChainError,
+        `watchtower: its cursor is block ${now.block + 40}, but the chain's head is block ${now.block}`,
+      );
+      await store.setCursor(now.block, "0x" + "ab".repeat(32));
+      await expect(tower.tick()).to.be.rejectedWith(
+        CursorNotOnChainError,
+        `its cursor's block ${now.block} is ${now.hash.slice(0, 10)}… on the chain, not 0xabababab…`,
+      );
+    });
+
+    it("rescans from its first block when cursorLost says it is safe (a reorganization), else throws its error", async () => {
+      const asked: string[] = [];
+      const now = await head();
+      await store.setCursor(now.block + 40, now.hash);
+      await (await towerOn(async (message) => void asked.push(message))).tick();
+      expect(asked).to.deep.equal([
+        `its cursor is block ${now.block + 40}, but the chain's head is block ${now.block}`,
+      ]);
+      expect(store.blockCursor).to.deep.equal(await head());
+
+      await store.setCursor(now.block, "0x" + "ab".repeat(32));
+      const refusing = await towerOn(async () => {
+        throw new ChainChangedError("the deployment is gone");
+      });
+      await expect(refusing.tick()).to.be.rejectedWith(ChainChangedError, "the deployment is gone");
+      expect(store.blockCursor).to.deep.equal({ block: now.block, hash: "0x" + "ab".repeat(32) });
     });
   });
 });
