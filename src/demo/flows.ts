@@ -43,4 +43,3 @@ export function signersAt(signers: readonly Signer[], ...indices: number[]): Sig
   }
   return indices.map((i) => signers[i]!);
 }
-
