@@ -80,24 +80,40 @@ strataTask("challenger", async (s, hre) => {
 });
 
 strataTask("zkOperator", async (s, hre) => {
-  const [{ readDeployment }, { runZkOperatorService }] = await Promise.all([
+  const [
+    { contractAddress, readDeployment },
+    { runServiceMain },
+    { ZK_OPERATOR_SERVICE, startZkOperatorService },
+  ] = await Promise.all([
     import("../src/common/deployments"),
+    import("../src/common/service-main"),
     import("../src/zk/stack"),
   ]);
   const deployment = readDeployment(hre.network.name, s.deploymentsDir);
-  const { provider, wallet } = await chainOf(hre, s);
-  // runZkOperatorService is runServiceMain around startZkOperatorService (src/zk/stack.ts).
-  await runZkOperatorService({
-    deployment,
-    signer: wallet,
-    provider,
-    settings: {
-      host: s.host,
-      port: s.port,
-      profile: s.profile,
-      maxBatchAgeMs: s.maxBatchAgeMs,
-      dataDir: s.dataDir,
-    },
+  const { network, provider, wallet } = await chainOf(hre, s);
+  await runServiceMain({
+    scope: ZK_OPERATOR_SERVICE,
+    start: (logger) =>
+      startZkOperatorService({
+        deployment,
+        signer: wallet,
+        provider,
+        settings: {
+          host: s.host,
+          port: s.port,
+          profile: s.profile,
+          maxBatchAgeMs: s.maxBatchAgeMs,
+          dataDir: s.dataDir,
+        },
+        logger,
+      }),
+    describe: (service) => ({
+      network,
+      url: service.server.url,
+      rollup: contractAddress(deployment, "ZkRollup"),
+      operator: wallet.address,
+      journal: service.journalPath,
+    }),
   });
 });
 

@@ -4,7 +4,8 @@
 //   npx hardhat wallet deposit --rollup optimistic --amount 1 --account 3 --network localhost
 //   npx hardhat wallet transfer --to 0x… --amount 0.25 --account 3 --network localhost
 //   npx hardhat wallet withdraw --amount 0.5 --account 3 --network localhost
-//   npx hardhat wallet balance | receipt --hash 0x… [--wait final] | prove-withdrawal | finalize-withdrawal
+//   npx hardhat wallet balance (Layer 2, and the address's Layer-1 balance) | receipt --hash 0x… [--wait final]
+//   npx hardhat wallet prove-withdrawal | finalize-withdrawal --hash 0x…
 //   npx hardhat wallet claim | activate-exodus | exit | refund-deposits --rollup zk …
 //   npx hardhat channel open --peer 0x… | pay --channel 0x… --amount 0.01 | close | register | refute |
 //                       conclude | unlock | withdraw | resume | status | list   [--client http://127.0.0.1:8550]
@@ -116,8 +117,21 @@ strataTask("walletWithdraw", async (s, hre) => {
 });
 
 strataTask("walletBalance", async (s, hre) => {
+  const { Contract } = await import("ethers");
   const wallet = await openRollupWallet(s, hre, s.rollup);
-  const [{ tokenId }, account] = await Promise.all([wallet.token(s.token), wallet.account(s.token)]);
+  const [{ tokenId, address: token }, account] = await Promise.all([
+    wallet.token(s.token),
+    wallet.account(s.token),
+  ]);
+  // What the address holds on Layer 1 too, so that a user sees a withdrawal arrive.
+  const l1Balance: bigint =
+    token === undefined
+      ? await hre.ethers.provider.getBalance(wallet.address)
+      : await new Contract(
+          token,
+          ["function balanceOf(address) view returns (uint256)"],
+          hre.ethers.provider,
+        ).balanceOf(wallet.address);
   print({
     rollup: s.rollup,
     address: wallet.address,
@@ -127,6 +141,7 @@ strataTask("walletBalance", async (s, hre) => {
     balance: account?.balance ?? 0n,
     nonce: account?.nonce ?? 0,
     ...(wallet.kind === "zk" ? { credit: await wallet.credit(s.token) } : {}),
+    l1Balance,
   });
 });
 

@@ -44,6 +44,8 @@ import {
   malformed,
   startJsonRpcServer,
 } from "../common/json-rpc";
+import type { ServiceLifecycle } from "../common/service-main";
+import { servingMethods } from "../common/service-main";
 import { isAddress } from "ethers";
 import type { SignedState } from "./channel";
 import {
@@ -365,23 +367,35 @@ const METHODS: RpcMethods<ChannelParty> = new Map<string, RpcMethod<ChannelParty
   ],
 ]);
 
+export interface ChannelPartyServerOptions extends Omit<RpcServerOptions, "service"> {
+  /**
+   * Its service's phases: until it serves, and once it halted (its chain changed) or stopped, every method
+   * and `strata_health` are refused by name (`Starting`, `ChainChanged`, `Stopped`). Default: it always
+   * serves.
+   */
+  lifecycle?: ServiceLifecycle;
+}
+
 /** Serves `party` over JSON-RPC (and `strata_health`, `strata_events`); resolves once it listens. */
 export function serveChannelParty(
   party: ChannelParty,
-  options: Omit<RpcServerOptions, "service"> = {},
+  options: ChannelPartyServerOptions = {},
 ): Promise<RpcServer> {
-  return startJsonRpcServer(party, METHODS, {
-    ...options,
+  const { lifecycle, ...rpc } = options;
+  const health = () => ({
+    status: "ok" as const,
+    address: party.address.toLowerCase(),
+    peerUrl: party.peerUrl ?? null,
+    watchtowerUrl: party.watchtowerUrl ?? null,
+    channels: party.client.channelIds().length,
+    fsyncs: party.store.fsyncs,
+  });
+  return startJsonRpcServer(party, lifecycle ? servingMethods(lifecycle, METHODS) : METHODS, {
+    ...rpc,
     service: {
       name: CHANNEL_CLIENT_SERVICE,
       events: party.events,
-      health: () => ({
-        address: party.address.toLowerCase(),
-        peerUrl: party.peerUrl ?? null,
-        watchtowerUrl: party.watchtowerUrl ?? null,
-        channels: party.client.channelIds().length,
-        fsyncs: party.store.fsyncs,
-      }),
+      health: lifecycle ? lifecycle.guard(health) : health,
     },
   });
 }

@@ -19,8 +19,13 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Provider, Signer } from "ethers";
 import { Wallet } from "ethers";
-import type { VerifiedChain } from "../common/chain-identity";
-import { ChainWatch, CursorNotOnChainError, addressesOnly, cursorOnChain } from "../common/chain-identity";
+import type { ChainWatch, VerifiedChain } from "../common/chain-identity";
+import {
+  CursorNotOnChainError,
+  addressesOnly,
+  cursorOnChain,
+  haltOnChainChange,
+} from "../common/chain-identity";
 import type { ClaimedDataDir, DataDirLock } from "../common/datadir";
 import { claimDataDir } from "../common/datadir";
 import type { Deployment } from "../common/deployments";
@@ -119,7 +124,12 @@ export interface RunningParty {
   storePath: string;
   listener: Listener;
   rpc: RpcServer | undefined;
-  /** Resolves with the reason if Layer 1 no longer holds its adjudicator (a node reset): then stop it. */
+  /** Where it is in its life: its JSON-RPC refuses every call (health too) unless it serves. */
+  lifecycle: ServiceLifecycle;
+  /**
+   * Resolves with the reason if Layer 1 no longer holds its adjudicator (a node reset): its JSON-RPC
+   * refuses every call by name from then on (`ChainChanged`); stop it.
+   */
   halted: Promise<Error>;
   /** Stops it: its endpoint, its deposits, its connections, its store; releases its data directory. */
   stop(): Promise<void>;
@@ -172,13 +182,12 @@ async function runChannelParty(
     pollMs: o.pollMs,
   });
   const listener = await party.listen({ host: o.peer?.host, port: o.peer?.port });
-  const rpc = o.rpc ? await serveChannelParty(party, { ...o.rpc, logger: o.logger }) : undefined;
+  const rpc = o.rpc ? await serveChannelParty(party, { ...o.rpc, logger: o.logger, lifecycle }) : undefined;
   const deployment = o.deployment ?? addressesOnly("this chain", o.chainId, { Adjudicator: o.adjudicator });
-  const watch = new ChainWatch(deployment, o.wallet.provider!, verified, {
+  const watch = haltOnChainChange(lifecycle, deployment, o.wallet.provider!, verified, {
     intervalMs: o.chainCheckMs,
     logger: o.logger,
-    onChange: (error) => lifecycle.halt(error),
-  }).start();
+  });
   lifecycle.serve();
   let stopping: Promise<void> | undefined;
   return {
@@ -187,6 +196,7 @@ async function runChannelParty(
     storePath,
     listener,
     rpc,
+    lifecycle,
     halted: lifecycle.halted,
     stop: () =>
       (stopping ??= (async () => {
@@ -314,11 +324,10 @@ export async function startWatchtower(o: WatchtowerServiceOptions): Promise<Runn
   }
   const { lock, verified } = claimed;
   const running = tower!;
-  watch = new ChainWatch(deployment, provider, verified, {
+  watch = haltOnChainChange(lifecycle, deployment, provider, verified, {
     intervalMs: o.chainCheckMs,
     logger: o.logger,
-    onChange: (error) => lifecycle.halt(error),
-  }).start();
+  });
   void lifecycle.halted.then(() => running.stop());
   lifecycle.serve();
   const rounds = (o.rounds ?? true) ? running.run() : Promise.resolve();

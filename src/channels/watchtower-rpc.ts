@@ -28,6 +28,7 @@ import {
 } from "../common/json-rpc";
 import type { Logger } from "../common/logger";
 import type { ServiceLifecycle } from "../common/service-main";
+import { servingMethods } from "../common/service-main";
 import type { SignedState } from "./channel";
 import { decodeParams, decodeSignedState, encodeParams, encodeSignedState } from "./codec";
 import { WatchtowerError } from "./errors";
@@ -139,17 +140,7 @@ export function serveWatchtower(
   options: WatchtowerServerOptions = {},
 ): Promise<RpcServer> {
   const { lifecycle, address, ...rpc } = options;
-  const methods: RpcMethods<Watchtower> = lifecycle
-    ? new Map(
-        [...METHODS].map(([name, method]): [string, RpcMethod<Watchtower>] => [
-          name,
-          (api, params) => {
-            lifecycle.assertServing();
-            return method(api, params);
-          },
-        ]),
-      )
-    : METHODS;
+  const methods = lifecycle ? servingMethods(lifecycle, METHODS) : METHODS;
   const health = async () => ({
     status: "ok" as const,
     address: address?.toLowerCase() ?? null,

@@ -21,11 +21,11 @@
  * Every refusal is a `ChainIdentityError` whose message says what is wrong and how to fix it.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Provider } from "ethers";
 import type { Deployment } from "./deployments";
-import { syncDir, writeAll } from "./durable-file";
+import { readTextIfExists, replaceFile } from "./durable-file";
 import { StrataError } from "./errors";
 import type { Logger } from "./logger";
 
@@ -111,6 +111,27 @@ const short = (hash: string): string => `${hash.slice(0, 10)}…`;
 export async function blockHashAt(provider: Provider, number: number): Promise<string | undefined> {
   const block = await provider.getBlock(number);
   return block?.hash ?? undefined;
+}
+
+/**
+ * Checks that `last`, the last block a follower of Layer 1 read (with the hash it had then), is still on
+ * the chain: everything the follower built from the blocks up to it is of another chain once it is not.
+ * Then it tells `onChanged` and throws the `ChainChangedError` that says so (`reader` read up to it;
+ * `fix`, what to do).
+ */
+export async function checkLastBlockRead(
+  provider: Provider,
+  last: BlockRef,
+  o: { reader: string; fix: string; onChanged?: (error: ChainChangedError) => void },
+): Promise<void> {
+  const hash = await blockHashAt(provider, last.number);
+  if (hash === last.hash) return;
+  const error = new ChainChangedError(
+    `${o.reader} read Layer 1 up to block ${last.number} (${short(last.hash)}), which is now ` +
+      `${hash ? short(hash) : "gone"}: Layer 1 was reset or reorganized under it; ${o.fix}`,
+  );
+  o.onChanged?.(error);
+  throw error;
 }
 
 /** The latest block, by number and hash. */
@@ -311,13 +332,8 @@ export async function checkDataDirChain(
 }
 
 async function readChainRecord(path: string, fix: string): Promise<DataDirChainRecord | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
+  const text = await readTextIfExists(path);
+  if (text === undefined) return undefined;
   let record: DataDirChainRecord;
   try {
     record = JSON.parse(text) as DataDirChainRecord;
@@ -332,23 +348,13 @@ async function readChainRecord(path: string, fix: string): Promise<DataDirChainR
   return record;
 }
 
-/** Writes `text` to `path` through a temporary file of its own and a rename: a reader sees all or nothing. */
+/**
+ * Writes `text` to `path` through a temporary file of its own (several services sharing a directory may
+ * start at once) and a rename: a reader sees all or nothing.
+ */
 export async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  const handle = await open(tmp, "wx");
-  try {
-    await writeAll(handle, Buffer.from(text));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
-  await syncDir(join(path, ".."));
+  const tmpPath = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  await replaceFile(path, Buffer.from(text), { tmpPath });
 }
 
 export interface ServiceChainOptions {
@@ -402,6 +408,24 @@ export interface ChainWatchOptions {
   logger?: Logger;
   /** Told once, when the chain is no longer the deployment's. */
   onChange(error: ChainIdentityError): void;
+}
+
+/**
+ * Starts a `ChainWatch` (every `intervalMs`, default 1,000 ms) whose first change halts `service` (its
+ * `ServiceLifecycle`: from then on it refuses every call by the change's name): what a service runs while
+ * it serves.
+ */
+export function haltOnChainChange(
+  service: { halt(error: Error): void },
+  deployment: Deployment,
+  provider: Provider,
+  verified: VerifiedChain,
+  options: { intervalMs?: number; logger?: Logger } = {},
+): ChainWatch {
+  return new ChainWatch(deployment, provider, verified, {
+    ...options,
+    onChange: (error) => service.halt(error),
+  }).start();
 }
 
 /**

@@ -19,12 +19,13 @@
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Provider } from "ethers";
 import type { VerifiedChain } from "./chain-identity";
 import { checkServiceChain } from "./chain-identity";
 import type { Deployment } from "./deployments";
+import { readTextIfExists } from "./durable-file";
 import { StrataError } from "./errors";
 import type { Logger } from "./logger";
 
@@ -81,13 +82,8 @@ export function isRunning(pid: number): boolean {
 
 /** The holder named in a lock file, or undefined when there is none or it is not a holder. */
 export async function readLockHolder(path: string): Promise<LockHolder | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
+  const text = await readTextIfExists(path);
+  if (text === undefined) return undefined;
   try {
     const holder = JSON.parse(text) as LockHolder;
     if (Number.isSafeInteger(holder?.pid) && typeof holder.token === "string") return holder;

@@ -2,7 +2,7 @@
  * The file operations a durable journal needs: a write that never stops short, an fsynced directory
  * entry, and a whole-file replacement that a crash leaves either all old or all new.
  */
-import { open, rename, rm } from "node:fs/promises";
+import { open, readFile, rename, rm } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 
@@ -29,12 +29,16 @@ export async function syncDir(dir: string): Promise<void> {
 }
 
 /**
- * Replaces the file at `path` with `data`: written beside it as `<path>.tmp`, fsynced, renamed over it,
- * then the directory synced. On failure the temporary file is removed, the old file is untouched, and
- * the error is thrown as it came.
+ * Replaces the file at `path` with `data`: written beside it as `tmpPath` (default `<path>.tmp`, which a
+ * single writer's recovery knows to remove; writers that may run at once give each their own), fsynced,
+ * renamed over it, then the directory synced. On failure the temporary file is removed, the old file is
+ * untouched, and the error is thrown as it came.
  */
-export async function replaceFile(path: string, data: Buffer): Promise<void> {
-  const tmpPath = path + ".tmp";
+export async function replaceFile(
+  path: string,
+  data: Buffer,
+  { tmpPath = path + ".tmp" }: { tmpPath?: string } = {},
+): Promise<void> {
   let tmp: FileHandle | undefined;
   try {
     tmp = await open(tmpPath, "w");
@@ -49,4 +53,14 @@ export async function replaceFile(path: string, data: Buffer): Promise<void> {
     throw error;
   }
   await syncDir(dirname(path));
+}
+
+/** The text of the file at `path`, or undefined when there is no such file (any other failure is thrown). */
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
 }

@@ -4,7 +4,7 @@
 // real services use the same functions.
 import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { basename, join } from "node:path";
@@ -32,10 +32,10 @@ export function kill(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/** Whether any process of the group `child` leads is still running. */
-function groupAlive(child: ChildProcess): boolean {
+/** Whether any process of the group that `leader` (a pid) leads is still running. */
+export function groupAlive(leader: number): boolean {
   try {
-    process.kill(-child.pid!, 0);
+    process.kill(-leader, 0);
     return true;
   } catch {
     return false;
@@ -99,7 +99,45 @@ export async function answers(ready: Readiness): Promise<boolean> {
   }
 }
 
-/** Spawns `command <args>` in its own process group and resolves once it is `ready`. */
+/** How a process ended: its exit code, or the signal that killed it. */
+export interface ProcessEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * A process exited before it was ready: its exit code or signal, and everything it printed (to its last
+ * line: the output is read until the process's pipes close, not only until it exits).
+ */
+export class ProcessExitedError extends ServiceStartError {
+  constructor(
+    what: string,
+    readonly end: ProcessEnd,
+    readonly output: string,
+  ) {
+    super(`${what} exited (${end.signal ?? end.code}) before it was ready:\n${output}`);
+  }
+}
+
+/** The ends of the processes `startProcess` started: each resolves once its output is all read. */
+const ends = new WeakMap<ChildProcess, Promise<ProcessEnd>>();
+
+/**
+ * Resolves once `child` (started by `startProcess`) has exited and everything it printed has been read:
+ * by then its log file holds its last line.
+ */
+export function processEnded(child: ChildProcess): Promise<ProcessEnd> {
+  return (
+    ends.get(child) ??
+    Promise.reject(new ServiceStartError(`process ${child.pid} was not started by startProcess`))
+  );
+}
+
+/**
+ * Spawns `command <args>` in its own process group and resolves once it is `ready`. It rejects with
+ * `ProcessExitedError` (its exit code and all it printed) when the process ends before it is ready, and
+ * with `ServiceStartError` when it is not ready within the timeout (then it is killed) or cannot start.
+ */
 export function startProcess(
   command: string,
   args: string[],
@@ -108,8 +146,10 @@ export function startProcess(
   options: StartOptions | number = {},
 ): Promise<ChildProcess> {
   const { timeoutMs = 60_000, logFile } = typeof options === "number" ? { timeoutMs: options } : options;
-  const what = `${basename(command)} ${args.join(" ")}`;
+  const what = [basename(command), ...args].join(" ");
   return new Promise((resolve, reject) => {
+    // Written as it comes (not through a stream): once the process's pipes close, its log is complete.
+    const log = logFile === undefined ? undefined : openSync(logFile, "a");
     // Its own process group, so that a kill reaches whatever the CLI starts under it.
     const child = spawn(command, args, {
       cwd: REPOSITORY,
@@ -117,7 +157,6 @@ export function startProcess(
       stdio: "pipe",
       detached: true,
     });
-    const log = logFile === undefined ? undefined : createWriteStream(logFile, { flags: "a" });
     // What it printed before it was ready, for the error when it never is.
     let output = "";
     let settled = false;
@@ -138,15 +177,24 @@ export function startProcess(
       );
     }, timeoutMs);
     const watch = (chunk: Buffer) => {
-      log?.write(chunk);
+      if (log !== undefined) writeSync(log, chunk);
       if (!settled) output += chunk.toString();
     };
     child.stdout!.on("data", watch);
     child.stderr!.on("data", watch);
-    child.once("exit", (code, signal) => {
-      log?.end();
-      settle(new ServiceStartError(`${what} exited (${signal ?? code}) before it was ready:\n${output}`));
-    });
+    // `close`, not `exit`: a process's last lines may still be in its pipes when it exits.
+    const end = new Promise<ProcessEnd>((resolveEnd) =>
+      child.once("close", (code, signal) => {
+        if (log !== undefined) closeSync(log);
+        const ended = { code, signal };
+        settle(new ProcessExitedError(what, ended, output));
+        resolveEnd(ended);
+      }),
+    );
+    ends.set(child, end);
+    child.once("error", (error) =>
+      settle(new ServiceStartError(`${what} could not start: ${error.message}`, { cause: error })),
+    );
     const probe = async () => {
       while (!settled) {
         if (await answers(ready)) return settle();
@@ -221,7 +269,7 @@ export class ServiceSet {
     // Wait until the whole group is gone (whatever the service started under it too), and kill what is
     // left after the grace period.
     const deadline = Date.now() + graceMs;
-    while (groupAlive(child)) {
+    while (groupAlive(child.pid!)) {
       if (Date.now() > deadline) kill(child, "SIGKILL");
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -258,6 +306,15 @@ function systemPort(): Promise<number> {
       const { port } = server.address() as AddressInfo;
       server.close(() => resolve(port));
     });
+  });
+}
+
+/** Whether nothing listens on 127.0.0.1:`port` (it is bound for a moment to find out). */
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
 

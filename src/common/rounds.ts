@@ -1,4 +1,4 @@
-import type { Logger } from "./logger";
+import type { LogFields, Logger } from "./logger";
 
 /**
  * A service's poll loop: one round, then a wait, until `stop()`. A failed round never stops the
@@ -6,10 +6,10 @@ import type { Logger } from "./logger";
  * `onError`, and each consecutive failure doubles the wait before the next round, up to
  * `maxBackoffMs`. The first round that succeeds resets the wait to `pollMs`.
  *
- * A streak of failures is logged as one story, not once a round: one line when it starts ("Layer 1 does
- * not answer" when the error is a connection failure, else "round failed"), one line each time the
- * count of failures doubles (2, 4, 8, …: "still failing"), and one line when a round succeeds again
- * ("Layer 1 answered again after 19 s"). The failures between go to `debug`.
+ * A streak of failures is logged as one story, not once a round (`FailureStreak`): one line when it starts
+ * ("Layer 1 does not answer" when the error is a connection failure, else "round failed"), one line each
+ * time the count of failures doubles (2, 4, 8, …: "still failing"), and one line when a round succeeds
+ * again ("Layer 1 answered again after 19 s"). The failures between go to `debug`.
  */
 export interface RoundsOptions {
   /** Milliseconds between rounds while they succeed. */
@@ -31,9 +31,7 @@ export interface RoundFailure {
 export class Rounds {
   private running = false;
   private loop: Promise<void> | undefined;
-  private consecutiveFailures = 0;
-  /** When the current streak of failures began (ms), and whether its last failure was a connection one. */
-  private streak: { since: number; unreachable: boolean } | undefined;
+  private readonly streak: FailureStreak;
   private wake: (() => void) | undefined;
   private readonly maxBackoffMs: number;
 
@@ -42,18 +40,27 @@ export class Rounds {
     private readonly options: RoundsOptions,
   ) {
     this.maxBackoffMs = Math.max(options.pollMs, options.maxBackoffMs ?? 10 * options.pollMs);
+    this.streak = new FailureStreak({
+      what: "round",
+      retry: "retrying with backoff",
+      logger: options.logger,
+    });
   }
 
   /** Consecutive failed rounds so far (0 once a round succeeds). */
   get failures(): number {
-    return this.consecutiveFailures;
+    return this.streak.failures;
   }
 
   /** The wait before the next round: `pollMs`, doubled for each consecutive failure, capped. */
   get delayMs(): number {
+    return this.delayAfter(this.failures);
+  }
+
+  private delayAfter(failures: number): number {
     const { pollMs } = this.options;
-    if (this.consecutiveFailures === 0) return pollMs;
-    return Math.min(this.maxBackoffMs, pollMs * 2 ** Math.min(this.consecutiveFailures, 30));
+    if (failures === 0) return pollMs;
+    return Math.min(this.maxBackoffMs, pollMs * 2 ** Math.min(failures, 30));
   }
 
   /**
@@ -70,9 +77,8 @@ export class Rounds {
     while (this.running) {
       try {
         await this.round();
-        this.recovered();
+        this.streak.succeeded();
       } catch (error) {
-        this.consecutiveFailures++;
         this.report(error);
       }
       if (this.running) await this.sleep(this.delayMs);
@@ -86,38 +92,16 @@ export class Rounds {
   }
 
   private report(error: unknown): void {
-    const failure: RoundFailure = { failures: this.consecutiveFailures, retryInMs: this.delayMs };
-    const { logger, onError } = this.options;
-    const unreachable = isConnectionFailure(error);
-    const now = Date.now();
-    this.streak = { since: this.streak?.since ?? now, unreachable };
-    const fields = { error: oneLine(error), ...failure };
-    const { failures } = failure;
-    if (failures === 1) {
-      if (unreachable) logger?.warn("Layer 1 does not answer: retrying with backoff", fields);
-      else logger?.error("round failed: retrying with backoff", fields);
-    } else if ((failures & (failures - 1)) === 0) {
-      const what = unreachable ? "Layer 1 still does not answer" : "rounds still failing";
-      logger?.warn(`${what}: ${failures} failed rounds in ${formatSeconds(now - this.streak.since)}`, fields);
-    } else {
-      logger?.debug("round failed", fields);
-    }
+    const failures = this.failures + 1;
+    const failure: RoundFailure = { failures, retryInMs: this.delayAfter(failures) };
+    this.streak.failed(error, { retryInMs: failure.retryInMs });
     try {
-      onError?.(error, failure);
+      this.options.onError?.(error, failure);
     } catch (thrown) {
-      logger?.error("onError threw", { error: thrown instanceof Error ? thrown.message : String(thrown) });
+      this.options.logger?.error("onError threw", {
+        error: thrown instanceof Error ? thrown.message : String(thrown),
+      });
     }
-  }
-
-  /** A round succeeded: ends a streak of failures, saying once how long it lasted. */
-  private recovered(): void {
-    const { streak, consecutiveFailures: failures } = this;
-    this.consecutiveFailures = 0;
-    this.streak = undefined;
-    if (!streak) return;
-    const after = formatSeconds(Date.now() - streak.since);
-    const what = streak.unreachable ? "Layer 1 answered again" : "rounds succeed again";
-    this.options.logger?.info(`${what} after ${after}`, { failures });
   }
 
   private sleep(ms: number): Promise<void> {
@@ -130,6 +114,68 @@ export class Rounds {
       const timer = setTimeout(done, ms);
       this.wake = done;
     });
+  }
+}
+
+export interface FailureStreakOptions {
+  /** What fails, in the singular: "round", "action". */
+  what: string;
+  /** What happens next, for the first line: "retrying with backoff", "retrying next round". */
+  retry: string;
+  logger?: Logger;
+  /** On every line of the streak (which game, …). */
+  fields?: LogFields;
+}
+
+/**
+ * Consecutive failures of one thing that is retried (a service's round, a game's action), logged as one
+ * story rather than once a try: a line when the streak starts (a warning "Layer 1 does not answer" when
+ * the error is a connection failure, else an error "<what> failed"), a line each time the count of
+ * failures doubles (2, 4, 8, …: "still failing", "still does not answer"), a line when it succeeds again
+ * ("Layer 1 answered again after 19 s", "<what>s succeed again after 3 s"). The failures between go to
+ * `debug`. Every line carries the error on one line and `failures`.
+ */
+export class FailureStreak {
+  private count = 0;
+  /** When the current streak began (ms), and whether its last failure was a connection one. */
+  private streak: { since: number; unreachable: boolean } | undefined;
+
+  constructor(private readonly o: FailureStreakOptions) {}
+
+  /** Consecutive failures so far (0 once it succeeds). */
+  get failures(): number {
+    return this.count;
+  }
+
+  /** One more failure, logged if it starts the streak or doubles it (`fields` on its line). */
+  failed(error: unknown, fields: LogFields = {}): void {
+    const { logger, what, retry } = this.o;
+    const failures = ++this.count;
+    const unreachable = isConnectionFailure(error);
+    const now = Date.now();
+    this.streak = { since: this.streak?.since ?? now, unreachable };
+    const line = { ...this.o.fields, error: oneLine(error), failures, ...fields };
+    if (failures === 1) {
+      if (unreachable) logger?.warn(`Layer 1 does not answer: ${retry}`, line);
+      else logger?.error(`${what} failed: ${retry}`, line);
+    } else if ((failures & (failures - 1)) === 0) {
+      const still = unreachable ? "Layer 1 still does not answer" : `${what}s still failing`;
+      const lasted = formatSeconds(now - this.streak.since);
+      logger?.warn(`${still}: ${failures} failed ${what}s in ${lasted}`, line);
+    } else {
+      logger?.debug(`${what} failed`, line);
+    }
+  }
+
+  /** A success: ends a streak of failures, saying once how long it lasted. */
+  succeeded(): void {
+    const { streak, count: failures } = this;
+    this.count = 0;
+    this.streak = undefined;
+    if (!streak) return;
+    const after = formatSeconds(Date.now() - streak.since);
+    const what = streak.unreachable ? "Layer 1 answered again" : `${this.o.what}s succeed again`;
+    this.o.logger?.info(`${what} after ${after}`, { ...this.o.fields, failures });
   }
 }
 

@@ -11,6 +11,7 @@
  */
 import { readFileSync } from "node:fs";
 import { StrataError } from "./errors";
+import type { RpcMethod, RpcMethods } from "./json-rpc";
 import { TxRejectedError } from "./json-rpc";
 import type { LogFields, Logger } from "./logger";
 import { createLogger } from "./logger";
@@ -243,6 +244,22 @@ export function servingOnly<T extends object>(lifecycle: ServiceLifecycle, targe
       };
     },
   });
+}
+
+/**
+ * `methods`, each refused by `lifecycle` unless it serves: the same for a server whose API object has
+ * fields as well as methods (which `servingOnly` cannot stand in for).
+ */
+export function servingMethods<Api>(lifecycle: ServiceLifecycle, methods: RpcMethods<Api>): RpcMethods<Api> {
+  return new Map(
+    [...methods].map(([name, method]): [string, RpcMethod<Api>] => [
+      name,
+      (api, params) => {
+        lifecycle.assertServing();
+        return method(api, params);
+      },
+    ]),
+  );
 }
 
 // -------------------------------------------------------------------------------------------------

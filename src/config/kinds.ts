@@ -23,6 +23,16 @@ function kind<T>(label: string, expected: string, schema: z.ZodType<T, string>, 
 
 const digits = z.string().trim().regex(/^\d+$/).transform(Number);
 
+/** Text split at its commas into its items, trimmed, the empty ones left out. */
+const commaSeparated = z.string().transform((text) =>
+  text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== ""),
+);
+
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+
 /** A TCP port a server listens on. */
 export const port = kind(
   "port",
@@ -137,14 +147,7 @@ export function listOf<const V extends readonly [string, ...string[]]>(values: V
   return kind(
     values.join(","),
     `must be a comma-separated list of ${values.join(", ")} (or all)`,
-    z
-      .string()
-      .transform((text) =>
-        text
-          .split(",")
-          .map((item) => item.trim())
-          .filter((item) => item !== ""),
-      )
+    commaSeparated
       .pipe(z.array(z.enum([...values, "all"])))
       .transform((named) =>
         named.length === 0 || named.includes("all")
@@ -186,7 +189,7 @@ export const bytes32 = kind(
   z
     .string()
     .trim()
-    .regex(/^0x[0-9a-fA-F]{64}$/)
+    .regex(BYTES32)
     .transform((text) => text.toLowerCase()),
 );
 
@@ -194,14 +197,7 @@ export const bytes32 = kind(
 export const bytes32List = kind(
   "hex32,…",
   "must be a comma-separated list of 32-byte hex values",
-  z
-    .string()
-    .transform((text) =>
-      text
-        .split(",")
-        .map((item) => item.trim())
-        .filter((item) => item !== ""),
-    )
-    .pipe(z.array(z.string().regex(/^0x[0-9a-fA-F]{64}$/)))
+  commaSeparated
+    .pipe(z.array(z.string().regex(BYTES32)))
     .transform((items) => items.map((item) => item.toLowerCase())),
 );

@@ -701,7 +701,8 @@ export const COMMANDS = {
   walletBalance: command({
     scope: "wallet",
     task: "balance",
-    description: "Shows this wallet's Layer-2 account, balance and nonce (on the zk rollup also its credit)",
+    description:
+      "Shows this wallet's Layer-2 account, balance and nonce (on the zk rollup also its credit), and its Layer-1 balance",
     chain: true,
     settings: { rollup, token: walletToken, ...walletBase },
     check: walletCheck,

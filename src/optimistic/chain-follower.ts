@@ -1,6 +1,7 @@
 import type { Provider } from "ethers";
 import { keccak256 } from "ethers";
-import { ChainChangedError, blockHashAt } from "../common/chain-identity";
+import type { ChainChangedError } from "../common/chain-identity";
+import { blockHashAt, checkLastBlockRead } from "../common/chain-identity";
 import { StrataError } from "../common/errors";
 import { EventLog } from "../common/events";
 import { readLogsFrom, transactionSenders } from "../common/layer1";
@@ -299,16 +300,15 @@ export class ChainFollower {
    */
   private async checkLastBlock(): Promise<void> {
     if (this.lastHash === undefined) return;
-    const block = this.nextBlock - 1;
-    const hash = await blockHashAt(this.provider, block);
-    if (hash === this.lastHash) return;
-    const error = new ChainChangedError(
-      `the optimistic rollup's node read Layer 1 up to block ${block} (${this.lastHash.slice(0, 10)}…), ` +
-        `which is now ${hash ? `${hash.slice(0, 10)}…` : "gone"}: Layer 1 was reset or reorganized under it; ` +
-        `restart the service to rebuild from Layer 1`,
+    await checkLastBlockRead(
+      this.provider,
+      { number: this.nextBlock - 1, hash: this.lastHash },
+      {
+        reader: "the optimistic rollup's node",
+        fix: "restart the service to rebuild from Layer 1",
+        onChanged: this.onChainChanged,
+      },
     );
-    this.onChainChanged?.(error);
-    throw error;
   }
 
   /** The honest state after batch `index` (a copy to build on), if that batch is valid. */

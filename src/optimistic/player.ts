@@ -1,6 +1,7 @@
 import type { Signer } from "ethers";
 import { EventLog } from "../common/events";
 import type { Logger } from "../common/logger";
+import { FailureStreak } from "../common/rounds";
 import type { ChainFollower } from "./chain-follower";
 import type { CreditWithdrawnEvent, PlayerEvent } from "./events";
 import { layer1Tx } from "./events";
@@ -28,6 +29,8 @@ export interface GamePlayerOptions {
 export class GamePlayer {
   readonly events = new EventLog<PlayerEvent>();
   private readonly strategy: Strategy;
+  /** The games whose action is failing, each its streak (logged at its start, each doubling, its end). */
+  private readonly failing = new Map<bigint, FailureStreak>();
 
   constructor(private readonly o: GamePlayerOptions) {
     this.strategy = o.strategy ?? decide;
@@ -35,7 +38,9 @@ export class GamePlayer {
 
   /**
    * One round over every open game this player is in; returns what it did in each. A game whose action
-   * fails (a revert, a dropped connection) is logged and tried again next round; the others go on.
+   * fails (a revert, a dropped connection) is tried again next round, the others go on; a game's run of
+   * failures is logged as one story (`FailureStreak`: its start, each doubling, its end), so that an
+   * outage of Layer 1 is not a line per game per round.
    */
   async playAll(): Promise<Map<bigint, Action>> {
     const me = (await this.o.signer.getAddress()).toLowerCase();
@@ -49,14 +54,33 @@ export class GamePlayer {
       const as: Party = asChallenger ? "challenger" : "proposer";
       try {
         done.set(known.id, await this.play(known.id, as));
+        this.failing.get(known.id)?.succeeded();
+        this.failing.delete(known.id);
       } catch (error) {
         const message = (error as Error).message;
-        this.o.logger?.error("action failed", { gameId: known.id, error: message });
+        this.streakOf(known.id, as).failed(error);
         this.events.publish({ type: "actionFailed", gameId: known.id.toString(), as, error: message });
         done.set(known.id, { kind: "wait", reason: `failed: ${message}` });
       }
     }
+    // A game that ended (or is no longer this player's) while its action failed ends its streak unsaid.
+    for (const gameId of this.failing.keys()) if (!done.has(gameId)) this.failing.delete(gameId);
     return done;
+  }
+
+  private streakOf(gameId: bigint, as: Party): FailureStreak {
+    let streak = this.failing.get(gameId);
+    if (streak === undefined) {
+      const fields = { gameId, as };
+      streak = new FailureStreak({
+        what: "action",
+        retry: "retrying next round",
+        logger: this.o.logger,
+        fields,
+      });
+      this.failing.set(gameId, streak);
+    }
+    return streak;
   }
 
   /** Decides and acts once in game `gameId` as `me`. */

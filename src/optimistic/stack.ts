@@ -18,7 +18,7 @@ import type { Provider, Signer } from "ethers";
 import { Wallet } from "ethers";
 import { BridgeClient } from "../bridge/client";
 import type { VerifiedChain } from "../common/chain-identity";
-import { ChainWatch, checkServiceChain } from "../common/chain-identity";
+import { checkServiceChain, haltOnChainChange } from "../common/chain-identity";
 import type { DataDirLock } from "../common/datadir";
 import { lockDataDir } from "../common/datadir";
 import { contractAddress } from "../common/deployments";
@@ -314,11 +314,10 @@ function runAgent(
   },
 ): AgentService {
   const { lifecycle, server, verified, ctx, lock } = parts;
-  const watch = new ChainWatch(ctx.deployment, ctx.provider, verified, {
+  const watch = haltOnChainChange(lifecycle, ctx.deployment, ctx.provider, verified, {
     intervalMs: o.chainCheckMs,
     logger: o.logger,
-    onChange: (error) => lifecycle.halt(error),
-  }).start();
+  });
   void lifecycle.halted.then(() => agent.stop());
   lifecycle.serve();
   const running = o.run === false ? undefined : agent.run();

@@ -13,7 +13,8 @@
  * `events`, once per event, in Layer-1 order.
  */
 import type { Log, Provider } from "ethers";
-import { ChainChangedError, blockHashAt } from "../common/chain-identity";
+import type { ChainChangedError } from "../common/chain-identity";
+import { blockHashAt, checkLastBlockRead } from "../common/chain-identity";
 import { StrataError } from "../common/errors";
 import { EventLog } from "../common/events";
 import { readLogsFrom } from "../common/layer1";
@@ -140,16 +141,15 @@ export class ZkChainFollower {
    */
   private async checkLastBlock(): Promise<void> {
     if (this.lastHash === undefined) return;
-    const block = this.nextBlock - 1;
-    const hash = await blockHashAt(this.provider, block);
-    if (hash === this.lastHash) return;
-    const error = new ChainChangedError(
-      `the zk rollup's node read Layer 1 up to block ${block} (${this.lastHash.slice(0, 10)}…), which is ` +
-        `now ${hash ? `${hash.slice(0, 10)}…` : "gone"}: Layer 1 was reset or reorganized under it; restart ` +
-        `the operator to rebuild from Layer 1`,
+    await checkLastBlockRead(
+      this.provider,
+      { number: this.nextBlock - 1, hash: this.lastHash },
+      {
+        reader: "the zk rollup's node",
+        fix: "restart the operator to rebuild from Layer 1",
+        onChanged: this.onChainChanged,
+      },
     );
-    this.onChainChanged?.(error);
-    throw error;
   }
 
   private async applyLog(log: Log): Promise<number | undefined> {

@@ -15,8 +15,8 @@
  *
  * `kill` stops the operator as a crash would (in-process: its rounds end and its journal closes, nothing
  * compacted; a process: SIGKILL); `restart` starts a new one on the same journal, which rebuilds the rest
- * from Layer 1. The service's own entry point (the `zk-operator` task) builds the operator through
- * `openZkOperator` and serves it through `runZkOperatorService`, as the in-process mode does.
+ * from Layer 1. The service's own entry point (the `zk-operator` task) runs `startZkOperatorService`
+ * through `runServiceMain`; it builds its operator through `openZkOperator`, as the in-process mode does.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -25,8 +25,8 @@ import { performance } from "node:perf_hooks";
 import type { Provider, Signer } from "ethers";
 import { Wallet } from "ethers";
 import { BridgeClient } from "../bridge/client";
-import type { VerifiedChain } from "../common/chain-identity";
-import { ChainWatch } from "../common/chain-identity";
+import type { ChainWatch } from "../common/chain-identity";
+import { haltOnChainChange } from "../common/chain-identity";
 import type { ClaimedDataDir } from "../common/datadir";
 import { claimDataDir } from "../common/datadir";
 import type { Deployment } from "../common/deployments";
@@ -40,8 +40,9 @@ import { createLogger } from "../common/logger";
 import type { ServiceSet } from "../common/processes";
 import { freePort, localAccountKey } from "../common/processes";
 import { withProgress } from "../common/progress";
-import { ServiceLifecycle, portError, runServiceMain, servingOnly } from "../common/service-main";
+import { ServiceLifecycle, portError, servingOnly } from "../common/service-main";
 import { TxJournal } from "../common/journal";
+import { LOCAL_ACCOUNTS } from "../config/table";
 import { ZkChainFollower } from "./chain-follower";
 import type { ZkOperatorEvent } from "./events";
 import { ZkCrypto } from "./keys";
@@ -64,7 +65,7 @@ export { ZK_OPERATOR_SERVICE } from "./rpc-server";
 export class ZkStackError extends StrataError {}
 
 /** The local account (hardhat node, Anvil) whose key the operator service signs `submitBatch` with by default. */
-export const ZK_OPERATOR_ACCOUNT = 8;
+export const ZK_OPERATOR_ACCOUNT = LOCAL_ACCOUNTS.zkOperator;
 
 /** The circuit profile `deploySuite` deploys the rollup's verifier for by default. */
 export const DEFAULT_ZK_PROFILE = "test";
@@ -161,87 +162,30 @@ function claimOperatorDir(
   return claimDataDir({ dataDir, service: ZK_OPERATOR_SERVICE, deployment, provider, logger, beforeCheck });
 }
 
-/** Watches that the node still holds `deployment`; a change halts `lifecycle`. */
-function watchChain(
-  deployment: Deployment,
-  provider: Provider,
-  verified: VerifiedChain,
-  lifecycle: ServiceLifecycle,
-  options: { intervalMs?: number; logger?: Logger },
-): ChainWatch {
-  return new ChainWatch(deployment, provider, verified, {
-    ...options,
-    onChange: (error) => lifecycle.halt(error),
-  }).start();
-}
-
 /** Where the operator keeps its journal under its data directory. */
 export function zkOperatorJournalPath(dataDir: string): string {
   return join(dataDir, "zk-operator-journal.jsonl");
 }
 
 // -------------------------------------------------------------------------------------------------
-// The service: its settings (one set of names for whoever starts it and for itself) and its run
+// The service
 // -------------------------------------------------------------------------------------------------
 
-/** The environment variables the `zk-operator` service reads. */
-export const ZK_OPERATOR_ENV = {
-  key: "STRATA_ZK_OPERATOR_KEY",
-  host: "STRATA_ZK_OPERATOR_HOST",
-  port: "STRATA_ZK_OPERATOR_PORT",
-  profile: "STRATA_ZK_PROFILE",
-  maxBatchAgeMs: "STRATA_ZK_MAX_BATCH_AGE_MS",
-  dataDir: "STRATA_DATA_DIR",
-} as const;
-
+/** The `zk-operator` service's settings (the task reads them from src/config/table.ts). */
 export interface ZkOperatorSettings {
-  /** Its Layer-1 key (default: the entry point's choice). */
-  key?: string;
   host: string;
   port: number;
   profile: string;
   maxBatchAgeMs: number;
-  /** Where its journal lives. */
-  dataDir?: string;
+  /** Where its journal and its lock live. */
+  dataDir: string;
 }
 
-/** The service's settings from `env`, with the defaults `npm run zk:operator` documents. */
-export function zkOperatorSettingsFromEnv(env: NodeJS.ProcessEnv): ZkOperatorSettings {
-  const number = (name: string, fallback: number) => {
-    const value = env[name];
-    if (value === undefined || value === "") return fallback;
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < 0)
-      throw new ZkStackError(`${name} must be a whole number, not ${value}`);
-    return n;
-  };
-  return {
-    key: env[ZK_OPERATOR_ENV.key] || undefined,
-    host: env[ZK_OPERATOR_ENV.host] || "127.0.0.1",
-    port: number(ZK_OPERATOR_ENV.port, 8548),
-    profile: env[ZK_OPERATOR_ENV.profile] || DEFAULT_ZK_PROFILE,
-    maxBatchAgeMs: number(ZK_OPERATOR_ENV.maxBatchAgeMs, 5000),
-    dataDir: env[ZK_OPERATOR_ENV.dataDir] || undefined,
-  };
-}
-
-/** The environment that hands `settings` to the service. */
-export function zkOperatorEnv(settings: Partial<ZkOperatorSettings>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [field, name] of Object.entries(ZK_OPERATOR_ENV)) {
-    const value = settings[field as keyof ZkOperatorSettings];
-    if (value !== undefined) env[name] = String(value);
-  }
-  return env;
-}
-
-export interface RunZkOperatorServiceOptions {
+export interface ZkOperatorServiceOptions {
   deployment: Deployment;
   signer: Signer;
   provider: Provider;
-  settings: ZkOperatorSettings & { dataDir: string };
-  /** Resolves when the service is to stop (a signal); default: a signal, or its launcher's exit. */
-  until?: Promise<void>;
+  settings: ZkOperatorSettings;
   logger?: Logger;
   /** Between two checks that Layer 1 still holds the deployment (default 1,000 ms). */
   chainCheckMs?: number;
@@ -266,9 +210,7 @@ export interface RunningZkOperatorService {
  * prover loads, rebuilds its operator from Layer 1 and its journal, serves JSON-RPC (the zk_* methods,
  * `strata_health`, `strata_events`) and runs its rounds. A change of chain halts it.
  */
-export async function startZkOperatorService(
-  o: RunZkOperatorServiceOptions,
-): Promise<RunningZkOperatorService> {
+export async function startZkOperatorService(o: ZkOperatorServiceOptions): Promise<RunningZkOperatorService> {
   const logger = o.logger ?? createLogger({ scope: ZK_OPERATOR_SERVICE });
   const { settings, deployment, provider } = o;
   const journalPath = zkOperatorJournalPath(settings.dataDir);
@@ -330,7 +272,10 @@ export async function startZkOperatorService(
       logger,
       lifecycle,
     });
-    watch = watchChain(deployment, provider, verified, lifecycle, { intervalMs: o.chainCheckMs, logger });
+    watch = haltOnChainChange(lifecycle, deployment, provider, verified, {
+      intervalMs: o.chainCheckMs,
+      logger,
+    });
     running = opened.operator.run();
   } catch (error) {
     lifecycle.stop();
@@ -358,27 +303,6 @@ export async function startZkOperatorService(
         await lock.release();
       })()),
   };
-}
-
-/**
- * The `zk-operator` service as a process runs it (`runServiceMain`): starts it, runs it until `until`
- * (default: a signal or its launcher's exit), stops it in order; a failure or a halt is logged by name
- * (a stack only for a bug) and sets the exit code to 1.
- */
-export async function runZkOperatorService(o: RunZkOperatorServiceOptions): Promise<void> {
-  const logger = o.logger ?? createLogger({ scope: ZK_OPERATOR_SERVICE });
-  await runServiceMain({
-    scope: ZK_OPERATOR_SERVICE,
-    logger,
-    start: () => startZkOperatorService({ ...o, logger }),
-    describe: (service) => ({
-      url: service.server.url,
-      rollup: contractAddress(o.deployment, "ZkRollup"),
-      operator: o.signer instanceof Wallet ? o.signer.address : undefined,
-      journal: service.journalPath,
-    }),
-    work: o.until && (() => o.until!),
-  });
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -575,7 +499,7 @@ async function startInProcess(
         maxBatchAgeMs: mode.maxBatchAgeMs ?? 60_000,
         logger,
       });
-      const watch = watchChain(deployment, base.provider, verified, opened.lifecycle, { logger });
+      const watch = haltOnChainChange(opened.lifecycle, deployment, base.provider, verified, { logger });
       return {
         ...opened,
         async close() {
@@ -700,7 +624,13 @@ async function startProcess(
   const operatorAddress = new Wallet(key).address;
   const spec = {
     task: "zk-operator",
-    env: zkOperatorEnv({ key, host: "127.0.0.1", port, profile, maxBatchAgeMs: mode.maxBatchAgeMs ?? 1000 }),
+    flags: {
+      host: "127.0.0.1",
+      port: String(port),
+      profile,
+      maxBatchAgeMs: String(mode.maxBatchAgeMs ?? 1000),
+    },
+    env: { STRATA_ZK_OPERATOR_KEY: key }, // not a flag: a command line is visible to every user (ps)
     url,
   };
   const command = services.commandFor(spec);

@@ -1,4 +1,7 @@
-import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
@@ -12,6 +15,8 @@ import {
   TestToken__factory,
 } from "../../typechain-types";
 import { ChannelDomain } from "../../src/channels/eip712";
+import type { LocalPartySide } from "../../src/channels/stack";
+import { ChannelsStack } from "../../src/channels/stack";
 import type {
   Allocation,
   ChannelParams,
@@ -21,6 +26,7 @@ import type {
   PendingLock,
 } from "../../src/channels/types";
 import { ETH, channelIdOf, stateOf } from "../../src/channels/types";
+import type { Logger } from "../../src/common/logger";
 
 export { stateOf };
 import { expectRevertLeaving } from "../shared/reverts";
@@ -88,6 +94,53 @@ export async function deployChannelsFixture(): Promise<ChannelsFixture> {
     bob,
     carol,
     mallory,
+  };
+}
+
+/** Alice and Bob as in-process channel parties (their clients, stores and Layer-1 steps), on a fresh fixture. */
+export interface AliceAndBob {
+  f: ChannelsFixture;
+  stack: ChannelsStack;
+  alice: LocalPartySide;
+  bob: LocalPartySide;
+}
+
+/**
+ * Declares the calling suite's hooks: before each test, the fixture (`loadFixture`), a temporary directory
+ * named `prefix…` for the parties' stores and an in-process `ChannelsStack` on the fixture's adjudicator
+ * with Alice and Bob (rounds every 20 ms); after it, the stack stopped and the directory removed. Returns
+ * the current test's parties (a suite's own hooks declared after this one run after it).
+ */
+export function useAliceAndBob(prefix: string, logger: Logger): () => AliceAndBob {
+  let current: (AliceAndBob & { dir: string }) | undefined;
+  beforeEach(async () => {
+    const f = await loadFixture(deployChannelsFixture);
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    const stack = await ChannelsStack.start({
+      adjudicator: f.adjudicator.target as string,
+      provider: ethers.provider,
+      dataDir: dir,
+      placement: { kind: "in-process" },
+      logger,
+      pollMs: 20,
+    });
+    current = {
+      f,
+      dir,
+      stack,
+      alice: await stack.user("alice", f.alice),
+      bob: await stack.user("bob", f.bob),
+    };
+  });
+  afterEach(async () => {
+    if (current === undefined) return;
+    await current.stack.stop();
+    await rm(current.dir, { recursive: true, force: true });
+    current = undefined;
+  });
+  return () => {
+    if (current === undefined) throw new Error("Alice and Bob exist only inside a test");
+    return current;
   };
 }
 

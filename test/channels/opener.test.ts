@@ -1,7 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ZeroAddress, parseEther } from "ethers";
 import { ethers } from "hardhat";
@@ -17,7 +13,7 @@ import { ofType, readAllEvents, waitForEvent } from "../../src/common/events";
 import { rejectionName } from "../../src/common/outcomes";
 import { createLogger } from "../../src/common/logger";
 import type { ChannelsFixture } from "./fixtures";
-import { deployChannelsFixture } from "./fixtures";
+import { useAliceAndBob } from "./fixtures";
 
 const logger = createLogger({ level: "warn" });
 const ME = "0x00000000000000000000000000000000000000a1";
@@ -146,30 +142,12 @@ describe("validateOpenerPlan", () => {
 describe("runOpener", function () {
   this.timeout(180_000);
   let f: ChannelsFixture;
-  let dir: string;
   let stack: ChannelsStack;
   let alice: LocalPartySide;
   let bob: LocalPartySide;
 
-  beforeEach(async () => {
-    f = await loadFixture(deployChannelsFixture);
-    dir = await mkdtemp(join(tmpdir(), "strata-channel-opener-"));
-    stack = await ChannelsStack.start({
-      adjudicator: f.adjudicator.target as string,
-      provider: ethers.provider,
-      dataDir: dir,
-      placement: { kind: "in-process" },
-      logger,
-      pollMs: 20,
-    });
-    alice = await stack.user("alice", f.alice);
-    bob = await stack.user("bob", f.bob);
-  });
-
-  afterEach(async () => {
-    await stack.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const parties = useAliceAndBob("strata-channel-opener-", logger);
+  beforeEach(() => void ({ f, stack, alice, bob } = parties()));
 
   function plan(overrides: Partial<OpenerPlan> = {}): OpenerPlan {
     return planOf({ peer: { address: bob.address, url: bob.peerUrl }, ...overrides });

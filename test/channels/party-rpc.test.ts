@@ -1,26 +1,25 @@
 // The channel client's verbs for getting a user's money out without the peer, over JSON-RPC: register,
 // refute, conclude, unlock, withdraw, resume (and channel_status), each checked before any Layer-1
 // transaction and asserted by what Layer 1 holds and pays.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { id, keccak256, parseEther } from "ethers";
 import { ethers } from "hardhat";
 import { StaleStateParty } from "../../src/channels/adversaries";
-import { ChannelPartyClient, serveChannelParty } from "../../src/channels/party-rpc";
+import { CHANNEL_CLIENT_SERVICE, ChannelPartyClient, serveChannelParty } from "../../src/channels/party-rpc";
 import type { LocalPartySide } from "../../src/channels/stack";
 import { ChannelsStack } from "../../src/channels/stack";
 import type { Allocation } from "../../src/channels/types";
 import { ETH } from "../../src/channels/types";
 import { ofType, readAllEvents, waitForEvent } from "../../src/common/events";
 import type { RpcServer } from "../../src/common/json-rpc";
-import { RpcError } from "../../src/common/json-rpc";
+import { RpcError, TxRejectedError } from "../../src/common/json-rpc";
 import { createLogger } from "../../src/common/logger";
+import { ChainChangedError } from "../../src/common/chain-identity";
 import { refusal, rejectionName } from "../../src/common/outcomes";
+import { ServiceLifecycle } from "../../src/common/service-main";
 import type { ChannelsFixture } from "./fixtures";
-import { deployChannelsFixture } from "./fixtures";
+import { useAliceAndBob } from "./fixtures";
 
 const logger = createLogger({ level: "warn" });
 const WINDOW = 600;
@@ -28,7 +27,6 @@ const WINDOW = 600;
 describe("ChannelParty's verbs without the peer, over JSON-RPC", function () {
   this.timeout(120_000);
   let f: ChannelsFixture;
-  let dir: string;
   let stack: ChannelsStack;
   let alice: LocalPartySide;
   let bob: LocalPartySide;
@@ -36,28 +34,13 @@ describe("ChannelParty's verbs without the peer, over JSON-RPC", function () {
   let rpc: ChannelPartyClient;
   let nonce = 1n;
 
+  const parties = useAliceAndBob("strata-channel-verbs-", logger);
   beforeEach(async () => {
-    f = await loadFixture(deployChannelsFixture);
-    dir = await mkdtemp(join(tmpdir(), "strata-channel-verbs-"));
-    stack = await ChannelsStack.start({
-      adjudicator: f.adjudicator.target as string,
-      provider: ethers.provider,
-      dataDir: dir,
-      placement: { kind: "in-process" },
-      logger,
-      pollMs: 20,
-    });
-    alice = await stack.user("alice", f.alice);
-    bob = await stack.user("bob", f.bob);
+    ({ f, stack, alice, bob } = parties());
     server = await serveChannelParty(alice.party, { logger });
     rpc = new ChannelPartyClient(server.url);
   });
-
-  afterEach(async () => {
-    await server.close();
-    await stack.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(async () => server.close());
 
   /** Alice (over her JSON-RPC) opens a channel with `peer`; resolves once the peer deposited its share. */
   async function open(
@@ -337,6 +320,44 @@ describe("ChannelParty's verbs without the peer, over JSON-RPC", function () {
       );
       expect(alice.party.store.all()).to.have.length(0);
       expect(bob.party.store.all()).to.have.length(0);
+    });
+  });
+
+  describe("its service's phases (a ServiceLifecycle)", () => {
+    it("refuses every call and its health by name once it halted (its chain changed), and still serves its events", async () => {
+      const channelId = await open([{ asset: ETH, balances: [parseEther("1"), 0n] }]);
+      const lifecycle = new ServiceLifecycle(CHANNEL_CLIENT_SERVICE, logger);
+      const guarded = await serveChannelParty(alice.party, { logger, lifecycle });
+      try {
+        const client = new ChannelPartyClient(guarded.url);
+        expect(await refusal(client.latest(channelId))).to.equal("Starting");
+
+        lifecycle.serve();
+        expect((await client.health()).status).to.equal("ok");
+        expect((await client.latest(channelId))!.state.version).to.equal(0n);
+
+        lifecycle.halt(new ChainChangedError("block 7 of localhost is 0x12… now (the node was reset)"));
+        const sent = await ethers.provider.getTransactionCount(f.alice.address);
+        for (const call of [
+          () => client.health(),
+          () => client.latest(channelId),
+          () => client.pay(channelId, 1n),
+          () => client.register(channelId),
+          () => client.close(channelId),
+        ]) {
+          const error: TxRejectedError = await expect(call()).to.be.rejectedWith(TxRejectedError);
+          expect(error.reason).to.equal("ChainChanged");
+          expect(error.message).to.equal(
+            "channel-client has halted: ChainChangedError: block 7 of localhost is 0x12… now (the node was reset)",
+          );
+        }
+        expect(await ethers.provider.getTransactionCount(f.alice.address)).to.equal(sent);
+        expect((await alice.party.latest(channelId))!.state.version).to.equal(0n); // nothing was paid
+        const { events } = await readAllEvents(client.events);
+        expect(events.map((e) => e.type)).to.include("deposited");
+      } finally {
+        await guarded.close();
+      }
     });
   });
 

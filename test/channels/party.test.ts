@@ -1,14 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { parseEther } from "ethers";
 import { ethers } from "hardhat";
 import type { ChannelEvent } from "../../src/channels/events";
 import { ChannelPartyClient, serveChannelParty } from "../../src/channels/party-rpc";
 import type { LocalPartySide } from "../../src/channels/stack";
-import { ChannelsStack } from "../../src/channels/stack";
 import { ETH } from "../../src/channels/types";
 import type { Published } from "../../src/common/events";
 import { ofType, readAllEvents, waitForEvent } from "../../src/common/events";
@@ -16,42 +11,25 @@ import type { RpcServer } from "../../src/common/json-rpc";
 import { RpcError, TxRejectedError } from "../../src/common/json-rpc";
 import { createLogger } from "../../src/common/logger";
 import type { ChannelsFixture } from "./fixtures";
-import { deployChannelsFixture } from "./fixtures";
+import { useAliceAndBob } from "./fixtures";
 
 const logger = createLogger({ level: "warn" });
 
 describe("ChannelParty and its JSON-RPC service", function () {
   this.timeout(120_000);
   let f: ChannelsFixture;
-  let dir: string;
-  let stack: ChannelsStack;
   let alice: LocalPartySide;
   let bob: LocalPartySide;
   let server: RpcServer;
   let rpc: ChannelPartyClient;
 
+  const parties = useAliceAndBob("strata-channel-party-", logger);
   beforeEach(async () => {
-    f = await loadFixture(deployChannelsFixture);
-    dir = await mkdtemp(join(tmpdir(), "strata-channel-party-"));
-    stack = await ChannelsStack.start({
-      adjudicator: f.adjudicator.target as string,
-      provider: ethers.provider,
-      dataDir: dir,
-      placement: { kind: "in-process" },
-      logger,
-      pollMs: 20,
-    });
-    alice = await stack.user("alice", f.alice);
-    bob = await stack.user("bob", f.bob);
+    ({ f, alice, bob } = parties());
     server = await serveChannelParty(alice.party, { logger });
     rpc = new ChannelPartyClient(server.url);
   });
-
-  afterEach(async () => {
-    await server.close();
-    await stack.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(async () => server.close());
 
   /** Alice (over her JSON-RPC) opens a 3 ETH / 1 ETH channel with Bob; Bob deposits his share on his own. */
   async function openOverRpc() {

@@ -1,9 +1,10 @@
 // End to end, services tied to their chain, against a `hardhat node` reset (`hardhat_reset`) and restarted
 // under them, in the order a user met it:
 //
-// 1. The services run (sequencer, challenger, zk operator, watchtower) and the node is reset: each one
-//    halts (its loop ends; every call, health included, is refused by name: `ChainChanged`). Before, a
-//    running sequencer kept answering `soft-confirmed` on a chain that no longer had its rollup.
+// 1. The services run (sequencer, challenger, zk operator, watchtower, a channel client) and the node is
+//    reset: each one halts (its loop ends; every call, health included, is refused by name: `ChainChanged`).
+//    Before, a running sequencer kept answering `soft-confirmed` on a chain that no longer had its rollup,
+//    and a channel client's JSON-RPC went on answering.
 // 2. Started against the reset node with the old deployment record, each refuses to start with
 //    `DeploymentNotOnChainError` saying what to run. Before: `could not decode result data … BAD_DATA`
 //    (the sequencer, the zk operator), the same error once a second for ever (the challenger), `ready`
@@ -27,10 +28,11 @@ import type { SignedState } from "../../src/channels/channel";
 import { keySigner } from "../../src/channels/channel";
 import { AdjudicatorClient } from "../../src/channels/adjudicator-client";
 import { ChannelDomain } from "../../src/channels/eip712";
+import { ChannelPartyClient } from "../../src/channels/party-rpc";
 import type { RunningWatchtower } from "../../src/channels/stack";
-import { startWatchtower } from "../../src/channels/stack";
-import type { ChannelParams, ChannelState } from "../../src/channels/types";
-import { ETH, channelIdOf } from "../../src/channels/types";
+import { startChannelParty, startWatchtower } from "../../src/channels/stack";
+import type { ChannelParams } from "../../src/channels/types";
+import { ETH, channelIdOf, stateOf } from "../../src/channels/types";
 import { WatchtowerClient } from "../../src/channels/watchtower-rpc";
 import {
   CHAIN_RECORD_FILE,
@@ -46,10 +48,9 @@ import { createLogger } from "../../src/common/logger";
 import { freePort, kill, localAccountKey, nodeReadiness, startHardhat } from "../../src/common/processes";
 import { deploySuite } from "../../src/deploy/suite";
 import { SequencerClient } from "../../src/optimistic/rpc-server";
-import type { AgentService, SequencerService } from "../../src/optimistic/stack";
+import type { SequencerService } from "../../src/optimistic/stack";
 import { optimisticContext, startChallengerService, startSequencerService } from "../../src/optimistic/stack";
 import { ZkOperatorClient } from "../../src/zk/rpc-server";
-import type { RunningZkOperatorService } from "../../src/zk/stack";
 import { startZkOperatorService } from "../../src/zk/stack";
 
 const quiet = createLogger({ level: "silent" });
@@ -152,7 +153,17 @@ describe("e2e: services tied to their chain (a hardhat node reset under them)", 
     const challenger = await startChallenger(before_);
     const tower = await startTower(before_);
     const zk = await startZkOperator(before_);
-    const running: { stop(): Promise<void> }[] = [sequencer, challenger, tower, zk];
+    const party = await startChannelParty({
+      wallet: signer(9),
+      adjudicator: before_.contracts.Adjudicator,
+      chainId: 31337n,
+      dataDir: join(dir, "channel-client"),
+      deployment: before_,
+      rpc: { port: 0 },
+      chainCheckMs: CHECK_MS,
+      logger: quiet,
+    });
+    const running: { stop(): Promise<void> }[] = [sequencer, challenger, tower, zk, party];
     try {
       const sequencerClient = new SequencerClient(sequencer.server!.url);
       // Serving: a malformed transaction is refused for what it is.
@@ -178,11 +189,12 @@ describe("e2e: services tied to their chain (a hardhat node reset under them)", 
       });
 
       await provider.send("hardhat_reset", []);
-      const services: [string, AgentService | RunningWatchtower | RunningZkOperatorService][] = [
+      const services: [string, { halted: Promise<Error> }][] = [
         ["sequencer", sequencer],
         ["challenger", challenger],
         ["watchtower", tower],
         ["zk-operator", zk],
+        ["channel-client", party],
       ];
       for (const [name, service] of services) {
         const why = await within(service.halted, 10_000, `${name} halted`);
@@ -198,6 +210,8 @@ describe("e2e: services tied to their chain (a hardhat node reset under them)", 
         new ZkOperatorClient(zk.server.url).getAccount(0),
         new WatchtowerClient(tower.server.url).health(),
         new WatchtowerClient(tower.server.url).channels(),
+        new ChannelPartyClient(party.rpc!.url).health(),
+        new ChannelPartyClient(party.rpc!.url).latest(`0x${"ab".repeat(32)}`),
       ];
       for (const error of await Promise.all(refusals.map(rejection))) {
         expect(error).to.be.instanceOf(TxRejectedError);
@@ -247,14 +261,7 @@ describe("e2e: services tied to their chain (a hardhat node reset under them)", 
     };
     const channelId = channelIdOf(params);
     const cosigned = (version: bigint): SignedState => {
-      const state: ChannelState = {
-        channelId,
-        version,
-        isFinal: false,
-        allocations: [{ asset: ETH, balances: [100n - version, version] }],
-        locks: [],
-        withdrawals: [],
-      };
+      const state = stateOf(params, version, [{ asset: ETH, balances: [100n - version, version] }]);
       return { state, sigs: [alice.sign(state), bob.sign(state)] };
     };
     const aliceL1 = signer(5);

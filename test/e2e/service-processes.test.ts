@@ -9,7 +9,6 @@
 //
 // And in this process: a port in use and a locked data directory are found before any Layer-1 work.
 import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -25,11 +24,14 @@ import { serviceHealth, JsonRpcClient } from "../../src/common/json-rpc";
 import { createLogger } from "../../src/common/logger";
 import type { StartOptions } from "../../src/common/processes";
 import {
-  REPOSITORY,
+  ProcessExitedError,
   freePort,
+  groupAlive,
   kill,
   localAccountKey,
   nodeReadiness,
+  portFree,
+  processEnded,
   serviceReadiness,
   startHardhat,
   startProcess,
@@ -41,25 +43,6 @@ import { optimisticContext, startSequencerService } from "../../src/optimistic/s
 import { startZkOperatorService } from "../../src/zk/stack";
 
 const quiet = createLogger({ level: "silent" });
-
-/** Whether any process of the group `leader` leads is still running. */
-function groupAlive(leader: number): boolean {
-  try {
-    process.kill(-leader, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether nothing listens on 127.0.0.1:`port`. */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
 
 async function within(ms: number, what: string, done: () => boolean | Promise<boolean>): Promise<number> {
   const started = Date.now();
@@ -126,28 +109,15 @@ describe("e2e: a service as a user runs it (npm run sequencer)", function () {
     return child;
   }
 
-  /**
-   * The same, read to its end: its exit code and everything it printed once it exited (a start that is to
-   * fail, or a service that is to stop by itself).
-   */
-  function npmSequencerToEnd(dataDir: string, port: number) {
-    const child = spawn("npm", NPM_SEQUENCER, {
-      cwd: REPOSITORY,
-      env: { ...process.env, ...sequencerEnv(dataDir, port) },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    started.push(child);
-    let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const ended = new Promise<{ code: number | null; output: string }>((resolve) =>
-      child.once("close", (code) => resolve({ code, output })),
+  /** The same, for a start that is to fail: its exit code and everything it printed, to its last line. */
+  async function npmSequencerFailing(dataDir: string, port: number) {
+    const error = await npmSequencer(dataDir, port).then(
+      () => expect.fail("the sequencer started"),
+      (e: unknown) => e,
     );
-    return { child, ended };
+    if (!(error instanceof ProcessExitedError)) throw error;
+    return { code: error.end.code, output: error.output };
   }
-
-  const npmSequencerFailing = (dataDir: string, port: number) => npmSequencerToEnd(dataDir, port).ended;
 
   describe("its process tree", function () {
     const dataDir = () => join(dir, "sequencer");
@@ -252,17 +222,12 @@ describe("e2e: a service as a user runs it (npm run sequencer)", function () {
   describe("its chain", function () {
     it("exits non-zero, saying why, when its node is reset under it", async function () {
       const port = await freePort();
-      const { child: npm, ended } = npmSequencerToEnd(join(dir, "sequencer-reset"), port);
-      const health = new JsonRpcClient(`http://127.0.0.1:${port}`, { timeoutMs: 2_000 });
-      await within(240_000, "the sequencer serving", () =>
-        serviceHealth(health).then(
-          () => true,
-          () => false,
-        ),
-      );
+      const log = join(dir, "sequencer-reset.log");
+      const npm = await npmSequencer(join(dir, "sequencer-reset"), port, { logFile: log });
       await provider.send("hardhat_reset", []);
-      const { code, output } = await ended;
+      const { code } = await processEnded(npm);
       expect(code).to.not.equal(0);
+      const output = readFileSync(log, "utf8");
       expect(output).to.include("service failed error=ChainChangedError: ");
       expectNoStack(output);
       await within(10_000, "the tree gone and the port free", async () => {

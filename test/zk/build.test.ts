@@ -126,7 +126,7 @@ describe("zk build pipeline (npm run zk:build)", function () {
     it("exports the Solidity verifier renamed to ZkVerifierTest with a generated header", async function () {
       const source = await readFile(join(ws.verifierDir, "ZkVerifierTest.sol"), "utf8");
       expect(source.split("\n")[1]).to.equal(
-        "// generated from circuits/main/batch.circom (profile test) by scripts/zk-build.ts; do not edit",
+        "// generated from circuits/main/batch.circom (profile test) by npx hardhat zk-build (src/zk/build/); do not edit",
       );
       expect(source).to.match(/\bcontract ZkVerifierTest\b/);
       expect(source).not.to.contain("Groth16Verifier");

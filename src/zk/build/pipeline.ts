@@ -8,7 +8,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createLogger, type Logger } from "../../common/logger";
 import { removeStaleTemps, replaceDir, tempPath, writeFileAtomic } from "./atomic";
-import { compileCircuit, wrapperSource } from "./circom";
+import { GENERATED_BY, compileCircuit, wrapperSource } from "./circom";
 import {
   cacheKey,
   checkBuild,
@@ -260,10 +260,13 @@ function seconds(since: number): number {
   return Math.round((Date.now() - since) / 100) / 10;
 }
 
-/** The generated verifier's header line. */
+/**
+ * The generated verifier's header line. Not an input of the cache key: a build made before a change of
+ * this text is reused, and keeps the text it was made with.
+ */
 function header(layout: ZkLayout, profile: ZkProfile): string {
   const source = fromRoot(layout, join(layout.circuitsDir, "main", `${MAIN_NAME}.circom`));
-  return `generated from ${source} (profile ${profile.name}) by scripts/zk-build.ts; do not edit`;
+  return `generated from ${source} (profile ${profile.name}) by ${GENERATED_BY}; do not edit`;
 }
 
 /** Copies the build's verifier into the verifier directory unless an identical one is there. */
