@@ -5,7 +5,6 @@
 // against a node, `deploy` and a service run as a user runs them, and one SIGTERM stops the service;
 // `npx hardhat anvil` takes its port.
 import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,8 +18,6 @@ import type { Command, Setting } from "../../src/config/table";
 import { COMMANDS, LOCAL_ACCOUNTS } from "../../src/config/table";
 import {
   ANVIL,
-  HARDHAT,
-  REPOSITORY,
   answers,
   freePort,
   kill,
@@ -29,36 +26,12 @@ import {
   serviceReadiness,
   startHardhat,
 } from "../../src/common/processes";
+import type { CommandRun } from "../helpers/commands";
+import { runHardhat } from "../helpers/commands";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `hardhat <args>` to its end with `env` on top of a copy of this one without STRATA_* variables. */
-function hardhat(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<Run> {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith("STRATA_")),
-  );
-  return new Promise((resolve, reject) => {
-    const child = spawn(HARDHAT, args, { cwd: REPOSITORY, env: { ...clean, ...env }, stdio: "pipe" });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(
-        new Error(`hardhat ${args.join(" ")} did not end within ${timeoutMs} ms:\n${stdout}\n${stderr}`),
-      );
-    }, timeoutMs);
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** `hardhat <args>` run to its end (its output read to its last line), with `env` and no other STRATA_*. */
+function hardhat(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CommandRun> {
+  return runHardhat(args, { env, timeoutMs });
 }
 
 /** What `--help` shows as a setting's default. */

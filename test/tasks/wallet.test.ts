@@ -4,7 +4,6 @@
 // opened, paid and closed between two channel clients; and the refusals, by name, before any Layer-1
 // transaction.
 import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +11,6 @@ import { expect } from "chai";
 import { JsonRpcProvider, Wallet, parseEther } from "ethers";
 import { writeDeployment } from "../../src/common/deployments";
 import {
-  HARDHAT,
-  REPOSITORY,
   freePort,
   kill,
   localAccountKey,
@@ -22,12 +19,8 @@ import {
   startHardhat,
 } from "../../src/common/processes";
 import { deploySuite } from "../../src/deploy/suite";
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import type { CommandRun } from "../helpers/commands";
+import { runHardhat } from "../helpers/commands";
 
 describe("tasks: the wallet and the channel verbs against a hardhat node", function () {
   this.timeout(300_000);
@@ -39,23 +32,10 @@ describe("tasks: the wallet and the channel verbs against a hardhat node", funct
   let sequencerUrl: string;
 
   /** `hardhat <args> --network localhost` to its end, against this suite's node and deployment. */
-  function hardhat(args: string[]): Promise<Run> {
-    const clean = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !name.startsWith("STRATA_")),
-    );
-    const env = { ...clean, STRATA_RPC_URL: url, STRATA_DEPLOYMENTS_DIR: deployments };
-    return new Promise((resolve, reject) => {
-      const child = spawn(HARDHAT, [...args, "--network", "localhost"], {
-        cwd: REPOSITORY,
-        env,
-        stdio: "pipe",
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once("error", reject);
-      child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  function hardhat(args: string[]): Promise<CommandRun> {
+    return runHardhat([...args, "--network", "localhost"], {
+      env: { STRATA_RPC_URL: url, STRATA_DEPLOYMENTS_DIR: deployments },
+      timeoutMs: 300_000,
     });
   }
 
@@ -178,7 +158,12 @@ describe("tasks: the wallet and the channel verbs against a hardhat node", funct
       expect(paid).to.include({ amount: parseEther("1").toString(), recipient: alice });
       const receipt = (await provider.getTransactionReceipt(paid.l1TxHash))!;
       expect(await provider.getBalance(alice)).to.equal(before + parseEther("1") - receipt.fee);
-      expect((await balanceOf(3)).balance).to.equal(parseEther("0.5").toString());
+      // `balance` shows both layers: what the address holds on Layer 1 too.
+      const both = await verb<{ balance: string; l1Balance: string }>("wallet", "balance", ...as(3));
+      expect(both).to.include({
+        balance: parseEther("0.5").toString(),
+        l1Balance: (await provider.getBalance(alice)).toString(),
+      });
       expect((await balanceOf(4)).balance).to.equal(parseEther("0.6").toString());
 
       const again = await hardhat(["wallet", "finalize-withdrawal", "--hash", withdrawal.hash, ...as(3)]);
