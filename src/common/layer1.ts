@@ -9,6 +9,22 @@ import type { Log, Provider } from "ethers";
 /** A provider that also takes raw JSON-RPC calls (Hardhat's, or an ethers JsonRpcProvider). */
 export type RpcProvider = Provider & { send(method: string, params: unknown[]): Promise<unknown> };
 
+/**
+ * The time a transaction sent now would be mined at: the pending block's timestamp (the latest block's
+ * where the node has no pending block). A local node mines only when a transaction arrives, so its latest
+ * block can be minutes old while a window measured on it has long passed.
+ */
+export async function nextBlockTime(provider: Provider): Promise<number> {
+  // Raw: ethers cannot format a pending block (its number is null on Hardhat).
+  if ("send" in provider && typeof provider.send === "function") {
+    const pending = (await (provider as RpcProvider)
+      .send("eth_getBlockByNumber", ["pending", false])
+      .catch(() => null)) as { timestamp?: string } | null;
+    if (pending?.timestamp) return Number(pending.timestamp);
+  }
+  return (await provider.getBlock("latest"))!.timestamp;
+}
+
 /** The logs of one read, and the last block it covered. */
 export interface LogRange {
   logs: Log[];

@@ -3,6 +3,7 @@ import type { BridgeClient } from "../bridge/client";
 import { DepositQueueFollower } from "../bridge/client";
 import { EventLog } from "../common/events";
 import type { Logger } from "../common/logger";
+import { nextBlockTime } from "../common/layer1";
 import { bytesToHex } from "../shared/bytes";
 import { CodecError, decodeTx, encodeTx } from "../shared/codec";
 import type { L2Tx } from "../shared/types";
@@ -306,7 +307,7 @@ export class Sequencer implements SequencerApi {
   private async finalizeDue(): Promise<void> {
     const { follower, rollup, signer } = this.o;
     const config = await rollup.config();
-    const now = (await signer.provider!.getBlock("latest"))!.timestamp;
+    const now = await nextBlockTime(signer.provider!);
     let upTo = follower.lastFinalized;
     for (const b of follower.batches.slice(follower.lastFinalized + 1)) {
       const busy = [...follower.games.values()].some((g) => g.open && g.batchIndex === b.index);

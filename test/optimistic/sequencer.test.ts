@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parseEther } from "ethers";
+import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { createLogger } from "../../src/common/logger";
 import { txHash } from "../../src/optimistic/chain-follower";
@@ -17,7 +18,7 @@ import { encodeTx } from "../../src/shared/codec";
 import type { DepositTx, L2Tx, TransferTx } from "../../src/shared/types";
 import { ownerOfAddress } from "../../src/shared/types";
 import type { World } from "./world";
-import { depositEth, hexOf, passChallengeWindow, signedTransfer, signedWithdraw } from "./world";
+import { TIMING, depositEth, hexOf, passChallengeWindow, signedTransfer, signedWithdraw } from "./world";
 import { FundedWorld } from "../helpers/optimistic-world";
 import { depositsUpTo } from "../../src/shared/deposit";
 
@@ -270,6 +271,21 @@ describe("Sequencer", function () {
       expect(sequencer.receipt(txHash(second))).to.include({ status: "final", batchIndex: 2, step: 1 });
       expect(Number(await world.rollup.contract.lastFinalizedIndex())).to.equal(2);
       await world.checkInvariants();
+    });
+
+    it("finalizes on an idle chain once the window has passed, without waiting for a new block", async function () {
+      // A local node mines only when a transaction arrives: the latest block stays old while time passes.
+      // The clock moves (the pending block's time), no block is mined: the batch is due all the same.
+      const { sequencer } = world;
+      const [first] = await submitTwo();
+      await sequencer.tick(true);
+      const before = await ethers.provider.getBlockNumber();
+      await ethers.provider.send("evm_increaseTime", [TIMING.challengeWindow + 1]);
+      expect(await ethers.provider.getBlockNumber()).to.equal(before);
+
+      await sequencer.tick();
+      expect(sequencer.receipt(txHash(first))).to.include({ status: "final", batchIndex: 2 });
+      expect(Number(await world.rollup.contract.lastFinalizedIndex())).to.equal(2);
     });
 
     it("finds a receipt whatever the case of the hash", async function () {
