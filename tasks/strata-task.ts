@@ -85,9 +85,21 @@ export function strataTask<C extends CommandName>(command: C, action: StrataActi
       }
       await action(settings, hre);
     } catch (error) {
-      if (!(error instanceof StrataError)) throw error;
-      process.stderr.write(`${error.name}: ${error.message}\n`);
+      if (isNotCompiled(error)) {
+        process.stderr.write(
+          "NotCompiledError: the contracts are not compiled yet (no typechain-types/): run `npx hardhat compile` " +
+            "once (it also builds the zk rollup's test circuit, about a minute on a fresh clone)\n",
+        );
+      } else if (error instanceof StrataError) {
+        process.stderr.write(`${error.name}: ${error.message}\n`);
+      } else throw error;
       process.exitCode = 1;
     }
   });
+}
+
+/** A module the compile generates (typechain-types/, artifacts/) is missing: a fresh clone not compiled yet. */
+function isNotCompiled(error: unknown): boolean {
+  const { code, message } = error as NodeJS.ErrnoException;
+  return code === "MODULE_NOT_FOUND" && /typechain-types|artifacts/.test(message ?? "");
 }

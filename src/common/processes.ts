@@ -265,18 +265,24 @@ export class ServiceSet {
   async stop(name: string, signal: NodeJS.Signals = "SIGTERM", graceMs = 10_000): Promise<void> {
     const child = this.running.get(name);
     if (child === undefined) return;
-    kill(child, signal);
-    // Wait until the whole group is gone (whatever the service started under it too), and kill what is
-    // left after the grace period.
-    const deadline = Date.now() + graceMs;
-    while (groupAlive(child.pid!)) {
-      if (Date.now() > deadline) kill(child, "SIGKILL");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await stopGroup(child, signal, graceMs);
   }
 
   async stopAll(): Promise<void> {
     await Promise.all([...this.running.keys()].map((name) => this.stop(name)));
+  }
+}
+
+/**
+ * Sends `signal` to the process group `child` leads and waits until the whole group is gone (whatever it
+ * started under it too), killing what is left after `graceMs`.
+ */
+export async function stopGroup(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM", graceMs = 10_000) {
+  kill(child, signal);
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(child.pid!)) {
+    if (Date.now() > deadline) kill(child, "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { REPOSITORY, freePort, kill, serviceReadiness, startProcess } from "../../src/common/processes";
+import { REPOSITORY, freePort, serviceReadiness, startProcess, stopGroup } from "../../src/common/processes";
 import { runShellLine } from "../helpers/commands";
 import type { DemoNode } from "../helpers/demo-services";
 import { ANVIL_NODE, HARDHAT_NODE } from "../helpers/demo-services";
@@ -24,26 +24,6 @@ import {
 
 /** The service that serves each rollup's wallet verbs (`--rollup`, default optimistic). */
 const OPERATOR_OF_ROLLUP: Readonly<Record<string, string>> = { optimistic: "sequencer", zk: "zk-operator" };
-
-/** Whether any process of the group `child` leads still runs. */
-function groupAlive(child: ChildProcess): boolean {
-  try {
-    process.kill(-child.pid!, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Stops a process group (SIGTERM, to every process in it), and kills what is left after 10 s. */
-async function stopGroup(child: ChildProcess): Promise<void> {
-  kill(child, "SIGTERM");
-  const deadline = Date.now() + 10_000;
-  while (groupAlive(child)) {
-    if (Date.now() > deadline) kill(child, "SIGKILL");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /**
  * Runs `steps` on `node` in a directory of their own; resolves with what differed from the README (one

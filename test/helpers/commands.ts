@@ -17,6 +17,8 @@ export interface RunCommandOptions {
   env?: Record<string, string>;
   /** Kills the command's process group and rejects after this long (default 120 s). */
   timeoutMs?: number;
+  /** Where it runs (default: the repository). */
+  cwd?: string;
 }
 
 /** This process's environment without its STRATA_* variables, with `extra` on top. */
@@ -33,10 +35,10 @@ export function runCommand(
   args: string[],
   options: RunCommandOptions = {},
 ): Promise<CommandRun> {
-  const { env = {}, timeoutMs = 120_000 } = options;
+  const { env = {}, timeoutMs = 120_000, cwd = REPOSITORY } = options;
   const what = [file, ...args].join(" ");
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: REPOSITORY, env: cleanEnv(env), stdio: "pipe", detached: true });
+    const child = spawn(file, args, { cwd, env: cleanEnv(env), stdio: "pipe", detached: true });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -5,7 +5,7 @@
 // against a node, `deploy` and a service run as a user runs them, and one SIGTERM stops the service;
 // `npx hardhat anvil` takes its port.
 import type { ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -18,6 +18,7 @@ import type { Command, Setting } from "../../src/config/table";
 import { COMMANDS, LOCAL_ACCOUNTS } from "../../src/config/table";
 import {
   ANVIL,
+  REPOSITORY,
   answers,
   freePort,
   kill,
@@ -27,7 +28,7 @@ import {
   startHardhat,
 } from "../../src/common/processes";
 import type { CommandRun } from "../helpers/commands";
-import { runHardhat } from "../helpers/commands";
+import { runCommand, runHardhat } from "../helpers/commands";
 
 /** `hardhat <args>` run to its end (its output read to its last line), with `env` and no other STRATA_*. */
 function hardhat(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CommandRun> {
@@ -136,6 +137,40 @@ describe("tasks: the commands as Hardhat tasks", function () {
         expect(run.stderr + run.stdout).to.not.match(/\n\s+at /);
       } finally {
         rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("tells a fresh clone to compile first, with no stack trace", async function () {
+      // A fresh clone: the sources and the installed packages, nothing the compile generates.
+      const clone = mkdtempSync(join(tmpdir(), "strata-fresh-"));
+      try {
+        for (const entry of [
+          "hardhat.config.ts",
+          "tsconfig.json",
+          "package.json",
+          "tasks",
+          "src",
+          "circuits",
+        ]) {
+          cpSync(join(REPOSITORY, entry), join(clone, entry), {
+            recursive: true,
+            filter: (source) => !source.startsWith(join(REPOSITORY, "circuits", "build")),
+          });
+        }
+        symlinkSync(join(REPOSITORY, "node_modules"), join(clone, "node_modules"));
+        const run = await runCommand(
+          join(clone, "node_modules", ".bin", "hardhat"),
+          ["deploy", "--network", "localhost"],
+          {
+            cwd: clone,
+            env: { STRATA_RPC_URL: await deadNode() },
+          },
+        );
+        expect(run.code).to.equal(1);
+        expect(run.stderr).to.match(/^NotCompiledError: .*run `npx hardhat compile`/m);
+        expect(run.stderr + run.stdout).to.not.match(/\n\s+at /);
+      } finally {
+        rmSync(clone, { recursive: true, force: true });
       }
     });
 
