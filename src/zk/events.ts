@@ -93,9 +93,13 @@ export interface StateRebuiltEvent {
   pending: number;
 }
 
-/** The operator dropped journal entries that Layer 1 holds or that no longer apply. */
+/**
+ * The operator compacted its journal: entries a verified batch holds (`onLayer1`: nothing lost), and
+ * spends that no longer apply (`dropped`: refused now, e.g. after another operator's batch).
+ */
 export interface JournalCompactedEvent {
   type: "journalCompacted";
+  onLayer1: number;
   dropped: number;
   kept: number;
 }

@@ -335,44 +335,42 @@ export class ZkOperator implements ZkOperatorApi {
     const queue = await this.depositQueue.sync();
     this.depositsSeen = depositsUpTo(queue, follower.depositHead);
     await this.pullDeposits(queue);
+    // Compaction, not loss: an entry a verified batch holds is on Layer 1 already. Only the rest is news.
+    let onLayer1 = 0;
     const dropped: string[] = [];
     for (const encoded of journal.entries()) {
       const outcome = this.readmit(encoded);
-      if (outcome !== "kept") dropped.push(`${encoded.slice(0, 18)}…: ${outcome}`);
+      if (outcome === "onLayer1") onLayer1++;
+      else if (outcome !== "kept") dropped.push(`${encoded.slice(0, 18)}…: ${outcome.dropped}`);
     }
-    if (dropped.length > 0) {
-      // Compaction, not loss: an entry a verified batch holds is on Layer 1 already. Only the rest is news.
-      const notOnLayer1 = dropped.filter((d) => !d.endsWith(": verified on Layer 1"));
-      const onLayer1 = dropped.length - notOnLayer1.length;
+    if (onLayer1 + dropped.length > 0) {
       if (onLayer1 > 0) logger?.info(`journal compacted: ${onLayer1} entries already on Layer 1`);
-      if (notOnLayer1.length > 0) {
-        logger?.warn(`journal: ${notOnLayer1.length} spends no longer apply, dropped`, {
-          dropped: notOnLayer1,
-        });
+      if (dropped.length > 0) {
+        logger?.warn(`journal: ${dropped.length} spends no longer apply, dropped`, { dropped });
       }
       const kept = new Set(this.spends.map((s) => s.encoded));
       await journal.retain((encoded) => kept.has(encoded));
-      this.events.publish({ type: "journalCompacted", dropped: dropped.length, kept: kept.size });
+      this.events.publish({ type: "journalCompacted", onLayer1, dropped: dropped.length, kept: kept.size });
     }
     logger?.debug("rebuilt from Layer 1", { batch: follower.lastBatch, pending: this.pendingCount });
     this.events.publish({ type: "stateRebuilt", lastBatch: follower.lastBatch, pending: this.pendingCount });
   }
 
-  /** Re-accepts one journalled spend; says why it was dropped otherwise. */
-  private readmit(encoded: string): "kept" | string {
+  /** Re-accepts one journalled spend: kept, already on Layer 1 (a verified batch holds it), or dropped and why. */
+  private readmit(encoded: string): "kept" | "onLayer1" | { dropped: string } {
     let request: ZkSignedRequest;
     try {
       request = decodeZkRequest(encoded);
     } catch (error) {
-      return `Malformed (${(error as Error).message})`;
+      return { dropped: `Malformed (${(error as Error).message})` };
     }
     const hash = zkTxHash(this.o.crypto, request.tx, request.nonce, this.domain);
-    if (this.o.follower.locate(hash)) return "verified on Layer 1";
+    if (this.o.follower.locate(hash)) return "onLayer1";
     try {
       this.spends.push(this.admit(request, Date.now()));
       return "kept";
     } catch (error) {
-      if (error instanceof TxRejectedError) return error.reason;
+      if (error instanceof TxRejectedError) return { dropped: error.reason };
       throw error;
     }
   }

@@ -119,6 +119,13 @@ describe("e2e: zk restart", function () {
     expect(restarted.receipt(sent[0].hash)).to.include({ status: "verified" });
     expect(restarted.receipt(sent[1].hash)).to.include({ status: "accepted" });
     expect(restarted.pendingCount).to.equal(1);
+    // Compaction, not loss: the spend Layer 1 holds leaves the journal as on Layer 1, none as dropped.
+    const compacted = (await readAllEvents(restarted.events)).events.filter(
+      (e) => e.type === "journalCompacted",
+    );
+    expect(compacted.map(({ seq: _s, time: _t, ...e }) => e)).to.deep.equal([
+      { type: "journalCompacted", onLayer1: 1, dropped: 0, kept: 1 },
+    ]);
     await restarted.tick(true);
     await world.checkInvariants();
     const node = await expectVerifiedOnce(sent.map((s) => s.hash));

@@ -8,7 +8,9 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { Published } from "../../src/common/events";
 import { readAllEvents } from "../../src/common/events";
 import { TxRejectedError } from "../../src/common/json-rpc";
+import { createLogger } from "../../src/common/logger";
 import { neverStep } from "../../src/optimistic/adversaries";
+import { Challenger } from "../../src/optimistic/challenger";
 import { txHash } from "../../src/optimistic/chain-follower";
 import type { ChallengerEvent, OptimisticEvent, SequencerEvent } from "../../src/optimistic/events";
 import type { World } from "./world";
@@ -117,6 +119,34 @@ describe("optimistic service events", function () {
   });
 
   describe("Challenger", function () {
+    it("logs each batch's verdict at INFO, a false one as a warning that it challenges", async function () {
+      await funded.sequenceDeposits();
+      const lie = await funded.lie({ txs: await funded.transfers(8, 1000n), lieAt: 3 });
+      const lines: { level: string; message: string }[] = [];
+      const logger = createLogger({
+        level: "info",
+        format: "json",
+        write: (line) => void lines.push(JSON.parse(line) as { level: string; message: string }),
+      });
+      const challenger = new Challenger({
+        rollup: world.rollup,
+        follower: await world.newFollower(),
+        signer: world.challengerSigner,
+        logger,
+      });
+      await challenger.tick();
+
+      const verdicts = lines.filter((l) => /^batch \d/.test(l.message));
+      expect(verdicts.map((l) => l.level)).to.deep.equal(["info", "warn"]);
+      expect(verdicts[0].message).to.equal("batch 1 valid");
+      expect(verdicts[1].message).to.match(
+        new RegExp(
+          `^batch ${lie.batchIndex} INVALID: claim 0x[0-9a-f]{8}… ≠ 0x[0-9a-f]{8}… computed, challenging$`,
+        ),
+      );
+      expect(verdicts[1].message).to.include(lie.trace[8].slice(0, 10));
+    });
+
     it("publishes its verdicts and the whole game against a false batch, in order", async function () {
       const { sequencer, challenger, rollup } = world;
       await funded.sequenceDeposits();
