@@ -118,11 +118,13 @@ strataTask("zkOperator", async (s, hre) => {
 });
 
 strataTask("watchtower", async (s, hre) => {
-  const [{ contractAddress, readDeployment }, { runServiceMain }, { startWatchtower }] = await Promise.all([
-    import("../src/common/deployments"),
-    import("../src/common/service-main"),
-    import("../src/channels/stack"),
-  ]);
+  const [{ contractAddress, readDeployment }, { runServiceMain }, { startWatchtower }, { reachableChainId }] =
+    await Promise.all([
+      import("../src/common/deployments"),
+      import("../src/common/service-main"),
+      import("../src/channels/stack"),
+      import("../src/common/chain-identity"),
+    ]);
   // The deployment record, unless the adjudicator is given: the node is checked to hold it.
   const deployment =
     s.adjudicator === undefined ? readDeployment(hre.network.name, s.deploymentsDir) : undefined;
@@ -134,12 +136,12 @@ strataTask("watchtower", async (s, hre) => {
       startWatchtower({
         signer: wallet,
         adjudicator,
-        chainId: (await provider.getNetwork()).chainId,
+        chainId: deployment ? BigInt(deployment.chainId) : await reachableChainId(provider, network),
         dataDir: s.dataDir,
         logger,
         rpc: { host: s.host, port: s.port },
         pollMs: s.pollMs,
-        fromBlock: s.fromBlock,
+        fromBlock: s.fromBlock ?? deployment?.chain?.block,
         deployment,
       }),
     describe: (watchtower) => ({
@@ -162,6 +164,7 @@ strataTask("channelClient", async (s, hre) => {
     { ConfigError, nameOf },
     { COMMANDS },
     { formatEther },
+    { reachableChainId },
   ] = await Promise.all([
     import("../src/common/deployments"),
     import("../src/common/service-main"),
@@ -170,6 +173,7 @@ strataTask("channelClient", async (s, hre) => {
     import("../src/config/load"),
     import("../src/config/table"),
     import("ethers"),
+    import("../src/common/chain-identity"),
   ]);
   // The deployment record, unless the adjudicator is given: the node is checked to hold it.
   const deployment =
@@ -191,7 +195,7 @@ strataTask("channelClient", async (s, hre) => {
       startChannelParty({
         wallet,
         adjudicator,
-        chainId: (await provider.getNetwork()).chainId,
+        chainId: deployment ? BigInt(deployment.chainId) : await reachableChainId(provider, network),
         dataDir: s.dataDir,
         logger,
         peer: listen ? { host: s.host, port: s.port } : { host: s.host },

@@ -43,6 +43,7 @@ import type { Allocation, ChannelParams, ChannelState, Lock, PendingLock } from 
 import { ETH, totalOf } from "./types";
 import { WatchtowerFeed } from "./watchtower-rpc";
 import type { WatchtowerClient } from "./watchtower-rpc";
+import { nextBlockTime } from "../common/layer1";
 
 /**
  * One honest channel party: its `ChannelClient` (states, store, peers) and what it does on Layer 1 with
@@ -519,7 +520,7 @@ export class ChannelParty {
     if (status.phase !== "challenged")
       throw new NoChallengeError(`no challenge is registered for ${channel.id}`);
     const now = await this.layer1Now();
-    if (now + 1n < status.finalizesAt) {
+    if (now < status.finalizesAt) {
       throw new ChallengeOngoingError(
         `the window of ${channel.id} closes at ${status.finalizesAt}, Layer 1 is at ${now}: conclude after`,
       );
@@ -723,9 +724,9 @@ export class ChannelParty {
   // Funding a joined channel
   // ---------------------------------------------------------------------------------------------
 
+  /** The time a transaction sent now would be mined at: a local node's latest block can be minutes old. */
   private async layer1Now(): Promise<bigint> {
-    const block = await this.o.wallet.provider!.getBlock("latest");
-    return BigInt(block!.timestamp);
+    return BigInt(await nextBlockTime(this.o.wallet.provider!));
   }
 
   /** Throws `ChannelConcludedError` when the channel closed or concluded on Layer 1. */

@@ -181,8 +181,21 @@ async function runChannelParty(
     watchtower: o.watchtower || undefined,
     pollMs: o.pollMs,
   });
-  const listener = await party.listen({ host: o.peer?.host, port: o.peer?.port });
-  const rpc = o.rpc ? await serveChannelParty(party, { ...o.rpc, logger: o.logger, lifecycle }) : undefined;
+  let listener: Listener;
+  let rpc: RpcServer | undefined;
+  try {
+    listener = await party.listen({ host: o.peer?.host, port: o.peer?.port }).catch((error: unknown) => {
+      throw portError(error, "channel-client (peers)", { host: o.peer?.host, port: o.peer?.port });
+    });
+    rpc = o.rpc
+      ? await serveChannelParty(party, { ...o.rpc, logger: o.logger, lifecycle }).catch((error: unknown) => {
+          throw portError(error, "channel-client", { host: o.rpc?.host, port: o.rpc?.port });
+        })
+      : undefined;
+  } catch (error) {
+    await party.stop(); // its clock and its listener, if it started one
+    throw error;
+  }
   const deployment = o.deployment ?? addressesOnly("this chain", o.chainId, { Adjudicator: o.adjudicator });
   const watch = haltOnChainChange(lifecycle, deployment, o.wallet.provider!, verified, {
     intervalMs: o.chainCheckMs,

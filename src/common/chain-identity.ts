@@ -148,6 +148,23 @@ async function nodeChainId(provider: Provider): Promise<number> {
   return Number((await provider.getNetwork()).chainId);
 }
 
+/** The node's chain id; `Layer1UnreachableError` (a user's matter: the node is down or its URL wrong) when it does not answer. */
+export async function reachableChainId(provider: Provider, network: string): Promise<bigint> {
+  try {
+    return BigInt(await nodeChainId(provider));
+  } catch (cause) {
+    throw unreachable(network, cause);
+  }
+}
+
+function unreachable(network: string, cause: unknown): Layer1UnreachableError {
+  return new Layer1UnreachableError(
+    `cannot read the chain of ${network} from its node (${(cause as Error).message}): is the node running ` +
+      `and is its URL right?`,
+    { cause },
+  );
+}
+
 /** The node's chain: its id and its genesis hash. */
 export async function readChainIdentity(provider: Provider): Promise<ChainIdentity> {
   const [chainId, genesisHash] = await Promise.all([nodeChainId(provider), blockHashAt(provider, 0)]);
@@ -215,11 +232,7 @@ export async function checkDeploymentOnChain(
     identity = await readChainIdentity(provider);
   } catch (cause) {
     if (cause instanceof StrataError) throw cause;
-    throw new Layer1UnreachableError(
-      `cannot read the chain of ${network} from its node (${(cause as Error).message}): is the node running ` +
-        `and is its URL right?`,
-      { cause },
-    );
+    throw unreachable(network, cause);
   }
   if (identity.chainId !== deployment.chainId) {
     throw new WrongChainError(

@@ -34,6 +34,7 @@ import {
 } from "./errors";
 import type { L1Result, SignedSpend, TokenRef, WalletContext, WalletOptions } from "./rollup-wallet";
 import { RollupWallet, checkAddress, isBytes32, l1Result, openWalletContext } from "./rollup-wallet";
+import { nextBlockTime } from "../common/layer1";
 
 export interface ZkRollupWalletOptions extends WalletOptions {
   /** The BabyJubJub private key (32 bytes, or their 0x hex). Default: `deriveZkPrivateKey(signer, …)`. */
@@ -177,11 +178,12 @@ export class ZkRollupWallet extends RollupWallet<ZkTxStatus, ZkTxReceipt> {
       );
     }
     const dueAt = Number(pending[0].timestamp) + this.config.exodusDelay;
-    const latest = await this.context.provider.getBlock("latest");
-    if (latest && latest.timestamp + 1 < dueAt) {
+    // The time the activation would be mined at: a local node's latest block can be minutes old.
+    const now = await nextBlockTime(this.context.provider);
+    if (now < dueAt) {
       throw new WalletExodusError(
-        `exodus is not due before ${dueAt} (${dueAt - latest.timestamp} s from the last block): the oldest ` +
-          `deposit has waited ${latest.timestamp - Number(pending[0].timestamp)} s of ${this.config.exodusDelay}`,
+        `exodus is not due before ${dueAt} (${dueAt - now} s from now): the oldest ` +
+          `deposit has waited ${now - Number(pending[0].timestamp)} s of ${this.config.exodusDelay}`,
       );
     }
     const receipt = await this.layer1("activateExodus", () =>
