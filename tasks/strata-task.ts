@@ -5,6 +5,8 @@
 // message`, with no stack trace, and the exit code is non-zero; anything else is a bug and Hardhat prints
 // it whole. This file loads with every Hardhat command: it imports only the table; the action loads the
 // rest.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { scope, task } from "hardhat/config";
 import type { CLIArgumentType, HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Command, CommandName, Setting, SettingsOf } from "../src/config/table";
@@ -98,8 +100,8 @@ export function strataTask<C extends CommandName>(command: C, action: StrataActi
   });
 }
 
-/** A module the compile generates (typechain-types/, artifacts/) is missing: a fresh clone not compiled yet. */
+/** A module is missing and the compile's output is not there: a fresh clone not compiled yet. */
 function isNotCompiled(error: unknown): boolean {
-  const { code, message } = error as NodeJS.ErrnoException;
-  return code === "MODULE_NOT_FOUND" && /typechain-types|artifacts/.test(message ?? "");
+  const { code } = error as NodeJS.ErrnoException;
+  return code === "MODULE_NOT_FOUND" && !existsSync(join(__dirname, "..", "typechain-types"));
 }

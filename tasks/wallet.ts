@@ -88,7 +88,12 @@ async function baseUnits(
             hre.ethers.provider,
           ).decimals(),
         );
-  return parseUnits(text, decimals);
+  try {
+    return parseUnits(text, decimals);
+  } catch (cause) {
+    const { WalletAmountError } = await import("../src/wallet");
+    throw new WalletAmountError(`${text} has more decimals than the token's ${decimals}`, { cause });
+  }
 }
 
 strataTask("walletDeposit", async (s, hre) => {

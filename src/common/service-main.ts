@@ -78,7 +78,8 @@ export interface StopRequests {
 }
 
 /**
- * Watches for a request to stop: SIGINT, SIGTERM or SIGHUP, or the launcher chain broken. A second
+ * Watches for a request to stop: SIGINT or SIGTERM, or the launcher chain broken. SIGHUP is left alone,
+ * as geth and op-node leave it, so that `nohup` keeps a service running after its terminal closes. A second
  * SIGINT or SIGTERM once a stop is under way exits at once.
  */
 export function watchStopRequests(logger?: Logger): StopRequests {
@@ -90,9 +91,9 @@ export function watchStopRequests(logger?: Logger): StopRequests {
     asked = true;
     resolve(why);
   };
-  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (asked && signal !== "SIGHUP") {
+    if (asked) {
       logger?.warn("second signal: exiting now", { signal });
       process.exit(130);
     }
@@ -117,7 +118,7 @@ export function watchStopRequests(logger?: Logger): StopRequests {
   };
 }
 
-/** Resolves on SIGINT, SIGTERM or SIGHUP, or once the process that launched this one has exited. */
+/** Resolves on SIGINT or SIGTERM, or once the process that launched this one has exited. */
 export function untilSignal(logger?: Logger): Promise<void> {
   return watchStopRequests(logger).requested.then(() => undefined);
 }

@@ -745,7 +745,7 @@ export const COMMANDS = {
       hash: required(bytes32, "STRATA_WALLET_HASH", "the withdrawal's Layer-2 transaction"),
       save: optional(
         path,
-        "STRATA_WALLET_PROOF",
+        "STRATA_WALLET_SAVE_PROOF",
         "also write the proof to this file (for finalize-withdrawal)",
       ),
       ...walletBase,
