@@ -10,16 +10,36 @@
  * own name: two sequencers on one directory are refused, a sequencer and a zk operator are not.
  *
  * Taking the lock is atomic: the holder is written to a file of its own, then hard-linked to the lock's
- * name, which fails when the name exists, so a lock file is never seen half-written. A stale lock is
- * moved aside (a rename only one taker can win), checked to be the one found stale, and removed before
- * the taker tries again.
+ * name, which fails when the name exists, so a lock file is never seen half-written.
+ *
+ * Whether a holder still runs. A pid alone does not say: after `kill -9` a restarted service often gets
+ * the same pid (pid 1 of a fresh container's namespace). So the lock also records the holder's process
+ * start time (Linux: field 22 of `/proc/<pid>/stat`, clock ticks since boot) and the boot's id, and a
+ * lock is live only if it was taken since this boot and a process with its pid runs and started when it
+ * did. Where `/proc` is missing (macOS), a running pid is enough. A lock naming this process is live only
+ * if this process issued its token (and has not released it).
+ *
+ * The host name is recorded for the messages but decides nothing. Deciding "another host: held" made a
+ * crashed service in a container locked out for good (`docker run --rm` gives every run a new host
+ * name), while a data directory shared by two machines, or by two containers running at once with their
+ * own pid namespaces, is not a setup this local tool supports: this lock keeps a second process on one
+ * machine off a directory, and cannot see a holder in another pid namespace.
+ *
+ * Breaking a stale lock. Only one process at a time may replace a given stale lock, and a lock that was
+ * released is never put back: a taker that found the lock stale first takes a break file for that lock
+ * (`<lock>.break.<id>.<n>`, `id` naming the stale lock's content), made with a link that fails when it
+ * exists; holding it, it reads the lock again and, if it is still the stale one, renames its own holder
+ * over it. Other takers wait for it, then find the new lock live and are refused naming it. A breaker
+ * that died holding break file `n` leaves it; the next taker sees that breaker dead and takes `n + 1`
+ * (which only one can), so a dead breaker never blocks. Once the stale lock is gone for good (it names a
+ * token never issued again), the breaker removes the break files.
  *
  * `claimDataDir` is a service's first step: the lock, then the chain the directory belongs to
  * (src/common/chain-identity.ts).
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { link, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Provider } from "ethers";
 import type { VerifiedChain } from "./chain-identity";
@@ -36,9 +56,14 @@ export interface LockHolder {
   service: string;
   /** ISO time it took the lock. */
   startedAt: string;
+  /** Recorded for messages only: it does not decide whether the holder runs. */
   host: string;
   /** Tells one taking of the lock from another by the same pid. */
   token: string;
+  /** The holder process's start (`/proc/<pid>/stat` field 22); absent where there is no `/proc`. */
+  processStart?: string;
+  /** The id of the boot the lock was taken in (`/proc/sys/kernel/random/boot_id`); absent likewise. */
+  boot?: string;
 }
 
 /** Another running process holds the lock. */
@@ -80,10 +105,44 @@ export function isRunning(pid: number): boolean {
   }
 }
 
+/**
+ * When process `pid` started, in clock ticks since boot (`/proc/<pid>/stat` field 22), or undefined when
+ * it cannot be read (no such process, no `/proc`, a process hidden from this user).
+ */
+export async function processStartTime(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so count from the last ")".
+    const fields = stat
+      .slice(stat.lastIndexOf(")") + 1)
+      .trim()
+      .split(/\s+/);
+    const start = fields[22 - 3]; // fields[0] is field 3 (state)
+    return start !== undefined && /^\d+$/.test(start) ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let bootIdRead: Promise<string | undefined> | undefined;
+function bootId(): Promise<string | undefined> {
+  bootIdRead ??= readFile("/proc/sys/kernel/random/boot_id", "utf8").then(
+    (text) => text.trim() || undefined,
+    () => undefined,
+  );
+  return bootIdRead;
+}
+
+/** The tokens of the locks this process holds or is taking (its break files carry the same ones). */
+const issued = new Set<string>();
+
 /** The holder named in a lock file, or undefined when there is none or it is not a holder. */
 export async function readLockHolder(path: string): Promise<LockHolder | undefined> {
   const text = await readTextIfExists(path);
-  if (text === undefined) return undefined;
+  return text === undefined ? undefined : parseHolder(text);
+}
+
+function parseHolder(text: string): LockHolder {
   try {
     const holder = JSON.parse(text) as LockHolder;
     if (Number.isSafeInteger(holder?.pid) && typeof holder.token === "string") return holder;
@@ -93,17 +152,31 @@ export async function readLockHolder(path: string): Promise<LockHolder | undefin
   return { pid: 0, service: "unknown", startedAt: "unknown", host: "unknown", token: text };
 }
 
-function alive(holder: LockHolder): boolean {
-  // A lock taken on another host (a shared file system) cannot be checked from here: it counts as held.
-  return holder.pid > 0 && (holder.host !== hostname() || isRunning(holder.pid));
+/** Whether the process that wrote `holder` (a lock's or a break file's) still runs. */
+async function alive(holder: LockHolder): Promise<boolean> {
+  if (holder.pid <= 0) return false;
+  const boot = await bootId();
+  if (holder.boot !== undefined && boot !== undefined && holder.boot !== boot) return false;
+  if (holder.pid === process.pid) return issued.has(holder.token);
+  if (!isRunning(holder.pid)) return false;
+  if (holder.processStart === undefined) return true;
+  const start = await processStartTime(holder.pid);
+  return start === undefined || start === holder.processStart;
 }
 
 const sameHolder = (a: LockHolder | undefined, b: LockHolder): boolean =>
   a !== undefined && a.pid === b.pid && a.token === b.token;
 
+/** How long a taker waits for another process that is breaking the same stale lock. */
+const BREAK_WAIT_MS = 5_000;
+
+const holderText = (h: LockHolder): string =>
+  `pid ${h.pid}${h.pid === process.pid ? ", this process" : ""}` +
+  `${h.host !== "unknown" && h.host !== hostname() ? ` on host ${h.host}` : ""}, since ${h.startedAt}`;
+
 /**
  * Takes `service`'s lock in `dataDir` (creating the directory), or throws `DataDirLockedError` naming
- * the running holder. Touches nothing but the directory and its lock file.
+ * the running holder. Touches nothing but the directory, its lock file and the lock's break files.
  */
 export async function lockDataDir(
   dataDir: string,
@@ -119,36 +192,56 @@ export async function lockDataDir(
     host: hostname(),
     token: randomBytes(8).toString("hex"),
   };
+  const [processStart, boot] = await Promise.all([processStartTime(process.pid), bootId()]);
+  if (processStart !== undefined) holder.processStart = processStart;
+  if (boot !== undefined) holder.boot = boot;
   const mine = `${path}.${process.pid}.${holder.token}`;
-  await writeFile(mine, JSON.stringify(holder) + "\n");
+  issued.add(holder.token);
+  let taken = false;
   try {
-    for (let attempt = 0; ; attempt++) {
+    await writeFile(mine, JSON.stringify(holder) + "\n");
+    const deadline = Date.now() + BREAK_WAIT_MS;
+    for (;;) {
       try {
         await link(mine, path);
         break;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 20) throw error;
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
-      const found = await readLockHolder(path);
-      if (found === undefined) continue; // released meanwhile
-      if (alive(found)) {
-        const self = found.pid === process.pid ? ", this process" : "";
+      const text = await readTextIfExists(path);
+      if (text === undefined) continue; // released meanwhile
+      const found = parseHolder(text);
+      if (await alive(found)) {
         throw new DataDirLockedError(
-          `data dir ${dataDir} is locked by ${found.service} (pid ${found.pid}${self}, since ` +
-            `${found.startedAt}): another ${service} uses it; stop that one, or set ` +
-            `${options.variable ?? "STRATA_DATA_DIR"} to another directory (if no such process runs, ` +
-            `remove ${path})`,
+          `data dir ${dataDir} is locked by ${found.service} (${holderText(found)}): another ${service} ` +
+            `uses it; stop that one, or set ${options.variable ?? "STRATA_DATA_DIR"} to another ` +
+            `directory (if no such process runs, remove ${path})`,
           path,
           found,
         );
       }
-      await removeStale(path, found);
-      options.logger?.warn("took over a stale data-dir lock", {
-        path,
-        holder: `${found.service} (pid ${found.pid}, since ${found.startedAt})`,
-      });
+      const outcome = await breakStale(path, text, mine);
+      if (outcome.taken) {
+        options.logger?.warn("took over a stale data-dir lock", {
+          path,
+          holder: `${found.service} (${holderText(found)})`,
+        });
+        break;
+      }
+      if (Date.now() > deadline) {
+        throw new DataDirLockedError(
+          `data dir ${dataDir}: its stale ${service} lock (${holderText(found)}) is being taken over by ` +
+            `${outcome.breaker ? `pid ${outcome.breaker.pid}` : "another process"}, which has not ` +
+            `finished in ${BREAK_WAIT_MS / 1000} s; try again (if no such process runs, remove ${path})`,
+          path,
+          found,
+        );
+      }
+      if (outcome.breaker) await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    taken = true;
   } finally {
+    if (!taken) issued.delete(holder.token);
     await rm(mine, { force: true });
   }
   let released = false;
@@ -158,29 +251,67 @@ export async function lockDataDir(
     async release() {
       if (released) return;
       released = true;
-      if (sameHolder(await readLockHolder(path).catch(() => undefined), holder))
-        await rm(path, { force: true });
+      try {
+        if (sameHolder(await readLockHolder(path).catch(() => undefined), holder))
+          await rm(path, { force: true });
+      } finally {
+        issued.delete(holder.token);
+      }
     },
   };
 }
 
 /**
- * Removes the stale lock `found`: moves it aside (one taker wins the rename), and removes what it moved
- * if that is `found`; a fresh lock moved by mistake (taken between the read and the rename) is put back.
+ * Replaces the stale lock whose content is `text` with the holder in file `mine`, if no other process is
+ * breaking it: `taken` when this one did; else `breaker` names the live process breaking it (wait for
+ * it), or neither when the lock changed meanwhile (look again).
  */
-async function removeStale(path: string, found: LockHolder): Promise<void> {
-  const aside = `${path}.stale.${process.pid}.${randomBytes(4).toString("hex")}`;
-  try {
-    await rename(path, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return; // another taker moved it
-    throw error;
+async function breakStale(
+  path: string,
+  text: string,
+  mine: string,
+): Promise<{ taken?: true; breaker?: LockHolder }> {
+  const id = createHash("sha256").update(text).digest("hex").slice(0, 16);
+  const breakFile = (n: number) => `${path}.break.${id}.${n}`;
+  let n = 0;
+  for (; ; n++) {
+    try {
+      await link(mine, breakFile(n));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const breaker = await readLockHolder(breakFile(n));
+    if (breaker === undefined) return {}; // removed by a breaker that has finished: the lock changed
+    if (await alive(breaker)) return { breaker };
+    // its breaker died holding it: the next one
   }
-  const moved = await readLockHolder(aside);
-  if (moved && moved.token !== found.token && alive(moved)) {
-    await link(aside, path).catch(() => undefined);
+  // This process alone may replace the lock while it is `text`; no other taker can replace it (a link
+  // fails while it exists) and its holder is dead (it will not release it).
+  if ((await readTextIfExists(path)) === text) {
+    const copy = `${mine}.take`;
+    await link(mine, copy);
+    try {
+      await rename(copy, path);
+    } catch (error) {
+      await rm(copy, { force: true });
+      // The break files stay (removed while the lock is still stale, they could let two takers break it at
+      // once): other takers wait for this process until it exits, as a service does on this error.
+      throw error;
+    }
+    await removeBreakFiles(breakFile, n);
+    return { taken: true };
   }
-  await rm(aside, { force: true });
+  await removeBreakFiles(breakFile, n);
+  return {};
+}
+
+/**
+ * Removes break files 0..n of a lock that is no longer the stale one: any taker still holding or taking
+ * one of them will find the lock changed and do nothing.
+ */
+async function removeBreakFiles(breakFile: (n: number) => string, n: number): Promise<void> {
+  await Promise.all(Array.from({ length: n + 1 }, (_, i) => rm(breakFile(i), { force: true })));
 }
 
 // -------------------------------------------------------------------------------------------------

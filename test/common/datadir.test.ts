@@ -3,7 +3,11 @@
 // child that takes the lock through the same function and waits, then is killed with SIGKILL.
 import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
 import type { DataDirLock } from "../../src/common/datadir";
 import {
@@ -11,6 +15,7 @@ import {
   isRunning,
   lockDataDir,
   lockPath,
+  processStartTime,
   readLockHolder,
 } from "../../src/common/datadir";
 import type { Logger } from "../../src/common/logger";
@@ -34,6 +39,41 @@ function holdLockInChild(dir: string, service: string): Promise<ChildProcess> {
     );
     child.once("exit", (code) => reject(new Error(`the child exited (${code})`)));
   });
+}
+
+/**
+ * `count` processes that each, on "go", take `service`'s lock in `dir` and report what happened; they
+ * stay alive (holding what they took) until killed.
+ */
+async function racingChildren(dir: string, service: string, count: number) {
+  const code = `
+    const { lockDataDir } = require(${JSON.stringify(require.resolve("../../src/common/datadir"))});
+    process.on("message", () =>
+      lockDataDir(${JSON.stringify(dir)}, ${JSON.stringify(service)})
+        .then(() => process.send({ locked: process.pid }))
+        .catch((e) => process.send({ failed: e.name, holder: e.holder && e.holder.pid })));
+    process.send({ ready: true });
+    setInterval(() => undefined, 1000);`;
+  const children = Array.from({ length: count }, () =>
+    spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", code], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    }),
+  );
+  const next = (child: ChildProcess) =>
+    new Promise<{ locked?: number; failed?: string; holder?: number }>((resolve, reject) => {
+      child.once("message", resolve);
+      child.once("exit", (code) => reject(new Error(`a racing child exited (${code})`)));
+    });
+  await Promise.all(children.map(next));
+  return {
+    children,
+    go: () => Promise.all(children.map((child) => (child.send("go"), next(child)))),
+  };
+}
+
+/** A process that only sleeps (no lock of its own): a live pid with a start time. */
+function sleeper(command = "sleep"): ChildProcess {
+  return spawn(command, ["60"], { stdio: "ignore" });
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -126,5 +166,163 @@ describe("data-dir lock", function () {
     await writeFile(lockPath(dir(), "sequencer"), "garbage");
     const lock = await take("sequencer");
     expect((await readLockHolder(lock.path))!.pid).to.equal(process.pid);
+  });
+
+  describe("whether a holder still runs (pid and process start time)", function () {
+    before(function () {
+      if (!existsSync("/proc/self/stat")) this.skip(); // the start time is read from /proc (Linux)
+    });
+    const children: ChildProcess[] = [];
+    afterEach(async () => {
+      await Promise.all(
+        children.splice(0).map((child) => {
+          child.kill("SIGKILL");
+          return exited(child);
+        }),
+      );
+    });
+    const bootId = async () => (await readFile("/proc/sys/kernel/random/boot_id", "utf8")).trim();
+    /** Writes a lock file of `service` (default sequencer) naming `holder`. */
+    const writeLock = async (holder: Record<string, unknown>, service = "sequencer") => {
+      const text = JSON.stringify({
+        service,
+        startedAt: "2020-01-01T00:00:00.000Z",
+        host: hostname(),
+        token: "0123456789abcdef",
+        boot: await bootId(),
+        ...holder,
+      });
+      await writeFile(lockPath(dir(), service), text + "\n");
+      return text + "\n";
+    };
+    const started = async (child: ChildProcess) => {
+      for (let i = 0; i < 100; i++) {
+        const start = await processStartTime(child.pid!);
+        if (start !== undefined) return start;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error("no start time for the child");
+    };
+
+    it("reads a process's start time from /proc/<pid>/stat field 22, even when its name has spaces and ')'", async function () {
+      await mkdir(join(dir(), "bin"));
+      const odd = join(dir(), "bin", "a) b (c) d");
+      await symlink("/bin/sleep", odd);
+      const child = sleeper(odd);
+      children.push(child);
+      const start = await started(child);
+      expect(await readFile(`/proc/${child.pid}/comm`, "utf8")).to.include(")");
+      // Clock ticks since boot (100 a second on Linux): it started about now, by the boot's clock.
+      const uptime = Number((await readFile("/proc/uptime", "utf8")).split(" ")[0]);
+      expect(Number(start) / 100).to.be.closeTo(uptime, 5);
+      expect(await processStartTime(process.pid)).to.match(/^\d+$/);
+      expect(await processStartTime(2 ** 30)).to.equal(undefined);
+    });
+
+    it("records the holder's process start time and boot in the lock", async function () {
+      const lock = await take("sequencer");
+      const holder = (await readLockHolder(lock.path))!;
+      expect(holder.processStart).to.equal(await processStartTime(process.pid));
+      expect(holder.boot).to.equal(await bootId());
+    });
+
+    it("refuses, by name, a lock of a live process whose start time matches", async function () {
+      const child = sleeper();
+      children.push(child);
+      await writeLock({ pid: child.pid, processStart: await started(child) });
+      const error = await expect(lockDataDir(dir(), "sequencer")).to.be.rejectedWith(DataDirLockedError);
+      expect(error.holder.pid).to.equal(child.pid);
+      expect(error.message).to.include(`is locked by sequencer (pid ${child.pid}, since 2020-01-01`);
+    });
+
+    it("takes over a lock left by a dead process whose pid this process now has (a restarted container)", async function () {
+      // The same pid as ours, another start time: the process that wrote it is gone.
+      await writeLock({ pid: process.pid, processStart: "1" });
+      const { logger, lines } = recordingLogger();
+      const lock = await take("sequencer", logger);
+      expect((await readLockHolder(lock.path))!.token).to.equal(lock.holder.token);
+      expect(lines.join("\n")).to.match(new RegExp(`took over a stale data-dir lock .*pid ${process.pid}`));
+    });
+
+    it("takes over a lock naming this process with a token it did not issue", async function () {
+      await writeLock({ pid: process.pid, processStart: await processStartTime(process.pid) });
+      const lock = await take("sequencer");
+      expect((await readLockHolder(lock.path))!.token).to.equal(lock.holder.token);
+    });
+
+    it("takes over a lock whose pid runs but started at another time (the pid reused by another process)", async function () {
+      const child = sleeper();
+      children.push(child);
+      const start = await started(child);
+      await writeLock({ pid: child.pid, processStart: String(Number(start) - 1) });
+      const lock = await take("sequencer");
+      expect((await readLockHolder(lock.path))!.pid).to.equal(process.pid);
+    });
+
+    it("takes over a dead holder's lock from another host name, and one from before a reboot", async function () {
+      const child = sleeper();
+      children.push(child);
+      const start = await started(child);
+      child.kill("SIGKILL");
+      await exited(child);
+      children.splice(0);
+      // docker run --rm: a new host name each run.
+      await writeLock({ pid: child.pid, processStart: start, host: "3f2a9c1b7d4e" });
+      expect((await take("sequencer")).holder.pid).to.equal(process.pid);
+      // A live pid and start time, but from another boot.
+      await writeLock(
+        { pid: 1, processStart: await processStartTime(1), boot: "another-boot" },
+        "zk-operator",
+      );
+      expect((await take("zk-operator")).holder.pid).to.equal(process.pid);
+    });
+
+    it("lets exactly one of many concurrent takers break a stale lock; the others are refused naming it", async function () {
+      await writeLock({ pid: process.pid, processStart: "1" }, "watchtower");
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 8 }, () => lockDataDir(dir(), "watchtower")),
+      );
+      const won = outcomes.filter((o): o is PromiseFulfilledResult<DataDirLock> => o.status === "fulfilled");
+      held.push(...won.map((o) => o.value));
+      expect(won).to.have.length(1);
+      const winner = won[0].value.holder;
+      for (const o of outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected")) {
+        expect(o.reason).to.be.instanceOf(DataDirLockedError);
+        expect(o.reason.holder.token).to.equal(winner.token);
+      }
+      expect((await readLockHolder(lockPath(dir(), "watchtower")))!.token).to.equal(winner.token);
+      // Nothing left beside the lock: no break files, no holder files.
+      expect(await readdir(dir())).to.deep.equal(["watchtower.lock"]);
+    });
+
+    it("lets exactly one of several processes racing on a stale lock take it; the others are refused naming it", async function () {
+      this.timeout(60_000);
+      const dead = sleeper();
+      const start = await started(dead);
+      dead.kill("SIGKILL");
+      await exited(dead);
+      await writeLock({ pid: dead.pid, processStart: start });
+      const { children: racers, go } = await racingChildren(dir(), "sequencer", 4);
+      children.push(...racers);
+      const reports = await go();
+      const winners = reports.filter((r) => r.locked !== undefined);
+      expect(winners, JSON.stringify(reports)).to.have.length(1);
+      for (const r of reports.filter((r) => r.locked === undefined)) {
+        expect(r).to.deep.equal({ failed: "DataDirLockedError", holder: winners[0].locked });
+      }
+      expect((await readLockHolder(lockPath(dir(), "sequencer")))!.pid).to.equal(winners[0].locked);
+    });
+
+    it("is not blocked by the break file of a taker that died while breaking a stale lock", async function () {
+      const text = await writeLock({ pid: process.pid, processStart: "1" });
+      const breakFile = `${lockPath(dir(), "sequencer")}.break.${createHash("sha256").update(text).digest("hex").slice(0, 16)}.0`;
+      await writeFile(
+        breakFile,
+        JSON.stringify({ pid: process.pid, token: "feedface", service: "sequencer" }),
+      );
+      const lock = await take("sequencer");
+      expect((await readLockHolder(lock.path))!.token).to.equal(lock.holder.token);
+      expect(existsSync(breakFile)).to.equal(false);
+    });
   });
 });
