@@ -153,7 +153,9 @@ export function startProcess(
     // Its own process group, so that a kill reaches whatever the CLI starts under it.
     const child = spawn(command, args, {
       cwd: REPOSITORY,
-      env: { ...process.env, ...env },
+      // Detached, it is no longer in this process's job: it watches this process instead, and stops with it
+      // (a demo killed by Ctrl-C leaves no service running; src/common/service-main.ts).
+      env: { ...process.env, STRATA_LAUNCHER_PID: String(process.pid), ...env },
       stdio: "pipe",
       detached: true,
     });

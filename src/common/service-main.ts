@@ -69,6 +69,24 @@ function brokenLink(chain: readonly LauncherLink[]): string | undefined {
   return undefined;
 }
 
+/**
+ * The process that started this one as a detached child (`STRATA_LAUNCHER_PID`, set by `startProcess`):
+ * in a process group of its own, a service is outside its starter's job, so it watches that pid instead.
+ */
+function launcherPid(): number | undefined {
+  const pid = Number(process.env.STRATA_LAUNCHER_PID);
+  return Number.isSafeInteger(pid) && pid > 1 && pid !== process.pid ? pid : undefined;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** A stop request being watched for. */
 export interface StopRequests {
   /** Resolves with why (`SIGTERM`, `its launcher (pid 123) exited`) on the first request. */
@@ -101,8 +119,13 @@ export function watchStopRequests(logger?: Logger): StopRequests {
   };
   for (const signal of signals) process.on(signal, onSignal);
   const chain = launcherChain();
+  const launcher = launcherPid();
   const timer = setInterval(() => {
-    const broken = brokenLink(chain);
+    const broken =
+      brokenLink(chain) ??
+      (launcher !== undefined && !processAlive(launcher)
+        ? `its launcher (pid ${launcher}) exited`
+        : undefined);
     if (broken) {
       clearInterval(timer);
       request(broken);

@@ -907,4 +907,6 @@ export const OTHER_VARIABLES: Readonly<Record<string, string>> = {
   STRATA_CHANNEL_BENCH_URL: "the channel bench's child processes",
   STRATA_CHANNEL_BENCH_PAYMENTS: "the channel bench's payments",
   STRATA_CHANNEL_BENCH_WINDOW: "the channel bench's window",
+  STRATA_LAUNCHER_PID:
+    "the process that started a service as a child (src/common/processes.ts): it stops with it",
 };

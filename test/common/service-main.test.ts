@@ -172,6 +172,32 @@ describe("service-main", function () {
       expect(why).to.equal(`its launcher (pid ${leader.pid}) exited`);
     });
 
+    it("a detached service (a group of its own, as startProcess starts it) stops when the process that started it exits", async function () {
+      this.timeout(60_000);
+      const out = join(dir(), "out");
+      const starter = spawn("sleep", ["60"], { stdio: "ignore" });
+      const node = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", fixture, out], {
+        detached: true,
+        stdio: "ignore",
+        env: { ...process.env, STRATA_LAUNCHER_PID: String(starter.pid) },
+      });
+      try {
+        await until(
+          () => (existsSync(out) ? /^ready/m.exec(readFileSync(out, "utf8")) : undefined),
+          30_000,
+          "ready",
+        );
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        expect(stoppedLine(out), "still running while its starter runs").to.equal(undefined);
+        starter.kill("SIGKILL");
+        const why = await until(() => stoppedLine(out), 5_000, "the fixture to stop");
+        expect(why).to.equal(`its launcher (pid ${starter.pid}) exited`);
+      } finally {
+        starter.kill("SIGKILL");
+        node.kill("SIGKILL");
+      }
+    });
+
     for (const signal of ["SIGTERM", "SIGINT"] as const) {
       it(`a service stops on ${signal}`, async function () {
         this.timeout(60_000);
