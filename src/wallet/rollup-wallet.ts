@@ -13,13 +13,20 @@ import { BridgeClient } from "../bridge/client";
 import { ContractRevertError, StrataError } from "../common/errors";
 import type { Deployment } from "../common/deployments";
 import { contractAddress } from "../common/deployments";
+import { checkDeploymentOnChain } from "../common/chain-identity";
 import type {
   AccountView,
   JsonRpcClientOptions,
   StatusReceipt,
   WaitForStatusOptions,
 } from "../common/json-rpc";
-import { ReceiptStatusTimeoutError, RpcError, RpcTransportError, TxRejectedError } from "../common/json-rpc";
+import {
+  BYTES32,
+  ReceiptStatusTimeoutError,
+  RpcError,
+  RpcTransportError,
+  TxRejectedError,
+} from "../common/json-rpc";
 import type { RollupRpcClient } from "../common/rollup-rpc";
 import type { EventBase } from "../common/events";
 import { MAX_U128 } from "../shared/types";
@@ -177,22 +184,12 @@ export async function openWalletContext(options: WalletOptions, kind: RollupKind
   } catch (cause) {
     throw new WalletDeploymentError((cause as Error).message, { cause });
   }
-  const { chainId } = await provider.getNetwork();
-  if (chainId !== BigInt(deployment.chainId)) {
-    throw new WalletDeploymentError(
-      `deployment "${deployment.network}" is on chain ${deployment.chainId}, the signer's provider on chain ${chainId}`,
-    );
-  }
-  for (const [name, address] of [
-    ["Bridge", bridgeAddress],
-    [ROLLUP_CONTRACTS[kind], rollup],
-  ]) {
-    if ((await provider.getCode(address)) === "0x") {
-      throw new WalletDeploymentError(
-        `no contract at ${address} (${name} in deployment "${deployment.network}"): the chain was reset ` +
-          `or the record is stale; deploy again`,
-      );
-    }
+  // The node holds this deployment: its chain, its anchor block, code at the bridge and the rollup.
+  try {
+    await checkDeploymentOnChain(deployment, provider, { contracts: ["Bridge", ROLLUP_CONTRACTS[kind]] });
+  } catch (cause) {
+    if (!(cause instanceof StrataError)) throw cause;
+    throw new WalletDeploymentError(cause.message, { cause });
   }
   const bridge = new BridgeClient(bridgeAddress, signer);
   if (!(await bridge.contract.isRegistered(rollup))) {
@@ -219,8 +216,6 @@ export function checkAddress(value: unknown, what: string): string {
   if (BigInt(value) === 0n) throw new WalletAddressError(`${what} is the zero address`);
   return getAddress(value);
 }
-
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 
 /** Whether `value` is a bytes32 hex word (a Layer-2 owner). */
 export function isBytes32(value: string): boolean {
