@@ -9,7 +9,7 @@ import { mkdir } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { basename, join } from "node:path";
 import { HDNodeWallet } from "ethers";
-import { flagOf } from "../config/load";
+import { flagOf } from "../config/flags";
 import { StrataError } from "./errors";
 import { JsonRpcClient, SERVICE_METHODS } from "./json-rpc";
 

@@ -27,10 +27,8 @@ export class ConfigError extends StrataError {
   }
 }
 
-/** `maxBatchSteps` → `--max-batch-steps`. */
-export function flagOf(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
+import { flagOf } from "./flags";
+export { flagOf };
 
 /**
  * How an error and `--help` name a setting: "--port / STRATA_SEQUENCER_PORT", "<flows> / STRATA_DEMO_FLOWS"
