@@ -1,5 +1,7 @@
 import type { Signer } from "ethers";
-import { CursorNotOnChainError, blockHashAt, cursorOnChain } from "../common/chain-identity";
+import type { ChainReader } from "../common/block-cursor";
+import { blockToReadTo } from "../common/block-cursor";
+import { CursorNotOnChainError, cursorOnChain } from "../common/chain-identity";
 import { ContractRevertError } from "../common/errors";
 import { EventLog } from "../common/events";
 import type { Logger } from "../common/logger";
@@ -224,6 +226,12 @@ export interface WatchtowerOptions {
   cursorLost?: (message: string) => Promise<void>;
 }
 
+/** The watchtower in a `ChainChangedError`: a range's last block gone before its events were read. */
+const TOWER_READER: ChainReader = {
+  reader: "the watchtower",
+  fix: "its next round checks its cursor against the chain",
+};
+
 export class Watchtower {
   private readonly rounds: Rounds;
   private readonly log: Logger | undefined;
@@ -287,17 +295,21 @@ export class Watchtower {
   async tick(): Promise<Decision[]> {
     const provider = this.o.signer.provider!;
     await this.checkCursor();
-    const head = await provider.getBlockNumber();
+    // Each range's last block is taken (number and hash) before its events are read: the cursor is tied
+    // to the chain the events came from, and a change in between is found by the next round's check.
+    const head = await blockToReadTo(provider, "latest", TOWER_READER);
     const decisions: Decision[] = [];
     let from = (this.o.store.cursor ?? (this.o.fromBlock ?? 0) - 1) + 1;
-    while (from <= head) {
-      const to = Math.min(head, from + (this.o.maxBlockRange ?? 5000) - 1);
-      const events = await this.o.adjudicator.challengeEvents(from, to);
+    while (from <= head.number) {
+      const last = Math.min(head.number, from + (this.o.maxBlockRange ?? 5000) - 1);
+      const to = last === head.number ? head : await blockToReadTo(provider, last, TOWER_READER);
+      const events = await this.o.adjudicator.challengeEvents(from, to.number);
       const now = BigInt((await provider.getBlock("latest"))!.timestamp);
       for (const event of events) decisions.push(await this.handle(event, now));
-      for (const concluded of await this.o.adjudicator.concludedEvents(from, to)) this.concluded(concluded);
-      await this.o.store.setCursor(to, await blockHashAt(provider, to));
-      from = to + 1;
+      const concluded = await this.o.adjudicator.concludedEvents(from, to.number);
+      for (const event of concluded) this.concluded(event);
+      await this.o.store.setCursor(to.number, to.hash);
+      from = to.number + 1;
     }
     return decisions;
   }

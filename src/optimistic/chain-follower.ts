@@ -1,10 +1,12 @@
-import type { Provider } from "ethers";
+import type { Log, Provider } from "ethers";
 import { keccak256 } from "ethers";
 import type { ChainChangedError } from "../common/chain-identity";
+import type { ChainReader } from "../common/block-cursor";
+import { readLogsToHead } from "../common/block-cursor";
 import { blockHashAt, checkLastBlockRead } from "../common/chain-identity";
 import { StrataError } from "../common/errors";
 import { EventLog } from "../common/events";
-import { readLogsFrom, transactionSenders } from "../common/layer1";
+import { transactionSenders } from "../common/layer1";
 import type { ServiceStatus } from "../common/json-rpc";
 import type { Logger } from "../common/logger";
 import type { Authorizer } from "../shared/authorizer";
@@ -184,9 +186,27 @@ export class ChainFollower {
    */
   async sync(): Promise<number[]> {
     await this.checkLastBlock();
-    const range = await readLogsFrom(this.provider, this.rollup.address, this.nextBlock);
+    // The head's hash is taken before its logs: the cursor is tied to the chain the logs came from.
+    const range = await readLogsToHead(this.provider, this.rollup.address, this.nextBlock, this.asReader());
     if (!range) return [];
-    const { logs, toBlock } = range;
+    const { logs, to } = range;
+    const committed = await this.applyLogs(logs).catch(async (error: unknown) => {
+      // A chain changed under the read is said as such (not as a receipt the node no longer has), and
+      // the cursor is tied to the block read so that every later sync says so too.
+      if ((await blockHashAt(this.provider, to.number)) !== to.hash) {
+        [this.nextBlock, this.lastHash] = [to.number + 1, to.hash];
+        await this.checkLastBlock();
+      }
+      throw error;
+    });
+    this.nextBlock = to.number + 1;
+    this.lastHash = to.hash;
+    this.prune();
+    return committed.filter((i) => i < this.batches.length);
+  }
+
+  /** Applies one read's logs, in order (causes first). Returns the indices of the batches committed. */
+  private async applyLogs(logs: readonly Log[]): Promise<number[]> {
     const committed: number[] = [];
     const iface = this.rollup.contract.interface;
     const senderOf = transactionSenders(
@@ -286,10 +306,7 @@ export class ChainFollower {
           break;
       }
     }
-    this.nextBlock = toBlock + 1;
-    this.lastHash = await blockHashAt(this.provider, toBlock);
-    this.prune();
-    return committed.filter((i) => i < this.batches.length);
+    return committed;
   }
 
   /**
@@ -303,12 +320,17 @@ export class ChainFollower {
     await checkLastBlockRead(
       this.provider,
       { number: this.nextBlock - 1, hash: this.lastHash },
-      {
-        reader: "the optimistic rollup's node",
-        fix: "restart the service to rebuild from Layer 1",
-        onChanged: this.onChainChanged,
-      },
+      this.asReader(),
     );
+  }
+
+  /** Who it is in a `ChainChangedError`, and whom it tells. */
+  private asReader(): ChainReader {
+    return {
+      reader: "the optimistic rollup's node",
+      fix: "restart the service to rebuild from Layer 1",
+      onChanged: this.onChainChanged,
+    };
   }
 
   /** The honest state after batch `index` (a copy to build on), if that batch is valid. */

@@ -14,10 +14,11 @@
  */
 import type { Log, Provider } from "ethers";
 import type { ChainChangedError } from "../common/chain-identity";
-import { blockHashAt, checkLastBlockRead } from "../common/chain-identity";
+import type { ChainReader } from "../common/block-cursor";
+import { readLogsToHead } from "../common/block-cursor";
+import { checkLastBlockRead } from "../common/chain-identity";
 import { StrataError } from "../common/errors";
 import { EventLog } from "../common/events";
-import { readLogsFrom } from "../common/layer1";
 import type { Logger } from "../common/logger";
 import { EMPTY_QUEUE_HEAD, chainDeposit } from "../shared/deposit";
 import type { DepositData } from "../shared/types";
@@ -121,16 +122,24 @@ export class ZkChainFollower {
    */
   async sync(): Promise<number[]> {
     await this.checkLastBlock();
-    const range = await readLogsFrom(this.provider, this.rollup.address, this.nextBlock);
+    // The head's hash is taken before its logs: the cursor is tied to the chain the logs came from.
+    const range = await readLogsToHead(this.provider, this.rollup.address, this.nextBlock, this.asReader());
     if (!range) return [];
+    const { logs, to } = range;
     const fresh: number[] = [];
-    for (const log of range.logs) {
+    for (const log of logs) {
       const index = await this.applyLog(log);
       if (index !== undefined) fresh.push(index);
     }
-    await this.checkStored(range.toBlock);
-    this.nextBlock = range.toBlock + 1;
-    this.lastHash = await blockHashAt(this.provider, range.toBlock);
+    // Its state is of the logs up to `to` from here on: so is its cursor.
+    this.nextBlock = to.number + 1;
+    this.lastHash = to.hash;
+    await this.checkStored(to.number).catch(async (error: unknown) => {
+      // A chain changed under the read is said as such (not as a mismatch, or the node's refusal of a
+      // block it no longer has).
+      await this.checkLastBlock();
+      throw error;
+    });
     return fresh;
   }
 
@@ -144,12 +153,17 @@ export class ZkChainFollower {
     await checkLastBlockRead(
       this.provider,
       { number: this.nextBlock - 1, hash: this.lastHash },
-      {
-        reader: "the zk rollup's node",
-        fix: "restart the operator to rebuild from Layer 1",
-        onChanged: this.onChainChanged,
-      },
+      this.asReader(),
     );
+  }
+
+  /** Who it is in a `ChainChangedError`, and whom it tells. */
+  private asReader(): ChainReader {
+    return {
+      reader: "the zk rollup's node",
+      fix: "restart the operator to rebuild from Layer 1",
+      onChanged: this.onChainChanged,
+    };
   }
 
   private async applyLog(log: Log): Promise<number | undefined> {

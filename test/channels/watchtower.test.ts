@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { Wallet, id } from "ethers";
 import { ethers } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { SignedState } from "../../src/channels/channel";
 import { keySigner } from "../../src/channels/channel";
 import { AdjudicatorClient } from "../../src/channels/adjudicator-client";
@@ -28,6 +29,8 @@ import type { RpcServer } from "../../src/common/json-rpc";
 import { createLogger } from "../../src/common/logger";
 import { ServiceLifecycle } from "../../src/common/service-main";
 import { RpcError, TxRejectedError, serviceHealth } from "../../src/common/json-rpc";
+import type { ChainSwap } from "../common/chain-swap";
+import { swappableBlocks } from "../common/chain-swap";
 
 const domain = new ChannelDomain(31337n, "0x00000000000000000000000000000000000000a1");
 const alice = keySigner(domain, id("tower alice"));
@@ -49,6 +52,19 @@ function cosigned(version: bigint, signers = [alice, bob]): SignedState {
     withdrawals: [],
   };
   return { state, sigs: signers.map((s) => s.sign(state)) };
+}
+
+/** An adjudicator client that runs `after` once it read a range's conclusions (its last read of a range). */
+class ChangingAdjudicator extends AdjudicatorClient {
+  after?: () => Promise<void>;
+
+  override async concludedEvents(fromBlock: number, toBlock: number) {
+    const events = await super.concludedEvents(fromBlock, toBlock);
+    const after = this.after;
+    this.after = undefined;
+    await after?.();
+    return events;
+  }
 }
 
 const strip = ({ seq: _s, time: _t, ...e }: Published<WatchtowerEvent>) => e;
@@ -320,11 +336,14 @@ describe("watchtower", () => {
       await rm(dir, { recursive: true, force: true });
     });
 
-    async function towerOn(cursorLost?: (message: string) => Promise<void>): Promise<Watchtower> {
+    async function towerOn(
+      cursorLost?: (message: string) => Promise<void>,
+      client?: (signer: HardhatEthersSigner) => AdjudicatorClient,
+    ): Promise<Watchtower> {
       const [, signer] = await ethers.getSigners();
       const { chainId } = await ethers.provider.getNetwork();
       return new Watchtower({
-        adjudicator: new AdjudicatorClient(adjudicator, signer),
+        adjudicator: client?.(signer) ?? new AdjudicatorClient(adjudicator, signer),
         signer,
         store,
         domain: new ChannelDomain(chainId, adjudicator),
@@ -374,5 +393,35 @@ describe("watchtower", () => {
       await expect(refusing.tick()).to.be.rejectedWith(ChainChangedError, "the deployment is gone");
       expect(store.blockCursor).to.deep.equal({ block: now.block, hash: "0x" + "ab".repeat(32) });
     });
+
+    const swaps: Record<ChainSwap, (block: number, hash: string, head: number) => string> = {
+      shrink: (block, _hash, head) => `its cursor is block ${block}, but the chain's head is block ${head}`,
+      replace: (_block, hash) => `on the chain, not ${hash.slice(0, 10)}…`,
+    };
+    for (const [how, message] of Object.entries(swaps) as [ChainSwap, (typeof swaps)[ChainSwap]][]) {
+      it(`ties its cursor to the chain its events came from when Layer 1 is swapped (${how}) before the cursor moves`, async () => {
+        let changing: ChangingAdjudicator | undefined;
+        const tower = await towerOn(
+          undefined,
+          (signer) => (changing = new ChangingAdjudicator(adjudicator, signer)),
+        );
+        await tower.tick();
+        const blocks = await swappableBlocks();
+        try {
+          changing!.after = () => blocks.swap(how);
+          await tower.tick();
+          // The hash of the block its events were read up to, never the new chain's (nor none at all).
+          expect(store.blockCursor).to.deep.equal({ block: blocks.head.number, hash: blocks.head.hash });
+          const found = await head();
+          await expect(tower.tick()).to.be.rejectedWith(
+            CursorNotOnChainError,
+            message(blocks.head.number, blocks.head.hash, found.block),
+          );
+          expect(store.blockCursor).to.deep.equal({ block: blocks.head.number, hash: blocks.head.hash });
+        } finally {
+          await blocks.restore();
+        }
+      });
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { parseEther } from "ethers";
+import { ChainChangedError } from "../../src/common/chain-identity";
 import { readAllEvents } from "../../src/common/events";
 import type { DepositData } from "../../src/shared/types";
 import {
@@ -15,6 +16,8 @@ import type { ZkRollupConfig } from "../../src/zk/rollup-client";
 import { ZkRollupClient } from "../../src/zk/rollup-client";
 import type { ZkSignedSpend } from "../../src/zk/wallet";
 import type { ZkE2eWorld, ZkUser } from "../e2e/zk-world";
+import type { ChainSwap } from "../common/chain-swap";
+import { changingAfterLogs, swappableBlocks } from "../common/chain-swap";
 import { ETH_ID, castOf, closeTestProver, createZkWorld, fund, fundAndStart } from "../e2e/zk-world";
 
 /** A rollup client that misreports the domain: a node built on it cannot reproduce any root. */
@@ -151,6 +154,35 @@ describe("ZkChainFollower", function () {
       const node = await ZkChainFollower.create(lying, ethers.provider, world.crypto);
       await expect(node.sync()).to.be.rejectedWith(ZkChainMismatchError);
     });
+
+    // shrink: the contract's root at the block it read to is asked of a chain without it (this sync
+    // says why); replace: the next sync finds the block it read to under another hash.
+    const failing: Record<ChainSwap, "same" | "next"> = { shrink: "same", replace: "next" };
+    for (const [how, which] of Object.entries(failing) as [ChainSwap, "same" | "next"][]) {
+      it(`throws ChainChangedError on the ${which} sync when Layer 1 is swapped (${how}) between its read of the logs and its cursor`, async function () {
+        const hooked = changingAfterLogs(ethers.provider);
+        const node = await ZkChainFollower.create(world.rollup, hooked.provider, world.crypto);
+        const told: ChainChangedError[] = [];
+        node.onChainChanged = (error) => told.push(error);
+        const blocks = await swappableBlocks();
+        try {
+          hooked.after = () => blocks.swap(how);
+          const { number, hash } = blocks.head;
+          const said = `the zk rollup's node read Layer 1 up to block ${number} (${hash.slice(0, 10)}…)`;
+          if (which === "next") {
+            expect(await node.sync()).to.deep.equal([1, 2, 3, 4]);
+            await expect(node.sync()).to.be.rejectedWith(ChainChangedError, `${said}, which is now 0x`);
+          } else {
+            await expect(node.sync()).to.be.rejectedWith(ChainChangedError, `${said}, which is now gone`);
+          }
+          expect(told.map((e) => e.name)).to.deep.equal(["ChainChangedError"]);
+          // The check never turns itself off: every later sync says so too, or reads nothing new.
+          await expect(node.sync()).to.be.rejectedWith(ChainChangedError);
+        } finally {
+          await blocks.restore();
+        }
+      });
+    }
   });
 
   describe("replayPublishedTx", function () {
