@@ -29,8 +29,8 @@ import type { RpcServer } from "../../src/common/json-rpc";
 import { createLogger } from "../../src/common/logger";
 import { ServiceLifecycle } from "../../src/common/service-main";
 import { RpcError, TxRejectedError, serviceHealth } from "../../src/common/json-rpc";
-import type { ChainSwap } from "../common/chain-swap";
-import { swappableBlocks } from "../common/chain-swap";
+import type { ChainSwap } from "../helpers/chain-swap";
+import { swappableBlocks } from "../helpers/chain-swap";
 
 const domain = new ChannelDomain(31337n, "0x00000000000000000000000000000000000000a1");
 const alice = keySigner(domain, id("tower alice"));

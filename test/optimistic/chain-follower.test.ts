@@ -3,8 +3,8 @@ import { ethers } from "hardhat";
 import { ChainChangedError } from "../../src/common/chain-identity";
 import { ChainFollower } from "../../src/optimistic/chain-follower";
 import { RollupClient } from "../../src/optimistic/rollup-client";
-import type { ChainSwap } from "../common/chain-swap";
-import { changingAfterLogs, swappableBlocks } from "../common/chain-swap";
+import type { ChainSwap } from "../helpers/chain-swap";
+import { changingAfterLogs, swappableBlocks } from "../helpers/chain-swap";
 import type { OptimisticFixture } from "./fixtures";
 import { deployOptimisticFixture } from "./fixtures";
 

@@ -16,8 +16,8 @@ import type { ZkRollupConfig } from "../../src/zk/rollup-client";
 import { ZkRollupClient } from "../../src/zk/rollup-client";
 import type { ZkSignedSpend } from "../../src/zk/wallet";
 import type { ZkE2eWorld, ZkUser } from "../e2e/zk-world";
-import type { ChainSwap } from "../common/chain-swap";
-import { changingAfterLogs, swappableBlocks } from "../common/chain-swap";
+import type { ChainSwap } from "../helpers/chain-swap";
+import { changingAfterLogs, swappableBlocks } from "../helpers/chain-swap";
 import { ETH_ID, castOf, closeTestProver, createZkWorld, fund, fundAndStart } from "../e2e/zk-world";
 
 /** A rollup client that misreports the domain: a node built on it cannot reproduce any root. */
