@@ -1,9 +1,8 @@
 // The wallet's and the channel's verbs as a user runs them (`npx hardhat wallet …`, `npx hardhat channel …`,
 // each a process of its own printing JSON) against a `hardhat node` (the channel's also against Anvil) with
-// the services as processes: on the
-// optimistic rollup a deposit, a transfer, a withdrawal waited to final and paid by the bridge; a channel
-// opened, paid and closed between two channel clients; and the refusals, by name, before any Layer-1
-// transaction.
+// the services as processes: on the optimistic rollup a deposit, a transfer, a withdrawal waited to final
+// and paid by the bridge; on the zk rollup the same, claimed; a channel opened, paid and closed between two
+// channel clients; and the refusals, by name, before any Layer-1 transaction.
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
