@@ -480,7 +480,15 @@ export async function startJsonRpcServer<Api>(
   const service = options.service ?? { name: "strata" };
   const all = new Map([...methods, ...serviceMethods<Api>(service)]);
   const dispatcher = createDispatcher(api, all, log);
+  // Closing: `server.close()` waits for every connection to end, and a client polling on a keep-alive
+  // connection (a readiness check, say) would keep its own open for ever. Every answer from then on
+  // (and every one still being worked out) says `Connection: close`, and the idle ones are closed.
+  let closing = false;
+  const answering = new Set<ServerResponse>();
   const handle = (req: IncomingMessage, res: ServerResponse, waitsForContinue: boolean) => {
+    answering.add(res);
+    res.once("close", () => answering.delete(res));
+    if (closing) res.setHeader("Connection", "close");
     serve(dispatcher, service.name, req, res, waitsForContinue).catch((error: unknown) => {
       log.error("cannot serve request", { error: String(error) });
       if (!res.headersSent)
@@ -511,6 +519,8 @@ export async function startJsonRpcServer<Api>(
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        closing = true;
+        for (const res of answering) if (!res.headersSent) res.setHeader("Connection", "close");
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeIdleConnections();
       }),

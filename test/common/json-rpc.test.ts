@@ -215,3 +215,43 @@ describe("json-rpc server (src/common/json-rpc.ts)", function () {
     });
   });
 });
+
+describe("json-rpc server: close", function () {
+  this.timeout(30_000);
+
+  // Before: a client polling on a keep-alive connection (a readiness check waiting for a service that
+  // failed to start, say) kept the closed server serving it for ever, and close() never resolved.
+  it("resolves at once while a client keeps polling on a keep-alive connection, which is then refused", async () => {
+    const slow = new Map([["slow", () => new Promise((resolve) => setTimeout(() => resolve(1), 20))]]);
+    const server = await startJsonRpcServer({}, slow, { logger: createLogger({ level: "silent" }) });
+    const client = new JsonRpcClient(server.url, { timeoutMs: 2_000 });
+    let polling = true;
+    let answered = 0;
+    let refused = 0;
+    const poller = (async () => {
+      while (polling) {
+        await client.call("slow", []).then(
+          () => answered++,
+          () => refused++,
+        );
+      }
+    })();
+    try {
+      while (answered < 5) await new Promise((resolve) => setTimeout(resolve, 10));
+      const started = Date.now();
+      await Promise.race([
+        server.close(),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error("close() did not resolve in 5 s")), 5_000),
+        ),
+      ]);
+      expect(Date.now() - started).to.be.lessThan(2_000);
+      const before = refused;
+      while (refused === before) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(refused).to.be.greaterThan(before);
+    } finally {
+      polling = false;
+      await poller;
+    }
+  });
+});
