@@ -124,6 +124,8 @@ export function hexParam(value: unknown, pattern: RegExp, what: string): string 
 export const MAX_BODY_BYTES = 64 * 1024;
 /** How long the server keeps an idle keep-alive connection open. */
 const KEEP_ALIVE_MS = 120_000;
+/** How long a closing server waits for the answers it is still working out. */
+const CLOSE_GRACE_MS = 5_000;
 /**
  * After a 413 for a body the client is still sending, the rest is read and discarded up to this much and
  * for at most `LINGER_MS`, before the connection closes (see `refuseTooLarge`).
@@ -523,6 +525,8 @@ export async function startJsonRpcServer<Api>(
         for (const res of answering) if (!res.headersSent) res.setHeader("Connection", "close");
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeIdleConnections();
+        // An answer still being worked out after this long is cut off rather than keep the service up.
+        setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
       }),
   };
 }
