@@ -11,10 +11,14 @@
 // evm_mine):
 // - `default` (batch 4): TRANSFER_BATCHES full batches of transfers; their gas and proving times.
 // - `test` (batch 1): one transfer, one withdrawal then its claim, then exodus and one exit.
-import { Interface, getBytes, parseEther } from "ethers";
+// The exit's Poseidon hashers are measured on their own too, beside circomlibjs's generated contracts
+// that they replaced (one hash each, sent directly).
+import type { InterfaceAbi, Signer } from "ethers";
+import { ContractFactory, Interface, getBytes, parseEther } from "ethers";
 import { createLogger } from "../common/logger";
 import { buildExitProof } from "../zk/exit";
 import { ZkCrypto } from "../zk/keys";
+import { POSEIDON_ARITIES, deployPoseidon, poseidonArtifact } from "../zk/poseidon-contracts";
 import { publicInputs } from "../zk/pubdata";
 import type { LocalChain } from "./chain";
 import { gasUsedBy, increaseTime } from "./chain";
@@ -44,6 +48,7 @@ export async function benchZk(chain: LocalChain): Promise<Figures> {
   const batchSize = constraints.default.batchSize;
   const defaultFigures = await withZkWorld(chain, "default", crypto, measureDefault);
   const testFigures = await withZkWorld(chain, "test", crypto, measureTest);
+  const poseidonFigures = await measurePoseidon(chain.signers[0]);
 
   const batchGas = defaultFigures["zk.verifyBatch.gas"];
   const testGas = testFigures["zk.verifyBatch.gasTestProfile"];
@@ -67,6 +72,7 @@ export async function benchZk(chain: LocalChain): Promise<Figures> {
     ...defaultFigures,
     "zk.gasPerTransfer": Math.round(batchGas / batchSize),
     ...testFigures,
+    ...poseidonFigures,
     "zk.model.base.gas": Math.round(base),
     "zk.model.perSlot.gas": Math.round(perSlot),
     ...model,
@@ -184,4 +190,38 @@ async function measureTest(w: ZkWorld): Promise<Figures> {
     "zk.claim.gas": Number(claim.gasUsed),
     "zk.exodus.gas": Number(exit.gasUsed),
   };
+}
+
+// circomlibjs ships no types for its contract generator; its CommonJS build is loaded with require.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { poseidonContract } = require("circomlibjs") as {
+  poseidonContract: { createCode(n: number): string; generateABI(n: number): InterfaceAbi };
+};
+
+/**
+ * The execution gas of one Poseidon hash on 2, 3 and 4 inputs (T3, T4, T5): by the hashers the rollup's
+ * exit uses (`zk.poseidon.hashGas.t*`) and by circomlibjs's `poseidonContract.createCode(n)`, which they
+ * replaced (`zk.poseidon.circomlibjsGas.t*`). Each is one transaction straight to the hasher, less its
+ * intrinsic cost: the hash itself, without the rollup's call into it (warm: ~100 gas more, cold: 2,600).
+ */
+async function measurePoseidon(signer: Signer): Promise<Figures> {
+  const figures: Figures = {};
+  for (const n of POSEIDON_ARITIES) {
+    const inputs = Array.from({ length: n }, (_, i) => BigInt(i + 1) * 0x1234567890abcdefn);
+    const hasher = poseidonArtifact(n);
+    const data = new Interface(hasher.abi).encodeFunctionData("hash", [inputs]);
+    figures[`zk.poseidon.hashGas.t${n + 1}`] = await hashGas(signer, await deployPoseidon(signer, n), data);
+    const abi = poseidonContract.generateABI(n);
+    const old = await new ContractFactory(abi, poseidonContract.createCode(n), signer).deploy();
+    await old.waitForDeployment();
+    const oldData = new Interface(abi).encodeFunctionData(`poseidon(uint256[${n}])`, [inputs]);
+    figures[`zk.poseidon.circomlibjsGas.t${n + 1}`] = await hashGas(signer, await old.getAddress(), oldData);
+  }
+  return figures;
+}
+
+/** The gas of the transaction sending `data` to `to`, less its intrinsic cost. */
+async function hashGas(signer: Signer, to: string, data: string): Promise<number> {
+  const receipt = await (await signer.sendTransaction({ to, data })).wait();
+  return Number(receipt!.gasUsed) - intrinsicGas(data);
 }

@@ -1,38 +1,45 @@
 /**
- * Deploys circomlibjs's Poseidon EVM contracts (`poseidonContract.createCode(n)`) for 2, 3 and 4
- * inputs: the hashes `ZkRollup` needs to check an exodus exit (node, root, leaf). Each exposes
- * `poseidon(uint256[n]) returns (uint256)`. Only the bytecode and ABI come from circomlibjs; the
- * deployment goes through our ethers v6 (circomlibjs carries its own ethers v5, kept out of our code).
+ * Deploys the Poseidon hashers `ZkRollup` checks an exodus exit with (node: 2 inputs, root and owner:
+ * 3, leaf: 4): poseidon-solidity's `PoseidonT3`, `PoseidonT4` and `PoseidonT5` libraries (the same hash
+ * as circomlib's `Poseidon(n)` and circomlibjs's `poseidon`, about a third cheaper a hash than
+ * circomlibjs's generated `poseidonContract.createCode(n)`; figures in docs/zk.md). Each is deployed on
+ * its own from the creation bytecode the package ships (the code behind its deterministic addresses)
+ * and called directly: a library's `pure` function answers a plain call, `hash(uint256[n])`.
  */
-import type { InterfaceAbi, Signer } from "ethers";
+import type { Signer } from "ethers";
 import { ContractFactory } from "ethers";
 
-interface PoseidonContractGenerator {
-  createCode(nInputs: number): string;
-  generateABI(nInputs: number): InterfaceAbi;
+interface PoseidonLibraryDeploy {
+  /** The library's creation bytecode, as the package compiled it. */
+  bytecode: string;
 }
 
-// circomlibjs ships no types for this part; its CommonJS build is loaded with require.
+// poseidon-solidity declares its module in a `declare module` block that TypeScript does not pick up
+// from `types`; its CommonJS entry is loaded with require and typed here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { poseidonContract } = require("circomlibjs") as { poseidonContract: PoseidonContractGenerator };
+const libraries = require("poseidon-solidity") as Record<
+  "PoseidonT3" | "PoseidonT4" | "PoseidonT5",
+  PoseidonLibraryDeploy
+>;
 
 /** The input counts `ZkRollup` hashes with on chain. */
 export const POSEIDON_ARITIES = [2, 3, 4] as const;
 export type PoseidonArity = (typeof POSEIDON_ARITIES)[number];
 
-/** The addresses of the deployed Poseidon contracts, by input count. */
+/** The addresses of the deployed Poseidon hashers, by input count. */
 export interface PoseidonContracts {
   poseidon2: string;
   poseidon3: string;
   poseidon4: string;
 }
 
-/** The ABI and creation bytecode of the Poseidon contract on `n` inputs. */
-export function poseidonArtifact(n: PoseidonArity): { abi: InterfaceAbi; bytecode: string } {
-  return { abi: poseidonContract.generateABI(n), bytecode: poseidonContract.createCode(n) };
+/** The ABI and creation bytecode of the Poseidon hasher on `n` inputs (poseidon-solidity's `PoseidonT{n+1}`). */
+export function poseidonArtifact(n: PoseidonArity): { abi: string[]; bytecode: string } {
+  const library = { 2: libraries.PoseidonT3, 3: libraries.PoseidonT4, 4: libraries.PoseidonT5 }[n];
+  return { abi: [`function hash(uint256[${n}] input) pure returns (uint256)`], bytecode: library.bytecode };
 }
 
-/** Deploys the Poseidon contract on `n` inputs and returns its address. */
+/** Deploys the Poseidon hasher on `n` inputs and returns its address. */
 export async function deployPoseidon(deployer: Signer, n: PoseidonArity): Promise<string> {
   const { abi, bytecode } = poseidonArtifact(n);
   const factory = new ContractFactory(abi, bytecode, deployer);
@@ -41,7 +48,7 @@ export async function deployPoseidon(deployer: Signer, n: PoseidonArity): Promis
   return contract.getAddress();
 }
 
-/** Deploys the Poseidon contracts on 2, 3 and 4 inputs, one after the other (so nonces stay in order). */
+/** Deploys the Poseidon hashers on 2, 3 and 4 inputs, one after the other (so nonces stay in order). */
 export async function deployPoseidonContracts(deployer: Signer): Promise<PoseidonContracts> {
   const poseidon2 = await deployPoseidon(deployer, 2);
   const poseidon3 = await deployPoseidon(deployer, 3);

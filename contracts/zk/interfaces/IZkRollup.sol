@@ -26,7 +26,7 @@ interface IZkRollup is IRollup {
         uint32 batchSize; // slots per batch
         uint32 depth; // depth of the accounts tree (capacity 2^depth accounts), at most 32
         uint64 exodusDelay; // seconds a deposit may wait unconsumed before exodus may start
-        address poseidon2; // circomlibjs Poseidon contracts on 2, 3 and 4 inputs
+        address poseidon2; // Poseidon hashers on 2, 3 and 4 inputs (IPoseidon.sol: poseidon-solidity PoseidonT3..T5)
         address poseidon3;
         address poseidon4;
     }

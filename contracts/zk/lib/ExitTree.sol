@@ -23,7 +23,7 @@ library ExitTree {
 
     /// @notice The Layer-2 owner of the key (`ax`, `ay`) held by Layer-1 address `l1`.
     function owner(Hashers memory h, uint256 ax, uint256 ay, address l1) internal pure returns (uint256) {
-        return h.poseidon3.poseidon([ax, ay, uint256(uint160(l1))]) & OWNER_MASK;
+        return h.poseidon3.hash([ax, ay, uint256(uint160(l1))]) & OWNER_MASK;
     }
 
     /// @notice The rollup root that `proof`, exited by `caller`, hashes to under `domain`.
@@ -33,11 +33,11 @@ library ExitTree {
         address caller,
         uint256 domain
     ) internal pure returns (uint256) {
-        uint256 leaf = h.poseidon4.poseidon(
+        uint256 leaf = h.poseidon4.hash(
             [owner(h, proof.ax, proof.ay, caller), proof.tokenId, proof.balance, proof.nonce]
         );
         uint256 accountsRoot = _pathRoot(h.poseidon2, leaf, proof.accountIndex, proof.siblings);
-        return h.poseidon3.poseidon([accountsRoot, proof.nextIndex, domain]);
+        return h.poseidon3.hash([accountsRoot, proof.nextIndex, domain]);
     }
 
     /// @notice The root of the empty state of `depth` levels under `domain`:
@@ -46,9 +46,9 @@ library ExitTree {
     function genesisRoot(Hashers memory h, uint256 depth, uint256 domain) internal pure returns (uint256) {
         uint256 node = 0;
         for (uint256 level = 0; level < depth; ++level) {
-            node = h.poseidon2.poseidon([node, node]);
+            node = h.poseidon2.hash([node, node]);
         }
-        return h.poseidon3.poseidon([node, 0, domain]);
+        return h.poseidon3.hash([node, 0, domain]);
     }
 
     /// @dev The root above `leaf` at `index`, given its siblings bottom-up.
@@ -62,8 +62,8 @@ library ExitTree {
         for (uint256 level = 0; level < siblings.length; ++level) {
             node =
                 (index >> level) & 1 == 0
-                    ? poseidon2.poseidon([node, siblings[level]])
-                    : poseidon2.poseidon([siblings[level], node]);
+                    ? poseidon2.hash([node, siblings[level]])
+                    : poseidon2.hash([siblings[level], node]);
         }
     }
 }
