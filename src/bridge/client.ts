@@ -46,7 +46,6 @@ export interface FinalizeWithdrawalOptions {
 }
 
 export class QueueMismatchError extends StrataError {}
-export { MissingEventError } from "../common/contract-client";
 
 /** The bridge, seen from Layer-2 users and operators. Takes any ethers runner: no Hardhat needed. */
 export class BridgeClient extends ContractClient<Bridge> {
@@ -75,6 +74,11 @@ export class BridgeClient extends ContractClient<Bridge> {
         .connect(signer)
         .finalizeWithdrawal(o.rollup, o.batchIndex, o.withdrawal, o.proof.index, o.proof.siblings),
     );
+  }
+
+  /** Pulls the signer's credit of `token` (address(0) is ETH: payouts it could not take) to `to`. */
+  async claimCredit(signer: Signer, token: string, to: string): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).claimCredit(token, to));
   }
 
   /** Every deposit queued for `rollup` in the block range, in queue order. */
