@@ -119,6 +119,8 @@ contract Bridge is BridgePayouts {
         if (amount == 0) revert BridgeZeroAmount();
         if (amount > type(uint128).max) revert BridgeAmountTooLarge(amount);
         if (to == bytes32(0)) revert BridgeZeroRecipient();
+        // INVARIANT: every Layer-2 owner fits 160 bits; a wider `to` would open an account no key spends.
+        if (uint256(to) >> 160 != 0) revert BridgeRecipientNotOwnable(to);
         RollupState storage r = _registered(rollup);
         Asset storage a = _assets[rollup][token];
         if (!a.allowed) revert BridgeTokenNotAllowed(rollup, token);

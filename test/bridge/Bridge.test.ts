@@ -1,6 +1,7 @@
 import { ethers } from "hardhat";
 import { expect } from "chai";
 import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { AbiCoder, ZeroAddress, ZeroHash, keccak256, toBeHex, toUtf8Bytes, zeroPadValue } from "ethers";
 import type { AddressLike, ContractTransactionResponse } from "ethers";
 import type {
@@ -427,6 +428,31 @@ describe("Bridge", function () {
       expect(await ledger(bridge, ZeroAddress, [rollupA])).to.deep.equal(before);
     });
 
+    it("reverts with BridgeRecipientNotOwnable when `to` has a bit above the low 160: no state change", async function () {
+      const { bridge, rollupA, alice } = await loadFixture(deployFundedBridgeFixture);
+      const before = await ledger(bridge, ZeroAddress, [rollupA]);
+      for (const wide of [
+        1n << 160n, // the lowest owner no account can hold
+        (1n << 255n) | BigInt(alice.address), // an address with a stray high bit
+        (1n << 256n) - 1n,
+      ]) {
+        const to = zeroPadValue(toBeHex(wide), 32);
+        await expect(bridge.connect(alice).depositEth(rollupA, to, { value: 1n }))
+          .to.be.revertedWithCustomError(bridge, "BridgeRecipientNotOwnable")
+          .withArgs(to);
+      }
+      expect(await ledger(bridge, ZeroAddress, [rollupA])).to.deep.equal(before);
+    });
+
+    it("succeeds when `to` is the widest owner, 2^160 - 1", async function () {
+      const { bridge, rollupA, alice } = await loadFixture(deployFundedBridgeFixture);
+      const to = zeroPadValue(toBeHex((1n << 160n) - 1n), 32);
+      await expect(bridge.connect(alice).depositEth(rollupA, to, { value: 3n }))
+        .to.emit(bridge, "DepositQueued")
+        .withArgs(rollupA, alice.address, 3n, to, ETH_ID, 3n, anyValue, anyValue);
+      expect(await escrowOf(bridge, rollupA, ZeroAddress)).to.equal(FUNDED_ETH_A + 3n);
+    });
+
     it("reverts with BridgeRollupNotRegistered when the rollup is not registered", async function () {
       const { bridge, rollupC, alice } = await loadFixture(deployFundedBridgeFixture);
       const before = await ledger(bridge, ZeroAddress, [rollupC]);
@@ -574,6 +600,17 @@ describe("Bridge", function () {
       await expect(bridge.connect(alice).depositErc20(rollupA, token, ZeroHash, 5n))
         .to.be.revertedWithCustomError(bridge, "BridgeZeroRecipient")
         .withArgs();
+      expect(await ledger(bridge, tokenAddress, [rollupA], [bridge, alice])).to.deep.equal(before);
+    });
+
+    it("reverts with BridgeRecipientNotOwnable when `to` has a bit above the low 160: nothing pulled", async function () {
+      const { bridge, rollupA, token, alice } = await loadFixture(deployFundedBridgeFixture);
+      const tokenAddress = await token.getAddress();
+      const to = zeroPadValue(toBeHex(1n << 160n), 32);
+      const before = await ledger(bridge, tokenAddress, [rollupA], [bridge, alice]);
+      await expect(bridge.connect(alice).depositErc20(rollupA, token, to, 5n))
+        .to.be.revertedWithCustomError(bridge, "BridgeRecipientNotOwnable")
+        .withArgs(to);
       expect(await ledger(bridge, tokenAddress, [rollupA], [bridge, alice])).to.deep.equal(before);
     });
 

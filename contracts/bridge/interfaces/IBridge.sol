@@ -86,6 +86,9 @@ interface IBridge {
     error BridgeUnknownToken(address rollup, uint32 tokenId);
     error BridgeZeroAmount();
     error BridgeZeroRecipient();
+    /// @notice `to` has bits set above the low 160: no Layer-2 owner (an address, or a zk owner hash mod
+    /// 2^160) is that wide, so no key could ever spend the deposit.
+    error BridgeRecipientNotOwnable(bytes32 to);
     error BridgeAmountTooLarge(uint256 amount);
     error BridgeEscrowOverflow(address rollup, address token, uint256 escrowed, uint256 amount);
     error BridgeUnexpectedEth(uint256 value);
@@ -119,12 +122,14 @@ interface IBridge {
 
     /// @notice Deposits `msg.value` wei for the Layer-2 owner `to` into `rollup`'s queue.
     /// @param rollup A registered rollup.
-    /// @param to The Layer-2 owner: an address left-padded to 32 bytes, or a hash of a zk key.
+    /// @param to The Layer-2 owner: an address left-padded to 32 bytes, or a hash of a zk key mod 2^160;
+    /// anything wider reverts with `BridgeRecipientNotOwnable`, as no key could spend it.
     /// @return index The deposit's sequence number.
     function depositEth(address rollup, bytes32 to) external payable returns (uint64 index);
 
     /// @notice Deposits `amount` of `token` (pulled with transferFrom) for `to` into `rollup`'s queue.
-    /// @dev Credits what actually arrived, so a fee-on-transfer token is credited net of its fee.
+    /// @dev Credits what actually arrived, so a fee-on-transfer token is credited net of its fee. `to`
+    /// follows the rule of `depositEth`.
     /// @return index The deposit's sequence number.
     function depositErc20(
         address rollup,
