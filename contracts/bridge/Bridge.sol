@@ -3,10 +3,9 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IBridge} from "./interfaces/IBridge.sol";
 import {IRollup} from "./interfaces/IRollup.sol";
-import {BridgeRegistry} from "./BridgeRegistry.sol";
+import {BridgePayouts} from "./BridgePayouts.sol";
 import {Deposit} from "../shared/lib/Deposit.sol";
 import {Merkle} from "../shared/lib/Merkle.sol";
 import {Withdrawal} from "../shared/lib/Withdrawal.sol";
@@ -18,13 +17,13 @@ import {Withdrawal} from "../shared/lib/Withdrawal.sol";
 /// @dev Trust: a registered rollup is trusted with its own escrow and nothing else. The bridge trusts
 /// tokens only as far as SafeERC20 and a balance check allow: a token that delivers less than asked is
 /// credited with what arrived.
-contract Bridge is BridgeRegistry, ReentrancyGuardTransient {
+contract Bridge is BridgePayouts {
     using SafeERC20 for IERC20;
 
     /// @dev Paid withdrawals as bits: one word per (rollup, batch, leafIndex / 256).
     mapping(bytes32 wordKey => uint256 bits) private _finalizedWords;
 
-    constructor(address initialOwner) BridgeRegistry(initialOwner) {}
+    constructor(address initialOwner) BridgePayouts(initialOwner) {}
 
     /// @inheritdoc IBridge
     function depositEth(address rollup, bytes32 to) external payable returns (uint64 index) {
@@ -120,6 +119,8 @@ contract Bridge is BridgeRegistry, ReentrancyGuardTransient {
         if (amount == 0) revert BridgeZeroAmount();
         if (amount > type(uint128).max) revert BridgeAmountTooLarge(amount);
         if (to == bytes32(0)) revert BridgeZeroRecipient();
+        // INVARIANT: every Layer-2 owner fits 160 bits; a wider `to` would open an account no key spends.
+        if (uint256(to) >> 160 != 0) revert BridgeRecipientNotOwnable(to);
         RollupState storage r = _registered(rollup);
         Asset storage a = _assets[rollup][token];
         if (!a.allowed) revert BridgeTokenNotAllowed(rollup, token);

@@ -2,8 +2,6 @@
 pragma solidity 0.8.28;
 
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IBridge} from "./interfaces/IBridge.sol";
 
 /// @title BridgeRegistry
@@ -12,8 +10,6 @@ import {IBridge} from "./interfaces/IBridge.sol";
 /// faulty or hostile rollup can lose at most what was deposited into it. The owner lists rollups and
 /// tokens; it has no function that moves escrow, pauses withdrawals or upgrades code.
 abstract contract BridgeRegistry is IBridge, Ownable2Step {
-    using SafeERC20 for IERC20;
-
     /// @dev One storage slot for what every deposit and withdrawal reads, one for the queue head.
     struct RollupState {
         bool registered;
@@ -86,22 +82,5 @@ abstract contract BridgeRegistry is IBridge, Ownable2Step {
     function _registered(address rollup) internal view returns (RollupState storage r) {
         r = _rollups[rollup];
         if (!r.registered) revert BridgeRollupNotRegistered(rollup);
-    }
-
-    /// @dev Pays `amount` of `rollup`'s token `tokenId` to `to` out of that rollup's escrow alone.
-    function _payOut(address rollup, uint32 tokenId, address to, uint256 amount) internal {
-        if (to == address(0)) revert BridgeZeroRecipient();
-        address token = tokenOf(rollup, tokenId);
-        Asset storage a = _assets[rollup][token];
-        uint256 escrowed = a.escrowed;
-        // INVARIANT: a rollup pays only out of its own escrow, never another rollup's.
-        if (escrowed < amount) revert BridgeInsufficientEscrow(rollup, tokenId, escrowed, amount);
-        a.escrowed = uint128(escrowed - amount);
-        if (token == address(0)) {
-            (bool ok, ) = to.call{value: amount}("");
-            if (!ok) revert BridgeEthTransferFailed(to, amount);
-        } else {
-            IERC20(token).safeTransfer(to, amount);
-        }
     }
 }

@@ -27,7 +27,7 @@ export interface DepositResult {
 
 export interface DepositEthOptions {
   rollup: string;
-  /** bytes32 Layer-2 owner (see `ownerOfAddress`). */
+  /** bytes32 Layer-2 owner (see `ownerOfAddress`): its upper 96 bits must be zero. */
   to: string;
   amount: bigint;
 }
@@ -46,6 +46,24 @@ export interface FinalizeWithdrawalOptions {
 }
 
 export class QueueMismatchError extends StrataError {}
+
+/**
+ * A deposit's `to` that no key can ever spend: not a 32-byte word, or one with bits above the low 160
+ * (every Layer-2 owner, an address or a zk owner hash mod 2^160, fits 160 bits). The bridge refuses the
+ * same word with `BridgeRecipientNotOwnable`; this is thrown before any transaction is sent.
+ */
+export class BridgeRecipientNotOwnableError extends StrataError {
+  constructor(readonly to: string) {
+    super(`deposit recipient ${to} is no Layer-2 owner (a 32-byte word whose upper 96 bits are zero)`);
+  }
+}
+
+/** Throws `BridgeRecipientNotOwnableError` unless `to` is a bytes32 word a Layer-2 owner can be. */
+export function checkDepositRecipient(to: string): void {
+  if (typeof to !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(to) || BigInt(to) >> 160n !== 0n) {
+    throw new BridgeRecipientNotOwnableError(String(to));
+  }
+}
 export { MissingEventError } from "../common/contract-client";
 
 /** The bridge, seen from Layer-2 users and operators. Takes any ethers runner: no Hardhat needed. */
@@ -56,11 +74,13 @@ export class BridgeClient extends ContractClient<Bridge> {
 
   /** Deposits ETH for a Layer-2 owner; resolves once mined, with the queued deposit as the bridge saw it. */
   async depositEth(signer: Signer, o: DepositEthOptions): Promise<DepositResult> {
+    checkDepositRecipient(o.to);
     return this.deposit(() => this.contract.connect(signer).depositEth(o.rollup, o.to, { value: o.amount }));
   }
 
   /** Deposits an ERC-20, approving the bridge first unless told not to. */
   async depositErc20(signer: Signer, o: DepositErc20Options): Promise<DepositResult> {
+    checkDepositRecipient(o.to);
     if (o.approve ?? true) await ensureAllowance(signer, o.token, this.address, o.amount, MaxUint256);
     return this.deposit(() => this.contract.connect(signer).depositErc20(o.rollup, o.token, o.to, o.amount));
   }
@@ -75,6 +95,11 @@ export class BridgeClient extends ContractClient<Bridge> {
         .connect(signer)
         .finalizeWithdrawal(o.rollup, o.batchIndex, o.withdrawal, o.proof.index, o.proof.siblings),
     );
+  }
+
+  /** Pulls the signer's credit of `token` (address(0) is ETH: payouts it could not take) to `to`. */
+  async claimCredit(signer: Signer, token: string, to: string): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).claimCredit(token, to));
   }
 
   /** Every deposit queued for `rollup` in the block range, in queue order. */

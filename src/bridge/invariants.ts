@@ -21,11 +21,14 @@ export interface SolvencyReport {
   token: string;
   held: bigint;
   escrowed: bigint;
+  /** Payouts credited to recipients that could not take them, not yet claimed. */
+  credited: bigint;
 }
 
 /**
- * Bridge solvency: per token, what the bridge holds ≥ the sum of every rollup's escrow, and each
- * rollup's escrow ≥ what that rollup still owes. Throws `InvariantViolationError` naming the gap.
+ * Bridge solvency: per token, what the bridge holds ≥ the sum of every rollup's escrow plus the credits
+ * not yet claimed (payouts their recipients could not take), and each rollup's escrow ≥ what that
+ * rollup still owes. Throws `InvariantViolationError` naming the gap.
  */
 export async function assertBridgeSolvent(
   bridge: Bridge,
@@ -50,10 +53,13 @@ export async function assertBridgeSolvent(
       BigInt(token) === 0n
         ? await provider.getBalance(address)
         : await erc20Balance(token, address, provider);
-    if (held < escrowed) {
-      throw new InvariantViolationError(`bridge holds ${held} of token ${token} but escrows ${escrowed}`);
+    const credited = await bridge.totalCredits(token);
+    if (held < escrowed + credited) {
+      throw new InvariantViolationError(
+        `bridge holds ${held} of token ${token} but escrows ${escrowed} and owes ${credited} in credits`,
+      );
     }
-    reports.push({ token, held, escrowed });
+    reports.push({ token, held, escrowed, credited });
   }
   return reports;
 }

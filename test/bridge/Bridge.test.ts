@@ -1,9 +1,17 @@
 import { ethers } from "hardhat";
 import { expect } from "chai";
 import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
-import { AbiCoder, ZeroAddress, ZeroHash, keccak256, toUtf8Bytes, zeroPadValue } from "ethers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
+import { AbiCoder, ZeroAddress, ZeroHash, keccak256, toBeHex, toUtf8Bytes, zeroPadValue } from "ethers";
 import type { AddressLike, ContractTransactionResponse } from "ethers";
-import type { Bridge, ReentrantRecipient, RevertingRecipient, TestRollup } from "../../typechain-types";
+import type {
+  Bridge,
+  CreditRecipient,
+  ReentrantRecipient,
+  RefusingToken,
+  RevertingRecipient,
+  TestRollup,
+} from "../../typechain-types";
 import {
   FUNDED_ETH_A,
   FUNDED_ETH_B,
@@ -22,6 +30,9 @@ const ETH_ID = 0;
 const TOKEN_ID = 1; // `token` in rollup A
 const FEE_TOKEN_ID = 2; // `feeToken` in rollup A
 const ATTACKER_TOKEN_ID = 3; // `attackerToken` in rollup A
+const REFUSING_TOKEN_ID = 4; // `refusingToken` in rollup A (creditFixture)
+/** CreditRecipient's modes, as its enum numbers them. */
+const Mode = { Revert: 0, BurnGas: 1, Accept: 2 } as const;
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
@@ -84,15 +95,45 @@ async function ledger(
     const a = await bridge.asset(rollup, token);
     entries.push([q.count, q.head, a.listed, a.allowed, a.tokenId, a.escrowed]);
   }
+  entries.push(await bridge.totalCredits(token));
   for (const holder of holders) entries.push(await holdingOf(token, holder));
   return entries;
 }
 
-/** Property: the bridge holds exactly what the rollups' escrows of `token` add up to. */
-async function expectEscrowBacked(bridge: Bridge, token: string, rollups: AddressLike[]): Promise<void> {
+/**
+ * Property: the bridge holds exactly what the rollups' escrows of `token` and its unclaimed credits add
+ * up to; when `creditors` are named, their credits are all the credits there are.
+ */
+async function expectEscrowBacked(
+  bridge: Bridge,
+  token: string,
+  rollups: AddressLike[],
+  creditors: AddressLike[] = [],
+): Promise<void> {
   let total = 0n;
   for (const rollup of rollups) total += await escrowOf(bridge, rollup, token);
-  expect(await holdingOf(token, bridge)).to.equal(total);
+  const credited = await bridge.totalCredits(token);
+  expect(await holdingOf(token, bridge)).to.equal(total + credited);
+  if (creditors.length === 0) return;
+  let sum = 0n;
+  for (const creditor of creditors) sum += await bridge.credits(token, creditor);
+  expect(sum).to.equal(credited);
+}
+
+/**
+ * deployFundedBridgeFixture plus recipients that cannot take a push: `refusingToken` allowed in rollup A
+ * (id 4) with 1000 escrowed by Alice and refusing Bob, and a CreditRecipient that reverts on ETH.
+ */
+async function creditFixture() {
+  const f = await deployFundedBridgeFixture();
+  const refusingToken: RefusingToken = await ethers.deployContract("RefusingToken");
+  await f.bridge.allowToken(f.rollupA, refusingToken);
+  await refusingToken.mint(f.alice.address, 1000n);
+  await refusingToken.connect(f.alice).approve(f.bridge, 1000n);
+  await f.bridge.connect(f.alice).depositErc20(f.rollupA, refusingToken, ownerOf(f.alice.address), 1000n);
+  await refusingToken.setRefused(f.bob.address, true);
+  const recipient: CreditRecipient = await ethers.deployContract("CreditRecipient");
+  return { ...f, refusingToken, recipient };
 }
 
 /** Makes `leaves` batch `batchIndex` of `rollup` (final unless told otherwise) and returns its tree. */
@@ -333,7 +374,11 @@ describe("Bridge", function () {
 
     it("succeeds when deposits follow each other: indices are dense per rollup, independent across rollups", async function () {
       const { bridge, rollupA, rollupB, alice, bob } = await loadFixture(deployBridgeFixture);
-      const zkOwner = keccak256(toUtf8Bytes("a BabyJubJub public key"));
+      // a zk owner is a hash mod 2^160 (docs/zk.md), left-padded like an address
+      const zkOwner = zeroPadValue(
+        toBeHex(BigInt(keccak256(toUtf8Bytes("a BabyJubJub public key"))) % (1n << 160n)),
+        32,
+      );
       const steps = [
         { rollup: rollupA, sender: alice, to: ownerOf(bob.address), amount: 1n, index: 0 },
         { rollup: rollupA, sender: bob, to: zkOwner, amount: 2n, index: 1 },
@@ -381,6 +426,31 @@ describe("Bridge", function () {
         .to.be.revertedWithCustomError(bridge, "BridgeZeroRecipient")
         .withArgs();
       expect(await ledger(bridge, ZeroAddress, [rollupA])).to.deep.equal(before);
+    });
+
+    it("reverts with BridgeRecipientNotOwnable when `to` has a bit above the low 160: no state change", async function () {
+      const { bridge, rollupA, alice } = await loadFixture(deployFundedBridgeFixture);
+      const before = await ledger(bridge, ZeroAddress, [rollupA]);
+      for (const wide of [
+        1n << 160n, // the lowest owner no account can hold
+        (1n << 255n) | BigInt(alice.address), // an address with a stray high bit
+        (1n << 256n) - 1n,
+      ]) {
+        const to = zeroPadValue(toBeHex(wide), 32);
+        await expect(bridge.connect(alice).depositEth(rollupA, to, { value: 1n }))
+          .to.be.revertedWithCustomError(bridge, "BridgeRecipientNotOwnable")
+          .withArgs(to);
+      }
+      expect(await ledger(bridge, ZeroAddress, [rollupA])).to.deep.equal(before);
+    });
+
+    it("succeeds when `to` is the widest owner, 2^160 - 1", async function () {
+      const { bridge, rollupA, alice } = await loadFixture(deployFundedBridgeFixture);
+      const to = zeroPadValue(toBeHex((1n << 160n) - 1n), 32);
+      await expect(bridge.connect(alice).depositEth(rollupA, to, { value: 3n }))
+        .to.emit(bridge, "DepositQueued")
+        .withArgs(rollupA, alice.address, 3n, to, ETH_ID, 3n, anyValue, anyValue);
+      expect(await escrowOf(bridge, rollupA, ZeroAddress)).to.equal(FUNDED_ETH_A + 3n);
     });
 
     it("reverts with BridgeRollupNotRegistered when the rollup is not registered", async function () {
@@ -530,6 +600,17 @@ describe("Bridge", function () {
       await expect(bridge.connect(alice).depositErc20(rollupA, token, ZeroHash, 5n))
         .to.be.revertedWithCustomError(bridge, "BridgeZeroRecipient")
         .withArgs();
+      expect(await ledger(bridge, tokenAddress, [rollupA], [bridge, alice])).to.deep.equal(before);
+    });
+
+    it("reverts with BridgeRecipientNotOwnable when `to` has a bit above the low 160: nothing pulled", async function () {
+      const { bridge, rollupA, token, alice } = await loadFixture(deployFundedBridgeFixture);
+      const tokenAddress = await token.getAddress();
+      const to = zeroPadValue(toBeHex(1n << 160n), 32);
+      const before = await ledger(bridge, tokenAddress, [rollupA], [bridge, alice]);
+      await expect(bridge.connect(alice).depositErc20(rollupA, token, to, 5n))
+        .to.be.revertedWithCustomError(bridge, "BridgeRecipientNotOwnable")
+        .withArgs(to);
       expect(await ledger(bridge, tokenAddress, [rollupA], [bridge, alice])).to.deep.equal(before);
     });
 
@@ -946,21 +1027,94 @@ describe("Bridge", function () {
       expect(await ledger(bridge, tokenAddress, [rollupA, rollupB], [bridge, bob])).to.deep.equal(before);
     });
 
-    it("reverts with BridgeEthTransferFailed when the recipient refuses ETH: not marked paid, escrow kept", async function () {
-      const { bridge, rollupA } = await loadFixture(deployFundedBridgeFixture);
-      const refuser: RevertingRecipient = await ethers.deployContract("RevertingRecipient");
-      const leaves: WithdrawalLeaf[] = [
-        { recipient: await refuser.getAddress(), tokenId: ETH_ID, amount: 77n },
-      ];
-      const tree = await publishBatch(rollupA, 0, leaves);
+    describe("when the recipient cannot receive", function () {
+      it("succeeds crediting a contract that refuses ETH, beside an honest recipient paid directly", async function () {
+        const { bridge, rollupA, rollupB, recipient, bob } = await loadFixture(creditFixture);
+        const leaves: WithdrawalLeaf[] = [
+          { recipient: await recipient.getAddress(), tokenId: ETH_ID, amount: 77n },
+          { recipient: bob.address, tokenId: ETH_ID, amount: 33n },
+        ];
+        const tree = await publishBatch(rollupA, 0, leaves);
 
-      const before = await ledger(bridge, ZeroAddress, [rollupA], [bridge, refuser]);
-      await expect(bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, tree.proof(0).siblings))
-        .to.be.revertedWithCustomError(bridge, "BridgeEthTransferFailed")
-        .withArgs(refuser, 77n);
-      expect(await ledger(bridge, ZeroAddress, [rollupA], [bridge, refuser])).to.deep.equal(before);
-      expect(await bridge.isWithdrawalFinalized(rollupA, 0, 0)).to.equal(false);
-      expect(await escrowOf(bridge, rollupA, ZeroAddress)).to.equal(FUNDED_ETH_A);
+        const tx = await bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, tree.proof(0).siblings);
+        await expect(tx)
+          .to.emit(bridge, "PayoutCredited")
+          .withArgs(rollupA, ZeroAddress, recipient, 77n)
+          .and.to.emit(bridge, "WithdrawalFinalized")
+          .withArgs(rollupA, 0, 0, recipient, ETH_ID, 77n);
+        await expect(tx).to.changeEtherBalances([recipient, bridge], [0n, 0n]);
+        expect(await bridge.isWithdrawalFinalized(rollupA, 0, 0)).to.equal(true);
+        expect(await bridge.credits(ZeroAddress, recipient)).to.equal(77n);
+        expect(await bridge.totalCredits(ZeroAddress)).to.equal(77n);
+        // the escrow paid at once: the credit is the bridge's debt to the recipient, no longer the rollup's
+        expect(await escrowOf(bridge, rollupA, ZeroAddress)).to.equal(FUNDED_ETH_A - 77n);
+        await expectEscrowBacked(bridge, ZeroAddress, [rollupA, rollupB], [recipient, bob]);
+
+        // the honest recipient of the same batch is paid in its own finalizeWithdrawal, with no credit
+        const honest = await bridge.finalizeWithdrawal(rollupA, 0, leaves[1], 1, tree.proof(1).siblings);
+        await expect(honest).to.changeEtherBalances([bob, bridge], [33n, -33n]);
+        expect(await countEvents(bridge, honest, "PayoutCredited")).to.equal(0);
+        expect(await bridge.credits(ZeroAddress, bob)).to.equal(0n);
+        await expectEscrowBacked(bridge, ZeroAddress, [rollupA, rollupB], [recipient, bob]);
+      });
+
+      it("succeeds crediting a contract that burns all the gas it is given: the payer's transaction still fits 200,000 gas", async function () {
+        const { bridge, rollupA, rollupB, recipient, stranger } = await loadFixture(creditFixture);
+        await recipient.setMode(Mode.BurnGas);
+        const leaves: WithdrawalLeaf[] = [
+          { recipient: await recipient.getAddress(), tokenId: ETH_ID, amount: 5n },
+        ];
+        const tree = await publishBatch(rollupA, 0, leaves);
+        const tx = bridge
+          .connect(stranger)
+          .finalizeWithdrawal(rollupA, 0, leaves[0], 0, tree.proof(0).siblings, { gasLimit: 200_000 });
+        await expect(tx).to.emit(bridge, "PayoutCredited").withArgs(rollupA, ZeroAddress, recipient, 5n);
+        expect(await bridge.isWithdrawalFinalized(rollupA, 0, 0)).to.equal(true);
+        expect(await bridge.credits(ZeroAddress, recipient)).to.equal(5n);
+        await expectEscrowBacked(bridge, ZeroAddress, [rollupA, rollupB], [recipient]);
+      });
+
+      it("succeeds crediting a recipient the token refuses (a blocklist), beside one it pays", async function () {
+        const { bridge, rollupA, rollupB, refusingToken, bob, stranger } = await loadFixture(creditFixture);
+        const tokenAddress = await refusingToken.getAddress();
+        const leaves: WithdrawalLeaf[] = [
+          { recipient: bob.address, tokenId: REFUSING_TOKEN_ID, amount: 300n },
+          { recipient: stranger.address, tokenId: REFUSING_TOKEN_ID, amount: 200n },
+        ];
+        const tree = await publishBatch(rollupA, 0, leaves);
+
+        const tx = await bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, tree.proof(0).siblings);
+        await expect(tx)
+          .to.emit(bridge, "PayoutCredited")
+          .withArgs(rollupA, tokenAddress, bob.address, 300n)
+          .and.to.emit(bridge, "WithdrawalFinalized")
+          .withArgs(rollupA, 0, 0, bob.address, REFUSING_TOKEN_ID, 300n);
+        await expect(tx).to.changeTokenBalances(refusingToken, [bob, bridge], [0n, 0n]);
+        expect(await bridge.credits(tokenAddress, bob)).to.equal(300n);
+        expect(await escrowOf(bridge, rollupA, tokenAddress)).to.equal(700n);
+        await expectEscrowBacked(bridge, tokenAddress, [rollupA, rollupB], [bob, stranger]);
+
+        const honest = bridge.finalizeWithdrawal(rollupA, 0, leaves[1], 1, tree.proof(1).siblings);
+        await expect(honest).to.changeTokenBalances(refusingToken, [stranger, bridge], [200n, -200n]);
+        expect(await bridge.credits(tokenAddress, stranger)).to.equal(0n);
+        await expectEscrowBacked(bridge, tokenAddress, [rollupA, rollupB], [bob, stranger]);
+      });
+
+      it("reverts with BridgeWithdrawalAlreadyFinalized when a credited withdrawal is finalized again", async function () {
+        const { bridge, rollupA, recipient } = await loadFixture(creditFixture);
+        const leaves: WithdrawalLeaf[] = [
+          { recipient: await recipient.getAddress(), tokenId: ETH_ID, amount: 9n },
+        ];
+        const tree = await publishBatch(rollupA, 0, leaves);
+        await bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, tree.proof(0).siblings);
+        await recipient.setMode(Mode.Accept); // now it could take a push: it still gets none
+        const before = await ledger(bridge, ZeroAddress, [rollupA], [bridge, recipient]);
+        await expect(bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, tree.proof(0).siblings))
+          .to.be.revertedWithCustomError(bridge, "BridgeWithdrawalAlreadyFinalized")
+          .withArgs(rollupA, 0, 0);
+        expect(await ledger(bridge, ZeroAddress, [rollupA], [bridge, recipient])).to.deep.equal(before);
+        expect(await bridge.credits(ZeroAddress, recipient)).to.equal(9n);
+      });
     });
 
     it("reverts with BridgeZeroRecipient when the leaf pays address(0)", async function () {
@@ -999,7 +1153,7 @@ describe("Bridge", function () {
         return { ...f, attacker, leaves, tree };
       }
 
-      it("succeeds without the inner call when it re-enters for another valid leaf: one payout", async function () {
+      it("succeeds crediting it when it would re-enter for another valid leaf: PAYOUT_GAS leaves it no room, one payout", async function () {
         const { bridge, rollupA, rollupB, attacker, leaves, tree } = await loadFixture(reentrancyFixture);
         const innerCall = bridge.interface.encodeFunctionData("finalizeWithdrawal", [
           await rollupA.getAddress(),
@@ -1011,24 +1165,22 @@ describe("Bridge", function () {
         await attacker.arm(bridge, innerCall);
 
         const tx = await bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, tree.proof(0).siblings);
-        await expect(tx).to.changeEtherBalances([attacker, bridge], [leaves[0].amount, -leaves[0].amount]);
+        await expect(tx).to.changeEtherBalances([attacker, bridge], [0n, 0n]);
         expect(await countEvents(bridge, tx, "WithdrawalFinalized")).to.equal(1);
+        expect(await countEvents(bridge, tx, "PayoutCredited")).to.equal(1);
         expect(await attacker.reentered()).to.equal(false);
-        expect(bridge.interface.parseError(await attacker.lastError())?.name).to.equal(
-          "ReentrancyGuardReentrantCall",
-        );
         expect(await bridge.isWithdrawalFinalized(rollupA, 0, 0)).to.equal(true);
         expect(await bridge.isWithdrawalFinalized(rollupA, 0, 1)).to.equal(false);
+        expect(await bridge.credits(ZeroAddress, attacker)).to.equal(leaves[0].amount);
         expect(await escrowOf(bridge, rollupA, ZeroAddress)).to.equal(FUNDED_ETH_A - leaves[0].amount);
 
-        // the inner call was valid on its own: made directly, it pays leaf 1
-        await expect(
-          bridge.finalizeWithdrawal(rollupA, 0, leaves[1], 1, tree.proof(1).siblings),
-        ).to.changeEtherBalance(attacker, leaves[1].amount);
-        await expectEscrowBacked(bridge, ZeroAddress, [rollupA, rollupB]);
+        // the inner call was valid on its own: made directly, it finalizes leaf 1 (credited as well)
+        await bridge.finalizeWithdrawal(rollupA, 0, leaves[1], 1, tree.proof(1).siblings);
+        expect(await bridge.credits(ZeroAddress, attacker)).to.equal(leaves[0].amount + leaves[1].amount);
+        await expectEscrowBacked(bridge, ZeroAddress, [rollupA, rollupB], [attacker]);
       });
 
-      it("succeeds without the inner call when it re-enters for the same leaf: one payout", async function () {
+      it("succeeds crediting it once when it would re-enter for the same leaf", async function () {
         const { bridge, rollupA, attacker, leaves, tree } = await loadFixture(reentrancyFixture);
         const proof = tree.proof(0).siblings;
         const innerCall = bridge.interface.encodeFunctionData("finalizeWithdrawal", [
@@ -1041,12 +1193,9 @@ describe("Bridge", function () {
         await attacker.arm(bridge, innerCall);
 
         const tx = await bridge.finalizeWithdrawal(rollupA, 0, leaves[0], 0, proof);
-        await expect(tx).to.changeEtherBalances([attacker, bridge], [leaves[0].amount, -leaves[0].amount]);
         expect(await countEvents(bridge, tx, "WithdrawalFinalized")).to.equal(1);
         expect(await attacker.reentered()).to.equal(false);
-        expect(bridge.interface.parseError(await attacker.lastError())?.name).to.equal(
-          "ReentrancyGuardReentrantCall",
-        );
+        expect(await bridge.credits(ZeroAddress, attacker)).to.equal(leaves[0].amount);
         expect(await escrowOf(bridge, rollupA, ZeroAddress)).to.equal(FUNDED_ETH_A - leaves[0].amount);
       });
     });
@@ -1118,14 +1267,151 @@ describe("Bridge", function () {
         .withArgs(rollupB, TOKEN_ID);
     });
 
-    it("reverts with BridgeEthTransferFailed when the recipient refuses ETH", async function () {
-      const { bridge, rollupA } = await loadFixture(deployFundedBridgeFixture);
+    it("succeeds crediting a recipient that refuses ETH (an exit to a reverting contract): escrow debited, one credit", async function () {
+      const { bridge, rollupA, rollupB, bob } = await loadFixture(creditFixture);
       const refuser: RevertingRecipient = await ethers.deployContract("RevertingRecipient");
-      const before = await ledger(bridge, ZeroAddress, [rollupA]);
-      await expect(rollupA.release(refuser, ETH_ID, 5n))
-        .to.be.revertedWithCustomError(bridge, "BridgeEthTransferFailed")
-        .withArgs(refuser, 5n);
-      expect(await ledger(bridge, ZeroAddress, [rollupA])).to.deep.equal(before);
+      const tx = await rollupA.release(refuser, ETH_ID, 5n);
+      await expect(tx)
+        .to.emit(bridge, "PayoutCredited")
+        .withArgs(rollupA, ZeroAddress, refuser, 5n)
+        .and.to.emit(bridge, "Released")
+        .withArgs(rollupA, refuser, ETH_ID, 5n);
+      await expect(tx).to.changeEtherBalances([refuser, bridge], [0n, 0n]);
+      expect(await bridge.credits(ZeroAddress, refuser)).to.equal(5n);
+      expect(await escrowOf(bridge, rollupA, ZeroAddress)).to.equal(FUNDED_ETH_A - 5n);
+
+      // the honest recipient: paid in the release itself
+      const honest = await rollupA.release(bob, ETH_ID, 6n);
+      await expect(honest).to.changeEtherBalances([bob, bridge], [6n, -6n]);
+      expect(await countEvents(bridge, honest, "PayoutCredited")).to.equal(0);
+      await expectEscrowBacked(bridge, ZeroAddress, [rollupA, rollupB], [refuser, bob]);
+    });
+
+    it("succeeds crediting a recipient the token refuses", async function () {
+      const { bridge, rollupA, rollupB, refusingToken, bob } = await loadFixture(creditFixture);
+      const tokenAddress = await refusingToken.getAddress();
+      await expect(rollupA.release(bob, REFUSING_TOKEN_ID, 10n))
+        .to.emit(bridge, "PayoutCredited")
+        .withArgs(rollupA, tokenAddress, bob.address, 10n);
+      expect(await bridge.credits(tokenAddress, bob)).to.equal(10n);
+      expect(await escrowOf(bridge, rollupA, tokenAddress)).to.equal(990n);
+      await expectEscrowBacked(bridge, tokenAddress, [rollupA, rollupB], [bob]);
+    });
+  });
+
+  describe("claimCredit", function () {
+    /** creditFixture with 77 wei credited to `recipient` and 300 `refusingToken` credited to Bob. */
+    async function creditedFixture() {
+      const f = await creditFixture();
+      const leaves: WithdrawalLeaf[] = [
+        { recipient: await f.recipient.getAddress(), tokenId: ETH_ID, amount: 77n },
+        { recipient: f.bob.address, tokenId: REFUSING_TOKEN_ID, amount: 300n },
+      ];
+      const tree = await publishBatch(f.rollupA, 0, leaves);
+      await f.bridge.finalizeWithdrawal(f.rollupA, 0, leaves[0], 0, tree.proof(0).siblings);
+      await f.bridge.finalizeWithdrawal(f.rollupA, 0, leaves[1], 1, tree.proof(1).siblings);
+      return f;
+    }
+
+    it("succeeds paying an ETH credit once, to the address the credited contract names", async function () {
+      const { bridge, rollupA, rollupB, recipient, stranger } = await loadFixture(creditedFixture);
+      const tx = await recipient.claimFrom(bridge, ZeroAddress, stranger);
+      await expect(tx)
+        .to.emit(bridge, "CreditClaimed")
+        .withArgs(ZeroAddress, recipient, stranger.address, 77n);
+      await expect(tx).to.changeEtherBalances([stranger, bridge], [77n, -77n]);
+      expect(await bridge.credits(ZeroAddress, recipient)).to.equal(0n);
+      expect(await bridge.totalCredits(ZeroAddress)).to.equal(0n);
+      await expectEscrowBacked(bridge, ZeroAddress, [rollupA, rollupB], [recipient]);
+
+      // once
+      await expect(recipient.claimFrom(bridge, ZeroAddress, stranger))
+        .to.be.revertedWithCustomError(bridge, "BridgeNothingToClaim")
+        .withArgs(ZeroAddress, recipient);
+    });
+
+    it("succeeds paying the credited contract itself with all the gas the claim has, where a push had PAYOUT_GAS", async function () {
+      const { bridge, recipient } = await loadFixture(creditedFixture);
+      await recipient.setMode(Mode.Accept);
+      await expect(recipient.claimFrom(bridge, ZeroAddress, recipient)).to.changeEtherBalances(
+        [recipient, bridge],
+        [77n, -77n],
+      );
+    });
+
+    it("succeeds paying a token credit to another address than the one the token refuses", async function () {
+      const { bridge, rollupA, rollupB, refusingToken, bob, stranger } = await loadFixture(creditedFixture);
+      const tokenAddress = await refusingToken.getAddress();
+      const tx = bridge.connect(bob).claimCredit(refusingToken, stranger);
+      await expect(tx)
+        .to.emit(bridge, "CreditClaimed")
+        .withArgs(tokenAddress, bob.address, stranger.address, 300n);
+      await expect(tx).to.changeTokenBalances(refusingToken, [stranger, bridge], [300n, -300n]);
+      expect(await bridge.credits(tokenAddress, bob)).to.equal(0n);
+      await expectEscrowBacked(bridge, tokenAddress, [rollupA, rollupB], [bob]);
+    });
+
+    it("reverts with BridgeNothingToClaim when the caller has no credit (another's credit is not its)", async function () {
+      const { bridge, recipient, stranger } = await loadFixture(creditedFixture);
+      const before = await ledger(bridge, ZeroAddress, [], [bridge, recipient]);
+      await expect(bridge.connect(stranger).claimCredit(ZeroAddress, stranger))
+        .to.be.revertedWithCustomError(bridge, "BridgeNothingToClaim")
+        .withArgs(ZeroAddress, stranger.address);
+      expect(await ledger(bridge, ZeroAddress, [], [bridge, recipient])).to.deep.equal(before);
+      expect(await bridge.credits(ZeroAddress, recipient)).to.equal(77n);
+    });
+
+    it("reverts with BridgePayoutFailed when `to` refuses the payment: the credit is kept", async function () {
+      const { bridge, refusingToken, bob } = await loadFixture(creditedFixture);
+      const tokenAddress = await refusingToken.getAddress();
+      const before = await ledger(bridge, tokenAddress, [], [bridge, bob]);
+      await expect(bridge.connect(bob).claimCredit(refusingToken, bob))
+        .to.be.revertedWithCustomError(bridge, "BridgePayoutFailed")
+        .withArgs(tokenAddress, bob.address, 300n);
+      expect(await ledger(bridge, tokenAddress, [], [bridge, bob])).to.deep.equal(before);
+      expect(await bridge.credits(tokenAddress, bob)).to.equal(300n);
+    });
+
+    it("reverts with BridgePayoutFailed when the credited contract still refuses ETH and names itself", async function () {
+      const { bridge, recipient } = await loadFixture(creditedFixture);
+      await expect(recipient.claimFrom(bridge, ZeroAddress, recipient))
+        .to.be.revertedWithCustomError(bridge, "BridgePayoutFailed")
+        .withArgs(ZeroAddress, recipient, 77n);
+      expect(await bridge.credits(ZeroAddress, recipient)).to.equal(77n);
+    });
+
+    it("reverts with BridgeZeroRecipient when `to` is address(0)", async function () {
+      const { bridge, refusingToken, bob } = await loadFixture(creditedFixture);
+      await expect(bridge.connect(bob).claimCredit(refusingToken, ZeroAddress))
+        .to.be.revertedWithCustomError(bridge, "BridgeZeroRecipient")
+        .withArgs();
+      expect(await bridge.credits(await refusingToken.getAddress(), bob)).to.equal(300n);
+    });
+
+    it("succeeds without the inner call when `to` re-enters to finalize a withdrawal: one payout", async function () {
+      const { bridge, rollupA, rollupB, recipient } = await loadFixture(creditedFixture);
+      const attacker: ReentrantRecipient = await ethers.deployContract("ReentrantRecipient");
+      const leaves: WithdrawalLeaf[] = [
+        { recipient: await attacker.getAddress(), tokenId: ETH_ID, amount: 4n },
+      ];
+      const tree = await publishBatch(rollupA, 1, leaves);
+      const innerCall = bridge.interface.encodeFunctionData("finalizeWithdrawal", [
+        await rollupA.getAddress(),
+        1,
+        leaves[0],
+        0,
+        tree.proof(0).siblings,
+      ]);
+      await attacker.arm(bridge, innerCall);
+
+      const tx = await recipient.claimFrom(bridge, ZeroAddress, attacker);
+      await expect(tx).to.changeEtherBalances([attacker, bridge], [77n, -77n]);
+      expect(await attacker.reentered()).to.equal(false);
+      expect(bridge.interface.parseError(await attacker.lastError())?.name).to.equal(
+        "ReentrancyGuardReentrantCall",
+      );
+      expect(await bridge.isWithdrawalFinalized(rollupA, 1, 0)).to.equal(false);
+      await expectEscrowBacked(bridge, ZeroAddress, [rollupA, rollupB], [recipient, attacker]);
     });
   });
 

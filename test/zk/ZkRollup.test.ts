@@ -64,10 +64,13 @@ function withdraw(from: number, recipient: string, tokenId: number, amount: bigi
   return { kind: "withdraw", from, recipient, tokenId, amount };
 }
 
-/** A deposit no account can hold: its owner is not below 2^160. */
-const WIDE_OWNER = "0x" + "01".padStart(24, "0") + "00".repeat(20);
 /** An amount that is no float40: 2^35 + 1 wei. */
 const ODD_AMOUNT = (1n << 35n) + 1n;
+/**
+ * Another amount that is no float40, 2^35 + 3 wei: a deposit the circuit cannot carry. (An owner ≥ 2^160
+ * no longer reaches the queue: the bridge refuses it with BridgeRecipientNotOwnable.)
+ */
+const UNCARRIABLE = (1n << 35n) + 3n;
 
 /** Waits until exodus is due for the oldest unconsumed deposit, and starts it. */
 async function startExodus(f: ZkFixture): Promise<ContractTransactionResponse> {
@@ -328,10 +331,10 @@ describe("ZkRollup", function () {
       await assertZkSolvent(f, batch.model);
     });
 
-    it("succeeds refunding the consumed deposits no account can hold, which take no slot", async function () {
+    it("succeeds refunding the consumed deposits no account can carry, which take no slot", async function () {
       const f = await loadFixture(depositedFixture);
       const { alice, bob, carol } = f.users;
-      const wide = await deposit(f, alice, 5n, { to: WIDE_OWNER });
+      const wide = await deposit(f, alice, UNCARRIABLE);
       const good = await deposit(f, bob, 9n);
       const odd = await deposit(f, carol, ODD_AMOUNT);
       const tail = await deposit(f, carol, ODD_AMOUNT + 10n, { erc20: true });
@@ -342,13 +345,13 @@ describe("ZkRollup", function () {
       const tx = await submit(f, batch);
       await expect(tx)
         .to.emit(f.rollup, "DepositRefunded")
-        .withArgs(alice.signer.address, ETH_ID, 5n)
+        .withArgs(alice.signer.address, ETH_ID, UNCARRIABLE)
         .and.to.emit(f.rollup, "DepositRefunded")
         .withArgs(carol.signer.address, ETH_ID, ODD_AMOUNT)
         .and.to.emit(f.rollup, "DepositRefunded")
         .withArgs(carol.signer.address, TOKEN_ID, ODD_AMOUNT + 10n)
         .and.to.emit(f.rollup, "BatchVerified");
-      expect(await f.rollup.creditOf(alice.signer.address, ETH_ID)).to.equal(5n);
+      expect(await f.rollup.creditOf(alice.signer.address, ETH_ID)).to.equal(UNCARRIABLE);
       expect(await f.rollup.creditOf(carol.signer.address, ETH_ID)).to.equal(ODD_AMOUNT);
       expect(await f.rollup.creditOf(carol.signer.address, TOKEN_ID)).to.equal(ODD_AMOUNT + 10n);
       expect(await f.rollup.creditOf(bob.signer.address, ETH_ID)).to.equal(0n);
@@ -358,11 +361,11 @@ describe("ZkRollup", function () {
 
     it("succeeds consuming only refundable deposits in a batch of transfers", async function () {
       const f = await loadFixture(depositedFixture);
-      const wide = await deposit(f, f.users.alice, 5n, { to: WIDE_OWNER });
+      const wide = await deposit(f, f.users.alice, UNCARRIABLE);
       const batch = await prepareBatch(f, f.model, [transfer(0, 1, 1n)], { consumed: [wide] });
       await expect(submit(f, batch))
         .to.emit(f.rollup, "DepositRefunded")
-        .withArgs(f.users.alice.signer.address, ETH_ID, 5n);
+        .withArgs(f.users.alice.signer.address, ETH_ID, UNCARRIABLE);
     });
 
     it("reverts with ZkRollupInvalidProof when the proof is forged", async function () {
@@ -527,7 +530,7 @@ describe("ZkRollup", function () {
 
     it("reverts with ZkRollupDepositMissing when the only deposits left are refundable", async function () {
       const f = await loadFixture(depositedFixture);
-      const wide = await deposit(f, f.users.alice, 5n, { to: WIDE_OWNER });
+      const wide = await deposit(f, f.users.alice, UNCARRIABLE);
       const batch = await prepareBatch(f, f.model, [transfer(0, 1, 1n)], { consumed: [wide] });
       const pubdata = concat([batch.pubdata, "0x0100000003"]);
       await expectRevert(f, () => submit(f, { ...batch, pubdata }), "ZkRollupDepositMissing", [1n]);
@@ -587,9 +590,12 @@ describe("ZkRollup", function () {
     it("succeeds paying a refunded deposit to its depositor", async function () {
       const f = await loadFixture(depositedFixture);
       const alice = f.users.alice.signer;
-      const wide = await deposit(f, f.users.alice, 5n, { to: WIDE_OWNER });
+      const wide = await deposit(f, f.users.alice, UNCARRIABLE);
       await runBatch(f, f.model, [], { consumed: [wide] });
-      await expect(f.rollup.connect(alice).claim(ETH_ID, alice.address)).to.changeEtherBalance(alice, 5n);
+      await expect(f.rollup.connect(alice).claim(ETH_ID, alice.address)).to.changeEtherBalance(
+        alice,
+        UNCARRIABLE,
+      );
     });
 
     it("reverts with ZkRollupNothingToClaim when the caller has no credit", async function () {

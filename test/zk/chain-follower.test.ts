@@ -28,8 +28,8 @@ class WrongDomainClient extends ZkRollupClient {
   }
 }
 
-/** An owner no account can hold (≥ 2^160): the contract refunds its deposit. */
-const WIDE_OWNER = "0x" + "01".padStart(24, "0") + "00".repeat(20);
+/** An amount that is no float40 (2^35 + 1 wei): the circuit cannot carry it, the contract refunds it. */
+const UNCARRIABLE = (1n << 35n) + 1n;
 
 describe("ZkChainFollower", function () {
   this.timeout(300_000);
@@ -37,12 +37,12 @@ describe("ZkChainFollower", function () {
   let operator: ZkOperator;
   let alice: ZkUser;
   let bob: ZkUser;
-  let wide: DepositData;
+  let uncarried: DepositData;
   let spends: ZkSignedSpend[];
   /** A node synced after the deposits only, then again at the end. */
   let early: ZkChainFollower;
 
-  // Batches: 1 Alice's deposit (+ the refunded wide one, slotless), 2 Bob's deposit, 3 a transfer,
+  // Batches: 1 Alice's deposit (+ the refunded uncarriable one, slotless), 2 Bob's deposit, 3 a transfer,
   // 4 Bob's withdrawal.
   before(async function () {
     world = await createZkWorld();
@@ -51,10 +51,10 @@ describe("ZkChainFollower", function () {
     await fund(world, [{ user: alice, amount: parseEther("4") }]);
     const refused = await world.bridgeClient.depositEth(alice.signer, {
       rollup,
-      to: WIDE_OWNER,
-      amount: 123n,
+      to: alice.wallet.ownerHex,
+      amount: UNCARRIABLE,
     });
-    wide = refused.deposit;
+    uncarried = refused.deposit;
     operator = await fundAndStart(world, [{ user: bob, amount: parseEther("1") }]);
     early = await world.verifierNode();
     spends = [
@@ -91,14 +91,14 @@ describe("ZkChainFollower", function () {
       expect(node.batches[0].consumed).to.have.length(2);
       expect(refundedDeposits(node.batches[0])).to.deep.equal([
         {
-          from: wide.from,
-          to: wide.to,
-          tokenId: wide.tokenId,
-          amount: wide.amount,
-          timestamp: wide.timestamp,
+          from: uncarried.from,
+          to: uncarried.to,
+          tokenId: uncarried.tokenId,
+          amount: uncarried.amount,
+          timestamp: uncarried.timestamp,
         },
       ]);
-      expect(await world.rollup.creditOf(alice.signer.address, ETH_ID)).to.equal(123n);
+      expect(await world.rollup.creditOf(alice.signer.address, ETH_ID)).to.equal(UNCARRIABLE);
     });
 
     it("records the withdrawals a batch credited", async function () {

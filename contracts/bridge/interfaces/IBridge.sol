@@ -6,6 +6,11 @@ import {Withdrawal} from "../../shared/lib/Withdrawal.sol";
 /// @title IBridge
 /// @notice The Layer-1 bridge: escrow and a deposit queue for each registered rollup, and withdrawals
 /// released only on the word of the rollup whose escrow pays them.
+/// @dev Every payout (a withdrawal, a rollup's `release`) is pushed to its recipient; a recipient that
+/// cannot receive (a contract refusing ETH or needing more than `PAYOUT_GAS`, a token refusing the
+/// transfer) is credited instead and pulls with `claimCredit`, so one recipient can neither block its
+/// own payout for ever nor make the payer's transaction fail.
+/// INVARIANT: per token, the bridge holds the sum of every rollup's escrow plus `totalCredits(token)`.
 interface IBridge {
     /// @notice The on-chain view of one rollup's deposit queue.
     struct Queue {
@@ -48,7 +53,8 @@ interface IBridge {
         bytes32 head
     );
 
-    /// @notice A withdrawal proven into a final batch was paid.
+    /// @notice A withdrawal proven into a final batch was paid (or credited to its recipient, with a
+    /// `PayoutCredited` beside it, when the recipient could not receive): it can never be paid again.
     event WithdrawalFinalized(
         address indexed rollup,
         uint256 indexed batchIndex,
@@ -58,8 +64,16 @@ interface IBridge {
         uint128 amount
     );
 
-    /// @notice A rollup paid `amount` of its own escrow out directly (exits, refunds).
+    /// @notice A rollup paid `amount` of its own escrow out directly (exits, refunds), or credited it to
+    /// `to` (with a `PayoutCredited` beside it) when `to` could not receive.
     event Released(address indexed rollup, address indexed to, uint32 tokenId, uint256 amount);
+
+    /// @notice A payout of `amount` of `token` to `to` out of `rollup`'s escrow failed; the amount left
+    /// that escrow and was credited to `to`, who pulls it with `claimCredit`.
+    event PayoutCredited(address indexed rollup, address indexed token, address indexed to, uint256 amount);
+
+    /// @notice `account` pulled its credit of `token` (payouts that could not be pushed) to `to`.
+    event CreditClaimed(address indexed token, address indexed account, address to, uint256 amount);
 
     // ---------------------------------------------------------------------------------------------
     // Errors
@@ -72,6 +86,9 @@ interface IBridge {
     error BridgeUnknownToken(address rollup, uint32 tokenId);
     error BridgeZeroAmount();
     error BridgeZeroRecipient();
+    /// @notice `to` has bits set above the low 160: no Layer-2 owner (an address, or a zk owner hash mod
+    /// 2^160) is that wide, so no key could ever spend the deposit.
+    error BridgeRecipientNotOwnable(bytes32 to);
     error BridgeAmountTooLarge(uint256 amount);
     error BridgeEscrowOverflow(address rollup, address token, uint256 escrowed, uint256 amount);
     error BridgeUnexpectedEth(uint256 value);
@@ -79,7 +96,10 @@ interface IBridge {
     error BridgeInvalidWithdrawalProof(address rollup, uint256 batchIndex, uint256 leafIndex);
     error BridgeWithdrawalAlreadyFinalized(address rollup, uint256 batchIndex, uint256 leafIndex);
     error BridgeInsufficientEscrow(address rollup, uint32 tokenId, uint256 escrowed, uint256 amount);
-    error BridgeEthTransferFailed(address to, uint256 amount);
+    /// @notice `account` has no credit in `token`.
+    error BridgeNothingToClaim(address token, address account);
+    /// @notice Paying a claimed credit of `amount` of `token` to `to` failed (the credit is kept).
+    error BridgePayoutFailed(address token, address to, uint256 amount);
 
     // ---------------------------------------------------------------------------------------------
     // Administration (the owner lists rollups and tokens; it cannot move escrow)
@@ -102,12 +122,14 @@ interface IBridge {
 
     /// @notice Deposits `msg.value` wei for the Layer-2 owner `to` into `rollup`'s queue.
     /// @param rollup A registered rollup.
-    /// @param to The Layer-2 owner: an address left-padded to 32 bytes, or a hash of a zk key.
+    /// @param to The Layer-2 owner: an address left-padded to 32 bytes, or a hash of a zk key mod 2^160;
+    /// anything wider reverts with `BridgeRecipientNotOwnable`, as no key could spend it.
     /// @return index The deposit's sequence number.
     function depositEth(address rollup, bytes32 to) external payable returns (uint64 index);
 
     /// @notice Deposits `amount` of `token` (pulled with transferFrom) for `to` into `rollup`'s queue.
-    /// @dev Credits what actually arrived, so a fee-on-transfer token is credited net of its fee.
+    /// @dev Credits what actually arrived, so a fee-on-transfer token is credited net of its fee. `to`
+    /// follows the rule of `depositEth`.
     /// @return index The deposit's sequence number.
     function depositErc20(
         address rollup,
@@ -121,9 +143,10 @@ interface IBridge {
     // ---------------------------------------------------------------------------------------------
 
     /// @notice Pays a withdrawal proven into the withdrawal root of a batch that `rollup` says is final.
-    /// Anyone may call; the funds go to `withdrawal.recipient`.
+    /// Anyone may call; the funds go to `withdrawal.recipient`, or, if it cannot receive them, are credited
+    /// to it (`PayoutCredited`) for `claimCredit`. Either way the withdrawal is then finalized, once.
     /// @dev Escrow is debited by the full amount; a fee-on-transfer token's fee comes out of what the
-    /// recipient receives.
+    /// recipient receives. An ETH recipient gets at most `PAYOUT_GAS` for the push.
     /// @param rollup The rollup whose batch holds the withdrawal (and whose escrow pays it).
     /// @param batchIndex The batch.
     /// @param withdrawal The leaf: recipient, token id, amount.
@@ -138,8 +161,17 @@ interface IBridge {
     ) external;
 
     /// @notice Pays `amount` of token `tokenId` from the caller's own escrow to `to`. Only a registered
-    /// rollup may call, for what its own rules owe (an exodus exit, a refunded deposit).
+    /// rollup may call, for what its own rules owe (an exodus exit, a refunded deposit). If `to` cannot
+    /// receive, the amount still leaves the escrow and is credited to `to` for `claimCredit`.
     function release(address to, uint32 tokenId, uint256 amount) external;
+
+    /// @notice Pulls the caller's credit of `token` (payouts that could not be pushed to it) to `to`,
+    /// with all the gas the caller gives.
+    /// @dev Reverts with `BridgeNothingToClaim` when the caller has no credit, and `BridgePayoutFailed`
+    /// (keeping the credit) when `to` refuses it.
+    /// @param token address(0) for ETH, else the token.
+    /// @param to The recipient (not address(0)).
+    function claimCredit(address token, address to) external;
 
     // ---------------------------------------------------------------------------------------------
     // Views
@@ -157,7 +189,13 @@ interface IBridge {
     /// @notice The token listed under `tokenId` in `rollup` (address(0) is ETH).
     function tokenOf(address rollup, uint32 tokenId) external view returns (address);
 
-    /// @notice Whether the withdrawal at (`rollup`, `batchIndex`, `leafIndex`) has been paid.
+    /// @notice What `account` may pull of `token` with `claimCredit`.
+    function credits(address token, address account) external view returns (uint256);
+
+    /// @notice Every credit of `token` not yet claimed, summed over accounts.
+    function totalCredits(address token) external view returns (uint256);
+
+    /// @notice Whether the withdrawal at (`rollup`, `batchIndex`, `leafIndex`) has been paid (or credited).
     function isWithdrawalFinalized(
         address rollup,
         uint256 batchIndex,
