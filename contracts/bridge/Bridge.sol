@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {IBridge} from "./interfaces/IBridge.sol";
 import {IRollup} from "./interfaces/IRollup.sol";
 import {BridgePayouts} from "./BridgePayouts.sol";
+import {DepositHistory} from "./lib/DepositHistory.sol";
 import {Deposit} from "../shared/lib/Deposit.sol";
 import {Merkle} from "../shared/lib/Merkle.sol";
 import {Withdrawal} from "../shared/lib/Withdrawal.sol";
@@ -95,8 +96,17 @@ contract Bridge is BridgePayouts {
 
     /// @inheritdoc IBridge
     function depositQueue(address rollup) external view returns (Queue memory) {
-        RollupState storage r = _rollups[rollup];
-        return Queue({count: r.depositCount, head: r.depositHead});
+        uint64 count = _rollups[rollup].depositCount;
+        return Queue({count: count, head: DepositHistory.head(_depositHistory[rollup], count)});
+    }
+
+    /// @inheritdoc IBridge
+    function depositHeadAt(address rollup, uint64 count) external view returns (bytes32) {
+        uint64 queued = _rollups[rollup].depositCount;
+        if (count > queued) revert BridgeDepositCountAhead(rollup, count, queued);
+        uint256 oldest = DepositHistory.oldest(queued);
+        if (count < oldest) revert BridgeDepositHeadForgotten(rollup, count, oldest);
+        return DepositHistory.head(_depositHistory[rollup], count);
     }
 
     /// @inheritdoc IBridge
@@ -137,9 +147,10 @@ contract Bridge is BridgePayouts {
         });
         // INVARIANT: sequence numbers are dense and the head commits to every deposit, in order.
         index = r.depositCount;
-        bytes32 head = Deposit.chain(r.depositHead, deposit);
+        DepositHistory.Ring storage history = _depositHistory[rollup];
+        bytes32 head = Deposit.chain(DepositHistory.head(history, index), deposit);
         r.depositCount = index + 1;
-        r.depositHead = head;
+        DepositHistory.record(history, index, head);
         emit DepositQueued(
             rollup,
             msg.sender,

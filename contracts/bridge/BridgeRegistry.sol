@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IBridge} from "./interfaces/IBridge.sol";
+import {DepositHistory} from "./lib/DepositHistory.sol";
 
 /// @title BridgeRegistry
 /// @notice Which rollups the bridge serves, which tokens each accepts, and each rollup's own escrow.
@@ -10,15 +11,16 @@ import {IBridge} from "./interfaces/IBridge.sol";
 /// faulty or hostile rollup can lose at most what was deposited into it. The owner lists rollups and
 /// tokens; it has no function that moves escrow, pauses withdrawals or upgrades code.
 abstract contract BridgeRegistry is IBridge, Ownable2Step {
-    /// @dev One storage slot for what every deposit and withdrawal reads, one for the queue head.
+    /// @dev One storage slot for what every deposit and withdrawal reads; the queue's heads live in
+    /// `_depositHistory` (the live head is the one after `depositCount` deposits).
     struct RollupState {
         bool registered;
         uint32 tokenCount; // token ids 0..tokenCount-1 are listed; 0 is ETH
         uint64 depositCount;
-        bytes32 depositHead;
     }
 
     mapping(address rollup => RollupState) internal _rollups;
+    mapping(address rollup => DepositHistory.Ring) internal _depositHistory;
     mapping(address rollup => mapping(address token => Asset)) internal _assets;
     mapping(address rollup => mapping(uint32 tokenId => address token)) private _tokens;
 
@@ -30,6 +32,8 @@ abstract contract BridgeRegistry is IBridge, Ownable2Step {
         if (r.registered) revert BridgeRollupAlreadyRegistered(rollup);
         r.registered = true;
         r.tokenCount = 1;
+        // Paid once here so that no deposit ever fills a fresh slot (see DepositHistory).
+        DepositHistory.prefill(_depositHistory[rollup]);
         _assets[rollup][address(0)] = Asset({listed: true, allowed: true, tokenId: 0, escrowed: 0});
         emit RollupRegistered(rollup);
         emit TokenAllowed(rollup, address(0), 0);

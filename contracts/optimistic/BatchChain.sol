@@ -27,10 +27,15 @@ abstract contract BatchChain is BondLedger {
     uint256 public immutable CHALLENGER_BOND;
 
     /// @dev The chain's head in one slot: batches [0, batchCount) exist, [0, lastFinalized] are final.
+    /// The last observation of the bridge's queue rides along (written by every commit, free): at time
+    /// `queueSeenAt` the queue held `queueSeen` deposits, so every deposit from index `queueSeen` on was
+    /// queued at or after `queueSeenAt`. A fact about the queue, so a rollback leaves it true.
     struct Chain {
         uint64 batchCount;
         uint64 lastFinalized;
         uint24 epoch; // rollbacks so far
+        uint64 queueSeen;
+        uint40 queueSeenAt;
     }
 
     Chain internal _chain;
@@ -57,6 +62,9 @@ abstract contract BatchChain is BondLedger {
         _batches[0].claim = Trace.claim(Trace.genesis());
         _batches[0].committedAt = uint40(block.timestamp);
         _chain.batchCount = 1;
+        // The bridge may already hold deposits for this address (registered before deployment).
+        _chain.queueSeen = BRIDGE.depositQueue(address(this)).count;
+        _chain.queueSeenAt = uint40(block.timestamp);
     }
 
     /// @inheritdoc IOptimisticRollup
@@ -64,6 +72,7 @@ abstract contract BatchChain is BondLedger {
         bytes32 parentClaim,
         bytes calldata txs,
         Trace.State calldata post,
+        uint64 depositCount,
         Deposit.Data[] calldata pendingDeposits
     ) external payable returns (uint256 batchIndex) {
         // INVARIANT: a batch is its transaction's own calldata, so any node rebuilds it from Layer 1 alone.
@@ -73,13 +82,16 @@ abstract contract BatchChain is BondLedger {
         if (msg.value != PROPOSER_BOND) revert OptimisticWrongBond(PROPOSER_BOND, msg.value);
         Chain memory chain = _chain;
         batchIndex = chain.batchCount;
-        bytes32 tipClaim = _batches[batchIndex - 1].claim;
-        if (parentClaim != tipClaim) revert OptimisticParentMismatch(batchIndex - 1, tipClaim, parentClaim);
+        {
+            bytes32 tipClaim = _batches[batchIndex - 1].claim;
+            if (parentClaim != tipClaim)
+                revert OptimisticParentMismatch(batchIndex - 1, tipClaim, parentClaim);
+        }
 
         (bytes32 txRoot, uint256 stepCount, uint256 depositSteps) = Steps.commit(txs);
         if (stepCount == 0) revert OptimisticEmptyBatch();
         if (stepCount > Steps.MAX_STEPS) revert OptimisticBatchTooLarge(stepCount, Steps.MAX_STEPS);
-        _checkDepositsConsumed(post.depositHead, pendingDeposits, depositSteps == Steps.MAX_STEPS);
+        _consumeDeposits(post.depositHead, depositCount, pendingDeposits, depositSteps == Steps.MAX_STEPS);
 
         bytes32 claim = Trace.claim(post);
         _batches[batchIndex] = Batch({
@@ -164,24 +176,48 @@ abstract contract BatchChain is BondLedger {
         return batchIndex < _chain.batchCount && _batches[batchIndex].epoch == epoch;
     }
 
-    /// @dev `head` must be a head of the bridge's queue: folding the deposits queued after it reaches the
-    /// bridge's current head. So the batch consumed a prefix of the queue, and the oldest deposit it left
-    /// behind must not be due yet (forced inclusion), unless the batch is all deposits and full: then no
+    /// @dev `head` must be the bridge queue's head after `count` deposits: folding `pending` (deposits
+    /// count, count + 1, ...) onto it reaches the head the bridge remembers for count + pending.length. The
+    /// bridge remembers the last 256 heads, so deposits queued after the batch was built do not change the
+    /// answer. The batch consumed a prefix of the queue, and the oldest deposit it left behind (deposit
+    /// `count`) must not be due yet (forced inclusion), unless the batch is all deposits and full: then no
     /// batch could have taken more, and the queue drains over the next batches. Whether the batch's steps
     /// really consume the deposits up to `head`, in order, is part of its claim, which a game checks.
-    function _checkDepositsConsumed(
+    /// Then records the commit's observation of the queue (its count now).
+    function _consumeDeposits(
         bytes32 head,
+        uint64 count,
         Deposit.Data[] calldata pending,
         bool fullOfDeposits
+    ) private {
+        uint64 queued = BRIDGE.depositQueue(address(this)).count;
+        _checkLeftBehind(head, count, pending, fullOfDeposits, queued);
+        _chain.queueSeen = queued;
+        _chain.queueSeenAt = uint40(block.timestamp);
+    }
+
+    function _checkLeftBehind(
+        bytes32 head,
+        uint64 count,
+        Deposit.Data[] calldata pending,
+        bool fullOfDeposits,
+        uint64 queued
     ) private view {
-        IBridge.Queue memory queue = BRIDGE.depositQueue(address(this));
+        bytes32 expected = BRIDGE.depositHeadAt(address(this), count + uint64(pending.length));
         bytes32 reached = Deposit.fold(head, pending);
         // INVARIANT: a batch consumes a prefix of this rollup's deposit queue, in queue order.
-        if (reached != queue.head) revert OptimisticDepositQueueMismatch(queue.head, reached);
-        if (pending.length != 0 && !fullOfDeposits) {
-            uint256 dueSince = uint256(pending[0].timestamp) + INCLUSION_WINDOW;
-            // INVARIANT: a deposit older than the inclusion window is in the next batch.
-            if (block.timestamp >= dueSince) revert OptimisticDepositDue(pending[0].timestamp, dueSince);
-        }
+        if (reached != expected) revert OptimisticDepositQueueMismatch(expected, reached);
+        if (fullOfDeposits || count == queued) return;
+        // The age of deposit `count`, the oldest left behind: exact when shown; otherwise (it may have been
+        // queued after the batch was built) bounded by the last observation of the queue, if it came after.
+        // Either way the time used is never later than the deposit's own, so no due deposit is skipped.
+        uint256 queuedNoLaterThan;
+        if (pending.length != 0) queuedNoLaterThan = pending[0].timestamp;
+        else if (count >= _chain.queueSeen) queuedNoLaterThan = _chain.queueSeenAt;
+        else revert OptimisticDepositUnshown(count, _chain.queueSeen);
+        uint256 dueSince = queuedNoLaterThan + INCLUSION_WINDOW;
+        // INVARIANT: a deposit older than the inclusion window is in the next batch. Timestamps only grow
+        // along the queue, so the first deposit left behind is the oldest.
+        if (block.timestamp >= dueSince) revert OptimisticDepositDue(uint64(queuedNoLaterThan), dueSince);
     }
 }

@@ -7,7 +7,7 @@ import { hexlify, randomBytes } from "ethers";
 import type { BridgeClient } from "../bridge/client";
 import { StrataError } from "../common/errors";
 import type { Logger } from "../common/logger";
-import { depositsUpTo } from "../shared/deposit";
+import { depositsToShow, depositsUpTo } from "../shared/deposit";
 import type { DepositData, L2Tx } from "../shared/types";
 import { ZERO_BYTES32 } from "../shared/types";
 import type { ChainFollower } from "./chain-follower";
@@ -91,17 +91,11 @@ export async function commitLyingBatch(o: LieOptions): Promise<LyingBatch> {
     trace[trace.length - 1] = traceClaim(post);
   }
   const queue = await o.bridge.verifiedQueue(o.rollup.address);
-  const consumed = depositsUpTo(queue, post.depositHead);
-  const pendingDeposits: DepositData[] = queue.slice(consumed).map((d) => ({
-    from: d.from,
-    to: d.to,
-    tokenId: d.tokenId,
-    amount: d.amount,
-    timestamp: d.timestamp,
-  }));
+  const depositCount = depositsUpTo(queue, post.depositHead);
+  const pendingDeposits: DepositData[] = depositsToShow(queue, depositCount);
   const { batchIndex } = await o.rollup.commitBatch(
     o.signer,
-    { parentClaim, txs: o.txs, post, pendingDeposits },
+    { parentClaim, txs: o.txs, post, depositCount, pendingDeposits },
     (await o.rollup.config()).proposerBond,
   );
   return { batchIndex, trace, machine };

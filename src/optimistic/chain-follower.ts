@@ -154,6 +154,7 @@ export class ChainFollower {
       parentClaim: genesis.claim,
       txs: [],
       post: genesis.state,
+      depositCount: 0,
       pendingDeposits: [],
     });
   }

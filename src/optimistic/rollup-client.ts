@@ -32,6 +32,9 @@ export interface BatchCalldata {
   parentClaim: string;
   txs: L2Tx[];
   post: TraceState;
+  /** Deposits of the bridge's queue consumed once the batch is applied: `post.depositHead` is the head after them. */
+  depositCount: number;
+  /** Deposits `depositCount`, `depositCount + 1`, … shown after them (usually none; see `depositsToShow`). */
   pendingDeposits: DepositData[];
 }
 
@@ -81,7 +84,9 @@ export class RollupClient extends ContractClient<OptimisticRollup, RollupEventNa
     const receipt = await this.send(() =>
       this.contract
         .connect(signer)
-        .commitBatch(b.parentClaim, encodeTxs(b.txs), b.post, b.pendingDeposits, { value: bond }),
+        .commitBatch(b.parentClaim, encodeTxs(b.txs), b.post, b.depositCount, b.pendingDeposits, {
+          value: bond,
+        }),
     );
     const event = this.eventIn(receipt, "BatchCommitted");
     return { batchIndex: Number(event.args.batchIndex), receipt };
@@ -147,11 +152,12 @@ export class RollupClient extends ContractClient<OptimisticRollup, RollupEventNa
     if (!parsed || parsed.name !== "commitBatch") {
       throw new NotABatchError(`transaction input is not a call to commitBatch`);
     }
-    const [parentClaim, txs, post, pending] = parsed.args;
+    const [parentClaim, txs, post, depositCount, pending] = parsed.args;
     return {
       parentClaim,
       txs: decodeTxs(getBytes(txs)),
       post: toTraceState(post),
+      depositCount: Number(depositCount),
       pendingDeposits: (pending as Array<DepositData & { tokenId: bigint }>).map((d) => ({
         from: d.from,
         to: d.to,

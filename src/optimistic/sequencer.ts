@@ -20,7 +20,7 @@ import { TxRejectedError, withdrawalProofOf } from "./rpc-server";
 import { nonceRefusal } from "../common/rollup-rpc";
 import { MAX_STEPS } from "./steps";
 import type { StepMachine } from "./trace";
-import { depositData, depositsUpTo } from "../shared/deposit";
+import { depositData, depositsToShow, depositsUpTo } from "../shared/deposit";
 
 export interface SequencerOptions {
   rollup: RollupClient;
@@ -270,13 +270,14 @@ export class Sequencer implements SequencerApi {
     if (!machine) throw new Error(`the tip (batch ${follower.tip.index}) is not valid: not building on it`);
     for (const p of batch) machine.apply(p.tx);
     const queue = await this.depositQueue.sync();
-    const consumed = depositsUpTo(queue, machine.depositHead);
-    const pendingDeposits = queue.slice(consumed).map(depositData);
+    // The batch names the count it consumed: deposits queued after this read do not make it fail.
+    const depositCount = depositsUpTo(queue, machine.depositHead);
+    const pendingDeposits = depositsToShow(queue, depositCount);
     const config = await rollup.config();
     const parentClaim = follower.tip.claim;
     const { batchIndex, receipt } = await rollup.commitBatch(
       signer,
-      { parentClaim, txs: batch.map((p) => p.tx), post: machine.state, pendingDeposits },
+      { parentClaim, txs: batch.map((p) => p.tx), post: machine.state, depositCount, pendingDeposits },
       config.proposerBond,
     );
     logger?.info("commitBatch", { batchIndex, steps: batch.length, claim: machine.claim });

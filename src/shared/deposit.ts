@@ -36,6 +36,23 @@ export function depositData(d: DepositData): DepositData {
   return { from: d.from, to: d.to, tokenId: d.tokenId, amount: d.amount, timestamp: d.timestamp };
 }
 
+/** How many queue heads (and deposit timestamps) the bridge remembers per rollup (`DepositHistory.SIZE`). */
+export const DEPOSIT_HISTORY_SIZE = 256;
+
+/**
+ * The deposits a batch that consumed `consumed` deposits of `queue` shows after them. None when it
+ * consumed the whole queue it saw (deposits queued later are bounded by the rollup's last look at the
+ * queue). Otherwise the first one left behind, so that its own timestamp proves it is not due; and more
+ * when the queue has run so far ahead that the bridge may forget the head after `consumed` before the
+ * batch lands: then up to half the history behind the queue's known end, so that up to 128 more deposits
+ * (a lagging view, a griefer) can arrive before the batch lands without pushing its count out.
+ */
+export function depositsToShow(queue: readonly DepositData[], consumed: number): DepositData[] {
+  if (consumed >= queue.length) return [];
+  const reach = Math.max(consumed + 1, queue.length - DEPOSIT_HISTORY_SIZE / 2);
+  return queue.slice(consumed, reach).map(depositData);
+}
+
 /** The head after every deposit of `deposits`, in order. Mirrors `Deposit.fold`. */
 export function foldDeposits(head: string, deposits: readonly DepositData[]): string {
   return deposits.reduce(chainDeposit, head);

@@ -1432,6 +1432,60 @@ describe("Bridge", function () {
       });
     });
 
+    describe("depositHeadAt", function () {
+      /** `n` 1-wei deposits into rollupB from Alice, mined together; returns the head after each count. */
+      async function depositMany(bridge: Bridge, rollup: TestRollup, n: number): Promise<string[]> {
+        const [, alice] = await ethers.getSigners();
+        const to = zeroPadValue(alice.address, 32);
+        await ethers.provider.send("evm_setAutomine", [false]);
+        try {
+          for (let i = 0; i < n; i++) await bridge.connect(alice).depositEth(rollup, to, { value: 1n });
+          await ethers.provider.send("evm_mine", []);
+        } finally {
+          await ethers.provider.send("evm_setAutomine", [true]);
+        }
+        const events = await bridge.queryFilter(bridge.filters.DepositQueued(rollup));
+        return [ZeroHash, ...events.map((e) => e.args.head)];
+      }
+
+      it("succeeds for every count of the last 256: the head after that many deposits", async function () {
+        const { bridge, rollupB } = await loadFixture(deployBridgeFixture);
+        const heads = await depositMany(bridge, rollupB, 300);
+        expect((await bridge.depositQueue(rollupB)).head).to.equal(heads[300]);
+        for (const count of [45, 46, 100, 256, 299, 300]) {
+          expect(await bridge.depositHeadAt(rollupB, count)).to.equal(heads[count]);
+        }
+      });
+
+      it("succeeds for count 0 while the queue holds fewer than 256 deposits: the empty head", async function () {
+        const { bridge, rollupB, rollupC } = await loadFixture(deployBridgeFixture);
+        await depositMany(bridge, rollupB, 255);
+        expect(await bridge.depositHeadAt(rollupB, 0)).to.equal(ZeroHash);
+        expect(await bridge.depositHeadAt(rollupC, 0)).to.equal(ZeroHash);
+      });
+
+      it("reverts with BridgeDepositHeadForgotten when the count is older than the last 256", async function () {
+        const { bridge, rollupB } = await loadFixture(deployBridgeFixture);
+        await depositMany(bridge, rollupB, 300);
+        await expect(bridge.depositHeadAt(rollupB, 44))
+          .to.be.revertedWithCustomError(bridge, "BridgeDepositHeadForgotten")
+          .withArgs(await rollupB.getAddress(), 44n, 45n);
+        await expect(bridge.depositHeadAt(rollupB, 0))
+          .to.be.revertedWithCustomError(bridge, "BridgeDepositHeadForgotten")
+          .withArgs(await rollupB.getAddress(), 0n, 45n);
+      });
+
+      it("reverts with BridgeDepositCountAhead when the count is more than the queue holds", async function () {
+        const { bridge, rollupA, rollupC } = await loadFixture(deployFundedBridgeFixture);
+        await expect(bridge.depositHeadAt(rollupA, 4))
+          .to.be.revertedWithCustomError(bridge, "BridgeDepositCountAhead")
+          .withArgs(await rollupA.getAddress(), 4n, 3n);
+        await expect(bridge.depositHeadAt(rollupC, 1))
+          .to.be.revertedWithCustomError(bridge, "BridgeDepositCountAhead")
+          .withArgs(await rollupC.getAddress(), 1n, 0n);
+      });
+    });
+
     describe("asset", function () {
       it("succeeds when the token is unknown to the rollup: all zeroes", async function () {
         const { bridge, rollupB, rollupC, token } = await loadFixture(deployFundedBridgeFixture);

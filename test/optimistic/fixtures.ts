@@ -189,29 +189,40 @@ export function inventedTrace(plan: BatchPlan): string[] {
   return departingTrace(plan.claims, 0);
 }
 
-/** The deposits queued for the rollup after `depositHead`, oldest first, as `commitBatch` takes them. */
-export async function pendingDeposits(f: OptimisticFixture, depositHead: string): Promise<DepositData[]> {
+/** How many deposits of the rollup's queue lead to `depositHead`. */
+export async function depositCountOf(f: OptimisticFixture, depositHead: string): Promise<number> {
   const queue = await f.bridgeClient.verifiedQueue(f.rollupAddress);
   const consumed = depositsUpTo(queue, depositHead);
   if (depositHead !== EMPTY_QUEUE_HEAD && consumed === 0) throw new Error("head not in the bridge queue");
-  return queue.slice(consumed).map(toDepositData);
+  return consumed;
+}
+
+/** The deposits queued for the rollup after `depositHead`, oldest first, as `commitBatch` takes them. */
+export async function pendingDeposits(f: OptimisticFixture, depositHead: string): Promise<DepositData[]> {
+  const queue = await f.bridgeClient.verifiedQueue(f.rollupAddress);
+  return queue.slice(await depositCountOf(f, depositHead)).map(toDepositData);
 }
 
 export interface CommitOverrides {
   parentClaim?: string;
   txs?: string;
   post?: TraceState;
+  depositCount?: number;
   pendingDeposits?: DepositData[];
   value?: bigint;
 }
 
-/** The arguments of `commitBatch` for `plan`, with the honest pending deposits unless overridden. */
+/**
+ * The arguments of `commitBatch` for `plan`: the count of deposits its post-state consumed and every
+ * deposit queued after them (one honest choice: showing none is another), unless overridden.
+ */
 export async function commitArgs(f: OptimisticFixture, plan: BatchPlan, o: CommitOverrides = {}) {
   const post = o.post ?? plan.end.state;
   return [
     o.parentClaim ?? plan.parent.claim,
     o.txs ?? hexlify(encodeTxs(plan.txs)),
     post,
+    o.depositCount ?? (await depositCountOf(f, post.depositHead)),
     o.pendingDeposits ?? (await pendingDeposits(f, post.depositHead)),
   ] as const;
 }

@@ -10,6 +10,7 @@ import type { Strategy } from "../../src/optimistic/solver";
 import { decide, openingClaim } from "../../src/optimistic/solver";
 import type { L2Tx } from "../../src/shared/types";
 import { ownerOfAddress } from "../../src/shared/types";
+import { depositsUpTo } from "../../src/shared/deposit";
 import fc from "fast-check";
 import type { Draw } from "../helpers/property";
 import { assertAsyncProperty, drawFrom } from "../helpers/property";
@@ -158,9 +159,11 @@ async function honestSideWins(
       await follower.sync();
       const machine = follower.machineAfter(follower.tip.index)!;
       for (const tx of txs) machine.apply(tx);
+      const queue = await bridgeClient.verifiedQueue(rollup.address);
+      const depositCount = depositsUpTo(queue, machine.depositHead);
       ({ batchIndex } = await rollup.commitBatch(
         world.proposer,
-        { parentClaim: follower.tip.claim, txs, post: machine.state, pendingDeposits: [] },
+        { parentClaim: follower.tip.claim, txs, post: machine.state, depositCount, pendingDeposits: [] },
         (await rollup.config()).proposerBond,
       ));
       await malloryFollower.sync();

@@ -101,7 +101,13 @@ describe("Sequencer", function () {
     }
     const { batchIndex } = await rollup.commitBatch(
       dave,
-      { parentClaim: follower.tip.claim, txs: batch, post: machine.state, pendingDeposits: [] },
+      {
+        parentClaim: follower.tip.claim,
+        txs: batch,
+        post: machine.state,
+        depositCount: queue.length,
+        pendingDeposits: [],
+      },
       (await rollup.config()).proposerBond,
     );
     return batchIndex;

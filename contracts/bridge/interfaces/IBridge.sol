@@ -100,6 +100,10 @@ interface IBridge {
     error BridgeNothingToClaim(address token, address account);
     /// @notice Paying a claimed credit of `amount` of `token` to `to` failed (the credit is kept).
     error BridgePayoutFailed(address token, address to, uint256 amount);
+    /// @notice `count` is more deposits than `rollup`'s queue holds (`queued`).
+    error BridgeDepositCountAhead(address rollup, uint64 count, uint64 queued);
+    /// @notice The head after `count` deposits has left the history; `oldest` is the oldest count it holds.
+    error BridgeDepositHeadForgotten(address rollup, uint64 count, uint256 oldest);
 
     // ---------------------------------------------------------------------------------------------
     // Administration (the owner lists rollups and tokens; it cannot move escrow)
@@ -182,6 +186,13 @@ interface IBridge {
 
     /// @notice The state of `rollup`'s deposit queue.
     function depositQueue(address rollup) external view returns (Queue memory);
+
+    /// @notice The queue head after `count` deposits, for any count from the live one back to the last
+    /// `DepositHistory.SIZE` (256) counts. A rollup checks a batch against the count the batch names, so
+    /// deposits queued after the batch was built do not make it fail.
+    /// @param count Deposits consumed, at most the queue's count.
+    /// @return The hash chain over deposits 0..count-1 (see Deposit.chain).
+    function depositHeadAt(address rollup, uint64 count) external view returns (bytes32);
 
     /// @notice How `rollup` knows `token` (zeroes if it does not).
     function asset(address rollup, address token) external view returns (Asset memory);
