@@ -71,7 +71,12 @@ abstract contract BridgePayouts is BridgeRegistry, ReentrancyGuardTransient {
 
     /// @dev Sends `amount` of `token` (address(0) is ETH, with at most `gasLimit` forwarded) to `to`;
     /// false if it failed.
-    function _transfer(address token, address to, uint256 amount, uint256 gasLimit) private returns (bool ok) {
+    function _transfer(
+        address token,
+        address to,
+        uint256 amount,
+        uint256 gasLimit
+    ) private returns (bool ok) {
         if (token != address(0)) return IERC20(token).trySafeTransfer(to, amount);
         assembly ("memory-safe") {
             ok := call(gasLimit, to, amount, 0, 0, 0, 0)
