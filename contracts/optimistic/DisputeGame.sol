@@ -36,10 +36,11 @@ abstract contract DisputeGame is BatchChain, EIP712 {
         if (Trace.claim(parentState) != _batches[batchIndex - 1].claim) {
             revert OptimisticParentStateMismatch(batchIndex);
         }
-        if (b.openGames == type(uint16).max) revert OptimisticTooManyGames(batchIndex);
         gameId = _games.length;
         _requireClaimIff(gameId, b.stepCount > 1, midClaim);
 
+        // INVARIANT: no cap on the games against a batch: whoever disagrees with its claim may always
+        // challenge it within the window, however many games others hold open.
         b.openGames += 1;
         _games.push(
             Game({

@@ -101,9 +101,9 @@ async function noOpSteps(f: OptimisticFixture, times: number): Promise<L2Tx[]> {
 }
 
 /**
- * Forces batch `batchIndex`'s openGames counter to `value` in storage, as 65,535 real challenges would
- * (too slow to send). Finds the `_batches` mapping's slot by the batch's claim, then rewrites the packed
- * word proposer ‖ committedAt ‖ stepCount ‖ openGames ‖ epoch (low-order first).
+ * Forces batch `batchIndex`'s openGames counter to `value` in storage, as that many real challenges would
+ * (too slow to send). Finds the `_batches` mapping's slot by the batch's claim; the counter is the word
+ * after claim, txRoot, withdrawalRoot and the packed proposer ‖ committedAt ‖ stepCount ‖ epoch.
  */
 async function forceOpenGames(rollup: OptimisticRollup, batchIndex: bigint, value: bigint): Promise<void> {
   const claim = (await rollup.batch(batchIndex)).claim;
@@ -112,11 +112,7 @@ async function forceOpenGames(rollup: OptimisticRollup, batchIndex: bigint, valu
       keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [batchIndex, slot])),
     );
     if ((await ethers.provider.getStorage(rollup, base)) !== claim) continue;
-    const packedSlot = base + 3n;
-    const word = BigInt(await ethers.provider.getStorage(rollup, packedSlot));
-    const shift = 160n + 40n + 16n;
-    const rewritten = (word & ~(0xffffn << shift)) | (value << shift);
-    await setStorageAt(await rollup.getAddress(), packedSlot, toBeHex(rewritten, 32));
+    await setStorageAt(await rollup.getAddress(), base + 4n, toBeHex(value, 32));
     expect((await rollup.batch(batchIndex)).openGames).to.equal(value);
     return;
   }
@@ -590,15 +586,57 @@ describe("OptimisticRollup", function () {
       );
     });
 
-    it("reverts with OptimisticTooManyGames when 65,535 games are open against the batch", async function () {
-      const f = await loadFixture(honestBatchFixture);
+    it("succeeds for the honest challenger however many sybil games the proposer holds open", async function () {
+      // The attack: the proposer of a false batch fills the batch's game slots with its own sybil
+      // challengers (two real ones here; the counter is then forced to 65,535, the old uint16 cap, as
+      // 65,533 more would leave it), keeps them alive on their clocks, and waits for the window to close.
+      const f = await loadFixture(forgedBatchFixture);
+      const forged = f.plan.claims;
+      const sybils = [
+        await challengeBatch(
+          f,
+          f.griefer,
+          1n,
+          f.plan,
+          forged.map((c, i) => (i === 0 ? c : id(`sybil ${i}`))),
+        ),
+        await challengeBatch(
+          f,
+          f.carol,
+          1n,
+          f.plan,
+          forged.map((c, i) => (i === 0 ? c : id(`sybil' ${i}`))),
+        ),
+      ];
       await forceOpenGames(f.rollup, 1n, 0xffffn);
-      await expectRevert(
-        f,
-        () => challengeBatch(f, f.challenger, 1n, f.plan, honestTrace(f, f.plan)),
-        "OptimisticTooManyGames",
-        [1n],
-      );
+
+      // The honest challenger still gets in (it reverted with OptimisticTooManyGames before)…
+      const honest = honestTrace(f, f.plan);
+      const gameId = await challengeBatch(f, f.challenger, 1n, f.plan, honest);
+      expect((await f.rollup.batch(1n)).openGames).to.equal(0x10000n);
+      // …and wins: the false batch and its descendant are removed, the proposer's bond goes to the winner.
+      const players: Players = {
+        proposer: { signer: f.proposer, claims: forged },
+        challenger: { signer: f.challenger, claims: honest },
+      };
+      const tx = await playOut(f, gameId, players, f.plan);
+      await expect(tx).to.emit(f.rollup, "GameResolved").withArgs(gameId, Party.Challenger, true);
+      await expect(tx).to.emit(f.rollup, "BatchesRemoved").withArgs(1n, 2n, 1n);
+      expect(await f.rollup.batchCount()).to.equal(1n);
+      expect(await f.rollup.credit(f.challenger)).to.equal(CHALLENGER_BOND + PROPOSER_BOND - PROPOSER_BURN);
+      // The sybils' games are moot: each gets its bond back by `cancel`, none can move.
+      for (const sybil of sybils) {
+        await expect(f.rollup.cancel(sybil)).to.emit(f.rollup, "GameCancelled").withArgs(sybil);
+      }
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds when open games are beyond any fixed width: the counter has none to overflow", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await forceOpenGames(f.rollup, 1n, (1n << 128n) - 1n);
+      const gameId = await challengeBatch(f, f.challenger, 1n, f.plan, honestTrace(f, f.plan));
+      expect((await f.rollup.game(gameId)).status).to.equal(GameStatus.Open);
+      expect((await f.rollup.batch(1n)).openGames).to.equal(1n << 128n);
     });
   });
 

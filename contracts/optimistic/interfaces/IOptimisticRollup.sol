@@ -37,8 +37,11 @@ interface IOptimisticRollup is IRollup {
         address proposer; // bonded PROPOSER_BOND, returned on finality, forfeit if the batch is removed
         uint40 committedAt;
         uint16 stepCount;
-        uint16 openGames; // games against this batch not yet resolved
         uint24 epoch; // the chain's rollback count when committed: tells a batch from an earlier one at its index
+        // Games against this batch not yet resolved: finality waits for all of them. Unbounded (a word of
+        // its own; it counts entries of the game list, whose length is a uint256 too), so no number of
+        // games opened by others can keep one more challenger out.
+        uint256 openGames;
     }
 
     /// @notice One challenger's game against one batch. The range (lo, hi] is in dispute: both sides
@@ -129,7 +132,6 @@ interface IOptimisticRollup is IRollup {
     error OptimisticChallengeWindowOpen(uint256 batchIndex, uint256 closesAt);
     error OptimisticChallengeWindowClosed(uint256 batchIndex, uint256 closedAt);
     error OptimisticGamesOpen(uint256 batchIndex, uint256 openGames);
-    error OptimisticTooManyGames(uint256 batchIndex);
     error OptimisticParentStateMismatch(uint256 batchIndex);
     error OptimisticMissingClaim(uint256 gameId);
     error OptimisticUnexpectedClaim(uint256 gameId);
