@@ -23,7 +23,7 @@ import fc from "fast-check";
 import { assertAsyncProperty } from "../helpers/property";
 import { minedAt, revertCheckerOf } from "../shared/reverts";
 import { signedTransfer } from "../shared/transactions";
-import type { BatchPlan, OptimisticFixture, Players } from "./fixtures";
+import type { BatchPlan, Config, OptimisticFixture, Players } from "./fixtures";
 import {
   ALICE_DEPOSIT,
   BOB_DEPOSIT,
@@ -183,37 +183,69 @@ describe("OptimisticRollup", function () {
       await assertBondsConserved(f);
     });
 
-    for (const field of [
-      "bridge",
-      "prover",
-      "challengeWindow",
-      "gameClock",
-      "proposerBond",
-      "challengerBond",
-    ] as const) {
-      it(`reverts with OptimisticInvalidConfig when ${field} is zero`, async function () {
+    /** Each nonsensical value of each parameter, and the value the error reports. */
+    const invalid = (stranger: string): Array<[string, Partial<Config>, bigint]> => [
+      ["bridge", { bridge: ZeroAddress }, 0n],
+      ["bridge", { bridge: stranger }, BigInt(stranger)], // an account with no code
+      ["prover", { prover: ZeroAddress }, 0n],
+      ["prover", { prover: stranger }, BigInt(stranger)],
+      ["challengeWindow", { challengeWindow: 0n }, 0n],
+      ["challengeWindow", { challengeWindow: 1n << 40n }, 1n << 40n], // closing times would overflow
+      ["inclusionWindow", { inclusionWindow: 0n }, 0n],
+      ["gameClock", { gameClock: 0n }, 0n],
+      ["gameClock", { gameClock: 1n << 40n }, 1n << 40n], // does not fit a game's uint40 clock
+      ["proposerBond", { proposerBond: 0n }, 0n],
+      ["proposerBond", { proposerBond: 1n }, 1n], // its burnt half rounds to nothing
+      ["proposerBond", { proposerBond: 1n << 128n }, 1n << 128n],
+      ["challengerBond", { challengerBond: 0n }, 0n],
+      ["challengerBond", { challengerBond: 1n }, 1n],
+      ["challengerBond", { challengerBond: 1n << 128n }, 1n << 128n],
+    ];
+    for (const [parameter, override, reported] of invalid("0x000000000000000000000000000000000000dEaD")) {
+      it(`reverts with OptimisticInvalidConfig("${parameter}", ${reported}) when ${parameter} is ${
+        Object.values(override)[0]
+      }`, async function () {
         const { rollup, bridge, prover } = await loadFixture(deployOptimisticFixture);
-        const zero = field === "bridge" || field === "prover" ? ZeroAddress : 0n;
-        const config = rollupConfig(await bridge.getAddress(), await prover.getAddress(), {
-          [field]: zero,
-        });
+        const config = rollupConfig(await bridge.getAddress(), await prover.getAddress(), override);
         const factory = await ethers.getContractFactory("OptimisticRollup");
         await expect(factory.deploy(config))
           .to.be.revertedWithCustomError(rollup, "OptimisticInvalidConfig")
-          .withArgs();
+          .withArgs(parameter, reported);
       });
     }
 
-    it("reverts with OptimisticInvalidConfig when gameClock does not fit a game's uint40 clock", async function () {
-      const { rollup, bridge, prover } = await loadFixture(deployOptimisticFixture);
+    it("succeeds at each parameter's bounds: the widest windows and clock, the smallest and largest bonds", async function () {
+      const { bridge, prover } = await loadFixture(deployOptimisticFixture);
       const factory = await ethers.getContractFactory("OptimisticRollup");
-      const config = (gameClock: bigint) =>
-        rollupConfig(bridge.target as string, prover.target as string, { gameClock });
-      await expect(factory.deploy(config(1n << 40n)))
-        .to.be.revertedWithCustomError(rollup, "OptimisticInvalidConfig")
-        .withArgs();
-      const largest = await factory.deploy(config((1n << 40n) - 1n));
-      expect(await largest.GAME_CLOCK()).to.equal((1n << 40n) - 1n);
+      const config = (o: Partial<Config>) =>
+        rollupConfig(bridge.target as string, prover.target as string, o);
+      const widest = await factory.deploy(
+        config({
+          challengeWindow: (1n << 40n) - 1n,
+          inclusionWindow: (1n << 64n) - 1n,
+          gameClock: (1n << 40n) - 1n,
+          proposerBond: (1n << 128n) - 1n,
+          challengerBond: (1n << 128n) - 1n,
+        }),
+      );
+      expect(await widest.CHALLENGE_WINDOW()).to.equal((1n << 40n) - 1n);
+      expect(await widest.INCLUSION_WINDOW()).to.equal((1n << 64n) - 1n);
+      expect(await widest.GAME_CLOCK()).to.equal((1n << 40n) - 1n);
+      expect(await widest.PROPOSER_BOND()).to.equal((1n << 128n) - 1n);
+      const narrowest = await factory.deploy(
+        config({
+          challengeWindow: 1n,
+          inclusionWindow: 1n,
+          gameClock: 1n,
+          proposerBond: 2n,
+          challengerBond: 2n,
+        }),
+      );
+      expect(await narrowest.CHALLENGE_WINDOW()).to.equal(1n);
+      expect(await narrowest.INCLUSION_WINDOW()).to.equal(1n);
+      expect(await narrowest.GAME_CLOCK()).to.equal(1n);
+      expect(await narrowest.PROPOSER_BOND()).to.equal(2n);
+      expect(await narrowest.CHALLENGER_BOND()).to.equal(2n);
     });
   });
 

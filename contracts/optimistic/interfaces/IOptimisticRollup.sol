@@ -72,15 +72,16 @@ interface IOptimisticRollup is IRollup {
         IOneStepProver.Witness witness;
     }
 
-    /// @notice The rollup's parameters, fixed at deployment.
+    /// @notice The rollup's parameters, fixed at deployment. The constructor refuses any that makes no
+    /// sense with `OptimisticInvalidConfig(name, value)`, named as below.
     struct Config {
-        address bridge;
-        IOneStepProver prover;
-        uint64 challengeWindow; // seconds a batch can be challenged after it is committed
-        uint64 inclusionWindow; // seconds after which a queued deposit must be in the next batch
-        uint64 gameClock; // seconds each side of a game may spend on its moves, in total
-        uint256 proposerBond; // wei, per batch
-        uint256 challengerBond; // wei, per game
+        address bridge; // a contract
+        IOneStepProver prover; // a contract
+        uint64 challengeWindow; // seconds a batch can be challenged after it is committed: 1 to 2^40 - 1
+        uint64 inclusionWindow; // seconds after which a queued deposit must be in the next batch: not 0
+        uint64 gameClock; // seconds each side of a game may spend on its moves, in total: 1 to 2^40 - 1
+        uint256 proposerBond; // wei, per batch: 2 to 2^128 - 1 (its burnt share is never zero)
+        uint256 challengerBond; // wei, per game: 2 to 2^128 - 1 (its burnt share is never zero)
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -119,7 +120,8 @@ interface IOptimisticRollup is IRollup {
     // Errors
     // ---------------------------------------------------------------------------------------------
 
-    error OptimisticInvalidConfig();
+    /// @notice Config field `parameter` (named as in `Config`) cannot be `value` (an address as a number).
+    error OptimisticInvalidConfig(string parameter, uint256 value);
     error OptimisticProposerNotEoa(address caller);
     error OptimisticWrongBond(uint256 expected, uint256 sent);
     error OptimisticParentMismatch(uint256 parentIndex, bytes32 parentClaim, bytes32 named);
