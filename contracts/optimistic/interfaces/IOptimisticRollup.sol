@@ -15,7 +15,9 @@ import {IOneStepProver} from "./IOneStepProver.sol";
 /// for safety, one honest challenger watching within the window. Batches chain linearly: batch i's
 /// parent is batch i-1, and batch 0 is the genesis state, final from the start.
 interface IOptimisticRollup is IRollup {
-    /// @notice Who plays a side of a dispute game.
+    /// @notice A side of a dispute game. `Proposer` is the side that defends the batch's claim: its proposer
+    /// plays it, unless the proposer left a move unplayed for half its remaining clock and a bonded
+    /// defender took the side over (`defend`).
     enum Party {
         Proposer,
         Challenger
@@ -59,6 +61,10 @@ interface IOptimisticRollup is IRollup {
         uint40 lastMoveAt;
         uint40 proposerClock; // seconds left on each side's clock
         uint40 challengerClock;
+        // Moves made on the defending side by its proposer and by its defender (at most ⌈log2 MAX_STEPS⌉
+        // in all): the side's winnings are split between them in this proportion.
+        uint8 proposerMoves;
+        uint8 defenderMoves; // non-zero exactly when a defender took the side over
         bytes32 rootLo;
         bytes32 rootHi;
         bytes32 midClaim;
@@ -112,6 +118,9 @@ interface IOptimisticRollup is IRollup {
     /// @notice A game ended: by the one-step proof (`byStep`) or because the loser's clock ran out.
     event GameResolved(uint256 indexed gameId, Party winner, bool byStep);
     event GameCancelled(uint256 indexed gameId);
+    /// @notice `defender`, bonded with CHALLENGER_BOND, took over the defending side of game `gameId` from the
+    /// batch's silent proposer (and made its move in the same transaction).
+    event DefenderJoined(uint256 indexed gameId, address indexed defender);
     event BondCredited(address indexed account, uint256 amount);
     event BondBurned(uint256 amount);
     event CreditWithdrawn(address indexed account, uint256 amount);
@@ -148,6 +157,9 @@ interface IOptimisticRollup is IRollup {
     error OptimisticClockRunning(uint256 gameId, uint256 expiresAt);
     error OptimisticStepNotInBatch(uint256 gameId, uint256 step);
     error OptimisticPreStateMismatch(uint256 gameId);
+    error OptimisticAlreadyDefended(uint256 gameId, address defender);
+    error OptimisticDefenceNotOpen(uint256 gameId, uint256 opensAt);
+    error OptimisticProposerMustMove(uint256 gameId);
     error OptimisticNoCredit(address account);
     error OptimisticEthTransferFailed(address to, uint256 amount);
 
@@ -196,6 +208,19 @@ interface IOptimisticRollup is IRollup {
     /// @param claim The mover's claim about the new range's midpoint; zero when one step is left.
     function move(uint256 gameId, bool agree, bytes32 claim) external;
 
+    /// @notice Takes over the defending side of a game whose batch's proposer has left its move unplayed
+    /// for at least half its remaining clock, bonded with exactly `CHALLENGER_BOND`, and makes that move.
+    /// From then on only the caller (the game's defender) moves for the side, on the side's clock.
+    /// @dev Why it is safe: the one-step proof decides every game, so a defender can rescue only a true
+    /// claim. A defender that plays badly loses its own bond; it could lose the batch, but only one its
+    /// proposer had already left to lose on time. Until half the clock has passed the proposer alone
+    /// moves, so an online proposer's game cannot be taken from it. If the side wins, its winnings are
+    /// split by moves made (see `Game`) and the defender's bond is returned; if it loses, the defender's
+    /// bond goes like a loser's bond: half burned, half to the challenger.
+    /// @param agree Whether the defender agrees with the challenger's `midClaim` (as in `move`).
+    /// @param claim The defender's claim about the new range's midpoint; zero when one step is left.
+    function defend(uint256 gameId, bool agree, bytes32 claim) external payable;
+
     /// @notice Re-executes the one step left in dispute; the side whose claim it confirms wins. Anyone
     /// may call it, while the side to move still has time.
     function step(uint256 gameId, StepProof calldata proof) external;
@@ -203,7 +228,8 @@ interface IOptimisticRollup is IRollup {
     /// @notice Ends a game whose side to move ran out of time: the other side wins. Anyone may call it.
     function timeout(uint256 gameId) external;
 
-    /// @notice Closes a game whose batch was removed by another game; the challenger's bond is returned.
+    /// @notice Closes a game whose batch was removed by another game; the challenger's bond is returned, and
+    /// the defender's if one joined.
     function cancel(uint256 gameId) external;
 
     /// @notice Pays the caller every bond credited to it.
@@ -223,6 +249,9 @@ interface IOptimisticRollup is IRollup {
     function game(uint256 gameId) external view returns (Game memory);
 
     function gameCount() external view returns (uint256);
+
+    /// @notice The defender who took over game `gameId`'s defending side, or zero if its proposer plays it.
+    function defender(uint256 gameId) external view returns (address);
 
     /// @notice Wei the account may withdraw with `withdrawCredit`.
     function credit(address account) external view returns (uint256);
