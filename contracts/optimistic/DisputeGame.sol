@@ -73,11 +73,11 @@ abstract contract DisputeGame is BatchChain, EIP712 {
     function move(uint256 gameId, bool agree, bytes32 claim) external {
         Game storage g = _liveGame(gameId);
         Party mover = g.turn;
-        address expected;
-        if (mover == Party.Challenger)
-            expected = g.challenger;
+        address expected = g.challenger;
+        if (mover == Party.Proposer) {
             // INVARIANT: one player per side at a time: once a defender took the side over, only it moves.
-        else expected = g.defenderMoves == 0 ? _batches[g.batchIndex].proposer : _defenders[gameId];
+            expected = g.defenderMoves == 0 ? _batches[g.batchIndex].proposer : _defenders[gameId];
+        }
         if (msg.sender != expected) revert OptimisticNotYourTurn(gameId, expected, msg.sender);
         _play(gameId, g, mover, agree, claim);
         if (mover == Party.Proposer) {
