@@ -42,15 +42,29 @@ abstract contract BatchChain is BondLedger {
     mapping(uint256 batchIndex => Batch) internal _batches;
 
     constructor(Config memory config) {
-        if (
-            config.bridge == address(0) ||
-            address(config.prover) == address(0) ||
-            config.challengeWindow == 0 ||
-            config.gameClock == 0 ||
-            config.gameClock > type(uint40).max || // a game's clocks are stored as uint40
-            config.proposerBond == 0 ||
-            config.challengerBond == 0
-        ) revert OptimisticInvalidConfig();
+        _requireContract("bridge", config.bridge);
+        _requireContract("prover", address(config.prover));
+        // A window must be open at all, and a batch's closing time (committedAt, a uint40, plus the window)
+        // must fit the uint64 it is computed in, or no batch could ever be challenged or finalized.
+        _requireInRange("challengeWindow", config.challengeWindow, 1, type(uint40).max);
+        // A zero inclusion window makes every deposit due the instant it is queued.
+        _requireInRange("inclusionWindow", config.inclusionWindow, 1, type(uint64).max);
+        // A game's clocks are stored as uint40.
+        _requireInRange("gameClock", config.gameClock, 1, type(uint40).max);
+        // A bond's burnt share must be non-zero (else disputing oneself is free), and bonds must add up
+        // without overflow, or a resolution could revert.
+        _requireInRange(
+            "proposerBond",
+            config.proposerBond,
+            (100 + BURN_PERCENT - 1) / BURN_PERCENT,
+            type(uint128).max
+        );
+        _requireInRange(
+            "challengerBond",
+            config.challengerBond,
+            (100 + BURN_PERCENT - 1) / BURN_PERCENT,
+            type(uint128).max
+        );
         BRIDGE = IBridge(config.bridge);
         PROVER = config.prover;
         CHALLENGE_WINDOW = config.challengeWindow;
@@ -164,6 +178,14 @@ abstract contract BatchChain is BondLedger {
         winnings = PROPOSER_BOND - burnt;
         _burn(burnt + (removed - 1) * PROPOSER_BOND);
         emit BatchesRemoved(fromIndex, removed, chain.epoch + 1);
+    }
+
+    function _requireContract(string memory parameter, address account) private view {
+        if (account.code.length == 0) revert OptimisticInvalidConfig(parameter, uint160(account));
+    }
+
+    function _requireInRange(string memory parameter, uint256 value, uint256 min, uint256 max) private pure {
+        if (value < min || value > max) revert OptimisticInvalidConfig(parameter, value);
     }
 
     function _withdrawalRootOf(uint256 batchIndex) private view returns (bytes32) {

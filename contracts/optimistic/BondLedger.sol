@@ -7,7 +7,8 @@ import {IOptimisticRollup} from "./interfaces/IOptimisticRollup.sol";
 /// @notice Where bonds end: credited to an account (pulled with `withdrawCredit`) or burned (kept here
 /// forever). Pull payments, so no payee can block a resolution by refusing ETH.
 /// @dev Bond conservation: this contract's balance always equals the bonds still locked (live batches not
-/// yet final, open games) plus unwithdrawn credit plus `burned()`.
+/// yet final, the challenger's and any defender's bond of each open game) plus unwithdrawn credit plus
+/// `burned()`.
 abstract contract BondLedger is IOptimisticRollup {
     mapping(address account => uint256 amount) private _credits;
     uint256 private _burned;

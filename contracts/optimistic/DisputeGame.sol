@@ -11,13 +11,17 @@ import {BatchChain} from "./BatchChain.sol";
 /// @notice The bisection game between a batch's proposer and one challenger. Each move judges the
 /// opponent's last midpoint claim (agree: the dispute moves right; disagree: it moves left) and claims
 /// the new midpoint, so the disputed range halves with every transaction. At one step, `step`
-/// re-executes it on Layer 1; the side whose claim it confirms wins. Each side has its own clock.
+/// re-executes it on Layer 1; the side whose claim it confirms wins. Each side has its own clock. The
+/// batch's side is its proposer's to play; a bonded defender may take it over from a silent proposer
+/// (`defend`), so a true batch survives its proposer going offline.
 /// @dev Why the honest side always wins: it only ever agrees with true claims and claims true states,
 /// so rootLo is always true, and rootHi is true exactly when the honest side claims it. The step from a
 /// true rootLo then confirms rootHi exactly when the honest side holds it. Games against one batch are
 /// independent: a dishonest challenger's loss never ends an honest challenger's game.
 abstract contract DisputeGame is BatchChain, EIP712 {
     Game[] private _games;
+    /// @dev Set once per game, by `defend`; read only when `defenderMoves != 0`.
+    mapping(uint256 gameId => address defender) private _defenders;
 
     /// @inheritdoc IOptimisticRollup
     function challenge(
@@ -36,10 +40,11 @@ abstract contract DisputeGame is BatchChain, EIP712 {
         if (Trace.claim(parentState) != _batches[batchIndex - 1].claim) {
             revert OptimisticParentStateMismatch(batchIndex);
         }
-        if (b.openGames == type(uint16).max) revert OptimisticTooManyGames(batchIndex);
         gameId = _games.length;
         _requireClaimIff(gameId, b.stepCount > 1, midClaim);
 
+        // INVARIANT: no cap on the games against a batch: whoever disagrees with its claim may always
+        // challenge it within the window, however many games others hold open.
         b.openGames += 1;
         _games.push(
             Game({
@@ -54,6 +59,8 @@ abstract contract DisputeGame is BatchChain, EIP712 {
                 lastMoveAt: uint40(block.timestamp),
                 proposerClock: uint40(GAME_CLOCK),
                 challengerClock: uint40(GAME_CLOCK),
+                proposerMoves: 0,
+                defenderMoves: 0,
                 rootLo: Trace.claim(Trace.start(parentState)),
                 rootHi: b.claim,
                 midClaim: midClaim
@@ -65,33 +72,35 @@ abstract contract DisputeGame is BatchChain, EIP712 {
     /// @inheritdoc IOptimisticRollup
     function move(uint256 gameId, bool agree, bytes32 claim) external {
         Game storage g = _liveGame(gameId);
-        uint256 lo = g.lo;
-        uint256 hi = g.hi;
-        if (hi - lo == 1) revert OptimisticAwaitingStep(gameId);
         Party mover = g.turn;
-        address expected = mover == Party.Proposer ? _batches[g.batchIndex].proposer : g.challenger;
-        if (msg.sender != expected) revert OptimisticNotYourTurn(gameId, expected, msg.sender);
-        uint40 timeLeft = _timeLeft(gameId, g);
-
-        uint256 mid = (lo + hi) / 2;
-        if (agree) {
-            lo = mid;
-            g.lo = uint16(mid);
-            g.rootLo = g.midClaim;
-        } else {
-            // The midpoint was the opponent's claim; the mover now disputes it as the range's new end.
-            hi = mid;
-            g.hi = uint16(mid);
-            g.rootHi = g.midClaim;
-            g.hiClaimant = _other(mover);
+        address expected = g.challenger;
+        if (mover == Party.Proposer) {
+            // INVARIANT: one player per side at a time: once a defender took the side over, only it moves.
+            expected = g.defenderMoves == 0 ? _batches[g.batchIndex].proposer : _defenders[gameId];
         }
-        _requireClaimIff(gameId, hi - lo > 1, claim);
-        g.midClaim = claim;
-        if (mover == Party.Proposer) g.proposerClock = timeLeft;
-        else g.challengerClock = timeLeft;
-        g.turn = _other(mover);
-        g.lastMoveAt = uint40(block.timestamp);
-        emit Moved(gameId, mover, agree, lo, hi, claim);
+        if (msg.sender != expected) revert OptimisticNotYourTurn(gameId, expected, msg.sender);
+        _play(gameId, g, mover, agree, claim);
+        if (mover == Party.Proposer) {
+            if (g.defenderMoves == 0) g.proposerMoves += 1;
+            else g.defenderMoves += 1;
+        }
+    }
+
+    /// @inheritdoc IOptimisticRollup
+    function defend(uint256 gameId, bool agree, bytes32 claim) external payable {
+        Game storage g = _liveGame(gameId);
+        if (g.turn != Party.Proposer) revert OptimisticNotYourTurn(gameId, g.challenger, msg.sender);
+        if (g.defenderMoves != 0) revert OptimisticAlreadyDefended(gameId, _defenders[gameId]);
+        if (msg.sender == _batches[g.batchIndex].proposer) revert OptimisticProposerMustMove(gameId);
+        uint256 opensAt = uint256(g.lastMoveAt) + g.proposerClock / 2;
+        // INVARIANT: the side is taken from its proposer only after it has left this move unplayed for
+        // half its remaining clock, so an online proposer always plays its own game.
+        if (block.timestamp < opensAt) revert OptimisticDefenceNotOpen(gameId, opensAt);
+        if (msg.value != CHALLENGER_BOND) revert OptimisticWrongBond(CHALLENGER_BOND, msg.value);
+        _play(gameId, g, Party.Proposer, agree, claim);
+        _defenders[gameId] = msg.sender;
+        g.defenderMoves = 1;
+        emit DefenderJoined(gameId, msg.sender);
     }
 
     /// @inheritdoc IOptimisticRollup
@@ -130,6 +139,7 @@ abstract contract DisputeGame is BatchChain, EIP712 {
         if (_isLive(g.batchIndex, g.batchEpoch)) revert OptimisticGameNotMoot(gameId);
         g.status = GameStatus.Cancelled;
         _credit(g.challenger, CHALLENGER_BOND);
+        if (g.defenderMoves != 0) _credit(_defenders[gameId], CHALLENGER_BOND);
         emit GameCancelled(gameId);
     }
 
@@ -145,25 +155,73 @@ abstract contract DisputeGame is BatchChain, EIP712 {
     }
 
     /// @inheritdoc IOptimisticRollup
+    function defender(uint256 gameId) external view returns (address) {
+        if (gameId >= _games.length) revert OptimisticUnknownGame(gameId);
+        return _defenders[gameId];
+    }
+
+    /// @inheritdoc IOptimisticRollup
     function domainSeparator() external view returns (bytes32) {
         return _domainSeparatorV4();
     }
 
+    /// @dev The move both `move` and `defend` make for `mover`: judge the last midpoint claim, claim the next.
+    function _play(uint256 gameId, Game storage g, Party mover, bool agree, bytes32 claim) private {
+        uint256 lo = g.lo;
+        uint256 hi = g.hi;
+        if (hi - lo == 1) revert OptimisticAwaitingStep(gameId);
+        uint40 timeLeft = _timeLeft(gameId, g);
+
+        uint256 mid = (lo + hi) / 2;
+        if (agree) {
+            lo = mid;
+            g.lo = uint16(mid);
+            g.rootLo = g.midClaim;
+        } else {
+            // The midpoint was the opponent's claim; the mover now disputes it as the range's new end.
+            hi = mid;
+            g.hi = uint16(mid);
+            g.rootHi = g.midClaim;
+            g.hiClaimant = _other(mover);
+        }
+        _requireClaimIff(gameId, hi - lo > 1, claim);
+        g.midClaim = claim;
+        if (mover == Party.Proposer) g.proposerClock = timeLeft;
+        else g.challengerClock = timeLeft;
+        g.turn = _other(mover);
+        g.lastMoveAt = uint40(block.timestamp);
+        emit Moved(gameId, mover, agree, lo, hi, claim);
+    }
+
     /// @dev Pays out a game in O(1): the loser's bond goes to the winner, less the burnt share. A batch
-    /// that loses is removed with everything built on it.
+    /// that loses is removed with everything built on it. A defender's bond is one more bond of the
+    /// defending side: returned if it wins, paid out like the batch's if it loses.
     function _resolve(uint256 gameId, Game storage g, Party winner, bool byStep) private {
         uint256 batchIndex = g.batchIndex;
+        uint256 defenderMoves = g.defenderMoves;
+        uint256 burnt = (CHALLENGER_BOND * BURN_PERCENT) / 100;
         if (winner == Party.Challenger) {
             g.status = GameStatus.ChallengerWon;
             uint256 winnings = _removeFrom(batchIndex);
+            if (defenderMoves != 0) {
+                _burn(burnt);
+                winnings += CHALLENGER_BOND - burnt;
+            }
             _credit(g.challenger, CHALLENGER_BOND + winnings);
         } else {
             g.status = GameStatus.ProposerWon;
             Batch storage b = _batches[batchIndex];
             b.openGames -= 1;
-            uint256 burnt = (CHALLENGER_BOND * BURN_PERCENT) / 100;
             _burn(burnt);
-            _credit(b.proposer, CHALLENGER_BOND - burnt);
+            uint256 winnings = CHALLENGER_BOND - burnt;
+            if (defenderMoves == 0) {
+                _credit(b.proposer, winnings);
+            } else {
+                // INVARIANT: the winning side's share goes to those who made its moves, move for move.
+                uint256 toDefender = (winnings * defenderMoves) / (defenderMoves + g.proposerMoves);
+                _credit(_defenders[gameId], CHALLENGER_BOND + toDefender);
+                if (winnings > toDefender) _credit(b.proposer, winnings - toDefender);
+            }
         }
         emit GameResolved(gameId, winner, byStep);
     }

@@ -84,6 +84,8 @@ export interface KnownGame {
   open: boolean;
   lo: number;
   hi: number;
+  /** Who took the proposer's side over (`defend`), if anyone. */
+  defender?: string;
 }
 
 /**
@@ -279,6 +281,19 @@ export class ChainFollower {
             lo: game.lo,
             hi: game.hi,
             claim: event.args.claim as string,
+            ...(await sent(log.transactionHash)),
+          });
+          break;
+        }
+        case "DefenderJoined": {
+          const game = this.games.get(event.args.gameId);
+          if (!game) break;
+          game.defender = event.args.defender as string;
+          this.events.publish({
+            type: "gameDefended",
+            gameId: game.id.toString(),
+            batchIndex: game.batchIndex,
+            defender: game.defender,
             ...(await sent(log.transactionHash)),
           });
           break;

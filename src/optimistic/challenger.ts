@@ -19,6 +19,11 @@ export interface ChallengerOptions {
   pollMs?: number;
   /** Withdraw bonds credited to this challenger every round (default false). */
   withdrawCredit?: boolean;
+  /**
+   * Defend valid batches whose proposer leaves a move unplayed for half its clock in a game against them,
+   * with this challenger's bond (default true): a true batch outlives its proposer going offline.
+   */
+  defend?: boolean;
 }
 
 /** The challenger's `strata_health` details. */
@@ -31,7 +36,8 @@ export interface ChallengerHealth extends FollowerHealth {
 
 /**
  * The challenger (verifier): rebuilds the Layer-2 state from Layer 1, checks every committed claim, opens
- * a game against each false one while its window is open, and plays its games to the end. Publishes
+ * a game against each false one while its window is open, and plays its games to the end. It also defends
+ * a valid batch whose proposer falls silent in a game against it (`defend`). Publishes
  * what it does on `events` (src/optimistic/events.ts: challenged, …), with what its node read (batchRead
  * and its verdict, …) and its player did (gameMoved, stepProved, …).
  */
@@ -42,7 +48,7 @@ export class Challenger {
   private readonly rounds: Rounds;
 
   constructor(private readonly o: ChallengerOptions) {
-    this.player = new GamePlayer({ ...o, logger: o.logger?.child("player") });
+    this.player = new GamePlayer({ ...o, defend: o.defend ?? true, logger: o.logger?.child("player") });
     this.rounds = new Rounds(() => this.tick(), {
       pollMs: o.pollMs ?? 1000,
       logger: o.logger,

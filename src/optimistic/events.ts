@@ -12,6 +12,7 @@
  * service plays: `gameOpened` opens it on the range (0, steps] with the challenger's claim at step
  * `at` = floor(steps / 2); each `gameMoved` says which side judged the claim at step `at` (agree: the
  * dispute moves right), the range (lo, hi] after the move and the mover's claim at its new midpoint;
+ * `gameDefended` that a bonded third party took the proposer's side over (its moves follow as the side's);
  * `stepProved` names the one step re-executed on Layer 1; `gameResolved` the winner; `batchesRemoved`
  * what the loss cost. Every Layer-1 transaction carries `l1TxHash` and `gasUsed` (and `by`, its sender,
  * when the node observed it).
@@ -90,6 +91,15 @@ export interface GameMovedEvent extends ObservedGameTx {
   claim: string;
 }
 
+/**
+ * `defender` took the proposer's side of the game over from its silent proposer, bonded, with the move
+ * (a `gameMoved` by the proposer's side) of the same transaction; from then on it plays that side.
+ */
+export interface GameDefendedEvent extends ObservedGameTx {
+  type: "gameDefended";
+  defender: string;
+}
+
 /** The one-step proof of step `step` (0-based) re-executed on Layer 1 from the agreed state; `gameResolved` follows. */
 export interface StepProvedEvent extends ObservedGameTx {
   type: "stepProved";
@@ -114,6 +124,7 @@ export type FollowerEvent =
   | BatchesRemovedEvent
   | GameOpenedEvent
   | GameMovedEvent
+  | GameDefendedEvent
   | StepProvedEvent
   | GameResolvedEvent
   | GameCancelledEvent;

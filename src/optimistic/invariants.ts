@@ -13,7 +13,7 @@ export interface BondReport {
 
 /**
  * Bond conservation: the rollup's ETH is exactly the bonds still locked (batches not yet final, open
- * games) plus unwithdrawn credit plus what was burned. So every bond ends returned, paid to a winner or
+ * games' challengers and defenders) plus unwithdrawn credit plus what was burned. So every bond ends returned, paid to a winner or
  * burned, and none is stuck. Credit is summed from the ledger's events and checked account by account.
  */
 export async function assertBondsConserved(rollup: RollupClient, provider: Provider): Promise<BondReport> {
@@ -26,9 +26,13 @@ export async function assertBondsConserved(rollup: RollupClient, provider: Provi
     c.lastFinalizedIndex(),
     c.gameCount(),
   ]);
-  let openGames = 0n;
-  for (let id = 0n; id < gameCount; id++) if ((await c.game(id)).status === 1n) openGames++;
-  const locked = (batchCount - 1n - lastFinal) * config.proposerBond + openGames * config.challengerBond;
+  // Each open game locks its challenger's bond, and its defender's (the same amount) if one joined.
+  let gameBonds = 0n;
+  for (let id = 0n; id < gameCount; id++) {
+    const game = await c.game(id);
+    if (game.status === 1n) gameBonds += game.defenderMoves === 0n ? 1n : 2n;
+  }
+  const locked = (batchCount - 1n - lastFinal) * config.proposerBond + gameBonds * config.challengerBond;
 
   const perAccount = new Map<string, bigint>();
   for (const log of await c.queryFilter(c.filters.BondCredited())) {

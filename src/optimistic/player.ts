@@ -7,7 +7,7 @@ import type { CreditWithdrawnEvent, PlayerEvent } from "./events";
 import { layer1Tx } from "./events";
 import type { RollupClient } from "./rollup-client";
 import type { Action, GameView, Party, Strategy } from "./solver";
-import { decide } from "./solver";
+import { decide, decideDefence } from "./solver";
 
 export interface GamePlayerOptions {
   rollup: RollupClient;
@@ -17,12 +17,20 @@ export interface GamePlayerOptions {
   strategy?: Strategy;
   /** This player's trace for a batch (default: the honest one). A lying player passes its lie. */
   traceFor?: (batchIndex: number) => string[];
+  /**
+   * Also stand in for the proposer of a batch this player's node finds valid, in games it is not a side
+   * of, when the proposer leaves a move unplayed for half its clock (`decideDefence`), bonded with
+   * CHALLENGER_BOND (default false).
+   */
+  defend?: boolean;
   logger?: Logger;
 }
 
 /**
- * The responder: for every open game this player is in (as the batch's proposer or as its challenger),
- * asks the strategy what to do and sends it. Knows nothing about the game's rules itself. What it sent
+ * The responder: for every open game this player is in (as the batch's proposer, as its challenger, or as
+ * the defender who took the proposer's side over), asks the strategy what to do and sends it; with
+ * `defend`, it also watches the games against valid batches that it is not in, and defends them when
+ * their proposer falls silent. Knows nothing about the game's rules itself. What it sent
  * is on Layer 1, where every node reads it (its follower publishes gameMoved, stepProved, …); it
  * publishes on `events` only what Layer 1 does not show: an action that failed (actionFailed).
  */
@@ -49,11 +57,14 @@ export class GamePlayer {
       if (!known.open) continue;
       const batch = this.o.follower.batches[known.batchIndex];
       const asChallenger = known.challenger.toLowerCase() === me;
-      const asProposer = batch !== undefined && batch.proposer.toLowerCase() === me;
-      if (!asChallenger && !asProposer) continue;
+      // Once a defender took the proposer's side over, it plays that side, and the proposer no longer.
+      const sidePlayer = known.defender ?? batch?.proposer;
+      const asProposer = sidePlayer !== undefined && sidePlayer.toLowerCase() === me;
+      const asWatcher = !asChallenger && !asProposer && this.o.defend === true && batch?.verdict === "valid";
+      if (!asChallenger && !asProposer && !asWatcher) continue;
       const as: Party = asChallenger ? "challenger" : "proposer";
       try {
-        done.set(known.id, await this.play(known.id, as));
+        done.set(known.id, asWatcher ? await this.watch(known.id) : await this.play(known.id, as));
         this.failing.get(known.id)?.succeeded();
         this.failing.delete(known.id);
       } catch (error) {
@@ -93,6 +104,8 @@ export class GamePlayer {
       case "move":
         await rollup.move(signer, gameId, action.agree, action.claim);
         break;
+      case "defend": // a side's own player never defends (the contract would refuse it)
+        return { kind: "wait", reason: "a side does not defend its own game" };
       case "step":
         await rollup.step(signer, gameId, follower.stepProof(game.batchIndex, action.index));
         break;
@@ -106,6 +119,32 @@ export class GamePlayer {
         return action;
     }
     logger?.info(action.kind, { gameId, as: me, ...describe(action, game) });
+    return action;
+  }
+
+  /** Decides whether to defend game `gameId`, which this player is not a side of, and does. */
+  async watch(gameId: bigint): Promise<Action> {
+    const { rollup, follower, signer, logger } = this.o;
+    const [game, now] = await Promise.all([rollup.game(gameId), this.now()]);
+    if (game.status !== "open" || game.moot) return { kind: "wait", reason: "not a live game" };
+    const action = decideDefence(game, this.traceOf(game), now);
+    switch (action.kind) {
+      case "defend":
+        await rollup.defend(
+          signer,
+          gameId,
+          action.agree,
+          action.claim,
+          (await rollup.config()).challengerBond,
+        );
+        break;
+      case "step":
+        await rollup.step(signer, gameId, follower.stepProof(game.batchIndex, action.index));
+        break;
+      default:
+        return action;
+    }
+    logger?.info(action.kind, { gameId, as: "defender", ...describe(action, game) });
     return action;
   }
 
@@ -132,7 +171,8 @@ export async function withdrawAnyCredit(
 }
 
 function describe(action: Action, game: GameView): Record<string, unknown> {
-  if (action.kind === "move") return { agree: action.agree, lo: game.lo, hi: game.hi };
+  if (action.kind === "move" || action.kind === "defend")
+    return { agree: action.agree, lo: game.lo, hi: game.hi };
   if (action.kind === "step") return { step: action.index };
   return {};
 }

@@ -105,6 +105,16 @@ export class RollupClient extends ContractClient<OptimisticRollup, RollupEventNa
     return { gameId: this.eventIn(receipt, "ChallengeOpened").args.gameId as bigint, receipt };
   }
 
+  defend(
+    signer: Signer,
+    gameId: bigint,
+    agree: boolean,
+    claim: string,
+    bond: bigint,
+  ): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).defend(gameId, agree, claim, { value: bond }));
+  }
+
   move(signer: Signer, gameId: bigint, agree: boolean, claim: string): Promise<ContractTransactionReceipt> {
     return this.send(() => this.contract.connect(signer).move(gameId, agree, claim));
   }
@@ -135,14 +145,16 @@ export class RollupClient extends ContractClient<OptimisticRollup, RollupEventNa
 
   async game(gameId: bigint): Promise<GameView> {
     const g = await this.contract.game(gameId);
-    const [count, batch] = await Promise.all([
+    const [count, batch, defender] = await Promise.all([
       this.contract.batchCount(),
       this.contract.batch(g.batchIndex).catch(() => undefined),
+      g.defenderMoves === 0n ? null : this.contract.defender(gameId),
     ]);
     return toGameView(
       gameId,
       g,
       g.batchIndex >= count || batch === undefined || batch.epoch !== g.batchEpoch,
+      defender,
     );
   }
 
@@ -185,7 +197,12 @@ export function toTraceState(s: {
   };
 }
 
-function toGameView(id: bigint, g: IOptimisticRollup.GameStructOutput, moot: boolean): GameView {
+function toGameView(
+  id: bigint,
+  g: IOptimisticRollup.GameStructOutput,
+  moot: boolean,
+  defender: string | null,
+): GameView {
   const status = STATUSES[Number(g.status)];
   if (status === "none") throw new StrataError(`game ${id} does not exist`);
   return {
@@ -202,6 +219,7 @@ function toGameView(id: bigint, g: IOptimisticRollup.GameStructOutput, moot: boo
     midClaim: g.midClaim,
     lastMoveAt: Number(g.lastMoveAt),
     clocks: { proposer: Number(g.proposerClock), challenger: Number(g.challengerClock) },
+    defender,
     moot,
   };
 }

@@ -27,12 +27,15 @@ export interface GameView {
   midClaim: string;
   lastMoveAt: number;
   clocks: Record<Party, number>;
+  /** Who took the proposer's side over (`defend`), null while the batch's proposer plays it. */
+  defender: string | null;
   /** The batch was removed by another game: the game can only be cancelled. */
   moot: boolean;
 }
 
 export type Action =
   | { kind: "move"; agree: boolean; claim: string }
+  | { kind: "defend"; agree: boolean; claim: string }
   | { kind: "step"; index: number }
   | { kind: "timeout" }
   | { kind: "cancel" }
@@ -54,6 +57,31 @@ export function openingClaim(trace: readonly string[]): string {
 export function isOutOfTime(game: GameView, now: number): boolean {
   return now - game.lastMoveAt > game.clocks[game.turn];
 }
+
+/** When a third party may take the proposer's side over: once half its remaining clock is unplayed. */
+export function defenceOpensAt(game: GameView): number {
+  return game.lastMoveAt + Math.floor(game.clocks.proposer / 2);
+}
+
+/**
+ * The honest defence, for a player who is neither side of the game: stand in for a batch's proposer whose
+ * side is true by `trace` (it agrees on rootLo, and on rootHi exactly when the side holds it) once the
+ * proposer has left its move unplayed for half its remaining clock, or run the one-step proof that makes
+ * the side win. Otherwise wait: a false side is not worth a bond, and an online proposer plays its own game.
+ */
+export const decideDefence = (game: GameView, trace: readonly string[], now: number): Action => {
+  if (game.status !== "open" || game.moot) return { kind: "wait", reason: "not a live game" };
+  const holdsHi = game.hiClaimant === "proposer";
+  const sideIsTrue = same(trace[game.lo], game.rootLo) && same(trace[game.hi], game.rootHi) === holdsHi;
+  if (!sideIsTrue) return { kind: "wait", reason: "the proposer's side is false" };
+  if (isOutOfTime(game, now)) return { kind: "wait", reason: "too late to defend" };
+  if (game.hi - game.lo === 1) return decide(game, "proposer", trace, now);
+  if (game.turn !== "proposer") return { kind: "wait", reason: "the challenger's turn" };
+  if (game.defender !== null) return { kind: "wait", reason: "already defended" };
+  if (now < defenceOpensAt(game)) return { kind: "wait", reason: "the proposer may still move" };
+  const action = decide(game, "proposer", trace, now);
+  return action.kind === "move" ? { ...action, kind: "defend" } : action;
+};
 
 /**
  * The honest strategy: agree with a claim exactly when it matches the trace, claim the trace's state at

@@ -23,7 +23,7 @@ import fc from "fast-check";
 import { assertAsyncProperty } from "../helpers/property";
 import { minedAt, revertCheckerOf } from "../shared/reverts";
 import { signedTransfer } from "../shared/transactions";
-import type { BatchPlan, OptimisticFixture, Players } from "./fixtures";
+import type { BatchPlan, Config, OptimisticFixture, Players } from "./fixtures";
 import {
   ALICE_DEPOSIT,
   BOB_DEPOSIT,
@@ -43,6 +43,7 @@ import {
   challengeBatch,
   commitArgs,
   commitPlan,
+  decideMove,
   deployOptimisticFixture,
   depositEth,
   depositTx,
@@ -101,9 +102,9 @@ async function noOpSteps(f: OptimisticFixture, times: number): Promise<L2Tx[]> {
 }
 
 /**
- * Forces batch `batchIndex`'s openGames counter to `value` in storage, as 65,535 real challenges would
- * (too slow to send). Finds the `_batches` mapping's slot by the batch's claim, then rewrites the packed
- * word proposer ‖ committedAt ‖ stepCount ‖ openGames ‖ epoch (low-order first).
+ * Forces batch `batchIndex`'s openGames counter to `value` in storage, as that many real challenges would
+ * (too slow to send). Finds the `_batches` mapping's slot by the batch's claim; the counter is the word
+ * after claim, txRoot, withdrawalRoot and the packed proposer ‖ committedAt ‖ stepCount ‖ epoch.
  */
 async function forceOpenGames(rollup: OptimisticRollup, batchIndex: bigint, value: bigint): Promise<void> {
   const claim = (await rollup.batch(batchIndex)).claim;
@@ -112,11 +113,7 @@ async function forceOpenGames(rollup: OptimisticRollup, batchIndex: bigint, valu
       keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [batchIndex, slot])),
     );
     if ((await ethers.provider.getStorage(rollup, base)) !== claim) continue;
-    const packedSlot = base + 3n;
-    const word = BigInt(await ethers.provider.getStorage(rollup, packedSlot));
-    const shift = 160n + 40n + 16n;
-    const rewritten = (word & ~(0xffffn << shift)) | (value << shift);
-    await setStorageAt(await rollup.getAddress(), packedSlot, toBeHex(rewritten, 32));
+    await setStorageAt(await rollup.getAddress(), base + 4n, toBeHex(value, 32));
     expect((await rollup.batch(batchIndex)).openGames).to.equal(value);
     return;
   }
@@ -187,37 +184,69 @@ describe("OptimisticRollup", function () {
       await assertBondsConserved(f);
     });
 
-    for (const field of [
-      "bridge",
-      "prover",
-      "challengeWindow",
-      "gameClock",
-      "proposerBond",
-      "challengerBond",
-    ] as const) {
-      it(`reverts with OptimisticInvalidConfig when ${field} is zero`, async function () {
+    /** Each nonsensical value of each parameter, and the value the error reports. */
+    const invalid = (stranger: string): Array<[string, Partial<Config>, bigint]> => [
+      ["bridge", { bridge: ZeroAddress }, 0n],
+      ["bridge", { bridge: stranger }, BigInt(stranger)], // an account with no code
+      ["prover", { prover: ZeroAddress }, 0n],
+      ["prover", { prover: stranger }, BigInt(stranger)],
+      ["challengeWindow", { challengeWindow: 0n }, 0n],
+      ["challengeWindow", { challengeWindow: 1n << 40n }, 1n << 40n], // closing times would overflow
+      ["inclusionWindow", { inclusionWindow: 0n }, 0n],
+      ["gameClock", { gameClock: 0n }, 0n],
+      ["gameClock", { gameClock: 1n << 40n }, 1n << 40n], // does not fit a game's uint40 clock
+      ["proposerBond", { proposerBond: 0n }, 0n],
+      ["proposerBond", { proposerBond: 1n }, 1n], // its burnt half rounds to nothing
+      ["proposerBond", { proposerBond: 1n << 128n }, 1n << 128n],
+      ["challengerBond", { challengerBond: 0n }, 0n],
+      ["challengerBond", { challengerBond: 1n }, 1n],
+      ["challengerBond", { challengerBond: 1n << 128n }, 1n << 128n],
+    ];
+    for (const [parameter, override, reported] of invalid("0x000000000000000000000000000000000000dEaD")) {
+      it(`reverts with OptimisticInvalidConfig("${parameter}", ${reported}) when ${parameter} is ${
+        Object.values(override)[0]
+      }`, async function () {
         const { rollup, bridge, prover } = await loadFixture(deployOptimisticFixture);
-        const zero = field === "bridge" || field === "prover" ? ZeroAddress : 0n;
-        const config = rollupConfig(await bridge.getAddress(), await prover.getAddress(), {
-          [field]: zero,
-        });
+        const config = rollupConfig(await bridge.getAddress(), await prover.getAddress(), override);
         const factory = await ethers.getContractFactory("OptimisticRollup");
         await expect(factory.deploy(config))
           .to.be.revertedWithCustomError(rollup, "OptimisticInvalidConfig")
-          .withArgs();
+          .withArgs(parameter, reported);
       });
     }
 
-    it("reverts with OptimisticInvalidConfig when gameClock does not fit a game's uint40 clock", async function () {
-      const { rollup, bridge, prover } = await loadFixture(deployOptimisticFixture);
+    it("succeeds at each parameter's bounds: the widest windows and clock, the smallest and largest bonds", async function () {
+      const { bridge, prover } = await loadFixture(deployOptimisticFixture);
       const factory = await ethers.getContractFactory("OptimisticRollup");
-      const config = (gameClock: bigint) =>
-        rollupConfig(bridge.target as string, prover.target as string, { gameClock });
-      await expect(factory.deploy(config(1n << 40n)))
-        .to.be.revertedWithCustomError(rollup, "OptimisticInvalidConfig")
-        .withArgs();
-      const largest = await factory.deploy(config((1n << 40n) - 1n));
-      expect(await largest.GAME_CLOCK()).to.equal((1n << 40n) - 1n);
+      const config = (o: Partial<Config>) =>
+        rollupConfig(bridge.target as string, prover.target as string, o);
+      const widest = await factory.deploy(
+        config({
+          challengeWindow: (1n << 40n) - 1n,
+          inclusionWindow: (1n << 64n) - 1n,
+          gameClock: (1n << 40n) - 1n,
+          proposerBond: (1n << 128n) - 1n,
+          challengerBond: (1n << 128n) - 1n,
+        }),
+      );
+      expect(await widest.CHALLENGE_WINDOW()).to.equal((1n << 40n) - 1n);
+      expect(await widest.INCLUSION_WINDOW()).to.equal((1n << 64n) - 1n);
+      expect(await widest.GAME_CLOCK()).to.equal((1n << 40n) - 1n);
+      expect(await widest.PROPOSER_BOND()).to.equal((1n << 128n) - 1n);
+      const narrowest = await factory.deploy(
+        config({
+          challengeWindow: 1n,
+          inclusionWindow: 1n,
+          gameClock: 1n,
+          proposerBond: 2n,
+          challengerBond: 2n,
+        }),
+      );
+      expect(await narrowest.CHALLENGE_WINDOW()).to.equal(1n);
+      expect(await narrowest.INCLUSION_WINDOW()).to.equal(1n);
+      expect(await narrowest.GAME_CLOCK()).to.equal(1n);
+      expect(await narrowest.PROPOSER_BOND()).to.equal(2n);
+      expect(await narrowest.CHALLENGER_BOND()).to.equal(2n);
     });
   });
 
@@ -732,15 +761,57 @@ describe("OptimisticRollup", function () {
       );
     });
 
-    it("reverts with OptimisticTooManyGames when 65,535 games are open against the batch", async function () {
-      const f = await loadFixture(honestBatchFixture);
+    it("succeeds for the honest challenger however many sybil games the proposer holds open", async function () {
+      // The attack: the proposer of a false batch fills the batch's game slots with its own sybil
+      // challengers (two real ones here; the counter is then forced to 65,535, the old uint16 cap, as
+      // 65,533 more would leave it), keeps them alive on their clocks, and waits for the window to close.
+      const f = await loadFixture(forgedBatchFixture);
+      const forged = f.plan.claims;
+      const sybils = [
+        await challengeBatch(
+          f,
+          f.griefer,
+          1n,
+          f.plan,
+          forged.map((c, i) => (i === 0 ? c : id(`sybil ${i}`))),
+        ),
+        await challengeBatch(
+          f,
+          f.carol,
+          1n,
+          f.plan,
+          forged.map((c, i) => (i === 0 ? c : id(`sybil' ${i}`))),
+        ),
+      ];
       await forceOpenGames(f.rollup, 1n, 0xffffn);
-      await expectRevert(
-        f,
-        () => challengeBatch(f, f.challenger, 1n, f.plan, honestTrace(f, f.plan)),
-        "OptimisticTooManyGames",
-        [1n],
-      );
+
+      // The honest challenger still gets in (it reverted with OptimisticTooManyGames before)…
+      const honest = honestTrace(f, f.plan);
+      const gameId = await challengeBatch(f, f.challenger, 1n, f.plan, honest);
+      expect((await f.rollup.batch(1n)).openGames).to.equal(0x10000n);
+      // …and wins: the false batch and its descendant are removed, the proposer's bond goes to the winner.
+      const players: Players = {
+        proposer: { signer: f.proposer, claims: forged },
+        challenger: { signer: f.challenger, claims: honest },
+      };
+      const tx = await playOut(f, gameId, players, f.plan);
+      await expect(tx).to.emit(f.rollup, "GameResolved").withArgs(gameId, Party.Challenger, true);
+      await expect(tx).to.emit(f.rollup, "BatchesRemoved").withArgs(1n, 2n, 1n);
+      expect(await f.rollup.batchCount()).to.equal(1n);
+      expect(await f.rollup.credit(f.challenger)).to.equal(CHALLENGER_BOND + PROPOSER_BOND - PROPOSER_BURN);
+      // The sybils' games are moot: each gets its bond back by `cancel`, none can move.
+      for (const sybil of sybils) {
+        await expect(f.rollup.cancel(sybil)).to.emit(f.rollup, "GameCancelled").withArgs(sybil);
+      }
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds when open games are beyond any fixed width: the counter has none to overflow", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      await forceOpenGames(f.rollup, 1n, (1n << 128n) - 1n);
+      const gameId = await challengeBatch(f, f.challenger, 1n, f.plan, honestTrace(f, f.plan));
+      expect((await f.rollup.game(gameId)).status).to.equal(GameStatus.Open);
+      expect((await f.rollup.batch(1n)).openGames).to.equal(1n << 128n);
     });
   });
 
@@ -1333,6 +1404,253 @@ describe("OptimisticRollup", function () {
         f.gameId,
         GameStatus.ChallengerWon,
       ]);
+    });
+  });
+
+  describe("defend", function () {
+    /** When a third party may take over game `gameId`'s defending side: half the side's clock unplayed. */
+    async function defenceOpensAt(f: OptimisticFixture, gameId: bigint): Promise<bigint> {
+      const game = await f.rollup.game(gameId);
+      return game.lastMoveAt + game.proposerClock / 2n;
+    }
+
+    /** `signer` takes over the defending side once it may, and makes the move its trace `claims` calls for. */
+    async function takeOver(
+      f: OptimisticFixture,
+      gameId: bigint,
+      signer: OptimisticFixture["carol"],
+      claims: readonly string[],
+    ) {
+      await atTime(await defenceOpensAt(f, gameId));
+      const { agree, claim } = decideMove(await f.rollup.game(gameId), claims);
+      return f.rollup.connect(signer).defend(gameId, agree, claim, { value: CHALLENGER_BOND });
+    }
+
+    it("succeeds when a true batch's proposer is offline: a third party defends, wins, and the batch is final", async function () {
+      // The attack: a griefer challenges the honest first batch and its proposer never answers. Before,
+      // the proposer's clock ran out and the true batch was removed with its users' transactions.
+      const f = await loadFixture(honestGameFixture);
+      const tx = await takeOver(f, f.gameId, f.carol, f.plan.claims);
+      await expect(tx).to.emit(f.rollup, "DefenderJoined").withArgs(f.gameId, f.carol.address);
+      await expect(tx).to.emit(f.rollup, "Moved");
+      await expect(tx).to.changeEtherBalances([f.carol, f.rollup], [-CHALLENGER_BOND, CHALLENGER_BOND]);
+      expect(await f.rollup.defender(f.gameId)).to.equal(f.carol.address);
+      await assertBondsConserved(f);
+
+      const players: Players = { ...f.players, proposer: { signer: f.carol, claims: f.plan.claims } };
+      const step = await playOut(f, f.gameId, players, f.plan, () => assertBondsConserved(f));
+      await expect(step).to.emit(f.rollup, "GameResolved").withArgs(f.gameId, Party.Proposer, true);
+      await expect(step).to.not.emit(f.rollup, "BatchesRemoved");
+      const game = await f.rollup.game(f.gameId);
+      expect(game.proposerMoves).to.equal(0n);
+      // The defender made every move of the winning side: its bond back and all the winnings.
+      expect(await f.rollup.credit(f.carol)).to.equal(CHALLENGER_BOND + CHALLENGER_BOND - CHALLENGER_BURN);
+      expect(await f.rollup.credit(f.proposer)).to.equal(0n);
+      expect(await f.rollup.credit(f.griefer)).to.equal(0n);
+      await assertBondsConserved(f);
+
+      await time.increaseTo(await closesAt(f.rollup, 1n));
+      await expect(f.rollup.finalize(1)).to.emit(f.rollup, "BatchFinalized").withArgs(1n);
+      expect(await f.rollup.finalizedWithdrawalRoot(1)).to.equal(f.plan.end.state.withdrawalRoot);
+      expect(await f.rollup.credit(f.proposer)).to.equal(PROPOSER_BOND);
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds when the proposer is offline and no one defends: the true batch is lost on time", async function () {
+      // The same game without a defender: what the defence is for.
+      const f = await loadFixture(honestGameFixture);
+      await atTime(f.openedAt + GAME_CLOCK + 1n);
+      await expect(f.rollup.timeout(f.gameId)).to.emit(f.rollup, "BatchesRemoved").withArgs(1n, 1n, 1n);
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds when the proposer moved first: the winnings are split between its moves and the defender's", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await playMove(f, f.gameId, f.players); // the proposer's move, then it goes offline
+      await playMove(f, f.gameId, f.players); // the griefer's answer
+      await takeOver(f, f.gameId, f.stranger, f.plan.claims);
+      const players: Players = { ...f.players, proposer: { signer: f.stranger, claims: f.plan.claims } };
+      await expect(playOut(f, f.gameId, players, f.plan))
+        .to.emit(f.rollup, "GameResolved")
+        .withArgs(f.gameId, Party.Proposer, true);
+
+      const game = await f.rollup.game(f.gameId);
+      expect(game.proposerMoves).to.equal(1n);
+      expect(game.defenderMoves).to.be.greaterThan(0n);
+      const winnings = CHALLENGER_BOND - CHALLENGER_BURN;
+      const toDefender = (winnings * game.defenderMoves) / (game.defenderMoves + game.proposerMoves);
+      expect(toDefender).to.be.greaterThan(0n).and.lessThan(winnings);
+      expect(await f.rollup.credit(f.stranger)).to.equal(CHALLENGER_BOND + toDefender);
+      expect(await f.rollup.credit(f.proposer)).to.equal(winnings - toDefender);
+      expect(await f.rollup.burned()).to.equal(CHALLENGER_BURN);
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds for the challenger when a 'defender' takes up a false batch: the step decides, its bond is lost", async function () {
+      // The attack: the forging proposer goes silent and its accomplice defends the false claim.
+      const f = await loadFixture(forgedGameFixture);
+      await takeOver(f, f.gameId, f.griefer, f.plan.claims);
+      const players: Players = { ...f.players, proposer: { signer: f.griefer, claims: f.plan.claims } };
+      const step = await playOut(f, f.gameId, players, f.plan, () => assertBondsConserved(f));
+      await expect(step).to.emit(f.rollup, "GameResolved").withArgs(f.gameId, Party.Challenger, true);
+      await expect(step).to.emit(f.rollup, "BatchesRemoved").withArgs(1n, 2n, 1n);
+      expect(await f.rollup.batchCount()).to.equal(1n);
+      // The challenger wins its bond back, the batch's bond and the defender's, less the burnt halves.
+      expect(await f.rollup.credit(f.challenger)).to.equal(
+        CHALLENGER_BOND + PROPOSER_BOND - PROPOSER_BURN + CHALLENGER_BOND - CHALLENGER_BURN,
+      );
+      expect(await f.rollup.credit(f.griefer)).to.equal(0n);
+      expect(await f.rollup.burned()).to.equal(PROPOSER_BURN + PROPOSER_BOND + CHALLENGER_BURN);
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds for every move at which the proposer goes silent: the honest side wins, split move for move", async function () {
+      let covered = 0n;
+      for (let proposerMoves = 0n; ; proposerMoves++) {
+        const f = await loadFixture(honestGameFixture);
+        let game = await f.rollup.game(f.gameId);
+        let played = 0n;
+        while (played < proposerMoves && game.hi - game.lo > 1n) {
+          await playMove(f, f.gameId, f.players);
+          game = await f.rollup.game(f.gameId);
+          if (game.turn === Party.Challenger && game.hi - game.lo > 1n) {
+            await playMove(f, f.gameId, f.players);
+            game = await f.rollup.game(f.gameId);
+          }
+          played++;
+        }
+        if (played < proposerMoves || game.hi - game.lo === 1n) break; // no proposer move left to take over
+        await takeOver(f, f.gameId, f.carol, f.plan.claims);
+        const players: Players = { ...f.players, proposer: { signer: f.carol, claims: f.plan.claims } };
+        await playOut(f, f.gameId, players, f.plan, () => assertBondsConserved(f));
+        game = await f.rollup.game(f.gameId);
+        expect(game.status).to.equal(GameStatus.ProposerWon);
+        expect(game.proposerMoves).to.equal(proposerMoves);
+        const winnings = CHALLENGER_BOND - CHALLENGER_BURN;
+        const toDefender = (winnings * game.defenderMoves) / (game.defenderMoves + game.proposerMoves);
+        expect(await f.rollup.credit(f.carol)).to.equal(CHALLENGER_BOND + toDefender);
+        expect(await f.rollup.credit(f.proposer)).to.equal(winnings - toDefender);
+        await assertBondsConserved(f);
+        covered++;
+      }
+      expect(covered).to.be.greaterThan(1n); // the proposer silent from the start, and after one move at least
+    });
+
+    it("reverts with OptimisticDefenceNotOpen until the proposer has left half its remaining clock unplayed", async function () {
+      const f = await loadFixture(honestGameFixture);
+      const opensAt = await defenceOpensAt(f, f.gameId);
+      expect(opensAt).to.equal(f.openedAt + GAME_CLOCK / 2n);
+      await atTime(opensAt - 1n);
+      const { agree, claim } = decideMove(await f.rollup.game(f.gameId), f.plan.claims);
+      const defend = () =>
+        f.rollup.connect(f.carol).defend(f.gameId, agree, claim, { value: CHALLENGER_BOND });
+      await expectRevert(f, defend, "OptimisticDefenceNotOpen", [f.gameId, opensAt]);
+      // Meanwhile the proposer plays its own game, and the half is counted from its remaining clock anew.
+      await playMove(f, f.gameId, f.players);
+      await playMove(f, f.gameId, f.players);
+      const game = await f.rollup.game(f.gameId);
+      expect(await defenceOpensAt(f, f.gameId)).to.equal(game.lastMoveAt + game.proposerClock / 2n);
+    });
+
+    it("reverts with OptimisticProposerMustMove when the batch's proposer calls it", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await atTime(await defenceOpensAt(f, f.gameId));
+      const { agree, claim } = decideMove(await f.rollup.game(f.gameId), f.plan.claims);
+      await expectRevert(
+        f,
+        () => f.rollup.connect(f.proposer).defend(f.gameId, agree, claim, { value: CHALLENGER_BOND }),
+        "OptimisticProposerMustMove",
+        [f.gameId],
+      );
+    });
+
+    it("reverts with OptimisticNotYourTurn when it is the challenger's turn", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await playMove(f, f.gameId, f.players);
+      await atTime(await defenceOpensAt(f, f.gameId));
+      await expectRevert(
+        f,
+        () => f.rollup.connect(f.carol).defend(f.gameId, true, id("x"), { value: CHALLENGER_BOND }),
+        "OptimisticNotYourTurn",
+        [f.gameId, f.griefer.address, f.carol.address],
+      );
+    });
+
+    it("reverts with OptimisticWrongBond when the bond is not exactly CHALLENGER_BOND", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await atTime(await defenceOpensAt(f, f.gameId));
+      const { agree, claim } = decideMove(await f.rollup.game(f.gameId), f.plan.claims);
+      for (const value of [0n, CHALLENGER_BOND - 1n, CHALLENGER_BOND + 1n]) {
+        await expectRevert(
+          f,
+          () => f.rollup.connect(f.carol).defend(f.gameId, agree, claim, { value }),
+          "OptimisticWrongBond",
+          [CHALLENGER_BOND, value],
+        );
+      }
+    });
+
+    it("reverts with OptimisticAlreadyDefended when the side has a defender, who alone moves for it", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await takeOver(f, f.gameId, f.carol, f.plan.claims);
+      await playMove(f, f.gameId, f.players); // the griefer's answer
+      await atTime(await defenceOpensAt(f, f.gameId));
+      const { agree, claim } = decideMove(await f.rollup.game(f.gameId), f.plan.claims);
+      await expectRevert(
+        f,
+        () => f.rollup.connect(f.stranger).defend(f.gameId, agree, claim, { value: CHALLENGER_BOND }),
+        "OptimisticAlreadyDefended",
+        [f.gameId, f.carol.address],
+      );
+      // The proposer, back online, no longer plays the side: its defender does.
+      await expectRevert(
+        f,
+        () => f.rollup.connect(f.proposer).move(f.gameId, agree, claim),
+        "OptimisticNotYourTurn",
+        [f.gameId, f.carol.address, f.proposer.address],
+      );
+      await expect(f.rollup.connect(f.carol).move(f.gameId, agree, claim)).to.emit(f.rollup, "Moved");
+      expect((await f.rollup.game(f.gameId)).defenderMoves).to.equal(2n);
+    });
+
+    it("reverts with OptimisticClockExpired when the side's clock has run out", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await atTime(f.openedAt + GAME_CLOCK + 1n);
+      const { agree, claim } = decideMove(await f.rollup.game(f.gameId), f.plan.claims);
+      await expectRevert(
+        f,
+        () => f.rollup.connect(f.carol).defend(f.gameId, agree, claim, { value: CHALLENGER_BOND }),
+        "OptimisticClockExpired",
+        [f.gameId, Party.Proposer],
+      );
+    });
+
+    it("reverts with OptimisticUnknownGame when the game does not exist", async function () {
+      const f = await loadFixture(honestGameFixture);
+      await expectRevert(
+        f,
+        () => f.rollup.connect(f.carol).defend(7, true, id("x"), { value: CHALLENGER_BOND }),
+        "OptimisticUnknownGame",
+        [7n],
+      );
+      await expect(f.rollup.defender(7)).to.be.revertedWithCustomError(f.rollup, "OptimisticUnknownGame");
+    });
+
+    it("succeeds at cancel: a moot game returns the defender's bond beside the challenger's", async function () {
+      // A second game against the forged batch, where its proposer is silent and a defender stands in;
+      // then the honest challenger's game removes the batch, and the second game is moot.
+      const f = await loadFixture(forgedGameFixture);
+      const wrong = f.plan.claims.map((c, i) => (i === 0 ? c : id(`wrong ${i}`)));
+      const other = await challengeBatch(f, f.griefer, 1n, f.plan, wrong);
+      await takeOver(f, other, f.carol, f.plan.claims);
+      await expect(refuteForgedBatch(f)).to.emit(f.rollup, "BatchesRemoved").withArgs(1n, 2n, 1n);
+      await assertBondsConserved(f);
+      const tx = await f.rollup.cancel(other);
+      await expect(tx).to.emit(f.rollup, "GameCancelled").withArgs(other);
+      await expect(tx).to.emit(f.rollup, "BondCredited").withArgs(f.griefer.address, CHALLENGER_BOND);
+      await expect(tx).to.emit(f.rollup, "BondCredited").withArgs(f.carol.address, CHALLENGER_BOND);
+      expect(await f.rollup.credit(f.carol)).to.equal(CHALLENGER_BOND);
+      await assertBondsConserved(f);
     });
   });
 

@@ -334,17 +334,23 @@ export async function playOut(
 // Properties
 // ---------------------------------------------------------------------------------------------------------
 
-/** Bond conservation: the rollup holds exactly the bonds still locked + unwithdrawn credit + burned. */
+/**
+ * Bond conservation: the rollup holds exactly the bonds still locked (live batches, open games' challengers
+ * and defenders) + unwithdrawn credit + burned.
+ */
 export async function assertBondsConserved(f: OptimisticFixture): Promise<void> {
   const { rollup } = f;
   const live = (await rollup.batchCount()) - 1n - (await rollup.lastFinalizedIndex());
-  let openGames = 0n;
+  let gameBonds = 0n;
   for (let i = 0n; i < (await rollup.gameCount()); i++) {
-    if ((await rollup.game(i)).status === GameStatus.Open) openGames++;
+    const game = await rollup.game(i);
+    if (game.status !== GameStatus.Open) continue;
+    gameBonds++;
+    if (game.defenderMoves !== 0n) gameBonds++;
   }
   let credits = 0n;
   for (const holder of f.bondHolders) credits += await rollup.credit(holder);
-  const locked = live * PROPOSER_BOND + openGames * CHALLENGER_BOND;
+  const locked = live * PROPOSER_BOND + gameBonds * CHALLENGER_BOND;
   expect(await ethers.provider.getBalance(rollup)).to.equal(
     locked + credits + (await rollup.burned()),
     "rollup balance ≠ locked bonds + credit + burned",
@@ -358,7 +364,9 @@ export async function rollupLedger(f: OptimisticFixture, extra: AddressLike[] = 
   const batches = [];
   for (let i = 0n; i < count; i++) batches.push(await rollup.batch(i));
   const games = [];
-  for (let i = 0n; i < (await rollup.gameCount()); i++) games.push(await rollup.game(i));
+  for (let i = 0n; i < (await rollup.gameCount()); i++) {
+    games.push({ game: await rollup.game(i), defender: await rollup.defender(i) });
+  }
   const credits = [];
   for (const account of [...f.bondHolders, ...extra]) credits.push(await rollup.credit(account));
   const snapshot = {

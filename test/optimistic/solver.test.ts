@@ -4,7 +4,14 @@
 // ⌈log2 n⌉ moves.
 import { expect } from "chai";
 import type { Action, GameStatus, GameView, Party, Strategy } from "../../src/optimistic/solver";
-import { decide, isOutOfTime, openingClaim, other } from "../../src/optimistic/solver";
+import {
+  decide,
+  decideDefence,
+  defenceOpensAt,
+  isOutOfTime,
+  openingClaim,
+  other,
+} from "../../src/optimistic/solver";
 import { ZERO_BYTES32 } from "../../src/shared/types";
 import { erratic, stall } from "../../src/optimistic/adversaries";
 import fc from "fast-check";
@@ -39,6 +46,7 @@ function gameView(trace: readonly string[], overrides: Partial<GameView> = {}): 
     midClaim: hi - lo > 1 ? trace[Math.floor((lo + hi) / 2)] : ZERO_BYTES32,
     lastMoveAt: START,
     clocks: { proposer: CLOCK, challenger: CLOCK },
+    defender: null,
     moot: false,
     ...overrides,
   };
@@ -210,6 +218,81 @@ describe("solver", () => {
       expect(decide(game, "proposer", honest, START)).to.deep.equal({
         kind: "wait",
         reason: "the opponent's turn",
+      });
+    });
+  });
+
+  describe("decideDefence", () => {
+    // The proposer's side holds the honest end; the challenger claims a lie at the midpoint.
+    const disputed = () => gameView(honest, { midClaim: lie[8] });
+    const opensAt = START + CLOCK / 2;
+
+    it("waits while the proposer may still move: less than half its remaining clock unplayed", () => {
+      expect(defenceOpensAt(disputed())).to.equal(opensAt);
+      expect(decideDefence(disputed(), honest, opensAt - 1)).to.deep.include({ kind: "wait" });
+    });
+
+    it("defends as the honest proposer would move once half the clock is unplayed", () => {
+      expect(decideDefence(disputed(), honest, opensAt)).to.deep.equal({
+        kind: "defend",
+        agree: false,
+        claim: honest[4],
+      });
+    });
+
+    it("counts the half from the side's remaining clock, not the full one", () => {
+      const game = gameView(honest, { midClaim: lie[8], clocks: { proposer: 40, challenger: CLOCK } });
+      expect(decideDefence(game, honest, START + 19)).to.deep.include({ kind: "wait" });
+      expect(decideDefence(game, honest, START + 20)).to.deep.include({ kind: "defend" });
+    });
+
+    it("waits when the proposer's side is false by its trace: at rootHi or at rootLo", () => {
+      const falseEnd = gameView(lie, { midClaim: honest[8], rootLo: honest[0] });
+      expect(decideDefence(falseEnd, honest, opensAt)).to.deep.equal({
+        kind: "wait",
+        reason: "the proposer's side is false",
+      });
+      const falseStart = gameView(honest, { lo: 4, rootLo: lie[4], midClaim: lie[10] });
+      expect(decideDefence(falseStart, honest, opensAt)).to.deep.include({ kind: "wait" });
+    });
+
+    it("defends a side that disputes the challenger's end: the side holds the truth by disputing it", () => {
+      const game = gameView(honest, { hi: 8, rootHi: lie[8], hiClaimant: "challenger", midClaim: lie[4] });
+      expect(decideDefence(game, honest, opensAt)).to.deep.equal({
+        kind: "defend",
+        agree: false,
+        claim: honest[2],
+      });
+    });
+
+    it("waits when the side already has a defender, on the challenger's turn, or when the clock ran out", () => {
+      expect(
+        decideDefence(
+          gameView(honest, { midClaim: lie[8], defender: "0x" + "dd".repeat(20) }),
+          honest,
+          opensAt,
+        ),
+      ).to.deep.equal({ kind: "wait", reason: "already defended" });
+      expect(
+        decideDefence(gameView(honest, { midClaim: lie[8], turn: "challenger" }), honest, opensAt),
+      ).to.deep.equal({ kind: "wait", reason: "the challenger's turn" });
+      expect(decideDefence(disputed(), honest, START + CLOCK + 1)).to.deep.equal({
+        kind: "wait",
+        reason: "too late to defend",
+      });
+    });
+
+    it("runs the step that makes the side win at one step, whoever's turn it is", () => {
+      const game = gameView(honest, { lo: 5, hi: 6, turn: "challenger" });
+      expect(decideDefence(game, honest, START + 1)).to.deep.equal({ kind: "step", index: 5 });
+    });
+
+    it("waits for a game that is over or moot", () => {
+      expect(decideDefence(gameView(honest, { status: "proposerWon" }), honest, opensAt)).to.deep.include({
+        kind: "wait",
+      });
+      expect(decideDefence(gameView(honest, { moot: true }), honest, opensAt)).to.deep.include({
+        kind: "wait",
       });
     });
   });
@@ -432,6 +515,7 @@ function playGame(o: {
     midClaim: opening,
     lastMoveAt: now,
     clocks: { proposer: CLOCK, challenger: CLOCK },
+    defender: null,
     moot: false,
   };
   let moves = 0;
@@ -455,6 +539,7 @@ function playGame(o: {
     switch (action.kind) {
       case "wait":
       case "cancel": // the batch is live: OptimisticGameNotMoot
+      case "defend": // the game's own sides never defend: OptimisticProposerMustMove, NotYourTurn
         return false;
       case "timeout":
         if (now <= g.lastMoveAt + g.clocks[g.turn]) return false; // OptimisticClockRunning

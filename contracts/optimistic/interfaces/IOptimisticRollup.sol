@@ -15,7 +15,9 @@ import {IOneStepProver} from "./IOneStepProver.sol";
 /// for safety, one honest challenger watching within the window. Batches chain linearly: batch i's
 /// parent is batch i-1, and batch 0 is the genesis state, final from the start.
 interface IOptimisticRollup is IRollup {
-    /// @notice Who plays a side of a dispute game.
+    /// @notice A side of a dispute game. `Proposer` is the side that defends the batch's claim: its proposer
+    /// plays it, unless the proposer left a move unplayed for half its remaining clock and a bonded
+    /// defender took the side over (`defend`).
     enum Party {
         Proposer,
         Challenger
@@ -37,8 +39,11 @@ interface IOptimisticRollup is IRollup {
         address proposer; // bonded PROPOSER_BOND, returned on finality, forfeit if the batch is removed
         uint40 committedAt;
         uint16 stepCount;
-        uint16 openGames; // games against this batch not yet resolved
         uint24 epoch; // the chain's rollback count when committed: tells a batch from an earlier one at its index
+        // Games against this batch not yet resolved: finality waits for all of them. Unbounded (a word of
+        // its own; it counts entries of the game list, whose length is a uint256 too), so no number of
+        // games opened by others can keep one more challenger out.
+        uint256 openGames;
     }
 
     /// @notice One challenger's game against one batch. The range (lo, hi] is in dispute: both sides
@@ -56,6 +61,10 @@ interface IOptimisticRollup is IRollup {
         uint40 lastMoveAt;
         uint40 proposerClock; // seconds left on each side's clock
         uint40 challengerClock;
+        // Moves made on the defending side by its proposer and by its defender (at most ⌈log2 MAX_STEPS⌉
+        // in all): the side's winnings are split between them in this proportion.
+        uint8 proposerMoves;
+        uint8 defenderMoves; // non-zero exactly when a defender took the side over
         bytes32 rootLo;
         bytes32 rootHi;
         bytes32 midClaim;
@@ -69,15 +78,16 @@ interface IOptimisticRollup is IRollup {
         IOneStepProver.Witness witness;
     }
 
-    /// @notice The rollup's parameters, fixed at deployment.
+    /// @notice The rollup's parameters, fixed at deployment. The constructor refuses any that makes no
+    /// sense with `OptimisticInvalidConfig(name, value)`, named as below.
     struct Config {
-        address bridge;
-        IOneStepProver prover;
-        uint64 challengeWindow; // seconds a batch can be challenged after it is committed
-        uint64 inclusionWindow; // seconds after which a queued deposit must be in the next batch
-        uint64 gameClock; // seconds each side of a game may spend on its moves, in total
-        uint256 proposerBond; // wei, per batch
-        uint256 challengerBond; // wei, per game
+        address bridge; // a contract
+        IOneStepProver prover; // a contract
+        uint64 challengeWindow; // seconds a batch can be challenged after it is committed: 1 to 2^40 - 1
+        uint64 inclusionWindow; // seconds after which a queued deposit must be in the next batch: not 0
+        uint64 gameClock; // seconds each side of a game may spend on its moves, in total: 1 to 2^40 - 1
+        uint256 proposerBond; // wei, per batch: 2 to 2^128 - 1 (its burnt share is never zero)
+        uint256 challengerBond; // wei, per game: 2 to 2^128 - 1 (its burnt share is never zero)
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -108,6 +118,9 @@ interface IOptimisticRollup is IRollup {
     /// @notice A game ended: by the one-step proof (`byStep`) or because the loser's clock ran out.
     event GameResolved(uint256 indexed gameId, Party winner, bool byStep);
     event GameCancelled(uint256 indexed gameId);
+    /// @notice `defender`, bonded with CHALLENGER_BOND, took over the defending side of game `gameId` from the
+    /// batch's silent proposer (and made its move in the same transaction).
+    event DefenderJoined(uint256 indexed gameId, address indexed defender);
     event BondCredited(address indexed account, uint256 amount);
     event BondBurned(uint256 amount);
     event CreditWithdrawn(address indexed account, uint256 amount);
@@ -116,7 +129,8 @@ interface IOptimisticRollup is IRollup {
     // Errors
     // ---------------------------------------------------------------------------------------------
 
-    error OptimisticInvalidConfig();
+    /// @notice Config field `parameter` (named as in `Config`) cannot be `value` (an address as a number).
+    error OptimisticInvalidConfig(string parameter, uint256 value);
     error OptimisticProposerNotEoa(address caller);
     error OptimisticWrongBond(uint256 expected, uint256 sent);
     error OptimisticParentMismatch(uint256 parentIndex, bytes32 parentClaim, bytes32 named);
@@ -136,7 +150,6 @@ interface IOptimisticRollup is IRollup {
     error OptimisticChallengeWindowOpen(uint256 batchIndex, uint256 closesAt);
     error OptimisticChallengeWindowClosed(uint256 batchIndex, uint256 closedAt);
     error OptimisticGamesOpen(uint256 batchIndex, uint256 openGames);
-    error OptimisticTooManyGames(uint256 batchIndex);
     error OptimisticParentStateMismatch(uint256 batchIndex);
     error OptimisticMissingClaim(uint256 gameId);
     error OptimisticUnexpectedClaim(uint256 gameId);
@@ -151,6 +164,9 @@ interface IOptimisticRollup is IRollup {
     error OptimisticClockRunning(uint256 gameId, uint256 expiresAt);
     error OptimisticStepNotInBatch(uint256 gameId, uint256 step);
     error OptimisticPreStateMismatch(uint256 gameId);
+    error OptimisticAlreadyDefended(uint256 gameId, address defender);
+    error OptimisticDefenceNotOpen(uint256 gameId, uint256 opensAt);
+    error OptimisticProposerMustMove(uint256 gameId);
     error OptimisticNoCredit(address account);
     error OptimisticEthTransferFailed(address to, uint256 amount);
 
@@ -208,6 +224,19 @@ interface IOptimisticRollup is IRollup {
     /// @param claim The mover's claim about the new range's midpoint; zero when one step is left.
     function move(uint256 gameId, bool agree, bytes32 claim) external;
 
+    /// @notice Takes over the defending side of a game whose batch's proposer has left its move unplayed
+    /// for at least half its remaining clock, bonded with exactly `CHALLENGER_BOND`, and makes that move.
+    /// From then on only the caller (the game's defender) moves for the side, on the side's clock.
+    /// @dev Why it is safe: the one-step proof decides every game, so a defender can rescue only a true
+    /// claim. A defender that plays badly loses its own bond; it could lose the batch, but only one its
+    /// proposer had already left to lose on time. Until half the clock has passed the proposer alone
+    /// moves, so an online proposer's game cannot be taken from it. If the side wins, its winnings are
+    /// split by moves made (see `Game`) and the defender's bond is returned; if it loses, the defender's
+    /// bond goes like a loser's bond: half burned, half to the challenger.
+    /// @param agree Whether the defender agrees with the challenger's `midClaim` (as in `move`).
+    /// @param claim The defender's claim about the new range's midpoint; zero when one step is left.
+    function defend(uint256 gameId, bool agree, bytes32 claim) external payable;
+
     /// @notice Re-executes the one step left in dispute; the side whose claim it confirms wins. Anyone
     /// may call it, while the side to move still has time.
     function step(uint256 gameId, StepProof calldata proof) external;
@@ -215,7 +244,8 @@ interface IOptimisticRollup is IRollup {
     /// @notice Ends a game whose side to move ran out of time: the other side wins. Anyone may call it.
     function timeout(uint256 gameId) external;
 
-    /// @notice Closes a game whose batch was removed by another game; the challenger's bond is returned.
+    /// @notice Closes a game whose batch was removed by another game; the challenger's bond is returned, and
+    /// the defender's if one joined.
     function cancel(uint256 gameId) external;
 
     /// @notice Pays the caller every bond credited to it.
@@ -235,6 +265,9 @@ interface IOptimisticRollup is IRollup {
     function game(uint256 gameId) external view returns (Game memory);
 
     function gameCount() external view returns (uint256);
+
+    /// @notice The defender who took over game `gameId`'s defending side, or zero if its proposer plays it.
+    function defender(uint256 gameId) external view returns (address);
 
     /// @notice Wei the account may withdraw with `withdrawCredit`.
     function credit(address account) external view returns (uint256);
