@@ -42,7 +42,8 @@ describe("Challenger", function () {
       for (const tx of txs) machine.apply(tx);
       const { batchIndex } = await w.rollup.commitBatch(
         w.proposer,
-        { parentClaim: follower.tip.claim, txs, post: machine.state, pendingDeposits: [] },
+        // Alice's and Bob's deposits are the only ones queued, and the first batch consumed both.
+        { parentClaim: follower.tip.claim, txs, post: machine.state, depositCount: 2, pendingDeposits: [] },
         (await w.rollup.config()).proposerBond,
       );
       return batchIndex;
