@@ -42,6 +42,7 @@ task(TASK_COMPILE, async (args, _hre, runSuper) => {
     await buildZk({
       profiles: [TEST_ZK_PROFILE],
       ptau: process.env.STRATA_PTAU || undefined,
+      ptauTrust: process.env.STRATA_PTAU_TRUST || undefined,
       logger: createLogger({ scope: "zk-build" }),
     });
   } finally {
