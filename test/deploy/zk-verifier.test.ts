@@ -1,11 +1,16 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
 import { ContractFactory, keccak256 } from "ethers";
 import { ethers } from "hardhat";
 import type { Deployment } from "../../src/common/deployments";
+import { createLogger } from "../../src/common/logger";
 import { deploySuite } from "../../src/deploy/suite";
 import { checkZkVerifier, loadZkBuild, ZkVerifierMismatchError } from "../../src/deploy/zk-verifier";
 import { verifierArtifact } from "../../src/zk/deploy";
+import { startZkOperatorService } from "../../src/zk/stack";
 
 /** The suite deployed on the in-process chain with the `test` profile's verifier. */
 async function deployed(): Promise<Deployment> {
@@ -79,5 +84,33 @@ describe("checkZkVerifier (src/deploy/zk-verifier.ts)", function () {
     await expect(checkZkVerifier(otherCode, ethers.provider))
       .to.be.rejectedWith(ZkVerifierMismatchError)
       .and.eventually.include({ what: "pinned runtime code" });
+  });
+
+  it("keeps the zk operator from starting on a deployment whose verifier is not its build's", async function () {
+    const deployment = await loadFixture(deployed);
+    const forged = {
+      ...deployment,
+      contracts: { ...deployment.contracts, ZkVerifier: await otherVerifier() },
+    };
+    const dataDir = await mkdtemp(join(tmpdir(), "strata-zk-verifier-"));
+    const [, operator] = await ethers.getSigners();
+    try {
+      const start = (record: Deployment) =>
+        startZkOperatorService({
+          deployment: record,
+          signer: operator!,
+          provider: ethers.provider,
+          settings: { host: "127.0.0.1", port: 0, profile: "test", maxBatchAgeMs: 60_000, dataDir },
+          logger: createLogger({ level: "silent" }),
+        });
+      const error: ZkVerifierMismatchError = await expect(start(forged)).to.be.rejectedWith(
+        ZkVerifierMismatchError,
+      );
+      expect(error.what).to.equal("runtime code");
+      const honest = await start(deployment);
+      await honest.stop();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -335,11 +335,12 @@ function result(
 
 /**
  * What the rest of a build takes on the 2-core machines this project is measured on: the Groth16 setup
- * and contribution grow with the constraints (~5 ms each, measured at 15k and 60k), and a local
+ * and contribution grow with the constraints (~5 ms each, measured at 15k and 60k; the beacon costs about
+ * what the contribution does and `zkey verify` from the initial zkey a few seconds: +5 s), and a local
  * ceremony roughly doubles per power of two (measured: 2^12 ≈ 1 min, 2^14 ≈ 5 min, 2^16 > 20 min).
  */
 export function estimateBuildSeconds(constraints: number, power: number, ceremony: boolean): number {
-  return Math.round(constraints * 0.005 + 10 + (ceremony ? ceremonySeconds(power) : 0));
+  return Math.round(constraints * 0.005 + 15 + (ceremony ? ceremonySeconds(power) : 0));
 }
 
 function ceremonySeconds(power: number): number {
