@@ -59,7 +59,6 @@ describe("zk-setup: a multi-party phase-2 ceremony (src/zk/build/ceremony.ts)", 
 
   before(async function () {
     ws = await createToyWorkspace();
-    ceremonyDir = join(ws.root, "ceremony");
     [{ manifest: development }] = (await buildZk({
       ...ws.layout,
       profiles: ["test"],
@@ -75,6 +74,11 @@ describe("zk-setup: a multi-party phase-2 ceremony (src/zk/build/ceremony.ts)", 
   });
 
   const options = () => ({ ...ws.layout, profile: "test", ceremonyDir, logger: quiet });
+  /** Each test runs its own ceremony, in its own directory. */
+  let ceremonies = 0;
+  beforeEach(() => {
+    ceremonyDir = join(ws.root, `ceremony-${++ceremonies}`);
+  });
 
   it("finalizes two named contributions and a beacon into a verified build whose verifier accepts a real proof", async function () {
     await initCeremony(options());
@@ -136,7 +140,7 @@ describe("zk-setup: a multi-party phase-2 ceremony (src/zk/build/ceremony.ts)", 
     expect(await readFile(join(ws.buildDir, "test", "manifest.json"), "utf8")).to.equal(before);
   });
 
-  it("refuses a zkey swapped behind the transcript's back, and a beacon that is not hex", async function () {
+  it("refuses a zkey swapped behind the transcript's back, a beacon that is not hex, and an init over a ceremony", async function () {
     await initCeremony(options());
     await contributeCeremony({ ...options(), name: "alice" });
     await flipInSection(join(ceremonyDir, "0001.zkey"), 9);
@@ -147,6 +151,10 @@ describe("zk-setup: a multi-party phase-2 ceremony (src/zk/build/ceremony.ts)", 
     await expect(finalizeCeremony({ ...options(), beacon: "not hex", iterationsExp: 10 })).to.be.rejectedWith(
       ZkCeremonyError,
       /beacon must be/,
+    );
+    await expect(initCeremony(options()), "init over a ceremony with contributions").to.be.rejectedWith(
+      ZkCeremonyError,
+      /a ceremony with 1 contribution\(s\) is in/,
     );
   });
 

@@ -164,10 +164,20 @@ async function ceremonyPtau(
   return ptau;
 }
 
-/** `zk-setup init`: `0000.zkey` from the profile's r1cs and the ptau, and an empty transcript. */
+/**
+ * `zk-setup init`: `0000.zkey` from the profile's r1cs and the ptau, and an empty transcript. Refuses to
+ * start over a ceremony that already has contributions.
+ */
 export async function initCeremony(options: CeremonyOptions): Promise<CeremonyTranscript> {
   const ctx = await context(options);
   const manifest = await currentBuild(ctx);
+  const started = await readTranscript(ctx.dir).catch(() => undefined);
+  if (started && started.contributions.length > 0) {
+    throw new ZkCeremonyError(
+      `a ceremony with ${started.contributions.length} contribution(s) is in ${ctx.dir}: finalize it, or move ` +
+        "it away (or give another --ceremony-dir) to start a new one",
+    );
+  }
   const ptau = await ceremonyPtau(ctx, options, manifest);
   await rm(ctx.dir, { recursive: true, force: true });
   await mkdir(ctx.dir, { recursive: true });
