@@ -53,8 +53,9 @@ export interface ZkBuildOptions extends ZkLayoutOptions {
   /** Profile names, or "all" (the default). Comma-separated lists are accepted. */
   profiles?: readonly string[];
   /**
-   * STRATA_PTAU: a prepared powers-of-tau file, or `ceremony` for a local one-party ceremony (run once
-   * and cached). Unset: the shipped development file (circuits/ptau/) when the circuit fits it, else a
+   * STRATA_PTAU: a prepared powers-of-tau file (taken only when it is a pinned public one, the shipped
+   * one, or the one `ptauTrust` names; else `PtauUntrustedError`), or `ceremony` for a local one-party
+   * ceremony (run once and cached). Unset: the shipped development file (circuits/ptau/) when the circuit fits it, else a
    * local ceremony.
    */
   ptau?: string;
