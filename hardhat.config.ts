@@ -28,7 +28,8 @@ const TEST_ZK_PROFILE = "test";
 // the zk `test` profile through the pipeline `npm run zk:build` runs, so that its generated verifier
 // (contracts/zk/generated/ZkVerifierTest.sol) exists before solc runs and a fresh clone's `npx hardhat
 // test` passes. The build is cached by a hash of its inputs: when it is up to date this only checks
-// hashes (about a second). STRATA_PTAU names a prepared powers of tau, as for `npm run zk:build`;
+// hashes (about a second). STRATA_PTAU names a prepared powers of tau (and STRATA_PTAU_TRUST, when it
+// is not a pinned public one, its blake2b-512), as for `npm run zk:build`;
 // without it the one-party development ptau shipped in circuits/ptau/ (STRATA_PTAU=ceremony: a local
 // ceremony, run once and cached). Other profiles (the bench's) stay explicit.
 task(TASK_COMPILE, async (args, _hre, runSuper) => {
@@ -42,6 +43,7 @@ task(TASK_COMPILE, async (args, _hre, runSuper) => {
     await buildZk({
       profiles: [TEST_ZK_PROFILE],
       ptau: process.env.STRATA_PTAU || undefined,
+      ptauTrust: process.env.STRATA_PTAU_TRUST || undefined,
       logger: createLogger({ scope: "zk-build" }),
     });
   } finally {

@@ -1,15 +1,25 @@
 // The build steps as tasks, and the build that the demo, the comparison and the bench run first:
 //
-//   npx hardhat zk-build [--profile test|default|all] [--ptau <file>|ceremony]    (npm run zk:build)
+//   npx hardhat zk-build [--profile test|default|all] [--ptau <file>|ceremony] [--ptau-trust <blake2b>]
+//                                                                                  (npm run zk:build)
 //
 // builds each circuit profile of circuits/profiles.json (circuit, trusted setup, generated Solidity
-// verifier in contracts/zk/generated/), doing nothing for a profile whose build is up to date.
+// verifier in contracts/zk/generated/), doing nothing for a profile whose build is up to date. Its setup
+// is a development one (one automatic contribution, a beacon, zkey verify); a multi-party one is
+//
+//   npx hardhat zk-setup init --profile P                  (the coordinator, after zk-build)
+//   npx hardhat zk-setup contribute --profile P --name N   (each contributor, on their own machine)
+//   npx hardhat zk-setup finalize --profile P --beacon <hex32 fixed in advance> [--iterations 10]
 import { TASK_COMPILE } from "hardhat/builtin-tasks/task-names";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { strataTask } from "./strata-task";
 
 /** Builds the zk `profiles` (cached), printing what each did. */
-export async function buildZkProfiles(profiles: readonly string[], ptau: string | undefined): Promise<void> {
+export async function buildZkProfiles(
+  profiles: readonly string[],
+  ptau: string | undefined,
+  ptauTrust: string | undefined = process.env.STRATA_PTAU_TRUST || undefined,
+): Promise<void> {
   const [{ buildZk }, { terminateCurves }, { createLogger }] = await Promise.all([
     import("../src/zk/build/pipeline"),
     import("../src/zk/build/snarkjs"),
@@ -18,7 +28,7 @@ export async function buildZkProfiles(profiles: readonly string[], ptau: string 
   const logger = createLogger({ scope: "zk-build" });
   const started = Date.now();
   try {
-    for (const r of await buildZk({ profiles, ptau, logger })) {
+    for (const r of await buildZk({ profiles, ptau, ptauTrust, logger })) {
       logger.info(r.status === "built" ? `profile ${r.profile}: built` : `profile ${r.profile}: up to date`, {
         constraints: r.manifest.constraints,
         ptauPower: r.manifest.ptau.power,
@@ -46,5 +56,41 @@ export async function compileFirst(hre: HardhatRuntimeEnvironment, ptau: string 
 }
 
 strataTask("zkBuild", async (s) => {
-  await buildZkProfiles(s.profile, s.ptau);
+  await buildZkProfiles(s.profile, s.ptau, s.ptauTrust);
 });
+
+/** Runs one ceremony step, then lets the process exit (snarkjs's curve keeps worker threads). */
+async function ceremonyStep(run: (ceremony: typeof import("../src/zk/build/ceremony")) => Promise<unknown>) {
+  const [ceremony, { terminateCurves }] = await Promise.all([
+    import("../src/zk/build/ceremony"),
+    import("../src/zk/build/snarkjs"),
+  ]);
+  try {
+    await run(ceremony);
+  } finally {
+    await terminateCurves();
+  }
+}
+
+strataTask("zkSetupInit", (s) =>
+  ceremonyStep((c) =>
+    c.initCeremony({ profile: s.profile, ptau: s.ptau, ptauTrust: s.ptauTrust, ceremonyDir: s.ceremonyDir }),
+  ),
+);
+
+strataTask("zkSetupContribute", (s) =>
+  ceremonyStep((c) => c.contributeCeremony({ profile: s.profile, name: s.name, ceremonyDir: s.ceremonyDir })),
+);
+
+strataTask("zkSetupFinalize", (s) =>
+  ceremonyStep((c) =>
+    c.finalizeCeremony({
+      profile: s.profile,
+      beacon: s.beacon,
+      iterationsExp: s.iterations,
+      ptau: s.ptau,
+      ptauTrust: s.ptauTrust,
+      ceremonyDir: s.ceremonyDir,
+    }),
+  ),
+);

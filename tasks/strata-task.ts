@@ -18,6 +18,8 @@ const SCOPES: Record<NonNullable<Command["scope"]>, string> = {
     "A user's wallet on the rollups: deposit, transfer, withdraw, balance, receipt, withdrawals, exodus",
   channel:
     "A channel client's verbs over its JSON-RPC: open, pay, close, register, refute, conclude, unlock, …",
+  "zk-setup":
+    "A multi-party phase-2 ceremony for a zk profile: init, contribute (one per person), finalize (beacon + verify)",
 };
 
 /** What `--help` says of a setting: its description, its variable and its default. */

@@ -19,6 +19,22 @@ export interface Deployment {
    * Records written before it was kept have none; they are checked by chain id and code only.
    */
   chain?: DeploymentChain;
+  /** The zk verifier it deployed, pinned to its build (src/deploy/zk-verifier.ts); absent in older records. */
+  zkVerifier?: ZkVerifierPin;
+}
+
+/** What a deployment pins of its zk verifier: checked by `checkZkVerifier` against the chain and the build. */
+export interface ZkVerifierPin {
+  profile: string;
+  contract: string;
+  /** sha256 of the build's verification_key.json and final zkey (its manifest's). */
+  verificationKeySha256: string;
+  zkeySha256: string;
+  /** `development`: one automatic contribution; `ceremony`: `contributions` by name, then a beacon. */
+  setup: "development" | "ceremony";
+  contributions: string[];
+  /** keccak256 of the verifier's runtime code (EXTCODEHASH) when deployed. */
+  runtimeCodeHash: string;
 }
 
 export class DeploymentNotFoundError extends StrataError {}

@@ -194,7 +194,17 @@ const adjudicator = optional(
 const ptau = optional(
   text,
   "STRATA_PTAU",
-  "a prepared powers of tau file, or `ceremony` (default: the shipped development ptau)",
+  "a prepared ptau: a pinned public file, or `ceremony` (default: the shipped dev ptau)",
+);
+const ptauTrust = optional(
+  text,
+  "STRATA_PTAU_TRUST",
+  "the blake2b-512 of a non-public STRATA_PTAU file to trust (its makers can forge)",
+);
+const ceremonyDir = optional(
+  path,
+  "STRATA_ZK_CEREMONY_DIR",
+  "the ceremony's directory (default: circuits/build/ceremony/<profile>)",
 );
 const zkProfile = () =>
   setting(
@@ -289,7 +299,7 @@ export interface CheckContext {
 
 export interface Command<S extends Record<string, Setting> = Record<string, Setting>> {
   /** The Hardhat scope it is a verb of (`npx hardhat wallet deposit`), if any. */
-  readonly scope?: "wallet" | "channel";
+  readonly scope?: "wallet" | "channel" | "zk-setup";
   /** The Hardhat task (`npx hardhat <task>`, or `npx hardhat <scope> <task>`). */
   readonly task: string;
   /** Its npm alias (`npm run <npm>`). */
@@ -634,6 +644,50 @@ export const COMMANDS = {
     settings: {
       profile: setting(listOf(ZK_PROFILES), "STRATA_ZK_PROFILES", "the profiles to build", "all"),
       ptau,
+      ptauTrust,
+      ...logs,
+    },
+  }),
+  zkSetupInit: command({
+    scope: "zk-setup",
+    task: "init",
+    description: "Starts a multi-party phase-2 ceremony for a built profile: its initial zkey and transcript",
+    chain: false,
+    settings: { profile: zkProfile(), ptau, ptauTrust, ceremonyDir, ...logs },
+  }),
+  zkSetupContribute: command({
+    scope: "zk-setup",
+    task: "contribute",
+    description: "Adds your contribution (fresh entropy, never kept) to the ceremony's latest zkey",
+    chain: false,
+    settings: {
+      profile: zkProfile(),
+      name: required(text, "STRATA_ZK_CONTRIBUTOR", "your name in the ceremony's transcript"),
+      ceremonyDir,
+      ...logs,
+    },
+  }),
+  zkSetupFinalize: command({
+    scope: "zk-setup",
+    task: "finalize",
+    description: "Applies the beacon, runs zkey verify, and installs the ceremony as the profile's build",
+    chain: false,
+    settings: {
+      profile: zkProfile(),
+      beacon: required(
+        bytes32,
+        "STRATA_ZK_BEACON",
+        "fixed in advance, unknown until the last contribution (e.g. a future block hash)",
+      ),
+      iterations: setting(
+        count("exp", 10),
+        "STRATA_ZK_BEACON_ITERATIONS",
+        "the beacon's hash iterations, as a power of two (10-63)",
+        "10",
+      ),
+      ptau,
+      ptauTrust,
+      ceremonyDir,
       ...logs,
     },
   }),

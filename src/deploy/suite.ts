@@ -14,6 +14,7 @@ import type { Logger } from "../common/logger";
 import type { BondSizing, RollupTiming } from "../optimistic/config";
 import { LOCAL_TIMING, PRODUCTION_TIMING } from "../optimistic/config";
 import { deployOptimisticRollup } from "../optimistic/deploy";
+import { pinZkVerifier } from "./zk-verifier";
 import { LOCAL_ZK_EXODUS_DELAY, PRODUCTION_ZK_EXODUS_DELAY, deployZkRollup } from "../zk/deploy";
 
 export { LOCAL_ZK_EXODUS_DELAY, PRODUCTION_ZK_EXODUS_DELAY };
@@ -78,5 +79,7 @@ export async function deploySuite(deployer: Signer, options: DeploySuiteOptions)
     contracts,
     // Which chain this is, beside its id (every local node is 31337): the services check it on start.
     chain: await recordDeploymentChain(provider),
+    // The verifier's build and code, so a user can confirm it is the one their build generated.
+    zkVerifier: await pinZkVerifier(provider, zk.ZkVerifier, options.zkProfile ?? "test"),
   };
 }

@@ -43,6 +43,7 @@ import { withProgress } from "../common/progress";
 import { ServiceLifecycle, portError, servingOnly } from "../common/service-main";
 import { TxJournal } from "../common/journal";
 import { LOCAL_ACCOUNTS } from "../config/table";
+import { checkZkVerifier } from "../deploy/zk-verifier";
 import { ZkChainFollower } from "./chain-follower";
 import type { ZkOperatorEvent } from "./events";
 import { ZkCrypto } from "./keys";
@@ -259,6 +260,8 @@ export async function startZkOperatorService(o: ZkOperatorServiceOptions): Promi
   try {
     const crypto = await ZkCrypto.load();
     const warm = await prover!;
+    // The deployed verifier is the one this build generated: its runtime code and verification key.
+    await checkZkVerifier(deployment, provider, { profile: settings.profile });
     lifecycle.step("rebuilding from Layer 1");
     opened = await openZkOperator({
       rollup: contractAddress(deployment, "ZkRollup"),

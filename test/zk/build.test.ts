@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { appendFile, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -8,10 +9,11 @@ import {
   PtauNotFoundError,
   PtauNotPreparedError,
   PtauTooSmallError,
+  PtauUntrustedError,
   ZkArtifactsMissingError,
   ZkConfigError,
 } from "../../src/zk/build/errors";
-import { sha256File } from "../../src/zk/build/hash";
+import { sha256AndBlake2bFile, sha256File } from "../../src/zk/build/hash";
 import {
   buildZk,
   estimateBuildSeconds,
@@ -21,6 +23,8 @@ import {
 import {
   DEVELOPMENT_PTAU,
   inspectDevelopmentPtau,
+  inspectPtauFile,
+  PUBLIC_PTAU_BLAKE2B,
   parsePtauChoice,
   ptauKindFor,
   readPtauHeader,
@@ -38,6 +42,25 @@ import {
 } from "./fixtures/workspace";
 
 const quiet = createLogger({ level: "silent" });
+
+/** The steps of a development setup, in order (a build runs them after the compile). */
+const SETUP_STEPS = [
+  "compile",
+  "groth16 setup",
+  "zkey contribute",
+  "zkey beacon",
+  "zkey verify",
+  "export verification key",
+];
+
+async function blake2b(path: string): Promise<string> {
+  return (await sha256AndBlake2bFile(path)).blake2b512;
+}
+
+/** STRATA_PTAU=`path` with STRATA_PTAU_TRUST naming it (a test's own one-party file). */
+async function trusting(path: string): Promise<Partial<ZkBuildOptions>> {
+  return { ptau: path, ptauTrust: await blake2b(path) };
+}
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
@@ -151,9 +174,7 @@ describe("zk build pipeline (npm run zk:build)", function () {
         "ptau contribute",
         "ptau beacon",
         "ptau prepare phase2",
-        "groth16 setup",
-        "zkey contribute",
-        "export verification key",
+        ...SETUP_STEPS.slice(1),
       ]);
     });
 
@@ -263,7 +284,15 @@ describe("zk build pipeline (npm run zk:build)", function () {
         sha256: DEVELOPMENT_PTAU.sha256,
         power: 14,
       });
-      expect(steps).to.deep.equal(["compile", "groth16 setup", "zkey contribute", "export verification key"]);
+      expect(steps).to.deep.equal(SETUP_STEPS);
+      expect(result!.manifest.setup.kind).to.equal("development");
+      expect(result!.manifest.setup.contributions).to.have.length(1);
+      expect(result!.manifest.setup.beacon.iterationsExp).to.equal(10);
+      expect(result!.manifest.setup.beacon.value).to.match(/^[0-9a-f]{64}$/);
+      expect(result!.manifest.zkeySha256).to.equal(await sha256File(join(ws.buildDir, "test", "batch.zkey")));
+      expect(result!.manifest.verificationKeySha256).to.equal(
+        await sha256File(join(ws.buildDir, "test", "verification_key.json")),
+      );
       expect(await exists(ws.ptauCacheDir), "no local ceremony ran").to.equal(false);
       const said = lines.find((l) => l.includes("ONE-PARTY DEVELOPMENT"));
       expect(said, "the build says which ptau it trusts").to.be.a("string");
@@ -314,6 +343,80 @@ describe("zk build pipeline (npm run zk:build)", function () {
       expect(again.manifest.ptau.kind).to.equal("local");
       expect((await build(ws, { ptau: "ceremony" })).status).to.equal("up-to-date");
       expect((await build(ws)).status, "no STRATA_PTAU: a local build still serves").to.equal("up-to-date");
+    });
+  });
+
+  describe("the pinned public powers of tau (a supplied STRATA_PTAU)", function () {
+    let ws: ToyWorkspace;
+    /** The shipped development file's blake2b-512, computed here: injected as if it were the public file. */
+    let devBlake2b: string;
+    before(async function () {
+      ws = await createToyWorkspace();
+      devBlake2b = await blake2b(DEVELOPMENT_PTAU.path);
+    });
+    after(async () => ws.remove());
+    beforeEach(async () => rm(ws.buildDir, { recursive: true, force: true }));
+
+    it("pins the published blake2b-512 of the Hermez files of power 8 to 28", function () {
+      expect(Object.keys(PUBLIC_PTAU_BLAKE2B).map(Number)).to.deep.equal(
+        Array.from({ length: 21 }, (_, i) => i + 8),
+      );
+      for (const hash of Object.values(PUBLIC_PTAU_BLAKE2B)) expect(hash).to.match(/^[0-9a-f]{128}$/);
+      // node_modules/snarkjs/README.md, powersOfTau28_hez_final_14.ptau
+      expect(PUBLIC_PTAU_BLAKE2B[14]).to.equal(
+        "eeefbcf7c3803b523c94112023c7ff89558f9b8e0cf5d6cdcba3ade60f168af4a181c9c21774b94fbae6c90411995f7d854d02ebd93fb66043dbb06f17a831c1",
+      );
+    });
+
+    it("hashes a real file with blake2b-512, streamed, as b2sum does", async function () {
+      const bytes = await readFile(DEVELOPMENT_PTAU.path);
+      expect(devBlake2b).to.equal(createHash("blake2b512").update(bytes).digest("hex"));
+      expect(devBlake2b).to.not.equal(PUBLIC_PTAU_BLAKE2B[14]);
+    });
+
+    it("accepts a file whose blake2b-512 is the one pinned for its power as public, and builds with it", async function () {
+      const pinned = { 14: devBlake2b };
+      expect(await inspectPtauFile(DEVELOPMENT_PTAU.path, { pinned })).to.include({
+        kind: "public",
+        power: 14,
+        blake2b512: devBlake2b,
+      });
+      const result = await build(ws, { ptau: DEVELOPMENT_PTAU.path, publicPtau: pinned });
+      expect(result.manifest.ptau).to.include({ kind: "public", blake2b512: devBlake2b, power: 14 });
+      expect(
+        (await inspectPtauFile(DEVELOPMENT_PTAU.path)).kind,
+        "with the real table, the shipped file is what it is",
+      ).to.equal("shipped");
+    });
+
+    it("refuses a tampered copy by name, saying the hash expected and the one found", async function () {
+      const tampered = join(ws.root, "powersOfTau28_hez_final_14.ptau");
+      await copyFile(DEVELOPMENT_PTAU.path, tampered);
+      const bytes = await readFile(tampered);
+      bytes[bytes.length - 100] ^= 1;
+      await writeFile(tampered, bytes);
+      const found = await blake2b(tampered);
+      for (const pinned of [PUBLIC_PTAU_BLAKE2B, { 14: devBlake2b }]) {
+        const error: PtauUntrustedError = await expect(
+          build(ws, { ptau: tampered, publicPtau: pinned }),
+        ).to.be.rejectedWith(PtauUntrustedError);
+        expect(error.expected).to.equal(pinned[14]);
+        expect(error.actual).to.equal(found);
+        expect(error.message).to.contain(`powersOfTau28_hez_final_14.ptau has ${pinned[14]}`);
+      }
+      expect(await exists(join(ws.buildDir, "test"))).to.equal(false);
+    });
+
+    it("refuses it even when a .sha256 beside it matches the tampered content", async function () {
+      const tampered = join(ws.root, "vouched-public.ptau");
+      await copyFile(DEVELOPMENT_PTAU.path, tampered);
+      const bytes = await readFile(tampered);
+      bytes[bytes.length - 200] ^= 1;
+      await writeFile(tampered, bytes);
+      await writeFile(`${tampered}.sha256`, `${await sha256File(tampered)}  vouched-public.ptau\n`);
+      await expect(build(ws, { ptau: tampered, publicPtau: { 14: devBlake2b } })).to.be.rejectedWith(
+        PtauUntrustedError,
+      );
     });
   });
 
@@ -414,44 +517,55 @@ describe("zk build pipeline (npm run zk:build)", function () {
     after(async () => ws.remove());
     beforeEach(async () => rm(ws.buildDir, { recursive: true, force: true }));
 
-    it("builds with it, runs no ceremony, and records its sha256", async function () {
-      await writeFile(`${ptau6}.sha256`, `${await sha256File(ptau6)}  tiny6_final.ptau\n`);
-      const result = await build(ws, { ptau: ptau6 });
+    it("builds with a file STRATA_PTAU_TRUST names, runs no ceremony, and records its hashes", async function () {
+      const result = await build(ws, await trusting(ptau6));
       expect(result.status).to.equal("built");
-      expect(result.manifest.ptau).to.include({ kind: "file", power: 6, sha256: await sha256File(ptau6) });
+      expect(result.manifest.ptau).to.include({
+        kind: "file",
+        power: 6,
+        sha256: await sha256File(ptau6),
+        blake2b512: await blake2b(ptau6),
+      });
       expect(await exists(ws.ptauCacheDir)).to.equal(false);
-      expect((await build(ws, { ptau: ptau6 })).status).to.equal("up-to-date");
+      expect((await build(ws, await trusting(ptau6))).status).to.equal("up-to-date");
       expect((await build(ws)).status, "no STRATA_PTAU: the supplied one still serves").to.equal(
         "up-to-date",
       );
     });
 
     it("rebuilds when another ptau is supplied, telling onStep of each long step, started then done", async function () {
-      await build(ws, { ptau: ptau6 });
+      await build(ws, await trusting(ptau6));
       const other = await makeTinyPtau(ptauDir, 7);
       const steps: string[] = [];
       const result = await build(ws, {
-        ptau: other,
+        ...(await trusting(other)),
         onStep: (e) => steps.push(`${e.profile} ${e.step}: ${e.type}`),
       });
       expect(result.status).to.equal("built");
       expect(result.manifest.ptau.power).to.equal(7);
       expect(steps).to.deep.equal(
-        ["compile", "groth16 setup", "zkey contribute", "export verification key"].flatMap((step) => [
-          `test ${step}: stepStarted`,
-          `test ${step}: stepDone`,
-        ]),
+        SETUP_STEPS.flatMap((step) => [`test ${step}: stepStarted`, `test ${step}: stepDone`]),
       );
-      expect((await build(ws, { ptau: other, onStep: (e) => steps.push(e.step) })).status).to.equal(
-        "up-to-date",
-      );
-      expect(steps, "an up-to-date build runs no step").to.have.length(8);
+      expect(
+        (await build(ws, { ...(await trusting(other)), onStep: (e) => steps.push(e.step) })).status,
+      ).to.equal("up-to-date");
+      expect(steps, "an up-to-date build runs no step").to.have.length(2 * SETUP_STEPS.length);
     });
 
-    it("rejects a file whose .sha256 does not match with PtauChecksumError", async function () {
-      await writeFile(`${ptau6}.sha256`, `${"0".repeat(64)}  tiny6_final.ptau\n`);
+    it("refuses a file that is neither public nor trusted with PtauUntrustedError, whatever .sha256 vouches for it", async function () {
+      await writeFile(`${ptau6}.sha256`, `${await sha256File(ptau6)}  tiny6_final.ptau\n`);
       try {
-        await expect(build(ws, { ptau: ptau6 })).to.be.rejectedWith(PtauChecksumError);
+        const error: PtauUntrustedError = await expect(build(ws, { ptau: ptau6 })).to.be.rejectedWith(
+          PtauUntrustedError,
+        );
+        expect(error.power).to.equal(6);
+        expect(error.expected, "no public file of power 6 is pinned").to.equal(undefined);
+        expect(error.actual).to.equal(await blake2b(ptau6));
+        expect(error.message).to.contain(`STRATA_PTAU_TRUST=${await blake2b(ptau6)}`);
+        await expect(
+          build(ws, { ptau: ptau6, ptauTrust: "ab".repeat(64) }),
+          "a trust naming another file",
+        ).to.be.rejectedWith(PtauUntrustedError);
       } finally {
         await rm(`${ptau6}.sha256`);
       }
@@ -460,7 +574,7 @@ describe("zk build pipeline (npm run zk:build)", function () {
 
     it("rejects a ptau too small for the circuit with PtauTooSmallError", async function () {
       const small = await makeTinyPtau(ptauDir, 3);
-      const error: PtauTooSmallError = await expect(build(ws, { ptau: small })).to.be.rejectedWith(
+      const error: PtauTooSmallError = await expect(build(ws, await trusting(small))).to.be.rejectedWith(
         PtauTooSmallError,
       );
       expect(error.power).to.equal(3);

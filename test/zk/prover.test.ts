@@ -1,7 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
-import { ethers } from "hardhat";
 import { createLogger } from "../../src/common/logger";
 import { buildZk } from "../../src/zk/build/pipeline";
 import { snarkjs } from "../../src/zk/build/snarkjs";
@@ -12,9 +10,9 @@ import {
   ZkProver,
   ZkProverClosedError,
   type CircuitInput,
-  type SolidityProof,
   type ZkProof,
 } from "../../src/zk/prover";
+import { callArgs, deployVerifier } from "./fixtures/verifier";
 import { createToyWorkspace, type ToyWorkspace } from "./fixtures/workspace";
 
 const quiet = createLogger({ level: "silent" });
@@ -24,39 +22,6 @@ function toyBatch(oldRoot: bigint, slots: readonly bigint[]): CircuitInput {
   let root = oldRoot;
   for (const slot of slots) for (let d = 0; d < 2; d++) root = (root * root + slot) % SNARK_SCALAR_FIELD;
   return { oldRoot, newRoot: root, slots };
-}
-
-/** Compiles the generated verifier with the project's solc and deploys it on the Hardhat network. */
-async function deployVerifier(path: string, name: string) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const solc = require("solc") as { compile(input: string): string };
-  const input = {
-    language: "Solidity",
-    sources: { [`${name}.sol`]: { content: await readFile(path, "utf8") } },
-    settings: {
-      evmVersion: "cancun",
-      optimizer: { enabled: true, runs: 200 },
-      outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
-    },
-  };
-  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
-    errors?: { severity: string; formattedMessage: string }[];
-    contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
-  };
-  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-  expect(errors.map((e) => e.formattedMessage)).to.deep.equal([]);
-  const artifact = output.contracts[`${name}.sol`]![name]!;
-  const [signer] = await ethers.getSigners();
-  const factory = new ethers.ContractFactory(artifact.abi as never[], artifact.evm.bytecode.object, signer);
-  const contract = await factory.deploy();
-  await contract.waitForDeployment();
-  return contract as unknown as {
-    verifyProof(a: unknown, b: unknown, c: unknown, input: unknown): Promise<boolean>;
-  };
-}
-
-function callArgs(s: SolidityProof): [unknown, unknown, unknown, unknown] {
-  return [s.a, s.b, s.c, s.publicInputs];
 }
 
 describe("ZkProver (src/zk/prover.ts)", function () {

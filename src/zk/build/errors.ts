@@ -38,6 +38,30 @@ export class PtauChecksumError extends PtauError {
   }
 }
 
+/**
+ * A supplied powers-of-tau file (STRATA_PTAU) is none the build may trust: its blake2b-512 is not the
+ * published hash of the public ceremony's file of its power (`expected`, undefined when none is pinned
+ * for that power), it is not the shipped development file, and STRATA_PTAU_TRUST does not name it.
+ */
+export class PtauUntrustedError extends PtauError {
+  constructor(
+    path: string,
+    readonly power: number,
+    readonly expected: string | undefined,
+    readonly actual: string,
+  ) {
+    super(
+      `not a pinned public powers of tau: its blake2b-512 is ${actual}, while ` +
+        (expected === undefined
+          ? `no public file of power ${power} is pinned`
+          : `powersOfTau28_hez_final_${String(power).padStart(2, "0")}.ptau has ${expected}`) +
+        ` (PUBLIC_PTAU_BLAKE2B in src/zk/build/ptau.ts). Whoever made this file could forge proofs for any ` +
+        `circuit set up on it: if you trust its makers anyway, name it with STRATA_PTAU_TRUST=${actual}`,
+      path,
+    );
+  }
+}
+
 /** The powers-of-tau file is smaller than the circuit needs. */
 export class PtauTooSmallError extends PtauError {
   constructor(
@@ -75,6 +99,17 @@ export class ZkSetupError extends ZkError {
     options?: { cause?: unknown },
   ) {
     super(`${step} failed: ${detail}`, options);
+  }
+}
+
+/** `zkey verify` refused a zkey: it does not descend from the r1cs and the ptau through valid contributions. */
+export class ZkSetupVerifyError extends ZkError {
+  constructor(
+    readonly zkey: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`zkey verify failed for ${zkey}: ${reason}`, options);
   }
 }
 

@@ -14,6 +14,17 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
+/** The sha256 and the blake2b-512 of a file, in one streamed read (the ptau is pinned by both). */
+export async function sha256AndBlake2bFile(path: string): Promise<{ sha256: string; blake2b512: string }> {
+  const sha = createHash("sha256");
+  const blake = createHash("blake2b512");
+  for await (const chunk of createReadStream(path)) {
+    sha.update(chunk as Buffer);
+    blake.update(chunk as Buffer);
+  }
+  return { sha256: sha.digest("hex"), blake2b512: blake.digest("hex") };
+}
+
 /** Every file under `dir`, recursively, as absolute paths; none when `dir` does not exist. */
 export async function listFiles(dir: string): Promise<string[]> {
   let entries;

@@ -8,10 +8,12 @@ import { circomVersion } from "./circom";
 import { hashTree, sha256File, sha256Hex } from "./hash";
 import type { ProfileFiles, ZkLayout } from "./layout";
 import type { ZkProfile } from "./profiles";
+import type { PtauSource } from "./ptau";
+import type { SetupRecord } from "./setup";
 import { snarkjsVersion } from "./snarkjs";
 
 /** Bump when the pipeline changes what it produces: every earlier build is then rebuilt. */
-export const BUILD_FORMAT = 1;
+export const BUILD_FORMAT = 2;
 
 /**
  * Everything a build depends on but the powers of tau. Its hash is the cache key; the ptau is
@@ -33,8 +35,22 @@ export interface BuildManifest {
   inputs: BuildInputs;
   constraints: number;
   nPublic: number;
-  /** The powers of tau the setup used: the shipped development file, a supplied one, or a local one. */
-  ptau: { kind: "shipped" | "file" | "local"; sha256: string; power: number; requiredPower: number };
+  /**
+   * The powers of tau the setup used: the shipped development file, a pinned public one, one the user
+   * trusted by its hash, or a local one.
+   */
+  ptau: {
+    kind: PtauSource["kind"];
+    sha256: string;
+    blake2b512?: string;
+    power: number;
+    requiredPower: number;
+  };
+  /** How the final zkey was made: one automatic contribution (development) or a ceremony, then a beacon. */
+  setup: SetupRecord;
+  /** sha256 of the final zkey, and of the verification key (the file): what a deployment is pinned to. */
+  zkeySha256: string;
+  verificationKeySha256: string;
   verifierContract: string;
   /** sha256 of each output, by path relative to the profile directory. */
   files: Record<string, string>;
@@ -72,7 +88,7 @@ export function trackedFiles(files: ProfileFiles): string[] {
   return [files.wrapper, files.r1cs, files.sym, files.wasm, files.zkey, files.vkey, files.verifier];
 }
 
-function trackedName(files: ProfileFiles, path: string): string {
+export function trackedName(files: ProfileFiles, path: string): string {
   return relative(files.dir, path).split("\\").join("/");
 }
 

@@ -14,6 +14,7 @@ import {
   checkBuild,
   collectInputs,
   hashOutputs,
+  trackedName,
   type BuildInputs,
   type BuildManifest,
 } from "./manifest";
@@ -52,11 +53,19 @@ export interface ZkBuildOptions extends ZkLayoutOptions {
   /** Profile names, or "all" (the default). Comma-separated lists are accepted. */
   profiles?: readonly string[];
   /**
-   * STRATA_PTAU: a prepared powers-of-tau file, or `ceremony` for a local one-party ceremony (run once
-   * and cached). Unset: the shipped development file (circuits/ptau/) when the circuit fits it, else a
+   * STRATA_PTAU: a prepared powers-of-tau file (taken only when it is a pinned public one, the shipped
+   * one, or the one `ptauTrust` names; else `PtauUntrustedError`), or `ceremony` for a local one-party
+   * ceremony (run once and cached). Unset: the shipped development file (circuits/ptau/) when the circuit fits it, else a
    * local ceremony.
    */
   ptau?: string;
+  /**
+   * STRATA_PTAU_TRUST: the blake2b-512 of a supplied ptau that is neither a pinned public file nor the
+   * shipped one, which the user trusts anyway (its makers could forge proofs). Unset: such a file is refused.
+   */
+  ptauTrust?: string;
+  /** The pinned public ptau hashes by power (default `PUBLIC_PTAU_BLAKE2B`; for tests). */
+  publicPtau?: Readonly<Record<number, string>>;
   /** Where the shipped development ptau is (default circuits/ptau/; its sha256 is pinned regardless). */
   developmentPtau?: string;
   logger?: Logger;
@@ -81,18 +90,18 @@ export async function buildZk(options: ZkBuildOptions = {}): Promise<ProfileBuil
   const logger = options.logger ?? createLogger({ scope: "zk-build" });
   const layout = resolveLayout(options);
   const profiles = selectProfiles(await readProfiles(layout), options.profiles);
-  const choice = parsePtauChoice(options.ptau);
-  const ptau: PtauPlan = {
-    choice,
-    supplied: choice.kind === "file" ? await inspectPtauFile(choice.path) : undefined,
-    developmentPath: options.developmentPtau ?? DEVELOPMENT_PTAU.path,
-  };
+  const ptau = await planPtau(options);
   if (ptau.supplied) {
-    logger.info("using the supplied powers of tau", {
-      path: ptau.supplied.path,
-      power: ptau.supplied.power,
-      sha256: ptau.supplied.sha256,
-    });
+    const { kind, path, power, blake2b512 } = ptau.supplied;
+    const fields = { path, power, blake2b512 };
+    if (kind === "public")
+      logger.info("using a pinned public powers of tau (Hermez, 54 contributions)", fields);
+    else if (kind === "shipped") logger.warn("using the shipped ONE-PARTY development powers of tau", fields);
+    else
+      logger.warn(
+        "using a powers of tau trusted by STRATA_PTAU_TRUST, not a public one: its makers could forge proofs",
+        fields,
+      );
   }
   await mkdir(layout.buildDir, { recursive: true });
   const removed = [
@@ -115,10 +124,25 @@ export async function buildZk(options: ZkBuildOptions = {}): Promise<ProfileBuil
 }
 
 /** The powers of tau a build was asked for, and the supplied file (checked once for all profiles). */
-interface PtauPlan {
+export interface PtauPlan {
   choice: PtauChoice;
   supplied?: PtauSource;
   developmentPath: string;
+}
+
+/** Reads STRATA_PTAU (and STRATA_PTAU_TRUST) as a plan, checking a supplied file once. */
+export async function planPtau(
+  options: Pick<ZkBuildOptions, "ptau" | "ptauTrust" | "publicPtau" | "developmentPtau">,
+): Promise<PtauPlan> {
+  const choice = parsePtauChoice(options.ptau);
+  return {
+    choice,
+    supplied:
+      choice.kind === "file"
+        ? await inspectPtauFile(choice.path, { trusted: options.ptauTrust, pinned: options.publicPtau })
+        : undefined,
+    developmentPath: options.developmentPtau ?? DEVELOPMENT_PTAU.path,
+  };
 }
 
 async function buildProfile(
@@ -194,21 +218,31 @@ async function buildInto(
   const ptau = await choosePtau(layout, plan, power, reporter);
   assertPtauFits(ptau, power);
   const ptauSeconds = seconds(ptauStarted);
-  const setup = await runGroth16Setup(files, ptau.path, reporter);
+  const { timings: setup, record } = await runGroth16Setup(files, ptau.path, reporter);
   await writeFile(
     files.verifier,
     await renderVerifier(files.zkey, verifierContractName(profile.name), header(layout, profile)),
   );
   const timings = { compile: compile.seconds, ptau: ptauSeconds, ...setup, total: seconds(started) };
+  const outputs = await hashOutputs(files);
   const manifest: BuildManifest = {
     format: inputs.format,
     key,
     inputs,
     constraints: info.nConstraints,
     nPublic: info.nPubInputs + info.nOutputs,
-    ptau: { kind: ptau.kind, sha256: ptau.sha256, power: ptau.power, requiredPower: power },
+    ptau: {
+      kind: ptau.kind,
+      sha256: ptau.sha256,
+      ...(ptau.blake2b512 ? { blake2b512: ptau.blake2b512 } : {}),
+      power: ptau.power,
+      requiredPower: power,
+    },
+    setup: record,
+    zkeySha256: outputs[trackedName(files, files.zkey)]!,
+    verificationKeySha256: outputs[trackedName(files, files.vkey)]!,
     verifierContract: verifierContractName(profile.name),
-    files: await hashOutputs(files),
+    files: outputs,
     timings,
     builtAt: new Date().toISOString(),
   };
@@ -217,7 +251,7 @@ async function buildInto(
 }
 
 /** The powers of tau this build trusts, said in the log: what it is, its power and its sha256. */
-async function choosePtau(
+export async function choosePtau(
   layout: ZkLayout,
   plan: PtauPlan,
   power: number,
@@ -264,13 +298,13 @@ function seconds(since: number): number {
  * The generated verifier's header line. Not an input of the cache key: a build made before a change of
  * this text is reused, and keeps the text it was made with.
  */
-function header(layout: ZkLayout, profile: ZkProfile): string {
+export function header(layout: ZkLayout, profile: ZkProfile): string {
   const source = fromRoot(layout, join(layout.circuitsDir, "main", `${MAIN_NAME}.circom`));
   return `generated from ${source} (profile ${profile.name}) by ${GENERATED_BY}; do not edit`;
 }
 
 /** Copies the build's verifier into the verifier directory unless an identical one is there. */
-async function exportVerifier(
+export async function exportVerifier(
   layout: ZkLayout,
   files: ProfileFiles,
   contract: string,
@@ -302,11 +336,12 @@ function result(
 
 /**
  * What the rest of a build takes on the 2-core machines this project is measured on: the Groth16 setup
- * and contribution grow with the constraints (~5 ms each, measured at 15k and 60k), and a local
+ * and contribution grow with the constraints (~5 ms each, measured at 15k and 60k; the beacon costs about
+ * what the contribution does and `zkey verify` from the initial zkey a few seconds: +5 s), and a local
  * ceremony roughly doubles per power of two (measured: 2^12 ≈ 1 min, 2^14 ≈ 5 min, 2^16 > 20 min).
  */
 export function estimateBuildSeconds(constraints: number, power: number, ceremony: boolean): number {
-  return Math.round(constraints * 0.005 + 10 + (ceremony ? ceremonySeconds(power) : 0));
+  return Math.round(constraints * 0.005 + 15 + (ceremony ? ceremonySeconds(power) : 0));
 }
 
 function ceremonySeconds(power: number): number {

@@ -67,6 +67,16 @@ export interface SnarkJs {
   zKey: {
     newZKey(r1cs: string, ptau: string, zkey: string, logger?: SnarkLogger): Promise<unknown>;
     contribute: Contribute;
+    beacon(
+      oldFile: string,
+      newFile: string,
+      name: string,
+      beaconHash: string,
+      numIterationsExp: number,
+      logger?: SnarkLogger,
+    ): Promise<unknown>;
+    verifyFromInit(init: SnarkFile, ptau: string, zkey: string, logger?: SnarkLogger): Promise<boolean>;
+    verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: SnarkLogger): Promise<boolean>;
     exportVerificationKey(zkey: SnarkFile, logger?: SnarkLogger): Promise<VerificationKey>;
     exportSolidityVerifier(
       zkey: SnarkFile,

@@ -1,0 +1,116 @@
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { ContractFactory, keccak256 } from "ethers";
+import { ethers } from "hardhat";
+import type { Deployment } from "../../src/common/deployments";
+import { createLogger } from "../../src/common/logger";
+import { deploySuite } from "../../src/deploy/suite";
+import { checkZkVerifier, loadZkBuild, ZkVerifierMismatchError } from "../../src/deploy/zk-verifier";
+import { verifierArtifact } from "../../src/zk/deploy";
+import { startZkOperatorService } from "../../src/zk/stack";
+
+/** The suite deployed on the in-process chain with the `test` profile's verifier. */
+async function deployed(): Promise<Deployment> {
+  const [deployer] = await ethers.getSigners();
+  return deploySuite(deployer!, { network: "hardhat", local: true });
+}
+
+/** Another verifier: the `default` profile's generated one, deployed beside the suite. */
+async function otherVerifier(): Promise<string> {
+  const [deployer] = await ethers.getSigners();
+  const { abi, bytecode } = verifierArtifact("default");
+  const contract = await new ContractFactory(abi, bytecode, deployer).deploy();
+  await contract.waitForDeployment();
+  return contract.getAddress();
+}
+
+describe("checkZkVerifier (src/deploy/zk-verifier.ts)", function () {
+  this.timeout(120_000);
+
+  it("pins the verifier in the deployment record and confirms it against the chain and the local build", async function () {
+    const deployment = await loadFixture(deployed);
+    const { manifest } = await loadZkBuild("test");
+    const code = await ethers.provider.getCode(deployment.contracts.ZkVerifier!);
+    expect(deployment.zkVerifier).to.deep.include({
+      profile: "test",
+      contract: "ZkVerifierTest",
+      verificationKeySha256: manifest.verificationKeySha256,
+      zkeySha256: manifest.zkeySha256,
+      setup: manifest.setup.kind,
+      runtimeCodeHash: keccak256(code),
+    });
+    expect(await checkZkVerifier(deployment, ethers.provider)).to.equal(keccak256(code));
+  });
+
+  it("refuses a deployment whose verifier is another contract, naming its runtime code", async function () {
+    const deployment = await loadFixture(deployed);
+    const forged = {
+      ...deployment,
+      contracts: { ...deployment.contracts, ZkVerifier: await otherVerifier() },
+    };
+    const error: ZkVerifierMismatchError = await expect(
+      checkZkVerifier(forged, ethers.provider),
+    ).to.be.rejectedWith(ZkVerifierMismatchError);
+    expect(error.what).to.equal("runtime code");
+    expect(error.actual).to.equal(keccak256(await ethers.provider.getCode(forged.contracts.ZkVerifier)));
+  });
+
+  it("refuses a verifier that matches a stale artifact but not the build's verification key", async function () {
+    const deployment = await loadFixture(deployed);
+    const other = await otherVerifier();
+    const forged = {
+      ...deployment,
+      zkVerifier: undefined,
+      contracts: { ...deployment.contracts, ZkVerifier: other },
+    };
+    const stale = (verifierArtifact("default") as unknown as { deployedBytecode: string }).deployedBytecode;
+    const error: ZkVerifierMismatchError = await expect(
+      checkZkVerifier(forged, ethers.provider, { profile: "test", deployedBytecode: stale }),
+    ).to.be.rejectedWith(ZkVerifierMismatchError);
+    expect(error.what).to.equal("verification key");
+  });
+
+  it("refuses a record that pins another verification key or other code than the chain holds", async function () {
+    const deployment = await loadFixture(deployed);
+    const pin = deployment.zkVerifier!;
+    const otherKey = { ...deployment, zkVerifier: { ...pin, verificationKeySha256: "00".repeat(32) } };
+    await expect(checkZkVerifier(otherKey, ethers.provider))
+      .to.be.rejectedWith(ZkVerifierMismatchError)
+      .and.eventually.include({ what: "pinned verification key" });
+    const otherCode = { ...deployment, zkVerifier: { ...pin, runtimeCodeHash: keccak256("0x00") } };
+    await expect(checkZkVerifier(otherCode, ethers.provider))
+      .to.be.rejectedWith(ZkVerifierMismatchError)
+      .and.eventually.include({ what: "pinned runtime code" });
+  });
+
+  it("keeps the zk operator from starting on a deployment whose verifier is not its build's", async function () {
+    const deployment = await loadFixture(deployed);
+    const forged = {
+      ...deployment,
+      contracts: { ...deployment.contracts, ZkVerifier: await otherVerifier() },
+    };
+    const dataDir = await mkdtemp(join(tmpdir(), "strata-zk-verifier-"));
+    const [, operator] = await ethers.getSigners();
+    try {
+      const start = (record: Deployment) =>
+        startZkOperatorService({
+          deployment: record,
+          signer: operator!,
+          provider: ethers.provider,
+          settings: { host: "127.0.0.1", port: 0, profile: "test", maxBatchAgeMs: 60_000, dataDir },
+          logger: createLogger({ level: "silent" }),
+        });
+      const error: ZkVerifierMismatchError = await expect(start(forged)).to.be.rejectedWith(
+        ZkVerifierMismatchError,
+      );
+      expect(error.what).to.equal("runtime code");
+      const honest = await start(deployment);
+      await honest.stop();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
