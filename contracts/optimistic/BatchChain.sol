@@ -3,7 +3,6 @@ pragma solidity 0.8.28;
 
 import {IBridge} from "../bridge/interfaces/IBridge.sol";
 import {IRollup} from "../bridge/interfaces/IRollup.sol";
-import {Deposit} from "../shared/lib/Deposit.sol";
 import {Steps} from "./lib/Steps.sol";
 import {Trace} from "./lib/Trace.sol";
 import {IOneStepProver} from "./interfaces/IOneStepProver.sol";
@@ -27,15 +26,10 @@ abstract contract BatchChain is BondLedger {
     uint256 public immutable CHALLENGER_BOND;
 
     /// @dev The chain's head in one slot: batches [0, batchCount) exist, [0, lastFinalized] are final.
-    /// The last observation of the bridge's queue rides along (written by every commit, free): at time
-    /// `queueSeenAt` the queue held `queueSeen` deposits, so every deposit from index `queueSeen` on was
-    /// queued at or after `queueSeenAt`. A fact about the queue, so a rollback leaves it true.
     struct Chain {
         uint64 batchCount;
         uint64 lastFinalized;
         uint24 epoch; // rollbacks so far
-        uint64 queueSeen;
-        uint40 queueSeenAt;
     }
 
     Chain internal _chain;
@@ -76,9 +70,6 @@ abstract contract BatchChain is BondLedger {
         _batches[0].claim = Trace.claim(Trace.genesis());
         _batches[0].committedAt = uint40(block.timestamp);
         _chain.batchCount = 1;
-        // The bridge may already hold deposits for this address (registered before deployment).
-        _chain.queueSeen = BRIDGE.depositQueue(address(this)).count;
-        _chain.queueSeenAt = uint40(block.timestamp);
     }
 
     /// @inheritdoc IOptimisticRollup
@@ -86,8 +77,7 @@ abstract contract BatchChain is BondLedger {
         bytes32 parentClaim,
         bytes calldata txs,
         Trace.State calldata post,
-        uint64 depositCount,
-        Deposit.Data[] calldata pendingDeposits
+        uint64 depositCount
     ) external payable returns (uint256 batchIndex) {
         // INVARIANT: a batch is its transaction's own calldata, so any node rebuilds it from Layer 1 alone.
         // Not an authorization check: tx.origin only tells a direct call from one made by a contract.
@@ -105,7 +95,7 @@ abstract contract BatchChain is BondLedger {
         (bytes32 txRoot, uint256 stepCount, uint256 depositSteps) = Steps.commit(txs);
         if (stepCount == 0) revert OptimisticEmptyBatch();
         if (stepCount > Steps.MAX_STEPS) revert OptimisticBatchTooLarge(stepCount, Steps.MAX_STEPS);
-        _consumeDeposits(post.depositHead, depositCount, pendingDeposits, depositSteps == Steps.MAX_STEPS);
+        _checkDepositsConsumed(post.depositHead, depositCount, depositSteps == Steps.MAX_STEPS);
 
         bytes32 claim = Trace.claim(post);
         _batches[batchIndex] = Batch({
@@ -198,48 +188,26 @@ abstract contract BatchChain is BondLedger {
         return batchIndex < _chain.batchCount && _batches[batchIndex].epoch == epoch;
     }
 
-    /// @dev `head` must be the bridge queue's head after `count` deposits: folding `pending` (deposits
-    /// count, count + 1, ...) onto it reaches the head the bridge remembers for count + pending.length. The
-    /// bridge remembers the last 256 heads, so deposits queued after the batch was built do not change the
-    /// answer. The batch consumed a prefix of the queue, and the oldest deposit it left behind (deposit
-    /// `count`) must not be due yet (forced inclusion), unless the batch is all deposits and full: then no
-    /// batch could have taken more, and the queue drains over the next batches. Whether the batch's steps
-    /// really consume the deposits up to `head`, in order, is part of its claim, which a game checks.
-    /// Then records the commit's observation of the queue (its count now).
-    function _consumeDeposits(
-        bytes32 head,
-        uint64 count,
-        Deposit.Data[] calldata pending,
-        bool fullOfDeposits
-    ) private {
-        uint64 queued = BRIDGE.depositQueue(address(this)).count;
-        _checkLeftBehind(head, count, pending, fullOfDeposits, queued);
-        _chain.queueSeen = queued;
-        _chain.queueSeenAt = uint40(block.timestamp);
-    }
-
-    function _checkLeftBehind(
-        bytes32 head,
-        uint64 count,
-        Deposit.Data[] calldata pending,
-        bool fullOfDeposits,
-        uint64 queued
-    ) private view {
-        bytes32 expected = BRIDGE.depositHeadAt(address(this), count + uint64(pending.length));
-        bytes32 reached = Deposit.fold(head, pending);
+    /// @dev `head` must be the bridge queue's head after `count` deposits. The bridge remembers the last
+    /// 256 heads, so deposits queued after the batch was built do not change the answer; a count it has
+    /// forgotten (or one ahead of the queue) makes the bridge revert by name (`BridgeDepositHeadForgotten`,
+    /// `BridgeDepositCountAhead`). The batch consumed a prefix of the queue, and the oldest deposit it left
+    /// behind (deposit `count`, if the queue holds it) must not be due yet (forced inclusion), unless the
+    /// batch is all deposits and full: then no batch could have taken more, and the queue drains over the
+    /// next batches. Its age is its own timestamp, which the bridge keeps beside the head after it: held
+    /// whenever the head after `count` is. Whether the batch's steps really consume the deposits up to
+    /// `head`, in order, is part of its claim, which a game checks.
+    function _checkDepositsConsumed(bytes32 head, uint64 count, bool fullOfDeposits) private view {
+        IBridge.Queue memory queue = BRIDGE.depositQueue(address(this));
+        // The usual case, a batch that consumed the whole queue, needs one call to the bridge.
+        bytes32 expected = count == queue.count ? queue.head : BRIDGE.depositHeadAt(address(this), count);
         // INVARIANT: a batch consumes a prefix of this rollup's deposit queue, in queue order.
-        if (reached != expected) revert OptimisticDepositQueueMismatch(expected, reached);
-        if (fullOfDeposits || count == queued) return;
-        // The age of deposit `count`, the oldest left behind: exact when shown; otherwise (it may have been
-        // queued after the batch was built) bounded by the last observation of the queue, if it came after.
-        // Either way the time used is never later than the deposit's own, so no due deposit is skipped.
-        uint256 queuedNoLaterThan;
-        if (pending.length != 0) queuedNoLaterThan = pending[0].timestamp;
-        else if (count >= _chain.queueSeen) queuedNoLaterThan = _chain.queueSeenAt;
-        else revert OptimisticDepositUnshown(count, _chain.queueSeen);
-        uint256 dueSince = queuedNoLaterThan + INCLUSION_WINDOW;
+        if (head != expected) revert OptimisticDepositQueueMismatch(expected, head);
+        if (fullOfDeposits || count == queue.count) return;
+        uint64 queuedAt = BRIDGE.depositQueuedAt(address(this), count);
+        uint256 dueSince = uint256(queuedAt) + INCLUSION_WINDOW;
         // INVARIANT: a deposit older than the inclusion window is in the next batch. Timestamps only grow
         // along the queue, so the first deposit left behind is the oldest.
-        if (block.timestamp >= dueSince) revert OptimisticDepositDue(uint64(queuedNoLaterThan), dueSince);
+        if (block.timestamp >= dueSince) revert OptimisticDepositDue(queuedAt, dueSince);
     }
 }

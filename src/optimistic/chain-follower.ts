@@ -157,7 +157,6 @@ export class ChainFollower {
       txs: [],
       post: genesis.state,
       depositCount: 0,
-      pendingDeposits: [],
     });
   }
 

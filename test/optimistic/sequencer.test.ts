@@ -106,7 +106,6 @@ describe("Sequencer", function () {
         txs: batch,
         post: machine.state,
         depositCount: queue.length,
-        pendingDeposits: [],
       },
       (await rollup.config()).proposerBond,
     );
