@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IBridge} from "../bridge/interfaces/IBridge.sol";
 import {IRollup} from "../bridge/interfaces/IRollup.sol";
+import {Deposit} from "../shared/lib/Deposit.sol";
 import {Steps} from "./lib/Steps.sol";
 import {Trace} from "./lib/Trace.sol";
 import {IOneStepProver} from "./interfaces/IOneStepProver.sol";
@@ -77,7 +78,8 @@ abstract contract BatchChain is BondLedger {
         bytes32 parentClaim,
         bytes calldata txs,
         Trace.State calldata post,
-        uint64 depositCount
+        uint64 depositCount,
+        Deposit.Data[] calldata catchUp
     ) external payable returns (uint256 batchIndex) {
         // INVARIANT: a batch is its transaction's own calldata, so any node rebuilds it from Layer 1 alone.
         // Not an authorization check: tx.origin only tells a direct call from one made by a contract.
@@ -95,7 +97,7 @@ abstract contract BatchChain is BondLedger {
         (bytes32 txRoot, uint256 stepCount, uint256 depositSteps) = Steps.commit(txs);
         if (stepCount == 0) revert OptimisticEmptyBatch();
         if (stepCount > Steps.MAX_STEPS) revert OptimisticBatchTooLarge(stepCount, Steps.MAX_STEPS);
-        _checkDepositsConsumed(post.depositHead, depositCount, depositSteps == Steps.MAX_STEPS);
+        _checkDepositsConsumed(post.depositHead, depositCount, catchUp, depositSteps == Steps.MAX_STEPS);
 
         bytes32 claim = Trace.claim(post);
         _batches[batchIndex] = Batch({
@@ -191,20 +193,31 @@ abstract contract BatchChain is BondLedger {
     /// @dev `head` must be the bridge queue's head after `count` deposits. The bridge remembers the last
     /// 256 heads, so deposits queued after the batch was built do not change the answer; a count it has
     /// forgotten (or one ahead of the queue) makes the bridge revert by name (`BridgeDepositHeadForgotten`,
-    /// `BridgeDepositCountAhead`). The batch consumed a prefix of the queue, and the oldest deposit it left
-    /// behind (deposit `count`, if the queue holds it) must not be due yet (forced inclusion), unless the
-    /// batch is all deposits and full: then no batch could have taken more, and the queue drains over the
-    /// next batches. Its age is its own timestamp, which the bridge keeps beside the head after it: held
-    /// whenever the head after `count` is. Whether the batch's steps really consume the deposits up to
-    /// `head`, in order, is part of its claim, which a game checks.
-    function _checkDepositsConsumed(bytes32 head, uint64 count, bool fullOfDeposits) private view {
+    /// `BridgeDepositCountAhead`). When the queue has run far ahead, the batch shows the deposits after
+    /// `count` (`catchUp`): folded onto `head` they must reach the head after `count + catchUp.length`,
+    /// which the bridge still remembers. The batch consumed a prefix of the queue, and the oldest deposit
+    /// it left behind (deposit `count`, if the queue holds it) must not be due yet (forced inclusion),
+    /// unless the batch is all deposits and full: then no batch could have taken more, and the queue drains
+    /// over the next batches. Its age is its own timestamp: the first of `catchUp` (authenticated by the
+    /// fold), or else the one the bridge keeps beside the head after it. Whether the batch's steps really
+    /// consume the deposits up to `head`, in order, is part of its claim, which a game checks.
+    function _checkDepositsConsumed(
+        bytes32 head,
+        uint64 count,
+        Deposit.Data[] calldata catchUp,
+        bool fullOfDeposits
+    ) private view {
         IBridge.Queue memory queue = BRIDGE.depositQueue(address(this));
+        uint256 reached = count + catchUp.length;
+        bytes32 folded = catchUp.length == 0 ? head : Deposit.fold(head, catchUp);
         // The usual case, a batch that consumed the whole queue, needs one call to the bridge.
-        bytes32 expected = count == queue.count ? queue.head : BRIDGE.depositHeadAt(address(this), count);
+        bytes32 expected =
+            reached == queue.count ? queue.head : BRIDGE.depositHeadAt(address(this), uint64(reached));
         // INVARIANT: a batch consumes a prefix of this rollup's deposit queue, in queue order.
-        if (head != expected) revert OptimisticDepositQueueMismatch(expected, head);
+        if (folded != expected) revert OptimisticDepositQueueMismatch(expected, folded);
         if (fullOfDeposits || count == queue.count) return;
-        uint64 queuedAt = BRIDGE.depositQueuedAt(address(this), count);
+        uint64 queuedAt =
+            catchUp.length != 0 ? catchUp[0].timestamp : BRIDGE.depositQueuedAt(address(this), count);
         uint256 dueSince = uint256(queuedAt) + INCLUSION_WINDOW;
         // INVARIANT: a deposit older than the inclusion window is in the next batch. Timestamps only grow
         // along the queue, so the first deposit left behind is the oldest.

@@ -7,7 +7,7 @@ import { hexlify, randomBytes } from "ethers";
 import type { BridgeClient } from "../bridge/client";
 import { StrataError } from "../common/errors";
 import type { Logger } from "../common/logger";
-import { depositsUpTo } from "../shared/deposit";
+import { depositsToCatchUp, depositsUpTo } from "../shared/deposit";
 import type { L2Tx } from "../shared/types";
 import { ZERO_BYTES32 } from "../shared/types";
 import type { ChainFollower } from "./chain-follower";
@@ -94,7 +94,7 @@ export async function commitLyingBatch(o: LieOptions): Promise<LyingBatch> {
   const depositCount = depositsUpTo(queue, post.depositHead);
   const { batchIndex } = await o.rollup.commitBatch(
     o.signer,
-    { parentClaim, txs: o.txs, post, depositCount },
+    { parentClaim, txs: o.txs, post, depositCount, catchUp: depositsToCatchUp(queue, depositCount) },
     (await o.rollup.config()).proposerBond,
   );
   return { batchIndex, trace, machine };

@@ -157,6 +157,7 @@ export class ChainFollower {
       txs: [],
       post: genesis.state,
       depositCount: 0,
+      catchUp: [],
     });
   }
 

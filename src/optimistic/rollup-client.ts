@@ -6,6 +6,8 @@ import type { IOptimisticRollup } from "../../typechain-types/contracts/optimist
 import { ContractClient } from "../common/contract-client";
 import { StrataError } from "../common/errors";
 import { decodeTxs, encodeTxs } from "../shared/codec";
+import { depositData } from "../shared/deposit";
+import type { DepositData } from "../shared/types";
 import type { L2Tx } from "../shared/types";
 import type { GameStatus, GameView, Party } from "./solver";
 import type { StepWitness, TraceState } from "./trace";
@@ -34,6 +36,8 @@ export interface BatchCalldata {
   post: TraceState;
   /** Deposits of the bridge's queue consumed once the batch is applied: `post.depositHead` is the head after them. */
   depositCount: number;
+  /** Usually empty: the deposits after the first `depositCount`, shown when the queue ran far ahead (`depositsToCatchUp`). */
+  catchUp: DepositData[];
 }
 
 /** Everything `step` needs. */
@@ -82,7 +86,9 @@ export class RollupClient extends ContractClient<OptimisticRollup, RollupEventNa
     const receipt = await this.send(() =>
       this.contract
         .connect(signer)
-        .commitBatch(b.parentClaim, encodeTxs(b.txs), b.post, b.depositCount, { value: bond }),
+        .commitBatch(b.parentClaim, encodeTxs(b.txs), b.post, b.depositCount, b.catchUp, {
+          value: bond,
+        }),
     );
     const event = this.eventIn(receipt, "BatchCommitted");
     return { batchIndex: Number(event.args.batchIndex), receipt };
@@ -160,12 +166,13 @@ export class RollupClient extends ContractClient<OptimisticRollup, RollupEventNa
     if (!parsed || parsed.name !== "commitBatch") {
       throw new NotABatchError(`transaction input is not a call to commitBatch`);
     }
-    const [parentClaim, txs, post, depositCount] = parsed.args;
+    const [parentClaim, txs, post, depositCount, catchUp] = parsed.args;
     return {
       parentClaim,
       txs: decodeTxs(getBytes(txs)),
       post: toTraceState(post),
       depositCount: Number(depositCount),
+      catchUp: (catchUp as DepositData[]).map(depositData),
     };
   }
 }

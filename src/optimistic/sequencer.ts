@@ -20,7 +20,7 @@ import { TxRejectedError, withdrawalProofOf } from "./rpc-server";
 import { nonceRefusal } from "../common/rollup-rpc";
 import { MAX_STEPS } from "./steps";
 import type { StepMachine } from "./trace";
-import { depositData, depositsUpTo } from "../shared/deposit";
+import { depositData, depositsToCatchUp, depositsUpTo } from "../shared/deposit";
 
 export interface SequencerOptions {
   rollup: RollupClient;
@@ -276,7 +276,13 @@ export class Sequencer implements SequencerApi {
     const parentClaim = follower.tip.claim;
     const { batchIndex, receipt } = await rollup.commitBatch(
       signer,
-      { parentClaim, txs: batch.map((p) => p.tx), post: machine.state, depositCount },
+      {
+        parentClaim,
+        txs: batch.map((p) => p.tx),
+        post: machine.state,
+        depositCount,
+        catchUp: depositsToCatchUp(queue, depositCount),
+      },
       config.proposerBond,
     );
     logger?.info("commitBatch", { batchIndex, steps: batch.length, claim: machine.claim });

@@ -44,6 +44,19 @@ export function depositData(d: DepositData): DepositData {
 /** How many queue heads (and deposit timestamps) the bridge remembers per rollup (`DepositHistory.SIZE`). */
 export const DEPOSIT_HISTORY_SIZE = 256;
 
+/**
+ * The deposits a batch that consumed `consumed` deposits of `queue` shows after them (`catchUp`): none
+ * while the queue is within half the bridge's history of `consumed` (the usual case; later deposits
+ * cannot make the batch fail). Further behind, the deposits up to half the history before the queue's
+ * known end, so that the head the batch reaches is one the bridge still remembers when the batch lands,
+ * even if up to 128 more deposits (a lagging view, a griefer) arrive first.
+ */
+export function depositsToCatchUp(queue: readonly DepositData[], consumed: number): DepositData[] {
+  const reach = queue.length - DEPOSIT_HISTORY_SIZE / 2;
+  if (reach <= consumed) return [];
+  return queue.slice(consumed, reach).map(depositData);
+}
+
 /** The head after every deposit of `deposits`, in order. Mirrors `Deposit.fold`. */
 export function foldDeposits(head: string, deposits: readonly DepositData[]): string {
   return deposits.reduce(chainDeposit, head);

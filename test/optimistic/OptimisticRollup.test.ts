@@ -13,7 +13,7 @@ import type { OptimisticRollup } from "../../typechain-types";
 import { MAX_STEPS } from "../../src/optimistic/steps";
 import { WITHDRAWAL_DEPTH, traceClaim } from "../../src/optimistic/trace";
 import { encodeTxs } from "../../src/shared/codec";
-import { chainDeposit, depositData } from "../../src/shared/deposit";
+import { chainDeposit, depositData, depositsToCatchUp } from "../../src/shared/deposit";
 import type { KeccakHasher } from "../../src/shared/hasher";
 import { SparseMerkleTree } from "../../src/shared/merkle-tree";
 import type { L2Tx } from "../../src/shared/types";
@@ -518,6 +518,47 @@ describe("OptimisticRollup", function () {
       await expect(
         f.rollup.connect(f.proposer).commitBatch(...rebuiltArgs, { value: PROPOSER_BOND }),
       ).to.emit(f.rollup, "BatchCommitted");
+    });
+
+    // Without `catchUp`, a flood of more than MAX_STEPS + 256 deposits beyond the last consumed count
+    // would halt the rollup for good: no batch could consume its way to a count the bridge remembers.
+    it("commits a batch whose count the bridge has forgotten by showing the deposits after it (catchUp)", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      const plan = await transferPlan(f, f.plan.end, 2); // consumes nothing: names count 2
+      await burst(f, 256); // the bridge now remembers counts 3..258
+      const queue = await f.bridgeClient.verifiedQueue(f.rollupAddress);
+      const catchUp = depositsToCatchUp(queue, 2);
+      expect(catchUp.length).to.equal(258 - 128 - 2); // shows deposits 2..129: count 130 is remembered
+      // the attacker: a catch-up with one deposit altered folds to another head
+      const forged = catchUp.map((d, i) => (i === 5 ? { ...d, amount: d.amount + 1n } : d));
+      const before = await rollupLedger(f);
+      await expect(commitPlan(f, f.proposer, plan, { catchUp: forged })).to.be.revertedWithCustomError(
+        f.rollup,
+        "OptimisticDepositQueueMismatch",
+      );
+      expect(await rollupLedger(f)).to.deep.equal(before);
+      // and a catch-up cannot hide a due deposit: its first deposit's own time is the one checked
+      await time.increase(INCLUSION_WINDOW);
+      await expectRevert(f, () => commitPlan(f, f.proposer, plan, { catchUp }), "OptimisticDepositDue", [
+        catchUp[0].timestamp,
+        catchUp[0].timestamp + INCLUSION_WINDOW,
+      ]);
+      expect(await rollupLedger(f)).to.deep.equal(before);
+    });
+
+    it("commits with a catch-up while the deposits it shows are young", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      const plan = await transferPlan(f, f.plan.end, 2);
+      await burst(f, 256);
+      const queue = await f.bridgeClient.verifiedQueue(f.rollupAddress);
+      await expect(commitPlan(f, f.proposer, plan)).to.be.revertedWithCustomError(
+        f.bridge,
+        "BridgeDepositHeadForgotten",
+      );
+      await expect(commitPlan(f, f.proposer, plan, { catchUp: depositsToCatchUp(queue, 2) })).to.emit(
+        f.rollup,
+        "BatchCommitted",
+      );
     });
 
     it("reverts with OptimisticDepositDue when a proposer names a smaller count to skip an overdue deposit", async function () {

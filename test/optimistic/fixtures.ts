@@ -202,6 +202,7 @@ export interface CommitOverrides {
   txs?: string;
   post?: TraceState;
   depositCount?: number;
+  catchUp?: DepositData[];
   value?: bigint;
 }
 
@@ -213,6 +214,7 @@ export async function commitArgs(f: OptimisticFixture, plan: BatchPlan, o: Commi
     o.txs ?? hexlify(encodeTxs(plan.txs)),
     post,
     o.depositCount ?? (await depositCountOf(f, post.depositHead)),
+    o.catchUp ?? [],
   ] as const;
 }
 

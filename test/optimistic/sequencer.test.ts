@@ -106,6 +106,7 @@ describe("Sequencer", function () {
         txs: batch,
         post: machine.state,
         depositCount: queue.length,
+        catchUp: [],
       },
       (await rollup.config()).proposerBond,
     );

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IRollup} from "../../bridge/interfaces/IRollup.sol";
+import {Deposit} from "../../shared/lib/Deposit.sol";
 import {Trace} from "../lib/Trace.sol";
 import {IOneStepProver} from "./IOneStepProver.sol";
 
@@ -184,12 +185,19 @@ interface IOptimisticRollup is IRollup {
     /// which the bridge keeps beside the heads (`IBridge.depositQueuedAt`), must be younger than the
     /// inclusion window, unless the batch is MAX_STEPS deposits. So a batch that consumed the whole queue
     /// it saw stays valid whatever is deposited after it, however long the rollup was idle.
+    /// @param catchUp Usually empty. The deposits queued after the first `depositCount`, shown (not
+    /// consumed) when the queue has run so far ahead that the bridge no longer remembers, or may forget
+    /// before the batch lands, the head after `depositCount`: folded onto `post.depositHead` they must reach
+    /// the head after `depositCount + catchUp.length`, and the first one's own timestamp is the age of the
+    /// first deposit left behind. Without it a flood of more than MAX_STEPS + 256 deposits beyond the last
+    /// consumed count would halt the rollup for good: no batch could name a count the bridge remembers.
     /// @return batchIndex The new batch's index.
     function commitBatch(
         bytes32 parentClaim,
         bytes calldata txs,
         Trace.State calldata post,
-        uint64 depositCount
+        uint64 depositCount,
+        Deposit.Data[] calldata catchUp
     ) external payable returns (uint256 batchIndex);
 
     /// @notice Finalizes every batch up to `batchIndex` whose window has passed with no game open.
