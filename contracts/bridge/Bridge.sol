@@ -110,6 +110,16 @@ contract Bridge is BridgePayouts {
     }
 
     /// @inheritdoc IBridge
+    function depositQueuedAt(address rollup, uint64 index) external view returns (uint64) {
+        uint64 queued = _rollups[rollup].depositCount;
+        if (index >= queued) revert BridgeDepositNotQueued(rollup, index, queued);
+        // Deposit `index` shares the word of the head after it: held while that head is.
+        uint256 oldest = DepositHistory.oldest(queued);
+        if (index + 1 < oldest) revert BridgeDepositForgotten(rollup, index, oldest - 1);
+        return DepositHistory.timestamp(_depositHistory[rollup], index);
+    }
+
+    /// @inheritdoc IBridge
     function isWithdrawalFinalized(
         address rollup,
         uint256 batchIndex,
@@ -150,7 +160,7 @@ contract Bridge is BridgePayouts {
         DepositHistory.Ring storage history = _depositHistory[rollup];
         bytes32 head = Deposit.chain(DepositHistory.head(history, index), deposit);
         r.depositCount = index + 1;
-        DepositHistory.record(history, index, head);
+        DepositHistory.record(history, index, head, uint48(block.timestamp));
         emit DepositQueued(
             rollup,
             msg.sender,

@@ -27,15 +27,10 @@ abstract contract BatchChain is BondLedger {
     uint256 public immutable CHALLENGER_BOND;
 
     /// @dev The chain's head in one slot: batches [0, batchCount) exist, [0, lastFinalized] are final.
-    /// The last observation of the bridge's queue rides along (written by every commit, free): at time
-    /// `queueSeenAt` the queue held `queueSeen` deposits, so every deposit from index `queueSeen` on was
-    /// queued at or after `queueSeenAt`. A fact about the queue, so a rollback leaves it true.
     struct Chain {
         uint64 batchCount;
         uint64 lastFinalized;
         uint24 epoch; // rollbacks so far
-        uint64 queueSeen;
-        uint40 queueSeenAt;
     }
 
     Chain internal _chain;
@@ -76,9 +71,6 @@ abstract contract BatchChain is BondLedger {
         _batches[0].claim = Trace.claim(Trace.genesis());
         _batches[0].committedAt = uint40(block.timestamp);
         _chain.batchCount = 1;
-        // The bridge may already hold deposits for this address (registered before deployment).
-        _chain.queueSeen = BRIDGE.depositQueue(address(this)).count;
-        _chain.queueSeenAt = uint40(block.timestamp);
     }
 
     /// @inheritdoc IOptimisticRollup
@@ -87,7 +79,7 @@ abstract contract BatchChain is BondLedger {
         bytes calldata txs,
         Trace.State calldata post,
         uint64 depositCount,
-        Deposit.Data[] calldata pendingDeposits
+        Deposit.Data[] calldata catchUp
     ) external payable returns (uint256 batchIndex) {
         // INVARIANT: a batch is its transaction's own calldata, so any node rebuilds it from Layer 1 alone.
         // Not an authorization check: tx.origin only tells a direct call from one made by a contract.
@@ -105,7 +97,7 @@ abstract contract BatchChain is BondLedger {
         (bytes32 txRoot, uint256 stepCount, uint256 depositSteps) = Steps.commit(txs);
         if (stepCount == 0) revert OptimisticEmptyBatch();
         if (stepCount > Steps.MAX_STEPS) revert OptimisticBatchTooLarge(stepCount, Steps.MAX_STEPS);
-        _consumeDeposits(post.depositHead, depositCount, pendingDeposits, depositSteps == Steps.MAX_STEPS);
+        _checkDepositsConsumed(post.depositHead, depositCount, catchUp, depositSteps == Steps.MAX_STEPS);
 
         bytes32 claim = Trace.claim(post);
         _batches[batchIndex] = Batch({
@@ -198,48 +190,37 @@ abstract contract BatchChain is BondLedger {
         return batchIndex < _chain.batchCount && _batches[batchIndex].epoch == epoch;
     }
 
-    /// @dev `head` must be the bridge queue's head after `count` deposits: folding `pending` (deposits
-    /// count, count + 1, ...) onto it reaches the head the bridge remembers for count + pending.length. The
-    /// bridge remembers the last 256 heads, so deposits queued after the batch was built do not change the
-    /// answer. The batch consumed a prefix of the queue, and the oldest deposit it left behind (deposit
-    /// `count`) must not be due yet (forced inclusion), unless the batch is all deposits and full: then no
-    /// batch could have taken more, and the queue drains over the next batches. Whether the batch's steps
-    /// really consume the deposits up to `head`, in order, is part of its claim, which a game checks.
-    /// Then records the commit's observation of the queue (its count now).
-    function _consumeDeposits(
+    /// @dev `head` must be the bridge queue's head after `count` deposits. The bridge remembers the last
+    /// 256 heads, so deposits queued after the batch was built do not change the answer; a count it has
+    /// forgotten (or one ahead of the queue) makes the bridge revert by name (`BridgeDepositHeadForgotten`,
+    /// `BridgeDepositCountAhead`). When the queue has run far ahead, the batch shows the deposits after
+    /// `count` (`catchUp`): folded onto `head` they must reach the head after `count + catchUp.length`,
+    /// which the bridge still remembers. The batch consumed a prefix of the queue, and the oldest deposit
+    /// it left behind (deposit `count`, if the queue holds it) must not be due yet (forced inclusion),
+    /// unless the batch is all deposits and full: then no batch could have taken more, and the queue drains
+    /// over the next batches. Its age is its own timestamp: the first of `catchUp` (authenticated by the
+    /// fold), or else the one the bridge keeps beside the head after it. Whether the batch's steps really
+    /// consume the deposits up to `head`, in order, is part of its claim, which a game checks.
+    function _checkDepositsConsumed(
         bytes32 head,
         uint64 count,
-        Deposit.Data[] calldata pending,
+        Deposit.Data[] calldata catchUp,
         bool fullOfDeposits
-    ) private {
-        uint64 queued = BRIDGE.depositQueue(address(this)).count;
-        _checkLeftBehind(head, count, pending, fullOfDeposits, queued);
-        _chain.queueSeen = queued;
-        _chain.queueSeenAt = uint40(block.timestamp);
-    }
-
-    function _checkLeftBehind(
-        bytes32 head,
-        uint64 count,
-        Deposit.Data[] calldata pending,
-        bool fullOfDeposits,
-        uint64 queued
     ) private view {
-        bytes32 expected = BRIDGE.depositHeadAt(address(this), count + uint64(pending.length));
-        bytes32 reached = Deposit.fold(head, pending);
+        IBridge.Queue memory queue = BRIDGE.depositQueue(address(this));
+        uint256 reached = count + catchUp.length;
+        bytes32 folded = catchUp.length == 0 ? head : Deposit.fold(head, catchUp);
+        // The usual case, a batch that consumed the whole queue, needs one call to the bridge.
+        bytes32 expected =
+            reached == queue.count ? queue.head : BRIDGE.depositHeadAt(address(this), uint64(reached));
         // INVARIANT: a batch consumes a prefix of this rollup's deposit queue, in queue order.
-        if (reached != expected) revert OptimisticDepositQueueMismatch(expected, reached);
-        if (fullOfDeposits || count == queued) return;
-        // The age of deposit `count`, the oldest left behind: exact when shown; otherwise (it may have been
-        // queued after the batch was built) bounded by the last observation of the queue, if it came after.
-        // Either way the time used is never later than the deposit's own, so no due deposit is skipped.
-        uint256 queuedNoLaterThan;
-        if (pending.length != 0) queuedNoLaterThan = pending[0].timestamp;
-        else if (count >= _chain.queueSeen) queuedNoLaterThan = _chain.queueSeenAt;
-        else revert OptimisticDepositUnshown(count, _chain.queueSeen);
-        uint256 dueSince = queuedNoLaterThan + INCLUSION_WINDOW;
+        if (folded != expected) revert OptimisticDepositQueueMismatch(expected, folded);
+        if (fullOfDeposits || count == queue.count) return;
+        uint64 queuedAt =
+            catchUp.length != 0 ? catchUp[0].timestamp : BRIDGE.depositQueuedAt(address(this), count);
+        uint256 dueSince = uint256(queuedAt) + INCLUSION_WINDOW;
         // INVARIANT: a deposit older than the inclusion window is in the next batch. Timestamps only grow
         // along the queue, so the first deposit left behind is the oldest.
-        if (block.timestamp >= dueSince) revert OptimisticDepositDue(uint64(queuedNoLaterThan), dueSince);
+        if (block.timestamp >= dueSince) revert OptimisticDepositDue(queuedAt, dueSince);
     }
 }

@@ -7,8 +7,8 @@ import { hexlify, randomBytes } from "ethers";
 import type { BridgeClient } from "../bridge/client";
 import { StrataError } from "../common/errors";
 import type { Logger } from "../common/logger";
-import { depositsToShow, depositsUpTo } from "../shared/deposit";
-import type { DepositData, L2Tx } from "../shared/types";
+import { depositsToCatchUp, depositsUpTo } from "../shared/deposit";
+import type { L2Tx } from "../shared/types";
 import { ZERO_BYTES32 } from "../shared/types";
 import type { ChainFollower } from "./chain-follower";
 import { GamePlayer } from "./player";
@@ -92,10 +92,9 @@ export async function commitLyingBatch(o: LieOptions): Promise<LyingBatch> {
   }
   const queue = await o.bridge.verifiedQueue(o.rollup.address);
   const depositCount = depositsUpTo(queue, post.depositHead);
-  const pendingDeposits: DepositData[] = depositsToShow(queue, depositCount);
   const { batchIndex } = await o.rollup.commitBatch(
     o.signer,
-    { parentClaim, txs: o.txs, post, depositCount, pendingDeposits },
+    { parentClaim, txs: o.txs, post, depositCount, catchUp: depositsToCatchUp(queue, depositCount) },
     (await o.rollup.config()).proposerBond,
   );
   return { batchIndex, trace, machine };

@@ -157,7 +157,7 @@ export class ChainFollower {
       txs: [],
       post: genesis.state,
       depositCount: 0,
-      pendingDeposits: [],
+      catchUp: [],
     });
   }
 

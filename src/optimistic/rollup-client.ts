@@ -6,7 +6,9 @@ import type { IOptimisticRollup } from "../../typechain-types/contracts/optimist
 import { ContractClient } from "../common/contract-client";
 import { StrataError } from "../common/errors";
 import { decodeTxs, encodeTxs } from "../shared/codec";
-import type { DepositData, L2Tx } from "../shared/types";
+import { depositData } from "../shared/deposit";
+import type { DepositData } from "../shared/types";
+import type { L2Tx } from "../shared/types";
 import type { GameStatus, GameView, Party } from "./solver";
 import type { StepWitness, TraceState } from "./trace";
 
@@ -34,8 +36,8 @@ export interface BatchCalldata {
   post: TraceState;
   /** Deposits of the bridge's queue consumed once the batch is applied: `post.depositHead` is the head after them. */
   depositCount: number;
-  /** Deposits `depositCount`, `depositCount + 1`, … shown after them (usually none; see `depositsToShow`). */
-  pendingDeposits: DepositData[];
+  /** Usually empty: the deposits after the first `depositCount`, shown when the queue ran far ahead (`depositsToCatchUp`). */
+  catchUp: DepositData[];
 }
 
 /** Everything `step` needs. */
@@ -84,7 +86,7 @@ export class RollupClient extends ContractClient<OptimisticRollup, RollupEventNa
     const receipt = await this.send(() =>
       this.contract
         .connect(signer)
-        .commitBatch(b.parentClaim, encodeTxs(b.txs), b.post, b.depositCount, b.pendingDeposits, {
+        .commitBatch(b.parentClaim, encodeTxs(b.txs), b.post, b.depositCount, b.catchUp, {
           value: bond,
         }),
     );
@@ -164,19 +166,13 @@ export class RollupClient extends ContractClient<OptimisticRollup, RollupEventNa
     if (!parsed || parsed.name !== "commitBatch") {
       throw new NotABatchError(`transaction input is not a call to commitBatch`);
     }
-    const [parentClaim, txs, post, depositCount, pending] = parsed.args;
+    const [parentClaim, txs, post, depositCount, catchUp] = parsed.args;
     return {
       parentClaim,
       txs: decodeTxs(getBytes(txs)),
       post: toTraceState(post),
       depositCount: Number(depositCount),
-      pendingDeposits: (pending as Array<DepositData & { tokenId: bigint }>).map((d) => ({
-        from: d.from,
-        to: d.to,
-        tokenId: Number(d.tokenId),
-        amount: d.amount,
-        timestamp: d.timestamp,
-      })),
+      catchUp: (catchUp as DepositData[]).map(depositData),
     };
   }
 }

@@ -20,7 +20,7 @@ import { TxRejectedError, withdrawalProofOf } from "./rpc-server";
 import { nonceRefusal } from "../common/rollup-rpc";
 import { MAX_STEPS } from "./steps";
 import type { StepMachine } from "./trace";
-import { depositData, depositsToShow, depositsUpTo } from "../shared/deposit";
+import { depositData, depositsToCatchUp, depositsUpTo } from "../shared/deposit";
 
 export interface SequencerOptions {
   rollup: RollupClient;
@@ -272,12 +272,17 @@ export class Sequencer implements SequencerApi {
     const queue = await this.depositQueue.sync();
     // The batch names the count it consumed: deposits queued after this read do not make it fail.
     const depositCount = depositsUpTo(queue, machine.depositHead);
-    const pendingDeposits = depositsToShow(queue, depositCount);
     const config = await rollup.config();
     const parentClaim = follower.tip.claim;
     const { batchIndex, receipt } = await rollup.commitBatch(
       signer,
-      { parentClaim, txs: batch.map((p) => p.tx), post: machine.state, depositCount, pendingDeposits },
+      {
+        parentClaim,
+        txs: batch.map((p) => p.tx),
+        post: machine.state,
+        depositCount,
+        catchUp: depositsToCatchUp(queue, depositCount),
+      },
       config.proposerBond,
     );
     logger?.info("commitBatch", { batchIndex, steps: batch.length, claim: machine.claim });

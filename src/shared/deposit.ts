@@ -1,4 +1,4 @@
-import { AbiCoder, keccak256 } from "ethers";
+import { AbiCoder, keccak256, toBeHex } from "ethers";
 import type { DepositData } from "./types";
 import { ZERO_BYTES32 } from "./types";
 
@@ -7,17 +7,22 @@ const abi = AbiCoder.defaultAbiCoder();
 /** The head of an empty deposit queue. */
 export const EMPTY_QUEUE_HEAD = ZERO_BYTES32;
 
+/** Which bits of a keccak256 output a queue head keeps: the high 208 (`Deposit.HEAD_MASK`). */
+export const HEAD_MASK = ((1n << 256n) - 1n) ^ ((1n << 48n) - 1n);
+
 /**
  * The queue head after `deposit` joins a queue whose head was `head`:
- * keccak256(abi.encode(head, from, to, tokenId, amount, timestamp)). Mirrors `Deposit.chain`.
+ * keccak256(abi.encode(head, from, to, tokenId, amount, timestamp)) with its low 48 bits cleared (the
+ * bridge keeps the deposit's timestamp there). Mirrors `Deposit.chain`.
  */
 export function chainDeposit(head: string, deposit: DepositData): string {
-  return keccak256(
+  const hash = keccak256(
     abi.encode(
       ["bytes32", "address", "bytes32", "uint32", "uint128", "uint64"],
       [head, deposit.from, deposit.to, deposit.tokenId, deposit.amount, deposit.timestamp],
     ),
   );
+  return toBeHex(BigInt(hash) & HEAD_MASK, 32);
 }
 
 /**
@@ -40,16 +45,15 @@ export function depositData(d: DepositData): DepositData {
 export const DEPOSIT_HISTORY_SIZE = 256;
 
 /**
- * The deposits a batch that consumed `consumed` deposits of `queue` shows after them. None when it
- * consumed the whole queue it saw (deposits queued later are bounded by the rollup's last look at the
- * queue). Otherwise the first one left behind, so that its own timestamp proves it is not due; and more
- * when the queue has run so far ahead that the bridge may forget the head after `consumed` before the
- * batch lands: then up to half the history behind the queue's known end, so that up to 128 more deposits
- * (a lagging view, a griefer) can arrive before the batch lands without pushing its count out.
+ * The deposits a batch that consumed `consumed` deposits of `queue` shows after them (`catchUp`): none
+ * while the queue is within half the bridge's history of `consumed` (the usual case; later deposits
+ * cannot make the batch fail). Further behind, the deposits up to half the history before the queue's
+ * known end, so that the head the batch reaches is one the bridge still remembers when the batch lands,
+ * even if up to 128 more deposits (a lagging view, a griefer) arrive first.
  */
-export function depositsToShow(queue: readonly DepositData[], consumed: number): DepositData[] {
-  if (consumed >= queue.length) return [];
-  const reach = Math.max(consumed + 1, queue.length - DEPOSIT_HISTORY_SIZE / 2);
+export function depositsToCatchUp(queue: readonly DepositData[], consumed: number): DepositData[] {
+  const reach = queue.length - DEPOSIT_HISTORY_SIZE / 2;
+  if (reach <= consumed) return [];
   return queue.slice(consumed, reach).map(depositData);
 }
 

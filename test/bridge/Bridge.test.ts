@@ -46,14 +46,18 @@ interface ExpectedDeposit {
   timestamp: bigint;
 }
 
-/** The queue head after `d` joins a queue whose head was `head`, recomputed as Deposit.chain does. */
+/**
+ * The queue head after `d` joins a queue whose head was `head`, recomputed as Deposit.chain does: the
+ * keccak256's high 208 bits, the low 48 zero.
+ */
 function chainDeposit(head: string, d: ExpectedDeposit): string {
-  return keccak256(
+  const hash = keccak256(
     AbiCoder.defaultAbiCoder().encode(
       ["bytes32", "address", "bytes32", "uint32", "uint128", "uint64"],
       [head, d.from, d.to, d.tokenId, d.amount, d.timestamp],
     ),
   );
+  return hash.slice(0, 54) + "0".repeat(12);
 }
 
 /** The Layer-2 owner of an Ethereum address: the address left-padded to 32 bytes. */
@@ -1432,15 +1436,27 @@ describe("Bridge", function () {
       });
     });
 
-    describe("depositHeadAt", function () {
-      /** `n` 1-wei deposits into rollupB from Alice, mined together; returns the head after each count. */
-      async function depositMany(bridge: Bridge, rollup: TestRollup, n: number): Promise<string[]> {
+    describe("depositHeadAt and depositQueuedAt", function () {
+      /**
+       * `n` 1-wei deposits into rollupB from Alice, mined in `blocks` blocks 7 seconds apart; returns the
+       * head after each count.
+       */
+      async function depositMany(
+        bridge: Bridge,
+        rollup: TestRollup,
+        n: number,
+        blocks = 1,
+      ): Promise<string[]> {
         const [, alice] = await ethers.getSigners();
         const to = zeroPadValue(alice.address, 32);
         await ethers.provider.send("evm_setAutomine", [false]);
         try {
-          for (let i = 0; i < n; i++) await bridge.connect(alice).depositEth(rollup, to, { value: 1n });
-          await ethers.provider.send("evm_mine", []);
+          for (let b = 0; b < blocks; b++) {
+            const share = Math.floor((n * (b + 1)) / blocks) - Math.floor((n * b) / blocks);
+            for (let i = 0; i < share; i++) await bridge.connect(alice).depositEth(rollup, to, { value: 1n });
+            await ethers.provider.send("evm_increaseTime", [7]);
+            await ethers.provider.send("evm_mine", []);
+          }
         } finally {
           await ethers.provider.send("evm_setAutomine", [true]);
         }
@@ -1483,6 +1499,44 @@ describe("Bridge", function () {
         await expect(bridge.depositHeadAt(rollupC, 1))
           .to.be.revertedWithCustomError(bridge, "BridgeDepositCountAhead")
           .withArgs(await rollupC.getAddress(), 1n, 0n);
+      });
+
+      it("succeeds for each of the last 256 deposits: its own timestamp, kept beside the head after it", async function () {
+        const { bridge, rollupB } = await loadFixture(deployBridgeFixture);
+        const heads = await depositMany(bridge, rollupB, 300, 10);
+        const events = await bridge.queryFilter(bridge.filters.DepositQueued(rollupB));
+        expect(new Set(events.map((e) => e.args.timestamp)).size).to.equal(10);
+        for (const index of [44, 45, 99, 100, 255, 256, 298, 299]) {
+          expect(await bridge.depositQueuedAt(rollupB, index)).to.equal(events[index].args.timestamp);
+        }
+        // the timestamps share the heads' words and do not leak into them: a head's low 48 bits are zero
+        for (const count of [45, 200, 300]) {
+          const head = await bridge.depositHeadAt(rollupB, count);
+          expect(head).to.equal(heads[count]);
+          expect(BigInt(head) & ((1n << 48n) - 1n)).to.equal(0n);
+          expect(head).to.not.equal(ZeroHash);
+        }
+      });
+
+      it("reverts with BridgeDepositForgotten when the deposit is older than the last 256", async function () {
+        const { bridge, rollupB } = await loadFixture(deployBridgeFixture);
+        await depositMany(bridge, rollupB, 300);
+        await expect(bridge.depositQueuedAt(rollupB, 43))
+          .to.be.revertedWithCustomError(bridge, "BridgeDepositForgotten")
+          .withArgs(await rollupB.getAddress(), 43n, 44n);
+        await expect(bridge.depositQueuedAt(rollupB, 0))
+          .to.be.revertedWithCustomError(bridge, "BridgeDepositForgotten")
+          .withArgs(await rollupB.getAddress(), 0n, 44n);
+      });
+
+      it("reverts with BridgeDepositNotQueued when the deposit is not in the queue yet", async function () {
+        const { bridge, rollupA, rollupC } = await loadFixture(deployFundedBridgeFixture);
+        await expect(bridge.depositQueuedAt(rollupA, 3))
+          .to.be.revertedWithCustomError(bridge, "BridgeDepositNotQueued")
+          .withArgs(await rollupA.getAddress(), 3n, 3n);
+        await expect(bridge.depositQueuedAt(rollupC, 0))
+          .to.be.revertedWithCustomError(bridge, "BridgeDepositNotQueued")
+          .withArgs(await rollupC.getAddress(), 0n, 0n);
       });
     });
 

@@ -13,7 +13,7 @@ import type { OptimisticRollup } from "../../typechain-types";
 import { MAX_STEPS } from "../../src/optimistic/steps";
 import { WITHDRAWAL_DEPTH, traceClaim } from "../../src/optimistic/trace";
 import { encodeTxs } from "../../src/shared/codec";
-import { chainDeposit } from "../../src/shared/deposit";
+import { chainDeposit, depositData, depositsToCatchUp } from "../../src/shared/deposit";
 import type { KeccakHasher } from "../../src/shared/hasher";
 import { SparseMerkleTree } from "../../src/shared/merkle-tree";
 import type { L2Tx } from "../../src/shared/types";
@@ -292,7 +292,8 @@ describe("OptimisticRollup", function () {
 
       const args = await commitArgs(f, plan);
       expect(args[3]).to.equal(2); // Alice's and Bob's deposits
-      expect(args[4]).to.deep.equal([carolDeposit]);
+      // Carol's deposit, left behind: the bridge keeps its timestamp beside the head after it
+      expect(await f.bridge.depositQueuedAt(f.rollup, 2)).to.equal(carolDeposit.timestamp);
       await expect(commitPlan(f, f.otherProposer, plan))
         .to.emit(f.rollup, "BatchCommitted")
         .withArgs(2n, f.otherProposer.address, plan.end.claim, plan.steps.root, 1n, anyValue);
@@ -388,14 +389,11 @@ describe("OptimisticRollup", function () {
       await expectRevert(f, () => commitPlan(f, f.proposer, plan, { txs }), "StepsMalformed", [85n]);
     });
 
-    it("succeeds when the deposits left behind are not shown: the batch names the count it consumed", async function () {
+    it("succeeds when it leaves young deposits behind: the batch names the count it consumed", async function () {
       const f = await loadFixture(depositedFixture);
       // the batch consumes Alice's deposit and does not show Bob's, still queued and young
       const plan = planBatch(f.genesis, [depositTx(f.aliceDeposit, 0)], f.authorizer);
-      await expect(commitPlan(f, f.proposer, plan, { depositCount: 1, pendingDeposits: [] })).to.emit(
-        f.rollup,
-        "BatchCommitted",
-      );
+      await expect(commitPlan(f, f.proposer, plan, { depositCount: 1 })).to.emit(f.rollup, "BatchCommitted");
       expect(await f.rollup.batchCount()).to.equal(2n);
     });
 
@@ -406,7 +404,7 @@ describe("OptimisticRollup", function () {
       const head = (await f.bridge.depositQueue(f.rollup)).head;
       await expectRevert(
         f,
-        () => commitPlan(f, f.proposer, plan, { depositCount: 2, pendingDeposits: [] }),
+        () => commitPlan(f, f.proposer, plan, { depositCount: 2 }),
         "OptimisticDepositQueueMismatch",
         [head, chainDeposit(ZeroHash, f.aliceDeposit)],
       );
@@ -419,7 +417,7 @@ describe("OptimisticRollup", function () {
       const head = (await f.bridge.depositQueue(f.rollup)).head;
       await expectRevert(
         f,
-        () => commitPlan(f, f.proposer, plan, { post, depositCount: 2, pendingDeposits: [] }),
+        () => commitPlan(f, f.proposer, plan, { post, depositCount: 2 }),
         "OptimisticDepositQueueMismatch",
         [head, post.depositHead],
       );
@@ -488,7 +486,6 @@ describe("OptimisticRollup", function () {
       const f = await loadFixture(honestBatchFixture);
       const plan = await transferPlan(f, f.plan.end, 2);
       const args = await commitArgs(f, plan);
-      expect(args[4]).to.deep.equal([]);
       await burst(f, 100);
       await expect(f.rollup.connect(f.proposer).commitBatch(...args, { value: PROPOSER_BOND })).to.emit(
         f.rollup,
@@ -507,62 +504,149 @@ describe("OptimisticRollup", function () {
         .to.be.revertedWithCustomError(f.bridge, "BridgeDepositHeadForgotten")
         .withArgs(f.rollupAddress, 2n, 3n);
       expect(await rollupLedger(f)).to.deep.equal(before);
-      // the honest path beside it: rebuilt against the new queue, showing the deposits it left behind
-      // up to a count the bridge remembers, it commits
-      const rebuilt = await commitArgs(f, plan);
-      await expect(f.rollup.connect(f.proposer).commitBatch(...rebuilt, { value: PROPOSER_BOND })).to.emit(
+      // the honest path beside it: rebuilt to consume the griefer's deposits first (as the sequencer
+      // orders a batch), it names the live count and commits
+      const queue = await f.bridgeClient.verifiedQueue(f.rollupAddress);
+      const transfer = await signedTransfer(f.domain, f.bob, { from: 1, to: 0, amount: 1n, nonce: 2 });
+      const rebuilt = planBatch(
+        f.plan.end,
+        [...queue.slice(2).map((d) => depositTx(depositData(d), 2)), transfer],
+        f.authorizer,
+      );
+      const rebuiltArgs = await commitArgs(f, rebuilt);
+      expect(rebuiltArgs[3]).to.equal(258);
+      await expect(
+        f.rollup.connect(f.proposer).commitBatch(...rebuiltArgs, { value: PROPOSER_BOND }),
+      ).to.emit(f.rollup, "BatchCommitted");
+    });
+
+    // Without `catchUp`, a flood of more than MAX_STEPS + 256 deposits beyond the last consumed count
+    // would halt the rollup for good: no batch could consume its way to a count the bridge remembers.
+    it("commits a batch whose count the bridge has forgotten by showing the deposits after it (catchUp)", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      const plan = await transferPlan(f, f.plan.end, 2); // consumes nothing: names count 2
+      await burst(f, 256); // the bridge now remembers counts 3..258
+      const queue = await f.bridgeClient.verifiedQueue(f.rollupAddress);
+      const catchUp = depositsToCatchUp(queue, 2);
+      expect(catchUp.length).to.equal(258 - 128 - 2); // shows deposits 2..129: count 130 is remembered
+      // the attacker: a catch-up with one deposit altered folds to another head
+      const forged = catchUp.map((d, i) => (i === 5 ? { ...d, amount: d.amount + 1n } : d));
+      const before = await rollupLedger(f);
+      await expect(commitPlan(f, f.proposer, plan, { catchUp: forged })).to.be.revertedWithCustomError(
+        f.rollup,
+        "OptimisticDepositQueueMismatch",
+      );
+      expect(await rollupLedger(f)).to.deep.equal(before);
+      // and a catch-up cannot hide a due deposit: its first deposit's own time is the one checked
+      await time.increase(INCLUSION_WINDOW);
+      await expectRevert(f, () => commitPlan(f, f.proposer, plan, { catchUp }), "OptimisticDepositDue", [
+        catchUp[0].timestamp,
+        catchUp[0].timestamp + INCLUSION_WINDOW,
+      ]);
+      expect(await rollupLedger(f)).to.deep.equal(before);
+    });
+
+    it("commits with a catch-up while the deposits it shows are young", async function () {
+      const f = await loadFixture(honestBatchFixture);
+      const plan = await transferPlan(f, f.plan.end, 2);
+      await burst(f, 256);
+      const queue = await f.bridgeClient.verifiedQueue(f.rollupAddress);
+      await expect(commitPlan(f, f.proposer, plan)).to.be.revertedWithCustomError(
+        f.bridge,
+        "BridgeDepositHeadForgotten",
+      );
+      await expect(commitPlan(f, f.proposer, plan, { catchUp: depositsToCatchUp(queue, 2) })).to.emit(
         f.rollup,
         "BatchCommitted",
       );
     });
 
     it("reverts with OptimisticDepositDue when a proposer names a smaller count to skip an overdue deposit", async function () {
-      const f = await loadFixture(depositedFixture);
-      // a batch that consumes neither deposit and shows neither: deposit 0 is left behind unshown
-      const plan = planBatch(f.genesis, await noOpSteps(f, 1), f.authorizer);
-      const seenAt = (await f.rollup.batch(0)).committedAt; // the rollup's look at the empty queue
-      expect(seenAt).to.be.at.most(f.aliceDeposit.timestamp);
-      await atTime(seenAt + INCLUSION_WINDOW);
+      const f = await loadFixture(honestBatchFixture); // batch 1 consumed deposits 0 and 1
+      const carolDeposit = await depositEth(f, f.carol, parseEther("3")); // deposit 2
+      const dueSince = carolDeposit.timestamp + INCLUSION_WINDOW;
+      await atTime(dueSince - 1n);
+      await depositEth(f, f.griefer, 1n); // deposit 3, young: must not stand in for Carol's
+      const plan = await oneStepPlan(f); // consumes nothing: names count 2, leaving Carol's behind
+      await atTime(dueSince);
       await expectRevert(
         f,
-        () => commitPlan(f, f.proposer, plan, { depositCount: 0, pendingDeposits: [] }),
+        () => commitPlan(f, f.proposer, plan, { depositCount: 2 }),
         "OptimisticDepositDue",
-        [seenAt, seenAt + INCLUSION_WINDOW],
+        [carolDeposit.timestamp, dueSince],
       );
       // the honest path beside it: consuming both deposits, the batch commits
-      const honest = planBatch(f.genesis, await firstBatchTxs(f), f.authorizer);
+      const queue = await f.bridgeClient.verifiedQueue(f.rollupAddress);
+      const transfer = await signedTransfer(f.domain, f.bob, { from: 1, to: 0, amount: 1n, nonce: 2 });
+      const honest = planBatch(
+        f.plan.end,
+        [depositTx(depositData(queue[2]), 2), depositTx(depositData(queue[3]), 3), transfer],
+        f.authorizer,
+      );
       await expect(commitPlan(f, f.proposer, honest)).to.emit(f.rollup, "BatchCommitted");
     });
 
-    it("succeeds when it leaves deposits behind unshown within the window of the rollup's last look", async function () {
+    it("reverts with OptimisticDepositDue when a batch leaves behind a deposit queued before the last commit", async function () {
       const f = await loadFixture(depositedFixture);
+      // a batch that consumes neither deposit: deposit 0 is left behind, and its own timestamp counts
       const plan = planBatch(f.genesis, await noOpSteps(f, 1), f.authorizer);
-      const seenAt = (await f.rollup.batch(0)).committedAt;
-      await atTime(seenAt + INCLUSION_WINDOW - 1n);
-      await expect(commitPlan(f, f.proposer, plan, { depositCount: 0, pendingDeposits: [] })).to.emit(
-        f.rollup,
-        "BatchCommitted",
+      const dueSince = f.aliceDeposit.timestamp + INCLUSION_WINDOW;
+      await atTime(dueSince - 1n);
+      await expect(commitPlan(f, f.proposer, plan, { depositCount: 0 })).to.emit(f.rollup, "BatchCommitted");
+      const next = planBatch(plan.end, await noOpSteps(f, 1), f.authorizer);
+      await expectRevert(
+        f,
+        () => commitPlan(f, f.proposer, next, { depositCount: 0 }),
+        "OptimisticDepositDue",
+        [f.aliceDeposit.timestamp, dueSince],
       );
     });
 
-    it("reverts with OptimisticDepositUnshown when the deposit left behind is older than the last look", async function () {
-      const f = await loadFixture(honestBatchFixture); // the commit saw 2 deposits
-      const post = {
-        ...(await oneStepPlan(f)).end.state,
-        depositHead: chainDeposit(ZeroHash, f.aliceDeposit),
-      };
-      const plan = await oneStepPlan(f);
-      await expectRevert(
-        f,
-        () => commitPlan(f, f.proposer, plan, { post, depositCount: 1, pendingDeposits: [] }),
-        "OptimisticDepositUnshown",
-        [1n, 2n],
-      );
-      // shown, its own timestamp says it is not due: the check passes (the false post-state is a game's
-      // business)
-      await expect(
-        commitPlan(f, f.proposer, plan, { post, depositCount: 1, pendingDeposits: [f.bobDeposit] }),
-      ).to.emit(f.rollup, "BatchCommitted");
+    it("succeeds after a whole idle window when a griefer's deposit lands ahead of a commit that consumed all it saw", async function () {
+      // Regression (issue 14): the age of a deposit the batch did not see was bounded by the rollup's last
+      // commit, so after a window without commits a griefer's fresh deposit looked due and halted every
+      // commit. The bridge now keeps each deposit's own timestamp.
+      const f = await loadFixture(honestBatchFixture); // batch 1 consumed the whole queue (2 deposits)
+      let parent = f.plan.end;
+      await time.increase(INCLUSION_WINDOW * 2n); // no commit for two windows
+      let consumed = 2;
+      for (let i = 0; i < 3; i++) {
+        // built against the queue as it is now, consuming all of it (the griefer's earlier deposit too)
+        const queue = await f.bridgeClient.verifiedQueue(f.rollupAddress);
+        const transfer = await signedTransfer(f.domain, f.bob, { from: 1, to: 0, amount: 1n, nonce: 2 + i });
+        const seen = queue.slice(consumed).map((d) => depositTx(depositData(d), 2));
+        const plan = planBatch(parent, [...seen, transfer], f.authorizer);
+        const args = await commitArgs(f, plan);
+        expect(args[3]).to.equal(queue.length);
+        await depositEth(f, f.griefer, 1n); // the griefer's deposit lands first
+        await expect(f.rollup.connect(f.proposer).commitBatch(...args, { value: PROPOSER_BOND }))
+          .to.emit(f.rollup, "BatchCommitted")
+          .withArgs(BigInt(2 + i), f.proposer.address, plan.end.claim, plan.steps.root, anyValue, anyValue);
+        parent = plan.end;
+        consumed = queue.length;
+      }
+      expect(await f.rollup.batchCount()).to.equal(5n);
+      // forced inclusion still holds: once the griefer's last deposit (left behind) is INCLUSION_WINDOW
+      // old, a batch that leaves it behind reverts
+      const queue = await f.bridgeClient.verifiedQueue(f.rollupAddress);
+      expect(queue.length).to.equal(consumed + 1);
+      const dueSince = queue[consumed].timestamp + INCLUSION_WINDOW;
+      await atTime(dueSince);
+      const late = await transferPlan(f, parent, 5);
+      await expectRevert(f, () => commitPlan(f, f.proposer, late), "OptimisticDepositDue", [
+        queue[consumed].timestamp,
+        dueSince,
+      ]);
+    });
+
+    it("reverts with BridgeDepositCountAhead when the batch names more deposits than the queue holds", async function () {
+      const f = await loadFixture(depositedFixture);
+      const plan = planBatch(f.genesis, await firstBatchTxs(f), f.authorizer);
+      const before = await rollupLedger(f);
+      await expect(commitPlan(f, f.proposer, plan, { depositCount: 3 }))
+        .to.be.revertedWithCustomError(f.bridge, "BridgeDepositCountAhead")
+        .withArgs(f.rollupAddress, 3n, 2n);
+      expect(await rollupLedger(f)).to.deep.equal(before);
     });
   });
 

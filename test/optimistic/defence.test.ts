@@ -43,7 +43,7 @@ describe("Challenger", function () {
       const { batchIndex } = await w.rollup.commitBatch(
         w.proposer,
         // Alice's and Bob's deposits are the only ones queued, and the first batch consumed both.
-        { parentClaim: follower.tip.claim, txs, post: machine.state, depositCount: 2, pendingDeposits: [] },
+        { parentClaim: follower.tip.claim, txs, post: machine.state, depositCount: 2, catchUp: [] },
         (await w.rollup.config()).proposerBond,
       );
       return batchIndex;

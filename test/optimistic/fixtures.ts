@@ -197,25 +197,16 @@ export async function depositCountOf(f: OptimisticFixture, depositHead: string):
   return consumed;
 }
 
-/** The deposits queued for the rollup after `depositHead`, oldest first, as `commitBatch` takes them. */
-export async function pendingDeposits(f: OptimisticFixture, depositHead: string): Promise<DepositData[]> {
-  const queue = await f.bridgeClient.verifiedQueue(f.rollupAddress);
-  return queue.slice(await depositCountOf(f, depositHead)).map(toDepositData);
-}
-
 export interface CommitOverrides {
   parentClaim?: string;
   txs?: string;
   post?: TraceState;
   depositCount?: number;
-  pendingDeposits?: DepositData[];
+  catchUp?: DepositData[];
   value?: bigint;
 }
 
-/**
- * The arguments of `commitBatch` for `plan`: the count of deposits its post-state consumed and every
- * deposit queued after them (one honest choice: showing none is another), unless overridden.
- */
+/** The arguments of `commitBatch` for `plan`: with the count of deposits its post-state consumed, unless overridden. */
 export async function commitArgs(f: OptimisticFixture, plan: BatchPlan, o: CommitOverrides = {}) {
   const post = o.post ?? plan.end.state;
   return [
@@ -223,7 +214,7 @@ export async function commitArgs(f: OptimisticFixture, plan: BatchPlan, o: Commi
     o.txs ?? hexlify(encodeTxs(plan.txs)),
     post,
     o.depositCount ?? (await depositCountOf(f, post.depositHead)),
-    o.pendingDeposits ?? (await pendingDeposits(f, post.depositHead)),
+    o.catchUp ?? [],
   ] as const;
 }
 

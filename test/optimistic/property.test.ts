@@ -163,7 +163,7 @@ async function honestSideWins(
       const depositCount = depositsUpTo(queue, machine.depositHead);
       ({ batchIndex } = await rollup.commitBatch(
         world.proposer,
-        { parentClaim: follower.tip.claim, txs, post: machine.state, depositCount, pendingDeposits: [] },
+        { parentClaim: follower.tip.claim, txs, post: machine.state, depositCount, catchUp: [] },
         (await rollup.config()).proposerBond,
       ));
       await malloryFollower.sync();

@@ -106,7 +106,7 @@ describe("Sequencer", function () {
         txs: batch,
         post: machine.state,
         depositCount: queue.length,
-        pendingDeposits: [],
+        catchUp: [],
       },
       (await rollup.config()).proposerBond,
     );

@@ -1,6 +1,6 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { Wallet, getAddress, hexlify } from "ethers";
+import { AbiCoder, Wallet, getAddress, hexlify, keccak256 } from "ethers";
 import { ethers } from "hardhat";
 import {
   CodecError,
@@ -309,6 +309,23 @@ describe("SharedHarness (TypeScript ↔ Solidity parity)", function () {
         const head = rng.int(10) === 0 ? EMPTY_QUEUE_HEAD : rng.hex(32);
         const deposit = randomDeposit(rng);
         expect(await harness.depositChain(head, deposit)).to.equal(chainDeposit(head, deposit));
+      });
+    });
+
+    it("keeps the high 208 bits of keccak256 and clears the low 48 (where the bridge keeps the timestamp)", async function () {
+      const { harness } = await loadFixture(deployHarnessFixture);
+      await forAllDrawsAsync({ runs: 20 }, async (rng) => {
+        const head = rng.hex(32);
+        const deposit = randomDeposit(rng);
+        const hash = keccak256(
+          AbiCoder.defaultAbiCoder().encode(
+            ["bytes32", "address", "bytes32", "uint32", "uint128", "uint64"],
+            [head, deposit.from, deposit.to, deposit.tokenId, deposit.amount, deposit.timestamp],
+          ),
+        );
+        const chained = await harness.depositChain(head, deposit);
+        expect(chained.slice(0, 54)).to.equal(hash.slice(0, 54)); // 0x + 52 hex digits = 208 bits
+        expect(chained.slice(54)).to.equal("0".repeat(12));
       });
     });
 

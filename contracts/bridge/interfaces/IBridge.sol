@@ -104,6 +104,10 @@ interface IBridge {
     error BridgeDepositCountAhead(address rollup, uint64 count, uint64 queued);
     /// @notice The head after `count` deposits has left the history; `oldest` is the oldest count it holds.
     error BridgeDepositHeadForgotten(address rollup, uint64 count, uint256 oldest);
+    /// @notice Deposit `index` is not in `rollup`'s queue yet, which holds `queued` deposits.
+    error BridgeDepositNotQueued(address rollup, uint64 index, uint64 queued);
+    /// @notice Deposit `index` has left the history; `oldest` is the oldest deposit index it holds.
+    error BridgeDepositForgotten(address rollup, uint64 index, uint256 oldest);
 
     // ---------------------------------------------------------------------------------------------
     // Administration (the owner lists rollups and tokens; it cannot move escrow)
@@ -193,6 +197,13 @@ interface IBridge {
     /// @param count Deposits consumed, at most the queue's count.
     /// @return The hash chain over deposits 0..count-1 (see Deposit.chain).
     function depositHeadAt(address rollup, uint64 count) external view returns (bytes32);
+
+    /// @notice When deposit `index` of `rollup`'s queue was queued, for any of the last
+    /// `DepositHistory.SIZE` (256) deposits. A rollup reads the age of the first deposit a batch left
+    /// behind from here to enforce forced inclusion.
+    /// @param index The deposit's sequence number, below the queue's count.
+    /// @return The block time of the deposit (its `Deposit.Data.timestamp`).
+    function depositQueuedAt(address rollup, uint64 index) external view returns (uint64);
 
     /// @notice How `rollup` knows `token` (zeroes if it does not).
     function asset(address rollup, address token) external view returns (Asset memory);

@@ -136,15 +136,11 @@ interface IOptimisticRollup is IRollup {
     error OptimisticParentMismatch(uint256 parentIndex, bytes32 parentClaim, bytes32 named);
     error OptimisticEmptyBatch();
     error OptimisticBatchTooLarge(uint256 stepCount, uint256 maxSteps);
-    /// @notice `post.depositHead` with the pending deposits folded on reached `reached`, not the bridge's
-    /// head `bridgeHead` after that many deposits.
-    error OptimisticDepositQueueMismatch(bytes32 bridgeHead, bytes32 reached);
-    /// @notice The first deposit the batch left behind, queued at `timestamp` (or, when not shown, at the
-    /// rollup's last observation of the queue), is due since `dueSince`.
+    /// @notice `post.depositHead` is `named`, not the bridge's head `bridgeHead` after `depositCount`
+    /// deposits.
+    error OptimisticDepositQueueMismatch(bytes32 bridgeHead, bytes32 named);
+    /// @notice The first deposit the batch left behind, queued at `timestamp`, is due since `dueSince`.
     error OptimisticDepositDue(uint64 timestamp, uint256 dueSince);
-    /// @notice Deposit `index`, the first the batch left behind, is older than the rollup's last look at the
-    /// queue (which held `queueSeen` deposits), so its age is unknown: show it in `pendingDeposits`.
-    error OptimisticDepositUnshown(uint64 index, uint64 queueSeen);
     error OptimisticUnknownBatch(uint256 batchIndex);
     error OptimisticBatchAlreadyFinal(uint256 batchIndex);
     error OptimisticChallengeWindowOpen(uint256 batchIndex, uint256 closesAt);
@@ -184,21 +180,24 @@ interface IOptimisticRollup is IRollup {
     /// `depositCount` deposits.
     /// @param depositCount How many deposits of the bridge's queue the batch has consumed, all batches
     /// before it included. Deposits queued after it do not make the batch fail: the bridge remembers the
-    /// heads of the last 256 counts (`IBridge.depositHeadAt`).
-    /// @param pendingDeposits Deposits `depositCount`, `depositCount + 1`, ... (any number, oldest first),
-    /// left behind by the batch: folded onto `post.depositHead` they must reach the bridge's head after
-    /// `depositCount + pendingDeposits.length` deposits. The first deposit left behind must not be due
-    /// yet: shown here, its own timestamp says so; not shown (it may have been queued after the batch was
-    /// built), it must come after the rollup's last observation of the queue (taken by every commit), and
-    /// that observation must be younger than the inclusion window. So a batch that consumed the whole
-    /// queue it saw stays valid whatever is deposited after it, within the window of the last commit.
+    /// heads of the last 256 counts (`IBridge.depositHeadAt`), and reverts by name for an older count. The
+    /// first deposit left behind (deposit `depositCount`, if queued) must not be due yet: its timestamp,
+    /// which the bridge keeps beside the heads (`IBridge.depositQueuedAt`), must be younger than the
+    /// inclusion window, unless the batch is MAX_STEPS deposits. So a batch that consumed the whole queue
+    /// it saw stays valid whatever is deposited after it, however long the rollup was idle.
+    /// @param catchUp Usually empty. The deposits queued after the first `depositCount`, shown (not
+    /// consumed) when the queue has run so far ahead that the bridge no longer remembers, or may forget
+    /// before the batch lands, the head after `depositCount`: folded onto `post.depositHead` they must reach
+    /// the head after `depositCount + catchUp.length`, and the first one's own timestamp is the age of the
+    /// first deposit left behind. Without it a flood of more than MAX_STEPS + 256 deposits beyond the last
+    /// consumed count would halt the rollup for good: no batch could name a count the bridge remembers.
     /// @return batchIndex The new batch's index.
     function commitBatch(
         bytes32 parentClaim,
         bytes calldata txs,
         Trace.State calldata post,
         uint64 depositCount,
-        Deposit.Data[] calldata pendingDeposits
+        Deposit.Data[] calldata catchUp
     ) external payable returns (uint256 batchIndex);
 
     /// @notice Finalizes every batch up to `batchIndex` whose window has passed with no game open.
