@@ -831,6 +831,10 @@ function describe(tx: ZkPublishedTx, names: Map<number, string>): string {
       return `transfer ${who(tx.from)} → ${who(tx.to)} ${eth(tx.amount)}`;
     case "withdraw":
       return `withdrawal of ${eth(tx.amount)} from ${who(tx.from)} to ${short(tx.recipient)}`;
+    case "forced":
+      return tx.effective
+        ? `forced withdrawal of ${eth(tx.request.amount)} from ${who(tx.request.account)} to ${short(tx.request.requester)}`
+        : `forced withdrawal request ${tx.request.index} from ${who(tx.request.account)}, nullified`;
   }
 }
 

@@ -26,7 +26,8 @@ import { toBytes32 } from "./codec";
 import type { ZkFollowerEvent } from "./events";
 import { rootHex } from "./events";
 import type { ZkCrypto } from "./keys";
-import { decodePubdata, slotElement, splitDeposits } from "./pubdata";
+import { decodePubdata, forcedRequestId, slotElement, splitDeposits } from "./pubdata";
+import { isForcedEffective } from "./stf";
 import type { ZkBatchVerified, ZkBatchVerifiedEvent, ZkRollupClient } from "./rollup-client";
 import { ZkState } from "./state";
 import type { ZkPublishedTx, ZkWithdrawBody } from "./types";
@@ -316,6 +317,16 @@ export function replayPublishedTx(
       if (from.tokenId !== tx.tokenId)
         mismatch(`withdrawal of token ${tx.tokenId} from token ${from.tokenId}`);
       return hash;
+    }
+    case "forced": {
+      if (isForcedEffective(state, tx.request) !== tx.effective) {
+        mismatch(`forced withdrawal ${tx.request.index} published as ${tx.effective ? "" : "not "}effective`);
+      }
+      if (tx.effective) {
+        const from = state.account(tx.request.account)!;
+        state.setAccount(tx.request.account, { ...from, balance: from.balance - tx.request.amount });
+      }
+      return forcedRequestId(tx.request.index);
     }
   }
 }
