@@ -151,16 +151,19 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
 
   /**
    * Asks for a forced withdrawal (the signer is the requester, credited if it is effective); returns the
-   * request as stored. `amount` must be a float40 value (`encodeFloat40` packs it).
+   * request as stored, and the receipt. `amount` must be a float40 value (`encodeFloat40` packs it).
    */
-  async requestWithdrawal(signer: Signer, args: ZkForcedRequestArgs): Promise<ZkForcedRequest> {
+  async requestWithdrawal(
+    signer: Signer,
+    args: ZkForcedRequestArgs,
+  ): Promise<{ request: ZkForcedRequest; receipt: ContractTransactionReceipt }> {
     const receipt = await this.send(() =>
       this.contract
         .connect(signer)
         .requestWithdrawal(args.account, args.tokenId, encodeFloat40(args.amount), args.ax, args.ay),
     );
     const event = this.eventIn(receipt, "WithdrawalRequested");
-    return this.forcedRequest(Number(event.args.index), receipt.blockNumber);
+    return { request: await this.forcedRequest(Number(event.args.index), receipt.blockNumber), receipt };
   }
 
   /** Starts exodus; `pending` are every deposit not yet consumed, in queue order. */

@@ -64,7 +64,8 @@ describe("e2e: zk forced withdrawals", function () {
     key: ZkUser = user,
   ): Promise<ZkForcedRequest> {
     const { Ax: ax, Ay: ay } = key.wallet.key.publicKey;
-    return world.rollup.requestWithdrawal(user.signer, { account, tokenId: ETH_ID, amount, ax, ay });
+    const sent = world.rollup.requestWithdrawal(user.signer, { account, tokenId: ETH_ID, amount, ax, ay });
+    return sent.then(({ request: r }) => r);
   }
 
   /** A batch carrying `r` on the verified state, with a real proof (the state decides `effective`). */
