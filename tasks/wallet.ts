@@ -6,7 +6,7 @@
 //   npx hardhat wallet withdraw --amount 0.5 --account 3 --network localhost
 //   npx hardhat wallet balance (Layer 2, and the address's Layer-1 balance) | receipt --hash 0x… [--wait final]
 //   npx hardhat wallet prove-withdrawal | finalize-withdrawal --hash 0x…
-//   npx hardhat wallet claim | activate-exodus | exit | refund-deposits --rollup zk …
+//   npx hardhat wallet claim | force-withdraw [--amount 1] | activate-exodus | exit | refund-deposits --rollup zk …
 //   npx hardhat channel open --peer 0x… | pay --channel 0x… --amount 0.01 | close | register | refute |
 //                       conclude | unlock | withdraw | resume | status | list   [--client http://127.0.0.1:8550]
 //
@@ -205,6 +205,12 @@ async function readSavedProof(path: string) {
 strataTask("walletClaim", async (s, hre) => {
   const wallet = await openRollupWallet(s, hre, "zk");
   print(await wallet.claim({ token: s.token, to: s.to }));
+});
+
+strataTask("walletForceWithdraw", async (s, hre) => {
+  const wallet = await openRollupWallet(s, hre, "zk");
+  const amount = s.amount === undefined ? undefined : await baseUnits(hre, wallet, s.amount, s.token);
+  print(await wallet.forceWithdraw({ amount, token: s.token }));
 });
 
 strataTask("walletActivateExodus", async (s, hre) => {

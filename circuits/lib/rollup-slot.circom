@@ -20,6 +20,11 @@ include "./spend-authorization.circom";
 //             B's balance + amount < 2^128.
 //   withdraw  A = account a, signed as above, nonce + 1, balance >= amount; b != 0; amount != 0;
 //             token = A's token. B unchanged.
+//   forced    (a withdraw slot with the forced bit: a Layer-1 request, b = the requester's owner hash)
+//             A = account a, not signed, nonce unchanged; amount != 0. effective = A is open (its
+//             leaf is not 0) and A's owner = b and A's token = token and A's balance >= amount; the
+//             slot's effective bit must equal it. If effective, A's balance - amount; else nothing
+//             changes (the request is nullified). B unchanged.
 // An unchanged leaf is still an update on a valid path (old leaf = new leaf): the prover gives the
 // leaf's value (`aLeaf`/`bLeaf`) and its siblings at any index, so a noop slot needs a real path.
 // NOTE: the leaf fields (owner, token, balance, nonce) read from the tree are not range-checked: the
@@ -31,6 +36,10 @@ include "./spend-authorization.circom";
 // NOTE: 0 has no known Poseidon(4) preimage, so a changed leaf cannot be an empty one (no spending
 // from, transferring to or topping up an account that does not exist), and a deposit at an index
 // other than nextIndex needs an open account there.
+// NOTE: a forced slot's effectiveness is a function of the running state and the public slot: when
+// A's leaf is not 0 the prover must open it with its true preimage (whatever the verdict), so it
+// cannot fake a mismatch; an empty leaf (no account) is never effective. A's balance < 2^128 (every
+// leaf) and amount < 2^139, so the 140-bit comparison is exact.
 // NOTE: a, b (for a transfer) and the paths' indices are tied together, so a and b must be below
 // 2^DEPTH for a spend or deposit to be provable at all.
 template RollupSlot(DEPTH) {
@@ -73,7 +82,9 @@ template RollupSlot(DEPTH) {
     // ---- the slot's fields, each range-checked to its width, and its kind
     component fields = SlotDecode();
     fields.slot <== slot;
-    signal isSpend <== fields.isTransfer + fields.isWithdraw;   // A is debited and signs
+    signal isSpend <== fields.isTransfer + fields.isWithdraw;   // A is account a
+    signal isSigned <== isSpend - fields.forced;                // A signs and is debited (nonce + 1)
+    signal isSignedWithdraw <== fields.isWithdraw - fields.forced;
     signal isCredit <== fields.isDeposit + fields.isTransfer;   // B is credited
 
     // ---- which accounts the updates touch
@@ -103,22 +114,40 @@ template RollupSlot(DEPTH) {
     fields.isTransfer * (aToken - bToken) === 0;
 
     // ---- withdraw rules
-    // INVARIANT: a withdrawal names the sender's token
-    fields.isWithdraw * (aToken - fields.token) === 0;
+    // INVARIANT: a signed withdrawal names the sender's token
+    isSignedWithdraw * (aToken - fields.token) === 0;
     component zeroRecipient = IsZero(); // b == 0
     zeroRecipient.in <== fields.b;
-    // INVARIANT: no withdrawal to the zero address
-    fields.isWithdraw * zeroRecipient.out === 0;
+    // INVARIANT: no signed withdrawal to the zero address
+    isSignedWithdraw * zeroRecipient.out === 0;
     component zeroAmount = IsZero(); // amount == 0
     zeroAmount.in <== fields.amount;
     // INVARIANT: no empty withdrawal
     fields.isWithdraw * zeroAmount.out === 0;
 
+    // ---- forced withdrawal: whether it is effective, from the running state and the slot alone
+    component aEmpty = IsZero(); // A's leaf is 0: no account
+    aEmpty.in <== aLeaf;
+    signal forcedOpen <== fields.forced * (1 - aEmpty.out); // forced, on an open account
+    component ownerMatch = IsZero(); // A's owner == b (the requester's owner hash)
+    ownerMatch.in <== aOwner - fields.b;
+    component tokenMatch = IsZero(); // A's token == token
+    tokenMatch.in <== aToken - fields.token;
+    component covered = LessThan(140); // amount < balance + 1 (both < 2^140)
+    covered.in[0] <== fields.amount;
+    covered.in[1] <== aBalance + 1;
+    signal ownerOk <== forcedOpen * ownerMatch.out;
+    signal tokenOk <== ownerOk * tokenMatch.out;
+    signal isEffective <== tokenOk * covered.out;
+    // INVARIANT: a forced slot's effective bit is what the state says, not what the prover likes
+    fields.effective === isEffective;
+    signal aDebited <== isSigned + fields.effective; // A is debited: a signed spend or an effective request
+
     // ---- balances and nonce after the slot, each range-checked
-    signal debit <== isSpend * fields.amount;   // what A loses
+    signal debit <== aDebited * fields.amount;  // what A loses
     signal credit <== isCredit * fields.amount; // what B gains
     signal aBalanceAfter <== aBalance - debit;  // A's balance after; wraps to a huge value on overdraft
-    signal aNonceAfter <== aNonce + isSpend;    // A's nonce after (advanced by a spend)
+    signal aNonceAfter <== aNonce + isSigned;   // A's nonce after (advanced by a signed spend)
     signal bBalanceAfter <== bBalance + credit; // B's balance after (never wraps: < 2^140)
     component aBalanceRange = RangeCheck(128); // INVARIANT: no overdraft (balance >= amount)
     aBalanceRange.in <== aBalanceAfter;
@@ -129,7 +158,7 @@ template RollupSlot(DEPTH) {
 
     // ---- the sender's authorization
     component authorization = SpendAuthorization();
-    authorization.enabled <== isSpend;
+    authorization.enabled <== isSigned;
     authorization.slot <== slot;
     authorization.nonce <== aNonce;
     authorization.domain <== domain;
@@ -152,9 +181,10 @@ template RollupSlot(DEPTH) {
     aNewHash.inputs[1] <== aToken;
     aNewHash.inputs[2] <== aBalanceAfter;
     aNewHash.inputs[3] <== aNonceAfter;
-    // INVARIANT: a spent leaf is the hash of the fields the rules read
-    isSpend * (aLeaf - aOldHash.out) === 0;
-    signal aLeafAfter <== aLeaf + isSpend * (aNewHash.out - aLeaf); // unchanged unless a spend
+    // INVARIANT: a spent leaf, and the open leaf a forced slot judges, is the hash of the fields the
+    // rules read
+    (isSigned + forcedOpen) * (aLeaf - aOldHash.out) === 0;
+    signal aLeafAfter <== aLeaf + aDebited * (aNewHash.out - aLeaf); // unchanged unless debited
 
     // ---- leaf B: old and new values
     component bOldHash = Poseidon(4); // the leaf the preimage stands for

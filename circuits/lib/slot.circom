@@ -4,12 +4,14 @@ include "circomlib/circuits/bitify.circom";
 include "./float40.circom";
 
 // SlotDecode unpacks one public slot element (docs/zk.md, "Slots and public inputs"):
-// slot = kind + a·2^2 + b·2^34 + token·2^194 + amount·2^210, and enforces the table's fixed entries.
-// A 250-bit decomposition range-checks every field to its width at once (kind u2, a u32, b u160,
-// token u16, amount float40). The kind becomes four exclusive flags.
-// Enforced here: a noop slot (kind 0) is exactly 0; a transfer's token field is 0.
-// NOTE: 2^250 < p, so the decomposition is unique: each field is a function of the slot, and a slot
-// element >= 2^250 has no witness at all.
+// slot = kind + a·2^2 + b·2^34 + token·2^194 + amount·2^210 + forced·2^250 + effective·2^251, and
+// enforces the table's fixed entries. A 252-bit decomposition range-checks every field to its width at
+// once (kind u2, a u32, b u160, token u16, amount float40, forced and effective one bit each). The kind
+// becomes four exclusive flags.
+// Enforced here: a noop slot (kind 0) is exactly 0; a transfer's token field is 0; only a withdrawal
+// may be forced (a Layer-1 request), and only a forced withdrawal may be effective.
+// NOTE: 2^252 < p, so the decomposition is unique: each field is a function of the slot, and a slot
+// element >= 2^252 has no witness at all.
 template SlotDecode() {
     signal input slot;         // the public slot element
     signal output isNoop;      // kind == 0
@@ -20,8 +22,10 @@ template SlotDecode() {
     signal output b;           // u160: deposit's owner, transfer's receiver, withdrawal's recipient
     signal output token;       // u16: deposit's token, withdrawal's token, 0 for a transfer
     signal output amount;      // the decoded float40 amount m·10^e
+    signal output forced;      // bit 250: a withdrawal requested on Layer 1 (b is the requester's owner)
+    signal output effective;   // bit 251: the forced withdrawal debits the account (else it is nullified)
 
-    component bits = Num2Bits(250); // slot = sum(bits[i]·2^i), each bit boolean
+    component bits = Num2Bits(252); // slot = sum(bits[i]·2^i), each bit boolean
     bits.in <== slot;
 
     // kind flags from the two kind bits k0 (bit 0) and k1 (bit 1); exactly one of them is 1
@@ -44,9 +48,14 @@ template SlotDecode() {
     component float = Float40FromBits(); // amount = mantissa·10^exponent from bits [210, 250)
     for (var i = 0; i < 40; i++) float.bits[i] <== bits.out[210 + i];
     amount <== float.amount;
+    forced <== bits.out[250];
+    effective <== bits.out[251];
 
     // INVARIANT: a noop slot is exactly 0 (it carries nothing)
     isNoop * slot === 0;
     // INVARIANT: a transfer moves the sender's token; its token field is 0
     isTransfer * token === 0;
+    // INVARIANT: only a withdrawal is forced, and only a forced withdrawal is effective
+    forced * (1 - isWithdraw) === 0;
+    effective * (1 - forced) === 0;
 }

@@ -5,24 +5,27 @@ import {Deposit} from "../shared/lib/Deposit.sol";
 import {IZkRollup} from "./interfaces/IZkRollup.sol";
 import {IPoseidon2, IPoseidon3, IPoseidon4} from "./interfaces/IPoseidon.sol";
 import {ExitTree} from "./lib/ExitTree.sol";
-import {ZkCredits} from "./ZkCredits.sol";
+import {ZkForced} from "./ZkForced.sol";
 
 /// @title ZkExodus
-/// @notice The way out when the operator stops: once a deposit has waited EXODUS_DELAY without being
-/// consumed, anyone starts exodus; the last root is then final, each account exits once with a Poseidon
+/// @notice The way out when the operator stops: once a deposit or a forced withdrawal has waited
+/// EXODUS_DELAY without being consumed, anyone starts exodus; the last root is then final, each account exits once with a Poseidon
 /// Merkle proof of its leaf (paid to its Layer-1 owner), and the deposits never consumed are refunded.
-abstract contract ZkExodus is ZkCredits {
+abstract contract ZkExodus is ZkForced {
     mapping(uint256 word => uint256 bits) private _exitedWords;
 
     /// @inheritdoc IZkRollup
     function activateExodus(Deposit.Data[] calldata pendingDeposits) external {
         if (_head.exodus) revert ZkRollupExodusActive();
         _checkQueueTail(_depositHead, pendingDeposits);
-        if (pendingDeposits.length == 0) revert ZkRollupNoDepositWaiting();
-        // Batches that leave the oldest deposit waiting do not help: an operator that censors deposits
-        // while it keeps proving batches is as stopped, for its depositors, as one that proves none.
-        uint256 dueAt = pendingDeposits[0].timestamp + EXODUS_DELAY;
-        // INVARIANT: exodus starts only when a deposit has waited EXODUS_DELAY without being consumed.
+        uint256 forcedDueAt = _forcedDueAt();
+        if (pendingDeposits.length == 0 && forcedDueAt == 0) revert ZkRollupNothingWaiting();
+        // Batches that leave the oldest deposit or request waiting do not help: an operator that censors
+        // them while it keeps proving batches is as stopped, for those users, as one that proves none.
+        uint256 dueAt =
+            pendingDeposits.length == 0 ? type(uint256).max : pendingDeposits[0].timestamp + EXODUS_DELAY;
+        if (forcedDueAt != 0 && forcedDueAt < dueAt) dueAt = forcedDueAt;
+        // INVARIANT: exodus starts only when a deposit or a forced request has waited EXODUS_DELAY unconsumed.
         if (block.timestamp < dueAt) revert ZkRollupExodusNotDue(dueAt);
         _head.exodus = true;
         emit ExodusActivated(_root, msg.sender);

@@ -38,6 +38,7 @@ contract ZkRollup is ZkExodus {
         }
 
         Pubdata.Batch memory batch = Pubdata.decode(pubdata, consumedDeposits, BATCH_SIZE);
+        if (batch.forcedCount != 0) _fillForcedSlots(batch.inputs, batch.forced, batch.forcedCount);
         uint256 oldRoot = _root;
         // INVARIANT: the proof is checked against the stored root and the published transactions.
         batch.inputs[0] = oldRoot;
@@ -55,6 +56,7 @@ contract ZkRollup is ZkExodus {
             exodus: false
         });
         _creditWithdrawals(batchIndex, pubdata, batch);
+        if (batch.forcedCount != 0) _consumeForced(batchIndex, batch.inputs, batch.forced, batch.forcedCount);
         _refundUncarriable(consumedDeposits);
         emit BatchVerified(batchIndex, newRoot);
     }

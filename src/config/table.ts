@@ -847,10 +847,29 @@ export const COMMANDS = {
     },
     check: walletCheck,
   }),
+  walletForceWithdraw: command({
+    scope: "wallet",
+    task: "force-withdraw",
+    description:
+      "The zk rollup: asks Layer 1 for a withdrawal the operator must carry (or exodus becomes due), for a censored user",
+    chain: true,
+    settings: {
+      rollup: zkRollup,
+      amount: optional(
+        amount,
+        "STRATA_WALLET_AMOUNT",
+        "how much (ether, or the token's units; default: the whole verified balance, rounded down to a float40)",
+      ),
+      token: walletToken,
+      ...walletBase,
+    },
+    check: walletCheck,
+  }),
   walletActivateExodus: command({
     scope: "wallet",
     task: "activate-exodus",
-    description: "The zk rollup: switches exodus on once a deposit has waited the exodus delay unconsumed",
+    description:
+      "The zk rollup: switches exodus on once a deposit or a forced withdrawal has waited the exodus delay unconsumed",
     chain: true,
     settings: { rollup: zkRollup, ...walletBase },
     check: walletCheck,

@@ -13,8 +13,10 @@
 // (its `batchProved` event), read from its events wherever it runs.
 //
 // Part 2, the operator stops → exodus: the operator accepts a transfer from Alice and is killed before it
-// batches it; Carol deposits, and no operator is left to consume her deposit. Once it has waited the
-// exodus delay, Carol switches exodus on; each owner exits with a Merkle proof built from a state rebuilt
+// batches it. Alice, censored, asks Layer 1 itself for a forced withdrawal of her whole balance
+// (`requestWithdrawal`): the next batch must carry it, or exodus comes due at its deadline. Carol deposits,
+// and no operator is left to consume her deposit nor Alice's request. Once they have waited the exodus
+// delay, Carol switches exodus on; each owner exits with a Merkle proof built from a state rebuilt
 // from Layer 1 and gets exactly their Layer-2 balance; Carol's deposit is credited back and claimed.
 // Anyone may submit a batch, so Alice proves her own transfer on a prover of her own and offers it:
 // refused. The operator starts again on its journal, reads ExodusActivated from Layer 1 and refuses Bob's
@@ -35,6 +37,7 @@ import type { Placement } from "../common/processes";
 import { createLogger } from "../common/logger";
 import type { LogLevel, Logger } from "../common/logger";
 import { Progress } from "../common/progress";
+import { floorFloat40 } from "../shared/float40";
 import type { Account } from "../shared/types";
 import { proveOwnBatch } from "../zk/adversaries";
 import { ZkChainFollower } from "../zk/chain-follower";
@@ -114,6 +117,8 @@ export interface ZkExitRecord {
 }
 
 export interface ZkExodusResult {
+  /** Alice's forced-withdrawal request, which no batch carried: its number, amount, gas and deadline. */
+  forced: { index: number; amount: bigint; requestGas: bigint; dueAt: number; consumed: number };
   carolDeposit: bigint;
   carolDepositGas: bigint;
   /** A transfer the operator accepted before it was killed: never batched. */
@@ -363,7 +368,9 @@ async function runExodus(
 ): Promise<ZkExodusResult> {
   const { stack, rollup, config, users } = w;
   const { alice, bob } = accounts;
-  say.title("zk rollup, part 2: the operator stops → activateExodus → exit → refundDeposits → claim");
+  say.title(
+    "zk rollup, part 2: the operator stops → requestWithdrawal → activateExodus → exit → refundDeposits → claim",
+  );
 
   const unbatched = await w.transfer("alice", alice, bob, UNBATCHED);
   // An operator service proves what it accepts within a second or so: it is killed at once, and Layer 1
@@ -379,25 +386,49 @@ async function runExodus(
     `Alice signs ${eth(UNBATCHED)} to Bob and the operator answers ${accepted.status}, then ` +
       `${stack.words.killed}: her transfer will never be batched`,
   );
+
+  // Censored, Alice asks Layer 1 itself: a request no batch may skip, with a deadline.
+  const verified = (await w.node()).state.account(alice)!.balance;
+  const { Ax: ax, Ay: ay } = w.wallets.alice.key.publicKey;
+  const { request: forcedRequest, receipt: requested } = await rollup.requestWithdrawal(users.alice, {
+    account: alice,
+    tokenId: ETH_ID,
+    amount: floorFloat40(verified),
+    ax,
+    ay,
+  });
+  const forcedDueAt = Number(forcedRequest.requestedAt) + config.exodusDelay;
+  say.say(
+    "requestWithdrawal",
+    `Alice, censored, asks Layer 1 itself for a forced withdrawal of her whole ${eth(forcedRequest.amount)} ` +
+      `from account #${alice} (request #${forcedRequest.index}, owner hash of her key and her address): ` +
+      `the next batch must carry it, or anyone may switch exodus on at ${forcedDueAt}`,
+    requested.gasUsed,
+  );
   const carolDeposit = await w.deposit("carol", CAROL_DEPOSIT, say);
-  say.note("no operator is left to consume Carol's deposit");
+  say.note("no operator is left to consume Carol's deposit, nor to carry Alice's request");
   await w.sayInvariants(say);
 
   const pending = (await unconsumedDeposits(await w.node(), w.bridge)).map(depositData);
-  const dueAt = Number(pending[0].timestamp) + config.exodusDelay;
+  // The oldest of what waits: Alice's request came before Carol's deposit.
+  const dueAt = Math.min(forcedDueAt, Number(pending[0].timestamp) + config.exodusDelay);
   const earlyActivationRefused = await revertName(rollup.activateExodus(users.carol, pending));
   say.note(
     `Carol tries activateExodus at once: refused, ${earlyActivationRefused} (due at ${dueAt}, ` +
       `${dueAt - (await w.now())} s from now)`,
   );
   await w.advance(config.exodusDelay);
-  say.note(`evm_increaseTime ${config.exodusDelay} s: Carol's deposit has waited the exodus delay`);
+  say.note(
+    `evm_increaseTime ${config.exodusDelay} s: Alice's request and Carol's deposit have waited the exodus delay`,
+  );
   const activated = await rollup.activateExodus(users.carol, pending);
   const activatedAt = (await w.provider.getBlock(activated.blockNumber))!.timestamp;
   const waited = Number(BigInt(activatedAt) - pending[0].timestamp);
+  const { consumed: forcedConsumed } = await rollup.forcedRequests();
   say.say(
     "activateExodus",
-    `Carol (anyone could) switches exodus on ${waited} s after her deposit: the root is final, no batch ` +
+    `Carol (anyone could) switches exodus on ${waited} s after her deposit, with Alice's request still ` +
+      `unconsumed (${forcedConsumed} of ${forcedRequest.index + 1} carried): the root is final, no batch ` +
       `is accepted any more`,
     activated.gasUsed,
   );
@@ -442,8 +473,8 @@ async function runExodus(
     await w.check();
   }
   say.note(
-    `Alice's accepted transfer of ${eth(UNBATCHED)} was never verified, so it never happened: she ` +
-      `exits with her last verified balance`,
+    `Alice's accepted transfer of ${eth(UNBATCHED)} was never verified, so it never happened, nor was her ` +
+      `forced withdrawal: censored, she still leaves with her whole last verified balance`,
   );
   const secondExitRefused = await revertName(rollup.exit(users.alice, proofs.alice));
   say.note(`Alice exits a second time: refused, ${secondExitRefused}`);
@@ -492,6 +523,13 @@ async function runExodus(
   const escrowAfter = solvency.escrowed;
 
   return {
+    forced: {
+      index: forcedRequest.index,
+      amount: forcedRequest.amount,
+      requestGas: requested.gasUsed,
+      dueAt: forcedDueAt,
+      consumed: forcedConsumed,
+    },
     carolDeposit: CAROL_DEPOSIT,
     carolDepositGas: carolDeposit.receipt.gasUsed,
     unbatched: { amount: UNBATCHED, status: accepted.status },
@@ -831,6 +869,10 @@ function describe(tx: ZkPublishedTx, names: Map<number, string>): string {
       return `transfer ${who(tx.from)} → ${who(tx.to)} ${eth(tx.amount)}`;
     case "withdraw":
       return `withdrawal of ${eth(tx.amount)} from ${who(tx.from)} to ${short(tx.recipient)}`;
+    case "forced":
+      return tx.effective
+        ? `forced withdrawal of ${eth(tx.request.amount)} from ${who(tx.request.account)} to ${short(tx.request.requester)}`
+        : `forced withdrawal request ${tx.request.index} from ${who(tx.request.account)}, nullified`;
   }
 }
 

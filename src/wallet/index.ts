@@ -32,7 +32,11 @@
  * zk only (`ZkRollupWallet`; receipts `ZkTxReceipt`, accepted → proven → verified; `owner` is the hash
  * of its key and address: give it to whoever transfers or deposits to you):
  *   credit(token?) / claim({ token?, to? })  a verified withdrawal's credit, and its payout → ClaimResult
- *   activateExodus()                         once a deposit waited the exodus delay → ActivateExodusResult
+ *   forceWithdraw({ token?, amount? })       a censored user asks Layer 1 for a withdrawal the operator must
+ *                                            carry (or exodus comes due); amount defaults to the verified
+ *                                            balance, floored to a float40 → ForceWithdrawResult
+ *   activateExodus()                         once a deposit or a forced withdrawal waited the exodus delay
+ *                                            → ActivateExodusResult
  *   exit({ token? })                         in exodus: proof built from Layer 1, balance paid → ExitResult
  *   refundDeposits()                         in exodus: unconsumed deposits credited back → RefundDepositsResult
  *   keys                                     the key-level signer (src/zk/wallet.ts); the key is `zkKey`,
@@ -54,9 +58,9 @@
  * `WalletExodusError`, and `WalletL1RevertError` (a revert raised while ethers estimated gas: nothing
  * was sent). Deposits, transfers and withdrawals are refused while the operator does not answer.
  *
- * Not here: a forced withdrawal (a user forcing the optimistic sequencer to include a withdrawal through
- * Layer 1). The contracts have none yet (issue 14 builds forced exits); without an operator, the ways
- * out are the zk rollup's exodus and an optimistic withdrawal whose proof was saved once final.
+ * Not here: a forced withdrawal on the optimistic rollup (a user forcing the sequencer to include a
+ * withdrawal through Layer 1): its contract has none yet. Without an operator, the ways out are the zk
+ * rollup's forced withdrawal and exodus, and an optimistic withdrawal whose proof was saved once final.
  */
 export * from "./errors";
 export type {
@@ -81,6 +85,8 @@ export type {
   ClaimOptions,
   ClaimResult,
   ExitResult,
+  ForceWithdrawOptions,
+  ForceWithdrawResult,
   RefundDepositsResult,
   ZkRollupWalletOptions,
 } from "./zk";

@@ -3,7 +3,10 @@
  * (given, or derived from the Layer-1 signer), the owner Poseidon(key, Layer-1 address) mod 2^160,
  * EdDSA-Poseidon signatures (src/zk/wallet.ts signs and encodes), only float40 amounts, and the ways out:
  * - `claim`: a withdrawal is credited on Layer 1 as soon as its batch verifies; the recipient claims it;
- * - exodus, once the operator has left a deposit unconsumed for the rollup's exodus delay:
+ * - `forceWithdraw`: a withdrawal asked on Layer 1 (`requestWithdrawal`) that the operator must carry in
+ *   order, for a user it censors; credited like any withdrawal (then `claim`), or it starts the clock:
+ * - exodus, once the operator has left a deposit or a forced withdrawal unconsumed for the rollup's
+ *   exodus delay:
  *   `activateExodus` (anyone), then each owner's `exit` with a Merkle proof the wallet builds from a
  *   state it rebuilds from Layer 1 alone (no operator needed), and `refundDeposits` for deposits never
  *   consumed (their depositors then `claim`).
@@ -12,6 +15,7 @@ import type { Signer } from "ethers";
 import { getBytes, keccak256 } from "ethers";
 import { depositData } from "../shared/deposit";
 import { floorFloat40, isFloat40 } from "../shared/float40";
+import type { ZkForcedRequest } from "../zk/types";
 import type { AccountView } from "../common/json-rpc";
 import { ZkChainFollower } from "../zk/chain-follower";
 import { buildExitProof } from "../zk/exit";
@@ -29,6 +33,7 @@ import {
   WalletAddressError,
   WalletAmountError,
   WalletExodusError,
+  WalletInsufficientFundsError,
   WalletKeyError,
   WalletNothingToClaimError,
 } from "./errors";
@@ -56,8 +61,23 @@ export interface ClaimResult extends L1Result {
 }
 
 export interface ActivateExodusResult extends L1Result {
-  /** The deposits left unconsumed, the oldest of which waited the delay. */
+  /** The deposits left unconsumed. */
   pendingDeposits: number;
+  /** The forced withdrawals left unconsumed. */
+  pendingForced: number;
+}
+
+export interface ForceWithdrawOptions {
+  token?: TokenRef;
+  /** In base units, a float40 (default: the largest float40 not above the account's verified balance). */
+  amount?: bigint;
+}
+
+export interface ForceWithdrawResult extends L1Result {
+  /** The request as the rollup stored it (its number in the queue, account, amount, time). */
+  request: ZkForcedRequest;
+  /** When anyone may start exodus if no batch has carried it by then (Layer-1 seconds). */
+  dueAt: number;
 }
 
 export interface ExitResult extends L1Result {
@@ -161,35 +181,89 @@ export class ZkRollupWallet extends RollupWallet<ZkTxStatus, ZkTxReceipt> {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Forced withdrawal (no operator needed: the state comes from Layer 1)
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Asks Layer 1 for a withdrawal of `amount` (default: the largest float40 not above the balance) from
+   * this wallet's account for `token`, in the last verified state: the operator must carry it in order
+   * (then this wallet's address is credited: `claim`), or anyone may start exodus once it has waited the
+   * rollup's exodus delay. Checked before anything is sent: `WalletExodusError` (exodus on),
+   * `WalletAccountNotFoundError` (no account), `WalletAmountError` (zero, or not a float40),
+   * `WalletInsufficientFundsError` (more than the verified balance: the request would be nullified).
+   */
+  async forceWithdraw(o: ForceWithdrawOptions = {}): Promise<ForceWithdrawResult> {
+    const { tokenId } = await this.token(o.token);
+    if (await this.rollupClient.isExodus()) throw new WalletExodusError("exodus is active: exit instead");
+    const node = await this.layer1Node();
+    const accountIndex = node.state.accounts.findAccount(this.owner, tokenId);
+    if (accountIndex === undefined) {
+      throw new WalletAccountNotFoundError(
+        `${this.address} has no account for token ${tokenId} in the last verified state: nothing to withdraw`,
+      );
+    }
+    const { balance } = node.state.account(accountIndex)!;
+    const amount = o.amount ?? floorFloat40(balance);
+    if (amount <= 0n)
+      throw new WalletAmountError(`nothing to withdraw: account ${accountIndex} holds ${balance}`);
+    this.checkAmountForm(amount, "the forced withdrawal's amount");
+    if (amount > balance) {
+      throw new WalletInsufficientFundsError(
+        `account ${accountIndex} holds ${balance} in the last verified state, less than ${amount}: ` +
+          `the request would be nullified`,
+        balance,
+        amount,
+      );
+    }
+    const { Ax: ax, Ay: ay } = this.keys.key.publicKey;
+    const { request, receipt } = await this.layer1("requestWithdrawal", () =>
+      this.rollupClient.requestWithdrawal(this.context.signer, {
+        account: accountIndex,
+        tokenId,
+        amount,
+        ax,
+        ay,
+      }),
+    );
+    return { ...l1Result(receipt), request, dueAt: Number(request.requestedAt) + this.config.exodusDelay };
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Exodus (no operator needed: everything comes from Layer 1)
   // ---------------------------------------------------------------------------------------------
 
   /**
-   * Switches exodus on: allowed once the oldest deposit the operator left unconsumed has waited the
-   * rollup's exodus delay. Throws `WalletExodusError` when exodus is on already, no deposit waits, or the
-   * oldest has not waited long enough (the message says when it will have).
+   * Switches exodus on: allowed once the oldest deposit, or the oldest forced withdrawal, the operator
+   * left unconsumed has waited the rollup's exodus delay. Throws `WalletExodusError` when exodus is on
+   * already, nothing waits, or the oldest has not waited long enough (the message says when it will have).
    */
   async activateExodus(): Promise<ActivateExodusResult> {
     if (await this.rollupClient.isExodus()) throw new WalletExodusError("exodus is active already");
     const pending = await unconsumedDeposits(await this.layer1Node(), this.context.bridge);
-    if (pending.length === 0) {
+    const forced = await this.rollupClient.pendingForcedRequests();
+    const waited = [
+      ...(pending.length > 0 ? [{ what: "deposit", since: Number(pending[0].timestamp) }] : []),
+      ...(forced.length > 0 ? [{ what: "forced withdrawal", since: Number(forced[0].requestedAt) }] : []),
+    ].sort((x, y) => x.since - y.since);
+    if (waited.length === 0) {
       throw new WalletExodusError(
-        "no deposit waits unconsumed: exodus starts only when the operator leaves one",
+        "no deposit and no forced withdrawal waits unconsumed: exodus starts only when the operator leaves one",
       );
     }
-    const dueAt = Number(pending[0].timestamp) + this.config.exodusDelay;
+    const [oldest] = waited;
+    const dueAt = oldest.since + this.config.exodusDelay;
     // The time the activation would be mined at: a local node's latest block can be minutes old.
     const now = await nextBlockTime(this.context.provider);
     if (now < dueAt) {
       throw new WalletExodusError(
         `exodus is not due before ${dueAt} (${dueAt - now} s from now): the oldest ` +
-          `deposit has waited ${now - Number(pending[0].timestamp)} s of ${this.config.exodusDelay}`,
+          `${oldest.what} has waited ${now - oldest.since} s of ${this.config.exodusDelay}`,
       );
     }
     const receipt = await this.layer1("activateExodus", () =>
       this.rollupClient.activateExodus(this.context.signer, pending.map(depositData)),
     );
-    return { ...l1Result(receipt), pendingDeposits: pending.length };
+    return { ...l1Result(receipt), pendingDeposits: pending.length, pendingForced: forced.length };
   }
 
   /**
@@ -200,7 +274,7 @@ export class ZkRollupWallet extends RollupWallet<ZkTxStatus, ZkTxReceipt> {
     const { tokenId } = await this.token(o.token);
     if (!(await this.rollupClient.isExodus())) {
       throw new WalletExodusError(
-        "exodus is not active: the rollup still runs (withdraw instead), or activateExodus first once a deposit " +
+        "exodus is not active: the rollup still runs (withdraw instead), or activateExodus first once a deposit or a forced withdrawal " +
           `has waited ${this.config.exodusDelay} s unconsumed`,
       );
     }

@@ -3,14 +3,16 @@
  * batch carries and whether it is due. Deposits go first, in queue order — none may be skipped, and
  * since only deposits open accounts, moving them ahead of spends changes no account index and no
  * accepted spend's validity (it can only add funds sooner). A deposit the circuit cannot carry
- * (`isCarriable` false) is consumed without a slot (the contract refunds it). Spends follow in the
- * order they were accepted.
+ * (`isCarriable` false) is consumed without a slot (the contract refunds it). The operator passes the
+ * forced withdrawals (Layer-1 requests, in request order) ahead of its spends in `spends`: like deposits
+ * they have a Layer-1 deadline, so an honest operator carries each in the first batch with a slot left
+ * after the deposits. Spends follow in the order they were accepted.
  */
 
 /** A pending item as the decision sees it. */
 export interface ZkPendingItem {
-  kind: "deposit" | "spend";
-  /** Whether it fills a slot (every spend; a deposit the circuit can carry). */
+  kind: "deposit" | "forced" | "spend";
+  /** Whether it fills a slot (every spend and forced withdrawal; a deposit the circuit can carry). */
   takesSlot: boolean;
   /** When the operator first saw it, in milliseconds. */
   seenAt: number;
@@ -25,7 +27,7 @@ export interface ZkBatchRules {
 /**
  * The items of the next batch, in slot order: deposits first in queue order (a slotless deposit rides
  * along free; the first deposit that finds no slot stops the deposits, as none may be skipped), then
- * spends in acceptance order while slots remain.
+ * `spends` in their order (forced withdrawals first, then signed spends) while slots remain.
  */
 export function selectBatch<T extends ZkPendingItem>(
   deposits: readonly T[],

@@ -2,7 +2,8 @@
  * Verifier mode: the zk rollup's state rebuilt from Layer 1 alone. The rollup's `BatchVerified` events
  * say which batches the contract accepted; each batch's transactions are read back from the calldata
  * of the `submitBatch` transaction (the compact pubdata, decoded with `decodePubdata`, and the consumed
- * deposits) and re-applied without signatures (the proof vouched for them). The event is lean (batch
+ * deposits, and the forced-withdrawal requests its `WithdrawalRequested` events queued, each read back as
+ * stored) and re-applied without signatures (the proof vouched for them). The event is lean (batch
  * number and new root): the old root is this node's, the deposit head is the consumed deposits folded on
  * to this node's head, the transaction count is the pubdata's. Every root is checked: the state's root
  * after the batch against the event's new root, and at the end the contract's stored root and (before
@@ -26,10 +27,11 @@ import { toBytes32 } from "./codec";
 import type { ZkFollowerEvent } from "./events";
 import { rootHex } from "./events";
 import type { ZkCrypto } from "./keys";
-import { decodePubdata, slotElement, splitDeposits } from "./pubdata";
+import { decodePubdata, forcedRequestId, slotElement, splitDeposits } from "./pubdata";
+import { isForcedEffective } from "./stf";
 import type { ZkBatchVerified, ZkBatchVerifiedEvent, ZkRollupClient } from "./rollup-client";
 import { ZkState } from "./state";
-import type { ZkPublishedTx, ZkWithdrawBody } from "./types";
+import type { ZkForcedRequest, ZkPublishedTx, ZkWithdrawBody } from "./types";
 
 /** Layer 1 does not add up: a root, a head or a transaction that this node cannot reproduce. */
 export class ZkChainMismatchError extends StrataError {}
@@ -66,6 +68,8 @@ export class ZkChainFollower {
   /** The hash of the last block read (block `nextBlock - 1`). */
   private lastHash: string | undefined;
   private readonly located = new Map<string, ZkTxLocation>();
+  /** The forced-withdrawal requests read from Layer 1 that no verified batch consumed yet, oldest first. */
+  private forcedWaiting: ZkForcedRequest[] = [];
   /** Told when `sync` finds that the last block it read is no longer on Layer 1 (before it throws). */
   onChainChanged?: (error: ChainChangedError) => void;
 
@@ -107,6 +111,11 @@ export class ZkChainFollower {
   /** The number of the last verified batch (0: genesis). */
   get lastBatch(): number {
     return this.batches.length;
+  }
+
+  /** The forced withdrawals requested on Layer 1 and not consumed by a verified batch, oldest first. */
+  get pendingForced(): readonly ZkForcedRequest[] {
+    return this.forcedWaiting;
   }
 
   /** Where the transaction `hash` landed, if a verified batch holds it. */
@@ -174,6 +183,10 @@ export class ZkChainFollower {
           { batchIndex: Number(event.args.batchIndex), newRoot: event.args.newRoot },
           log,
         );
+      case "WithdrawalRequested":
+        // The stored request (its time included) is immutable once written: read it at its own block.
+        this.forcedWaiting.push(await this.rollup.forcedRequest(Number(event.args.index), log.blockNumber));
+        return undefined;
       case "ExodusActivated":
         this.exodusOn = true;
         this.logger?.info("exodus activated", { root: event.args.root });
@@ -211,7 +224,8 @@ export class ZkChainFollower {
     if (!tx) throw new ZkChainMismatchError(`transaction ${log.transactionHash} is not available`);
     const calldata = this.rollup.decodeSubmit(tx.data);
     const { heads, head } = this.depositHeads(calldata.consumedDeposits);
-    const txs = decodePubdata(calldata.pubdata, calldata.consumedDeposits);
+    const txs = decodePubdata(calldata.pubdata, calldata.consumedDeposits, this.forcedWaiting);
+    const forcedCount = txs.filter((t) => t.kind === "forced").length;
     // The contract proved the batch against its stored root, which this node's is (checked every sync).
     const verified: ZkBatchVerified = {
       ...event,
@@ -237,6 +251,7 @@ export class ZkChainFollower {
     };
     this.current = next;
     this.head = verified.depositHead;
+    this.forcedWaiting = this.forcedWaiting.slice(forcedCount);
     this.batches.push(batch);
     hashes.forEach((hash, slot) => this.located.set(hash, { batchIndex: verified.batchIndex, slot }));
     this.logger?.debug("batch rebuilt from Layer 1", { batchIndex: verified.batchIndex, txs: txs.length });
@@ -316,6 +331,16 @@ export function replayPublishedTx(
       if (from.tokenId !== tx.tokenId)
         mismatch(`withdrawal of token ${tx.tokenId} from token ${from.tokenId}`);
       return hash;
+    }
+    case "forced": {
+      if (isForcedEffective(state, tx.request) !== tx.effective) {
+        mismatch(`forced withdrawal ${tx.request.index} published as ${tx.effective ? "" : "not "}effective`);
+      }
+      if (tx.effective) {
+        const from = state.account(tx.request.account)!;
+        state.setAccount(tx.request.account, { ...from, balance: from.balance - tx.request.amount });
+      }
+      return forcedRequestId(tx.request.index);
     }
   }
 }

@@ -1,14 +1,16 @@
 /**
  * The zk operator (prover and sequencer): accepts signed spends, applying them with the zk state
  * transition at its door (an invalid one is refused by name and changes nothing), pulls deposits from
- * the bridge in queue order, closes batches by size or age (deposits first: `batching.ts`), builds each
+ * the bridge in queue order, reads the forced-withdrawal requests its node sees on Layer 1, closes batches
+ * by size or age (deposits first, then forced withdrawals, then spends: `batching.ts`), builds each
  * batch's witness, proves it with one warm `ZkProver`, submits it, and tracks every transaction
  * accepted → proven → verified.
  *
  * Its only durable state is the journal of accepted spends not yet verified, fsynced before a spend is
  * acknowledged. Everything else is rebuilt from Layer 1 (`ZkChainFollower`) on start and after every
- * batch: the verified state, then the deposits still queued, then the journal, dropping what Layer 1
- * already holds and what no longer applies. So a crash at any point loses no acknowledged spend and
+ * batch: the verified state, then the deposits still queued, then the forced withdrawals still waiting (in
+ * request order: they are on Layer 1, never journalled), then the journal, dropping what Layer 1 already
+ * holds and what no longer applies (a spend a forced withdrawal emptied the account for). So a crash at any point loses no acknowledged spend and
  * proves none twice.
  *
  * What it does it publishes on `events` (src/zk/events.ts: txAccepted, depositPulled, batchProving →
@@ -37,7 +39,7 @@ import type { ZkOperatorEvent } from "./events";
 import { rootHex } from "./events";
 import type { ZkCrypto } from "./keys";
 import type { ZkProof, ZkProver } from "./prover";
-import { encodePubdata, isCarriable } from "./pubdata";
+import { encodePubdata, forcedRequestId, isCarriable } from "./pubdata";
 import type { ZkRollupClient } from "./rollup-client";
 import { toProofArg } from "./rollup-client";
 import { depositData } from "../shared/deposit";
@@ -45,6 +47,7 @@ import type { ZkAccountView, ZkOperatorApi, ZkTxReceipt } from "./rpc-server";
 import type { ZkState } from "./state";
 import type { ZkTxRequest } from "./stf";
 import { ZkTxRefusedError, applyZkTx } from "./stf";
+import type { ZkForcedRequest } from "./types";
 import type { ZkBatchWitness } from "./witness";
 import { buildBatchWitness } from "./witness";
 
@@ -65,7 +68,7 @@ export interface ZkOperatorHealth {
   l1Head: number | null;
   /** The last batch verified on Layer 1, as this operator last read it (0: genesis). */
   lastBatch: number;
-  /** Spends and deposits waiting for a batch. */
+  /** Spends, deposits and forced withdrawals waiting for a batch. */
   pending: number;
   exodus: boolean;
   [detail: string]: unknown;
@@ -105,7 +108,14 @@ interface PendingSpend extends ZkPendingItem {
   encoded: string;
 }
 
-type PendingItem = PendingDeposit | PendingSpend;
+interface PendingForced extends ZkPendingItem {
+  kind: "forced";
+  /** `forcedRequestId(index)`: what its receipt and the node's `locate` know it by. */
+  hash: string;
+  request: ZkForcedRequest;
+}
+
+type PendingItem = PendingDeposit | PendingForced | PendingSpend;
 
 /** A batch chosen, built and (later) proven, on the verified batch `base`. */
 interface BatchPlan {
@@ -118,6 +128,7 @@ interface BatchPlan {
 export class ZkOperator implements ZkOperatorApi {
   private soft!: ZkState;
   private deposits: PendingDeposit[] = [];
+  private forced: PendingForced[] = [];
   private spends: PendingSpend[] = [];
   /** Bridge deposits accounted for: consumed on Layer 1 or pending here. */
   private depositsSeen = 0;
@@ -208,9 +219,9 @@ export class ZkOperator implements ZkOperatorApi {
     return undefined;
   }
 
-  /** Spends and deposits waiting for a batch. */
+  /** Spends, deposits and forced withdrawals waiting for a batch. */
   get pendingCount(): number {
-    return this.deposits.length + this.spends.length;
+    return this.deposits.length + this.forced.length + this.spends.length;
   }
 
   /** Its `strata_health`: Layer 1's head, the last verified batch, what waits. */
@@ -302,17 +313,22 @@ export class ZkOperator implements ZkOperatorApi {
   }
 
   private isPending(hash: string): boolean {
-    return this.spends.some((s) => s.hash === hash) || this.deposits.some((d) => d.hash === hash);
+    const same = (item: PendingItem) => item.hash === hash;
+    return this.spends.some(same) || this.deposits.some(same) || this.forced.some(same);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Layer 1 and the soft state
   // ---------------------------------------------------------------------------------------------
 
-  /** Reads Layer 1; rebuilds the soft state if a batch landed (or `rebuild`), then pulls new deposits. */
+  /**
+   * Reads Layer 1; rebuilds the soft state if a batch landed (or `rebuild`), or if a forced withdrawal was
+   * requested (it goes ahead of the spends accepted before it), then pulls new deposits.
+   */
   private async syncUnlocked(rebuild: boolean): Promise<void> {
     const landed = await this.o.follower.sync();
-    if (rebuild || landed.length > 0) await this.rebaseUnlocked();
+    const newForced = this.o.follower.pendingForced.length !== this.forced.length;
+    if (rebuild || landed.length > 0 || newForced) await this.rebaseUnlocked();
     else await this.pullDeposits(await this.depositQueue.sync());
     if (this.o.follower.exodus && this.pendingCount > 0) {
       this.o.logger?.warn("exodus is on: pending transactions will never be batched", {
@@ -322,19 +338,22 @@ export class ZkOperator implements ZkOperatorApi {
   }
 
   /**
-   * Rebuilds the soft state: the verified state, the deposits still queued (in order), then every
-   * journalled spend that no verified batch holds and that still applies. Compacts the journal when
+   * Rebuilds the soft state: the verified state, the deposits still queued (in order), the forced
+   * withdrawals still waiting (in order), then every journalled spend that no verified batch holds and that still applies. Compacts the journal when
    * something was dropped.
    */
   private async rebaseUnlocked(): Promise<void> {
     const { follower, journal, logger } = this.o;
     this.soft = follower.state.clone();
     this.deposits = [];
+    this.forced = [];
     this.spends = [];
     this.proven.clear();
     const queue = await this.depositQueue.sync();
     this.depositsSeen = depositsUpTo(queue, follower.depositHead);
     await this.pullDeposits(queue);
+    // A deposit stuck in the queue stops the deposits, never the forced withdrawals: they are in other queues.
+    for (const request of follower.pendingForced) this.forced.push(this.applyForced(request));
     // Compaction, not loss: an entry a verified batch holds is on Layer 1 already. Only the rest is news.
     let onLayer1 = 0;
     const dropped: string[] = [];
@@ -395,6 +414,13 @@ export class ZkOperator implements ZkOperatorApi {
     }
   }
 
+  /** Applies a forced withdrawal to the soft state (effective or nullified, as the state says). */
+  private applyForced(request: ZkForcedRequest): PendingForced {
+    applyZkTx(this.soft, { tx: { kind: "forced", request, effective: false } }, this.o.crypto);
+    const hash = forcedRequestId(request.index);
+    return { kind: "forced", takesSlot: true, seenAt: Date.now(), hash, request };
+  }
+
   private applyDeposit(queued: QueuedDeposit): PendingDeposit | undefined {
     const deposit = depositData(queued);
     const item = { kind: "deposit" as const, hash: queued.head.toLowerCase(), deposit, seenAt: Date.now() };
@@ -426,8 +452,10 @@ export class ZkOperator implements ZkOperatorApi {
   /** The next batch if one is due, its witness built on the verified state. */
   private planUnlocked(force: boolean): BatchPlan | undefined {
     const rules = { batchSize: this.batchSize, maxBatchAgeMs: this.o.maxBatchAgeMs ?? 2000 };
-    if (!isBatchDue([...this.deposits, ...this.spends], rules, Date.now(), force)) return undefined;
-    const items = selectBatch<PendingItem>(this.deposits, this.spends, this.batchSize);
+    const pending = [...this.deposits, ...this.forced, ...this.spends];
+    if (!isBatchDue(pending, rules, Date.now(), force)) return undefined;
+    // Forced withdrawals go right after the deposits: both have a Layer-1 deadline, spends have none.
+    const items = selectBatch<PendingItem>(this.deposits, [...this.forced, ...this.spends], this.batchSize);
     const { follower, crypto } = this.o;
     const requests = items.flatMap((item): ZkTxRequest[] => toRequest(item));
     const witness = buildBatchWitness(follower.state, requests, this.batchSize, crypto);
@@ -514,6 +542,7 @@ function decodeOrRefuse(encodedTx: string): ZkSignedRequest {
 /** The state-transition request of a pending item (none for a deposit the contract refunds). */
 function toRequest(item: PendingItem): ZkTxRequest[] {
   if (item.kind === "spend") return [{ tx: item.request.tx, signer: item.request.signer }];
+  if (item.kind === "forced") return [{ tx: { kind: "forced", request: item.request, effective: false } }];
   if (!item.takesSlot) return [];
   return [{ tx: { kind: "deposit", account: item.account!, deposit: item.deposit } }];
 }

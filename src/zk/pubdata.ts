@@ -1,7 +1,8 @@
 /**
  * The zk rollup's public data, mirrored by `contracts/zk/lib/Pubdata.sol` and `Slot.sol`:
  * - the slot element of each transaction (one field element, the proof's public input per slot);
- * - the compact pubdata a batch publishes as calldata (deposit 5 B, transfer 14 B, withdraw 32 B);
+ * - the compact pubdata a batch publishes as calldata (deposit 5 B, transfer 14 B, withdraw 32 B,
+ *   forced withdrawal 2 B);
  * - the public inputs of a batch, `[oldRoot, newRoot, slot[0], …, slot[B-1]]`.
  * Layouts: `docs/zk.md`.
  */
@@ -10,8 +11,16 @@ import { StrataError } from "../common/errors";
 import { bytesToHex, writeUint } from "../shared/bytes";
 import { decodeFloat40, encodeFloat40, isFloat40 } from "../shared/float40";
 import type { DepositData } from "../shared/types";
-import type { ZkDepositTx, ZkKindCode, ZkPublishedTx, ZkTransferBody, ZkWithdrawBody } from "./types";
-import { PUBDATA_BYTES, SLOT_BITS, SLOT_OFFSET, ZK_KIND } from "./types";
+import type {
+  ZkDepositTx,
+  ZkForcedRequest,
+  ZkForcedTx,
+  ZkKindCode,
+  ZkPublishedTx,
+  ZkTransferBody,
+  ZkWithdrawBody,
+} from "./types";
+import { PUBDATA_BYTES, PUBDATA_KIND, SLOT_BITS, SLOT_KIND, SLOT_OFFSET } from "./types";
 
 /** A value does not fit its field of a slot element or of the pubdata. */
 export class ZkFieldWidthError extends StrataError {
@@ -30,6 +39,9 @@ export class ZkPubdataError extends StrataError {}
 
 /** A batch's deposit slots and the deposits it consumes do not pair up one to one, in order. */
 export class ZkDepositMismatchError extends StrataError {}
+
+/** A batch's forced-withdrawal slots find no Layer-1 request left to match, in order. */
+export class ZkForcedMismatchError extends StrataError {}
 
 /** More transactions than a batch has slots. */
 export class ZkBatchTooLargeError extends StrataError {}
@@ -74,17 +86,26 @@ export function isCarriable(deposit: DepositData): boolean {
 
 /**
  * The slot element of `tx` (undefined: a noop, 0):
- * `kind + a·2^2 + b·2^34 + token·2^194 + float40(amount)·2^210`.
+ * `kind + a·2^2 + b·2^34 + token·2^194 + float40(amount)·2^210 + forced·2^250 + effective·2^251`.
  * @throws ZkFieldWidthError if a field does not fit its width (or an amount is not a float40).
  */
 export function slotElement(tx: ZkPublishedTx | undefined): bigint {
   if (tx === undefined) return 0n;
   const [a, b, token, amount] = slotFields(tx);
-  return packSlot(ZK_KIND[tx.kind], BigInt(a), BigInt(b), BigInt(token), packAmount("amount", amount));
+  const slot = packSlot(
+    SLOT_KIND[tx.kind],
+    BigInt(a),
+    BigInt(b),
+    BigInt(token),
+    packAmount("amount", amount),
+  );
+  if (tx.kind !== "forced") return slot;
+  const effective = tx.effective ? 1n << BigInt(SLOT_OFFSET.effective) : 0n;
+  return slot + (1n << BigInt(SLOT_OFFSET.forced)) + effective;
 }
 
 /** A transaction's slot fields `a`, `b`, `token` and `amount` (a transfer's token is 0: its accounts'). */
-function slotFields(tx: ZkPublishedTx): [number, number | string, number, bigint] {
+function slotFields(tx: ZkPublishedTx): [number, number | string | bigint, number, bigint] {
   switch (tx.kind) {
     case "deposit":
       return [tx.account, tx.deposit.to, tx.deposit.tokenId, tx.deposit.amount];
@@ -92,7 +113,17 @@ function slotFields(tx: ZkPublishedTx): [number, number | string, number, bigint
       return [tx.from, tx.to, 0, tx.amount];
     case "withdraw":
       return [tx.from, tx.recipient, tx.tokenId, tx.amount];
+    case "forced":
+      return [tx.request.account, tx.request.owner, tx.request.tokenId, tx.request.amount];
   }
+}
+
+/**
+ * The id a forced-withdrawal request is known by where a spend is known by its message hash (events,
+ * `located`): 2^255 + its queue index, never a field element, so never a spend's hash.
+ */
+export function forcedRequestId(index: number): string {
+  return "0x" + ((1n << 255n) + BigInt(index)).toString(16);
 }
 
 /**
@@ -124,7 +155,7 @@ export function encodePubdata(txs: readonly ZkPublishedTx[]): Uint8Array {
 }
 
 function writeTx(out: Uint8Array, offset: number, tx: ZkPublishedTx): number {
-  out[offset] = ZK_KIND[tx.kind];
+  out[offset] = PUBDATA_KIND[tx.kind];
   switch (tx.kind) {
     case "deposit":
       writeUint(out, offset + 1, 4, checkWidth("account", BigInt(tx.account), 32));
@@ -139,6 +170,9 @@ function writeTx(out: Uint8Array, offset: number, tx: ZkPublishedTx): number {
       writeUint(out, offset + 5, 20, checkWidth("recipient", BigInt(tx.recipient), 160));
       writeUint(out, offset + 25, 2, checkWidth("tokenId", BigInt(tx.tokenId), 16));
       writeUint(out, offset + 27, 5, packAmount("amount", tx.amount));
+      break;
+    case "forced":
+      out[offset + 1] = tx.effective ? 1 : 0;
       break;
   }
   return offset + PUBDATA_BYTES[tx.kind];
@@ -165,28 +199,43 @@ export function splitDeposits(consumed: readonly DepositData[]): {
  * The transactions of a batch from its Layer-1 calldata, without signatures, as a verifier node rebuilds
  * the state: `consumed` are the deposits the batch consumed, in queue order. Deposits the circuit cannot
  * carry were refunded and take no slot; every other one fills the next deposit slot, in order.
- * @throws ZkPubdataError on truncated data, an unknown kind or a noop kind byte.
+ * `forced` are the forced-withdrawal requests not consumed before this batch, in queue order: each forced
+ * slot takes the next one (the batch consumes a prefix of them).
+ * @throws ZkPubdataError on truncated data, an unknown kind, a noop kind byte or an effective byte other
+ * than 0 or 1.
  * @throws ZkDepositMismatchError if the deposit slots and the carriable deposits do not pair up.
+ * @throws ZkForcedMismatchError if a forced slot finds no request left.
  */
-export function decodePubdata(bytes: Uint8Array, consumed: readonly DepositData[]): ZkPublishedTx[] {
+export function decodePubdata(
+  bytes: Uint8Array,
+  consumed: readonly DepositData[],
+  forced: readonly ZkForcedRequest[] = [],
+): ZkPublishedTx[] {
   const { carried } = splitDeposits(consumed);
   const txs: ZkPublishedTx[] = [];
   let offset = 0;
   let nextDeposit = 0;
+  let nextForced = 0;
   while (offset < bytes.length) {
     const kind = bytes[offset];
     const size = sizeOfKind(kind, offset);
     if (offset + size > bytes.length) {
       throw new ZkPubdataError(`truncated transaction at byte ${offset}: ${size} bytes needed`);
     }
-    if (kind === ZK_KIND.deposit) {
+    if (kind === PUBDATA_KIND.forced) {
+      const request = forced[nextForced++];
+      if (request === undefined) {
+        throw new ZkForcedMismatchError(`forced slot ${txs.length} has no Layer-1 request left`);
+      }
+      txs.push(readForced(bytes, offset, request));
+    } else if (kind === PUBDATA_KIND.deposit) {
       const deposit = carried[nextDeposit++];
       if (deposit === undefined) {
         throw new ZkDepositMismatchError(`deposit slot ${txs.length} has no carriable deposit left`);
       }
       txs.push(readDeposit(bytes, offset, deposit));
     } else {
-      txs.push(kind === ZK_KIND.transfer ? readTransfer(bytes, offset) : readWithdraw(bytes, offset));
+      txs.push(kind === PUBDATA_KIND.transfer ? readTransfer(bytes, offset) : readWithdraw(bytes, offset));
     }
     offset += size;
   }
@@ -200,15 +249,23 @@ export function decodePubdata(bytes: Uint8Array, consumed: readonly DepositData[
 
 function sizeOfKind(kind: number, offset: number): number {
   switch (kind) {
-    case ZK_KIND.deposit:
+    case PUBDATA_KIND.deposit:
       return PUBDATA_BYTES.deposit;
-    case ZK_KIND.transfer:
+    case PUBDATA_KIND.transfer:
       return PUBDATA_BYTES.transfer;
-    case ZK_KIND.withdraw:
+    case PUBDATA_KIND.withdraw:
       return PUBDATA_BYTES.withdraw;
+    case PUBDATA_KIND.forced:
+      return PUBDATA_BYTES.forced;
     default:
       throw new ZkPubdataError(`unknown transaction kind ${kind} at byte ${offset}`);
   }
+}
+
+function readForced(bytes: Uint8Array, offset: number, request: ZkForcedRequest): ZkForcedTx {
+  const flag = bytes[offset + 1];
+  if (flag > 1) throw new ZkPubdataError(`forced withdrawal at byte ${offset} has effective byte ${flag}`);
+  return { kind: "forced", request, effective: flag === 1 };
 }
 
 function readDeposit(bytes: Uint8Array, offset: number, deposit: DepositData): ZkDepositTx {

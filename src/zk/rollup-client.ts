@@ -1,6 +1,6 @@
 /**
  * The zk rollup contract seen from its operator, verifier nodes and users: `submitBatch`, `claim`,
- * `activateExodus`, `exit`, `refundDeposits`, the views, and `submitBatch` calldata decoded back into the
+ * `requestWithdrawal` (the forced-withdrawal queue), `activateExodus`, `exit`, `refundDeposits`, the views, and `submitBatch` calldata decoded back into the
  * batch Layer 1 holds. Any ethers runner: no Hardhat needed. Every transaction resolves once mined; a
  * revert throws `ContractRevertError` with the custom error's name (`ZkRollupInvalidProof`, …).
  */
@@ -11,7 +11,10 @@ import { ZkRollup__factory } from "../../typechain-types";
 import { ContractClient } from "../common/contract-client";
 import { StrataError } from "../common/errors";
 import type { DepositData } from "../shared/types";
+import { decodeFloat40, encodeFloat40 } from "../shared/float40";
 import type { SolidityProof } from "./prover";
+import type { ZkForcedRequest } from "./types";
+import { SLOT_BITS, SLOT_OFFSET } from "./types";
 
 /** A transaction is not a call to `submitBatch`, or a receipt lacks the event it must hold. */
 export class ZkNotABatchError extends StrataError {}
@@ -44,6 +47,16 @@ export interface ZkExitProof {
   ay: bigint;
   nextIndex: number;
   siblings: bigint[];
+}
+
+/** A forced withdrawal as `requestWithdrawal` takes it (the amount unpacked: a float40 value). */
+export interface ZkForcedRequestArgs {
+  account: number;
+  tokenId: number;
+  amount: bigint;
+  /** The requester's BabyJubJub public key (its owner hash is computed with the sender's address). */
+  ax: bigint;
+  ay: bigint;
 }
 
 /** The rollup's immutable parameters. */
@@ -136,6 +149,23 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
     return this.send(() => this.contract.connect(signer).claim(tokenId, to));
   }
 
+  /**
+   * Asks for a forced withdrawal (the signer is the requester, credited if it is effective); returns the
+   * request as stored, and the receipt. `amount` must be a float40 value (`encodeFloat40` packs it).
+   */
+  async requestWithdrawal(
+    signer: Signer,
+    args: ZkForcedRequestArgs,
+  ): Promise<{ request: ZkForcedRequest; receipt: ContractTransactionReceipt }> {
+    const receipt = await this.send(() =>
+      this.contract
+        .connect(signer)
+        .requestWithdrawal(args.account, args.tokenId, encodeFloat40(args.amount), args.ax, args.ay),
+    );
+    const event = this.eventIn(receipt, "WithdrawalRequested");
+    return { request: await this.forcedRequest(Number(event.args.index), receipt.blockNumber), receipt };
+  }
+
   /** Starts exodus; `pending` are every deposit not yet consumed, in queue order. */
   activateExodus(signer: Signer, pending: readonly DepositData[]): Promise<ContractTransactionReceipt> {
     return this.send(() => this.contract.connect(signer).activateExodus([...pending]));
@@ -183,6 +213,25 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
     return this.contract.hasExited(accountIndex);
   }
 
+  /** How many forced withdrawals were requested, and how many batches consumed. */
+  async forcedRequests(blockTag?: number): Promise<{ requested: number; consumed: number }> {
+    const [requested, consumed] = await this.contract.forcedRequests({ blockTag });
+    return { requested: Number(requested), consumed: Number(consumed) };
+  }
+
+  /** Forced request `index` as stored (its fields read back from its slot element). */
+  async forcedRequest(index: number, blockTag?: number): Promise<ZkForcedRequest> {
+    const [slot, requester, requestedAt] = await this.contract.forcedRequest(index, { blockTag });
+    return forcedRequestOfSlot(index, slot, requester, requestedAt);
+  }
+
+  /** The forced requests no batch consumed yet, oldest first: what the next batches must carry. */
+  async pendingForcedRequests(blockTag?: number): Promise<ZkForcedRequest[]> {
+    const { requested, consumed } = await this.forcedRequests(blockTag);
+    const indices = Array.from({ length: requested - consumed }, (_, k) => consumed + k);
+    return Promise.all(indices.map((i) => this.forcedRequest(i, blockTag)));
+  }
+
   /** Decodes a `submitBatch` transaction's input: the batch exactly as Layer 1 holds it. */
   decodeSubmit(input: string): ZkBatchCalldata {
     const parsed = this.contract.interface.parseTransaction({ data: input });
@@ -219,4 +268,24 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
     if (!event) throw new ZkNotABatchError(`no BatchVerified event in transaction ${receipt.hash}`);
     return event;
   }
+}
+
+/** A stored request's fields, from its slot element (`kind + a·2^2 + owner·2^34 + token·2^194 + amount·2^210`). */
+function forcedRequestOfSlot(
+  index: number,
+  slot: bigint,
+  requester: string,
+  requestedAt: bigint,
+): ZkForcedRequest {
+  const field = (name: keyof typeof SLOT_BITS) =>
+    (slot >> BigInt(SLOT_OFFSET[name])) & ((1n << BigInt(SLOT_BITS[name])) - 1n);
+  return {
+    index,
+    requester,
+    account: Number(field("a")),
+    owner: field("b"),
+    tokenId: Number(field("token")),
+    amount: decodeFloat40(field("amount")),
+    requestedAt,
+  };
 }

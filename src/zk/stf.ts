@@ -16,6 +16,11 @@
  * withdraw
  *   UnknownAccount · BadRecipient · ZeroRecipient · ZeroAmount · AmountNotRepresentable · TokenMismatch · NonceExhausted
  *   · MissingSigner · SignerNotOwner · BadSignature · InsufficientBalance
+ * forced (a Layer-1 withdrawal request, never refused for the state: the contract refused at request
+ *   time what no circuit could carry)
+ *   AccountOutOfRange (≥ 2^depth) · TokenIdTooLarge · ZeroAmount · AmountNotRepresentable · OwnerTooLarge;
+ *   then it is effective when the account is open, is the request's owner's, holds its token and at
+ *   least its amount (the account is debited, its nonce unchanged), else nullified (nothing changes).
  * A valid transfer or withdrawal advances the sender's nonce by one.
  */
 import { isAddress } from "ethers";
@@ -27,7 +32,16 @@ import type { ZkCrypto } from "./keys";
 import { slotElement } from "./pubdata";
 import type { ZkLeafFields, ZkState } from "./state";
 import { leafFields } from "./state";
-import type { ZkDepositTx, ZkPublicKey, ZkSignature, ZkTransferTx, ZkTx, ZkWithdrawTx } from "./types";
+import type {
+  ZkDepositTx,
+  ZkForcedRequest,
+  ZkForcedTx,
+  ZkPublicKey,
+  ZkSignature,
+  ZkTransferTx,
+  ZkTx,
+  ZkWithdrawTx,
+} from "./types";
 import { SLOT_BITS } from "./types";
 
 export type ZkRefusalReason =
@@ -46,7 +60,8 @@ export type ZkRefusalReason =
   | "BalanceOverflow"
   | "ZeroRecipient"
   | "BadRecipient"
-  | "ZeroAmount";
+  | "ZeroAmount"
+  | "AccountOutOfRange";
 
 /** The operator refuses a transaction: `reason` names the rule it breaks. The state is unchanged. */
 export class ZkTxRefusedError extends StrataError {
@@ -97,7 +112,7 @@ export interface ZkStep {
   tx: ZkTx | undefined;
   /** Its public slot element (0 for a noop). */
   slot: bigint;
-  /** Leaf A: the sender of a spend; unchanged otherwise. */
+  /** Leaf A: the sender of a spend, the account a forced withdrawal names; unchanged otherwise. */
   a: ZkLeafUpdate;
   /** Leaf B: a deposit's account or a transfer's receiver; unchanged otherwise. */
   b: ZkLeafUpdate;
@@ -120,6 +135,8 @@ export function applyZkTx(state: ZkState, request: ZkTxRequest, crypto: ZkCrypto
       return applyTransfer(state, tx, request.signer, crypto);
     case "withdraw":
       return applyWithdraw(state, tx, request.signer, crypto);
+    case "forced":
+      return applyForced(state, tx);
   }
 }
 
@@ -220,6 +237,52 @@ function applyWithdraw(
   return { tx, slot: slotElement(tx), a, b, authorization };
 }
 
+// ---- forced withdrawal (a Layer-1 request)
+
+/**
+ * Carries a forced-withdrawal request: effective (and debited) or nullified, as the state says; the
+ * `effective` of `tx` is ignored and recomputed. Leaf A is account `account` either way: the circuit
+ * opens it (its true preimage when open) to judge the request.
+ */
+function applyForced(state: ZkState, tx: ZkForcedTx): ZkStep {
+  const { request } = tx;
+  checkForcedCarriable(state, tx);
+  const effective = isForcedEffective(state, request);
+  const carried: ZkForcedTx = { kind: "forced", request, effective };
+  const a = effective
+    ? changeLeaf(state, request.account, (old) => ({ ...old, balance: old.balance - request.amount }))
+    : readLeaf(state, request.account);
+  return { tx: carried, slot: slotElement(carried), a, b: unchangedLeaf(state) };
+}
+
+/**
+ * Whether `request` is effective on `state`: its account is open, is the requester's (same owner hash),
+ * holds its token and at least its amount. What the circuit computes from the state and the slot.
+ */
+export function isForcedEffective(state: ZkState, request: ZkForcedRequest): boolean {
+  const account = state.account(request.account);
+  return (
+    account !== undefined &&
+    BigInt(account.owner) === request.owner &&
+    account.tokenId === request.tokenId &&
+    account.balance >= request.amount
+  );
+}
+
+function checkForcedCarriable(state: ZkState, tx: ZkForcedTx): void {
+  const { account, tokenId, amount, owner } = tx.request;
+  if (!Number.isInteger(account) || account < 0 || account >= 2 ** state.depth) {
+    refuse("forced", "AccountOutOfRange", `account ${account} is beyond the tree's 2^${state.depth} leaves`);
+  }
+  if (!Number.isInteger(tokenId) || tokenId < 0 || tokenId >= 2 ** SLOT_BITS.token) {
+    refuse("forced", "TokenIdTooLarge", `token id ${tokenId} does not fit 16 bits`);
+  }
+  if (amount === 0n) refuse("forced", "ZeroAmount", "nothing to withdraw");
+  checkAmount("forced", amount);
+  if (owner < 0n || owner >= 1n << BigInt(SLOT_BITS.b))
+    refuse("forced", "OwnerTooLarge", `owner ${owner} ≥ 2^160`);
+}
+
 // ---- shared checks
 
 function openAccount(state: ZkState, kind: ZkTx["kind"], index: number): Account {
@@ -267,6 +330,14 @@ function debit(amount: bigint): (old: Account) => Account {
 function unchangedLeaf(state: ZkState): ZkLeafUpdate {
   const leaf = state.leaf(0);
   return { index: 0, oldLeaf: leaf, newLeaf: leaf, siblings: state.siblings(0), fields: ZERO_FIELDS };
+}
+
+/** Leaf `index` read but not changed: its true preimage if open, zeros if empty. */
+function readLeaf(state: ZkState, index: number): ZkLeafUpdate {
+  const open = state.account(index);
+  const leaf = state.leaf(index);
+  const fields = open ? leafFields(open) : ZERO_FIELDS;
+  return { index, oldLeaf: leaf, newLeaf: leaf, siblings: state.siblings(index), fields };
 }
 
 function changeLeaf(state: ZkState, index: number, change: (old: Account) => Account): ZkLeafUpdate {

@@ -63,21 +63,64 @@ export interface ZkWithdrawTx extends ZkWithdrawBody {
   signature: ZkSignature;
 }
 
-/** A transaction as the operator batches it (signed). */
-export type ZkTx = ZkDepositTx | ZkTransferTx | ZkWithdrawTx;
+/**
+ * A forced-withdrawal request from the rollup's Layer-1 queue (`requestWithdrawal`): the requester
+ * asks for `amount` of `tokenId` out of account `account`, whose owner it claims to be (`owner` is the
+ * owner hash the contract computed from the requester's key and address). Number `index` of the queue.
+ */
+export interface ZkForcedRequest {
+  index: number;
+  /** The Layer-1 address that asked: credited if the request is effective. */
+  requester: string;
+  account: number;
+  /** Poseidon(ax, ay, requester) mod 2^160, as the contract computed it. */
+  owner: bigint;
+  tokenId: number;
+  /** A float40 amount, not zero. */
+  amount: bigint;
+  /** Block time of the request (seconds). */
+  requestedAt: bigint;
+}
+
+/**
+ * A forced withdrawal as a batch carries it (a withdraw slot with the forced bit): `effective` when
+ * account `account` is open, is `owner`'s, holds `tokenId` and at least `amount` (then it is debited
+ * and the requester credited); else it is nullified and nothing changes. No signature.
+ */
+export interface ZkForcedTx {
+  kind: "forced";
+  request: ZkForcedRequest;
+  effective: boolean;
+}
+
+/** A transaction as the operator batches it (signed, or requested on Layer 1). */
+export type ZkTx = ZkDepositTx | ZkTransferTx | ZkWithdrawTx | ZkForcedTx;
 
 /**
  * A transaction as Layer 1 publishes it (no signatures): what `decodePubdata` returns, and all that
  * `slotElement` needs. Every `ZkTx` is one.
  */
-export type ZkPublishedTx = ZkDepositTx | ZkTransferBody | ZkWithdrawBody;
+export type ZkPublishedTx = ZkDepositTx | ZkTransferBody | ZkWithdrawBody | ZkForcedTx;
 
 export type ZkTxKind = ZkTx["kind"];
 
 /** Field widths of a slot element, in bits (`docs/zk.md`). */
 export const SLOT_BITS = { kind: 2, a: 32, b: 160, token: 16, amount: 40 } as const;
-/** Bit offsets of a slot element's fields. */
-export const SLOT_OFFSET = { kind: 0, a: 2, b: 34, token: 194, amount: 210 } as const;
+/** Bit offsets of a slot element's fields (forced and effective: one bit each). */
+export const SLOT_OFFSET = {
+  kind: 0,
+  a: 2,
+  b: 34,
+  token: 194,
+  amount: 210,
+  forced: 250,
+  effective: 251,
+} as const;
+
+/** The slot kind of each transaction kind (a forced withdrawal is a withdraw slot with the forced bit). */
+export const SLOT_KIND = { deposit: 1, transfer: 2, withdraw: 3, forced: 3 } as const;
+/** The first pubdata byte of each transaction kind. */
+export const PUBDATA_KIND = { deposit: 1, transfer: 2, withdraw: 3, forced: 4 } as const;
 
 /** Compact pubdata sizes in bytes, per kind. */
-export const PUBDATA_BYTES = { deposit: 5, transfer: 14, withdraw: 32 } as const;
+export const PUBDATA_BYTES = { deposit: 5, transfer: 14, withdraw: 32, forced: 2 } as const;

@@ -2,7 +2,7 @@
 // real proofs (the `test` profile: one transaction per batch), with its outcomes asserted (not just that it printed): every batch is proven
 // and verified on chain, the operator refuses bad spends by name, Bob's withdrawal is credited by the
 // batch that verifies it and claimed exactly, a verifier node rebuilt from Layer 1 agrees with the root;
-// in exodus every owner exits with exactly their Layer-2 balance, Carol's deposit is refunded, a late
+// a censored Alice asks Layer 1 for a forced withdrawal that no batch carries; in exodus every owner exits with exactly their Layer-2 balance, Carol's deposit is refunded, a late
 // batch is refused, and the escrow covers what the rollup owes throughout and ends at zero.
 import { expect } from "chai";
 import { startZkStack } from "../../src/zk/stack";
@@ -36,6 +36,13 @@ describe("e2e: demo zk flow", function () {
   zk.shouldNarrateEveryStep(demo);
 
   it("narrates the gas of the Layer-1 steps", function () {
-    expectGasNarrated(demo().lines, ["deposit", "claim", "activateExodus", "exit", "refundDeposits"]);
+    expectGasNarrated(demo().lines, [
+      "deposit",
+      "claim",
+      "requestWithdrawal",
+      "activateExodus",
+      "exit",
+      "refundDeposits",
+    ]);
   });
 });

@@ -256,6 +256,18 @@ for (const node of [HARDHAT_NODE, ANVIL_NODE]) {
             expect(claimed).to.include({ amount: parseEther("0.5").toString(), to: alice });
             expect(await balanceOf(3)).to.include({ balance: parseEther("0.25").toString(), credit: "0" });
             expect((await balanceOf(4)).balance).to.equal(parseEther("0.35").toString());
+            // Bob asks Layer 1 for his whole balance (the default amount); the operator carries it.
+            const forced = await verb<{ request: { amount: string; account: number } }>(
+              "wallet",
+              "force-withdraw",
+              ...as(4),
+            );
+            expect(forced.request).to.include({ amount: parseEther("0.35").toString(), account: 1 });
+            for (let tries = 0; (await balanceOf(4)).credit === "0"; tries++) {
+              expect(tries).to.be.lessThan(60);
+              await new Promise((resolve) => setTimeout(resolve, 1000));
+            }
+            expect(await balanceOf(4)).to.include({ balance: "0", credit: parseEther("0.35").toString() });
           });
         });
 

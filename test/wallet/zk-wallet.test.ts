@@ -1,6 +1,7 @@
 // The wallet on the zk rollup, every verb against the in-process operator served over JSON-RPC, with
-// real Groth16 proofs (four: two deposits, a transfer, a withdrawal): deposits, a transfer to an owner, a
-// withdrawal claimed once its batch verified; then the operator stops dead, a deposit waits out the exodus
+// real Groth16 proofs: deposits, a transfer to an owner, a
+// withdrawal claimed once its batch verified, a forced withdrawal asked on Layer 1 carried and claimed;
+// then the operator stops dead (Alice, censored, asks Layer 1 again), a deposit waits out the exodus
 // delay, and the wallets activate exodus, exit with proofs they build from Layer 1 alone and get a
 // never-consumed deposit refunded and claimed. Balances on both layers throughout; the zk-specific
 // mistakes refused by name, with nothing sent on Layer 1.
@@ -15,6 +16,7 @@ import {
   WalletAddressError,
   WalletAmountError,
   WalletExodusError,
+  WalletInsufficientFundsError,
   WalletKeyError,
   WalletNothingToClaimError,
   WalletOperatorError,
@@ -143,10 +145,51 @@ describe("ZkRollupWallet", function () {
     await expectRefusedBeforeLayer1(signers.alice, () => alice.refundDeposits(), WalletExodusError);
   });
 
+  it("forces a withdrawal on Layer 1, refused by name before Layer 1 when it cannot be carried; the operator carries it", async function () {
+    const notFloat40 = 2n ** 35n + 1n;
+    await expectRefusedBeforeLayer1(
+      signers.alice,
+      () => alice.forceWithdraw({ amount: notFloat40 }),
+      WalletAmountError,
+    );
+    await expectRefusedBeforeLayer1(
+      signers.alice,
+      () => alice.forceWithdraw({ amount: 0n }),
+      WalletAmountError,
+    );
+    const over = await expectRefusedBeforeLayer1(
+      signers.alice,
+      () => alice.forceWithdraw({ amount: parseEther("4") }),
+      WalletInsufficientFundsError,
+    );
+    expect([over.have, over.need]).to.deep.equal([parseEther("3"), parseEther("4")]);
+    await expectRefusedBeforeLayer1(signers.dave, () => dave.forceWithdraw(), WalletAccountNotFoundError);
+
+    const forced = await alice.forceWithdraw({ amount: parseEther("1") });
+    expect(forced.request).to.include({
+      account: 0,
+      tokenId: 0,
+      amount: parseEther("1"),
+      requester: signers.alice.address,
+    });
+    expect(forced.dueAt).to.equal(Number(forced.request.requestedAt) + alice.config.exodusDelay);
+    await w.operator.tick(true);
+    expect(await alice.balance()).to.equal(parseEther("2"));
+    const before = await ethers.provider.getBalance(signers.alice.address);
+    const claimed = await alice.claim();
+    expect(claimed.amount).to.equal(parseEther("1"));
+    expect(await ethers.provider.getBalance(signers.alice.address)).to.equal(
+      before + parseEther("1") - (await feeOf(claimed.l1TxHash)),
+    );
+  });
+
   it("leaves by exodus once the operator stops: activate when due, exit, refund and claim", async function () {
     const carolDeposit = await carol.deposit({ amount: parseEther("1") });
     await w.world.stack!.kill();
     await w.closeServer();
+    // Censored (the operator is gone): Alice asks Layer 1 for her whole balance, which no batch carries.
+    const forced = await alice.forceWithdraw();
+    expect(forced.request.amount).to.equal(parseEther("2"));
     await expectRefusedBeforeLayer1(signers.dave, () => dave.deposit({ amount: 1n }), WalletOperatorError);
 
     const early = await expectRefusedBeforeLayer1(
@@ -157,11 +200,11 @@ describe("ZkRollupWallet", function () {
     expect(early.message).to.contain("not due");
     await time.increase(alice.config.exodusDelay);
     const activated = await dave.activateExodus();
-    expect(activated.pendingDeposits).to.equal(1);
+    expect(activated).to.include({ pendingDeposits: 1, pendingForced: 1 });
     await expectRefusedBeforeLayer1(signers.dave, () => dave.activateExodus(), WalletExodusError);
 
     for (const [wallet, signer, balance] of [
-      [alice, signers.alice, parseEther("3")],
+      [alice, signers.alice, parseEther("2")],
       [bob, signers.bob, parseEther("1.5")],
     ] as const) {
       const before = await ethers.provider.getBalance(signer.address);

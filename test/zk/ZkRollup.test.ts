@@ -463,10 +463,10 @@ describe("ZkRollup", function () {
       ]);
     });
 
-    it("reverts with ZkRollupUnknownTxKind when a kind byte is not 1, 2 or 3", async function () {
+    it("reverts with ZkRollupUnknownTxKind when a kind byte is not 1, 2, 3 or 4", async function () {
       const f = await loadFixture(depositedFixture);
       const batch = await prepareBatch(f, f.model, [transfer(0, 1, 1n)]);
-      for (const kind of [0, 4, 0xff]) {
+      for (const kind of [0, 5, 0xff]) {
         const pubdata = concat([batch.pubdata, toBeHex(kind, 1), "0x" + "00".repeat(31)]);
         await expectRevert(f, () => submit(f, { ...batch, pubdata }), "ZkRollupUnknownTxKind", [14n, kind]);
       }
@@ -661,10 +661,10 @@ describe("ZkRollup", function () {
       expect(await f.rollup.isExodus()).to.equal(true);
     });
 
-    it("reverts with ZkRollupNoDepositWaiting when every deposit was consumed", async function () {
+    it("reverts with ZkRollupNothingWaiting when every deposit was consumed", async function () {
       const f = await loadFixture(depositedFixture);
       await time.increase(10n * EXODUS_DELAY);
-      await expectRevert(f, () => f.rollup.activateExodus([]), "ZkRollupNoDepositWaiting", []);
+      await expectRevert(f, () => f.rollup.activateExodus([]), "ZkRollupNothingWaiting", []);
     });
 
     it("reverts with ZkRollupDepositQueueMismatch when the pending deposits are not the queue's tail", async function () {

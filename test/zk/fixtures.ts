@@ -98,6 +98,13 @@ export class ZkModel {
         state.setAccount(tx.from, { ...from, balance: from.balance - tx.amount, nonce: from.nonce + 1 });
         return;
       }
+      case "forced": {
+        // Effective as published (the stand-in verifier proves nothing): debited, nonce unchanged.
+        if (!tx.effective) return;
+        const from = state.account(tx.request.account)!;
+        state.setAccount(tx.request.account, { ...from, balance: from.balance - tx.request.amount });
+        return;
+      }
     }
   }
 
@@ -381,6 +388,7 @@ export async function zkLedger(f: ZkFixture): Promise<string> {
     batchCount: await rollup.batchCount(),
     lastBatchAt: await rollup.lastBatchAt(),
     exodus: await rollup.isExodus(),
+    forced: await rollup.forcedRequests(),
     credits,
     exited,
     eth: await bridge.asset(rollup, ZeroAddress),

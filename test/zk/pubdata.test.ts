@@ -10,6 +10,7 @@ import {
   ZkBatchTooLargeError,
   ZkDepositMismatchError,
   ZkFieldWidthError,
+  ZkForcedMismatchError,
   ZkPubdataError,
   decodePubdata,
   encodePubdata,
@@ -18,7 +19,15 @@ import {
   slotElement,
   splitDeposits,
 } from "../../src/zk/pubdata";
-import type { ZkDepositTx, ZkPublishedTx, ZkTransferTx, ZkTx, ZkWithdrawBody } from "../../src/zk/types";
+import type {
+  ZkDepositTx,
+  ZkForcedRequest,
+  ZkForcedTx,
+  ZkPublishedTx,
+  ZkTransferTx,
+  ZkTx,
+  ZkWithdrawBody,
+} from "../../src/zk/types";
 import { PUBDATA_BYTES, SLOT_BITS, SLOT_OFFSET } from "../../src/zk/types";
 import type { Draw } from "../helpers/property";
 import { forAllDraws, forAllDrawsAsync } from "../helpers/property";
@@ -239,7 +248,7 @@ describe("zk pubdata", function () {
     });
 
     it("throws ZkPubdataError when a kind byte is unknown (a noop is never published)", function () {
-      for (const kind of [0, 4, 255]) {
+      for (const kind of [0, 5, 255]) {
         expect(() => decodePubdata(Uint8Array.from([kind, 0, 0, 0, 0]), [])).to.throw(ZkPubdataError, /kind/);
       }
     });
@@ -252,6 +261,67 @@ describe("zk pubdata", function () {
       expect(() => decodePubdata(slot, [refunded])).to.throw(ZkDepositMismatchError);
       expect(() => decodePubdata(slot, [carried, carried])).to.throw(ZkDepositMismatchError);
       expect(decodePubdata(slot, [refunded, carried, refunded])).to.have.length(1);
+    });
+  });
+
+  describe("forced withdrawals", function () {
+    const request = (index: number): ZkForcedRequest => ({
+      index,
+      requester: ALICE,
+      account: 2 ** 32 - 1,
+      owner: (1n << 160n) - 1n,
+      tokenId: 2 ** 16 - 1,
+      amount: 25n * 10n ** 20n,
+      requestedAt: 1000n,
+    });
+    const forced = (index: number, effective: boolean): ZkForcedTx => ({
+      kind: "forced",
+      request: request(index),
+      effective,
+    });
+
+    it("succeeds packing a forced withdrawal: a withdraw slot of the requester's owner, bit 250, bit 251 when effective", function () {
+      const r = request(0);
+      const base =
+        3n +
+        (BigInt(r.account) << 2n) +
+        (r.owner << 34n) +
+        (BigInt(r.tokenId) << 194n) +
+        (encodeFloat40(r.amount) << 210n);
+      expect(slotElement(forced(0, false))).to.equal(base + (1n << 250n));
+      expect(slotElement(forced(0, true))).to.equal(base + (1n << 250n) + (1n << 251n));
+      expect(slotElement(forced(0, true))).to.be.lessThan(1n << 252n);
+    });
+
+    it("succeeds with 2 bytes: 0x04 and the effective bit", function () {
+      expect(hexlify(encodePubdata([forced(0, true), forced(1, false)]))).to.equal("0x04010400");
+      expect(PUBDATA_BYTES.forced).to.equal(2);
+    });
+
+    it("decodes each forced slot as the next request, in queue order", function () {
+      const bytes = encodePubdata([
+        forced(3, false),
+        { kind: "transfer", from: 0, to: 1, amount: 1n },
+        forced(4, true),
+      ]);
+      const decoded = decodePubdata(bytes, [], [request(3), request(4), request(5)]);
+      expect(decoded).to.deep.equal([
+        forced(3, false),
+        { kind: "transfer", from: 0, to: 1, amount: 1n },
+        forced(4, true),
+      ]);
+    });
+
+    it("throws ZkForcedMismatchError when a forced slot finds no request left", function () {
+      const bytes = encodePubdata([forced(0, true), forced(1, true)]);
+      expect(() => decodePubdata(bytes, [], [request(0)])).to.throw(ZkForcedMismatchError);
+    });
+
+    it("throws ZkPubdataError on an effective byte other than 0 or 1", function () {
+      expect(() => decodePubdata(Uint8Array.from([4, 2]), [], [request(0)])).to.throw(
+        ZkPubdataError,
+        /effective/,
+      );
     });
   });
 
@@ -334,7 +404,7 @@ describe("zk pubdata", function () {
           expect(refunds).to.deep.equal(
             splitDeposits(consumed).refunded.map((d) => [d.from, d.tokenId, d.amount]),
           );
-          for (const t of txs) seen[t.kind]++;
+          for (const t of txs) if (t.kind !== "forced") seen[t.kind]++;
           seen.refund += refunds.length;
         }
         for (const [what, count] of Object.entries(seen)) expect(count, what).to.be.gte(3);

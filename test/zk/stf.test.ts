@@ -5,7 +5,7 @@ import { ownerToHex, ZkState } from "../../src/zk/state";
 import type { ZkRefusalReason, ZkTxRequest } from "../../src/zk/stf";
 import { applyNoop, applyZkTx, ZkTxRefusedError } from "../../src/zk/stf";
 import { computeMerkleRoot } from "../../src/shared/merkle-tree";
-import type { ZkTransferBody, ZkWithdrawBody } from "../../src/zk/types";
+import type { ZkForcedRequest, ZkTransferBody, ZkWithdrawBody } from "../../src/zk/types";
 import { DEPOSITOR, ZkWorld } from "./circuits/zk-world";
 
 const DEPTH = 3;
@@ -211,6 +211,70 @@ describe("zk STF", function () {
     for (const [what, reason, request] of refusals) {
       it(`refuses with ${reason} a withdrawal ${what}`, function () {
         expectRefused(request(), reason);
+      });
+    }
+  });
+
+  describe("applyZkTx: forced withdrawal (a Layer-1 request)", function () {
+    const forced = (over: Partial<ZkForcedRequest> = {}, effective = false): ZkTxRequest => ({
+      tx: {
+        kind: "forced",
+        effective,
+        request: {
+          index: 0,
+          requester: world.users.alice.signer.l1Address,
+          account: 0,
+          owner: world.users.alice.owner,
+          tokenId: 0,
+          amount: 300n,
+          requestedAt: 0n,
+          ...over,
+        },
+      },
+    });
+
+    it("debits an effective request without a signature, nonce unchanged; leaf A is read with its true preimage", function () {
+      const state = base.clone();
+      const step = applyZkTx(state, forced(), world.crypto);
+      expect(step.tx).to.deep.include({ kind: "forced", effective: true });
+      expect(step.authorization).to.equal(undefined);
+      expect(state.account(0)).to.deep.include({ balance: 700n, nonce: 0 });
+      expect(step.a.index).to.equal(0);
+      expect(step.a.fields.balance).to.equal(1000n);
+      expect(step.slot).to.equal(slotElement(step.tx));
+      expect(step.slot >> 250n).to.equal(3n);
+    });
+
+    it("nullifies, whatever effective the request claims, a request of another owner, token, too much or an empty leaf", function () {
+      for (const over of [
+        { owner: world.users.bob.owner },
+        { tokenId: 1 },
+        { amount: 1001n },
+        { account: 5 },
+      ]) {
+        const state = base.clone();
+        const step = applyZkTx(state, forced(over, true), world.crypto);
+        expect(
+          step.tx,
+          JSON.stringify(over, (_, v) => (typeof v === "bigint" ? `${v}` : v)),
+        ).to.deep.include({
+          effective: false,
+        });
+        expect(state.root).to.equal(base.root);
+        expect(step.a.oldLeaf).to.equal(step.a.newLeaf);
+        expect(step.slot >> 250n).to.equal(1n);
+      }
+    });
+
+    for (const [reason, over] of [
+      ["AccountOutOfRange", { account: 2 ** DEPTH }],
+      ["TokenIdTooLarge", { tokenId: 2 ** 16 }],
+      ["ZeroAmount", { amount: 0n }],
+      ["AmountNotRepresentable", { amount: NOT_FLOAT40 }],
+      ["OwnerTooLarge", { owner: 1n << 160n }],
+    ] as const) {
+      it(`refuses with ${reason} a request no circuit can carry`, function () {
+        expectRefused(forced(over), reason);
       });
     }
   });

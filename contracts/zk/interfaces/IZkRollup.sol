@@ -76,6 +76,21 @@ interface IZkRollup is IRollup {
     /// @notice `account` pulled its whole credit of `tokenId`, paid to `to` through the bridge.
     event CreditClaimed(address indexed account, address indexed to, uint32 indexed tokenId, uint256 amount);
 
+    /// @notice `requester` asked for a forced withdrawal of `amount` of `tokenId` from account `account`,
+    /// as owner `owner` (Poseidon(ax, ay, requester) mod 2^160): request number `index` of the queue.
+    event WithdrawalRequested(
+        uint256 indexed index,
+        address indexed requester,
+        uint32 account,
+        uint256 owner,
+        uint16 tokenId,
+        uint256 amount
+    );
+
+    /// @notice Batch `batchIndex` consumed forced request `index`: effective (credited to its requester,
+    /// with `WithdrawalCredited`) or nullified.
+    event ForcedWithdrawalConsumed(uint256 indexed batchIndex, uint256 indexed index, bool effective);
+
     /// @notice Exodus started: no batch is accepted any more; accounts exit against `root`.
     event ExodusActivated(uint256 root, address activatedBy);
 
@@ -95,7 +110,7 @@ interface IZkRollup is IRollup {
     error ZkRollupRootOutOfField(uint256 newRoot);
     /// @notice The transaction at pubdata byte `offset` finds no slot left: a batch has `batchSize`.
     error ZkRollupTooManyTransactions(uint256 offset, uint256 batchSize);
-    /// @notice The byte at `offset` is not a transaction kind (deposit 1, transfer 2, withdraw 3).
+    /// @notice The byte at `offset` is not a transaction kind (deposit 1, transfer 2, withdraw 3, forced 4).
     error ZkRollupUnknownTxKind(uint256 offset, uint8 kind);
     /// @notice The transaction at `offset` runs past the end of the pubdata (`length` bytes).
     error ZkRollupPubdataTruncated(uint256 offset, uint8 kind, uint256 length);
@@ -109,9 +124,10 @@ interface IZkRollup is IRollup {
     error ZkRollupExodusActive();
     /// @notice Exodus is off: exits and exodus refunds wait for it.
     error ZkRollupExodusNotActive();
-    /// @notice No deposit waits in the queue, so exodus cannot start.
-    error ZkRollupNoDepositWaiting();
-    /// @notice Exodus may start from `dueAt` (the oldest waiting deposit is EXODUS_DELAY old then).
+    /// @notice No deposit waits in the queue and no forced withdrawal waits in its own, so exodus cannot start.
+    error ZkRollupNothingWaiting();
+    /// @notice Exodus may start from `dueAt` (the oldest waiting deposit or forced request is EXODUS_DELAY
+    /// old then).
     error ZkRollupExodusNotDue(uint256 dueAt);
     /// @notice Account `accountIndex` has exited already.
     error ZkRollupAlreadyExited(uint256 accountIndex);
@@ -124,6 +140,12 @@ interface IZkRollup is IRollup {
     error ZkRollupInvalidExitProof(uint256 accountIndex, address caller);
     /// @notice `account` has no credit of `tokenId`.
     error ZkRollupNothingToClaim(address account, uint32 tokenId);
+    /// @notice A forced withdrawal's amount is zero or not a canonical float40 (smallest exponent).
+    error ZkRollupInvalidForcedAmount(uint40 packedAmount);
+    /// @notice The batch carries forced request `index`, which nobody requested (yet).
+    error ZkRollupForcedRequestMissing(uint256 index);
+    /// @notice The forced withdrawal at pubdata byte `offset` has an effective byte other than 0 or 1.
+    error ZkRollupInvalidEffectiveByte(uint256 offset, uint8 value);
     /// @notice A refund must cover 1 to `length` of the named deposits.
     error ZkRollupInvalidRefundCount(uint256 count, uint256 length);
 
@@ -138,7 +160,8 @@ interface IZkRollup is IRollup {
     /// @param newRoot The rollup root after the batch.
     /// @param proof The Groth16 proof.
     /// @param pubdata The compact transactions: deposit 0x01‖u32, transfer 0x02‖u32‖u32‖float40,
-    /// withdraw 0x03‖u32‖address‖u16‖float40 (big-endian).
+    /// withdraw 0x03‖u32‖address‖u16‖float40, forced withdrawal 0x04‖effective u8 (the next stored
+    /// request) (big-endian).
     /// @param consumedDeposits The deposits the batch consumes, in queue order from the rollup's head.
     /// @param pendingDeposits The deposits queued after them, up to the bridge's head (the prefix proof).
     /// @return batchIndex The batch's number.
@@ -149,6 +172,36 @@ interface IZkRollup is IRollup {
         Deposit.Data[] calldata consumedDeposits,
         Deposit.Data[] calldata pendingDeposits
     ) external returns (uint256 batchIndex);
+
+    // ---------------------------------------------------------------------------------------------
+    // Forced withdrawals
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Asks for a withdrawal the operator cannot leave out: the next batches must carry the
+    /// requests in order, each effective (the account is debited, the caller credited) when account
+    /// `account` is open with owner Poseidon(ax, ay, msg.sender) mod 2^160, token `tokenId` and at least
+    /// the amount, else nullified. A request left waiting EXODUS_DELAY lets anyone start exodus.
+    /// @param account The account index, below 2^DEPTH.
+    /// @param tokenId The account's token id.
+    /// @param packedAmount The amount as a canonical float40 (`encodeFloat40`), not zero.
+    /// @param ax The caller's BabyJubJub public key, x (in the account's owner hash).
+    /// @param ay The same, y.
+    /// @return index The request's number in the queue.
+    function requestWithdrawal(
+        uint32 account,
+        uint16 tokenId,
+        uint40 packedAmount,
+        uint256 ax,
+        uint256 ay
+    ) external returns (uint256 index);
+
+    /// @notice How many forced withdrawals were requested, and how many of them batches consumed.
+    function forcedRequests() external view returns (uint256 requested, uint256 consumed);
+
+    /// @notice Forced request `index`: its slot element without the effective bit, its requester and time.
+    function forcedRequest(
+        uint256 index
+    ) external view returns (uint256 slot, address requester, uint256 requestedAt);
 
     // ---------------------------------------------------------------------------------------------
     // Credits
@@ -164,8 +217,8 @@ interface IZkRollup is IRollup {
     // Exodus
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Starts exodus once the oldest waiting deposit has waited EXODUS_DELAY unconsumed, whatever
-    /// batches came meanwhile. Anyone may call.
+    /// @notice Starts exodus once the oldest waiting deposit, or the oldest waiting forced withdrawal, has
+    /// waited EXODUS_DELAY unconsumed, whatever batches came meanwhile. Anyone may call.
     /// @param pendingDeposits Every deposit not yet consumed, in queue order (checked against the bridge).
     function activateExodus(Deposit.Data[] calldata pendingDeposits) external;
 

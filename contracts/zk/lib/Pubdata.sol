@@ -10,12 +10,15 @@ import {Slot} from "./Slot.sol";
 /// @notice Decodes a batch's compact pubdata (big-endian) into the proof's public inputs:
 /// deposit 0x01‖account u32 (5 B; the rest comes from the consumed deposit it matches),
 /// transfer 0x02‖from u32‖to u32‖amount float40 (14 B),
-/// withdraw 0x03‖from u32‖recipient address‖token u16‖amount float40 (32 B).
+/// withdraw 0x03‖from u32‖recipient address‖token u16‖amount float40 (32 B),
+/// forced withdrawal 0x04‖effective u8 (2 B; the caller fills in the stored request's slot).
 /// Mirrors `encodePubdata`/`decodePubdata`/`publicInputs` in `src/zk/pubdata.ts`.
 library Pubdata {
     uint256 internal constant DEPOSIT_BYTES = 5;
     uint256 internal constant TRANSFER_BYTES = 14;
     uint256 internal constant WITHDRAW_BYTES = 32;
+    uint256 internal constant FORCED_BYTES = 2;
+    uint256 internal constant KIND_FORCED = 4;
 
     uint256 private constant MASK_16 = (1 << 16) - 1;
     uint256 private constant MASK_32 = (1 << 32) - 1;
@@ -34,6 +37,8 @@ library Pubdata {
         uint256[] inputs; // [oldRoot, newRoot, slot[0], …, slot[B-1]]; the roots left for the caller
         uint256[] withdrawals; // pubdata offsets of the batch's withdrawals: the first `withdrawalCount`
         uint256 withdrawalCount;
+        uint256[] forced; // input positions of the forced slots, in order: the first `forcedCount`
+        uint256 forcedCount;
         uint256 txCount;
     }
 
@@ -48,6 +53,7 @@ library Pubdata {
     ) internal pure returns (Batch memory batch) {
         uint256[] memory inputs = new uint256[](2 + batchSize);
         batch.withdrawals = new uint256[](batchSize);
+        batch.forced = new uint256[](batchSize);
         uint256 txCount;
         uint256 nextDeposit;
         uint256 offset;
@@ -59,7 +65,12 @@ library Pubdata {
             uint256 kind = word >> 248;
             uint256 size = _sizeWithin(kind, offset, pubdata.length);
             uint256 slot;
-            if (kind == Slot.KIND_DEPOSIT) {
+            if (kind == KIND_FORCED) {
+                uint256 effective = (word >> 240) & 0xff;
+                if (effective > 1) revert IZkRollup.ZkRollupInvalidEffectiveByte(offset, uint8(effective));
+                batch.forced[batch.forcedCount++] = 2 + txCount;
+                slot = effective << 251; // the stored request's slot is or-ed in by the rollup
+            } else if (kind == Slot.KIND_DEPOSIT) {
                 (slot, nextDeposit) = _depositSlot((word >> 216) & MASK_32, consumed, nextDeposit, txCount);
             } else {
                 if (kind == Slot.KIND_WITHDRAW) batch.withdrawals[batch.withdrawalCount++] = offset;
@@ -125,6 +136,7 @@ library Pubdata {
         if (kind == Slot.KIND_TRANSFER) size = TRANSFER_BYTES;
         else if (kind == Slot.KIND_DEPOSIT) size = DEPOSIT_BYTES;
         else if (kind == Slot.KIND_WITHDRAW) size = WITHDRAW_BYTES;
+        else if (kind == KIND_FORCED) size = FORCED_BYTES;
         else revert IZkRollup.ZkRollupUnknownTxKind(offset, uint8(kind));
         if (offset + size > length) revert IZkRollup.ZkRollupPubdataTruncated(offset, uint8(kind), length);
     }

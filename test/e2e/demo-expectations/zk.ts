@@ -109,6 +109,14 @@ export function shouldExitEveryOwnerInExodus(run: () => ZkDemoRun): void {
     expect(x.rebuilt.root).to.equal(result.roundTrip.verifier.root);
   });
 
+  it("lets censored Alice ask Layer 1 for her whole balance; no batch carries it, so exodus comes due at its deadline", function () {
+    const x = run().result.exodus;
+    expect(x.forced).to.include({ index: 0, amount: parseEther("3.5"), consumed: 0 });
+    expect(x.forced.requestGas).to.be.greaterThan(100_000n); // a Poseidon(3) and two fresh storage words
+    // Her request is older than Carol's deposit: Carol activated once the request had waited the delay.
+    expect(x.waited).to.be.at.least(x.exodusDelay);
+  });
+
   it("pays each owner exactly the last verified Layer-2 balance, once", function () {
     const { exits, foreignExitRefused, secondExitRefused } = run().result.exodus;
     expect(exits.alice).to.include({ account: 0, balance: parseEther("3.5"), paid: parseEther("3.5") });
@@ -164,6 +172,7 @@ export function shouldNarrateEveryStep(run: () => ZkDemoRun): void {
       "claim",
       "sync",
       "stop",
+      "requestWithdrawal",
       "activateExodus",
       "exit",
       "refundDeposits",

@@ -7,6 +7,8 @@ import type { ZkSigner, ZkStep } from "../../../src/zk/stf";
 import { applyNoop, applyZkTx } from "../../../src/zk/stf";
 import type {
   ZkDepositTx,
+  ZkForcedRequest,
+  ZkForcedTx,
   ZkTransferBody,
   ZkTransferTx,
   ZkWithdrawBody,
@@ -14,6 +16,7 @@ import type {
 } from "../../../src/zk/types";
 import type { CircuitInput, TestCircuit } from "./harness";
 import { compileTestCircuit, testMain } from "./harness";
+import { SLOT_OFFSET } from "../../../src/zk/types";
 import { forgeStep, slotInput, slotStart } from "./slot-inputs";
 
 const DEPTH = 2;
@@ -439,6 +442,115 @@ describe("RollupSlot (circuit)", function () {
       const tampered = [...witness];
       tampered[circuit.wire("main.step.atNextIndex.out")] = 1n;
       expect(circuit.firstViolation(tampered)).to.be.greaterThanOrEqual(0);
+    });
+  });
+
+  describe("forced withdrawal (a Layer-1 request, no signature)", function () {
+    const request = (over: Partial<ZkForcedRequest> = {}): ZkForcedRequest => ({
+      index: 0,
+      requester: L1.alice,
+      account: 0,
+      owner: ownerOf("alice"),
+      tokenId: 0,
+      amount: 5n * 10n ** 18n,
+      requestedAt: 0n,
+      ...over,
+    });
+    const forcedTx = (r: ZkForcedRequest, effective = false): ZkForcedTx => ({
+      kind: "forced",
+      request: r,
+      effective,
+    });
+
+    /** The honest step of `r` on a copy of the base state, and that state after it. */
+    function carry(r: ZkForcedRequest): { step: ZkStep; after: ZkState; input: CircuitInput } {
+      const after = base.clone();
+      const start = slotStart(after);
+      const step = applyZkTx(after, { tx: forcedTx(r, true) }, crypto);
+      const input = slotInput(start, step, { accountsRoot: after.accountsRoot, nextIndex: after.nextIndex });
+      return { step, after, input };
+    }
+
+    it("debits an effective request (open account, the requester's owner and token, enough balance); nonce unchanged", async function () {
+      const { step, after, input } = carry(request());
+      expect(step.tx).to.deep.include({ kind: "forced", effective: true });
+      expect(step.slot >> BigInt(SLOT_OFFSET.effective)).to.equal(1n);
+      expect(after.account(0)).to.deep.include({ balance: ALICE_FUNDS - 5n * 10n ** 18n, nonce: 0 });
+      await circuit.expectPass(input);
+    });
+
+    it("takes a whole balance (balance = amount)", async function () {
+      const { step, input } = carry(request({ account: 2, owner: ownerOf("carol"), tokenId: 1, amount: 7n }));
+      expect(step.tx).to.deep.include({ effective: true });
+      await circuit.expectPass(input);
+    });
+
+    const nullified: [string, () => Partial<ZkForcedRequest>][] = [
+      ["no account at the index (an empty leaf)", () => ({ account: 3 })],
+      ["the account is another owner's (bob asks for alice's account)", () => ({ owner: ownerOf("bob") })],
+      ["the account holds another token", () => ({ tokenId: 1 })],
+      [
+        "the balance is short (carol asks for 8 of her 7)",
+        () => ({ account: 2, owner: ownerOf("carol"), tokenId: 1, amount: 8n }),
+      ],
+    ];
+    for (const [why, over] of nullified) {
+      it(`nullifies a request when ${why}: nothing changes`, async function () {
+        const { step, after, input } = carry(request(over()));
+        expect(step.tx).to.deep.include({ kind: "forced", effective: false });
+        expect(after.accountsRoot).to.equal(base.accountsRoot);
+        await circuit.expectPass(input);
+      });
+    }
+
+    it("fails when the prover nullifies an effective request with a wrong preimage (balance 0)", async function () {
+      const r = request();
+      const alice = base.account(0)!;
+      const input = forged((state) =>
+        forgeStep(state, {
+          slot: slotElement(forcedTx(r, false)),
+          a: { index: 0, fields: { ...leafFields(alice), balance: 0n } },
+        }),
+      );
+      await circuit.expectFail(input, /RollupSlot_/);
+    });
+
+    it("fails when the prover nullifies an effective request with the true preimage", async function () {
+      const input = forged((state) =>
+        forgeStep(state, { slot: slotElement(forcedTx(request(), false)), a: { index: 0 } }),
+      );
+      await circuit.expectFail(input, /RollupSlot_/);
+    });
+
+    it("fails when the prover nullifies an effective request by opening another leaf", async function () {
+      const input = forged((state) =>
+        forgeStep(state, { slot: slotElement(forcedTx(request(), false)), a: { index: 3 } }),
+      );
+      await circuit.expectFail(input, /RollupSlot_/);
+    });
+
+    it("fails when the prover debits a request of another owner (bob's owner on alice's account)", async function () {
+      const r = request({ owner: ownerOf("bob") });
+      const alice = base.account(0)!;
+      const input = forged((state) =>
+        forgeStep(state, {
+          slot: slotElement(forcedTx(r, true)),
+          a: { index: 0, write: { ...alice, balance: alice.balance - r.amount } },
+        }),
+      );
+      await circuit.expectFail(input, /RollupSlot_/);
+    });
+
+    it("fails when an effective request also advances the nonce", async function () {
+      const r = request();
+      const alice = base.account(0)!;
+      const input = forged((state) =>
+        forgeStep(state, {
+          slot: slotElement(forcedTx(r, true)),
+          a: { index: 0, write: { ...alice, balance: alice.balance - r.amount, nonce: 1 } },
+        }),
+      );
+      await circuit.expectFail(input, /RollupSlot_/);
     });
   });
 });

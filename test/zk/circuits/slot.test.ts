@@ -17,6 +17,8 @@ const SOURCE = testMain(
     signal input b;         // claimed field b
     signal input token;     // claimed token
     signal input amount;    // claimed decoded amount
+    signal input forced;    // claimed forced bit
+    signal input effective; // claimed effective bit
     component decode = SlotDecode();
     decode.slot <== slot;
     decode.isDeposit + 2 * decode.isTransfer + 3 * decode.isWithdraw === kind;
@@ -25,6 +27,8 @@ const SOURCE = testMain(
     decode.b === b;
     decode.token === token;
     decode.amount === amount;
+    decode.forced === forced;
+    decode.effective === effective;
 }`,
 );
 
@@ -49,13 +53,27 @@ const withdraw: ZkPublishedTx = {
   tokenId: 9,
   amount: 10n ** 18n,
 };
+const forcedRequest = {
+  index: 0,
+  requester: RECIPIENT,
+  account: 2 ** 32 - 1,
+  owner: OWNER,
+  tokenId: 2 ** 16 - 1,
+  amount: 10n ** 18n,
+  requestedAt: 0n,
+};
+const forcedEffective: ZkPublishedTx = { kind: "forced", request: forcedRequest, effective: true };
+const forcedNullified: ZkPublishedTx = { kind: "forced", request: forcedRequest, effective: false };
+const FORCED_BIT = 1n << BigInt(SLOT_OFFSET.forced);
+const EFFECTIVE_BIT = 1n << BigInt(SLOT_OFFSET.effective);
 
 /** The claimed decoding of `tx`, with its slot element. */
 function decoded(tx: ZkPublishedTx | undefined): CircuitInput {
   const slot = slotElement(tx);
+  const flags = { forced: 0, effective: 0 };
   switch (tx?.kind) {
     case undefined:
-      return { slot, kind: 0, a: 0, b: 0, token: 0, amount: 0 };
+      return { slot, kind: 0, a: 0, b: 0, token: 0, amount: 0, ...flags };
     case "deposit":
       return {
         slot,
@@ -64,11 +82,34 @@ function decoded(tx: ZkPublishedTx | undefined): CircuitInput {
         b: BigInt(tx.deposit.to),
         token: tx.deposit.tokenId,
         amount: tx.deposit.amount,
+        ...flags,
       };
     case "transfer":
-      return { slot, kind: 2, a: tx.from, b: tx.to, token: 0, amount: tx.amount };
+      return { slot, kind: 2, a: tx.from, b: tx.to, token: 0, amount: tx.amount, ...flags };
     case "withdraw":
-      return { slot, kind: 3, a: tx.from, b: BigInt(tx.recipient), token: tx.tokenId, amount: tx.amount };
+      return {
+        slot,
+        kind: 3,
+        a: tx.from,
+        b: BigInt(tx.recipient),
+        token: tx.tokenId,
+        amount: tx.amount,
+        ...flags,
+      };
+    case "forced": {
+      const r = tx.request;
+      const effective = tx.effective ? 1 : 0;
+      return {
+        slot,
+        kind: 3,
+        a: r.account,
+        b: r.owner,
+        token: r.tokenId,
+        amount: r.amount,
+        forced: 1,
+        effective,
+      };
+    }
   }
 }
 
@@ -91,14 +132,54 @@ describe("SlotDecode (circuit)", function () {
     await circuit().expectPass(decoded(withdraw));
   });
 
+  it("decodes a forced withdrawal, effective (bits 250 and 251 set)", async function () {
+    const input = decoded(forcedEffective);
+    expect(input.slot).to.equal(slotElement(withdrawOf(forcedRequest)) + FORCED_BIT + EFFECTIVE_BIT);
+    await circuit().expectPass(input);
+  });
+
+  it("decodes a forced withdrawal, nullified (bit 250 set, bit 251 clear)", async function () {
+    await circuit().expectPass(decoded(forcedNullified));
+  });
+
+  it("fails on a forced deposit (the forced bit on another kind than withdraw)", async function () {
+    const input = decoded(deposit);
+    await circuit().expectFail(
+      { ...input, slot: (input.slot as bigint) + FORCED_BIT, forced: 1 },
+      /SlotDecode_/,
+    );
+  });
+
+  it("fails on a forced transfer", async function () {
+    const input = decoded(transfer);
+    await circuit().expectFail(
+      { ...input, slot: (input.slot as bigint) + FORCED_BIT, forced: 1 },
+      /SlotDecode_/,
+    );
+  });
+
+  it("fails on an effective bit without the forced bit (a signed withdrawal)", async function () {
+    const input = decoded(withdraw);
+    await circuit().expectFail(
+      { ...input, slot: (input.slot as bigint) + EFFECTIVE_BIT, effective: 1 },
+      /SlotDecode_/,
+    );
+  });
+
   it("fails on a noop kind carrying an amount (a padding slot moving funds)", async function () {
     const slot = encodeFloat40(100n) << BigInt(SLOT_OFFSET.amount);
-    await circuit().expectFail({ slot, kind: 0, a: 0, b: 0, token: 0, amount: 100n }, /SlotDecode_/);
+    await circuit().expectFail(
+      { slot, kind: 0, a: 0, b: 0, token: 0, amount: 100n, forced: 0, effective: 0 },
+      /SlotDecode_/,
+    );
   });
 
   it("fails on a noop kind with a non-zero account field", async function () {
     const slot = 5n << BigInt(SLOT_OFFSET.a);
-    await circuit().expectFail({ slot, kind: 0, a: 5, b: 0, token: 0, amount: 0 }, /SlotDecode_/);
+    await circuit().expectFail(
+      { slot, kind: 0, a: 5, b: 0, token: 0, amount: 0, forced: 0, effective: 0 },
+      /SlotDecode_/,
+    );
   });
 
   it("fails on a transfer with a non-zero token field", async function () {
@@ -107,9 +188,9 @@ describe("SlotDecode (circuit)", function () {
     await circuit().expectFail({ ...input, slot, token: 1 }, /SlotDecode_/);
   });
 
-  it("fails on a slot element of 2^250 or more", async function () {
-    const input = decoded(withdraw);
-    await circuit().expectFail({ ...input, slot: (input.slot as bigint) + (1n << 250n) }, /Num2Bits/);
+  it("fails on a slot element of 2^252 or more", async function () {
+    const input = decoded(forcedEffective);
+    await circuit().expectFail({ ...input, slot: (input.slot as bigint) + (1n << 252n) }, /Num2Bits/);
   });
 
   it("fails on a field element that is no slot (p - 1)", async function () {
@@ -132,3 +213,9 @@ describe("SlotDecode (circuit)", function () {
     expect(circuit().firstViolation(tampered)).to.be.greaterThanOrEqual(0);
   });
 });
+
+/** The signed-withdrawal body with a forced request's fields (the same slot, without the flag bits). */
+function withdrawOf(r: typeof forcedRequest): ZkPublishedTx {
+  const recipient = "0x" + r.owner.toString(16).padStart(40, "0");
+  return { kind: "withdraw", from: r.account, recipient, tokenId: r.tokenId, amount: r.amount };
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Float40} from "../shared/lib/Float40.sol";
+import {IPoseidon3} from "./interfaces/IPoseidon.sol";
+import {IZkRollup} from "./interfaces/IZkRollup.sol";
+import {ExitTree} from "./lib/ExitTree.sol";
+import {Slot} from "./lib/Slot.sol";
+import {ZkCredits} from "./ZkCredits.sol";
+
+/// @title ZkForced
+/// @notice The forced-withdrawal queue: an account's Layer-1 owner asks here for a withdrawal the
+/// operator must carry, in order, in its next batches (effective, or nullified when the account is not
+/// the requester's, holds another token or too little). A request left waiting EXODUS_DELAY switches on
+/// exodus (`ZkExodus`). See `docs/zk.md`, "Forced withdrawals".
+abstract contract ZkForced is ZkCredits {
+    /// @dev Bit 250 of a slot element: a forced withdrawal.
+    uint256 internal constant FORCED_BIT = 1 << 250;
+    /// @dev Bit 251 of a slot element: the forced withdrawal is effective.
+    uint256 internal constant EFFECTIVE_SHIFT = 251;
+
+    /// @dev A stored request: its slot element without the effective bit, who asked, and when.
+    struct ForcedRequest {
+        uint256 slot;
+        address requester;
+        uint64 requestedAt;
+    }
+
+    mapping(uint256 index => ForcedRequest) internal _forced;
+    uint64 internal _forcedRequested;
+    uint64 internal _forcedConsumed;
+
+    /// @inheritdoc IZkRollup
+    function requestWithdrawal(
+        uint32 account,
+        uint16 tokenId,
+        uint40 packedAmount,
+        uint256 ax,
+        uint256 ay
+    ) external returns (uint256 index) {
+        if (_head.exodus) revert ZkRollupExodusActive();
+        uint256 capacity = 1 << DEPTH;
+        // INVARIANT: a stored request is one the circuit can carry: every field fits, the amount is canonical.
+        if (account >= capacity) revert ZkRollupAccountIndexOutOfRange(account, capacity);
+        uint256 amount = _canonicalAmount(packedAmount);
+        // INVARIANT: only the Layer-1 address in an account's owner hash can ask for its balance.
+        uint256 owner = _ownerOfCaller(ax, ay);
+        index = _forcedRequested;
+        _forced[index] = ForcedRequest({
+            slot: Slot.pack(Slot.KIND_WITHDRAW, account, owner, tokenId, packedAmount) | FORCED_BIT,
+            requester: msg.sender,
+            requestedAt: uint64(block.timestamp)
+        });
+        _forcedRequested = uint64(index + 1);
+        emit WithdrawalRequested(index, msg.sender, account, owner, tokenId, amount);
+    }
+
+    /// @dev The amount `packedAmount` stands for; reverts unless it is a canonical float40 and not zero.
+    function _canonicalAmount(uint40 packedAmount) private pure returns (uint256 amount) {
+        amount = Float40.decode(packedAmount);
+        (bool ok, uint256 canonical) = Slot.packAmount(amount);
+        if (amount == 0 || !ok || canonical != packedAmount) revert ZkRollupInvalidForcedAmount(packedAmount);
+    }
+
+    /// @dev Poseidon(ax, ay, msg.sender) mod 2^160: the owner the caller's key and address stand for.
+    function _ownerOfCaller(uint256 ax, uint256 ay) private view returns (uint256) {
+        ExitTree.Hashers memory h;
+        h.poseidon3 = IPoseidon3(POSEIDON3);
+        return ExitTree.owner(h, ax, ay, msg.sender);
+    }
+
+    /// @inheritdoc IZkRollup
+    function forcedRequests() external view returns (uint256 requested, uint256 consumed) {
+        return (_forcedRequested, _forcedConsumed);
+    }
+
+    /// @inheritdoc IZkRollup
+    function forcedRequest(
+        uint256 index
+    ) external view returns (uint256 slot, address requester, uint256 requestedAt) {
+        ForcedRequest storage r = _forced[index];
+        return (r.slot, r.requester, r.requestedAt);
+    }
+
+    /// @dev Puts the next `count` requests into the public inputs at `positions` (each holding only its
+    /// published effective bit). Reverts if fewer are waiting.
+    function _fillForcedSlots(
+        uint256[] memory inputs,
+        uint256[] memory positions,
+        uint256 count
+    ) internal view {
+        uint256 first = _forcedConsumed;
+        // INVARIANT: a batch consumes the forced requests in queue order, skipping none.
+        if (first + count > _forcedRequested) revert ZkRollupForcedRequestMissing(first + count - 1);
+        for (uint256 k = 0; k < count; ++k) inputs[positions[k]] |= _forced[first + k].slot;
+    }
+
+    /// @dev Marks the next `count` requests consumed and credits the effective ones to their requesters.
+    function _consumeForced(
+        uint256 batchIndex,
+        uint256[] memory inputs,
+        uint256[] memory positions,
+        uint256 count
+    ) internal {
+        uint256 first = _forcedConsumed;
+        for (uint256 k = 0; k < count; ++k) {
+            ForcedRequest storage r = _forced[first + k];
+            bool effective = (inputs[positions[k]] >> EFFECTIVE_SHIFT) & 1 == 1;
+            emit ForcedWithdrawalConsumed(batchIndex, first + k, effective);
+            if (effective) {
+                uint256 slot = r.slot;
+                uint32 tokenId = uint32((slot >> Slot.TOKEN_OFFSET) & 0xffff);
+                uint256 amount = Float40.decode(uint40(slot >> Slot.AMOUNT_OFFSET));
+                _credit(r.requester, tokenId, amount);
+                emit WithdrawalCredited(batchIndex, r.requester, tokenId, amount);
+            }
+        }
+        _forcedConsumed = uint64(first + count);
+    }
+
+    /// @dev When the oldest unconsumed request has waited EXODUS_DELAY, or 0 when none waits.
+    function _forcedDueAt() internal view returns (uint256) {
+        uint256 first = _forcedConsumed;
+        if (first == _forcedRequested) return 0;
+        return uint256(_forced[first].requestedAt) + EXODUS_DELAY;
+    }
+}

@@ -1,0 +1,192 @@
+import { expect } from "chai";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { encodeFloat40 } from "../../src/shared/float40";
+import { slotElement } from "../../src/zk/pubdata";
+import type { ZkForcedRequest } from "../../src/zk/types";
+import { revertCheckerOf } from "../shared/reverts";
+import type { ZkFixture } from "./fixtures";
+import {
+  ALICE_DEPOSIT,
+  DEPTH,
+  ETH_ID,
+  EXODUS_DELAY,
+  deployZkFixture,
+  depositedFixture,
+  prepareBatch,
+  randomProof,
+  submit,
+  zkLedger,
+} from "./fixtures";
+
+const expectRevert = revertCheckerOf(zkLedger, (f: ZkFixture) => f.rollup, "the rollup");
+
+/** Request `index` as the contract stored it (read back through its view). */
+async function storedRequest(f: ZkFixture, index: number): Promise<ZkForcedRequest> {
+  const [, requester, requestedAt] = await f.rollup.forcedRequest(index);
+  const event = (await f.rollup.queryFilter(f.rollup.filters.WithdrawalRequested(index)))[0];
+  const { account, owner, tokenId, amount } = event.args;
+  return { index, requester, account: Number(account), owner, tokenId: Number(tokenId), amount, requestedAt };
+}
+
+describe("ZkRollup forced withdrawals (request queue)", function () {
+  const AMOUNT = 5n * 10n ** 18n;
+
+  it("stores a request with the caller's owner hash, in order, and emits WithdrawalRequested", async function () {
+    const f = await loadFixture(deployZkFixture);
+    const alice = f.users.alice;
+    await expect(
+      f.rollup.connect(alice.signer).requestWithdrawal(0, 0, encodeFloat40(AMOUNT), alice.ax, alice.ay),
+    )
+      .to.emit(f.rollup, "WithdrawalRequested")
+      .withArgs(0, alice.signer.address, 0, alice.owner, 0, AMOUNT);
+    const [slot, requester] = await f.rollup.forcedRequest(0);
+    const request = {
+      index: 0,
+      requester,
+      account: 0,
+      owner: alice.owner,
+      tokenId: 0,
+      amount: AMOUNT,
+      requestedAt: 0n,
+    };
+    expect(slot).to.equal(slotElement({ kind: "forced", request, effective: false }));
+    expect(await f.rollup.forcedRequests()).to.deep.equal([1n, 0n]);
+  });
+
+  it("refuses a request no circuit can carry, by name, and stores nothing", async function () {
+    const f = await loadFixture(deployZkFixture);
+    const { signer, ax, ay } = f.users.alice;
+    const r = f.rollup.connect(signer);
+    await expect(
+      r.requestWithdrawal(2 ** Number(DEPTH), 0, encodeFloat40(AMOUNT), ax, ay),
+    ).to.be.revertedWithCustomError(f.rollup, "ZkRollupAccountIndexOutOfRange");
+    await expect(r.requestWithdrawal(0, 0, 0, ax, ay)).to.be.revertedWithCustomError(
+      f.rollup,
+      "ZkRollupInvalidForcedAmount",
+    );
+    const nonCanonical = (1n << 35n) + 50n; // 50·10^1 packed with exponent 1: canonical is 500·10^0
+    await expect(r.requestWithdrawal(0, 0, nonCanonical, ax, ay)).to.be.revertedWithCustomError(
+      f.rollup,
+      "ZkRollupInvalidForcedAmount",
+    );
+    expect(await f.rollup.forcedRequests()).to.deep.equal([0n, 0n]);
+  });
+
+  it("switches on exodus once a request waited EXODUS_DELAY unconsumed (no deposit waiting), not before", async function () {
+    const f = await loadFixture(deployZkFixture);
+    const { signer, ax, ay } = f.users.alice;
+    await expect(f.rollup.activateExodus([])).to.be.revertedWithCustomError(
+      f.rollup,
+      "ZkRollupNothingWaiting",
+    );
+    await (await f.rollup.connect(signer).requestWithdrawal(0, 0, encodeFloat40(AMOUNT), ax, ay)).wait();
+    const [, , requestedAt] = await f.rollup.forcedRequest(0);
+    await expect(f.rollup.activateExodus([]))
+      .to.be.revertedWithCustomError(f.rollup, "ZkRollupExodusNotDue")
+      .withArgs(requestedAt + EXODUS_DELAY);
+    await time.increaseTo(requestedAt + EXODUS_DELAY);
+    await expect(f.rollup.connect(f.stranger).activateExodus([])).to.emit(f.rollup, "ExodusActivated");
+    await expect(
+      f.rollup.connect(signer).requestWithdrawal(0, 0, encodeFloat40(AMOUNT), ax, ay),
+    ).to.be.revertedWithCustomError(f.rollup, "ZkRollupExodusActive");
+  });
+
+  it("reverts with ZkRollupForcedRequestMissing a batch carrying a request nobody made", async function () {
+    const f = await loadFixture(deployZkFixture);
+    await expect(f.rollup.connect(f.operator).submitBatch(1n, randomProof(f.rng), "0x0401", [], []))
+      .to.be.revertedWithCustomError(f.rollup, "ZkRollupForcedRequestMissing")
+      .withArgs(0);
+  });
+
+  it("consumes requests in order: an effective one credits its requester, who claims; a nullified one credits nothing", async function () {
+    const f = await loadFixture(depositedFixture);
+    const { alice, bob } = f.users;
+    const amount = ALICE_DEPOSIT / 3n;
+    await (
+      await f.rollup
+        .connect(alice.signer)
+        .requestWithdrawal(0, ETH_ID, encodeFloat40(amount), alice.ax, alice.ay)
+    ).wait();
+    // Bob names Alice's account with Alice's key: his address makes another owner hash.
+    await (
+      await f.rollup
+        .connect(bob.signer)
+        .requestWithdrawal(0, ETH_ID, encodeFloat40(amount), alice.ax, alice.ay)
+    ).wait();
+    const [mine, his] = [await storedRequest(f, 0), await storedRequest(f, 1)];
+    expect(his.owner).to.not.equal(alice.owner);
+    const batch = await prepareBatch(f, f.model, [
+      { kind: "forced", request: mine, effective: true },
+      { kind: "forced", request: his, effective: false },
+    ]);
+    const tx = submit(f, batch);
+    await expect(tx).to.emit(f.rollup, "ForcedWithdrawalConsumed").withArgs(2, 0, true);
+    await expect(tx).to.emit(f.rollup, "ForcedWithdrawalConsumed").withArgs(2, 1, false);
+    await expect(tx)
+      .to.emit(f.rollup, "WithdrawalCredited")
+      .withArgs(2, alice.signer.address, ETH_ID, amount);
+    expect(await f.rollup.forcedRequests()).to.deep.equal([2n, 2n]);
+    expect(await f.rollup.creditOf(alice.signer.address, ETH_ID)).to.equal(amount);
+    expect(await f.rollup.creditOf(bob.signer.address, ETH_ID)).to.equal(0n);
+    await expect(f.rollup.connect(alice.signer).claim(ETH_ID, alice.signer.address)).to.changeEtherBalance(
+      alice.signer,
+      amount,
+    );
+    // Consumed: no longer a reason for exodus.
+    await time.increase(10n * EXODUS_DELAY);
+    await expect(f.rollup.activateExodus([])).to.be.revertedWithCustomError(
+      f.rollup,
+      "ZkRollupNothingWaiting",
+    );
+  });
+
+  it("reverts with ZkRollupInvalidEffectiveByte an effective byte other than 0 or 1, changing nothing", async function () {
+    const f = await loadFixture(depositedFixture);
+    const { alice } = f.users;
+    await (
+      await f.rollup.connect(alice.signer).requestWithdrawal(0, ETH_ID, encodeFloat40(1n), alice.ax, alice.ay)
+    ).wait();
+    const batch = await prepareBatch(f, f.model, [
+      { kind: "forced", request: await storedRequest(f, 0), effective: true },
+    ]);
+    await expectRevert(
+      f,
+      () => submit(f, { ...batch, pubdata: "0x0402" }),
+      "ZkRollupInvalidEffectiveByte",
+      [0, 2],
+    );
+  });
+
+  it("reverts with ZkRollupForcedRequestMissing a batch carrying more requests than are waiting, changing nothing", async function () {
+    const f = await loadFixture(depositedFixture);
+    const { alice } = f.users;
+    await (
+      await f.rollup.connect(alice.signer).requestWithdrawal(0, ETH_ID, encodeFloat40(1n), alice.ax, alice.ay)
+    ).wait();
+    const request = await storedRequest(f, 0);
+    const batch = await prepareBatch(f, f.model, [{ kind: "forced", request, effective: true }]);
+    await expectRevert(
+      f,
+      () => submit(f, { ...batch, pubdata: "0x04010401" }),
+      "ZkRollupForcedRequestMissing",
+      [1],
+    );
+  });
+
+  it("reverts with ZkRollupInvalidProof a batch whose proof was made for another request's slot", async function () {
+    const f = await loadFixture(depositedFixture);
+    const { alice } = f.users;
+    await (
+      await f.rollup.connect(alice.signer).requestWithdrawal(0, ETH_ID, encodeFloat40(1n), alice.ax, alice.ay)
+    ).wait();
+    const stored = await storedRequest(f, 0);
+    // The stand-in verifier accepts the inputs of a request for 2 wei: the contract puts the stored one in.
+    const batch = await prepareBatch(f, f.model, [
+      { kind: "forced", request: { ...stored, amount: 2n }, effective: true },
+    ]);
+    await expectRevert(f, () => submit(f, batch), "ZkRollupInvalidProof", [
+      f.firstBatch.newRoot,
+      batch.newRoot,
+    ]);
+  });
+});
