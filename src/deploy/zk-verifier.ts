@@ -7,7 +7,7 @@
  * or the record pins another key or code than the build and the chain have.
  */
 import { readFile } from "node:fs/promises";
-import { keccak256, type Provider } from "ethers";
+import { Contract, getAddress, keccak256, type Provider } from "ethers";
 import { StrataError } from "../common/errors";
 import type { Deployment, ZkVerifierPin } from "../common/deployments";
 import { contractAddress } from "../common/deployments";
@@ -20,7 +20,12 @@ import { verifierArtifact } from "../zk/deploy";
 /** The deployed zk verifier is not the one the local build generated; `what` names the part that differs. */
 export class ZkVerifierMismatchError extends StrataError {
   constructor(
-    readonly what: "runtime code" | "verification key" | "pinned runtime code" | "pinned verification key",
+    readonly what:
+      | "runtime code"
+      | "verification key"
+      | "pinned runtime code"
+      | "pinned verification key"
+      | "rollup's verifier",
     readonly expected: string,
     readonly actual: string,
     detail: string,
@@ -127,6 +132,18 @@ export async function checkZkVerifier(
       pin.runtimeCodeHash,
       onChain,
       `the deployment record pins other code than ${address} holds`,
+    );
+  }
+  // What counts is the verifier the rollup calls (an immutable), not only the one the record names.
+  const rollupAddress = contractAddress(deployment, "ZkRollup");
+  const rollup = new Contract(rollupAddress, ["function VERIFIER() view returns (address)"], provider);
+  const used = getAddress((await rollup.getFunction("VERIFIER")()) as string);
+  if (used !== getAddress(address)) {
+    throw new ZkVerifierMismatchError(
+      "rollup's verifier",
+      getAddress(address),
+      used,
+      `ZkRollup ${rollupAddress} verifies with ${used}, not the record's ZkVerifier`,
     );
   }
   return onChain;

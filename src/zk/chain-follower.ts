@@ -184,8 +184,10 @@ export class ZkChainFollower {
           log,
         );
       case "WithdrawalRequested":
-        // The stored request (its time included) is immutable once written: read it at its own block.
-        this.forcedWaiting.push(await this.rollup.forcedRequest(Number(event.args.index), log.blockNumber));
+        // The stored request (its time included) is written once and never changed or deleted, so it is
+        // read at the latest block: a node keeps old state only for recent blocks (geth, ~128), and a
+        // follower rebuilds from the deployment on every start.
+        this.forcedWaiting.push(await this.rollup.forcedRequest(Number(event.args.index)));
         return undefined;
       case "ExodusActivated":
         this.exodusOn = true;

@@ -163,7 +163,7 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
         .requestWithdrawal(args.account, args.tokenId, encodeFloat40(args.amount), args.ax, args.ay),
     );
     const event = this.eventIn(receipt, "WithdrawalRequested");
-    return { request: await this.forcedRequest(Number(event.args.index), receipt.blockNumber), receipt };
+    return { request: await this.forcedRequest(Number(event.args.index)), receipt };
   }
 
   /** Starts exodus; `pending` are every deposit not yet consumed, in queue order. */

@@ -58,6 +58,20 @@ describe("checkZkVerifier (src/deploy/zk-verifier.ts)", function () {
     expect(error.actual).to.equal(keccak256(await ethers.provider.getCode(forged.contracts.ZkVerifier)));
   });
 
+  it("refuses a record whose verifier, the build's own code at another address, is not the one the rollup calls", async function () {
+    const deployment = await loadFixture(deployed);
+    const twin = await ethers.deployContract("ZkVerifierTest");
+    const forged = {
+      ...deployment,
+      contracts: { ...deployment.contracts, ZkVerifier: await twin.getAddress() },
+    };
+    const error: ZkVerifierMismatchError = await expect(
+      checkZkVerifier({ ...forged, zkVerifier: undefined }, ethers.provider),
+    ).to.be.rejectedWith(ZkVerifierMismatchError);
+    expect(error.what).to.equal("rollup's verifier");
+    expect(error.actual).to.equal(deployment.contracts.ZkVerifier);
+  });
+
   it("refuses a verifier that matches a stale artifact but not the build's verification key", async function () {
     const deployment = await loadFixture(deployed);
     const other = await otherVerifier();

@@ -177,8 +177,8 @@ interface IZkRollup is IRollup {
     // Forced withdrawals
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Asks for a withdrawal the operator cannot leave out: the next batches must carry the
-    /// requests in order, each effective (the account is debited, the caller credited) when account
+    /// @notice Asks for a withdrawal the operator cannot leave out for long: batches may carry the
+    /// requests only in queue order, each effective (the account is debited, the caller credited) when account
     /// `account` is open with owner Poseidon(ax, ay, msg.sender) mod 2^160, token `tokenId` and at least
     /// the amount, else nullified. A request left waiting EXODUS_DELAY lets anyone start exodus.
     /// @param account The account index, below 2^DEPTH.
