@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {PushPayment} from "../shared/lib/PushPayment.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IBridge} from "./interfaces/IBridge.sol";
 import {BridgeRegistry} from "./BridgeRegistry.sol";
@@ -20,8 +19,6 @@ import {BridgeRegistry} from "./BridgeRegistry.sol";
 /// listed token is trusted not to hand control to the recipient during `transfer` (no ERC-777 hooks).
 /// A caller that sends too little gas for a push only turns it into a credit.
 abstract contract BridgePayouts is BridgeRegistry, ReentrancyGuardTransient {
-    using SafeERC20 for IERC20;
-
     /// @notice The gas an ETH payout forwards to its recipient.
     uint256 public constant PAYOUT_GAS = 10_000;
 
@@ -39,7 +36,7 @@ abstract contract BridgePayouts is BridgeRegistry, ReentrancyGuardTransient {
         _credits[token][msg.sender] = 0;
         _totalCredits[token] -= amount;
         emit CreditClaimed(token, msg.sender, to, amount);
-        if (!_transfer(token, to, amount, gasleft())) revert BridgePayoutFailed(token, to, amount);
+        if (!PushPayment.trySend(token, to, amount, gasleft())) revert BridgePayoutFailed(token, to, amount);
     }
 
     /// @inheritdoc IBridge
@@ -62,24 +59,10 @@ abstract contract BridgePayouts is BridgeRegistry, ReentrancyGuardTransient {
         // INVARIANT: a rollup pays only out of its own escrow, never another rollup's.
         if (escrowed < amount) revert BridgeInsufficientEscrow(rollup, tokenId, escrowed, amount);
         a.escrowed = uint128(escrowed - amount);
-        if (_transfer(token, to, amount, PAYOUT_GAS)) return;
+        if (PushPayment.trySend(token, to, amount, PAYOUT_GAS)) return;
         // INVARIANT: per token, the bridge holds the sum of every rollup's escrow plus every credit.
         _credits[token][to] += amount;
         _totalCredits[token] += amount;
         emit PayoutCredited(rollup, token, to, amount);
-    }
-
-    /// @dev Sends `amount` of `token` (address(0) is ETH, with at most `gasLimit` forwarded) to `to`;
-    /// false if it failed.
-    function _transfer(
-        address token,
-        address to,
-        uint256 amount,
-        uint256 gasLimit
-    ) private returns (bool ok) {
-        if (token != address(0)) return IERC20(token).trySafeTransfer(to, amount);
-        assembly ("memory-safe") {
-            ok := call(gasLimit, to, amount, 0, 0, 0, 0)
-        }
     }
 }

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {PushPayment} from "../shared/lib/PushPayment.sol";
 import {IAdjudicator} from "./interfaces/IAdjudicator.sol";
 
 /// @title Payouts
@@ -13,8 +12,6 @@ import {IAdjudicator} from "./interfaces/IAdjudicator.sol";
 /// state before paying (checks-effects-interactions); a reentrant payee sees the settled channel. A
 /// caller that sends too little gas for a push only turns it into a credit.
 abstract contract Payouts is IAdjudicator {
-    using SafeERC20 for IERC20;
-
     /// @notice The gas an ETH payout forwards to its payee.
     uint256 public constant PAYOUT_GAS = 10_000;
 
@@ -26,7 +23,8 @@ abstract contract Payouts is IAdjudicator {
         if (amount == 0) revert AdjudicatorNothingToWithdraw(asset, msg.sender);
         _credits[asset][msg.sender] = 0;
         emit CreditWithdrawn(asset, msg.sender, to, amount);
-        if (!_transfer(asset, to, amount, gasleft())) revert AdjudicatorPayoutFailed(asset, to, amount);
+        if (!PushPayment.trySend(asset, to, amount, gasleft()))
+            revert AdjudicatorPayoutFailed(asset, to, amount);
     }
 
     /// @inheritdoc IAdjudicator
@@ -36,20 +34,8 @@ abstract contract Payouts is IAdjudicator {
 
     /// @notice Pays `amount` of `asset` to `to`, or credits it if the transfer fails.
     function _payOut(address asset, address to, uint256 amount) internal {
-        if (amount == 0 || _transfer(asset, to, amount, PAYOUT_GAS)) return;
+        if (amount == 0 || PushPayment.trySend(asset, to, amount, PAYOUT_GAS)) return;
         _credits[asset][to] += amount;
         emit PayoutCredited(asset, to, amount);
-    }
-
-    function _transfer(
-        address asset,
-        address to,
-        uint256 amount,
-        uint256 gasLimit
-    ) private returns (bool ok) {
-        if (asset != address(0)) return IERC20(asset).trySafeTransfer(to, amount);
-        assembly ("memory-safe") {
-            ok := call(gasLimit, to, amount, 0, 0, 0, 0)
-        }
     }
 }

@@ -50,31 +50,27 @@ type Contribute = (
   logger?: SnarkLogger,
 ) => Promise<unknown>;
 
+/** A ceremony's beacon (powers of tau or zkey): `oldFile` plus `beaconHash` hashed 2^`numIterationsExp` times. */
+type Beacon = (
+  oldFile: string,
+  newFile: string,
+  name: string,
+  beaconHash: string,
+  numIterationsExp: number,
+  logger?: SnarkLogger,
+) => Promise<unknown>;
+
 export interface SnarkJs {
   powersOfTau: {
     newAccumulator(curve: unknown, power: number, file: string, logger?: SnarkLogger): Promise<unknown>;
     contribute: Contribute;
-    beacon(
-      oldFile: string,
-      newFile: string,
-      name: string,
-      beaconHash: string,
-      numIterationsExp: number,
-      logger?: SnarkLogger,
-    ): Promise<unknown>;
+    beacon: Beacon;
     preparePhase2(oldFile: string, newFile: string, logger?: SnarkLogger): Promise<unknown>;
   };
   zKey: {
     newZKey(r1cs: string, ptau: string, zkey: string, logger?: SnarkLogger): Promise<unknown>;
     contribute: Contribute;
-    beacon(
-      oldFile: string,
-      newFile: string,
-      name: string,
-      beaconHash: string,
-      numIterationsExp: number,
-      logger?: SnarkLogger,
-    ): Promise<unknown>;
+    beacon: Beacon;
     verifyFromInit(init: SnarkFile, ptau: string, zkey: string, logger?: SnarkLogger): Promise<boolean>;
     verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: SnarkLogger): Promise<boolean>;
     exportVerificationKey(zkey: SnarkFile, logger?: SnarkLogger): Promise<VerificationKey>;
