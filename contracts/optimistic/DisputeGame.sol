@@ -13,15 +13,20 @@ import {BatchChain} from "./BatchChain.sol";
 /// the new midpoint, so the disputed range halves with every transaction. At one step, `step`
 /// re-executes it on Layer 1; the side whose claim it confirms wins. Each side has its own clock. The
 /// batch's side is its proposer's to play; a bonded defender may take it over from a silent proposer
-/// (`defend`), so a true batch survives its proposer going offline.
+/// (`defend`), so a true batch survives its proposer going offline; a defender who loses forfeits its bond,
+/// never the batch (the game is restored to before its takeover).
 /// @dev Why the honest side always wins: it only ever agrees with true claims and claims true states,
 /// so rootLo is always true, and rootHi is true exactly when the honest side claims it. The step from a
 /// true rootLo then confirms rootHi exactly when the honest side holds it. Games against one batch are
 /// independent: a dishonest challenger's loss never ends an honest challenger's game.
 abstract contract DisputeGame is BatchChain, EIP712 {
     Game[] private _games;
-    /// @dev Set once per game, by `defend`; read only when `defenderMoves != 0`.
+    /// @dev Set by `defend`, cleared when the defender loses; read only when `defenderMoves != 0`.
     mapping(uint256 gameId => address defender) private _defenders;
+    /// @dev The game as it stood just before its defender took it over, kept while a defender holds the
+    /// side, except that `lastMoveAt` holds the seconds the proposer's clock had run for its pending move
+    /// (its elapsed time, not a timestamp). Written by `defend` (paid by the defender), read by `_restore`.
+    mapping(uint256 gameId => Game snapshot) private _snapshots;
 
     /// @inheritdoc IOptimisticRollup
     function challenge(
@@ -97,6 +102,10 @@ abstract contract DisputeGame is BatchChain, EIP712 {
         // half its remaining clock, so an online proposer always plays its own game.
         if (block.timestamp < opensAt) revert OptimisticDefenceNotOpen(gameId, opensAt);
         if (msg.value != CHALLENGER_BOND) revert OptimisticWrongBond(CHALLENGER_BOND, msg.value);
+        // INVARIANT: a defender can lose only its own bond, never the batch: the game as it was before
+        // its move is kept, and restored if the defender loses (see `_restore`).
+        _snapshots[gameId] = g;
+        _snapshots[gameId].lastMoveAt = uint40(block.timestamp - g.lastMoveAt);
         _play(gameId, g, Party.Proposer, agree, claim);
         _defenders[gameId] = msg.sender;
         g.defenderMoves = 1;
@@ -194,19 +203,20 @@ abstract contract DisputeGame is BatchChain, EIP712 {
     }
 
     /// @dev Pays out a game in O(1): the loser's bond goes to the winner, less the burnt share. A batch
-    /// that loses is removed with everything built on it. A defender's bond is one more bond of the
-    /// defending side: returned if it wins, paid out like the batch's if it loses.
+    /// that loses its proposer's own game is removed with everything built on it. A defender's bond is one
+    /// more bond of the defending side: returned with a share of the winnings if the side wins; if the
+    /// side loses while the defender holds it, only the defender's bond is lost (`_restore`).
     function _resolve(uint256 gameId, Game storage g, Party winner, bool byStep) private {
         uint256 batchIndex = g.batchIndex;
         uint256 defenderMoves = g.defenderMoves;
         uint256 burnt = (CHALLENGER_BOND * BURN_PERCENT) / 100;
         if (winner == Party.Challenger) {
+            if (defenderMoves != 0) {
+                _restore(gameId, burnt);
+                return;
+            }
             g.status = GameStatus.ChallengerWon;
             uint256 winnings = _removeFrom(batchIndex);
-            if (defenderMoves != 0) {
-                _burn(burnt);
-                winnings += CHALLENGER_BOND - burnt;
-            }
             _credit(g.challenger, CHALLENGER_BOND + winnings);
         } else {
             g.status = GameStatus.ProposerWon;
@@ -224,6 +234,25 @@ abstract contract DisputeGame is BatchChain, EIP712 {
             }
         }
         emit GameResolved(gameId, winner, byStep);
+    }
+
+    /// @dev A defender lost the side it took over: its bond goes like a loser's bond (half burned, half to
+    /// the challenger), and the game goes back to how it stood before the takeover, with the side vacant,
+    /// both clocks as they were then and the proposer's pending move as long overdue as it was then: the
+    /// proposer may move again, and another defender may take over at once. The game stays open.
+    /// INVARIANT: only the proposer's own side losing (its own moves or its own clock) removes a batch, so
+    /// a saboteur who takes over a true batch's defence and throws the game loses its bond, not the batch.
+    function _restore(uint256 gameId, uint256 burnt) private {
+        address lost = _defenders[gameId];
+        Game memory snapshot = _snapshots[gameId];
+        // The snapshot's lastMoveAt holds the elapsed time of the proposer's pending move at the takeover.
+        snapshot.lastMoveAt = uint40(block.timestamp - snapshot.lastMoveAt);
+        _games[gameId] = snapshot;
+        delete _defenders[gameId];
+        delete _snapshots[gameId];
+        _burn(burnt);
+        _credit(_games[gameId].challenger, CHALLENGER_BOND - burnt);
+        emit DefenderLost(gameId, lost, snapshot.lo, snapshot.hi);
     }
 
     function _openGame(uint256 gameId) private view returns (Game storage g) {

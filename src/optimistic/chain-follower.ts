@@ -84,7 +84,7 @@ export interface KnownGame {
   open: boolean;
   lo: number;
   hi: number;
-  /** Who took the proposer's side over (`defend`), if anyone. */
+  /** Who holds the proposer's side (`defend`), if anyone: cleared when that defender loses it. */
   defender?: string;
 }
 
@@ -118,7 +118,8 @@ export function txHash(tx: L2Tx): string {
  * is re-executed and judged; the state after every valid batch is kept (until it is final) so that its
  * children can be checked and its games played. Publishes what it reads on `events` (src/optimistic/
  * events.ts): every batch with its verdict (batchRead), every removal, and every transaction of every
- * game, whoever sent it (gameOpened, gameMoved, stepProved, gameResolved, gameCancelled).
+ * game, whoever sent it (gameOpened, gameMoved, gameDefended, defenderLost, stepProved, gameResolved,
+ * gameCancelled).
  */
 export class ChainFollower {
   readonly events = new EventLog<FollowerEvent>();
@@ -294,6 +295,23 @@ export class ChainFollower {
             gameId: game.id.toString(),
             batchIndex: game.batchIndex,
             defender: game.defender,
+            ...(await sent(log.transactionHash)),
+          });
+          break;
+        }
+        case "DefenderLost": {
+          const game = this.games.get(event.args.gameId);
+          if (!game) break;
+          // The game is back as before the takeover: the side vacant, the range as it was then.
+          game.defender = undefined;
+          [game.lo, game.hi] = [Number(event.args.lo), Number(event.args.hi)];
+          this.events.publish({
+            type: "defenderLost",
+            gameId: game.id.toString(),
+            batchIndex: game.batchIndex,
+            defender: event.args.defender as string,
+            lo: game.lo,
+            hi: game.hi,
             ...(await sent(log.transactionHash)),
           });
           break;

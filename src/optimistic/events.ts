@@ -13,6 +13,8 @@
  * `at` = floor(steps / 2); each `gameMoved` says which side judged the claim at step `at` (agree: the
  * dispute moves right), the range (lo, hi] after the move and the mover's claim at its new midpoint;
  * `gameDefended` that a bonded third party took the proposer's side over (its moves follow as the side's);
+ * `defenderLost` that the side lost while that defender held it: the defender's bond went, the batch
+ * stays, and the game is back on the range (lo, hi] it had before the takeover, the proposer to move;
  * `stepProved` names the one step re-executed on Layer 1; `gameResolved` the winner; `batchesRemoved`
  * what the loss cost. Every Layer-1 transaction carries `l1TxHash` and `gasUsed` (and `by`, its sender,
  * when the node observed it).
@@ -100,6 +102,18 @@ export interface GameDefendedEvent extends ObservedGameTx {
   defender: string;
 }
 
+/**
+ * The proposer's side lost while `defender` held it (by the one-step proof or on time): only the
+ * defender's bond is lost. The game goes on as it stood before the takeover: the range is (lo, hi] again,
+ * the proposer is to move, and the side is vacant (its proposer or a new defender may play it).
+ */
+export interface DefenderLostEvent extends ObservedGameTx {
+  type: "defenderLost";
+  defender: string;
+  lo: number;
+  hi: number;
+}
+
 /** The one-step proof of step `step` (0-based) re-executed on Layer 1 from the agreed state; `gameResolved` follows. */
 export interface StepProvedEvent extends ObservedGameTx {
   type: "stepProved";
@@ -125,6 +139,7 @@ export type FollowerEvent =
   | GameOpenedEvent
   | GameMovedEvent
   | GameDefendedEvent
+  | DefenderLostEvent
   | StepProvedEvent
   | GameResolvedEvent
   | GameCancelledEvent;

@@ -141,6 +141,9 @@ export class GamePlayer {
       case "step":
         await rollup.step(signer, gameId, follower.stepProof(game.batchIndex, action.index));
         break;
+      case "timeout": // a defender that let the side's clock run out: the game is restored, the side vacant
+        await rollup.timeout(signer, gameId);
+        break;
       default:
         return action;
     }

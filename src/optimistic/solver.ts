@@ -67,10 +67,17 @@ export function defenceOpensAt(game: GameView): number {
  * The honest defence, for a player who is neither side of the game: stand in for a batch's proposer whose
  * side is true by `trace` (it agrees on rootLo, and on rootHi exactly when the side holds it) once the
  * proposer has left its move unplayed for half its remaining clock, or run the one-step proof that makes
- * the side win. Otherwise wait: a false side is not worth a bond, and an online proposer plays its own game.
+ * the side win; time out a defender that let the side's clock run out (the game is then restored, with the
+ * side vacant, and defended anew). Otherwise wait: a false side is not worth a bond, and an online proposer
+ * plays its own game.
  */
 export const decideDefence = (game: GameView, trace: readonly string[], now: number): Action => {
   if (game.status !== "open" || game.moot) return { kind: "wait", reason: "not a live game" };
+  // A defender that let the side's clock run out (a saboteur who took the side to stall it) is timed out
+  // whatever it played: that costs it its bond and puts the game back as before its takeover, the side
+  // vacant, so it can be defended again. Left alone, the stalled game would hold the batch from finality.
+  if (game.defender !== null && game.turn === "proposer" && isOutOfTime(game, now))
+    return { kind: "timeout" };
   const holdsHi = game.hiClaimant === "proposer";
   const sideIsTrue = same(trace[game.lo], game.rootLo) && same(trace[game.hi], game.rootHi) === holdsHi;
   if (!sideIsTrue) return { kind: "wait", reason: "the proposer's side is false" };

@@ -23,7 +23,7 @@ import fc from "fast-check";
 import { assertAsyncProperty } from "../helpers/property";
 import { minedAt, revertCheckerOf } from "../shared/reverts";
 import { signedTransfer } from "../shared/transactions";
-import type { BatchPlan, Config, OptimisticFixture, Players } from "./fixtures";
+import type { BatchPlan, Config, Game, OptimisticFixture, Players } from "./fixtures";
 import {
   ALICE_DEPOSIT,
   BOB_DEPOSIT,
@@ -1570,21 +1570,150 @@ describe("OptimisticRollup", function () {
       await assertBondsConserved(f);
     });
 
-    it("succeeds for the challenger when a 'defender' takes up a false batch: the step decides, its bond is lost", async function () {
+    /** Checks that game `gameId` is back as `before` (read just before a takeover), `elapsed` seconds overdue. */
+    async function expectRestored(f: OptimisticFixture, gameId: bigint, before: Game, elapsed: bigint) {
+      const game = await f.rollup.game(gameId);
+      expect(game.status).to.equal(GameStatus.Open);
+      expect([game.lo, game.hi, game.turn, game.hiClaimant]).to.deep.equal([
+        before.lo,
+        before.hi,
+        before.turn,
+        before.hiClaimant,
+      ]);
+      expect([game.rootLo, game.rootHi, game.midClaim]).to.deep.equal([
+        before.rootLo,
+        before.rootHi,
+        before.midClaim,
+      ]);
+      expect([game.proposerClock, game.challengerClock]).to.deep.equal([
+        before.proposerClock,
+        before.challengerClock,
+      ]);
+      expect([game.proposerMoves, game.defenderMoves]).to.deep.equal([before.proposerMoves, 0n]);
+      expect(BigInt(await time.latest()) - game.lastMoveAt).to.equal(elapsed);
+      expect(await f.rollup.defender(gameId)).to.equal(ZeroAddress);
+    }
+
+    it("succeeds for the challenger when a 'defender' takes up a false batch: it loses its bond, the proposer then its batch", async function () {
       // The attack: the forging proposer goes silent and its accomplice defends the false claim.
       const f = await loadFixture(forgedGameFixture);
+      const before = await f.rollup.game(f.gameId);
+      const elapsed = (await defenceOpensAt(f, f.gameId)) - before.lastMoveAt;
       await takeOver(f, f.gameId, f.griefer, f.plan.claims);
       const players: Players = { ...f.players, proposer: { signer: f.griefer, claims: f.plan.claims } };
       const step = await playOut(f, f.gameId, players, f.plan, () => assertBondsConserved(f));
-      await expect(step).to.emit(f.rollup, "GameResolved").withArgs(f.gameId, Party.Challenger, true);
-      await expect(step).to.emit(f.rollup, "BatchesRemoved").withArgs(1n, 2n, 1n);
+      // The accomplice lost its own bond (half burned, half to the challenger); the game goes on.
+      await expect(step)
+        .to.emit(f.rollup, "DefenderLost")
+        .withArgs(f.gameId, f.griefer.address, 0n, before.hi);
+      await expect(step).to.not.emit(f.rollup, "GameResolved");
+      await expect(step).to.not.emit(f.rollup, "BatchesRemoved");
+      expect(await f.rollup.batchCount()).to.equal(3n);
+      expect(await f.rollup.credit(f.challenger)).to.equal(CHALLENGER_BOND - CHALLENGER_BURN);
+      expect(await f.rollup.credit(f.griefer)).to.equal(0n);
+      expect(await f.rollup.burned()).to.equal(CHALLENGER_BURN);
+      await expectRestored(f, f.gameId, before, elapsed);
+      await assertBondsConserved(f);
+
+      // No one defends the false batch again: its proposer's own clock runs out, and the batch goes.
+      const game = await f.rollup.game(f.gameId);
+      await atTime(game.lastMoveAt + game.proposerClock + 1n);
+      const timeout = await f.rollup.connect(f.stranger).timeout(f.gameId);
+      await expect(timeout).to.emit(f.rollup, "GameResolved").withArgs(f.gameId, Party.Challenger, false);
+      await expect(timeout).to.emit(f.rollup, "BatchesRemoved").withArgs(1n, 2n, 1n);
       expect(await f.rollup.batchCount()).to.equal(1n);
-      // The challenger wins its bond back, the batch's bond and the defender's, less the burnt halves.
+      // The challenger has its bond back, the batch's and the accomplice's, less the burnt halves.
       expect(await f.rollup.credit(f.challenger)).to.equal(
         CHALLENGER_BOND + PROPOSER_BOND - PROPOSER_BURN + CHALLENGER_BOND - CHALLENGER_BURN,
       );
       expect(await f.rollup.credit(f.griefer)).to.equal(0n);
       expect(await f.rollup.burned()).to.equal(PROPOSER_BURN + PROPOSER_BOND + CHALLENGER_BURN);
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds for a true batch whose defence a saboteur takes over and throws by a wrong move: only its bond is lost", async function () {
+      // The attack: the griefer challenges the true batch, then takes its defence over itself the moment it
+      // opens (before any honest defender) and plays it to lose. Before, the true batch and every batch
+      // after it were removed, and the proposer was locked out of its own game.
+      const f = await loadFixture(honestGameFixture);
+      const before = await f.rollup.game(f.gameId);
+      const opensAt = await defenceOpensAt(f, f.gameId);
+      const thrown = inventedTrace(f.plan);
+      await takeOver(f, f.gameId, f.griefer, thrown);
+      const saboteur: Players = { ...f.players, proposer: { signer: f.griefer, claims: thrown } };
+      const step = await playOut(f, f.gameId, saboteur, f.plan, () => assertBondsConserved(f));
+      await expect(step)
+        .to.emit(f.rollup, "DefenderLost")
+        .withArgs(f.gameId, f.griefer.address, 0n, before.hi);
+      await expect(step).to.emit(f.rollup, "BondBurned").withArgs(CHALLENGER_BURN);
+      await expect(step)
+        .to.emit(f.rollup, "BondCredited")
+        .withArgs(f.griefer.address, CHALLENGER_BOND - CHALLENGER_BURN);
+      await expect(step).to.not.emit(f.rollup, "BatchesRemoved");
+      expect(await f.rollup.batchCount()).to.equal(2n);
+      await expectRestored(f, f.gameId, before, opensAt - before.lastMoveAt);
+      await assertBondsConserved(f);
+
+      // The side is vacant again and the defence open at once: an honest defender takes it and wins.
+      expect(await defenceOpensAt(f, f.gameId)).to.be.at.most(BigInt(await time.latest()));
+      const { agree, claim } = decideMove(await f.rollup.game(f.gameId), f.plan.claims);
+      await expect(f.rollup.connect(f.carol).defend(f.gameId, agree, claim, { value: CHALLENGER_BOND }))
+        .to.emit(f.rollup, "DefenderJoined")
+        .withArgs(f.gameId, f.carol.address);
+      await assertBondsConserved(f);
+      const honest: Players = { ...f.players, proposer: { signer: f.carol, claims: f.plan.claims } };
+      const win = await playOut(f, f.gameId, honest, f.plan, () => assertBondsConserved(f));
+      await expect(win).to.emit(f.rollup, "GameResolved").withArgs(f.gameId, Party.Proposer, true);
+      expect(await f.rollup.credit(f.carol)).to.equal(CHALLENGER_BOND + CHALLENGER_BOND - CHALLENGER_BURN);
+      // The griefer lost its challenge bond and half the saboteur's bond: the attack cost it 1.5 bonds.
+      expect(await f.rollup.credit(f.griefer)).to.equal(CHALLENGER_BOND - CHALLENGER_BURN);
+      expect(await f.rollup.burned()).to.equal(2n * CHALLENGER_BURN);
+      await assertBondsConserved(f);
+      await time.increaseTo(await closesAt(f.rollup, 1n));
+      await expect(f.rollup.finalize(1)).to.emit(f.rollup, "BatchFinalized").withArgs(1n);
+      await assertBondsConserved(f);
+    });
+
+    it("succeeds for a true batch whose saboteur defender lets its clock run out: the proposer returns and wins", async function () {
+      const f = await loadFixture(honestGameFixture);
+      const before = await f.rollup.game(f.gameId);
+      const opensAt = await defenceOpensAt(f, f.gameId);
+      await takeOver(f, f.gameId, f.stranger, f.plan.claims); // a sybil of the griefer, honest-looking
+      await playMove(f, f.gameId, f.players); // the griefer's answer; its sybil never moves again
+      const game = await f.rollup.game(f.gameId);
+      const expiresAt = game.lastMoveAt + game.proposerClock;
+      await atTime(expiresAt);
+      await expectRevert(f, () => f.rollup.timeout(f.gameId), "OptimisticClockRunning", [
+        f.gameId,
+        expiresAt,
+      ]);
+      await atTime(expiresAt + 1n);
+      const timeout = await f.rollup.connect(f.griefer).timeout(f.gameId);
+      await expect(timeout)
+        .to.emit(f.rollup, "DefenderLost")
+        .withArgs(f.gameId, f.stranger.address, 0n, before.hi);
+      await expect(timeout).to.not.emit(f.rollup, "GameResolved");
+      await expect(timeout).to.not.emit(f.rollup, "BatchesRemoved");
+      expect(await f.rollup.credit(f.griefer)).to.equal(CHALLENGER_BOND - CHALLENGER_BURN);
+      expect(await f.rollup.credit(f.stranger)).to.equal(0n);
+      await expectRestored(f, f.gameId, before, opensAt - before.lastMoveAt);
+      await assertBondsConserved(f);
+
+      // The sybil holds nothing any more; the proposer, back online, plays its own side again and wins.
+      const { agree, claim } = decideMove(await f.rollup.game(f.gameId), f.plan.claims);
+      await expectRevert(
+        f,
+        () => f.rollup.connect(f.stranger).move(f.gameId, agree, claim),
+        "OptimisticNotYourTurn",
+        [f.gameId, f.proposer.address, f.stranger.address],
+      );
+      const win = await playOut(f, f.gameId, f.players, f.plan, () => assertBondsConserved(f));
+      await expect(win).to.emit(f.rollup, "GameResolved").withArgs(f.gameId, Party.Proposer, true);
+      expect(await f.rollup.credit(f.proposer)).to.equal(CHALLENGER_BOND - CHALLENGER_BURN);
+      expect(await f.rollup.credit(f.griefer)).to.equal(CHALLENGER_BOND - CHALLENGER_BURN);
+      expect(await f.rollup.credit(f.stranger)).to.equal(0n);
+      expect(await f.rollup.burned()).to.equal(2n * CHALLENGER_BURN);
+      expect(await f.rollup.batchCount()).to.equal(2n);
       await assertBondsConserved(f);
     });
 

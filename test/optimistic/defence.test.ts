@@ -4,13 +4,13 @@
 // proposer's side over once half its clock is unplayed, plays it with its own bond and wins; the batch
 // survives and is finalized. Bond conservation and bridge solvency are checked after every round.
 import { expect } from "chai";
-import { parseEther } from "ethers";
+import { id, parseEther } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { readAllEvents } from "../../src/common/events";
 import type { ChallengerEvent } from "../../src/optimistic/events";
 import { corruptTrace } from "../../src/optimistic/adversaries";
 import { GamePlayer } from "../../src/optimistic/player";
-import { openingClaim } from "../../src/optimistic/solver";
+import { defenceOpensAt, openingClaim } from "../../src/optimistic/solver";
 import { ownerOfAddress } from "../../src/shared/types";
 import type { World } from "./world";
 import { createWorld, depositEth, passChallengeWindow, signedTransfer, TIMING } from "./world";
@@ -119,6 +119,78 @@ describe("Challenger", function () {
       await rollup.finalize(w.challengerSigner, batchIndex);
       expect(await rollup.contract.lastFinalizedIndex()).to.equal(BigInt(batchIndex));
       expect(await rollup.contract.credit(w.proposer)).to.equal(config.proposerBond * BigInt(batchIndex));
+      await w.checkInvariants();
+    });
+
+    it("times out a saboteur who took the defence over first and stalls it, then defends the batch and wins", async function () {
+      // The attack: Mallory challenges the valid batch and her sybil takes its defence over the moment it
+      // opens (before the challenger looks), then never moves again. Before, its clock ran out and the
+      // valid batch was removed; now the sybil loses only its bond and the game is restored for a defender.
+      const w = (world = await createWorld());
+      const batchIndex = await commitValidBatch(w);
+      const { rollup } = w;
+      const config = await rollup.config();
+      const [mallory, sybil] = [w.signers[8], w.signers[9]];
+      const malloryFollower = await w.newFollower();
+      await malloryFollower.sync();
+      const wrong = corruptTrace(malloryFollower.trace(batchIndex), 2);
+      const { gameId } = await rollup.challenge(
+        mallory,
+        batchIndex,
+        malloryFollower.parentState(batchIndex),
+        openingClaim(wrong),
+        config.challengerBond,
+      );
+      const griefer = new GamePlayer({
+        rollup,
+        follower: malloryFollower,
+        signer: mallory,
+        traceFor: () => wrong,
+      });
+
+      // The sybil takes the side over the moment it may, agreeing with Mallory's false midpoint and
+      // claiming a made-up state; then it never moves again (no one can prove a step from its false start).
+      const opened = await rollup.game(gameId);
+      await time.setNextBlockTimestamp(defenceOpensAt(opened));
+      await rollup.defend(sybil, gameId, true, id("sabotage"), config.challengerBond);
+      expect(await rollup.contract.defender(gameId)).to.equal(sybil.address);
+
+      const { events } = w.challenger;
+      const before = await rollup.contract.credit(w.challengerSigner);
+      for (let round = 0; round < 200; round++) {
+        await w.challenger.tick();
+        await malloryFollower.sync();
+        let acted = false;
+        for (const action of (await griefer.playAll()).values()) acted ||= action.kind !== "wait";
+        await w.checkInvariants();
+        if ((await rollup.contract.game(gameId)).status !== OPEN) break;
+        if (!acted) await time.increase(10);
+      }
+
+      const game = await rollup.contract.game(gameId);
+      expect(game.status, "the proposer's side won").to.equal(PROPOSER_WON);
+      expect(await rollup.contract.defender(gameId)).to.equal(w.challengerSigner.address);
+      const burnt = config.challengerBond / 2n;
+      // The challenger won Mallory's bond as the side's only mover; Mallory got half her sybil's bond.
+      expect((await rollup.contract.credit(w.challengerSigner)) - before).to.equal(
+        config.challengerBond + config.challengerBond - burnt,
+      );
+      expect(await rollup.contract.credit(mallory)).to.equal(config.challengerBond - burnt);
+      expect(await rollup.contract.credit(sybil)).to.equal(0n);
+      const seen = (await readAllEvents<ChallengerEvent>(events)).events;
+      const lost = seen.flatMap((e) => (e.type === "defenderLost" ? [e] : []));
+      expect(lost.map((e) => [e.gameId, e.defender, e.lo, e.hi])).to.deep.equal([
+        [gameId.toString(), sybil.address, 0, 5],
+      ]);
+      // The challenger's own player timed the sybil out (its clock ran out on its move), then defended.
+      // The restored game was the opening one: the range (0, 5], the proposer to move.
+      expect(lost[0].by).to.equal(w.challengerSigner.address);
+      const defended = seen.flatMap((e) => (e.type === "gameDefended" ? [e.defender] : []));
+      expect(defended).to.deep.equal([sybil.address, w.challengerSigner.address]);
+
+      await passChallengeWindow();
+      await rollup.finalize(w.challengerSigner, batchIndex);
+      expect(await rollup.contract.lastFinalizedIndex()).to.equal(BigInt(batchIndex));
       await w.checkInvariants();
     });
   });

@@ -282,6 +282,30 @@ describe("solver", () => {
       });
     });
 
+    it("times out a defender that let the side's clock run out, whatever it played, and only then", () => {
+      // A saboteur took the side over and stalls it with a false claim: timing it out restores the game.
+      const stalled = gameView(honest, {
+        rootHi: lie[16],
+        midClaim: lie[8],
+        defender: "0x" + "dd".repeat(20),
+      });
+      expect(decideDefence(stalled, honest, START + CLOCK)).to.deep.equal({
+        kind: "wait",
+        reason: "the proposer's side is false",
+      });
+      expect(decideDefence(stalled, honest, START + CLOCK + 1)).to.deep.equal({ kind: "timeout" });
+      // Without a defender, timing the proposer out would remove the batch: the watcher never does.
+      const vacant = gameView(honest, { midClaim: lie[8] });
+      expect(decideDefence(vacant, honest, START + CLOCK + 1)).to.deep.include({ kind: "wait" });
+      // On the challenger's turn the side is not the one out of time.
+      const theirs = gameView(honest, {
+        midClaim: lie[8],
+        turn: "challenger",
+        defender: "0x" + "dd".repeat(20),
+      });
+      expect(decideDefence(theirs, honest, START + CLOCK + 1)).to.deep.include({ kind: "wait" });
+    });
+
     it("runs the step that makes the side win at one step, whoever's turn it is", () => {
       const game = gameView(honest, { lo: 5, hi: 6, turn: "challenger" });
       expect(decideDefence(game, honest, START + 1)).to.deep.equal({ kind: "step", index: 5 });

@@ -64,7 +64,7 @@ interface IOptimisticRollup is IRollup {
         // Moves made on the defending side by its proposer and by its defender (at most ⌈log2 MAX_STEPS⌉
         // in all): the side's winnings are split between them in this proportion.
         uint8 proposerMoves;
-        uint8 defenderMoves; // non-zero exactly when a defender took the side over
+        uint8 defenderMoves; // non-zero exactly when a defender holds the side (taken over, not yet lost)
         bytes32 rootLo;
         bytes32 rootHi;
         bytes32 midClaim;
@@ -121,6 +121,10 @@ interface IOptimisticRollup is IRollup {
     /// @notice `defender`, bonded with CHALLENGER_BOND, took over the defending side of game `gameId` from the
     /// batch's silent proposer (and made its move in the same transaction).
     event DefenderJoined(uint256 indexed gameId, address indexed defender);
+    /// @notice The defending side lost game `gameId` while `defender` held it: the batch stays, the
+    /// defender's bond went half burned, half to the challenger, and the game was put back as it stood before
+    /// the takeover (range (lo, hi], the proposer to move, the side vacant). It stays open.
+    event DefenderLost(uint256 indexed gameId, address indexed defender, uint256 lo, uint256 hi);
     event BondCredited(address indexed account, uint256 amount);
     event BondBurned(uint256 amount);
     event CreditWithdrawn(address indexed account, uint256 amount);
@@ -227,20 +231,28 @@ interface IOptimisticRollup is IRollup {
     /// for at least half its remaining clock, bonded with exactly `CHALLENGER_BOND`, and makes that move.
     /// From then on only the caller (the game's defender) moves for the side, on the side's clock.
     /// @dev Why it is safe: the one-step proof decides every game, so a defender can rescue only a true
-    /// claim. A defender that plays badly loses its own bond; it could lose the batch, but only one its
-    /// proposer had already left to lose on time. Until half the clock has passed the proposer alone
-    /// moves, so an online proposer's game cannot be taken from it. If the side wins, its winnings are
-    /// split by moves made (see `Game`) and the defender's bond is returned; if it loses, the defender's
-    /// bond goes like a loser's bond: half burned, half to the challenger.
+    /// claim, and a defender can never lose the batch: if the side loses while the defender holds it (its
+    /// moves by `step`, or its clock by `timeout`), the defender's bond goes like a loser's bond (half
+    /// burned, half to the challenger) and the game is put back as it stood before the takeover, with the
+    /// side vacant and the proposer's move as overdue as it was (`DefenderLost`): the proposer may move
+    /// again and anyone may take the side over again at once. So a saboteur (the challenger's sybil) who
+    /// takes over a true batch's defence and throws the game pays half a bond, and the batch stays; only
+    /// the proposer's own side losing removes the batch. The caller pays for the snapshot. Until half the
+    /// clock has passed the proposer alone moves, so an online proposer's game cannot be taken from it.
+    /// If the side wins, its winnings are split by moves made (see `Game`) and the defender's bond is
+    /// returned.
     /// @param agree Whether the defender agrees with the challenger's `midClaim` (as in `move`).
     /// @param claim The defender's claim about the new range's midpoint; zero when one step is left.
     function defend(uint256 gameId, bool agree, bytes32 claim) external payable;
 
     /// @notice Re-executes the one step left in dispute; the side whose claim it confirms wins. Anyone
-    /// may call it, while the side to move still has time.
+    /// may call it, while the side to move still has time. If it confirms the challenger while a defender
+    /// holds the defending side, the defender loses (`DefenderLost`), not the batch; the game goes on.
     function step(uint256 gameId, StepProof calldata proof) external;
 
-    /// @notice Ends a game whose side to move ran out of time: the other side wins. Anyone may call it.
+    /// @notice Ends a game whose side to move ran out of time: the other side wins. Anyone may call it. If
+    /// the defending side ran out while a defender held it, the defender loses (`DefenderLost`), not the
+    /// batch; the game goes on.
     function timeout(uint256 gameId) external;
 
     /// @notice Closes a game whose batch was removed by another game; the challenger's bond is returned, and
@@ -265,7 +277,8 @@ interface IOptimisticRollup is IRollup {
 
     function gameCount() external view returns (uint256);
 
-    /// @notice The defender who took over game `gameId`'s defending side, or zero if its proposer plays it.
+    /// @notice The defender who holds game `gameId`'s defending side, or zero if its proposer plays it (none
+    /// took it over, or the last one lost it: `DefenderLost`).
     function defender(uint256 gameId) external view returns (address);
 
     /// @notice Wei the account may withdraw with `withdrawCredit`.
