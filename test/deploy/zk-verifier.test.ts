@@ -3,13 +3,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { ContractFactory, keccak256 } from "ethers";
-import { ethers } from "hardhat";
+import { keccak256 } from "ethers";
+import { artifacts, ethers } from "hardhat";
 import type { Deployment } from "../../src/common/deployments";
 import { createLogger } from "../../src/common/logger";
 import { deploySuite } from "../../src/deploy/suite";
 import { checkZkVerifier, loadZkBuild, ZkVerifierMismatchError } from "../../src/deploy/zk-verifier";
-import { verifierArtifact } from "../../src/zk/deploy";
 import { startZkOperatorService } from "../../src/zk/stack";
 
 /** The suite deployed on the in-process chain with the `test` profile's verifier. */
@@ -18,11 +17,12 @@ async function deployed(): Promise<Deployment> {
   return deploySuite(deployer!, { network: "hardhat", local: true });
 }
 
-/** Another verifier: the `default` profile's generated one, deployed beside the suite. */
+/**
+ * Another verifier, deployed beside the suite: the test-only `ZkVerifierStandIn`, which exists on every
+ * checkout (the `default` profile's generated verifier is built only by the bench).
+ */
 async function otherVerifier(): Promise<string> {
-  const [deployer] = await ethers.getSigners();
-  const { abi, bytecode } = verifierArtifact("default");
-  const contract = await new ContractFactory(abi, bytecode, deployer).deploy();
+  const contract = await ethers.deployContract("ZkVerifierStandIn");
   await contract.waitForDeployment();
   return contract.getAddress();
 }
@@ -80,7 +80,8 @@ describe("checkZkVerifier (src/deploy/zk-verifier.ts)", function () {
       zkVerifier: undefined,
       contracts: { ...deployment.contracts, ZkVerifier: other },
     };
-    const stale = (verifierArtifact("default") as unknown as { deployedBytecode: string }).deployedBytecode;
+    // An artifact that matches the deployed code but holds none of the build's key.
+    const stale = (await artifacts.readArtifact("ZkVerifierStandIn")).deployedBytecode;
     const error: ZkVerifierMismatchError = await expect(
       checkZkVerifier(forged, ethers.provider, { profile: "test", deployedBytecode: stale }),
     ).to.be.rejectedWith(ZkVerifierMismatchError);
