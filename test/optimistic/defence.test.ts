@@ -4,6 +4,7 @@
 // proposer's side over once half its clock is unplayed, plays it with its own bond and wins; the batch
 // survives and is finalized. Bond conservation and bridge solvency are checked after every round.
 import { expect } from "chai";
+import type { Signer } from "ethers";
 import { id, parseEther } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { readAllEvents } from "../../src/common/events";
@@ -49,14 +50,9 @@ describe("Challenger", function () {
       return batchIndex;
     }
 
-    it("stands in for an offline proposer of a valid batch, wins with its own bond, and the batch is final", async function () {
-      const w = (world = await createWorld());
-      const batchIndex = await commitValidBatch(w);
+    /** `mallory` challenges valid batch `batchIndex` with a trace wrong from step 2, and plays it by that trace. */
+    async function challengeWithWrongTrace(w: World, mallory: Signer, batchIndex: number) {
       const { rollup } = w;
-      const config = await rollup.config();
-
-      // Mallory challenges the valid batch with a wrong trace and plays it honestly-looking to the end.
-      const mallory = w.signers[8];
       const malloryFollower = await w.newFollower();
       await malloryFollower.sync();
       const wrong = corruptTrace(malloryFollower.trace(batchIndex), 2);
@@ -65,7 +61,7 @@ describe("Challenger", function () {
         batchIndex,
         malloryFollower.parentState(batchIndex),
         openingClaim(wrong),
-        config.challengerBond,
+        (await rollup.config()).challengerBond,
       );
       const griefer = new GamePlayer({
         rollup,
@@ -73,6 +69,18 @@ describe("Challenger", function () {
         signer: mallory,
         traceFor: () => wrong,
       });
+      return { gameId, malloryFollower, griefer };
+    }
+
+    it("stands in for an offline proposer of a valid batch, wins with its own bond, and the batch is final", async function () {
+      const w = (world = await createWorld());
+      const batchIndex = await commitValidBatch(w);
+      const { rollup } = w;
+      const config = await rollup.config();
+
+      // Mallory challenges the valid batch with a wrong trace and plays it honestly-looking to the end.
+      const mallory = w.signers[8];
+      const { gameId, malloryFollower, griefer } = await challengeWithWrongTrace(w, mallory, batchIndex);
 
       // The proposer (the sequencer's key) is offline: it is never ticked. Rounds of the challenger and
       // Mallory; a round where no one acts lets 10 s pass, far less than a clock.
@@ -131,22 +139,7 @@ describe("Challenger", function () {
       const { rollup } = w;
       const config = await rollup.config();
       const [mallory, sybil] = [w.signers[8], w.signers[9]];
-      const malloryFollower = await w.newFollower();
-      await malloryFollower.sync();
-      const wrong = corruptTrace(malloryFollower.trace(batchIndex), 2);
-      const { gameId } = await rollup.challenge(
-        mallory,
-        batchIndex,
-        malloryFollower.parentState(batchIndex),
-        openingClaim(wrong),
-        config.challengerBond,
-      );
-      const griefer = new GamePlayer({
-        rollup,
-        follower: malloryFollower,
-        signer: mallory,
-        traceFor: () => wrong,
-      });
+      const { gameId, malloryFollower, griefer } = await challengeWithWrongTrace(w, mallory, batchIndex);
 
       // The sybil takes the side over the moment it may, agreeing with Mallory's false midpoint and
       // claiming a made-up state; then it never moves again (no one can prove a step from its false start).
