@@ -21,12 +21,15 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
-/** The circuit profile the tests deploy and prove with (circuits/profiles.json). */
-const TEST_ZK_PROFILE = "test";
+/**
+ * The circuit profiles the tests deploy and prove with (circuits/profiles.json): `test`, and `tiny`
+ * (4 accounts) for the tests that fill the accounts tree.
+ */
+const TEST_ZK_PROFILES = ["test", "tiny"];
 
 // Every compile (`hardhat compile`, and `hardhat test` / `hardhat run` unless --no-compile) first builds
-// the zk `test` profile through the pipeline `npm run zk:build` runs, so that its generated verifier
-// (contracts/zk/generated/ZkVerifierTest.sol) exists before solc runs and a fresh clone's `npx hardhat
+// the zk `test` and `tiny` profiles through the pipeline `npm run zk:build` runs, so that their generated
+// verifiers (contracts/zk/generated/ZkVerifierTest.sol, ZkVerifierTiny.sol) exist before solc runs and a fresh clone's `npx hardhat
 // test` passes. The build is cached by a hash of its inputs: when it is up to date this only checks
 // hashes (about a second). STRATA_PTAU names a prepared powers of tau (and STRATA_PTAU_TRUST, when it
 // is not a pinned public one, its blake2b-512), as for `npm run zk:build`;
@@ -41,7 +44,7 @@ task(TASK_COMPILE, async (args, _hre, runSuper) => {
   ]);
   try {
     await buildZk({
-      profiles: [TEST_ZK_PROFILE],
+      profiles: TEST_ZK_PROFILES,
       ptau: process.env.STRATA_PTAU || undefined,
       ptauTrust: process.env.STRATA_PTAU_TRUST || undefined,
       logger: createLogger({ scope: "zk-build" }),

@@ -20,6 +20,9 @@ include "./spend-authorization.circom";
 //             B's balance + amount < 2^128.
 //   withdraw  A = account a, signed as above, nonce + 1, balance >= amount; b != 0; amount != 0;
 //             token = A's token. B unchanged.
+//   refund    (a deposit slot with the refund bit: the state has no room for the deposit, which the
+//             contract credits back to its depositor) nextIndex = 2^DEPTH (every account is open);
+//             A and B unchanged.
 //   forced    (a withdraw slot with the forced bit: a Layer-1 request, b = the requester's owner hash)
 //             A = account a, not signed, nonce unchanged; amount != 0. effective = A is open (its
 //             leaf is not 0) and A's owner = b and A's token = token and A's balance >= amount; the
@@ -85,25 +88,32 @@ template RollupSlot(DEPTH) {
     signal isSpend <== fields.isTransfer + fields.isWithdraw;   // A is account a
     signal isSigned <== isSpend - fields.forced;                // A signs and is debited (nonce + 1)
     signal isSignedWithdraw <== fields.isWithdraw - fields.forced;
-    signal isCredit <== fields.isDeposit + fields.isTransfer;   // B is credited
+    signal isCarried <== fields.isDeposit - fields.refund;      // a deposit credited to an account
+    signal isCredit <== isCarried + fields.isTransfer;          // B is credited
 
     // ---- which accounts the updates touch
     // INVARIANT: a spend's A is account a; a deposit's B is account a; a transfer's B is account b
     isSpend * (aIndex - fields.a) === 0;
-    fields.isDeposit * (bIndex - fields.a) === 0;
+    isCarried * (bIndex - fields.a) === 0;
     fields.isTransfer * (bIndex - fields.b) === 0;
 
     // ---- a deposit at nextIndex opens an account
     component atNextIndex = IsZero(); // a == nextIndexIn (a < 2^32, nextIndexIn <= 2^DEPTH: no wrap)
     atNextIndex.in <== fields.a - nextIndexIn;
-    signal opensAccount <== fields.isDeposit * atNextIndex.out; // B is a new account
+    signal opensAccount <== isCarried * atNextIndex.out; // B is a new account
     nextIndexOut <== nextIndexIn + opensAccount;
     // INVARIANT: a new account starts with balance 0 and nonce 0 (then gets the amount)
     opensAccount * bBalance === 0;
     opensAccount * bNonce === 0;
     // INVARIANT: a deposit credits an account of its owner and token (new or open)
-    fields.isDeposit * (bOwner - fields.b) === 0;
-    fields.isDeposit * (bToken - fields.token) === 0;
+    isCarried * (bOwner - fields.b) === 0;
+    isCarried * (bToken - fields.token) === 0;
+
+    // ---- a refunded deposit: only when no account is left to open
+    component full = IsZero(); // nextIndexIn == 2^DEPTH
+    full.in <== nextIndexIn - (1 << DEPTH);
+    // INVARIANT: a deposit is refunded only when the tree is full (never to skip one the state can take)
+    fields.refund * (1 - full.out) === 0;
 
     // ---- transfer rules
     component sameAccount = IsZero(); // aIndex == bIndex (both < 2^DEPTH)

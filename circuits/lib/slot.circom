@@ -4,14 +4,16 @@ include "circomlib/circuits/bitify.circom";
 include "./float40.circom";
 
 // SlotDecode unpacks one public slot element (docs/zk.md, "Slots and public inputs"):
-// slot = kind + a·2^2 + b·2^34 + token·2^194 + amount·2^210 + forced·2^250 + effective·2^251, and
-// enforces the table's fixed entries. A 252-bit decomposition range-checks every field to its width at
-// once (kind u2, a u32, b u160, token u16, amount float40, forced and effective one bit each). The kind
-// becomes four exclusive flags.
+// slot = kind + a·2^2 + b·2^34 + token·2^194 + amount·2^210 + forced·2^250 + effective·2^251
+//        + refund·2^252, and
+// enforces the table's fixed entries. A 253-bit decomposition range-checks every field to its width at
+// once (kind u2, a u32, b u160, token u16, amount float40, forced, effective and refund one bit each).
+// The kind becomes four exclusive flags.
 // Enforced here: a noop slot (kind 0) is exactly 0; a transfer's token field is 0; only a withdrawal
-// may be forced (a Layer-1 request), and only a forced withdrawal may be effective.
-// NOTE: 2^252 < p, so the decomposition is unique: each field is a function of the slot, and a slot
-// element >= 2^252 has no witness at all.
+// may be forced (a Layer-1 request), and only a forced withdrawal may be effective; only a deposit may
+// be refunded, and a refunded deposit names account 0.
+// NOTE: 2^253 < p, so the decomposition is unique: each field is a function of the slot, and a slot
+// element >= 2^253 has no witness at all.
 template SlotDecode() {
     signal input slot;         // the public slot element
     signal output isNoop;      // kind == 0
@@ -24,8 +26,9 @@ template SlotDecode() {
     signal output amount;      // the decoded float40 amount m·10^e
     signal output forced;      // bit 250: a withdrawal requested on Layer 1 (b is the requester's owner)
     signal output effective;   // bit 251: the forced withdrawal debits the account (else it is nullified)
+    signal output refund;      // bit 252: the deposit is refunded on Layer 1 (the state has no room for it)
 
-    component bits = Num2Bits(252); // slot = sum(bits[i]·2^i), each bit boolean
+    component bits = Num2Bits(253); // slot = sum(bits[i]·2^i), each bit boolean
     bits.in <== slot;
 
     // kind flags from the two kind bits k0 (bit 0) and k1 (bit 1); exactly one of them is 1
@@ -50,6 +53,7 @@ template SlotDecode() {
     amount <== float.amount;
     forced <== bits.out[250];
     effective <== bits.out[251];
+    refund <== bits.out[252];
 
     // INVARIANT: a noop slot is exactly 0 (it carries nothing)
     isNoop * slot === 0;
@@ -58,4 +62,7 @@ template SlotDecode() {
     // INVARIANT: only a withdrawal is forced, and only a forced withdrawal is effective
     forced * (1 - isWithdraw) === 0;
     effective * (1 - forced) === 0;
+    // INVARIANT: only a deposit is refunded, and a refund names no account
+    refund * (1 - isDeposit) === 0;
+    refund * a === 0;
 }

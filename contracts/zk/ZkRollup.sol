@@ -57,7 +57,7 @@ contract ZkRollup is ZkExodus {
         });
         _creditWithdrawals(batchIndex, pubdata, batch);
         if (batch.forcedCount != 0) _consumeForced(batchIndex, batch.inputs, batch.forced, batch.forcedCount);
-        _refundUncarriable(consumedDeposits);
+        _refundConsumed(consumedDeposits, batch.noRoom);
         emit BatchVerified(batchIndex, newRoot);
     }
 
@@ -80,10 +80,11 @@ contract ZkRollup is ZkExodus {
         }
     }
 
-    /// @dev Refunds the consumed deposits no account can hold (they took no slot).
-    function _refundUncarriable(Deposit.Data[] calldata consumed) private {
+    /// @dev Refunds, in queue order, the consumed deposits no account can hold (they took no slot) and
+    /// those the state had no room for (their refund slots are proven: every account was open).
+    function _refundConsumed(Deposit.Data[] calldata consumed, bool[] memory noRoom) private {
         for (uint256 i = 0; i < consumed.length; ++i) {
-            if (!Slot.isCarriable(consumed[i])) _refund(consumed[i]);
+            if (noRoom[i] || !Slot.isCarriable(consumed[i])) _refund(consumed[i]);
         }
     }
 }

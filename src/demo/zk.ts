@@ -865,6 +865,8 @@ function describe(tx: ZkPublishedTx, names: Map<number, string>): string {
   switch (tx.kind) {
     case "deposit":
       return `deposit of ${eth(tx.deposit.amount)} into ${who(tx.account)}`;
+    case "refund":
+      return `deposit of ${eth(tx.deposit.amount)} refunded (every account is open)`;
     case "transfer":
       return `transfer ${who(tx.from)} → ${who(tx.to)} ${eth(tx.amount)}`;
     case "withdraw":

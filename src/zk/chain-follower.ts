@@ -299,9 +299,14 @@ export class ZkChainFollower {
   }
 }
 
-/** The deposits a batch refunded instead of carrying. */
+/**
+ * The deposits a batch refunded instead of carrying, in queue order: those no circuit could carry, and
+ * those the state had no room for (its `refund` transactions).
+ */
 export function refundedDeposits(batch: ZkVerifiedBatch): DepositData[] {
-  return splitDeposits(batch.consumed).refunded;
+  const noRoom = new Set(batch.txs.flatMap((tx) => (tx.kind === "refund" ? [tx.deposit] : [])));
+  const uncarriable = new Set(splitDeposits(batch.consumed).refunded);
+  return batch.consumed.filter((d) => noRoom.has(d) || uncarriable.has(d));
 }
 
 /**
@@ -319,6 +324,9 @@ export function replayPublishedTx(
     case "deposit":
       replayDeposit(state, tx.account, tx.deposit);
       return heads.get(tx.deposit) ?? mismatch(`deposit to account ${tx.account} has no queue head`);
+    case "refund":
+      if (!state.isFull) mismatch(`a deposit refunded while the state has room`);
+      return heads.get(tx.deposit) ?? mismatch(`refunded deposit has no queue head`);
     case "transfer": {
       const hash = spendHash(state, tx, crypto);
       const from = debit(state, tx.from, tx.amount);

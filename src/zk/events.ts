@@ -35,17 +35,11 @@ export interface DepositPulledEvent {
   type: "depositPulled";
   /** The bridge queue's head after it (a deposit's hash). */
   hash: string;
-  /** The account it credits, or null for one no account can hold (the contract refunds it). */
+  /** The account it credits, or null for one the contract refunds (no circuit could carry it, or every
+   * account is open). */
   account: number | null;
   tokenId: number;
   amount: string;
-}
-
-/** A queued deposit the operator cannot carry into any slot: the deposits stop there (exodus waits). */
-export interface DepositStuckEvent {
-  type: "depositStuck";
-  hash: string;
-  reason: string;
 }
 
 /** The operator closed a batch and proves it (witness and Groth16 proof). */
@@ -146,7 +140,6 @@ export type ZkOperatorEvent =
   | TxAcceptedEvent
   | TxRefusedEvent
   | DepositPulledEvent
-  | DepositStuckEvent
   | BatchProvingEvent
   | BatchProvedEvent
   | BatchSubmittedEvent

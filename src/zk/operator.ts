@@ -96,8 +96,10 @@ interface PendingDeposit extends ZkPendingItem {
   /** The queue head after it: its hash. */
   hash: string;
   deposit: DepositData;
-  /** The account it credits (carriable deposits). */
+  /** The account it credits (a carriable deposit the state has room for). */
   account?: number;
+  /** The state has no room for it (every account is open): a refund slot, the contract pays it back. */
+  refund?: boolean;
 }
 
 interface PendingSpend extends ZkPendingItem {
@@ -135,7 +137,6 @@ export class ZkOperator implements ZkOperatorApi {
   private readonly proven = new Map<string, number>();
   /** Bridge queue positions already announced as depositPulled (a rebuild pulls them again). */
   private depositsAnnounced = 0;
-  private readonly stuckAnnounced = new Set<string>();
   private lock: Promise<unknown> = Promise.resolve();
   private ticking: Promise<unknown> = Promise.resolve();
   private readonly rounds: Rounds;
@@ -394,11 +395,10 @@ export class ZkOperator implements ZkOperatorApi {
     }
   }
 
-  /** Applies the queued deposits not yet seen, in order, stopping at one that cannot be carried into a slot. */
+  /** Applies the queued deposits not yet seen, in order. */
   private async pullDeposits(queue: readonly QueuedDeposit[]): Promise<void> {
     for (const queued of queue.slice(this.depositsSeen)) {
       const pending = this.applyDeposit(queued);
-      if (!pending) return;
       this.deposits.push(pending);
       this.depositsSeen++;
       if (this.depositsSeen > this.depositsAnnounced) {
@@ -406,7 +406,7 @@ export class ZkOperator implements ZkOperatorApi {
         this.events.publish({
           type: "depositPulled",
           hash: pending.hash,
-          account: pending.takesSlot ? pending.account! : null,
+          account: pending.account ?? null,
           tokenId: pending.deposit.tokenId,
           amount: pending.deposit.amount.toString(),
         });
@@ -421,28 +421,19 @@ export class ZkOperator implements ZkOperatorApi {
     return { kind: "forced", takesSlot: true, seenAt: Date.now(), hash, request };
   }
 
-  private applyDeposit(queued: QueuedDeposit): PendingDeposit | undefined {
+  /**
+   * Applies a queued deposit to the soft state: carried into an account (named, or new), refunded in a
+   * slot when every account is open, or refunded without one when no circuit could carry it.
+   */
+  private applyDeposit(queued: QueuedDeposit): PendingDeposit {
     const deposit = depositData(queued);
     const item = { kind: "deposit" as const, hash: queued.head.toLowerCase(), deposit, seenAt: Date.now() };
     if (!isCarriable(deposit)) return { ...item, takesSlot: false };
     const named = this.soft.accounts.findAccount(deposit.to, deposit.tokenId) ?? this.soft.nextIndex;
-    try {
-      const step = applyZkTx(this.soft, { tx: { kind: "deposit", account: named, deposit } }, this.o.crypto);
-      const account = step.tx!.kind === "deposit" ? step.tx!.account : named;
-      return { ...item, takesSlot: true, account };
-    } catch (error) {
-      if (!(error instanceof ZkTxRefusedError)) throw error;
-      // No later deposit can be consumed before this one: the queue waits (for exodus, if it never fits).
-      this.o.logger?.error("a queued deposit cannot be carried; deposits stop here", {
-        deposit: item.hash,
-        reason: error.reason,
-      });
-      if (!this.stuckAnnounced.has(item.hash)) {
-        this.stuckAnnounced.add(item.hash);
-        this.events.publish({ type: "depositStuck", hash: item.hash, reason: error.reason });
-      }
-      return undefined;
-    }
+    // A carriable deposit is never refused: it fits an account, or the state is full and it is refunded.
+    const { tx } = applyZkTx(this.soft, { tx: { kind: "deposit", account: named, deposit } }, this.o.crypto);
+    if (tx!.kind === "refund") return { ...item, takesSlot: true, refund: true };
+    return { ...item, takesSlot: true, account: tx!.kind === "deposit" ? tx!.account : named };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -544,5 +535,6 @@ function toRequest(item: PendingItem): ZkTxRequest[] {
   if (item.kind === "spend") return [{ tx: item.request.tx, signer: item.request.signer }];
   if (item.kind === "forced") return [{ tx: { kind: "forced", request: item.request, effective: false } }];
   if (!item.takesSlot) return [];
+  if (item.refund) return [{ tx: { kind: "refund", deposit: item.deposit } }];
   return [{ tx: { kind: "deposit", account: item.account!, deposit: item.deposit } }];
 }

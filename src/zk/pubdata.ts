@@ -2,7 +2,7 @@
  * The zk rollup's public data, mirrored by `contracts/zk/lib/Pubdata.sol` and `Slot.sol`:
  * - the slot element of each transaction (one field element, the proof's public input per slot);
  * - the compact pubdata a batch publishes as calldata (deposit 5 B, transfer 14 B, withdraw 32 B,
- *   forced withdrawal 2 B);
+ *   forced withdrawal 2 B, refund 1 B);
  * - the public inputs of a batch, `[oldRoot, newRoot, slot[0], …, slot[B-1]]`.
  * Layouts: `docs/zk.md`.
  */
@@ -11,12 +11,14 @@ import { StrataError } from "../common/errors";
 import { bytesToHex, writeUint } from "../shared/bytes";
 import { decodeFloat40, encodeFloat40, isFloat40 } from "../shared/float40";
 import type { DepositData } from "../shared/types";
+import { MAX_BALANCE } from "../shared/types";
 import type {
   ZkDepositTx,
   ZkForcedRequest,
   ZkForcedTx,
   ZkKindCode,
   ZkPublishedTx,
+  ZkRefundTx,
   ZkTransferBody,
   ZkWithdrawBody,
 } from "./types";
@@ -73,20 +75,23 @@ function packSlot(kind: ZkKindCode, a: bigint, b: bigint, token: bigint, amount:
 
 /**
  * Whether the circuit can carry `deposit` into an account: its owner fits 160 bits, its token id 16 bits
- * and its amount is a float40. Any other consumed deposit is refunded by the contract and takes no slot.
+ * and its amount is a float40 that a balance can hold (< 2^128). Any other consumed deposit is refunded by
+ * the contract and takes no slot.
  */
 export function isCarriable(deposit: DepositData): boolean {
   return (
     BigInt(deposit.to) < 1n << BigInt(SLOT_BITS.b) &&
     deposit.tokenId >= 0 &&
     deposit.tokenId < 2 ** SLOT_BITS.token &&
+    deposit.amount <= MAX_BALANCE &&
     isFloat40(deposit.amount)
   );
 }
 
 /**
  * The slot element of `tx` (undefined: a noop, 0):
- * `kind + a·2^2 + b·2^34 + token·2^194 + float40(amount)·2^210 + forced·2^250 + effective·2^251`.
+ * `kind + a·2^2 + b·2^34 + token·2^194 + float40(amount)·2^210 + forced·2^250 + effective·2^251
+ * + refund·2^252`.
  * @throws ZkFieldWidthError if a field does not fit its width (or an amount is not a float40).
  */
 export function slotElement(tx: ZkPublishedTx | undefined): bigint {
@@ -99,6 +104,7 @@ export function slotElement(tx: ZkPublishedTx | undefined): bigint {
     BigInt(token),
     packAmount("amount", amount),
   );
+  if (tx.kind === "refund") return slot + (1n << BigInt(SLOT_OFFSET.refund));
   if (tx.kind !== "forced") return slot;
   const effective = tx.effective ? 1n << BigInt(SLOT_OFFSET.effective) : 0n;
   return slot + (1n << BigInt(SLOT_OFFSET.forced)) + effective;
@@ -109,6 +115,8 @@ function slotFields(tx: ZkPublishedTx): [number, number | string | bigint, numbe
   switch (tx.kind) {
     case "deposit":
       return [tx.account, tx.deposit.to, tx.deposit.tokenId, tx.deposit.amount];
+    case "refund":
+      return [0, tx.deposit.to, tx.deposit.tokenId, tx.deposit.amount];
     case "transfer":
       return [tx.from, tx.to, 0, tx.amount];
     case "withdraw":
@@ -174,6 +182,8 @@ function writeTx(out: Uint8Array, offset: number, tx: ZkPublishedTx): number {
     case "forced":
       out[offset + 1] = tx.effective ? 1 : 0;
       break;
+    case "refund":
+      break; // the deposit is the next carriable one the batch consumed
   }
   return offset + PUBDATA_BYTES[tx.kind];
 }
@@ -198,12 +208,13 @@ export function splitDeposits(consumed: readonly DepositData[]): {
 /**
  * The transactions of a batch from its Layer-1 calldata, without signatures, as a verifier node rebuilds
  * the state: `consumed` are the deposits the batch consumed, in queue order. Deposits the circuit cannot
- * carry were refunded and take no slot; every other one fills the next deposit slot, in order.
+ * carry were refunded and take no slot; every other one fills the next deposit or refund slot, in order.
  * `forced` are the forced-withdrawal requests not consumed before this batch, in queue order: each forced
  * slot takes the next one (the batch consumes a prefix of them).
  * @throws ZkPubdataError on truncated data, an unknown kind, a noop kind byte or an effective byte other
  * than 0 or 1.
- * @throws ZkDepositMismatchError if the deposit slots and the carriable deposits do not pair up.
+ * @throws ZkDepositMismatchError if the deposit and refund slots and the carriable deposits do not pair
+ * up.
  * @throws ZkForcedMismatchError if a forced slot finds no request left.
  */
 export function decodePubdata(
@@ -228,12 +239,12 @@ export function decodePubdata(
         throw new ZkForcedMismatchError(`forced slot ${txs.length} has no Layer-1 request left`);
       }
       txs.push(readForced(bytes, offset, request));
-    } else if (kind === PUBDATA_KIND.deposit) {
+    } else if (kind === PUBDATA_KIND.deposit || kind === PUBDATA_KIND.refund) {
       const deposit = carried[nextDeposit++];
       if (deposit === undefined) {
         throw new ZkDepositMismatchError(`deposit slot ${txs.length} has no carriable deposit left`);
       }
-      txs.push(readDeposit(bytes, offset, deposit));
+      txs.push(kind === PUBDATA_KIND.refund ? refundOf(deposit) : readDeposit(bytes, offset, deposit));
     } else {
       txs.push(kind === PUBDATA_KIND.transfer ? readTransfer(bytes, offset) : readWithdraw(bytes, offset));
     }
@@ -257,6 +268,8 @@ function sizeOfKind(kind: number, offset: number): number {
       return PUBDATA_BYTES.withdraw;
     case PUBDATA_KIND.forced:
       return PUBDATA_BYTES.forced;
+    case PUBDATA_KIND.refund:
+      return PUBDATA_BYTES.refund;
     default:
       throw new ZkPubdataError(`unknown transaction kind ${kind} at byte ${offset}`);
   }
@@ -270,6 +283,10 @@ function readForced(bytes: Uint8Array, offset: number, request: ZkForcedRequest)
 
 function readDeposit(bytes: Uint8Array, offset: number, deposit: DepositData): ZkDepositTx {
   return { kind: "deposit", account: Number(readUint(bytes, offset + 1, 4)), deposit };
+}
+
+function refundOf(deposit: DepositData): ZkRefundTx {
+  return { kind: "refund", deposit };
 }
 
 function readTransfer(bytes: Uint8Array, offset: number): ZkTransferBody {

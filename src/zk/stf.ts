@@ -6,10 +6,13 @@
  * enforces"). The rules, in the order they are checked:
  *
  * deposit
- *   OwnerTooLarge (≥ 2^160) · TokenIdTooLarge (≥ 2^16) · AmountNotRepresentable (not a float40) —
- *   deposits the contract refunds instead of carrying; then credit account `account` if it is open with
- *   the deposit's owner and token and does not overflow, else open a new account at `nextIndex`, else
- *   StateFull.
+ *   OwnerTooLarge (≥ 2^160) · TokenIdTooLarge (≥ 2^16) · AmountNotRepresentable (not a float40)
+ *   · BalanceOverflow (≥ 2^128) — deposits the contract refunds instead of carrying; then credit account
+ *   `account` if it is open with the deposit's owner and token and does not overflow, else open a new
+ *   account at `nextIndex`, else (every account is open) the step is a `refund`: nothing changes and the
+ *   contract credits the deposit back to its depositor.
+ * refund (a deposit the state has no room for)
+ *   the deposit rules above · StateNotFull (a refund while an account can still be opened).
  * transfer
  *   UnknownAccount · SelfTransfer · AmountNotRepresentable · TokenMismatch · NonceExhausted
  *   · MissingSigner · SignerNotOwner · BadSignature · InsufficientBalance · BalanceOverflow
@@ -26,7 +29,7 @@
 import { isAddress } from "ethers";
 import { StrataError } from "../common/errors";
 import { isFloat40 } from "../shared/float40";
-import type { Account } from "../shared/types";
+import type { Account, DepositData } from "../shared/types";
 import { MAX_BALANCE, MAX_U32 } from "../shared/types";
 import type { ZkCrypto } from "./keys";
 import { slotElement } from "./pubdata";
@@ -37,6 +40,7 @@ import type {
   ZkForcedRequest,
   ZkForcedTx,
   ZkPublicKey,
+  ZkRefundTx,
   ZkSignature,
   ZkTransferTx,
   ZkTx,
@@ -48,7 +52,7 @@ export type ZkRefusalReason =
   | "OwnerTooLarge"
   | "TokenIdTooLarge"
   | "AmountNotRepresentable"
-  | "StateFull"
+  | "StateNotFull"
   | "UnknownAccount"
   | "SelfTransfer"
   | "TokenMismatch"
@@ -131,6 +135,8 @@ export function applyZkTx(state: ZkState, request: ZkTxRequest, crypto: ZkCrypto
   switch (tx.kind) {
     case "deposit":
       return applyDeposit(state, tx);
+    case "refund":
+      return applyRefund(state, tx);
     case "transfer":
       return applyTransfer(state, tx, request.signer, crypto);
     case "withdraw":
@@ -154,9 +160,9 @@ function refuse(kind: ZkTx["kind"], reason: ZkRefusalReason, detail: string): ne
 
 function applyDeposit(state: ZkState, tx: ZkDepositTx): ZkStep {
   const { deposit } = tx;
-  const owner = BigInt(deposit.to);
-  checkDepositCarriable(owner, deposit.tokenId, deposit.amount);
+  checkDepositCarriable("deposit", deposit);
   const account = resolveDepositAccount(state, tx);
+  if (account === undefined) return refundStep(state, { kind: "refund", deposit });
   const carried: ZkDepositTx = { kind: "deposit", account, deposit };
   const a = unchangedLeaf(state);
   const b =
@@ -166,16 +172,35 @@ function applyDeposit(state: ZkState, tx: ZkDepositTx): ZkStep {
   return { tx: carried, slot: slotElement(carried), a, b };
 }
 
-function checkDepositCarriable(owner: bigint, tokenId: number, amount: bigint): void {
-  if (owner >= 1n << BigInt(SLOT_BITS.b)) refuse("deposit", "OwnerTooLarge", `owner ${owner} ≥ 2^160`);
-  if (!Number.isInteger(tokenId) || tokenId < 0 || tokenId >= 2 ** SLOT_BITS.token) {
-    refuse("deposit", "TokenIdTooLarge", `token id ${tokenId} does not fit 16 bits`);
+/** A refund: allowed only when every account is open; nothing changes (the contract pays it back). */
+function applyRefund(state: ZkState, tx: ZkRefundTx): ZkStep {
+  checkDepositCarriable("refund", tx.deposit);
+  if (!state.isFull) {
+    refuse("refund", "StateNotFull", `account ${state.nextIndex} can still be opened for this deposit`);
   }
-  if (!isFloat40(amount)) refuse("deposit", "AmountNotRepresentable", `${amount} is not a float40`);
+  return refundStep(state, tx);
 }
 
-/** The account a deposit credits: the named one if it takes the deposit, else a new one. */
-function resolveDepositAccount(state: ZkState, tx: ZkDepositTx): number {
+function refundStep(state: ZkState, tx: ZkRefundTx): ZkStep {
+  return { tx, slot: slotElement(tx), a: unchangedLeaf(state), b: unchangedLeaf(state) };
+}
+
+function checkDepositCarriable(kind: "deposit" | "refund", deposit: DepositData): void {
+  const owner = BigInt(deposit.to);
+  const { tokenId, amount } = deposit;
+  if (owner >= 1n << BigInt(SLOT_BITS.b)) refuse(kind, "OwnerTooLarge", `owner ${owner} ≥ 2^160`);
+  if (!Number.isInteger(tokenId) || tokenId < 0 || tokenId >= 2 ** SLOT_BITS.token) {
+    refuse(kind, "TokenIdTooLarge", `token id ${tokenId} does not fit 16 bits`);
+  }
+  if (!isFloat40(amount)) refuse(kind, "AmountNotRepresentable", `${amount} is not a float40`);
+  if (amount > MAX_BALANCE) refuse(kind, "BalanceOverflow", `${amount} exceeds 2^128-1`);
+}
+
+/**
+ * The account a deposit credits: the named one if it takes the deposit, else a new one; undefined when
+ * every account is open (the deposit is refunded).
+ */
+function resolveDepositAccount(state: ZkState, tx: ZkDepositTx): number | undefined {
   const { deposit } = tx;
   const named = state.account(tx.account);
   if (
@@ -186,9 +211,7 @@ function resolveDepositAccount(state: ZkState, tx: ZkDepositTx): number {
   ) {
     return tx.account;
   }
-  if (state.isFull) refuse("deposit", "StateFull", `all ${2 ** state.depth} accounts are open`);
-  if (deposit.amount > MAX_BALANCE) refuse("deposit", "BalanceOverflow", `${deposit.amount} exceeds 2^128-1`);
-  return state.nextIndex;
+  return state.isFull ? undefined : state.nextIndex;
 }
 
 // ---- transfer

@@ -32,6 +32,16 @@ export interface ZkDepositTx {
   deposit: DepositData;
 }
 
+/**
+ * A deposit the state has no room for (every account is open and none of its owner and token can take
+ * it): the batch consumes it in its turn and the contract credits it back to its depositor on Layer 1.
+ * The circuit allows it only when the tree is full, so an operator cannot skip a deposit it could carry.
+ */
+export interface ZkRefundTx {
+  kind: "refund";
+  deposit: DepositData;
+}
+
 /** A transfer's public part: what the pubdata carries and the slot element commits to. */
 export interface ZkTransferBody {
   kind: "transfer";
@@ -94,19 +104,19 @@ export interface ZkForcedTx {
 }
 
 /** A transaction as the operator batches it (signed, or requested on Layer 1). */
-export type ZkTx = ZkDepositTx | ZkTransferTx | ZkWithdrawTx | ZkForcedTx;
+export type ZkTx = ZkDepositTx | ZkRefundTx | ZkTransferTx | ZkWithdrawTx | ZkForcedTx;
 
 /**
  * A transaction as Layer 1 publishes it (no signatures): what `decodePubdata` returns, and all that
  * `slotElement` needs. Every `ZkTx` is one.
  */
-export type ZkPublishedTx = ZkDepositTx | ZkTransferBody | ZkWithdrawBody | ZkForcedTx;
+export type ZkPublishedTx = ZkDepositTx | ZkRefundTx | ZkTransferBody | ZkWithdrawBody | ZkForcedTx;
 
 export type ZkTxKind = ZkTx["kind"];
 
 /** Field widths of a slot element, in bits (`docs/zk.md`). */
 export const SLOT_BITS = { kind: 2, a: 32, b: 160, token: 16, amount: 40 } as const;
-/** Bit offsets of a slot element's fields (forced and effective: one bit each). */
+/** Bit offsets of a slot element's fields (forced, effective and refund: one bit each). */
 export const SLOT_OFFSET = {
   kind: 0,
   a: 2,
@@ -115,12 +125,16 @@ export const SLOT_OFFSET = {
   amount: 210,
   forced: 250,
   effective: 251,
+  refund: 252,
 } as const;
 
-/** The slot kind of each transaction kind (a forced withdrawal is a withdraw slot with the forced bit). */
-export const SLOT_KIND = { deposit: 1, transfer: 2, withdraw: 3, forced: 3 } as const;
+/**
+ * The slot kind of each transaction kind (a forced withdrawal is a withdraw slot with the forced bit, a
+ * refund a deposit slot with the refund bit).
+ */
+export const SLOT_KIND = { deposit: 1, refund: 1, transfer: 2, withdraw: 3, forced: 3 } as const;
 /** The first pubdata byte of each transaction kind. */
-export const PUBDATA_KIND = { deposit: 1, transfer: 2, withdraw: 3, forced: 4 } as const;
+export const PUBDATA_KIND = { deposit: 1, transfer: 2, withdraw: 3, forced: 4, refund: 5 } as const;
 
 /** Compact pubdata sizes in bytes, per kind. */
-export const PUBDATA_BYTES = { deposit: 5, transfer: 14, withdraw: 32, forced: 2 } as const;
+export const PUBDATA_BYTES = { deposit: 5, transfer: 14, withdraw: 32, forced: 2, refund: 1 } as const;

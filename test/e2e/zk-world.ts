@@ -1,5 +1,5 @@
 // A whole zk-rollup world on the in-process Hardhat chain: the suite deployed by deploySuite (the real
-// generated verifier of the `test` profile), the DemoToken allowed in the rollup, users with BabyJubJub
+// generated verifier of the `test` profile, or of another one), the DemoToken allowed in the rollup, users with BabyJubJub
 // wallets, the operator from the zk stack in this process (src/zk/stack.ts: one warm prover shared by
 // every operator the test starts, one journal they restart on), and the solvency invariant every
 // end-to-end step checks.
@@ -27,11 +27,11 @@ export const TOKEN_ID = 1;
 
 export const quiet = createLogger({ level: process.env.STRATA_LOG_LEVEL === "debug" ? "debug" : "warn" });
 
-/** One warm prover per test process (loading the test profile's zkey takes a moment). */
-let sharedProver: Promise<ZkProver> | undefined;
-export function loadTestProver(): Promise<ZkProver> {
-  sharedProver ??= ZkProver.load({ profile: "test", logger: quiet });
-  return sharedProver;
+/** One warm prover per profile and test process (loading a zkey takes a moment). */
+const sharedProvers = new Map<string, Promise<ZkProver>>();
+export function loadTestProver(profile = "test"): Promise<ZkProver> {
+  if (!sharedProvers.has(profile)) sharedProvers.set(profile, ZkProver.load({ profile, logger: quiet }));
+  return sharedProvers.get(profile)!;
 }
 
 export interface ZkUser {
@@ -69,10 +69,14 @@ export interface ZkE2eWorld {
   cleanup(): Promise<void>;
 }
 
-export async function createZkWorld(): Promise<ZkE2eWorld> {
+/**
+ * A world on the circuit profile `profile` (default `test`; `tiny`, 4 accounts, for the tests that fill the
+ * accounts tree).
+ */
+export async function createZkWorld({ profile = "test" }: { profile?: string } = {}): Promise<ZkE2eWorld> {
   const signers = await ethers.getSigners();
   const [deployer, , , operatorSigner] = signers;
-  const deployment = await deploySuite(deployer, { network: "hardhat", local: true });
+  const deployment = await deploySuite(deployer, { network: "hardhat", local: true, zkProfile: profile });
   const bridgeClient = new BridgeClient(deployment.contracts.Bridge, deployer);
   const rollup = new ZkRollupClient(deployment.contracts.ZkRollup, deployer);
   const token = deployment.contracts.DemoToken;
@@ -85,7 +89,7 @@ export async function createZkWorld(): Promise<ZkE2eWorld> {
 
   const crypto = await ZkCrypto.load();
   const { domain } = await rollup.config();
-  const prover = await loadTestProver();
+  const prover = await loadTestProver(profile);
   const journals: TxJournal[] = [];
   let stack: InProcessZkStack | undefined;
   const verifierNode = async () => {
@@ -203,10 +207,9 @@ export async function createAliceAndBobWorld(
   return { world, operator, alice: cast.alice, bob: cast.bob };
 }
 
-/** Closes the shared prover's curve workers (call once, in the last `after` of a file). */
+/** Closes the shared provers' curve workers (call once, in the last `after` of a file). */
 export async function closeTestProver(): Promise<void> {
-  if (!sharedProver) return;
-  const prover = await sharedProver;
-  sharedProver = undefined;
-  await prover.close();
+  const provers = [...sharedProvers.values()];
+  sharedProvers.clear();
+  for (const prover of provers) await (await prover).close();
 }

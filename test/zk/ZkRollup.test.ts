@@ -359,6 +359,43 @@ describe("ZkRollup", function () {
       await assertZkSolvent(f, batch.model);
     });
 
+    it("succeeds refunding a deposit in a refund slot (the proven slot carries the refund bit), in queue order", async function () {
+      const f = await loadFixture(depositedFixture);
+      const { alice, bob, carol } = f.users;
+      const wide = await deposit(f, alice, UNCARRIABLE);
+      const full = await deposit(f, carol, 5n);
+      const good = await deposit(f, bob, 9n);
+      // The stand-in verifier accepts only the inputs given: the contract must build the refund slot
+      // (account 0, bit 252) exactly as src/zk/pubdata.ts does.
+      const batch = await prepareBatch(f, f.model, [
+        { kind: "refund", deposit: full },
+        { kind: "deposit", account: 1, deposit: good },
+      ]);
+      expect(batch.consumed).to.deep.equal([wide, full, good]);
+      expect(batch.inputs[2] >> 252n).to.equal(1n);
+      const tx = await submit(f, batch);
+      await expect(tx)
+        .to.emit(f.rollup, "DepositRefunded")
+        .withArgs(alice.signer.address, ETH_ID, UNCARRIABLE)
+        .and.to.emit(f.rollup, "DepositRefunded")
+        .withArgs(carol.signer.address, ETH_ID, 5n);
+      expect(await f.rollup.creditOf(carol.signer.address, ETH_ID)).to.equal(5n);
+      expect(await f.rollup.creditOf(bob.signer.address, ETH_ID)).to.equal(0n);
+      expect(await unconsumedDeposits(f)).to.deep.equal([]);
+      await assertZkSolvent(f, batch.model);
+    });
+
+    it("reverts with ZkRollupInvalidProof when a deposit slot is published as a refund", async function () {
+      const f = await loadFixture(depositedFixture);
+      const good = await deposit(f, f.users.bob, 9n);
+      const batch = await prepareBatch(f, f.model, [{ kind: "deposit", account: 1, deposit: good }]);
+      const pubdata = hexlify(encodePubdata([{ kind: "refund", deposit: good }]));
+      await expectRevert(f, () => submit(f, { ...batch, pubdata }), "ZkRollupInvalidProof", [
+        await f.rollup.root(),
+        batch.newRoot,
+      ]);
+    });
+
     it("succeeds consuming only refundable deposits in a batch of transfers", async function () {
       const f = await loadFixture(depositedFixture);
       const wide = await deposit(f, f.users.alice, UNCARRIABLE);
@@ -463,10 +500,10 @@ describe("ZkRollup", function () {
       ]);
     });
 
-    it("reverts with ZkRollupUnknownTxKind when a kind byte is not 1, 2, 3 or 4", async function () {
+    it("reverts with ZkRollupUnknownTxKind when a kind byte is not 1 to 5", async function () {
       const f = await loadFixture(depositedFixture);
       const batch = await prepareBatch(f, f.model, [transfer(0, 1, 1n)]);
-      for (const kind of [0, 5, 0xff]) {
+      for (const kind of [0, 6, 0xff]) {
         const pubdata = concat([batch.pubdata, toBeHex(kind, 1), "0x" + "00".repeat(31)]);
         await expectRevert(f, () => submit(f, { ...batch, pubdata }), "ZkRollupUnknownTxKind", [14n, kind]);
       }

@@ -86,6 +86,8 @@ export class ZkModel {
         }
         return;
       }
+      case "refund":
+        return; // the state is full: nothing changes, the contract pays the deposit back
       case "transfer": {
         const from = state.account(tx.from)!;
         const to = state.account(tx.to)!;
@@ -333,10 +335,10 @@ export async function prepareBatch(
   };
 }
 
-/** The queue prefix a batch consumes by default: its deposit slots' worth of carriable deposits and the
- * uncarriable ones before each. */
+/** The queue prefix a batch consumes by default: its deposit and refund slots' worth of carriable deposits
+ * and the uncarriable ones before each. */
 function defaultConsumed(unconsumed: DepositData[], txs: ZkPublishedTx[]): DepositData[] {
-  let needed = txs.filter((t) => t.kind === "deposit").length;
+  let needed = txs.filter((t) => t.kind === "deposit" || t.kind === "refund").length;
   let n = 0;
   while (needed > 0 && n < unconsumed.length) {
     if (isCarriable(unconsumed[n])) needed--;

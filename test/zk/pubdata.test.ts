@@ -247,8 +247,17 @@ describe("zk pubdata", function () {
       }
     });
 
+    it("pairs a refund (0x05, one byte) with the next carriable deposit, as the contract does", function () {
+      const refunded = makeDeposit({ tokenId: 1 << 16 });
+      const noRoom = makeDeposit({ amount: 5n });
+      const bytes = encodePubdata([{ kind: "refund", deposit: noRoom }]);
+      expect([...bytes]).to.deep.equal([5]);
+      expect(decodePubdata(bytes, [refunded, noRoom])).to.deep.equal([{ kind: "refund", deposit: noRoom }]);
+      expect(() => decodePubdata(bytes, [refunded])).to.throw(ZkDepositMismatchError);
+    });
+
     it("throws ZkPubdataError when a kind byte is unknown (a noop is never published)", function () {
-      for (const kind of [0, 5, 255]) {
+      for (const kind of [0, 6, 255]) {
         expect(() => decodePubdata(Uint8Array.from([kind, 0, 0, 0, 0]), [])).to.throw(ZkPubdataError, /kind/);
       }
     });

@@ -113,11 +113,36 @@ describe("zk STF", function () {
       expectRefused(world.deposit("bob", (1n << 35n) + 1n, 3), "AmountNotRepresentable");
     });
 
-    it("refuses with StateFull when a new account is needed and none is left", async function () {
+    it("refunds a deposit when a new account is needed and none is left: nothing changes", async function () {
       const full = await ZkState.create(1, world.domain);
       applyZkTx(full, world.deposit("alice", 1n, 0), world.crypto);
       applyZkTx(full, world.deposit("bob", 1n, 1), world.crypto);
-      expectRefused(world.deposit("carol", 1n, 2), "StateFull", full);
+      const root = full.root;
+      const request = world.deposit("carol", 1n, 2);
+      const step = applyZkTx(full, request, world.crypto);
+      const { deposit } = request.tx as Extract<typeof request.tx, { kind: "deposit" }>;
+      expect(step.tx).to.deep.equal({ kind: "refund", deposit });
+      expect(full.root).to.equal(root);
+      expect(full.nextIndex).to.equal(2);
+    });
+
+    it("still tops up an open account of the owner when the state is full", async function () {
+      const full = await ZkState.create(1, world.domain);
+      applyZkTx(full, world.deposit("alice", 1n, 0), world.crypto);
+      applyZkTx(full, world.deposit("bob", 1n, 1), world.crypto);
+      const step = applyZkTx(full, world.deposit("alice", 4n, 0), world.crypto);
+      expect(step.tx?.kind).to.equal("deposit");
+      expect(full.account(0)?.balance).to.equal(5n);
+    });
+
+    it("refuses with BalanceOverflow an amount of 2^128 or more (the contract refunds it)", function () {
+      expectRefused(world.deposit("bob", 10n ** 39n, 3), "BalanceOverflow");
+    });
+
+    it("refuses with StateNotFull a refund while an account can still be opened", function () {
+      const request = world.deposit("carol", 1n, 2);
+      const { deposit } = request.tx as Extract<typeof request.tx, { kind: "deposit" }>;
+      expectRefused({ tx: { kind: "refund", deposit } }, "StateNotFull");
     });
   });
 

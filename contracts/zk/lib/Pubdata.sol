@@ -11,7 +11,8 @@ import {Slot} from "./Slot.sol";
 /// deposit 0x01‖account u32 (5 B; the rest comes from the consumed deposit it matches),
 /// transfer 0x02‖from u32‖to u32‖amount float40 (14 B),
 /// withdraw 0x03‖from u32‖recipient address‖token u16‖amount float40 (32 B),
-/// forced withdrawal 0x04‖effective u8 (2 B; the caller fills in the stored request's slot).
+/// forced withdrawal 0x04‖effective u8 (2 B; the caller fills in the stored request's slot),
+/// refund 0x05 (1 B: the next consumed deposit, which the state has no room for, is credited back).
 /// Mirrors `encodePubdata`/`decodePubdata`/`publicInputs` in `src/zk/pubdata.ts`.
 library Pubdata {
     uint256 internal constant DEPOSIT_BYTES = 5;
@@ -19,6 +20,8 @@ library Pubdata {
     uint256 internal constant WITHDRAW_BYTES = 32;
     uint256 internal constant FORCED_BYTES = 2;
     uint256 internal constant KIND_FORCED = 4;
+    uint256 internal constant KIND_REFUND = 5;
+    uint256 internal constant REFUND_BYTES = 1;
 
     uint256 private constant MASK_16 = (1 << 16) - 1;
     uint256 private constant MASK_32 = (1 << 32) - 1;
@@ -39,12 +42,13 @@ library Pubdata {
         uint256 withdrawalCount;
         uint256[] forced; // input positions of the forced slots, in order: the first `forcedCount`
         uint256 forcedCount;
+        bool[] noRoom; // per consumed deposit: refunded in a refund slot (the state had no room for it)
         uint256 txCount;
     }
 
     /// @notice Decodes `pubdata` into the public inputs of a batch of `batchSize` slots, matching each
-    /// deposit slot to the next carriable deposit of `consumed` (the others are refunded, and skip no
-    /// slot). Reverts unless every carriable consumed deposit fills a deposit slot.
+    /// deposit or refund slot to the next carriable deposit of `consumed` (the others are refunded, and
+    /// skip no slot). Reverts unless every carriable consumed deposit fills a deposit or refund slot.
     /// @dev One pass, on the stack: it runs for every transaction of every batch.
     function decode(
         bytes calldata pubdata,
@@ -54,6 +58,7 @@ library Pubdata {
         uint256[] memory inputs = new uint256[](2 + batchSize);
         batch.withdrawals = new uint256[](batchSize);
         batch.forced = new uint256[](batchSize);
+        batch.noRoom = new bool[](consumed.length);
         uint256 txCount;
         uint256 nextDeposit;
         uint256 offset;
@@ -72,6 +77,11 @@ library Pubdata {
                 slot = effective << 251; // the stored request's slot is or-ed in by the rollup
             } else if (kind == Slot.KIND_DEPOSIT) {
                 (slot, nextDeposit) = _depositSlot((word >> 216) & MASK_32, consumed, nextDeposit, txCount);
+            } else if (kind == KIND_REFUND) {
+                // INVARIANT: the proof allows a refund only when every account is open.
+                (slot, nextDeposit) = _depositSlot(0, consumed, nextDeposit, txCount);
+                slot |= Slot.REFUND_BIT;
+                batch.noRoom[nextDeposit - 1] = true;
             } else {
                 if (kind == Slot.KIND_WITHDRAW) batch.withdrawals[batch.withdrawalCount++] = offset;
                 slot = _spendSlot(kind, word);
@@ -137,6 +147,7 @@ library Pubdata {
         else if (kind == Slot.KIND_DEPOSIT) size = DEPOSIT_BYTES;
         else if (kind == Slot.KIND_WITHDRAW) size = WITHDRAW_BYTES;
         else if (kind == KIND_FORCED) size = FORCED_BYTES;
+        else if (kind == KIND_REFUND) size = REFUND_BYTES;
         else revert IZkRollup.ZkRollupUnknownTxKind(offset, uint8(kind));
         if (offset + size > length) revert IZkRollup.ZkRollupPubdataTruncated(offset, uint8(kind), length);
     }

@@ -6,7 +6,8 @@ import {Deposit} from "../../shared/lib/Deposit.sol";
 /// @title Slot
 /// @notice The slot element: one field element per transaction slot of a batch, the proof's public
 /// input for that slot. Fields packed little-endian by bit offset (`docs/zk.md`):
-/// `kind + a·2^2 + b·2^34 + token·2^194 + amount·2^210`, the amount as a packed float40.
+/// `kind + a·2^2 + b·2^34 + token·2^194 + amount·2^210 (+ forced·2^250 + effective·2^251 for a forced
+/// withdrawal, + refund·2^252 for a refunded deposit)`, the amount as a packed float40.
 /// Mirrors `slotElement` in `src/zk/pubdata.ts`.
 library Slot {
     uint256 internal constant KIND_DEPOSIT = 1;
@@ -17,9 +18,13 @@ library Slot {
     uint256 internal constant B_OFFSET = 34;
     uint256 internal constant TOKEN_OFFSET = 194;
     uint256 internal constant AMOUNT_OFFSET = 210;
+    /// @notice The refund bit: a deposit slot the state has no room for (account 0; the contract pays it back).
+    uint256 internal constant REFUND_BIT = 1 << 252;
 
     uint256 internal constant OWNER_LIMIT = 1 << 160;
     uint256 internal constant TOKEN_LIMIT = 1 << 16;
+    /// @notice Balances are below 2^128 (the circuit's range check): a larger deposit fits no account.
+    uint256 internal constant AMOUNT_LIMIT = 1 << 128;
 
     uint256 private constant MANTISSA_BITS = 35;
     uint256 private constant MANTISSA_LIMIT = 1 << MANTISSA_BITS;
@@ -43,9 +48,11 @@ library Slot {
     }
 
     /// @notice Whether the circuit can carry `data` into an account: owner below 2^160, token id below
-    /// 2^16, amount a float40. Mirrors `isCarriable` in `src/zk/pubdata.ts`.
+    /// 2^16, amount a float40 below 2^128. Mirrors `isCarriable` in `src/zk/pubdata.ts`.
     function isCarriable(Deposit.Data calldata data) internal pure returns (bool ok) {
-        if (uint256(data.to) >= OWNER_LIMIT || data.tokenId >= TOKEN_LIMIT) return false;
+        if (uint256(data.to) >= OWNER_LIMIT || data.tokenId >= TOKEN_LIMIT || data.amount >= AMOUNT_LIMIT) {
+            return false;
+        }
         (ok, ) = packAmount(data.amount);
     }
 

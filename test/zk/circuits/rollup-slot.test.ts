@@ -9,6 +9,7 @@ import type {
   ZkDepositTx,
   ZkForcedRequest,
   ZkForcedTx,
+  ZkRefundTx,
   ZkTransferBody,
   ZkTransferTx,
   ZkWithdrawBody,
@@ -442,6 +443,57 @@ describe("RollupSlot (circuit)", function () {
       const tampered = [...witness];
       tampered[circuit.wire("main.step.atNextIndex.out")] = 1n;
       expect(circuit.firstViolation(tampered)).to.be.greaterThanOrEqual(0);
+    });
+  });
+
+  describe("refund (a deposit the state has no room for)", function () {
+    /** The base state with its last account opened: every one of the 2^DEPTH accounts is taken. */
+    let full: ZkState;
+    const refundOf = (tx: ZkDepositTx): ZkRefundTx => ({ kind: "refund", deposit: tx.deposit });
+
+    before(function () {
+      full = base.clone();
+      applyZkTx(full, { tx: depositTx(3, ownerOf("bob"), 5, 10n ** 18n) }, crypto);
+      expect(full.isFull).to.equal(true);
+    });
+
+    /** The input of the step `make` takes on a copy of `from`. */
+    function stepOn(from: ZkState, make: (state: ZkState) => ZkStep): CircuitInput {
+      const state = from.clone();
+      const start = slotStart(state);
+      const step = make(state);
+      return slotInput(start, step, { accountsRoot: state.accountsRoot, nextIndex: state.nextIndex });
+    }
+
+    /** A refund step built by hand on any state: both leaves unchanged, the refund's slot. */
+    const refundStep = (state: ZkState, tx: ZkRefundTx): ZkStep => ({
+      ...applyNoop(state),
+      tx,
+      slot: slotElement(tx),
+    });
+
+    it("refunds a deposit for a new owner when every account is open: nothing changes", async function () {
+      const deposit = depositTx(4, ownerOf("carol"), 0, 5n);
+      const input = stepOn(full, (s) => applyZkTx(s, { tx: deposit }, crypto));
+      expect(input.slot).to.equal(slotElement(refundOf(deposit)));
+      await circuit.expectPass(input);
+    });
+
+    it("fails on a refund while an account can still be opened (skipping a deposit the state can take)", async function () {
+      const deposit = depositTx(3, ownerOf("carol"), 0, 5n);
+      await circuit.expectFail(
+        stepOn(base, (s) => refundStep(s, refundOf(deposit))),
+        /RollupSlot_/,
+      );
+    });
+
+    it("fails on a refund slot whose witness credits the deposit to an account", async function () {
+      const tx = depositTx(0, ownerOf("alice"), 0, 5n);
+      const input = stepOn(full, (state) => ({
+        ...applyZkTx(state, { tx }, crypto),
+        slot: slotElement(refundOf(tx)),
+      }));
+      await circuit.expectFail(input, /RollupSlot_/);
     });
   });
 

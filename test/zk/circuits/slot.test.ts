@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { encodeFloat40 } from "../../../src/shared/float40";
 import { slotElement } from "../../../src/zk/pubdata";
+import type { DepositData } from "../../../src/shared/types";
 import type { ZkPublishedTx } from "../../../src/zk/types";
 import { SLOT_OFFSET } from "../../../src/zk/types";
 import type { CircuitInput } from "./harness";
@@ -19,6 +20,7 @@ const SOURCE = testMain(
     signal input amount;    // claimed decoded amount
     signal input forced;    // claimed forced bit
     signal input effective; // claimed effective bit
+    signal input refund;    // claimed refund bit
     component decode = SlotDecode();
     decode.slot <== slot;
     decode.isDeposit + 2 * decode.isTransfer + 3 * decode.isWithdraw === kind;
@@ -29,6 +31,7 @@ const SOURCE = testMain(
     decode.amount === amount;
     decode.forced === forced;
     decode.effective === effective;
+    decode.refund === refund;
 }`,
 );
 
@@ -64,13 +67,15 @@ const forcedRequest = {
 };
 const forcedEffective: ZkPublishedTx = { kind: "forced", request: forcedRequest, effective: true };
 const forcedNullified: ZkPublishedTx = { kind: "forced", request: forcedRequest, effective: false };
+const refund: ZkPublishedTx = { kind: "refund", deposit: (deposit as { deposit: DepositData }).deposit };
 const FORCED_BIT = 1n << BigInt(SLOT_OFFSET.forced);
 const EFFECTIVE_BIT = 1n << BigInt(SLOT_OFFSET.effective);
+const REFUND_BIT = 1n << BigInt(SLOT_OFFSET.refund);
 
 /** The claimed decoding of `tx`, with its slot element. */
 function decoded(tx: ZkPublishedTx | undefined): CircuitInput {
   const slot = slotElement(tx);
-  const flags = { forced: 0, effective: 0 };
+  const flags = { forced: 0, effective: 0, refund: 0 };
   switch (tx?.kind) {
     case undefined:
       return { slot, kind: 0, a: 0, b: 0, token: 0, amount: 0, ...flags };
@@ -83,6 +88,17 @@ function decoded(tx: ZkPublishedTx | undefined): CircuitInput {
         token: tx.deposit.tokenId,
         amount: tx.deposit.amount,
         ...flags,
+      };
+    case "refund":
+      return {
+        slot,
+        kind: 1,
+        a: 0,
+        b: BigInt(tx.deposit.to),
+        token: tx.deposit.tokenId,
+        amount: tx.deposit.amount,
+        ...flags,
+        refund: 1,
       };
     case "transfer":
       return { slot, kind: 2, a: tx.from, b: tx.to, token: 0, amount: tx.amount, ...flags };
@@ -106,6 +122,7 @@ function decoded(tx: ZkPublishedTx | undefined): CircuitInput {
         b: r.owner,
         token: r.tokenId,
         amount: r.amount,
+        ...flags,
         forced: 1,
         effective,
       };
@@ -142,6 +159,30 @@ describe("SlotDecode (circuit)", function () {
     await circuit().expectPass(decoded(forcedNullified));
   });
 
+  it("decodes a refunded deposit (bit 252 set, account 0)", async function () {
+    const input = decoded(refund);
+    expect(input.slot).to.equal(
+      slotElement({ ...(deposit as { kind: "deposit" }), account: 0 } as ZkPublishedTx) + REFUND_BIT,
+    );
+    await circuit().expectPass(input);
+  });
+
+  it("fails on a refunded withdrawal (the refund bit on another kind than deposit)", async function () {
+    const input = decoded(withdraw);
+    await circuit().expectFail(
+      { ...input, slot: (input.slot as bigint) + REFUND_BIT, refund: 1 },
+      /SlotDecode_/,
+    );
+  });
+
+  it("fails on a refund naming an account (a refund must name account 0)", async function () {
+    const input = decoded(deposit);
+    await circuit().expectFail(
+      { ...input, slot: (input.slot as bigint) + REFUND_BIT, refund: 1 },
+      /SlotDecode_/,
+    );
+  });
+
   it("fails on a forced deposit (the forced bit on another kind than withdraw)", async function () {
     const input = decoded(deposit);
     await circuit().expectFail(
@@ -169,7 +210,7 @@ describe("SlotDecode (circuit)", function () {
   it("fails on a noop kind carrying an amount (a padding slot moving funds)", async function () {
     const slot = encodeFloat40(100n) << BigInt(SLOT_OFFSET.amount);
     await circuit().expectFail(
-      { slot, kind: 0, a: 0, b: 0, token: 0, amount: 100n, forced: 0, effective: 0 },
+      { slot, kind: 0, a: 0, b: 0, token: 0, amount: 100n, forced: 0, effective: 0, refund: 0 },
       /SlotDecode_/,
     );
   });
@@ -177,7 +218,7 @@ describe("SlotDecode (circuit)", function () {
   it("fails on a noop kind with a non-zero account field", async function () {
     const slot = 5n << BigInt(SLOT_OFFSET.a);
     await circuit().expectFail(
-      { slot, kind: 0, a: 5, b: 0, token: 0, amount: 0, forced: 0, effective: 0 },
+      { slot, kind: 0, a: 5, b: 0, token: 0, amount: 0, forced: 0, effective: 0, refund: 0 },
       /SlotDecode_/,
     );
   });
@@ -188,9 +229,9 @@ describe("SlotDecode (circuit)", function () {
     await circuit().expectFail({ ...input, slot, token: 1 }, /SlotDecode_/);
   });
 
-  it("fails on a slot element of 2^252 or more", async function () {
+  it("fails on a slot element of 2^253 or more", async function () {
     const input = decoded(forcedEffective);
-    await circuit().expectFail({ ...input, slot: (input.slot as bigint) + (1n << 252n) }, /Num2Bits/);
+    await circuit().expectFail({ ...input, slot: (input.slot as bigint) + (1n << 253n) }, /Num2Bits/);
   });
 
   it("fails on a field element that is no slot (p - 1)", async function () {
