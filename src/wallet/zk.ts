@@ -13,7 +13,7 @@
  */
 import type { Signer } from "ethers";
 import { getBytes, keccak256 } from "ethers";
-import { depositData } from "../shared/deposit";
+import { depositData, depositsToCatchUp } from "../shared/deposit";
 import { floorFloat40, isFloat40 } from "../shared/float40";
 import type { ZkForcedRequest } from "../zk/types";
 import type { AccountView } from "../common/json-rpc";
@@ -261,7 +261,8 @@ export class ZkRollupWallet extends RollupWallet<ZkTxStatus, ZkTxReceipt> {
       );
     }
     const receipt = await this.layer1("activateExodus", () =>
-      this.rollupClient.activateExodus(this.context.signer, pending.map(depositData)),
+      // None while the bridge remembers the first waiting deposit's time; else enough to reach a count it does.
+      this.rollupClient.activateExodus(this.context.signer, depositsToCatchUp(pending, 0)),
     );
     return { ...l1Result(receipt), pendingDeposits: pending.length, pendingForced: forced.length };
   }

@@ -7,8 +7,9 @@
 import type { ContractTransactionReceipt, Provider, Signer } from "ethers";
 import { getBytes, hexlify } from "ethers";
 import type { ZkRollup } from "../../typechain-types";
-import { ZkRollup__factory } from "../../typechain-types";
+import { IBridge__factory, ZkRollup__factory } from "../../typechain-types";
 import { ContractClient } from "../common/contract-client";
+import type { ErrorDecoder } from "../common/errors";
 import { StrataError } from "../common/errors";
 import type { DepositData } from "../shared/types";
 import { decodeFloat40, encodeFloat40 } from "../shared/float40";
@@ -32,7 +33,11 @@ export interface ZkBatchCalldata {
   proof: ZkProofArg;
   pubdata: Uint8Array;
   consumedDeposits: DepositData[];
-  pendingDeposits: DepositData[];
+  /**
+   * Usually empty: the deposits queued right after the consumed ones, shown only when the bridge has
+   * forgotten the head the consumed ones reach (`depositsToCatchUp`); checked, never consumed.
+   */
+  catchUp: DepositData[];
 }
 
 /** A deposit as the contract takes it (`Deposit.Data`): its five fields, none of what a queue adds. */
@@ -101,9 +106,18 @@ function plainDeposit(d: {
   return { from: d.from, to: d.to, tokenId: Number(d.tokenId), amount: d.amount, timestamp: d.timestamp };
 }
 
+/** The bridge's errors, which the rollup lets through (`BridgeDepositCountAhead`, `BridgeDepositHeadForgotten`, …). */
+const BRIDGE_ERRORS = IBridge__factory.createInterface();
+
 export class ZkRollupClient extends ContractClient<ZkRollup> {
   constructor(address: string, runner: Signer | Provider) {
     super(ZkRollup__factory.connect(address, runner));
+  }
+
+  /** The rollup's own errors, then the bridge's: its deposit checks revert in the bridge by name. */
+  protected override errorDecoder(): ErrorDecoder {
+    const own = this.contract.interface;
+    return { parseError: (data) => own.parseError(data) ?? BRIDGE_ERRORS.parseError(data) };
   }
 
   /** The rollup's parameters: immutable, so read once and kept. */
@@ -138,7 +152,7 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
     const receipt = await this.send(() =>
       this.contract
         .connect(signer)
-        .submitBatch(b.newRoot, b.proof, hexlify(b.pubdata), b.consumedDeposits, b.pendingDeposits),
+        .submitBatch(b.newRoot, b.proof, hexlify(b.pubdata), b.consumedDeposits, b.catchUp),
     );
     const event = this.batchVerifiedLog(receipt);
     return { batchIndex: Number(event.args.batchIndex), receipt };
@@ -166,9 +180,13 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
     return { request: await this.forcedRequest(Number(event.args.index)), receipt };
   }
 
-  /** Starts exodus; `pending` are every deposit not yet consumed, in queue order. */
-  activateExodus(signer: Signer, pending: readonly DepositData[]): Promise<ContractTransactionReceipt> {
-    return this.send(() => this.contract.connect(signer).activateExodus([...pending]));
+  /**
+   * Starts exodus. `waiting` is usually empty (the contract reads the first waiting deposit's time from
+   * the bridge); else deposits not yet consumed, from the first, in queue order, up to a count the bridge
+   * remembers (`depositsToCatchUp` of them, or all of them).
+   */
+  activateExodus(signer: Signer, waiting: readonly DepositData[] = []): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).activateExodus([...waiting]));
   }
 
   /** Exits an account in exodus; the signer must be its Layer-1 owner. */
@@ -195,6 +213,11 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
 
   depositHead(blockTag?: number): Promise<string> {
     return this.contract.depositHead({ blockTag });
+  }
+
+  /** How many deposits of the bridge's queue batches consumed (or exodus refunded). */
+  async depositCount(blockTag?: number): Promise<number> {
+    return Number(await this.contract.depositCount({ blockTag }));
   }
 
   async batchCount(): Promise<number> {
@@ -238,7 +261,7 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
     if (!parsed || parsed.name !== "submitBatch") {
       throw new ZkNotABatchError("transaction input is not a call to submitBatch");
     }
-    const [newRoot, proof, pubdata, consumed, pending] = parsed.args;
+    const [newRoot, proof, pubdata, consumed, catchUp] = parsed.args;
     const n = (x: unknown) => BigInt(x as bigint);
     return {
       newRoot: n(newRoot),
@@ -252,7 +275,7 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
       },
       pubdata: getBytes(pubdata),
       consumedDeposits: (consumed as Parameters<typeof plainDeposit>[0][]).map(plainDeposit),
-      pendingDeposits: (pending as Parameters<typeof plainDeposit>[0][]).map(plainDeposit),
+      catchUp: (catchUp as Parameters<typeof plainDeposit>[0][]).map(plainDeposit),
     };
   }
 

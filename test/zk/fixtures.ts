@@ -6,7 +6,7 @@ import { ZeroAddress, hexlify, toBeHex, zeroPadValue } from "ethers";
 import type { Bridge, TestToken, ZkRollup, ZkVerifierStandIn } from "../../typechain-types";
 import type { IZkRollup } from "../../typechain-types/contracts/zk/ZkRollup";
 import { BridgeClient } from "../../src/bridge/client";
-import { EMPTY_QUEUE_HEAD, depositsUpTo, foldDeposits } from "../../src/shared/deposit";
+import { EMPTY_QUEUE_HEAD, depositsToCatchUp, depositsUpTo, foldDeposits } from "../../src/shared/deposit";
 import { L2State } from "../../src/shared/state";
 import type { DepositData } from "../../src/shared/types";
 import type { PoseidonFn } from "../../src/zk/domain";
@@ -281,7 +281,8 @@ export interface PreparedBatch {
   proof: Proof;
   pubdata: string;
   consumed: DepositData[];
-  pending: DepositData[];
+  /** The deposits shown after the consumed ones (`depositsToCatchUp`: none unless the queue ran far ahead). */
+  catchUp: DepositData[];
   /** The public inputs src/zk/pubdata.ts computes (and the stand-in verifier was told to accept). */
   inputs: bigint[];
   txs: ZkPublishedTx[];
@@ -315,7 +316,7 @@ export async function prepareBatch(
 ): Promise<PreparedBatch> {
   const unconsumed = await unconsumedDeposits(f);
   const consumed = options.consumed ?? defaultConsumed(unconsumed, txs);
-  const pending = unconsumed.slice(consumed.length);
+  const catchUp = depositsToCatchUp(unconsumed, consumed.length);
   const next = model.apply(txs);
   const newRoot = options.newRoot ?? next.root;
   const inputs = publicInputs(await f.rollup.root(), newRoot, txs, Number(await f.rollup.BATCH_SIZE()));
@@ -326,7 +327,7 @@ export async function prepareBatch(
     proof,
     pubdata: hexlify(encodePubdata(txs)),
     consumed,
-    pending,
+    catchUp,
     inputs,
     txs,
     model: next,
@@ -351,7 +352,7 @@ export function submit(
   b: PreparedBatch,
   sender: HardhatEthersSigner = f.operator,
 ): Promise<ContractTransactionResponse> {
-  return f.rollup.connect(sender).submitBatch(b.newRoot, b.proof, b.pubdata, b.consumed, b.pending);
+  return f.rollup.connect(sender).submitBatch(b.newRoot, b.proof, b.pubdata, b.consumed, b.catchUp);
 }
 
 /** Prepares and submits `txs`; returns the model after them. */
@@ -385,6 +386,7 @@ export async function zkLedger(f: ZkFixture): Promise<string> {
   const snapshot = {
     root: await rollup.root(),
     depositHead: await rollup.depositHead(),
+    depositCount: await rollup.depositCount(),
     batchCount: await rollup.batchCount(),
     lastBatchAt: await rollup.lastBatchAt(),
     exodus: await rollup.isExodus(),
