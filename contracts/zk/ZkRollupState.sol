@@ -32,6 +32,8 @@ abstract contract ZkRollupState is IZkRollup {
     address public immutable POSEIDON2;
     address public immutable POSEIDON3;
     address public immutable POSEIDON4;
+    /// @notice Wei a forced-withdrawal request pays, to the operator that carries it (0: free).
+    uint256 public immutable FORCED_REQUEST_FEE;
 
     /// @dev The chain's head in one slot.
     struct Head {
@@ -68,6 +70,7 @@ abstract contract ZkRollupState is IZkRollup {
         POSEIDON2 = config.poseidon2;
         POSEIDON3 = config.poseidon3;
         POSEIDON4 = config.poseidon4;
+        FORCED_REQUEST_FEE = config.forcedRequestFee;
         ExitTree.Hashers memory hashers = ExitTree.Hashers({
             poseidon2: IPoseidon2(config.poseidon2),
             poseidon3: IPoseidon3(config.poseidon3),

@@ -76,6 +76,8 @@ export interface ForceWithdrawOptions {
 export interface ForceWithdrawResult extends L1Result {
   /** The request as the rollup stored it (its number in the queue, account, amount, time). */
   request: ZkForcedRequest;
+  /** The wei the request paid (the rollup's forced-request fee, to the operator that carries it). */
+  fee: bigint;
   /** When anyone may start exodus if no batch has carried it by then (Layer-1 seconds). */
   dueAt: number;
 }
@@ -188,7 +190,7 @@ export class ZkRollupWallet extends RollupWallet<ZkTxStatus, ZkTxReceipt> {
    * Asks Layer 1 for a withdrawal of `amount` (default: the largest float40 not above the balance) from
    * this wallet's account for `token`, in the last verified state: the operator must carry it in order
    * (then this wallet's address is credited: `claim`), or anyone may start exodus once it has waited the
-   * rollup's exodus delay. Checked before anything is sent: `WalletExodusError` (exodus on),
+   * rollup's exodus delay. Pays the rollup's forced-request fee (`msg.value`). Checked before anything is sent: `WalletExodusError` (exodus on),
    * `WalletAccountNotFoundError` (no account), `WalletAmountError` (zero, or not a float40),
    * `WalletInsufficientFundsError` (more than the verified balance: the request would be nullified).
    */
@@ -225,7 +227,12 @@ export class ZkRollupWallet extends RollupWallet<ZkTxStatus, ZkTxReceipt> {
         ay,
       }),
     );
-    return { ...l1Result(receipt), request, dueAt: Number(request.requestedAt) + this.config.exodusDelay };
+    return {
+      ...l1Result(receipt),
+      request,
+      fee: this.config.forcedRequestFee,
+      dueAt: Number(request.requestedAt) + this.config.exodusDelay,
+    };
   }
 
   // ---------------------------------------------------------------------------------------------

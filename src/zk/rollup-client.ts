@@ -69,6 +69,8 @@ export interface ZkRollupConfig {
   batchSize: number;
   depth: number;
   exodusDelay: number;
+  /** Wei a forced-withdrawal request pays (`FORCED_REQUEST_FEE`), to the operator that carries it. */
+  forcedRequestFee: bigint;
   /** chainId · 2^160 + address: what roots and signatures are bound to. */
   domain: bigint;
   bridge: string;
@@ -123,10 +125,11 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
   /** The rollup's parameters: immutable, so read once and kept. */
   config(): Promise<ZkRollupConfig> {
     return this.immutables(async (c) => {
-      const [batchSize, depth, exodusDelay, domain, bridge] = await Promise.all([
+      const [batchSize, depth, exodusDelay, forcedRequestFee, domain, bridge] = await Promise.all([
         c.BATCH_SIZE(),
         c.DEPTH(),
         c.EXODUS_DELAY(),
+        c.FORCED_REQUEST_FEE(),
         c.DOMAIN(),
         c.BRIDGE(),
       ]);
@@ -134,6 +137,7 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
         batchSize: Number(batchSize),
         depth: Number(depth),
         exodusDelay: Number(exodusDelay),
+        forcedRequestFee,
         domain,
         bridge,
       };
@@ -164,17 +168,21 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
   }
 
   /**
-   * Asks for a forced withdrawal (the signer is the requester, credited if it is effective); returns the
-   * request as stored, and the receipt. `amount` must be a float40 value (`encodeFloat40` packs it).
+   * Asks for a forced withdrawal (the signer is the requester, credited if it is effective), paying the
+   * rollup's `forcedRequestFee`; returns the request as stored, and the receipt. `amount` must be a
+   * float40 value (`encodeFloat40` packs it).
    */
   async requestWithdrawal(
     signer: Signer,
     args: ZkForcedRequestArgs,
   ): Promise<{ request: ZkForcedRequest; receipt: ContractTransactionReceipt }> {
+    const { forcedRequestFee } = await this.config();
     const receipt = await this.send(() =>
       this.contract
         .connect(signer)
-        .requestWithdrawal(args.account, args.tokenId, encodeFloat40(args.amount), args.ax, args.ay),
+        .requestWithdrawal(args.account, args.tokenId, encodeFloat40(args.amount), args.ax, args.ay, {
+          value: forcedRequestFee,
+        }),
     );
     const event = this.eventIn(receipt, "WithdrawalRequested");
     return { request: await this.forcedRequest(Number(event.args.index)), receipt };
@@ -187,6 +195,16 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
    */
   activateExodus(signer: Signer, waiting: readonly DepositData[] = []): Promise<ContractTransactionReceipt> {
     return this.send(() => this.contract.connect(signer).activateExodus([...waiting]));
+  }
+
+  /** Pays the signer's whole fee credit (forced-request fees earned, or refunded in exodus) to `to`. */
+  claimFees(signer: Signer, to: string): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).claimFees(to));
+  }
+
+  /** In exodus, credits the next `count` waiting forced requests' fees back to their requesters. */
+  refundForcedFees(signer: Signer, count: number): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).refundForcedFees(count));
   }
 
   /** Exits an account in exodus; the signer must be its Layer-1 owner. */
@@ -230,6 +248,11 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
 
   creditOf(account: string, tokenId: number): Promise<bigint> {
     return this.contract.creditOf(account, tokenId);
+  }
+
+  /** What `account` may pull with `claimFees`, in wei. */
+  feeCreditOf(account: string): Promise<bigint> {
+    return this.contract.feeCreditOf(account);
   }
 
   hasExited(accountIndex: number): Promise<boolean> {

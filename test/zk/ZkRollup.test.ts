@@ -18,6 +18,7 @@ import {
   DEPTH,
   ETH_ID,
   EXODUS_DELAY,
+  FORCED_REQUEST_FEE,
   TOKEN_ID,
   assertZkSolvent,
   deployZkFixture,
@@ -121,6 +122,7 @@ describe("ZkRollup", function () {
       expect(await rollup.BATCH_SIZE()).to.equal(BATCH_SIZE);
       expect(await rollup.DEPTH()).to.equal(DEPTH);
       expect(await rollup.EXODUS_DELAY()).to.equal(EXODUS_DELAY);
+      expect(await rollup.FORCED_REQUEST_FEE()).to.equal(FORCED_REQUEST_FEE);
       expect(await rollup.DOMAIN()).to.equal(zkDomain(chainId, await rollup.getAddress()));
       expect(await rollup.VERIFY_SELECTOR()).to.equal(
         id(`verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${2 + BATCH_SIZE}])`).slice(0, 10),

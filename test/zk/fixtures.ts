@@ -26,6 +26,8 @@ import { seededDraw } from "../helpers/property";
 export const BATCH_SIZE = 4;
 export const DEPTH = 8;
 export const EXODUS_DELAY = 3600n;
+/** Wei a forced-withdrawal request pays. */
+export const FORCED_REQUEST_FEE = 10n ** 15n;
 export const ETH_ID = 0;
 /** `token`'s id in the rollup (the first ERC-20 allowed). */
 export const TOKEN_ID = 1;
@@ -131,6 +133,7 @@ export class ZkModel {
 export interface ZkConfigOverrides {
   batchSize?: number;
   depth?: number;
+  forcedRequestFee?: bigint;
 }
 
 /**
@@ -152,6 +155,7 @@ export async function deployZkRollup(
     depth,
     exodusDelay: EXODUS_DELAY,
     ...poseidon,
+    forcedRequestFee: overrides.forcedRequestFee ?? FORCED_REQUEST_FEE,
   };
   const rollup = (await ethers.deployContract("ZkRollup", [config], deployer)) as unknown as ZkRollup;
   const { chainId } = await ethers.provider.getNetwork();
@@ -393,6 +397,8 @@ export async function zkLedger(f: ZkFixture): Promise<string> {
     forced: await rollup.forcedRequests(),
     credits,
     exited,
+    feeCredits: await Promise.all([...addresses, f.stranger.address].map((a) => rollup.feeCreditOf(a))),
+    feesHeld: await ethers.provider.getBalance(rollup),
     eth: await bridge.asset(rollup, ZeroAddress),
     token: await bridge.asset(rollup, f.token),
     queue: await bridge.depositQueue(rollup),

@@ -29,6 +29,7 @@ interface IZkRollup is IRollup {
         address poseidon2; // Poseidon hashers on 2, 3 and 4 inputs (IPoseidon.sol: poseidon-solidity PoseidonT3..T5)
         address poseidon3;
         address poseidon4;
+        uint256 forcedRequestFee; // wei a forced-withdrawal request pays, to the operator that carries it
     }
 
     /// @notice A Groth16 proof, as snarkjs's `exportSolidityCallData` orders it (b's pairs swapped).
@@ -91,6 +92,13 @@ interface IZkRollup is IRollup {
     /// with `WithdrawalCredited`) or nullified.
     event ForcedWithdrawalConsumed(uint256 indexed batchIndex, uint256 indexed index, bool effective);
 
+    /// @notice `account` may pull `amount` more wei of forced-request fees with `claimFees`: the operator
+    /// that carried the requests, or a requester refunded in exodus.
+    event FeeCredited(address indexed account, uint256 amount);
+
+    /// @notice `account` pulled its fee credit, `amount` wei, paid to `to`.
+    event FeeClaimed(address indexed account, address indexed to, uint256 amount);
+
     /// @notice Exodus started: no batch is accepted any more; accounts exit against `root`.
     event ExodusActivated(uint256 root, address activatedBy);
 
@@ -148,8 +156,16 @@ interface IZkRollup is IRollup {
     error ZkRollupForcedRequestMissing(uint256 index);
     /// @notice The forced withdrawal at pubdata byte `offset` has an effective byte other than 0 or 1.
     error ZkRollupInvalidEffectiveByte(uint256 offset, uint8 value);
-    /// @notice A refund must cover 1 to `length` of the named deposits.
+    /// @notice A refund must cover 1 to `length` of the named deposits (or of the waiting forced requests).
     error ZkRollupInvalidRefundCount(uint256 count, uint256 length);
+    /// @notice A forced-withdrawal request pays exactly `expected` wei (FORCED_REQUEST_FEE); it sent `paid`.
+    error ZkRollupWrongForcedFee(uint256 expected, uint256 paid);
+    /// @notice `account` has no fee credit to claim.
+    error ZkRollupNoFeeCredit(address account);
+    /// @notice Paying `amount` wei of fees to `to` failed (the credit is kept).
+    error ZkRollupFeePaymentFailed(address to, uint256 amount);
+    /// @notice Fees are never paid to the zero address.
+    error ZkRollupZeroRecipient();
 
     // ---------------------------------------------------------------------------------------------
     // Batches
@@ -191,6 +207,10 @@ interface IZkRollup is IRollup {
     /// requests only in queue order, each effective (the account is debited, the caller credited) when account
     /// `account` is open with owner Poseidon(ax, ay, msg.sender) mod 2^160, token `tokenId` and at least
     /// the amount, else nullified. A request left waiting EXODUS_DELAY lets anyone start exodus.
+    /// Pays exactly FORCED_REQUEST_FEE (`msg.value`): a fee credit (`claimFees`) of the sender of the
+    /// batch that carries the request, or of the requester again if exodus starts first
+    /// (`refundForcedFees`). It prices the slot the operator must give up, so flooding the queue costs
+    /// the flooder what it costs the operator.
     /// @param account The account index, below 2^DEPTH.
     /// @param tokenId The account's token id.
     /// @param packedAmount The amount as a canonical float40 (`encodeFloat40`), not zero.
@@ -203,7 +223,21 @@ interface IZkRollup is IRollup {
         uint40 packedAmount,
         uint256 ax,
         uint256 ay
-    ) external returns (uint256 index);
+    ) external payable returns (uint256 index);
+
+    /// @notice Credits each of the next `count` waiting forced requests' fee back to its requester, in
+    /// exodus (no batch will carry them); they count as consumed. Anyone may call.
+    /// @param count How many, 1 to the number still waiting.
+    function refundForcedFees(uint256 count) external;
+
+    /// @notice Pays the caller's whole fee credit (forced-request fees, in wei) to `to`.
+    /// @dev The fees are held by this contract, not by the bridge: the bridge's escrow is what Layer 2
+    /// owes and nothing more.
+    /// @return amount What was paid.
+    function claimFees(address to) external returns (uint256 amount);
+
+    /// @notice What `account` may pull with `claimFees`, in wei.
+    function feeCreditOf(address account) external view returns (uint256);
 
     /// @notice How many forced withdrawals were requested, and how many of them batches consumed.
     function forcedRequests() external view returns (uint256 requested, uint256 consumed);
