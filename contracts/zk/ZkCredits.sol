@@ -7,9 +7,11 @@ import {ZkRollupState} from "./ZkRollupState.sol";
 
 /// @title ZkCredits
 /// @notice What the rollup owes on Layer 1 per (account, token): verified withdrawals and refunded
-/// deposits, pulled by their owner with `claim` through `IBridge.release`.
+/// deposits, pulled by their owner with `claim` through `IBridge.release`; and per account the
+/// forced-request fees it earned (or got back), held here and pulled with `claimFees`.
 abstract contract ZkCredits is ZkRollupState {
     mapping(address account => mapping(uint32 tokenId => uint256 amount)) private _credits;
+    mapping(address account => uint256 amount) private _feeCredits;
 
     /// @inheritdoc IZkRollup
     function claim(uint32 tokenId, address to) external returns (uint256 amount) {
@@ -22,6 +24,23 @@ abstract contract ZkCredits is ZkRollupState {
     }
 
     /// @inheritdoc IZkRollup
+    function claimFees(address to) external returns (uint256 amount) {
+        if (to == address(0)) revert ZkRollupZeroRecipient();
+        amount = _feeCredits[msg.sender];
+        if (amount == 0) revert ZkRollupNoFeeCredit(msg.sender);
+        // INVARIANT: a fee credit is paid once: it is cleared before the call that pays it.
+        delete _feeCredits[msg.sender];
+        emit FeeClaimed(msg.sender, to, amount);
+        (bool paid, ) = to.call{value: amount}("");
+        if (!paid) revert ZkRollupFeePaymentFailed(to, amount);
+    }
+
+    /// @inheritdoc IZkRollup
+    function feeCreditOf(address account) external view returns (uint256) {
+        return _feeCredits[account];
+    }
+
+    /// @inheritdoc IZkRollup
     function creditOf(address account, uint32 tokenId) external view returns (uint256) {
         return _credits[account][tokenId];
     }
@@ -29,6 +48,13 @@ abstract contract ZkCredits is ZkRollupState {
     /// @dev Owes `amount` of `tokenId` to `account`.
     function _credit(address account, uint32 tokenId, uint256 amount) internal {
         _credits[account][tokenId] += amount;
+    }
+
+    /// @dev Owes `amount` wei of forced-request fees to `account` (nothing when `amount` is 0).
+    function _creditFee(address account, uint256 amount) internal {
+        if (amount == 0) return;
+        _feeCredits[account] += amount;
+        emit FeeCredited(account, amount);
     }
 
     /// @dev Owes `deposit` back to its depositor.

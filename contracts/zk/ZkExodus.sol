@@ -15,16 +15,15 @@ abstract contract ZkExodus is ZkForced {
     mapping(uint256 word => uint256 bits) private _exitedWords;
 
     /// @inheritdoc IZkRollup
-    function activateExodus(Deposit.Data[] calldata pendingDeposits) external {
-        if (_head.exodus) revert ZkRollupExodusActive();
-        _checkQueueTail(_depositHead, pendingDeposits);
+    function activateExodus(Deposit.Data[] calldata waiting) external {
+        Head memory head = _head;
+        if (head.exodus) revert ZkRollupExodusActive();
+        uint256 dueAt = _depositDueAt(head.depositCount, waiting);
         uint256 forcedDueAt = _forcedDueAt();
-        if (pendingDeposits.length == 0 && forcedDueAt == 0) revert ZkRollupNothingWaiting();
+        if (dueAt == 0 && forcedDueAt == 0) revert ZkRollupNothingWaiting();
         // Batches that leave the oldest deposit or request waiting do not help: an operator that censors
         // them while it keeps proving batches is as stopped, for those users, as one that proves none.
-        uint256 dueAt =
-            pendingDeposits.length == 0 ? type(uint256).max : pendingDeposits[0].timestamp + EXODUS_DELAY;
-        if (forcedDueAt != 0 && forcedDueAt < dueAt) dueAt = forcedDueAt;
+        if (dueAt == 0 || (forcedDueAt != 0 && forcedDueAt < dueAt)) dueAt = forcedDueAt;
         // INVARIANT: exodus starts only when a deposit or a forced request has waited EXODUS_DELAY unconsumed.
         if (block.timestamp < dueAt) revert ZkRollupExodusNotDue(dueAt);
         _head.exodus = true;
@@ -51,21 +50,40 @@ abstract contract ZkExodus is ZkForced {
 
     /// @inheritdoc IZkRollup
     function refundDeposits(Deposit.Data[] calldata deposits, uint256 count) external {
-        if (!_head.exodus) revert ZkRollupExodusNotActive();
+        Head memory h = _head;
+        if (!h.exodus) revert ZkRollupExodusNotActive();
         if (count == 0 || count > deposits.length) revert ZkRollupInvalidRefundCount(count, deposits.length);
         bytes32 head = _depositHead;
-        _checkQueueTail(head, deposits);
+        _checkQueueHead(h.depositCount + deposits.length, Deposit.fold(head, deposits));
         for (uint256 i = 0; i < count; ++i) {
             head = Deposit.chain(head, deposits[i]);
             _refund(deposits[i]);
         }
-        // INVARIANT: each deposit is refunded once: the head moves past it.
+        // INVARIANT: each deposit is refunded once: the head and the count move past it.
         _depositHead = head;
+        _head.depositCount = uint64(h.depositCount + count);
     }
 
     /// @inheritdoc IZkRollup
     function hasExited(uint256 accountIndex) public view returns (bool) {
         return _exitedWords[accountIndex >> 8] & (1 << (accountIndex & 0xff)) != 0;
+    }
+
+    /// @dev When the first deposit no batch consumed (deposit `consumed` of the queue) has waited
+    /// EXODUS_DELAY, or 0 when the queue holds no such deposit. Its time is the first of `waiting`, when
+    /// given (authenticated by folding `waiting` on to the rollup's head up to a count the bridge remembers),
+    /// else the one the bridge keeps for it (`IBridge.depositQueuedAt`, which reverts with
+    /// `BridgeDepositForgotten` once 256 deposits are queued after it: then the caller shows `waiting`).
+    function _depositDueAt(uint256 consumed, Deposit.Data[] calldata waiting) private view returns (uint256) {
+        uint64 queuedAt;
+        if (waiting.length != 0) {
+            _checkQueueHead(consumed + waiting.length, Deposit.fold(_depositHead, waiting));
+            queuedAt = waiting[0].timestamp;
+        } else {
+            if (BRIDGE.depositQueue(address(this)).count == consumed) return 0;
+            queuedAt = BRIDGE.depositQueuedAt(address(this), uint64(consumed));
+        }
+        return uint256(queuedAt) + EXODUS_DELAY;
     }
 
     function _hashers() private view returns (ExitTree.Hashers memory) {

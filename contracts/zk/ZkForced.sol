@@ -12,7 +12,8 @@ import {ZkCredits} from "./ZkCredits.sol";
 /// @notice The forced-withdrawal queue: an account's Layer-1 owner asks here for a withdrawal the
 /// operator must carry, in order, in its next batches (effective, or nullified when the account is not
 /// the requester's, holds another token or too little). A request left waiting EXODUS_DELAY switches on
-/// exodus (`ZkExodus`). See `docs/zk.md`, "Forced withdrawals".
+/// exodus (`ZkExodus`). Each request pays FORCED_REQUEST_FEE, credited to the sender of the batch that
+/// carries it, or back to its requester in exodus. See `docs/zk.md`, "Forced withdrawals".
 abstract contract ZkForced is ZkCredits {
     /// @dev Bit 250 of a slot element: a forced withdrawal.
     uint256 internal constant FORCED_BIT = 1 << 250;
@@ -37,8 +38,11 @@ abstract contract ZkForced is ZkCredits {
         uint40 packedAmount,
         uint256 ax,
         uint256 ay
-    ) external returns (uint256 index) {
+    ) external payable returns (uint256 index) {
         if (_head.exodus) revert ZkRollupExodusActive();
+        // INVARIANT: every stored request paid FORCED_REQUEST_FEE, held here until a batch carries it (the
+        // batch's sender is credited) or exodus refunds it (its requester is).
+        if (msg.value != FORCED_REQUEST_FEE) revert ZkRollupWrongForcedFee(FORCED_REQUEST_FEE, msg.value);
         uint256 capacity = 1 << DEPTH;
         // INVARIANT: a stored request is one the circuit can carry: every field fits, the amount is canonical.
         if (account >= capacity) revert ZkRollupAccountIndexOutOfRange(account, capacity);
@@ -95,7 +99,8 @@ abstract contract ZkForced is ZkCredits {
         for (uint256 k = 0; k < count; ++k) inputs[positions[k]] |= _forced[first + k].slot;
     }
 
-    /// @dev Marks the next `count` requests consumed and credits the effective ones to their requesters.
+    /// @dev Marks the next `count` requests consumed, credits the effective ones to their requesters, and
+    /// their fees to the batch's sender.
     function _consumeForced(
         uint256 batchIndex,
         uint256[] memory inputs,
@@ -115,6 +120,19 @@ abstract contract ZkForced is ZkCredits {
                 emit WithdrawalCredited(batchIndex, r.requester, tokenId, amount);
             }
         }
+        _forcedConsumed = uint64(first + count);
+        _creditFee(msg.sender, count * FORCED_REQUEST_FEE);
+    }
+
+    /// @inheritdoc IZkRollup
+    function refundForcedFees(uint256 count) external {
+        if (!_head.exodus) revert ZkRollupExodusNotActive();
+        uint256 first = _forcedConsumed;
+        uint256 waiting = _forcedRequested - first;
+        if (count == 0 || count > waiting) revert ZkRollupInvalidRefundCount(count, waiting);
+        uint256 fee = FORCED_REQUEST_FEE;
+        for (uint256 k = 0; k < count; ++k) _creditFee(_forced[first + k].requester, fee);
+        // INVARIANT: each fee is refunded once: the requests count as consumed.
         _forcedConsumed = uint64(first + count);
     }
 

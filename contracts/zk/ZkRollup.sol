@@ -22,19 +22,25 @@ contract ZkRollup is ZkExodus {
         Proof calldata proof,
         bytes calldata pubdata,
         Deposit.Data[] calldata consumedDeposits,
-        Deposit.Data[] calldata pendingDeposits
+        Deposit.Data[] calldata catchUp
     ) external returns (uint256 batchIndex) {
         Head memory head = _head;
         // INVARIANT: the root is final once exodus starts.
         if (head.exodus) revert ZkRollupExodusActive();
         if (newRoot >= SNARK_SCALAR_FIELD) revert ZkRollupRootOutOfField(newRoot);
         // A batch that consumes no deposit keeps a head already proven to be a prefix of the queue: it
-        // neither reads nor writes it.
+        // neither reads nor writes it (and its catch-up is not read).
         bool consumes = consumedDeposits.length != 0;
         bytes32 consumedHead;
         if (consumes) {
             consumedHead = Deposit.fold(_depositHead, consumedDeposits);
-            _checkQueueTail(consumedHead, pendingDeposits);
+            head.depositCount += uint64(consumedDeposits.length);
+            // Checked against the queue as it was at the count the batch reaches, so deposits queued
+            // after the batch was built (a griefer's 1 wei) leave it valid.
+            _checkQueueHead(
+                head.depositCount + catchUp.length,
+                catchUp.length == 0 ? consumedHead : Deposit.fold(consumedHead, catchUp)
+            );
         }
 
         Pubdata.Batch memory batch = Pubdata.decode(pubdata, consumedDeposits, BATCH_SIZE);
@@ -53,6 +59,7 @@ contract ZkRollup is ZkExodus {
         _head = Head({
             batchCount: uint64(batchIndex + 1),
             lastBatchAt: uint64(block.timestamp),
+            depositCount: head.depositCount,
             exodus: false
         });
         _creditWithdrawals(batchIndex, pubdata, batch);

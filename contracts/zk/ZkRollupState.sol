@@ -2,15 +2,14 @@
 pragma solidity 0.8.28;
 
 import {IBridge} from "../bridge/interfaces/IBridge.sol";
-import {Deposit} from "../shared/lib/Deposit.sol";
 import {IPoseidon2, IPoseidon3, IPoseidon4} from "./interfaces/IPoseidon.sol";
 import {IZkRollup} from "./interfaces/IZkRollup.sol";
 import {ExitTree} from "./lib/ExitTree.sol";
 import {VerifierCall} from "./lib/VerifierCall.sol";
 
 /// @title ZkRollupState
-/// @notice The zk rollup's parameters and its chain state (root, consumed deposit head, batch count,
-/// last batch time, exodus flag), with the deposit-queue prefix check every entry point shares.
+/// @notice The zk rollup's parameters and its chain state (root, consumed deposit head and count, batch
+/// count, last batch time, exodus flag), with the deposit-queue check every entry point shares.
 /// @dev The genesis root is computed here, from the domain (this chain, this address), the depth and the
 /// Poseidon contracts, so a deployer chooses no root and need not predict the rollup's address.
 abstract contract ZkRollupState is IZkRollup {
@@ -33,11 +32,14 @@ abstract contract ZkRollupState is IZkRollup {
     address public immutable POSEIDON2;
     address public immutable POSEIDON3;
     address public immutable POSEIDON4;
+    /// @notice Wei a forced-withdrawal request pays, to the operator that carries it (0: free).
+    uint256 public immutable FORCED_REQUEST_FEE;
 
     /// @dev The chain's head in one slot.
     struct Head {
         uint64 batchCount; // genesis included
         uint64 lastBatchAt; // block time of the last batch (or of the deployment)
+        uint64 depositCount; // deposits consumed (or refunded in exodus): `_depositHead` is the head after them
         bool exodus;
     }
 
@@ -68,13 +70,14 @@ abstract contract ZkRollupState is IZkRollup {
         POSEIDON2 = config.poseidon2;
         POSEIDON3 = config.poseidon3;
         POSEIDON4 = config.poseidon4;
+        FORCED_REQUEST_FEE = config.forcedRequestFee;
         ExitTree.Hashers memory hashers = ExitTree.Hashers({
             poseidon2: IPoseidon2(config.poseidon2),
             poseidon3: IPoseidon3(config.poseidon3),
             poseidon4: IPoseidon4(config.poseidon4)
         });
         _root = ExitTree.genesisRoot(hashers, config.depth, domain);
-        _head = Head({batchCount: 1, lastBatchAt: uint64(block.timestamp), exodus: false});
+        _head = Head({batchCount: 1, lastBatchAt: uint64(block.timestamp), depositCount: 0, exodus: false});
     }
 
     /// @inheritdoc IZkRollup
@@ -85,6 +88,11 @@ abstract contract ZkRollupState is IZkRollup {
     /// @inheritdoc IZkRollup
     function depositHead() external view returns (bytes32) {
         return _depositHead;
+    }
+
+    /// @inheritdoc IZkRollup
+    function depositCount() external view returns (uint256) {
+        return _head.depositCount;
     }
 
     /// @inheritdoc IZkRollup
@@ -102,12 +110,16 @@ abstract contract ZkRollupState is IZkRollup {
         return _head.exodus;
     }
 
-    /// @dev Reverts unless folding `deposits` on to `head` reaches the bridge's head for this rollup, so
-    /// that `head` is a prefix of the queue and `deposits` are exactly the deposits queued after it.
-    function _checkQueueTail(bytes32 head, Deposit.Data[] calldata deposits) internal view {
-        bytes32 expected = BRIDGE.depositQueue(address(this)).head;
-        bytes32 reached = Deposit.fold(head, deposits);
+    /// @dev Reverts unless `reached` is the bridge's head after `count` deposits of this rollup's queue:
+    /// `reached` is a fold of deposits on to the rollup's own head (the head after `_head.depositCount`
+    /// deposits), so the folded deposits are exactly deposits `_head.depositCount` to `count` - 1 of the
+    /// queue. The bridge remembers the last 256 heads (`IBridge.depositHeadAt`), so deposits queued after the
+    /// caller built its list do not change the answer; a count ahead of the queue reverts there with
+    /// `BridgeDepositCountAhead`, one the bridge forgot with `BridgeDepositHeadForgotten` (the caller
+    /// then folds more deposits, up to a count it remembers).
+    function _checkQueueHead(uint256 count, bytes32 reached) internal view {
+        bytes32 expected = BRIDGE.depositHeadAt(address(this), uint64(count));
         // INVARIANT: the rollup consumes a prefix of its deposit queue, in queue order, skipping none.
-        if (reached != expected) revert ZkRollupDepositQueueMismatch(expected, reached);
+        if (reached != expected) revert ZkRollupDepositQueueMismatch(count, expected, reached);
     }
 }

@@ -10,6 +10,7 @@ import type {
   ContractTransactionResponse,
   LogDescription,
 } from "ethers";
+import type { ErrorDecoder } from "./errors";
 import { StrataError, withDecodedRevert } from "./errors";
 
 /** A transaction did not emit the event its caller relies on. */
@@ -42,7 +43,15 @@ export abstract class ContractClient<C extends BaseContract, EventName extends s
 
   /** Sends the transaction `call` makes; resolves with its receipt once mined. */
   protected send(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
-    return withDecodedRevert(async () => (await (await call()).wait())!, this.contract.interface);
+    return withDecodedRevert(async () => (await (await call()).wait())!, this.errorDecoder());
+  }
+
+  /**
+   * What names the custom errors this contract's transactions revert with: its own ABI. A client whose
+   * contract lets another contract's errors through (the zk rollup, the bridge's) widens it.
+   */
+  protected errorDecoder(): ErrorDecoder {
+    return this.contract.interface;
   }
 
   /** The contract's immutable parameters as `read` gets them: read at the first call only, then kept. */

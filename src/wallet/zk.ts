@@ -13,7 +13,7 @@
  */
 import type { Signer } from "ethers";
 import { getBytes, keccak256 } from "ethers";
-import { depositData } from "../shared/deposit";
+import { depositData, depositsToCatchUp } from "../shared/deposit";
 import { floorFloat40, isFloat40 } from "../shared/float40";
 import type { ZkForcedRequest } from "../zk/types";
 import type { AccountView } from "../common/json-rpc";
@@ -76,6 +76,8 @@ export interface ForceWithdrawOptions {
 export interface ForceWithdrawResult extends L1Result {
   /** The request as the rollup stored it (its number in the queue, account, amount, time). */
   request: ZkForcedRequest;
+  /** The wei the request paid (the rollup's forced-request fee, to the operator that carries it). */
+  fee: bigint;
   /** When anyone may start exodus if no batch has carried it by then (Layer-1 seconds). */
   dueAt: number;
 }
@@ -188,7 +190,7 @@ export class ZkRollupWallet extends RollupWallet<ZkTxStatus, ZkTxReceipt> {
    * Asks Layer 1 for a withdrawal of `amount` (default: the largest float40 not above the balance) from
    * this wallet's account for `token`, in the last verified state: the operator must carry it in order
    * (then this wallet's address is credited: `claim`), or anyone may start exodus once it has waited the
-   * rollup's exodus delay. Checked before anything is sent: `WalletExodusError` (exodus on),
+   * rollup's exodus delay. Pays the rollup's forced-request fee (`msg.value`). Checked before anything is sent: `WalletExodusError` (exodus on),
    * `WalletAccountNotFoundError` (no account), `WalletAmountError` (zero, or not a float40),
    * `WalletInsufficientFundsError` (more than the verified balance: the request would be nullified).
    */
@@ -225,7 +227,12 @@ export class ZkRollupWallet extends RollupWallet<ZkTxStatus, ZkTxReceipt> {
         ay,
       }),
     );
-    return { ...l1Result(receipt), request, dueAt: Number(request.requestedAt) + this.config.exodusDelay };
+    return {
+      ...l1Result(receipt),
+      request,
+      fee: this.config.forcedRequestFee,
+      dueAt: Number(request.requestedAt) + this.config.exodusDelay,
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -261,7 +268,8 @@ export class ZkRollupWallet extends RollupWallet<ZkTxStatus, ZkTxReceipt> {
       );
     }
     const receipt = await this.layer1("activateExodus", () =>
-      this.rollupClient.activateExodus(this.context.signer, pending.map(depositData)),
+      // None while the bridge remembers the first waiting deposit's time; else enough to reach a count it does.
+      this.rollupClient.activateExodus(this.context.signer, depositsToCatchUp(pending, 0)),
     );
     return { ...l1Result(receipt), pendingDeposits: pending.length, pendingForced: forced.length };
   }

@@ -18,7 +18,7 @@ import type { ZkProver } from "./prover";
 import { encodePubdata } from "./pubdata";
 import type { ZkBatchCalldata, ZkProofArg } from "./rollup-client";
 import { toProofArg } from "./rollup-client";
-import { depositData } from "../shared/deposit";
+import { depositData, depositsToCatchUp } from "../shared/deposit";
 import type { ZkTxRequest } from "./stf";
 import type { ZkBatchWitness } from "./witness";
 import { buildBatchWitness } from "./witness";
@@ -43,7 +43,7 @@ export interface ProveOwnBatchOptions {
 
 /**
  * Proves a batch of `requests` on the verified state `node` holds (synced first), with a real proof,
- * and builds the calldata: the queue after `consumed` as the still-pending deposits.
+ * and builds the calldata: the catch-up after `consumed` (none unless the queue ran far ahead).
  */
 export async function proveOwnBatch(
   node: ZkChainFollower,
@@ -63,7 +63,7 @@ export async function proveOwnBatch(
       proof: toProofArg(proof.solidity),
       pubdata: encodePubdata(witness.txs),
       consumedDeposits: consumed,
-      pendingDeposits: queue.slice(consumed.length).map(depositData),
+      catchUp: depositsToCatchUp(queue, consumed.length),
     },
     provingMs: proof.provingMs,
   };

@@ -18,6 +18,12 @@ import { deployPoseidonContracts } from "./poseidon-contracts";
 /** The zk rollup's exodus delay on a local chain and elsewhere (seconds). */
 export const LOCAL_ZK_EXODUS_DELAY = 600;
 export const PRODUCTION_ZK_EXODUS_DELAY = 3 * 24 * 3600;
+/**
+ * Wei a forced-withdrawal request pays the operator that carries it: 0.001 ETH, about the Layer-1 cost of
+ * the batch slot it takes (~100,000 gas of a batch's proof check and calldata at 10 gwei), so that
+ * flooding the queue costs the flooder what it costs the operator.
+ */
+export const DEFAULT_ZK_FORCED_REQUEST_FEE = 10n ** 15n;
 
 /** The profile's verifier has not been compiled (run the zk build, then compile). */
 export class ZkVerifierNotBuiltError extends ZkError {}
@@ -29,6 +35,8 @@ export interface ZkDeployOptions {
   profile?: string;
   /** Seconds a deposit may wait unconsumed before exodus may start (default PRODUCTION_ZK_EXODUS_DELAY). */
   exodusDelay?: number;
+  /** Wei a forced-withdrawal request pays (default DEFAULT_ZK_FORCED_REQUEST_FEE). */
+  forcedRequestFee?: bigint;
   /** Register the rollup with the bridge (default true). */
   register?: boolean;
   logger?: Logger;
@@ -83,6 +91,7 @@ export async function deployZkRollup(deployer: Signer, options: ZkDeployOptions)
     depth,
     exodusDelay,
     ...poseidon,
+    forcedRequestFee: options.forcedRequestFee ?? DEFAULT_ZK_FORCED_REQUEST_FEE,
   });
   await rollup.waitForDeployment();
   const contracts: ZkContracts = {

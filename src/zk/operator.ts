@@ -28,7 +28,7 @@ import type { Logger } from "../common/logger";
 import type { TxJournal } from "../common/journal";
 import { nonceRefusal } from "../common/rollup-rpc";
 import { Rounds } from "../common/rounds";
-import { depositsUpTo } from "../shared/deposit";
+import { depositsToCatchUp, depositsUpTo } from "../shared/deposit";
 import type { DepositData } from "../shared/types";
 import type { ZkPendingItem } from "./batching";
 import { isBatchDue, selectBatch } from "./batching";
@@ -475,14 +475,16 @@ export class ZkOperator implements ZkOperatorApi {
     try {
       if (follower.lastBatch !== plan.base) throw new StrataError("another batch landed while proving");
       const queue = await this.depositQueue.sync();
+      // The batch is checked against the queue at the count it reaches, so deposits landing after this
+      // read leave it valid; only a queue far ahead of it needs the deposits after it shown (catch-up).
       const consumedBefore = depositsUpTo(queue, follower.depositHead);
-      const pendingDeposits = queue.slice(consumedBefore + plan.consumed.length).map(depositData);
+      const catchUp = depositsToCatchUp(queue, consumedBefore + plan.consumed.length);
       const { batchIndex, receipt } = await rollup.submitBatch(signer, {
         newRoot: plan.witness.newState.root,
         proof: toProofArg(proof.solidity),
         pubdata: encodePubdata(plan.witness.txs),
         consumedDeposits: plan.consumed,
-        pendingDeposits,
+        catchUp,
       });
       logger?.info("submitBatch", { batchIndex, txs, gasUsed: receipt.gasUsed });
       this.events.publish({

@@ -7,8 +7,9 @@
 import type { ContractTransactionReceipt, Provider, Signer } from "ethers";
 import { getBytes, hexlify } from "ethers";
 import type { ZkRollup } from "../../typechain-types";
-import { ZkRollup__factory } from "../../typechain-types";
+import { IBridge__factory, ZkRollup__factory } from "../../typechain-types";
 import { ContractClient } from "../common/contract-client";
+import type { ErrorDecoder } from "../common/errors";
 import { StrataError } from "../common/errors";
 import type { DepositData } from "../shared/types";
 import { decodeFloat40, encodeFloat40 } from "../shared/float40";
@@ -32,7 +33,11 @@ export interface ZkBatchCalldata {
   proof: ZkProofArg;
   pubdata: Uint8Array;
   consumedDeposits: DepositData[];
-  pendingDeposits: DepositData[];
+  /**
+   * Usually empty: the deposits queued right after the consumed ones, shown only when the bridge has
+   * forgotten the head the consumed ones reach (`depositsToCatchUp`); checked, never consumed.
+   */
+  catchUp: DepositData[];
 }
 
 /** A deposit as the contract takes it (`Deposit.Data`): its five fields, none of what a queue adds. */
@@ -64,6 +69,8 @@ export interface ZkRollupConfig {
   batchSize: number;
   depth: number;
   exodusDelay: number;
+  /** Wei a forced-withdrawal request pays (`FORCED_REQUEST_FEE`), to the operator that carries it. */
+  forcedRequestFee: bigint;
   /** chainId · 2^160 + address: what roots and signatures are bound to. */
   domain: bigint;
   bridge: string;
@@ -101,18 +108,28 @@ function plainDeposit(d: {
   return { from: d.from, to: d.to, tokenId: Number(d.tokenId), amount: d.amount, timestamp: d.timestamp };
 }
 
+/** The bridge's errors, which the rollup lets through (`BridgeDepositCountAhead`, `BridgeDepositHeadForgotten`, …). */
+const BRIDGE_ERRORS = IBridge__factory.createInterface();
+
 export class ZkRollupClient extends ContractClient<ZkRollup> {
   constructor(address: string, runner: Signer | Provider) {
     super(ZkRollup__factory.connect(address, runner));
   }
 
+  /** The rollup's own errors, then the bridge's: its deposit checks revert in the bridge by name. */
+  protected override errorDecoder(): ErrorDecoder {
+    const own = this.contract.interface;
+    return { parseError: (data) => own.parseError(data) ?? BRIDGE_ERRORS.parseError(data) };
+  }
+
   /** The rollup's parameters: immutable, so read once and kept. */
   config(): Promise<ZkRollupConfig> {
     return this.immutables(async (c) => {
-      const [batchSize, depth, exodusDelay, domain, bridge] = await Promise.all([
+      const [batchSize, depth, exodusDelay, forcedRequestFee, domain, bridge] = await Promise.all([
         c.BATCH_SIZE(),
         c.DEPTH(),
         c.EXODUS_DELAY(),
+        c.FORCED_REQUEST_FEE(),
         c.DOMAIN(),
         c.BRIDGE(),
       ]);
@@ -120,6 +137,7 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
         batchSize: Number(batchSize),
         depth: Number(depth),
         exodusDelay: Number(exodusDelay),
+        forcedRequestFee,
         domain,
         bridge,
       };
@@ -138,7 +156,7 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
     const receipt = await this.send(() =>
       this.contract
         .connect(signer)
-        .submitBatch(b.newRoot, b.proof, hexlify(b.pubdata), b.consumedDeposits, b.pendingDeposits),
+        .submitBatch(b.newRoot, b.proof, hexlify(b.pubdata), b.consumedDeposits, b.catchUp),
     );
     const event = this.batchVerifiedLog(receipt);
     return { batchIndex: Number(event.args.batchIndex), receipt };
@@ -150,25 +168,43 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
   }
 
   /**
-   * Asks for a forced withdrawal (the signer is the requester, credited if it is effective); returns the
-   * request as stored, and the receipt. `amount` must be a float40 value (`encodeFloat40` packs it).
+   * Asks for a forced withdrawal (the signer is the requester, credited if it is effective), paying the
+   * rollup's `forcedRequestFee`; returns the request as stored, and the receipt. `amount` must be a
+   * float40 value (`encodeFloat40` packs it).
    */
   async requestWithdrawal(
     signer: Signer,
     args: ZkForcedRequestArgs,
   ): Promise<{ request: ZkForcedRequest; receipt: ContractTransactionReceipt }> {
+    const { forcedRequestFee } = await this.config();
     const receipt = await this.send(() =>
       this.contract
         .connect(signer)
-        .requestWithdrawal(args.account, args.tokenId, encodeFloat40(args.amount), args.ax, args.ay),
+        .requestWithdrawal(args.account, args.tokenId, encodeFloat40(args.amount), args.ax, args.ay, {
+          value: forcedRequestFee,
+        }),
     );
     const event = this.eventIn(receipt, "WithdrawalRequested");
     return { request: await this.forcedRequest(Number(event.args.index)), receipt };
   }
 
-  /** Starts exodus; `pending` are every deposit not yet consumed, in queue order. */
-  activateExodus(signer: Signer, pending: readonly DepositData[]): Promise<ContractTransactionReceipt> {
-    return this.send(() => this.contract.connect(signer).activateExodus([...pending]));
+  /**
+   * Starts exodus. `waiting` is usually empty (the contract reads the first waiting deposit's time from
+   * the bridge); else deposits not yet consumed, from the first, in queue order, up to a count the bridge
+   * remembers (`depositsToCatchUp` of them, or all of them).
+   */
+  activateExodus(signer: Signer, waiting: readonly DepositData[] = []): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).activateExodus([...waiting]));
+  }
+
+  /** Pays the signer's whole fee credit (forced-request fees earned, or refunded in exodus) to `to`. */
+  claimFees(signer: Signer, to: string): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).claimFees(to));
+  }
+
+  /** In exodus, credits the next `count` waiting forced requests' fees back to their requesters. */
+  refundForcedFees(signer: Signer, count: number): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).refundForcedFees(count));
   }
 
   /** Exits an account in exodus; the signer must be its Layer-1 owner. */
@@ -197,6 +233,11 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
     return this.contract.depositHead({ blockTag });
   }
 
+  /** How many deposits of the bridge's queue batches consumed (or exodus refunded). */
+  async depositCount(blockTag?: number): Promise<number> {
+    return Number(await this.contract.depositCount({ blockTag }));
+  }
+
   async batchCount(): Promise<number> {
     return Number(await this.contract.batchCount());
   }
@@ -207,6 +248,11 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
 
   creditOf(account: string, tokenId: number): Promise<bigint> {
     return this.contract.creditOf(account, tokenId);
+  }
+
+  /** What `account` may pull with `claimFees`, in wei. */
+  feeCreditOf(account: string): Promise<bigint> {
+    return this.contract.feeCreditOf(account);
   }
 
   hasExited(accountIndex: number): Promise<boolean> {
@@ -238,7 +284,7 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
     if (!parsed || parsed.name !== "submitBatch") {
       throw new ZkNotABatchError("transaction input is not a call to submitBatch");
     }
-    const [newRoot, proof, pubdata, consumed, pending] = parsed.args;
+    const [newRoot, proof, pubdata, consumed, catchUp] = parsed.args;
     const n = (x: unknown) => BigInt(x as bigint);
     return {
       newRoot: n(newRoot),
@@ -252,7 +298,7 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
       },
       pubdata: getBytes(pubdata),
       consumedDeposits: (consumed as Parameters<typeof plainDeposit>[0][]).map(plainDeposit),
-      pendingDeposits: (pending as Parameters<typeof plainDeposit>[0][]).map(plainDeposit),
+      catchUp: (catchUp as Parameters<typeof plainDeposit>[0][]).map(plainDeposit),
     };
   }
 

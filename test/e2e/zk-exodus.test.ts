@@ -76,7 +76,7 @@ describe("e2e: zk exodus", function () {
       (await dave.wallet.depositEth(bridgeClient, dave.signer, rollup.address, parseEther("2"))).deposit,
     );
     await world.checkInvariants();
-    preProven = { ...own.calldata, pendingDeposits: [waiting] };
+    preProven = { ...own.calldata, catchUp: [] };
     expect(await revertName(rollup.activateExodus(stranger, [waiting]))).to.equal("ZkRollupExodusNotDue");
     await time.increase((await rollup.config()).exodusDelay);
     await rollup.activateExodus(stranger, [waiting]);
@@ -119,9 +119,8 @@ describe("e2e: zk exodus", function () {
     await rollup.refundDeposits(stranger, pending, 1);
     expect(await rollup.creditOf(dave.signer.address, ETH_ID)).to.equal(parseEther("2"));
     await world.checkInvariants();
-    expect(await revertName(rollup.refundDeposits(stranger, pending, 1))).to.equal(
-      "ZkRollupDepositQueueMismatch",
-    );
+    // Again: the rollup's count has moved past it, so the list now runs past the queue's end.
+    expect(await revertName(rollup.refundDeposits(stranger, pending, 1))).to.equal("BridgeDepositCountAhead");
     expect(await revertName(rollup.refundDeposits(stranger, [], 1))).to.equal("ZkRollupInvalidRefundCount");
     const daveBefore = await ethers.provider.getBalance(dave.signer.address);
     const claim = await rollup.claim(dave.signer, ETH_ID, dave.signer.address);
@@ -131,9 +130,9 @@ describe("e2e: zk exodus", function () {
     await world.checkInvariants();
 
     // No batch after exodus: the contract refuses one proven before, the operator takes nothing.
-    expect(
-      await revertName(rollup.submitBatch(world.operatorSigner, { ...preProven, pendingDeposits: [] })),
-    ).to.equal("ZkRollupExodusActive");
+    expect(await revertName(rollup.submitBatch(world.operatorSigner, preProven))).to.equal(
+      "ZkRollupExodusActive",
+    );
     const late = carol.wallet.transfer({ from: 2, to: 0, amount: 1n, nonce: 0 });
     await operator.tick(true);
     await expect(operator.submit(late.encoded))

@@ -84,14 +84,24 @@ describe("e2e: zk forced withdrawals", function () {
     const { Ax, Ay } = alice.wallet.key.publicKey;
     const c = world.rollup.contract.connect(alice.signer);
     const before = await ledger();
-    await expect(c.requestWithdrawal(2 ** depth, ETH_ID, encodeFloat40(1n), Ax, Ay))
+    await expect(
+      c.requestWithdrawal(2 ** depth, ETH_ID, encodeFloat40(1n), Ax, Ay, {
+        value: (await world.rollup.config()).forcedRequestFee,
+      }),
+    )
       .to.be.revertedWithCustomError(c, "ZkRollupAccountIndexOutOfRange")
       .withArgs(2 ** depth, 2 ** depth);
-    await expect(c.requestWithdrawal(0, ETH_ID, 0, Ax, Ay))
+    await expect(
+      c.requestWithdrawal(0, ETH_ID, 0, Ax, Ay, { value: (await world.rollup.config()).forcedRequestFee }),
+    )
       .to.be.revertedWithCustomError(c, "ZkRollupInvalidForcedAmount")
       .withArgs(0);
     const nonCanonical = (1n << 35n) + 50n; // 50·10^1: canonical is 500·10^0
-    await expect(c.requestWithdrawal(0, ETH_ID, nonCanonical, Ax, Ay))
+    await expect(
+      c.requestWithdrawal(0, ETH_ID, nonCanonical, Ax, Ay, {
+        value: (await world.rollup.config()).forcedRequestFee,
+      }),
+    )
       .to.be.revertedWithCustomError(c, "ZkRollupInvalidForcedAmount")
       .withArgs(nonCanonical);
     expect(await ledger()).to.equal(before);
@@ -101,7 +111,9 @@ describe("e2e: zk forced withdrawals", function () {
     const { Ax, Ay } = alice.wallet.key.publicKey;
     const sent = world.rollup.contract
       .connect(alice.signer)
-      .requestWithdrawal(0, ETH_ID, encodeFloat40(parseEther("2")), Ax, Ay);
+      .requestWithdrawal(0, ETH_ID, encodeFloat40(parseEther("2")), Ax, Ay, {
+        value: (await world.rollup.config()).forcedRequestFee,
+      });
     const requested = (await (await sent).wait())!;
     const r = await world.rollup.forcedRequest(0);
     expect(r).to.include({ index: 0, account: 0, owner: alice.wallet.owner, amount: parseEther("2") });
@@ -187,9 +199,10 @@ describe("e2e: zk forced withdrawals", function () {
   it("refuses a request once exodus is on, by name", async function () {
     const { Ax, Ay } = alice.wallet.key.publicKey;
     const c = world.rollup.contract.connect(alice.signer);
-    await expect(c.requestWithdrawal(0, ETH_ID, encodeFloat40(1n), Ax, Ay)).to.be.revertedWithCustomError(
-      c,
-      "ZkRollupExodusActive",
-    );
+    await expect(
+      c.requestWithdrawal(0, ETH_ID, encodeFloat40(1n), Ax, Ay, {
+        value: (await world.rollup.config()).forcedRequestFee,
+      }),
+    ).to.be.revertedWithCustomError(c, "ZkRollupExodusActive");
   });
 });

@@ -1,5 +1,7 @@
 import { expect } from "chai";
+import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { ZeroAddress } from "ethers";
 import { encodeFloat40 } from "../../src/shared/float40";
 import { slotElement } from "../../src/zk/pubdata";
 import type { ZkForcedRequest } from "../../src/zk/types";
@@ -10,6 +12,7 @@ import {
   DEPTH,
   ETH_ID,
   EXODUS_DELAY,
+  FORCED_REQUEST_FEE,
   deployZkFixture,
   depositedFixture,
   prepareBatch,
@@ -35,7 +38,9 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
     const f = await loadFixture(deployZkFixture);
     const alice = f.users.alice;
     await expect(
-      f.rollup.connect(alice.signer).requestWithdrawal(0, 0, encodeFloat40(AMOUNT), alice.ax, alice.ay),
+      f.rollup
+        .connect(alice.signer)
+        .requestWithdrawal(0, 0, encodeFloat40(AMOUNT), alice.ax, alice.ay, { value: FORCED_REQUEST_FEE }),
     )
       .to.emit(f.rollup, "WithdrawalRequested")
       .withArgs(0, alice.signer.address, 0, alice.owner, 0, AMOUNT);
@@ -58,17 +63,17 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
     const { signer, ax, ay } = f.users.alice;
     const r = f.rollup.connect(signer);
     await expect(
-      r.requestWithdrawal(2 ** Number(DEPTH), 0, encodeFloat40(AMOUNT), ax, ay),
+      r.requestWithdrawal(2 ** Number(DEPTH), 0, encodeFloat40(AMOUNT), ax, ay, {
+        value: FORCED_REQUEST_FEE,
+      }),
     ).to.be.revertedWithCustomError(f.rollup, "ZkRollupAccountIndexOutOfRange");
-    await expect(r.requestWithdrawal(0, 0, 0, ax, ay)).to.be.revertedWithCustomError(
-      f.rollup,
-      "ZkRollupInvalidForcedAmount",
-    );
+    await expect(
+      r.requestWithdrawal(0, 0, 0, ax, ay, { value: FORCED_REQUEST_FEE }),
+    ).to.be.revertedWithCustomError(f.rollup, "ZkRollupInvalidForcedAmount");
     const nonCanonical = (1n << 35n) + 50n; // 50·10^1 packed with exponent 1: canonical is 500·10^0
-    await expect(r.requestWithdrawal(0, 0, nonCanonical, ax, ay)).to.be.revertedWithCustomError(
-      f.rollup,
-      "ZkRollupInvalidForcedAmount",
-    );
+    await expect(
+      r.requestWithdrawal(0, 0, nonCanonical, ax, ay, { value: FORCED_REQUEST_FEE }),
+    ).to.be.revertedWithCustomError(f.rollup, "ZkRollupInvalidForcedAmount");
     expect(await f.rollup.forcedRequests()).to.deep.equal([0n, 0n]);
   });
 
@@ -79,7 +84,11 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
       f.rollup,
       "ZkRollupNothingWaiting",
     );
-    await (await f.rollup.connect(signer).requestWithdrawal(0, 0, encodeFloat40(AMOUNT), ax, ay)).wait();
+    await (
+      await f.rollup
+        .connect(signer)
+        .requestWithdrawal(0, 0, encodeFloat40(AMOUNT), ax, ay, { value: FORCED_REQUEST_FEE })
+    ).wait();
     const [, , requestedAt] = await f.rollup.forcedRequest(0);
     await expect(f.rollup.activateExodus([]))
       .to.be.revertedWithCustomError(f.rollup, "ZkRollupExodusNotDue")
@@ -87,7 +96,9 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
     await time.increaseTo(requestedAt + EXODUS_DELAY);
     await expect(f.rollup.connect(f.stranger).activateExodus([])).to.emit(f.rollup, "ExodusActivated");
     await expect(
-      f.rollup.connect(signer).requestWithdrawal(0, 0, encodeFloat40(AMOUNT), ax, ay),
+      f.rollup
+        .connect(signer)
+        .requestWithdrawal(0, 0, encodeFloat40(AMOUNT), ax, ay, { value: FORCED_REQUEST_FEE }),
     ).to.be.revertedWithCustomError(f.rollup, "ZkRollupExodusActive");
   });
 
@@ -105,13 +116,17 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
     await (
       await f.rollup
         .connect(alice.signer)
-        .requestWithdrawal(0, ETH_ID, encodeFloat40(amount), alice.ax, alice.ay)
+        .requestWithdrawal(0, ETH_ID, encodeFloat40(amount), alice.ax, alice.ay, {
+          value: FORCED_REQUEST_FEE,
+        })
     ).wait();
     // Bob names Alice's account with Alice's key: his address makes another owner hash.
     await (
       await f.rollup
         .connect(bob.signer)
-        .requestWithdrawal(0, ETH_ID, encodeFloat40(amount), alice.ax, alice.ay)
+        .requestWithdrawal(0, ETH_ID, encodeFloat40(amount), alice.ax, alice.ay, {
+          value: FORCED_REQUEST_FEE,
+        })
     ).wait();
     const [mine, his] = [await storedRequest(f, 0), await storedRequest(f, 1)];
     expect(his.owner).to.not.equal(alice.owner);
@@ -144,7 +159,9 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
     const f = await loadFixture(depositedFixture);
     const { alice } = f.users;
     await (
-      await f.rollup.connect(alice.signer).requestWithdrawal(0, ETH_ID, encodeFloat40(1n), alice.ax, alice.ay)
+      await f.rollup
+        .connect(alice.signer)
+        .requestWithdrawal(0, ETH_ID, encodeFloat40(1n), alice.ax, alice.ay, { value: FORCED_REQUEST_FEE })
     ).wait();
     const batch = await prepareBatch(f, f.model, [
       { kind: "forced", request: await storedRequest(f, 0), effective: true },
@@ -161,7 +178,9 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
     const f = await loadFixture(depositedFixture);
     const { alice } = f.users;
     await (
-      await f.rollup.connect(alice.signer).requestWithdrawal(0, ETH_ID, encodeFloat40(1n), alice.ax, alice.ay)
+      await f.rollup
+        .connect(alice.signer)
+        .requestWithdrawal(0, ETH_ID, encodeFloat40(1n), alice.ax, alice.ay, { value: FORCED_REQUEST_FEE })
     ).wait();
     const request = await storedRequest(f, 0);
     const batch = await prepareBatch(f, f.model, [{ kind: "forced", request, effective: true }]);
@@ -177,7 +196,9 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
     const f = await loadFixture(depositedFixture);
     const { alice } = f.users;
     await (
-      await f.rollup.connect(alice.signer).requestWithdrawal(0, ETH_ID, encodeFloat40(1n), alice.ax, alice.ay)
+      await f.rollup
+        .connect(alice.signer)
+        .requestWithdrawal(0, ETH_ID, encodeFloat40(1n), alice.ax, alice.ay, { value: FORCED_REQUEST_FEE })
     ).wait();
     const stored = await storedRequest(f, 0);
     // The stand-in verifier accepts the inputs of a request for 2 wei: the contract puts the stored one in.
@@ -188,5 +209,88 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
       f.firstBatch.newRoot,
       batch.newRoot,
     ]);
+  });
+
+  describe("the forced-request fee", function () {
+    /** Alice asks for `amount` of her ETH account, paying `value`. */
+    function ask(f: ZkFixture, value: bigint, amount = 1n) {
+      const { alice } = f.users;
+      return f.rollup
+        .connect(alice.signer)
+        .requestWithdrawal(0, ETH_ID, encodeFloat40(amount), alice.ax, alice.ay, { value });
+    }
+
+    it("is held by the rollup, then credited to the sender of the batch that carries the request, who claims it", async function () {
+      const f = await loadFixture(depositedFixture);
+      const { alice } = f.users;
+      await expect(ask(f, FORCED_REQUEST_FEE)).to.changeEtherBalances(
+        [alice.signer, f.rollup],
+        [-FORCED_REQUEST_FEE, FORCED_REQUEST_FEE],
+      );
+      await (await ask(f, FORCED_REQUEST_FEE, 2n)).wait();
+      const batch = await prepareBatch(f, f.model, [
+        { kind: "forced", request: await storedRequest(f, 0), effective: true },
+        { kind: "forced", request: await storedRequest(f, 1), effective: true },
+      ]);
+      // a stranger's proof-carrying submission earns the fees: whoever carries the requests is paid
+      await expect(submit(f, batch, f.stranger))
+        .to.emit(f.rollup, "FeeCredited")
+        .withArgs(f.stranger.address, 2n * FORCED_REQUEST_FEE);
+      expect(await f.rollup.feeCreditOf(f.stranger.address)).to.equal(2n * FORCED_REQUEST_FEE);
+      expect(await f.rollup.feeCreditOf(f.operator.address)).to.equal(0n);
+      expect(await f.rollup.feeCreditOf(alice.signer.address)).to.equal(0n);
+      const to = f.users.bob.signer.address;
+      const claim = f.rollup.connect(f.stranger).claimFees(to);
+      await expect(claim)
+        .to.emit(f.rollup, "FeeClaimed")
+        .withArgs(f.stranger.address, to, 2n * FORCED_REQUEST_FEE);
+      await expect(claim).to.changeEtherBalances(
+        [f.rollup, to],
+        [-2n * FORCED_REQUEST_FEE, 2n * FORCED_REQUEST_FEE],
+      );
+      expect(await ethers.provider.getBalance(f.rollup)).to.equal(0n);
+      await expectRevert(f, () => f.rollup.connect(f.stranger).claimFees(to), "ZkRollupNoFeeCredit", [
+        f.stranger.address,
+      ]);
+    });
+
+    it("reverts with ZkRollupWrongForcedFee when the request pays no fee, too little or too much, storing nothing", async function () {
+      const f = await loadFixture(depositedFixture);
+      for (const value of [0n, FORCED_REQUEST_FEE - 1n, FORCED_REQUEST_FEE + 1n]) {
+        await expectRevert(f, () => ask(f, value), "ZkRollupWrongForcedFee", [FORCED_REQUEST_FEE, value]);
+      }
+      expect(await f.rollup.forcedRequests()).to.deep.equal([0n, 0n]);
+    });
+
+    it("is refunded to the requester when exodus starts before a batch carries the request", async function () {
+      const f = await loadFixture(depositedFixture);
+      const { alice, bob } = f.users;
+      await expectRevert(f, () => f.rollup.refundForcedFees(1), "ZkRollupExodusNotActive", []);
+      await (await ask(f, FORCED_REQUEST_FEE)).wait();
+      const [, , requestedAt] = await f.rollup.forcedRequest(0);
+      await time.increaseTo(requestedAt + EXODUS_DELAY);
+      await (await f.rollup.connect(f.stranger).activateExodus([])).wait();
+      for (const count of [0, 2]) {
+        await expectRevert(f, () => f.rollup.refundForcedFees(count), "ZkRollupInvalidRefundCount", [
+          count,
+          1,
+        ]);
+      }
+      await expect(f.rollup.connect(f.stranger).refundForcedFees(1))
+        .to.emit(f.rollup, "FeeCredited")
+        .withArgs(alice.signer.address, FORCED_REQUEST_FEE);
+      expect(await f.rollup.forcedRequests()).to.deep.equal([1n, 1n]);
+      await expectRevert(f, () => f.rollup.refundForcedFees(1), "ZkRollupInvalidRefundCount", [1, 0]);
+      await expectRevert(
+        f,
+        () => f.rollup.connect(alice.signer).claimFees(ZeroAddress),
+        "ZkRollupZeroRecipient",
+        [],
+      );
+      await expect(f.rollup.connect(alice.signer).claimFees(bob.signer.address)).to.changeEtherBalances(
+        [f.rollup, bob.signer],
+        [-FORCED_REQUEST_FEE, FORCED_REQUEST_FEE],
+      );
+    });
   });
 });

@@ -4,8 +4,8 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
-import { ZeroAddress, ZeroHash, concat, dataSlice, hexlify, id, toBeHex } from "ethers";
-import { foldDeposits } from "../../src/shared/deposit";
+import { ZeroAddress, ZeroHash, concat, dataSlice, hexlify, id, toBeHex, zeroPadValue } from "ethers";
+import { depositsToCatchUp, foldDeposits } from "../../src/shared/deposit";
 import { SNARK_SCALAR_FIELD, genesisRoot, zkDomain } from "../../src/zk/domain";
 import { encodePubdata, publicInputs } from "../../src/zk/pubdata";
 import type { ZkPublishedTx, ZkWithdrawBody } from "../../src/zk/types";
@@ -18,6 +18,7 @@ import {
   DEPTH,
   ETH_ID,
   EXODUS_DELAY,
+  FORCED_REQUEST_FEE,
   TOKEN_ID,
   assertZkSolvent,
   deployZkFixture,
@@ -121,6 +122,7 @@ describe("ZkRollup", function () {
       expect(await rollup.BATCH_SIZE()).to.equal(BATCH_SIZE);
       expect(await rollup.DEPTH()).to.equal(DEPTH);
       expect(await rollup.EXODUS_DELAY()).to.equal(EXODUS_DELAY);
+      expect(await rollup.FORCED_REQUEST_FEE()).to.equal(FORCED_REQUEST_FEE);
       expect(await rollup.DOMAIN()).to.equal(zkDomain(chainId, await rollup.getAddress()));
       expect(await rollup.VERIFY_SELECTOR()).to.equal(
         id(`verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${2 + BATCH_SIZE}])`).slice(0, 10),
@@ -258,12 +260,13 @@ describe("ZkRollup", function () {
       const txs: ZkPublishedTx[] = f.deposits.map((d, account) => ({ kind: "deposit", account, deposit: d }));
       const batch = await prepareBatch(f, f.model, txs);
       expect(batch.consumed).to.deep.equal(f.deposits);
-      expect(batch.pending).to.deep.equal([]);
+      expect(batch.catchUp).to.deep.equal([]);
       const tx = await submit(f, batch);
       const head = foldDeposits(ZeroHash, f.deposits);
       await expect(tx).to.emit(f.rollup, "BatchVerified").withArgs(1n, batch.newRoot);
       expect(await f.rollup.root()).to.equal(batch.newRoot);
       expect(await f.rollup.depositHead()).to.equal(head);
+      expect(await f.rollup.depositCount()).to.equal(3n);
       expect(await f.rollup.batchCount()).to.equal(2n);
       expect(await f.rollup.lastBatchAt()).to.equal(await minedAt(tx));
       expect(batch.model.state.nextIndex).to.equal(3);
@@ -274,9 +277,10 @@ describe("ZkRollup", function () {
     it("succeeds with some deposits consumed and later ones left pending", async function () {
       const f = await loadFixture(queuedFixture);
       const batch = await prepareBatch(f, f.model, [{ kind: "deposit", account: 0, deposit: f.deposits[0] }]);
-      expect(batch.pending).to.deep.equal(f.deposits.slice(1));
+      expect(batch.catchUp).to.deep.equal([]);
       await submit(f, batch);
       expect(await f.rollup.depositHead()).to.equal(foldDeposits(ZeroHash, f.deposits.slice(0, 1)));
+      expect(await f.rollup.depositCount()).to.equal(1n);
       expect(await unconsumedDeposits(f)).to.deep.equal(f.deposits.slice(1));
     });
 
@@ -478,6 +482,7 @@ describe("ZkRollup", function () {
         () => submit(f, { ...batch, consumed: [two, one] }),
         "ZkRollupDepositQueueMismatch",
         [
+          f.deposits.length + 2,
           foldDeposits(ZeroHash, [...f.deposits, one, two]),
           foldDeposits(ZeroHash, [...f.deposits, two, one]),
         ],
@@ -531,23 +536,56 @@ describe("ZkRollup", function () {
       const f = await loadFixture(queuedFixture);
       const [a, b, c] = f.deposits;
       const batch = await prepareBatch(f, f.model, [{ kind: "deposit", account: 0, deposit: a }]);
-      const bridgeHead = foldDeposits(ZeroHash, f.deposits);
       const cases: [(typeof a)[], (typeof a)[]][] = [
-        [[b], [c]], // skips the first deposit
-        [[a], [c, b]], // pending out of order
-        [[a], [b]], // pending incomplete
-        [[a], [b, c, c]], // pending invented
-        [[{ ...a, amount: a.amount + 1n }], [b, c]], // consumed altered
+        [[b], []], // skips the first deposit
+        [[b], [c]], // skips the first deposit, shows the rest
+        [[a], [c, b]], // catch-up out of order
+        [[a], [c]], // catch-up skips one
+        [[{ ...a, amount: a.amount + 1n }], []], // consumed altered
+        [[{ ...a, timestamp: a.timestamp - 1n }], [b, c]], // consumed backdated
       ];
-      for (const [consumed, pending] of cases) {
-        const reached = foldDeposits(foldDeposits(ZeroHash, consumed), pending);
+      for (const [consumed, catchUp] of cases) {
+        const count = consumed.length + catchUp.length;
+        const reached = foldDeposits(foldDeposits(ZeroHash, consumed), catchUp);
         await expectRevert(
           f,
-          () => submit(f, { ...batch, consumed, pending }),
+          () => submit(f, { ...batch, consumed, catchUp }),
           "ZkRollupDepositQueueMismatch",
-          [bridgeHead, reached],
+          [count, foldDeposits(ZeroHash, f.deposits.slice(0, count)), reached],
         );
       }
+    });
+
+    it("reverts with BridgeDepositCountAhead when the batch consumes more deposits than were queued", async function () {
+      const f = await loadFixture(queuedFixture);
+      const [a, b, c] = f.deposits;
+      const invented = { ...c, amount: 5n };
+      const rollup = await f.rollup.getAddress();
+      const batch = await prepareBatch(f, f.model, [{ kind: "deposit", account: 0, deposit: a }]);
+      // consumed invents a fourth deposit; or the catch-up does
+      const cases: [(typeof a)[], (typeof a)[]][] = [
+        [[a, b, c, invented], []],
+        [[a], [b, c, invented]],
+      ];
+      for (const [consumed, catchUp] of cases) {
+        await expectRevert(
+          f,
+          () => submit(f, { ...batch, consumed, catchUp }),
+          "BridgeDepositCountAhead",
+          [rollup, 4, 3],
+          f.bridge,
+        );
+      }
+    });
+
+    it("succeeds with a catch-up that reaches the bridge's live head (any remembered count will do)", async function () {
+      const f = await loadFixture(queuedFixture);
+      const [a, b, c] = f.deposits;
+      const batch = await prepareBatch(f, f.model, [{ kind: "deposit", account: 0, deposit: a }]);
+      await submit(f, { ...batch, catchUp: [b, c] });
+      expect(await f.rollup.depositCount()).to.equal(1n);
+      expect(await f.rollup.depositHead()).to.equal(foldDeposits(ZeroHash, [a]));
+      expect(await unconsumedDeposits(f)).to.deep.equal([b, c]);
     });
 
     it("reverts with ZkRollupDepositMissing when a deposit slot has no consumed deposit", async function () {
@@ -559,7 +597,7 @@ describe("ZkRollup", function () {
       ]);
       await expectRevert(
         f,
-        () => submit(f, { ...batch, consumed: [a], pending: [b, c] }),
+        () => submit(f, { ...batch, consumed: [a], catchUp: [b, c] }),
         "ZkRollupDepositMissing",
         [1n],
       );
@@ -579,7 +617,7 @@ describe("ZkRollup", function () {
       const batch = await prepareBatch(f, f.model, [{ kind: "deposit", account: 0, deposit: a }]);
       await expectRevert(
         f,
-        () => submit(f, { ...batch, consumed: [a, b], pending: [c] }),
+        () => submit(f, { ...batch, consumed: [a, b], catchUp: [c] }),
         "ZkRollupDepositNotCarried",
         [1n],
       );
@@ -589,6 +627,109 @@ describe("ZkRollup", function () {
       const f = await loadFixture(exodusFixture);
       const batch = await prepareBatch(f, f.model, [{ kind: "deposit", account: 0, deposit: f.late }]);
       await expectRevert(f, () => submit(f, batch), "ZkRollupExodusActive", []);
+    });
+  });
+
+  describe("submitBatch against a griefer's deposits", function () {
+    /** The griefer (the stranger) queues `n` deposits of 1 wei, mined in one block. */
+    async function burst(f: ZkFixture, n: number): Promise<void> {
+      await ethers.provider.send("evm_setAutomine", [false]);
+      try {
+        for (let i = 0; i < n; i++) {
+          await f.bridge.connect(f.stranger).depositEth(f.rollup, zeroPadValue(f.stranger.address, 32), {
+            value: 1n,
+          });
+        }
+        await ethers.provider.send("evm_mine", []);
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+      }
+    }
+
+    /** The griefer's 1-wei deposit, landed on its own. */
+    async function grieve(f: ZkFixture) {
+      const { deposit: queued } = await f.bridgeClient.depositEth(f.stranger, {
+        rollup: await f.rollup.getAddress(),
+        to: zeroPadValue(f.stranger.address, 32),
+        amount: 1n,
+      });
+      return {
+        from: queued.from,
+        to: queued.to,
+        tokenId: queued.tokenId,
+        amount: queued.amount,
+        timestamp: queued.timestamp,
+      };
+    }
+
+    it("succeeds when a 1-wei deposit lands between the batch's building and its submission; the next batch consumes it", async function () {
+      const f = await loadFixture(depositedFixture);
+      const { alice, bob } = f.users;
+      const more = await deposit(f, alice, 7n);
+      // the operator builds its batch against the queue as it is now (its catch-up is empty) ...
+      const batch = await prepareBatch(f, f.model, [
+        { kind: "deposit", account: 0, deposit: more },
+        withdraw(1, bob.signer.address, ETH_ID, ethers.parseEther("0.5")),
+      ]);
+      expect(batch.consumed).to.deep.equal([more]);
+      expect(batch.catchUp).to.deep.equal([]);
+      // ... and the griefer's deposit lands first: the bridge's live head moves on
+      const griefed = await grieve(f);
+      expect((await f.bridge.depositQueue(f.rollup)).count).to.equal(5n);
+      const tx = await submit(f, batch);
+      await expect(tx)
+        .to.emit(f.rollup, "BatchVerified")
+        .withArgs(2n, batch.newRoot)
+        .and.to.emit(f.rollup, "WithdrawalCredited")
+        .withArgs(2n, bob.signer.address, ETH_ID, ethers.parseEther("0.5"));
+      expect(await f.rollup.root()).to.equal(batch.model.root);
+      expect(await f.rollup.depositCount()).to.equal(4n);
+      expect(await f.rollup.depositHead()).to.equal(foldDeposits(ZeroHash, [...f.deposits, more]));
+      expect(await f.rollup.creditOf(bob.signer.address, ETH_ID)).to.equal(ethers.parseEther("0.5"));
+      expect(batch.model.state.account(0)!.balance).to.equal(ALICE_DEPOSIT + 7n);
+      expect(await unconsumedDeposits(f)).to.deep.equal([griefed]);
+      await assertZkSolvent(f, batch.model);
+      // the next batch consumes the griefer's deposit: it opens account 3
+      const { batch: next } = await runBatch(f, batch.model, [
+        { kind: "deposit", account: 3, deposit: griefed },
+      ]);
+      expect(await f.rollup.depositCount()).to.equal(5n);
+      expect(await f.rollup.root()).to.equal(next.model.root);
+      expect(next.model.state.account(3)!.balance).to.equal(1n);
+      expect(await unconsumedDeposits(f)).to.deep.equal([]);
+      await assertZkSolvent(f, next.model);
+    });
+
+    it("succeeds when a burst of 100 deposits lands ahead of the batch", async function () {
+      const f = await loadFixture(queuedFixture);
+      const txs: ZkPublishedTx[] = f.deposits.map((d, account) => ({ kind: "deposit", account, deposit: d }));
+      const batch = await prepareBatch(f, f.model, txs);
+      await burst(f, 100);
+      await expect(submit(f, batch)).to.emit(f.rollup, "BatchVerified").withArgs(1n, batch.newRoot);
+      expect(await f.rollup.depositCount()).to.equal(3n);
+    });
+
+    it("reverts with BridgeDepositHeadForgotten when 256 deposits land after it, and succeeds with the catch-up it then shows", async function () {
+      const f = await loadFixture(depositedFixture);
+      const more = await deposit(f, f.users.alice, 7n);
+      const batch = await prepareBatch(f, f.model, [{ kind: "deposit", account: 0, deposit: more }]);
+      await burst(f, 256); // the bridge now remembers counts 5..260; the batch reaches count 4
+      await expectRevert(f, () => submit(f, batch), "BridgeDepositHeadForgotten", [f.rollup, 4, 5], f.bridge);
+      const unconsumed = await unconsumedDeposits(f);
+      const catchUp = depositsToCatchUp(unconsumed, 1);
+      expect(catchUp.length).to.equal(256 - 128); // deposits 4..131: count 132 is remembered
+      // the attacker's catch-up: one deposit altered folds to another head
+      const forged = catchUp.map((d, i) => (i === 5 ? { ...d, amount: d.amount + 1n } : d));
+      const consumedHead = foldDeposits(ZeroHash, [...f.deposits, more]);
+      await expectRevert(f, () => submit(f, { ...batch, catchUp: forged }), "ZkRollupDepositQueueMismatch", [
+        132,
+        foldDeposits(consumedHead, catchUp),
+        foldDeposits(consumedHead, forged),
+      ]);
+      await expect(submit(f, { ...batch, catchUp })).to.emit(f.rollup, "BatchVerified");
+      expect(await f.rollup.depositCount()).to.equal(4n);
+      expect(await f.rollup.depositHead()).to.equal(consumedHead);
+      await assertZkSolvent(f, batch.model);
     });
   });
 
@@ -668,11 +809,11 @@ describe("ZkRollup", function () {
   describe("activateExodus", function () {
     it("succeeds once the oldest waiting deposit has waited EXODUS_DELAY", async function () {
       const f = await loadFixture(stalledFixture);
-      const pending = await unconsumedDeposits(f);
-      expect(pending).to.deep.equal([f.late]);
+      expect(await unconsumedDeposits(f)).to.deep.equal([f.late]);
       const dueAt = f.late.timestamp + EXODUS_DELAY;
       await time.setNextBlockTimestamp(dueAt);
-      const tx = await f.rollup.connect(f.stranger).activateExodus(pending);
+      // no list: the bridge keeps the first waiting deposit's time
+      const tx = await f.rollup.connect(f.stranger).activateExodus([]);
       await expect(tx).to.emit(f.rollup, "ExodusActivated").withArgs(f.model.root, f.stranger.address);
       expect(await f.rollup.isExodus()).to.equal(true);
       await assertZkSolvent(f, f.model);
@@ -682,8 +823,10 @@ describe("ZkRollup", function () {
       const f = await loadFixture(stalledFixture);
       const pending = await unconsumedDeposits(f);
       const dueAt = f.late.timestamp + EXODUS_DELAY;
-      await time.setNextBlockTimestamp(dueAt - 1n);
+      await time.setNextBlockTimestamp(dueAt - 2n);
       await expectRevert(f, () => f.rollup.activateExodus(pending), "ZkRollupExodusNotDue", [dueAt]);
+      await time.setNextBlockTimestamp(dueAt - 1n);
+      await expectRevert(f, () => f.rollup.activateExodus([]), "ZkRollupExodusNotDue", [dueAt]);
     });
 
     it("succeeds against an operator that keeps proving batches but leaves the deposit waiting", async function () {
@@ -704,20 +847,62 @@ describe("ZkRollup", function () {
       await expectRevert(f, () => f.rollup.activateExodus([]), "ZkRollupNothingWaiting", []);
     });
 
-    it("reverts with ZkRollupDepositQueueMismatch when the pending deposits are not the queue's tail", async function () {
+    it("reverts with ZkRollupDepositQueueMismatch when the waiting deposits shown are not the queue's", async function () {
       const f = await loadFixture(stalledFixture);
       await time.increase(10n * EXODUS_DELAY);
+      const count = await f.rollup.depositCount();
       const queueHead = (await f.bridge.depositQueue(f.rollup)).head;
       const consumedHead = await f.rollup.depositHead();
-      await expectRevert(f, () => f.rollup.activateExodus([]), "ZkRollupDepositQueueMismatch", [
-        queueHead,
-        consumedHead,
-      ]);
       const forged = { ...f.late, timestamp: 1n };
       await expectRevert(f, () => f.rollup.activateExodus([forged]), "ZkRollupDepositQueueMismatch", [
+        count + 1n,
         queueHead,
         foldDeposits(consumedHead, [forged]),
       ]);
+    });
+
+    it("reverts with BridgeDepositCountAhead when the waiting deposits shown invent one", async function () {
+      const f = await loadFixture(stalledFixture);
+      await time.increase(10n * EXODUS_DELAY);
+      const count = await f.rollup.depositCount();
+      await expectRevert(
+        f,
+        () => f.rollup.activateExodus([f.late, f.late]),
+        "BridgeDepositCountAhead",
+        [f.rollup, count + 2n, count + 1n],
+        f.bridge,
+      );
+    });
+
+    it("succeeds on the first waiting deposit's own time when 256 deposits were queued after it (flooding cannot postpone it)", async function () {
+      const f = await loadFixture(stalledFixture);
+      // the griefer floods the queue to push the late deposit out of the bridge's ring
+      await ethers.provider.send("evm_setAutomine", [false]);
+      try {
+        for (let i = 0; i < 256; i++) {
+          await f.bridge.connect(f.stranger).depositEth(f.rollup, zeroPadValue(f.stranger.address, 32), {
+            value: 1n,
+          });
+        }
+        await time.increase(EXODUS_DELAY / 2n); // mined later than the late deposit
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+      }
+      const count = await f.rollup.depositCount();
+      const dueAt = f.late.timestamp + EXODUS_DELAY;
+      await expectRevert(
+        f,
+        () => f.rollup.activateExodus([]),
+        "BridgeDepositForgotten",
+        [f.rollup, count, count + 1n],
+        f.bridge,
+      );
+      const waiting = depositsToCatchUp(await unconsumedDeposits(f), 0);
+      expect(waiting[0]).to.deep.equal(f.late);
+      await time.setNextBlockTimestamp(dueAt - 1n);
+      await expectRevert(f, () => f.rollup.activateExodus(waiting), "ZkRollupExodusNotDue", [dueAt]);
+      await time.setNextBlockTimestamp(dueAt);
+      await expect(f.rollup.connect(f.stranger).activateExodus(waiting)).to.emit(f.rollup, "ExodusActivated");
     });
 
     it("reverts with ZkRollupExodusActive when exodus is already on", async function () {
@@ -870,20 +1055,33 @@ describe("ZkRollup", function () {
       expect(await unconsumedDeposits(f)).to.deep.equal([after]);
       await assertZkSolvent(f, f.model);
       // refunding the first again: the head has moved past it
-      const movedHead = await f.rollup.depositHead();
-      await expectRevert(f, () => f.rollup.refundDeposits(queued, 1), "ZkRollupDepositQueueMismatch", [
+      const movedCount = await f.rollup.depositCount();
+      await expectRevert(
+        f,
+        () => f.rollup.refundDeposits(queued, 1),
+        "BridgeDepositCountAhead",
+        [f.rollup, movedCount + 2n, movedCount + 1n],
+        f.bridge,
+      );
+      await expectRevert(f, () => f.rollup.refundDeposits([f.late], 1), "ZkRollupDepositQueueMismatch", [
+        movedCount + 1n,
         (await f.bridge.depositQueue(f.rollup)).head,
-        foldDeposits(movedHead, queued),
+        foldDeposits(await f.rollup.depositHead(), [f.late]),
       ]);
       await expect(f.rollup.refundDeposits([after], 1))
         .to.emit(f.rollup, "DepositRefunded")
         .withArgs(carol.signer.address, TOKEN_ID, 4n);
       expect(await f.rollup.creditOf(carol.signer.address, TOKEN_ID)).to.equal(4n);
       expect(await unconsumedDeposits(f)).to.deep.equal([]);
-      await expectRevert(f, () => f.rollup.refundDeposits([after], 1), "ZkRollupDepositQueueMismatch", [
-        (await f.bridge.depositQueue(f.rollup)).head,
-        foldDeposits(await f.rollup.depositHead(), [after]),
-      ]);
+      const allCount = await f.rollup.depositCount();
+      expect(allCount).to.equal((await f.bridge.depositQueue(f.rollup)).count);
+      await expectRevert(
+        f,
+        () => f.rollup.refundDeposits([after], 1),
+        "BridgeDepositCountAhead",
+        [f.rollup, allCount + 1n, allCount],
+        f.bridge,
+      );
       await assertZkSolvent(f, f.model);
       await expect(
         f.rollup.connect(carol.signer).claim(TOKEN_ID, carol.signer.address),
@@ -909,6 +1107,7 @@ describe("ZkRollup", function () {
       const f = await loadFixture(exodusFixture);
       const forged = { ...f.late, from: f.stranger.address };
       await expectRevert(f, () => f.rollup.refundDeposits([forged], 1), "ZkRollupDepositQueueMismatch", [
+        (await f.rollup.depositCount()) + 1n,
         (await f.bridge.depositQueue(f.rollup)).head,
         foldDeposits(await f.rollup.depositHead(), [forged]),
       ]);

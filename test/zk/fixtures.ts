@@ -6,7 +6,7 @@ import { ZeroAddress, hexlify, toBeHex, zeroPadValue } from "ethers";
 import type { Bridge, TestToken, ZkRollup, ZkVerifierStandIn } from "../../typechain-types";
 import type { IZkRollup } from "../../typechain-types/contracts/zk/ZkRollup";
 import { BridgeClient } from "../../src/bridge/client";
-import { EMPTY_QUEUE_HEAD, depositsUpTo, foldDeposits } from "../../src/shared/deposit";
+import { EMPTY_QUEUE_HEAD, depositsToCatchUp, depositsUpTo, foldDeposits } from "../../src/shared/deposit";
 import { L2State } from "../../src/shared/state";
 import type { DepositData } from "../../src/shared/types";
 import type { PoseidonFn } from "../../src/zk/domain";
@@ -26,6 +26,8 @@ import { seededDraw } from "../helpers/property";
 export const BATCH_SIZE = 4;
 export const DEPTH = 8;
 export const EXODUS_DELAY = 3600n;
+/** Wei a forced-withdrawal request pays. */
+export const FORCED_REQUEST_FEE = 10n ** 15n;
 export const ETH_ID = 0;
 /** `token`'s id in the rollup (the first ERC-20 allowed). */
 export const TOKEN_ID = 1;
@@ -133,6 +135,7 @@ export class ZkModel {
 export interface ZkConfigOverrides {
   batchSize?: number;
   depth?: number;
+  forcedRequestFee?: bigint;
 }
 
 /**
@@ -154,6 +157,7 @@ export async function deployZkRollup(
     depth,
     exodusDelay: EXODUS_DELAY,
     ...poseidon,
+    forcedRequestFee: overrides.forcedRequestFee ?? FORCED_REQUEST_FEE,
   };
   const rollup = (await ethers.deployContract("ZkRollup", [config], deployer)) as unknown as ZkRollup;
   const { chainId } = await ethers.provider.getNetwork();
@@ -283,7 +287,8 @@ export interface PreparedBatch {
   proof: Proof;
   pubdata: string;
   consumed: DepositData[];
-  pending: DepositData[];
+  /** The deposits shown after the consumed ones (`depositsToCatchUp`: none unless the queue ran far ahead). */
+  catchUp: DepositData[];
   /** The public inputs src/zk/pubdata.ts computes (and the stand-in verifier was told to accept). */
   inputs: bigint[];
   txs: ZkPublishedTx[];
@@ -317,7 +322,7 @@ export async function prepareBatch(
 ): Promise<PreparedBatch> {
   const unconsumed = await unconsumedDeposits(f);
   const consumed = options.consumed ?? defaultConsumed(unconsumed, txs);
-  const pending = unconsumed.slice(consumed.length);
+  const catchUp = depositsToCatchUp(unconsumed, consumed.length);
   const next = model.apply(txs);
   const newRoot = options.newRoot ?? next.root;
   const inputs = publicInputs(await f.rollup.root(), newRoot, txs, Number(await f.rollup.BATCH_SIZE()));
@@ -328,7 +333,7 @@ export async function prepareBatch(
     proof,
     pubdata: hexlify(encodePubdata(txs)),
     consumed,
-    pending,
+    catchUp,
     inputs,
     txs,
     model: next,
@@ -353,7 +358,7 @@ export function submit(
   b: PreparedBatch,
   sender: HardhatEthersSigner = f.operator,
 ): Promise<ContractTransactionResponse> {
-  return f.rollup.connect(sender).submitBatch(b.newRoot, b.proof, b.pubdata, b.consumed, b.pending);
+  return f.rollup.connect(sender).submitBatch(b.newRoot, b.proof, b.pubdata, b.consumed, b.catchUp);
 }
 
 /** Prepares and submits `txs`; returns the model after them. */
@@ -387,12 +392,15 @@ export async function zkLedger(f: ZkFixture): Promise<string> {
   const snapshot = {
     root: await rollup.root(),
     depositHead: await rollup.depositHead(),
+    depositCount: await rollup.depositCount(),
     batchCount: await rollup.batchCount(),
     lastBatchAt: await rollup.lastBatchAt(),
     exodus: await rollup.isExodus(),
     forced: await rollup.forcedRequests(),
     credits,
     exited,
+    feeCredits: await Promise.all([...addresses, f.stranger.address].map((a) => rollup.feeCreditOf(a))),
+    feesHeld: await ethers.provider.getBalance(rollup),
     eth: await bridge.asset(rollup, ZeroAddress),
     token: await bridge.asset(rollup, f.token),
     queue: await bridge.depositQueue(rollup),

@@ -29,6 +29,7 @@ interface IZkRollup is IRollup {
         address poseidon2; // Poseidon hashers on 2, 3 and 4 inputs (IPoseidon.sol: poseidon-solidity PoseidonT3..T5)
         address poseidon3;
         address poseidon4;
+        uint256 forcedRequestFee; // wei a forced-withdrawal request pays, to the operator that carries it
     }
 
     /// @notice A Groth16 proof, as snarkjs's `exportSolidityCallData` orders it (b's pairs swapped).
@@ -91,6 +92,13 @@ interface IZkRollup is IRollup {
     /// with `WithdrawalCredited`) or nullified.
     event ForcedWithdrawalConsumed(uint256 indexed batchIndex, uint256 indexed index, bool effective);
 
+    /// @notice `account` may pull `amount` more wei of forced-request fees with `claimFees`: the operator
+    /// that carried the requests, or a requester refunded in exodus.
+    event FeeCredited(address indexed account, uint256 amount);
+
+    /// @notice `account` pulled its fee credit, `amount` wei, paid to `to`.
+    event FeeClaimed(address indexed account, address indexed to, uint256 amount);
+
     /// @notice Exodus started: no batch is accepted any more; accounts exit against `root`.
     event ExodusActivated(uint256 root, address activatedBy);
 
@@ -114,8 +122,10 @@ interface IZkRollup is IRollup {
     error ZkRollupUnknownTxKind(uint256 offset, uint8 kind);
     /// @notice The transaction at `offset` runs past the end of the pubdata (`length` bytes).
     error ZkRollupPubdataTruncated(uint256 offset, uint8 kind, uint256 length);
-    /// @notice Folding the named deposits from the rollup's head does not reach the bridge's head.
-    error ZkRollupDepositQueueMismatch(bytes32 expected, bytes32 reached);
+    /// @notice Folding the named deposits on to the rollup's head reaches `reached`, not the bridge's head
+    /// after `count` deposits (`expected`): they are not the queue's deposits from the rollup's count on, in
+    /// order.
+    error ZkRollupDepositQueueMismatch(uint256 count, bytes32 expected, bytes32 reached);
     /// @notice Deposit slot `slot` has no carriable consumed deposit left to match.
     error ZkRollupDepositMissing(uint256 slot);
     /// @notice Consumed deposit `depositIndex` is carriable but fills no deposit slot.
@@ -146,8 +156,16 @@ interface IZkRollup is IRollup {
     error ZkRollupForcedRequestMissing(uint256 index);
     /// @notice The forced withdrawal at pubdata byte `offset` has an effective byte other than 0 or 1.
     error ZkRollupInvalidEffectiveByte(uint256 offset, uint8 value);
-    /// @notice A refund must cover 1 to `length` of the named deposits.
+    /// @notice A refund must cover 1 to `length` of the named deposits (or of the waiting forced requests).
     error ZkRollupInvalidRefundCount(uint256 count, uint256 length);
+    /// @notice A forced-withdrawal request pays exactly `expected` wei (FORCED_REQUEST_FEE); it sent `paid`.
+    error ZkRollupWrongForcedFee(uint256 expected, uint256 paid);
+    /// @notice `account` has no fee credit to claim.
+    error ZkRollupNoFeeCredit(address account);
+    /// @notice Paying `amount` wei of fees to `to` failed (the credit is kept).
+    error ZkRollupFeePaymentFailed(address to, uint256 amount);
+    /// @notice Fees are never paid to the zero address.
+    error ZkRollupZeroRecipient();
 
     // ---------------------------------------------------------------------------------------------
     // Batches
@@ -157,20 +175,28 @@ interface IZkRollup is IRollup {
     /// [stored root, newRoot, slot of each transaction in `pubdata`, 0 for each remaining slot].
     /// Consumed deposits no account can hold are refunded (credited to their depositors); every other
     /// one fills the next deposit slot, in order. Withdrawals are credited to their recipients.
+    /// The consumed deposits are checked against the bridge's queue as it was at the count they reach
+    /// (`depositCount()` + their number; `IBridge.depositHeadAt`), never against its live head, so a deposit
+    /// queued between the batch's building and its inclusion leaves the batch valid (the next batch consumes
+    /// it). The bridge remembers the last 256 counts; further behind, the batch shows `catchUp`.
     /// @param newRoot The rollup root after the batch.
     /// @param proof The Groth16 proof.
     /// @param pubdata The compact transactions: deposit 0x01‖u32, transfer 0x02‖u32‖u32‖float40,
     /// withdraw 0x03‖u32‖address‖u16‖float40, forced withdrawal 0x04‖effective u8 (the next stored
     /// request) (big-endian).
-    /// @param consumedDeposits The deposits the batch consumes, in queue order from the rollup's head.
-    /// @param pendingDeposits The deposits queued after them, up to the bridge's head (the prefix proof).
+    /// @param consumedDeposits The deposits the batch consumes, in queue order from the rollup's head
+    /// (deposits `depositCount()` to `depositCount()` + length - 1 of the queue).
+    /// @param catchUp Usually empty. When the bridge has forgotten the head after the consumed deposits
+    /// (256 deposits or more were queued after them), the deposits queued right after them, enough that the
+    /// count they reach is one it remembers: folded on, they must reach its head there. Not consumed, not
+    /// read when the batch consumes no deposit.
     /// @return batchIndex The batch's number.
     function submitBatch(
         uint256 newRoot,
         Proof calldata proof,
         bytes calldata pubdata,
         Deposit.Data[] calldata consumedDeposits,
-        Deposit.Data[] calldata pendingDeposits
+        Deposit.Data[] calldata catchUp
     ) external returns (uint256 batchIndex);
 
     // ---------------------------------------------------------------------------------------------
@@ -181,6 +207,10 @@ interface IZkRollup is IRollup {
     /// requests only in queue order, each effective (the account is debited, the caller credited) when account
     /// `account` is open with owner Poseidon(ax, ay, msg.sender) mod 2^160, token `tokenId` and at least
     /// the amount, else nullified. A request left waiting EXODUS_DELAY lets anyone start exodus.
+    /// Pays exactly FORCED_REQUEST_FEE (`msg.value`): a fee credit (`claimFees`) of the sender of the
+    /// batch that carries the request, or of the requester again if exodus starts first
+    /// (`refundForcedFees`). It prices the slot the operator must give up, so flooding the queue costs
+    /// the flooder what it costs the operator.
     /// @param account The account index, below 2^DEPTH.
     /// @param tokenId The account's token id.
     /// @param packedAmount The amount as a canonical float40 (`encodeFloat40`), not zero.
@@ -193,7 +223,21 @@ interface IZkRollup is IRollup {
         uint40 packedAmount,
         uint256 ax,
         uint256 ay
-    ) external returns (uint256 index);
+    ) external payable returns (uint256 index);
+
+    /// @notice Credits each of the next `count` waiting forced requests' fee back to its requester, in
+    /// exodus (no batch will carry them); they count as consumed. Anyone may call.
+    /// @param count How many, 1 to the number still waiting.
+    function refundForcedFees(uint256 count) external;
+
+    /// @notice Pays the caller's whole fee credit (forced-request fees, in wei) to `to`.
+    /// @dev The fees are held by this contract, not by the bridge: the bridge's escrow is what Layer 2
+    /// owes and nothing more.
+    /// @return amount What was paid.
+    function claimFees(address to) external returns (uint256 amount);
+
+    /// @notice What `account` may pull with `claimFees`, in wei.
+    function feeCreditOf(address account) external view returns (uint256);
 
     /// @notice How many forced withdrawals were requested, and how many of them batches consumed.
     function forcedRequests() external view returns (uint256 requested, uint256 consumed);
@@ -219,8 +263,12 @@ interface IZkRollup is IRollup {
 
     /// @notice Starts exodus once the oldest waiting deposit, or the oldest waiting forced withdrawal, has
     /// waited EXODUS_DELAY unconsumed, whatever batches came meanwhile. Anyone may call.
-    /// @param pendingDeposits Every deposit not yet consumed, in queue order (checked against the bridge).
-    function activateExodus(Deposit.Data[] calldata pendingDeposits) external;
+    /// The first waiting deposit's time is read from the bridge (`IBridge.depositQueuedAt`) or from
+    /// `waiting`.
+    /// @param waiting Usually empty. When the bridge has forgotten the first waiting deposit's time (256
+    /// deposits or more were queued after it, `BridgeDepositForgotten`): the deposits not yet consumed,
+    /// from the first, in queue order, up to a count whose head the bridge remembers (checked against it).
+    function activateExodus(Deposit.Data[] calldata waiting) external;
 
     /// @notice Pays an account's balance to the caller, its Layer-1 owner, in exodus. Once per account.
     /// @param proof The leaf, the owner's key and the path against the stored root.
@@ -228,7 +276,8 @@ interface IZkRollup is IRollup {
 
     /// @notice Refunds (credits back to their depositors) the first `count` deposits never consumed, in
     /// queue order, in exodus. Each deposit is refunded once: the rollup's head moves past it.
-    /// @param deposits Every deposit not yet consumed or refunded, up to the bridge's head.
+    /// @param deposits Deposits not yet consumed or refunded, from the first, in queue order, up to a count
+    /// whose head the bridge remembers (any of the last 256; all of them, up to its live head, will do).
     /// @param count How many of them to refund.
     function refundDeposits(Deposit.Data[] calldata deposits, uint256 count) external;
 
@@ -242,6 +291,10 @@ interface IZkRollup is IRollup {
 
     /// @notice The head of the deposit queue up to the last deposit consumed (or refunded in exodus).
     function depositHead() external view returns (bytes32);
+
+    /// @notice How many deposits of the bridge's queue batches consumed (or exodus refunded): the count
+    /// `depositHead()` is the head after.
+    function depositCount() external view returns (uint256);
 
     /// @notice Batches so far, genesis included (the next batch's number).
     function batchCount() external view returns (uint256);
