@@ -1,0 +1,88 @@
+/**
+ * The errors of blob data availability (src/da/): encoding, KZG, and the sources a follower reads blobs
+ * from. Code branches on the class (or `name`), never on message text.
+ */
+import { StrataError } from "../common/errors";
+
+/** A payload does not fit in the blobs allowed for it. */
+export class BlobPayloadTooLargeError extends StrataError {
+  constructor(
+    readonly payloadBytes: number,
+    readonly capacityBytes: number,
+    readonly maxBlobs: number,
+  ) {
+    super(
+      `payload of ${payloadBytes} bytes exceeds the ${capacityBytes} bytes that ${maxBlobs} blob(s) hold`,
+    );
+  }
+}
+
+/** Blobs that are not the canonical encoding of a payload (see src/da/codec.ts); `reason` says how. */
+export class BlobEncodingError extends StrataError {
+  constructor(
+    readonly reason: "blob-size" | "no-blobs" | "high-byte" | "version" | "length" | "padding" | "extra-blob",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The KZG library refused its input or failed (a blob with a field element ≥ the modulus, a bad point). */
+export class KzgError extends StrataError {}
+
+/**
+ * A blob does not match the versioned hash it was asked for: its commitment hashes to something else, or
+ * its proof does not bind it to the commitment. A follower refuses it: it never trusts a blob source.
+ */
+export class BlobCommitmentMismatchError extends StrataError {
+  constructor(
+    readonly versionedHash: string,
+    readonly detail: string,
+  ) {
+    super(`blob for ${versionedHash} refused: ${detail}`);
+  }
+}
+
+/** The source has no blob with this versioned hash (pruned, never posted, or withheld). */
+export class BlobNotFoundError extends StrataError {
+  constructor(
+    readonly versionedHash: string,
+    readonly where: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`no blob for ${versionedHash} at ${where}`, options);
+  }
+}
+
+/** A source answered with something that is not a well-formed answer (HTTP status, JSON shape, hex). */
+export class BlobSourceResponseError extends StrataError {
+  constructor(
+    readonly where: string,
+    readonly detail: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`bad blob source response from ${where}: ${detail}`, options);
+  }
+}
+
+/** A transaction carries no blobs (not type 3), or was not found on Layer 1. */
+export class BlobTransactionError extends StrataError {
+  constructor(
+    readonly txHash: string,
+    readonly detail: string,
+  ) {
+    super(`transaction ${txHash}: ${detail}`);
+  }
+}
+
+/** The archive refused a posted sidecar: its proof does not verify, or it conflicts with a stored one. */
+export class BlobArchiveRejectedError extends StrataError {
+  constructor(
+    readonly reason: "bad-proof" | "conflict" | "bad-request",
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
