@@ -9,7 +9,7 @@
 // zk stack driven by hand (`tick(true)`), exactly as the end-to-end tests drive it; the batches' gas and
 // proving times come from the operator's events. The exodus moves the clock (evm_setNextBlockTimestamp,
 // evm_mine):
-// - `default` (batch 4): TRANSFER_BATCHES full batches of transfers; their gas and proving times.
+// - `default` (batch 2, depth 20): TRANSFER_BATCHES full batches of transfers; their gas and proving times.
 // - `test` (batch 1): one transfer, one withdrawal then its claim, then exodus and one exit.
 // The exit's Poseidon hashers are measured on their own too, beside circomlibjs's generated contracts
 // that they replaced (one hash each, sent directly).
@@ -28,7 +28,7 @@ import type { ZkWorld } from "./zk-world";
 import { ETH_ID, manifestOf, withZkWorld } from "./zk-world";
 import { fitBatchGasModel, modelGasPerTransfer } from "./zk-model";
 
-/** Users of the default world: two full batches of deposits open their accounts. */
+/** Users of the default world: their deposits open their accounts, a batch at a time. */
 const DEFAULT_USERS = 8;
 /** Full transfer batches in the default world (≥ 3: the proving time is their median). */
 const TRANSFER_BATCHES = 3;
