@@ -27,11 +27,6 @@ abstract contract DisputeGame is BatchChain, EIP712 {
     /// side, except that `lastMoveAt` holds the seconds the proposer's clock had run for its pending move
     /// (its elapsed time, not a timestamp). Written by `defend` (paid by the defender), read by `_restore`.
     mapping(uint256 gameId => Game snapshot) private _snapshots;
-    /// @dev How many defenders lost game `gameId` (`_restore`): each doubles the next takeover's bond.
-    mapping(uint256 gameId => uint256 count) private _defencesLost;
-
-    /// @dev The most doublings of a defence bond (so the bond never overflows).
-    uint256 private constant MAX_BOND_DOUBLINGS = 64;
 
     /// @inheritdoc IOptimisticRollup
     function challenge(
@@ -106,10 +101,7 @@ abstract contract DisputeGame is BatchChain, EIP712 {
         // INVARIANT: the side is taken from its proposer only after it has left this move unplayed for
         // half its remaining clock, so an online proposer always plays its own game.
         if (block.timestamp < opensAt) revert OptimisticDefenceNotOpen(gameId, opensAt);
-        uint256 bond = _defenceBond(gameId);
-        // INVARIANT: every lost defence doubles the next one's bond, so a saboteur's delays cost it
-        // exponentially more.
-        if (msg.value != bond) revert OptimisticWrongBond(bond, msg.value);
+        if (msg.value != CHALLENGER_BOND) revert OptimisticWrongBond(CHALLENGER_BOND, msg.value);
         // INVARIANT: a defender can lose only its own bond, never the batch: the game as it was before
         // its move is kept, and restored if the defender loses (see `_restore`).
         _snapshots[gameId] = g;
@@ -117,7 +109,7 @@ abstract contract DisputeGame is BatchChain, EIP712 {
         _play(gameId, g, Party.Proposer, agree, claim);
         _defenders[gameId] = msg.sender;
         g.defenderMoves = 1;
-        emit DefenderJoined(gameId, msg.sender, bond);
+        emit DefenderJoined(gameId, msg.sender);
     }
 
     /// @inheritdoc IOptimisticRollup
@@ -156,7 +148,7 @@ abstract contract DisputeGame is BatchChain, EIP712 {
         if (_isLive(g.batchIndex, g.batchEpoch)) revert OptimisticGameNotMoot(gameId);
         g.status = GameStatus.Cancelled;
         _credit(g.challenger, CHALLENGER_BOND);
-        if (g.defenderMoves != 0) _credit(_defenders[gameId], _defenceBond(gameId));
+        if (g.defenderMoves != 0) _credit(_defenders[gameId], CHALLENGER_BOND);
         emit GameCancelled(gameId);
     }
 
@@ -175,12 +167,6 @@ abstract contract DisputeGame is BatchChain, EIP712 {
     function defender(uint256 gameId) external view returns (address) {
         if (gameId >= _games.length) revert OptimisticUnknownGame(gameId);
         return _defenders[gameId];
-    }
-
-    /// @inheritdoc IOptimisticRollup
-    function defenceBond(uint256 gameId) external view returns (uint256) {
-        if (gameId >= _games.length) revert OptimisticUnknownGame(gameId);
-        return _defenceBond(gameId);
     }
 
     /// @inheritdoc IOptimisticRollup
@@ -223,9 +209,10 @@ abstract contract DisputeGame is BatchChain, EIP712 {
     function _resolve(uint256 gameId, Game storage g, Party winner, bool byStep) private {
         uint256 batchIndex = g.batchIndex;
         uint256 defenderMoves = g.defenderMoves;
+        uint256 burnt = (CHALLENGER_BOND * BURN_PERCENT) / 100;
         if (winner == Party.Challenger) {
             if (defenderMoves != 0) {
-                _restore(gameId);
+                _restore(gameId, burnt);
                 return;
             }
             g.status = GameStatus.ChallengerWon;
@@ -235,7 +222,6 @@ abstract contract DisputeGame is BatchChain, EIP712 {
             g.status = GameStatus.ProposerWon;
             Batch storage b = _batches[batchIndex];
             b.openGames -= 1;
-            uint256 burnt = (CHALLENGER_BOND * BURN_PERCENT) / 100;
             _burn(burnt);
             uint256 winnings = CHALLENGER_BOND - burnt;
             if (defenderMoves == 0) {
@@ -243,25 +229,21 @@ abstract contract DisputeGame is BatchChain, EIP712 {
             } else {
                 // INVARIANT: the winning side's share goes to those who made its moves, move for move.
                 uint256 toDefender = (winnings * defenderMoves) / (defenderMoves + g.proposerMoves);
-                _credit(_defenders[gameId], _defenceBond(gameId) + toDefender);
+                _credit(_defenders[gameId], CHALLENGER_BOND + toDefender);
                 if (winnings > toDefender) _credit(b.proposer, winnings - toDefender);
             }
         }
         emit GameResolved(gameId, winner, byStep);
     }
 
-    /// @dev A defender lost the side it took over: its bond goes like a loser's bond (the burnt share burned,
-    /// the rest to the challenger), the next takeover's bond doubles, and the game goes back to how it stood
-    /// before the takeover, with the side vacant, both clocks as they were then and the proposer's pending
-    /// move as long overdue as it was then: the proposer may move again, and another defender may take over
-    /// at once. The game stays open.
+    /// @dev A defender lost the side it took over: its bond goes like a loser's bond (half burned, half to
+    /// the challenger), and the game goes back to how it stood before the takeover, with the side vacant,
+    /// both clocks as they were then and the proposer's pending move as long overdue as it was then: the
+    /// proposer may move again, and another defender may take over at once. The game stays open.
     /// INVARIANT: only the proposer's own side losing (its own moves or its own clock) removes a batch, so
     /// a saboteur who takes over a true batch's defence and throws the game loses its bond, not the batch.
-    function _restore(uint256 gameId) private {
+    function _restore(uint256 gameId, uint256 burnt) private {
         address lost = _defenders[gameId];
-        uint256 bond = _defenceBond(gameId);
-        uint256 burnt = (bond * BURN_PERCENT) / 100;
-        _defencesLost[gameId] += 1;
         Game memory snapshot = _snapshots[gameId];
         // The snapshot's lastMoveAt holds the elapsed time of the proposer's pending move at the takeover.
         snapshot.lastMoveAt = uint40(block.timestamp - snapshot.lastMoveAt);
@@ -269,15 +251,8 @@ abstract contract DisputeGame is BatchChain, EIP712 {
         delete _defenders[gameId];
         delete _snapshots[gameId];
         _burn(burnt);
-        _credit(_games[gameId].challenger, bond - burnt);
+        _credit(_games[gameId].challenger, CHALLENGER_BOND - burnt);
         emit DefenderLost(gameId, lost, snapshot.lo, snapshot.hi);
-    }
-
-    /// @dev CHALLENGER_BOND doubled once per defender who lost game `gameId`, at most MAX_BOND_DOUBLINGS times.
-    function _defenceBond(uint256 gameId) private view returns (uint256) {
-        uint256 doublings = _defencesLost[gameId];
-        if (doublings > MAX_BOND_DOUBLINGS) doublings = MAX_BOND_DOUBLINGS;
-        return CHALLENGER_BOND * (1 << doublings);
     }
 
     function _openGame(uint256 gameId) private view returns (Game storage g) {

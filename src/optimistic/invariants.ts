@@ -26,15 +26,13 @@ export async function assertBondsConserved(rollup: RollupClient, provider: Provi
     c.lastFinalizedIndex(),
     c.gameCount(),
   ]);
-  // Each open game locks its challenger's bond, and its defender's (`defenceBond`) if one holds the side.
+  // Each open game locks its challenger's bond, and its defender's (the same amount) if one joined.
   let gameBonds = 0n;
   for (let id = 0n; id < gameCount; id++) {
     const game = await c.game(id);
-    if (game.status !== 1n) continue;
-    gameBonds += config.challengerBond;
-    if (game.defenderMoves !== 0n) gameBonds += await c.defenceBond(id);
+    if (game.status === 1n) gameBonds += game.defenderMoves === 0n ? 1n : 2n;
   }
-  const locked = (batchCount - 1n - lastFinal) * config.proposerBond + gameBonds;
+  const locked = (batchCount - 1n - lastFinal) * config.proposerBond + gameBonds * config.challengerBond;
 
   const perAccount = new Map<string, bigint>();
   for (const log of await c.queryFilter(c.filters.BondCredited())) {

@@ -130,7 +130,13 @@ export class GamePlayer {
     const action = decideDefence(game, this.traceOf(game), now);
     switch (action.kind) {
       case "defend":
-        await rollup.defend(signer, gameId, action.agree, action.claim);
+        await rollup.defend(
+          signer,
+          gameId,
+          action.agree,
+          action.claim,
+          (await rollup.config()).challengerBond,
+        );
         break;
       case "step":
         await rollup.step(signer, gameId, follower.stepProof(game.batchIndex, action.index));

@@ -107,19 +107,14 @@ export class RollupClient extends ContractClient<OptimisticRollup, RollupEventNa
     return { gameId: this.eventIn(receipt, "ChallengeOpened").args.gameId as bigint, receipt };
   }
 
-  /**
-   * Takes over game `gameId`'s defending side, bonded with its `defenceBond` now (read first unless
-   * `bond` is given: CHALLENGER_BOND, doubled for each defender who lost the game).
-   */
-  async defend(
+  defend(
     signer: Signer,
     gameId: bigint,
     agree: boolean,
     claim: string,
-    bond?: bigint,
+    bond: bigint,
   ): Promise<ContractTransactionReceipt> {
-    const value = bond ?? (await this.contract.defenceBond(gameId));
-    return this.send(() => this.contract.connect(signer).defend(gameId, agree, claim, { value }));
+    return this.send(() => this.contract.connect(signer).defend(gameId, agree, claim, { value: bond }));
   }
 
   move(signer: Signer, gameId: bigint, agree: boolean, claim: string): Promise<ContractTransactionReceipt> {

@@ -1505,11 +1505,9 @@ describe("OptimisticRollup", function () {
       signer: OptimisticFixture["carol"],
       claims: readonly string[],
     ) {
-      const opensAt = await defenceOpensAt(f, gameId);
-      if (opensAt > BigInt(await time.latest())) await atTime(opensAt);
+      await atTime(await defenceOpensAt(f, gameId));
       const { agree, claim } = decideMove(await f.rollup.game(gameId), claims);
-      const value = await f.rollup.defenceBond(gameId);
-      return f.rollup.connect(signer).defend(gameId, agree, claim, { value });
+      return f.rollup.connect(signer).defend(gameId, agree, claim, { value: CHALLENGER_BOND });
     }
 
     it("succeeds when a true batch's proposer is offline: a third party defends, wins, and the batch is final", async function () {
@@ -1517,9 +1515,7 @@ describe("OptimisticRollup", function () {
       // the proposer's clock ran out and the true batch was removed with its users' transactions.
       const f = await loadFixture(honestGameFixture);
       const tx = await takeOver(f, f.gameId, f.carol, f.plan.claims);
-      await expect(tx)
-        .to.emit(f.rollup, "DefenderJoined")
-        .withArgs(f.gameId, f.carol.address, CHALLENGER_BOND);
+      await expect(tx).to.emit(f.rollup, "DefenderJoined").withArgs(f.gameId, f.carol.address);
       await expect(tx).to.emit(f.rollup, "Moved");
       await expect(tx).to.changeEtherBalances([f.carol, f.rollup], [-CHALLENGER_BOND, CHALLENGER_BOND]);
       expect(await f.rollup.defender(f.gameId)).to.equal(f.carol.address);
@@ -1658,57 +1654,23 @@ describe("OptimisticRollup", function () {
       await expectRestored(f, f.gameId, before, opensAt - before.lastMoveAt);
       await assertBondsConserved(f);
 
-      // The side is vacant again and the defence open at once, its bond doubled by the lost defence: an
-      // honest defender takes it (the old bond is refused) and wins, its doubled bond returned.
+      // The side is vacant again and the defence open at once: an honest defender takes it and wins.
       expect(await defenceOpensAt(f, f.gameId)).to.be.at.most(BigInt(await time.latest()));
-      expect(await f.rollup.defenceBond(f.gameId)).to.equal(2n * CHALLENGER_BOND);
       const { agree, claim } = decideMove(await f.rollup.game(f.gameId), f.plan.claims);
-      await expectRevert(
-        f,
-        () => f.rollup.connect(f.carol).defend(f.gameId, agree, claim, { value: CHALLENGER_BOND }),
-        "OptimisticWrongBond",
-        [2n * CHALLENGER_BOND, CHALLENGER_BOND],
-      );
-      await expect(f.rollup.connect(f.carol).defend(f.gameId, agree, claim, { value: 2n * CHALLENGER_BOND }))
+      await expect(f.rollup.connect(f.carol).defend(f.gameId, agree, claim, { value: CHALLENGER_BOND }))
         .to.emit(f.rollup, "DefenderJoined")
-        .withArgs(f.gameId, f.carol.address, 2n * CHALLENGER_BOND);
+        .withArgs(f.gameId, f.carol.address);
       await assertBondsConserved(f);
       const honest: Players = { ...f.players, proposer: { signer: f.carol, claims: f.plan.claims } };
       const win = await playOut(f, f.gameId, honest, f.plan, () => assertBondsConserved(f));
       await expect(win).to.emit(f.rollup, "GameResolved").withArgs(f.gameId, Party.Proposer, true);
-      expect(await f.rollup.credit(f.carol)).to.equal(
-        2n * CHALLENGER_BOND + CHALLENGER_BOND - CHALLENGER_BURN,
-      );
+      expect(await f.rollup.credit(f.carol)).to.equal(CHALLENGER_BOND + CHALLENGER_BOND - CHALLENGER_BURN);
       // The griefer lost its challenge bond and half the saboteur's bond: the attack cost it 1.5 bonds.
       expect(await f.rollup.credit(f.griefer)).to.equal(CHALLENGER_BOND - CHALLENGER_BURN);
       expect(await f.rollup.burned()).to.equal(2n * CHALLENGER_BURN);
       await assertBondsConserved(f);
       await time.increaseTo(await closesAt(f.rollup, 1n));
       await expect(f.rollup.finalize(1)).to.emit(f.rollup, "BatchFinalized").withArgs(1n);
-      await assertBondsConserved(f);
-    });
-
-    it("doubles the defence bond with every lost defence: a saboteur's k delays burn 2^k - 1 burnt shares", async function () {
-      // The attack: the griefer throws the true batch's defence again and again to push its finality back.
-      // Each lost defence doubles the next takeover's bond, so each delay costs twice the last.
-      const f = await loadFixture(honestGameFixture);
-      const thrown = inventedTrace(f.plan);
-      const saboteur: Players = { ...f.players, proposer: { signer: f.griefer, claims: thrown } };
-      for (let k = 0n; k < 3n; k++) {
-        expect(await f.rollup.defenceBond(f.gameId)).to.equal(CHALLENGER_BOND << k);
-        const tx = await takeOver(f, f.gameId, f.griefer, thrown);
-        await expect(tx)
-          .to.emit(f.rollup, "DefenderJoined")
-          .withArgs(f.gameId, f.griefer.address, CHALLENGER_BOND << k);
-        await expect(tx).to.changeEtherBalance(f.griefer, -(CHALLENGER_BOND << k), { includeFee: false });
-        const lost = await playOut(f, f.gameId, saboteur, f.plan, () => assertBondsConserved(f));
-        await expect(lost)
-          .to.emit(f.rollup, "BondBurned")
-          .withArgs(CHALLENGER_BURN << k);
-        await expect(lost).to.not.emit(f.rollup, "BatchesRemoved");
-        expect(await f.rollup.burned()).to.equal(((1n << (k + 1n)) - 1n) * CHALLENGER_BURN);
-      }
-      expect(await f.rollup.defenceBond(f.gameId)).to.equal(8n * CHALLENGER_BOND);
       await assertBondsConserved(f);
     });
 

@@ -164,11 +164,9 @@ describe("Challenger", function () {
       expect(game.status, "the proposer's side won").to.equal(PROPOSER_WON);
       expect(await rollup.contract.defender(gameId)).to.equal(w.challengerSigner.address);
       const burnt = config.challengerBond / 2n;
-      // The challenger defended with the bond the sybil's loss doubled, and won Mallory's bond as the side's
-      // only mover; Mallory got half her sybil's bond.
-      expect(await rollup.contract.defenceBond(gameId)).to.equal(2n * config.challengerBond);
+      // The challenger won Mallory's bond as the side's only mover; Mallory got half her sybil's bond.
       expect((await rollup.contract.credit(w.challengerSigner)) - before).to.equal(
-        2n * config.challengerBond + config.challengerBond - burnt,
+        config.challengerBond + config.challengerBond - burnt,
       );
       expect(await rollup.contract.credit(mallory)).to.equal(config.challengerBond - burnt);
       expect(await rollup.contract.credit(sybil)).to.equal(0n);

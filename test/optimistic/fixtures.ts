@@ -336,12 +336,12 @@ export async function assertBondsConserved(f: OptimisticFixture): Promise<void> 
   for (let i = 0n; i < (await rollup.gameCount()); i++) {
     const game = await rollup.game(i);
     if (game.status !== GameStatus.Open) continue;
-    gameBonds += CHALLENGER_BOND;
-    if (game.defenderMoves !== 0n) gameBonds += await rollup.defenceBond(i);
+    gameBonds++;
+    if (game.defenderMoves !== 0n) gameBonds++;
   }
   let credits = 0n;
   for (const holder of f.bondHolders) credits += await rollup.credit(holder);
-  const locked = live * PROPOSER_BOND + gameBonds;
+  const locked = live * PROPOSER_BOND + gameBonds * CHALLENGER_BOND;
   expect(await ethers.provider.getBalance(rollup)).to.equal(
     locked + credits + (await rollup.burned()),
     "rollup balance ≠ locked bonds + credit + burned",

@@ -118,13 +118,12 @@ interface IOptimisticRollup is IRollup {
     /// @notice A game ended: by the one-step proof (`byStep`) or because the loser's clock ran out.
     event GameResolved(uint256 indexed gameId, Party winner, bool byStep);
     event GameCancelled(uint256 indexed gameId);
-    /// @notice `defender`, bonded with `bond` (`defenceBond`), took over the defending side of game `gameId`
-    /// from the batch's silent proposer (and made its move in the same transaction).
-    event DefenderJoined(uint256 indexed gameId, address indexed defender, uint256 bond);
+    /// @notice `defender`, bonded with CHALLENGER_BOND, took over the defending side of game `gameId` from the
+    /// batch's silent proposer (and made its move in the same transaction).
+    event DefenderJoined(uint256 indexed gameId, address indexed defender);
     /// @notice The defending side lost game `gameId` while `defender` held it: the batch stays, the
-    /// defender's bond went like a loser's bond (the burnt share burned, the rest to the challenger), the
-    /// game was put back as it stood before the takeover (range (lo, hi], the proposer to move, the side
-    /// vacant), and the next takeover's bond doubled. It stays open.
+    /// defender's bond went half burned, half to the challenger, and the game was put back as it stood before
+    /// the takeover (range (lo, hi], the proposer to move, the side vacant). It stays open.
     event DefenderLost(uint256 indexed gameId, address indexed defender, uint256 lo, uint256 hi);
     event BondCredited(address indexed account, uint256 amount);
     event BondBurned(uint256 amount);
@@ -229,8 +228,7 @@ interface IOptimisticRollup is IRollup {
     function move(uint256 gameId, bool agree, bytes32 claim) external;
 
     /// @notice Takes over the defending side of a game whose batch's proposer has left its move unplayed
-    /// for at least half its remaining clock, bonded with exactly `defenceBond(gameId)` (CHALLENGER_BOND,
-    /// doubled for every defender who lost this game before), and makes that move.
+    /// for at least half its remaining clock, bonded with exactly `CHALLENGER_BOND`, and makes that move.
     /// From then on only the caller (the game's defender) moves for the side, on the side's clock.
     /// @dev Why it is safe: the one-step proof decides every game, so a defender can rescue only a true
     /// claim, and a defender can never lose the batch: if the side loses while the defender holds it (its
@@ -238,10 +236,8 @@ interface IOptimisticRollup is IRollup {
     /// burned, half to the challenger) and the game is put back as it stood before the takeover, with the
     /// side vacant and the proposer's move as overdue as it was (`DefenderLost`): the proposer may move
     /// again and anyone may take the side over again at once. So a saboteur (the challenger's sybil) who
-    /// takes over a true batch's defence and throws the game pays the burnt share of its bond, and the batch
-    /// stays; only the proposer's own side losing removes the batch. Each lost defence doubles the next
-    /// one's bond, so delaying a game k times by throwing it burns (2^k - 1) times the burnt share of one
-    /// bond: the delay a saboteur can buy grows only with the logarithm of what it burns. The caller pays for the snapshot. Until half the
+    /// takes over a true batch's defence and throws the game pays half a bond, and the batch stays; only
+    /// the proposer's own side losing removes the batch. The caller pays for the snapshot. Until half the
     /// clock has passed the proposer alone moves, so an online proposer's game cannot be taken from it.
     /// If the side wins, its winnings are split by moves made (see `Game`) and the defender's bond is
     /// returned.
@@ -284,11 +280,6 @@ interface IOptimisticRollup is IRollup {
     /// @notice The defender who holds game `gameId`'s defending side, or zero if its proposer plays it (none
     /// took it over, or the last one lost it: `DefenderLost`).
     function defender(uint256 gameId) external view returns (address);
-
-    /// @notice The bond a takeover of game `gameId`'s defending side takes now: CHALLENGER_BOND doubled for
-    /// each defender who lost this game (at most 64 doublings). The defender holding the side, if any, is
-    /// bonded with it.
-    function defenceBond(uint256 gameId) external view returns (uint256);
 
     /// @notice Wei the account may withdraw with `withdrawCredit`.
     function credit(address account) external view returns (uint256);
