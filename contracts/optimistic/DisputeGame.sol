@@ -212,7 +212,7 @@ abstract contract DisputeGame is BatchChain, EIP712 {
         uint256 burnt = (CHALLENGER_BOND * BURN_PERCENT) / 100;
         if (winner == Party.Challenger) {
             if (defenderMoves != 0) {
-                _restore(gameId, burnt);
+                _restore(gameId);
                 return;
             }
             g.status = GameStatus.ChallengerWon;
@@ -236,13 +236,14 @@ abstract contract DisputeGame is BatchChain, EIP712 {
         emit GameResolved(gameId, winner, byStep);
     }
 
-    /// @dev A defender lost the side it took over: its bond goes like a loser's bond (half burned, half to
-    /// the challenger), and the game goes back to how it stood before the takeover, with the side vacant,
+    /// @dev A defender lost the side it took over: its whole bond is burned (none goes to the challenger,
+    /// who is as likely as not the saboteur's own sybil: a share would refund half its sabotage), and the
+    /// game goes back to how it stood before the takeover, with the side vacant,
     /// both clocks as they were then and the proposer's pending move as long overdue as it was then: the
     /// proposer may move again, and another defender may take over at once. The game stays open.
     /// INVARIANT: only the proposer's own side losing (its own moves or its own clock) removes a batch, so
     /// a saboteur who takes over a true batch's defence and throws the game loses its bond, not the batch.
-    function _restore(uint256 gameId, uint256 burnt) private {
+    function _restore(uint256 gameId) private {
         address lost = _defenders[gameId];
         Game memory snapshot = _snapshots[gameId];
         // The snapshot's lastMoveAt holds the elapsed time of the proposer's pending move at the takeover.
@@ -250,8 +251,8 @@ abstract contract DisputeGame is BatchChain, EIP712 {
         _games[gameId] = snapshot;
         delete _defenders[gameId];
         delete _snapshots[gameId];
-        _burn(burnt);
-        _credit(_games[gameId].challenger, CHALLENGER_BOND - burnt);
+        // INVARIANT: a thrown defence costs its thrower a whole bond, whoever the challenger is.
+        _burn(CHALLENGER_BOND);
         emit DefenderLost(gameId, lost, snapshot.lo, snapshot.hi);
     }
 

@@ -1602,16 +1602,16 @@ describe("OptimisticRollup", function () {
       await takeOver(f, f.gameId, f.griefer, f.plan.claims);
       const players: Players = { ...f.players, proposer: { signer: f.griefer, claims: f.plan.claims } };
       const step = await playOut(f, f.gameId, players, f.plan, () => assertBondsConserved(f));
-      // The accomplice lost its own bond (half burned, half to the challenger); the game goes on.
+      // The accomplice lost its own bond (all of it burned); the game goes on.
       await expect(step)
         .to.emit(f.rollup, "DefenderLost")
         .withArgs(f.gameId, f.griefer.address, 0n, before.hi);
       await expect(step).to.not.emit(f.rollup, "GameResolved");
       await expect(step).to.not.emit(f.rollup, "BatchesRemoved");
       expect(await f.rollup.batchCount()).to.equal(3n);
-      expect(await f.rollup.credit(f.challenger)).to.equal(CHALLENGER_BOND - CHALLENGER_BURN);
+      expect(await f.rollup.credit(f.challenger)).to.equal(0n);
       expect(await f.rollup.credit(f.griefer)).to.equal(0n);
-      expect(await f.rollup.burned()).to.equal(CHALLENGER_BURN);
+      expect(await f.rollup.burned()).to.equal(CHALLENGER_BOND);
       await expectRestored(f, f.gameId, before, elapsed);
       await assertBondsConserved(f);
 
@@ -1622,12 +1622,10 @@ describe("OptimisticRollup", function () {
       await expect(timeout).to.emit(f.rollup, "GameResolved").withArgs(f.gameId, Party.Challenger, false);
       await expect(timeout).to.emit(f.rollup, "BatchesRemoved").withArgs(1n, 2n, 1n);
       expect(await f.rollup.batchCount()).to.equal(1n);
-      // The challenger has its bond back, the batch's and the accomplice's, less the burnt halves.
-      expect(await f.rollup.credit(f.challenger)).to.equal(
-        CHALLENGER_BOND + PROPOSER_BOND - PROPOSER_BURN + CHALLENGER_BOND - CHALLENGER_BURN,
-      );
+      // The challenger has its bond back and the batch's, less the burnt half; the accomplice's is burned.
+      expect(await f.rollup.credit(f.challenger)).to.equal(CHALLENGER_BOND + PROPOSER_BOND - PROPOSER_BURN);
       expect(await f.rollup.credit(f.griefer)).to.equal(0n);
-      expect(await f.rollup.burned()).to.equal(PROPOSER_BURN + PROPOSER_BOND + CHALLENGER_BURN);
+      expect(await f.rollup.burned()).to.equal(PROPOSER_BURN + PROPOSER_BOND + CHALLENGER_BOND);
       await assertBondsConserved(f);
     });
 
@@ -1645,10 +1643,9 @@ describe("OptimisticRollup", function () {
       await expect(step)
         .to.emit(f.rollup, "DefenderLost")
         .withArgs(f.gameId, f.griefer.address, 0n, before.hi);
-      await expect(step).to.emit(f.rollup, "BondBurned").withArgs(CHALLENGER_BURN);
-      await expect(step)
-        .to.emit(f.rollup, "BondCredited")
-        .withArgs(f.griefer.address, CHALLENGER_BOND - CHALLENGER_BURN);
+      // The whole bond is burned: none goes back to the griefer, whose sybil the saboteur is.
+      await expect(step).to.emit(f.rollup, "BondBurned").withArgs(CHALLENGER_BOND);
+      await expect(step).to.not.emit(f.rollup, "BondCredited");
       await expect(step).to.not.emit(f.rollup, "BatchesRemoved");
       expect(await f.rollup.batchCount()).to.equal(2n);
       await expectRestored(f, f.gameId, before, opensAt - before.lastMoveAt);
@@ -1665,9 +1662,9 @@ describe("OptimisticRollup", function () {
       const win = await playOut(f, f.gameId, honest, f.plan, () => assertBondsConserved(f));
       await expect(win).to.emit(f.rollup, "GameResolved").withArgs(f.gameId, Party.Proposer, true);
       expect(await f.rollup.credit(f.carol)).to.equal(CHALLENGER_BOND + CHALLENGER_BOND - CHALLENGER_BURN);
-      // The griefer lost its challenge bond and half the saboteur's bond: the attack cost it 1.5 bonds.
-      expect(await f.rollup.credit(f.griefer)).to.equal(CHALLENGER_BOND - CHALLENGER_BURN);
-      expect(await f.rollup.burned()).to.equal(2n * CHALLENGER_BURN);
+      // The griefer lost its challenge bond and the saboteur's bond: the attack cost it 2 bonds.
+      expect(await f.rollup.credit(f.griefer)).to.equal(0n);
+      expect(await f.rollup.burned()).to.equal(CHALLENGER_BOND + CHALLENGER_BURN);
       await assertBondsConserved(f);
       await time.increaseTo(await closesAt(f.rollup, 1n));
       await expect(f.rollup.finalize(1)).to.emit(f.rollup, "BatchFinalized").withArgs(1n);
@@ -1694,7 +1691,8 @@ describe("OptimisticRollup", function () {
         .withArgs(f.gameId, f.stranger.address, 0n, before.hi);
       await expect(timeout).to.not.emit(f.rollup, "GameResolved");
       await expect(timeout).to.not.emit(f.rollup, "BatchesRemoved");
-      expect(await f.rollup.credit(f.griefer)).to.equal(CHALLENGER_BOND - CHALLENGER_BURN);
+      await expect(timeout).to.emit(f.rollup, "BondBurned").withArgs(CHALLENGER_BOND);
+      expect(await f.rollup.credit(f.griefer)).to.equal(0n);
       expect(await f.rollup.credit(f.stranger)).to.equal(0n);
       await expectRestored(f, f.gameId, before, opensAt - before.lastMoveAt);
       await assertBondsConserved(f);
@@ -1710,9 +1708,9 @@ describe("OptimisticRollup", function () {
       const win = await playOut(f, f.gameId, f.players, f.plan, () => assertBondsConserved(f));
       await expect(win).to.emit(f.rollup, "GameResolved").withArgs(f.gameId, Party.Proposer, true);
       expect(await f.rollup.credit(f.proposer)).to.equal(CHALLENGER_BOND - CHALLENGER_BURN);
-      expect(await f.rollup.credit(f.griefer)).to.equal(CHALLENGER_BOND - CHALLENGER_BURN);
+      expect(await f.rollup.credit(f.griefer)).to.equal(0n);
       expect(await f.rollup.credit(f.stranger)).to.equal(0n);
-      expect(await f.rollup.burned()).to.equal(2n * CHALLENGER_BURN);
+      expect(await f.rollup.burned()).to.equal(CHALLENGER_BOND + CHALLENGER_BURN);
       expect(await f.rollup.batchCount()).to.equal(2n);
       await assertBondsConserved(f);
     });

@@ -164,11 +164,11 @@ describe("Challenger", function () {
       expect(game.status, "the proposer's side won").to.equal(PROPOSER_WON);
       expect(await rollup.contract.defender(gameId)).to.equal(w.challengerSigner.address);
       const burnt = config.challengerBond / 2n;
-      // The challenger won Mallory's bond as the side's only mover; Mallory got half her sybil's bond.
+      // The challenger won Mallory's bond as the side's only mover; her sybil's bond was burned whole.
       expect((await rollup.contract.credit(w.challengerSigner)) - before).to.equal(
         config.challengerBond + config.challengerBond - burnt,
       );
-      expect(await rollup.contract.credit(mallory)).to.equal(config.challengerBond - burnt);
+      expect(await rollup.contract.credit(mallory)).to.equal(0n);
       expect(await rollup.contract.credit(sybil)).to.equal(0n);
       const seen = (await readAllEvents<ChallengerEvent>(events)).events;
       const lost = seen.flatMap((e) => (e.type === "defenderLost" ? [e] : []));

@@ -122,7 +122,7 @@ interface IOptimisticRollup is IRollup {
     /// batch's silent proposer (and made its move in the same transaction).
     event DefenderJoined(uint256 indexed gameId, address indexed defender);
     /// @notice The defending side lost game `gameId` while `defender` held it: the batch stays, the
-    /// defender's bond went half burned, half to the challenger, and the game was put back as it stood before
+    /// defender's whole bond was burned, and the game was put back as it stood before
     /// the takeover (range (lo, hi], the proposer to move, the side vacant). It stays open.
     event DefenderLost(uint256 indexed gameId, address indexed defender, uint256 lo, uint256 hi);
     event BondCredited(address indexed account, uint256 amount);
@@ -232,12 +232,14 @@ interface IOptimisticRollup is IRollup {
     /// From then on only the caller (the game's defender) moves for the side, on the side's clock.
     /// @dev Why it is safe: the one-step proof decides every game, so a defender can rescue only a true
     /// claim, and a defender can never lose the batch: if the side loses while the defender holds it (its
-    /// moves by `step`, or its clock by `timeout`), the defender's bond goes like a loser's bond (half
-    /// burned, half to the challenger) and the game is put back as it stood before the takeover, with the
-    /// side vacant and the proposer's move as overdue as it was (`DefenderLost`): the proposer may move
-    /// again and anyone may take the side over again at once. So a saboteur (the challenger's sybil) who
-    /// takes over a true batch's defence and throws the game pays half a bond, and the batch stays; only
-    /// the proposer's own side losing removes the batch. The caller pays for the snapshot. Until half the
+    /// moves by `step`, or its clock by `timeout`), the defender's whole bond is burned (a share to the
+    /// challenger would refund a saboteur whose sybil the challenger is) and the game is put back as it
+    /// stood before the takeover, with the side vacant and the proposer's move as overdue as it was
+    /// (`DefenderLost`): the proposer may move again and anyone may take the side over again at once. So a
+    /// saboteur (the challenger's sybil) who takes over a true batch's defence and throws the game burns a
+    /// whole bond per delay, and the batch stays; only the proposer's own side losing removes the batch.
+    /// The bond does not grow with each loss: that would price honest defenders out (a saboteur burning
+    /// 2^k - 1 bonds would make the next defence cost 2^k). The caller pays for the snapshot. Until half the
     /// clock has passed the proposer alone moves, so an online proposer's game cannot be taken from it.
     /// If the side wins, its winnings are split by moves made (see `Game`) and the defender's bond is
     /// returned.
