@@ -39,6 +39,9 @@ include "./spend-authorization.circom";
 // NOTE: 0 has no known Poseidon(4) preimage, so a changed leaf cannot be an empty one (no spending
 // from, transferring to or topping up an account that does not exist), and a deposit at an index
 // other than nextIndex needs an open account there.
+// NOTE: a refund is allowed whenever the tree is full, even for a deposit an open account of its owner
+// and token could take (proving that none could would need the whole tree): an operator may refund such
+// a top-up. The depositor loses nothing (the refund is a Layer-1 credit); the honest operator tops up.
 // NOTE: a forced slot's effectiveness is a function of the running state and the public slot: when
 // A's leaf is not 0 the prover must open it with its true preimage (whatever the verdict), so it
 // cannot fake a mismatch; an empty leaf (no account) is never effective. A's balance < 2^128 (every
@@ -112,7 +115,7 @@ template RollupSlot(DEPTH) {
     // ---- a refunded deposit: only when no account is left to open
     component full = IsZero(); // nextIndexIn == 2^DEPTH
     full.in <== nextIndexIn - (1 << DEPTH);
-    // INVARIANT: a deposit is refunded only when the tree is full (never to skip one the state can take)
+    // INVARIANT: a deposit is refunded only when the tree is full (never while an account can be opened)
     fields.refund * (1 - full.out) === 0;
 
     // ---- transfer rules

@@ -35,7 +35,8 @@ export interface ZkDepositTx {
 /**
  * A deposit the state has no room for (every account is open and none of its owner and token can take
  * it): the batch consumes it in its turn and the contract credits it back to its depositor on Layer 1.
- * The circuit allows it only when the tree is full, so an operator cannot skip a deposit it could carry.
+ * The circuit allows it only when the tree is full, so an operator cannot skip a deposit while an account
+ * can still be opened (it could refund a top-up of an open account then: the depositor loses nothing).
  */
 export interface ZkRefundTx {
   kind: "refund";
