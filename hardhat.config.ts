@@ -2,10 +2,11 @@ import { subtask, task } from "hardhat/config";
 import { TASK_COMPILE, TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
+import { HARDFORK } from "./src/config/hardfork";
 import { anvilUrlFrom, rpcUrlFrom } from "./src/config/table";
 import "./tasks";
 
-const SOLC_VERSION = "0.8.28";
+const SOLC_VERSION = "0.8.37";
 
 // Hardhat downloads solc by default, which fails offline (HH502). Serve the pinned solcjs build
 // from the npm `solc` package instead; its version must equal SOLC_VERSION exactly.
@@ -59,12 +60,12 @@ const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
     settings: {
-      evmVersion: "cancun",
+      evmVersion: HARDFORK,
       optimizer: { enabled: true, runs: 10_000 },
     },
   },
   networks: {
-    hardhat: { hardfork: "cancun" },
+    hardhat: { hardfork: HARDFORK },
     // STRATA_RPC_URL, STRATA_ANVIL_URL / STRATA_ANVIL_PORT (src/config/table.ts; the tasks check them).
     localhost: { url: rpcUrlFrom(process.env) },
     anvil: { url: anvilUrlFrom(process.env) },

@@ -5,7 +5,7 @@
 import { strataTask } from "./strata-task";
 
 strataTask("anvil", async (s) => {
-  const [{ spawn }, { existsSync }, { ANVIL, AnvilMissingError }] = await Promise.all([
+  const [{ spawn }, { existsSync }, { ANVIL, AnvilMissingError, anvilArgs }] = await Promise.all([
     import("node:child_process"),
     import("node:fs"),
     import("../src/common/processes"),
@@ -15,7 +15,7 @@ strataTask("anvil", async (s) => {
       `no Anvil at ${ANVIL}: npm installs it on Linux x64 only (@foundry-rs/anvil-linux-amd64)`,
     );
   }
-  const child = spawn(ANVIL, ["--host", "127.0.0.1", "--port", String(s.port)], { stdio: "inherit" });
+  const child = spawn(ANVIL, anvilArgs(s.port), { stdio: "inherit" });
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   const onInt = forward("SIGINT");
   const onTerm = forward("SIGTERM");

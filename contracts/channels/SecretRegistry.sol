@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 import {ISecretRegistry} from "./interfaces/ISecretRegistry.sol";
 
@@ -13,9 +13,9 @@ abstract contract SecretRegistry is ISecretRegistry {
     /// @inheritdoc ISecretRegistry
     function reveal(bytes32 secret) external returns (bytes32 hashlock) {
         hashlock = keccak256(abi.encode(secret));
-        uint256 at = _revealedAt[hashlock];
+        uint256 revealedTime = _revealedAt[hashlock];
         // INVARIANT: the first reveal's timestamp is never overwritten (a later one could only be later).
-        if (at != 0) revert SecretRegistryAlreadyRevealed(hashlock, at);
+        if (revealedTime != 0) revert SecretRegistryAlreadyRevealed(hashlock, revealedTime);
         _revealedAt[hashlock] = block.timestamp;
         emit SecretRevealed(hashlock, secret);
     }

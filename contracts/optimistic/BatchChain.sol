@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 import {IBridge} from "../bridge/interfaces/IBridge.sol";
 import {IRollup} from "../bridge/interfaces/IRollup.sol";
@@ -81,10 +81,12 @@ abstract contract BatchChain is BondLedger {
         uint64 depositCount,
         Deposit.Data[] calldata catchUp
     ) external payable returns (uint256 batchIndex) {
-        // INVARIANT: a batch is its transaction's own calldata, so any node rebuilds it from Layer 1 alone.
-        // Not an authorization check: tx.origin only tells a direct call from one made by a contract.
+        // INVARIANT: a batch is its transaction's own top-level calldata, so any node rebuilds it from
+        // Layer 1 alone. Not an authorization check: tx.origin tells a direct call from one made by a
+        // contract, and a codeless origin also rules out an EOA running EIP-7702 delegated code.
         // solhint-disable-next-line avoid-tx-origin
-        if (msg.sender != tx.origin) revert OptimisticProposerNotEoa(msg.sender);
+        if (msg.sender != tx.origin || msg.sender.code.length != 0)
+            revert OptimisticProposerNotCodelessOrigin(msg.sender);
         if (msg.value != PROPOSER_BOND) revert OptimisticWrongBond(PROPOSER_BOND, msg.value);
         Chain memory chain = _chain;
         batchIndex = chain.batchCount;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
@@ -122,8 +122,8 @@ contract OneStepProver is IOneStepProver {
     ) private pure returns (bool) {
         if (sender.nonce == MAX_NONCE) return false;
         bytes32 digest = MessageHashUtils.toTypedDataHash(domainSeparator, structHash);
-        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(digest, r, vs);
-        if (error != ECDSA.RecoverError.NoError || bytes32(uint256(uint160(signer))) != sender.owner)
+        (address signer, ECDSA.RecoverError recoverError, ) = ECDSA.tryRecover(digest, r, vs);
+        if (recoverError != ECDSA.RecoverError.NoError || bytes32(uint256(uint160(signer))) != sender.owner)
             return false;
         return sender.balance >= amount;
     }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 /// @title ReentrantRecipient
 /// @notice TEST ONLY. An attacker's withdrawal recipient: when paid ETH it calls back into `target` with

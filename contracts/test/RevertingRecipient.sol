@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 /// @title RevertingRecipient
 /// @notice TEST ONLY. Refuses every ETH payment.

@@ -10,6 +10,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { basename, join } from "node:path";
 import { HDNodeWallet } from "ethers";
 import { flagOf } from "../config/flags";
+import { HARDFORK } from "../config/hardfork";
 import { StrataError } from "./errors";
 import { JsonRpcClient, SERVICE_METHODS } from "./json-rpc";
 
@@ -17,6 +18,11 @@ export const REPOSITORY = join(__dirname, "..", "..");
 export const HARDHAT = join(REPOSITORY, "node_modules", ".bin", "hardhat");
 /** Anvil, from the optional dependency @foundry-rs/anvil-linux-amd64 (installed on Linux x64 only). */
 export const ANVIL = join(REPOSITORY, "node_modules", ".bin", "anvil");
+
+/** Anvil's flags for a node on 127.0.0.1:`port` running Strata's hardfork (src/config/hardfork.ts). */
+export function anvilArgs(port: number): string[] {
+  return ["--host", "127.0.0.1", "--port", String(port), "--hardfork", HARDFORK];
+}
 
 export class ServiceStartError extends StrataError {}
 
@@ -80,13 +86,7 @@ export function startHardhat(
 
 /** Starts Anvil on 127.0.0.1:`port` (as `npm run anvil` does on 8546) and resolves once it answers. */
 export function startAnvil(port: number, options: StartOptions = {}): Promise<ChildProcess> {
-  return startProcess(
-    ANVIL,
-    ["--host", "127.0.0.1", "--port", String(port)],
-    {},
-    nodeReadiness(port),
-    options,
-  );
+  return startProcess(ANVIL, anvilArgs(port), {}, nodeReadiness(port), options);
 }
 
 /** True once `ready.method` at `ready.url` answers with a JSON-RPC result. */

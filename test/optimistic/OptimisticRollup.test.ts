@@ -1,15 +1,11 @@
 import { ethers } from "hardhat";
 import { expect } from "chai";
-import {
-  impersonateAccount,
-  loadFixture,
-  setBalance,
-  setStorageAt,
-  time,
-} from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, setStorageAt, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { AbiCoder, ZeroAddress, ZeroHash, hexlify, id, keccak256, parseEther, toBeHex } from "ethers";
 import type { OptimisticRollup } from "../../typechain-types";
+import { ChainFollower, txHash } from "../../src/optimistic/chain-follower";
+import { RollupClient } from "../../src/optimistic/rollup-client";
 import { MAX_STEPS } from "../../src/optimistic/steps";
 import { WITHDRAWAL_DEPTH, traceClaim } from "../../src/optimistic/trace";
 import { encodeTxs } from "../../src/shared/codec";
@@ -21,6 +17,7 @@ import { ownerOfAddress } from "../../src/shared/types";
 import { hashWithdrawal } from "../../src/shared/withdrawal";
 import fc from "fast-check";
 import { assertAsyncProperty } from "../helpers/property";
+import { delegateCode, fundedWallet } from "../shared/eip7702";
 import { minedAt, revertCheckerOf } from "../shared/reverts";
 import { signedTransfer } from "../shared/transactions";
 import type { BatchPlan, Config, Game, OptimisticFixture, Players } from "./fixtures";
@@ -318,7 +315,7 @@ describe("OptimisticRollup", function () {
       expect((await f.rollup.batch(1)).stepCount).to.equal(1024n);
     });
 
-    it("reverts with OptimisticProposerNotEoa when a contract commits (the batch would not be calldata)", async function () {
+    it("reverts with OptimisticProposerNotCodelessOrigin when a contract commits (the batch would not be calldata)", async function () {
       const f = await loadFixture(depositedFixture);
       const plan = planBatch(f.genesis, await firstBatchTxs(f), f.authorizer);
       // ReentrantRecipient forwards a payload when paid: here, the commitBatch call (the EOA check
@@ -331,9 +328,54 @@ describe("OptimisticRollup", function () {
       await f.stranger.sendTransaction({ to: relay, value: 1n });
       expect(await relay.reentered()).to.equal(false);
       const error = f.rollup.interface.parseError(await relay.lastError());
-      expect(error?.name).to.equal("OptimisticProposerNotEoa");
+      expect(error?.name).to.equal("OptimisticProposerNotCodelessOrigin");
       expect(error?.args[0]).to.equal(await relay.getAddress());
       expect(await rollupLedger(f)).to.equal(before);
+    });
+
+    it("reverts with OptimisticProposerNotCodelessOrigin when an EIP-7702 delegated EOA commits from its code behind decoy calldata", async function () {
+      const f = await loadFixture(depositedFixture);
+      const txs = await firstBatchTxs(f);
+      const real = planBatch(f.genesis, txs, f.authorizer);
+      const decoy = planBatch(f.genesis, txs.slice(0, 2), f.authorizer);
+      const realCall = f.rollup.interface.encodeFunctionData("commitBatch", [...(await commitArgs(f, real))]);
+      const decoyCall = f.rollup.interface.encodeFunctionData("commitBatch", [
+        ...(await commitArgs(f, decoy)),
+      ]);
+      // What a follower reading the attacker's transaction would decode: a batch, but not the real one.
+      const shown = new RollupClient(f.rollupAddress, ethers.provider).decodeCommit(decoyCall);
+      expect(shown.txs.map(txHash)).to.deep.equal(txs.slice(0, 2).map(txHash));
+
+      // Mallory delegates her EOA's code (a type-4 transaction with her authorization) and arms it with
+      // the real call; then she sends the decoy to herself, and her code commits the real batch instead.
+      const mallory = await fundedWallet(parseEther("10"));
+      const smuggler = await ethers.deployContract("BatchSmugglingDelegate");
+      await delegateCode(
+        mallory,
+        await smuggler.getAddress(),
+        smuggler.interface.encodeFunctionData("arm", [f.rollupAddress, realCall]),
+      );
+      const before = await rollupLedger(f);
+      await expect(mallory.sendTransaction({ to: mallory.address, data: decoyCall, value: PROPOSER_BOND }))
+        .to.be.revertedWithCustomError(f.rollup, "OptimisticProposerNotCodelessOrigin")
+        .withArgs(mallory.address);
+      expect(await rollupLedger(f)).to.equal(before);
+
+      // Beside it, an honest EOA commits the real batch as its top-level calldata, and a follower with only
+      // Layer 1 rebuilds the state from it.
+      await expect(commitPlan(f, f.proposer, real))
+        .to.emit(f.rollup, "BatchCommitted")
+        .withArgs(1n, f.proposer.address, real.end.claim, real.steps.root, 6n, anyValue);
+      const follower = await ChainFollower.create(
+        new RollupClient(f.rollupAddress, ethers.provider),
+        ethers.provider,
+        f.authorizer,
+      );
+      expect(await follower.sync()).to.deep.equal([1]);
+      expect(follower.batches[1].verdict).to.equal("valid");
+      expect(follower.batches[1].txs.map(txHash)).to.deep.equal(txs.map(txHash));
+      expect(follower.batches[1].honestClaim).to.equal(real.end.claim);
+      expect(follower.machineAfter(1)!.state.accountsRoot).to.equal(real.end.state.accountsRoot);
     });
 
     it("reverts with OptimisticWrongBond when the bond is not exactly PROPOSER_BOND", async function () {
@@ -2021,16 +2063,14 @@ describe("OptimisticRollup", function () {
 
     it("reverts with OptimisticEthTransferFailed when the creditor refuses ETH", async function () {
       const f = await loadFixture(depositedFixture);
-      // A proposer whose account runs code that refuses ETH (a smart account, impersonated here: it is
-      // both tx.origin and msg.sender, so it passes the EOA check).
-      const refuser = await ethers.deployContract("RevertingRecipient");
-      const address = await refuser.getAddress();
-      await impersonateAccount(address);
-      await setBalance(address, parseEther("10"));
-      const proposer = await ethers.getSigner(address);
-      await commitPlan(f, proposer, planBatch(f.genesis, await firstBatchTxs(f), f.authorizer));
+      // A codeless EOA commits, then delegates its code (EIP-7702) to one that refuses ETH.
+      const proposer = await fundedWallet(parseEther("10"));
+      const address = proposer.address;
+      const plan = planBatch(f.genesis, await firstBatchTxs(f), f.authorizer);
+      await f.rollup.connect(proposer).commitBatch(...(await commitArgs(f, plan)), { value: PROPOSER_BOND });
       await time.increaseTo(await closesAt(f.rollup, 1n));
       await f.rollup.finalize(1);
+      await delegateCode(proposer, await (await ethers.deployContract("RevertingRecipient")).getAddress());
 
       const before = await rollupLedger(f, [address]);
       await expect(f.rollup.connect(proposer).withdrawCredit())

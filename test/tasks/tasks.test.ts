@@ -3,7 +3,7 @@
 // setting or a broken deployment record fails at once, before anything is sent to Layer 1 (here there is
 // no node at all at the network's URL), as one line naming it, with no stack trace and a non-zero exit;
 // against a node, `deploy` and a service run as a user runs them, and one SIGTERM stops the service;
-// `npx hardhat anvil` takes its port.
+// `npx hardhat anvil` takes its port and runs Strata's hardfork.
 import type { ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 import type { Deployment } from "../../src/common/deployments";
 import { JsonRpcClient } from "../../src/common/json-rpc";
+import { HARDFORK } from "../../src/config/hardfork";
 import { flagOf } from "../../src/config/load";
 import { commandLine } from "../../src/config/markdown";
 import type { Command, Setting } from "../../src/config/table";
@@ -233,7 +234,7 @@ describe("tasks: the commands as Hardhat tasks", function () {
   });
 
   describe("anvil", function () {
-    it("starts Anvil on the port it is given, by flag or by STRATA_ANVIL_PORT", async function () {
+    it("starts Anvil on the port it is given, by flag or by STRATA_ANVIL_PORT, on Strata's hardfork", async function () {
       if (!existsSync(ANVIL)) this.skip();
       for (const [args, env] of [
         [["--port", "PORT"], {}],
@@ -247,7 +248,14 @@ describe("tasks: the commands as Hardhat tasks", function () {
           nodeReadiness(port),
           60_000,
         );
-        kill(child, "SIGTERM");
+        try {
+          const info = (await new JsonRpcClient(`http://127.0.0.1:${port}`).call("anvil_nodeInfo", [])) as {
+            hardFork: string;
+          };
+          expect(info.hardFork.toLowerCase()).to.equal(HARDFORK);
+        } finally {
+          kill(child, "SIGTERM");
+        }
       }
       const bad = await hardhat(["anvil"], { STRATA_ANVIL_PORT: "abc" });
       expect(bad.code).to.equal(1);

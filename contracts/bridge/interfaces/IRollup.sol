@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 /// @title IRollup
 /// @notice What the bridge asks of a rollup: which withdrawal roots are final. Each rollup states its own

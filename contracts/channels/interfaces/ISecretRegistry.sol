@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 /// @title ISecretRegistry
 /// @notice Records when the preimage of a hashlock was first revealed on chain. The adjudicator is its

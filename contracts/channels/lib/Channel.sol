@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 /// @title Channel
 /// @notice The payment-channel data model of docs/channels.md: a channel's fixed parameters, the signed

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 /// @notice A channel's on-chain status in one storage slot: version (64 bits) | finalizesAt (32 bits) |
 /// fingerprint (160 bits). Zero is a channel the adjudicator never heard of (or one concluded with
@@ -39,8 +39,8 @@ library ChannelStatusLib {
 
     /// @notice Whether a challenge is registered (its window open or passed, not yet concluded).
     function isChallenged(ChannelStatus s) internal pure returns (bool) {
-        uint32 at = finalizesAt(s);
-        return at != 0 && at != CONCLUDED;
+        uint32 deadline = finalizesAt(s);
+        return deadline != 0 && deadline != CONCLUDED;
     }
 
     function isConcluded(ChannelStatus s) internal pure returns (bool) {

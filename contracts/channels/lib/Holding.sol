@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 /// @notice What a channel holds of one asset, in one storage slot: the amount (low 255 bits) and, in the
 /// top bit, whether the channel has concluded (closed or concluded after a dispute). Keeping the flag

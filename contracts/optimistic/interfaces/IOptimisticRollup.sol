@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 import {IRollup} from "../../bridge/interfaces/IRollup.sol";
 import {Deposit} from "../../shared/lib/Deposit.sol";
@@ -135,7 +135,9 @@ interface IOptimisticRollup is IRollup {
 
     /// @notice Config field `parameter` (named as in `Config`) cannot be `value` (an address as a number).
     error OptimisticInvalidConfig(string parameter, uint256 value);
-    error OptimisticProposerNotEoa(address caller);
+    /// @notice `caller` is not a codeless `tx.origin` (a contract, or an EOA with EIP-7702 delegated code):
+    /// its batch might not be its transaction's top-level calldata (see `commitBatch`).
+    error OptimisticProposerNotCodelessOrigin(address caller);
     error OptimisticWrongBond(uint256 expected, uint256 sent);
     error OptimisticParentMismatch(uint256 parentIndex, bytes32 parentClaim, bytes32 named);
     error OptimisticEmptyBatch();
@@ -175,8 +177,14 @@ interface IOptimisticRollup is IRollup {
     // ---------------------------------------------------------------------------------------------
 
     /// @notice Commits a batch on top of the current tip, bonded with exactly `PROPOSER_BOND`.
-    /// @dev The caller must be an externally owned account, so the batch is the transaction's own
-    /// calldata and any node rebuilds the state from Layer-1 transactions alone.
+    /// @dev The caller must be the transaction's sender (`tx.origin`) and have no code, so the batch is its
+    /// transaction's own top-level calldata and any node rebuilds the state from Layer-1 transactions
+    /// alone (a follower decodes the batch from the transaction's input). `msg.sender == tx.origin` alone
+    /// no longer says so since EIP-7702: an EOA with delegated code (its code is the 23-byte designator
+    /// 0xef0100 ‖ delegate) can send a transaction to itself whose code calls `commitBatch` with data the
+    /// top-level calldata does not show. A codeless sender runs no code, so the only call it makes is the
+    /// transaction's own, to this contract. A delegated EOA proposes after clearing its delegation
+    /// (delegating to the zero address). Arbitrum's sequencer inbox keeps the same rule for the same reason.
     /// @param parentClaim The tip's claim: names the parent, so a batch never lands on a chain its
     /// proposer did not see.
     /// @param txs The batch's transactions back to back (see `Steps`); 1 to MAX_STEPS of them.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 /// @title Deposit
 /// @notice A deposit in a rollup's Layer-1 queue and the hash chain that commits to the queue's order.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 /// @title Float40
 /// @notice Decodes the 5-byte amounts of Layer-2 calldata: a 35-bit mantissa m and a 5-bit exponent e

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 /// @title Withdrawal
 /// @notice A withdrawal a rollup owes on Layer 1: the leaf of a batch's withdrawal tree.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 /// @title IPoseidon2
 /// @notice Poseidon on 2 inputs over the BN254 scalar field, the same hash as circomlib's `Poseidon(2)` and
