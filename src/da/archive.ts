@@ -7,15 +7,19 @@
  * `block_id` is the number (decimal) or hash (0x, 32 bytes) of the *execution* block that included the
  * blob transaction; a beacon node's is a slot or a beacon block root (or head/genesis/finalized), which
  * this archive, having no beacon chain, does not know. The POST is the stand-in for the p2p network
- * (whoever posts the blobs also posts them here): the archive verifies every sidecar's KZG proof before it
- * stores anything (422 `bad-proof`), refuses a different blob at a stored index (409 `conflict`), and
- * stores a block's sidecars in one file written atomically (src/common/durable-file.ts), so a crash leaves
- * a block's sidecars all old or all new. Errors are `{ code, message, reason }` (the beacon API's
+ * (whoever posts the blobs also posts them here). Before it stores anything the archive checks every
+ * sidecar against Layer 1: block `block_number` must have hash `block_hash` there, and the block's
+ * transactions must carry, at the sidecar's index (counting their `blobVersionedHashes` in order), the
+ * versioned hash of the sidecar's commitment (422 `not-on-chain` otherwise); and the sidecar's KZG proof
+ * must bind its blob to that commitment (422 `bad-proof`). So the only sidecar that can fill a slot is the
+ * one Layer 1 names: anyone may post it, first or not, and a post of what is stored is answered as stored.
+ * A block stored under a hash Layer 1 no longer shows (a reorg) is replaced by the posted one, which has
+ * just been checked. A block's sidecars are one file written atomically (src/common/durable-file.ts), so a
+ * crash leaves them all old or all new. Errors are `{ code, message, reason }` (the beacon API's
  * `{ code, message }` plus a name to branch on).
  *
- * Trust: the archive checks proofs so that it serves no garbage, but it cannot know that a blob was ever
- * included on Layer 1, and its clients trust it for nothing: src/da/beacon-source.ts checks each blob
- * against the versioned hash recorded on Layer 1.
+ * Trust: the archive trusts its Layer-1 node for which blobs exist; its clients trust it for nothing:
+ * src/da/beacon-source.ts checks each blob against the versioned hash recorded on Layer 1.
  */
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -115,31 +119,28 @@ class SidecarStore {
     return run;
   }
 
+  /**
+   * `sidecars` have just been checked against Layer 1 (block `blockNumber` has hash `blockHash`, and each
+   * sidecar's commitment is the one named at its index), so a stored block under another hash was
+   * reorged out: it is replaced.
+   */
   private async merge(
     blockNumber: number,
     blockHash: string,
     sidecars: readonly BlobSidecar[],
   ): Promise<number[]> {
-    const stored = (await this.read(blockNumber)) ?? { blockNumber, blockHash, sidecars: [] };
+    let stored = (await this.read(blockNumber)) ?? { blockNumber, blockHash, sidecars: [] };
     if (stored.blockHash !== blockHash) {
-      throw new ArchiveRefusal(
-        409,
-        "conflict",
-        `block ${blockNumber} is stored with hash ${stored.blockHash}`,
-      );
+      this.byHash.delete(stored.blockHash);
+      stored = { blockNumber, blockHash, sidecars: [] };
     }
     const byIndex = new Map(stored.sidecars.map((s) => [Number(s.index), s]));
     for (const sidecar of sidecars) {
       const json = sidecarToJson(sidecar);
+      // INVARIANT: a slot holds the blob whose commitment Layer 1 names there (checked before `put`), and a
+      // KZG commitment binds one blob, so an equal commitment is the same blob: keep the stored one.
       const old = byIndex.get(sidecar.index);
-      if (old && (old.blob !== json.blob || old.kzg_commitment !== json.kzg_commitment)) {
-        throw new ArchiveRefusal(
-          409,
-          "conflict",
-          `block ${blockNumber} holds another blob at index ${sidecar.index}`,
-        );
-      }
-      byIndex.set(sidecar.index, json);
+      if (!old || old.kzg_commitment !== json.kzg_commitment) byIndex.set(sidecar.index, json);
     }
     stored.sidecars = [...byIndex.values()].sort((a, b) => Number(a.index) - Number(b.index));
     await replaceFile(this.path(blockNumber), Buffer.from(JSON.stringify(stored)));
@@ -152,6 +153,8 @@ export interface BlobArchiveOptions {
   /** Where the sidecars are kept (created if missing). */
   dataDir: string;
   kzg: Kzg;
+  /** Layer 1: every posted sidecar is checked against it before it is stored. */
+  provider: RpcProvider;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0: a free port. */
@@ -189,11 +192,8 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-/** A POST body as the block and its sidecars, each sidecar's proof verified. */
-function parsePost(
-  kzg: Kzg,
-  body: Buffer,
-): { blockNumber: number; blockHash: string; sidecars: BlobSidecar[] } {
+/** A POST body as the block and its sidecars (proofs not yet verified). */
+function parsePost(body: Buffer): { blockNumber: number; blockHash: string; sidecars: BlobSidecar[] } {
   let value: Record<string, unknown>;
   try {
     value = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
@@ -220,6 +220,15 @@ function parsePost(
       throw error;
     }
   });
+  const indices = new Set(sidecars.map((s) => s.index));
+  if (indices.size !== sidecars.length) {
+    throw new ArchiveRefusal(400, "bad-request", "two sidecars have the same index");
+  }
+  return { blockNumber: Number(number), blockHash: hash.toLowerCase(), sidecars };
+}
+
+/** Refuses (422 `bad-proof`) a sidecar whose KZG proof does not bind its blob to its commitment. */
+function verifyProofs(kzg: Kzg, sidecars: readonly BlobSidecar[]): void {
   for (const s of sidecars) {
     if (!kzg.verifyBlob(s.blob, s.commitment, s.proof)) {
       throw new ArchiveRefusal(
@@ -229,12 +238,56 @@ function parsePost(
       );
     }
   }
-  return { blockNumber: Number(number), blockHash: hash.toLowerCase(), sidecars };
+}
+
+/**
+ * Refuses (422 `not-on-chain`) unless Layer 1's block `blockNumber` has hash `blockHash` and its
+ * transactions carry, at each sidecar's index, the versioned hash of that sidecar's commitment. A Layer 1
+ * that cannot be read is a 503 `layer1-unavailable` (the poster may retry), never a stored sidecar.
+ */
+async function checkOnLayer1(
+  provider: RpcProvider,
+  post: { blockNumber: number; blockHash: string; sidecars: readonly BlobSidecar[] },
+): Promise<void> {
+  let block: { hash: string; transactions: RawBlobTransaction[] } | null;
+  try {
+    // Raw, with the transactions: ethers through Hardhat's provider drops `blobVersionedHashes`.
+    block = (await provider.send("eth_getBlockByNumber", [
+      toQuantity(post.blockNumber),
+      true,
+    ])) as typeof block;
+  } catch (error) {
+    throw new ArchiveRefusal(503, "layer1-unavailable", `cannot read Layer 1: ${String(error)}`);
+  }
+  if (!block) {
+    throw new ArchiveRefusal(422, "not-on-chain", `block ${post.blockNumber} is not on Layer 1`);
+  }
+  if (block.hash.toLowerCase() !== post.blockHash) {
+    throw new ArchiveRefusal(
+      422,
+      "not-on-chain",
+      `block ${post.blockNumber} on Layer 1 has hash ${block.hash.toLowerCase()}, not ${post.blockHash}`,
+    );
+  }
+  const named = block.transactions.flatMap(blobHashesOf);
+  for (const s of post.sidecars) {
+    const hash = versionedHash(s.commitment);
+    if (named[s.index] !== hash) {
+      throw new ArchiveRefusal(
+        422,
+        "not-on-chain",
+        s.index < named.length
+          ? `block ${post.blockNumber}'s blob ${s.index} is ${named[s.index]}, not ${hash}`
+          : `block ${post.blockNumber} carries ${named.length} blob(s), no index ${s.index}`,
+      );
+    }
+  }
 }
 
 async function serve(
   store: SidecarStore,
   kzg: Kzg,
+  provider: RpcProvider,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -257,7 +310,9 @@ async function serve(
       throw new ArchiveRefusal(405, "method", `only POST is served on ${url.pathname}`);
     const body = await readBody(req);
     if (!body) throw new ArchiveRefusal(413, "too-large", `body exceeds ${MAX_POST_BYTES} bytes`);
-    const post = parsePost(kzg, body);
+    const post = parsePost(body);
+    await checkOnLayer1(provider, post);
+    verifyProofs(kzg, post.sidecars);
     const stored = await store.put(post.blockNumber, post.blockHash, post.sidecars);
     sendJson(res, 200, { stored: stored.map(String) });
     return;
@@ -275,7 +330,7 @@ export async function startBlobArchive(options: BlobArchiveOptions): Promise<Blo
   let closing = false;
   const server = createServer((req, res) => {
     if (closing) res.setHeader("Connection", "close");
-    serve(store, options.kzg, req, res).catch((error: unknown) => {
+    serve(store, options.kzg, options.provider, req, res).catch((error: unknown) => {
       req.resume();
       if (res.headersSent) {
         res.destroy();
@@ -340,7 +395,10 @@ export async function postBlobSidecars(
   const body = (await response.json().catch(() => undefined)) as
     { stored?: unknown; message?: unknown; reason?: unknown } | undefined;
   if (!response.ok) {
-    const reason = body?.reason === "bad-proof" || body?.reason === "conflict" ? body.reason : "bad-request";
+    const reason =
+      body?.reason === "bad-proof" || body?.reason === "not-on-chain" || body?.reason === "layer1-unavailable"
+        ? body.reason
+        : "bad-request";
     throw new BlobArchiveRejectedError(
       reason,
       `archive refused the sidecars (HTTP ${response.status}): ${String(body?.message ?? "no message")}`,
