@@ -16,7 +16,8 @@
  * A block stored under a hash Layer 1 no longer shows (a reorg) is replaced by the posted one, which has
  * just been checked. A block's sidecars are one file written atomically (src/common/durable-file.ts), so a
  * crash leaves them all old or all new. Errors are `{ code, message, reason }` (the beacon API's
- * `{ code, message }` plus a name to branch on).
+ * `{ code, message }` plus a name to branch on). `POST /` answers JSON-RPC `strata_health` alone, as every
+ * Strata service does (its readiness, src/common/processes.ts).
  *
  * Trust: the archive trusts its Layer-1 node for which blobs exist; its clients trust it for nothing:
  * src/da/beacon-source.ts checks each blob against the versioned hash recorded on Layer 1.
@@ -29,7 +30,10 @@ import { join } from "node:path";
 import type { RpcProvider } from "../common/layer1";
 import { replaceFile } from "../common/durable-file";
 import { StrataError } from "../common/errors";
+import { lockDataDir } from "../common/datadir";
+import { SERVICE_METHODS } from "../common/json-rpc";
 import { createLogger } from "../common/logger";
+import { portError } from "../common/service-main";
 import type { Logger } from "../common/logger";
 import type { BlobSidecar, BlobSidecarJson } from "./sidecar";
 import { parseSidecar, sidecarOf, sidecarToJson } from "./sidecar";
@@ -40,6 +44,8 @@ import { blobHashesOf, blobRequestOfTransaction } from "./blob-source";
 import { toQuantity } from "ethers";
 import { versionedHash } from "./kzg";
 
+/** The service's name: its task, its log scope and its data-dir lock. */
+export const BLOB_ARCHIVE_SERVICE = "blob-archive";
 export const BLOB_SIDECARS_PATH = "/eth/v1/beacon/blob_sidecars/";
 export const POST_SIDECARS_PATH = "/strata/v1/blob_sidecars";
 /** A POST's body limit: 6 blobs as hex are ~1.6 MB. */
@@ -284,14 +290,47 @@ async function checkOnLayer1(
   }
 }
 
+/** `POST /`: JSON-RPC `strata_health` (the archive's Layer-1 head; `degraded` while it cannot read Layer 1). */
+async function health(
+  provider: RpcProvider,
+  startedAt: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const body = await readBody(req);
+  let call: { id?: unknown; method?: unknown };
+  try {
+    call = JSON.parse(body?.toString("utf8") ?? "") as typeof call;
+  } catch {
+    sendJson(res, 200, { jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error" } });
+    return;
+  }
+  const id = call?.id ?? null;
+  if (call?.method !== SERVICE_METHODS.health) {
+    sendJson(res, 200, { jsonrpc: "2.0", id, error: { code: -32601, message: "method not found" } });
+    return;
+  }
+  const head = await provider.send("eth_blockNumber", []).then(Number, () => undefined);
+  const result = {
+    service: BLOB_ARCHIVE_SERVICE,
+    status: head === undefined ? "degraded" : "ok",
+    startedAt,
+    uptimeMs: Date.now() - startedAt,
+    ...(head === undefined ? {} : { layer1Head: head }),
+  };
+  sendJson(res, 200, { jsonrpc: "2.0", id, result });
+}
+
 async function serve(
   store: SidecarStore,
   kzg: Kzg,
   provider: RpcProvider,
+  startedAt: number,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://archive");
+  if (url.pathname === "/" && req.method === "POST") return health(provider, startedAt, req, res);
   if (url.pathname.startsWith(BLOB_SIDECARS_PATH)) {
     if (req.method !== "GET")
       throw new ArchiveRefusal(405, "method", `only GET is served on ${url.pathname}`);
@@ -325,12 +364,13 @@ export async function startBlobArchive(options: BlobArchiveOptions): Promise<Blo
   const log = (options.logger ?? createLogger()).child("blob-archive");
   const store = await SidecarStore.open(options.dataDir);
   const host = options.host ?? "127.0.0.1";
+  const startedAt = Date.now();
   // Closing as src/common/json-rpc.ts does: answers from then on say `Connection: close`, idle keep-alive
   // connections are closed at once, and answers still being worked out get a grace period.
   let closing = false;
   const server = createServer((req, res) => {
     if (closing) res.setHeader("Connection", "close");
-    serve(store, options.kzg, options.provider, req, res).catch((error: unknown) => {
+    serve(store, options.kzg, options.provider, startedAt, req, res).catch((error: unknown) => {
       req.resume();
       if (res.headersSent) {
         res.destroy();
@@ -369,6 +409,34 @@ export async function startBlobArchive(options: BlobArchiveOptions): Promise<Blo
         setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
       })),
   };
+}
+
+/** The archive as a service (`npx hardhat blob-archive`): it holds its data dir's lock while it runs. */
+export interface BlobArchiveService extends BlobArchive {
+  stop(): Promise<void>;
+}
+
+/**
+ * Takes the data dir's `blob-archive` lock (refused at once, `DataDirLockedError`, while another archive
+ * holds it: two would rewrite the same files) and starts the archive; a taken port is a `ServicePortError`.
+ */
+export async function startBlobArchiveService(options: BlobArchiveOptions): Promise<BlobArchiveService> {
+  const lock = await lockDataDir(options.dataDir, BLOB_ARCHIVE_SERVICE, { logger: options.logger });
+  let archive: BlobArchive;
+  try {
+    archive = await startBlobArchive(options);
+  } catch (error) {
+    await lock.release();
+    throw portError(error, BLOB_ARCHIVE_SERVICE, options);
+  }
+  const stop = async () => {
+    try {
+      await archive.close();
+    } finally {
+      await lock.release();
+    }
+  };
+  return { ...archive, close: stop, stop };
 }
 
 // ---------------------------------------------------------------------------------------------
