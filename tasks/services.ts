@@ -6,6 +6,7 @@
 //   npx hardhat zk-operator --network localhost
 //   npx hardhat watchtower --network localhost
 //   npx hardhat channel-client --role listen --network localhost
+//   npx hardhat blob-archive --network localhost
 //
 // Each reads and checks its settings (src/config/table.ts; `--help` lists them) and its deployment record
 // before it sends anything to Layer 1, then runs the composition root's service (src/<subsystem>/stack.ts)
@@ -235,5 +236,27 @@ strataTask("channelClient", async (s, hre) => {
             tx: result.closed.l1TxHash,
           });
         },
+  });
+});
+
+strataTask("blobArchive", async (s, hre) => {
+  const [{ runServiceMain }, { BLOB_ARCHIVE_SERVICE, startBlobArchiveService }, { Kzg }] = await Promise.all([
+    import("../src/common/service-main"),
+    import("../src/da/archive"),
+    import("../src/da/kzg"),
+  ]);
+  const network = hre.network.name;
+  await runServiceMain({
+    scope: BLOB_ARCHIVE_SERVICE,
+    start: async (logger) =>
+      startBlobArchiveService({
+        dataDir: s.dataDir,
+        kzg: await Kzg.load(),
+        provider: hre.ethers.provider,
+        host: s.host,
+        port: s.port,
+        logger,
+      }),
+    describe: (archive) => ({ network, url: archive.url, dataDir: s.dataDir }),
   });
 });

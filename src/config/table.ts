@@ -474,6 +474,18 @@ export const COMMANDS = {
       ...node,
     },
   }),
+  blobArchive: command({
+    task: "blob-archive",
+    description:
+      "The blob archive: serves the beacon API's blob_sidecars for a node that keeps no blobs, stores posted ones Layer 1 shows",
+    chain: true,
+    settings: {
+      ...serve("STRATA_BLOB_ARCHIVE", 8553, "blob sidecars (GET /eth/v1/beacon/blob_sidecars/…, POST)"),
+      dataDir,
+      ...logs,
+      ...node,
+    },
+  }),
   channelClient: command({
     task: "channel-client",
     npm: "channel-client",

@@ -7,15 +7,20 @@
  * `block_id` is the number (decimal) or hash (0x, 32 bytes) of the *execution* block that included the
  * blob transaction; a beacon node's is a slot or a beacon block root (or head/genesis/finalized), which
  * this archive, having no beacon chain, does not know. The POST is the stand-in for the p2p network
- * (whoever posts the blobs also posts them here): the archive verifies every sidecar's KZG proof before it
- * stores anything (422 `bad-proof`), refuses a different blob at a stored index (409 `conflict`), and
- * stores a block's sidecars in one file written atomically (src/common/durable-file.ts), so a crash leaves
- * a block's sidecars all old or all new. Errors are `{ code, message, reason }` (the beacon API's
- * `{ code, message }` plus a name to branch on).
+ * (whoever posts the blobs also posts them here). Before it stores anything the archive checks every
+ * sidecar against Layer 1: block `block_number` must have hash `block_hash` there, and the block's
+ * transactions must carry, at the sidecar's index (counting their `blobVersionedHashes` in order), the
+ * versioned hash of the sidecar's commitment (422 `not-on-chain` otherwise); and the sidecar's KZG proof
+ * must bind its blob to that commitment (422 `bad-proof`). So the only sidecar that can fill a slot is the
+ * one Layer 1 names: anyone may post it, first or not, and a post of what is stored is answered as stored.
+ * A block stored under a hash Layer 1 no longer shows (a reorg) is replaced by the posted one, which has
+ * just been checked. A block's sidecars are one file written atomically (src/common/durable-file.ts), so a
+ * crash leaves them all old or all new. Errors are `{ code, message, reason }` (the beacon API's
+ * `{ code, message }` plus a name to branch on). `POST /` answers JSON-RPC `strata_health` alone, as every
+ * Strata service does (its readiness, src/common/processes.ts).
  *
- * Trust: the archive checks proofs so that it serves no garbage, but it cannot know that a blob was ever
- * included on Layer 1, and its clients trust it for nothing: src/da/beacon-source.ts checks each blob
- * against the versioned hash recorded on Layer 1.
+ * Trust: the archive trusts its Layer-1 node for which blobs exist; its clients trust it for nothing:
+ * src/da/beacon-source.ts checks each blob against the versioned hash recorded on Layer 1.
  */
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -25,7 +30,10 @@ import { join } from "node:path";
 import type { RpcProvider } from "../common/layer1";
 import { replaceFile } from "../common/durable-file";
 import { StrataError } from "../common/errors";
+import { lockDataDir } from "../common/datadir";
+import { SERVICE_METHODS } from "../common/json-rpc";
 import { createLogger } from "../common/logger";
+import { portError } from "../common/service-main";
 import type { Logger } from "../common/logger";
 import type { BlobSidecar, BlobSidecarJson } from "./sidecar";
 import { parseSidecar, sidecarOf, sidecarToJson } from "./sidecar";
@@ -36,6 +44,8 @@ import { blobHashesOf, blobRequestOfTransaction } from "./blob-source";
 import { toQuantity } from "ethers";
 import { versionedHash } from "./kzg";
 
+/** The service's name: its task, its log scope and its data-dir lock. */
+export const BLOB_ARCHIVE_SERVICE = "blob-archive";
 export const BLOB_SIDECARS_PATH = "/eth/v1/beacon/blob_sidecars/";
 export const POST_SIDECARS_PATH = "/strata/v1/blob_sidecars";
 /** A POST's body limit: 6 blobs as hex are ~1.6 MB. */
@@ -115,31 +125,28 @@ class SidecarStore {
     return run;
   }
 
+  /**
+   * `sidecars` have just been checked against Layer 1 (block `blockNumber` has hash `blockHash`, and each
+   * sidecar's commitment is the one named at its index), so a stored block under another hash was
+   * reorged out: it is replaced.
+   */
   private async merge(
     blockNumber: number,
     blockHash: string,
     sidecars: readonly BlobSidecar[],
   ): Promise<number[]> {
-    const stored = (await this.read(blockNumber)) ?? { blockNumber, blockHash, sidecars: [] };
+    let stored = (await this.read(blockNumber)) ?? { blockNumber, blockHash, sidecars: [] };
     if (stored.blockHash !== blockHash) {
-      throw new ArchiveRefusal(
-        409,
-        "conflict",
-        `block ${blockNumber} is stored with hash ${stored.blockHash}`,
-      );
+      this.byHash.delete(stored.blockHash);
+      stored = { blockNumber, blockHash, sidecars: [] };
     }
     const byIndex = new Map(stored.sidecars.map((s) => [Number(s.index), s]));
     for (const sidecar of sidecars) {
       const json = sidecarToJson(sidecar);
+      // INVARIANT: a slot holds the blob whose commitment Layer 1 names there (checked before `put`), and a
+      // KZG commitment binds one blob, so an equal commitment is the same blob: keep the stored one.
       const old = byIndex.get(sidecar.index);
-      if (old && (old.blob !== json.blob || old.kzg_commitment !== json.kzg_commitment)) {
-        throw new ArchiveRefusal(
-          409,
-          "conflict",
-          `block ${blockNumber} holds another blob at index ${sidecar.index}`,
-        );
-      }
-      byIndex.set(sidecar.index, json);
+      if (!old || old.kzg_commitment !== json.kzg_commitment) byIndex.set(sidecar.index, json);
     }
     stored.sidecars = [...byIndex.values()].sort((a, b) => Number(a.index) - Number(b.index));
     await replaceFile(this.path(blockNumber), Buffer.from(JSON.stringify(stored)));
@@ -152,6 +159,8 @@ export interface BlobArchiveOptions {
   /** Where the sidecars are kept (created if missing). */
   dataDir: string;
   kzg: Kzg;
+  /** Layer 1: every posted sidecar is checked against it before it is stored. */
+  provider: RpcProvider;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0: a free port. */
@@ -189,11 +198,8 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-/** A POST body as the block and its sidecars, each sidecar's proof verified. */
-function parsePost(
-  kzg: Kzg,
-  body: Buffer,
-): { blockNumber: number; blockHash: string; sidecars: BlobSidecar[] } {
+/** A POST body as the block and its sidecars (proofs not yet verified). */
+function parsePost(body: Buffer): { blockNumber: number; blockHash: string; sidecars: BlobSidecar[] } {
   let value: Record<string, unknown>;
   try {
     value = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
@@ -220,6 +226,15 @@ function parsePost(
       throw error;
     }
   });
+  const indices = new Set(sidecars.map((s) => s.index));
+  if (indices.size !== sidecars.length) {
+    throw new ArchiveRefusal(400, "bad-request", "two sidecars have the same index");
+  }
+  return { blockNumber: Number(number), blockHash: hash.toLowerCase(), sidecars };
+}
+
+/** Refuses (422 `bad-proof`) a sidecar whose KZG proof does not bind its blob to its commitment. */
+function verifyProofs(kzg: Kzg, sidecars: readonly BlobSidecar[]): void {
   for (const s of sidecars) {
     if (!kzg.verifyBlob(s.blob, s.commitment, s.proof)) {
       throw new ArchiveRefusal(
@@ -229,16 +244,93 @@ function parsePost(
       );
     }
   }
-  return { blockNumber: Number(number), blockHash: hash.toLowerCase(), sidecars };
+}
+
+/**
+ * Refuses (422 `not-on-chain`) unless Layer 1's block `blockNumber` has hash `blockHash` and its
+ * transactions carry, at each sidecar's index, the versioned hash of that sidecar's commitment. A Layer 1
+ * that cannot be read is a 503 `layer1-unavailable` (the poster may retry), never a stored sidecar.
+ */
+async function checkOnLayer1(
+  provider: RpcProvider,
+  post: { blockNumber: number; blockHash: string; sidecars: readonly BlobSidecar[] },
+): Promise<void> {
+  let block: { hash: string; transactions: RawBlobTransaction[] } | null;
+  try {
+    // Raw, with the transactions: ethers through Hardhat's provider drops `blobVersionedHashes`.
+    block = (await provider.send("eth_getBlockByNumber", [
+      toQuantity(post.blockNumber),
+      true,
+    ])) as typeof block;
+  } catch (error) {
+    throw new ArchiveRefusal(503, "layer1-unavailable", `cannot read Layer 1: ${String(error)}`);
+  }
+  if (!block) {
+    throw new ArchiveRefusal(422, "not-on-chain", `block ${post.blockNumber} is not on Layer 1`);
+  }
+  if (block.hash.toLowerCase() !== post.blockHash) {
+    throw new ArchiveRefusal(
+      422,
+      "not-on-chain",
+      `block ${post.blockNumber} on Layer 1 has hash ${block.hash.toLowerCase()}, not ${post.blockHash}`,
+    );
+  }
+  const named = block.transactions.flatMap(blobHashesOf);
+  for (const s of post.sidecars) {
+    const hash = versionedHash(s.commitment);
+    if (named[s.index] !== hash) {
+      throw new ArchiveRefusal(
+        422,
+        "not-on-chain",
+        s.index < named.length
+          ? `block ${post.blockNumber}'s blob ${s.index} is ${named[s.index]}, not ${hash}`
+          : `block ${post.blockNumber} carries ${named.length} blob(s), no index ${s.index}`,
+      );
+    }
+  }
+}
+
+/** `POST /`: JSON-RPC `strata_health` (the archive's Layer-1 head; `degraded` while it cannot read Layer 1). */
+async function health(
+  provider: RpcProvider,
+  startedAt: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const body = await readBody(req);
+  let call: { id?: unknown; method?: unknown };
+  try {
+    call = JSON.parse(body?.toString("utf8") ?? "") as typeof call;
+  } catch {
+    sendJson(res, 200, { jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error" } });
+    return;
+  }
+  const id = call?.id ?? null;
+  if (call?.method !== SERVICE_METHODS.health) {
+    sendJson(res, 200, { jsonrpc: "2.0", id, error: { code: -32601, message: "method not found" } });
+    return;
+  }
+  const head = await provider.send("eth_blockNumber", []).then(Number, () => undefined);
+  const result = {
+    service: BLOB_ARCHIVE_SERVICE,
+    status: head === undefined ? "degraded" : "ok",
+    startedAt,
+    uptimeMs: Date.now() - startedAt,
+    ...(head === undefined ? {} : { layer1Head: head }),
+  };
+  sendJson(res, 200, { jsonrpc: "2.0", id, result });
 }
 
 async function serve(
   store: SidecarStore,
   kzg: Kzg,
+  provider: RpcProvider,
+  startedAt: number,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://archive");
+  if (url.pathname === "/" && req.method === "POST") return health(provider, startedAt, req, res);
   if (url.pathname.startsWith(BLOB_SIDECARS_PATH)) {
     if (req.method !== "GET")
       throw new ArchiveRefusal(405, "method", `only GET is served on ${url.pathname}`);
@@ -257,7 +349,9 @@ async function serve(
       throw new ArchiveRefusal(405, "method", `only POST is served on ${url.pathname}`);
     const body = await readBody(req);
     if (!body) throw new ArchiveRefusal(413, "too-large", `body exceeds ${MAX_POST_BYTES} bytes`);
-    const post = parsePost(kzg, body);
+    const post = parsePost(body);
+    await checkOnLayer1(provider, post);
+    verifyProofs(kzg, post.sidecars);
     const stored = await store.put(post.blockNumber, post.blockHash, post.sidecars);
     sendJson(res, 200, { stored: stored.map(String) });
     return;
@@ -270,12 +364,13 @@ export async function startBlobArchive(options: BlobArchiveOptions): Promise<Blo
   const log = (options.logger ?? createLogger()).child("blob-archive");
   const store = await SidecarStore.open(options.dataDir);
   const host = options.host ?? "127.0.0.1";
+  const startedAt = Date.now();
   // Closing as src/common/json-rpc.ts does: answers from then on say `Connection: close`, idle keep-alive
   // connections are closed at once, and answers still being worked out get a grace period.
   let closing = false;
   const server = createServer((req, res) => {
     if (closing) res.setHeader("Connection", "close");
-    serve(store, options.kzg, req, res).catch((error: unknown) => {
+    serve(store, options.kzg, options.provider, startedAt, req, res).catch((error: unknown) => {
       req.resume();
       if (res.headersSent) {
         res.destroy();
@@ -316,6 +411,34 @@ export async function startBlobArchive(options: BlobArchiveOptions): Promise<Blo
   };
 }
 
+/** The archive as a service (`npx hardhat blob-archive`): it holds its data dir's lock while it runs. */
+export interface BlobArchiveService extends BlobArchive {
+  stop(): Promise<void>;
+}
+
+/**
+ * Takes the data dir's `blob-archive` lock (refused at once, `DataDirLockedError`, while another archive
+ * holds it: two would rewrite the same files) and starts the archive; a taken port is a `ServicePortError`.
+ */
+export async function startBlobArchiveService(options: BlobArchiveOptions): Promise<BlobArchiveService> {
+  const lock = await lockDataDir(options.dataDir, BLOB_ARCHIVE_SERVICE, { logger: options.logger });
+  let archive: BlobArchive;
+  try {
+    archive = await startBlobArchive(options);
+  } catch (error) {
+    await lock.release();
+    throw portError(error, BLOB_ARCHIVE_SERVICE, options);
+  }
+  const stop = async () => {
+    try {
+      await archive.close();
+    } finally {
+      await lock.release();
+    }
+  };
+  return { ...archive, close: stop, stop };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Posting
 // ---------------------------------------------------------------------------------------------
@@ -340,7 +463,10 @@ export async function postBlobSidecars(
   const body = (await response.json().catch(() => undefined)) as
     { stored?: unknown; message?: unknown; reason?: unknown } | undefined;
   if (!response.ok) {
-    const reason = body?.reason === "bad-proof" || body?.reason === "conflict" ? body.reason : "bad-request";
+    const reason =
+      body?.reason === "bad-proof" || body?.reason === "not-on-chain" || body?.reason === "layer1-unavailable"
+        ? body.reason
+        : "bad-request";
     throw new BlobArchiveRejectedError(
       reason,
       `archive refused the sidecars (HTTP ${response.status}): ${String(body?.message ?? "no message")}`,

@@ -76,10 +76,14 @@ export class BlobTransactionError extends StrataError {
   }
 }
 
-/** The archive refused a posted sidecar: its proof does not verify, or it conflicts with a stored one. */
+/**
+ * The archive refused posted sidecars: Layer 1 does not show them at that block and index
+ * (`not-on-chain`), a proof does not verify (`bad-proof`), the archive cannot read Layer 1
+ * (`layer1-unavailable`: retry), or the post is malformed (`bad-request`).
+ */
 export class BlobArchiveRejectedError extends StrataError {
   constructor(
-    readonly reason: "bad-proof" | "conflict" | "bad-request",
+    readonly reason: "not-on-chain" | "bad-proof" | "layer1-unavailable" | "bad-request",
     message: string,
     readonly status?: number,
   ) {

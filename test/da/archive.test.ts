@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { Wallet, hexlify, randomBytes } from "ethers";
 import { ethers } from "hardhat";
 import { createLogger } from "../../src/common/logger";
+import type { RpcProvider } from "../../src/common/layer1";
 import { localAccountKey } from "../../src/common/processes";
 import type { BlobArchive } from "../../src/da/archive";
 import {
@@ -49,7 +50,10 @@ async function expectRejection<E extends Error>(
 }
 
 /** A type-3 transaction carrying `payload`, mined on the in-process Hardhat network. */
-async function postOnLayer1(kzg: Kzg, payload: Uint8Array): Promise<{ txHash: string; blobs: Uint8Array[] }> {
+async function postOnLayer1(
+  kzg: Kzg,
+  payload: Uint8Array,
+): Promise<{ txHash: string; blobs: Uint8Array[]; block: { blockNumber: number; blockHash: string } }> {
   const wallet = new Wallet(localAccountKey(8), ethers.provider);
   const blobs = encodeBlobs(payload);
   const tx = await wallet.sendTransaction({
@@ -59,8 +63,12 @@ async function postOnLayer1(kzg: Kzg, payload: Uint8Array): Promise<{ txHash: st
     kzg: kzg.ethersKzg(),
     maxFeePerBlobGas: 10n ** 10n,
   });
-  await tx.wait();
-  return { txHash: tx.hash, blobs };
+  const receipt = (await tx.wait())!;
+  return {
+    txHash: tx.hash,
+    blobs,
+    block: { blockNumber: receipt.blockNumber, blockHash: receipt.blockHash.toLowerCase() },
+  };
 }
 
 /** GET `path` from `url` with node:http; the status and parsed JSON. */
@@ -90,8 +98,8 @@ describe("blob archive and BeaconBlobSource", function () {
     kzg = await Kzg.load();
   });
 
-  async function archive(): Promise<BlobArchive> {
-    const started = await startBlobArchive({ dataDir: dataDir(), kzg, logger: quiet });
+  async function archive(provider: RpcProvider = ethers.provider): Promise<BlobArchive> {
+    const started = await startBlobArchive({ dataDir: dataDir(), kzg, provider, logger: quiet });
     opened.push(started);
     return started;
   }
@@ -175,13 +183,11 @@ describe("blob archive and BeaconBlobSource", function () {
   });
 
   describe("refusing bad posts", function () {
-    const block = { blockNumber: 900_001, blockHash: hexlify(randomBytes(32)) };
-
     it("refuses a sidecar whose proof is wrong (bad-proof) and stores none of the post", async function () {
       const served = await archive();
-      const [a, b] = encodeBlobs(payloadOf(200_000, 4));
-      const good = sidecarOf(kzg, a, 0);
-      const forged = { ...sidecarOf(kzg, b, 1), proof: good.proof };
+      const { txHash, blobs, block } = await postOnLayer1(kzg, payloadOf(200_000, 4)); // two blobs
+      const good = sidecarOf(kzg, blobs[0], 0);
+      const forged = { ...sidecarOf(kzg, blobs[1], 1), proof: good.proof }; // on Layer 1, proof wrong
       const error = await expectRejection(
         postBlobSidecars(served.url, block, [good, forged]),
         BlobArchiveRejectedError,
@@ -189,29 +195,20 @@ describe("blob archive and BeaconBlobSource", function () {
       expect([error.reason, error.status]).to.deep.equal(["bad-proof", 422]);
       expect((await getJson(served.url, BLOB_SIDECARS_PATH + block.blockNumber)).status).to.equal(404);
       // the honest post beside it is stored
-      expect(await postBlobSidecars(served.url, block, [good])).to.deep.equal([0]);
+      expect(await publishTransactionBlobs(served.url, ethers.provider, kzg, txHash, blobs)).to.deep.equal([
+        0, 1,
+      ]);
     });
 
-    it("refuses another blob at a stored index, and the same block number under another hash (conflict)", async function () {
+    it("refuses two sidecars at one index in a post (bad-request)", async function () {
       const served = await archive();
-      const [a] = encodeBlobs(payloadOf(10, 5));
-      const [b] = encodeBlobs(payloadOf(10, 6));
-      await postBlobSidecars(served.url, block, [sidecarOf(kzg, a, 0)]);
-      expect(await postBlobSidecars(served.url, block, [sidecarOf(kzg, a, 0)])).to.deep.equal([0]); // idempotent
-      const other = await expectRejection(
-        postBlobSidecars(served.url, block, [sidecarOf(kzg, b, 0)]),
+      const { blobs, block } = await postOnLayer1(kzg, payloadOf(10, 13));
+      const twice = sidecarOf(kzg, blobs[0], 0);
+      const error = await expectRejection(
+        postBlobSidecars(served.url, block, [twice, twice]),
         BlobArchiveRejectedError,
       );
-      expect([other.reason, other.status]).to.deep.equal(["conflict", 409]);
-      const reorg = await expectRejection(
-        postBlobSidecars(served.url, { ...block, blockHash: hexlify(randomBytes(32)) }, [
-          sidecarOf(kzg, b, 1),
-        ]),
-        BlobArchiveRejectedError,
-      );
-      expect(reorg.reason).to.equal("conflict");
-      const stored = await getJson(served.url, BLOB_SIDECARS_PATH + block.blockNumber);
-      expect(stored.body.data).to.deep.equal([sidecarToJson(sidecarOf(kzg, a, 0))]);
+      expect([error.reason, error.status]).to.deep.equal(["bad-request", 400]);
     });
 
     it("refuses blobs that are not the transaction's, before posting them", async function () {
@@ -222,6 +219,97 @@ describe("blob archive and BeaconBlobSource", function () {
         publishTransactionBlobs(served.url, ethers.provider, kzg, txHash, wrong),
         BlobTransactionError,
       );
+    });
+  });
+
+  describe("squatting: nothing Layer 1 does not show takes a slot", function () {
+    async function expectNotOnChain(promise: Promise<unknown>): Promise<void> {
+      const error = await expectRejection(promise, BlobArchiveRejectedError);
+      expect([error.reason, error.status]).to.deep.equal(["not-on-chain", 422]);
+    }
+
+    it("refuses block N under a made-up hash (even with the true blobs); the real post is then stored and served", async function () {
+      const served = await archive();
+      const { txHash, blobs, block } = await postOnLayer1(kzg, payloadOf(5_000, 14));
+      const made = { blockNumber: block.blockNumber, blockHash: hexlify(randomBytes(32)) };
+      await expectNotOnChain(postBlobSidecars(served.url, made, [sidecarOf(kzg, blobs[0], 0)]));
+      const [junk] = encodeBlobs(payloadOf(5_000, 15));
+      await expectNotOnChain(postBlobSidecars(served.url, made, [sidecarOf(kzg, junk, 0)]));
+      expect((await getJson(served.url, BLOB_SIDECARS_PATH + made.blockHash)).status).to.equal(404);
+      expect((await getJson(served.url, BLOB_SIDECARS_PATH + block.blockNumber)).status).to.equal(404);
+
+      expect(await publishTransactionBlobs(served.url, ethers.provider, kzg, txHash, blobs)).to.deep.equal([
+        0,
+      ]);
+      const [got] = await sourceFor(served.url).getTransactionBlobs(txHash);
+      expect(hexlify(got.blob)).to.equal(hexlify(blobs[0]));
+    });
+
+    it("refuses a proof-valid blob that is not the one at its index, past the block's blobs, or in a block not mined", async function () {
+      const served = await archive();
+      const { txHash, blobs, block } = await postOnLayer1(kzg, payloadOf(200_000, 16)); // two blobs
+      const [other] = encodeBlobs(payloadOf(10, 17));
+      await expectNotOnChain(postBlobSidecars(served.url, block, [sidecarOf(kzg, other, 0)]));
+      // the true blob 1 claimed at index 0, and a blob at an index the block does not have
+      await expectNotOnChain(postBlobSidecars(served.url, block, [sidecarOf(kzg, blobs[1], 0)]));
+      await expectNotOnChain(postBlobSidecars(served.url, block, [sidecarOf(kzg, other, 2)]));
+      // one true sidecar does not carry a false one in with it
+      await expectNotOnChain(
+        postBlobSidecars(served.url, block, [sidecarOf(kzg, blobs[0], 0), sidecarOf(kzg, other, 1)]),
+      );
+      const future = { blockNumber: block.blockNumber + 1_000, blockHash: hexlify(randomBytes(32)) };
+      await expectNotOnChain(postBlobSidecars(served.url, future, [sidecarOf(kzg, other, 0)]));
+      expect((await getJson(served.url, BLOB_SIDECARS_PATH + block.blockNumber)).status).to.equal(404);
+
+      expect(await publishTransactionBlobs(served.url, ethers.provider, kzg, txHash, blobs)).to.deep.equal([
+        0, 1,
+      ]);
+      const got = await sourceFor(served.url).getTransactionBlobs(txHash);
+      expect(got.map((b) => hexlify(b.blob))).to.deep.equal(blobs.map((b) => hexlify(b)));
+    });
+
+    it("takes the true blobs from anyone, first or not: the real poster's post after a front-runner's is stored", async function () {
+      const served = await archive();
+      const { txHash, blobs, block } = await postOnLayer1(kzg, payloadOf(1_000, 18));
+      expect(await postBlobSidecars(served.url, block, [sidecarOf(kzg, blobs[0], 0)])).to.deep.equal([0]);
+      expect(await publishTransactionBlobs(served.url, ethers.provider, kzg, txHash, blobs)).to.deep.equal([
+        0,
+      ]);
+      const stored = await getJson(served.url, BLOB_SIDECARS_PATH + block.blockNumber);
+      expect(stored.body.data).to.deep.equal([sidecarToJson(sidecarOf(kzg, blobs[0], 0))]);
+    });
+
+    it("replaces a block that a reorg took off Layer 1 with the block now at its number", async function () {
+      const served = await archive();
+      const snapshot = await ethers.provider.send("evm_snapshot", []);
+      const first = await postOnLayer1(kzg, payloadOf(1_000, 19));
+      await publishTransactionBlobs(served.url, ethers.provider, kzg, first.txHash, first.blobs);
+      await ethers.provider.send("evm_revert", [snapshot]);
+      const second = await postOnLayer1(kzg, payloadOf(1_000, 20));
+      expect(second.block.blockNumber).to.equal(first.block.blockNumber);
+      expect(second.block.blockHash).to.not.equal(first.block.blockHash);
+      // the old block is no longer on Layer 1, so it cannot be posted again
+      await expectNotOnChain(postBlobSidecars(served.url, first.block, [sidecarOf(kzg, first.blobs[0], 0)]));
+      await publishTransactionBlobs(served.url, ethers.provider, kzg, second.txHash, second.blobs);
+      const [got] = await sourceFor(served.url).getTransactionBlobs(second.txHash);
+      expect(hexlify(got.blob)).to.equal(hexlify(second.blobs[0]));
+      expect((await getJson(served.url, BLOB_SIDECARS_PATH + first.block.blockHash)).status).to.equal(404);
+      expect((await getJson(served.url, BLOB_SIDECARS_PATH + second.block.blockHash)).status).to.equal(200);
+    });
+
+    it("stores nothing while it cannot read Layer 1 (layer1-unavailable, 503)", async function () {
+      const down = {
+        send: () => Promise.reject(new Error("connection refused")),
+      } as unknown as RpcProvider;
+      const served = await archive(down);
+      const [a] = encodeBlobs(payloadOf(10, 21));
+      const block = { blockNumber: 1, blockHash: hexlify(randomBytes(32)) };
+      const error = await expectRejection(
+        postBlobSidecars(served.url, block, [sidecarOf(kzg, a, 0)]),
+        BlobArchiveRejectedError,
+      );
+      expect([error.reason, error.status]).to.deep.equal(["layer1-unavailable", 503]);
+      expect((await getJson(served.url, BLOB_SIDECARS_PATH + "1")).status).to.equal(404);
     });
   });
 
@@ -236,8 +324,8 @@ describe("blob archive and BeaconBlobSource", function () {
         BlobNotFoundError,
       );
       expect(missing.versionedHash).to.equal(hash);
-      const block = { blockNumber: 777_778, blockHash: hexlify(randomBytes(32)) };
-      await postBlobSidecars(served.url, block, [sidecarOf(kzg, a, 0)]);
+      const { txHash, blobs, block } = await postOnLayer1(kzg, payloadOf(10, 9));
+      await publishTransactionBlobs(served.url, ethers.provider, kzg, txHash, blobs);
       const [b] = encodeBlobs(payloadOf(10, 10));
       const absent = versionedHash(kzg.commit(b));
       const notThere = await expectRejection(
