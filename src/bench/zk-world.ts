@@ -174,9 +174,12 @@ export async function withZkWorld<T>(
 }
 
 /** A profile's build manifest: its constraint count and batch size. */
-export async function manifestOf(profile: string): Promise<{ constraints: number; batchSize: number }> {
+export async function manifestOf(
+  profile: string,
+): Promise<{ constraints: number; batchSize: number; depth: number }> {
   const files = profileFiles(profileDir(resolveLayout(), profile), verifierContractName(profile));
   const { manifest, problem } = await checkBuild(files);
   if (!manifest || problem) throw new BenchConfigError(`profile ${profile}: ${problem ?? "no manifest"}`);
-  return { constraints: manifest.constraints, batchSize: manifest.inputs.profile.batchSize };
+  const { batchSize, depth } = manifest.inputs.profile;
+  return { constraints: manifest.constraints, batchSize, depth };
 }

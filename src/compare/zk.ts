@@ -21,6 +21,7 @@ import { median } from "../bench/figures";
 import type { ZkRound, ZkWorld } from "../bench/zk-world";
 import { ETH_ID, manifestOf, withZkWorld } from "../bench/zk-world";
 import { resolveLayout } from "../zk/build/layout";
+import type { ZkProfile } from "../zk/build/profiles";
 import { readProfiles } from "../zk/build/profiles";
 import { revertName } from "../common/outcomes";
 import type { CompareChain, Sample } from "./chain";
@@ -68,11 +69,14 @@ export interface ZkRun {
   profile?: ZkProfileMeasurement;
 }
 
-/** Whether a profile's circuit, keys and verifier are built (its manifest vouches for them). */
-async function isBuilt(profile: string): Promise<boolean> {
+/**
+ * Whether a profile's circuit, keys and verifier are built for its shape in circuits/profiles.json (its
+ * manifest vouches for them; a build left from another batch size or depth does not count).
+ */
+async function isBuilt(profile: ZkProfile): Promise<boolean> {
   try {
-    await manifestOf(profile);
-    return true;
+    const built = await manifestOf(profile.name);
+    return built.batchSize === profile.batchSize && built.depth === profile.depth;
   } catch {
     return false;
   }
@@ -80,21 +84,22 @@ async function isBuilt(profile: string): Promise<boolean> {
 
 export async function chooseZkProfiles(requested?: string): Promise<ZkProfiles> {
   // The profiles circuits/profiles.json defines, largest batch first.
-  const profiles = (await readProfiles(resolveLayout()))
-    .sort((a, b) => b.batchSize - a.batchSize)
-    .map((p) => p.name);
-  const built = [];
+  const profiles = (await readProfiles(resolveLayout())).sort((a, b) => b.batchSize - a.batchSize);
+  const names = profiles.map((p) => p.name);
+  const built: ZkProfile[] = [];
   for (const p of profiles) if (await isBuilt(p)) built.push(p);
-  if (requested !== undefined && !profiles.includes(requested)) {
-    throw new CompareConfigError(`no zk profile "${requested}" (profiles: ${profiles.join(", ")})`);
+  if (requested !== undefined && !names.includes(requested)) {
+    throw new CompareConfigError(`no zk profile "${requested}" (profiles: ${names.join(", ")})`);
   }
-  const main = requested ?? built[0];
-  if (main === undefined || !built.includes(main)) {
+  const main = built.find((p) => p.name === (requested ?? built[0]?.name));
+  if (main === undefined) {
+    const name = requested ?? "test";
     throw new CompareConfigError(
-      `the zk profile "${main ?? "test"}" is not built: run \`npm run zk:build -- --profile ${main ?? "test"}\``,
+      `the zk profile "${name}" is not built: run \`npm run zk:build -- --profile ${name}\``,
     );
   }
-  return { main, calibration: built.find((p) => p !== main) };
+  // The model needs batches of two sizes: the calibration is a built profile of another batch size.
+  return { main: main.name, calibration: built.find((p) => p.batchSize !== main.batchSize)?.name };
 }
 
 /** Signer 0 deploys the profile's suite, signer 3 operates (see `withZkWorld`); the users are fresh keys. */
