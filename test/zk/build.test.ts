@@ -136,12 +136,14 @@ describe("zk build pipeline (npm run zk:build)", function () {
       }
       const wrapper = await readFile(join(dir, "batch.circom"), "utf8");
       expect(wrapper).to.contain('include "../../main/batch.circom";');
-      expect(wrapper).to.contain("component main {public [oldRoot, newRoot, slots]} = RollupBatch(2, 2);");
+      expect(wrapper).to.contain(
+        "component main {public [oldRoot, newRoot, feeRecipient, slots]} = RollupBatch(2, 2);",
+      );
       const vkey = JSON.parse(await readFile(join(dir, "verification_key.json"), "utf8")) as {
         nPublic: number;
       };
-      expect(vkey.nPublic).to.equal(4);
-      expect(first.manifest.nPublic).to.equal(4);
+      expect(vkey.nPublic).to.equal(5);
+      expect(first.manifest.nPublic).to.equal(5);
       for (const step of ["compile", "ptau", "setup", "contribute", "export", "total"])
         expect(first.timings).to.have.property(step);
     });
@@ -231,7 +233,7 @@ describe("zk build pipeline (npm run zk:build)", function () {
       );
       const again = await build(ws);
       expect(again.status).to.equal("built");
-      expect(again.manifest.nPublic).to.equal(5);
+      expect(again.manifest.nPublic).to.equal(6);
     });
 
     it("does not trust a build whose output differs from its manifest", async function () {
