@@ -155,7 +155,7 @@ describe("zk build pipeline (npm run zk:build)", function () {
       );
       expect(source).to.match(/\bcontract ZkVerifierTest\b/);
       expect(source).not.to.contain("Groth16Verifier");
-      expect(source).to.contain("uint[4] calldata _pubSignals");
+      expect(source).to.contain("uint[5] calldata _pubSignals");
     });
 
     it("runs a local ceremony (new, contribute, beacon, prepare phase 2) at the smallest power and caches it", async function () {
@@ -163,7 +163,7 @@ describe("zk build pipeline (npm run zk:build)", function () {
       expect(first.manifest.ptau.kind).to.equal("local");
       expect(first.manifest.ptau.power).to.equal(first.manifest.ptau.requiredPower);
       expect(first.manifest.ptau.requiredPower).to.equal(
-        requiredPower({ nConstraints: first.manifest.constraints, nPubInputs: 4, nOutputs: 0 }),
+        requiredPower({ nConstraints: first.manifest.constraints, nPubInputs: 5, nOutputs: 0 }),
       );
       expect(await readPtauHeader(ptau)).to.deep.equal({ power: first.manifest.ptau.power, prepared: true });
       const sidecar = await readFile(`${ptau}.sha256`, "utf8");
