@@ -6,8 +6,12 @@ include "../lib/rollup-slot.circom";
 // RollupBatch(BATCH_SIZE, DEPTH) is the statement the zk rollup proves (docs/zk.md): applying the
 // BATCH_SIZE public slot elements in order to the state committed by oldRoot gives the state
 // committed by newRoot, where root = Poseidon(accountsRoot, nextIndex, domain) and every slot obeys
-// RollupSlot's rules. Public inputs, in this order: oldRoot, newRoot, slots[BATCH_SIZE]. The build
-// tool adds `component main {public [oldRoot, newRoot, slots]} = RollupBatch(B, D);` per profile.
+// RollupSlot's rules. Public inputs, in this order: oldRoot, newRoot, feeRecipient, slots[BATCH_SIZE].
+// The build tool adds `component main {public [oldRoot, newRoot, feeRecipient, slots]} = RollupBatch(B, D);`
+// per profile (circom orders public inputs as they are declared below, not as that list names them).
+// NOTE: feeRecipient (a Layer-1 address as a field element) takes no part in the state transition: it
+// is public so that the proof is bound to it, as Tornado Cash binds its relayer. The contract credits
+// the batch's forced-request fees to it, so a copier who swaps in its own address has no valid proof.
 // NOTE: domain, the accounts roots and nextIndex are private; they are bound through the public
 // roots, so one domain holds for every slot and for both roots (a proof for one chain and rollup
 // is useless for another).
@@ -20,6 +24,7 @@ template RollupBatch(BATCH_SIZE, DEPTH) {
     // public
     signal input oldRoot;                        // Poseidon(accountsRoot, nextIndex, domain) before
     signal input newRoot;                        // the same after the batch
+    signal input feeRecipient;                   // who the contract credits the batch's fees to
     signal input slots[BATCH_SIZE];              // one packed transaction per slot; noop = 0
 
     // private: the state behind oldRoot
@@ -50,6 +55,10 @@ template RollupBatch(BATCH_SIZE, DEPTH) {
     signal input sigR8x[BATCH_SIZE];             // signature R8, x
     signal input sigR8y[BATCH_SIZE];             // signature R8, y
     signal input sigS[BATCH_SIZE];               // signature S
+
+    // Binds feeRecipient into the proof: a public input no constraint uses would still be a public
+    // input, but the optimizer would leave it unconstrained; one square keeps it in the R1CS.
+    signal feeRecipientSquare <== feeRecipient * feeRecipient;
 
     component oldRootHash = Poseidon(3); // the root the batch starts from
     oldRootHash.inputs[0] <== oldAccountsRoot;

@@ -12,8 +12,8 @@ import {ZkCredits} from "./ZkCredits.sol";
 /// @notice The forced-withdrawal queue: an account's Layer-1 owner asks here for a withdrawal the
 /// operator must carry, in order, in its next batches (effective, or nullified when the account is not
 /// the requester's, holds another token or too little). A request left waiting EXODUS_DELAY switches on
-/// exodus (`ZkExodus`). Each request pays FORCED_REQUEST_FEE, credited to the sender of the batch that
-/// carries it, or back to its requester in exodus. See `docs/zk.md`, "Forced withdrawals".
+/// exodus (`ZkExodus`). Each request pays FORCED_REQUEST_FEE, credited to the fee recipient of the batch
+/// that carries it (bound by the batch's proof), or back to its requester in exodus. See `docs/zk.md`, "Forced withdrawals".
 abstract contract ZkForced is ZkCredits {
     /// @dev Bit 250 of a slot element: a forced withdrawal.
     uint256 internal constant FORCED_BIT = 1 << 250;
@@ -41,7 +41,7 @@ abstract contract ZkForced is ZkCredits {
     ) external payable returns (uint256 index) {
         if (_head.exodus) revert ZkRollupExodusActive();
         // INVARIANT: every stored request paid FORCED_REQUEST_FEE, held here until a batch carries it (the
-        // batch's sender is credited) or exodus refunds it (its requester is).
+        // batch's fee recipient is credited) or exodus refunds it (its requester is).
         if (msg.value != FORCED_REQUEST_FEE) revert ZkRollupWrongForcedFee(FORCED_REQUEST_FEE, msg.value);
         uint256 capacity = 1 << DEPTH;
         // INVARIANT: a stored request is one the circuit can carry: every field fits, the amount is canonical.
@@ -100,9 +100,10 @@ abstract contract ZkForced is ZkCredits {
     }
 
     /// @dev Marks the next `count` requests consumed, credits the effective ones to their requesters, and
-    /// their fees to the batch's sender.
+    /// their fees to `feeRecipient`, the one the batch's proof is bound to.
     function _consumeForced(
         uint256 batchIndex,
+        address feeRecipient,
         uint256[] memory inputs,
         uint256[] memory positions,
         uint256 count
@@ -121,7 +122,7 @@ abstract contract ZkForced is ZkCredits {
             }
         }
         _forcedConsumed = uint64(first + count);
-        _creditFee(msg.sender, count * FORCED_REQUEST_FEE);
+        _creditFee(feeRecipient, count * FORCED_REQUEST_FEE);
     }
 
     /// @inheritdoc IZkRollup

@@ -19,6 +19,7 @@ contract ZkRollup is ZkExodus {
     /// @inheritdoc IZkRollup
     function submitBatch(
         uint256 newRoot,
+        address feeRecipient,
         Proof calldata proof,
         bytes calldata pubdata,
         Deposit.Data[] calldata consumedDeposits,
@@ -28,34 +29,21 @@ contract ZkRollup is ZkExodus {
         // INVARIANT: the root is final once exodus starts.
         if (head.exodus) revert ZkRollupExodusActive();
         if (newRoot >= SNARK_SCALAR_FIELD) revert ZkRollupRootOutOfField(newRoot);
+        // Fees are never credited to the zero address, and a batch names its recipient even when it
+        // carries no request: one rule, no fee lost to a batch built without one.
+        if (feeRecipient == address(0)) revert ZkRollupZeroRecipient();
         // A batch that consumes no deposit keeps a head already proven to be a prefix of the queue: it
         // neither reads nor writes it (and its catch-up is not read).
-        bool consumes = consumedDeposits.length != 0;
         bytes32 consumedHead;
-        if (consumes) {
-            consumedHead = Deposit.fold(_depositHead, consumedDeposits);
-            head.depositCount += uint64(consumedDeposits.length);
-            // Checked against the queue as it was at the count the batch reaches, so deposits queued
-            // after the batch was built (a griefer's 1 wei) leave it valid.
-            _checkQueueHead(
-                head.depositCount + catchUp.length,
-                catchUp.length == 0 ? consumedHead : Deposit.fold(consumedHead, catchUp)
-            );
-        }
+        if (consumedDeposits.length != 0) consumedHead = _checkConsumed(head, consumedDeposits, catchUp);
 
         Pubdata.Batch memory batch = Pubdata.decode(pubdata, consumedDeposits, BATCH_SIZE);
         if (batch.forcedCount != 0) _fillForcedSlots(batch.inputs, batch.forced, batch.forcedCount);
-        uint256 oldRoot = _root;
-        // INVARIANT: the proof is checked against the stored root and the published transactions.
-        batch.inputs[0] = oldRoot;
-        batch.inputs[1] = newRoot;
-        if (!VerifierCall.verify(VERIFIER, VERIFY_SELECTOR, proof, batch.inputs)) {
-            revert ZkRollupInvalidProof(oldRoot, newRoot);
-        }
+        _checkProof(proof, batch.inputs, newRoot, feeRecipient);
 
         batchIndex = head.batchCount;
         _root = newRoot;
-        if (consumes) _depositHead = consumedHead;
+        if (consumedDeposits.length != 0) _depositHead = consumedHead;
         _head = Head({
             batchCount: uint64(batchIndex + 1),
             lastBatchAt: uint64(block.timestamp),
@@ -63,7 +51,8 @@ contract ZkRollup is ZkExodus {
             exodus: false
         });
         _creditWithdrawals(batchIndex, pubdata, batch);
-        if (batch.forcedCount != 0) _consumeForced(batchIndex, batch.inputs, batch.forced, batch.forcedCount);
+        if (batch.forcedCount != 0)
+            _consumeForced(batchIndex, feeRecipient, batch.inputs, batch.forced, batch.forcedCount);
         _refundConsumed(consumedDeposits, batch.noRoom);
         emit BatchVerified(batchIndex, newRoot);
     }
@@ -73,6 +62,41 @@ contract ZkRollup is ZkExodus {
     /// into a withdrawal tree the bridge pays from.
     function finalizedWithdrawalRoot(uint256) external pure returns (bytes32) {
         return bytes32(0);
+    }
+
+    /// @dev The deposit head after `consumed` (adding their number to `head.depositCount`). Checked against
+    /// the queue as it was at the count the batch reaches, so deposits queued after the batch was built (a
+    /// griefer's 1 wei) leave it valid.
+    function _checkConsumed(
+        Head memory head,
+        Deposit.Data[] calldata consumed,
+        Deposit.Data[] calldata catchUp
+    ) private view returns (bytes32 consumedHead) {
+        consumedHead = Deposit.fold(_depositHead, consumed);
+        head.depositCount += uint64(consumed.length);
+        _checkQueueHead(
+            head.depositCount + catchUp.length,
+            catchUp.length == 0 ? consumedHead : Deposit.fold(consumedHead, catchUp)
+        );
+    }
+
+    /// @dev Reverts unless the verifier accepts `proof` for `inputs` (its slots filled in) completed with
+    /// the stored root, `newRoot` and `feeRecipient`.
+    function _checkProof(
+        Proof calldata proof,
+        uint256[] memory inputs,
+        uint256 newRoot,
+        address feeRecipient
+    ) private view {
+        uint256 oldRoot = _root;
+        // INVARIANT: the proof is checked against the stored root, the published transactions and the
+        // fee recipient: whoever sends the batch, only its prover chose who is paid for it.
+        inputs[0] = oldRoot;
+        inputs[1] = newRoot;
+        inputs[2] = uint160(feeRecipient);
+        if (!VerifierCall.verify(VERIFIER, VERIFY_SELECTOR, proof, inputs)) {
+            revert ZkRollupInvalidProof(oldRoot, newRoot);
+        }
     }
 
     function _creditWithdrawals(

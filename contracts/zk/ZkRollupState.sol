@@ -5,6 +5,7 @@ import {IBridge} from "../bridge/interfaces/IBridge.sol";
 import {IPoseidon2, IPoseidon3, IPoseidon4} from "./interfaces/IPoseidon.sol";
 import {IZkRollup} from "./interfaces/IZkRollup.sol";
 import {ExitTree} from "./lib/ExitTree.sol";
+import {Pubdata} from "./lib/Pubdata.sol";
 import {VerifierCall} from "./lib/VerifierCall.sol";
 
 /// @title ZkRollupState
@@ -27,7 +28,7 @@ abstract contract ZkRollupState is IZkRollup {
     uint256 public immutable EXODUS_DELAY;
     /// @notice chainId · 2^160 + address(this): binds every root and signature to this deployment.
     uint256 public immutable DOMAIN;
-    /// @notice The verifier's `verifyProof` selector for 2 + BATCH_SIZE public inputs.
+    /// @notice The verifier's `verifyProof` selector for 3 + BATCH_SIZE public inputs.
     bytes4 public immutable VERIFY_SELECTOR;
     address public immutable POSEIDON2;
     address public immutable POSEIDON3;
@@ -66,7 +67,7 @@ abstract contract ZkRollupState is IZkRollup {
         EXODUS_DELAY = config.exodusDelay;
         uint256 domain = (block.chainid << 160) | uint160(address(this));
         DOMAIN = domain;
-        VERIFY_SELECTOR = VerifierCall.selector(2 + uint256(config.batchSize));
+        VERIFY_SELECTOR = VerifierCall.selector(Pubdata.FIRST_SLOT + uint256(config.batchSize));
         POSEIDON2 = config.poseidon2;
         POSEIDON3 = config.poseidon3;
         POSEIDON4 = config.poseidon4;

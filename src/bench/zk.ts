@@ -132,8 +132,8 @@ async function breakdown(w: ZkWorld): Promise<Figures> {
   const { batchSize } = await w.rollup.config();
   const submitted = (await w.provider.getTransaction(last.transactionHash))!;
   const total = await gasUsedBy(w.provider, last.transactionHash);
-  const { proof } = w.rollup.decodeSubmit(submitted.data);
-  const inputs = publicInputs(previous.newRoot, last.newRoot, last.txs, batchSize);
+  const { proof, feeRecipient } = w.rollup.decodeSubmit(submitted.data);
+  const inputs = publicInputs(previous.newRoot, last.newRoot, feeRecipient, last.txs, batchSize);
   const verifier = new Interface([
     `function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${inputs.length}]) view returns (bool)`,
   ]);

@@ -505,6 +505,7 @@ async function runExodus(
       crypto: w.crypto,
       bridge: w.bridge,
       batchSize: config.batchSize,
+      feeRecipient: w.wallets.alice.l1Address,
     }),
   );
   const lateBatchRefused = await revertName(rollup.submitBatch(users.alice, own.calldata));

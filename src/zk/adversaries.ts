@@ -7,7 +7,7 @@
  *   own choosing from the last verified state on a prover of her own, with real Groth16 proofs.
  * - `forgeProof`: a random Groth16-shaped proof, as a forger without the proving key would offer.
  */
-import { hexlify, randomBytes } from "ethers";
+import { getAddress, hexlify, randomBytes } from "ethers";
 import type { BridgeClient } from "../bridge/client";
 import type { DepositData } from "../shared/types";
 import type { ZkChainFollower } from "./chain-follower";
@@ -39,6 +39,8 @@ export interface ProveOwnBatchOptions {
   batchSize: number;
   /** The deposits the batch claims to consume, in the order claimed (default none). */
   consumed?: DepositData[];
+  /** Who the batch credits its forced-request fees to: bound into the proof (their own address, say). */
+  feeRecipient: string;
 }
 
 /**
@@ -51,15 +53,16 @@ export async function proveOwnBatch(
   options: ProveOwnBatchOptions,
 ): Promise<OwnBatch> {
   await node.sync();
-  const { prover, crypto, bridge, batchSize } = options;
+  const { prover, crypto, bridge, batchSize, feeRecipient } = options;
   const consumed = (options.consumed ?? []).map(depositData);
-  const witness = buildBatchWitness(node.state, requests, batchSize, crypto);
+  const witness = buildBatchWitness(node.state, requests, batchSize, crypto, feeRecipient);
   const proof = await prover.prove(witness.input);
   const queue = await unconsumedDeposits(node, bridge);
   return {
     witness,
     calldata: {
       newRoot: witness.newState.root,
+      feeRecipient: getAddress(feeRecipient),
       proof: toProofArg(proof.solidity),
       pubdata: encodePubdata(witness.txs),
       consumedDeposits: consumed,

@@ -45,6 +45,8 @@ export interface ZkVerifiedBatch extends ZkBatchVerified {
   /** The deposits it consumed, in queue order (the uncarriable ones were refunded). */
   consumed: DepositData[];
   withdrawals: ZkWithdrawBody[];
+  /** Who its forced-request fees were credited to: the recipient its proof is bound to (from calldata). */
+  feeRecipient: string;
   transactionHash: string;
   blockNumber: number;
 }
@@ -248,6 +250,7 @@ export class ZkChainFollower {
       hashes,
       consumed: calldata.consumedDeposits,
       withdrawals: txs.filter((t): t is ZkWithdrawBody => t.kind === "withdraw"),
+      feeRecipient: calldata.feeRecipient,
       transactionHash: log.transactionHash,
       blockNumber: log.blockNumber,
     };

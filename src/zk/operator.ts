@@ -18,6 +18,7 @@
  * server serves as `strata_events`; `health()` is its `strata_health`.
  */
 import type { Signer } from "ethers";
+import { getAddress, isAddress } from "ethers";
 import type { QueuedDeposit } from "../bridge/client";
 import { DepositQueueFollower } from "../bridge/client";
 import type { BridgeClient } from "../bridge/client";
@@ -84,6 +85,11 @@ export interface ZkOperatorOptions {
   crypto: ZkCrypto;
   /** Sends `submitBatch`. */
   signer: Signer;
+  /**
+   * Who its batches credit the forced-request fees to (a cold address, say); bound into every proof, so
+   * a copier of its calldata cannot redirect them. Default: the signer's address.
+   */
+  feeRecipient?: string;
   /** Close a batch once its oldest pending item is this old, in milliseconds (default 2000). */
   maxBatchAgeMs?: number;
   /** Milliseconds between rounds when running as a service (default 500). */
@@ -143,31 +149,41 @@ export class ZkOperator implements ZkOperatorApi {
   private readonly depositQueue: DepositQueueFollower;
   private readonly batchSize: number;
   private readonly domain: bigint;
+  private readonly feeRecipient: string;
   /** What it does (and what its node reads from Layer 1), as typed events. */
   readonly events = new EventLog<ZkOperatorEvent>();
 
   private constructor(
     private readonly o: ZkOperatorOptions,
-    config: { batchSize: number; domain: bigint },
+    config: { batchSize: number; domain: bigint; feeRecipient: string },
   ) {
     this.batchSize = config.batchSize;
     this.domain = config.domain;
+    this.feeRecipient = config.feeRecipient;
     this.depositQueue = new DepositQueueFollower(o.bridge, o.rollup.address);
     this.rounds = new Rounds(() => this.tick(), { pollMs: o.pollMs ?? 500, logger: o.logger });
     o.follower.events.subscribe(({ seq: _seq, time: _time, ...event }) => this.events.publish(event));
   }
 
-  /** Checks the prover fits the rollup, rebuilds from Layer 1, then re-accepts the journalled spends. */
+  /**
+   * Checks the prover fits the rollup and the fee recipient is an address, rebuilds from Layer 1, then
+   * re-accepts the journalled spends.
+   */
   static async start(o: ZkOperatorOptions): Promise<ZkOperator> {
     const config = await o.rollup.config();
-    if (o.prover.nPublic !== 2 + config.batchSize) {
+    // [oldRoot, newRoot, feeRecipient, slot[0..B-1]]
+    if (o.prover.nPublic !== 3 + config.batchSize) {
       throw new ZkOperatorConfigError(
         `the prover's circuit has ${o.prover.nPublic} public inputs; batches of ${config.batchSize} need ${
-          2 + config.batchSize
+          3 + config.batchSize
         }`,
       );
     }
-    const operator = new ZkOperator(o, config);
+    const feeRecipient = o.feeRecipient ?? (await o.signer.getAddress());
+    if (!isAddress(feeRecipient) || BigInt(feeRecipient) === 0n) {
+      throw new ZkOperatorConfigError(`the fee recipient ${feeRecipient} is not a non-zero address`);
+    }
+    const operator = new ZkOperator(o, { ...config, feeRecipient: getAddress(feeRecipient) });
     await operator.exclusive(() => operator.syncUnlocked(true));
     return operator;
   }
@@ -449,7 +465,7 @@ export class ZkOperator implements ZkOperatorApi {
     const items = selectBatch<PendingItem>(this.deposits, [...this.forced, ...this.spends], this.batchSize);
     const { follower, crypto } = this.o;
     const requests = items.flatMap((item): ZkTxRequest[] => toRequest(item));
-    const witness = buildBatchWitness(follower.state, requests, this.batchSize, crypto);
+    const witness = buildBatchWitness(follower.state, requests, this.batchSize, crypto, this.feeRecipient);
     const consumed = items.flatMap((i) => (i.kind === "deposit" ? [i.deposit] : []));
     return { base: follower.lastBatch, items, witness, consumed };
   }
@@ -481,6 +497,7 @@ export class ZkOperator implements ZkOperatorApi {
       const catchUp = depositsToCatchUp(queue, consumedBefore + plan.consumed.length);
       const { batchIndex, receipt } = await rollup.submitBatch(signer, {
         newRoot: plan.witness.newState.root,
+        feeRecipient: this.feeRecipient,
         proof: toProofArg(proof.solidity),
         pubdata: encodePubdata(plan.witness.txs),
         consumedDeposits: plan.consumed,

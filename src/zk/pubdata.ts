@@ -3,10 +3,10 @@
  * - the slot element of each transaction (one field element, the proof's public input per slot);
  * - the compact pubdata a batch publishes as calldata (deposit 5 B, transfer 14 B, withdraw 32 B,
  *   forced withdrawal 2 B, refund 1 B);
- * - the public inputs of a batch, `[oldRoot, newRoot, slot[0], …, slot[B-1]]`.
+ * - the public inputs of a batch, `[oldRoot, newRoot, feeRecipient, slot[0], …, slot[B-1]]`.
  * Layouts: `docs/zk.md`.
  */
-import { getAddress } from "ethers";
+import { getAddress, isAddress } from "ethers";
 import { StrataError } from "../common/errors";
 import { bytesToHex, writeUint } from "../shared/bytes";
 import { decodeFloat40, encodeFloat40, isFloat40 } from "../shared/float40";
@@ -47,6 +47,9 @@ export class ZkForcedMismatchError extends StrataError {}
 
 /** More transactions than a batch has slots. */
 export class ZkBatchTooLargeError extends StrataError {}
+
+/** A batch's fee recipient is not a Layer-1 address, or is the zero address (the contract refuses it). */
+export class ZkFeeRecipientError extends StrataError {}
 
 function checkWidth(field: string, value: bigint, bits: number): bigint {
   if (value < 0n || value >= 1n << BigInt(bits)) throw new ZkFieldWidthError(field, value, bits);
@@ -135,13 +138,15 @@ export function forcedRequestId(index: number): string {
 }
 
 /**
- * The proof's public inputs for a batch of `txs`: `[oldRoot, newRoot, slot[0], …, slot[batchSize-1]]`,
- * the slots after the transactions being noops (0).
+ * The proof's public inputs for a batch of `txs` whose fees go to `feeRecipient` (a Layer-1 address):
+ * `[oldRoot, newRoot, feeRecipient, slot[0], …, slot[batchSize-1]]`, the slots after the transactions
+ * being noops (0).
  * @throws ZkBatchTooLargeError if there are more transactions than slots.
  */
 export function publicInputs(
   oldRoot: bigint,
   newRoot: bigint,
+  feeRecipient: string,
   txs: readonly ZkPublishedTx[],
   batchSize: number,
 ): bigint[] {
@@ -149,7 +154,20 @@ export function publicInputs(
     throw new ZkBatchTooLargeError(`${txs.length} transactions do not fit in a batch of ${batchSize}`);
   }
   const slots = Array.from({ length: batchSize }, (_, i) => slotElement(txs[i]));
-  return [oldRoot, newRoot, ...slots];
+  return [oldRoot, newRoot, feeRecipientElement(feeRecipient), ...slots];
+}
+
+/**
+ * The public input a batch's fee recipient is: its Layer-1 address as a number (below 2^160).
+ * @throws ZkFeeRecipientError if it is not an address, or is the zero address (`submitBatch` refuses it).
+ */
+export function feeRecipientElement(feeRecipient: string): bigint {
+  if (!isAddress(feeRecipient))
+    throw new ZkFeeRecipientError(`fee recipient ${feeRecipient} is not an address`);
+  const element = BigInt(feeRecipient);
+  if (element === 0n)
+    throw new ZkFeeRecipientError("the fee recipient is the zero address: submitBatch refuses it");
+  return element;
 }
 
 /** The compact pubdata of a batch (big-endian): what `submitBatch` publishes as calldata. */

@@ -5,7 +5,7 @@
  * revert throws `ContractRevertError` with the custom error's name (`ZkRollupInvalidProof`, …).
  */
 import type { ContractTransactionReceipt, Provider, Signer } from "ethers";
-import { getBytes, hexlify } from "ethers";
+import { getAddress, getBytes, hexlify } from "ethers";
 import type { ZkRollup } from "../../typechain-types";
 import { IBridge__factory, ZkRollup__factory } from "../../typechain-types";
 import { ContractClient } from "../common/contract-client";
@@ -30,6 +30,11 @@ export interface ZkProofArg {
 /** What `submitBatch` is called with: a batch as any node reads it back from Layer-1 calldata. */
 export interface ZkBatchCalldata {
   newRoot: bigint;
+  /**
+   * Who is credited the fees of the forced requests the batch carries: a public input of its proof, so
+   * only the prover chooses it (a checksummed Layer-1 address, never zero).
+   */
+  feeRecipient: string;
   proof: ZkProofArg;
   pubdata: Uint8Array;
   consumedDeposits: DepositData[];
@@ -156,7 +161,7 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
     const receipt = await this.send(() =>
       this.contract
         .connect(signer)
-        .submitBatch(b.newRoot, b.proof, hexlify(b.pubdata), b.consumedDeposits, b.catchUp),
+        .submitBatch(b.newRoot, b.feeRecipient, b.proof, hexlify(b.pubdata), b.consumedDeposits, b.catchUp),
     );
     const event = this.batchVerifiedLog(receipt);
     return { batchIndex: Number(event.args.batchIndex), receipt };
@@ -284,10 +289,11 @@ export class ZkRollupClient extends ContractClient<ZkRollup> {
     if (!parsed || parsed.name !== "submitBatch") {
       throw new ZkNotABatchError("transaction input is not a call to submitBatch");
     }
-    const [newRoot, proof, pubdata, consumed, catchUp] = parsed.args;
+    const [newRoot, feeRecipient, proof, pubdata, consumed, catchUp] = parsed.args;
     const n = (x: unknown) => BigInt(x as bigint);
     return {
       newRoot: n(newRoot),
+      feeRecipient: getAddress(feeRecipient as string),
       proof: {
         a: [n(proof.a[0]), n(proof.a[1])],
         b: [

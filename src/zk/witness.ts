@@ -2,10 +2,13 @@
  * The input of `RollupBatch(B, D)` (`circuits/main/batch.circom`) for one batch: the pre-state's root
  * preimage, and per slot the two leaf updates, their paths and the sender's authorization. Every value
  * is a decimal string, as circom's witness calculator and snarkjs take them. The public inputs come
- * back separately, in the proof's order: `[oldRoot, newRoot, slot[0], …, slot[B-1]]`.
+ * back separately, in the proof's order: `[oldRoot, newRoot, feeRecipient, slot[0], …, slot[B-1]]`.
+ * The fee recipient (the Layer-1 address `submitBatch` credits the batch's forced-request fees to) takes
+ * no part in the state transition: the proof only binds it.
  */
 import { StrataError } from "../common/errors";
 import type { ZkCrypto } from "./keys";
+import { feeRecipientElement } from "./pubdata";
 import type { ZkState } from "./state";
 import type { ZkLeafUpdate, ZkStep, ZkTxRequest } from "./stf";
 import { applyNoop, applyZkTx } from "./stf";
@@ -28,7 +31,7 @@ export type RollupBatchInput = Record<string, string | string[] | string[][]>;
 export interface ZkBatchWitness {
   /** The circuit input (every signal, public and private). */
   input: RollupBatchInput;
-  /** [oldRoot, newRoot, slot[0], …, slot[B-1]]. */
+  /** [oldRoot, newRoot, feeRecipient, slot[0], …, slot[B-1]]. */
   publicInputs: bigint[];
   /** The transactions as the batch carries them (deposits name the account they credited), in order. */
   txs: ZkTx[];
@@ -50,7 +53,8 @@ export function rootPreimage(state: ZkState): ZkRootPreimage {
 
 /**
  * Applies `requests` in order to a copy of `state`, pads the batch with noops to `batchSize` slots, and
- * returns the circuit input and public inputs proving it.
+ * returns the circuit input and public inputs proving it, bound to `feeRecipient` (a Layer-1 address:
+ * who `submitBatch` may credit the batch's fees to).
  * @throws ZkTxRefusedError if a transaction breaks a rule (nothing is applied to `state`).
  * @throws ZkBatchSizeError if there are more requests than slots.
  */
@@ -59,6 +63,7 @@ export function buildBatchWitness(
   requests: readonly ZkTxRequest[],
   batchSize: number,
   crypto: ZkCrypto,
+  feeRecipient: string,
 ): ZkBatchWitness {
   if (requests.length > batchSize) {
     throw new ZkBatchSizeError(`${requests.length} transactions do not fit in a batch of ${batchSize}`);
@@ -66,7 +71,7 @@ export function buildBatchWitness(
   const before = rootPreimage(state);
   const working = state.clone();
   const steps = requests.map((request) => applyZkTx(working, request, crypto));
-  return assembleBatchWitness(before, padWithNoops(working, steps, batchSize), working);
+  return assembleBatchWitness(before, padWithNoops(working, steps, batchSize), working, feeRecipient);
 }
 
 /** `steps` followed by noop steps on `state` (the state after `steps`) up to `batchSize`. */
@@ -81,18 +86,22 @@ export function padWithNoops(state: ZkState, steps: readonly ZkStep[], batchSize
 
 /**
  * The witness of a batch whose `steps` (exactly one per slot, in order) took the state from `before`
- * to `after`: for an operator that applies transactions as they arrive and closes the batch later.
+ * to `after`, bound to `feeRecipient`: for an operator that applies transactions as they arrive and
+ * closes the batch later.
  */
 export function assembleBatchWitness(
   before: ZkRootPreimage,
   steps: readonly ZkStep[],
   after: ZkState,
+  feeRecipient: string,
 ): ZkBatchWitness {
   if (steps.length === 0) throw new ZkBatchSizeError("a batch has at least one slot");
   const slots = steps.map((s) => s.slot);
+  const recipient = feeRecipientElement(feeRecipient);
   const input: RollupBatchInput = {
     oldRoot: dec(before.root),
     newRoot: dec(after.root),
+    feeRecipient: dec(recipient),
     slots: slots.map(dec),
     domain: dec(before.domain),
     oldAccountsRoot: dec(before.accountsRoot),
@@ -109,7 +118,7 @@ export function assembleBatchWitness(
   };
   return {
     input,
-    publicInputs: [before.root, after.root, ...slots],
+    publicInputs: [before.root, after.root, recipient, ...slots],
     txs: steps.flatMap((s) => (s.tx ? [s.tx] : [])),
     steps: [...steps],
     newState: after,

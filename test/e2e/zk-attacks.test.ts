@@ -75,7 +75,13 @@ describe("e2e: zk attacks", function () {
   /** A batch of `requests` on the verified state, with a real proof; `consumed` are its deposits. */
   function proveBatch(requests: ZkTxRequest[], consumed: DepositData[] = []): Promise<OwnBatch> {
     const { prover, crypto, bridgeClient: bridge } = world;
-    return proveOwnBatch(node, requests, { prover, crypto, bridge, batchSize: 1, consumed });
+    const feeRecipient = world.operatorSigner.address;
+    return proveOwnBatch(node, requests, { prover, crypto, bridge, batchSize: 1, consumed, feeRecipient });
+  }
+
+  /** The operator's address: the fee recipient every batch here names. */
+  function operator(): string {
+    return world.operatorSigner.address;
   }
 
   function submit(calldata: ZkBatchCalldata) {
@@ -200,14 +206,16 @@ describe("e2e: zk attacks", function () {
     it("cannot build a witness for an overdraft: the state transition refuses it", async function () {
       await node.sync();
       expect(node.state.account(0)!.balance).to.be.lt(parseEther("1000"));
-      expect(() => buildBatchWitness(node.state, [aliceTransfer(parseEther("1000"))], 1, world.crypto))
+      expect(() =>
+        buildBatchWitness(node.state, [aliceTransfer(parseEther("1000"))], 1, world.crypto, operator()),
+      )
         .to.throw(ZkTxRefusedError)
         .with.property("reason", "InsufficientBalance");
     });
 
     it("cannot prove a hand-made witness: witness generation fails", async function () {
       await node.sync();
-      const honest = buildBatchWitness(node.state, [aliceTransfer(1n)], 1, world.crypto);
+      const honest = buildBatchWitness(node.state, [aliceTransfer(1n)], 1, world.crypto, operator());
       const balance = node.state.account(0)!.balance;
       // Claim more than Alice holds in the slot the proof commits to (the signature and balance no longer fit).
       const [tx] = honest.txs;
@@ -238,6 +246,7 @@ describe("e2e: zk attacks", function () {
         [{ tx: request.tx, signer: request.signer }],
         1,
         world.crypto,
+        operator(),
       );
       const proof = await world.prover.prove(witness.input); // a valid proof — of the wrong old root
       const queue = await unconsumedDeposits(node, world.bridgeClient);
@@ -245,6 +254,7 @@ describe("e2e: zk attacks", function () {
         () =>
           submit({
             newRoot: witness.newState.root,
+            feeRecipient: operator(),
             proof: toProofArg(proof.solidity),
             pubdata: encodePubdata(witness.txs),
             consumedDeposits: [],

@@ -53,6 +53,7 @@ class CensoringOperator {
       crypto,
       bridge,
       batchSize: 1,
+      feeRecipient: this.world.operatorSigner.address,
     });
     await this.world.rollup.submitBatch(this.world.operatorSigner, batch.calldata);
     await this.node.sync();
@@ -95,11 +96,14 @@ describe("e2e: zk censorship (forced withdrawals through the stack)", function (
     expect(await ethers.provider.getBalance(alice.signer.address)).to.equal(before + amount - fee(receipt));
   }
 
-  it("an honest operator carries Alice's request in its next batch; she claims", async function () {
+  it("an honest operator carries Alice's request in its next batch, earning its fee; she claims", async function () {
     const r = await request(parseEther("1"));
     await operator.tick(true);
     expect(operator.receipt(forcedRequestId(r.index))).to.deep.include({ status: "verified" });
     expect(await world.rollup.forcedRequests()).to.deep.equal({ requested: 1, consumed: 1 });
+    // its batch names its own address as the fee recipient (the default), bound by the proof
+    const { forcedRequestFee } = await world.rollup.config();
+    expect(await world.rollup.feeCreditOf(world.operatorSigner.address)).to.equal(forcedRequestFee);
     expect(operator.account(0)!.balance).to.equal(parseEther("4"));
     await world.checkInvariants();
     await claim(parseEther("1"));

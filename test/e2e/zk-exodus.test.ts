@@ -69,6 +69,7 @@ describe("e2e: zk exodus", function () {
       crypto: world.crypto,
       bridge: bridgeClient,
       batchSize: 1,
+      feeRecipient: alice.signer.address,
     });
 
     // The operator stops; Dave's deposit waits.

@@ -4,7 +4,9 @@
 // prover cannot publish a request with the wrong effective bit, nor skip to a later request: the contract
 // rebuilds the slot from its own queue and the proof fails. A request left waiting EXODUS_DELAY lets
 // anyone start exodus, and Alice exits with her whole balance. Mallory naming Alice's account with
-// Alice's public key gets an owner hash of his own address: nullified, nothing paid to him.
+// Alice's public key gets an owner hash of his own address: nullified, nothing paid to him. A copier who
+// sends the operator's batch first with itself as the fee recipient has no valid proof: the recipient is
+// a public input, so the operator's original lands and the operator is paid.
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
@@ -51,6 +53,8 @@ describe("e2e: zk forced withdrawals", function () {
       await r.isExodus(),
       JSON.stringify(await r.forcedRequests()),
       await r.creditOf(alice.signer.address, ETH_ID),
+      await r.feeCreditOf(world.operatorSigner.address),
+      await r.feeCreditOf(world.signers[7].address),
     ]
       .map(String)
       .join("|");
@@ -72,7 +76,8 @@ describe("e2e: zk forced withdrawals", function () {
   function proveForced(r: ZkForcedRequest): Promise<OwnBatch> {
     const { prover, crypto, bridgeClient: bridge } = world;
     const tx = { kind: "forced" as const, request: r, effective: false };
-    return proveOwnBatch(node, [{ tx }], { prover, crypto, bridge, batchSize: 1 });
+    const feeRecipient = world.operatorSigner.address;
+    return proveOwnBatch(node, [{ tx }], { prover, crypto, bridge, batchSize: 1, feeRecipient });
   }
 
   function submit(b: OwnBatch) {
@@ -158,6 +163,35 @@ describe("e2e: zk forced withdrawals", function () {
     );
   });
 
+  it("pays the operator, not a copier who sends its batch first naming itself as the fee recipient (invalid proof)", async function () {
+    const copier = world.signers[7];
+    const operator = world.operatorSigner.address;
+    const { forcedRequestFee } = await world.rollup.config();
+    expect(forcedRequestFee).to.be.gt(0n);
+    // more than Alice holds: nullified, and its fee is paid all the same
+    const r = await request(alice, 0, parseEther("10"));
+    const built = await proveForced(r);
+    expect(built.calldata.feeRecipient).to.equal(operator);
+    expect(built.witness.publicInputs[2]).to.equal(BigInt(operator));
+    const operatorCredit = await world.rollup.feeCreditOf(operator);
+    const before = await ledger();
+    // The copier reads the operator's pending submitBatch, swaps in its own address, and outbids it.
+    const stolen = { ...built.calldata, feeRecipient: copier.address };
+    expect(await revertName(world.rollup.submitBatch(copier, stolen))).to.equal("ZkRollupInvalidProof");
+    expect(await ledger()).to.equal(before);
+    // The operator's original lands, and the operator is credited the fee.
+    const { receipt } = await submit(built);
+    const credited = world.rollup.eventIn(receipt, "FeeCredited");
+    expect([credited.args.account, credited.args.amount]).to.deep.equal([operator, forcedRequestFee]);
+    expect(await world.rollup.feeCreditOf(operator)).to.equal(operatorCredit + forcedRequestFee);
+    expect(await world.rollup.feeCreditOf(copier.address)).to.equal(0n);
+    expect(await world.rollup.forcedRequests()).to.deep.equal({ requested: 4, consumed: 4 });
+    // A verifier node reads the recipient back from the calldata.
+    await node.sync();
+    expect(node.batches.at(-1)!.feeRecipient).to.equal(operator);
+    await world.checkInvariants();
+  });
+
   it("refuses a batch that publishes the request with the wrong effective bit, or skips to a later one (invalid proof)", async function () {
     const first = await request(alice, 0, parseEther("1"));
     const second = await request(alice, 0, parseEther("0.5"));
@@ -178,7 +212,7 @@ describe("e2e: zk forced withdrawals", function () {
 
   it("lets anyone start exodus once a request waited EXODUS_DELAY, not before; Alice exits with her whole balance", async function () {
     const [stranger] = world.signers.slice(8);
-    const waiting = await world.rollup.forcedRequest(3);
+    const waiting = await world.rollup.forcedRequest((await world.rollup.forcedRequests()).consumed);
     const { exodusDelay } = await world.rollup.config();
     expect(await revertName(world.rollup.activateExodus(stranger, []))).to.equal("ZkRollupExodusNotDue");
     await time.increaseTo(waiting.requestedAt + BigInt(exodusDelay));

@@ -56,6 +56,7 @@ describe("e2e: a full accounts tree (tiny profile, 4 accounts)", function () {
         bridge: world.bridgeClient,
         batchSize: 1,
         consumed: [queued],
+        feeRecipient: world.operatorSigner.address,
       },
     );
     const forged = { ...calldata, pubdata: Uint8Array.of(PUBDATA_KIND.refund) };

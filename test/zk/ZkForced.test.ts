@@ -104,7 +104,8 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
 
   it("reverts with ZkRollupForcedRequestMissing a batch carrying a request nobody made", async function () {
     const f = await loadFixture(deployZkFixture);
-    await expect(f.rollup.connect(f.operator).submitBatch(1n, randomProof(f.rng), "0x0401", [], []))
+    const proof = randomProof(f.rng);
+    await expect(f.rollup.connect(f.operator).submitBatch(1n, f.operator.address, proof, "0x0401", [], []))
       .to.be.revertedWithCustomError(f.rollup, "ZkRollupForcedRequestMissing")
       .withArgs(0);
   });
@@ -220,38 +221,82 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
         .requestWithdrawal(0, ETH_ID, encodeFloat40(amount), alice.ax, alice.ay, { value });
     }
 
-    it("is held by the rollup, then credited to the sender of the batch that carries the request, who claims it", async function () {
+    it("is held by the rollup, then credited to the fee recipient the batch's proof names (not its sender), who claims it", async function () {
       const f = await loadFixture(depositedFixture);
-      const { alice } = f.users;
+      const { alice, carol } = f.users;
+      const cold = carol.signer; // the operator's cold address
       await expect(ask(f, FORCED_REQUEST_FEE)).to.changeEtherBalances(
         [alice.signer, f.rollup],
         [-FORCED_REQUEST_FEE, FORCED_REQUEST_FEE],
       );
       await (await ask(f, FORCED_REQUEST_FEE, 2n)).wait();
-      const batch = await prepareBatch(f, f.model, [
-        { kind: "forced", request: await storedRequest(f, 0), effective: true },
-        { kind: "forced", request: await storedRequest(f, 1), effective: true },
-      ]);
-      // a stranger's proof-carrying submission earns the fees: whoever carries the requests is paid
+      const batch = await prepareBatch(
+        f,
+        f.model,
+        [
+          { kind: "forced", request: await storedRequest(f, 0), effective: true },
+          { kind: "forced", request: await storedRequest(f, 1), effective: true },
+        ],
+        { feeRecipient: cold.address },
+      );
+      // a stranger relays the proof-carrying batch: the recipient its proof names is paid, not the sender
       await expect(submit(f, batch, f.stranger))
         .to.emit(f.rollup, "FeeCredited")
-        .withArgs(f.stranger.address, 2n * FORCED_REQUEST_FEE);
-      expect(await f.rollup.feeCreditOf(f.stranger.address)).to.equal(2n * FORCED_REQUEST_FEE);
+        .withArgs(cold.address, 2n * FORCED_REQUEST_FEE);
+      expect(await f.rollup.feeCreditOf(cold.address)).to.equal(2n * FORCED_REQUEST_FEE);
+      expect(await f.rollup.feeCreditOf(f.stranger.address)).to.equal(0n);
       expect(await f.rollup.feeCreditOf(f.operator.address)).to.equal(0n);
       expect(await f.rollup.feeCreditOf(alice.signer.address)).to.equal(0n);
       const to = f.users.bob.signer.address;
-      const claim = f.rollup.connect(f.stranger).claimFees(to);
+      const claim = f.rollup.connect(cold).claimFees(to);
       await expect(claim)
         .to.emit(f.rollup, "FeeClaimed")
-        .withArgs(f.stranger.address, to, 2n * FORCED_REQUEST_FEE);
+        .withArgs(cold.address, to, 2n * FORCED_REQUEST_FEE);
       await expect(claim).to.changeEtherBalances(
         [f.rollup, to],
         [-2n * FORCED_REQUEST_FEE, 2n * FORCED_REQUEST_FEE],
       );
       expect(await ethers.provider.getBalance(f.rollup)).to.equal(0n);
-      await expectRevert(f, () => f.rollup.connect(f.stranger).claimFees(to), "ZkRollupNoFeeCredit", [
-        f.stranger.address,
+      await expectRevert(f, () => f.rollup.connect(cold).claimFees(to), "ZkRollupNoFeeCredit", [
+        cold.address,
       ]);
+    });
+
+    it("cannot be taken by a copier: the batch's calldata naming another recipient reverts with ZkRollupInvalidProof, changing nothing", async function () {
+      const f = await loadFixture(depositedFixture);
+      await (await ask(f, FORCED_REQUEST_FEE)).wait();
+      // the stand-in verifier accepts this proof for exactly the public inputs naming the operator
+      const batch = await prepareBatch(f, f.model, [
+        { kind: "forced", request: await storedRequest(f, 0), effective: true },
+      ]);
+      expect(batch.inputs[2]).to.equal(BigInt(f.operator.address));
+      const root = await f.rollup.root();
+      // the copier sends the operator's calldata first, with its own address as the recipient
+      await expectRevert(
+        f,
+        () => submit(f, { ...batch, feeRecipient: f.stranger.address }, f.stranger),
+        "ZkRollupInvalidProof",
+        [root, batch.newRoot],
+      );
+      // the operator's original lands, and credits the operator
+      await expect(submit(f, batch))
+        .to.emit(f.rollup, "FeeCredited")
+        .withArgs(f.operator.address, FORCED_REQUEST_FEE);
+      expect(await f.rollup.feeCreditOf(f.stranger.address)).to.equal(0n);
+      expect(await f.rollup.root()).to.equal(batch.newRoot);
+    });
+
+    it("reverts with ZkRollupZeroRecipient a batch naming the zero address, even one its proof is for and carrying no request", async function () {
+      const f = await loadFixture(depositedFixture);
+      const batch = await prepareBatch(f, f.model, []);
+      const zeroInputs = batch.inputs.map((x, i) => (i === 2 ? 0n : x));
+      await (await f.verifier.accept(batch.proof, zeroInputs)).wait();
+      await expectRevert(
+        f,
+        () => submit(f, { ...batch, feeRecipient: ZeroAddress }),
+        "ZkRollupZeroRecipient",
+        [],
+      );
     });
 
     it("reverts with ZkRollupWrongForcedFee when the request pays no fee, too little or too much, storing nothing", async function () {

@@ -125,7 +125,7 @@ describe("ZkRollup", function () {
       expect(await rollup.FORCED_REQUEST_FEE()).to.equal(FORCED_REQUEST_FEE);
       expect(await rollup.DOMAIN()).to.equal(zkDomain(chainId, await rollup.getAddress()));
       expect(await rollup.VERIFY_SELECTOR()).to.equal(
-        id(`verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${2 + BATCH_SIZE}])`).slice(0, 10),
+        id(`verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${3 + BATCH_SIZE}])`).slice(0, 10),
       );
       expect(await rollup.POSEIDON2()).to.equal(f.poseidonContracts.poseidon2);
       expect(await rollup.POSEIDON3()).to.equal(f.poseidonContracts.poseidon3);
@@ -226,18 +226,19 @@ describe("ZkRollup", function () {
           { batchSize, depth: 4 },
         );
         expect(await rollup.VERIFY_SELECTOR()).to.equal(
-          id(`verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${2 + batchSize}])`).slice(0, 10),
+          id(`verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${3 + batchSize}])`).slice(0, 10),
         );
         await f.bridge.registerRollup(rollup);
         const txs: ZkPublishedTx[] = [transfer(0, 1, 5n)];
         const proof = randomProof(f.rng);
-        await f.verifier.accept(proof, publicInputs(genesis, 77n, txs, batchSize));
-        await expect(rollup.submitBatch(77n, proof, encodePubdata(txs), [], []))
+        const recipient = f.operator.address;
+        await f.verifier.accept(proof, publicInputs(genesis, 77n, recipient, txs, batchSize));
+        await expect(rollup.submitBatch(77n, recipient, proof, encodePubdata(txs), [], []))
           .to.emit(rollup, "BatchVerified")
           .withArgs(1n, 77n);
         const two = encodePubdata([...txs, ...txs]);
         if (batchSize === 1) {
-          await expect(rollup.submitBatch(78n, proof, two, [], []))
+          await expect(rollup.submitBatch(78n, recipient, proof, two, [], []))
             .to.be.revertedWithCustomError(rollup, "ZkRollupTooManyTransactions")
             .withArgs(14n, 1n);
         }
@@ -345,7 +346,7 @@ describe("ZkRollup", function () {
       const batch = await prepareBatch(f, f.model, [{ kind: "deposit", account: 1, deposit: good }], {
         consumed: [wide, good, odd, tail],
       });
-      expect(batch.inputs.slice(3)).to.deep.equal([0n, 0n, 0n]);
+      expect(batch.inputs.slice(4)).to.deep.equal([0n, 0n, 0n]);
       const tx = await submit(f, batch);
       await expect(tx)
         .to.emit(f.rollup, "DepositRefunded")
@@ -376,7 +377,7 @@ describe("ZkRollup", function () {
         { kind: "deposit", account: 1, deposit: good },
       ]);
       expect(batch.consumed).to.deep.equal([wide, full, good]);
-      expect(batch.inputs[2] >> 252n).to.equal(1n);
+      expect(batch.inputs[3] >> 252n).to.equal(1n);
       const tx = await submit(f, batch);
       await expect(tx)
         .to.emit(f.rollup, "DepositRefunded")
@@ -1143,8 +1144,29 @@ describe("ZkRollup", function () {
       const f = await loadFixture(depositedFixture);
       const txs = [transfer(0, 1, 1n), withdraw(2, f.users.carol.signer.address, TOKEN_ID, 2n)];
       const batch = await prepareBatch(f, f.model, txs);
-      expect(batch.inputs).to.deep.equal(publicInputs(f.firstBatch.newRoot, batch.newRoot, txs, BATCH_SIZE));
+      expect(batch.inputs).to.deep.equal(
+        publicInputs(f.firstBatch.newRoot, batch.newRoot, f.operator.address, txs, BATCH_SIZE),
+      );
       await submit(f, batch);
+    });
+
+    it("puts the fee recipient in as public input 2: the proof for one recipient fails for any other, whoever sends it", async function () {
+      const f = await loadFixture(depositedFixture);
+      const cold = f.users.bob.signer.address;
+      const batch = await prepareBatch(f, f.model, [transfer(0, 1, 1n)], { feeRecipient: cold });
+      expect(batch.inputs[2]).to.equal(BigInt(cold));
+      const root = await f.rollup.root();
+      for (const other of [f.operator.address, f.stranger.address]) {
+        await expectRevert(
+          f,
+          () => submit(f, { ...batch, feeRecipient: other }, f.stranger),
+          "ZkRollupInvalidProof",
+          [root, batch.newRoot],
+        );
+      }
+      await expect(submit(f, batch, f.stranger))
+        .to.emit(f.rollup, "BatchVerified")
+        .withArgs(2n, batch.newRoot);
     });
   });
 });

@@ -136,12 +136,14 @@ describe("zk build pipeline (npm run zk:build)", function () {
       }
       const wrapper = await readFile(join(dir, "batch.circom"), "utf8");
       expect(wrapper).to.contain('include "../../main/batch.circom";');
-      expect(wrapper).to.contain("component main {public [oldRoot, newRoot, slots]} = RollupBatch(2, 2);");
+      expect(wrapper).to.contain(
+        "component main {public [oldRoot, newRoot, feeRecipient, slots]} = RollupBatch(2, 2);",
+      );
       const vkey = JSON.parse(await readFile(join(dir, "verification_key.json"), "utf8")) as {
         nPublic: number;
       };
-      expect(vkey.nPublic).to.equal(4);
-      expect(first.manifest.nPublic).to.equal(4);
+      expect(vkey.nPublic).to.equal(5);
+      expect(first.manifest.nPublic).to.equal(5);
       for (const step of ["compile", "ptau", "setup", "contribute", "export", "total"])
         expect(first.timings).to.have.property(step);
     });
@@ -153,7 +155,7 @@ describe("zk build pipeline (npm run zk:build)", function () {
       );
       expect(source).to.match(/\bcontract ZkVerifierTest\b/);
       expect(source).not.to.contain("Groth16Verifier");
-      expect(source).to.contain("uint[4] calldata _pubSignals");
+      expect(source).to.contain("uint[5] calldata _pubSignals");
     });
 
     it("runs a local ceremony (new, contribute, beacon, prepare phase 2) at the smallest power and caches it", async function () {
@@ -161,7 +163,7 @@ describe("zk build pipeline (npm run zk:build)", function () {
       expect(first.manifest.ptau.kind).to.equal("local");
       expect(first.manifest.ptau.power).to.equal(first.manifest.ptau.requiredPower);
       expect(first.manifest.ptau.requiredPower).to.equal(
-        requiredPower({ nConstraints: first.manifest.constraints, nPubInputs: 4, nOutputs: 0 }),
+        requiredPower({ nConstraints: first.manifest.constraints, nPubInputs: 5, nOutputs: 0 }),
       );
       expect(await readPtauHeader(ptau)).to.deep.equal({ power: first.manifest.ptau.power, prepared: true });
       const sidecar = await readFile(`${ptau}.sha256`, "utf8");
@@ -231,7 +233,7 @@ describe("zk build pipeline (npm run zk:build)", function () {
       );
       const again = await build(ws);
       expect(again.status).to.equal("built");
-      expect(again.manifest.nPublic).to.equal(5);
+      expect(again.manifest.nPublic).to.equal(6);
     });
 
     it("does not trust a build whose output differs from its manifest", async function () {

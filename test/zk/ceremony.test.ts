@@ -24,11 +24,14 @@ import { createToyWorkspace, type ToyWorkspace } from "./fixtures/workspace";
 
 const quiet = createLogger({ level: "silent" });
 
+/** The fee recipient every toy batch names (a public input the toy circuit only squares). */
+const FEE_RECIPIENT = 0xfeen;
+
 /** What the toy RollupBatch(2, 2) computes: oldRoot folded through each slot twice (x → x² + slot). */
 function toyBatch(oldRoot: bigint, slots: readonly bigint[]) {
   let root = oldRoot;
   for (const slot of slots) for (let d = 0; d < 2; d++) root = (root * root + slot) % SNARK_SCALAR_FIELD;
-  return { oldRoot, newRoot: root, slots };
+  return { oldRoot, newRoot: root, feeRecipient: FEE_RECIPIENT, slots };
 }
 
 /** Flips one byte in the middle of section `id` of a zkey (sections: u32 id, u64 size, then the data). */

@@ -284,6 +284,8 @@ export async function unconsumedDeposits(f: ZkFixture): Promise<DepositData[]> {
 /** A batch ready to submit, with the model after it. */
 export interface PreparedBatch {
   newRoot: bigint;
+  /** Who the batch credits its forced-request fees to (a public input). */
+  feeRecipient: string;
   proof: Proof;
   pubdata: string;
   consumed: DepositData[];
@@ -303,6 +305,8 @@ export interface PrepareOptions {
   accept?: boolean;
   /** The root claimed (default: the model's). */
   newRoot?: bigint;
+  /** Who the batch credits its forced-request fees to (default: the operator). */
+  feeRecipient?: string;
 }
 
 /** A random Groth16-shaped proof (eight field elements), drawn from `rng`. */
@@ -325,11 +329,14 @@ export async function prepareBatch(
   const catchUp = depositsToCatchUp(unconsumed, consumed.length);
   const next = model.apply(txs);
   const newRoot = options.newRoot ?? next.root;
-  const inputs = publicInputs(await f.rollup.root(), newRoot, txs, Number(await f.rollup.BATCH_SIZE()));
+  const feeRecipient = options.feeRecipient ?? f.operator.address;
+  const batchSize = Number(await f.rollup.BATCH_SIZE());
+  const inputs = publicInputs(await f.rollup.root(), newRoot, feeRecipient, txs, batchSize);
   const proof = randomProof(f.rng);
   if (options.accept ?? true) await (await f.verifier.accept(proof, inputs)).wait();
   return {
     newRoot,
+    feeRecipient,
     proof,
     pubdata: hexlify(encodePubdata(txs)),
     consumed,
@@ -358,7 +365,9 @@ export function submit(
   b: PreparedBatch,
   sender: HardhatEthersSigner = f.operator,
 ): Promise<ContractTransactionResponse> {
-  return f.rollup.connect(sender).submitBatch(b.newRoot, b.proof, b.pubdata, b.consumed, b.catchUp);
+  return f.rollup
+    .connect(sender)
+    .submitBatch(b.newRoot, b.feeRecipient, b.proof, b.pubdata, b.consumed, b.catchUp);
 }
 
 /** Prepares and submits `txs`; returns the model after them. */

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { parseEther } from "ethers";
+import { ZeroAddress, parseEther } from "ethers";
 import type { Published } from "../../src/common/events";
 import { readAllEvents } from "../../src/common/events";
 import { TxRejectedError } from "../../src/common/json-rpc";
@@ -202,7 +202,7 @@ describe("ZkOperator", function () {
     }
 
     it("(start) refuses a prover whose circuit has another batch size", async function () {
-      const prover = { nPublic: 2 + 4 } as unknown as ZkProver;
+      const prover = { nPublic: 3 + 4 } as unknown as ZkProver;
       await expect(
         ZkOperator.start({
           rollup: world.rollup,
@@ -214,6 +214,25 @@ describe("ZkOperator", function () {
           signer: world.operatorSigner,
         }),
       ).to.be.rejectedWith(ZkOperatorConfigError);
+    });
+
+    it("(start) refuses a fee recipient that is the zero address or no address", async function () {
+      const { batchSize } = await world.rollup.config();
+      const prover = { nPublic: 3 + batchSize } as unknown as ZkProver;
+      for (const feeRecipient of [ZeroAddress, "0x1234"]) {
+        await expect(
+          ZkOperator.start({
+            rollup: world.rollup,
+            bridge: world.bridgeClient,
+            follower: await ZkChainFollower.create(world.rollup, ethers.provider, world.crypto),
+            journal: world.journals[0],
+            prover,
+            crypto: world.crypto,
+            signer: world.operatorSigner,
+            feeRecipient,
+          }),
+        ).to.be.rejectedWith(ZkOperatorConfigError, /fee recipient/);
+      }
     });
   });
 

@@ -17,11 +17,14 @@ import { createToyWorkspace, type ToyWorkspace } from "./fixtures/workspace";
 
 const quiet = createLogger({ level: "silent" });
 
+/** The fee recipient every toy batch names (a public input the toy circuit only squares). */
+const FEE_RECIPIENT = 0xfeen;
+
 /** What the toy RollupBatch(2, 2) computes: oldRoot folded through each slot twice (x → x² + slot). */
 function toyBatch(oldRoot: bigint, slots: readonly bigint[]): CircuitInput {
   let root = oldRoot;
   for (const slot of slots) for (let d = 0; d < 2; d++) root = (root * root + slot) % SNARK_SCALAR_FIELD;
-  return { oldRoot, newRoot: root, slots };
+  return { oldRoot, newRoot: root, feeRecipient: FEE_RECIPIENT, slots };
 }
 
 describe("ZkProver (src/zk/prover.ts)", function () {
@@ -43,9 +46,9 @@ describe("ZkProver (src/zk/prover.ts)", function () {
 
   describe("prove", function () {
     it("proves a batch whose proof verifies off-chain, with the public inputs in order", async function () {
-      expect(proved.publicSignals).to.deep.equal([3n, 104060401n, 1n, 0n]);
+      expect(proved.publicSignals).to.deep.equal([3n, 104060401n, FEE_RECIPIENT, 1n, 0n]);
       expect(await prover.verify(proved.proof, proved.publicSignals)).to.equal(true);
-      expect(prover.nPublic).to.equal(4);
+      expect(prover.nPublic).to.equal(5);
     });
 
     it("proves batch after batch without reloading", async function () {
@@ -90,8 +93,8 @@ describe("ZkProver (src/zk/prover.ts)", function () {
   });
 
   describe("verify", function () {
-    it("fails for a tampered public input (old root, new root or a slot)", async function () {
-      for (const index of [0, 1, 2, 3]) {
+    it("fails for a tampered public input (old root, new root, fee recipient or a slot)", async function () {
+      for (const index of [0, 1, 2, 3, 4]) {
         const tampered = proved.publicSignals.map((s, i) => (i === index ? s + 1n : s));
         expect(await prover.verify(proved.proof, tampered), `input ${index}`).to.equal(false);
       }

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { getAddress, hexlify, toBeHex, zeroPadValue } from "ethers";
+import { ZeroAddress, getAddress, hexlify, toBeHex, zeroPadValue } from "ethers";
 import { AmountNotRepresentableError, decodeFloat40, encodeFloat40 } from "../../src/shared/float40";
 import { L2State } from "../../src/shared/state";
 import type { DepositData } from "../../src/shared/types";
@@ -9,6 +9,7 @@ import { SNARK_SCALAR_FIELD, genesisRoot, loadPoseidon, rollupRoot, zkDomain } f
 import {
   ZkBatchTooLargeError,
   ZkDepositMismatchError,
+  ZkFeeRecipientError,
   ZkFieldWidthError,
   ZkForcedMismatchError,
   ZkPubdataError,
@@ -335,15 +336,28 @@ describe("zk pubdata", function () {
   });
 
   describe("publicInputs", function () {
-    it("succeeds with [oldRoot, newRoot, slots…, noops up to batchSize]", function () {
+    it("succeeds with [oldRoot, newRoot, feeRecipient, slots…, noops up to batchSize]", function () {
       const txs: ZkPublishedTx[] = [{ kind: "transfer", from: 0, to: 1, amount: 5n }];
-      expect(publicInputs(11n, 22n, txs, 3)).to.deep.equal([11n, 22n, slotElement(txs[0]), 0n, 0n]);
-      expect(publicInputs(11n, 22n, [], 2)).to.deep.equal([11n, 22n, 0n, 0n]);
+      expect(publicInputs(11n, 22n, BOB, txs, 3)).to.deep.equal([
+        11n,
+        22n,
+        BigInt(BOB),
+        slotElement(txs[0]),
+        0n,
+        0n,
+      ]);
+      expect(publicInputs(11n, 22n, BOB.toLowerCase(), [], 2)).to.deep.equal([11n, 22n, BigInt(BOB), 0n, 0n]);
     });
 
     it("throws ZkBatchTooLargeError when there are more transactions than slots", function () {
       const tx: ZkPublishedTx = { kind: "transfer", from: 0, to: 1, amount: 5n };
-      expect(() => publicInputs(0n, 0n, [tx, tx, tx], 2)).to.throw(ZkBatchTooLargeError);
+      expect(() => publicInputs(0n, 0n, BOB, [tx, tx, tx], 2)).to.throw(ZkBatchTooLargeError);
+    });
+
+    it("throws ZkFeeRecipientError for a fee recipient that is not an address, or is the zero address", function () {
+      for (const bad of ["0x1234", "bob", ZeroAddress]) {
+        expect(() => publicInputs(0n, 0n, bad, [], 1), bad).to.throw(ZkFeeRecipientError);
+      }
     });
   });
 
@@ -379,7 +393,8 @@ describe("zk pubdata", function () {
           const { txs, consumed } = batchOver(rng, queued, BATCH_SIZE);
           const oldRoot = await f.rollup.root();
           const newRoot = rng.bigint(256) % SNARK_SCALAR_FIELD;
-          const inputs = publicInputs(oldRoot, newRoot, txs, BATCH_SIZE);
+          const recipient = getAddress(toBeHex(rng.bigint(160) | 1n, 20));
+          const inputs = publicInputs(oldRoot, newRoot, recipient, txs, BATCH_SIZE);
           const proof = randomProof(rng);
           await f.verifier.accept(proof, inputs);
           const pending = (await unconsumedDeposits(f)).slice(consumed.length);
@@ -387,12 +402,13 @@ describe("zk pubdata", function () {
           // the stand-in accepts only `inputs`: success means the contract rebuilt them exactly
           const tx = await f.rollup
             .connect(f.operator)
-            .submitBatch(newRoot, proof, pubdata, consumed, pending);
+            .submitBatch(newRoot, recipient, proof, pubdata, consumed, pending);
           const receipt = (await tx.wait())!;
           expect(await f.rollup.root()).to.equal(newRoot);
 
           // a verifier node: the batch from Layer-1 calldata alone
           const call = f.rollup.interface.parseTransaction({ data: tx.data })!;
+          expect(call.args.feeRecipient).to.equal(recipient);
           const published = (call.args.consumedDeposits as { toObject(): DepositData }[]).map((d) => {
             const o = d.toObject();
             return plainDeposit({ ...o, tokenId: Number(o.tokenId) });

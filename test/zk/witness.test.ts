@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { publicInputs } from "../../src/zk/pubdata";
+import { ZeroAddress } from "ethers";
+import { publicInputs, ZkFeeRecipientError } from "../../src/zk/pubdata";
 import { ZkState } from "../../src/zk/state";
 import type { ZkTxRequest } from "../../src/zk/stf";
 import { applyZkTx, ZkTxRefusedError } from "../../src/zk/stf";
@@ -16,6 +17,8 @@ import { ZkWorld } from "./circuits/zk-world";
 
 const BATCH_SIZE = 4;
 const DEPTH = 2;
+/** Who the batches' fees go to (any non-zero address). */
+const FEE_RECIPIENT = "0x000000000000000000000000000000000000fee5";
 
 describe("zk witness", function () {
   let world: ZkWorld;
@@ -34,31 +37,41 @@ describe("zk witness", function () {
   ];
 
   describe("buildBatchWitness", function () {
-    it("pads with noops and returns [oldRoot, newRoot, ...slots] as the public inputs", function () {
-      const witness = buildBatchWitness(funded, mixedRequests(), BATCH_SIZE, world.crypto);
+    it("pads with noops and returns [oldRoot, newRoot, feeRecipient, ...slots] as the public inputs", function () {
+      const witness = buildBatchWitness(funded, mixedRequests(), BATCH_SIZE, world.crypto, FEE_RECIPIENT);
       expect(witness.steps).to.have.length(BATCH_SIZE);
       expect(witness.txs).to.have.length(3);
       expect(witness.publicInputs).to.deep.equal(
-        publicInputs(funded.root, witness.newState.root, witness.txs, BATCH_SIZE),
+        publicInputs(funded.root, witness.newState.root, FEE_RECIPIENT, witness.txs, BATCH_SIZE),
       );
-      expect(witness.publicInputs[2 + 3]).to.equal(0n);
+      expect(witness.publicInputs[2]).to.equal(BigInt(FEE_RECIPIENT));
+      expect(witness.input.feeRecipient).to.equal(BigInt(FEE_RECIPIENT).toString());
+      expect(witness.publicInputs[3 + 3]).to.equal(0n);
+    });
+
+    it("throws ZkFeeRecipientError for the zero address (submitBatch refuses it), applying nothing", function () {
+      const root = funded.root;
+      expect(() =>
+        buildBatchWitness(funded, mixedRequests(), BATCH_SIZE, world.crypto, ZeroAddress),
+      ).to.throw(ZkFeeRecipientError);
+      expect(funded.root).to.equal(root);
     });
 
     it("carries a deposit with the account it actually credited", function () {
-      const witness = buildBatchWitness(funded, mixedRequests(), BATCH_SIZE, world.crypto);
+      const witness = buildBatchWitness(funded, mixedRequests(), BATCH_SIZE, world.crypto, FEE_RECIPIENT);
       expect(witness.txs[0]).to.deep.include({ kind: "deposit", account: 2 });
     });
 
     it("leaves the pre-state untouched", function () {
       const root = funded.root;
-      const witness = buildBatchWitness(funded, mixedRequests(), BATCH_SIZE, world.crypto);
+      const witness = buildBatchWitness(funded, mixedRequests(), BATCH_SIZE, world.crypto, FEE_RECIPIENT);
       expect(funded.root).to.equal(root);
       expect(witness.newState.root).to.not.equal(root);
       expect(witness.newState.account(0)).to.deep.include({ balance: 700n, nonce: 1 });
     });
 
     it("gives every signal as decimal strings in the circuit's shapes", function () {
-      const { input } = buildBatchWitness(funded, mixedRequests(), BATCH_SIZE, world.crypto);
+      const { input } = buildBatchWitness(funded, mixedRequests(), BATCH_SIZE, world.crypto, FEE_RECIPIENT);
       expect(input.oldRoot).to.equal(funded.root.toString());
       expect(input.slots).to.have.length(BATCH_SIZE);
       expect(input.aSiblings).to.have.length(BATCH_SIZE);
@@ -68,23 +81,30 @@ describe("zk witness", function () {
     });
 
     it("equals a witness assembled from steps applied one at a time", function () {
-      const built = buildBatchWitness(funded, mixedRequests(), BATCH_SIZE, world.crypto);
+      const built = buildBatchWitness(funded, mixedRequests(), BATCH_SIZE, world.crypto, FEE_RECIPIENT);
       const working = funded.clone();
       const before = rootPreimage(working);
       const steps = mixedRequests().map((request) => applyZkTx(working, request, world.crypto));
-      const assembled = assembleBatchWitness(before, padWithNoops(working, steps, BATCH_SIZE), working);
+      const assembled = assembleBatchWitness(
+        before,
+        padWithNoops(working, steps, BATCH_SIZE),
+        working,
+        FEE_RECIPIENT,
+      );
       expect(assembled.input).to.deep.equal(built.input);
     });
 
     it("throws ZkBatchSizeError on more transactions than slots", function () {
       const requests = [0, 1, 2, 3, 4].map((i) => world.deposit("alice", 1n + BigInt(i), 0));
-      expect(() => buildBatchWitness(funded, requests, BATCH_SIZE, world.crypto)).to.throw(ZkBatchSizeError);
+      expect(() => buildBatchWitness(funded, requests, BATCH_SIZE, world.crypto, FEE_RECIPIENT)).to.throw(
+        ZkBatchSizeError,
+      );
     });
 
     it("throws the refusal of an invalid transaction and leaves the pre-state untouched", function () {
       const root = funded.root;
       const requests = [world.deposit("carol", 7n, 2), world.transfer("alice", 0, 1, 5000n, 0)];
-      expect(() => buildBatchWitness(funded, requests, BATCH_SIZE, world.crypto))
+      expect(() => buildBatchWitness(funded, requests, BATCH_SIZE, world.crypto, FEE_RECIPIENT))
         .to.throw(ZkTxRefusedError)
         .with.property("reason", "InsufficientBalance");
       expect(funded.root).to.equal(root);
@@ -114,7 +134,7 @@ describe("zk witness", function () {
         [world.withdraw("carol", 2, 10n ** 20n, 0, { tokenId: 7 }), world.transfer("alice", 0, 1, 700n, 1)],
       ];
       for (const requests of batches) {
-        const witness = buildBatchWitness(state, requests, BATCH_SIZE, world.crypto);
+        const witness = buildBatchWitness(state, requests, BATCH_SIZE, world.crypto, FEE_RECIPIENT);
         expect(witness.publicInputs[0]).to.equal(state.root);
         await small.expectPass(witness.input);
         state = witness.newState;
@@ -136,7 +156,7 @@ describe("zk witness", function () {
       ];
       for (const request of sequence) {
         const requests = request ? [request] : [];
-        const witness = buildBatchWitness(state, requests, batchSize, world.crypto);
+        const witness = buildBatchWitness(state, requests, batchSize, world.crypto, FEE_RECIPIENT);
         await circuit.expectPass(witness.input);
         state = witness.newState;
       }

@@ -14,7 +14,7 @@ import {Deposit} from "../../shared/lib/Deposit.sol";
 /// @dev Trust: none in the operator for safety (the verifier's soundness and the circuit's rules carry
 /// it); liveness needs one operator, and exodus bounds how long a stopped one can hold funds. The
 /// verifier is a separate contract with snarkjs's ABI `verifyProof(uint256[2], uint256[2][2],
-/// uint256[2], uint256[2 + BATCH_SIZE])`. Refunds are credits, pulled with `claim` like withdrawals, so
+/// uint256[2], uint256[3 + BATCH_SIZE])`. Refunds are credits, pulled with `claim` like withdrawals, so
 /// that a depositor that cannot receive (a reverting contract, a blocklisted address) never blocks a
 /// batch or another refund. `finalizedWithdrawalRoot` is always zero: nothing is paid through the
 /// bridge's withdrawal trees.
@@ -22,7 +22,7 @@ interface IZkRollup is IRollup {
     /// @notice The rollup's parameters, fixed at deployment.
     struct Config {
         address bridge;
-        address verifier; // snarkjs Groth16 verifier for 2 + batchSize public inputs
+        address verifier; // snarkjs Groth16 verifier for 3 + batchSize public inputs
         uint32 batchSize; // slots per batch
         uint32 depth; // depth of the accounts tree (capacity 2^depth accounts), at most 32
         uint64 exodusDelay; // seconds a deposit may wait unconsumed before exodus may start
@@ -92,8 +92,8 @@ interface IZkRollup is IRollup {
     /// with `WithdrawalCredited`) or nullified.
     event ForcedWithdrawalConsumed(uint256 indexed batchIndex, uint256 indexed index, bool effective);
 
-    /// @notice `account` may pull `amount` more wei of forced-request fees with `claimFees`: the operator
-    /// that carried the requests, or a requester refunded in exodus.
+    /// @notice `account` may pull `amount` more wei of forced-request fees with `claimFees`: the fee
+    /// recipient of the batch that carried the requests, or a requester refunded in exodus.
     event FeeCredited(address indexed account, uint256 amount);
 
     /// @notice `account` pulled its fee credit, `amount` wei, paid to `to`.
@@ -164,7 +164,8 @@ interface IZkRollup is IRollup {
     error ZkRollupNoFeeCredit(address account);
     /// @notice Paying `amount` wei of fees to `to` failed (the credit is kept).
     error ZkRollupFeePaymentFailed(address to, uint256 amount);
-    /// @notice Fees are never paid to the zero address.
+    /// @notice Fees are never paid or credited to the zero address (`claimFees`' `to`, `submitBatch`'s
+    /// `feeRecipient`).
     error ZkRollupZeroRecipient();
 
     // ---------------------------------------------------------------------------------------------
@@ -172,7 +173,10 @@ interface IZkRollup is IRollup {
     // ---------------------------------------------------------------------------------------------
 
     /// @notice Verifies a batch and moves the root to `newRoot`. The public inputs are rebuilt here:
-    /// [stored root, newRoot, slot of each transaction in `pubdata`, 0 for each remaining slot].
+    /// [stored root, newRoot, feeRecipient, slot of each transaction in `pubdata`, 0 for each remaining
+    /// slot]. The fees of the forced requests the batch carries are credited to `feeRecipient`, which the
+    /// proof is bound to: a copy of the calldata naming another recipient does not verify, so anyone may
+    /// send a batch but only its prover chooses who is paid for it.
     /// Consumed deposits no account can hold are refunded (credited to their depositors); every other
     /// one fills the next deposit slot, in order. Withdrawals are credited to their recipients.
     /// The consumed deposits are checked against the bridge's queue as it was at the count they reach
@@ -180,6 +184,8 @@ interface IZkRollup is IRollup {
     /// queued between the batch's building and its inclusion leaves the batch valid (the next batch consumes
     /// it). The bridge remembers the last 256 counts; further behind, the batch shows `catchUp`.
     /// @param newRoot The rollup root after the batch.
+    /// @param feeRecipient Who is credited the fees of the forced requests the batch carries (`claimFees`);
+    /// a public input of the proof, never zero (`ZkRollupZeroRecipient`), even when it carries none.
     /// @param proof The Groth16 proof.
     /// @param pubdata The compact transactions: deposit 0x01‖u32, transfer 0x02‖u32‖u32‖float40,
     /// withdraw 0x03‖u32‖address‖u16‖float40, forced withdrawal 0x04‖effective u8 (the next stored
@@ -193,6 +199,7 @@ interface IZkRollup is IRollup {
     /// @return batchIndex The batch's number.
     function submitBatch(
         uint256 newRoot,
+        address feeRecipient,
         Proof calldata proof,
         bytes calldata pubdata,
         Deposit.Data[] calldata consumedDeposits,
@@ -207,8 +214,8 @@ interface IZkRollup is IRollup {
     /// requests only in queue order, each effective (the account is debited, the caller credited) when account
     /// `account` is open with owner Poseidon(ax, ay, msg.sender) mod 2^160, token `tokenId` and at least
     /// the amount, else nullified. A request left waiting EXODUS_DELAY lets anyone start exodus.
-    /// Pays exactly FORCED_REQUEST_FEE (`msg.value`): a fee credit (`claimFees`) of the sender of the
-    /// batch that carries the request, or of the requester again if exodus starts first
+    /// Pays exactly FORCED_REQUEST_FEE (`msg.value`): a fee credit (`claimFees`) of the fee recipient of
+    /// the batch that carries the request (`submitBatch`'s `feeRecipient`, bound by its proof), or of the requester again if exodus starts first
     /// (`refundForcedFees`). It prices the slot the operator must give up, so flooding the queue costs
     /// the flooder what it costs the operator.
     /// @param account The account index, below 2^DEPTH.

@@ -22,6 +22,8 @@ library Pubdata {
     uint256 internal constant KIND_FORCED = 4;
     uint256 internal constant KIND_REFUND = 5;
     uint256 internal constant REFUND_BYTES = 1;
+    /// @notice The public input holding slot 0: after oldRoot, newRoot and feeRecipient.
+    uint256 internal constant FIRST_SLOT = 3;
 
     uint256 private constant MASK_16 = (1 << 16) - 1;
     uint256 private constant MASK_32 = (1 << 32) - 1;
@@ -37,7 +39,7 @@ library Pubdata {
 
     /// @notice A batch as the proof sees it.
     struct Batch {
-        uint256[] inputs; // [oldRoot, newRoot, slot[0], …, slot[B-1]]; the roots left for the caller
+        uint256[] inputs; // [oldRoot, newRoot, feeRecipient, slot[0], …, slot[B-1]]; the first 3 left for the caller
         uint256[] withdrawals; // pubdata offsets of the batch's withdrawals: the first `withdrawalCount`
         uint256 withdrawalCount;
         uint256[] forced; // input positions of the forced slots, in order: the first `forcedCount`
@@ -55,7 +57,7 @@ library Pubdata {
         Deposit.Data[] calldata consumed,
         uint256 batchSize
     ) internal pure returns (Batch memory batch) {
-        uint256[] memory inputs = new uint256[](2 + batchSize);
+        uint256[] memory inputs = new uint256[](FIRST_SLOT + batchSize);
         batch.withdrawals = new uint256[](batchSize);
         batch.forced = new uint256[](batchSize);
         batch.noRoom = new bool[](consumed.length);
@@ -73,7 +75,7 @@ library Pubdata {
             if (kind == KIND_FORCED) {
                 uint256 effective = (word >> 240) & 0xff;
                 if (effective > 1) revert IZkRollup.ZkRollupInvalidEffectiveByte(offset, uint8(effective));
-                batch.forced[batch.forcedCount++] = 2 + txCount;
+                batch.forced[batch.forcedCount++] = FIRST_SLOT + txCount;
                 slot = effective << 251; // the stored request's slot is or-ed in by the rollup
             } else if (kind == Slot.KIND_DEPOSIT) {
                 (slot, nextDeposit) = _depositSlot((word >> 216) & MASK_32, consumed, nextDeposit, txCount);
@@ -86,7 +88,7 @@ library Pubdata {
                 if (kind == Slot.KIND_WITHDRAW) batch.withdrawals[batch.withdrawalCount++] = offset;
                 slot = _spendSlot(kind, word);
             }
-            inputs[2 + txCount] = slot;
+            inputs[FIRST_SLOT + txCount] = slot;
             unchecked {
                 ++txCount;
                 offset += size;

@@ -10,8 +10,11 @@ import type { ZkProfile } from "./profiles";
 /** How much of circom2's output a `CircomCompileError` keeps. */
 const OUTPUT_TAIL = 4000;
 
-/** The public inputs, in the order docs/zk.md gives: [oldRoot, newRoot, slot[0..B-1]]. */
-export const PUBLIC_SIGNALS = ["oldRoot", "newRoot", "slots"] as const;
+/**
+ * The public inputs, in the order docs/zk.md gives: [oldRoot, newRoot, feeRecipient, slot[0..B-1]]
+ * (circom orders them as `RollupBatch` declares them; this list follows the same order).
+ */
+export const PUBLIC_SIGNALS = ["oldRoot", "newRoot", "feeRecipient", "slots"] as const;
 
 /** What the generated files' headers name as their maker: the command that runs this pipeline. */
 export const GENERATED_BY = "npx hardhat zk-build (src/zk/build/)";

@@ -9,6 +9,8 @@ import { ZkWorld } from "./zk-world";
 
 const BATCH_SIZE = 4;
 const DEPTH = 2;
+/** Who the batches' fees go to: a public input the transition does not use. */
+const FEE_RECIPIENT = "0x000000000000000000000000000000000000fee5";
 
 describe("RollupBatch (circuit)", function () {
   let circuit: TestCircuit;
@@ -24,7 +26,7 @@ describe("RollupBatch (circuit)", function () {
   });
 
   const build = (state: ZkState, requests: ZkTxRequest[]): ZkBatchWitness =>
-    buildBatchWitness(state, requests, BATCH_SIZE, world.crypto);
+    buildBatchWitness(state, requests, BATCH_SIZE, world.crypto, FEE_RECIPIENT);
 
   /** A deposit, a transfer, a withdrawal and a noop. */
   const mixed = () =>
@@ -58,6 +60,22 @@ describe("RollupBatch (circuit)", function () {
       );
       expect(witness.newState.isFull).to.equal(true);
       await circuit.expectPass(witness.input);
+    });
+
+    it("keeps the fee recipient as public signal 2, whatever it is, in a constraint the optimizer kept", async function () {
+      const witness = mixed();
+      expect(witness.input.feeRecipient).to.equal(BigInt(FEE_RECIPIENT).toString());
+      // witness: [1, oldRoot, newRoot, feeRecipient, slots…]: the public signals come first, in order
+      const wire = circuit.wire("main.feeRecipient");
+      expect(wire).to.equal(3);
+      expect((await circuit.expectPass(witness.input))[wire]).to.equal(BigInt(FEE_RECIPIENT));
+      // the transition does not read it: any recipient gives the same roots and slots
+      const other = 2n ** 160n - 1n;
+      const calculated = await circuit.expectPass(withPublic(witness, { feeRecipient: other.toString() }));
+      expect(calculated[wire]).to.equal(other);
+      // its square is a constraint (a * b = c with a = b = feeRecipient), so Groth16's setup binds it
+      const squares = circuit.constraints.filter(({ a, b }) => a.has(wire) && b.has(wire));
+      expect(squares).to.have.length(1);
     });
 
     it("proves a deposit then a spend from the account it opened, in one batch", async function () {
@@ -147,7 +165,7 @@ describe("circuit profiles (circuits/profiles.json)", function () {
         batchMain(profile.batchSize, profile.depth),
       );
       // Groth16 needs nConstraints + nPublic + 1 rows in its evaluation domain
-      const rows = circuit.constraintCount + 2 + profile.batchSize + 1;
+      const rows = circuit.constraintCount + 3 + profile.batchSize + 1;
       expect(rows).to.be.at.most(BUDGET[name] ?? 2 ** 16);
     });
   }

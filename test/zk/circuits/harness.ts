@@ -230,7 +230,7 @@ export function testMain(includes: readonly string[], main: string, templates = 
 export function batchMain(batchSize: number, depth: number): string {
   return testMain(
     ["main/batch.circom"],
-    `component main {public [oldRoot, newRoot, slots]} = RollupBatch(${batchSize}, ${depth});`,
+    `component main {public [oldRoot, newRoot, feeRecipient, slots]} = RollupBatch(${batchSize}, ${depth});`,
   );
 }
 
