@@ -132,7 +132,11 @@ abstract contract ZkForced is ZkCredits {
         uint256 waiting = _forcedRequested - first;
         if (count == 0 || count > waiting) revert ZkRollupInvalidRefundCount(count, waiting);
         uint256 fee = FORCED_REQUEST_FEE;
-        for (uint256 k = 0; k < count; ++k) _creditFee(_forced[first + k].requester, fee);
+        for (uint256 k = 0; k < count; ++k) {
+            address requester = _forced[first + k].requester;
+            _creditFee(requester, fee);
+            emit ForcedFeeRefunded(first + k, requester);
+        }
         // INVARIANT: each fee is refunded once: the requests count as consumed.
         _forcedConsumed = uint64(first + count);
     }

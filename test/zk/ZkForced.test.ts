@@ -321,9 +321,13 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
           1,
         ]);
       }
-      await expect(f.rollup.connect(f.stranger).refundForcedFees(1))
+      const refund = await f.rollup.connect(f.stranger).refundForcedFees(1);
+      await expect(refund)
         .to.emit(f.rollup, "FeeCredited")
         .withArgs(alice.signer.address, FORCED_REQUEST_FEE);
+      // Told apart from a carried request: no batch consumed it.
+      await expect(refund).to.emit(f.rollup, "ForcedFeeRefunded").withArgs(0n, alice.signer.address);
+      await expect(refund).to.not.emit(f.rollup, "ForcedWithdrawalConsumed");
       expect(await f.rollup.forcedRequests()).to.deep.equal([1n, 1n]);
       await expectRevert(f, () => f.rollup.refundForcedFees(1), "ZkRollupInvalidRefundCount", [1, 0]);
       await expectRevert(

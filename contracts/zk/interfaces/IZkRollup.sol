@@ -96,6 +96,10 @@ interface IZkRollup is IRollup {
     /// recipient of the batch that carried the requests, or a requester refunded in exodus.
     event FeeCredited(address indexed account, uint256 amount);
 
+    /// @notice Forced request `index`, never carried, had its fee credited back to `requester` in exodus
+    /// (`refundForcedFees`): it counts as consumed, though no batch consumed it.
+    event ForcedFeeRefunded(uint256 indexed index, address indexed requester);
+
     /// @notice `account` pulled its fee credit, `amount` wei, paid to `to`.
     event FeeClaimed(address indexed account, address indexed to, uint256 amount);
 
@@ -246,7 +250,8 @@ interface IZkRollup is IRollup {
     /// @notice What `account` may pull with `claimFees`, in wei.
     function feeCreditOf(address account) external view returns (uint256);
 
-    /// @notice How many forced withdrawals were requested, and how many of them batches consumed.
+    /// @notice How many forced withdrawals were requested, and how many of them are consumed: carried by
+    /// batches (`ForcedWithdrawalConsumed`) or, in exodus, refunded their fee (`ForcedFeeRefunded`).
     function forcedRequests() external view returns (uint256 requested, uint256 consumed);
 
     /// @notice Forced request `index`: its slot element without the effective bit, its requester and time.
