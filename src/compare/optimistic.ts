@@ -56,8 +56,9 @@ function trust(localWindowSeconds: number): string[] {
       "may propose batches themselves (bonded), rebuilding the state from Layer-1 calldata, and no batch may " +
       "skip a deposit older than the inclusion window (1 day); there is no Layer-1 queue that forces a " +
       "Layer-2 transfer or withdrawal in",
-    "a batch's proposer must answer a dispute in time: if it goes offline, even a valid batch can be lost " +
-      "on time, with the batches built on it (re-proposable, at the cost of their bonds)",
+    "a disputed batch needs someone to defend it in time: its proposer, or, once the proposer has let half " +
+      "its clock pass, any bonded defender (the challenger agent does it by default); a saboteur that takes " +
+      "the defence over and throws it burns its bond and only delays the game",
   ];
 }
 

@@ -45,15 +45,15 @@ import { balancesAfterWithdrawal } from "./workload";
 /** What a user trusts, with the local deployment's exodus delay. */
 function trust(localExodusDelaySeconds: number): string[] {
   return [
-    "safety: the circuit's rules, the Groth16 verifier, and the trusted setup: here a local phase 2 with " +
-      "one contributor (this machine's build) on a powers of tau, so whoever ran it could forge proofs; " +
-      "production needs a multi-party ceremony (or a transparent proof system)",
-    "liveness: an operator to prove and submit batches (submitBatch takes a valid proof from anyone); if a " +
-      "deposit waits unconsumed past the exodus delay (3 days in production, " +
+    "safety: the circuit's rules, the Groth16 verifier, and the trusted setup: here a development phase 2 " +
+      "(one contribution and a beacon by this machine's build, checked with zkey verify) on a powers of tau, " +
+      "so whoever ran it could forge proofs; production runs a multi-party ceremony (npx hardhat zk-setup) " +
+      "on a public powers of tau, pinned by its hash",
+    "liveness: an operator to prove and submit batches (submitBatch takes a valid proof from anyone); a " +
+      "user it censors asks on Layer 1 (requestWithdrawal, with a fee), which batches must carry in order; " +
+      "if a deposit or a request waits past the exodus delay (3 days in production, " +
       `${localExodusDelaySeconds} s locally), anyone switches on exodus and every account exits with a ` +
       "Merkle proof against the last verified root",
-    "no forced-withdrawal request on Layer 1: an operator that censors one user's spends while it still " +
-      "takes deposits is not answered by exodus",
   ];
 }
 
