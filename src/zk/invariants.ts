@@ -2,12 +2,15 @@
  * The zk rollup's solvency, checked from Layer 1 alone (a verifier node and the contract's events):
  * for each token, the bridge's escrow for the rollup covers everything the rollup still owes —
  * the Layer-2 balances of accounts that have not exited, the credits not yet claimed (verified
- * withdrawals and refunded deposits), and the deposits queued but not yet consumed or refunded.
+ * withdrawals and refunded deposits), and the deposits queued but not yet consumed or refunded; and
+ * the rollup's own ETH is exactly the forced-request fees it owes.
  */
+import type { Provider } from "ethers";
 import type { BridgeClient } from "../bridge/client";
 import { InvariantViolationError } from "../bridge/invariants";
 import { depositsUpTo } from "../shared/deposit";
 import type { ZkChainFollower } from "./chain-follower";
+import type { ZkRollupClient } from "./rollup-client";
 
 export interface ZkSolvencyReport {
   tokenId: number;
@@ -103,4 +106,50 @@ export async function unconsumedDeposits(follower: ZkChainFollower, bridge: Brid
   const queue = await bridge.verifiedQueue(follower.rollup.address);
   const head = await follower.rollup.depositHead();
   return queue.slice(depositsUpTo(queue, head));
+}
+
+export interface ZkFeeReport {
+  /** The rollup contract's own ETH: forced-request fees only (Layer-2 money is the bridge's). */
+  balance: bigint;
+  /** Fee credits not yet claimed. */
+  credited: bigint;
+  /** Fees of the requests still waiting for a batch (or for their exodus refund). */
+  waiting: bigint;
+}
+
+/**
+ * assertZkFeesCovered: the rollup holds exactly the forced-request fees it owes, its ETH = unclaimed fee
+ * credits + the fees of the requests still waiting, and each account's fee credit is the sum of its
+ * events (`FeeCredited` − `FeeClaimed`). So every fee ends paid to a fee recipient or refunded, once.
+ * @throws InvariantViolationError naming the gap.
+ */
+export async function assertZkFeesCovered(rollup: ZkRollupClient, provider: Provider): Promise<ZkFeeReport> {
+  const c = rollup.contract;
+  const [balance, fee, [requested, consumed]] = await Promise.all([
+    provider.getBalance(rollup.address),
+    c.FORCED_REQUEST_FEE(),
+    c.forcedRequests(),
+  ]);
+  const perAccount = new Map<string, bigint>();
+  for (const log of await c.queryFilter(c.filters.FeeCredited())) {
+    perAccount.set(log.args.account, (perAccount.get(log.args.account) ?? 0n) + log.args.amount);
+  }
+  for (const log of await c.queryFilter(c.filters.FeeClaimed())) {
+    perAccount.set(log.args.account, (perAccount.get(log.args.account) ?? 0n) - log.args.amount);
+  }
+  let credited = 0n;
+  for (const [account, expected] of perAccount) {
+    const actual = await c.feeCreditOf(account);
+    if (actual !== expected) {
+      throw new InvariantViolationError(`fee credit of ${account} is ${actual}, its events say ${expected}`);
+    }
+    credited += actual;
+  }
+  const waiting = (requested - consumed) * fee;
+  if (balance !== credited + waiting) {
+    throw new InvariantViolationError(
+      `the zk rollup holds ${balance} wei but owes ${credited} of fee credits + ${waiting} of waiting fees`,
+    );
+  }
+  return { balance, credited, waiting };
 }

@@ -11,7 +11,6 @@ import { StrataError } from "../common/errors";
 import { bytesToHex, writeUint } from "../shared/bytes";
 import { decodeFloat40, encodeFloat40, isFloat40 } from "../shared/float40";
 import type { DepositData } from "../shared/types";
-import { MAX_BALANCE } from "../shared/types";
 import type {
   ZkDepositTx,
   ZkForcedRequest,
@@ -78,15 +77,14 @@ function packSlot(kind: ZkKindCode, a: bigint, b: bigint, token: bigint, amount:
 
 /**
  * Whether the circuit can carry `deposit` into an account: its owner fits 160 bits, its token id 16 bits
- * and its amount is a float40 that a balance can hold (< 2^128). Any other consumed deposit is refunded by
- * the contract and takes no slot.
+ * and its amount is a float40 (the bridge's amounts are uint128, so a new account's balance always fits).
+ * Any other consumed deposit is refunded by the contract and takes no slot.
  */
 export function isCarriable(deposit: DepositData): boolean {
   return (
     BigInt(deposit.to) < 1n << BigInt(SLOT_BITS.b) &&
     deposit.tokenId >= 0 &&
     deposit.tokenId < 2 ** SLOT_BITS.token &&
-    deposit.amount <= MAX_BALANCE &&
     isFloat40(deposit.amount)
   );
 }

@@ -7,7 +7,8 @@
  *
  * deposit
  *   OwnerTooLarge (≥ 2^160) · TokenIdTooLarge (≥ 2^16) · AmountNotRepresentable (not a float40)
- *   · BalanceOverflow (≥ 2^128) — deposits the contract refunds instead of carrying; then credit account
+ *   · BalanceOverflow (≥ 2^128; never from the bridge, whose amounts are uint128) — deposits the contract
+ *   refunds instead of carrying; then credit account
  *   `account` if it is open with the deposit's owner and token and does not overflow, else open a new
  *   account at `nextIndex`, else (every account is open) the step is a `refund`: nothing changes and the
  *   contract credits the deposit back to its depositor.

@@ -12,7 +12,7 @@ import type { Deployment } from "../../src/common/deployments";
 import type { TxJournal } from "../../src/common/journal";
 import { createLogger } from "../../src/common/logger";
 import { ZkChainFollower } from "../../src/zk/chain-follower";
-import { assertZkEscrowCovers } from "../../src/zk/invariants";
+import { assertZkEscrowCovers, assertZkFeesCovered } from "../../src/zk/invariants";
 import { ZkCrypto, zkPrivateKeyFromSeed } from "../../src/zk/keys";
 import type { ZkOperator } from "../../src/zk/operator";
 import { ZkProver } from "../../src/zk/prover";
@@ -63,7 +63,7 @@ export interface ZkE2eWorld {
    * its journal closed, nothing compacted) and starts a new one on the same journal.
    */
   startOperator(): Promise<ZkOperator>;
-  /** assertZkEscrowCovers, from a fresh verifier node. */
+  /** assertZkEscrowCovers, from a fresh verifier node, and assertZkFeesCovered. */
   checkInvariants(): Promise<void>;
   /** Stops the stack (its operator, its journal, its data directory). */
   cleanup(): Promise<void>;
@@ -135,6 +135,7 @@ export async function createZkWorld({ profile = "test" }: { profile?: string } =
     },
     async checkInvariants() {
       await assertZkEscrowCovers(await verifierNode(), bridgeClient);
+      await assertZkFeesCovered(rollup, ethers.provider);
     },
     async cleanup() {
       await stack?.stop();

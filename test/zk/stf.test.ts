@@ -135,7 +135,7 @@ describe("zk STF", function () {
       expect(full.account(0)?.balance).to.equal(5n);
     });
 
-    it("refuses with BalanceOverflow an amount of 2^128 or more (the contract refunds it)", function () {
+    it("refuses with BalanceOverflow an amount of 2^128 or more (none comes from the bridge, whose amounts are uint128)", function () {
       expectRefused(world.deposit("bob", 10n ** 39n, 3), "BalanceOverflow");
     });
 

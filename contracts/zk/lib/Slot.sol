@@ -23,8 +23,6 @@ library Slot {
 
     uint256 internal constant OWNER_LIMIT = 1 << 160;
     uint256 internal constant TOKEN_LIMIT = 1 << 16;
-    /// @notice Balances are below 2^128 (the circuit's range check): a larger deposit fits no account.
-    uint256 internal constant AMOUNT_LIMIT = 1 << 128;
 
     uint256 private constant MANTISSA_BITS = 35;
     uint256 private constant MANTISSA_LIMIT = 1 << MANTISSA_BITS;
@@ -48,11 +46,10 @@ library Slot {
     }
 
     /// @notice Whether the circuit can carry `data` into an account: owner below 2^160, token id below
-    /// 2^16, amount a float40 below 2^128. Mirrors `isCarriable` in `src/zk/pubdata.ts`.
+    /// 2^16, amount a float40 (a uint128, so a new account's balance always fits). Mirrors `isCarriable` in
+    /// `src/zk/pubdata.ts`.
     function isCarriable(Deposit.Data calldata data) internal pure returns (bool ok) {
-        if (uint256(data.to) >= OWNER_LIMIT || data.tokenId >= TOKEN_LIMIT || data.amount >= AMOUNT_LIMIT) {
-            return false;
-        }
+        if (uint256(data.to) >= OWNER_LIMIT || data.tokenId >= TOKEN_LIMIT) return false;
         (ok, ) = packAmount(data.amount);
     }
 
