@@ -5,6 +5,38 @@ import { StrataError } from "../common/errors";
 
 export class InvariantViolationError extends StrataError {}
 
+/** One credit or debit event of a pull-payment ledger: whose, and how much. */
+export interface LedgerEvent {
+  args: { account: string; amount: bigint };
+}
+
+/**
+ * Checks a pull-payment ledger against its events: each account's stored credit (`read`) must be what
+ * its `credited` events add up to less its `withdrawn` ones. Returns the sum of the credits.
+ * @throws InvariantViolationError naming the account whose credit differs (`what`: e.g. "fee credit").
+ */
+export async function creditsMatchEvents(
+  credited: readonly LedgerEvent[],
+  withdrawn: readonly LedgerEvent[],
+  read: (account: string) => Promise<bigint>,
+  what: string,
+): Promise<bigint> {
+  const perAccount = new Map<string, bigint>();
+  for (const { args } of credited)
+    perAccount.set(args.account, (perAccount.get(args.account) ?? 0n) + args.amount);
+  for (const { args } of withdrawn)
+    perAccount.set(args.account, (perAccount.get(args.account) ?? 0n) - args.amount);
+  let total = 0n;
+  for (const [account, expected] of perAccount) {
+    const actual = await read(account);
+    if (actual !== expected) {
+      throw new InvariantViolationError(`${what} of ${account} is ${actual}, its events say ${expected}`);
+    }
+    total += actual;
+  }
+  return total;
+}
+
 export interface SolvencyOptions {
   /** Every rollup registered with the bridge that may hold `tokens`. */
   rollups: readonly string[];

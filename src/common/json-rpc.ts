@@ -10,7 +10,7 @@
  */
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeHttpServer, listenHttp } from "./http-server";
 import type { JSONRPCRequest, JSONRPCResponse } from "json-rpc-2.0";
 import { JSONRPCServer, createJSONRPCErrorResponse, isJSONRPCRequest } from "json-rpc-2.0";
 import { StrataError } from "./errors";
@@ -122,10 +122,6 @@ export function hexParam(value: unknown, pattern: RegExp, what: string): string 
 // ---------------------------------------------------------------------------------------------
 
 export const MAX_BODY_BYTES = 64 * 1024;
-/** How long the server keeps an idle keep-alive connection open. */
-const KEEP_ALIVE_MS = 120_000;
-/** How long a closing server waits for the answers it is still working out. */
-const CLOSE_GRACE_MS = 5_000;
 /**
  * After a 413 for a body the client is still sending, the rest is read and discarded up to this much and
  * for at most `LINGER_MS`, before the connection closes (see `refuseTooLarge`).
@@ -501,33 +497,16 @@ export async function startJsonRpcServer<Api>(
   const server = createServer((req, res) => handle(req, res, false));
   // `Expect: 100-continue`: answer before the body is sent (Node would otherwise say `100 Continue` to all).
   server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
-  // An idle keep-alive connection stays open for two minutes (Node's default is 5 s). A client process that
-  // was busy longer than the server's timeout (loading a prover, say) would otherwise send its next request
-  // on a socket the server had just closed, and get no answer at all ("other side closed").
-  server.keepAliveTimeout = KEEP_ALIVE_MS;
-  server.headersTimeout = KEEP_ALIVE_MS + 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const { url, port } = await listenHttp(server, host, options.port);
   log.info("rpc server listening", { url });
   return {
     url,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        closing = true;
-        for (const res of answering) if (!res.headersSent) res.setHeader("Connection", "close");
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-        // An answer still being worked out after this long is cut off rather than keep the service up.
-        setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
-      }),
+    close: () => {
+      closing = true;
+      for (const res of answering) if (!res.headersSent) res.setHeader("Connection", "close");
+      return closeHttpServer(server);
+    },
   };
 }
 

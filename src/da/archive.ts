@@ -24,7 +24,7 @@
  */
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeHttpServer, listenHttp } from "../common/http-server";
 import { mkdir, readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { RpcProvider } from "../common/layer1";
@@ -50,8 +50,6 @@ export const BLOB_SIDECARS_PATH = "/eth/v1/beacon/blob_sidecars/";
 export const POST_SIDECARS_PATH = "/strata/v1/blob_sidecars";
 /** A POST's body limit: 6 blobs as hex are ~1.6 MB. */
 export const MAX_POST_BYTES = 8 * 1024 * 1024;
-const KEEP_ALIVE_MS = 120_000;
-const CLOSE_GRACE_MS = 5_000;
 
 /** What one block's file holds. */
 interface StoredBlock {
@@ -384,30 +382,17 @@ export async function startBlobArchive(options: BlobArchiveOptions): Promise<Blo
       sendJson(res, 500, { code: 500, message: "internal error", reason: "internal" });
     });
   });
-  server.keepAliveTimeout = KEEP_ALIVE_MS;
-  server.headersTimeout = KEEP_ALIVE_MS + 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const { url, port } = await listenHttp(server, host, options.port);
   log.info("blob archive listening", { url, dataDir: options.dataDir });
   let closed: Promise<void> | undefined;
   return {
     url,
     port,
     // Once: a second call waits for the first.
-    close: () =>
-      (closed ??= new Promise<void>((resolve, reject) => {
-        closing = true;
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
-      })),
+    close: () => {
+      closing = true;
+      return (closed ??= closeHttpServer(server));
+    },
   };
 }
 

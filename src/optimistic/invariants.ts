@@ -1,6 +1,6 @@
 import type { Provider } from "ethers";
 import type { Bridge } from "../../typechain-types";
-import { InvariantViolationError } from "../bridge/invariants";
+import { InvariantViolationError, creditsMatchEvents } from "../bridge/invariants";
 import type { ChainFollower } from "./chain-follower";
 import type { RollupClient } from "./rollup-client";
 
@@ -34,21 +34,12 @@ export async function assertBondsConserved(rollup: RollupClient, provider: Provi
   }
   const locked = (batchCount - 1n - lastFinal) * config.proposerBond + gameBonds * config.challengerBond;
 
-  const perAccount = new Map<string, bigint>();
-  for (const log of await c.queryFilter(c.filters.BondCredited())) {
-    perAccount.set(log.args.account, (perAccount.get(log.args.account) ?? 0n) + log.args.amount);
-  }
-  for (const log of await c.queryFilter(c.filters.CreditWithdrawn())) {
-    perAccount.set(log.args.account, (perAccount.get(log.args.account) ?? 0n) - log.args.amount);
-  }
-  let credited = 0n;
-  for (const [account, expected] of perAccount) {
-    const actual = await c.credit(account);
-    if (actual !== expected) {
-      throw new InvariantViolationError(`credit of ${account} is ${actual}, its events say ${expected}`);
-    }
-    credited += actual;
-  }
+  const credited = await creditsMatchEvents(
+    await c.queryFilter(c.filters.BondCredited()),
+    await c.queryFilter(c.filters.CreditWithdrawn()),
+    (account) => c.credit(account),
+    "credit",
+  );
   if (balance !== locked + credited + burned) {
     throw new InvariantViolationError(
       `rollup holds ${balance} wei but locked ${locked} + credit ${credited} + burned ${burned} = ${

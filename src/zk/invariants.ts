@@ -7,7 +7,7 @@
  */
 import type { Provider } from "ethers";
 import type { BridgeClient } from "../bridge/client";
-import { InvariantViolationError } from "../bridge/invariants";
+import { InvariantViolationError, creditsMatchEvents } from "../bridge/invariants";
 import { depositsUpTo } from "../shared/deposit";
 import type { ZkChainFollower } from "./chain-follower";
 import type { ZkRollupClient } from "./rollup-client";
@@ -130,21 +130,12 @@ export async function assertZkFeesCovered(rollup: ZkRollupClient, provider: Prov
     c.FORCED_REQUEST_FEE(),
     c.forcedRequests(),
   ]);
-  const perAccount = new Map<string, bigint>();
-  for (const log of await c.queryFilter(c.filters.FeeCredited())) {
-    perAccount.set(log.args.account, (perAccount.get(log.args.account) ?? 0n) + log.args.amount);
-  }
-  for (const log of await c.queryFilter(c.filters.FeeClaimed())) {
-    perAccount.set(log.args.account, (perAccount.get(log.args.account) ?? 0n) - log.args.amount);
-  }
-  let credited = 0n;
-  for (const [account, expected] of perAccount) {
-    const actual = await c.feeCreditOf(account);
-    if (actual !== expected) {
-      throw new InvariantViolationError(`fee credit of ${account} is ${actual}, its events say ${expected}`);
-    }
-    credited += actual;
-  }
+  const credited = await creditsMatchEvents(
+    await c.queryFilter(c.filters.FeeCredited()),
+    await c.queryFilter(c.filters.FeeClaimed()),
+    (account) => c.feeCreditOf(account),
+    "fee credit",
+  );
   const waiting = (requested - consumed) * fee;
   if (balance !== credited + waiting) {
     throw new InvariantViolationError(

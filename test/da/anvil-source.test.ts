@@ -7,23 +7,7 @@ import { AnvilBlobSource } from "../../src/da/anvil-source";
 import { decodeBlobs, encodeBlobs } from "../../src/da/codec";
 import { BlobCommitmentMismatchError, BlobNotFoundError, BlobSourceResponseError } from "../../src/da/errors";
 import { Kzg, versionedHash } from "../../src/da/kzg";
-
-function payloadOf(length: number, seed: number): Uint8Array {
-  return Uint8Array.from({ length }, (_, i) => (i * 17 + seed * 29 + (i >> 10)) & 0xff);
-}
-
-async function expectRejection<E extends Error>(
-  promise: Promise<unknown>,
-  type: new (...args: any[]) => E,
-): Promise<E> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error, String(error)).to.be.instanceOf(type);
-    return error as E;
-  }
-  return expect.fail(`resolved, expected ${type.name}`);
-}
+import { expectRejection, payloadOf, sendBlobTransaction } from "./helpers";
 
 /** An Anvil that lies about blobs: `anvil_getBlobByHash` answers with `lie(trueAnswer)`. */
 class LyingAnvil extends JsonRpcProvider {
@@ -58,16 +42,7 @@ describe("AnvilBlobSource (against a real Anvil)", function () {
     url = `http://127.0.0.1:${port}`;
     provider = new JsonRpcProvider(url, undefined, { staticNetwork: true });
     const wallet = new Wallet(localAccountKey(9), provider);
-    blobs = encodeBlobs(payload);
-    const tx = await wallet.sendTransaction({
-      type: 3,
-      to: wallet.address,
-      blobs,
-      kzg: kzg.ethersKzg(),
-      maxFeePerBlobGas: 10n ** 10n,
-    });
-    await tx.wait();
-    txHash = tx.hash;
+    ({ blobs, txHash } = await sendBlobTransaction(wallet, kzg, payload));
   });
 
   after(async function () {

@@ -32,6 +32,7 @@ import { decodeBlobs, encodeBlobs } from "../../src/da/codec";
 import { BlobArchiveRejectedError } from "../../src/da/errors";
 import { Kzg } from "../../src/da/kzg";
 import { sidecarOf } from "../../src/da/sidecar";
+import { sendBlobTransaction } from "./helpers";
 
 describe("blob archive as its own process (npx hardhat blob-archive)", function () {
   this.timeout(600_000);
@@ -83,15 +84,7 @@ describe("blob archive as its own process (npx hardhat blob-archive)", function 
   it("stores a mined blob transaction's sidecars and serves them to a follower; refuses a squatter's post first", async function () {
     const wallet = new Wallet(localAccountKey(8), provider);
     const payload = Uint8Array.from({ length: 150_000 }, (_, i) => (i * 7 + (i >> 8)) & 0xff); // two blobs
-    const blobs = encodeBlobs(payload);
-    const tx = await wallet.sendTransaction({
-      type: 3,
-      to: wallet.address,
-      blobs,
-      kzg: kzg.ethersKzg(),
-      maxFeePerBlobGas: 10n ** 10n,
-    });
-    const receipt = (await tx.wait())!;
+    const { blobs, txHash, receipt } = await sendBlobTransaction(wallet, kzg, payload);
 
     // a griefer first: block N under a made-up hash, and another blob at index 0 of the real block
     const [junk] = encodeBlobs(Uint8Array.from([1, 2, 3]));
@@ -110,8 +103,8 @@ describe("blob archive as its own process (npx hardhat blob-archive)", function 
       expect((refused as BlobArchiveRejectedError).reason).to.equal("not-on-chain");
     }
 
-    expect(await publishTransactionBlobs(archiveUrl, provider, kzg, tx.hash, blobs)).to.deep.equal([0, 1]);
-    const got = await new BeaconBlobSource({ url: archiveUrl, provider, kzg }).getTransactionBlobs(tx.hash);
+    expect(await publishTransactionBlobs(archiveUrl, provider, kzg, txHash, blobs)).to.deep.equal([0, 1]);
+    const got = await new BeaconBlobSource({ url: archiveUrl, provider, kzg }).getTransactionBlobs(txHash);
     expect(Buffer.from(decodeBlobs(got.map((b) => b.blob))).equals(Buffer.from(payload))).to.equal(true);
   });
 

@@ -29,25 +29,9 @@ import { Kzg, versionedHash } from "../../src/da/kzg";
 import { sidecarOf, sidecarToJson } from "../../src/da/sidecar";
 import type { BlobSidecarJson } from "../../src/da/sidecar";
 import { useTempDir } from "../helpers/temp-dir";
+import { expectRejection, payloadOf, sendBlobTransaction } from "./helpers";
 
 const quiet = createLogger({ level: "silent" });
-
-function payloadOf(length: number, seed: number): Uint8Array {
-  return Uint8Array.from({ length }, (_, i) => (i * 13 + seed * 101 + (i >> 9)) & 0xff);
-}
-
-async function expectRejection<E extends Error>(
-  promise: Promise<unknown>,
-  type: new (...args: any[]) => E,
-): Promise<E> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error, String(error)).to.be.instanceOf(type);
-    return error as E;
-  }
-  return expect.fail(`resolved, expected ${type.name}`);
-}
 
 /** A type-3 transaction carrying `payload`, mined on the in-process Hardhat network. */
 async function postOnLayer1(
@@ -55,17 +39,9 @@ async function postOnLayer1(
   payload: Uint8Array,
 ): Promise<{ txHash: string; blobs: Uint8Array[]; block: { blockNumber: number; blockHash: string } }> {
   const wallet = new Wallet(localAccountKey(8), ethers.provider);
-  const blobs = encodeBlobs(payload);
-  const tx = await wallet.sendTransaction({
-    type: 3,
-    to: wallet.address,
-    blobs,
-    kzg: kzg.ethersKzg(),
-    maxFeePerBlobGas: 10n ** 10n,
-  });
-  const receipt = (await tx.wait())!;
+  const { txHash, blobs, receipt } = await sendBlobTransaction(wallet, kzg, payload);
   return {
-    txHash: tx.hash,
+    txHash,
     blobs,
     block: { blockNumber: receipt.blockNumber, blockHash: receipt.blockHash.toLowerCase() },
   };

@@ -19,11 +19,7 @@ import {
   versionedHash,
 } from "../../src/da/kzg";
 import type { BlobOpening } from "../../src/da/kzg";
-
-/** A payload of `length` bytes that differs from byte to byte. */
-function payloadOf(length: number, seed = 1): Uint8Array {
-  return Uint8Array.from({ length }, (_, i) => (i * 31 + seed * 7 + (i >> 8)) & 0xff);
-}
+import { payloadOf, sendBlobTransaction } from "./helpers";
 
 /** The point-evaluation precompile's answer to `input`, by eth_call on the Hardhat network (null: it failed). */
 async function callPrecompile(input: string): Promise<string | null> {
@@ -61,17 +57,9 @@ describe("KZG (src/da/kzg.ts)", function () {
 
     it("matches the blobVersionedHashes of a type-3 transaction mined on Hardhat", async function () {
       const wallet = new Wallet(localAccountKey(9), ethers.provider);
-      const blobs = encodeBlobs(payloadOf(150_000, 2)); // two blobs
-      const tx = await wallet.sendTransaction({
-        type: 3,
-        to: wallet.address,
-        blobs,
-        kzg: kzg.ethersKzg(),
-        maxFeePerBlobGas: 10n ** 10n,
-      });
-      const receipt = await tx.wait();
+      const { blobs, txHash, receipt } = await sendBlobTransaction(wallet, kzg, payloadOf(150_000, 2)); // two blobs
       expect(receipt?.status).to.equal(1);
-      const mined = (await ethers.provider.send("eth_getTransactionByHash", [tx.hash])) as {
+      const mined = (await ethers.provider.send("eth_getTransactionByHash", [txHash])) as {
         type: string;
         blobVersionedHashes: string[];
       };
