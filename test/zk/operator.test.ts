@@ -201,37 +201,31 @@ describe("ZkOperator", function () {
       });
     }
 
+    /** Starts an operator on this world with a stand-in prover of `nPublic` public inputs. */
+    async function startWith(nPublic: number, feeRecipient?: string): Promise<ZkOperator> {
+      return ZkOperator.start({
+        rollup: world.rollup,
+        bridge: world.bridgeClient,
+        follower: await ZkChainFollower.create(world.rollup, ethers.provider, world.crypto),
+        journal: world.journals[0],
+        prover: { nPublic } as unknown as ZkProver,
+        crypto: world.crypto,
+        signer: world.operatorSigner,
+        feeRecipient,
+      });
+    }
+
     it("(start) refuses a prover whose circuit has another batch size", async function () {
-      const prover = { nPublic: 3 + 4 } as unknown as ZkProver;
-      await expect(
-        ZkOperator.start({
-          rollup: world.rollup,
-          bridge: world.bridgeClient,
-          follower: await ZkChainFollower.create(world.rollup, ethers.provider, world.crypto),
-          journal: world.journals[0],
-          prover,
-          crypto: world.crypto,
-          signer: world.operatorSigner,
-        }),
-      ).to.be.rejectedWith(ZkOperatorConfigError);
+      await expect(startWith(3 + 4)).to.be.rejectedWith(ZkOperatorConfigError);
     });
 
     it("(start) refuses a fee recipient that is the zero address or no address", async function () {
       const { batchSize } = await world.rollup.config();
-      const prover = { nPublic: 3 + batchSize } as unknown as ZkProver;
       for (const feeRecipient of [ZeroAddress, "0x1234"]) {
-        await expect(
-          ZkOperator.start({
-            rollup: world.rollup,
-            bridge: world.bridgeClient,
-            follower: await ZkChainFollower.create(world.rollup, ethers.provider, world.crypto),
-            journal: world.journals[0],
-            prover,
-            crypto: world.crypto,
-            signer: world.operatorSigner,
-            feeRecipient,
-          }),
-        ).to.be.rejectedWith(ZkOperatorConfigError, /fee recipient/);
+        await expect(startWith(3 + batchSize, feeRecipient)).to.be.rejectedWith(
+          ZkOperatorConfigError,
+          /fee recipient/,
+        );
       }
     });
   });
