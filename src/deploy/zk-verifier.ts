@@ -36,6 +36,13 @@ export class ZkVerifierMismatchError extends StrataError {
   }
 }
 
+/** A deployment record that pins no zk verifier (made before pins, or by hand): nothing to check against. */
+export class ZkVerifierPinMissingError extends StrataError {
+  constructor() {
+    super("the deployment record pins no zk verifier: redeploy with `npm run deploy` to record one");
+  }
+}
+
 /** A profile's local build: its manifest and verification key, refused unless the manifest vouches for it. */
 export async function loadZkBuild(
   profile: string,
@@ -126,7 +133,24 @@ export async function checkZkVerifier(
       `the deployment record pins another key than circuits/build/${profile}/ holds`,
     );
   }
-  if (pin && pin.runtimeCodeHash !== onChain) {
+  if (pin) await checkZkVerifierPin(deployment, provider);
+  else await checkRollupVerifier(deployment, provider);
+  return onChain;
+}
+
+/**
+ * What anyone can check of a deployment's zk verifier without the build (a wallet does, before it sends
+ * anything): the code at the record's ZkVerifier is the code the record pins (EXTCODEHASH), and the
+ * rollup verifies with that contract. The pin names the verification key the setup published
+ * (`verificationKeySha256`): trusting the record is trusting that key. Throws `ZkVerifierMismatchError`
+ * naming what differs, or `ZkVerifierPinMissingError` for a record that pins nothing.
+ */
+export async function checkZkVerifierPin(deployment: Deployment, provider: Provider): Promise<string> {
+  const pin = deployment.zkVerifier;
+  if (!pin) throw new ZkVerifierPinMissingError();
+  const address = contractAddress(deployment, "ZkVerifier");
+  const onChain = keccak256(await provider.getCode(address));
+  if (pin.runtimeCodeHash !== onChain) {
     throw new ZkVerifierMismatchError(
       "pinned runtime code",
       pin.runtimeCodeHash,
@@ -134,6 +158,13 @@ export async function checkZkVerifier(
       `the deployment record pins other code than ${address} holds`,
     );
   }
+  await checkRollupVerifier(deployment, provider);
+  return onChain;
+}
+
+/** The record's ZkRollup verifies with the record's ZkVerifier (an immutable of the rollup). */
+async function checkRollupVerifier(deployment: Deployment, provider: Provider): Promise<void> {
+  const address = contractAddress(deployment, "ZkVerifier");
   // What counts is the verifier the rollup calls (an immutable), not only the one the record names.
   const rollupAddress = contractAddress(deployment, "ZkRollup");
   const rollup = new Contract(rollupAddress, ["function VERIFIER() view returns (address)"], provider);
@@ -146,5 +177,4 @@ export async function checkZkVerifier(
       `ZkRollup ${rollupAddress} verifies with ${used}, not the record's ZkVerifier`,
     );
   }
-  return onChain;
 }

@@ -32,6 +32,7 @@ import {
   WalletAccountNotFoundError,
   WalletAddressError,
   WalletAmountError,
+  WalletDeploymentError,
   WalletExodusError,
   WalletInsufficientFundsError,
   WalletKeyError,
@@ -40,6 +41,8 @@ import {
 import type { L1Result, SignedSpend, TokenRef, WalletContext, WalletOptions } from "./rollup-wallet";
 import { RollupWallet, checkAddress, isBytes32, l1Result, openWalletContext } from "./rollup-wallet";
 import { nextBlockTime } from "../common/layer1";
+import { StrataError } from "../common/errors";
+import { checkZkVerifierPin } from "../deploy/zk-verifier";
 
 export interface ZkRollupWalletOptions extends WalletOptions {
   /** The BabyJubJub private key (32 bytes, or their 0x hex). Default: `deriveZkPrivateKey(signer, …)`. */
@@ -140,6 +143,16 @@ export class ZkRollupWallet extends RollupWallet<ZkTxStatus, ZkTxReceipt> {
   /** Opens a wallet on the deployment's zk rollup (checks the chain; does not call the operator). */
   static async open(options: ZkRollupWalletOptions): Promise<ZkRollupWallet> {
     const context = await openWalletContext(options, "zk");
+    // The rollup proves with the verifier the record pins (its code, the key the setup published): a
+    // wallet sends nothing to a rollup whose proofs it has no reason to trust.
+    try {
+      await checkZkVerifierPin(context.deployment, context.provider);
+    } catch (cause) {
+      if (!(cause instanceof StrataError)) throw cause;
+      throw new WalletDeploymentError(`the zk rollup's verifier cannot be trusted: ${cause.message}`, {
+        cause,
+      });
+    }
     const crypto = options.crypto ?? (await ZkCrypto.load());
     const config = await new ZkRollupClient(context.rollup, context.provider).config();
     let key: ZkPrivateKey;

@@ -8,7 +8,13 @@ import { artifacts, ethers } from "hardhat";
 import type { Deployment } from "../../src/common/deployments";
 import { createLogger } from "../../src/common/logger";
 import { deploySuite } from "../../src/deploy/suite";
-import { checkZkVerifier, loadZkBuild, ZkVerifierMismatchError } from "../../src/deploy/zk-verifier";
+import {
+  checkZkVerifier,
+  checkZkVerifierPin,
+  loadZkBuild,
+  ZkVerifierMismatchError,
+  ZkVerifierPinMissingError,
+} from "../../src/deploy/zk-verifier";
 import { startZkOperatorService } from "../../src/zk/stack";
 
 /** The suite deployed on the in-process chain with the `test` profile's verifier. */
@@ -26,6 +32,48 @@ async function otherVerifier(): Promise<string> {
   await contract.waitForDeployment();
   return contract.getAddress();
 }
+
+describe("checkZkVerifierPin (src/deploy/zk-verifier.ts): what a wallet checks without the build", function () {
+  this.timeout(120_000);
+
+  it("confirms the record's verifier: the pinned code at its address, and the one the rollup calls", async function () {
+    const deployment = await loadFixture(deployed);
+    const code = await ethers.provider.getCode(deployment.contracts.ZkVerifier!);
+    expect(await checkZkVerifierPin(deployment, ethers.provider)).to.equal(keccak256(code));
+  });
+
+  it("refuses a record whose verifier address holds other code than it pins", async function () {
+    const deployment = await loadFixture(deployed);
+    const forged = {
+      ...deployment,
+      contracts: { ...deployment.contracts, ZkVerifier: await otherVerifier() },
+    };
+    const error: ZkVerifierMismatchError = await expect(
+      checkZkVerifierPin(forged, ethers.provider),
+    ).to.be.rejectedWith(ZkVerifierMismatchError);
+    expect(error.what).to.equal("pinned runtime code");
+  });
+
+  it("refuses a record naming a twin of the pinned verifier that the rollup does not call", async function () {
+    const deployment = await loadFixture(deployed);
+    const twin = await ethers.deployContract("ZkVerifierTest");
+    const forged = {
+      ...deployment,
+      contracts: { ...deployment.contracts, ZkVerifier: await twin.getAddress() },
+    };
+    const error: ZkVerifierMismatchError = await expect(
+      checkZkVerifierPin(forged, ethers.provider),
+    ).to.be.rejectedWith(ZkVerifierMismatchError);
+    expect(error.what).to.equal("rollup's verifier");
+  });
+
+  it("refuses a record that pins nothing (ZkVerifierPinMissingError)", async function () {
+    const deployment = await loadFixture(deployed);
+    await expect(
+      checkZkVerifierPin({ ...deployment, zkVerifier: undefined }, ethers.provider),
+    ).to.be.rejectedWith(ZkVerifierPinMissingError);
+  });
+});
 
 describe("checkZkVerifier (src/deploy/zk-verifier.ts)", function () {
   this.timeout(120_000);

@@ -15,6 +15,7 @@ import {
   WalletAccountNotFoundError,
   WalletAddressError,
   WalletAmountError,
+  WalletDeploymentError,
   WalletExodusError,
   WalletInsufficientFundsError,
   WalletKeyError,
@@ -70,6 +71,24 @@ describe("ZkRollupWallet", function () {
         }),
       WalletKeyError,
     );
+  });
+
+  it("refuses, before Layer 1, a deployment whose rollup proves with another verifier than the record pins", async function () {
+    // The attack: a record (handed to a user, say) that names a verifier with other code than it pins, or
+    // a twin of the pinned verifier that the rollup does not call. The wallet opens nothing on it.
+    const standIn = await ethers.deployContract("ZkVerifierStandIn");
+    const twin = await ethers.deployContract("ZkVerifierTest");
+    for (const verifier of [standIn, twin]) {
+      const deployment = {
+        ...w.world.deployment,
+        contracts: { ...w.world.deployment.contracts, ZkVerifier: await verifier.getAddress() },
+      };
+      await expectRefusedBeforeLayer1(
+        signers.alice,
+        () => Wallet.open({ signer: signers.alice, deployment, operatorUrl: w.url, crypto: w.world.crypto }),
+        WalletDeploymentError,
+      );
+    }
   });
 
   it("deposits ETH into accounts the operator opens when it proves the deposits", async function () {
