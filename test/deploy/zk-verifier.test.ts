@@ -33,6 +33,17 @@ async function otherVerifier(): Promise<string> {
   return contract.getAddress();
 }
 
+/** The deployed suite's record, naming `verifier` as its ZkVerifier (everything else as deployed). */
+async function naming(verifier: Promise<string>): Promise<Deployment> {
+  const deployment = await loadFixture(deployed);
+  return { ...deployment, contracts: { ...deployment.contracts, ZkVerifier: await verifier } };
+}
+
+/** The build's own verifier again, at another address: a twin of the one the rollup calls. */
+async function twinVerifier(): Promise<string> {
+  return (await ethers.deployContract("ZkVerifierTest")).getAddress();
+}
+
 describe("checkZkVerifierPin (src/deploy/zk-verifier.ts): what a wallet checks without the build", function () {
   this.timeout(120_000);
 
@@ -43,11 +54,7 @@ describe("checkZkVerifierPin (src/deploy/zk-verifier.ts): what a wallet checks w
   });
 
   it("refuses a record whose verifier address holds other code than it pins", async function () {
-    const deployment = await loadFixture(deployed);
-    const forged = {
-      ...deployment,
-      contracts: { ...deployment.contracts, ZkVerifier: await otherVerifier() },
-    };
+    const forged = await naming(otherVerifier());
     const error: ZkVerifierMismatchError = await expect(
       checkZkVerifierPin(forged, ethers.provider),
     ).to.be.rejectedWith(ZkVerifierMismatchError);
@@ -55,12 +62,7 @@ describe("checkZkVerifierPin (src/deploy/zk-verifier.ts): what a wallet checks w
   });
 
   it("refuses a record naming a twin of the pinned verifier that the rollup does not call", async function () {
-    const deployment = await loadFixture(deployed);
-    const twin = await ethers.deployContract("ZkVerifierTest");
-    const forged = {
-      ...deployment,
-      contracts: { ...deployment.contracts, ZkVerifier: await twin.getAddress() },
-    };
+    const forged = await naming(twinVerifier());
     const error: ZkVerifierMismatchError = await expect(
       checkZkVerifierPin(forged, ethers.provider),
     ).to.be.rejectedWith(ZkVerifierMismatchError);
@@ -94,11 +96,7 @@ describe("checkZkVerifier (src/deploy/zk-verifier.ts)", function () {
   });
 
   it("refuses a deployment whose verifier is another contract, naming its runtime code", async function () {
-    const deployment = await loadFixture(deployed);
-    const forged = {
-      ...deployment,
-      contracts: { ...deployment.contracts, ZkVerifier: await otherVerifier() },
-    };
+    const forged = await naming(otherVerifier());
     const error: ZkVerifierMismatchError = await expect(
       checkZkVerifier(forged, ethers.provider),
     ).to.be.rejectedWith(ZkVerifierMismatchError);
@@ -108,11 +106,7 @@ describe("checkZkVerifier (src/deploy/zk-verifier.ts)", function () {
 
   it("refuses a record whose verifier, the build's own code at another address, is not the one the rollup calls", async function () {
     const deployment = await loadFixture(deployed);
-    const twin = await ethers.deployContract("ZkVerifierTest");
-    const forged = {
-      ...deployment,
-      contracts: { ...deployment.contracts, ZkVerifier: await twin.getAddress() },
-    };
+    const forged = await naming(twinVerifier());
     const error: ZkVerifierMismatchError = await expect(
       checkZkVerifier({ ...forged, zkVerifier: undefined }, ethers.provider),
     ).to.be.rejectedWith(ZkVerifierMismatchError);
@@ -151,10 +145,7 @@ describe("checkZkVerifier (src/deploy/zk-verifier.ts)", function () {
 
   it("keeps the zk operator from starting on a deployment whose verifier is not its build's", async function () {
     const deployment = await loadFixture(deployed);
-    const forged = {
-      ...deployment,
-      contracts: { ...deployment.contracts, ZkVerifier: await otherVerifier() },
-    };
+    const forged = await naming(otherVerifier());
     const dataDir = await mkdtemp(join(tmpdir(), "strata-zk-verifier-"));
     const [, operator] = await ethers.getSigners();
     try {
