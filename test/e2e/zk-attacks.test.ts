@@ -6,7 +6,6 @@
 // and a proof from a made-up pre-state does not verify against the stored root. The attackers are
 // src/zk/adversaries.ts: a batch proven on one's own prover (`proveOwnBatch`), a forged proof (`forgeProof`).
 import { expect } from "chai";
-import { ethers } from "hardhat";
 import { parseEther } from "ethers";
 import { ContractRevertError } from "../../src/common/errors";
 import { foldDeposits } from "../../src/shared/deposit";
@@ -45,20 +44,7 @@ describe("e2e: zk attacks", function () {
   });
 
   /** Everything the rollup stores, as one string: equal before and after a reverted call. */
-  async function ledger(): Promise<string> {
-    const r = world.rollup;
-    const [a, b] = [alice.signer.address, bob.signer.address];
-    const values = [
-      await r.root(),
-      await r.depositHead(),
-      await r.batchCount(),
-      await r.isExodus(),
-      await r.creditOf(a, ETH_ID),
-      await r.creditOf(b, ETH_ID),
-      (await world.bridgeClient.contract.asset(r.address, ethers.ZeroAddress)).escrowed,
-    ];
-    return values.map(String).join("|");
-  }
+  const ledger = () => world.ledger([alice.signer.address, bob.signer.address]);
 
   /** `send()` reverts with the rollup's error `name` and leaves its ledger as it was. */
   async function expectRevert(send: () => Promise<unknown>, name: string, args?: unknown[]): Promise<void> {

@@ -63,6 +63,12 @@ export interface ZkE2eWorld {
    * its journal closed, nothing compacted) and starts a new one on the same journal.
    */
   startOperator(): Promise<ZkOperator>;
+  /**
+   * Everything the rollup stores that a call could change, as one string (equal before and after a
+   * reverted call): root, deposit head, batch count, exodus, the forced queue, the escrow, and the ETH
+   * credit and fee credit of each of `accounts`.
+   */
+  ledger(accounts: readonly string[]): Promise<string>;
   /** assertZkEscrowCovers, from a fresh verifier node, and assertZkFeesCovered. */
   checkInvariants(): Promise<void>;
   /** Stops the stack (its operator, its journal, its data directory). */
@@ -118,6 +124,18 @@ export async function createZkWorld({ profile = "test" }: { profile?: string } =
       wallet: new ZkWallet(crypto, zkPrivateKeyFromSeed(seed), signer.address, domain),
     }),
     verifierNode,
+    async ledger(accounts) {
+      const values: unknown[] = [
+        await rollup.root(),
+        await rollup.depositHead(),
+        await rollup.batchCount(),
+        await rollup.isExodus(),
+        JSON.stringify(await rollup.forcedRequests()),
+        (await bridgeClient.contract.asset(rollup.address, ethers.ZeroAddress)).escrowed,
+      ];
+      for (const a of accounts) values.push(await rollup.creditOf(a, ETH_ID), await rollup.feeCreditOf(a));
+      return values.map(String).join("|");
+    },
     async startOperator() {
       if (stack === undefined) {
         stack = await startZkStack({

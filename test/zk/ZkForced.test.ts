@@ -31,6 +31,17 @@ async function storedRequest(f: ZkFixture, index: number): Promise<ZkForcedReque
   return { index, requester, account: Number(account), owner, tokenId: Number(tokenId), amount, requestedAt };
 }
 
+/**
+ * Asks for `amount` wei of account 0's ETH with Alice's key, paying `value`; sent by Alice, or by `signer`
+ * (whose address makes another owner hash).
+ */
+function ask(f: ZkFixture, value: bigint, amount = 1n, signer = f.users.alice.signer) {
+  const { alice } = f.users;
+  return f.rollup
+    .connect(signer)
+    .requestWithdrawal(0, ETH_ID, encodeFloat40(amount), alice.ax, alice.ay, { value });
+}
+
 describe("ZkRollup forced withdrawals (request queue)", function () {
   const AMOUNT = 5n * 10n ** 18n;
 
@@ -114,21 +125,9 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
     const f = await loadFixture(depositedFixture);
     const { alice, bob } = f.users;
     const amount = ALICE_DEPOSIT / 3n;
-    await (
-      await f.rollup
-        .connect(alice.signer)
-        .requestWithdrawal(0, ETH_ID, encodeFloat40(amount), alice.ax, alice.ay, {
-          value: FORCED_REQUEST_FEE,
-        })
-    ).wait();
+    await (await ask(f, FORCED_REQUEST_FEE, amount)).wait();
     // Bob names Alice's account with Alice's key: his address makes another owner hash.
-    await (
-      await f.rollup
-        .connect(bob.signer)
-        .requestWithdrawal(0, ETH_ID, encodeFloat40(amount), alice.ax, alice.ay, {
-          value: FORCED_REQUEST_FEE,
-        })
-    ).wait();
+    await (await ask(f, FORCED_REQUEST_FEE, amount, bob.signer)).wait();
     const [mine, his] = [await storedRequest(f, 0), await storedRequest(f, 1)];
     expect(his.owner).to.not.equal(alice.owner);
     const batch = await prepareBatch(f, f.model, [
@@ -158,12 +157,7 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
 
   it("reverts with ZkRollupInvalidEffectiveByte an effective byte other than 0 or 1, changing nothing", async function () {
     const f = await loadFixture(depositedFixture);
-    const { alice } = f.users;
-    await (
-      await f.rollup
-        .connect(alice.signer)
-        .requestWithdrawal(0, ETH_ID, encodeFloat40(1n), alice.ax, alice.ay, { value: FORCED_REQUEST_FEE })
-    ).wait();
+    await (await ask(f, FORCED_REQUEST_FEE)).wait();
     const batch = await prepareBatch(f, f.model, [
       { kind: "forced", request: await storedRequest(f, 0), effective: true },
     ]);
@@ -177,12 +171,7 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
 
   it("reverts with ZkRollupForcedRequestMissing a batch carrying more requests than are waiting, changing nothing", async function () {
     const f = await loadFixture(depositedFixture);
-    const { alice } = f.users;
-    await (
-      await f.rollup
-        .connect(alice.signer)
-        .requestWithdrawal(0, ETH_ID, encodeFloat40(1n), alice.ax, alice.ay, { value: FORCED_REQUEST_FEE })
-    ).wait();
+    await (await ask(f, FORCED_REQUEST_FEE)).wait();
     const request = await storedRequest(f, 0);
     const batch = await prepareBatch(f, f.model, [{ kind: "forced", request, effective: true }]);
     await expectRevert(
@@ -195,12 +184,7 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
 
   it("reverts with ZkRollupInvalidProof a batch whose proof was made for another request's slot", async function () {
     const f = await loadFixture(depositedFixture);
-    const { alice } = f.users;
-    await (
-      await f.rollup
-        .connect(alice.signer)
-        .requestWithdrawal(0, ETH_ID, encodeFloat40(1n), alice.ax, alice.ay, { value: FORCED_REQUEST_FEE })
-    ).wait();
+    await (await ask(f, FORCED_REQUEST_FEE)).wait();
     const stored = await storedRequest(f, 0);
     // The stand-in verifier accepts the inputs of a request for 2 wei: the contract puts the stored one in.
     const batch = await prepareBatch(f, f.model, [
@@ -213,14 +197,6 @@ describe("ZkRollup forced withdrawals (request queue)", function () {
   });
 
   describe("the forced-request fee", function () {
-    /** Alice asks for `amount` of her ETH account, paying `value`. */
-    function ask(f: ZkFixture, value: bigint, amount = 1n) {
-      const { alice } = f.users;
-      return f.rollup
-        .connect(alice.signer)
-        .requestWithdrawal(0, ETH_ID, encodeFloat40(amount), alice.ax, alice.ay, { value });
-    }
-
     it("is held by the rollup, then credited to the fee recipient the batch's proof names (not its sender), who claims it", async function () {
       const f = await loadFixture(depositedFixture);
       const { alice, carol } = f.users;
