@@ -50,6 +50,28 @@ describe("Challenger", function () {
       return batchIndex;
     }
 
+    /**
+     * Rounds of the challenger agent and Mallory's player (the proposer is never ticked: it is offline),
+     * checking the invariants after each, until game `gameId` ends; a round where no one acts lets 10 s
+     * pass, far less than a clock.
+     */
+    async function playUntilResolved(
+      w: World,
+      gameId: bigint,
+      malloryFollower: Awaited<ReturnType<typeof challengeWithWrongTrace>>["malloryFollower"],
+      griefer: GamePlayer,
+    ): Promise<void> {
+      for (let round = 0; round < 200; round++) {
+        await w.challenger.tick();
+        await malloryFollower.sync();
+        let acted = false;
+        for (const action of (await griefer.playAll()).values()) acted ||= action.kind !== "wait";
+        await w.checkInvariants();
+        if ((await w.rollup.contract.game(gameId)).status !== OPEN) return;
+        if (!acted) await time.increase(10);
+      }
+    }
+
     /** `mallory` challenges valid batch `batchIndex` with a trace wrong from step 2, and plays it by that trace. */
     async function challengeWithWrongTrace(w: World, mallory: Signer, batchIndex: number) {
       const { rollup } = w;
@@ -86,15 +108,7 @@ describe("Challenger", function () {
       // Mallory; a round where no one acts lets 10 s pass, far less than a clock.
       const { events } = w.challenger;
       const before = await rollup.contract.credit(w.challengerSigner);
-      for (let round = 0; round < 200; round++) {
-        await w.challenger.tick();
-        await malloryFollower.sync();
-        let acted = false;
-        for (const action of (await griefer.playAll()).values()) acted ||= action.kind !== "wait";
-        await w.checkInvariants();
-        if ((await rollup.contract.game(gameId)).status !== OPEN) break;
-        if (!acted) await time.increase(10);
-      }
+      await playUntilResolved(w, gameId, malloryFollower, griefer);
 
       const game = await rollup.contract.game(gameId);
       expect(game.status, "the proposer's side won").to.equal(PROPOSER_WON);
@@ -150,15 +164,7 @@ describe("Challenger", function () {
 
       const { events } = w.challenger;
       const before = await rollup.contract.credit(w.challengerSigner);
-      for (let round = 0; round < 200; round++) {
-        await w.challenger.tick();
-        await malloryFollower.sync();
-        let acted = false;
-        for (const action of (await griefer.playAll()).values()) acted ||= action.kind !== "wait";
-        await w.checkInvariants();
-        if ((await rollup.contract.game(gameId)).status !== OPEN) break;
-        if (!acted) await time.increase(10);
-      }
+      await playUntilResolved(w, gameId, malloryFollower, griefer);
 
       const game = await rollup.contract.game(gameId);
       expect(game.status, "the proposer's side won").to.equal(PROPOSER_WON);
