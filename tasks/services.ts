@@ -39,13 +39,14 @@ strataTask("sequencer", async (s, hre) => {
   await runServiceMain({
     scope: "sequencer",
     start: async (logger) => {
-      const ctx = optimisticContext(deployment, provider);
+      const ctx = optimisticContext(deployment, provider, s.blobArchiveUrl);
       logger.info("agent ready", { network, address: wallet.address, rollup: ctx.rollup.address });
       return startSequencerService(ctx, {
         signer: wallet,
         journalPath,
         maxBatchSteps: s.maxBatchSteps,
         maxBatchAgeMs: s.maxBatchAgeMs,
+        dataMode: s.dataMode,
         pollMs: s.pollMs,
         serve: { host: s.host, port: s.port },
         logger,
@@ -67,7 +68,7 @@ strataTask("challenger", async (s, hre) => {
   await runServiceMain({
     scope: "challenger",
     start: async (logger) => {
-      const ctx = optimisticContext(deployment, provider);
+      const ctx = optimisticContext(deployment, provider, s.blobArchiveUrl);
       logger.info("agent ready", { network, address: wallet.address, rollup: ctx.rollup.address });
       return startChallengerService(ctx, {
         signer: wallet,

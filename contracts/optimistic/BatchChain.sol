@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {IBridge} from "../bridge/interfaces/IBridge.sol";
 import {IRollup} from "../bridge/interfaces/IRollup.sol";
 import {Deposit} from "../shared/lib/Deposit.sol";
+import {BlobPayload} from "./lib/BlobPayload.sol";
 import {Steps} from "./lib/Steps.sol";
 import {Trace} from "./lib/Trace.sol";
 import {IOneStepProver} from "./interfaces/IOneStepProver.sol";
@@ -87,38 +88,43 @@ abstract contract BatchChain is BondLedger {
         // solhint-disable-next-line avoid-tx-origin
         if (msg.sender != tx.origin || msg.sender.code.length != 0)
             revert OptimisticProposerNotCodelessOrigin(msg.sender);
-        if (msg.value != PROPOSER_BOND) revert OptimisticWrongBond(PROPOSER_BOND, msg.value);
-        Chain memory chain = _chain;
-        batchIndex = chain.batchCount;
-        {
-            bytes32 tipClaim = _batches[batchIndex - 1].claim;
-            if (parentClaim != tipClaim)
-                revert OptimisticParentMismatch(batchIndex - 1, tipClaim, parentClaim);
-        }
-
         (bytes32 txRoot, uint256 stepCount, uint256 depositSteps) = Steps.commit(txs);
         if (stepCount == 0) revert OptimisticEmptyBatch();
-        if (stepCount > Steps.MAX_STEPS) revert OptimisticBatchTooLarge(stepCount, Steps.MAX_STEPS);
+        // INVARIANT: a batch's claim has read all of its data.
+        if (post.cursor != txs.length) revert OptimisticDataNotRead(txs.length, post.cursor);
+        _checkTip(parentClaim, stepCount);
         _checkDepositsConsumed(post.depositHead, depositCount, catchUp, depositSteps == Steps.MAX_STEPS);
-
-        bytes32 claim = Trace.claim(post);
-        _batches[batchIndex] = Batch({
-            claim: claim,
-            txRoot: txRoot,
-            // A batch that owes nothing stores no root: the empty root is a constant (saves a slot).
-            withdrawalRoot: post.withdrawalRoot == Trace.EMPTY_WITHDRAWAL_ROOT
-                ? bytes32(0)
-                : post.withdrawalRoot,
-            proposer: msg.sender,
-            committedAt: uint40(block.timestamp),
-            stepCount: uint16(stepCount),
-            openGames: 0,
-            epoch: chain.epoch
-        });
-        _chain.batchCount = uint64(batchIndex + 1);
-        emit BatchCommitted(batchIndex, msg.sender, claim, txRoot, stepCount, post);
+        batchIndex = _record(post, stepCount, txRoot, false);
     }
 
+    /// @inheritdoc IOptimisticRollup
+    function commitBatchBlobs(
+        bytes32 parentClaim,
+        Trace.State calldata post,
+        uint64 depositCount,
+        Deposit.Data[] calldata catchUp,
+        uint256 stepCount,
+        BlobPayload.Opening calldata header
+    ) external payable returns (uint256 batchIndex) {
+        // No origin rule here: BLOBHASH reads the transaction's own blobs from any call depth, and the rest
+        // of the batch is in this call's events, so a follower rebuilds it whoever calls.
+        uint256 blobs;
+        while (blobhash(blobs) != bytes32(0)) ++blobs;
+        if (blobs == 0) revert OptimisticNoBlobs();
+        bytes32[] memory versionedHashes = new bytes32[](blobs);
+        for (uint256 i = 0; i < blobs; ++i) versionedHashes[i] = blobhash(i);
+        (bool valid, uint256 length) = PROVER.readBlobHeader(versionedHashes[0], blobs, header);
+        if (!valid) revert OptimisticBlobHeaderInvalid(versionedHashes[0], header.value);
+        if (stepCount == 0) revert OptimisticEmptyBatch();
+        // INVARIANT: a batch's claim has read all of its data.
+        if (post.cursor != length) revert OptimisticDataNotRead(length, post.cursor);
+        // Layer 1 cannot count a blob batch's deposits, so it is never "full of deposits" (see commitBatch).
+        bytes32 dataRoot = keccak256(abi.encode(versionedHashes, length));
+        _checkTip(parentClaim, stepCount);
+        _checkDepositsConsumed(post.depositHead, depositCount, catchUp, false);
+        batchIndex = _record(post, stepCount, dataRoot, true);
+        emit BatchBlobs(batchIndex, versionedHashes, length);
+    }
     /// @inheritdoc IOptimisticRollup
     function finalize(uint256 batchIndex) external {
         Chain memory chain = _chain;
@@ -190,6 +196,44 @@ abstract contract BatchChain is BondLedger {
     /// @dev Whether batch `batchIndex` is still the one committed in `epoch` (not removed since).
     function _isLive(uint256 batchIndex, uint24 epoch) internal view returns (bool) {
         return batchIndex < _chain.batchCount && _batches[batchIndex].epoch == epoch;
+    }
+
+    /// @dev What both ways of posting check first: the bond, the parent (the tip) and the size.
+    function _checkTip(bytes32 parentClaim, uint256 stepCount) private view {
+        if (msg.value != PROPOSER_BOND) revert OptimisticWrongBond(PROPOSER_BOND, msg.value);
+        uint256 tipIndex = _chain.batchCount - 1;
+        bytes32 tipClaim = _batches[tipIndex].claim;
+        if (parentClaim != tipClaim) revert OptimisticParentMismatch(tipIndex, tipClaim, parentClaim);
+        if (stepCount > Steps.MAX_STEPS) revert OptimisticBatchTooLarge(stepCount, Steps.MAX_STEPS);
+    }
+
+    /// @dev Records a checked batch on the tip. `dataRoot` is the Steps root of calldata transactions, or the
+    /// hash of a blob batch's versioned hashes and payload length (`inBlobs`).
+    function _record(
+        Trace.State calldata post,
+        uint256 stepCount,
+        bytes32 dataRoot,
+        bool inBlobs
+    ) private returns (uint256 batchIndex) {
+        Chain memory chain = _chain;
+        batchIndex = chain.batchCount;
+        bytes32 claim = Trace.claim(post);
+        _batches[batchIndex] = Batch({
+            claim: claim,
+            txRoot: dataRoot,
+            // A batch that owes nothing stores no root: the empty root is a constant (saves a slot).
+            withdrawalRoot: post.withdrawalRoot == Trace.EMPTY_WITHDRAWAL_ROOT
+                ? bytes32(0)
+                : post.withdrawalRoot,
+            proposer: msg.sender,
+            committedAt: uint40(block.timestamp),
+            stepCount: uint16(stepCount),
+            epoch: chain.epoch,
+            inBlobs: inBlobs,
+            openGames: 0
+        });
+        _chain.batchCount = uint64(batchIndex + 1);
+        emit BatchCommitted(batchIndex, msg.sender, claim, dataRoot, stepCount, post);
     }
 
     /// @dev `head` must be the bridge queue's head after `count` deposits. The bridge remembers the last

@@ -114,10 +114,7 @@ abstract contract DisputeGame is BatchChain, EIP712 {
 
     /// @inheritdoc IOptimisticRollup
     function step(uint256 gameId, StepProof calldata proof) external {
-        Game storage g = _liveGame(gameId);
-        if (g.hi - g.lo != 1) revert OptimisticNotOneStep(gameId, g.lo, g.hi);
-        _timeLeft(gameId, g);
-        Batch storage b = _batches[g.batchIndex];
+        (Game storage g, Batch storage b) = _oneStepLeft(gameId, false);
         // INVARIANT: the step re-executed is the batch's own transaction lo, from the agreed state.
         if (!Steps.contains(b.txRoot, b.stepCount, g.lo, proof.transaction, proof.txProof)) {
             revert OptimisticStepNotInBatch(gameId, g.lo);
@@ -129,8 +126,26 @@ abstract contract DisputeGame is BatchChain, EIP712 {
             proof.transaction,
             proof.witness
         );
-        Party hiClaimant = g.hiClaimant;
-        _resolve(gameId, g, Trace.claim(post) == g.rootHi ? hiClaimant : _other(hiClaimant), true);
+        _resolveStep(gameId, g, post);
+    }
+
+    /// @inheritdoc IOptimisticRollup
+    function stepBlob(uint256 gameId, BlobStepProof calldata proof) external {
+        (Game storage g, Batch storage b) = _oneStepLeft(gameId, true);
+        if (keccak256(abi.encode(proof.versionedHashes, proof.payloadLength)) != b.txRoot) {
+            revert OptimisticBlobDataMismatch(gameId);
+        }
+        if (Trace.claim(proof.pre) != g.rootLo) revert OptimisticPreStateMismatch(gameId);
+        // INVARIANT: the step re-executed is the transaction the batch's blobs hold at the agreed cursor.
+        Trace.State memory post = PROVER.executeFromBlobs(
+            _domainSeparatorV4(),
+            proof.pre,
+            proof.versionedHashes,
+            proof.payloadLength,
+            proof.openings,
+            proof.witness
+        );
+        _resolveStep(gameId, g, post);
     }
 
     /// @inheritdoc IOptimisticRollup
@@ -172,6 +187,24 @@ abstract contract DisputeGame is BatchChain, EIP712 {
     /// @inheritdoc IOptimisticRollup
     function domainSeparator() external view returns (bytes32) {
         return _domainSeparatorV4();
+    }
+
+    /// @dev A live game down to one step, on time, against a batch posted the way the step reads it.
+    function _oneStepLeft(
+        uint256 gameId,
+        bool inBlobs
+    ) private view returns (Game storage g, Batch storage b) {
+        g = _liveGame(gameId);
+        if (g.hi - g.lo != 1) revert OptimisticNotOneStep(gameId, g.lo, g.hi);
+        _timeLeft(gameId, g);
+        b = _batches[g.batchIndex];
+        if (b.inBlobs != inBlobs) revert OptimisticWrongDataMode(gameId, b.inBlobs);
+    }
+
+    /// @dev The side whose claim about the state after the step the re-execution confirms wins.
+    function _resolveStep(uint256 gameId, Game storage g, Trace.State memory post) private {
+        Party hiClaimant = g.hiClaimant;
+        _resolve(gameId, g, Trace.claim(post) == g.rootHi ? hiClaimant : _other(hiClaimant), true);
     }
 
     /// @dev The move both `move` and `defend` make for `mover`: judge the last midpoint claim, claim the next.

@@ -9,6 +9,8 @@ import {Account} from "../shared/lib/Account.sol";
 import {Deposit} from "../shared/lib/Deposit.sol";
 import {L2Tx} from "../shared/lib/L2Tx.sol";
 import {Merkle} from "../shared/lib/Merkle.sol";
+import {BlobPayload} from "./lib/BlobPayload.sol";
+import {Steps} from "./lib/Steps.sol";
 import {Trace} from "./lib/Trace.sol";
 import {IOneStepProver} from "./interfaces/IOneStepProver.sol";
 
@@ -38,6 +40,79 @@ contract OneStepProver is IOneStepProver {
         } else {
             revert OneStepUnknownKind(kind);
         }
+        post.cursor = pre.cursor + uint32(encodedTx.length);
+    }
+
+    /// @inheritdoc IOneStepProver
+    function executeFromBlobs(
+        bytes32 domainSeparator,
+        Trace.State calldata pre,
+        bytes32[] calldata versionedHashes,
+        uint256 length,
+        BlobPayload.Opening[] calldata openings,
+        Witness calldata witness
+    ) external view returns (Trace.State memory post) {
+        if (pre.cursor >= length) {
+            // A step past the payload's end changes nothing.
+            if (openings.length != 0) revert OneStepWrongOpeningCount(0, openings.length);
+            return pre;
+        }
+        bytes memory encodedTx = _readTransaction(pre.cursor, versionedHashes, length, openings);
+        if (encodedTx.length == 0) {
+            // Not a transaction: the rest of the payload is skipped, as a derivation pipeline drops a
+            // malformed batch. Only the proposer could have posted it, and nothing in it is applied.
+            post = pre;
+            post.cursor = uint32(length);
+            return post;
+        }
+        // The decoders read calldata, so the transaction goes through `execute` as an external call.
+        return this.execute(domainSeparator, pre, encodedTx, witness);
+    }
+
+    /// @dev The transaction at `cursor` (< `length`) of a blob payload, read from `openings`, each verified;
+    /// empty if the bytes there are not a whole transaction (an unknown kind, or one running past `length`).
+    function _readTransaction(
+        uint256 cursor,
+        bytes32[] calldata versionedHashes,
+        uint256 length,
+        BlobPayload.Opening[] calldata openings
+    ) private view returns (bytes memory encodedTx) {
+        uint256 offset = BlobPayload.HEADER_BYTES + cursor; // where the transaction starts in the stream
+        uint256 first = offset / BlobPayload.BYTES_PER_ELEMENT;
+        if (openings.length == 0) revert OneStepWrongOpeningCount(1, 0);
+        BlobPayload.verify(versionedHashes, first, openings[0]);
+        uint256 size = Steps.lengthOf(BlobPayload.streamByte(openings[0].value, offset));
+        if (size == 0 || cursor + size > length) {
+            if (openings.length != 1) revert OneStepWrongOpeningCount(1, openings.length);
+            return encodedTx;
+        }
+        uint256 count = (offset + size - 1) / BlobPayload.BYTES_PER_ELEMENT - first + 1;
+        if (openings.length != count) revert OneStepWrongOpeningCount(count, openings.length);
+        for (uint256 i = 1; i < count; ++i) BlobPayload.verify(versionedHashes, first + i, openings[i]);
+        // The elements' data bytes end to end (each write's last byte, the shifted-in zero, is overwritten by
+        // the next), then the transaction's bytes out of them.
+        bytes memory stream = new bytes(count * BlobPayload.BYTES_PER_ELEMENT + 1);
+        for (uint256 i = 0; i < count; ++i) {
+            bytes32 data = openings[i].value << 8;
+            uint256 slot = 32 + i * BlobPayload.BYTES_PER_ELEMENT;
+            assembly ("memory-safe") {
+                mstore(add(stream, slot), data)
+            }
+        }
+        encodedTx = new bytes(size);
+        uint256 skip = offset % BlobPayload.BYTES_PER_ELEMENT;
+        assembly ("memory-safe") {
+            mcopy(add(encodedTx, 32), add(add(stream, 32), skip), size)
+        }
+    }
+
+    /// @inheritdoc IOneStepProver
+    function readBlobHeader(
+        bytes32 firstHash,
+        uint256 blobs,
+        BlobPayload.Opening calldata header
+    ) external view returns (bool valid, uint256 length) {
+        return BlobPayload.readHeader(firstHash, blobs, header);
     }
 
     /// @dev Credit the hinted account, else open a new one, else refund. Always consumes the deposit.

@@ -186,6 +186,11 @@ const anvilUrl = setting(
   },
   { flag: false },
 );
+const blobArchiveUrl = optional(
+  httpUrl,
+  "STRATA_BLOB_ARCHIVE_URL",
+  "the blob archive blob batches are read from (and published to); default: the node's own API (Anvil)",
+);
 const adjudicator = optional(
   address,
   "STRATA_ADJUDICATOR",
@@ -410,6 +415,13 @@ export const COMMANDS = {
         "…or once the oldest pending step is this many milliseconds old",
         "5000",
       ),
+      dataMode: setting(
+        oneOf(["calldata", "blobs"]),
+        "STRATA_DATA_MODE",
+        "post batches as calldata or in blobs (EIP-4844)",
+        "calldata",
+      ),
+      blobArchiveUrl,
       pollMs: pollMs(500),
       dataDir,
       deploymentsDir,
@@ -426,6 +438,7 @@ export const COMMANDS = {
     settings: {
       ...signer("challenger", "STRATA_CHALLENGER", LOCAL_ACCOUNTS.challenger),
       ...serve("STRATA_CHALLENGER", 8551, "strata_health and strata_events"),
+      blobArchiveUrl,
       pollMs: pollMs(1000),
       deploymentsDir,
       ...logs,

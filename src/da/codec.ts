@@ -31,6 +31,9 @@ export const BLOB_HEADER_BYTES = 5;
  */
 export const MAX_BLOBS_PER_TRANSACTION = 6;
 
+/** Blob gas a transaction pays per blob (EIP-4844's GAS_PER_BLOB), whatever the blob holds. */
+export const GAS_PER_BLOB = 131_072;
+
 /** The payload bytes `blobs` blobs hold. */
 export function blobCapacity(blobs: number): number {
   return blobs * DATA_BYTES_PER_BLOB - BLOB_HEADER_BYTES;
@@ -79,21 +82,8 @@ export function decodeBlobs(blobs: readonly Uint8Array[]): Uint8Array {
       }
     }
   });
-  const stream = new Uint8Array(blobs.length * DATA_BYTES_PER_BLOB);
-  for (let at = 0; at < stream.length; at += DATA_BYTES_PER_FIELD_ELEMENT) {
-    const { blob, byteInBlob } = locateStreamByte(at);
-    stream.set(blobs[blob].subarray(byteInBlob, byteInBlob + DATA_BYTES_PER_FIELD_ELEMENT), at);
-  }
-  if (stream[0] !== BLOB_ENCODING_VERSION) {
-    throw new BlobEncodingError("version", `unknown blob encoding version ${stream[0]}`);
-  }
-  const length = new DataView(stream.buffer).getUint32(1);
-  if (length > blobCapacity(blobs.length)) {
-    throw new BlobEncodingError(
-      "length",
-      `length prefix ${length} exceeds the ${blobCapacity(blobs.length)} bytes ${blobs.length} blob(s) hold`,
-    );
-  }
+  const stream = streamOf(blobs);
+  const length = headerLength(stream, blobs.length);
   if (blobsNeeded(length) !== blobs.length) {
     throw new BlobEncodingError(
       "extra-blob",
@@ -106,6 +96,52 @@ export function decodeBlobs(blobs: readonly Uint8Array[]): Uint8Array {
     throw new BlobEncodingError("padding", `non-zero byte in the padding at stream offset ${end + padding}`);
   }
   return stream.slice(BLOB_HEADER_BYTES, end);
+}
+
+/**
+ * The payload as Layer 1 reads a blob batch (`contracts/optimistic/lib/BlobPayload.sol`): the header's length,
+ * then bytes 1 to 31 of each field element. Unlike `decodeBlobs` it ignores the high bytes and the padding,
+ * and takes any number of blobs that hold the length: a proposer may post blobs `encodeBlobs` would not
+ * write, and a follower must read them exactly as the dispute game will. `BlobEncodingError` with reason
+ * "version" or "length" for a header Layer 1 refuses at commit (so no committed batch has one), "blob-size"
+ * or "no-blobs" for what is not blobs at all.
+ */
+export function readPayloadAsLayer1(blobs: readonly Uint8Array[]): Uint8Array {
+  if (blobs.length === 0) throw new BlobEncodingError("no-blobs", "no blobs to read");
+  blobs.forEach((blob, i) => {
+    if (blob.length !== BYTES_PER_BLOB) {
+      throw new BlobEncodingError("blob-size", `blob ${i} has ${blob.length} bytes, not ${BYTES_PER_BLOB}`);
+    }
+  });
+  const stream = streamOf(blobs);
+  const length = headerLength(stream, blobs.length);
+  if (length === 0) throw new BlobEncodingError("length", "the header gives an empty payload");
+  return stream.slice(BLOB_HEADER_BYTES, BLOB_HEADER_BYTES + length);
+}
+
+/** Bytes 1 to 31 of every field element, blob after blob: the stream the payload is written in. */
+function streamOf(blobs: readonly Uint8Array[]): Uint8Array {
+  const stream = new Uint8Array(blobs.length * DATA_BYTES_PER_BLOB);
+  for (let at = 0; at < stream.length; at += DATA_BYTES_PER_FIELD_ELEMENT) {
+    const { blob, byteInBlob } = locateStreamByte(at);
+    stream.set(blobs[blob].subarray(byteInBlob, byteInBlob + DATA_BYTES_PER_FIELD_ELEMENT), at);
+  }
+  return stream;
+}
+
+/** The payload length the stream's header gives, checked against the version and what `blobs` blobs hold. */
+function headerLength(stream: Uint8Array, blobs: number): number {
+  if (stream[0] !== BLOB_ENCODING_VERSION) {
+    throw new BlobEncodingError("version", `unknown blob encoding version ${stream[0]}`);
+  }
+  const length = new DataView(stream.buffer, stream.byteOffset).getUint32(1);
+  if (length > blobCapacity(blobs)) {
+    throw new BlobEncodingError(
+      "length",
+      `length prefix ${length} exceeds the ${blobCapacity(blobs)} bytes ${blobs} blob(s) hold`,
+    );
+  }
+  return length;
 }
 
 /** Where stream byte `offset` lies: its blob, field element in that blob, and byte in the blob. */

@@ -10,6 +10,10 @@ import type { Logger } from "../common/logger";
 import { depositsToCatchUp, depositsUpTo } from "../shared/deposit";
 import type { L2Tx } from "../shared/types";
 import { ZERO_BYTES32 } from "../shared/types";
+import type { RpcProvider } from "../common/layer1";
+import { publishTransactionBlobs } from "../da/archive";
+import type { Kzg } from "../da/kzg";
+import { BlobBatchData } from "./blob-batch";
 import type { ChainFollower } from "./chain-follower";
 import { GamePlayer } from "./player";
 import type { RollupClient } from "./rollup-client";
@@ -61,6 +65,11 @@ export interface LieOptions {
   on?: LyingBatch;
   /** Refuse (AdversaryError) a batch in which a transaction is rejected: the lie is in the state only. */
   requireApplied?: boolean;
+  /**
+   * Post the batch in blobs (the signer must sign locally), publishing them to the archive if given: the lie
+   * is then in the claim about honest blobs, and the dispute's step opens the blobs.
+   */
+  blobs?: { kzg: Kzg; archiveUrl?: string };
 }
 
 /** A proposer that commits a batch whose claim is false, bonded like an honest one. */
@@ -92,11 +101,33 @@ export async function commitLyingBatch(o: LieOptions): Promise<LyingBatch> {
   }
   const queue = await o.bridge.verifiedQueue(o.rollup.address);
   const depositCount = depositsUpTo(queue, post.depositHead);
-  const { batchIndex } = await o.rollup.commitBatch(
+  const catchUp = depositsToCatchUp(queue, depositCount);
+  const bond = (await o.rollup.config()).proposerBond;
+  if (!o.blobs) {
+    const { batchIndex } = await o.rollup.commitBatch(
+      o.signer,
+      { parentClaim, txs: o.txs, post, depositCount, catchUp },
+      bond,
+    );
+    return { batchIndex, trace, machine };
+  }
+  const { kzg, archiveUrl } = o.blobs;
+  const data = BlobBatchData.ofTransactions(kzg, o.txs);
+  const { batchIndex, receipt } = await o.rollup.commitBatchBlobs(
     o.signer,
-    { parentClaim, txs: o.txs, post, depositCount, catchUp: depositsToCatchUp(queue, depositCount) },
-    (await o.rollup.config()).proposerBond,
+    { parentClaim, data, stepCount: o.txs.length, post, depositCount, catchUp },
+    bond,
+    kzg,
   );
+  if (archiveUrl) {
+    await publishTransactionBlobs(
+      archiveUrl,
+      o.signer.provider as RpcProvider,
+      kzg,
+      receipt.hash,
+      data.blobs,
+    );
+  }
   return { batchIndex, trace, machine };
 }
 

@@ -16,14 +16,28 @@ import type { MerkleProof } from "../shared/merkle-tree";
 import { SparseMerkleTree } from "../shared/merkle-tree";
 import type { L2Tx, WithdrawalData } from "../shared/types";
 import { hashWithdrawal } from "../shared/withdrawal";
+import type { BlobSource } from "../da/blob-source";
+import { Kzg } from "../da/kzg";
+import { readPayloadAsLayer1 } from "../da/codec";
+import { BlobBatchData, applyBlobStep, traceBlobBatch, transactionsOf } from "./blob-batch";
 import type { FollowerEvent } from "./events";
-import type { BatchCalldata, RollupClient, StepProofArg } from "./rollup-client";
+import type { AnyStepProof, BatchCalldata, RollupClient } from "./rollup-client";
 import { toTraceState } from "./rollup-client";
 import { StepsTree } from "./steps";
 import type { TraceState } from "./trace";
 import { StepMachine, WITHDRAWAL_DEPTH, traceBatch } from "./trace";
 
 export class ChainMismatchError extends StrataError {}
+
+/** A batch was posted in blobs and this node was given no blob source to read them from. */
+export class NoBlobSourceError extends StrataError {
+  constructor(readonly batchIndex: number) {
+    super(
+      `batch ${batchIndex} is posted in blobs and this node has no blob source: give it one (the blob ` +
+        `archive on Hardhat, Anvil's own API on Anvil)`,
+    );
+  }
+}
 
 /** What an optimistic operator's `strata_health` starts with: Layer 1's head and how far it has read. */
 export interface FollowerHealth {
@@ -52,7 +66,10 @@ export async function followerHealth(follower: ChainFollower, provider: Provider
  * parent's state, give the claim it committed; `invalid` when they do not (a fraud: challenge it);
  * `orphaned` when it was built on an invalid batch (it falls with it, nothing to check).
  */
-export interface KnownBatch extends BatchCalldata {
+export interface KnownBatch extends Omit<BatchCalldata, "depositCount" | "catchUp"> {
+  /** Posted in blobs (`commitBatchBlobs`): its blobs, each checked against its versioned hash, and what
+   * Layer 1 recorded. Absent for a batch posted as calldata. */
+  blobs?: BlobBatchRecord;
   index: number;
   proposer: string;
   claim: string;
@@ -66,6 +83,15 @@ export interface KnownBatch extends BatchCalldata {
   withdrawals?: readonly WithdrawalData[];
   /** The step that owes each of `withdrawals`, in the same order (valid batches only). */
   withdrawalSteps?: readonly number[];
+}
+
+/** A blob batch's data, as this node read it: `txs` are the transactions its steps apply, in order. */
+export interface BlobBatchRecord {
+  versionedHashes: string[];
+  payloadLength: number;
+  blobs: Uint8Array[];
+  commitments: string[];
+  payload: Uint8Array;
 }
 
 interface CommittedArgs {
@@ -128,6 +154,7 @@ export class ChainFollower {
   private readonly machines = new Map<number, StepMachine>();
   private readonly traces = new Map<number, string[]>();
   private readonly trees = new Map<number, StepsTree>();
+  private readonly blobData = new Map<number, BlobBatchData>();
   private readonly hasher: KeccakHasher;
   private nextBlock = 0;
   /** The hash of the last block read (block `nextBlock - 1`). */
@@ -136,11 +163,16 @@ export class ChainFollower {
   /** Told when `sync` finds that the last block it read is no longer on Layer 1 (before it throws). */
   onChainChanged?: (error: ChainChangedError) => void;
 
+  /**
+   * @param blobSource Where batches posted in blobs are read from (each blob is checked against the versioned
+   * hash Layer 1 recorded). Without one, the first blob batch stops the node with `NoBlobSourceError`.
+   */
   constructor(
     readonly rollup: RollupClient,
     private readonly provider: Provider,
     genesis: StepMachine,
     private readonly logger?: Logger,
+    private readonly blobSource?: BlobSource,
   ) {
     this.hasher = genesis.l2.hasher as KeccakHasher;
     this.machines.set(0, genesis);
@@ -157,8 +189,6 @@ export class ChainFollower {
       parentClaim: genesis.claim,
       txs: [],
       post: genesis.state,
-      depositCount: 0,
-      catchUp: [],
     });
   }
 
@@ -167,8 +197,9 @@ export class ChainFollower {
     provider: Provider,
     authorizer: Authorizer,
     logger?: Logger,
+    blobSource?: BlobSource,
   ): Promise<ChainFollower> {
-    return new ChainFollower(rollup, provider, await StepMachine.genesis(authorizer), logger);
+    return new ChainFollower(rollup, provider, await StepMachine.genesis(authorizer), logger, blobSource);
   }
 
   get tip(): KnownBatch {
@@ -222,18 +253,32 @@ export class ChainFollower {
       const { from, gasUsed } = await senderOf(hash);
       return { by: from, l1TxHash: hash, gasUsed: gasUsed.toString() };
     };
-    for (const { log, event } of causesFirst(logs.map((log) => ({ log, event: iface.parseLog(log) })))) {
+    const parsed = causesFirst(logs.map((log) => ({ log, event: iface.parseLog(log) })));
+    // A blob batch's BatchBlobs comes just after its BatchCommitted, in the same transaction.
+    const inBlobs = new Map<bigint, { versionedHashes: string[]; payloadLength: number }>();
+    for (const { event } of parsed) {
+      if (event?.name !== "BatchBlobs") continue;
+      const { batchIndex, versionedHashes, payloadLength } = event.args;
+      inBlobs.set(batchIndex as bigint, {
+        versionedHashes: [...versionedHashes],
+        payloadLength: Number(payloadLength),
+      });
+    }
+    for (const { log, event } of parsed) {
       if (!event) continue;
       switch (event.name) {
-        case "BatchCommitted":
+        case "BatchCommitted": {
+          const args = event.args as unknown as CommittedArgs;
           committed.push(
             await this.applyCommitted(
-              event.args as unknown as CommittedArgs,
+              args,
               log.transactionHash,
               log.blockNumber,
+              inBlobs.get(args.batchIndex),
             ),
           );
           break;
+        }
         case "BatchesRemoved":
           this.applyRemoved(Number(event.args.fromIndex));
           this.events.publish({
@@ -377,20 +422,31 @@ export class ChainFollower {
     let trace = this.traces.get(index);
     if (!trace) {
       const start = this.startOf(index);
-      trace = traceBatch(start, this.batches[index].txs);
+      const batch = this.batches[index];
+      trace = batch.blobs
+        ? traceBlobBatch(start, batch.blobs.payload, batch.stepCount)
+        : traceBatch(start, batch.txs);
       this.traces.set(index, trace);
     }
     return trace;
   }
 
-  /** The one-step proof of step `step` of batch `index`. */
-  stepProof(index: number, step: number): StepProofArg {
+  /**
+   * The one-step proof of step `step` of batch `index`, for the way the batch was posted: a Merkle path into
+   * its calldata's transactions, or the field elements of its blobs that hold the transaction at the step's
+   * cursor, each opened (about half a second each: the KZG library loads once per process).
+   */
+  async stepProof(index: number, step: number): Promise<AnyStepProof> {
     const batch = this.batches[index];
     const machine = this.startOf(index);
+    if (batch.blobs) {
+      for (let i = 0; i < step; i++) applyBlobStep(machine, batch.blobs.payload);
+      return { mode: "blobs", proof: (await this.blobBatchData(index)).stepProof(machine) };
+    }
     for (let i = 0; i < step; i++) machine.apply(batch.txs[i]);
     const pre = machine.state;
     const witness = machine.witness(batch.txs[step]);
-    return { ...this.stepsTree(index).proof(step), pre, witness };
+    return { mode: "calldata", proof: { ...this.stepsTree(index).proof(step), pre, witness } };
   }
 
   /** The parent's post-state, which a challenge of batch `index` must name. */
@@ -420,6 +476,39 @@ export class ChainFollower {
     return parent.nextBatch();
   }
 
+  private async blobBatchData(index: number): Promise<BlobBatchData> {
+    let data = this.blobData.get(index);
+    if (!data) {
+      const { blobs, commitments } = this.batches[index].blobs!;
+      data = new BlobBatchData(await Kzg.load(), blobs, commitments);
+      this.blobData.set(index, data);
+    }
+    return data;
+  }
+
+  /** A blob batch's blobs from the blob source, each checked against the versioned hash Layer 1 recorded. */
+  private async readBlobs(
+    index: number,
+    blockNumber: number,
+    blockHash: string,
+    recorded: { versionedHashes: string[]; payloadLength: number },
+  ): Promise<BlobBatchRecord> {
+    if (!this.blobSource) throw new NoBlobSourceError(index);
+    const verified = await this.blobSource.getBlobs({
+      blockNumber,
+      blockHash,
+      versionedHashes: recorded.versionedHashes,
+    });
+    const blobs = verified.map((v) => v.blob);
+    const payload = readPayloadAsLayer1(blobs);
+    if (payload.length !== recorded.payloadLength) {
+      throw new ChainMismatchError(
+        `batch ${index}'s blobs hold ${payload.length} payload bytes, Layer 1 read ${recorded.payloadLength}`,
+      );
+    }
+    return { ...recorded, blobs, commitments: verified.map((v) => v.commitment), payload };
+  }
+
   private stepsTree(index: number): StepsTree {
     let tree = this.trees.get(index);
     if (!tree) {
@@ -433,6 +522,7 @@ export class ChainFollower {
     args: CommittedArgs,
     transactionHash: string,
     blockNumber: number,
+    inBlobs?: { versionedHashes: string[]; payloadLength: number },
   ): Promise<number> {
     const index = Number(args.batchIndex);
     if (index !== this.batches.length) {
@@ -445,9 +535,16 @@ export class ChainFollower {
       this.provider.getBlock(blockNumber),
     ]);
     if (!tx || !block) throw new ChainMismatchError(`transaction ${transactionHash} is not available`);
-    const calldata = this.rollup.decodeCommit(tx.data);
+    // A calldata batch is its transaction's input; a blob batch is in the blobs its events name (it may
+    // be committed from a contract, so its input is not read).
+    const blobs = inBlobs && (await this.readBlobs(index, blockNumber, block.hash!, inBlobs));
+    const data = blobs
+      ? { parentClaim: this.batches[index - 1].claim, txs: transactionsOf(blobs.payload), blobs }
+      : this.rollup.decodeCommit(tx.data);
     const known: KnownBatch = {
-      ...calldata,
+      parentClaim: data.parentClaim,
+      txs: data.txs,
+      ...(blobs ? { blobs } : {}),
       post: toTraceState(args.post),
       index,
       proposer: args.proposer,
@@ -461,11 +558,12 @@ export class ChainFollower {
     if (parent && this.batches[index - 1].verdict === "valid") {
       const machine = parent.nextBatch();
       const withdrawalSteps: number[] = [];
-      calldata.txs.forEach((t, step) => {
+      for (let step = 0; step < known.stepCount; step++) {
         const owed = machine.withdrawals.length;
-        machine.apply(t);
+        if (blobs) applyBlobStep(machine, blobs.payload);
+        else machine.apply(known.txs[step]);
         if (machine.withdrawals.length > owed) withdrawalSteps.push(step);
-      });
+      }
       known.honestClaim = machine.claim;
       known.verdict = machine.claim === args.claim ? "valid" : "invalid";
       if (known.verdict === "valid") {
@@ -491,11 +589,7 @@ export class ChainFollower {
   }
 
   private applyRemoved(fromIndex: number): void {
-    for (let i = fromIndex; i < this.batches.length; i++) {
-      this.machines.delete(i);
-      this.traces.delete(i);
-      this.trees.delete(i);
-    }
+    for (let i = fromIndex; i < this.batches.length; i++) this.forget(i);
     this.batches.length = fromIndex;
     this.logger?.info("batches removed", { fromIndex });
   }
@@ -503,11 +597,15 @@ export class ChainFollower {
   /** Keeps states only from the last final batch on: nothing older can be disputed. */
   private prune(): void {
     for (const index of this.machines.keys()) {
-      if (index < this.finalized) {
-        this.machines.delete(index);
-        this.traces.delete(index);
-        this.trees.delete(index);
-      }
+      if (index < this.finalized) this.forget(index);
     }
+  }
+
+  /** Drops what this node holds about batch `index` beyond its record. */
+  private forget(index: number): void {
+    this.machines.delete(index);
+    this.traces.delete(index);
+    this.trees.delete(index);
+    this.blobData.delete(index);
   }
 }

@@ -221,6 +221,10 @@ export interface BatchCommittedEvent extends Layer1Tx {
   claim: string;
   /** Decimal string. */
   bond: string;
+  /** Where the batch's transactions are: the commit's calldata, or its blobs. */
+  dataMode: "calldata" | "blobs";
+  /** Blob gas the commit paid for (blob batches), decimal string. */
+  blobGasUsed?: string;
 }
 
 /** Batches `fromIndex` … `batchIndex` finalized: their windows passed with no game open. */
@@ -245,11 +249,19 @@ export interface TxsDroppedEvent {
   hashes: string[];
 }
 
+/** A blob batch's blobs were taken by the blob archive, so followers can read the batch. */
+export interface BlobsPublishedEvent {
+  type: "blobsPublished";
+  l1TxHash: string;
+  blobs: number;
+}
+
 export type SequencerEvent =
   | TxAcceptedEvent
   | TxRefusedEvent
   | DepositsPulledEvent
   | BatchCommittedEvent
+  | BlobsPublishedEvent
   | BatchFinalizedEvent
   | RebuiltEvent
   | TxsDroppedEvent

@@ -107,7 +107,7 @@ export class GamePlayer {
       case "defend": // a side's own player never defends (the contract would refuse it)
         return { kind: "wait", reason: "a side does not defend its own game" };
       case "step":
-        await rollup.step(signer, gameId, follower.stepProof(game.batchIndex, action.index));
+        await rollup.proveStep(signer, gameId, await follower.stepProof(game.batchIndex, action.index));
         break;
       case "timeout":
         await rollup.timeout(signer, gameId);
@@ -139,7 +139,7 @@ export class GamePlayer {
         );
         break;
       case "step":
-        await rollup.step(signer, gameId, follower.stepProof(game.batchIndex, action.index));
+        await rollup.proveStep(signer, gameId, await follower.stepProof(game.batchIndex, action.index));
         break;
       case "timeout": // a defender that let the side's clock run out: the game is restored, the side vacant
         await rollup.timeout(signer, gameId);

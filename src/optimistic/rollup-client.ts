@@ -9,6 +9,9 @@ import { decodeTxs, encodeTxs } from "../shared/codec";
 import { depositData } from "../shared/deposit";
 import type { DepositData } from "../shared/types";
 import type { L2Tx } from "../shared/types";
+import type { RpcProvider } from "../common/layer1";
+import type { Kzg } from "../da/kzg";
+import type { BlobBatchData, BlobStepProofArg } from "./blob-batch";
 import type { GameStatus, GameView, Party } from "./solver";
 import type { StepWitness, TraceState } from "./trace";
 
@@ -39,6 +42,41 @@ export interface BatchCalldata {
   /** Usually empty: the deposits after the first `depositCount`, shown when the queue ran far ahead (`depositsToCatchUp`). */
   catchUp: DepositData[];
 }
+
+/** A blob batch as `commitBatchBlobs` takes it, with the blobs its transaction carries. */
+export interface BlobBatchCommit {
+  parentClaim: string;
+  data: BlobBatchData;
+  /** The steps the proposer claims the payload holds. */
+  stepCount: number;
+  post: TraceState;
+  depositCount: number;
+  catchUp: DepositData[];
+}
+
+/**
+ * The gas a `commitBatchBlobs` transaction is sent with. It cannot be estimated: nodes run eth_estimateGas
+ * without the transaction's blobs (Hardhat ignores `blobVersionedHashes`), where the call reverts with
+ * `OptimisticNoBlobs`. Measured at about 140,000 (`npm run bench`); each deposit shown in `catchUp` adds
+ * its calldata and a hash.
+ */
+export function commitBlobsGasLimit(catchUp: number): bigint {
+  return 400_000n + 20_000n * BigInt(catchUp);
+}
+
+/**
+ * What a blob transaction offers per blob gas when its sender names nothing: twice the node's blob base fee
+ * (`eth_blobBaseFee`), as ethers doubles the base fee for `maxFeePerGas`; at least 1 wei. ethers proposes
+ * no blob fee of its own.
+ */
+export async function blobFeeCap(provider: RpcProvider): Promise<bigint> {
+  const base = BigInt((await provider.send("eth_blobBaseFee", [])) as string);
+  return base > 0n ? 2n * base : 1n;
+}
+
+/** The one-step proof of a step, for the way its batch was posted. */
+export type AnyStepProof =
+  { mode: "calldata"; proof: StepProofArg } | { mode: "blobs"; proof: BlobStepProofArg };
 
 /** Everything `step` needs. */
 export interface StepProofArg {
@@ -94,6 +132,35 @@ export class RollupClient extends ContractClient<OptimisticRollup, RollupEventNa
     return { batchIndex: Number(event.args.batchIndex), receipt };
   }
 
+  /**
+   * Commits a batch whose transactions are in `b.data`'s blobs, in a type-3 transaction `signer` signs
+   * itself (an ethers `Wallet`: nodes take blob transactions only as raw transactions).
+   */
+  async commitBatchBlobs(
+    signer: Signer,
+    b: BlobBatchCommit,
+    bond: bigint,
+    kzg: Kzg,
+    maxFeePerBlobGas?: bigint,
+  ): Promise<{ batchIndex: number; receipt: ContractTransactionReceipt }> {
+    const header = b.data.header();
+    const feeCap = maxFeePerBlobGas ?? (await blobFeeCap(signer.provider as unknown as RpcProvider));
+    const receipt = await this.send(() =>
+      this.contract
+        .connect(signer)
+        .commitBatchBlobs(b.parentClaim, b.post, b.depositCount, b.catchUp, b.stepCount, header, {
+          type: 3,
+          blobs: [...b.data.blobs],
+          kzg: kzg.ethersKzg(),
+          value: bond,
+          gasLimit: commitBlobsGasLimit(b.catchUp.length),
+          maxFeePerBlobGas: feeCap,
+        }),
+    );
+    const event = this.eventIn(receipt, "BatchCommitted");
+    return { batchIndex: Number(event.args.batchIndex), receipt };
+  }
+
   async challenge(
     signer: Signer,
     batchIndex: number,
@@ -123,6 +190,15 @@ export class RollupClient extends ContractClient<OptimisticRollup, RollupEventNa
 
   step(signer: Signer, gameId: bigint, proof: StepProofArg): Promise<ContractTransactionReceipt> {
     return this.send(() => this.contract.connect(signer).step(gameId, proof));
+  }
+
+  stepBlob(signer: Signer, gameId: bigint, proof: BlobStepProofArg): Promise<ContractTransactionReceipt> {
+    return this.send(() => this.contract.connect(signer).stepBlob(gameId, proof));
+  }
+
+  /** The one-step proof for the way the batch was posted: `step` or `stepBlob`. */
+  proveStep(signer: Signer, gameId: bigint, p: AnyStepProof): Promise<ContractTransactionReceipt> {
+    return p.mode === "blobs" ? this.stepBlob(signer, gameId, p.proof) : this.step(signer, gameId, p.proof);
   }
 
   timeout(signer: Signer, gameId: bigint): Promise<ContractTransactionReceipt> {
@@ -183,6 +259,7 @@ export function toTraceState(s: {
   depositHead: string;
   withdrawalRoot: string;
   withdrawalCount: bigint;
+  cursor: bigint;
 }): TraceState {
   return {
     accountsRoot: s.accountsRoot,
@@ -190,6 +267,7 @@ export function toTraceState(s: {
     depositHead: s.depositHead,
     withdrawalRoot: s.withdrawalRoot,
     withdrawalCount: s.withdrawalCount,
+    cursor: s.cursor,
   };
 }
 

@@ -14,13 +14,30 @@ import { errorMessage, layer1Tx, unstamped } from "./events";
 import type { TxJournal } from "../common/journal";
 import { GamePlayer, withdrawAnyCredit } from "./player";
 import { Rounds } from "../common/rounds";
-import type { RollupClient } from "./rollup-client";
+import type { BlobBatchCommit, RollupClient } from "./rollup-client";
+import type { Kzg } from "../da/kzg";
+import { publishTransactionBlobs } from "../da/archive";
+import type { RpcProvider } from "../common/layer1";
+import { BlobBatchData } from "./blob-batch";
+import { GAS_PER_BLOB } from "../da/codec";
 import type { AccountView, SequencerApi, TxReceipt, WithdrawalProofAnswer } from "./rpc-server";
 import { TxRejectedError, withdrawalProofOf } from "./rpc-server";
 import { nonceRefusal } from "../common/rollup-rpc";
 import { MAX_STEPS } from "./steps";
 import type { StepMachine } from "./trace";
 import { depositData, depositsToCatchUp, depositsUpTo } from "../shared/deposit";
+
+/** How a sequencer posts its batches in blobs (type-3 transactions) rather than calldata. */
+export interface SequencerBlobOptions {
+  kzg: Kzg;
+  /**
+   * The blob archive this sequencer publishes each batch's blobs to, for a Layer 1 whose node keeps none
+   * (Hardhat). Without it, followers must find the blobs elsewhere (Anvil keeps and serves its own).
+   */
+  archiveUrl?: string;
+  /** The most wei per blob gas to pay (default: what ethers proposes from the node's blob base fee). */
+  maxFeePerBlobGas?: bigint;
+}
 
 export interface SequencerOptions {
   rollup: RollupClient;
@@ -37,6 +54,8 @@ export interface SequencerOptions {
   pollMs?: number;
   /** Withdraw bonds credited to this proposer every round (default false). */
   withdrawCredit?: boolean;
+  /** Post batches in blobs (default: as calldata). The signer must then sign locally (a `Wallet`). */
+  blobs?: SequencerBlobOptions;
 }
 
 /** The sequencer's `strata_health` details. */
@@ -74,6 +93,8 @@ export class Sequencer implements SequencerApi {
   private lock: Promise<unknown> = Promise.resolve();
   private readonly rounds: Rounds;
   private readonly depositQueue: DepositQueueFollower;
+  /** Blob batches committed whose blobs the archive has not taken yet (retried every round). */
+  private readonly unpublished: { txHash: string; blobs: readonly Uint8Array[] }[] = [];
 
   private constructor(private readonly o: SequencerOptions) {
     this.player = new GamePlayer({ ...o, logger: o.logger?.child("player") });
@@ -194,6 +215,7 @@ export class Sequencer implements SequencerApi {
     let failure: unknown;
     try {
       await this.exclusive(async () => {
+        await this.publishBlobs();
         await this.syncUnlocked();
         await this.pullDeposits();
         // A false tip is never built on: wait for a challenger to remove it.
@@ -274,18 +296,29 @@ export class Sequencer implements SequencerApi {
     const depositCount = depositsUpTo(queue, machine.depositHead);
     const config = await rollup.config();
     const parentClaim = follower.tip.claim;
-    const { batchIndex, receipt } = await rollup.commitBatch(
-      signer,
-      {
-        parentClaim,
-        txs: batch.map((p) => p.tx),
-        post: machine.state,
-        depositCount,
-        catchUp: depositsToCatchUp(queue, depositCount),
-      },
-      config.proposerBond,
-    );
-    logger?.info("commitBatch", { batchIndex, steps: batch.length, claim: machine.claim });
+    const txs = batch.map((p) => p.tx);
+    const catchUp = depositsToCatchUp(queue, depositCount);
+    const blobs = this.o.blobs;
+    const blobBatch = blobs && BlobBatchData.ofTransactions(blobs.kzg, txs);
+    const { batchIndex, receipt } = blobBatch
+      ? await this.commitInBlobs(blobs, {
+          parentClaim,
+          data: blobBatch,
+          stepCount: txs.length,
+          post: machine.state,
+          depositCount,
+          catchUp,
+        })
+      : await rollup.commitBatch(
+          signer,
+          { parentClaim, txs, post: machine.state, depositCount, catchUp },
+          config.proposerBond,
+        );
+    logger?.info(blobs ? "commitBatchBlobs" : "commitBatch", {
+      batchIndex,
+      steps: batch.length,
+      claim: machine.claim,
+    });
     this.events.publish({
       type: "batchCommitted",
       batchIndex,
@@ -295,13 +328,42 @@ export class Sequencer implements SequencerApi {
       parentClaim,
       claim: machine.claim,
       bond: config.proposerBond.toString(),
+      dataMode: blobs ? "blobs" : "calldata",
+      // EIP-4844: a blob transaction uses GAS_PER_BLOB (2^17) blob gas per blob, whatever it holds.
+      ...(blobBatch ? { blobGasUsed: String(blobBatch.blobs.length * GAS_PER_BLOB) } : {}),
       ...layer1Tx(receipt),
     });
+    await this.publishBlobs();
     await follower.sync();
     this.baseClaim = follower.tip.claim;
     this.indexCommitted();
     for (const p of batch) this.pending.delete(p.hash);
     await this.compactJournal();
+  }
+
+  /** Commits a blob batch and keeps its blobs to publish (until the archive has them, if there is one). */
+  private async commitInBlobs(blobs: SequencerBlobOptions, batch: BlobBatchCommit) {
+    const { rollup, signer } = this.o;
+    const bond = (await rollup.config()).proposerBond;
+    const committed = await rollup.commitBatchBlobs(signer, batch, bond, blobs.kzg, blobs.maxFeePerBlobGas);
+    if (blobs.archiveUrl) this.unpublished.push({ txHash: committed.receipt.hash, blobs: batch.data.blobs });
+    return committed;
+  }
+
+  /**
+   * Publishes the blobs of committed batches to the archive, oldest first: followers (this one included)
+   * read a blob batch only once its blobs are there. An archive that refuses or does not answer is tried
+   * again next round; the blobs are held in memory until then (a restart before that loses them, as a
+   * batcher's crash before gossip would).
+   */
+  private async publishBlobs(): Promise<void> {
+    const { blobs, signer } = this.o;
+    while (blobs?.archiveUrl && this.unpublished.length > 0) {
+      const { txHash: hash, blobs: data } = this.unpublished[0];
+      await publishTransactionBlobs(blobs.archiveUrl, signer.provider as RpcProvider, blobs.kzg, hash, data);
+      this.unpublished.shift();
+      this.events.publish({ type: "blobsPublished", l1TxHash: hash, blobs: data.length });
+    }
   }
 
   /** Keeps in the journal exactly the admitted transactions still pending: nothing else is needed. */

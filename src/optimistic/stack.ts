@@ -34,6 +34,9 @@ import { freePort } from "../common/processes";
 import { ServiceLifecycle, portError, servingOnly } from "../common/service-main";
 import { Eip712Authorizer } from "../shared/authorizer";
 import { L2Domain } from "../shared/eip712";
+import type { RpcProvider } from "../common/layer1";
+import { Kzg } from "../da/kzg";
+import { blobSourceFor } from "../da/sources";
 import { ChainFollower } from "./chain-follower";
 import { Challenger } from "./challenger";
 import type { ChallengerEvent, SequencerEvent } from "./events";
@@ -50,6 +53,8 @@ import { Sequencer } from "./sequencer";
 export interface OptimisticContext {
   deployment: Deployment;
   provider: Provider;
+  /** Where batches posted in blobs are published and read (undefined: the node's own API, as Anvil's). */
+  blobArchiveUrl?: string;
   rollup: RollupClient;
   bridge: BridgeClient;
   domain: L2Domain;
@@ -58,8 +63,18 @@ export interface OptimisticContext {
   newFollower(logger?: Logger): Promise<ChainFollower>;
 }
 
-export function optimisticContext(deployment: Deployment, provider: Provider): OptimisticContext {
+/**
+ * @param blobArchiveUrl The blob archive (a beacon-API endpoint) every node reads blob batches from, and a
+ * sequencer posting in blobs publishes to. Without it, nodes read blobs from the node itself, which only
+ * Anvil serves.
+ */
+export function optimisticContext(
+  deployment: Deployment,
+  provider: Provider,
+  blobArchiveUrl?: string,
+): OptimisticContext {
   const rollup = new RollupClient(contractAddress(deployment, "OptimisticRollup"), provider);
+  const blobSource = blobSourceFor(provider as unknown as RpcProvider, blobArchiveUrl);
   const bridge = new BridgeClient(contractAddress(deployment, "Bridge"), provider);
   const domain = new L2Domain(deployment.chainId, rollup.address);
   const authorizer = new Eip712Authorizer(domain);
@@ -70,7 +85,8 @@ export function optimisticContext(deployment: Deployment, provider: Provider): O
     bridge,
     domain,
     authorizer,
-    newFollower: (logger) => ChainFollower.create(rollup, provider, authorizer, logger),
+    blobArchiveUrl,
+    newFollower: (logger) => ChainFollower.create(rollup, provider, authorizer, logger, blobSource),
   };
 }
 
@@ -96,6 +112,17 @@ export interface OptimisticTuning {
   sequencerPollMs?: number;
   challengerPollMs?: number;
 }
+
+/** Where a stack's batches go: calldata or blobs, and the blob archive. */
+export interface OptimisticDataOptions {
+  /** How the sequencer posts batches: as calldata (default) or in blobs (its signer must sign locally). */
+  dataMode?: DataMode;
+  /** The blob archive its nodes read blob batches from and the sequencer publishes to (see `optimisticContext`). */
+  blobArchiveUrl?: string;
+}
+
+/** How a sequencer posts its batches. */
+export type DataMode = "calldata" | "blobs";
 
 /** What both services are started with. */
 export interface AgentServiceOptions {
@@ -124,6 +151,8 @@ export interface SequencerServiceOptions extends AgentServiceOptions {
   journalPath: string;
   maxBatchSteps?: number;
   maxBatchAgeMs?: number;
+  /** Post batches as calldata (default) or in blobs, published to the context's blob archive if it has one. */
+  dataMode?: DataMode;
 }
 
 /**
@@ -190,6 +219,7 @@ export async function startSequencerService(
       pollMs: o.pollMs,
       withdrawCredit: o.withdrawCredit ?? true,
       logger: o.logger,
+      blobs: o.dataMode === "blobs" ? { kzg: await Kzg.load(), archiveUrl: ctx.blobArchiveUrl } : undefined,
     });
     const service = runAgent("sequencer", sequencer, o, { lifecycle, server, verified, ctx, lock });
     const opened = journal;
@@ -353,7 +383,7 @@ function healthOf(
 // -------------------------------------------------------------------------------------------------
 
 /** Both services in this process, exactly as their processes build them. */
-export interface InProcessStackMode extends OptimisticTuning {
+export interface InProcessStackMode extends OptimisticTuning, OptimisticDataOptions {
   kind: "in-process";
   /** The sequencer's (proposer's) and the challenger's signers. */
   sequencer: Signer;
@@ -371,7 +401,7 @@ export interface InProcessStackMode extends OptimisticTuning {
 }
 
 /** Both services as processes (`hardhat sequencer`, `hardhat challenger`) in `services`. */
-export interface ProcessesStackMode extends OptimisticTuning {
+export interface ProcessesStackMode extends OptimisticTuning, OptimisticDataOptions {
   kind: "processes";
   services: ServiceSet;
   /** Their private keys (STRATA_SEQUENCER_KEY, STRATA_CHALLENGER_KEY). */
@@ -448,7 +478,7 @@ export function startOptimisticStack(
   provider: Provider,
   mode: OptimisticStackMode,
 ): Promise<OptimisticStack> {
-  const ctx = optimisticContext(deployment, provider);
+  const ctx = optimisticContext(deployment, provider, mode.blobArchiveUrl);
   return mode.kind === "in-process" ? startInProcess(ctx, mode) : startProcesses(ctx, mode);
 }
 
@@ -481,6 +511,7 @@ async function startInProcess(
       journalPath,
       maxBatchSteps: m.maxBatchSteps,
       maxBatchAgeMs: m.maxBatchAgeMs,
+      dataMode: m.dataMode,
       pollMs: m.sequencerPollMs,
       withdrawCredit: m.withdrawCredit,
       serve: serve && { ...serve, port: port ?? 0 },
@@ -564,11 +595,16 @@ async function startProcesses(
   const tuning: Record<string, string> = {};
   if (m.maxBatchSteps !== undefined) tuning.STRATA_MAX_BATCH_STEPS = String(m.maxBatchSteps);
   if (m.maxBatchAgeMs !== undefined) tuning.STRATA_MAX_BATCH_AGE_MS = String(m.maxBatchAgeMs);
+  if (m.dataMode !== undefined) tuning.STRATA_DATA_MODE = m.dataMode;
+  const archive: Record<string, string> = m.blobArchiveUrl
+    ? { STRATA_BLOB_ARCHIVE_URL: m.blobArchiveUrl }
+    : {};
   const sequencerSpec = {
     task: "sequencer",
     url: urls.sequencer,
     env: {
       ...tuning,
+      ...archive,
       STRATA_SEQUENCER_KEY: m.sequencerKey,
       STRATA_SEQUENCER_PORT: String(sequencerPort),
       ...(m.sequencerPollMs === undefined ? {} : { STRATA_POLL_MS: String(m.sequencerPollMs) }),
@@ -578,6 +614,7 @@ async function startProcesses(
     task: "challenger",
     url: urls.challenger,
     env: {
+      ...archive,
       STRATA_CHALLENGER_KEY: m.challengerKey,
       STRATA_CHALLENGER_PORT: String(challengerPort),
       ...(m.challengerPollMs === undefined ? {} : { STRATA_POLL_MS: String(m.challengerPollMs) }),

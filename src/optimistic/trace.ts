@@ -8,6 +8,7 @@ import type { TxOutcome } from "../shared/stf";
 import { applyTransaction, withdrawalOf } from "../shared/stf";
 import type { Account, L2Tx, WithdrawalData } from "../shared/types";
 import { ZERO_BYTES32 } from "../shared/types";
+import { TX_BYTES } from "../shared/codec";
 import { hashWithdrawal } from "../shared/withdrawal";
 
 /** Depth of the account tree. Mirrors `Trace.ACCOUNT_DEPTH`. */
@@ -19,7 +20,8 @@ const abi = AbiCoder.defaultAbiCoder();
 
 /**
  * The rollup's state between two steps of a batch, as `Trace.State` holds it: the accounts, the deposit
- * chain consumed so far, and the batch's withdrawals so far.
+ * chain consumed so far, the batch's withdrawals so far, and how many bytes of the batch's data the steps
+ * have read (`cursor`: the next step's transaction starts there).
  */
 export interface TraceState {
   accountsRoot: string;
@@ -27,6 +29,7 @@ export interface TraceState {
   depositHead: string;
   withdrawalRoot: string;
   withdrawalCount: bigint;
+  cursor: bigint;
 }
 
 /** The one word a proposer or a player claims about a state. Mirrors `Trace.claim`. */
@@ -34,8 +37,8 @@ export function traceClaim(s: TraceState): string {
   const stateRoot = keccak256(abi.encode(["bytes32", "uint256"], [s.accountsRoot, s.nextIndex]));
   return keccak256(
     abi.encode(
-      ["bytes32", "bytes32", "bytes32", "uint32"],
-      [stateRoot, s.depositHead, s.withdrawalRoot, s.withdrawalCount],
+      ["bytes32", "bytes32", "bytes32", "uint32", "uint32"],
+      [stateRoot, s.depositHead, s.withdrawalRoot, s.withdrawalCount, s.cursor],
     ),
   );
 }
@@ -58,6 +61,11 @@ const NO_ACCOUNT: AccountProofArg = {
   siblings: [],
 };
 
+/** A witness that reads nothing: for a step that applies no transaction. */
+export function emptyWitness(): StepWitness {
+  return { first: NO_ACCOUNT, second: NO_ACCOUNT, withdrawalSiblings: [] };
+}
+
 /**
  * The state transition function run step by step over a batch, keeping what the one-step proof checks:
  * the account tree, the deposit chain, and the batch's withdrawal tree. Starts from the parent batch's
@@ -66,6 +74,7 @@ const NO_ACCOUNT: AccountProofArg = {
 export class StepMachine {
   readonly withdrawals: WithdrawalData[] = [];
   private readonly withdrawalTree: SparseMerkleTree<Uint8Array>;
+  private bytesRead = 0;
 
   constructor(
     readonly l2: L2State<Uint8Array>,
@@ -91,7 +100,13 @@ export class StepMachine {
       depositHead: this.head,
       withdrawalRoot: this.withdrawalTree.rootHex,
       withdrawalCount: BigInt(this.withdrawals.length),
+      cursor: BigInt(this.bytesRead),
     };
+  }
+
+  /** Bytes of the batch's data read so far. */
+  get cursor(): number {
+    return this.bytesRead;
   }
 
   get claim(): string {
@@ -103,9 +118,13 @@ export class StepMachine {
     return new StepMachine(this.l2.clone(), this.head, this.authorizer);
   }
 
-  /** Applies one step; a deposit also extends the deposit chain, a withdrawal joins the tree. */
+  /**
+   * Applies one step; a deposit also extends the deposit chain, a withdrawal joins the tree, and the cursor
+   * moves past the transaction's encoding.
+   */
   apply(tx: L2Tx): TxOutcome {
     const outcome = applyTransaction(this.l2, tx, this.authorizer);
+    this.bytesRead += TX_BYTES[tx.kind];
     if (tx.kind === "deposit") this.head = chainDeposit(this.head, tx.deposit);
     const withdrawal = withdrawalOf(outcome);
     if (withdrawal) {
@@ -116,6 +135,16 @@ export class StepMachine {
       this.withdrawals.push(withdrawal);
     }
     return outcome;
+  }
+
+  /**
+   * Moves the cursor to `offset` without applying anything: a blob batch's step over bytes that are not a
+   * whole transaction skips the rest of its payload (`IOneStepProver.executeFromBlobs`).
+   */
+  skipTo(offset: number): void {
+    if (offset < this.bytesRead)
+      throw new RangeError(`cursor ${this.bytesRead} cannot move back to ${offset}`);
+    this.bytesRead = offset;
   }
 
   /** What the one-step proof of `tx` reads from the current state. Call before `apply(tx)`. */

@@ -19,7 +19,7 @@ import { MAX_U32 } from "./types";
  */
 export const TX_KIND_BYTE: Record<L2TxKind, number> = { deposit: 1, transfer: 2, withdraw: 3 };
 export const TX_BYTES: Record<L2TxKind, number> = { deposit: 85, transfer: 78, withdraw: 94 };
-const KIND_OF_BYTE: Record<number, L2TxKind> = { 1: "deposit", 2: "transfer", 3: "withdraw" };
+export const KIND_OF_BYTE: Record<number, L2TxKind> = { 1: "deposit", 2: "transfer", 3: "withdraw" };
 
 export class CodecError extends StrataError {}
 

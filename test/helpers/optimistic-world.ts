@@ -2,7 +2,11 @@
 // Alice (account 3) has deposited 10 ETH and Bob (account 4) 1 ETH, Mallory (account 5) is the liar. Alice's
 // transfers to Bob are signed at her consecutive nonces, and Mallory's lying batches are committed in one call.
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { parseEther } from "ethers";
+import { Wallet, parseEther } from "ethers";
+import { ethers } from "hardhat";
+import { localAccountKey } from "../../src/common/processes";
+import { Kzg } from "../../src/da/kzg";
+import type { DataMode } from "../../src/optimistic/stack";
 import type { ChainFollower } from "../../src/optimistic/chain-follower";
 import type { LieOptions, LyingBatch } from "../../src/optimistic/adversaries";
 import { commitLyingBatch, lyingPlayer } from "../../src/optimistic/adversaries";
@@ -30,9 +34,18 @@ export class FundedWorld {
     readonly mallory: HardhatEthersSigner,
   ) {}
 
-  /** A new world with Alice's and Bob's deposits queued; with `sequenced`, batched by the sequencer too. */
-  static async create({ sequenced }: { sequenced: boolean }): Promise<FundedWorld> {
-    const world = await createWorld();
+  /**
+   * A new world with Alice's and Bob's deposits queued; with `sequenced`, batched by the sequencer too. With
+   * `dataMode: "blobs"` every batch, Mallory's lies included, is posted in blobs.
+   */
+  static async create({
+    sequenced,
+    dataMode,
+  }: {
+    sequenced: boolean;
+    dataMode?: DataMode;
+  }): Promise<FundedWorld> {
+    const world = await createWorld({ dataMode });
     const [, , , alice, bob, mallory] = world.signers;
     await depositEth(world, alice, parseEther("10"));
     await depositEth(world, bob, parseEther("1"));
@@ -70,14 +83,17 @@ export class FundedWorld {
   async lie(o: Pick<LieOptions, "txs" | "lieAt" | "on"> & { follower?: ChainFollower }): Promise<MalloryLie> {
     const { rollup, bridgeClient } = this.world;
     const follower = o.follower ?? (await this.world.newFollower());
+    const archiveUrl = this.world.blobArchiveUrl;
     const lie = await commitLyingBatch({
       rollup,
       bridge: bridgeClient,
       follower,
-      signer: this.mallory,
+      // A blob transaction is signed locally: Mallory's own key (Hardhat's account 5) as a wallet.
+      signer: archiveUrl ? new Wallet(localAccountKey(5), ethers.provider) : this.mallory,
       txs: o.txs,
       lieAt: o.lieAt,
       on: o.on,
+      blobs: archiveUrl ? { kzg: await Kzg.load(), archiveUrl } : undefined,
     });
     return { ...lie, follower };
   }

@@ -262,10 +262,11 @@ describe("OptimisticRollup", function () {
       await expect(tx).to.changeEtherBalances([f.proposer, f.rollup], [-PROPOSER_BOND, PROPOSER_BOND]);
 
       const event = (await tx.wait())!.logs.map((log) => f.rollup.interface.parseLog(log)).find(Boolean)!;
-      const [accountsRoot, nextIndex, depositHead, withdrawalRoot, withdrawalCount] = event.args.post;
-      expect({ accountsRoot, nextIndex, depositHead, withdrawalRoot, withdrawalCount }).to.deep.equal(
+      const [accountsRoot, nextIndex, depositHead, withdrawalRoot, withdrawalCount, cursor] = event.args.post;
+      expect({ accountsRoot, nextIndex, depositHead, withdrawalRoot, withdrawalCount, cursor }).to.deep.equal(
         plan.end.state,
       );
+      expect(cursor).to.equal(BigInt(encodeTxs(plan.txs).length));
       expect(depositHead).to.equal(chainDeposit(chainDeposit(ZeroHash, f.aliceDeposit), f.bobDeposit));
 
       const stored = await f.rollup.batch(1);
@@ -311,7 +312,7 @@ describe("OptimisticRollup", function () {
       const plan = planBatch(f.genesis, await noOpSteps(f, 1024), f.authorizer);
       await expect(commitPlan(f, f.proposer, plan))
         .to.emit(f.rollup, "BatchCommitted")
-        .withArgs(1n, f.proposer.address, f.genesis.claim, plan.steps.root, 1024n, anyValue);
+        .withArgs(1n, f.proposer.address, plan.end.claim, plan.steps.root, 1024n, anyValue);
       expect((await f.rollup.batch(1)).stepCount).to.equal(1024n);
     });
 
@@ -410,10 +411,24 @@ describe("OptimisticRollup", function () {
       const f = await loadFixture(deployOptimisticFixture);
       const plan = planBatch(f.genesis, await noOpSteps(f, 1), f.authorizer);
       const txs = hexlify(encodeTxs(await noOpSteps(f, 1025)));
-      await expectRevert(f, () => commitPlan(f, f.proposer, plan, { txs }), "OptimisticBatchTooLarge", [
+      const post = { ...plan.end.state, cursor: BigInt((txs.length - 2) / 2) };
+      await expectRevert(f, () => commitPlan(f, f.proposer, plan, { txs, post }), "OptimisticBatchTooLarge", [
         1025n,
         1024n,
       ]);
+    });
+
+    it("reverts with OptimisticDataNotRead when the post-state has not read the batch's bytes to their end", async function () {
+      const f = await loadFixture(depositedFixture);
+      const plan = planBatch(f.genesis, await firstBatchTxs(f), f.authorizer);
+      const length = BigInt(encodeTxs(plan.txs).length);
+      for (const cursor of [length - 78n, length + 1n, 0n]) {
+        const post = { ...plan.end.state, cursor };
+        await expectRevert(f, () => commitPlan(f, f.proposer, plan, { post }), "OptimisticDataNotRead", [
+          length,
+          cursor,
+        ]);
+      }
     });
 
     it("reverts with StepsMalformed when a transaction has an unknown kind", async function () {
@@ -782,7 +797,12 @@ describe("OptimisticRollup", function () {
       const game = await f.rollup.game(0);
       expect([game.lo, game.hi]).to.deep.equal([0n, 1n]);
       // the start of batch 2 is batch 1's accounts and deposits without its withdrawals
-      const start = { ...f.plan.end.state, withdrawalRoot: EMPTY_WITHDRAWAL_ROOT, withdrawalCount: 0n };
+      const start = {
+        ...f.plan.end.state,
+        withdrawalRoot: EMPTY_WITHDRAWAL_ROOT,
+        withdrawalCount: 0n,
+        cursor: 0n,
+      };
       expect(game.rootLo).to.equal(traceClaim(start));
       expect(game.rootLo).to.equal(plan.claims[0]);
       expect(game.rootHi).to.equal(plan.end.claim);

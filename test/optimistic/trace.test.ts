@@ -1,3 +1,4 @@
+import { encodeTx, encodeTxs } from "../../src/shared/codec";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { Wallet, ZeroAddress, getAddress } from "ethers";
@@ -79,6 +80,7 @@ const anyTraceState: fc.Arbitrary<TraceState> = fc.record({
   depositHead: hexBytes(32),
   withdrawalRoot: hexBytes(32),
   withdrawalCount: edgyUint(32),
+  cursor: edgyUint(32),
 });
 
 /** Whether `proof` opens leaf `index` of a tree whose root is `root`. */
@@ -134,6 +136,7 @@ describe("Trace (StepsHarness ↔ trace.ts)", function () {
           const changed: TraceState[] = [
             { ...state, nextIndex: state.nextIndex ^ 1n },
             { ...state, withdrawalCount: state.withdrawalCount ^ 1n },
+            { ...state, cursor: state.cursor ^ 1n },
           ];
           if (other !== state.accountsRoot) changed.push({ ...state, accountsRoot: other });
           if (other !== state.depositHead) changed.push({ ...state, depositHead: other });
@@ -169,17 +172,19 @@ describe("Trace (StepsHarness ↔ trace.ts)", function () {
         depositHead: EMPTY_QUEUE_HEAD,
         withdrawalRoot: await harness.emptyWithdrawalRoot(),
         withdrawalCount: 0n,
+        cursor: 0n,
       });
       expect(await harness.claim(genesis)).to.equal(machine.claim);
     });
   });
 
   describe("start", function () {
-    it("equals StepMachine.nextBatch's state: the parent's accounts and head, no withdrawals", async function () {
+    it("equals StepMachine.nextBatch's state: the parent's accounts and head, no withdrawals, nothing read", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
       const parent = await fundedMachine();
       parent.apply(await withdrawTx(parent, alice, 0, 10n));
       expect(parent.state.withdrawalCount).to.equal(1n);
+      expect(parent.state.cursor).to.be.greaterThan(0n);
       const started = toTraceState(await harness.start(parent.state));
       expect(started).to.deep.equal(parent.nextBatch().state);
       expect(await harness.claim(started)).to.equal(parent.nextBatch().claim);
@@ -235,11 +240,15 @@ describe("StepMachine", function () {
       const machine = await fundedMachine();
       const before = machine.state;
       expect(machine.apply(await transferTx(machine, alice, 0, 1, 100n))).to.include({ status: "applied" });
-      expect(machine.state).to.deep.equal({ ...before, accountsRoot: machine.state.accountsRoot });
+      expect(machine.state).to.deep.equal({
+        ...before,
+        accountsRoot: machine.state.accountsRoot,
+        cursor: before.cursor + 78n,
+      });
       expect(machine.state.accountsRoot).to.not.equal(before.accountsRoot);
     });
 
-    it("changes neither the claim nor the state when the transaction is rejected", async function () {
+    it("changes only the cursor when the transaction is rejected", async function () {
       const machine = await fundedMachine();
       const rejected: [string, L2Tx][] = [
         ["BadSignature", await transferTx(machine, bob, 0, 1, 1n)],
@@ -252,7 +261,13 @@ describe("StepMachine", function () {
       for (const [reason, tx] of rejected) {
         const before = snapshot(machine);
         expect(machine.apply(tx), reason).to.include({ status: "rejected", reason });
-        expect(snapshot(machine), reason).to.deep.equal(before);
+        const after = snapshot(machine);
+        expect(after.state.cursor, reason).to.equal(before.state.cursor + BigInt(encodeTx(tx).length));
+        expect({ ...after, claim: undefined, state: { ...after.state, cursor: 0n } }, reason).to.deep.equal({
+          ...before,
+          claim: undefined,
+          state: { ...before.state, cursor: 0n },
+        });
       }
     });
   });
@@ -305,7 +320,12 @@ describe("StepMachine", function () {
       parent.apply(await withdrawTx(parent, alice, 0, 10n));
       const next = parent.nextBatch();
       const empty = new SparseMerkleTree(keccak, WITHDRAWAL_DEPTH).rootHex;
-      expect(next.state).to.deep.equal({ ...parent.state, withdrawalRoot: empty, withdrawalCount: 0n });
+      expect(next.state).to.deep.equal({
+        ...parent.state,
+        withdrawalRoot: empty,
+        withdrawalCount: 0n,
+        cursor: 0n,
+      });
       expect(next.withdrawals).to.deep.equal([]);
       expect([...next.l2.entries()]).to.deep.equal([...parent.l2.entries()]);
     });
@@ -345,13 +365,17 @@ describe("StepMachine", function () {
       ];
       const stepper = parent.nextBatch();
       const expected = [await harness.claim(stepper.state)];
+      const states = [stepper.state];
       for (const tx of txs) {
         stepper.apply(tx);
         expected.push(await harness.claim(stepper.state));
+        states.push(stepper.state);
       }
       const claims = traceBatch(parent.nextBatch(), txs);
       expect(claims).to.deep.equal(expected);
-      expect(claims[2]).to.equal(claims[3]); // the rejected step
+      // The rejected step changes nothing but the cursor, which moves past its 78 bytes.
+      expect(states[3]).to.deep.equal({ ...states[2], cursor: states[2].cursor + 78n });
+      expect(stepper.state.cursor).to.equal(BigInt(encodeTxs(txs).length));
     });
   });
 });

@@ -6,7 +6,16 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { ethers } from "hardhat";
-import { ZeroAddress } from "ethers";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Wallet, ZeroAddress } from "ethers";
+import { createLogger } from "../../src/common/logger";
+import { localAccountKey } from "../../src/common/processes";
+import type { BlobArchive } from "../../src/da/archive";
+import { startBlobArchive } from "../../src/da/archive";
+import { Kzg } from "../../src/da/kzg";
+import type { DataMode } from "../../src/optimistic/stack";
 import { Bridge__factory } from "../../typechain-types";
 import type { Bridge } from "../../typechain-types";
 import type { BridgeClient } from "../../src/bridge/client";
@@ -50,13 +59,24 @@ export interface World {
   startSequencer(): Promise<Sequencer>;
   /** Bridge solvency, bond conservation, every final batch valid. */
   checkInvariants(): Promise<void>;
-  /** Stops the stack and removes its journal. */
+  /** The blob archive its nodes read blob batches from (worlds posting in blobs). */
+  blobArchiveUrl?: string;
+  /** Stops the stack (and the archive) and removes their files. */
   cleanup(): Promise<void>;
 }
 
-export async function createWorld(): Promise<World> {
+export interface WorldOptions {
+  /**
+   * How the sequencer posts batches (default calldata). With blobs, a blob archive runs in this process
+   * (Hardhat keeps no blobs): the sequencer publishes to it and every node of the world reads from it.
+   */
+  dataMode?: DataMode;
+}
+
+export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const signers = await ethers.getSigners();
   const [deployer, proposer, challengerSigner] = signers;
+  const archive = options.dataMode === "blobs" ? await startWorldArchive() : undefined;
   const deployment = await deploySuite(deployer, {
     network: "hardhat",
     local: true,
@@ -65,8 +85,11 @@ export async function createWorld(): Promise<World> {
   // Their loops off, and their credit left on the rollup, so that tests can read what each was paid.
   const stack = await startOptimisticStack(deployment, ethers.provider, {
     kind: "in-process",
-    sequencer: proposer,
+    // A blob transaction is signed locally: the proposer's own key (Hardhat's account 1) as a wallet.
+    sequencer: archive ? new Wallet(localAccountKey(1), ethers.provider) : proposer,
     challenger: challengerSigner,
+    dataMode: options.dataMode,
+    blobArchiveUrl: archive?.archive.url,
     run: false,
     withdrawCredit: false,
     maxBatchSteps: 64,
@@ -107,7 +130,29 @@ export async function createWorld(): Promise<World> {
         owed: () => owed.get(0) ?? 0n,
       });
     },
-    cleanup: () => stack.stop(),
+    blobArchiveUrl: archive?.archive.url,
+    async cleanup() {
+      await stack.stop();
+      await archive?.stop();
+    },
+  };
+}
+
+/** A blob archive on the in-process chain, its data in a temporary directory that `stop` removes. */
+async function startWorldArchive(): Promise<{ archive: BlobArchive; stop(): Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), "strata-world-blobs-"));
+  const archive = await startBlobArchive({
+    dataDir,
+    kzg: await Kzg.load(),
+    provider: ethers.provider,
+    logger: createLogger({ level: "silent" }),
+  });
+  return {
+    archive,
+    async stop() {
+      await archive.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {Account} from "../../shared/lib/Account.sol";
+import {BlobPayload} from "../lib/BlobPayload.sol";
 import {Trace} from "../lib/Trace.sol";
 
 /// @title IOneStepProver
@@ -32,7 +33,11 @@ interface IOneStepProver {
     /// @notice The witness for withdrawal slot `index` is not an empty slot of the pre-state's tree.
     error OneStepBadWithdrawalProof(uint256 index);
 
+    /// @notice A blob step was given `given` field elements; the transaction at its cursor spans `expected`.
+    error OneStepWrongOpeningCount(uint256 expected, uint256 given);
+
     /// @notice Applies `encodedTx` to `pre`: an invalid transaction changes nothing, a deposit always applies.
+    /// The cursor moves past the transaction's bytes.
     /// @param domainSeparator The rollup's EIP-712 domain separator, which signatures are checked against.
     /// @param pre The state before the step.
     /// @param encodedTx The transaction, as the batch carries it (see `L2Tx`).
@@ -44,4 +49,35 @@ interface IOneStepProver {
         bytes calldata encodedTx,
         Witness calldata witness
     ) external pure returns (Trace.State memory post);
+
+    /// @notice The step of a batch posted in blobs: reads the transaction at `pre.cursor` from the payload,
+    /// each of its field elements opened against the batch's versioned hashes, and applies it (`execute`).
+    /// @dev What a step of `length` payload bytes does at cursor c (mirrors `blobStepInput` in
+    /// `src/optimistic/blob-steps.ts`):
+    /// - c ≥ length: nothing; the batch has claimed more steps than its payload holds. No openings.
+    /// - the kind byte at c is no transaction's, or the transaction would run past `length`: the rest of the
+    ///   payload is skipped (the cursor moves to `length`, nothing else changes). One opening, the kind's.
+    /// - otherwise the transaction is applied. One opening per field element its bytes touch, in order
+    ///   (3 or 4 for a 78-byte transfer).
+    /// @param versionedHashes The batch's blobs, as recorded when it was committed.
+    /// @param length The batch's payload length, as its header gave it when it was committed.
+    /// @param openings The field elements the step reads, from the one holding the byte at the cursor on.
+    function executeFromBlobs(
+        bytes32 domainSeparator,
+        Trace.State calldata pre,
+        bytes32[] calldata versionedHashes,
+        uint256 length,
+        BlobPayload.Opening[] calldata openings,
+        Witness calldata witness
+    ) external view returns (Trace.State memory post);
+
+    /// @notice The payload length a blob batch's header gives (`BlobPayload.readHeader`): the stream's first
+    /// field element, opened against `firstHash` (the batch's first blob), read as version and length. Not
+    /// `valid` if the opening fails or Layer 1 does not read that header (another version, an empty payload,
+    /// or a length more than `blobs` blobs hold). The rollup calls it when a blob batch is committed.
+    function readBlobHeader(
+        bytes32 firstHash,
+        uint256 blobs,
+        BlobPayload.Opening calldata header
+    ) external view returns (bool valid, uint256 length);
 }

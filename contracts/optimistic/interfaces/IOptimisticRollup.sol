@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {IRollup} from "../../bridge/interfaces/IRollup.sol";
 import {Deposit} from "../../shared/lib/Deposit.sol";
+import {BlobPayload} from "../lib/BlobPayload.sol";
 import {Trace} from "../lib/Trace.sol";
 import {IOneStepProver} from "./IOneStepProver.sol";
 
@@ -34,12 +35,15 @@ interface IOptimisticRollup is IRollup {
     /// @notice A committed batch, as stored: what the games, finality and the bridge need, nothing more.
     struct Batch {
         bytes32 claim; // Trace.claim of the state after the batch's last step
-        bytes32 txRoot; // Steps.commit of the batch's transactions
+        // Calldata: Steps.commit of the batch's transactions. Blobs: keccak256(abi.encode(versionedHashes,
+        // payloadLength)), what a blob step must show (see `commitBatchBlobs`).
+        bytes32 txRoot;
         bytes32 withdrawalRoot; // the root the bridge pays from once final; stored as 0 when empty
         address proposer; // bonded PROPOSER_BOND, returned on finality, forfeit if the batch is removed
         uint40 committedAt;
         uint16 stepCount;
         uint24 epoch; // the chain's rollback count when committed: tells a batch from an earlier one at its index
+        bool inBlobs; // posted with commitBatchBlobs: its steps are proven with stepBlob
         // Games against this batch not yet resolved: finality waits for all of them. Unbounded (a word of
         // its own; it counts entries of the game list, whose length is a uint256 too), so no number of
         // games opened by others can keep one more challenger out.
@@ -78,6 +82,17 @@ interface IOptimisticRollup is IRollup {
         IOneStepProver.Witness witness;
     }
 
+    /// @notice Everything `stepBlob` needs to re-execute the one step left in dispute of a batch posted in
+    /// blobs: the batch's data (checked against its record), the field elements holding the transaction at
+    /// the agreed state's cursor (see `IOneStepProver.executeFromBlobs`), and the witness.
+    struct BlobStepProof {
+        bytes32[] versionedHashes; // as in the batch's BatchBlobs event
+        uint256 payloadLength; // as in the batch's BatchBlobs event
+        BlobPayload.Opening[] openings;
+        Trace.State pre; // the state after step lo: must hash to the game's rootLo
+        IOneStepProver.Witness witness;
+    }
+
     /// @notice The rollup's parameters, fixed at deployment. The constructor refuses any that makes no
     /// sense with `OptimisticInvalidConfig(name, value)`, named as below.
     struct Config {
@@ -103,6 +118,9 @@ interface IOptimisticRollup is IRollup {
         uint256 stepCount,
         Trace.State post
     );
+    /// @notice Batch `batchIndex` was posted in blobs (`commitBatchBlobs`): its payload, `payloadLength`
+    /// bytes, is in the blobs with these versioned hashes, carried by the transaction that emitted this.
+    event BatchBlobs(uint256 indexed batchIndex, bytes32[] versionedHashes, uint256 payloadLength);
     /// @notice A batch became final: the bridge now pays its withdrawals.
     event BatchFinalized(uint256 indexed batchIndex);
     /// @notice Batches `fromIndex` up to the tip lost a game (the first) or were built on one that did.
@@ -142,6 +160,18 @@ interface IOptimisticRollup is IRollup {
     error OptimisticParentMismatch(uint256 parentIndex, bytes32 parentClaim, bytes32 named);
     error OptimisticEmptyBatch();
     error OptimisticBatchTooLarge(uint256 stepCount, uint256 maxSteps);
+    /// @notice The claimed post-state has read `cursor` bytes of the batch's data, which has `length`.
+    error OptimisticDataNotRead(uint256 length, uint256 cursor);
+    /// @notice `commitBatchBlobs` was sent without blobs (not in a type-3 transaction).
+    error OptimisticNoBlobs();
+    /// @notice The first field element of the blob `versionedHash` is not `value` (the opening fails), or its
+    /// header is not one Layer 1 reads: another version, an empty payload, or more than the blobs hold.
+    error OptimisticBlobHeaderInvalid(bytes32 versionedHash, bytes32 value);
+    /// @notice A step was proven for the other way of posting: `step` for calldata batches, `stepBlob` for
+    /// blob batches (`inBlobs` is the batch's).
+    error OptimisticWrongDataMode(uint256 gameId, bool inBlobs);
+    /// @notice The versioned hashes and payload length shown are not the batch's.
+    error OptimisticBlobDataMismatch(uint256 gameId);
     /// @notice `post.depositHead` is `named`, not the bridge's head `bridgeHead` after `depositCount`
     /// deposits.
     error OptimisticDepositQueueMismatch(bytes32 bridgeHead, bytes32 named);
@@ -212,6 +242,30 @@ interface IOptimisticRollup is IRollup {
         Deposit.Data[] calldata catchUp
     ) external payable returns (uint256 batchIndex);
 
+    /// @notice Commits a batch whose transactions are in the blobs of this (type-3) transaction, bonded with
+    /// exactly `PROPOSER_BOND`: the rollup records their versioned hashes (`BLOBHASH`) and the payload's
+    /// length, which it reads from the stream's header (field element 0 of blob 0, opened with the
+    /// point-evaluation precompile). The payload is the transactions back to back, as `commitBatch` takes
+    /// them (`src/da/codec.ts` lays it out). Layer 1 does not read the rest at commit: a step of a dispute
+    /// opens the field elements of its one transaction (`stepBlob`).
+    /// @dev Anyone may call it from anywhere (no origin rule): BLOBHASH reads the transaction's own blobs at
+    /// any call depth and everything else a follower needs is in this call's events (`BatchCommitted`,
+    /// `BatchBlobs`). The other parameters are `commitBatch`'s, with two differences: the post-state's cursor
+    /// must be the payload's length, and a blob batch never counts as full of deposits (Layer 1 cannot count
+    /// them), so a queue with more than MAX_STEPS due deposits is drained with calldata batches.
+    /// @param stepCount The steps the proposer claims the payload holds (1 to MAX_STEPS). A wrong count makes
+    /// its claim false, and a game shows it (a step past the payload changes nothing: see
+    /// `IOneStepProver.executeFromBlobs`).
+    /// @param header The stream's first field element and its KZG opening.
+    function commitBatchBlobs(
+        bytes32 parentClaim,
+        Trace.State calldata post,
+        uint64 depositCount,
+        Deposit.Data[] calldata catchUp,
+        uint256 stepCount,
+        BlobPayload.Opening calldata header
+    ) external payable returns (uint256 batchIndex);
+
     /// @notice Finalizes every batch up to `batchIndex` whose window has passed with no game open.
     /// Returns each finalized batch's bond to its proposer (as credit).
     function finalize(uint256 batchIndex) external;
@@ -259,6 +313,11 @@ interface IOptimisticRollup is IRollup {
     /// may call it, while the side to move still has time. If it confirms the challenger while a defender
     /// holds the defending side, the defender loses (`DefenderLost`), not the batch; the game goes on.
     function step(uint256 gameId, StepProof calldata proof) external;
+
+    /// @notice `step` for a batch posted in blobs: the transaction is read at the agreed state's cursor from
+    /// field elements opened against the batch's versioned hashes, so no proposer can claim a transaction the
+    /// blobs do not hold.
+    function stepBlob(uint256 gameId, BlobStepProof calldata proof) external;
 
     /// @notice Ends a game whose side to move ran out of time: the other side wins. Anyone may call it. If
     /// the defending side ran out while a defender held it, the defender loses (`DefenderLost`), not the

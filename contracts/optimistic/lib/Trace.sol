@@ -30,6 +30,9 @@ library Trace {
         bytes32 depositHead; // the bridge queue's hash chain over every deposit consumed so far
         bytes32 withdrawalRoot; // this batch's withdrawals so far, in order
         uint32 withdrawalCount;
+        // Bytes of the batch's data read so far: the next step's transaction starts here. A batch's last
+        // state has read all of it (calldata: its length; blobs: the payload length in their header).
+        uint32 cursor;
     }
 
     /// @notice The claim a proposer or a player makes about a state.
@@ -40,18 +43,20 @@ library Trace {
                     Account.stateRoot(s.accountsRoot, s.nextIndex),
                     s.depositHead,
                     s.withdrawalRoot,
-                    s.withdrawalCount
+                    s.withdrawalCount,
+                    s.cursor
                 )
             );
     }
 
-    /// @notice The state a batch starts from: its parent's accounts and deposits, no withdrawals yet.
+    /// @notice The state a batch starts from: its parent's accounts and deposits, no withdrawals yet, none
+    /// of its data read.
     function start(State memory parent) internal pure returns (State memory) {
-        return State(parent.accountsRoot, parent.nextIndex, parent.depositHead, EMPTY_WITHDRAWAL_ROOT, 0);
+        return State(parent.accountsRoot, parent.nextIndex, parent.depositHead, EMPTY_WITHDRAWAL_ROOT, 0, 0);
     }
 
     /// @notice The state before any batch: no accounts, no deposits consumed, no withdrawals.
     function genesis() internal pure returns (State memory) {
-        return State(EMPTY_ACCOUNTS_ROOT, 0, bytes32(0), EMPTY_WITHDRAWAL_ROOT, 0);
+        return State(EMPTY_ACCOUNTS_ROOT, 0, bytes32(0), EMPTY_WITHDRAWAL_ROOT, 0, 0);
     }
 }
