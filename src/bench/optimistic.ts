@@ -20,7 +20,7 @@ import type { RollupTiming } from "../optimistic/config";
 import { DISPUTE_GAS_PER_SIDE } from "../optimistic/config";
 import type { BatchCommittedEvent, SequencerEvent } from "../optimistic/events";
 import type { Sequencer } from "../optimistic/sequencer";
-import type { InProcessOptimisticStack, OptimisticContext } from "../optimistic/stack";
+import type { InProcessOptimisticStack, OptimisticContext, OptimisticDataOptions } from "../optimistic/stack";
 import { startOptimisticStack } from "../optimistic/stack";
 import { MAX_STEPS } from "../optimistic/steps";
 import type { StepMachine } from "../optimistic/trace";
@@ -383,7 +383,7 @@ async function createBench(chain: LocalChain): Promise<Bench> {
 export function startHandDriven(
   deployment: Deployment,
   chain: LocalChain,
-  o: { sequencer: Signer; challenger: Signer; maxBatchSteps?: number },
+  o: { sequencer: Signer; challenger: Signer; maxBatchSteps?: number } & OptimisticDataOptions,
 ): Promise<InProcessOptimisticStack> {
   return startOptimisticStack(deployment, chain.provider, {
     kind: "in-process",
