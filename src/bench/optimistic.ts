@@ -43,7 +43,7 @@ const AMOUNT = parseEther("0.001");
 const BATCH_STEPS = 256;
 const BATCHES = 4;
 /** Disputes are over the largest batch; the proposer's state is false from the middle step on. */
-const DISPUTED_STEPS = MAX_STEPS;
+const DISPUTED_STEPS = 1024;
 const LIE_AT = DISPUTED_STEPS / 2 - 1;
 /** More than enough rounds (each agent acting once) for a game of ⌈log2 MAX_STEPS⌉ moves and a step. */
 const MAX_ROUNDS = 40;

@@ -7,7 +7,7 @@ import { buildPaddedLevels, paddedSiblings } from "../shared/merkle-tree";
 import type { L2Tx } from "../shared/types";
 
 /** The most steps (transactions) one batch may have. Mirrors `Steps.MAX_STEPS`. */
-export const MAX_STEPS = 1024;
+export const MAX_STEPS = 2048;
 
 export class StepsError extends StrataError {}
 

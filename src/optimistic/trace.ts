@@ -14,7 +14,7 @@ import { hashWithdrawal } from "../shared/withdrawal";
 /** Depth of the account tree. Mirrors `Trace.ACCOUNT_DEPTH`. */
 export const ACCOUNT_DEPTH = 32;
 /** Depth of a batch's withdrawal tree (at most one withdrawal per step). Mirrors `Trace.WITHDRAWAL_DEPTH`. */
-export const WITHDRAWAL_DEPTH = 10;
+export const WITHDRAWAL_DEPTH = 11;
 
 const abi = AbiCoder.defaultAbiCoder();
 

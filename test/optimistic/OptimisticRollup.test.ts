@@ -63,8 +63,8 @@ import {
   stepProof,
 } from "./fixtures";
 
-/** Trace.EMPTY_WITHDRAWAL_ROOT: the depth-10 zero subtree. */
-const EMPTY_WITHDRAWAL_ROOT = "0xf9dc3e7fe016e050eff260334f18a5d4fe391d82092319f5964f2e2eb7c1c3a5";
+/** Trace.EMPTY_WITHDRAWAL_ROOT: the depth-11 zero subtree. */
+const EMPTY_WITHDRAWAL_ROOT = "0xf8b13a49e282f609c317a833fb8d976d11517c571d1221a265d25af778ecf892";
 const FIRST_BATCH_STEPS = 6n;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -307,13 +307,14 @@ describe("OptimisticRollup", function () {
       expect(await f.rollup.batchCount()).to.equal(3n);
     });
 
-    it("succeeds when the batch has MAX_STEPS (1024) steps", async function () {
+    it("succeeds when the batch has MAX_STEPS (2048) steps: a full blob of transfers fits one batch", async function () {
+      expect(MAX_STEPS).to.equal(2048);
       const f = await loadFixture(deployOptimisticFixture);
-      const plan = planBatch(f.genesis, await noOpSteps(f, 1024), f.authorizer);
+      const plan = planBatch(f.genesis, await noOpSteps(f, MAX_STEPS), f.authorizer);
       await expect(commitPlan(f, f.proposer, plan))
         .to.emit(f.rollup, "BatchCommitted")
-        .withArgs(1n, f.proposer.address, plan.end.claim, plan.steps.root, 1024n, anyValue);
-      expect((await f.rollup.batch(1)).stepCount).to.equal(1024n);
+        .withArgs(1n, f.proposer.address, plan.end.claim, plan.steps.root, 2048n, anyValue);
+      expect((await f.rollup.batch(1)).stepCount).to.equal(2048n);
     });
 
     it("reverts with OptimisticProposerNotCodelessOrigin when a contract commits (the batch would not be calldata)", async function () {
@@ -407,14 +408,14 @@ describe("OptimisticRollup", function () {
       await expectRevert(f, () => commitPlan(f, f.proposer, plan, { txs: "0x" }), "OptimisticEmptyBatch", []);
     });
 
-    it("reverts with OptimisticBatchTooLarge when the batch has 1025 steps", async function () {
+    it("reverts with OptimisticBatchTooLarge when the batch has 2049 steps", async function () {
       const f = await loadFixture(deployOptimisticFixture);
       const plan = planBatch(f.genesis, await noOpSteps(f, 1), f.authorizer);
-      const txs = hexlify(encodeTxs(await noOpSteps(f, 1025)));
+      const txs = hexlify(encodeTxs(await noOpSteps(f, MAX_STEPS + 1)));
       const post = { ...plan.end.state, cursor: BigInt((txs.length - 2) / 2) };
       await expectRevert(f, () => commitPlan(f, f.proposer, plan, { txs, post }), "OptimisticBatchTooLarge", [
-        1025n,
-        1024n,
+        2049n,
+        2048n,
       ]);
     });
 
@@ -498,18 +499,12 @@ describe("OptimisticRollup", function () {
     // ahead of each commit made it revert. A batch now names the count it consumed.
 
     /** `n` 1-wei deposits by the griefer, mined in one block. */
+    /** The griefer queues `n` 1-wei deposits in one transaction (test-only DepositFlood). */
     async function burst(f: OptimisticFixture, n: number): Promise<void> {
-      await ethers.provider.send("evm_setAutomine", [false]);
-      try {
-        for (let i = 0; i < n; i++) {
-          await f.bridge
-            .connect(f.griefer)
-            .depositEth(f.rollupAddress, ownerOfAddress(f.griefer.address), { value: 1n });
-        }
-        await ethers.provider.send("evm_mine", []);
-      } finally {
-        await ethers.provider.send("evm_setAutomine", [true]);
-      }
+      const flood = await ethers.deployContract("DepositFlood");
+      await flood
+        .connect(f.griefer)
+        .flood(f.bridge, f.rollupAddress, ownerOfAddress(f.griefer.address), n, { value: n });
     }
 
     /** Bob's transfer with `nonce`, planned on `parent`. */
@@ -708,7 +703,6 @@ describe("OptimisticRollup", function () {
   });
 
   describe("commitBatch under a flood of due deposits", function () {
-    // 1,027 deposits sent one by one: about 30 s alone, several minutes on a loaded 2-core machine.
     this.timeout(600_000);
     // Regression: with more than MAX_STEPS deposits due, every batch used to revert (the fullest one
     // still left a due deposit behind), halting the rollup for good. A batch that is all deposits and
@@ -716,17 +710,14 @@ describe("OptimisticRollup", function () {
     it("accepts a full batch of deposits that leaves due deposits behind, and the next batch drains them", async function () {
       const f = await loadFixture(deployOptimisticFixture);
       const total = MAX_STEPS + 3;
-      await ethers.provider.send("evm_setAutomine", [false]);
-      try {
-        for (let i = 0; i < total; i++) {
-          await f.bridge
-            .connect(f.alice)
-            .depositEth(f.rollupAddress, ownerOfAddress(f.alice.address), { value: 1n });
-        }
-        await ethers.provider.send("evm_mine", []);
-        await ethers.provider.send("evm_mine", []);
-      } finally {
-        await ethers.provider.send("evm_setAutomine", [true]);
+      // 2,051 deposits for Alice, a few hundred per transaction (test-only DepositFlood).
+      const flood = await ethers.deployContract("DepositFlood");
+      for (let queued = 0; queued < total;) {
+        const count = Math.min(400, total - queued);
+        await flood
+          .connect(f.alice)
+          .flood(f.bridge, f.rollupAddress, ownerOfAddress(f.alice.address), count, { value: count });
+        queued += count;
       }
       const queue = await f.bridgeClient.verifiedQueue(f.rollupAddress);
       expect(queue.length).to.equal(total);
@@ -1228,21 +1219,24 @@ describe("OptimisticRollup", function () {
       await assertBondsConserved(f);
     });
 
-    it("succeeds over MAX_STEPS steps: ten moves, then the last step refutes the proposer", async function () {
+    it("succeeds over MAX_STEPS steps: eleven moves, then the last step refutes the proposer", async function () {
       const f = await loadFixture(deployOptimisticFixture);
-      const plan = planBatch(f.genesis, await noOpSteps(f, 1024), f.authorizer);
+      const plan = planBatch(f.genesis, await noOpSteps(f, MAX_STEPS), f.authorizer);
       const post = { ...plan.end.state, withdrawalCount: 1n }; // a withdrawal the steps never made
       await commitPlan(f, f.proposer, plan, { post });
       const players: Players = {
-        proposer: { signer: f.proposer, claims: departingTrace(plan.claims, 1023, traceClaim(post)) },
+        proposer: {
+          signer: f.proposer,
+          claims: departingTrace(plan.claims, MAX_STEPS - 1, traceClaim(post)),
+        },
         challenger: { signer: f.challenger, claims: plan.claims },
       };
       const gameId = await challengeBatch(f, f.challenger, 1n, plan, plan.claims);
       let moves = 0;
       const game = await bisect(f, gameId, players, async () => void moves++);
-      expect(moves).to.equal(10);
-      expect([game.lo, game.hi]).to.deep.equal([1023n, 1024n]);
-      await expect(f.rollup.step(gameId, stepProof(f, plan, 1023)))
+      expect(moves).to.equal(11);
+      expect([game.lo, game.hi]).to.deep.equal([2047n, 2048n]);
+      await expect(f.rollup.step(gameId, stepProof(f, plan, MAX_STEPS - 1)))
         .to.emit(f.rollup, "GameResolved")
         .withArgs(gameId, Party.Challenger, true);
       expect(await f.rollup.batchCount()).to.equal(1n);

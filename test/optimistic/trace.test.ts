@@ -152,7 +152,7 @@ describe("Trace (StepsHarness ↔ trace.ts)", function () {
     it("equal the roots of empty keccak SparseMerkleTrees of depth 32 and 10", async function () {
       const { harness } = await loadFixture(deployHarnessFixture);
       expect(ACCOUNT_DEPTH).to.equal(32);
-      expect(WITHDRAWAL_DEPTH).to.equal(10);
+      expect(WITHDRAWAL_DEPTH).to.equal(11);
       expect(await harness.emptyAccountsRoot()).to.equal(new SparseMerkleTree(keccak, ACCOUNT_DEPTH).rootHex);
       expect(await harness.emptyWithdrawalRoot()).to.equal(
         new SparseMerkleTree(keccak, WITHDRAWAL_DEPTH).rootHex,

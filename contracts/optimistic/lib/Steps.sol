@@ -13,7 +13,7 @@ import {Merkle} from "../../shared/lib/Merkle.sol";
 /// a power of two; since no leaf preimage is 64 bytes long, no internal node can pass for a leaf.
 library Steps {
     /// @notice The most steps one batch may have.
-    uint256 internal constant MAX_STEPS = 1024;
+    uint256 internal constant MAX_STEPS = 2048;
     /// @dev Byte k is the encoded length of a transaction of kind k (L2Tx): 85, 78, 94 for kinds 1, 2, 3.
     uint256 private constant LENGTHS = 0x00554e5e << 224;
 

@@ -14,15 +14,15 @@ library Trace {
     /// @notice Depth of the account tree: up to 2^32 accounts.
     uint256 internal constant ACCOUNT_DEPTH = 32;
     /// @notice Depth of a batch's withdrawal tree: one leaf per step at most, and a batch has at most
-    /// 2^10 steps.
-    uint256 internal constant WITHDRAWAL_DEPTH = 10;
+    /// 2^11 steps (MAX_STEPS).
+    uint256 internal constant WITHDRAWAL_DEPTH = 11;
     /// @notice Root of an account tree with no accounts: the depth-32 zero subtree (zero leaves).
     bytes32 internal constant EMPTY_ACCOUNTS_ROOT =
         0x27ae5ba08d7291c96c8cbddcc148bf48a6d68c7974b94356f53754ef6171d757;
-    /// @notice Root of a withdrawal tree with no withdrawals: the depth-10 zero subtree. Non-zero, so the
+    /// @notice Root of a withdrawal tree with no withdrawals: the depth-11 zero subtree. Non-zero, so the
     /// bridge never mistakes a final batch without withdrawals for one that is not final.
     bytes32 internal constant EMPTY_WITHDRAWAL_ROOT =
-        0xf9dc3e7fe016e050eff260334f18a5d4fe391d82092319f5964f2e2eb7c1c3a5;
+        0xf8b13a49e282f609c317a833fb8d976d11517c571d1221a265d25af778ecf892;
 
     struct State {
         bytes32 accountsRoot; // the account tree
