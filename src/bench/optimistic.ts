@@ -7,12 +7,19 @@
 // honest sequencer and the honest challenger, ticked by hand; src/optimistic/stack.ts), and the lying
 // proposer of src/optimistic/adversaries.ts. Signing is done in advance and never measured. Needs no
 // special RPC method (the windows are long enough that no clock moves).
-import type { Signer } from "ethers";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Provider, Signer } from "ethers";
 import { Wallet, id, parseEther } from "ethers";
 import type { Deployment } from "../common/deployments";
 import type { Published } from "../common/events";
 import { ofType, readAllEvents } from "../common/events";
 import { createLogger } from "../common/logger";
+import { localAccountKey } from "../common/processes";
+import { startBlobArchive } from "../da/archive";
+import { blobCapacity } from "../da/codec";
+import { Kzg } from "../da/kzg";
 import { deploySuite } from "../deploy/suite";
 import { commitLyingBatch, lyingPlayer, neverStep } from "../optimistic/adversaries";
 import type { ChainFollower } from "../optimistic/chain-follower";
@@ -20,12 +27,17 @@ import type { RollupTiming } from "../optimistic/config";
 import { DISPUTE_GAS_PER_SIDE } from "../optimistic/config";
 import type { BatchCommittedEvent, SequencerEvent } from "../optimistic/events";
 import type { Sequencer } from "../optimistic/sequencer";
-import type { InProcessOptimisticStack, OptimisticContext, OptimisticDataOptions } from "../optimistic/stack";
+import type {
+  DataMode,
+  InProcessOptimisticStack,
+  OptimisticContext,
+  OptimisticDataOptions,
+} from "../optimistic/stack";
 import { startOptimisticStack } from "../optimistic/stack";
 import { MAX_STEPS } from "../optimistic/steps";
 import type { StepMachine } from "../optimistic/trace";
 import { bytesToHex } from "../shared/bytes";
-import { encodeTx, encodeTxs } from "../shared/codec";
+import { TX_BYTES, encodeTx, encodeTxs } from "../shared/codec";
 import type { L2Domain } from "../shared/eip712";
 import { depositData } from "../shared/deposit";
 import type { L2Tx, TransferTx, WithdrawTx } from "../shared/types";
@@ -47,6 +59,8 @@ const DISPUTED_STEPS = 1024;
 const LIE_AT = DISPUTED_STEPS / 2 - 1;
 /** More than enough rounds (each agent acting once) for a game of ⌈log2 MAX_STEPS⌉ moves and a step. */
 const MAX_ROUNDS = 40;
+/** Transfers in a full blob: 126,971 payload bytes / 78 bytes (1,627). */
+const FULL_BLOB_TRANSFERS = Math.floor(blobCapacity(1) / TX_BYTES.transfer);
 /** Transfers admitted per timed round, and timed rounds (after one warm-up). */
 const ADMISSIONS = 2_000;
 const ROUNDS = 3;
@@ -55,18 +69,44 @@ const TIMING: RollupTiming = { challengeWindow: 3_600, inclusionWindow: 1_800, g
 
 const log = createLogger({ scope: "bench:optimistic" });
 
-/** Signers 0–4: the deployer, the depositor, the sequencer (proposer), the challenger, the liar. */
+/**
+ * Signers 0–4: the deployer, the depositor, the sequencer (proposer), the challenger, the liar. Two worlds:
+ * batches as calldata (the figures without "Blob"), then a new deployment whose batches go in blobs.
+ */
 export async function benchOptimistic(chain: LocalChain): Promise<Figures> {
-  const bench = await createBench(chain);
+  const bench = await createBench(chain, "calldata");
+  let calldata: Figures;
   try {
     const commit = await measureCommitBatch(bench);
     // Before any dispute, so that a fresh follower rebuilds exactly the committed batches.
-    const rebuild = await measureRebuild(bench);
+    const rebuild = await measureRebuild(bench, "optimistic.rebuild.txPerSec");
     const admission = await measureAdmission(bench);
     const dispute = await measureDisputes(bench);
-    return { ...commit, ...dispute, ...admission, ...rebuild };
+    calldata = { ...commit, ...dispute, ...admission, ...rebuild };
   } finally {
-    await bench.stack.stop();
+    await bench.stop();
+  }
+  return { ...calldata, ...(await benchBlobs(chain)) };
+}
+
+/** The same rollup with its batches in blobs, on a new deployment (so that nothing above is disturbed). */
+async function benchBlobs(chain: LocalChain): Promise<Figures> {
+  const bench = await createBench(chain, "blobs");
+  try {
+    const commit = await measureCommitBlob(bench);
+    const rebuild = await measureRebuild(bench, "optimistic.rebuildBlob.txPerSec");
+    const game = await playDispute(bench, async (s) => (await s.transfers(1))[0]);
+    const step = game.find((t) => t.kind === "step");
+    return {
+      ...commit,
+      ...rebuild,
+      "optimistic.stepBlob.gas": gasOfKind(game, "step"),
+      "optimistic.stepBlob.openings": step?.openings ?? 0,
+      "optimistic.disputeBlob.totalGas": game.reduce((sum, t) => sum + t.gas, 0),
+      "optimistic.disputeBlob.transactions": game.length,
+    };
+  } finally {
+    await bench.stop();
   }
 }
 
@@ -109,8 +149,34 @@ async function measureCommitBatch(b: Bench): Promise<Figures> {
   };
 }
 
-/** Fresh followers rebuild every committed batch from Layer-1 calldata: steps re-executed per second. */
-async function measureRebuild(b: Bench): Promise<Figures> {
+/**
+ * A full blob of transfers (FULL_BLOB_TRANSFERS, 78 bytes each) committed as one batch: its execution gas
+ * and its blob gas per transfer.
+ */
+async function measureCommitBlob(b: Bench): Promise<Figures> {
+  const { sequencer } = b;
+  const signer = new TxSigner(b, (index) => sequencer.account(index)!.nonce);
+  const txs = await signer.transfers(FULL_BLOB_TRANSFERS);
+  for (const tx of txs) await sequencer.submit(hexOf(tx));
+  const batch = await commitOne(sequencer);
+  if (batch.steps !== FULL_BLOB_TRANSFERS || batch.dataMode !== "blobs") {
+    throw new BenchRunError(`batch ${batch.batchIndex} is ${batch.steps} steps in ${batch.dataMode}`);
+  }
+  const blobGas = Number(batch.blobGasUsed);
+  log.info("commitBatchBlobs", { steps: batch.steps, gas: batch.gasUsed, blobGas });
+  return {
+    "optimistic.commitBlob.gas": Number(batch.gasUsed),
+    "optimistic.commitBlob.gasPerTx": Math.round(Number(batch.gasUsed) / FULL_BLOB_TRANSFERS),
+    "optimistic.commitBlob.blobGasPerTx": Math.round(blobGas / FULL_BLOB_TRANSFERS),
+    "optimistic.commitBlob.transfersPerBlob": FULL_BLOB_TRANSFERS,
+  };
+}
+
+/**
+ * Fresh followers rebuild every committed batch from Layer 1 (calldata, or blobs from the archive, each
+ * checked against its versioned hash): steps re-executed per second.
+ */
+async function measureRebuild(b: Bench, figure: string): Promise<Figures> {
   await b.node.sync();
   const { batches } = b.node;
   const steps = batches.reduce((sum, batch) => sum + batch.stepCount, 0);
@@ -123,7 +189,7 @@ async function measureRebuild(b: Bench): Promise<Figures> {
     }
   });
   log.info("rebuild", { batches: batches.length - 1, steps, txPerSec });
-  return { "optimistic.rebuild.txPerSec": txPerSec };
+  return { [figure]: txPerSec };
 }
 
 /**
@@ -205,6 +271,8 @@ interface GameTx {
   kind: "challenge" | "move" | "step";
   from: string;
   gas: number;
+  /** A step over blob data: the field elements it opened. */
+  openings?: number;
 }
 
 /**
@@ -232,6 +300,7 @@ async function playDispute(b: Bench, atLie: (signer: TxSigner) => Promise<L2Tx>)
     lieAt: LIE_AT,
     beneficiary: b.users[0].index,
     requireApplied: true,
+    blobs: b.blobs,
   });
   const liar = lyingPlayer(
     { rollup, follower: liarFollower, signer: b.liar, strategy: neverStep },
@@ -285,7 +354,11 @@ async function gameTransactions(b: Bench, gameId: bigint): Promise<GameTx[]> {
   return Promise.all(
     [...kinds].map(async ([hash, kind]) => {
       const receipt = (await b.context.provider.getTransactionReceipt(hash))!;
-      return { kind, from: receipt.from, gas: Number(receipt.gasUsed) };
+      const tx = kind === "step" ? await b.context.provider.getTransaction(hash) : null;
+      const parsed = tx ? c.interface.parseTransaction(tx) : null;
+      const openings =
+        parsed?.name === "stepBlob" ? { openings: (parsed.args[1].openings as unknown[]).length } : {};
+      return { kind, from: receipt.from, gas: Number(receipt.gasUsed), ...openings };
     }),
   );
 }
@@ -314,6 +387,10 @@ interface User {
 
 interface Bench {
   stack: InProcessOptimisticStack;
+  /** Set when its batches go in blobs: the KZG library and the archive the lie's blobs are published to. */
+  blobs?: { kzg: Kzg; archiveUrl: string };
+  /** Stops the stack (and the archive). */
+  stop(): Promise<void>;
   context: OptimisticContext;
   domain: L2Domain;
   users: User[];
@@ -329,18 +406,30 @@ interface Bench {
   liarFollower: ChainFollower;
 }
 
-/** Deploys the suite, funds USERS accounts through the bridge and has the sequencer commit them. */
-async function createBench(chain: LocalChain): Promise<Bench> {
-  const [deployer, depositor, proposer, challengerSigner, liar] = chain.signers;
+/**
+ * Deploys the suite, funds USERS accounts through the bridge and has the sequencer commit them. With
+ * blobs, a blob archive runs in this process (the bench's chain keeps no blobs) and the proposers sign
+ * with their keys (a blob transaction is signed locally): Hardhat's accounts 2 and 4.
+ */
+async function createBench(chain: LocalChain, dataMode: DataMode): Promise<Bench> {
+  const [deployer, depositor, hardhatProposer, challengerSigner, hardhatLiar] = chain.signers;
   const deployment = await deploySuite(deployer, {
     network: chain.network,
     local: true,
     optimisticTiming: TIMING,
   });
+  const inBlobs = dataMode === "blobs";
+  const proposer = inBlobs
+    ? new Wallet(localAccountKey(2), chain.provider as unknown as Provider)
+    : hardhatProposer;
+  const liar = inBlobs ? new Wallet(localAccountKey(4), chain.provider as unknown as Provider) : hardhatLiar;
+  const archive = inBlobs ? await startBenchArchive(chain) : undefined;
   const stack = await startHandDriven(deployment, chain, {
     sequencer: proposer,
     challenger: challengerSigner,
-    maxBatchSteps: BATCH_STEPS,
+    maxBatchSteps: inBlobs ? MAX_STEPS : BATCH_STEPS,
+    dataMode,
+    blobArchiveUrl: archive?.url,
   });
   const context = stack.context;
   const { bridge, rollup } = context;
@@ -361,6 +450,11 @@ async function createBench(chain: LocalChain): Promise<Bench> {
 
   return {
     stack,
+    blobs: archive && { kzg: await Kzg.load(), archiveUrl: archive.url },
+    async stop() {
+      await stack.stop();
+      await archive?.stop();
+    },
     context,
     domain: context.domain,
     users,
@@ -447,6 +541,24 @@ class TxSigner {
     this.nonces.set(index, nonce + 1);
     return nonce;
   }
+}
+
+/** A blob archive in this process, its data in a temporary directory that `stop` removes. */
+async function startBenchArchive(chain: LocalChain): Promise<{ url: string; stop(): Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), "strata-bench-blobs-"));
+  const archive = await startBlobArchive({
+    dataDir,
+    kzg: await Kzg.load(),
+    provider: chain.provider,
+    logger: createLogger({ level: "silent" }),
+  });
+  return {
+    url: archive.url,
+    async stop() {
+      await archive.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Nonces as `machine` holds them. */
