@@ -2,7 +2,13 @@
 // wins, the chain ends in the honest state, and bridge solvency and bond conservation hold after every
 // round of play. On fast-check: a failing case prints its seed and path (test/helpers/property.ts).
 import { expect } from "chai";
-import { parseEther } from "ethers";
+import { Wallet, parseEther } from "ethers";
+import { ethers } from "hardhat";
+import { localAccountKey } from "../../src/common/processes";
+import { publishTransactionBlobs } from "../../src/da/archive";
+import { Kzg } from "../../src/da/kzg";
+import { BlobBatchData } from "../../src/optimistic/blob-batch";
+import type { DataMode } from "../../src/optimistic/stack";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { GamePlayer } from "../../src/optimistic/player";
@@ -25,8 +31,11 @@ import {
   TIMING,
 } from "./world";
 
-/** Runs of each (side, strategy) pair: 2 × 6 pairs, the 12 worlds the property always built. */
-const RUNS = 2;
+/**
+ * Runs of each (side, strategy) pair: 2 × 6 pairs with batches as calldata, the 12 worlds the property always
+ * built, and 1 × 6 with batches in blobs (each blob step opens field elements: about 2 s of KZG work).
+ */
+const RUNS: Record<DataMode, number> = { calldata: 2, blobs: 1 };
 const OPEN = 1n;
 
 interface Actor {
@@ -90,28 +99,35 @@ async function playToEnd(
 }
 
 describe("property: the honest side always wins", function () {
-  for (const { name, strategy: strategyOf } of STRATEGIES)
-    for (const lyingProposer of [true, false]) {
-      const title = lyingProposer
-        ? `the honest challenger wins against a lying proposer playing ${name}`
-        : `the honest proposer wins against a challenger disputing with a wrong trace, playing ${name}`;
-      it(title, async function () {
-        await assertAsyncProperty(
-          fc.asyncProperty(fc.gen(), (g) => honestSideWins(drawFrom(g), lyingProposer, name, strategyOf)),
-          { runs: RUNS, shrink: false },
-        );
-      });
-    }
+  for (const dataMode of ["calldata", "blobs"] as const)
+    for (const { name, strategy: strategyOf } of STRATEGIES)
+      for (const lyingProposer of [true, false]) {
+        const side = lyingProposer
+          ? `the honest challenger wins against a lying proposer playing ${name}`
+          : `the honest proposer wins against a challenger disputing with a wrong trace, playing ${name}`;
+        it(`${side} (batches as ${dataMode})`, async function () {
+          await assertAsyncProperty(
+            fc.asyncProperty(fc.gen(), (g) =>
+              honestSideWins(drawFrom(g), dataMode, lyingProposer, name, strategyOf),
+            ),
+            { runs: RUNS[dataMode], shrink: false },
+          );
+        });
+      }
 });
 
 /** One world: a random batch, a dishonest side playing `strategyOf`, played to the end. */
 async function honestSideWins(
   rng: Draw,
+  dataMode: DataMode,
   lyingProposer: boolean,
   name: string,
   strategyOf: (rng: Draw) => Strategy,
 ): Promise<void> {
-  const world = await createWorld();
+  const world = await createWorld({ dataMode });
+  // A blob transaction is signed locally: Mallory's and the proposer's keys (Hardhat's accounts 8 and 1).
+  const inBlobs = dataMode === "blobs";
+  const blobs = inBlobs ? { kzg: await Kzg.load(), archiveUrl: world.blobArchiveUrl } : undefined;
   try {
     const users = world.signers.slice(3, 7);
     for (const user of users) await depositEth(world, user, parseEther("1") + BigInt(rng.int(1_000_000)));
@@ -134,11 +150,13 @@ async function honestSideWins(
         rollup,
         bridge: bridgeClient,
         follower: malloryFollower,
-        signer: mallory,
+        signer: inBlobs ? new Wallet(localAccountKey(8), ethers.provider) : mallory,
         txs,
         lieAt,
+        blobs,
       });
       batchIndex = lie.batchIndex;
+      expect((await rollup.contract.batch(batchIndex)).inBlobs).to.equal(inBlobs);
       const liar = new GamePlayer({
         rollup,
         follower: malloryFollower,
@@ -161,11 +179,29 @@ async function honestSideWins(
       for (const tx of txs) machine.apply(tx);
       const queue = await bridgeClient.verifiedQueue(rollup.address);
       const depositCount = depositsUpTo(queue, machine.depositHead);
-      ({ batchIndex } = await rollup.commitBatch(
-        world.proposer,
-        { parentClaim: follower.tip.claim, txs, post: machine.state, depositCount, catchUp: [] },
-        (await rollup.config()).proposerBond,
-      ));
+      const bond = (await rollup.config()).proposerBond;
+      const batch = { parentClaim: follower.tip.claim, post: machine.state, depositCount, catchUp: [] };
+      if (blobs) {
+        const proposer = new Wallet(localAccountKey(1), ethers.provider);
+        const data = BlobBatchData.ofTransactions(blobs.kzg, txs);
+        const committed = await rollup.commitBatchBlobs(
+          proposer,
+          { ...batch, data, stepCount: txs.length },
+          bond,
+          blobs.kzg,
+        );
+        await publishTransactionBlobs(
+          blobs.archiveUrl!,
+          ethers.provider,
+          blobs.kzg,
+          committed.receipt.hash,
+          data.blobs,
+        );
+        batchIndex = committed.batchIndex;
+      } else {
+        ({ batchIndex } = await rollup.commitBatch(world.proposer, { ...batch, txs }, bond));
+      }
+      expect((await rollup.contract.batch(batchIndex)).inBlobs).to.equal(inBlobs);
       await malloryFollower.sync();
       const wrong = corruptTrace(malloryFollower.trace(batchIndex), 1 + rng.int(txs.length));
       await rollup.challenge(
@@ -199,6 +235,6 @@ async function honestSideWins(
     expect(judge.batches.every((b) => b.verdict === "valid")).to.equal(true);
     await world.checkInvariants();
   } finally {
-    world.cleanup();
+    await world.cleanup();
   }
 }
