@@ -35,7 +35,7 @@ export interface SequencerBlobOptions {
    * (Hardhat). Without it, followers must find the blobs elsewhere (Anvil keeps and serves its own).
    */
   archiveUrl?: string;
-  /** The most wei per blob gas to pay (default: what ethers proposes from the node's blob base fee). */
+  /** The most wei per blob gas to pay (default: twice the node's blob base fee, `blobFeeCap`). */
   maxFeePerBlobGas?: bigint;
 }
 
@@ -298,17 +298,25 @@ export class Sequencer implements SequencerApi {
     const parentClaim = follower.tip.claim;
     const txs = batch.map((p) => p.tx);
     const catchUp = depositsToCatchUp(queue, depositCount);
-    const blobs = this.o.blobs;
+    // A batch of MAX_STEPS deposits goes as calldata even from a sequencer posting blobs: only then may it
+    // leave due deposits behind (Layer 1 counts a batch's deposits in calldata, not in blobs), so a flood
+    // of due deposits drains.
+    const fullOfDeposits = txs.length === MAX_STEPS && txs.every((tx) => tx.kind === "deposit");
+    const blobs = fullOfDeposits ? undefined : this.o.blobs;
     const blobBatch = blobs && BlobBatchData.ofTransactions(blobs.kzg, txs);
     const { batchIndex, receipt } = blobBatch
-      ? await this.commitInBlobs(blobs, {
-          parentClaim,
-          data: blobBatch,
-          stepCount: txs.length,
-          post: machine.state,
-          depositCount,
-          catchUp,
-        })
+      ? await this.commitInBlobs(
+          blobs,
+          {
+            parentClaim,
+            data: blobBatch,
+            stepCount: txs.length,
+            post: machine.state,
+            depositCount,
+            catchUp,
+          },
+          config.proposerBond,
+        )
       : await rollup.commitBatch(
           signer,
           { parentClaim, txs, post: machine.state, depositCount, catchUp },
@@ -342,9 +350,8 @@ export class Sequencer implements SequencerApi {
   }
 
   /** Commits a blob batch and keeps its blobs to publish (until the archive has them, if there is one). */
-  private async commitInBlobs(blobs: SequencerBlobOptions, batch: BlobBatchCommit) {
+  private async commitInBlobs(blobs: SequencerBlobOptions, batch: BlobBatchCommit, bond: bigint) {
     const { rollup, signer } = this.o;
-    const bond = (await rollup.config()).proposerBond;
     const committed = await rollup.commitBatchBlobs(signer, batch, bond, blobs.kzg, blobs.maxFeePerBlobGas);
     if (blobs.archiveUrl) this.unpublished.push({ txHash: committed.receipt.hash, blobs: batch.data.blobs });
     return committed;

@@ -236,7 +236,6 @@ describe("Blob batches", function () {
         challenger: { signer: f.challenger, claims: truth },
       };
       const step = await playOutBlob(f, gameId, players, data);
-      console.log("GAS", (await step.wait())!.gasUsed);
       await expect(step).to.emit(f.rollup, "GameResolved").withArgs(gameId, Party.Challenger, true);
       expect((await f.rollup.game(gameId)).lo).to.equal(BigInt(THEFT_STEP));
       await expect(step).to.emit(f.rollup, "BatchesRemoved").withArgs(1n, 1n, 1n);
