@@ -11,7 +11,7 @@
 import { join } from "node:path";
 import { formatEther } from "ethers";
 import profiles from "../../circuits/profiles.json";
-import { DEMO_FLOWS, DEMO_NETWORKS } from "../demo/flows";
+import { DEMO_DATA_MODES, DEMO_FLOWS, DEMO_NETWORKS } from "../demo/flows";
 import type { Kind } from "./kinds";
 import {
   account,
@@ -605,6 +605,12 @@ export const COMMANDS = {
         "STRATA_DEMO_FLOWS",
         "the flows to run (each once, in this order)",
         "all",
+      ),
+      data: setting(
+        oneOf(DEMO_DATA_MODES),
+        "STRATA_DEMO_DATA",
+        "the optimistic story's batches: calldata, blobs (EIP-4844), or both (part 1 calldata, part 2 blobs)",
+        "both",
       ),
       ptau,
       ...logs,
