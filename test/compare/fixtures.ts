@@ -36,6 +36,7 @@ export function measurementOf(id: DesignId, w: Workload, gas: [number, number, n
       channels: "Channels",
     }[id],
     gas: { entry: gas[0], transfers: gas[1], exit: gas[2] },
+    blobGas: { entry: 0, transfers: 0, exit: 0 },
     transactions: { entry: l1 ? 0 : w.users, transfers: l1 ? w.transfers.length : 1, exit: l1 ? 0 : 2 },
     soft: { ms: l1 ? 8 : 2, blocks: l1 ? 1 : 0, skippedSeconds: 0 },
     final: { ms: 300, blocks: 3, skippedSeconds: id === "optimistic" ? 120 : 0 },
