@@ -1,6 +1,7 @@
 // Synthetic inputs for the comparison's pure parts (test/compare/*.test.ts): one measurement per design
 // with the shape a real run produces, and two measured zk profiles. The numbers are plausible, not
 // measured: these tests check the arithmetic and the rendering, never a figure.
+import { expect } from "chai";
 import { parseEther } from "ethers";
 import type { CompareReport, MachineInfo } from "../../src/compare/report";
 import { buildReport } from "../../src/compare/report";
@@ -84,3 +85,15 @@ export function syntheticReport(): CompareReport {
 }
 
 export const ETH = (x: string): bigint => parseEther(x);
+
+/** Every tag closed in order (a small well-formedness check: no XML parser in the dependencies). */
+export function assertWellFormed(xml: string): void {
+  const stack: string[] = [];
+  for (const [, close, name, selfClosing] of xml.matchAll(/<(\/?)([a-zA-Z]+)[^>]*?(\/?)>/g)) {
+    if (selfClosing) continue;
+    if (close) expect(stack.pop(), `</${name}>`).to.equal(name);
+    else stack.push(name);
+  }
+  expect(stack).to.deep.equal([]);
+  expect(xml.replace(/&(amp|lt|gt|quot);/g, "")).not.to.match(/&/);
+}
