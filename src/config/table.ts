@@ -627,7 +627,8 @@ export const COMMANDS = {
   compare: command({
     task: "compare",
     npm: "compare",
-    description: "Layer 1 vs each Layer-2 design on one workload, measured: table, JSON and chart",
+    description:
+      "Layer 1 vs each Layer-2 design on one workload, measured, and its load sweep: tables, JSON and charts",
     chain: true,
     settings: {
       users: setting(count("count", 2), "STRATA_COMPARE_USERS", "users in the workload (2-100)", "10"),
