@@ -4,6 +4,7 @@
 // these runs measure. Every run gets a fresh suite (a world of its own: the same users' keys recur from
 // load to load) and its outcomes are checked like the comparison's own: a run that did not do the work
 // gives no figure. A run the comparison already made (its own load, same users) is reused, not repeated.
+import { performance } from "node:perf_hooks";
 import type { LocalChain } from "../bench/chain";
 import type { Logger } from "../common/logger";
 import { deploySuite } from "../deploy/suite";
@@ -76,7 +77,11 @@ export async function runSweep(ctx: SweepContext, o: SweepOptions): Promise<Swee
         design === "zk" ? ctx.zk !== undefined && Math.ceil(n / ctx.zk.batchSize) <= zkMaxBatches : n <= upTo;
       if (!fits) continue;
       ctx.log.info(`sweep: ${design} at ${n.toLocaleString("en-US")} transfers…`);
+      const started = performance.now();
       measured.push(await measureAt(ctx, design, n));
+      ctx.log.info(`sweep: ${design} at ${n.toLocaleString("en-US")}: the work done`, {
+        seconds: Math.round((performance.now() - started) / 100) / 10,
+      });
     }
   }
   return buildSweep(measured, {
