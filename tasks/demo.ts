@@ -1,13 +1,16 @@
-// `npx hardhat demo [flows…] [--network localhost|anvil]` (npm run demo [-- zk] [-- --network anvil]): the
-// narrated demo. Builds what it needs first (the zk test profile, the contracts), deploys the suite (real
-// contracts only) and runs the flows, each once, in run order (bridge, optimistic, channels, zk).
+// `npx hardhat demo [flows…] [--data calldata|blobs|both] [--network localhost|anvil]` (npm run demo
+// [-- zk] [-- --network anvil]): the narrated demo. Builds what it needs first (the zk test profile, the
+// contracts), deploys the suite (real contracts only) and runs the flows, each once, in run order (bridge,
+// optimistic, channels, zk).
 //
 // On Hardhat's in-process network every party runs in this process: the operators are the same objects
 // the services wrap. On a node (`--network localhost` against `npm run node`, `--network anvil` against
 // `npm run anvil`) the operators run as separate processes, started exactly as a user starts them
 // (`npx hardhat sequencer`, `challenger`, `zk-operator`, `channel-client`, `watchtower`), and this process
 // plays only the users and the attackers, over the services' public interfaces. Their logs and the
-// deployment record of the run are kept in .strata/demo-<network>/.
+// deployment record of the run are kept in .strata/demo-<network>/. `--data` says where the optimistic
+// story's batches go (docs/blobs.md): on Hardhat its blob batches need the blob archive, which runs in
+// this process, or on a node as a process of its own (`npx hardhat blob-archive`); Anvil serves its own.
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { compileFirst } from "./build";
 import { strataTask } from "./strata-task";
@@ -26,7 +29,7 @@ async function chainIdOrExplain(hre: HardhatRuntimeEnvironment): Promise<bigint>
 
 strataTask("demo", async (s, hre) => {
   const network = hre.network.name;
-  console.log(`Strata demo: ${s.flows.join(", ")} on ${network}`);
+  console.log(`Strata demo: ${s.flows.join(", ")} on ${network} (optimistic batches: ${s.data})`);
   await compileFirst(hre, s.ptau);
   const [{ mkdir, rm }, { join }, { deploySuite }, { writeDeployment }, processes, { Narrator }, runners] =
     await Promise.all([
@@ -46,7 +49,8 @@ strataTask("demo", async (s, hre) => {
   const [{ runBridgeDemo }, { runOptimisticDemo }, { runChannelsDemo }, { runZkDemo }] = runners;
   const flows = {
     bridge: runBridgeDemo,
-    optimistic: runOptimisticDemo,
+    optimistic: ((...args) =>
+      runOptimisticDemo(...args, { dataMode: s.data })) satisfies import("../src/demo/flows").DemoRunner,
     channels: runChannelsDemo,
     zk: runZkDemo,
   };

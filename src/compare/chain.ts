@@ -5,11 +5,12 @@
 // (src/bench/chain.ts: hardhat_setBalance, evm_setNextBlockTimestamp, evm_mine). No Hardhat import.
 import { performance } from "node:perf_hooks";
 import type { Provider, TransactionReceipt } from "ethers";
-import { Wallet, id } from "ethers";
+import { Wallet, id, toQuantity } from "ethers";
 import type { LocalChain } from "../bench/chain";
 import { setBalance } from "../bench/chain";
 import { median } from "../bench/figures";
 import type { Deployment } from "../common/deployments";
+import type { RpcProvider } from "../common/layer1";
 import type { ByPart, Latency, Part } from "./types";
 
 /**
@@ -74,10 +75,12 @@ export async function balancesOf(provider: Provider, addresses: string[]): Promi
 /** The Layer-1 bill of a workload, part by part. */
 export class PartLedger {
   readonly gas: ByPart = { entry: 0, transfers: 0, exit: 0 };
+  /** Blob gas (EIP-4844), priced in its own fee market: apart from `gas`. */
+  readonly blobGas: ByPart = { entry: 0, transfers: 0, exit: 0 };
   readonly transactions: ByPart = { entry: 0, transfers: 0, exit: 0 };
   readonly blocks: ByPart = { entry: 0, transfers: 0, exit: 0 };
 
-  constructor(private readonly provider: Provider) {}
+  constructor(private readonly provider: RpcProvider) {}
 
   /** Runs `work`; every Layer-1 transaction mined meanwhile, whoever sent it, is billed to `part`. */
   async during<T>(part: Part, work: () => Promise<T>): Promise<T> {
@@ -91,10 +94,22 @@ export class PartLedger {
         this.gas[part] += Number(receipt.gasUsed);
         this.transactions[part]++;
       }
+      this.blobGas[part] += await blobGasOfBlock(this.provider, n);
     }
     this.blocks[part] += to - from;
     return result;
   }
+}
+
+/**
+ * The blob gas block `n`'s transactions used, from its header (EIP-4844 `blobGasUsed`, raw JSON-RPC:
+ * Hardhat leaves it out of receipts, and ethers' Block does not carry it through; 0 before Cancun).
+ */
+export async function blobGasOfBlock(provider: RpcProvider, n: number): Promise<number> {
+  const header = (await provider.send("eth_getBlockByNumber", [toQuantity(n), false])) as {
+    blobGasUsed?: string;
+  } | null;
+  return header?.blobGasUsed ? Number(BigInt(header.blobGasUsed)) : 0;
 }
 
 /** One milestone of one transfer: wall-clock since it was sent, blocks mined since, chain time skipped. */

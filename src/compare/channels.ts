@@ -161,6 +161,7 @@ export async function runChannels(w: Workload, c: CompareChain): Promise<DesignM
       id: "channels",
       label: "Payment channels",
       gas: ledger.gas,
+      blobGas: ledger.blobGas,
       transactions: ledger.transactions,
       soft: medianLatency(samples),
       final: medianLatency(samples),

@@ -17,7 +17,7 @@ const ROW_HEIGHT = 34;
 const BAR_HEIGHT = 12;
 const COLORS = { a: "#2b6cb0", b: "#90c2e7" } as const;
 /** Characters per caption line (11.5 px text across the 960 px inside the margins). */
-const CAPTION_CHARS = 150;
+export const CAPTION_CHARS = 150;
 
 type Series = "a" | "b";
 
@@ -45,9 +45,14 @@ const TIME_TICKS = [
   { value: 2_592_000, label: "30 d" },
 ];
 
-const GAS_TICKS = [10, 100, 1e3, 1e4, 1e5, 1e6, 1e7].map((value) => ({
+/** 10, 1k, 1M: a power of ten the way a gas axis labels it. */
+export function gasTickLabel(value: number): string {
+  return value >= 1e6 ? `${value / 1e6}M` : value >= 1e3 ? `${value / 1e3}k` : `${value}`;
+}
+
+export const GAS_TICKS = [10, 100, 1e3, 1e4, 1e5, 1e6, 1e7].map((value) => ({
   value,
-  label: value >= 1e6 ? `${value / 1e6}M` : value >= 1e3 ? `${value / 1e3}k` : `${value}`,
+  label: gasTickLabel(value),
 }));
 
 export function renderChart(r: CompareReport): string {
@@ -115,7 +120,7 @@ function drawPanel(parts: string[], panel: Panel, rows: ComparisonRow[], top: nu
 
   const values = rows.flatMap((row) => (["a", "b"] as const).map((s) => panel.value(row, s)));
   const present = values.filter((v): v is number => v !== null);
-  const scale = logScale(panel.ticks, Math.min(...present), Math.max(...present));
+  const scale = logScale(panel.ticks, Math.min(...present), Math.max(...present), [PLOT_LEFT, PLOT_RIGHT]);
   const plotTop = legendY + 12;
   const plotBottom = plotTop + rows.length * ROW_HEIGHT;
 
@@ -160,8 +165,13 @@ function drawPanel(parts: string[], panel: Panel, rows: ComparisonRow[], top: nu
   return plotBottom + 22;
 }
 
-/** A log scale over the ticks that bracket [min, max]. */
-function logScale(ticks: { value: number }[], min: number, max: number) {
+/** A log scale over the ticks that bracket [min, max], onto the pixels `range` (from, to). */
+export function logScale(
+  ticks: { value: number }[],
+  min: number,
+  max: number,
+  range: [from: number, to: number],
+) {
   const below = ticks.filter((t) => t.value <= min);
   const above = ticks.filter((t) => t.value >= max);
   const lo = below.length > 0 ? below[below.length - 1].value : Math.min(min, ticks[0].value);
@@ -171,7 +181,7 @@ function logScale(ticks: { value: number }[], min: number, max: number) {
     lo,
     hi,
     x: (v: number) =>
-      PLOT_LEFT + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / span) * (PLOT_RIGHT - PLOT_LEFT),
+      range[0] + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / span) * (range[1] - range[0]),
   };
 }
 
@@ -208,7 +218,7 @@ export function wrap(s: string, width: number): string[] {
   return lines;
 }
 
-interface TextStyle {
+export interface TextStyle {
   size: number;
   weight?: "bold";
   anchor?: "start" | "middle" | "end";
@@ -216,7 +226,7 @@ interface TextStyle {
   style?: "italic";
 }
 
-function text(x: number, y: number, content: string, s: TextStyle): string {
+export function text(x: number, y: number, content: string, s: TextStyle): string {
   const attrs = [
     `x="${round(x)}"`,
     `y="${round(y)}"`,

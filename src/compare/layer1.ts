@@ -30,7 +30,7 @@ export async function runLayer1(w: Workload, c: CompareChain): Promise<DesignMea
   return [await runEth(w, c), await runErc20(w, c)];
 }
 
-async function runEth(w: Workload, c: CompareChain): Promise<DesignMeasurement> {
+export async function runEth(w: Workload, c: CompareChain): Promise<DesignMeasurement> {
   const wallets = await fundedWallets(c, "l1-eth", w.users, w.funding + GAS_MONEY);
   const addresses = wallets.map((x) => x.address);
   const initial = await balancesOf(c.provider, addresses);
@@ -102,6 +102,7 @@ function measurement(
     id,
     label,
     gas: run.ledger.gas,
+    blobGas: run.ledger.blobGas,
     transactions: run.ledger.transactions,
     soft: latency,
     final: latency,

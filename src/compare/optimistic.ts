@@ -11,20 +11,33 @@
 //   open (the rollup names the second the window closes); after it, the bridge pays once.
 // Each part is finalized on its own so that its finalize transaction is billed to it. The final Layer-2
 // balances are read from a node that rebuilt the chain from Layer 1 alone.
-import type { Signer, Wallet } from "ethers";
-import { formatEther } from "ethers";
+//
+// Data mode: calldata (the default), or blobs (issue 15): the sequencer posts each batch as a type-3
+// transaction, signed locally (its key as an ethers Wallet), and publishes the blobs to a blob archive
+// started in this process (Hardhat keeps no blobs); every node reads blob batches from that archive and
+// checks them against the versioned hashes Layer 1 recorded. A batch takes up to MAX_STEPS transactions.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Signer } from "ethers";
+import { Wallet, formatEther } from "ethers";
 import { sequencerRound, startHandDriven } from "../bench/optimistic";
 import type { BridgeClient } from "../bridge/client";
 import { ofType } from "../common/events";
 import { ContractRevertError, withDecodedRevert } from "../common/errors";
 import { revertName } from "../common/outcomes";
-import { ChainFollower } from "../optimistic/chain-follower";
+import { localAccountKey } from "../common/processes";
+import { createLogger } from "../common/logger";
+import { startBlobArchive } from "../da/archive";
+import { Kzg } from "../da/kzg";
+import type { ChainFollower } from "../optimistic/chain-follower";
+import type { DataMode, InProcessOptimisticStack } from "../optimistic/stack";
+import { MAX_STEPS } from "../optimistic/steps";
 import type { RollupClient, RollupConfig } from "../optimistic/rollup-client";
 import type { Sequencer } from "../optimistic/sequencer";
 import { bytesToHex } from "../shared/bytes";
 import { encodeTx } from "../shared/codec";
 import type { L2Domain } from "../shared/eip712";
-import type { Eip712Authorizer } from "../shared/authorizer";
 import type { L2Tx } from "../shared/types";
 import { ownerOfAddress } from "../shared/types";
 import type { CompareChain, Sample } from "./chain";
@@ -62,11 +75,43 @@ function trust(localWindowSeconds: number): string[] {
   ];
 }
 
-/** Signer 1 proposes (the sequencer); signer 2 is the stack's challenger, idle here (no batch is false). */
-export async function runOptimistic(w: Workload, c: CompareChain): Promise<DesignMeasurement> {
-  const proposer = c.signers[1];
-  const stack = await startHandDriven(c.deployment, c, { sequencer: proposer, challenger: c.signers[2] });
-  const { rollup, bridge, domain, authorizer } = stack.context;
+export interface OptimisticRunOptions {
+  /** How the sequencer posts its batches (default calldata). */
+  dataMode?: DataMode;
+}
+
+/** The label of the optimistic rollup's row in each data mode. */
+export const OPTIMISTIC_LABELS: Record<DataMode, string> = {
+  calldata: "Optimistic rollup",
+  blobs: "Optimistic rollup (blobs)",
+};
+
+/**
+ * Signer 1 proposes (the sequencer; in blob mode its key as a Wallet, which signs blob transactions
+ * locally); signer 2 is the stack's challenger, idle here (no batch is false).
+ */
+export async function runOptimistic(
+  w: Workload,
+  c: CompareChain,
+  o: OptimisticRunOptions = {},
+): Promise<DesignMeasurement> {
+  const dataMode = o.dataMode ?? "calldata";
+  const proposer = dataMode === "blobs" ? new Wallet(localAccountKey(1), c.provider) : c.signers[1];
+  const archive = dataMode === "blobs" ? await startArchive(c) : undefined;
+  let stack: InProcessOptimisticStack;
+  try {
+    stack = await startHandDriven(c.deployment, c, {
+      sequencer: proposer,
+      challenger: c.signers[2],
+      maxBatchSteps: MAX_STEPS,
+      dataMode,
+      blobArchiveUrl: archive?.url,
+    });
+  } catch (error) {
+    await archive?.stop();
+    throw error;
+  }
+  const { rollup, bridge, domain } = stack.context;
   const seq = stack.parties.sequencer;
   const config = await rollup.config();
   const wallets = await fundedWallets(c, "optimistic", w.users, w.funding + GAS_MONEY);
@@ -125,15 +170,17 @@ export async function runOptimistic(w: Workload, c: CompareChain): Promise<Desig
     });
 
     // Exit: one withdrawal, refused while the window is open, then paid once.
-    const r: Rollup = { seq, rollup, bridge, domain, authorizer, config, proposer };
+    const newFollower = () => stack.context.newFollower();
+    const r: Rollup = { seq, rollup, bridge, domain, config, proposer, newFollower };
     const out = await ledger.during("exit", () => withdraw(w, c, r, { index, nonces, wallets }));
-    const node = await ChainFollower.create(rollup, c.provider, authorizer);
+    const node = await newFollower();
     await node.sync();
     const state = node.machineAfter(node.tip.index)!.l2;
     return {
       id: "optimistic",
-      label: "Optimistic rollup",
+      label: OPTIMISTIC_LABELS[dataMode],
       gas: ledger.gas,
+      blobGas: ledger.blobGas,
       transactions: ledger.transactions,
       soft: medianLatency(soft),
       final: medianLatency(final),
@@ -145,6 +192,8 @@ export async function runOptimistic(w: Workload, c: CompareChain): Promise<Desig
         withdrawal: "the bridge pays the withdrawal proven into the final batch (finalizeWithdrawal)",
       },
       parameters: {
+        dataMode,
+        maxBatchSteps: MAX_STEPS,
         challengeWindowSeconds: config.challengeWindow,
         proposerBond: `${formatEther(config.proposerBond)} ETH`,
       },
@@ -152,7 +201,10 @@ export async function runOptimistic(w: Workload, c: CompareChain): Promise<Desig
       trust: trust(config.challengeWindow),
       outcomes: {
         balances: {
-          held: "Layer-2 balances rebuilt from Layer-1 calldata alone; the withdrawal paid by the bridge",
+          held:
+            dataMode === "blobs"
+              ? "Layer-2 balances rebuilt from Layer 1 and the blobs it commits to; the withdrawal paid by the bridge"
+              : "Layer-2 balances rebuilt from Layer-1 calldata alone; the withdrawal paid by the bridge",
           expected: balancesAfterWithdrawal(w),
           actual: index.map((i) => state.account(i)!.balance),
         },
@@ -165,7 +217,26 @@ export async function runOptimistic(w: Workload, c: CompareChain): Promise<Desig
     };
   } finally {
     await stack.stop();
+    await archive?.stop();
   }
+}
+
+/** A blob archive on the comparison's chain, its data in a temporary directory that `stop` removes. */
+async function startArchive(c: CompareChain): Promise<{ url: string; stop(): Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), "strata-compare-blobs-"));
+  const archive = await startBlobArchive({
+    dataDir,
+    kzg: await Kzg.load(),
+    provider: c.provider,
+    logger: createLogger({ level: "silent" }),
+  });
+  return {
+    url: archive.url,
+    async stop() {
+      await archive.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 interface Rollup {
@@ -173,9 +244,10 @@ interface Rollup {
   rollup: RollupClient;
   bridge: BridgeClient;
   domain: L2Domain;
-  authorizer: Eip712Authorizer;
   config: RollupConfig;
   proposer: Signer;
+  /** A node that rebuilds the chain from Layer 1 (and, for blob batches, the archive). */
+  newFollower(): Promise<ChainFollower>;
 }
 
 interface Users {
@@ -199,7 +271,7 @@ async function withdraw(w: Workload, c: CompareChain, r: Rollup, { wallets, inde
   const batch = tipOf(committed);
 
   // The user's own node rebuilds the batch from Layer 1 and proves the withdrawal into it.
-  const node = await ChainFollower.create(r.rollup, c.provider, r.authorizer);
+  const node = await r.newFollower();
   await node.sync();
   const leaf = node
     .withdrawalsOf(batch.index)

@@ -10,6 +10,7 @@ import { findingsFor } from "./claims";
 import type { Finding } from "./claims";
 import type { ProductionParameters, ProductionTimes, ZkModel } from "./model";
 import { PRODUCTION, buildZkModel, productionTimes } from "./model";
+import type { SweepReport } from "./sweep-model";
 import type { ByPart, DesignId, DesignMeasurement, Latency, Outcomes, ZkProfileMeasurement } from "./types";
 import type { Workload } from "./workload";
 import { describeWorkload } from "./workload";
@@ -100,6 +101,8 @@ export interface CompareReport {
   designs: DesignReport[];
   zkModel: ZkModelReport;
   rows: ComparisonRow[];
+  /** Cost per transfer as the load grows: measured rows and MODEL rows (null: not swept). */
+  sweep: SweepReport | null;
   findings: Finding[];
 }
 
@@ -108,6 +111,8 @@ export interface ReportInputs {
   designs: DesignMeasurement[];
   /** The zk rollup measured in two profiles, or why not. */
   zkProfiles: ZkProfileMeasurement[] | { unavailable: string };
+  /** The load sweep, if it ran. */
+  sweep?: SweepReport;
   machine: MachineInfo;
   generatedAt: Date;
   durationSeconds: number;
@@ -143,6 +148,7 @@ export function buildReport(i: ReportInputs): CompareReport {
     designs,
     zkModel,
     rows: comparisonRows(designs, zkModel),
+    sweep: i.sweep ?? null,
     findings: [],
   };
   report.findings = findingsFor(report);
@@ -209,18 +215,18 @@ export function reportJson(report: CompareReport): string {
 
 export interface WrittenFiles {
   json: string;
-  svg: string;
+  svgs: string[];
   markdown: string;
-  snapshot?: string;
+  snapshots: string[];
 }
 
 /**
- * Writes `<dir>/compare.json`, `<dir>/compare.svg` and `<dir>/compare.md` (the summary table and the
- * findings), and the svg to `snapshotDir` too if given.
+ * Writes `<dir>/compare.json`, each chart of `svgs` (file name → SVG) and `<dir>/compare.md` (the summary
+ * tables and the findings), and the charts to `snapshotDir` too if given.
  */
 export function writeReport(
   report: CompareReport,
-  svg: string,
+  svgs: Record<string, string>,
   markdownTable: string,
   dir: string,
   snapshotDir?: string,
@@ -228,11 +234,19 @@ export function writeReport(
   mkdirSync(dir, { recursive: true });
   const files: WrittenFiles = {
     json: join(dir, "compare.json"),
-    svg: join(dir, "compare.svg"),
+    svgs: [],
     markdown: join(dir, "compare.md"),
+    snapshots: [],
   };
   writeFileSync(files.json, reportJson(report));
-  writeFileSync(files.svg, svg);
+  for (const [name, svg] of Object.entries(svgs)) {
+    files.svgs.push(join(dir, name));
+    writeFileSync(join(dir, name), svg);
+    if (snapshotDir) {
+      files.snapshots.push(join(snapshotDir, name));
+      writeFileSync(join(snapshotDir, name), svg);
+    }
+  }
   const findings = report.findings.map((f) => `- **${f.claim}**: ${f.verdict}. ${f.finding}`);
   writeFileSync(
     files.markdown,
@@ -244,9 +258,5 @@ export function writeReport(
       "",
     ].join("\n"),
   );
-  if (snapshotDir) {
-    files.snapshot = join(snapshotDir, "compare.svg");
-    writeFileSync(files.snapshot, svg);
-  }
   return files;
 }

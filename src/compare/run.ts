@@ -19,9 +19,14 @@ import { runOptimistic } from "./optimistic";
 import { assertOutcomes } from "./outcomes";
 import type { CompareReport } from "./report";
 import { buildReport, describeMachine } from "./report";
+import type { SweepOptions } from "./sweep";
+import { runSweep } from "./sweep";
+import type { SweepDesign, SweepReport } from "./sweep-model";
+import { SWEEP_DESIGNS } from "./sweep-model";
 import type { DesignId, DesignMeasurement, ZkProfileMeasurement } from "./types";
 import type { WorkloadOptions } from "./workload";
 import { buildWorkload } from "./workload";
+import type { ZkRun } from "./zk";
 import { chooseZkProfiles, measureZkProfile, runZk } from "./zk";
 
 export const DESIGN_GROUPS = ["l1", "optimistic", "channels", "zk"] as const;
@@ -35,6 +40,8 @@ export interface CompareOptions extends WorkloadOptions {
   zkProfile?: string;
   /** Which designs to run (default: all). */
   designs?: readonly DesignGroup[];
+  /** The load sweep (cost per transfer as the load grows; default: none). */
+  sweep?: SweepOptions;
   logger?: Logger;
 }
 
@@ -83,12 +90,32 @@ export async function runComparison(local: LocalChain, o: CompareOptions = {}): 
   let zkMeasured: ZkProfileMeasurement[] | { unavailable: string } = {
     unavailable: "the zk rollup was not run",
   };
-  if (zkProfiles) {
-    const crypto = await ZkCrypto.load();
+  let zk: ZkRun | undefined;
+  const crypto = zkProfiles ? await ZkCrypto.load() : undefined;
+  if (zkProfiles && crypto) {
     log.info(`zk rollup: real proofs with the "${zkProfiles.main}" profile (this takes a while)…`);
-    const zk = await runZk(workload, chain, zkProfiles.main, crypto);
+    zk = await runZk(workload, chain, zkProfiles.main, crypto);
     keep(zk.measurement);
     zkMeasured = await zkModelInputs(chain, zk.profile, zkProfiles.calibration, crypto, log);
+  }
+
+  let sweep: SweepReport | undefined;
+  if (o.sweep) {
+    log.info(`load sweep: ${o.sweep.loads.map((n) => n.toLocaleString("en-US")).join(", ")} transfers…`);
+    sweep = await runSweep(
+      {
+        local,
+        users: workload.users,
+        designs: SWEEP_DESIGNS.filter((d) => groups.includes(groupOf(d))),
+        reuse: { workload, designs, zk },
+        zk:
+          zkProfiles && crypto && zk
+            ? { profile: zkProfiles.main, batchSize: Number(zk.measurement.parameters.batchSize), crypto }
+            : undefined,
+        log,
+      },
+      o.sweep,
+    );
   }
 
   designs.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
@@ -97,6 +124,7 @@ export async function runComparison(local: LocalChain, o: CompareOptions = {}): 
     workload,
     designs,
     zkProfiles: zkMeasured,
+    sweep,
     machine,
     generatedAt,
     durationSeconds: (performance.now() - started) / 1000,
@@ -105,6 +133,11 @@ export async function runComparison(local: LocalChain, o: CompareOptions = {}): 
         ? `Hardhat's in-process chain (chain id ${chainId}, automine: one block per transaction)`
         : `a local node (${network}, chain id ${chainId})`,
   });
+}
+
+/** The group of designs a swept design belongs to. */
+function groupOf(d: SweepDesign): DesignGroup {
+  return d === "l1-eth" ? "l1" : d === "zk" || d === "channels" ? d : "optimistic";
 }
 
 /** The two measured profiles the production-size model needs, or why it cannot be built. */

@@ -5,6 +5,8 @@ import { formatBlocks, formatDuration, formatGas, formatLatency } from "./format
 import type { Estimate } from "./model";
 import type { CompareReport, ComparisonRow } from "./report";
 import { machineLine } from "./report";
+import type { SweepReport, SweepRow } from "./sweep-model";
+import { formatEthAmount, formatGwei } from "./sweep-model";
 
 type Align = "l" | "r";
 
@@ -102,6 +104,16 @@ export function formatTables(r: CompareReport): string {
     section("zk rollup at production batch sizes: no model", [`  ${r.zkModel.reason}`]);
   }
 
+  if (r.sweep) {
+    section(sweepTitle(r.sweep), renderTable(SWEEP_HEADERS, r.sweep.rows.map(sweepCells), SWEEP_ALIGN));
+    section(
+      "How the load sweep's MODEL rows are derived (parts measured in this run)",
+      r.sweep.parts.map((p) =>
+        "unavailable" in p ? `  ${p.label}: no model (${p.unavailable})` : `  ${p.label}: ${p.derivation}`,
+      ),
+    );
+  }
+
   section(
     "What a user must trust",
     r.designs.flatMap((d) => [d.label, ...d.trust.map((t) => `  - ${t}`)]),
@@ -129,6 +141,59 @@ export function formatMarkdown(r: CompareReport): string {
       )} | ${withdrawalCell(row)} |`,
     );
   }
+  return lines.join("\n") + "\n";
+}
+
+const SWEEP_HEADERS = [
+  "design",
+  "transfers",
+  "run",
+  "batches",
+  "gas / transfer",
+  "blob gas / transfer",
+  "all-in gas / transfer",
+  "all-in blob gas / transfer",
+  "all-in cost / transfer",
+];
+const SWEEP_ALIGN: Align[] = ["l", "r", "l", "r", "r", "r", "r", "r", "r"];
+
+function sweepTitle(s: SweepReport): string {
+  return (
+    `Cost per transfer as the load grows (the load sweep: measured runs, and MODEL rows from parts measured ` +
+    `in this run; cost at a base fee of ${formatGwei(s.fees.baseFeeWei)} and a blob base fee of ` +
+    `${formatGwei(s.fees.blobBaseFeeWei)}, an example)`
+  );
+}
+
+function sweepCells(row: SweepRow): string[] {
+  const p = row.perTransfer;
+  return [
+    row.label,
+    row.transfers.toLocaleString("en-US"),
+    row.model ? "model" : "measured",
+    row.batches === 0 ? "—" : row.batches.toLocaleString("en-US"),
+    formatGas(p.gas),
+    formatGas(p.blobGas),
+    formatGas(p.allInGas),
+    formatGas(p.allInBlobGas),
+    formatEthAmount(p.allInCostWei),
+  ];
+}
+
+/** The load sweep as one Markdown table (docs/compare.md), with how each model row is derived. */
+export function formatSweepMarkdown(s: SweepReport): string {
+  const lines = [
+    `Cost per transfer as the load grows; cost at a base fee of ${formatGwei(s.fees.baseFeeWei)} and a blob ` +
+      `base fee of ${formatGwei(s.fees.blobBaseFeeWei)} (an example). "model" rows are models.`,
+    "",
+    `| ${SWEEP_HEADERS.join(" | ")} |`,
+    `| ${SWEEP_ALIGN.map((a) => (a === "r" ? "---:" : "---")).join(" | ")} |`,
+    ...s.rows.map((row) => `| ${sweepCells(row).join(" | ")} |`),
+    "",
+    ...s.parts.map((p) =>
+      "unavailable" in p ? `- ${p.label}: no model (${p.unavailable}).` : `- ${p.label}: ${p.derivation}.`,
+    ),
+  ];
   return lines.join("\n") + "\n";
 }
 

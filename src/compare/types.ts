@@ -43,6 +43,8 @@ export interface DesignMeasurement {
   label: string;
   /** Layer-1 gas of every transaction mined during each part (receipts). */
   gas: ByPart;
+  /** Layer-1 blob gas of every transaction mined during each part (receipts; 0 without blobs). */
+  blobGas: ByPart;
   /** Layer-1 transactions mined during each part. */
   transactions: ByPart;
   /** Medians over the workload's transfers. */

@@ -156,6 +156,7 @@ export async function runZk(w: Workload, c: CompareChain, profile: string, crypt
       id: "zk",
       label: `zk rollup (${batchSize} per batch)`,
       gas: ledger.gas,
+      blobGas: ledger.blobGas,
       transactions: ledger.transactions,
       soft: medianLatency(soft),
       final: medianLatency(transfers.final),

@@ -201,3 +201,31 @@ export const bytes32List = kind(
     .pipe(z.array(z.string().regex(BYTES32)))
     .transform((items) => items.map((item) => item.toLowerCase())),
 );
+
+/** A comma-separated list of whole numbers ≥ 1, each once, in increasing order; "none" is the empty list. */
+export const countList = kind(
+  "n,…",
+  "must be a comma-separated list of whole numbers (1 or more), or none",
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .transform((text) => (text === "none" ? "" : text))
+    .pipe(commaSeparated)
+    .pipe(z.array(digits.pipe(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER))))
+    .transform((items) => [...new Set(items)].sort((a, b) => a - b)),
+);
+
+/** A price in gwei per unit of gas, in decimal ("1.5"; at most 9 decimals), read into wei. */
+export const gwei = kind(
+  "gwei",
+  "must be an amount of gwei (like 1.5; at most 9 decimals)",
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d{1,9})?$/)
+    .transform((text) => {
+      const [whole, fraction = ""] = text.split(".");
+      return BigInt(whole!) * 10n ** 9n + BigInt(fraction.padEnd(9, "0"));
+    }),
+);

@@ -11,7 +11,7 @@
 import { join } from "node:path";
 import { formatEther } from "ethers";
 import profiles from "../../circuits/profiles.json";
-import { DEMO_FLOWS, DEMO_NETWORKS } from "../demo/flows";
+import { DEMO_DATA_MODES, DEMO_FLOWS, DEMO_NETWORKS } from "../demo/flows";
 import type { Kind } from "./kinds";
 import {
   account,
@@ -22,11 +22,13 @@ import {
   bytes32,
   bytes32List,
   count,
+  countList,
   ether,
   host,
   httpUrl,
   listOf,
   milliseconds,
+  gwei,
   oneOf,
   path,
   port,
@@ -606,6 +608,12 @@ export const COMMANDS = {
         "the flows to run (each once, in this order)",
         "all",
       ),
+      data: setting(
+        oneOf(DEMO_DATA_MODES),
+        "STRATA_DEMO_DATA",
+        "the optimistic story's batches: calldata, blobs (EIP-4844), or both (part 1 calldata, part 2 blobs)",
+        "both",
+      ),
       ptau,
       ...logs,
       ...node,
@@ -625,7 +633,8 @@ export const COMMANDS = {
   compare: command({
     task: "compare",
     npm: "compare",
-    description: "Layer 1 vs each Layer-2 design on one workload, measured: table, JSON and chart",
+    description:
+      "Layer 1 vs each Layer-2 design on one workload, measured, and its load sweep: tables, JSON and charts",
     chain: true,
     settings: {
       users: setting(count("count", 2), "STRATA_COMPARE_USERS", "users in the workload (2-100)", "10"),
@@ -636,10 +645,28 @@ export const COMMANDS = {
         "the zk profile to run the workload on (default: `default` if built, else `test`)",
       ),
       designs: setting(listOf(COMPARE_DESIGN_NAMES), "STRATA_COMPARE_DESIGNS", "the designs to run", "all"),
+      sweep: setting(
+        countList,
+        "STRATA_COMPARE_SWEEP",
+        "the load sweep's loads in transfers (none: no sweep; see docs/compare.md)",
+        "10,100,1000,10000",
+      ),
+      baseFeeGwei: setting(
+        gwei,
+        "STRATA_COMPARE_BASE_FEE_GWEI",
+        "the base fee the load sweep states costs in ETH at (an example, not a market claim)",
+        "1",
+      ),
+      blobBaseFeeGwei: setting(
+        gwei,
+        "STRATA_COMPARE_BLOB_BASE_FEE_GWEI",
+        "the blob base fee the load sweep states costs in ETH at (an example, not a market claim)",
+        "1",
+      ),
       snapshot: setting(
         boolean,
         "STRATA_COMPARE_SNAPSHOT",
-        "also write the chart to docs/compare.svg",
+        "also write the charts to docs/ (compare.svg, compare-sweep.svg)",
         "false",
       ),
       ptau,

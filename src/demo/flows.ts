@@ -11,6 +11,14 @@ import type { Narrator } from "./narrator";
 export const DEMO_FLOWS = ["bridge", "optimistic", "channels", "zk"] as const;
 export type DemoFlow = (typeof DEMO_FLOWS)[number];
 
+/**
+ * How the demo's optimistic story posts its batches (`--data`): all as calldata, all in blobs, or `both`
+ * (the default): part 1 (the round trip) in calldata, part 2 (the fraud) with the sequencer restarted to
+ * post in blobs and Mallory's lie in blobs, so one run shows both at the length of one story.
+ */
+export const DEMO_DATA_MODES = ["calldata", "blobs", "both"] as const;
+export type DemoDataMode = (typeof DEMO_DATA_MODES)[number];
+
 /** The chains the demo runs on: it moves the clock (evm_increaseTime) and mints DemoTokens. */
 export const DEMO_NETWORKS = ["hardhat", "localhost", "anvil"] as const;
 

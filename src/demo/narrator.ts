@@ -14,10 +14,14 @@ export class Narrator {
     this.write(`\n== ${text} ==`);
   }
 
-  /** A numbered step: `verb` as the code names it, then what happened. */
-  say(verb: string, text: string, gas?: bigint): void {
+  /**
+   * A numbered step: `verb` as the code names it, then what happened, the gas its transaction used and,
+   * for a blob transaction (EIP-4844), the blob gas it paid beside it.
+   */
+  say(verb: string, text: string, gas?: bigint, blobGas?: bigint): void {
     this.step += 1;
-    const gasNote = gas === undefined ? "" : `  [gas ${gas.toLocaleString("en-US")}]`;
+    const blobNote = blobGas === undefined ? "" : `; blob gas ${blobGas.toLocaleString("en-US")}`;
+    const gasNote = gas === undefined ? "" : `  [gas ${gas.toLocaleString("en-US")}${blobNote}]`;
     this.write(`${String(this.step).padStart(2)}. ${verb.padEnd(18)} ${text}${gasNote}`);
   }
 

@@ -18,11 +18,22 @@
 // which it proves on Layer 1: the batch is removed and Mallory's bond split between the challenger (which
 // withdraws it) and the burn. The game is narrated from the challenger's events alone.
 //
+// Where the batches go (`dataMode`, the demo's `--data`): as calldata, in EIP-4844 blobs, or both (the
+// default: part 1 in calldata, then the sequencer restarted to post in blobs for part 2, Mallory's lie in
+// blobs too). A blob batch is narrated with its blob gas beside its execution gas, and the step against a
+// lie in blobs opens the disputed transaction from the blob with the point-evaluation precompile. Hardhat
+// keeps no blobs: there the story runs a blob archive (in this process, or as the `blob-archive` process
+// beside the other services) that the sequencer publishes to and every node reads from; Anvil serves its
+// own (docs/blobs.md).
+//
 // Bonds conserved, every final batch valid and the bridge solvent are checked along the way and at the
 // end. It moves the chain's clock with evm_increaseTime / evm_mine, so it runs on any local chain:
 // Hardhat in-process, `hardhat node`, Anvil.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Provider, Result, Signer } from "ethers";
-import { ZeroAddress, parseEther } from "ethers";
+import { Wallet, ZeroAddress, parseEther } from "ethers";
 import type { Bridge } from "../../typechain-types";
 import { Bridge__factory } from "../../typechain-types";
 import type { BridgeClient, QueuedDeposit } from "../bridge/client";
@@ -32,9 +43,16 @@ import { StrataError } from "../common/errors";
 import type { EventSource, Published } from "../common/events";
 import { ofType, readAllEvents, waitForEvent } from "../common/events";
 import { pollUntil } from "../common/json-rpc";
+import type { RpcProvider as NodeProvider } from "../common/layer1";
 import { readLogsFrom, transactionSenders } from "../common/layer1";
 import type { Placement } from "../common/processes";
-import { localAccountKey } from "../common/processes";
+import { freePort, localAccountKey } from "../common/processes";
+import { DEMO_USER_ACCOUNTS } from "../config/table";
+import { createLogger } from "../common/logger";
+import { BLOB_ARCHIVE_SERVICE, startBlobArchive } from "../da/archive";
+import { GAS_PER_BLOB } from "../da/codec";
+import { BlobNotFoundError } from "../da/errors";
+import { Kzg } from "../da/kzg";
 import { withProgress } from "../common/progress";
 import { commitLyingBatch, lyingPlayer, neverStep } from "../optimistic/adversaries";
 import type { ChainFollower } from "../optimistic/chain-follower";
@@ -50,14 +68,15 @@ import { assertBondsConserved, assertFinalBatchesValid, owedByRollup } from "../
 import type { RollupClient, RollupConfig } from "../optimistic/rollup-client";
 import type { SequencerSide, TxReceipt } from "../optimistic/rpc-server";
 import type { Party } from "../optimistic/solver";
-import type { OptimisticStack, OptimisticTuning } from "../optimistic/stack";
+import type { DataMode, OptimisticStack, OptimisticTuning } from "../optimistic/stack";
 import { startOptimisticStack } from "../optimistic/stack";
 import { bytesToHex } from "../shared/bytes";
 import { encodeTx } from "../shared/codec";
 import type { L2Domain } from "../shared/eip712";
 import type { L2Tx, TransferTx, WithdrawTx, WithdrawalData } from "../shared/types";
 import { ownerOfAddress } from "../shared/types";
-import { signersAt } from "./flows";
+import type { DemoDataMode } from "./flows";
+import { DemoAccountsError, signersAt } from "./flows";
 import type { Narrator } from "./narrator";
 import { eth, short } from "./narrator";
 import { refusal, revertName } from "../common/outcomes";
@@ -84,9 +103,23 @@ export interface MoveRecord {
   hi: number;
 }
 
+/** Where a committed batch's transactions went, from its Layer-1 events and receipt. */
+export interface BatchData {
+  inBlobs: boolean;
+  /** Blobs it carried (0 for calldata). */
+  blobs: number;
+  /** Blob gas its commit paid for (EIP-4844: GAS_PER_BLOB per blob), beside `gasUsed`, its execution gas. */
+  blobGasUsed: bigint;
+  gasUsed: bigint;
+  /** The payload's length in bytes (blob batches). */
+  payloadLength?: number;
+}
+
 export interface RoundTripResult {
   /** Batch indices the sequencer committed (deposits, then the signed transactions). */
   batches: number[];
+  /** Where each of `batches` went. */
+  batchData: BatchData[];
   /** The sequencer's named refusals. */
   replayRefused: string | undefined;
   overdraftRefused: string | undefined;
@@ -103,6 +136,8 @@ export interface RoundTripResult {
 
 export interface FraudResult {
   batchIndex: number;
+  /** Where Mallory's lying batch went. */
+  batchData: BatchData;
   stepCount: number;
   /** The step after which Mallory's state is false (0-based). */
   lieAt: number;
@@ -112,6 +147,12 @@ export interface FraudResult {
   /** The step proven on Layer 1, and who sent the proof. */
   steppedAt: number | undefined;
   stepSentBy: string | undefined;
+  /**
+   * The rollup function that proved it (`step` for calldata, `stepBlob` for blobs) and, for `stepBlob`,
+   * how many field elements it opened with the point-evaluation precompile: read from its transaction.
+   */
+  stepFunction: string | undefined;
+  stepOpenings: number;
   winner: Party | undefined;
   /** The rollup's batch count after the game: equal to `batchIndex` once the batch is removed. */
   batchCountAfter: number;
@@ -123,6 +164,7 @@ export interface FraudResult {
 }
 
 export interface OptimisticStoryResult {
+  dataMode: DemoDataMode;
   roundTrip: RoundTripResult;
   fraud: FraudResult;
   bonds: BondReport;
@@ -135,6 +177,13 @@ export interface OptimisticStoryOptions {
   timeoutMs?: number;
   /** As processes: the sequencer's port (default: a free one). */
   sequencerPort?: number;
+  /** Where the batches go (default `both`, as `npm run demo`): see DEMO_DATA_MODES (./flows.ts). */
+  dataMode?: DemoDataMode;
+  /**
+   * A blob archive the caller runs (and keeps after the story, e.g. to read the blob batches again): the
+   * story uses it instead of starting its own (default: its own on Hardhat, none on Anvil).
+   */
+  blobArchiveUrl?: string;
 }
 
 const ALICE_DEPOSIT = parseEther("5");
@@ -168,52 +217,184 @@ export const OPTIMISTIC_SERVICE_ACCOUNTS = { sequencer: 1, challenger: 2 } as co
 
 /**
  * Starts the sequencer and the challenger for the demo: in this process (with `signers`' accounts
- * `OPTIMISTIC_SERVICE_ACCOUNTS`), or as processes of `placement.services`.
+ * `OPTIMISTIC_SERVICE_ACCOUNTS`; a sequencer posting in blobs signs locally with its account's key), or as
+ * processes of `placement.services`. `blobArchiveUrl`: where both read blob batches (and the sequencer
+ * publishes them).
  */
-function startOptimisticDemoStack(
+async function startOptimisticDemoStack(
   deployment: Deployment,
-  provider: Provider,
+  provider: NodeProvider,
   placement: Placement,
   signers: readonly Signer[],
-  sequencerPort?: number,
+  o: { dataMode: DataMode; blobArchiveUrl?: string; sequencerPort?: number },
 ): Promise<OptimisticStack> {
+  const data = { dataMode: o.dataMode, blobArchiveUrl: o.blobArchiveUrl };
   if (placement.kind === "in-process") {
     const { sequencer, challenger } = OPTIMISTIC_SERVICE_ACCOUNTS;
     const [sequencerSigner, challengerSigner] = signersAt(signers, sequencer, challenger);
     return startOptimisticStack(deployment, provider, {
       kind: "in-process",
-      sequencer: sequencerSigner,
+      sequencer:
+        o.dataMode === "blobs" ? await localWallet(sequencerSigner, sequencer, provider) : sequencerSigner,
       challenger: challengerSigner,
+      ...data,
       ...DEMO_TUNING,
     });
   }
   return withProgress(
-    "starting the sequencer and the challenger (npm run sequencer, npm run challenger)",
+    `starting the sequencer (posting ${o.dataMode === "blobs" ? "in blobs" : "calldata"}) and the challenger ` +
+      `(npm run sequencer, npm run challenger)`,
     () =>
       startOptimisticStack(deployment, provider, {
         kind: "processes",
         services: placement.services,
         sequencerKey: localAccountKey(OPTIMISTIC_SERVICE_ACCOUNTS.sequencer),
         challengerKey: localAccountKey(OPTIMISTIC_SERVICE_ACCOUNTS.challenger),
-        sequencerPort,
+        sequencerPort: o.sequencerPort,
+        ...data,
         ...DEMO_TUNING,
       }),
     { hint: "each `hardhat run` loads the project, then rebuilds the rollup from Layer 1" },
   );
 }
 
+/**
+ * The local wallet of `signer`'s account, default account `index` of the local chains' mnemonic: a blob
+ * transaction is signed locally (a node's `eth_sendTransaction` takes no blobs).
+ */
+async function localWallet(signer: Signer, index: number, provider: Provider): Promise<Wallet> {
+  const wallet = new Wallet(localAccountKey(index), provider);
+  const address = await signer.getAddress();
+  if (address.toLowerCase() !== wallet.address.toLowerCase()) {
+    throw new DemoAccountsError(
+      `account #${index} is ${address}, not the default mnemonic's ${wallet.address}: blob batches are ` +
+        `signed locally, with the default accounts' keys`,
+    );
+  }
+  return wallet;
+}
+
+/** Where the story's blob batches are kept and read, and how it says so. */
+interface BlobStore {
+  /** The blob archive's URL; undefined when the node serves its own blobs (Anvil). */
+  url?: string;
+  /** For the narration. */
+  where: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Where this chain's blobs can be read: Anvil serves the blobs it mined (`anvil_getBlobByHash`); Hardhat
+ * keeps none, so a blob archive is started, in this process or as the `blob-archive` process of
+ * `placement.services`.
+ */
+async function startBlobStore(provider: NodeProvider, placement: Placement): Promise<BlobStore> {
+  // "anvil/v1.4.0", "HardhatNetwork/2.29.1/…"
+  const client = String(await provider.send("web3_clientVersion", [])).split("/")[0];
+  if (client.toLowerCase().startsWith("anvil")) {
+    return { where: "Anvil's own blob API (anvil_getBlobByHash)", stop: async () => undefined };
+  }
+  if (placement.kind === "in-process") {
+    const dataDir = await mkdtemp(join(tmpdir(), "strata-demo-blobs-"));
+    const archive = await startBlobArchive({
+      dataDir,
+      kzg: await Kzg.load(),
+      provider,
+      logger: createLogger({ level: "silent" }),
+    }).catch(async (error: unknown) => {
+      await rm(dataDir, { recursive: true, force: true });
+      throw error;
+    });
+    return {
+      url: archive.url,
+      where: `the blob archive at ${archive.url} (in this process: ${client} keeps no blobs)`,
+      async stop() {
+        await archive.close();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const { services } = placement;
+  const port = await freePort();
+  const spec = { task: "blob-archive", flags: { port: String(port) }, url: `http://127.0.0.1:${port}` };
+  await withProgress(`starting the blob archive (${services.commandFor(spec)})`, () =>
+    services.start(BLOB_ARCHIVE_SERVICE, spec),
+  );
+  return {
+    url: spec.url,
+    where: `the blob archive at ${spec.url} (${services.commandFor(spec)}: ${client} keeps no blobs)`,
+    stop: () => services.stop(BLOB_ARCHIVE_SERVICE),
+  };
+}
+
 // -------------------------------------------------------------------------------------------------
 // The story
 // -------------------------------------------------------------------------------------------------
 
-/** Parts 1 and 2 against `stack` (whose services run their loops), which the caller stops. */
-export async function runOptimisticStory(
-  stack: OptimisticStack,
-  users: OptimisticUsers,
+/**
+ * The optimistic flow of the demo (a `DemoRunner`): starts the demo's stack on `placement` (and, for blob
+ * batches on Hardhat, a blob archive), runs parts 1 and 2 against it with the owner (account #0 of
+ * `signers`), Alice, Bob and Mallory (#3 to #5), and stops what it started. With `dataMode` `both` the
+ * stack is restarted between the parts, its sequencer posting in blobs from then on.
+ */
+export async function runOptimisticDemo(
+  deployment: Deployment,
+  provider: NodeProvider,
+  placement: Placement,
+  signers: readonly Signer[],
   say: Narrator,
   options: OptimisticStoryOptions = {},
 ): Promise<OptimisticStoryResult> {
-  const w = await createOptimisticScene(stack, users, options.timeoutMs ?? 60_000);
+  const dataMode = options.dataMode ?? "both";
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const [owner, alice, bob, signer5] = signersAt(signers, 0, 3, 4, DEMO_USER_ACCOUNTS.mallory);
+  const blobs =
+    dataMode === "calldata"
+      ? undefined
+      : options.blobArchiveUrl
+        ? {
+            url: options.blobArchiveUrl,
+            where: `the blob archive at ${options.blobArchiveUrl}`,
+            stop: async () => {},
+          }
+        : await startBlobStore(provider, placement);
+  const start = (mode: DataMode) =>
+    startOptimisticDemoStack(deployment, provider, placement, signers, {
+      dataMode: mode,
+      blobArchiveUrl: blobs?.url,
+      sequencerPort: options.sequencerPort,
+    });
+  let stack: OptimisticStack | undefined;
+  try {
+    // Mallory posts her lie in blobs with her own key.
+    const mallory = blobs ? await localWallet(signer5, DEMO_USER_ACCOUNTS.mallory, provider) : signer5;
+    const users = { owner, alice, bob, mallory };
+    const first: DataMode = dataMode === "blobs" ? "blobs" : "calldata";
+    stack = await start(first);
+    let w = await createOptimisticScene(stack, users, timeoutMs, { mode: first, blobs });
+    sayStage(w, say);
+    const roundTrip = await runRoundTrip(w, say);
+    if (dataMode === "both") {
+      await stack.stop();
+      stack = await start("blobs");
+      w = await createOptimisticScene(stack, users, timeoutMs, { mode: "blobs", blobs });
+      say.title("Optimistic rollup: the same rollup, its batches now in blobs (EIP-4844)");
+      say.note("the sequencer and the challenger restart; the sequencer now posts every batch in blobs");
+      sayDataMode(w, say);
+    }
+    const fraud = await runDefeatedFraud(w, say);
+    const invariants = await checkInvariants(w);
+    sayInvariants(say, invariants);
+    return { dataMode, roundTrip, fraud, ...invariants };
+  } finally {
+    await stack?.stop();
+    await blobs?.stop();
+  }
+}
+
+/** Where the operators run, and where the batches go. */
+function sayStage(w: StoryScene, say: Narrator): void {
+  const { stack } = w;
   if (stack.mode === "processes") {
     say.title(
       `Optimistic rollup on ${stack.context.deployment.network}: the operators run as processes of their own`,
@@ -224,38 +405,21 @@ export async function runOptimisticStory(
         `Layer 1 and serves its events at ${stack.urls.challenger}`,
     );
   }
-  const roundTrip = await runRoundTrip(w, say);
-  const fraud = await runDefeatedFraud(w, say);
-  const invariants = await checkInvariants(w);
-  sayInvariants(say, invariants);
-  return { roundTrip, fraud, ...invariants };
+  sayDataMode(w, say);
 }
 
-/**
- * The optimistic flow of the demo (a `DemoRunner`): starts the demo's stack on `placement`, runs the story
- * against it with the owner (account #0 of `signers`), Alice, Bob and Mallory (#3 to #5), and stops it.
- */
-export async function runOptimisticDemo(
-  deployment: Deployment,
-  provider: Provider,
-  placement: Placement,
-  signers: readonly Signer[],
-  say: Narrator,
-  options: OptimisticStoryOptions = {},
-): Promise<OptimisticStoryResult> {
-  const [owner, alice, bob, mallory] = signersAt(signers, 0, 3, 4, 5);
-  const stack = await startOptimisticDemoStack(
-    deployment,
-    provider,
-    placement,
-    signers,
-    options.sequencerPort,
-  );
-  try {
-    return await runOptimisticStory(stack, { owner, alice, bob, mallory }, say, options);
-  } finally {
-    await stack.stop();
+function sayDataMode(w: StoryScene, say: Narrator): void {
+  if (w.dataMode === "calldata") {
+    say.note("batches go as calldata: each commitBatch carries its transactions in its own input");
+    return;
   }
+  say.note(
+    "batches go in blobs (EIP-4844): each commitBatchBlobs is a type-3 transaction whose blobs carry the " +
+      "transactions; the rollup records their versioned hashes (BLOBHASH)",
+  );
+  say.note(
+    `every node reads them from ${w.blobs!.where}, each blob checked against its versioned hash on Layer 1`,
+  );
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -275,13 +439,19 @@ async function runRoundTrip(w: StoryScene, say: Narrator): Promise<RoundTripResu
 
   const verdicts = await challengerVerdicts(w, [first, second]);
   const gamesOpened = Number(await w.rollup.contract.gameCount());
-  sayChallengerAgrees(say, [first, second], verdicts, gamesOpened);
+  sayChallengerAgrees(w, say, [first, second], verdicts, gamesOpened);
   say.note(`(the verdicts from the challenger's batchRead events; Layer 1 holds ${gamesOpened} games)`);
 
   await closeChallengeWindow(w, say);
   const withdrawReceipt = await side.waitForStatus(sent.withdraw.hash, "final", { timeoutMs });
   await untilCreditWithdrawn(w, w.stack.sequencerEvents, w.sequencerCursor, "the sequencer");
-  return finishRoundTrip(w, say, sent, withdrawReceipt, { batches: [first, second], verdicts, gamesOpened });
+  const batchData = [first, second].map((index) => w.committed.get(index)!);
+  return finishRoundTrip(w, say, sent, withdrawReceipt, {
+    batches: [first, second],
+    batchData,
+    verdicts,
+    gamesOpened,
+  });
 }
 
 /** Part 1's title and terms, then Alice's and Bob's deposits; returns Bob's (the last). */
@@ -338,6 +508,7 @@ async function sendRoundTripTxs(w: StoryScene, say: Narrator): Promise<RoundTrip
 
 /** The challenger's verdict on the honest batches: it re-executed them and opened no game. */
 function sayChallengerAgrees(
+  w: OptimisticScene,
   say: Narrator,
   batches: readonly number[],
   verdicts: readonly string[],
@@ -345,8 +516,8 @@ function sayChallengerAgrees(
 ): void {
   say.say(
     "sync",
-    `the challenger reads batches ${batches[0]}-${batches[batches.length - 1]} back from their ` +
-      `commitBatch calldata and re-executes them: ${verdicts.join(", ")}; ${
+    `the challenger reads batches ${batches[0]}-${batches[batches.length - 1]} back from ` +
+      `${dataSource(w, batches[batches.length - 1])} and re-executes them: ${verdicts.join(", ")}; ${
         gamesOpened === 0 ? "nothing to challenge" : `${gamesOpened} games`
       }`,
   );
@@ -389,7 +560,7 @@ async function finishRoundTrip(
   say: Narrator,
   sent: RoundTripTxs,
   withdrawal: TxReceipt,
-  seen: Pick<RoundTripResult, "batches" | "verdicts" | "gamesOpened">,
+  seen: Pick<RoundTripResult, "batches" | "batchData" | "verdicts" | "gamesOpened">,
 ): Promise<RoundTripResult> {
   sayFinalized(w, say, await w.tape.read());
   const lastFinalized = Number(await w.rollup.contract.lastFinalizedIndex());
@@ -480,7 +651,7 @@ async function runDefeatedFraud(w: StoryScene, say: Narrator): Promise<FraudResu
   const [verdict] = await challengerVerdicts(w, [lie.batchIndex]);
   say.say(
     "sync",
-    `the challenger re-executes batch ${lie.batchIndex} from its calldata: it leads to ` +
+    `the challenger re-executes batch ${lie.batchIndex} from ${dataSource(w, lie.batchIndex, "its")}: it leads to ` +
       `${short(challenged.honest)}, not the claimed ${short(challenged.claimed)}: ${verdict}`,
   );
 
@@ -502,6 +673,7 @@ async function runDefeatedFraud(w: StoryScene, say: Narrator): Promise<FraudResu
   );
   return {
     batchIndex: lie.batchIndex,
+    batchData: w.committed.get(lie.batchIndex)!,
     stepCount: lie.stepCount,
     lieAt: LIE_AT,
     stolen: STOLEN,
@@ -509,6 +681,8 @@ async function runDefeatedFraud(w: StoryScene, say: Narrator): Promise<FraudResu
     moves: game.moves,
     steppedAt: game.steppedAt,
     stepSentBy: game.stepSentBy,
+    stepFunction: game.stepFunction,
+    stepOpenings: game.stepOpenings,
     winner: game.winner,
     batchCountAfter: Number(batchCountAfter),
     bond: w.config.proposerBond,
@@ -544,6 +718,7 @@ async function commitMallorysLie(w: StoryScene, say: Narrator): Promise<MalloryL
     await w.signWithdraw("mallory", { recipient: await w.users.mallory.getAddress(), amount: STOLEN, nonce }),
   );
   const follower = await w.newFollower();
+  const blobs = w.dataMode === "blobs" ? { kzg: await Kzg.load(), archiveUrl: w.blobs?.url } : undefined;
   const lie = await commitLyingBatch({
     rollup: w.rollup,
     bridge: w.bridgeClient,
@@ -553,15 +728,17 @@ async function commitMallorysLie(w: StoryScene, say: Narrator): Promise<MalloryL
     lieAt: LIE_AT,
     beneficiary: malloryIndex,
     amount: STOLEN,
+    blobs,
   });
   const stepCount = txs.length;
-  const committed = (await w.tape.read()).find((e) => e.name === "BatchCommitted");
+  const committed = (await w.readCommitted()).get(lie.batchIndex);
   if (!committed) throw new DemoFlowError(`Mallory's batch ${lie.batchIndex} is not on Layer 1`);
   say.say(
-    "commitBatch",
+    commitVerb(committed),
     `Mallory, bonded ${eth(w.config.proposerBond)} like any proposer, commits batch ${lie.batchIndex}: ` +
-      `${LIE_TRANSFERS} transfers to Alice and a withdrawal of ${eth(STOLEN)}`,
+      `${LIE_TRANSFERS} transfers to Alice and a withdrawal of ${eth(STOLEN)}${inBlobsText(committed)}`,
     committed.gasUsed,
+    committed.inBlobs ? committed.blobGasUsed : undefined,
   );
   say.note(
     `the lie: after step ${LIE_AT} her state credits her ${eth(STOLEN)} she never had, so the withdrawal ` +
@@ -575,6 +752,8 @@ interface GameRecord {
   moves: MoveRecord[];
   steppedAt: number | undefined;
   stepSentBy: string | undefined;
+  stepFunction: string | undefined;
+  stepOpenings: number;
   winner: Party | undefined;
 }
 
@@ -595,12 +774,19 @@ async function playOutGame(
     new Map([[lie.batchIndex, lie.trace]]),
   );
   const honest = (await w.observe()).trace(lie.batchIndex);
-  const record: GameRecord = { moves: [], steppedAt: undefined, stepSentBy: undefined, winner: undefined };
+  const record: GameRecord = {
+    moves: [],
+    steppedAt: undefined,
+    stepSentBy: undefined,
+    stepFunction: undefined,
+    stepOpenings: 0,
+    winner: undefined,
+  };
   const gameId = challenged.gameId;
   let cursor = challenged.seq;
   let step: StepProvedEvent | undefined;
   let over = false;
-  const narrate = (e: Published<ChallengerEvent>) => {
+  const narrate = async (e: Published<ChallengerEvent>) => {
     if (!("gameId" in e) || e.gameId !== gameId) {
       if (e.type === "batchesRemoved" && e.fromIndex <= lie.batchIndex) {
         say.note(
@@ -632,9 +818,20 @@ async function playOutGame(
           record.steppedAt = step.step;
           record.stepSentBy = step.by;
           const at = step.step;
+          const proof = await readStepProof(w, step.l1TxHash);
+          record.stepFunction = proof.name;
+          record.stepOpenings = proof.openings;
+          const opened =
+            proof.name === "stepBlob"
+              ? `with stepBlob: the transaction is in no calldata, so it opens the ${plural(
+                  proof.openings,
+                  "field element",
+                )} of the blob that hold it with the point-evaluation precompile (0x0A) against the ` +
+                `batch's versioned hash; the OneStepProver `
+              : `; the OneStepProver `;
           say.say(
-            "step",
-            `${w.nameOf(step.by)} proves step ${at} (a ${lie.txs[at].kind}) on Layer 1: the OneStepProver ` +
+            proof.name,
+            `${w.nameOf(step.by)} proves step ${at} (a ${lie.txs[at].kind}) on Layer 1 ${opened}` +
               `re-executes it from the agreed state and gets ${short(honest[at + 1])}, not Mallory's ` +
               `${short(lie.trace[at + 1])} → ${nameOfParty(e.winner)} wins`,
             BigInt(step.gasUsed),
@@ -660,7 +857,7 @@ async function playOutGame(
     await liar.playAll();
     const { events, cursor: next } = await readAllEvents(w.stack.challengerEvents, cursor);
     cursor = next;
-    events.forEach(narrate);
+    for (const e of events) await narrate(e);
     if (!over) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   return record;
@@ -693,6 +890,32 @@ function sayBonds(w: StoryScene, say: Narrator, events: readonly RollupEvent[]):
 }
 
 const nameOfParty = (p: Party): string => (p === "proposer" ? "Mallory" : "the challenger");
+
+/** Which rollup function the step transaction `hash` called, and how many field elements it opened. */
+async function readStepProof(w: StoryScene, hash: string): Promise<{ name: string; openings: number }> {
+  const tx = await w.provider.getTransaction(hash);
+  const call = tx && w.rollup.contract.interface.parseTransaction({ data: tx.data, value: tx.value });
+  if (!call) throw new DemoFlowError(`the step transaction ${hash} is not a call of the rollup`);
+  return { name: call.name, openings: call.name === "stepBlob" ? call.args.proof.openings.length : 0 };
+}
+
+/** Where a node read batch `index`'s transactions from, for the narration. */
+function dataSource(w: OptimisticScene, index: number, their = "their"): string {
+  return w.committed.get(index)?.inBlobs
+    ? `${their} blobs (each checked against its versioned hash on Layer 1)`
+    : `${their} commitBatch calldata`;
+}
+
+/** The rollup function that committed a batch: the verb the narration names it by. */
+const commitVerb = (data: BatchData): string => (data.inBlobs ? "commitBatchBlobs" : "commitBatch");
+
+/** ", in 2 blobs (1,234 payload bytes), not calldata" for a blob batch. */
+function inBlobsText(data: BatchData): string {
+  return data.inBlobs
+    ? `, in ${plural(data.blobs, "blob")} (${data.payloadLength!.toLocaleString("en-US")} payload bytes), ` +
+        `not calldata: it pays blob gas beside its execution gas`
+    : "";
+}
 
 // -------------------------------------------------------------------------------------------------
 // Waiting for the services
@@ -825,6 +1048,10 @@ export interface OptimisticScene {
   deposit(user: User, amount: bigint, say: Narrator): Promise<QueuedDeposit>;
   signTransfer(user: User, m: { to: number; amount: bigint; nonce?: number }): Promise<TransferTx>;
   signWithdraw(user: User, m: { recipient: string; amount: bigint; nonce?: number }): Promise<WithdrawTx>;
+  /** Where each batch committed since the scene began went (filled as the story reads Layer 1). */
+  committed: Map<number, BatchData>;
+  /** Reads the rollup's events since the last read; returns (and records) the batches committed among them. */
+  readCommitted(): Promise<Map<number, BatchData>>;
   /** Narrates the batches committed since the last read; returns the last one's index. */
   sayCommitted(say: Narrator, what: string): Promise<number>;
   advanceTime(seconds: number): Promise<void>;
@@ -833,6 +1060,9 @@ export interface OptimisticScene {
 /** The scene of this story: also its own node, and how far it has read each service's events. */
 interface StoryScene extends OptimisticScene {
   timeoutMs: number;
+  /** How the stack's sequencer posts, and where blob batches are read. */
+  dataMode: DataMode;
+  blobs?: BlobStore;
   /** The story's own node (it rebuilds Layer 2 from Layer 1, like Bob's wallet), synced. */
   observe(): Promise<ChainFollower>;
   sequencerCursor: number;
@@ -849,11 +1079,13 @@ export async function createOptimisticScene(
   stack: OptimisticStack,
   users: OptimisticUsers,
   timeoutMs: number,
+  data?: { mode: DataMode; blobs?: BlobStore },
 ): Promise<StoryScene>;
 export async function createOptimisticScene(
   stack: OptimisticStack,
   users: OptimisticUsers,
   timeoutMs = 60_000,
+  data: { mode: DataMode; blobs?: BlobStore } = { mode: "calldata" },
 ): Promise<StoryScene> {
   const { context } = stack;
   const provider = users.owner.provider as RpcProvider | null;
@@ -888,6 +1120,34 @@ export async function createOptimisticScene(
     return index;
   };
   const observer = await context.newFollower();
+  const committed = new Map<number, BatchData>();
+  const readCommittedEvents = async () => {
+    const events = await tape.read();
+    const fresh: { index: number; batch: BatchData; args: Result }[] = [];
+    for (const e of events.filter((e) => e.name === "BatchCommitted")) {
+      // A blob batch's BatchBlobs is in the same transaction as its BatchCommitted.
+      const blobs = events.find(
+        (b) =>
+          b.name === "BatchBlobs" &&
+          b.transactionHash === e.transactionHash &&
+          b.args.batchIndex === e.args.batchIndex,
+      );
+      const count = blobs ? (blobs.args.versionedHashes as string[]).length : 0;
+      const batch: BatchData = {
+        inBlobs: blobs !== undefined,
+        blobs: count,
+        // EIP-4844: every blob costs GAS_PER_BLOB (2^17) blob gas, whatever it holds.
+        blobGasUsed: BigInt(count * GAS_PER_BLOB),
+        gasUsed: e.gasUsed,
+        ...(blobs ? { payloadLength: Number(blobs.args.payloadLength) } : {}),
+      };
+      fresh.push({ index: Number(e.args.batchIndex), batch, args: e.args });
+      committed.set(Number(e.args.batchIndex), batch);
+    }
+    return fresh;
+  };
+  const readCommitted = async () =>
+    new Map((await readCommittedEvents()).map(({ index, batch }) => [index, batch]));
   const [sequencerCursor, challengerCursor] = await Promise.all([
     readAllEvents(stack.sequencerEvents).then((r) => r.cursor),
     readAllEvents(stack.challengerEvents).then((r) => r.cursor),
@@ -905,12 +1165,20 @@ export async function createOptimisticScene(
     tape,
     side,
     timeoutMs,
+    dataMode: data.mode,
+    blobs: data.blobs,
+    committed,
+    readCommitted,
     sequencerCursor,
     challengerCursor,
     verdictCursor: challengerCursor,
     newFollower: () => context.newFollower(),
     async observe() {
-      await observer.sync();
+      // The sequencer publishes a blob batch's blobs to the archive just after it commits it: a look in
+      // between finds the batch on Layer 1 but not its blobs yet, and reads it on a later look.
+      await observer.sync().catch((error: unknown) => {
+        if (!(error instanceof BlobNotFoundError)) throw error;
+      });
       return observer;
     },
     nameOf,
@@ -947,18 +1215,18 @@ export async function createOptimisticScene(
       return { kind: "withdraw", from, recipient: m.recipient, amount: m.amount, signature };
     },
     async sayCommitted(say, what) {
-      const committed = (await tape.read()).filter((e) => e.name === "BatchCommitted");
-      if (committed.length === 0) throw new DemoFlowError("no batch was committed");
-      for (const e of committed) {
+      const fresh = await readCommittedEvents();
+      if (fresh.length === 0) throw new DemoFlowError("no batch was committed");
+      for (const { index, batch, args } of fresh) {
         say.say(
-          "commitBatch",
-          `${what}: batch ${e.args.batchIndex}, ${plural(e.args.stepCount, "step")}, claim ${short(
-            e.args.claim,
-          )}, ` + `bonded ${eth(config.proposerBond)} by ${nameOf(e.args.proposer)}`,
-          e.gasUsed,
+          commitVerb(batch),
+          `${what}: batch ${index}, ${plural(args.stepCount, "step")}, claim ${short(args.claim)}, ` +
+            `bonded ${eth(config.proposerBond)} by ${nameOf(args.proposer)}${inBlobsText(batch)}`,
+          batch.gasUsed,
+          batch.inBlobs ? batch.blobGasUsed : undefined,
         );
       }
-      return Number(committed[committed.length - 1].args.batchIndex);
+      return fresh[fresh.length - 1].index;
     },
     async advanceTime(seconds) {
       await provider.send("evm_increaseTime", [seconds]);

@@ -187,6 +187,9 @@ export async function startSequencerService(
   ctx: OptimisticContext,
   o: SequencerServiceOptions,
 ): Promise<SequencerService> {
+  // KZG first, before any Layer-1 request: its load (seconds) between two requests left the node's HTTP
+  // connection idle long enough for `hardhat node` to close it, and the next request failed (SocketError).
+  const kzg = o.dataMode === "blobs" ? await Kzg.load() : undefined;
   const dataDir = dirname(o.journalPath);
   const lock = await lockDataDir(dataDir, "sequencer", { logger: o.logger });
   const lifecycle = new ServiceLifecycle("sequencer", o.logger);
@@ -219,7 +222,7 @@ export async function startSequencerService(
       pollMs: o.pollMs,
       withdrawCredit: o.withdrawCredit ?? true,
       logger: o.logger,
-      blobs: o.dataMode === "blobs" ? { kzg: await Kzg.load(), archiveUrl: ctx.blobArchiveUrl } : undefined,
+      blobs: kzg ? { kzg, archiveUrl: ctx.blobArchiveUrl } : undefined,
     });
     const service = runAgent("sequencer", sequencer, o, { lifecycle, server, verified, ctx, lock });
     const opened = journal;

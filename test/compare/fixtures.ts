@@ -1,6 +1,7 @@
 // Synthetic inputs for the comparison's pure parts (test/compare/*.test.ts): one measurement per design
 // with the shape a real run produces, and two measured zk profiles. The numbers are plausible, not
 // measured: these tests check the arithmetic and the rendering, never a figure.
+import { expect } from "chai";
 import { parseEther } from "ethers";
 import type { CompareReport, MachineInfo } from "../../src/compare/report";
 import { buildReport } from "../../src/compare/report";
@@ -36,6 +37,7 @@ export function measurementOf(id: DesignId, w: Workload, gas: [number, number, n
       channels: "Channels",
     }[id],
     gas: { entry: gas[0], transfers: gas[1], exit: gas[2] },
+    blobGas: { entry: 0, transfers: 0, exit: 0 },
     transactions: { entry: l1 ? 0 : w.users, transfers: l1 ? w.transfers.length : 1, exit: l1 ? 0 : 2 },
     soft: { ms: l1 ? 8 : 2, blocks: l1 ? 1 : 0, skippedSeconds: 0 },
     final: { ms: 300, blocks: 3, skippedSeconds: id === "optimistic" ? 120 : 0 },
@@ -83,3 +85,15 @@ export function syntheticReport(): CompareReport {
 }
 
 export const ETH = (x: string): bigint => parseEther(x);
+
+/** Every tag closed in order (a small well-formedness check: no XML parser in the dependencies). */
+export function assertWellFormed(xml: string): void {
+  const stack: string[] = [];
+  for (const [, close, name, selfClosing] of xml.matchAll(/<(\/?)([a-zA-Z]+)[^>]*?(\/?)>/g)) {
+    if (selfClosing) continue;
+    if (close) expect(stack.pop(), `</${name}>`).to.equal(name);
+    else stack.push(name);
+  }
+  expect(stack).to.deep.equal([]);
+  expect(xml.replace(/&(amp|lt|gt|quot);/g, "")).not.to.match(/&/);
+}

@@ -9,19 +9,7 @@ import { assertOutcomes, outcomeProblems } from "../../src/compare/outcomes";
 import { buildReport, reportJson } from "../../src/compare/report";
 import { formatMarkdown, formatTables, renderTable } from "../../src/compare/table";
 import { buildWorkload } from "../../src/compare/workload";
-import { MACHINE, measurementOf, syntheticReport } from "./fixtures";
-
-/** Every tag closed in order (a small well-formedness check: no XML parser in the dependencies). */
-function assertWellFormed(xml: string): void {
-  const stack: string[] = [];
-  for (const [, close, name, selfClosing] of xml.matchAll(/<(\/?)([a-zA-Z]+)[^>]*?(\/?)>/g)) {
-    if (selfClosing) continue;
-    if (close) expect(stack.pop(), `</${name}>`).to.equal(name);
-    else stack.push(name);
-  }
-  expect(stack).to.deep.equal([]);
-  expect(xml.replace(/&(amp|lt|gt|quot);/g, "")).not.to.match(/&/);
-}
+import { MACHINE, assertWellFormed, measurementOf, syntheticReport } from "./fixtures";
 
 describe("compare: report", function () {
   describe("buildReport", function () {

@@ -25,6 +25,15 @@ describe("demo: command line", function () {
     );
   });
 
+  it("tells the optimistic story with calldata, then blobs, by default; --data picks one mode", function () {
+    expect(demo([]).data).to.equal("both");
+    expect(loadSettings("demo", { network: "anvil", flags: { data: "blobs" }, env: {} }).data).to.equal(
+      "blobs",
+    );
+    expect(demo([], "localhost", { STRATA_DEMO_DATA: "calldata" }).data).to.equal("calldata");
+    expect(() => demo([], "hardhat", { STRATA_DEMO_DATA: "blob" })).to.throw(ConfigError, "STRATA_DEMO_DATA");
+  });
+
   it("refuses an unknown flow and a non-local network by name", function () {
     expect(() => demo(["rollups"])).to.throw(
       ConfigError,

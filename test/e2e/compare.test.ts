@@ -5,29 +5,42 @@
 // once to the right recipient (refused early and refused again), Layer-1 gas figures consistent with
 // their parts, blocks counted, the optimistic withdrawal waiting exactly the rollup's challenge window,
 // the zk withdrawal claimable in the very block of its proof, and channels touching Layer 1 only to
-// open and to close. Timings and gas amounts are measured, never asserted.
+// open and to close. Then the load sweep's short form (10 and 100 transfers for real where a run fits,
+// 10,000 modelled): every measured run did the work, blob runs paid blob gas and no other did, every model
+// row is the arithmetic of parts measured in the same run (which give back the runs they came from), and
+// every cost is gas × base fee + blob gas × blob base fee. Timings and gas amounts are measured, never
+// asserted.
 import { expect } from "chai";
-import { Wallet, id, parseEther } from "ethers";
+import { Wallet, id, parseEther, parseUnits } from "ethers";
 import { ethers, network } from "hardhat";
 import { renderChart } from "../../src/compare/chart";
+import { renderSweepChart } from "../../src/compare/sweep-chart";
 import { SEED_CLAIMS } from "../../src/compare/claims";
 import type { CompareReport, DesignReport } from "../../src/compare/report";
 import { reportJson } from "../../src/compare/report";
 import { runComparison } from "../../src/compare/run";
+import { SWEEP_MEASURE_UP_TO, SWEEP_ZK_MAX_BATCHES } from "../../src/compare/sweep";
+import type { CostParts, SweepReport, SweepRow } from "../../src/compare/sweep-model";
+import { SWEEP_DESIGNS, transferBlobGas, transferGas } from "../../src/compare/sweep-model";
 import { formatTables } from "../../src/compare/table";
 import type { DesignId } from "../../src/compare/types";
 import { chooseZkProfiles } from "../../src/compare/zk";
 import { createLogger } from "../../src/common/logger";
+import { GAS_PER_BLOB } from "../../src/da/codec";
 import { LOCAL_TIMING } from "../../src/optimistic/config";
 
 const USERS = 4;
 const TRANSFERS = 8;
 const WITHDRAWAL = parseEther("0.25");
 
-/** The workload's balances after the transfers, recomputed here from its stated pattern. */
-function expectedBalances(funding: bigint): bigint[] {
+/** The load sweep's short form: measured at 10 and 100 where a run fits, 10,000 modelled. */
+const SWEEP_LOADS = [10, 100, 10_000];
+const FEES = { baseFeeWei: parseUnits("1", "gwei"), blobBaseFeeWei: 1n };
+
+/** The workload's balances after `transfers` transfers, recomputed here from its stated pattern. */
+function expectedBalances(funding: bigint, transfers = TRANSFERS): bigint[] {
   const balances = Array.from({ length: USERS }, () => funding);
-  for (let k = 0; k < TRANSFERS; k++) {
+  for (let k = 0; k < transfers; k++) {
     const amount = parseEther("0.001") * BigInt(1 + (k % 5));
     balances[k % USERS] -= amount;
     balances[(k + 1) % USERS] += amount;
@@ -53,6 +66,7 @@ describe("e2e: compare (short form)", function () {
     report = await runComparison(chain, {
       users: USERS,
       transfers: TRANSFERS,
+      sweep: { loads: SWEEP_LOADS, fees: FEES },
       logger: createLogger({ scope: "compare", level: "warn" }),
     });
     afterTransfers = expectedBalances(parseEther(report.workload.fundingEth));
@@ -225,6 +239,122 @@ describe("e2e: compare (short form)", function () {
       expect(json.designs).to.have.length(5);
       expect(report.findings.map((f) => f.claim)).to.deep.equal(Object.values(SEED_CLAIMS));
       for (const f of report.findings) expect(f.verdict).not.to.equal("not measured");
+    });
+  });
+
+  describe("the load sweep (short form)", function () {
+    const sweep = (): SweepReport => {
+      if (!report.sweep) throw new Error("no sweep in the report");
+      return report.sweep;
+    };
+    const measured = () => sweep().rows.filter((r) => !r.model);
+    const partsOf = (r: SweepRow): CostParts => {
+      const p = sweep().parts.find((x) => x.design === r.design);
+      if (!p || "unavailable" in p) throw new Error(`no model parts for ${r.design}`);
+      return p;
+    };
+
+    it("runs every design for real where a run fits, and models the other loads, labelled as models", function () {
+      const zkBatch = Number(design("zk").measured.parameters.batchSize);
+      const shape = sweep().rows.map((r) => `${r.design}@${r.transfers}:${r.model ? "model" : "measured"}`);
+      const expected = SWEEP_DESIGNS.flatMap((d) =>
+        SWEEP_LOADS.map((n) => {
+          const fits = d === "zk" ? Math.ceil(n / zkBatch) <= SWEEP_ZK_MAX_BATCHES : n <= SWEEP_MEASURE_UP_TO;
+          return `${d}@${n}:${fits ? "measured" : "model"}`;
+        }),
+      );
+      expect(shape).to.deep.equal(expected);
+      for (const r of sweep().rows) expect(r.label.endsWith("(model)"), r.label).to.equal(r.model);
+    });
+
+    it("each measured run did the work: every balance and the withdrawal as the workload says", function () {
+      for (const r of measured()) {
+        const at = `${r.design}@${r.transfers}`;
+        const o = r.outcomes!;
+        const after = expectedBalances(parseEther("1"), r.transfers);
+        if (r.design === "l1-eth") {
+          expect(o.balances.actual, at).to.deep.equal(o.balances.expected); // less the fees paid
+          expect(o.withdrawal, at).to.equal(null);
+        } else if (r.design === "channels") {
+          expect(o.balances.actual, at).to.deep.equal(after);
+          expect(o.withdrawal, at).to.include({ amount: after[0], paid: after[0] });
+        } else {
+          expect(o.balances.actual, at).to.deep.equal(after.map((b, u) => (u === 0 ? b - WITHDRAWAL : b)));
+          expect(o.withdrawal, at).to.include({ amount: WITHDRAWAL, paid: WITHDRAWAL });
+          expect(o.withdrawal!.secondAttempt, at).to.be.a("string");
+        }
+      }
+    });
+
+    it("the blob runs paid blob gas in every part, a blob per batch; no other run paid any", function () {
+      for (const r of measured()) {
+        const at = `${r.design}@${r.transfers}`;
+        if (r.design === "optimistic-blobs") {
+          expect(r.blobGas, at).to.deep.equal({
+            entry: GAS_PER_BLOB,
+            transfers: GAS_PER_BLOB,
+            exit: GAS_PER_BLOB,
+            total: 3 * GAS_PER_BLOB,
+          });
+          expect(r.batches, at).to.equal(1);
+        } else {
+          expect(r.blobGas.total, at).to.equal(0);
+        }
+      }
+    });
+
+    it("the model rows are the measured parts' arithmetic, and the parts give back the runs they came from", function () {
+      for (const r of sweep().rows.filter((x) => x.model)) {
+        const parts = partsOf(r);
+        const at = `${r.design}@${r.transfers}`;
+        expect(r.gas.transfers, at).to.equal(transferGas(parts, r.transfers));
+        expect(r.blobGas.transfers, at).to.equal(transferBlobGas(parts, r.transfers));
+        expect([r.gas.entry, r.gas.exit, r.blobGas.entry, r.blobGas.exit], at).to.deep.equal([
+          parts.entry.gas,
+          parts.exit.gas,
+          parts.entry.blobGas,
+          parts.exit.blobGas,
+        ]);
+      }
+      for (const parts of sweep().parts) {
+        if ("unavailable" in parts) expect.fail(`${parts.label}: ${parts.unavailable}`);
+        const runAt = (n: number) =>
+          measured().find((x) => x.design === parts.design && x.transfers === n) ??
+          expect.fail(`${parts.design}: no measured run at ${n}`);
+        for (const n of parts.from) {
+          const at = `${parts.design}@${n}`;
+          if (parts.design === "zk") {
+            // The median full batch: the run's batches differ by a few bytes of calldata, not more.
+            const gas = runAt(n).gas.transfers;
+            expect(Math.abs(transferGas(parts, n) - gas), at).to.be.at.most(gas / 1_000);
+          } else {
+            expect(transferGas(parts, n), at).to.equal(runAt(n).gas.transfers);
+          }
+          expect(transferBlobGas(parts, n), at).to.equal(runAt(n).blobGas.transfers);
+        }
+        expect(parts.entry.gas).to.equal(runAt(parts.entryFrom).gas.entry);
+        expect(parts.exit.gas).to.equal(runAt(parts.entryFrom).gas.exit);
+      }
+    });
+
+    it("states every row's cost at the fees: gas × base fee + blob gas × blob base fee", function () {
+      expect(sweep().fees).to.deep.equal(FEES);
+      for (const r of sweep().rows) {
+        const wei = BigInt(r.gas.total) * FEES.baseFeeWei + BigInt(r.blobGas.total) * FEES.blobBaseFeeWei;
+        expect(r.perTransfer.allInCostWei, `${r.design}@${r.transfers}`).to.equal(wei / BigInt(r.transfers));
+      }
+    });
+
+    it("charts every row, and prints and serializes the sweep", function () {
+      const svg = renderSweepChart(report);
+      for (const r of sweep().rows) {
+        expect(svg).to.include(
+          `data-line="${r.design}" data-transfers="${r.transfers}" data-model="${r.model}"`,
+        );
+      }
+      expect(formatTables(report)).to.include("Cost per transfer as the load grows");
+      const json = JSON.parse(reportJson(report)) as { sweep: { rows: unknown[] } };
+      expect(json.sweep.rows).to.have.length(sweep().rows.length);
     });
   });
 });

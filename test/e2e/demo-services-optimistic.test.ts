@@ -5,23 +5,50 @@
 // test/e2e/demo-expectations/optimistic.ts): the honest round trip pays Bob once; Mallory's lying batch is
 // challenged, bisected and proven false by the challenger process, removed and paid for; the invariants
 // hold; every service is stopped.
+//
+// Each node tells the story twice: every batch as calldata, and every batch in blobs (`--data blobs`). On
+// the `hardhat node`, which keeps no blobs, the blob archive runs as a process too (`npx hardhat
+// blob-archive`), started here and kept up until the end so that the tests can read the blobs again; on
+// Anvil every node reads the blobs from Anvil itself, with no archive.
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import { RpcTransportError } from "../../src/common/json-rpc";
 import { localAccountKey } from "../../src/common/processes";
+import type { DemoDataMode } from "../../src/demo/flows";
 import { OPTIMISTIC_SERVICE_ACCOUNTS } from "../../src/demo/optimistic";
 import { SequencerClient } from "../../src/optimistic/rpc-server";
+import type { DemoNode, ServicesStage } from "../helpers/demo-services";
 import { ANVIL_NODE, HARDHAT_NODE, servicePorts, useServicesStage } from "../helpers/demo-services";
 import * as optimistic from "./demo-expectations/optimistic";
 
-for (const node of [HARDHAT_NODE, ANVIL_NODE]) {
-  describe(`e2e: demo optimistic flow on ${node.name}, the operators as processes`, function () {
-    this.timeout(240_000);
+/** The blob archive as a process next to the `hardhat node`'s services; undefined on Anvil. */
+async function archiveFor(node: DemoNode, { services }: ServicesStage): Promise<string | undefined> {
+  if (node !== HARDHAT_NODE) return undefined;
+  const [port] = await servicePorts(1);
+  const url = `http://127.0.0.1:${port}`;
+  await services.start("blob-archive", { task: "blob-archive", flags: { port: String(port) }, url });
+  return url;
+}
+
+const RUNS: Array<[DemoNode, DemoDataMode]> = [
+  [HARDHAT_NODE, "calldata"],
+  [ANVIL_NODE, "calldata"],
+  [HARDHAT_NODE, "blobs"],
+  [ANVIL_NODE, "blobs"],
+];
+
+for (const [node, dataMode] of RUNS) {
+  describe(`e2e: demo optimistic flow on ${node.name}, the operators as processes, batches as ${dataMode}`, function () {
+    this.timeout(dataMode === "blobs" ? 360_000 : 240_000);
     let sequencerPort: number;
-    const demo = optimistic.useOptimisticDemo(useServicesStage(node), async ({ services }) => {
-      [sequencerPort] = await servicePorts(1);
-      return { kind: "processes", services, sequencerPort };
-    });
+    const demo = optimistic.useOptimisticDemo(
+      useServicesStage(node),
+      async ({ services }) => {
+        [sequencerPort] = await servicePorts(1);
+        return { kind: "processes", services, sequencerPort };
+      },
+      { dataMode, blobArchive: dataMode === "blobs" ? (stage) => archiveFor(node, stage) : undefined },
+    );
 
     optimistic.shouldTellTheOptimisticStory(demo);
 

@@ -4,6 +4,9 @@
 // Each function declares the shared tests of one part in the calling suite; each test file adds what only
 // its variant shows.
 import { expect } from "chai";
+import type { DemoDataMode } from "../../../src/demo/flows";
+import { GAS_PER_BLOB } from "../../../src/da/codec";
+import { blobSourceFor } from "../../../src/da/sources";
 import type { Provider } from "ethers";
 import { ZeroAddress, parseEther } from "ethers";
 import { Bridge__factory } from "../../../typechain-types";
@@ -18,10 +21,11 @@ import { RollupClient } from "../../../src/optimistic/rollup-client";
 import { Eip712Authorizer } from "../../../src/shared/authorizer";
 import { L2Domain } from "../../../src/shared/eip712";
 import type { Placement } from "../../../src/common/processes";
-import type { OptimisticStoryResult } from "../../../src/demo/optimistic";
+import type { BatchData, OptimisticStoryResult } from "../../../src/demo/optimistic";
 import { OPTIMISTIC_SERVICE_ACCOUNTS, runOptimisticDemo } from "../../../src/demo/optimistic";
+import type { RpcProvider } from "../../../src/common/layer1";
 import type { DemoStage } from "../../helpers/demo-services";
-import { expectVerbsNarrated, recordNarration } from "./narration";
+import { expectVerbsNarrated, narratedSteps, recordNarration } from "./narration";
 
 /** One run of the story, as its tests read it: the result, the narration, and the chain it ran on. */
 export interface OptimisticDemoRun {
@@ -32,9 +36,12 @@ export interface OptimisticDemoRun {
   bridgeAddress: string;
   /** The challenger's Layer-1 address. */
   challenger: string;
+  dataMode: DemoDataMode;
+  /** Where its blob batches can still be read (a blob archive the test runs; none: the node's own API). */
+  blobArchiveUrl?: string;
 }
 
-/** The protocol verbs the narration names wherever the operators run. */
+/** The protocol verbs the narration names wherever the operators run, with batches as calldata. */
 export const NARRATED_VERBS = [
   "deposit",
   "commitBatch",
@@ -47,6 +54,16 @@ export const NARRATED_VERBS = [
   "withdraw",
   "sync",
 ];
+
+/**
+ * The verbs narrated in `mode`: a batch in blobs is committed with commitBatchBlobs and its step proven
+ * with stepBlob (the rollup's functions), part 2's in `both`, everything in `blobs`.
+ */
+export function narratedVerbs(mode: DemoDataMode): string[] {
+  if (mode === "calldata") return NARRATED_VERBS;
+  const blobVerbs = [...NARRATED_VERBS.filter((v) => v !== "step"), "commitBatchBlobs", "stepBlob"];
+  return mode === "both" ? blobVerbs : blobVerbs.filter((v) => v !== "commitBatch");
+}
 
 /** Part 1: the sequencer's named refusals, the challenger's agreement, Bob paid once. */
 export function shouldCompleteTheRoundTrip(run: () => OptimisticDemoRun): void {
@@ -127,11 +144,14 @@ export function shouldDefeatTheFraud(run: () => OptimisticDemoRun): void {
 export function shouldEndWithTheInvariants(run: () => OptimisticDemoRun): void {
   it("ends with bonds conserved, every final batch valid and the bridge solvent", async function () {
     const { result, provider, rollup, bridgeAddress } = run();
+    // Blob batches are read again from the archive the test runs (on Anvil: from the node itself).
     const { chainId } = await provider.getNetwork();
     const follower = await ChainFollower.create(
       rollup,
       provider,
       new Eip712Authorizer(new L2Domain(chainId, rollup.address)),
+      undefined,
+      blobSourceFor(provider as unknown as RpcProvider, run().blobArchiveUrl),
     );
     await follower.sync();
     assertFinalBatchesValid(follower);
@@ -162,7 +182,59 @@ export function shouldTellTheOptimisticStory(run: () => OptimisticDemoRun): void
   shouldEndWithTheInvariants(run);
 
   it("narrates every protocol verb", function () {
-    expectVerbsNarrated(run().lines, NARRATED_VERBS);
+    expectVerbsNarrated(run().lines, narratedVerbs(run().dataMode));
+  });
+
+  describe("where the batches went", function () {
+    shouldPostWhereTheModeSays(run);
+  });
+}
+
+const CALLDATA: Partial<BatchData> = { inBlobs: false, blobs: 0, blobGasUsed: 0n };
+const ONE_BLOB: Partial<BatchData> = { inBlobs: true, blobs: 1, blobGasUsed: BigInt(GAS_PER_BLOB) };
+
+/**
+ * The batches went where the data mode says (part 1's in calldata unless `blobs`, part 2's in blobs unless
+ * `calldata`), as Layer 1's events record them, and a lie in blobs was removed by stepBlob opening the
+ * disputed transaction from the blob.
+ */
+export function shouldPostWhereTheModeSays(run: () => OptimisticDemoRun): void {
+  it("posts part 1's batches as the mode says, and says so with their blob gas", async function () {
+    const { result, rollup, dataMode, lines } = run();
+    const expected = dataMode === "blobs" ? ONE_BLOB : CALLDATA;
+    for (const data of result.roundTrip.batchData) expect(data).to.include(expected);
+    const c = rollup.contract;
+    const inBlobs = (await c.queryFilter(c.filters.BatchBlobs())).map((log) => Number(log.args.batchIndex));
+    const { batches } = result.roundTrip;
+    expect(batches.filter((i) => inBlobs.includes(i))).to.deep.equal(dataMode === "blobs" ? batches : []);
+    const commits = narratedSteps(lines).filter((line) => /^\s*\d+\. commitBatchBlobs /.test(line));
+    for (const line of commits) {
+      expect(line).to.match(/in 1 blob \([\d,]+ payload bytes\), not calldata/);
+      expect(line).to.match(/\[gas [\d,]+; blob gas 131,072\]$/);
+    }
+    expect(commits.length > 0).to.equal(dataMode !== "calldata");
+  });
+
+  it("posts Mallory's lie as the mode says, and proves it false with step or stepBlob", async function () {
+    const { result, rollup, dataMode, lines } = run();
+    const { fraud } = result;
+    const blobs = dataMode !== "calldata";
+    expect(fraud.batchData).to.include(blobs ? ONE_BLOB : CALLDATA);
+    expect(fraud.stepFunction).to.equal(blobs ? "stepBlob" : "step");
+    // A transfer (78 bytes) spans 3 or 4 field elements of 31 bytes.
+    if (blobs) expect(fraud.stepOpenings).to.be.within(3, 4);
+    else expect(fraud.stepOpenings).to.equal(0);
+    // Layer 1's record: the lie was committed with its blobs, and the game resolved by that step's call.
+    const c = rollup.contract;
+    const blobBatches = (await c.queryFilter(c.filters.BatchBlobs(fraud.batchIndex))).length;
+    expect(blobBatches).to.equal(blobs ? 1 : 0);
+    const [resolved] = await c.queryFilter(c.filters.GameResolved());
+    expect(resolved.args.byStep).to.equal(true);
+    const tx = await run().provider.getTransaction(resolved.transactionHash);
+    expect(c.interface.parseTransaction({ data: tx!.data })!.name).to.equal(fraud.stepFunction);
+    const step = narratedSteps(lines).find((line) => /^\s*\d+\. step(Blob)? /.test(line))!;
+    if (blobs) expect(step).to.include("point-evaluation precompile (0x0A)");
+    else expect(step).not.to.include("precompile");
   });
 }
 
@@ -173,13 +245,19 @@ export function shouldTellTheOptimisticStory(run: () => OptimisticDemoRun): void
 export function useOptimisticDemo<S extends DemoStage>(
   stage: () => S,
   operators: (stage: S) => Promise<Placement> = async ({ placement }) => placement,
+  data: { dataMode?: DemoDataMode; blobArchive?: (stage: S) => Promise<string | undefined> } = {},
 ): () => OptimisticDemoRun {
   let demo: OptimisticDemoRun | undefined;
   before(async function () {
     const { provider, deployment, signers, allSigners } = stage();
     const { say, lines } = recordNarration();
     const placed = await operators(stage());
-    const result = await runOptimisticDemo(deployment, provider, placed, await allSigners(), say);
+    const dataMode = data.dataMode ?? "both";
+    const blobArchiveUrl = await data.blobArchive?.(stage());
+    const result = await runOptimisticDemo(deployment, provider, placed, await allSigners(), say, {
+      dataMode,
+      blobArchiveUrl,
+    });
     const [challenger] = await signers(OPTIMISTIC_SERVICE_ACCOUNTS.challenger);
     demo = {
       result,
@@ -188,6 +266,8 @@ export function useOptimisticDemo<S extends DemoStage>(
       rollup: new RollupClient(deployment.contracts.OptimisticRollup, provider),
       bridgeAddress: deployment.contracts.Bridge,
       challenger: challenger.address,
+      dataMode,
+      blobArchiveUrl,
     };
   });
   return () => demo!;
