@@ -134,6 +134,25 @@ describe("e2e: optimistic rollup with batches in blobs", function () {
     expect(rebuilt.tip.txs.map((tx) => txHash(tx))).to.deep.equal(txs.map((tx) => txHash(tx)));
   });
 
+  it("keeps the blobs of a commit the archive did not take, and publishes them when it restarts", async function () {
+    const { rollup, archive } = world;
+    const batches = await rollup.contract.batchCount();
+    const txs = await funded.transfers(2);
+    for (const tx of txs) await world.sequencer.submit(hexOf(tx));
+    await archive!.pause();
+    // The commit lands; its blobs cannot be published, and the sequencer's own node cannot read past it.
+    await expect(world.sequencer.tick(true)).to.be.rejected;
+    expect(await rollup.contract.batchCount()).to.equal(batches + 1n);
+    // It crashes, the archive comes back, and the restarted sequencer publishes the spooled blobs first.
+    await archive!.resume();
+    const restarted = await world.startSequencer();
+    expect(restarted.receipt(txHash(txs[1]))).to.include({ status: "committed" });
+    const fresh = await world.newFollower();
+    await fresh.sync();
+    expect(fresh.tip.verdict).to.equal("valid");
+    expect(fresh.tip.txs.map((tx) => txHash(tx))).to.deep.equal(txs.map((tx) => txHash(tx)));
+  });
+
   it("applies nothing of a read whose blobs are not available yet, and reads it all once they are", async function () {
     const { rollup, bridgeClient } = world;
     const txs = await funded.transfers(3);
