@@ -27,6 +27,19 @@ export class BlobEncodingError extends StrataError {
   }
 }
 
+/**
+ * A service was told to post blobs on a chain whose node keeps none (Hardhat, unlike Anvil) without a blob
+ * archive to publish them to: nobody, itself included, could read its batches back.
+ */
+export class BlobArchiveRequiredError extends StrataError {
+  constructor(readonly node: string) {
+    super(
+      `${node} keeps no blobs: start the blob archive (npx hardhat blob-archive) and give its URL ` +
+        `(--blob-archive-url, STRATA_BLOB_ARCHIVE_URL), or post batches as calldata`,
+    );
+  }
+}
+
 /** The KZG library refused its input or failed (a blob with a field element ≥ the modulus, a bad point). */
 export class KzgError extends StrataError {}
 

@@ -10,6 +10,16 @@ import { BeaconBlobSource } from "./beacon-source";
 import type { BlobRequest, BlobSource, VerifiedBlob } from "./blob-source";
 import { Kzg } from "./kzg";
 
+/** The node's client name ("anvil", "HardhatNetwork", …), from `web3_clientVersion`. */
+export async function nodeClient(provider: RpcProvider): Promise<string> {
+  return String(await provider.send("web3_clientVersion", [])).split("/")[0];
+}
+
+/** Whether the node itself serves the blobs it mined: Anvil does; Hardhat and production execution nodes do not. */
+export async function nodeServesBlobs(provider: RpcProvider): Promise<boolean> {
+  return (await nodeClient(provider)).toLowerCase().startsWith("anvil");
+}
+
 export function blobSourceFor(provider: RpcProvider, archiveUrl?: string): BlobSource {
   let source: Promise<BlobSource> | undefined;
   const load = () =>

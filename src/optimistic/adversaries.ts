@@ -7,6 +7,8 @@ import { hexlify, randomBytes } from "ethers";
 import type { BridgeClient } from "../bridge/client";
 import { StrataError } from "../common/errors";
 import type { Logger } from "../common/logger";
+import { bytesToHex } from "../shared/bytes";
+import { decodeTxs, encodeTxs } from "../shared/codec";
 import { depositsToCatchUp, depositsUpTo } from "../shared/deposit";
 import type { L2Tx } from "../shared/types";
 import { ZERO_BYTES32 } from "../shared/types";
@@ -70,6 +72,12 @@ export interface LieOptions {
    * is then in the claim about honest blobs, and the dispute's step opens the blobs.
    */
   blobs?: { kzg: Kzg; archiveUrl?: string };
+  /**
+   * Post these bytes as the batch's calldata instead of `encodeTxs(txs)`: another encoding of the same
+   * transactions (an amount has several float40 encodings), so that a node which re-encodes what it read
+   * builds proofs Layer 1 does not accept. Refused (AdversaryError) unless it decodes to `txs`.
+   */
+  calldata?: Uint8Array;
 }
 
 /** A proposer that commits a batch whose claim is false, bonded like an honest one. */
@@ -104,10 +112,14 @@ export async function commitLyingBatch(o: LieOptions): Promise<LyingBatch> {
   const catchUp = depositsToCatchUp(queue, depositCount);
   const bond = (await o.rollup.config()).proposerBond;
   if (!o.blobs) {
+    if (o.calldata && bytesToHex(encodeTxs(decodeTxs(o.calldata))) !== bytesToHex(encodeTxs(o.txs))) {
+      throw new AdversaryError("the calldata given does not decode to the batch's transactions");
+    }
     const { batchIndex } = await o.rollup.commitBatch(
       o.signer,
       { parentClaim, txs: o.txs, post, depositCount, catchUp },
       bond,
+      o.calldata,
     );
     return { batchIndex, trace, machine };
   }

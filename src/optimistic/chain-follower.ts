@@ -70,6 +70,8 @@ export interface KnownBatch extends Omit<BatchCalldata, "depositCount" | "catchU
   /** Posted in blobs (`commitBatchBlobs`): its blobs, each checked against its versioned hash, and what
    * Layer 1 recorded. Absent for a batch posted as calldata. */
   blobs?: BlobBatchRecord;
+  /** Posted as calldata: each step's bytes as the calldata holds them (what its Steps root is over). */
+  encoded?: Uint8Array[];
   index: number;
   proposer: string;
   claim: string;
@@ -254,15 +256,21 @@ export class ChainFollower {
       return { by: from, l1TxHash: hash, gasUsed: gasUsed.toString() };
     };
     const parsed = causesFirst(logs.map((log) => ({ log, event: iface.parseLog(log) })));
-    // A blob batch's BatchBlobs comes just after its BatchCommitted, in the same transaction.
-    const inBlobs = new Map<bigint, { versionedHashes: string[]; payloadLength: number }>();
-    for (const { event } of parsed) {
+    // A blob batch's BatchBlobs comes just after its BatchCommitted, in the same transaction: keyed by both,
+    // since a removed batch's index is committed again. Every blob of the read is fetched (and checked)
+    // before anything is applied, so a blob not available yet leaves this node as it was, to read the same
+    // logs again next time.
+    const blobBatches = new Map<string, BlobBatchRecord>();
+    for (const { log, event } of parsed) {
       if (event?.name !== "BatchBlobs") continue;
       const { batchIndex, versionedHashes, payloadLength } = event.args;
-      inBlobs.set(batchIndex as bigint, {
-        versionedHashes: [...versionedHashes],
-        payloadLength: Number(payloadLength),
-      });
+      blobBatches.set(
+        `${log.transactionHash}:${batchIndex}`,
+        await this.readBlobs(Number(batchIndex), log.blockNumber, log.blockHash, {
+          versionedHashes: [...versionedHashes],
+          payloadLength: Number(payloadLength),
+        }),
+      );
     }
     for (const { log, event } of parsed) {
       if (!event) continue;
@@ -274,7 +282,7 @@ export class ChainFollower {
               args,
               log.transactionHash,
               log.blockNumber,
-              inBlobs.get(args.batchIndex),
+              blobBatches.get(`${log.transactionHash}:${args.batchIndex}`),
             ),
           );
           break;
@@ -512,17 +520,24 @@ export class ChainFollower {
   private stepsTree(index: number): StepsTree {
     let tree = this.trees.get(index);
     if (!tree) {
-      tree = new StepsTree(this.hasher, this.batches[index].txs);
+      const batch = this.batches[index];
+      tree = new StepsTree(this.hasher, batch.encoded ?? batch.txs);
       this.trees.set(index, tree);
     }
     return tree;
+  }
+
+  /** What this node keeps of a calldata batch, from its commit's input. */
+  private calldataBatch(input: string): Pick<KnownBatch, "parentClaim" | "txs" | "encoded"> {
+    const { parentClaim, txs, encoded } = this.rollup.decodeCommit(input);
+    return { parentClaim, txs, encoded };
   }
 
   private async applyCommitted(
     args: CommittedArgs,
     transactionHash: string,
     blockNumber: number,
-    inBlobs?: { versionedHashes: string[]; payloadLength: number },
+    blobs?: BlobBatchRecord,
   ): Promise<number> {
     const index = Number(args.batchIndex);
     if (index !== this.batches.length) {
@@ -537,14 +552,11 @@ export class ChainFollower {
     if (!tx || !block) throw new ChainMismatchError(`transaction ${transactionHash} is not available`);
     // A calldata batch is its transaction's input; a blob batch is in the blobs its events name (it may
     // be committed from a contract, so its input is not read).
-    const blobs = inBlobs && (await this.readBlobs(index, blockNumber, block.hash!, inBlobs));
     const data = blobs
       ? { parentClaim: this.batches[index - 1].claim, txs: transactionsOf(blobs.payload), blobs }
-      : this.rollup.decodeCommit(tx.data);
+      : this.calldataBatch(tx.data);
     const known: KnownBatch = {
-      parentClaim: data.parentClaim,
-      txs: data.txs,
-      ...(blobs ? { blobs } : {}),
+      ...data,
       post: toTraceState(args.post),
       index,
       proposer: args.proposer,

@@ -1,11 +1,12 @@
 import type { ContractTransactionReceipt, Provider, Signer } from "ethers";
 import { getBytes } from "ethers";
 import type { OptimisticRollup } from "../../typechain-types";
-import { OptimisticRollup__factory } from "../../typechain-types";
+import { IBridge__factory, OneStepProver__factory, OptimisticRollup__factory } from "../../typechain-types";
 import type { IOptimisticRollup } from "../../typechain-types/contracts/optimistic/OptimisticRollup";
+import type { ErrorDecoder } from "../common/errors";
 import { ContractClient } from "../common/contract-client";
 import { StrataError } from "../common/errors";
-import { decodeTxs, encodeTxs } from "../shared/codec";
+import { encodeTxs, splitTxs } from "../shared/codec";
 import { depositData } from "../shared/deposit";
 import type { DepositData } from "../shared/types";
 import type { L2Tx } from "../shared/types";
@@ -86,10 +87,25 @@ export interface StepProofArg {
   witness: StepWitness;
 }
 
+/** The one-step prover's errors (its blob reader's included) and the bridge's, which the rollup lets through. */
+const PASSED_THROUGH = [OneStepProver__factory.createInterface(), IBridge__factory.createInterface()];
+
 /** The optimistic rollup contract seen from its agents. Any ethers runner: no Hardhat needed. */
 export class RollupClient extends ContractClient<OptimisticRollup, RollupEventName> {
   constructor(address: string, runner: Signer | Provider) {
     super(OptimisticRollup__factory.connect(address, runner));
+  }
+
+  /**
+   * The rollup's own errors, then those it lets through: a step's (`OneStepWrongOpeningCount`,
+   * `BlobOpeningInvalid`, …) and the bridge's deposit checks (`BridgeDepositHeadForgotten`, …).
+   */
+  protected override errorDecoder(): ErrorDecoder {
+    const own = this.contract.interface;
+    return {
+      parseError: (data) =>
+        PASSED_THROUGH.reduce((found, iface) => found ?? iface.parseError(data), own.parseError(data)),
+    };
   }
 
   /** The rollup's parameters: immutable, so read once and kept. */
@@ -116,17 +132,20 @@ export class RollupClient extends ContractClient<OptimisticRollup, RollupEventNa
   // Transactions (each resolves once mined; a revert throws ContractRevertError with its name)
   // ---------------------------------------------------------------------------------------------
 
+  /**
+   * Commits `b` as calldata: its transactions encoded by `encodeTxs`, unless `calldata` gives other bytes
+   * for them (an adversary's: e.g. an amount in another of its float40 encodings).
+   */
   async commitBatch(
     signer: Signer,
     b: BatchCalldata,
     bond: bigint,
+    calldata: Uint8Array = encodeTxs(b.txs),
   ): Promise<{ batchIndex: number; receipt: ContractTransactionReceipt }> {
     const receipt = await this.send(() =>
       this.contract
         .connect(signer)
-        .commitBatch(b.parentClaim, encodeTxs(b.txs), b.post, b.depositCount, b.catchUp, {
-          value: bond,
-        }),
+        .commitBatch(b.parentClaim, calldata, b.post, b.depositCount, b.catchUp, { value: bond }),
     );
     const event = this.eventIn(receipt, "BatchCommitted");
     return { batchIndex: Number(event.args.batchIndex), receipt };
@@ -236,16 +255,21 @@ export class RollupClient extends ContractClient<OptimisticRollup, RollupEventNa
     );
   }
 
-  /** Decodes a `commitBatch` transaction's input: the batch exactly as Layer 1 holds it. */
-  decodeCommit(input: string): BatchCalldata {
+  /**
+   * Decodes a `commitBatch` transaction's input: the batch exactly as Layer 1 holds it, with each step's
+   * bytes as they are there (`encoded`: what the batch's Steps root is over).
+   */
+  decodeCommit(input: string): BatchCalldata & { encoded: Uint8Array[] } {
     const parsed = this.contract.interface.parseTransaction({ data: input });
     if (!parsed || parsed.name !== "commitBatch") {
       throw new NotABatchError(`transaction input is not a call to commitBatch`);
     }
     const [parentClaim, txs, post, depositCount, catchUp] = parsed.args;
+    const steps = splitTxs(getBytes(txs));
     return {
       parentClaim,
-      txs: decodeTxs(getBytes(txs)),
+      txs: steps.txs,
+      encoded: steps.encoded,
       post: toTraceState(post),
       depositCount: Number(depositCount),
       catchUp: (catchUp as DepositData[]).map(depositData),

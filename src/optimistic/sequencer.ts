@@ -1,11 +1,15 @@
+import { mkdir, readFile, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { Signer } from "ethers";
+import { getBytes, hexlify } from "ethers";
+import { replaceFile } from "../common/durable-file";
 import type { BridgeClient } from "../bridge/client";
 import { DepositQueueFollower } from "../bridge/client";
 import { EventLog } from "../common/events";
 import type { Logger } from "../common/logger";
 import { nextBlockTime } from "../common/layer1";
 import { bytesToHex } from "../shared/bytes";
-import { CodecError, decodeTx, encodeTx } from "../shared/codec";
+import { CodecError, TX_BYTES, decodeTx, encodeTx } from "../shared/codec";
 import type { L2Tx } from "../shared/types";
 import type { ChainFollower, FollowerHealth, KnownBatch } from "./chain-follower";
 import { followerHealth, txHash } from "./chain-follower";
@@ -19,7 +23,7 @@ import type { Kzg } from "../da/kzg";
 import { publishTransactionBlobs } from "../da/archive";
 import type { RpcProvider } from "../common/layer1";
 import { BlobBatchData } from "./blob-batch";
-import { GAS_PER_BLOB } from "../da/codec";
+import { GAS_PER_BLOB, blobCapacity } from "../da/codec";
 import type { AccountView, SequencerApi, TxReceipt, WithdrawalProofAnswer } from "./rpc-server";
 import { TxRejectedError, withdrawalProofOf } from "./rpc-server";
 import { nonceRefusal } from "../common/rollup-rpc";
@@ -35,8 +39,14 @@ export interface SequencerBlobOptions {
    * (Hardhat). Without it, followers must find the blobs elsewhere (Anvil keeps and serves its own).
    */
   archiveUrl?: string;
-  /** The most wei per blob gas to pay (default: what ethers proposes from the node's blob base fee). */
+  /** The most wei per blob gas to pay (default: twice the node's blob base fee, `blobFeeCap`). */
   maxFeePerBlobGas?: bigint;
+  /**
+   * Where committed blobs wait, on disk, until the archive takes them (the service's
+   * `<dataDir>/unpublished-blobs`): a restart publishes them before it reads Layer 1. Without it they wait
+   * in memory, and a restart before the archive took them loses them.
+   */
+  spoolDir?: string;
 }
 
 export interface SequencerOptions {
@@ -109,9 +119,15 @@ export class Sequencer implements SequencerApi {
     this.player.events.subscribe((event) => this.events.publish(unstamped(event)));
   }
 
-  /** Rebuilds from Layer 1, then re-admits every journalled transaction no batch holds yet. */
+  /**
+   * Publishes the blobs it committed and the archive did not take before it stopped (its node could read
+   * no further without them), rebuilds from Layer 1, then re-admits every journalled transaction no batch
+   * holds yet.
+   */
   static async start(o: SequencerOptions): Promise<Sequencer> {
     const sequencer = new Sequencer(o);
+    await sequencer.loadSpooledBlobs();
+    await sequencer.publishBlobs();
     await sequencer.rebase();
     return sequencer;
   }
@@ -287,7 +303,13 @@ export class Sequencer implements SequencerApi {
     const pending = [...this.pending.values()];
     const deposits = pending.filter((p) => p.tx.kind === "deposit");
     const others = pending.filter((p) => p.tx.kind !== "deposit");
-    const batch = [...deposits, ...others].slice(0, this.maxSteps);
+    const first = [...deposits, ...others].slice(0, this.maxSteps);
+    // A batch of MAX_STEPS deposits goes as calldata even from a sequencer posting blobs: only then may it
+    // leave due deposits behind (Layer 1 counts a batch's deposits in calldata, not in blobs), so a flood
+    // of due deposits drains.
+    const fullOfDeposits = first.length === MAX_STEPS && first.every((p) => p.tx.kind === "deposit");
+    const blobs = fullOfDeposits ? undefined : this.o.blobs;
+    const batch = blobs ? oneBlobOf(first) : first;
     const machine = follower.machineAfter(follower.tip.index);
     if (!machine) throw new Error(`the tip (batch ${follower.tip.index}) is not valid: not building on it`);
     for (const p of batch) machine.apply(p.tx);
@@ -298,17 +320,20 @@ export class Sequencer implements SequencerApi {
     const parentClaim = follower.tip.claim;
     const txs = batch.map((p) => p.tx);
     const catchUp = depositsToCatchUp(queue, depositCount);
-    const blobs = this.o.blobs;
     const blobBatch = blobs && BlobBatchData.ofTransactions(blobs.kzg, txs);
     const { batchIndex, receipt } = blobBatch
-      ? await this.commitInBlobs(blobs, {
-          parentClaim,
-          data: blobBatch,
-          stepCount: txs.length,
-          post: machine.state,
-          depositCount,
-          catchUp,
-        })
+      ? await this.commitInBlobs(
+          blobs,
+          {
+            parentClaim,
+            data: blobBatch,
+            stepCount: txs.length,
+            post: machine.state,
+            depositCount,
+            catchUp,
+          },
+          config.proposerBond,
+        )
       : await rollup.commitBatch(
           signer,
           { parentClaim, txs, post: machine.state, depositCount, catchUp },
@@ -342,19 +367,49 @@ export class Sequencer implements SequencerApi {
   }
 
   /** Commits a blob batch and keeps its blobs to publish (until the archive has them, if there is one). */
-  private async commitInBlobs(blobs: SequencerBlobOptions, batch: BlobBatchCommit) {
+  private async commitInBlobs(blobs: SequencerBlobOptions, batch: BlobBatchCommit, bond: bigint) {
     const { rollup, signer } = this.o;
-    const bond = (await rollup.config()).proposerBond;
     const committed = await rollup.commitBatchBlobs(signer, batch, bond, blobs.kzg, blobs.maxFeePerBlobGas);
-    if (blobs.archiveUrl) this.unpublished.push({ txHash: committed.receipt.hash, blobs: batch.data.blobs });
+    if (blobs.archiveUrl) {
+      const held = { txHash: committed.receipt.hash, blobs: batch.data.blobs };
+      if (blobs.spoolDir) {
+        await mkdir(blobs.spoolDir, { recursive: true });
+        const json = { txHash: held.txHash, blobs: held.blobs.map((b) => hexlify(b)) };
+        await replaceFile(this.spooled(held.txHash), Buffer.from(JSON.stringify(json)));
+      }
+      this.unpublished.push(held);
+    }
     return committed;
+  }
+
+  /** The spool file of the blobs of commit `txHash`. */
+  private spooled(txHash: string): string {
+    return join(this.o.blobs!.spoolDir!, `${txHash.toLowerCase()}.json`);
+  }
+
+  /** The spooled blobs of commits the archive had not taken when this sequencer last stopped, oldest first. */
+  private async loadSpooledBlobs(): Promise<void> {
+    const dir = this.o.blobs?.archiveUrl ? this.o.blobs.spoolDir : undefined;
+    if (!dir) return;
+    const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".json"));
+    const held = await Promise.all(
+      files.map(async (file) => {
+        const { txHash, blobs } = JSON.parse(await readFile(join(dir, file), "utf8")) as {
+          txHash: string;
+          blobs: string[];
+        };
+        const receipt = await this.o.signer.provider!.getTransactionReceipt(txHash);
+        return { txHash, blobs: blobs.map((b) => getBytes(b)), order: receipt?.blockNumber ?? Infinity };
+      }),
+    );
+    held.sort((a, b) => a.order - b.order);
+    this.unpublished.push(...held.map(({ txHash, blobs }) => ({ txHash, blobs })));
   }
 
   /**
    * Publishes the blobs of committed batches to the archive, oldest first: followers (this one included)
    * read a blob batch only once its blobs are there. An archive that refuses or does not answer is tried
-   * again next round; the blobs are held in memory until then (a restart before that loses them, as a
-   * batcher's crash before gossip would).
+   * again next round; the blobs are held until then, in the spool if there is one (see `spoolDir`).
    */
   private async publishBlobs(): Promise<void> {
     const { blobs, signer } = this.o;
@@ -362,6 +417,7 @@ export class Sequencer implements SequencerApi {
       const { txHash: hash, blobs: data } = this.unpublished[0];
       await publishTransactionBlobs(blobs.archiveUrl, signer.provider as RpcProvider, blobs.kzg, hash, data);
       this.unpublished.shift();
+      if (blobs.spoolDir) await rm(this.spooled(hash), { force: true });
       this.events.publish({ type: "blobsPublished", l1TxHash: hash, blobs: data.length });
     }
   }
@@ -474,4 +530,14 @@ export class Sequencer implements SequencerApi {
     this.lock = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * The longest prefix of `steps` one blob holds (1,627 transfers): a second blob for a few more steps would
+ * cost a whole blob's gas, so a blob batch stops at one.
+ */
+function oneBlobOf(steps: readonly PendingStep[]): PendingStep[] {
+  let bytes = 0;
+  const over = steps.findIndex((p) => (bytes += TX_BYTES[p.tx.kind]) > blobCapacity(1));
+  return over === -1 ? [...steps] : steps.slice(0, over);
 }

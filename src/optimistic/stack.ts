@@ -36,7 +36,8 @@ import { Eip712Authorizer } from "../shared/authorizer";
 import { L2Domain } from "../shared/eip712";
 import type { RpcProvider } from "../common/layer1";
 import { Kzg } from "../da/kzg";
-import { blobSourceFor } from "../da/sources";
+import { BlobArchiveRequiredError } from "../da/errors";
+import { blobSourceFor, nodeClient, nodeServesBlobs } from "../da/sources";
 import { ChainFollower } from "./chain-follower";
 import { Challenger } from "./challenger";
 import type { ChallengerEvent, SequencerEvent } from "./events";
@@ -190,6 +191,11 @@ export async function startSequencerService(
   // KZG first, before any Layer-1 request: its load (seconds) between two requests left the node's HTTP
   // connection idle long enough for `hardhat node` to close it, and the next request failed (SocketError).
   const kzg = o.dataMode === "blobs" ? await Kzg.load() : undefined;
+  const rpc = ctx.provider as unknown as RpcProvider;
+  // Posting blobs nobody can read back would halt every node at the first batch: refused before anything.
+  if (kzg && !ctx.blobArchiveUrl && !(await nodeServesBlobs(rpc))) {
+    throw new BlobArchiveRequiredError(await nodeClient(rpc));
+  }
   const dataDir = dirname(o.journalPath);
   const lock = await lockDataDir(dataDir, "sequencer", { logger: o.logger });
   const lifecycle = new ServiceLifecycle("sequencer", o.logger);
@@ -222,7 +228,9 @@ export async function startSequencerService(
       pollMs: o.pollMs,
       withdrawCredit: o.withdrawCredit ?? true,
       logger: o.logger,
-      blobs: kzg ? { kzg, archiveUrl: ctx.blobArchiveUrl } : undefined,
+      blobs: kzg
+        ? { kzg, archiveUrl: ctx.blobArchiveUrl, spoolDir: join(dataDir, "unpublished-blobs") }
+        : undefined,
     });
     const service = runAgent("sequencer", sequencer, o, { lifecycle, server, verified, ctx, lock });
     const opened = journal;

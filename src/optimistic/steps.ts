@@ -20,14 +20,18 @@ export class StepsTree {
   readonly encoded: readonly Uint8Array[];
   private readonly levels: Uint8Array[][];
 
+  /**
+   * @param txs The batch's transactions, or better their bytes as Layer 1 holds them (a follower's):
+   * `encodeTx` writes one encoding of each, and a proposer may have posted another that decodes the same.
+   */
   constructor(
     private readonly hasher: KeccakHasher,
-    txs: readonly L2Tx[],
+    txs: readonly (L2Tx | Uint8Array)[],
   ) {
     if (txs.length === 0 || txs.length > MAX_STEPS) {
       throw new StepsError(`a batch has 1 to ${MAX_STEPS} steps, not ${txs.length}`);
     }
-    this.encoded = txs.map(encodeTx);
+    this.encoded = txs.map((tx) => (tx instanceof Uint8Array ? tx : encodeTx(tx)));
     let depth = 0;
     while (2 ** depth < txs.length) depth++;
     this.depth = depth;

@@ -167,11 +167,22 @@ export function encodeTxs(txs: readonly L2Tx[]): Uint8Array {
 }
 
 export function decodeTxs(bytes: Uint8Array): L2Tx[] {
+  return splitTxs(bytes).txs;
+}
+
+/**
+ * The transactions back to back in `bytes`, each with its own bytes as they are there. Those are what Layer
+ * 1 hashes; `encodeTx` of the decoded transaction may differ (an amount has several float40 encodings and
+ * `encodeTx` writes the smallest exponent), so whatever must match Layer 1 byte for byte uses `encoded`.
+ */
+export function splitTxs(bytes: Uint8Array): { txs: L2Tx[]; encoded: Uint8Array[] } {
   const txs: L2Tx[] = [];
+  const encoded: Uint8Array[] = [];
   for (let offset = 0; offset < bytes.length;) {
     const { tx, next } = decodeTxAt(bytes, offset);
     txs.push(tx);
+    encoded.push(bytes.slice(offset, next));
     offset = next;
   }
-  return txs;
+  return { txs, encoded };
 }

@@ -3,7 +3,13 @@
 // archive and checks it against the versioned hashes Layer 1 recorded, a withdrawal is paid from a blob
 // batch, and a lie posted in blobs is removed by the challenger's one-step proof over the blob.
 import { expect } from "chai";
-import { parseEther } from "ethers";
+import { Wallet, parseEther } from "ethers";
+import { localAccountKey } from "../../src/common/processes";
+import { publishTransactionBlobs } from "../../src/da/archive";
+import { BlobNotFoundError } from "../../src/da/errors";
+import { Kzg } from "../../src/da/kzg";
+import { BlobBatchData } from "../../src/optimistic/blob-batch";
+import { depositsUpTo } from "../../src/shared/deposit";
 import { ethers } from "hardhat";
 import type { Published } from "../../src/common/events";
 import { ChainFollower, NoBlobSourceError, txHash } from "../../src/optimistic/chain-follower";
@@ -116,5 +122,68 @@ describe("e2e: optimistic rollup with batches in blobs", function () {
     expect(events.some((e) => e.type === "stepProved")).to.equal(true);
     expect(await rollup.contract.batchCount()).to.equal(BigInt(lie.batchIndex));
     await world.checkInvariants();
+
+    // The honest sequencer commits again at the removed batch's index: a new node reads the whole history
+    // in one sync, each batch from its own blobs (the lie's and the honest one's share an index).
+    for (const tx of txs) await world.sequencer.submit(hexOf(tx));
+    await world.sequencer.tick(true);
+    const rebuilt = await world.newFollower();
+    await rebuilt.sync();
+    expect(rebuilt.batches).to.have.length(lie.batchIndex + 1);
+    expect(rebuilt.tip.verdict).to.equal("valid");
+    expect(rebuilt.tip.txs.map((tx) => txHash(tx))).to.deep.equal(txs.map((tx) => txHash(tx)));
+  });
+
+  it("keeps the blobs of a commit the archive did not take, and publishes them when it restarts", async function () {
+    const { rollup, archive } = world;
+    const batches = await rollup.contract.batchCount();
+    const txs = await funded.transfers(2);
+    for (const tx of txs) await world.sequencer.submit(hexOf(tx));
+    await archive!.pause();
+    // The commit lands; its blobs cannot be published, and the sequencer's own node cannot read past it.
+    await expect(world.sequencer.tick(true)).to.be.rejected;
+    expect(await rollup.contract.batchCount()).to.equal(batches + 1n);
+    // It crashes, the archive comes back, and the restarted sequencer publishes the spooled blobs first.
+    await archive!.resume();
+    const restarted = await world.startSequencer();
+    expect(restarted.receipt(txHash(txs[1]))).to.include({ status: "committed" });
+    const fresh = await world.newFollower();
+    await fresh.sync();
+    expect(fresh.tip.verdict).to.equal("valid");
+    expect(fresh.tip.txs.map((tx) => txHash(tx))).to.deep.equal(txs.map((tx) => txHash(tx)));
+  });
+
+  it("applies nothing of a read whose blobs are not available yet, and reads it all once they are", async function () {
+    const { rollup, bridgeClient } = world;
+    const txs = await funded.transfers(3);
+    // The proposer's key commits in blobs and publishes nothing (yet).
+    const node = await world.newFollower();
+    await node.sync();
+    const machine = node.machineAfter(node.tip.index)!;
+    for (const tx of txs) machine.apply(tx);
+    const kzg = await Kzg.load();
+    const data = BlobBatchData.ofTransactions(kzg, txs);
+    const queue = await bridgeClient.verifiedQueue(rollup.address);
+    const proposer = new Wallet(localAccountKey(1), ethers.provider);
+    const { receipt } = await rollup.commitBatchBlobs(
+      proposer,
+      {
+        parentClaim: node.tip.claim,
+        data,
+        stepCount: txs.length,
+        post: machine.state,
+        depositCount: depositsUpTo(queue, machine.depositHead),
+        catchUp: [],
+      },
+      (await rollup.config()).proposerBond,
+      kzg,
+    );
+    const fresh = await world.newFollower();
+    await expect(fresh.sync()).to.be.rejectedWith(BlobNotFoundError);
+    expect(fresh.batches).to.have.length(1); // nothing applied, not even the batches before it
+    await publishTransactionBlobs(world.blobArchiveUrl!, ethers.provider, kzg, receipt.hash, data.blobs);
+    await fresh.sync();
+    expect(fresh.batches).to.have.length(node.batches.length + 1);
+    expect(fresh.tip.verdict).to.equal("valid");
   });
 });

@@ -3,7 +3,9 @@
 // batch, and a batch that skips a due deposit. In every case the honest side wins, bonds move as
 // specified, a false batch is removed with everything built on it, and the honest chain continues.
 import { expect } from "chai";
-import { parseEther } from "ethers";
+import { parseEther, toBeArray } from "ethers";
+import { bytesToHex } from "../../src/shared/bytes";
+import { decodeTxs, encodeTxs } from "../../src/shared/codec";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { ContractRevertError } from "../../src/common/errors";
@@ -103,6 +105,26 @@ describe("e2e: optimistic fraud", function () {
     expect(await rollup.contract.lastFinalizedIndex()).to.equal(BigInt(lie.batchIndex));
     await world.checkInvariants();
   }
+
+  // A float40 amount has several encodings; the rollup's Steps root is over the bytes the calldata holds. A
+  // node that rebuilt the batch by re-encoding what it decoded built its Merkle paths over other leaves, so
+  // its one-step proof was refused (OptimisticStepNotInBatch) and the lie outlived the challenger's clock.
+  it("removes a lie whose calldata writes an amount in another float40 encoding: the proof is over Layer 1's bytes", async function () {
+    const { rollup, challenger } = world;
+    const txs = await funded.transfers(6, 1000n);
+    const calldata = encodeTxs(txs);
+    // step 0's amount, 1000 = 1000·10^0, written as 100·10^1 (kind 1 byte, from and to 4 bytes each)
+    calldata.set(toBeArray((1n << 35n) | 100n), 1 + 4 + 4);
+    expect(bytesToHex(calldata)).to.not.equal(bytesToHex(encodeTxs(txs)));
+    expect(decodeTxs(calldata)).to.deep.equal(txs);
+    const lie = await funded.lie({ txs, lieAt: 3, calldata });
+    await playOut([challenger, { tick: () => lie.follower.sync() }, funded.liar([lie])]);
+    const game = await rollup.contract.game(0);
+    expect(game.status).to.equal(GAME_STATUS.challengerWon);
+    expect(game.lo).to.equal(3n);
+    expect(await rollup.contract.batchCount()).to.equal(BigInt(lie.batchIndex));
+    await world.checkInvariants();
+  });
 
   const LIES: Array<{ where: string; lieAt: number | "everywhere"; steps: number }> = [
     { where: "at its first step", lieAt: 0, steps: 9 },

@@ -80,7 +80,9 @@ export class FundedWorld {
   }
 
   /** Mallory commits a batch of `txs` that lies at `lieAt`, built on `follower` (a new node by default). */
-  async lie(o: Pick<LieOptions, "txs" | "lieAt" | "on"> & { follower?: ChainFollower }): Promise<MalloryLie> {
+  async lie(
+    o: Pick<LieOptions, "txs" | "lieAt" | "on" | "calldata"> & { follower?: ChainFollower },
+  ): Promise<MalloryLie> {
     const { rollup, bridgeClient } = this.world;
     const follower = o.follower ?? (await this.world.newFollower());
     const archiveUrl = this.world.blobArchiveUrl;
@@ -93,6 +95,7 @@ export class FundedWorld {
       txs: o.txs,
       lieAt: o.lieAt,
       on: o.on,
+      calldata: o.calldata,
       blobs: archiveUrl ? { kzg: await Kzg.load(), archiveUrl } : undefined,
     });
     return { ...lie, follower };

@@ -6,7 +6,9 @@ import { expect } from "chai";
 import type { ContractTransactionResponse } from "ethers";
 import { AbiCoder, Wallet, ZeroHash, id, keccak256, toBeHex } from "ethers";
 import { ethers } from "hardhat";
+import { ContractRevertError } from "../../src/common/errors";
 import { localAccountKey } from "../../src/common/processes";
+import { RollupClient } from "../../src/optimistic/rollup-client";
 import { encodeBlobs } from "../../src/da/codec";
 import { Kzg } from "../../src/da/kzg";
 import type { BlobStepProofArg, OpeningArg } from "../../src/optimistic/blob-batch";
@@ -236,7 +238,6 @@ describe("Blob batches", function () {
         challenger: { signer: f.challenger, claims: truth },
       };
       const step = await playOutBlob(f, gameId, players, data);
-      console.log("GAS", (await step.wait())!.gasUsed);
       await expect(step).to.emit(f.rollup, "GameResolved").withArgs(gameId, Party.Challenger, true);
       expect((await f.rollup.game(gameId)).lo).to.equal(BigInt(THEFT_STEP));
       await expect(step).to.emit(f.rollup, "BatchesRemoved").withArgs(1n, 1n, 1n);
@@ -386,6 +387,14 @@ describe("Blob batches", function () {
       await expect(f.rollup.stepBlob(gameId, { ...proof, openings: oneTooMany }))
         .to.be.revertedWithCustomError(f.prover, "OneStepWrongOpeningCount")
         .withArgs(proof.openings.length, oneTooMany.length);
+      // The services' client names the prover's errors too, which the rollup lets through.
+      const client = new RollupClient(f.rollupAddress, f.stranger);
+      const refused = await client
+        .stepBlob(f.stranger, gameId, { ...proof, openings: oneTooMany })
+        .catch((error: unknown) => error);
+      expect(refused)
+        .to.be.instanceOf(ContractRevertError)
+        .and.include({ errorName: "OneStepWrongOpeningCount" });
       const calldataStep = {
         transaction: "0x02",
         txProof: [],

@@ -61,6 +61,7 @@ export interface World {
   checkInvariants(): Promise<void>;
   /** The blob archive its nodes read blob batches from (worlds posting in blobs). */
   blobArchiveUrl?: string;
+  archive?: WorldArchive;
   /** Stops the stack (and the archive) and removes their files. */
   cleanup(): Promise<void>;
 }
@@ -89,7 +90,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     sequencer: archive ? new Wallet(localAccountKey(1), ethers.provider) : proposer,
     challenger: challengerSigner,
     dataMode: options.dataMode,
-    blobArchiveUrl: archive?.archive.url,
+    blobArchiveUrl: archive?.url,
     run: false,
     withdrawCredit: false,
     maxBatchSteps: 64,
@@ -130,7 +131,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
         owed: () => owed.get(0) ?? 0n,
       });
     },
-    blobArchiveUrl: archive?.archive.url,
+    blobArchiveUrl: archive?.url,
+    archive,
     async cleanup() {
       await stack.stop();
       await archive?.stop();
@@ -139,21 +141,41 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
 }
 
 /** A blob archive on the in-process chain, its data in a temporary directory that `stop` removes. */
-async function startWorldArchive(): Promise<{ archive: BlobArchive; stop(): Promise<void> }> {
+async function startWorldArchive(): Promise<WorldArchive> {
   const dataDir = await mkdtemp(join(tmpdir(), "strata-world-blobs-"));
-  const archive = await startBlobArchive({
-    dataDir,
-    kzg: await Kzg.load(),
-    provider: ethers.provider,
-    logger: createLogger({ level: "silent" }),
-  });
+  const start = async (port = 0) =>
+    startBlobArchive({
+      dataDir,
+      port,
+      kzg: await Kzg.load(),
+      provider: ethers.provider,
+      logger: createLogger({ level: "silent" }),
+    });
+  let archive: BlobArchive | undefined = await start();
+  const url = archive.url;
+  const port = Number(new URL(url).port);
   return {
-    archive,
+    url,
+    async pause() {
+      await archive?.close();
+      archive = undefined;
+    },
+    async resume() {
+      archive ??= await start(port);
+    },
     async stop() {
-      await archive.close();
+      await archive?.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The world's blob archive: `pause` takes it off the network (its data kept), `resume` brings it back. */
+export interface WorldArchive {
+  url: string;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /** Deposits `amount` wei for `user` and returns once the bridge queued it. */

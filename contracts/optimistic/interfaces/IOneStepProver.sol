@@ -52,8 +52,8 @@ interface IOneStepProver {
 
     /// @notice The step of a batch posted in blobs: reads the transaction at `pre.cursor` from the payload,
     /// each of its field elements opened against the batch's versioned hashes, and applies it (`execute`).
-    /// @dev What a step of `length` payload bytes does at cursor c (mirrors `blobStepInput` in
-    /// `src/optimistic/blob-steps.ts`):
+    /// @dev What a step of `length` payload bytes does at cursor c (mirrors `blobStepAt` in
+    /// `src/optimistic/blob-batch.ts`):
     /// - c ≥ length: nothing; the batch has claimed more steps than its payload holds. No openings.
     /// - the kind byte at c is no transaction's, or the transaction would run past `length`: the rest of the
     ///   payload is skipped (the cursor moves to `length`, nothing else changes). One opening, the kind's.

@@ -8,8 +8,8 @@ import {Trace} from "../lib/Trace.sol";
 import {IOneStepProver} from "./IOneStepProver.sol";
 
 /// @title IOptimisticRollup
-/// @notice An optimistic rollup: bonded proposers commit batches of Layer-2 transactions as calldata with
-/// the state they claim the batch leads to; anyone with a bond may challenge a claim within the challenge
+/// @notice An optimistic rollup: bonded proposers commit batches of Layer-2 transactions, as calldata or in
+/// EIP-4844 blobs, with the state they claim the batch leads to; anyone with a bond may challenge a claim within the challenge
 /// window and bisect the batch against its proposer down to one step, which Layer 1 re-executes.
 /// @dev Trust: none in proposers or challengers; the honest side of a game wins whatever the other side
 /// plays, if it answers within its clock. Liveness needs one honest proposer (anyone may propose) and,
@@ -109,7 +109,9 @@ interface IOptimisticRollup is IRollup {
     // Events
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice A batch was committed. Its transactions are the calldata of the transaction that emitted this.
+    /// @notice A batch was committed. Its transactions are the calldata of the transaction that emitted this,
+    /// or, when `BatchBlobs` follows it, that transaction's blobs; `txRoot` is the batch's data root (see
+    /// `Batch`).
     event BatchCommitted(
         uint256 indexed batchIndex,
         address indexed proposer,
@@ -253,9 +255,9 @@ interface IOptimisticRollup is IRollup {
     /// `BatchBlobs`). The other parameters are `commitBatch`'s, with two differences: the post-state's cursor
     /// must be the payload's length, and a blob batch never counts as full of deposits (Layer 1 cannot count
     /// them), so a queue with more than MAX_STEPS due deposits is drained with calldata batches.
-    /// @param stepCount The steps the proposer claims the payload holds (1 to MAX_STEPS). A wrong count makes
-    /// its claim false, and a game shows it (a step past the payload changes nothing: see
-    /// `IOneStepProver.executeFromBlobs`).
+    /// @param stepCount The steps the proposer claims the payload holds (1 to MAX_STEPS). Too few make its
+    /// claim false (its post-state says it read the whole payload), and a game shows it; more are harmless:
+    /// a step past the payload changes nothing (`IOneStepProver.executeFromBlobs`).
     /// @param header The stream's first field element and its KZG opening.
     function commitBatchBlobs(
         bytes32 parentClaim,

@@ -11,7 +11,7 @@ pragma solidity 0.8.37;
 ///   element = high byte ‖ the next 31 bytes of the stream
 ///
 /// Layer 1 reads only bytes 1 to 31 of an element and only the first 5 + L bytes of the stream; the high
-/// bytes and the padding mean nothing (a follower reads blobs the same way: `readBlobPayload`). Element k of
+/// bytes and the padding mean nothing (a follower reads blobs the same way: `readPayloadAsLayer1`). Element k of
 /// a blob is the blob polynomial's value at ω^brp(k), ω being the 4096th root of unity of the consensus
 /// specs and brp the reversal of k's 12 bits; so opening the blob at that point shows exactly element k.
 library BlobPayload {
@@ -74,7 +74,7 @@ library BlobPayload {
         valid = version == VERSION && length != 0 && length <= blobs * BYTES_PER_BLOB - HEADER_BYTES;
     }
 
-    /// @notice Byte `at` of the stream from the opened element that holds it (`value` is that element).
+    /// @notice Byte `offset` of the stream, from the opened element that holds it (`value` is that element).
     function streamByte(bytes32 value, uint256 offset) internal pure returns (uint8) {
         return uint8(value[1 + (offset % BYTES_PER_ELEMENT)]);
     }
