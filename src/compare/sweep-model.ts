@@ -11,7 +11,8 @@
 //   batches(n)                    = ⌈n / batch capacity⌉ (no batches: Layer 1, channels)
 //
 // - Layer 1: no batch; per transfer = the measured transfers' gas over their number.
-// - Optimistic rollup (either mode): a batch holds up to MAX_STEPS transfers; per-batch and per-transfer
+// - Optimistic rollup (either mode): a batch holds up to MAX_STEPS transfers (in blobs: up to what one
+//   blob holds, 1,627, where the sequencer stops a blob batch); per-batch and per-transfer
 //   gas are the line through the two largest measured loads whose transfers went into one batch (the
 //   transfers part is the batch's commit and its finalize: the model finalizes each batch on its own).
 //   Blob mode adds blob gas: each batch's transfers, encoded back to back, in as few blobs as hold them.
@@ -21,7 +22,7 @@
 //
 // Cost in ETH = gas × base fee + blob gas × blob base fee (both given as parameters; no priority fee).
 import { formatEther } from "ethers";
-import { GAS_PER_BLOB, blobsNeeded } from "../da/codec";
+import { GAS_PER_BLOB, blobCapacity, blobsNeeded } from "../da/codec";
 import { CompareConfigError } from "./errors";
 import type { ByPart, Outcomes } from "./types";
 
@@ -274,15 +275,19 @@ export function costParts(
           .map((m) => ({ transfers: m.transfers, gas: m.gas.transfers })),
       );
       const blobs = design === "optimistic-blobs";
+      // A sequencer posting blobs stops a batch at what one blob holds (1,627 transfers).
+      const capacity = blobs
+        ? Math.min(p.optimisticBatchSteps, Math.floor(blobCapacity(1) / p.transferBytes))
+        : p.optimisticBatchSteps;
       return {
         ...common,
-        batchCapacity: p.optimisticBatchSteps,
+        batchCapacity: capacity,
         perBatchGas: line.perBatchGas,
         perTransferGas: line.perTransferGas,
         blobBytesPerTransfer: blobs ? p.transferBytes : null,
         from: line.from,
         derivation:
-          `⌈n / ${p.optimisticBatchSteps}⌉ batches × ${fmt(line.perBatchGas)} gas (commit + finalize) + n × ` +
+          `⌈n / ${capacity}⌉ batches × ${fmt(line.perBatchGas)} gas (commit + finalize) + n × ` +
           `${fmt(line.perTransferGas)} gas, the line through the one-batch runs at ` +
           `${line.from.map((x) => x.toLocaleString("en-US")).join(" and ")}` +
           (blobs
