@@ -7,9 +7,6 @@
 // honest sequencer and the honest challenger, ticked by hand; src/optimistic/stack.ts), and the lying
 // proposer of src/optimistic/adversaries.ts. Signing is done in advance and never measured. Needs no
 // special RPC method (the windows are long enough that no clock moves).
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Provider, Signer } from "ethers";
 import { Wallet, id, parseEther } from "ethers";
 import type { Deployment } from "../common/deployments";
@@ -17,7 +14,7 @@ import type { Published } from "../common/events";
 import { ofType, readAllEvents } from "../common/events";
 import { createLogger } from "../common/logger";
 import { localAccountKey } from "../common/processes";
-import { startBlobArchive } from "../da/archive";
+import { startScratchBlobArchive } from "../da/archive";
 import { blobCapacity } from "../da/codec";
 import { Kzg } from "../da/kzg";
 import { deploySuite } from "../deploy/suite";
@@ -424,7 +421,7 @@ async function createBench(chain: LocalChain, dataMode: DataMode): Promise<Bench
     ? new Wallet(localAccountKey(2), chain.provider as unknown as Provider)
     : hardhatProposer;
   const liar = inBlobs ? new Wallet(localAccountKey(4), chain.provider as unknown as Provider) : hardhatLiar;
-  const archive = inBlobs ? await startBenchArchive(chain) : undefined;
+  const archive = inBlobs ? await startScratchBlobArchive(chain.provider) : undefined;
   const stack = await startHandDriven(deployment, chain, {
     sequencer: proposer,
     challenger: challengerSigner,
@@ -542,24 +539,6 @@ class TxSigner {
     this.nonces.set(index, nonce + 1);
     return nonce;
   }
-}
-
-/** A blob archive in this process, its data in a temporary directory that `stop` removes. */
-async function startBenchArchive(chain: LocalChain): Promise<{ url: string; stop(): Promise<void> }> {
-  const dataDir = await mkdtemp(join(tmpdir(), "strata-bench-blobs-"));
-  const archive = await startBlobArchive({
-    dataDir,
-    kzg: await Kzg.load(),
-    provider: chain.provider,
-    logger: createLogger({ level: "silent" }),
-  });
-  return {
-    url: archive.url,
-    async stop() {
-      await archive.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** Nonces as `machine` holds them. */

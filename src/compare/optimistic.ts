@@ -16,9 +16,6 @@
 // transaction, signed locally (its key as an ethers Wallet), and publishes the blobs to a blob archive
 // started in this process (Hardhat keeps no blobs); every node reads blob batches from that archive and
 // checks them against the versioned hashes Layer 1 recorded. A batch takes up to MAX_STEPS transactions.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Signer } from "ethers";
 import { Wallet, formatEther } from "ethers";
 import { sequencerRound, startHandDriven } from "../bench/optimistic";
@@ -27,9 +24,7 @@ import { ofType } from "../common/events";
 import { ContractRevertError, withDecodedRevert } from "../common/errors";
 import { revertName } from "../common/outcomes";
 import { localAccountKey } from "../common/processes";
-import { createLogger } from "../common/logger";
-import { startBlobArchive } from "../da/archive";
-import { Kzg } from "../da/kzg";
+import { startScratchBlobArchive } from "../da/archive";
 import type { ChainFollower } from "../optimistic/chain-follower";
 import type { DataMode, InProcessOptimisticStack } from "../optimistic/stack";
 import { MAX_STEPS } from "../optimistic/steps";
@@ -97,7 +92,7 @@ export async function runOptimistic(
 ): Promise<DesignMeasurement> {
   const dataMode = o.dataMode ?? "calldata";
   const proposer = dataMode === "blobs" ? new Wallet(localAccountKey(1), c.provider) : c.signers[1];
-  const archive = dataMode === "blobs" ? await startArchive(c) : undefined;
+  const archive = dataMode === "blobs" ? await startScratchBlobArchive(c.provider) : undefined;
   let stack: InProcessOptimisticStack;
   try {
     stack = await startHandDriven(c.deployment, c, {
@@ -219,24 +214,6 @@ export async function runOptimistic(
     await stack.stop();
     await archive?.stop();
   }
-}
-
-/** A blob archive on the comparison's chain, its data in a temporary directory that `stop` removes. */
-async function startArchive(c: CompareChain): Promise<{ url: string; stop(): Promise<void> }> {
-  const dataDir = await mkdtemp(join(tmpdir(), "strata-compare-blobs-"));
-  const archive = await startBlobArchive({
-    dataDir,
-    kzg: await Kzg.load(),
-    provider: c.provider,
-    logger: createLogger({ level: "silent" }),
-  });
-  return {
-    url: archive.url,
-    async stop() {
-      await archive.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 interface Rollup {

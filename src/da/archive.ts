@@ -25,7 +25,8 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { closeHttpServer, listenHttp } from "../common/http-server";
-import { mkdir, readFile, readdir } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RpcProvider } from "../common/layer1";
 import { replaceFile } from "../common/durable-file";
@@ -38,11 +39,10 @@ import type { Logger } from "../common/logger";
 import type { BlobSidecar, BlobSidecarJson } from "./sidecar";
 import { parseSidecar, sidecarOf, sidecarToJson } from "./sidecar";
 import { BlobArchiveRejectedError, BlobSourceResponseError, BlobTransactionError } from "./errors";
-import type { Kzg } from "./kzg";
 import type { RawBlobTransaction } from "./blob-source";
 import { blobHashesOf, blobRequestOfTransaction } from "./blob-source";
 import { toQuantity } from "ethers";
-import { versionedHash } from "./kzg";
+import { Kzg, versionedHash } from "./kzg";
 
 /** The service's name: its task, its log scope and its data-dir lock. */
 export const BLOB_ARCHIVE_SERVICE = "blob-archive";
@@ -392,6 +392,47 @@ export async function startBlobArchive(options: BlobArchiveOptions): Promise<Blo
     close: () => {
       closing = true;
       return (closed ??= closeHttpServer(server));
+    },
+  };
+}
+
+/** An archive in this process on a data directory of its own, which `stop` closes and removes. */
+export interface ScratchBlobArchive {
+  url: string;
+  archive: BlobArchive;
+  dataDir: string;
+  /** Closes the archive and removes its data directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A blob archive in this process for a chain whose node keeps no blobs (Hardhat), its data in a new
+ * temporary directory: what the bench, the comparison, the demo and the tests run beside an in-process
+ * stack posting blobs. Quiet unless given a logger.
+ */
+export async function startScratchBlobArchive(
+  provider: RpcProvider,
+  o: { port?: number; logger?: Logger; dataDir?: string } = {},
+): Promise<ScratchBlobArchive> {
+  const dataDir = o.dataDir ?? (await mkdtemp(join(tmpdir(), "strata-blobs-")));
+  const remove = () => rm(dataDir, { recursive: true, force: true });
+  const archive = await startBlobArchive({
+    dataDir,
+    port: o.port,
+    kzg: await Kzg.load(),
+    provider,
+    logger: o.logger ?? createLogger({ level: "silent" }),
+  }).catch(async (error: unknown) => {
+    await remove();
+    throw error;
+  });
+  return {
+    url: archive.url,
+    archive,
+    dataDir,
+    async stop() {
+      await archive.close();
+      await remove();
     },
   };
 }

@@ -29,9 +29,6 @@
 // Bonds conserved, every final batch valid and the bridge solvent are checked along the way and at the
 // end. It moves the chain's clock with evm_increaseTime / evm_mine, so it runs on any local chain:
 // Hardhat in-process, `hardhat node`, Anvil.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Provider, Result, Signer } from "ethers";
 import { Wallet, ZeroAddress, parseEther } from "ethers";
 import type { Bridge } from "../../typechain-types";
@@ -48,8 +45,8 @@ import { readLogsFrom, transactionSenders } from "../common/layer1";
 import type { Placement } from "../common/processes";
 import { freePort, localAccountKey } from "../common/processes";
 import { DEMO_USER_ACCOUNTS } from "../config/table";
-import { createLogger } from "../common/logger";
-import { BLOB_ARCHIVE_SERVICE, startBlobArchive } from "../da/archive";
+import { BLOB_ARCHIVE_SERVICE, startScratchBlobArchive } from "../da/archive";
+import { nodeClient, nodeServesBlobs } from "../da/sources";
 import { GAS_PER_BLOB } from "../da/codec";
 import { BlobNotFoundError } from "../da/errors";
 import { Kzg } from "../da/kzg";
@@ -289,29 +286,16 @@ interface BlobStore {
  * `placement.services`.
  */
 async function startBlobStore(provider: NodeProvider, placement: Placement): Promise<BlobStore> {
-  // "anvil/v1.4.0", "HardhatNetwork/2.29.1/…"
-  const client = String(await provider.send("web3_clientVersion", [])).split("/")[0];
-  if (client.toLowerCase().startsWith("anvil")) {
+  const client = await nodeClient(provider);
+  if (await nodeServesBlobs(provider)) {
     return { where: "Anvil's own blob API (anvil_getBlobByHash)", stop: async () => undefined };
   }
   if (placement.kind === "in-process") {
-    const dataDir = await mkdtemp(join(tmpdir(), "strata-demo-blobs-"));
-    const archive = await startBlobArchive({
-      dataDir,
-      kzg: await Kzg.load(),
-      provider,
-      logger: createLogger({ level: "silent" }),
-    }).catch(async (error: unknown) => {
-      await rm(dataDir, { recursive: true, force: true });
-      throw error;
-    });
+    const archive = await startScratchBlobArchive(provider);
     return {
       url: archive.url,
       where: `the blob archive at ${archive.url} (in this process: ${client} keeps no blobs)`,
-      async stop() {
-        await archive.close();
-        await rm(dataDir, { recursive: true, force: true });
-      },
+      stop: () => archive.stop(),
     };
   }
   const { services } = placement;

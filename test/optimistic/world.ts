@@ -6,15 +6,10 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { ethers } from "hardhat";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Wallet, ZeroAddress } from "ethers";
-import { createLogger } from "../../src/common/logger";
 import { localAccountKey } from "../../src/common/processes";
-import type { BlobArchive } from "../../src/da/archive";
-import { startBlobArchive } from "../../src/da/archive";
-import { Kzg } from "../../src/da/kzg";
+import type { ScratchBlobArchive } from "../../src/da/archive";
+import { startScratchBlobArchive } from "../../src/da/archive";
 import type { DataMode } from "../../src/optimistic/stack";
 import { Bridge__factory } from "../../typechain-types";
 import type { Bridge } from "../../typechain-types";
@@ -142,30 +137,21 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
 
 /** A blob archive on the in-process chain, its data in a temporary directory that `stop` removes. */
 async function startWorldArchive(): Promise<WorldArchive> {
-  const dataDir = await mkdtemp(join(tmpdir(), "strata-world-blobs-"));
-  const start = async (port = 0) =>
-    startBlobArchive({
-      dataDir,
-      port,
-      kzg: await Kzg.load(),
-      provider: ethers.provider,
-      logger: createLogger({ level: "silent" }),
-    });
-  let archive: BlobArchive | undefined = await start();
-  const url = archive.url;
+  const first = await startScratchBlobArchive(ethers.provider);
+  const { url, dataDir } = first;
   const port = Number(new URL(url).port);
+  let archive: ScratchBlobArchive | undefined = first;
   return {
     url,
     async pause() {
-      await archive?.close();
+      await archive?.archive.close();
       archive = undefined;
     },
     async resume() {
-      archive ??= await start(port);
+      archive ??= await startScratchBlobArchive(ethers.provider, { port, dataDir });
     },
     async stop() {
-      await archive?.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await (archive ?? first).stop();
     },
   };
 }
