@@ -88,16 +88,31 @@ export function renderChart(r: CompareReport): string {
   y += 22;
   for (const panel of panels) y = drawPanel(parts, panel, r.rows, y + 18);
   y += 8;
-  for (const line of caption(r).flatMap((c) => wrap(c, CAPTION_CHARS))) {
+  return svgDocument(WIDTH, chartTitle(r), parts, y, caption(r));
+}
+
+/**
+ * A whole chart: `parts` (drawn down to `y`), then the caption's lines wrapped under them, on a white page
+ * `width` wide and as tall as that; `title` is its accessible label.
+ */
+export function svgDocument(
+  width: number,
+  title: string,
+  parts: string[],
+  y: number,
+  lines: string[],
+): string {
+  const body = [...parts];
+  for (const line of lines.flatMap((c) => wrap(c, CAPTION_CHARS))) {
     y += 16;
-    parts.push(text(20, y, esc(line), { size: 11.5, fill: "#444" }));
+    body.push(text(20, y, esc(line), { size: 11.5, fill: "#444" }));
   }
   const height = y + 18;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ` +
-      `font-family="Helvetica, Arial, sans-serif" role="img" aria-label="${esc(chartTitle(r))}">`,
-    `<rect x="0" y="0" width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
-    ...parts,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+      `font-family="Helvetica, Arial, sans-serif" role="img" aria-label="${esc(title)}">`,
+    `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
+    ...body,
     "</svg>",
     "",
   ].join("\n");

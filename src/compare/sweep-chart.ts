@@ -4,7 +4,7 @@
 // the blob design's blob gas as a line of its own (gas and blob gas apart). Measured points are filled
 // dots on solid lines; MODEL points are hollow, drawn with dashed lines and listed as models in the
 // caption. Pure: a string from a report.
-import { CAPTION_CHARS, esc, gasTickLabel, logScale, text, wrap } from "./chart";
+import { esc, gasTickLabel, logScale, svgDocument, text } from "./chart";
 import type { CompareReport } from "./report";
 import { machineLine } from "./report";
 import type { SweepDesign, SweepRow } from "./sweep-model";
@@ -90,19 +90,7 @@ export function renderSweepChart(r: CompareReport): string {
   y += 14;
   for (const panel of panels) y = drawPanel(parts, panel, s.loads, y + 28);
   y += 4;
-  for (const line of caption(r).flatMap((c) => wrap(c, CAPTION_CHARS))) {
-    y += 16;
-    parts.push(text(20, y, esc(line), { size: 11.5, fill: "#444" }));
-  }
-  const height = y + 18;
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ` +
-      `font-family="Helvetica, Arial, sans-serif" role="img" aria-label="${esc(title)}">`,
-    `<rect x="0" y="0" width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
-    ...parts,
-    "</svg>",
-    "",
-  ].join("\n");
+  return svgDocument(WIDTH, title, parts, y, caption(r));
 }
 
 /** Powers of ten from below `min` to above `max`. */
