@@ -1,5 +1,5 @@
 // Property tests on fast-check, replayable. Each property runs its own number of times with a fresh
-// random seed; a failure reports fast-check's counterexample (shrunk where the property allows it)
+// random seed; a failure reports fast-check's counterexample (shrunk for up to 30 s where the property allows it)
 // with its seed and path, and the environment that replays exactly that case:
 //
 //   STRATA_FC_SEED=<seed> STRATA_FC_PATH=<path> npx hardhat test --no-compile <file> --grep <test>
@@ -31,7 +31,14 @@ export function runsOf(options: PropertyOptions): number {
   return Math.max(1, envInteger("STRATA_FC_RUNS") ?? options.runs);
 }
 
-/** The fast-check parameters of a property: its runs, and the seed and path to replay when given. */
+/**
+ * How long a failure is shrunk before it is reported as it stands. Shrinking replays the property
+ * hundreds of times; an asynchronous property whose body never waits on a timer (signing, hashing)
+ * never lets mocha's timeout fire, so an unbounded shrink would hang the suite rather than fail it.
+ */
+const SHRINK_BUDGET_MS = 30_000;
+
+/** The fast-check parameters of a property's search: its runs, and the seed and path to replay when given. */
 export function propertyParameters<Ts>(options: PropertyOptions): fc.Parameters<Ts> {
   const runs = runsOf(options);
   const seed = envInteger("STRATA_FC_SEED");
@@ -40,7 +47,16 @@ export function propertyParameters<Ts>(options: PropertyOptions): fc.Parameters<
     numRuns: runs,
     ...(seed === undefined ? {} : { seed }),
     ...(seed !== undefined && path !== undefined ? { path } : {}),
-    endOnFailure: options.shrink === false,
+    endOnFailure: true,
+  };
+}
+
+/** The parameters that shrink a failure found by the search, from its seed and path, within the budget. */
+function shrinkParameters<Ts>(found: fc.RunDetails<Ts>): fc.Parameters<Ts> {
+  return {
+    seed: found.seed,
+    ...(found.counterexamplePath === null ? {} : { path: found.counterexamplePath }),
+    interruptAfterTimeLimit: SHRINK_BUDGET_MS,
   };
 }
 
@@ -66,17 +82,32 @@ function throwOnFailure<Ts>(details: fc.RunDetails<Ts>): void {
   });
 }
 
-/** Checks a synchronous property; throws `PropertyFailedError` (seed and path included) on a counterexample. */
-export function assertProperty<Ts>(property: fc.IProperty<Ts>, options: PropertyOptions): void {
-  throwOnFailure(fc.check(property, propertyParameters<Ts>(options)));
+/**
+ * The failure to report: the shrunk one when shrinking reproduced it (a property that depends on
+ * anything outside its draws may not), else the one the search found.
+ */
+function reported<Ts>(found: fc.RunDetails<Ts>, shrunk: fc.RunDetails<Ts>): fc.RunDetails<Ts> {
+  return shrunk.failed ? shrunk : found;
 }
 
-/** Checks an asynchronous property; rejects with `PropertyFailedError` (seed and path included) on a counterexample. */
+/**
+ * Checks a synchronous property; throws `PropertyFailedError` (seed and path included) on a
+ * counterexample, shrunk for at most `SHRINK_BUDGET_MS` unless the property says not to shrink.
+ */
+export function assertProperty<Ts>(property: fc.IProperty<Ts>, options: PropertyOptions): void {
+  const found = fc.check(property, propertyParameters<Ts>(options));
+  if (!found.failed || options.shrink === false) return throwOnFailure(found);
+  throwOnFailure(reported(found, fc.check(property, shrinkParameters(found))));
+}
+
+/** `assertProperty` for an asynchronous property: rejects with `PropertyFailedError`. */
 export async function assertAsyncProperty<Ts>(
   property: fc.IAsyncProperty<Ts>,
   options: PropertyOptions,
 ): Promise<void> {
-  throwOnFailure(await fc.check(property, propertyParameters<Ts>(options)));
+  const found = await fc.check(property, propertyParameters<Ts>(options));
+  if (!found.failed || options.shrink === false) return throwOnFailure(found);
+  throwOnFailure(reported(found, await fc.check(property, shrinkParameters(found))));
 }
 
 /**

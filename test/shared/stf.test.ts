@@ -725,11 +725,14 @@ describe("applyTransaction", function () {
       return txs;
     }
 
-    it("gives two fresh states the same root and outcome after every one of 120 random transactions", async function () {
+    it("gives two fresh states the same root and outcome after every one of 200 random transactions", async function () {
+      // Depth 3 and 200 transactions: the eight accounts fill early, so refunds (a deposit that finds
+      // the tree full) turn up, and so does every other outcome named below. With depth 4 and 120
+      // transactions about one draw in a hundred missed one (0 of 950 draws here missed any).
       await forAllDrawsAsync({ runs: 1 }, async (rng) => {
-        const txs = await randomSequence(rng, 4, 120);
-        const first = new L2State(keccak, 4);
-        const second = new L2State(keccak, 4);
+        const txs = await randomSequence(rng, 3, 200);
+        const first = new L2State(keccak, 3);
+        const second = new L2State(keccak, 3);
         const seen = new Set<string>();
         for (const [step, tx] of txs.entries()) {
           const a = apply(first, tx);
