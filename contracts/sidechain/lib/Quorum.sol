@@ -45,8 +45,8 @@ library Quorum {
             uint256 offset = i * SIGNATURE_LENGTH;
             bytes32 r = bytes32(signatures[offset:offset + 32]);
             bytes32 vs = bytes32(signatures[offset + 32:offset + 64]);
-            (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(digest, r, vs);
-            if (error != ECDSA.RecoverError.NoError) revert QuorumSignatureInvalid(i);
+            (address signer, ECDSA.RecoverError recoverError, ) = ECDSA.tryRecover(digest, r, vs);
+            if (recoverError != ECDSA.RecoverError.NoError) revert QuorumSignatureInvalid(i);
             // INVARIANT: strictly ascending signers, so each stake counts once.
             if (signer <= previous) revert QuorumSignersNotAscending(i, signer);
             previous = signer;
