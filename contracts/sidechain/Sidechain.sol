@@ -13,25 +13,25 @@ import {ValidatorSet} from "./ValidatorSet.sol";
 /// of its history that validators holding more than two thirds of the active stake signed. Registered
 /// in the `Bridge` as a rollup: a checkpoint's withdrawal root is final as soon as it is accepted.
 /// @dev Trust: see `ISidechain`. Layer 1 checks who signed, never what they signed.
-contract Sidechain is ValidatorSet, EIP712 {
-    /// @dev The chain of checkpoints, in one slot.
-    struct Progress {
-        uint64 count; // checkpoints accepted
-        uint64 nextStartBlock; // the block after the last one covered
-    }
-
-    Progress private _progress;
+contract Sidechain is EIP712, ValidatorSet {
+    // The chain of checkpoints. These two follow ValidatorSet's `_totalStake` (uint128) in the storage
+    // layout (EIP712's variables come first, by the order of the bases), so all three share one slot: a
+    // checkpoint's one cold read of its state. Keep them first here, and unpacked (a struct would start a
+    // slot of its own).
+    uint64 private _checkpointCount; // checkpoints accepted
+    uint64 private _nextStartBlock; // the block after the last one covered
     mapping(uint256 number => bytes32 withdrawalRoot) private _withdrawalRoots;
 
     constructor(Config memory config) ValidatorSet(config) EIP712("Strata Sidechain", "1") {}
 
     /// @inheritdoc ISidechain
     function submitCheckpoint(Checkpoint.Data calldata checkpoint, bytes calldata signatures) external {
-        Progress memory p = _progress;
+        uint64 count = _checkpointCount;
+        uint64 startBlock = _nextStartBlock;
         // INVARIANT: checkpoints are numbered 0, 1, 2, … and cover consecutive block ranges, from block 0.
-        if (checkpoint.number != p.count) revert SidechainWrongNumber(checkpoint.number, p.count);
-        if (checkpoint.startBlock != p.nextStartBlock)
-            revert SidechainWrongStartBlock(checkpoint.startBlock, p.nextStartBlock);
+        if (checkpoint.number != count) revert SidechainWrongNumber(checkpoint.number, count);
+        if (checkpoint.startBlock != startBlock)
+            revert SidechainWrongStartBlock(checkpoint.startBlock, startBlock);
         if (checkpoint.endBlock < checkpoint.startBlock || checkpoint.endBlock == type(uint64).max)
             revert SidechainInvalidBlockRange(checkpoint.startBlock, checkpoint.endBlock);
         if (checkpoint.withdrawalRoot == bytes32(0)) revert SidechainZeroWithdrawalRoot();
@@ -42,7 +42,8 @@ contract Sidechain is ValidatorSet, EIP712 {
         if (!Quorum.isSupermajority(signed, total)) revert SidechainQuorumNotReached(signed, total);
 
         _withdrawalRoots[checkpoint.number] = checkpoint.withdrawalRoot;
-        _progress = Progress({count: p.count + 1, nextStartBlock: checkpoint.endBlock + 1});
+        _checkpointCount = count + 1;
+        _nextStartBlock = checkpoint.endBlock + 1;
         emit CheckpointSubmitted(
             checkpoint.number,
             checkpoint.startBlock,
@@ -63,12 +64,12 @@ contract Sidechain is ValidatorSet, EIP712 {
 
     /// @inheritdoc ISidechain
     function checkpointCount() external view returns (uint64) {
-        return _progress.count;
+        return _checkpointCount;
     }
 
     /// @inheritdoc ISidechain
     function nextStartBlock() external view returns (uint64) {
-        return _progress.nextStartBlock;
+        return _nextStartBlock;
     }
 
     /// @inheritdoc ISidechain

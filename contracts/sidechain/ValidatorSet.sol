@@ -27,8 +27,11 @@ abstract contract ValidatorSet is ISidechain {
 
     mapping(address account => Validator) private _validators;
     address[] private _active;
+    uint256 private _burnedStake;
+    /// @dev The last variable here, half a slot: a contract deriving from this one packs its own hottest
+    /// state beside it (`Sidechain`: the checkpoint count and next start block), so a checkpoint reads
+    /// the total stake and its chain's state in one cold read.
     uint128 private _totalStake;
-    uint128 private _burnedStake;
 
     constructor(Config memory config) {
         if (config.minStake == 0) revert ValidatorInvalidConfig("minStake", config.minStake);
@@ -114,7 +117,7 @@ abstract contract ValidatorSet is ISidechain {
         if (v.status == Status.Active) _leaveActiveSet(v);
         uint256 reward = (uint256(v.stake) * SLASH_REWARD_BPS) / BPS;
         uint256 burned = v.stake - reward;
-        _burnedStake += uint128(burned);
+        _burnedStake += burned;
         _validators[signer] = Validator({stake: 0, withdrawableAt: 0, index: 0, status: Status.Slashed});
         emit ValidatorSlashed(signer, msg.sender, a.number, reward, burned);
         if (reward != 0) _send(msg.sender, reward);
@@ -172,12 +175,12 @@ abstract contract ValidatorSet is ISidechain {
         uint256 which
     ) private pure returns (address) {
         if (signature.length != 64) revert ValidatorSlashSignatureInvalid(which);
-        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(
+        (address signer, ECDSA.RecoverError recoverError, ) = ECDSA.tryRecover(
             digest,
             bytes32(signature[0:32]),
             bytes32(signature[32:64])
         );
-        if (error != ECDSA.RecoverError.NoError) revert ValidatorSlashSignatureInvalid(which);
+        if (recoverError != ECDSA.RecoverError.NoError) revert ValidatorSlashSignatureInvalid(which);
         return signer;
     }
 

@@ -98,6 +98,20 @@ describe("Sidechain", function () {
     });
   });
 
+  describe("storage layout", function () {
+    it("keeps the total stake, the checkpoint count and the next start block in one slot (one cold read per checkpoint)", async function () {
+      const f = await loadFixture(deploySidechainFixture);
+      const checkpoint = await firstCheckpoint();
+      await f.sidechain.submitCheckpoint(checkpoint, await signPacked([f.a, f.b, f.c], f.domain, checkpoint));
+      // EIP712's two strings, ValidatorSet's mapping, array and burned stake, then the shared slot
+      const word = BigInt(await ethers.provider.getStorage(f.sidechain, 5));
+      const field = (offset: bigint, bits: bigint) => (word >> offset) & ((1n << bits) - 1n);
+      expect(field(0n, 128n)).to.equal(TOTAL_STAKE);
+      expect(field(128n, 64n)).to.equal(1n);
+      expect(field(192n, 64n)).to.equal(checkpoint.endBlock + 1n);
+    });
+  });
+
   describe("stake", function () {
     it("succeeds when a new validator brings MIN_STAKE: it joins the active set", async function () {
       const f = await loadFixture(deploySidechainFixture);
