@@ -10,6 +10,7 @@ import { BenchConfigError } from "./errors";
 import type { Figures } from "./figures";
 import { benchOptimistic } from "./optimistic";
 import { benchShared } from "./shared";
+import { benchSidechain } from "./sidechain";
 import { benchZk } from "./zk";
 
 /** The suites, in the order they run. `channels-offchain` and `shared` need no chain. */
@@ -20,6 +21,7 @@ export const BENCH_SUITES = [
   "channels",
   "channels-offchain",
   "zk",
+  "sidechain",
 ] as const;
 export type BenchSuite = (typeof BENCH_SUITES)[number];
 
@@ -30,6 +32,7 @@ const RUNNERS: Record<BenchSuite, (chain: LocalChain) => Promise<Figures>> = {
   channels: benchChannels,
   "channels-offchain": () => benchChannelThroughput(),
   zk: benchZk,
+  sidechain: benchSidechain,
 };
 
 /** The suites a comma-separated list names (STRATA_BENCH), in run order; empty or undefined: all. */

@@ -79,6 +79,7 @@ export const BENCH_SUITE_NAMES = [
   "channels",
   "channels-offchain",
   "zk",
+  "sidechain",
 ] as const;
 export const COMPARE_DESIGN_NAMES = ["l1", "optimistic", "channels", "zk"] as const;
 
