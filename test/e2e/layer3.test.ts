@@ -99,9 +99,12 @@ describe("e2e: Layer 3 (the optimistic rollup on the sidechain)", function () {
   });
 
   after(async function () {
-    await stack?.stop();
-    provider?.destroy();
-    if (node) await stopGroup(node);
+    try {
+      await stack?.stop();
+    } finally {
+      provider?.destroy();
+      if (node) await stopGroup(node);
+    }
     if (Object.keys(figures).length > 0) {
       console.log(
         "      [measure] Layer 3 on the sidechain: " +
