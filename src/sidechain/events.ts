@@ -11,8 +11,11 @@
  */
 import type { Layer1Tx } from "../common/events";
 
-/** What a validator signs: a checkpoint for Layer 1, or a state sync for the sidechain. */
-export type SignedKind = "checkpoint" | "stateSync";
+/**
+ * What a validator signs: a checkpoint for Layer 1, or for the sidechain a state sync (deposits) or a
+ * validator-set sync (Layer 1's set, mirrored).
+ */
+export type SignedKind = "checkpoint" | "stateSync" | "validatorSet";
 
 /** Why a validator refused to sign (see `ValidatorRefusalError`). */
 export type ValidatorRefusal =
@@ -63,6 +66,16 @@ export type ValidatorEvent =
       type: "depositsSynced";
       fromCount: number;
       count: number;
+      signers: string[];
+      sidechainTxHash: string;
+      gasUsed: string;
+    }
+  /** It replaced the sidechain's mirror of the validator set (nonce `nonce`) with Layer 1's set. */
+  | {
+      type: "validatorsSynced";
+      nonce: number;
+      validators: string[];
+      totalStake: string;
       signers: string[];
       sidechainTxHash: string;
       gasUsed: string;

@@ -31,6 +31,9 @@ export function sidechainNodeArgs(port: number, o: SidechainNodeOptions = {}): s
     String(o.chainId ?? SIDECHAIN_CHAIN_ID),
     "--block-time",
     String(o.blockTimeS ?? SIDECHAIN_BLOCK_TIME_S),
+    // The default accounts 0-19, as `hardhat node` funds them: the validators sign with 10-13.
+    "--accounts",
+    "20",
   ];
 }
 

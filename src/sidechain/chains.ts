@@ -1,0 +1,136 @@
+import type { Provider, Signer, TypedDataDomain } from "ethers";
+import { Wallet, getAddress } from "ethers";
+import { BridgeClient, DepositQueueFollower } from "../bridge/client";
+import type { Checkpoint } from "./checkpoint";
+import { checkpointDigest, signCheckpoint } from "./checkpoint";
+import { ChildBridgeClient } from "./child-bridge";
+import { SidechainClient } from "./sidechain-client";
+import { signStateSync, signValidatorSetSync, stateSyncDigest, validatorSetSyncDigest } from "./state-sync";
+import type { ValidatorLayer1, ValidatorSidechain } from "./validator";
+
+/**
+ * One sidechain, as every party reads it: its Layer-1 side (the `Bridge` holding its escrow and deposit
+ * queue, the `Sidechain` contract with the validator set and the checkpoints) and its own chain (the
+ * `ChildBridge`), each through its own provider. Nothing here assumes which nodes those are.
+ */
+export interface SidechainContext {
+  layer1: Provider;
+  sidechain: Provider;
+  bridge: BridgeClient;
+  /** The `Sidechain` contract on Layer 1. */
+  root: SidechainClient;
+  child: ChildBridgeClient;
+}
+
+export interface SidechainAddresses {
+  /** Layer 1's `Bridge`. */
+  bridge: string;
+  /** Layer 1's `Sidechain`. */
+  sidechain: string;
+  /** The sidechain's `ChildBridge`. */
+  childBridge: string;
+}
+
+export function sidechainContext(
+  layer1: Provider,
+  sidechain: Provider,
+  addresses: SidechainAddresses,
+): SidechainContext {
+  return {
+    layer1,
+    sidechain,
+    bridge: new BridgeClient(addresses.bridge, layer1),
+    root: new SidechainClient(addresses.sidechain, layer1),
+    child: new ChildBridgeClient(addresses.childBridge, sidechain),
+  };
+}
+
+/** A validator's key on both chains: its Layer-1 account (stake, checkpoints) and its sidechain account (syncs). */
+export interface ValidatorKey {
+  layer1: Signer;
+  sidechain: Signer;
+  address: string;
+}
+
+/** The validator whose private key is `privateKey`, on both chains of `ctx`. */
+export function validatorKey(ctx: SidechainContext, privateKey: string): ValidatorKey {
+  const layer1 = new Wallet(privateKey, ctx.layer1);
+  return { layer1, sidechain: new Wallet(privateKey, ctx.sidechain), address: layer1.address };
+}
+
+/** Layer 1 as validator `key` reads and writes it (see `ValidatorLayer1`). */
+export async function validatorLayer1(ctx: SidechainContext, key: ValidatorKey): Promise<ValidatorLayer1> {
+  const domain: TypedDataDomain = await ctx.root.domain();
+  const queue = new DepositQueueFollower(ctx.bridge, ctx.root.address);
+  return {
+    async checkpointHead() {
+      const [count, nextStartBlock] = await Promise.all([
+        ctx.root.checkpointCount(),
+        ctx.root.nextStartBlock(),
+      ]);
+      return { count: Number(count), nextStartBlock: Number(nextStartBlock) };
+    },
+    acceptedCheckpoint: (number) => acceptedCheckpoint(ctx.root, number),
+    async validators() {
+      const list = await ctx.root.validators();
+      return list
+        .map((v) => ({ address: getAddress(v.address), stake: v.stake }))
+        .sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+    },
+    checkpointDigest: (checkpoint) => checkpointDigest(domain, checkpoint),
+    signCheckpoint: (checkpoint) => signCheckpoint(key.layer1, domain, checkpoint),
+    async submitCheckpoint(checkpoint, signatures) {
+      return (await ctx.root.submitCheckpoint(key.layer1, checkpoint, signatures)).receipt;
+    },
+    deposits: () => queue.sync(),
+  };
+}
+
+/** The sidechain as validator `key` reads and writes it (see `ValidatorSidechain`). */
+export async function validatorSidechain(
+  ctx: SidechainContext,
+  key: ValidatorKey,
+): Promise<ValidatorSidechain> {
+  const domain = await ctx.child.domain();
+  return {
+    headBlock: () => ctx.sidechain.getBlockNumber(),
+    async blockHash(number) {
+      const block = await ctx.sidechain.getBlock(number);
+      if (!block?.hash) throw new Error(`the sidechain has no block ${number}`);
+      return block.hash;
+    },
+    async burns(from, to) {
+      const burns = await ctx.child.readBurns(from, to);
+      return burns.map(({ recipient, tokenId, amount }) => ({ recipient, tokenId, amount }));
+    },
+    syncedCount: async () => Number(await ctx.child.syncedCount()),
+    async mirror() {
+      const [nonce, totalStake] = await Promise.all([ctx.child.validatorSetNonce(), ctx.child.totalStake()]);
+      return { nonce, totalStake, stakeOf: (validator: string) => ctx.child.stakeOf(validator) };
+    },
+    validatorSetSyncDigest: (set) => validatorSetSyncDigest(domain, set),
+    signValidatorSetSync: (set) => signValidatorSetSync(key.sidechain, domain, set),
+    syncValidators: (set, signatures) => ctx.child.syncValidators(key.sidechain, set, signatures),
+    stateSyncDigest: (sync) => stateSyncDigest(domain, sync),
+    signStateSync: (sync) => signStateSync(key.sidechain, domain, sync),
+    syncDeposits: (sync, deposits, signatures) =>
+      ctx.child.syncDeposits(key.sidechain, sync, deposits, signatures),
+  };
+}
+
+/** The checkpoint Layer 1 accepted with number `number`, from its `CheckpointSubmitted` event. */
+export async function acceptedCheckpoint(
+  root: SidechainClient,
+  number: number,
+): Promise<Checkpoint | undefined> {
+  const logs = await root.contract.queryFilter(root.contract.filters.CheckpointSubmitted(number));
+  const log = logs[0];
+  if (!log) return undefined;
+  return {
+    number: log.args.number,
+    startBlock: log.args.startBlock,
+    endBlock: log.args.endBlock,
+    endBlockHash: log.args.endBlockHash,
+    withdrawalRoot: log.args.withdrawalRoot,
+  };
+}
