@@ -6,4 +6,5 @@ import "./demo";
 import "./deploy";
 import "./reports";
 import "./services";
+import "./sidechain";
 import "./wallet";

@@ -229,3 +229,20 @@ export const gwei = kind(
       return BigInt(whole!) * 10n ** 9n + BigInt(fraction.padEnd(9, "0"));
     }),
 );
+
+/** A comma-separated list of peers, each `address@url` (a validator's address and its JSON-RPC). */
+export const peerList = kind(
+  "address@url,…",
+  "must be a comma-separated list of address@http(s)-url",
+  commaSeparated.pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^0x[0-9a-fA-F]{40}@https?:\/\/\S+$/)
+        .transform((item) => {
+          const at = item.indexOf("@");
+          return { address: getAddress(item.slice(0, at).toLowerCase()), url: item.slice(at + 1) };
+        }),
+    ),
+  ),
+);

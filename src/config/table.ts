@@ -31,6 +31,7 @@ import {
   gwei,
   oneOf,
   path,
+  peerList,
   port,
   privateKey,
   seconds,
@@ -58,6 +59,13 @@ export const LOCAL_ACCOUNTS = {
   zkOperator: 8,
   channelClient: 9,
 } as const;
+
+/**
+ * The local accounts the sidechain's validators sign with (`sidechain-deploy` stakes them; each `validator`
+ * is given one): beyond Anvil's ten, so `sidechain-deploy` funds them on Layer 1 from the deployer, and the
+ * sidechain's own node funds twenty (src/sidechain/node.ts).
+ */
+export const SIDECHAIN_VALIDATOR_ACCOUNTS = [10, 11, 12, 13] as const;
 
 /** The demo's users (src/demo/*.ts: signersAt), next to the services' accounts; the deployer is #0. */
 export const DEMO_USER_ACCOUNTS = { alice: 3, bob: 4, mallory: 5, carol: 6 } as const;
@@ -193,6 +201,18 @@ const blobArchiveUrl = optional(
   httpUrl,
   "STRATA_BLOB_ARCHIVE_URL",
   "the blob archive blob batches are read from (and published to); default: the node's own API (Anvil)",
+);
+const sidechainUrl = setting(
+  httpUrl,
+  "STRATA_SIDECHAIN_URL",
+  "the sidechain node's JSON-RPC (npx hardhat sidechain-node)",
+  "http://127.0.0.1:8645",
+);
+const sidechainNetwork = setting(
+  text,
+  "STRATA_SIDECHAIN_NETWORK",
+  "the name of the sidechain's deployment record (deployments/<name>.json)",
+  "sidechain",
 );
 const adjudicator = optional(
   address,
@@ -396,6 +416,9 @@ function channelVerbs<const V extends Record<string, string>>(verbs: V) {
   };
 }
 
+/** The deployer's key: one setting, shared by `deploy` and `sidechain-deploy`. */
+const deployerKey = signer("deployer", "STRATA_DEPLOYER", LOCAL_ACCOUNTS.deployer);
+
 export const COMMANDS = {
   sequencer: command({
     task: "sequencer",
@@ -489,6 +512,89 @@ export const COMMANDS = {
       ...logs,
       ...node,
     },
+  }),
+  sidechainNode: command({
+    task: "sidechain-node",
+    npm: "sidechain:node",
+    description:
+      "The sidechain's own node: Anvil on 127.0.0.1 with the sidechain's chain id, a block every second",
+    chain: false,
+    settings: {
+      port: setting(port, "STRATA_SIDECHAIN_PORT", "its JSON-RPC port", "8645"),
+    },
+  }),
+  sidechainDeploy: command({
+    task: "sidechain-deploy",
+    npm: "sidechain:deploy",
+    description:
+      "Deploys the sidechain: Sidechain on Layer 1 (registered with the deployment's bridge), the validators' stakes, the ChildBridge on the sidechain",
+    chain: true,
+    settings: {
+      ...deployerKey,
+      sidechainUrl,
+      sidechainNetwork,
+      validatorAccounts: setting(
+        countList,
+        "STRATA_VALIDATOR_ACCOUNTS",
+        "the local accounts that stake as validators (funded from the deployer when short)",
+        SIDECHAIN_VALIDATOR_ACCOUNTS.join(","),
+      ),
+      stake: setting(ether, "STRATA_VALIDATOR_STAKE", "each validator's stake (ether)", "10"),
+      deploymentsDir,
+      ...logs,
+      ...node,
+    },
+  }),
+  validator: command({
+    task: "validator",
+    npm: "validator",
+    description:
+      "A sidechain validator: follows Layer 1 and the sidechain, signs what it checks, proposes checkpoints and syncs on its turn",
+    chain: true,
+    settings: {
+      key: optional(
+        privateKey,
+        "STRATA_VALIDATOR_KEY",
+        "the validator's private key: its stake on Layer 1 and its signatures",
+      ),
+      account: optional(
+        account,
+        "STRATA_VALIDATOR_ACCOUNT",
+        "or, on a local chain, the default account it signs with (no default: each validator its own)",
+      ),
+      ...serve("STRATA_VALIDATOR", 8560, "JSON-RPC (sc_sign*, strata_health, strata_events)"),
+      sidechainUrl,
+      sidechainNetwork,
+      peers: optional(
+        peerList,
+        "STRATA_VALIDATOR_PEERS",
+        "the other validators, address@url each (itself may be listed: it is left out)",
+      ),
+      span: setting(
+        count("blocks", 1),
+        "STRATA_CHECKPOINT_SPAN",
+        "sidechain blocks per checkpoint (every validator must use the same)",
+        "8",
+      ),
+      confirmations: setting(
+        count("blocks", 0),
+        "STRATA_CHECKPOINT_CONFIRMATIONS",
+        "sidechain blocks past a checkpoint's end before it is signed",
+        "2",
+      ),
+      proposerTimeoutMs: setting(
+        milliseconds,
+        "STRATA_PROPOSER_TIMEOUT_MS",
+        "how long a turn waits for its proposer before the next validator proposes",
+        "10000",
+      ),
+      pollMs: pollMs(1000),
+      dataDir,
+      deploymentsDir,
+      ...logs,
+      ...node,
+    },
+    check: walletCheck,
   }),
   blobArchive: command({
     task: "blob-archive",
@@ -589,7 +695,7 @@ export const COMMANDS = {
     description: "Deploys the suite to --network and writes deployments/<network>.json",
     chain: true,
     settings: {
-      ...signer("deployer", "STRATA_DEPLOYER", LOCAL_ACCOUNTS.deployer),
+      ...deployerKey,
       zkProfile: zkProfile(),
       deploymentsDir,
       ...logs,

@@ -1,4 +1,6 @@
-import type { Signer } from "ethers";
+import type { Provider, Signer } from "ethers";
+import { recordDeploymentChain } from "../common/chain-identity";
+import type { Deployment } from "../common/deployments";
 import { parseEther } from "ethers";
 import { StrataError } from "../common/errors";
 import type { Logger } from "../common/logger";
@@ -73,4 +75,30 @@ export async function bootstrapSidechain(o: BootstrapOptions): Promise<Sidechain
     logger: o.logger,
   });
   return { bridge: o.bridge, sidechain: Sidechain, childBridge: ChildBridge };
+}
+
+/** The name of the sidechain's own deployment record (deployments/sidechain.json) unless told otherwise. */
+export const SIDECHAIN_NETWORK = "sidechain";
+
+/**
+ * The two records a bootstrapped sidechain leaves: Layer 1's, with `Sidechain` added to its contracts, and
+ * the sidechain's own (the ChildBridge, on the sidechain's chain, anchored to its genesis and current block).
+ */
+export async function sidechainDeployments(
+  layer1: Deployment,
+  addresses: SidechainAddresses,
+  sidechain: Provider,
+  o: { deployer: string; network?: string },
+): Promise<{ layer1: Deployment; sidechain: Deployment }> {
+  return {
+    layer1: { ...layer1, contracts: { ...layer1.contracts, Sidechain: addresses.sidechain } },
+    sidechain: {
+      network: o.network ?? SIDECHAIN_NETWORK,
+      chainId: Number((await sidechain.getNetwork()).chainId),
+      deployedAt: new Date().toISOString(),
+      deployer: o.deployer,
+      contracts: { ChildBridge: addresses.childBridge },
+      chain: await recordDeploymentChain(sidechain),
+    },
+  };
 }

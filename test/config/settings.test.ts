@@ -306,10 +306,12 @@ describe("config: the settings table", function () {
           true,
         );
       }
-      // Every command that can run on its defaults alone (not a verb, which takes its object).
+      // Every command that can run on its defaults alone (not a verb, which takes its object), and a
+      // validator told which account it is (validators have no default: each signs with its own).
       for (const name of Object.keys(COMMANDS) as CommandName[]) {
         if ((COMMANDS[name] as unknown as Command).scope !== undefined) continue;
-        const flags = name === "channelClient" ? { role: "listen" } : {};
+        const flags =
+          name === "channelClient" ? { role: "listen" } : name === "validator" ? { account: "10" } : {};
         expect(() => loadSettings(name, { network: "localhost", flags, env: {} }), name).to.not.throw();
       }
     });
@@ -330,7 +332,7 @@ describe("config: the settings table", function () {
         expect(ports.get(port), `${who} and ${ports.get(port)} both default to ${port}`).to.equal(undefined);
         ports.set(port, who);
       }
-      expect(ports.size).to.equal(9);
+      expect(ports.size).to.equal(11);
       expect(defaultOf(COMMANDS.channelClient.settings.peerUrl)).to.equal(
         `ws://127.0.0.1:${defaultOf(COMMANDS.channelClient.settings.port)}`,
         "an opener's default peer is a listener's default port",
