@@ -1,9 +1,10 @@
 import type { Provider, Signer, TypedDataDomain } from "ethers";
-import { Wallet, getAddress } from "ethers";
+import { Wallet, getAddress, getBytes, hexlify, recoverAddress } from "ethers";
 import { BridgeClient, DepositQueueFollower } from "../bridge/client";
 import type { Checkpoint } from "./checkpoint";
 import { checkpointDigest, signCheckpoint } from "./checkpoint";
 import { ChildBridgeClient } from "./child-bridge";
+import type { ValidatorSignature } from "./quorum";
 import { SidechainClient } from "./sidechain-client";
 import { signStateSync, signValidatorSetSync, stateSyncDigest, validatorSetSyncDigest } from "./state-sync";
 import type { ValidatorLayer1, ValidatorSidechain } from "./validator";
@@ -71,6 +72,15 @@ export async function validatorLayer1(ctx: SidechainContext, key: ValidatorKey):
       return { count: Number(count), nextStartBlock: Number(nextStartBlock) };
     },
     acceptedCheckpoint: (number) => acceptedCheckpoint(ctx.root, number),
+    async acceptedSignatures(number) {
+      const accepted = await acceptedCheckpoint(ctx.root, number);
+      if (!accepted) return [];
+      return submittedSignatures(ctx.root, number, checkpointDigest(domain, accepted));
+    },
+    async slash(evidence) {
+      const receipt = await ctx.root.slash(key.layer1, evidence);
+      return { receipt, reward: ctx.root.eventIn(receipt, "ValidatorSlashed").args.reward as bigint };
+    },
     async validators() {
       const list = await ctx.root.validators();
       return list
@@ -116,6 +126,29 @@ export async function validatorSidechain(
     syncDeposits: (sync, deposits, signatures) =>
       ctx.child.syncDeposits(key.sidechain, sync, deposits, signatures),
   };
+}
+
+/**
+ * The signatures checkpoint `number` was submitted with: its transaction's calldata, split into 64-byte
+ * signatures and each recovered on `digest`. Empty when it was submitted through another contract.
+ */
+export async function submittedSignatures(
+  root: SidechainClient,
+  number: number,
+  digest: string,
+): Promise<ValidatorSignature[]> {
+  const [log] = await root.contract.queryFilter(root.contract.filters.CheckpointSubmitted(number));
+  if (!log) return [];
+  const tx = await log.getTransaction();
+  const call = root.contract.interface.parseTransaction({ data: tx.data });
+  if (call?.name !== "submitCheckpoint") return [];
+  const packed = getBytes(call.args[1] as string);
+  const signatures: ValidatorSignature[] = [];
+  for (let offset = 0; offset + 64 <= packed.length; offset += 64) {
+    const signature = hexlify(packed.slice(offset, offset + 64));
+    signatures.push({ signer: recoverAddress(digest, signature), signature });
+  }
+  return signatures;
 }
 
 /** The checkpoint Layer 1 accepted with number `number`, from its `CheckpointSubmitted` event. */

@@ -51,6 +51,13 @@ export interface ValidatorLayer1 {
   checkpointHead(): Promise<{ count: number; nextStartBlock: number }>;
   /** The accepted checkpoint `number`, as its `CheckpointSubmitted` event says (undefined if none). */
   acceptedCheckpoint(number: number): Promise<Checkpoint | undefined>;
+  /**
+   * The signatures the accepted checkpoint `number` was submitted with, as its transaction's calldata
+   * holds them (empty when it was submitted through another contract, whose calldata is not read).
+   */
+  acceptedSignatures(number: number): Promise<ValidatorSignature[]>;
+  /** Shows Layer 1 one validator's signatures on two checkpoints with one number; resolves once mined. */
+  slash(evidence: Equivocation): Promise<{ receipt: ContractTransactionReceipt; reward: bigint }>;
   /** The active validators, in address order, and their stakes. */
   validators(): Promise<ValidatorStake[]>;
   /** The EIP-712 digest of `checkpoint` that validators sign. */
@@ -64,6 +71,14 @@ export interface ValidatorLayer1 {
   ): Promise<ContractTransactionReceipt>;
   /** Every deposit queued for the sidechain on the bridge, in order, verified against its head. */
   deposits(): Promise<readonly (DepositData & { head: string })[]>;
+}
+
+/** One validator's signatures on two different checkpoints with one number: what slashes it. */
+export interface Equivocation {
+  a: Checkpoint;
+  signatureA: string;
+  b: Checkpoint;
+  signatureB: string;
 }
 
 /** The sidechain as a validator sees it. */
@@ -260,6 +275,11 @@ export class Validator {
   private peers: ValidatorPeer[];
   /** When this validator first saw each turn due: `checkpoint-n` / `sync-n`. */
   private readonly dueSince = new Map<string, number>();
+  /**
+   * The signatures it gathered for each checkpoint it proposed, kept (in memory) as evidence: a signer
+   * found again on a different checkpoint Layer 1 accepted with that number has equivocated.
+   */
+  private readonly gathered = new Map<number, { checkpoint: Checkpoint; signatures: ValidatorSignature[] }>();
   /** The accepted checkpoints it has compared with its own (all below this number). */
   private checkedCheckpoints = 0;
 
@@ -447,6 +467,7 @@ export class Validator {
     const own = await this.signOwnCheckpoint(checkpoint, this.address);
     const digest = this.o.layer1.checkpointDigest(checkpoint);
     const gathered = await this.gather(own, digest, (peer) => peer.signCheckpoint(checkpoint, this.address));
+    this.gathered.set(number, { checkpoint, signatures: gathered });
     const quorum = this.quorumOf(gathered, validators);
     if (!quorum) return this.missed("checkpoint", number, gathered, validators);
 
@@ -520,8 +541,50 @@ export class Validator {
           accepted: this.o.layer1.checkpointDigest(accepted).toLowerCase(),
           computed: this.o.layer1.checkpointDigest(computed).toLowerCase(),
         });
+        await this.slashEquivocators(n, accepted);
       }
+      this.gathered.delete(n);
       this.checkedCheckpoints = n + 1;
+    }
+  }
+
+  /**
+   * Slashes every validator that signed both the checkpoint `number` this validator proposed (its
+   * gathered signatures) and the different one Layer 1 accepted with that number (its calldata's).
+   * Anyone may; an honest proposer holds the evidence, so it does.
+   */
+  private async slashEquivocators(number: number, accepted: Checkpoint): Promise<void> {
+    const held = this.gathered.get(number);
+    if (!held) return;
+    const acceptedDigest = this.o.layer1.checkpointDigest(accepted);
+    for (const theirs of await this.o.layer1.acceptedSignatures(number)) {
+      const ours = held.signatures.find((s) => getAddress(s.signer) === getAddress(theirs.signer));
+      if (!ours || !signedBy(acceptedDigest, theirs, theirs.signer)) continue;
+      try {
+        const { receipt, reward } = await this.o.layer1.slash({
+          a: held.checkpoint,
+          signatureA: ours.signature,
+          b: accepted,
+          signatureB: theirs.signature,
+        });
+        const validator = getAddress(theirs.signer).toLowerCase();
+        this.log?.warn("slashed an equivocating validator", { validator, number, tx: receipt.hash });
+        this.events.publish({
+          type: "validatorSlashed",
+          validator,
+          number,
+          reward: reward.toString(),
+          l1TxHash: receipt.hash.toLowerCase(),
+          gasUsed: receipt.gasUsed.toString(),
+        });
+      } catch (error) {
+        // Someone slashed it first, or it withdrew: nothing left to take.
+        this.log?.info("could not slash", {
+          validator: theirs.signer,
+          number,
+          error: (error as Error).message,
+        });
+      }
     }
   }
 

@@ -11,10 +11,17 @@ import { ContractRevertError } from "../../src/common/errors";
 import { readAllEvents } from "../../src/common/events";
 import { freePort, kill, localAccountKey, startAnvil } from "../../src/common/processes";
 import { ownerOfAddress } from "../../src/shared/types";
+import type { ForgedCheckpoint } from "../../src/sidechain/adversaries";
 import { exitForged, forgeCheckpoint, submitForgedCheckpoint } from "../../src/sidechain/adversaries";
+import { checkpointDigest, checkpointWithdrawalRoot, signCheckpoint } from "../../src/sidechain/checkpoint";
 import { bootstrapSidechain } from "../../src/sidechain/bootstrap";
 import type { SidechainContext } from "../../src/sidechain/chains";
-import { sidechainContext } from "../../src/sidechain/chains";
+import {
+  sidechainContext,
+  submittedSignatures,
+  validatorKey,
+  validatorLayer1,
+} from "../../src/sidechain/chains";
 import type { ChildBurn } from "../../src/sidechain/child-bridge";
 import type { ValidatorEvent } from "../../src/sidechain/events";
 import { BurnNotCheckpointedError, exitBurn } from "../../src/sidechain/exits";
@@ -165,6 +172,7 @@ describe("e2e: the sidechain", function () {
 
   describe("the quorum theft", function () {
     const thief = Wallet.createRandom().address;
+    let theft: ForgedCheckpoint | undefined;
 
     before(async function () {
       // Only validator 3 runs honestly now: the three others are the coalition.
@@ -210,6 +218,40 @@ describe("e2e: the sidechain", function () {
         return undefined;
       }, "the honest validator's alarm");
       expect(alarm.accepted).to.not.equal(alarm.computed);
+      theft = forged;
+    });
+
+    it("slashes a member who also signed another checkpoint with that number: the evidence is in Layer 1's calldata", async function () {
+      const number = Number(theft!.checkpoint.number);
+      const domain = await ctx.root.domain();
+      const inCalldata = await submittedSignatures(
+        ctx.root,
+        number,
+        checkpointDigest(domain, theft!.checkpoint),
+      );
+      expect(inCalldata.map((s) => s.signer).sort()).to.deep.equal(
+        VALIDATOR_KEYS.slice(0, 3)
+          .map((key) => new Wallet(key).address)
+          .sort(),
+      );
+      // Validator 0 had also signed the honest checkpoint for that number (as a peer would have).
+      const member = new Wallet(VALIDATOR_KEYS[0], layer1);
+      const honest = { ...theft!.checkpoint, withdrawalRoot: await checkpointWithdrawalRoot([]) };
+      const other = await signCheckpoint(member, domain, honest);
+      const bystander = validatorKey(ctx, VALIDATOR_KEYS[3]);
+      const burnedBefore = await ctx.root.burnedStake();
+      const { reward } = await (
+        await validatorLayer1(ctx, bystander)
+      ).slash({
+        a: honest,
+        signatureA: other.signature,
+        b: theft!.checkpoint,
+        signatureB: inCalldata.find((s) => s.signer === member.address)!.signature,
+      });
+      expect(reward).to.equal(parseEther("5"));
+      expect(await ctx.root.burnedStake()).to.equal(burnedBefore + parseEther("5"));
+      expect((await ctx.root.validator(member.address)).status).to.equal("slashed");
+      expect(await ctx.root.totalStake()).to.equal(parseEther("30"));
     });
   });
 });

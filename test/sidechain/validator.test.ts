@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ContractTransactionReceipt, TypedDataDomain } from "ethers";
-import { Wallet, ZeroHash, getAddress } from "ethers";
+import { Wallet, ZeroHash, getAddress, recoverAddress } from "ethers";
 import type { WithdrawalData } from "../../src/shared/types";
 import type { Checkpoint } from "../../src/sidechain/checkpoint";
 import { checkpointDigest, checkpointWithdrawalRoot, signCheckpoint } from "../../src/sidechain/checkpoint";
@@ -20,6 +20,7 @@ import {
   validatorSetSyncDigest,
 } from "../../src/sidechain/state-sync";
 import type {
+  Equivocation,
   ValidatorLayer1,
   ValidatorPeer,
   ValidatorSidechain,
@@ -53,6 +54,11 @@ class FakeChains {
   checkpoints: Checkpoint[] = [];
   burns = new Map<number, WithdrawalData[]>();
   submitted: Array<{ checkpoint: Checkpoint; signatures: readonly ValidatorSignature[] }> = [];
+  /** The signatures each accepted checkpoint was submitted with. */
+  acceptedSigs = new Map<number, ValidatorSignature[]>();
+  slashed: Equivocation[] = [];
+  /** Runs just before a submission lands: a race another submitter wins. */
+  beforeSubmit: (() => void) | undefined;
 
   layer1(key: Wallet): ValidatorLayer1 {
     return {
@@ -61,11 +67,22 @@ class FakeChains {
         nextStartBlock: this.checkpoints.length === 0 ? 0 : Number(this.checkpoints.at(-1)!.endBlock) + 1,
       }),
       acceptedCheckpoint: async (n) => this.checkpoints[n],
+      acceptedSignatures: async (n) => this.acceptedSigs.get(n) ?? [],
+      slash: async (evidence) => {
+        this.slashed.push(evidence);
+        return {
+          receipt: { hash: ZeroHash, gasUsed: 1n } as unknown as ContractTransactionReceipt,
+          reward: 5n,
+        };
+      },
       validators: async () => STAKES,
       checkpointDigest: (c) => checkpointDigest(L1_DOMAIN, c),
       signCheckpoint: (c) => signCheckpoint(key, L1_DOMAIN, c),
       submitCheckpoint: async (checkpoint, signatures) => {
+        this.beforeSubmit?.();
+        if (this.checkpoints.length !== Number(checkpoint.number)) throw new Error("SidechainWrongNumber");
         this.submitted.push({ checkpoint, signatures });
+        this.acceptedSigs.set(Number(checkpoint.number), [...signatures]);
         this.checkpoints.push(checkpoint);
         return { hash: ZeroHash, gasUsed: 1n, blockNumber: 1 } as unknown as ContractTransactionReceipt;
       },
@@ -92,6 +109,11 @@ class FakeChains {
       syncDeposits: async () => ({}) as ContractTransactionReceipt,
     };
   }
+}
+
+/** Who signed the second checkpoint of an equivocation. */
+function recoverOf(e: Equivocation): string {
+  return recoverAddress(checkpointDigest(L1_DOMAIN, e.b), e.signatureB);
 }
 
 /** The checkpoint over blocks 0..3 with the burns `chains` holds there. */
@@ -274,6 +296,35 @@ describe("Validator", function () {
       const { events } = await proposer.events.since(0);
       const missed = events.find((e) => e.type === "quorumMissed");
       expect(missed).to.deep.include({ kind: "checkpoint", number: 0, signedStake: "10", totalStake: "40" });
+    });
+
+    it("slashes the validators that signed its checkpoint and the different one Layer 1 accepted with that number", async function () {
+      const chains = new FakeChains();
+      const proposerKey = KEYS.find((k) => k.address === STAKES[0].address)!;
+      const others = KEYS.filter((k) => k !== proposerKey);
+      const peers = await Promise.all(others.map((k) => validatorOf(chains, k)));
+      const proposer = await validatorOf(chains, proposerKey);
+      proposer.setPeers(peers);
+      // Two of the others, having signed the proposer's checkpoint as peers, also sign a forged one with
+      // the same number, which lands first.
+      const honest = await firstCheckpoint(chains);
+      const forged = { ...honest, withdrawalRoot: "0x" + "ab".repeat(32) };
+      const coalition = others.slice(0, 2);
+      const forgedSigs = await Promise.all(coalition.map((k) => signCheckpoint(k, L1_DOMAIN, forged)));
+      chains.beforeSubmit = () => {
+        chains.beforeSubmit = undefined;
+        chains.checkpoints.push(forged);
+        chains.acceptedSigs.set(0, forgedSigs);
+      };
+      await expect(proposer.tick()).to.be.rejectedWith("SidechainWrongNumber");
+      await proposer.tick();
+      expect(chains.slashed.map(recoverOf)).to.have.members(coalition.map((k) => k.address));
+      for (const e of chains.slashed) {
+        expect(e.a).to.deep.equal(honest);
+        expect(e.b).to.deep.equal(forged);
+      }
+      const { events } = await proposer.events.since(0);
+      expect(events.filter((e) => e.type === "validatorSlashed")).to.have.length(2);
     });
 
     it("raises checkpointDisowned when Layer 1 accepts a checkpoint it does not compute", async function () {
