@@ -28,7 +28,7 @@ strataTask("sidechainNode", async (s) => {
 
 strataTask("sidechainDeploy", async (s, hre) => {
   const [
-    { JsonRpcProvider, Wallet, parseEther },
+    { JsonRpcProvider, Wallet },
     { signingKey },
     { contractAddress, readDeployment, writeDeployment },
     { localAccountKey },
@@ -53,7 +53,7 @@ strataTask("sidechainDeploy", async (s, hre) => {
       sidechainDeployer: new Wallet(key, sidechain),
       bridge: contractAddress(layer1Deployment, "Bridge"),
       validators: s.validatorAccounts.map((i) => new Wallet(localAccountKey(i), hre.ethers.provider)),
-      stake: parseEther(String(s.stake)),
+      stake: s.stake,
       fund: true,
       logger,
     });
