@@ -18,7 +18,8 @@
 //
 // Part 2, the line between a sidechain and a rollup: three of four validators (more than 2/3 of the stake)
 // sign a checkpoint with a withdrawal that never happened and take the escrow; the honest validator can
-// only raise `checkpointDisowned`. The same lie on the optimistic rollup on Layer 1 is challenged and
+// only raise `checkpointDisowned`. The same lie on an optimistic rollup on Layer 1 (a fresh one registered
+// with the demo's Bridge: the demo's own may hold blob batches no Hardhat node keeps) is challenged and
 // removed, and its proposer's bond is lost. Two of four (exactly 1/2) are refused, and an equivocating
 // validator is slashed by a bystander. The theft comes after Part 1's exit: it drains the escrow.
 //
@@ -33,6 +34,7 @@ import type { Provider, Signer } from "ethers";
 import { JsonRpcProvider, Wallet, ZeroAddress, parseEther } from "ethers";
 import { ChildToken__factory } from "../../typechain-types";
 import { assertBridgeSolvent } from "../bridge/invariants";
+import { recordDeploymentChain } from "../common/chain-identity";
 import type { Deployment } from "../common/deployments";
 import { ContractRevertError } from "../common/errors";
 import type { Published } from "../common/events";
@@ -45,7 +47,8 @@ import { freePort, localAccountKey, stopGroup } from "../common/processes";
 import { DEMO_USER_ACCOUNTS } from "../config/table";
 import { commitLyingBatch, lyingPlayer, neverStep } from "../optimistic/adversaries";
 import type { RollupTiming } from "../optimistic/config";
-import { PRODUCTION_TIMING } from "../optimistic/config";
+import { LOCAL_TIMING, PRODUCTION_TIMING } from "../optimistic/config";
+import { deployOptimisticRollup } from "../optimistic/deploy";
 import { assertBondsConserved, assertFinalBatchesValid, owedByRollup } from "../optimistic/invariants";
 import type { OptimisticStack } from "../optimistic/stack";
 import { startOptimisticStack } from "../optimistic/stack";
@@ -170,6 +173,8 @@ export interface RollupLieDefeated {
   batchIndex: number;
   claimed: bigint;
   challenged: boolean;
+  /** Whether the one-step proof ended the game (not a clock). */
+  byStep: boolean;
   winner: string | undefined;
   removed: boolean;
   bond: bigint;
@@ -700,8 +705,9 @@ async function runQuorumTheft(s: Scene, say: Narrator): Promise<SidechainTheft> 
 }
 
 /**
- * The same lie on the optimistic rollup on Layer 1: Mallory, bonded, commits a batch that credits her what
- * the coalition took and withdraws it; the challenger (running) re-executes it, challenges and wins.
+ * The same lie on an optimistic rollup on Layer 1 (one of its own, registered with the demo's Bridge):
+ * Mallory, bonded, commits a batch that credits her what the coalition took and withdraws it; the
+ * challenger (running) re-executes it, challenges and wins.
  */
 async function runRollupLie(
   deployment: Deployment,
@@ -710,7 +716,7 @@ async function runRollupLie(
   say: Narrator,
   claimed: bigint,
 ): Promise<RollupLieDefeated> {
-  say.title("Beside it, the same lie on the optimistic rollup → challenge → removed");
+  say.title("Beside it, the same lie on an optimistic rollup → challenge → removed");
   const [owner, sequencer, challenger, alice, bob, mallory] = signersAt(
     signers,
     0,
@@ -720,7 +726,27 @@ async function runRollupLie(
     DEMO_USER_ACCOUNTS.bob,
     DEMO_USER_ACCOUNTS.mallory,
   );
-  const stack = await startOptimisticStack(deployment, s.layer1, {
+  // A rollup of its own, registered with the demo's Bridge: the demo's OptimisticRollup may hold the
+  // optimistic flow's blob batches, which Hardhat does not keep once that flow's blob archive stops, so no
+  // node could read it again here. Same contracts, same code, a clean history.
+  const contracts = await deployOptimisticRollup(owner, {
+    bridge: deployment.contracts.Bridge,
+    timing: LOCAL_TIMING,
+  });
+  const own: Deployment = {
+    network: deployment.network,
+    chainId: deployment.chainId,
+    deployedAt: new Date().toISOString(),
+    deployer: await owner.getAddress(),
+    contracts: { Bridge: deployment.contracts.Bridge, ...contracts },
+    chain: await recordDeploymentChain(s.layer1),
+  };
+  say.say(
+    "register",
+    `an OptimisticRollup ${short(contracts.OptimisticRollup)} of its own, registered with the same Bridge ` +
+      `(the same contracts as the optimistic flow's; a history no other flow wrote)`,
+  );
+  const stack = await startOptimisticStack(own, s.layer1, {
     kind: "in-process",
     sequencer,
     challenger,
@@ -798,7 +824,7 @@ async function runRollupLie(
       { rollup, follower, signer: mallory, strategy: neverStep },
       new Map([[lie.batchIndex, lie.trace]]),
     );
-    const game = await pollUntil(
+    await pollUntil(
       async () => {
         await follower.sync();
         await liar.playAll();
@@ -814,6 +840,15 @@ async function runRollupLie(
     const removedLogs = await rollup.contract.queryFilter(
       rollup.contract.filters.BatchesRemoved(lie.batchIndex),
     );
+    // How the game went, as the challenger's node saw it on Layer 1.
+    const { event: end } = await waitForEvent(
+      stack.challengerEvents,
+      ofType("gameResolved", (e) => e.gameId === challenged.gameId),
+      { from: cursor, timeoutMs: s.timeoutMs, pollMs: POLL_MS, what: `the end of game ${challenged.gameId}` },
+    );
+    const gameEvents = (await readAllEvents(stack.challengerEvents, cursor)).events;
+    const moves = gameEvents.filter((e) => e.type === "gameMoved" && e.gameId === challenged.gameId).length;
+    const proved = gameEvents.find((e) => e.type === "stepProved" && e.gameId === challenged.gameId);
     const creditIn = async (account: string) => {
       const logs = await rollup.contract.queryFilter(
         rollup.contract.filters.BondCredited(account),
@@ -834,8 +869,11 @@ async function runRollupLie(
     const escrowAfter = (await w.bridge.asset(rollup.address, ZeroAddress)).escrowed;
     say.say(
       "step",
-      `Mallory defends her lie move by move; the game ends ${game.status === 3n ? "with the one-step proof" : "by its clock"}: ` +
-        `the ${winner} wins, batch ${lie.batchIndex} is removed with the ${eth(claimed)} withdrawal in it`,
+      `Mallory defends her lie for ${plural(moves, "move")} of the bisection; ` +
+        (end.byStep && proved?.type === "stepProved"
+          ? `the challenger proves step ${proved.step} on Layer 1, where the OneStepProver re-executes it`
+          : "the side to move runs out of time") +
+        ` → the ${winner} wins, batch ${lie.batchIndex} is removed with the ${eth(claimed)} withdrawal in it`,
       ended.gasUsed,
     );
     say.note(
@@ -847,6 +885,7 @@ async function runRollupLie(
       batchIndex: lie.batchIndex,
       claimed,
       challenged: true,
+      byStep: end.byStep,
       winner,
       removed: removedLogs.length > 0,
       bond,

@@ -102,6 +102,7 @@ describe("e2e: demo sidechain flow (Layer 1 → sidechain → Layer 3 and back; 
       const { rollupLie } = result;
       expect(rollupLie.claimed).to.equal(result.theft.stolen);
       expect(rollupLie.winner).to.equal("challenger");
+      expect(rollupLie.byStep, "ended by the one-step proof").to.equal(true);
       expect(rollupLie.removed).to.equal(true);
       expect(rollupLie.malloryCredit).to.equal(0n);
       expect(rollupLie.challengerCredit).to.equal(rollupLie.bond + rollupLie.bond / 2n);
