@@ -357,8 +357,9 @@ async function runRoundTrip(s: Scene, placement: Placement, say: Narrator): Prom
   );
   if (placement.kind === "processes") {
     say.note(
-      "the validators run in this process here too: the `validator` task that runs each as a process of its " +
-        "own is not wired into the demo yet; the sidechain's node is a process of its own either way",
+      "the validators run in this process here too (the `validator` task that runs each as a process of its " +
+        "own is not wired into the demo yet), as do the Layer 3's operators and, in part 2, the optimistic " +
+        "rollup's; the sidechain's node is a process of its own either way",
     );
   }
 
