@@ -1,7 +1,8 @@
 // `npx hardhat demo [flows…] [--data calldata|blobs|both] [--network localhost|anvil]` (npm run demo
 // [-- zk] [-- --network anvil]): the narrated demo. Builds what it needs first (the zk test profile, the
 // contracts), deploys the suite (real contracts only) and runs the flows, each once, in run order (bridge,
-// optimistic, channels, zk).
+// optimistic, channels, sidechain, zk). The sidechain flow starts the sidechain's own node (Anvil) beside
+// the demo's chain, whatever the network; its validators run in this process for now.
 //
 // On Hardhat's in-process network every party runs in this process: the operators are the same objects
 // the services wrap. On a node (`--network localhost` against `npm run node`, `--network anvil` against
@@ -43,15 +44,18 @@ strataTask("demo", async (s, hre) => {
         import("../src/demo/bridge"),
         import("../src/demo/optimistic"),
         import("../src/demo/channels"),
+        import("../src/demo/sidechain"),
         import("../src/demo/zk"),
       ]),
     ]);
-  const [{ runBridgeDemo }, { runOptimisticDemo }, { runChannelsDemo }, { runZkDemo }] = runners;
+  const [{ runBridgeDemo }, { runOptimisticDemo }, { runChannelsDemo }, { runSidechainDemo }, { runZkDemo }] =
+    runners;
   const flows = {
     bridge: runBridgeDemo,
     optimistic: ((...args) =>
       runOptimisticDemo(...args, { dataMode: s.data })) satisfies import("../src/demo/flows").DemoRunner,
     channels: runChannelsDemo,
+    sidechain: runSidechainDemo,
     zk: runZkDemo,
   };
 

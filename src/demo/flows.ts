@@ -1,5 +1,5 @@
 // The demo's flows, in the order `npx hardhat demo` runs them (its settings, the flows to run among them,
-// are in src/config/table.ts). zk is last: its exodus moves the chain's clock forward by the exodus delay
+// are in src/config/table.ts). The sidechain starts its own node (Anvil) beside the demo's chain. zk is last: its exodus moves the chain's clock forward by the exodus delay
 // and leaves the zk rollup in exodus.
 import type { Signer } from "ethers";
 import type { Deployment } from "../common/deployments";
@@ -8,7 +8,7 @@ import type { RpcProvider } from "../common/layer1";
 import type { Placement } from "../common/processes";
 import type { Narrator } from "./narrator";
 
-export const DEMO_FLOWS = ["bridge", "optimistic", "channels", "zk"] as const;
+export const DEMO_FLOWS = ["bridge", "optimistic", "channels", "sidechain", "zk"] as const;
 export type DemoFlow = (typeof DEMO_FLOWS)[number];
 
 /**

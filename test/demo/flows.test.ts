@@ -37,7 +37,7 @@ describe("demo: command line", function () {
   it("refuses an unknown flow and a non-local network by name", function () {
     expect(() => demo(["rollups"])).to.throw(
       ConfigError,
-      '<flows> / STRATA_DEMO_FLOWS must be a comma-separated list of bridge, optimistic, channels, zk (or all), got "rollups"',
+      '<flows> / STRATA_DEMO_FLOWS must be a comma-separated list of bridge, optimistic, channels, sidechain, zk (or all), got "rollups"',
     );
     expect(() => demo([], "mainnet")).to.throw(
       ConfigError,
