@@ -29,6 +29,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import type { ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Provider, Signer } from "ethers";
 import { JsonRpcProvider, Wallet, ZeroAddress, parseEther } from "ethers";
@@ -36,6 +37,7 @@ import { ChildToken__factory } from "../../typechain-types";
 import { assertBridgeSolvent } from "../bridge/invariants";
 import { recordDeploymentChain } from "../common/chain-identity";
 import type { Deployment } from "../common/deployments";
+import { writeDeployment } from "../common/deployments";
 import { ContractRevertError } from "../common/errors";
 import type { Published } from "../common/events";
 import { ofType, readAllEvents, waitForEvent } from "../common/events";
@@ -43,7 +45,7 @@ import { pollUntil } from "../common/json-rpc";
 import type { RpcProvider } from "../common/layer1";
 import { rejectionName, revertName } from "../common/outcomes";
 import type { Placement } from "../common/processes";
-import { freePort, localAccountKey, stopGroup } from "../common/processes";
+import { ANVIL, freePort, localAccountKey, stopGroup } from "../common/processes";
 import { DEMO_USER_ACCOUNTS } from "../config/table";
 import { commitLyingBatch, lyingPlayer, neverStep } from "../optimistic/adversaries";
 import type { RollupTiming } from "../optimistic/config";
@@ -55,7 +57,12 @@ import { startOptimisticStack } from "../optimistic/stack";
 import type { L2Tx } from "../shared/types";
 import { ownerOfAddress } from "../shared/types";
 import { exitForged, forgeCheckpoint, submitForgedCheckpoint } from "../sidechain/adversaries";
-import { LOCAL_VALIDATOR_STAKE, bootstrapSidechain } from "../sidechain/bootstrap";
+import {
+  LOCAL_VALIDATOR_STAKE,
+  SIDECHAIN_NETWORK,
+  bootstrapSidechain,
+  sidechainDeployments,
+} from "../sidechain/bootstrap";
 import type { SidechainContext } from "../sidechain/chains";
 import { sidechainContext } from "../sidechain/chains";
 import { signCheckpoint } from "../sidechain/checkpoint";
@@ -65,6 +72,7 @@ import type { Layer3 } from "../sidechain/layer3";
 import { LAYER3_TOKEN, deployLayer3, layer3ExitTime } from "../sidechain/layer3";
 import { SIDECHAIN_BLOCK_TIME_S, SIDECHAIN_CHAIN_ID, startSidechainNode } from "../sidechain/node";
 import type { SidechainStack } from "../sidechain/stack";
+import type { SidechainStackMode } from "../sidechain/stack";
 import { LOCAL_CHECKPOINT_RULE, startSidechainStack } from "../sidechain/stack";
 import { OptimisticWallet } from "../wallet";
 import { signersAt } from "./flows";
@@ -127,7 +135,7 @@ export interface SidechainRoundTrip {
   sidechainContract: string;
   validators: string[];
   /** Where the validators ran. */
-  validatorsPlacement: "in-process";
+  validatorsPlacement: Placement["kind"];
   totalStake: bigint;
   /** sETH minted to Alice, and how many validators signed the state sync that minted it. */
   minted: bigint;
@@ -227,6 +235,9 @@ interface Scene {
   sc: { deployer: Signer; alice: Signer; bob: Signer; sequencer: Signer; challenger: Signer };
   timeoutMs: number;
   dataDir: string;
+  /** Where the validator processes read both deployment records (as processes only). */
+  placement: Placement;
+  deploymentsDir?: string;
   stack?: SidechainStack;
   layer3Stack?: OptimisticStack;
 }
@@ -248,7 +259,16 @@ export async function runSidechainDemo(
   signers: readonly Signer[],
   say: Narrator,
   options: SidechainStoryOptions = {},
-): Promise<SidechainFlowResult> {
+): Promise<SidechainFlowResult | undefined> {
+  if (!existsSync(ANVIL)) {
+    // The sidechain is a chain of its own: without its node there is no flow, and the demo goes on.
+    say.title("Sidechain: skipped");
+    say.note(
+      `the sidechain's node is Anvil, which npm installs on Linux x64 only (@foundry-rs/anvil-linux-amd64); ` +
+        `there is none at ${ANVIL}`,
+    );
+    return undefined;
+  }
   const bridge = deployment.contracts.Bridge;
   if (!bridge) throw new DemoFlowError("the sidechain flow needs the deployment's Bridge");
   const { alice, bob, mallory, carol } = DEMO_USER_ACCOUNTS;
@@ -286,7 +306,19 @@ export async function runSidechainDemo(
       fund: true,
     });
     const ctx = sidechainContext(provider, sidechain, addresses);
+    // As processes, each validator reads Layer 1's record (with the Sidechain) and the sidechain's own.
+    let deploymentsDir: string | undefined;
+    if (placement.kind === "processes") {
+      deploymentsDir = join(placement.services.dataDir, "sidechain-deployments");
+      const records = await sidechainDeployments(deployment, addresses, sidechain, {
+        deployer: await owner.getAddress(),
+      });
+      writeDeployment(records.layer1, deploymentsDir);
+      writeDeployment(records.sidechain, deploymentsDir);
+    }
     scene = {
+      placement,
+      deploymentsDir,
       ctx,
       layer1: provider,
       sidechain,
@@ -318,6 +350,22 @@ export async function runSidechainDemo(
   }
 }
 
+/** The validators `keys` as the demo's placement runs them: in this process, or each a `validator` process. */
+function validatorsMode(s: Scene, keys: string[]): SidechainStackMode {
+  return s.placement.kind === "processes"
+    ? {
+        kind: "processes",
+        services: s.placement.services,
+        keys,
+        sidechainUrl: s.sidechainUrl,
+        sidechainNetwork: SIDECHAIN_NETWORK,
+        deploymentsDir: s.deploymentsDir,
+        rule: LOCAL_CHECKPOINT_RULE,
+        pollMs: 250,
+      }
+    : { kind: "in-process", keys, rule: LOCAL_CHECKPOINT_RULE, pollMs: 250, dataDir: s.dataDir };
+}
+
 // -------------------------------------------------------------------------------------------------
 // Part 1: Layer 1 → sidechain → Layer 3 and back
 // -------------------------------------------------------------------------------------------------
@@ -343,23 +391,18 @@ async function runRoundTrip(s: Scene, placement: Placement, say: Narrator): Prom
     "deploy",
     `ChildBridge ${short(ctx.child.address)} on the sidechain, mirroring the set that staked (${eth(mirrored)})`,
   );
-  s.stack = await startSidechainStack(ctx, {
-    kind: "in-process",
-    keys: s.keys,
-    rule: LOCAL_CHECKPOINT_RULE,
-    pollMs: 250,
-    dataDir: s.dataDir,
-  });
+  s.stack = await startSidechainStack(ctx, validatorsMode(s, s.keys));
   say.say(
     "startValidators",
-    `the four validators start in this process, each following both chains: a checkpoint every ` +
+    `the four validators start ${
+      placement.kind === "processes" ? "as processes (`npx hardhat validator`)" : "in this process"
+    }, each following both chains: a checkpoint every ` +
       `${LOCAL_CHECKPOINT_RULE.span} sidechain blocks, ${LOCAL_CHECKPOINT_RULE.confirmations} blocks after its end`,
   );
   if (placement.kind === "processes") {
     say.note(
-      "the validators run in this process here too (the `validator` task that runs each as a process of its " +
-        "own is not wired into the demo yet), as do the Layer 3's operators and, in part 2, the optimistic " +
-        "rollup's; the sidechain's node is a process of its own either way",
+      "the Layer 3's operators and, in part 2, the optimistic rollup's run in this process (the Layer 3's " +
+        "chain has no Hardhat network to start them on); the sidechain's node is a process of its own either way",
     );
   }
 
@@ -568,7 +611,7 @@ async function runRoundTrip(s: Scene, placement: Placement, say: Narrator): Prom
   return {
     sidechainContract: ctx.root.address,
     validators: s.validatorAddresses,
-    validatorsPlacement: "in-process",
+    validatorsPlacement: s.placement.kind,
     totalStake,
     minted: ALICE_DEPOSIT,
     stateSyncSigners: synced.signers.length,
@@ -636,13 +679,7 @@ async function runQuorumTheft(s: Scene, say: Narrator): Promise<SidechainTheft> 
   say.title("Sidechain, part 2: more than 2/3 of the stake lies → Layer 1 pays");
   // Validators #10-#12 stop running the honest software; #13 keeps running it (same journal).
   await s.stack!.stop();
-  s.stack = await startSidechainStack(ctx, {
-    kind: "in-process",
-    keys: [s.keys[3]],
-    rule: LOCAL_CHECKPOINT_RULE,
-    pollMs: 250,
-    dataDir: s.dataDir,
-  });
+  s.stack = await startSidechainStack(ctx, validatorsMode(s, [s.keys[3]]));
   const coalition = s.keys.slice(0, 3).map((key) => new Wallet(key, s.layer1));
   const honest = s.validatorAddresses[3];
   say.note(

@@ -29,13 +29,13 @@ describe("e2e: demo sidechain flow (Layer 1 → sidechain → Layer 3 and back; 
     const { deployment, provider, placement } = stage();
     const narration = recordNarration();
     lines = narration.lines;
-    result = await runSidechainDemo(
+    result = (await runSidechainDemo(
       deployment,
       provider,
       placement,
       await stage().allSigners(),
       narration.say,
-    );
+    ))!;
   });
 
   describe("part 1: Layer 1 → sidechain → Layer 3 and back", function () {
