@@ -109,6 +109,7 @@ strataTask("validator", async (s, hre) => {
       });
       const service = await startValidatorService(ctx, {
         key,
+        deployment: layer1Deployment,
         dataDir: s.dataDir,
         rule: { span: s.span, confirmations: s.confirmations },
         peers: s.peers ?? [],

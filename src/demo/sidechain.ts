@@ -174,7 +174,7 @@ export interface SidechainTheft {
   backingBefore: Backing;
   backingAfter: Backing;
   /** The honest validator's alarm. */
-  alarm: { number: number; accepted: string; computed: string };
+  alarm: { number: number; accepted: string; computed: string | null; why: string };
 }
 
 export interface RollupLieDefeated {
@@ -721,9 +721,9 @@ async function runQuorumTheft(s: Scene, say: Narrator): Promise<SidechainTheft> 
   );
   say.say(
     "checkpointDisowned",
-    `the honest validator computes checkpoint ${alarm.number} from the sidechain as ${short(alarm.computed)}, ` +
-      `not the accepted ${short(alarm.accepted)}: it raises the alarm, and that is all it can do. No window, ` +
-      `no proof on Layer 1 can undo an accepted checkpoint`,
+    `the honest validator disowns checkpoint ${alarm.number} (accepted as ${short(alarm.accepted)}): ` +
+      `${alarm.why}. It raises the alarm, and that is all it can do: no window, no proof on Layer 1 can ` +
+      `undo an accepted checkpoint`,
   );
   say.note(
     `the check that held after every step of part 1 now fails: escrow ${eth(backingAfter.escrow)} < ` +
@@ -738,7 +738,7 @@ async function runQuorumTheft(s: Scene, say: Narrator): Promise<SidechainTheft> 
     thiefPaid,
     backingBefore,
     backingAfter,
-    alarm: { number: alarm.number, accepted: alarm.accepted, computed: alarm.computed },
+    alarm: { number: alarm.number, accepted: alarm.accepted, computed: alarm.computed, why: alarm.why },
   };
 }
 

@@ -114,6 +114,13 @@ export async function validatorSidechain(
       return burns.map(({ recipient, tokenId, amount }) => ({ recipient, tokenId, amount }));
     },
     syncedCount: async () => Number(await ctx.child.syncedCount()),
+    async syncedAt(block) {
+      const [count, head] = await Promise.all([
+        ctx.child.contract.syncedCount({ blockTag: block }),
+        ctx.child.contract.syncedHead({ blockTag: block }),
+      ]);
+      return { count: Number(count), head };
+    },
     async mirror() {
       const [nonce, totalStake] = await Promise.all([ctx.child.validatorSetNonce(), ctx.child.totalStake()]);
       return { nonce, totalStake, stakeOf: (validator: string) => ctx.child.stakeOf(validator) };

@@ -85,6 +85,19 @@ export type ValidatorEvent =
    * the sidechain: a quorum signed a lie (or this validator's node is wrong). The withdrawals it lists
    * are payable all the same.
    */
-  | { type: "checkpointDisowned"; number: number; accepted: string; computed: string }
+  | {
+      type: "checkpointDisowned";
+      number: number;
+      accepted: string;
+      /** The digest of the checkpoint it computes for that range (null: none, the range is not the rule's). */
+      computed: string | null;
+      why: string;
+    }
+  /**
+   * The ChildBridge minted deposits Layer 1's queue does not hold (a quorum of its mirror of the
+   * validator set signed them): this validator signs no checkpoint from checkpoint `number` on, so the
+   * burns of that money are never paid.
+   */
+  | { type: "ledgerForged"; number: number; detail: string }
   /** It showed Layer 1 two checkpoints `validator` signed for one number, and took its stake. */
   | ({ type: "validatorSlashed"; validator: string; number: number; reward: string } & Layer1Tx);

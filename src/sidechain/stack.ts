@@ -12,6 +12,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { addressesOnly } from "../common/chain-identity";
+import { claimDataDir } from "../common/datadir";
+import type { Deployment } from "../common/deployments";
 import type { EventSource } from "../common/events";
 import type { RpcServer } from "../common/json-rpc";
 import type { Logger } from "../common/logger";
@@ -36,8 +39,13 @@ export interface PeerAddress {
 export interface ValidatorServiceOptions {
   /** Its private key: its staking account on Layer 1 and its account on the sidechain. */
   key: string;
-  /** Where its journal of signatures lives (`validator-<address>.jsonl`). */
+  /**
+   * Where its journal of signatures lives (`validator-<address>.jsonl`), locked by
+   * `validator-<address>.lock` and tied to Layer 1's chain (`chain.json`) as every service's is.
+   */
   dataDir: string;
+  /** Layer 1's deployment record (default: the Bridge and Sidechain of `ctx`, checked by chain id and code). */
+  deployment?: Deployment;
   rule?: CheckpointRule;
   /** The validators it asks for signatures when it proposes. */
   peers?: readonly (PeerAddress | ValidatorPeer)[];
@@ -63,10 +71,29 @@ export async function startValidatorService(
   o: ValidatorServiceOptions,
 ): Promise<ValidatorService> {
   const key = validatorKey(ctx, o.key);
-  const [layer1, sidechain] = await Promise.all([validatorLayer1(ctx, key), validatorSidechain(ctx, key)]);
-  const store = await ValidatorStore.open(join(o.dataDir, `validator-${key.address.toLowerCase()}.jsonl`), {
+  const service = `validator-${key.address.toLowerCase()}`;
+  // Its journal is only good for the chain it signed on: a second process on it, or a reset chain, is
+  // refused by name before anything is signed.
+  const { lock } = await claimDataDir({
+    dataDir: o.dataDir,
+    service,
+    deployment:
+      o.deployment ??
+      addressesOnly("layer 1", (await ctx.layer1.getNetwork()).chainId, {
+        Bridge: ctx.bridge.address,
+        Sidechain: ctx.root.address,
+      }),
+    provider: ctx.layer1,
     logger: o.logger,
   });
+  let store: ValidatorStore;
+  try {
+    store = await ValidatorStore.open(join(o.dataDir, `${service}.jsonl`), { logger: o.logger });
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  const [layer1, sidechain] = await Promise.all([validatorLayer1(ctx, key), validatorSidechain(ctx, key)]);
   const validator = new Validator({
     address: key.address,
     layer1,
@@ -85,6 +112,7 @@ export async function startValidatorService(
     if (o.serve) server = await serveValidator(validator, { ...o.serve, logger: o.logger });
   } catch (error) {
     await store.close();
+    await lock.release();
     throw error;
   }
   const loop = o.run === false ? undefined : validator.run();
@@ -96,6 +124,7 @@ export async function startValidatorService(
       await loop;
       await server?.close();
       await store.close();
+      await lock.release();
     },
   };
 }

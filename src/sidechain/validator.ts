@@ -91,6 +91,8 @@ export interface ValidatorSidechain {
   burns(from: number, to: number): Promise<WithdrawalData[]>;
   /** How many Layer-1 deposits the ChildBridge has minted. */
   syncedCount(): Promise<number>;
+  /** The ChildBridge's minted count and head as of the end of block `block`. */
+  syncedAt(block: number): Promise<{ count: number; head: string }>;
   /** The EIP-712 digest of `sync` that validators sign. */
   stateSyncDigest(sync: StateSync): string;
   /** Signs `sync` with this validator's key. */
@@ -280,6 +282,8 @@ export class Validator {
    * found again on a different checkpoint Layer 1 accepted with that number has equivocated.
    */
   private readonly gathered = new Map<number, { checkpoint: Checkpoint; signatures: ValidatorSignature[] }>();
+  /** The checkpoints for which it raised `ledgerForged`. */
+  private readonly ledgerAlarms = new Set<number>();
   /** The accepted checkpoints it has compared with its own (all below this number). */
   private checkedCheckpoints = 0;
 
@@ -424,9 +428,7 @@ export class Validator {
       peer.signValidatorSetSync(pending.set, this.address),
     );
     const mirror = await this.o.sidechain.mirror();
-    const mirrored = await Promise.all(
-      gathered.map(async (s) => ({ address: getAddress(s.signer), stake: await mirror.stakeOf(s.signer) })),
-    );
+    const mirrored = await this.mirroredStakes(gathered, mirror);
     const quorum = this.quorumOf(gathered, mirrored, mirror.totalStake);
     if (!quorum) return this.missed("validatorSet", nonce, gathered, mirrored, mirror.totalStake);
 
@@ -504,8 +506,11 @@ export class Validator {
     const own = await this.signStateSync(sync, this.address);
     const digest = this.o.sidechain.stateSyncDigest(sync);
     const gathered = await this.gather(own, digest, (peer) => peer.signStateSync(sync, this.address));
-    const quorum = this.quorumOf(gathered, validators);
-    if (!quorum) return this.missed("stateSync", count, gathered, validators);
+    // The ChildBridge counts its mirror's stake, which may lag Layer 1's set until the set sync lands.
+    const mirror = await this.o.sidechain.mirror();
+    const mirrored = await this.mirroredStakes(gathered, mirror);
+    const quorum = this.quorumOf(gathered, mirrored, mirror.totalStake);
+    if (!quorum) return this.missed("stateSync", count, gathered, mirrored, mirror.totalStake);
 
     const receipt = await this.o.sidechain.syncDeposits(sync, batch, quorum.signatures);
     this.log?.info("deposits synced", { from: synced, count, tx: receipt.hash });
@@ -529,23 +534,40 @@ export class Validator {
     for (let n = this.checkedCheckpoints; n < count; n++) {
       const accepted = await this.o.layer1.acceptedCheckpoint(n);
       if (!accepted) return;
+      // A range other than the rule's is no checkpoint an honest validator signs: disowned at once (its
+      // end may be a block the sidechain never reaches).
+      const ruled = Number(accepted.startBlock) + this.o.rule.span - 1;
+      if (Number(accepted.endBlock) !== ruled) {
+        this.disown(n, accepted, `its range ends at block ${accepted.endBlock}, the rule's at ${ruled}`);
+        await this.slashEquivocators(n, accepted);
+        this.gathered.delete(n);
+        this.checkedCheckpoints = n + 1;
+        continue;
+      }
       const head = await this.o.sidechain.headBlock();
       if (head < Number(accepted.endBlock)) return; // not yet seen here: compare later
       const computed = await this.checkpointOf(accepted);
-      const mismatch = checkpointMismatch(accepted, computed);
+      const mismatch =
+        checkpointMismatch(accepted, computed) ?? (await this.ledgerProblem(Number(accepted.endBlock)));
       if (mismatch) {
-        this.log?.error("Layer 1 accepted a checkpoint this validator disowns", { number: n, mismatch });
-        this.events.publish({
-          type: "checkpointDisowned",
-          number: n,
-          accepted: this.o.layer1.checkpointDigest(accepted).toLowerCase(),
-          computed: this.o.layer1.checkpointDigest(computed).toLowerCase(),
-        });
+        this.disown(n, accepted, mismatch, computed);
         await this.slashEquivocators(n, accepted);
       }
       this.gathered.delete(n);
       this.checkedCheckpoints = n + 1;
     }
+  }
+
+  /** Publishes `checkpointDisowned`: Layer 1 accepted `accepted`, which this validator would not sign. */
+  private disown(number: number, accepted: Checkpoint, why: string, computed?: Checkpoint): void {
+    this.log?.error("Layer 1 accepted a checkpoint this validator disowns", { number, why });
+    this.events.publish({
+      type: "checkpointDisowned",
+      number,
+      accepted: this.o.layer1.checkpointDigest(accepted).toLowerCase(),
+      computed: computed ? this.o.layer1.checkpointDigest(computed).toLowerCase() : null,
+      why,
+    });
   }
 
   /**
@@ -597,11 +619,27 @@ export class Validator {
   }): Promise<Checkpoint | undefined> {
     const range = dueCheckpointRange(head, await this.o.sidechain.headBlock(), this.o.rule);
     if (!range) return undefined;
+    const problem = await this.ledgerProblem(range.endBlock);
+    if (problem) {
+      this.ledgerAlarm(range.number, problem);
+      throw new ValidatorRefusalError("Mismatch", `checkpoint ${range.number}: ${problem}`);
+    }
     return this.checkpointOf({
       number: BigInt(range.number),
       startBlock: BigInt(range.startBlock),
       endBlock: BigInt(range.endBlock),
     });
+  }
+
+  /** Publishes `ledgerForged` for checkpoint `number`, once. */
+  private ledgerAlarm(number: number, detail: string): void {
+    if (this.ledgerAlarms.has(number)) return;
+    this.ledgerAlarms.add(number);
+    this.log?.error("the sidechain minted what Layer 1 never escrowed: no checkpoint signed", {
+      number,
+      detail,
+    });
+    this.events.publish({ type: "ledgerForged", number, detail });
   }
 
   /** The checkpoint of a range as this validator computes it from the sidechain. */
@@ -619,6 +657,37 @@ export class Validator {
       endBlockHash,
       withdrawalRoot: await checkpointWithdrawalRoot(burns),
     };
+  }
+
+  /** The stake the sidechain's mirror gives each signer of `gathered`. */
+  private mirroredStakes(
+    gathered: readonly ValidatorSignature[],
+    mirror: { stakeOf(validator: string): Promise<bigint> },
+  ): Promise<ValidatorStake[]> {
+    return Promise.all(
+      gathered.map(async (s) => ({ address: getAddress(s.signer), stake: await mirror.stakeOf(s.signer) })),
+    );
+  }
+
+  /**
+   * Why the sidechain's ledger cannot be checkpointed at `endBlock`, if it cannot: the deposits the
+   * ChildBridge had minted by then are not a prefix of Layer 1's queue (a quorum of the mirror, which
+   * may lag Layer 1's set, minted what was never deposited). A checkpoint would then pay burns of money
+   * Layer 1 never escrowed, so an honest validator signs none from there on: exits stall, which is the
+   * honest outcome, instead of paying.
+   */
+  private async ledgerProblem(endBlock: number): Promise<string | undefined> {
+    const [synced, deposits] = await Promise.all([
+      this.o.sidechain.syncedAt(endBlock),
+      this.o.layer1.deposits(),
+    ]);
+    if (synced.count === 0) return undefined;
+    const head = deposits[synced.count - 1]?.head;
+    if (head !== undefined && head.toLowerCase() === synced.head.toLowerCase()) return undefined;
+    return (
+      `by sidechain block ${endBlock} the ChildBridge minted ${synced.count} deposits with head ` +
+      `${synced.head.slice(0, 10)}…, but Layer 1's queue ${head === undefined ? `has only ${deposits.length}` : `has head ${head.slice(0, 10)}… there`}`
+    );
   }
 
   /** Layer 1's set as the sync the mirror needs next, if the mirror differs from it. */

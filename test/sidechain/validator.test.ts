@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ContractTransactionReceipt, TypedDataDomain } from "ethers";
 import { Wallet, ZeroHash, getAddress, recoverAddress } from "ethers";
-import type { WithdrawalData } from "../../src/shared/types";
+import type { DepositData, WithdrawalData } from "../../src/shared/types";
 import type { Checkpoint } from "../../src/sidechain/checkpoint";
 import { checkpointDigest, checkpointWithdrawalRoot, signCheckpoint } from "../../src/sidechain/checkpoint";
 import type { ValidatorSignature } from "../../src/sidechain/quorum";
@@ -57,6 +57,13 @@ class FakeChains {
   /** The signatures each accepted checkpoint was submitted with. */
   acceptedSigs = new Map<number, ValidatorSignature[]>();
   slashed: Equivocation[] = [];
+  /** Layer 1's queue for the sidechain, each deposit with its head. */
+  deposits: Array<DepositData & { head: string }> = [];
+  /** The ChildBridge's mirror of the validator set. */
+  mirrorStakes = new Map(STAKES.map((v) => [getAddress(v.address), v.stake]));
+  syncs: Array<{ sync: StateSync; signatures: readonly ValidatorSignature[] }> = [];
+  /** What the ChildBridge had minted, at any block. */
+  synced = { count: 0, head: ZeroHash };
   /** Runs just before a submission lands: a race another submitter wins. */
   beforeSubmit: (() => void) | undefined;
 
@@ -86,7 +93,7 @@ class FakeChains {
         this.checkpoints.push(checkpoint);
         return { hash: ZeroHash, gasUsed: 1n, blockNumber: 1 } as unknown as ContractTransactionReceipt;
       },
-      deposits: async () => [],
+      deposits: async () => this.deposits,
     };
   }
 
@@ -100,13 +107,21 @@ class FakeChains {
         return out;
       },
       syncedCount: async () => 0,
-      mirror: async () => ({ nonce: 0n, totalStake: 40n, stakeOf: async () => 10n }),
+      syncedAt: async () => this.synced,
+      mirror: async () => ({
+        nonce: 0n,
+        totalStake: [...this.mirrorStakes.values()].reduce((a, b) => a + b, 0n),
+        stakeOf: async (v: string) => this.mirrorStakes.get(getAddress(v)) ?? 0n,
+      }),
       stateSyncDigest: (s: StateSync) => stateSyncDigest(SC_DOMAIN, s),
       signStateSync: (s: StateSync) => signStateSync(key, SC_DOMAIN, s),
       validatorSetSyncDigest: (s: ValidatorSetSync) => validatorSetSyncDigest(SC_DOMAIN, s),
       signValidatorSetSync: (s: ValidatorSetSync) => signValidatorSetSync(key, SC_DOMAIN, s),
-      syncValidators: async () => ({}) as ContractTransactionReceipt,
-      syncDeposits: async () => ({}) as ContractTransactionReceipt,
+      syncValidators: async () => ({ hash: ZeroHash, gasUsed: 1n }) as unknown as ContractTransactionReceipt,
+      syncDeposits: async (sync, _deposits, signatures) => {
+        this.syncs.push({ sync, signatures });
+        return { hash: ZeroHash, gasUsed: 1n } as unknown as ContractTransactionReceipt;
+      },
     };
   }
 }
@@ -325,6 +340,62 @@ describe("Validator", function () {
       }
       const { events } = await proposer.events.since(0);
       expect(events.filter((e) => e.type === "validatorSlashed")).to.have.length(2);
+    });
+
+    it("signs no checkpoint over a ledger that minted what Layer 1 never escrowed: Mismatch and ledgerForged", async function () {
+      // The mirror's quorum (which may lag Layer 1's set) minted a deposit that is not in Layer 1's queue.
+      const chains = new FakeChains();
+      chains.synced = { count: 1, head: "0x" + "cd".repeat(26) + "0".repeat(12) };
+      const proposerKey = KEYS.find((k) => k.address === STAKES[0].address)!;
+      const peer = await validatorOf(
+        chains,
+        KEYS.find((k) => k !== proposerKey)!,
+      );
+      const error = await peer
+        .signCheckpoint(await firstCheckpoint(chains), proposerKey.address)
+        .catch((e: unknown) => e);
+      expect((error as ValidatorRefusalError).reason).to.equal("Mismatch");
+      expect((error as Error).message).to.include("but Layer 1's queue has only 0");
+      const proposer = await validatorOf(chains, proposerKey);
+      await expect(proposer.tick()).to.be.rejectedWith(ValidatorRefusalError);
+      expect(chains.submitted).to.have.length(0);
+      const { events } = await proposer.events.since(0);
+      expect(events.filter((e) => e.type === "ledgerForged")).to.have.length(1);
+    });
+
+    it("counts a state sync's quorum in the sidechain's mirror, not Layer 1's set, while the mirror lags", async function () {
+      const chains = new FakeChains();
+      // The validator last in address order joined on Layer 1 but is not mirrored yet (this fake's mirror
+      // keeps the other three even after the set sync the proposer sends first).
+      const [first, second, third, newcomer] = STAKES.map((v) => getAddress(v.address));
+      chains.mirrorStakes = new Map([
+        [first, 10n],
+        [second, 10n],
+        [third, 10n],
+      ]);
+      chains.deposits = [
+        { from: first, to: ZeroHash, tokenId: 0, amount: 1n, timestamp: 1n, head: "0x" + "ee".repeat(32) },
+      ];
+      const keyOf = (a: string) => KEYS.find((k) => k.address === a)!;
+      const peers = await Promise.all([second, third, newcomer].map((a) => validatorOf(chains, keyOf(a))));
+      const proposer = await validatorOf(chains, keyOf(first));
+      proposer.setPeers(peers);
+      await proposer.tick();
+      expect(chains.syncs).to.have.length(1);
+      const signers = chains.syncs[0].signatures.map((s) => getAddress(s.signer));
+      expect(signers).to.not.include(newcomer);
+      expect(signers).to.have.length(3);
+    });
+
+    it("disowns at once an accepted checkpoint whose range is not the rule's, without waiting for its end", async function () {
+      const chains = new FakeChains();
+      const honest = await firstCheckpoint(chains);
+      chains.checkpoints.push({ ...honest, endBlock: 1n << 62n });
+      const v = await validatorOf(chains, KEYS[0]);
+      await v.tick();
+      const { events } = await v.events.since(0);
+      const alarm = events.find((e) => e.type === "checkpointDisowned");
+      expect(alarm).to.deep.include({ number: 0, computed: null });
     });
 
     it("raises checkpointDisowned when Layer 1 accepts a checkpoint it does not compute", async function () {
