@@ -6,7 +6,8 @@
 //    terms: measured off-chain work (a sequencer's or operator's acknowledgement, a co-signed channel
 //    state, a proof) plus Layer-1 terms at production parameters (12 s blocks, finality after two
 //    epochs = 64 slots = 768 s, the optimistic rollup's 7-day challenge window, a channel's dispute
-//    window). Blocks are the Layer-1 terms divided by the block time.
+//    window; for the sidechain, its block time and checkpoint interval, which are not Layer-1 time).
+//    Blocks are the Layer-1 terms divided by the block time.
 // 2. The zk rollup at production batch sizes. This repository's circuits carry 1 or 4 transactions per
 //    batch, where the fixed cost of verifying a proof dominates. Gas at n per batch is `base + n ·
 //    perSlot` through the two measured batches (src/bench/zk-model.ts, shared with the bench); the

@@ -1,6 +1,7 @@
 // Runs the comparison (`npm run compare`): deploys the suite once, runs the same workload on plain
-// Layer 1 (ETH and ERC-20), the optimistic rollup, payment channels and the zk rollup (its own
-// deployment, with the profile's verifier; the other built profile measured for the model), checks
+// Layer 1 (ETH and ERC-20), the optimistic rollup, payment channels, the zk rollup (its own
+// deployment, with the profile's verifier; the other built profile measured for the model), and, where
+// Anvil is installed, the sidechain (its own node beside Layer 1) and the Layer 3 on it, checks
 // every design's outcomes against the workload, and builds the report. Needs a local chain (it sets
 // balances and moves the clock: hardhat_setBalance, evm_setNextBlockTimestamp, evm_mine; see
 // src/bench/chain.ts): the `compare` task hands over Hardhat's in-process network.
