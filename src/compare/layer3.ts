@@ -52,13 +52,13 @@ import { balancesAfterWithdrawal } from "./workload";
 export const LAYER3_TIMING: RollupTiming = { challengeWindow: 10, inclusionWindow: 30, gameClock: 60 };
 
 const LAYER3_TRUST = [
-  "safety on the Layer 3: one honest challenger following the sidechain, which disputes a false Layer-3 " +
-    `batch within the challenge window (7 days in production; ${LAYER3_TIMING.challengeWindow} s in this ` +
-    "local run); that protects users against the Layer-3 sequencer only",
-  "everything beneath it is the sidechain's: its escrow is a balance of sETH on the sidechain's ledger, " +
-    "which validators holding more than 2/3 of the stake can forge (the sidechain's stake, more than 2/3 " +
-    "honest, and one honest Layer-3 challenger); the challenger's transactions must be included by the " +
-    "sidechain within the window",
+  "safety: the sidechain's stake (more than 2/3 honest) and one honest Layer-3 challenger. The challenger, " +
+    "following the sidechain, disputes a false Layer-3 batch within the challenge window (7 days in " +
+    `production; ${LAYER3_TIMING.challengeWindow} s in this local run): that protects users against the ` +
+    "Layer-3 sequencer only, and its transactions must be included by the sidechain within the window",
+  "everything beneath is the sidechain's: the Layer 3's escrow is a balance of sETH on the sidechain's " +
+    "ledger, which validators holding more than 2/3 of the stake can forge, and no Layer-3 fraud proof " +
+    "reaches Layer 1",
   ...SIDECHAIN_TRUST.slice(1),
 ];
 
@@ -207,7 +207,7 @@ export async function runLayer3(w: Workload, c: CompareChain, logger?: Logger): 
 
     return {
       id: "layer3",
-      label: "Layer 3 (optimistic rollup on the sidechain)",
+      label: "Layer 3 (optimistic, on the sidechain)",
       gas: ledger.gas,
       blobGas: ledger.blobGas,
       transactions: ledger.transactions,
