@@ -15,7 +15,7 @@
 import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { Signer } from "ethers";
-import { JsonRpcProvider, Wallet } from "ethers";
+import { JsonRpcProvider, Wallet, parseUnits } from "ethers";
 import type { ChildToken } from "../../typechain-types";
 import { Bridge__factory, ChildToken__factory } from "../../typechain-types";
 import type { RpcProvider } from "../bench/chain";
@@ -45,12 +45,15 @@ import { balancesAfterWithdrawal } from "./workload";
 /** The validators: local accounts #10-#13 (funded on Hardhat's and Anvil's chains alike). */
 export const COMPARE_VALIDATOR_KEYS = [10, 11, 12, 13].map(localAccountKey);
 /** The sidechain's coin each user holds there to pay its gas (it is not Layer-1 ETH). */
-const SIDECHAIN_GAS_MONEY = 10n ** 18n;
+const SIDECHAIN_GAS_MONEY = 100n * 10n ** 18n;
 /** How often the runner polls both chains for what the validators did. */
 const POLL_MS = 100;
 /** The longest a state sync or a checkpoint may take before the run gives up. */
 const WAIT_MS = 120_000;
 const ETH_ID = 0;
+/** The fees a transfer offers on the sidechain (its base fee starts at 1 gwei on a local node). */
+const TRANSFER_MAX_FEE = parseUnits("50", "gwei");
+const TRANSFER_PRIORITY_FEE = parseUnits("1", "gwei");
 
 export const SIDECHAIN_TRUST = [
   "safety: more than 2/3 of the validators' stake is honest. Layer 1 checks their signatures on each " +
@@ -307,30 +310,26 @@ export async function runSidechain(
     await ledger.during("entry", () => depositIntoSidechain(world, users.layer1, w.funding));
     const token = await sETHOf(ctx);
 
-    // Transfers: every user signs and sends its transfers at once (its nonces in order); soft = the
-    // sidechain block, final = the checkpoint covering that block accepted on Layer 1.
+    // Transfers: every user signs its transfers (its nonces in order; signing is not timed, as for the
+    // other designs), then they are sent one after another without waiting; soft = the sidechain block
+    // that holds the transfer, final = the checkpoint covering that block accepted on Layer 1.
     const soft: Sample[] = [];
     const final: Sample[] = [];
     const sidechainGas: number[] = [];
     const sidechainBlocks = new Set<number>();
+    const signed = await signTransfers(world, token, users.sidechain, w);
     const firstBlock = await blockNumber(c.provider);
     let blocksWhileSending = 0;
     let checkpointsDuringTransfers = 0;
     await ledger.during("transfers", async () => {
       const checkpointsBefore = await ctx.root.checkpointCount();
-      const nonces = await Promise.all(
-        users.sidechain.map((x) => world.provider.getTransactionCount(x.address)),
-      );
       const sent: { at: number; block: number; wait: Promise<{ blockNumber: number; gasUsed: bigint }> }[] =
         [];
-      for (const t of w.transfers) {
-        const from = users.sidechain[t.from];
+      for (const raw of signed) {
         const block = await blockNumber(c.provider);
         const at = now();
-        const tx = await token
-          .connect(from)
-          .transfer(users.sidechain[t.to].address, t.amount, { nonce: nonces[t.from]++, gasLimit: 100_000 });
-        sent.push({ at, block, wait: receiptOf(tx.wait()) });
+        const hash = (await world.provider.send("eth_sendRawTransaction", [raw])) as string;
+        sent.push({ at, block, wait: receiptOf(world.provider.waitForTransaction(hash)) });
       }
       const included: { blockNumber: number }[] = [];
       await Promise.all(
@@ -418,6 +417,34 @@ export async function runSidechain(
   } finally {
     await world.stop();
   }
+}
+
+/** Each of the workload's transfers as a signed sETH `transfer` on the sidechain, in the workload's order. */
+async function signTransfers(
+  world: SidechainWorld,
+  token: ChildToken,
+  users: readonly Wallet[],
+  w: Workload,
+): Promise<string[]> {
+  const chainId = (await world.provider.getNetwork()).chainId;
+  const to = await token.getAddress();
+  const nonces = await Promise.all(users.map((x) => world.provider.getTransactionCount(x.address)));
+  const signed: string[] = [];
+  for (const t of w.transfers) {
+    signed.push(
+      await users[t.from].signTransaction({
+        type: 2,
+        chainId,
+        nonce: nonces[t.from]++,
+        to,
+        data: token.interface.encodeFunctionData("transfer", [users[t.to].address, t.amount]),
+        gasLimit: 100_000,
+        maxFeePerGas: TRANSFER_MAX_FEE,
+        maxPriorityFeePerGas: TRANSFER_PRIORITY_FEE,
+      }),
+    );
+  }
+  return signed;
 }
 
 /** A sidechain receipt, or a run error if the transaction was dropped. */
