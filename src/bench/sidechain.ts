@@ -5,13 +5,34 @@
 // that make more than two thirds (`selectQuorum`). The deposit is measured in steady state too (the
 // sidechain's queue and escrow exist); the exit pays the first withdrawal of a checkpoint that lists 16
 // (a depth-4 proof), then a second one of the same bitmap word.
+//
+// Then, where Anvil is installed, the sidechain at work (a real node: Anvil, chain 31338, a block a second;
+// four validators in this process with LOCAL_CHECKPOINT_RULE, following both chains; src/compare/sidechain.ts):
+// - throughput: THROUGHPUT_SENDERS accounts hold sETH (deposited on Layer 1, minted by the validators'
+//   state sync); THROUGHPUT_TRANSFERS sETH transfers, signed in advance, are sent at once, and the clock runs
+//   from the first send until every one is mined. What bounds it: the node's block time and its block gas
+//   limit (at most gasLimit / gas per transfer transfers a block), reported beside it;
+// - checkpoint latency: from a burn's receipt (its block mined) to the checkpoint covering that block
+//   accepted on Layer 1: a burn in each block of one checkpoint's span, the median and the longest.
+import { performance } from "node:perf_hooks";
 import type { Signer } from "ethers";
-import { Wallet, id, parseEther } from "ethers";
+import { Wallet, id, parseEther, parseUnits } from "ethers";
 import { Bridge__factory } from "../../typechain-types";
+import {
+  depositIntoSidechain,
+  sETHOf,
+  sidechainAvailable,
+  startSidechainWorld,
+  waitFor,
+} from "../compare/sidechain";
+import type { SidechainWorld } from "../compare/sidechain";
+import { createLogger } from "../common/logger";
 import { deployBridge } from "../bridge/deploy";
 import type { Checkpoint } from "../sidechain/checkpoint";
 import { checkpointWithdrawalTree, signCheckpoint } from "../sidechain/checkpoint";
 import { LOCAL_SIDECHAIN_CONFIG, deploySidechain } from "../sidechain/deploy";
+import { SIDECHAIN_BLOCK_TIME_S } from "../sidechain/node";
+import { LOCAL_CHECKPOINT_RULE } from "../sidechain/stack";
 import { selectQuorum } from "../sidechain/quorum";
 import { SidechainClient } from "../sidechain/sidechain-client";
 import type { WithdrawalData } from "../shared/types";
@@ -21,12 +42,17 @@ import type { LocalChain } from "./chain";
 import { gasOf, setBalance } from "./chain";
 import { BenchRunError } from "./errors";
 import type { Figures } from "./figures";
+import { median } from "./figures";
 
 /** The validator-set sizes a checkpoint is measured at. */
 const SET_SIZES = [4, 16, 64] as const;
 /** The set the deposit and the exit are measured against. */
 const EXIT_SET_SIZE = 16;
 const EXIT_WITHDRAWALS = 16;
+/** Accounts sending sETH transfers at once, and the transfers they send between them. */
+const THROUGHPUT_SENDERS = 10;
+const THROUGHPUT_TRANSFERS = 6_000;
+const POLL_MS = 50;
 
 /** Signers 0–2: the owner (deployer, proposer), the user, the withdrawals' recipient. */
 export async function benchSidechain(chain: LocalChain): Promise<Figures> {
@@ -70,7 +96,135 @@ export async function benchSidechain(chain: LocalChain): Promise<Figures> {
   figures["sidechain.exit.gas"] = await exit(0); // the first paid leaf of its bitmap word
   figures["sidechain.exit.gasSameWord"] = await exit(1);
   figures["sidechain.exit.proofDepth"] = tree.depth;
+  if (sidechainAvailable()) Object.assign(figures, await benchSidechainAtWork(chain, owner, bridgeAddress));
   return figures;
+}
+
+/** Throughput and checkpoint latency on a real sidechain node with four in-process validators. */
+async function benchSidechainAtWork(chain: LocalChain, owner: Signer, bridge: string): Promise<Figures> {
+  const world = await startSidechainWorld({
+    layer1: chain.provider,
+    layer1Deployer: owner,
+    bridge,
+    logger: createLogger({ scope: "bench:sidechain", level: "warn" }),
+  });
+  try {
+    const senders = Array.from(
+      { length: THROUGHPUT_SENDERS },
+      (_, i) => new Wallet(id(`strata bench sidechain sender ${i}`)),
+    );
+    for (const s of senders) {
+      await setBalance(chain.provider, s.address, parseEther("2"));
+      await setBalance(world.provider, s.address, parseEther("10"));
+    }
+    await depositIntoSidechain(
+      world,
+      senders.map((s) => s.connect(chain.provider)),
+      parseEther("1"),
+    );
+    return {
+      ...(await measureThroughput(world, senders)),
+      ...(await measureCheckpointLatency(world, senders[0])),
+    };
+  } finally {
+    await world.stop();
+  }
+}
+
+/** THROUGHPUT_TRANSFERS sETH transfers, signed in advance, sent at once; per second until all are mined. */
+async function measureThroughput(world: SidechainWorld, senders: readonly Wallet[]): Promise<Figures> {
+  const provider = world.provider;
+  const token = await sETHOf(world.ctx);
+  const chainId = (await provider.getNetwork()).chainId;
+  const nonces = await Promise.all(senders.map((s) => provider.getTransactionCount(s.address)));
+  const last = [...nonces];
+  const raw: string[] = [];
+  for (let k = 0; k < THROUGHPUT_TRANSFERS; k++) {
+    const i = k % senders.length;
+    raw.push(
+      await senders[i].signTransaction({
+        type: 2,
+        chainId,
+        nonce: last[i]++,
+        to: await token.getAddress(),
+        data: token.interface.encodeFunctionData("transfer", [
+          senders[(i + 1) % senders.length].address,
+          parseEther("0.0001"),
+        ]),
+        gasLimit: 60_000,
+        maxFeePerGas: parseUnits("50", "gwei"),
+        maxPriorityFeePerGas: parseUnits("1", "gwei"),
+      }),
+    );
+  }
+  const firstBlock = await provider.getBlockNumber();
+  const started = performance.now();
+  const hashes: string[] = [];
+  for (let k = 0; k < raw.length; k += 100) {
+    const chunk = raw
+      .slice(k, k + 100)
+      .map((tx) => provider.send("eth_sendRawTransaction", [tx]) as Promise<string>);
+    hashes.push(...(await Promise.all(chunk)));
+  }
+  await waitFor(async () => {
+    const mined = await Promise.all(senders.map((s) => provider.getTransactionCount(s.address, "latest")));
+    return mined.every((n, i) => n === last[i]) ? true : undefined;
+  }, `${THROUGHPUT_TRANSFERS} sETH transfers mined`);
+  const seconds = (performance.now() - started) / 1000;
+  const [firstReceipt, lastReceipt] = await Promise.all(
+    [hashes[0], hashes[hashes.length - 1]].map((h) => provider.getTransactionReceipt(h)),
+  );
+  if (!firstReceipt || !lastReceipt || firstReceipt.status !== 1 || lastReceipt.status !== 1) {
+    throw new BenchRunError("an sETH transfer of the throughput run failed");
+  }
+  const gasLimit = Number((await provider.getBlock(lastReceipt.blockNumber))!.gasLimit);
+  const gasPerTransfer = Number(lastReceipt.gasUsed);
+  const perBlock = Math.floor(gasLimit / gasPerTransfer);
+  return {
+    "sidechain.throughput.transfersPerSecond": Math.round(THROUGHPUT_TRANSFERS / seconds),
+    "sidechain.throughput.transfers": THROUGHPUT_TRANSFERS,
+    "sidechain.throughput.blocks": lastReceipt.blockNumber - firstBlock,
+    "sidechain.throughput.gasPerTransfer": gasPerTransfer,
+    "sidechain.throughput.blockGasLimit": gasLimit,
+    // The node's ceiling: full blocks of transfers, one every block time.
+    "sidechain.throughput.boundPerSecond": Math.round(perBlock / SIDECHAIN_BLOCK_TIME_S),
+  };
+}
+
+/**
+ * From a burn's receipt to the checkpoint covering its block accepted on Layer 1: one burn in each of
+ * LOCAL_CHECKPOINT_RULE.span consecutive sidechain blocks, so that every place in a checkpoint's range is
+ * sampled once (the first block of a range waits the longest); the median and the longest wait.
+ */
+async function measureCheckpointLatency(world: SidechainWorld, sender: Wallet): Promise<Figures> {
+  const signer = sender.connect(world.provider);
+  const burns: { block: number; mined: number }[] = [];
+  for (let i = 0; i < LOCAL_CHECKPOINT_RULE.span; i++) {
+    const { burn } = await world.ctx.child.withdraw(signer, {
+      tokenId: 0,
+      amount: parseEther("0.001"),
+      recipient: sender.address,
+    });
+    burns.push({ block: burn.blockNumber, mined: performance.now() });
+  }
+  const covered = new Map<number, number>();
+  await waitFor(
+    async () => {
+      const next = Number(await world.ctx.root.nextStartBlock());
+      for (const b of burns)
+        if (b.block < next && !covered.has(b.block)) covered.set(b.block, performance.now());
+      return covered.size === new Set(burns.map((b) => b.block)).size ? true : undefined;
+    },
+    "checkpoints covering every burn",
+    POLL_MS,
+  );
+  const samples = burns.map((b) => covered.get(b.block)! - b.mined);
+  return {
+    "sidechain.checkpoint.latencyMs": median(samples),
+    "sidechain.checkpoint.latencyMaxMs": Math.round(Math.max(...samples)),
+    "sidechain.checkpoint.latencySamples": samples.length,
+    "sidechain.checkpoint.spanBlocks": LOCAL_CHECKPOINT_RULE.span,
+  };
 }
 
 interface SidechainWithCheckpoints {

@@ -6,7 +6,8 @@
 //    terms: measured off-chain work (a sequencer's or operator's acknowledgement, a co-signed channel
 //    state, a proof) plus Layer-1 terms at production parameters (12 s blocks, finality after two
 //    epochs = 64 slots = 768 s, the optimistic rollup's 7-day challenge window, a channel's dispute
-//    window). Blocks are the Layer-1 terms divided by the block time.
+//    window; for the sidechain, its block time and checkpoint interval, which are not Layer-1 time).
+//    Blocks are the Layer-1 terms divided by the block time.
 // 2. The zk rollup at production batch sizes. This repository's circuits carry 1 or 4 transactions per
 //    batch, where the fixed cost of verifying a proof dominates. Gas at n per batch is `base + n ·
 //    perSlot` through the two measured batches (src/bench/zk-model.ts, shared with the bench); the
@@ -31,6 +32,10 @@ export interface ProductionParameters {
   channelDisputeSeconds: number;
   /** Transactions per zk batch the model extrapolates to. */
   zkBatchSizes: number[];
+  /** The sidechain's block time (Polygon PoS: about 2 s). */
+  sidechainBlockSeconds: number;
+  /** Between the sidechain's checkpoints on Layer 1 (Polygon PoS: about 30 min); a block waits at most this. */
+  checkpointIntervalSeconds: number;
 }
 
 export const PRODUCTION: ProductionParameters = {
@@ -40,6 +45,8 @@ export const PRODUCTION: ProductionParameters = {
   batchAgeSeconds: 5,
   channelDisputeSeconds: 24 * 3600,
   zkBatchSizes: [256, 2_048],
+  sidechainBlockSeconds: 2,
+  checkpointIntervalSeconds: 30 * 60,
 };
 
 /** One part of a modelled time: what it is, how long, and whether it is Layer-1 time (blocks). */
@@ -93,6 +100,7 @@ export function productionTimes(m: ModelInputs, p: ProductionParameters = PRODUC
   });
   const batchAge: Term = { what: "batch closes (max age)", seconds: p.batchAgeSeconds, onChain: false };
   const none = { withdrawal: null, unilateralWithdrawal: null };
+  const sidechainBlock = (what: string): Term => ({ what, seconds: p.sidechainBlockSeconds, onChain: false });
   /** A rollup: its operator's receipt, final once `settled`, a withdrawal paid by `payout` after that. */
   const rollup = (receipt: string, settled: Term[], payout: string): ProductionTimes => ({
     soft: estimate([ack(receipt)], p),
@@ -121,6 +129,51 @@ export function productionTimes(m: ModelInputs, p: ProductionParameters = PRODUC
         throw new CompareConfigError("the zk model needs a measured proving time");
       return rollup("operator receipt", zkVerified(m.provingMs / 1000, p), "claim");
     }
+    case "sidechain": {
+      // A block's transfers wait for the checkpoint that covers it (at most one interval), then for its
+      // inclusion on Layer 1 and Layer 1's finality; an exit burns first, and is paid after that.
+      const checkpointed = sidechainCheckpointed(p);
+      return {
+        soft: estimate([sidechainBlock("sidechain block")], p),
+        final: estimate([...checkpointed, finality], p),
+        withdrawal: estimate(
+          [sidechainBlock("burn"), ...checkpointed, block("finalizeWithdrawal"), finality],
+          p,
+        ),
+        unilateralWithdrawal: null,
+      };
+    }
+    case "layer3": {
+      // The Layer-3 rollup settles on the sidechain (its window on the sidechain's clock), and the
+      // sidechain's state reaches Layer 1 only through a checkpoint: the two waits add up.
+      const window: Term = {
+        what: "Layer-3 challenge window (on the sidechain)",
+        seconds: p.challengeWindowSeconds,
+        onChain: false,
+      };
+      const settled = [
+        batchAge,
+        sidechainBlock("commitBatch (sidechain)"),
+        window,
+        sidechainBlock("finalize (sidechain)"),
+      ];
+      return {
+        soft: estimate([ack("Layer-3 sequencer receipt")], p),
+        final: estimate([...settled, ...sidechainCheckpointed(p), finality], p),
+        withdrawal: estimate(
+          [
+            ...settled,
+            sidechainBlock("finalizeWithdrawal (sidechain)"),
+            sidechainBlock("burn"),
+            ...sidechainCheckpointed(p),
+            block("finalizeWithdrawal"),
+            finality,
+          ],
+          p,
+        ),
+        unilateralWithdrawal: null,
+      };
+    }
     case "channels": {
       const cosigned = ack("co-signed state");
       return {
@@ -139,6 +192,14 @@ export function productionTimes(m: ModelInputs, p: ProductionParameters = PRODUC
       };
     }
   }
+}
+
+/** A sidechain block until Layer 1 accepts the checkpoint covering it: the interval, then its inclusion. */
+function sidechainCheckpointed(p: ProductionParameters): Term[] {
+  return [
+    { what: "checkpoint interval (at most)", seconds: p.checkpointIntervalSeconds, onChain: false },
+    { what: "submitCheckpoint inclusion", seconds: p.blockSeconds, onChain: true },
+  ];
 }
 
 /** A zk batch from the moment it closes to its verification on Layer 1: close, prove, include. */

@@ -216,7 +216,7 @@ export async function runOptimistic(
   }
 }
 
-interface Rollup {
+export interface Rollup {
   seq: Sequencer;
   rollup: RollupClient;
   bridge: BridgeClient;
@@ -288,7 +288,7 @@ async function withdraw(w: Workload, c: CompareChain, r: Rollup, { wallets, inde
  * When the rollup says batch `batchIndex`'s window closes: its refusal to finalize it any earlier (asked
  * with eth_call, so the probe mines nothing and costs nothing).
  */
-async function windowCloses(r: Rollup, batchIndex: number): Promise<number> {
+export async function windowCloses(r: Rollup, batchIndex: number): Promise<number> {
   const contract = r.rollup.contract.connect(r.proposer);
   try {
     await withDecodedRevert(() => contract.finalize.staticCall(batchIndex), contract.interface);
@@ -302,7 +302,7 @@ async function windowCloses(r: Rollup, batchIndex: number): Promise<number> {
 }
 
 /** A batch the sequencer committed: its index, and when (its block's timestamp) its window opened. */
-interface Committed {
+export interface Committed {
   index: number;
   committedAt: number;
 }
@@ -311,7 +311,7 @@ interface Committed {
  * Commits everything the sequencer holds, deposits included (it pulls them from the bridge in its round),
  * a batch per round (a batch takes at most its maximum steps). Returns the batches, from its events.
  */
-async function commitAll(seq: Sequencer): Promise<Committed[]> {
+export async function commitAll(seq: Sequencer): Promise<Committed[]> {
   const committed: Committed[] = [];
   do {
     const events = await sequencerRound(seq, true);
@@ -324,7 +324,7 @@ async function commitAll(seq: Sequencer): Promise<Committed[]> {
   return committed;
 }
 
-function tipOf(committed: readonly Committed[]): Committed {
+export function tipOf(committed: readonly Committed[]): Committed {
   const tip = committed.at(-1);
   if (!tip) throw new CompareOutcomeError("the sequencer committed no batch");
   return tip;

@@ -1,6 +1,7 @@
 // Runs the comparison (`npm run compare`): deploys the suite once, runs the same workload on plain
-// Layer 1 (ETH and ERC-20), the optimistic rollup, payment channels and the zk rollup (its own
-// deployment, with the profile's verifier; the other built profile measured for the model), checks
+// Layer 1 (ETH and ERC-20), the optimistic rollup, payment channels, the zk rollup (its own
+// deployment, with the profile's verifier; the other built profile measured for the model), and, where
+// Anvil is installed, the sidechain (its own node beside Layer 1) and the Layer 3 on it, checks
 // every design's outcomes against the workload, and builds the report. Needs a local chain (it sets
 // balances and moves the clock: hardhat_setBalance, evm_setNextBlockTimestamp, evm_mine; see
 // src/bench/chain.ts): the `compare` task hands over Hardhat's in-process network.
@@ -15,10 +16,12 @@ import type { CompareChain } from "./chain";
 import { runChannels } from "./channels";
 import { CompareConfigError } from "./errors";
 import { runLayer1 } from "./layer1";
+import { runLayer3 } from "./layer3";
 import { runOptimistic } from "./optimistic";
 import { assertOutcomes } from "./outcomes";
 import type { CompareReport } from "./report";
 import { buildReport, describeMachine } from "./report";
+import { runSidechain, sidechainAvailable } from "./sidechain";
 import type { SweepOptions } from "./sweep";
 import { runSweep } from "./sweep";
 import type { SweepDesign, SweepReport } from "./sweep-model";
@@ -29,11 +32,13 @@ import { buildWorkload } from "./workload";
 import type { ZkRun } from "./zk";
 import { chooseZkProfiles, measureZkProfile, runZk } from "./zk";
 
-export const DESIGN_GROUPS = ["l1", "optimistic", "channels", "zk"] as const;
+export const DESIGN_GROUPS = ["l1", "optimistic", "channels", "zk", "sidechain", "layer3"] as const;
+/** The designs that need the sidechain's own node (Anvil): left out, with a warning, where there is none. */
+const SIDECHAIN_GROUPS: readonly DesignGroup[] = ["sidechain", "layer3"];
 export type DesignGroup = (typeof DESIGN_GROUPS)[number];
 
 /** The report's order of the designs. */
-const ORDER: DesignId[] = ["l1-eth", "l1-erc20", "optimistic", "zk", "channels"];
+const ORDER: DesignId[] = ["l1-eth", "l1-erc20", "optimistic", "zk", "channels", "sidechain", "layer3"];
 
 export interface CompareOptions extends WorkloadOptions {
   /** The zk profile to run the workload on (default: `default` if built, else `test`). */
@@ -54,10 +59,14 @@ export async function runComparison(local: LocalChain, o: CompareOptions = {}): 
       `the comparison moves the chain's clock: run it on a local chain (${LOCAL_NETWORKS.join(", ")}), not ${network}`,
     );
   }
-  const groups = o.designs ?? DESIGN_GROUPS;
+  let groups = o.designs ?? DESIGN_GROUPS;
   for (const g of groups) {
     if (!DESIGN_GROUPS.includes(g))
       throw new CompareConfigError(`no design "${g}" (${DESIGN_GROUPS.join(", ")})`);
+  }
+  if (!sidechainAvailable() && groups.some((g) => SIDECHAIN_GROUPS.includes(g))) {
+    log.warn("no Anvil here (npm installs it on Linux x64 only): the sidechain and the Layer 3 are left out");
+    groups = groups.filter((g) => !SIDECHAIN_GROUPS.includes(g));
   }
   const started = performance.now();
   const generatedAt = new Date();
@@ -86,6 +95,16 @@ export async function runComparison(local: LocalChain, o: CompareOptions = {}): 
   if (groups.includes("channels")) {
     log.info("payment channels: open, pay off-chain, close…");
     keep(await runChannels(workload, chain));
+  }
+  if (groups.includes("sidechain")) {
+    log.info(
+      "sidechain: deposits attested by its validators, sETH transfers on its node, checkpoints, exit…",
+    );
+    keep(await runSidechain(workload, chain));
+  }
+  if (groups.includes("layer3")) {
+    log.info("Layer 3: Layer 1 → sidechain → Layer 3, transfers there, and back through both hops…");
+    keep(await runLayer3(workload, chain));
   }
   let zkMeasured: ZkProfileMeasurement[] | { unavailable: string } = {
     unavailable: "the zk rollup was not run",

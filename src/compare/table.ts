@@ -74,7 +74,8 @@ export function formatTables(r: CompareReport): string {
       p.finalitySeconds,
     )}, ${formatDuration(p.challengeWindowSeconds)} challenge window, ${formatDuration(
       p.channelDisputeSeconds,
-    )} channel dispute window, batches closed after ${p.batchAgeSeconds} s; off-chain work as measured here)`,
+    )} channel dispute window, batches closed after ${p.batchAgeSeconds} s, ${p.sidechainBlockSeconds} s sidechain ` +
+      `blocks, a checkpoint every ${formatDuration(p.checkpointIntervalSeconds)}; off-chain work as measured here)`,
     timeTable(r.rows, (row) => [
       estimateCell(row.times.soft),
       estimateCell(row.times.final),

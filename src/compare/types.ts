@@ -1,7 +1,7 @@
 // The shapes of the comparison (`npm run compare`): what each design's run measures, and the report
 // built from it. Types only; amounts are bigint wei in memory and decimal strings in reports/compare.json.
 
-export type DesignId = "l1-eth" | "l1-erc20" | "optimistic" | "zk" | "channels";
+export type DesignId = "l1-eth" | "l1-erc20" | "optimistic" | "zk" | "channels" | "sidechain" | "layer3";
 
 /** The parts of the workload, each with its own Layer-1 bill. */
 export const PARTS = ["entry", "transfers", "exit"] as const;

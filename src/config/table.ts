@@ -89,7 +89,7 @@ export const BENCH_SUITE_NAMES = [
   "zk",
   "sidechain",
 ] as const;
-export const COMPARE_DESIGN_NAMES = ["l1", "optimistic", "channels", "zk"] as const;
+export const COMPARE_DESIGN_NAMES = ["l1", "optimistic", "channels", "zk", "sidechain", "layer3"] as const;
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 

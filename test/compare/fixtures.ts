@@ -35,6 +35,8 @@ export function measurementOf(id: DesignId, w: Workload, gas: [number, number, n
       optimistic: "Optimistic",
       zk: "zk (4)",
       channels: "Channels",
+      sidechain: "Sidechain",
+      layer3: "Layer 3",
     }[id],
     gas: { entry: gas[0], transfers: gas[1], exit: gas[2] },
     blobGas: { entry: 0, transfers: 0, exit: 0 },
@@ -45,7 +47,12 @@ export function measurementOf(id: DesignId, w: Workload, gas: [number, number, n
     withdrawalWaitSeconds: l1 ? null : id === "optimistic" ? 120 : 0,
     milestones: { soft: "s", final: "f", withdrawal: "w" },
     parameters: id === "zk" ? { batchSize: 4 } : id === "optimistic" ? { challengeWindowSeconds: 120 } : {},
-    pieces: id === "zk" ? { provingMs: 6_500 } : {},
+    pieces:
+      id === "zk"
+        ? { provingMs: 6_500 }
+        : id === "sidechain"
+          ? { checkpointsDuringTransfers: 1, sidechainGasPerTransfer: 34_000 }
+          : {},
     trust: [`trust ${id}`],
     outcomes: {
       balances: { held: `held by ${id}`, expected: balances, actual: [...balances] },
@@ -75,6 +82,8 @@ export function syntheticReport(): CompareReport {
       measurementOf("optimistic", w, [300_000, 160_000, 260_000]),
       measurementOf("zk", w, [450_000, 540_000, 330_000]),
       measurementOf("channels", w, [180_000, 0, 230_000]),
+      measurementOf("sidechain", w, [420_000, 82_000, 170_000]),
+      measurementOf("layer3", w, [500_000, 164_000, 250_000]),
     ],
     zkProfiles: ZK_PROFILES,
     machine: MACHINE,

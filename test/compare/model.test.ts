@@ -17,6 +17,8 @@ describe("compare: model", function () {
       expect(PRODUCTION.finalitySeconds).to.equal(768);
       expect(PRODUCTION.challengeWindowSeconds).to.equal(7 * DAY);
       expect(PRODUCTION.zkBatchSizes).to.deep.equal([256, 2_048]);
+      expect(PRODUCTION.sidechainBlockSeconds).to.equal(2);
+      expect(PRODUCTION.checkpointIntervalSeconds).to.equal(30 * 60);
     });
   });
 
@@ -57,6 +59,27 @@ describe("compare: model", function () {
       expect(t.final).to.include({ seconds: 0.003, blocks: 0 });
       expect(t.withdrawal!.seconds).to.equal(12 + 768);
       expect(t.unilateralWithdrawal!.seconds).to.equal(12 + DAY + 12 + 768);
+    });
+
+    it("confirms a sidechain transfer in a sidechain block, final once a checkpoint covers it on Layer 1", function () {
+      const t = productionTimes({ id: "sidechain", softMs: 900 });
+      expect(t.soft).to.include({ seconds: 2, blocks: 0 }); // the sidechain's block, not Layer 1's
+      expect(t.final.seconds).to.equal(30 * 60 + 12 + 768);
+      expect(t.final.blocks).to.equal(65); // the checkpoint's inclusion and Layer-1 finality
+      // The exit: a burn (a sidechain block), the checkpoint, then the payout on Layer 1; no window.
+      expect(t.withdrawal!.seconds).to.equal(2 + 30 * 60 + 12 + 12 + 768);
+      expect(t.withdrawal!.terms.map((x) => x.what)).not.to.include("challenge window");
+    });
+
+    it("adds up both hops for the Layer 3: its challenge window on the sidechain, then a checkpoint", function () {
+      const sidechain = productionTimes({ id: "sidechain", softMs: 900 });
+      const t = productionTimes({ id: "layer3", softMs: 0.5 });
+      expect(t.soft).to.include({ seconds: 0.0005, blocks: 0 });
+      const settled = 5 + 2 + 7 * DAY + 2; // batch age, commit, window, finalize: all on the sidechain
+      expect(t.final.seconds).to.equal(settled + 30 * 60 + 12 + 768);
+      // The Layer-3 hop (settled, then the payout on the sidechain) before the whole sidechain exit.
+      expect(t.withdrawal!.seconds).to.equal(settled + 2 + sidechain.withdrawal!.seconds);
+      expect(t.withdrawal!.blocks).to.equal(sidechain.withdrawal!.blocks); // the window is not Layer 1's
     });
 
     it("follows the parameters it is given", function () {

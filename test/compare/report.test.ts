@@ -31,6 +31,8 @@ describe("compare: report", function () {
         "zk-model-256",
         "zk-model-2048",
         "channels",
+        "sidechain",
+        "layer3",
       ]);
       expect(r.rows.filter((x) => x.model).map((x) => x.id)).to.deep.equal(["zk-model-256", "zk-model-2048"]);
       expect(r.rows.every((x) => !x.model || x.allInGasPerTransfer === null)).to.equal(true);
@@ -66,6 +68,43 @@ describe("compare: report", function () {
       expect(r.findings.map((f) => f.claim)).to.deep.equal(Object.values(SEED_CLAIMS));
       for (const f of r.findings) expect(f.verdict).not.to.equal("not measured");
       expect(r.findings[1].finding).to.include("120 s");
+    });
+
+    it("says what the sidechain cost Layer 1 and why, and ranks it only where the figures rank it", function () {
+      const r = syntheticReport();
+      const f = r.findings.find((x) => x.claim === SEED_CLAIMS.sidechain)!;
+      expect(f.verdict).to.equal("holds");
+      // 82,000 gas over 8 transfers; all-in (420,000 + 82,000 + 170,000) / 8.
+      expect(f.finding).to.include("10,250 gas per transfer (84,000 all-in)");
+      expect(f.finding).to.include("checks nothing but signatures");
+      expect(f.finding).to.include("more than 2/3 of the stake");
+      // Channels pay 0 per transfer and less all-in here: the finding names them, and claims no first place.
+      expect(f.finding).to.include("Channels cost less: 0");
+      expect(f.finding).not.to.include("the least all-in");
+      expect(f.finding).to.include("both hops"); // the Layer 3
+      // The rollups' anchor claim does not count the sidechain as settled by Layer 1.
+      expect(r.findings.find((x) => x.claim === SEED_CLAIMS.anchor)!.finding).to.include(
+        "Not so beside them: Sidechain and Layer 3",
+      );
+
+      const w = buildWorkload({ users: 4, transfers: 8 });
+      const alone = buildReport({
+        workload: w,
+        designs: [
+          measurementOf("l1-eth", w, [0, 400_000, 0]),
+          measurementOf("optimistic", w, [300_000, 160_000, 260_000]),
+          measurementOf("sidechain", w, [100_000, 82_000, 100_000]),
+        ],
+        zkProfiles: { unavailable: "not here" },
+        machine: MACHINE,
+        generatedAt: new Date("2026-01-02T03:04:05Z"),
+        durationSeconds: 1,
+        chain: "a test chain",
+      });
+      const least = alone.findings.find((x) => x.claim === SEED_CLAIMS.sidechain)!.finding;
+      expect(least).to.include(
+        "the least all-in of the designs measured here and the least for the transfers alone",
+      );
     });
   });
 

@@ -9,7 +9,10 @@
 // 10,000 modelled): every measured run did the work, blob runs paid blob gas and no other did, every model
 // row is the arithmetic of parts measured in the same run (which give back the runs they came from), and
 // every cost is gas × base fee + blob gas × blob base fee. Timings and gas amounts are measured, never
-// asserted.
+// asserted. Where Anvil is installed, the sidechain (four in-process validators, its own node) and the
+// Layer 3 on it run the same short workload: balances on the sidechain's ledger, the exit refused before
+// its checkpoint (and, for the Layer 3, inside its window) and paid once, Layer 1 billed only deposits,
+// checkpoints and the exit.
 import { expect } from "chai";
 import { Wallet, id, parseEther, parseUnits } from "ethers";
 import { ethers, network } from "hardhat";
@@ -19,6 +22,8 @@ import { SEED_CLAIMS } from "../../src/compare/claims";
 import type { CompareReport, DesignReport } from "../../src/compare/report";
 import { reportJson } from "../../src/compare/report";
 import { runComparison } from "../../src/compare/run";
+import { LAYER3_TIMING } from "../../src/compare/layer3";
+import { sidechainAvailable } from "../../src/compare/sidechain";
 import { SWEEP_MEASURE_UP_TO, SWEEP_ZK_MAX_BATCHES } from "../../src/compare/sweep";
 import type { CostParts, SweepReport, SweepRow } from "../../src/compare/sweep-model";
 import { SWEEP_DESIGNS, transferBlobGas, transferGas } from "../../src/compare/sweep-model";
@@ -53,6 +58,8 @@ const addressOf = (design: string, i: number) => new Wallet(id(`strata compare $
 
 describe("e2e: compare (short form)", function () {
   this.timeout(1_800_000);
+  /** The sidechain and the Layer 3 need the sidechain's node (Anvil, Linux x64 only); left out elsewhere. */
+  const withSidechain = sidechainAvailable();
   let report: CompareReport;
   let afterTransfers: bigint[];
   const design = (d: DesignId): DesignReport => {
@@ -79,6 +86,7 @@ describe("e2e: compare (short form)", function () {
       "optimistic",
       "zk",
       "channels",
+      ...(withSidechain ? ["sidechain", "layer3"] : []),
     ]);
     expect(report.workload).to.include({ users: USERS, transfers: TRANSFERS });
     expect(report.workload.withdrawal).to.deep.equal({ user: 0, amountEth: "0.25" });
@@ -110,6 +118,14 @@ describe("e2e: compare (short form)", function () {
     it("channels: each user was paid its final balance by the cooperative closes", function () {
       expect(design("channels").outcomes.balances.actual).to.deep.equal(afterTransfers);
     });
+
+    for (const d of ["sidechain", "layer3"] as const) {
+      it(`${d}: the balances on the sidechain's ledger (its sETH; the Layer 3's rebuilt from the sidechain) are the workload's, less the withdrawal`, function () {
+        if (!withSidechain) this.skip();
+        const wanted = afterTransfers.map((b, u) => (u === 0 ? b - WITHDRAWAL : b));
+        expect(design(d).outcomes.balances.actual).to.deep.equal(wanted);
+      });
+    }
   });
 
   describe("the withdrawal back to Layer 1", function () {
@@ -155,6 +171,36 @@ describe("e2e: compare (short form)", function () {
     it("zk: the withdrawal was claimable in the very block that verified its batch", function () {
       expect(design("zk").measured.withdrawalWaitSeconds).to.equal(0);
       expect(design("zk").measured.withdrawal!.skippedSeconds).to.equal(0);
+    });
+
+    it("sidechain: refused before a checkpoint covered the burn, then paid exactly once on the checkpoint, with no window", function () {
+      if (!withSidechain) this.skip();
+      expect(design("sidechain").outcomes.withdrawal).to.deep.equal({
+        recipient: addressOf("sidechain", 0),
+        amount: WITHDRAWAL,
+        paid: WITHDRAWAL,
+        earlyAttempt: "BridgeBatchNotFinal",
+        secondAttempt: "BridgeWithdrawalAlreadyFinalized",
+      });
+      expect(design("sidechain").measured.withdrawalWaitSeconds).to.equal(0);
+    });
+
+    it("layer3: refused inside the Layer-3 window, then paid on Layer 1 exactly once after both hops", function () {
+      if (!withSidechain) this.skip();
+      const m = design("layer3");
+      expect(m.outcomes.withdrawal).to.deep.equal({
+        recipient: addressOf("layer3", 0),
+        amount: WITHDRAWAL,
+        paid: WITHDRAWAL,
+        earlyAttempt: "BridgeBatchNotFinal",
+        secondAttempt: "BridgeWithdrawalAlreadyFinalized",
+      });
+      // The contracts' own wait: the Layer-3 window (the checkpoint adds none once accepted).
+      expect(m.measured.parameters.layer3ChallengeWindowSeconds).to.equal(LAYER3_TIMING.challengeWindow);
+      expect(m.measured.withdrawalWaitSeconds).to.equal(LAYER3_TIMING.challengeWindow);
+      // Both hops took at least the Layer-3 window, in real time (nothing skipped on the sidechain).
+      expect(m.measured.withdrawal!.skippedSeconds).to.equal(0);
+      expect(m.measured.withdrawal!.ms).to.be.at.least(LAYER3_TIMING.challengeWindow * 1000);
     });
 
     it("Layer 1: there is nothing to withdraw", function () {
@@ -217,6 +263,40 @@ describe("e2e: compare (short form)", function () {
     });
   });
 
+  describe("the sidechain and the Layer 3 on Layer 1", function () {
+    it("bill Layer 1 the deposits to enter, checkpoints for the transfers, a checkpoint and the exit to leave", function () {
+      if (!withSidechain) this.skip();
+      for (const d of ["sidechain", "layer3"] as const) {
+        const m = design(d).measured;
+        expect(m.transactions.entry, d).to.be.at.least(USERS); // a deposit per user, and any checkpoints
+        // The transfers were final once a checkpoint covered them: at least one was mined meanwhile.
+        expect(m.transactions.transfers, d).to.be.at.least(1);
+        expect(m.final.blocks, d).to.be.at.least(1);
+        expect(m.transactions.exit, d).to.be.at.least(2); // the checkpoint over the burn, exitBurn
+        expect(m.withdrawal!.blocks, d).to.be.at.least(2);
+      }
+      const sc = design("sidechain").measured;
+      // The transfers themselves are sidechain transactions, paid in sidechain gas, out of Layer 1's sight.
+      expect(sc.pieces.sidechainGasPerTransfer).to.be.greaterThan(0);
+      expect(sc.pieces.checkpointsDuringTransfers).to.be.at.least(1);
+      // The Layer 3's soft confirmation is its sequencer's receipt: no block on Layer 1.
+      expect(design("layer3").measured.soft.blocks).to.equal(0);
+    });
+
+    it("trust more than 2/3 of the validators' stake, and the Layer 3 one honest challenger besides", function () {
+      if (!withSidechain) this.skip();
+      expect(design("sidechain").trust.join(" ")).to.include(
+        "more than 2/3 of the validators' stake is honest",
+      );
+      expect(design("layer3").trust.join(" ")).to.include(
+        "the sidechain's stake (more than 2/3 honest) and one honest Layer-3 challenger",
+      );
+      const finding = report.findings.find((f) => f.claim === SEED_CLAIMS.sidechain)!;
+      expect(finding.verdict).to.equal("holds");
+      expect(finding.finding).to.include("checks nothing but signatures");
+    });
+  });
+
   describe("the report", function () {
     it("models the zk rollup at production batch sizes when both profiles are built", async function () {
       const { calibration } = await chooseZkProfiles();
@@ -236,7 +316,7 @@ describe("e2e: compare (short form)", function () {
       const svg = renderChart(report);
       for (const row of report.rows) expect(svg).to.include(`data-row="${row.id}"`);
       const json = JSON.parse(reportJson(report)) as { designs: unknown[] };
-      expect(json.designs).to.have.length(5);
+      expect(json.designs).to.have.length(withSidechain ? 7 : 5);
       expect(report.findings.map((f) => f.claim)).to.deep.equal(Object.values(SEED_CLAIMS));
       for (const f of report.findings) expect(f.verdict).not.to.equal("not measured");
     });
