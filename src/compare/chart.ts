@@ -212,7 +212,11 @@ function caption(r: CompareReport): string[] {
     `Measured ${dateOf(r)} on ${machineLine(r.machine)}, Hardhat's in-process chain; gas from receipts.`,
     `Times: off-chain work measured here (acknowledgement, co-signing, proving) + Layer-1 terms: ` +
       `${p.blockSeconds} s blocks, finality ${formatDuration(p.finalitySeconds)}, ` +
-      `${formatDuration(p.challengeWindowSeconds)} challenge window.`,
+      `${formatDuration(p.challengeWindowSeconds)} challenge window` +
+      (r.rows.some((x) => x.id === "sidechain" || x.id === "layer3")
+        ? `; the sidechain's ${p.sidechainBlockSeconds} s blocks and a checkpoint every ` +
+          `${formatDuration(p.checkpointIntervalSeconds)} (the Layer 3's window runs on the sidechain).`
+        : "."),
     model,
   ];
 }
