@@ -84,7 +84,8 @@ export async function startValidatorService(
         Sidechain: ctx.root.address,
       }),
     provider: ctx.layer1,
-    logger: o.logger,
+    // A record made here from addresses has no chain identity to warn about.
+    logger: o.deployment ? o.logger : undefined,
   });
   let store: ValidatorStore;
   try {
