@@ -158,19 +158,22 @@ export async function submittedSignatures(
   return signatures;
 }
 
+/** The checkpoints Layer 1 accepted (those numbered `number` only, if given), from their events. */
+export async function acceptedCheckpoints(root: SidechainClient, number?: number): Promise<Checkpoint[]> {
+  const logs = await root.contract.queryFilter(root.contract.filters.CheckpointSubmitted(number));
+  return logs.map(({ args }) => ({
+    number: args.number,
+    startBlock: args.startBlock,
+    endBlock: args.endBlock,
+    endBlockHash: args.endBlockHash,
+    withdrawalRoot: args.withdrawalRoot,
+  }));
+}
+
 /** The checkpoint Layer 1 accepted with number `number`, from its `CheckpointSubmitted` event. */
 export async function acceptedCheckpoint(
   root: SidechainClient,
   number: number,
 ): Promise<Checkpoint | undefined> {
-  const logs = await root.contract.queryFilter(root.contract.filters.CheckpointSubmitted(number));
-  const log = logs[0];
-  if (!log) return undefined;
-  return {
-    number: log.args.number,
-    startBlock: log.args.startBlock,
-    endBlock: log.args.endBlock,
-    endBlockHash: log.args.endBlockHash,
-    withdrawalRoot: log.args.withdrawalRoot,
-  };
+  return (await acceptedCheckpoints(root, number))[0];
 }

@@ -3,6 +3,7 @@ import { StrataError } from "../common/errors";
 import type { MerkleProof } from "../shared/merkle-tree";
 import type { WithdrawalData } from "../shared/types";
 import type { SidechainContext } from "./chains";
+import { acceptedCheckpoints } from "./chains";
 import type { Checkpoint } from "./checkpoint";
 import { checkpointWithdrawalTree } from "./checkpoint";
 import type { ChildBurn } from "./child-bridge";
@@ -28,16 +29,8 @@ export async function checkpointCovering(
   ctx: SidechainContext,
   block: number,
 ): Promise<Checkpoint | undefined> {
-  const logs = await ctx.root.contract.queryFilter(ctx.root.contract.filters.CheckpointSubmitted());
-  const log = logs.find((l) => Number(l.args.startBlock) <= block && block <= Number(l.args.endBlock));
-  if (!log) return undefined;
-  return {
-    number: log.args.number,
-    startBlock: log.args.startBlock,
-    endBlock: log.args.endBlock,
-    endBlockHash: log.args.endBlockHash,
-    withdrawalRoot: log.args.withdrawalRoot,
-  };
+  const accepted = await acceptedCheckpoints(ctx.root);
+  return accepted.find((c) => Number(c.startBlock) <= block && block <= Number(c.endBlock));
 }
 
 export interface ExitProof {
