@@ -28,10 +28,10 @@ import type { L2Tx } from "../shared/types";
 import { ownerOfAddress } from "../shared/types";
 import { deployLayer3 } from "../sidechain/layer3";
 import type { CompareChain, Sample } from "./chain";
-import { PartLedger, blockNumber, medianLatency, now, timed } from "./chain";
+import { PartLedger, blockNumber, medianLatency, now } from "./chain";
 import { CompareOutcomeError } from "./errors";
 import type { Committed, Rollup } from "./optimistic";
-import { commitAll, tipOf, windowCloses } from "./optimistic";
+import { commitAll, sendTransfers, tipOf, windowCloses } from "./optimistic";
 import type { SidechainWorld } from "./sidechain";
 import {
   SIDECHAIN_TRUST,
@@ -125,17 +125,14 @@ export async function runLayer3(w: Workload, c: CompareChain, logger?: Logger): 
     let transferBatches = 0;
     const final = await ledger.during("transfers", async () => {
       const first = await blockNumber(c.provider);
-      const sent: { at: number; block: number }[] = [];
-      for (const t of w.transfers) {
-        const from = index[t.from];
-        const m = { from, to: index[t.to], amount: t.amount, nonce: nonces[t.from]++ };
-        const signature = await domain.signTransfer(users.sidechain[t.from], m);
-        const { at, block, sample } = await timed(c.provider, () =>
-          send({ kind: "transfer", from, to: m.to, amount: t.amount, signature }),
-        );
-        soft.push(sample);
-        sent.push({ at, block });
-      }
+      const { soft: samples, sent } = await sendTransfers(
+        c,
+        w,
+        domain,
+        { wallets: users.sidechain, index, nonces },
+        send,
+      );
+      soft.push(...samples);
       blocksWhileSending = (await blockNumber(c.provider)) - first;
       const committed = await commitAll(seq);
       transferBatches = committed.length;

@@ -143,16 +143,9 @@ export async function runOptimistic(
     let transferBatches = 0;
     const final = await ledger.during("transfers", async () => {
       const first = await blockNumber(c.provider);
-      for (const t of w.transfers) {
-        const from = index[t.from];
-        const m = { from, to: index[t.to], amount: t.amount, nonce: nonces[t.from]++ };
-        const signature = await domain.signTransfer(wallets[t.from], m);
-        const { at, block, sample } = await timed(c.provider, () =>
-          send({ kind: "transfer", from, to: m.to, amount: t.amount, signature }),
-        );
-        soft.push(sample);
-        sent.push({ at, block });
-      }
+      const run = await sendTransfers(c, w, domain, { wallets, index, nonces }, send);
+      soft.push(...run.soft);
+      sent.push(...run.sent);
       blocksWhileSending = (await blockNumber(c.provider)) - first;
       const committed = await commitAll(seq);
       transferBatches = committed.length;
@@ -227,11 +220,39 @@ export interface Rollup {
   newFollower(): Promise<ChainFollower>;
 }
 
-interface Users {
-  wallets: Wallet[];
+/** The workload's users on a rollup's Layer 2. */
+export interface Users {
+  wallets: readonly (Signer & { readonly address: string })[];
   /** Each user's Layer-2 account, and its next nonce. */
   index: number[];
   nonces: number[];
+}
+
+/**
+ * Signs the workload's transfers, each by its payer at its next nonce, and hands them to `send` one by
+ * one, each timed from hand-over to its receipt (the soft confirmation); when, and at which block, each
+ * was sent.
+ */
+export async function sendTransfers(
+  c: CompareChain,
+  w: Workload,
+  domain: L2Domain,
+  { wallets, index, nonces }: Users,
+  send: (tx: L2Tx) => Promise<void>,
+): Promise<{ soft: Sample[]; sent: { at: number; block: number }[] }> {
+  const soft: Sample[] = [];
+  const sent: { at: number; block: number }[] = [];
+  for (const t of w.transfers) {
+    const from = index[t.from];
+    const m = { from, to: index[t.to], amount: t.amount, nonce: nonces[t.from]++ };
+    const signature = await domain.signTransfer(wallets[t.from], m);
+    const { at, block, sample } = await timed(c.provider, () =>
+      send({ kind: "transfer", from, to: m.to, amount: t.amount, signature }),
+    );
+    soft.push(sample);
+    sent.push({ at, block });
+  }
+  return { soft, sent };
 }
 
 /** The withdrawal: signed, committed, refused inside the window, paid after it, refused a second time. */
