@@ -227,16 +227,15 @@ export class ExplorerWatch {
     const key = JSON.stringify(listed);
     if (key === this.listedKey) return false;
     this.listedKey = key;
-    const given = this.options.services.map((t) => t.name);
-    const kept = this.services.filter(
-      (s) =>
-        given.includes(s.view.name) || listed.some((t) => t.name === s.view.name && t.url === s.view.url),
+    // What to watch now: every listed service, and every given one whose name no listed one takes (the
+    // demo's sequencer on its own port, not the default port's, while the demo runs).
+    const wanted = [
+      ...this.options.services.filter((t) => !listed.some((l) => l.name === t.name)),
+      ...listed,
+    ];
+    this.services = wanted.map(
+      (t) => this.services.find((s) => s.view.name === t.name && s.view.url === t.url) ?? new ServiceWatch(t),
     );
-    const added = listed
-      .filter((t) => !kept.some((s) => s.view.name === t.name && s.view.url === t.url))
-      .map((t) => new ServiceWatch(t));
-    // A listed service replaces a given one of the same name (the demo's port, not the default's).
-    this.services = [...kept.filter((s) => !added.some((a) => a.view.name === s.view.name)), ...added];
     return true;
   }
 
