@@ -5,7 +5,7 @@
  * answer's block from the rollup's getters and events; the history itself is derived by the pure
  * functions of ./optimistic-history.ts.
  */
-import type { Log } from "ethers";
+import type { Log, LogDescription } from "ethers";
 import { OptimisticRollup__factory } from "../../typechain-types";
 import { transactionSenders } from "../common/layer1";
 import type { RollupConfig } from "../optimistic/rollup-client";
@@ -37,7 +37,8 @@ interface Read {
   address: string;
   client: RollupClient;
   config: RollupConfig;
-  genesisAt: number;
+  /** Batch 0, the genesis state, as the rollup stores it. */
+  genesis: { claim: string; txRoot: string; committedAt: number };
   batches: BatchRecord[];
   games: GameRecord[];
 }
@@ -53,7 +54,14 @@ async function readRollup(ctx: ExplorerContext): Promise<Read> {
   ]);
   const decoded = await decodeLogs(ctx, logs);
   const { batches, games } = rollupHistory(decoded, config.gameClock);
-  return { address, client, config, genesisAt: Number(genesis.committedAt), batches, games };
+  return {
+    address,
+    client,
+    config,
+    genesis: { claim: genesis.claim, txRoot: genesis.txRoot, committedAt: Number(genesis.committedAt) },
+    batches,
+    games,
+  };
 }
 
 /** The rollup's logs as `RollupLog`s, each with its transaction's sender, gas and block time. */
@@ -74,115 +82,119 @@ async function decodeLogs(ctx: ExplorerContext, logs: readonly Log[]): Promise<R
     }
     return t;
   };
-  const out: RollupLog[] = [];
-  for (const log of logs) {
-    const event = iface.parseLog(log);
-    if (!event) continue;
-    const [{ from, gasUsed }, time] = await Promise.all([
-      senderOf(log.transactionHash),
-      timeOf(log.blockNumber),
-    ]);
-    const tx: TxRef = {
-      hash: log.transactionHash,
-      from,
-      gasUsed: gasUsed.toString(),
-      blockNumber: log.blockNumber,
-      time,
-    };
-    const a = event.args;
-    const decodedLog = ((): RollupLog | null => {
-      switch (event.name) {
-        case "BatchCommitted":
-          return {
-            tx,
-            name: event.name,
-            batchIndex: Number(a.batchIndex),
-            proposer: a.proposer,
-            claim: a.claim,
-            txRoot: a.txRoot,
-            stepCount: Number(a.stepCount),
-            stateRoot: a.post.accountsRoot,
-          };
-        case "BatchBlobs":
-          return { tx, name: event.name, batchIndex: Number(a.batchIndex), blobs: a.versionedHashes.length };
-        case "BatchFinalized":
-          return { tx, name: event.name, batchIndex: Number(a.batchIndex) };
-        case "BatchesRemoved":
-          return {
-            tx,
-            name: event.name,
-            fromIndex: Number(a.fromIndex),
-            count: Number(a.count),
-            epoch: Number(a.epoch),
-          };
-        case "ChallengeOpened":
-          return {
-            tx,
-            name: event.name,
-            gameId: Number(a.gameId),
-            batchIndex: Number(a.batchIndex),
-            challenger: a.challenger,
-            midClaim: a.midClaim,
-          };
-        case "Moved":
-          return {
-            tx,
-            name: event.name,
-            gameId: Number(a.gameId),
-            mover: PARTIES[Number(a.mover)],
-            agree: a.agree,
-            lo: Number(a.lo),
-            hi: Number(a.hi),
-            claim: a.claim,
-          };
-        case "DefenderJoined":
-          return { tx, name: event.name, gameId: Number(a.gameId), defender: a.defender };
-        case "DefenderLost":
-          return {
-            tx,
-            name: event.name,
-            gameId: Number(a.gameId),
-            defender: a.defender,
-            lo: Number(a.lo),
-            hi: Number(a.hi),
-          };
-        case "GameResolved":
-          return {
-            tx,
-            name: event.name,
-            gameId: Number(a.gameId),
-            winner: PARTIES[Number(a.winner)],
-            byStep: a.byStep,
-          };
-        case "GameCancelled":
-          return { tx, name: event.name, gameId: Number(a.gameId) };
-        case "BondCredited":
-          return { tx, name: event.name, account: a.account, amount: a.amount.toString() };
-        case "BondBurned":
-          return { tx, name: event.name, amount: a.amount.toString() };
-        default:
-          return null; // CreditWithdrawn, EIP-712's domain change: not part of the history drawn here
-      }
-    })();
-    if (decodedLog) out.push(decodedLog);
+  // Every receipt and block is asked for at once (each once), not one log after the other.
+  const read = await Promise.all(
+    logs.map(async (log) => {
+      const event = iface.parseLog(log);
+      if (!event) return null;
+      const [{ from, gasUsed }, time] = await Promise.all([
+        senderOf(log.transactionHash),
+        timeOf(log.blockNumber),
+      ]);
+      const tx: TxRef = {
+        hash: log.transactionHash,
+        from,
+        gasUsed: gasUsed.toString(),
+        blockNumber: log.blockNumber,
+        time,
+      };
+      return toRollupLog(event, tx);
+    }),
+  );
+  return read.filter((log): log is RollupLog => log !== null);
+}
+
+/** One parsed rollup event as a `RollupLog`; null for an event the history does not use. */
+function toRollupLog(event: LogDescription, tx: TxRef): RollupLog | null {
+  const a = event.args;
+  switch (event.name) {
+    case "BatchCommitted":
+      return {
+        tx,
+        name: event.name,
+        batchIndex: Number(a.batchIndex),
+        proposer: a.proposer,
+        claim: a.claim,
+        txRoot: a.txRoot,
+        stepCount: Number(a.stepCount),
+        stateRoot: a.post.accountsRoot,
+      };
+    case "BatchBlobs":
+      return { tx, name: event.name, batchIndex: Number(a.batchIndex), blobs: a.versionedHashes.length };
+    case "BatchFinalized":
+      return { tx, name: event.name, batchIndex: Number(a.batchIndex) };
+    case "BatchesRemoved":
+      return {
+        tx,
+        name: event.name,
+        fromIndex: Number(a.fromIndex),
+        count: Number(a.count),
+        epoch: Number(a.epoch),
+      };
+    case "ChallengeOpened":
+      return {
+        tx,
+        name: event.name,
+        gameId: Number(a.gameId),
+        batchIndex: Number(a.batchIndex),
+        challenger: a.challenger,
+        midClaim: a.midClaim,
+      };
+    case "Moved":
+      return {
+        tx,
+        name: event.name,
+        gameId: Number(a.gameId),
+        mover: PARTIES[Number(a.mover)],
+        agree: a.agree,
+        lo: Number(a.lo),
+        hi: Number(a.hi),
+        claim: a.claim,
+      };
+    case "DefenderJoined":
+      return { tx, name: event.name, gameId: Number(a.gameId), defender: a.defender };
+    case "DefenderLost":
+      return {
+        tx,
+        name: event.name,
+        gameId: Number(a.gameId),
+        defender: a.defender,
+        lo: Number(a.lo),
+        hi: Number(a.hi),
+      };
+    case "GameResolved":
+      return {
+        tx,
+        name: event.name,
+        gameId: Number(a.gameId),
+        winner: PARTIES[Number(a.winner)],
+        byStep: a.byStep,
+      };
+    case "GameCancelled":
+      return { tx, name: event.name, gameId: Number(a.gameId) };
+    case "BondCredited":
+      return { tx, name: event.name, account: a.account, amount: a.amount.toString() };
+    case "BondBurned":
+      return { tx, name: event.name, amount: a.amount.toString() };
+    default:
+      return null; // CreditWithdrawn, EIP-712's domain change: not part of the history drawn here
   }
-  return out;
 }
 
 /** The genesis batch (index 0): final from the rollup's deployment, committed by no one. */
-function genesisSummary(r: Read, claim: string): BatchSummaryView {
+function genesisSummary(r: Read): BatchSummaryView {
   return {
     index: 0,
     epoch: 0,
     state: "final",
     proposer: "0x" + "00".repeat(20),
-    claim,
+    claim: r.genesis.claim,
     stateRoot: "",
     steps: 0,
     dataMode: "calldata",
     commit: null,
-    committedAt: r.genesisAt,
-    challengeWindowEndsAt: r.genesisAt,
+    committedAt: r.genesis.committedAt,
+    challengeWindowEndsAt: r.genesis.committedAt,
     bond: "0",
     openGames: 0,
   };
@@ -225,12 +237,11 @@ async function summaryOf(ctx: ExplorerContext): Promise<OptimisticSummaryView> {
   const r = await readRollup(ctx);
   const at = { blockTag: ctx.head.number };
   const c = r.client.contract;
-  const [batchCount, lastFinalized, burned, burnPercent, genesis] = await Promise.all([
+  const [batchCount, lastFinalized, burned, burnPercent] = await Promise.all([
     c.batchCount(at),
     c.lastFinalizedIndex(at),
     c.burned(at),
     c.BURN_PERCENT(),
-    c.batch(0, at),
   ]);
   const now = ctx.head.timestamp;
   return {
@@ -245,7 +256,7 @@ async function summaryOf(ctx: ExplorerContext): Promise<OptimisticSummaryView> {
     batchCount: Number(batchCount),
     lastFinalizedIndex: Number(lastFinalized),
     burned: burned.toString(),
-    batches: [genesisSummary(r, genesis.claim), ...r.batches.map((b) => batchSummary(r, b, now))],
+    batches: [genesisSummary(r), ...r.batches.map((b) => batchSummary(r, b, now))],
     games: r.games.map(gameSummary),
   };
 }
@@ -261,13 +272,12 @@ async function batchOf(
   const r = await readRollup(ctx);
   const now = ctx.head.timestamp;
   if (index === 0) {
-    const genesis = await r.client.contract.batch(0, { blockTag: ctx.head.number });
     if (epoch !== undefined && epoch !== 0)
       throw new ExplorerNotFoundError(`batch 0 has no commit of epoch ${epoch}`);
     return {
-      ...genesisSummary(r, genesis.claim),
+      ...genesisSummary(r),
       now,
-      txRoot: genesis.txRoot,
+      txRoot: r.genesis.txRoot,
       finalized: null,
       removed: null,
       games: [],

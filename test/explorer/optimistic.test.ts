@@ -11,6 +11,7 @@ import { batchState, gameClocks, rollupHistory } from "../../src/explorer/optimi
 import type { ExplorerContext } from "../../src/explorer/route";
 import { ExplorerBadRequestError, ExplorerNotFoundError } from "../../src/explorer/route";
 import type { Deployment } from "../../src/common/deployments";
+import { corruptTrace, lyingPlayer } from "../../src/optimistic/adversaries";
 import { GamePlayer } from "../../src/optimistic/player";
 import { FundedWorld } from "../helpers/optimistic-world";
 import type { World } from "../optimistic/world";
@@ -384,6 +385,84 @@ describe("explorer: optimistic", function () {
         "removed",
         "final",
       ]);
+    });
+
+    it("runs only the clock of the side to move, and shows a stalling liar losing on time", async function () {
+      const { rollup, challenger, challengerSigner } = world;
+      const lie = await funded.lie({ txs: await funded.transfers(8), lieAt: 3 });
+      await challenger.tick();
+      let game = await read<GameView>("/api/optimistic/games/:id", { id: "0" });
+      expect(game).to.deep.include({
+        status: "open",
+        turn: "proposer",
+        history: [],
+        verdict: null,
+        payout: null,
+      });
+      expect(game.range).to.deep.equal({ lo: 0, hi: 8 });
+      expect(game.start).to.deep.include({ lo: 0, hi: 8, claimAt: 4 });
+      expect(game.clocks.proposer).to.deep.include({
+        toMove: true,
+        deadline: game.opened.time + TIMING.gameClock,
+      });
+      expect(game.clocks.challenger).to.deep.equal({ left: TIMING.gameClock, toMove: false, deadline: null });
+
+      await time.increase(100);
+      game = await read<GameView>("/api/optimistic/games/:id", { id: "0" });
+      expect(game.clocks.proposer.left).to.equal(TIMING.gameClock - (game.now - game.opened.time));
+      expect(game.clocks.proposer.left < TIMING.gameClock).to.equal(true);
+
+      await time.increase(TIMING.gameClock);
+      await challenger.tick();
+      game = await read<GameView>("/api/optimistic/games/:id", { id: "0" });
+      expect(game.verdict).to.deep.include({ byStep: false, step: null, winner: "challenger" });
+      expect(game.verdict!.winnerAddress).to.equal(challengerSigner.address);
+      expect(game.verdict!.tx.from).to.equal(challengerSigner.address);
+      expect(game.removed).to.deep.equal([{ index: lie.batchIndex, epoch: 0 }]);
+      expect(game.clocks.proposer.toMove).to.equal(false);
+      expect((await rollup.game(0n)).status).to.equal("challengerWon");
+    });
+
+    it("shows a challenger that disputes an honest batch losing to the proposer, who is paid half its bond", async function () {
+      const { rollup, sequencer } = world;
+      const config = await rollup.config();
+      for (const t of await funded.transfers(11)) await sequencer.submit(hexOf(t));
+      await sequencer.tick(true);
+      const batchIndex = Number(await rollup.contract.batchCount()) - 1;
+      const follower = await world.newFollower();
+      await follower.sync();
+      const wrong = corruptTrace(follower.trace(batchIndex), 4);
+      await rollup.challenge(
+        funded.mallory,
+        batchIndex,
+        follower.parentState(batchIndex),
+        wrong[5],
+        config.challengerBond,
+      );
+      const griefer = lyingPlayer(
+        { rollup, follower, signer: funded.mallory },
+        new Map([[batchIndex, wrong]]),
+      );
+
+      await playOut([{ tick: () => follower.sync() }, griefer, sequencer]);
+
+      const game = await read<GameView>("/api/optimistic/games/:id", { id: "0" });
+      expect(game.status).to.equal("proposerWon");
+      expect(game.verdict).to.deep.include({
+        byStep: true,
+        winner: "proposer",
+        winnerAddress: world.proposer.address,
+      });
+      expect(game.verdict!.step).to.equal(game.range.lo);
+      expect(game.range.hi - game.range.lo).to.equal(1);
+      expect(game.payout).to.deep.equal({
+        credits: [{ account: world.proposer.address, amount: (config.challengerBond / 2n).toString() }],
+        burned: (config.challengerBond / 2n).toString(),
+      });
+      expect(game.removed).to.deep.equal([]);
+      expect(game.batchState).to.equal("challengeable");
+      const batch = await read<BatchView>("/api/optimistic/batches/:index", { index: String(batchIndex) });
+      expect(batch.games.map((g) => [g.id, g.winner])).to.deep.equal([[0, "proposer"]]);
     });
 
     it("answers 404 for an unknown batch, game or epoch, or no rollup, and 400 for a malformed one", async function () {
