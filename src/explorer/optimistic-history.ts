@@ -168,7 +168,10 @@ export function rollupHistory(logs: readonly RollupLog[], gameClock: number): Ro
     if (!g) throw new RollupHistoryError(`an event of game ${id} comes before the game was opened`);
     return g;
   };
-  const sameTx = (tx: TxRef) => logs.filter((l) => l.tx.hash === tx.hash);
+  /** The logs of each transaction: an event's companions (a resolution's bonds, a commit's blobs). */
+  const byTx = new Map<string, RollupLog[]>();
+  for (const log of logs) byTx.set(log.tx.hash, [...(byTx.get(log.tx.hash) ?? []), log]);
+  const sameTx = (tx: TxRef): RollupLog[] => byTx.get(tx.hash) ?? [];
   const payoutOf = (tx: TxRef): Payout => {
     const inTx = sameTx(tx);
     const credits = inTx.filter((l): l is LogOf<"BondCredited"> => l.name === "BondCredited");
