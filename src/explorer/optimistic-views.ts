@@ -105,6 +105,8 @@ export interface GameView {
   defender: string | null;
   bonds: { proposer: string; challenger: string; defender: string | null };
   opened: TxRef;
+  /** Seconds on each side's clock at the start. */
+  gameClock: number;
   /** The range at the start, [0, steps), and the challenger's claim at its midpoint (null for one step). */
   start: { lo: number; hi: number; claim: string | null; claimAt: number | null };
   /** The range now, [lo, hi) (Layer 1's own getter), and the side to move (null once the game is over). */

@@ -344,6 +344,7 @@ async function gameOf(ctx: ExplorerContext, params: Record<string, string>): Pro
       defender: onChain.defender ? bond : null,
     },
     opened: g.opened,
+    gameClock: r.config.gameClock,
     start: {
       lo: 0,
       hi: g.steps,

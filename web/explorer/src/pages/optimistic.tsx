@@ -440,7 +440,7 @@ function GamePage(props: { params: Record<string, string> }) {
             <table>
               <thead>
                 <tr>
-                  <th class="num">#</th>
+                  <th class="num">Move</th>
                   <th>Mover</th>
                   <th>Judged</th>
                   <th>Range after</th>
@@ -451,15 +451,30 @@ function GamePage(props: { params: Record<string, string> }) {
                 </tr>
               </thead>
               <tbody>
-                {g.history.length === 0 ? (
-                  <tr>
-                    <td colSpan={8} class="muted">
-                      No move yet.
-                    </td>
-                  </tr>
-                ) : (
-                  g.history.map((entry) => <HistoryRow entry={entry} steps={g.steps} />)
-                )}
+                <tr data-testid="game-opening">
+                  <td class="num">0</td>
+                  <td>challenger</td>
+                  <td>opens the game</td>
+                  <td>
+                    <span class="mono">{rangeText(g.start.lo, g.start.hi)}</span>
+                    <RangeBar steps={g.steps} lo={g.start.lo} hi={g.start.hi} thin />
+                  </td>
+                  <td class="mono" title={g.start.claim ?? undefined}>
+                    {g.start.claim === null ? "one step" : `step ${g.start.claimAt}: ${short(g.start.claim)}`}
+                  </td>
+                  <td>
+                    P {duration(g.gameClock)} · C {duration(g.gameClock)}
+                  </td>
+                  <td>
+                    <TxLink hash={g.opened.hash} /> <Gas gas={g.opened.gasUsed} />
+                  </td>
+                  <td>
+                    <Time at={g.opened.time} />
+                  </td>
+                </tr>
+                {g.history.map((entry) => (
+                  <HistoryRow entry={entry} steps={g.steps} />
+                ))}
               </tbody>
             </table>
           </Section>
