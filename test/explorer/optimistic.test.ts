@@ -2,6 +2,7 @@
 // against a real fraud played on the in-process chain (a lying batch of Mallory's, challenged by the real
 // challenger, bisected to a one-step proof) and an honest batch going through its window to finality.
 import { expect } from "chai";
+import { id } from "ethers";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { BatchView, GameView, OptimisticSummaryView } from "../../src/explorer/optimistic";
@@ -13,6 +14,7 @@ import { ExplorerBadRequestError, ExplorerNotFoundError } from "../../src/explor
 import type { Deployment } from "../../src/common/deployments";
 import { corruptTrace, lyingPlayer } from "../../src/optimistic/adversaries";
 import { GamePlayer } from "../../src/optimistic/player";
+import { defenceOpensAt, openingClaim } from "../../src/optimistic/solver";
 import { FundedWorld } from "../helpers/optimistic-world";
 import type { World } from "../optimistic/world";
 import { hexOf, passChallengeWindow, TIMING } from "../optimistic/world";
@@ -463,6 +465,61 @@ describe("explorer: optimistic", function () {
       expect(game.batchState).to.equal("challengeable");
       const batch = await read<BatchView>("/api/optimistic/batches/:index", { index: String(batchIndex) });
       expect(batch.games.map((g) => [g.id, g.winner])).to.deep.equal([[0, "proposer"]]);
+    });
+
+    it("shows a defender taking the proposer's side over, losing on time, and the game put back as before", async function () {
+      const { rollup, sequencer } = world;
+      const config = await rollup.config();
+      for (const t of await funded.transfers(5)) await sequencer.submit(hexOf(t));
+      await sequencer.tick(true);
+      const batchIndex = Number(await rollup.contract.batchCount()) - 1;
+      const [mallory, sybil] = [world.signers[8], world.signers[9]];
+      const follower = await world.newFollower();
+      await follower.sync();
+      const wrong = corruptTrace(follower.trace(batchIndex), 2);
+      const { gameId } = await rollup.challenge(
+        mallory,
+        batchIndex,
+        follower.parentState(batchIndex),
+        openingClaim(wrong),
+        config.challengerBond,
+      );
+      // The sybil takes the silent proposer's side over as soon as it may, then never moves again.
+      await time.setNextBlockTimestamp(defenceOpensAt(await rollup.game(gameId)));
+      await rollup.defend(sybil, gameId, true, id("sabotage"), config.challengerBond);
+      const griefer = new GamePlayer({ rollup, follower, signer: mallory, traceFor: () => wrong });
+      await follower.sync();
+      await griefer.playAll();
+      let game = await read<GameView>("/api/optimistic/games/:id", { id: gameId.toString() });
+      expect(game.defender).to.equal(sybil.address);
+      expect(game.bonds.defender).to.equal(config.challengerBond.toString());
+      expect(game.history.map((e) => e.kind)).to.deep.equal(["move", "defenderJoined", "move"]);
+      expect(game.turn).to.equal("proposer");
+
+      await time.increase(TIMING.gameClock + 1);
+      await rollup.timeout(world.signers[7], gameId);
+      game = await read<GameView>("/api/optimistic/games/:id", { id: gameId.toString() });
+      expect(game.history.map((e) => e.kind)).to.deep.equal([
+        "move",
+        "defenderJoined",
+        "move",
+        "defenderLost",
+      ]);
+      const lost = game.history[3];
+      if (lost.kind !== "defenderLost") throw new Error("not a lost defence");
+      // The replayed restoration is Layer 1's own: the range, both clocks and the overdue move's deadline.
+      const onChain = await rollup.game(gameId);
+      expect([lost.lo, lost.hi]).to.deep.equal([onChain.lo, onChain.hi]);
+      expect([game.range.lo, game.range.hi]).to.deep.equal([0, 5]);
+      expect(lost.clocks).to.deep.equal(onChain.clocks);
+      expect(game).to.deep.include({
+        status: "open",
+        turn: "proposer",
+        defender: null,
+        verdict: null,
+        payout: null,
+      });
+      expect(game.clocks.proposer.deadline).to.equal(onChain.lastMoveAt + onChain.clocks.proposer);
     });
 
     it("answers 404 for an unknown batch, game or epoch, or no rollup, and 400 for a malformed one", async function () {
