@@ -553,4 +553,26 @@ describe("explorer: optimistic", function () {
       expect((await read<BatchView>(batchRoute, { index: "1" })).state).to.equal("committed");
     });
   });
+  describe("routes on a rollup posting in blobs", function () {
+    it("tells a batch posted in blobs by its BatchBlobs event", async function () {
+      const funded = await FundedWorld.create({ sequenced: true, dataMode: "blobs" });
+      try {
+        const block = (await ethers.provider.getBlock("latest"))!;
+        const ctx: ExplorerContext = {
+          provider: ethers.provider,
+          deployment: funded.world.stack.context.deployment,
+          head: { number: block.number, hash: block.hash!, timestamp: block.timestamp },
+        };
+        const batch = (await optimisticRoutes[1].read(
+          ctx,
+          { index: "1" },
+          new URLSearchParams(),
+        )) as BatchView;
+        expect(batch).to.deep.include({ index: 1, dataMode: "blobs", state: "challengeable" });
+        expect((await funded.world.rollup.contract.batch(1)).inBlobs).to.equal(true);
+      } finally {
+        await funded.world.cleanup();
+      }
+    });
+  });
 });
