@@ -10,6 +10,7 @@ import { StrataError } from "../common/errors";
 import type { RpcProvider } from "../common/layer1";
 import type { Logger } from "../common/logger";
 import { layer1Routes } from "./layer1";
+import { optimisticRoutes } from "./optimistic";
 import type { ExplorerRoute } from "./route";
 import { startExplorerServer } from "./server";
 import type { DeploymentSource, ExplorerStatus, ServiceTarget } from "./watch";
@@ -19,7 +20,7 @@ import { ExplorerWatch } from "./watch";
 export class ExplorerTimeoutError extends StrataError {}
 
 /** Every subsystem's routes, in the order the overview lists them. */
-export const EXPLORER_ROUTES: ExplorerRoute[] = [...layer1Routes];
+export const EXPLORER_ROUTES: ExplorerRoute[] = [...layer1Routes, ...optimisticRoutes];
 
 /** Where `vite build` puts the web application. */
 export const EXPLORER_WEB_DIST = join(__dirname, "..", "..", "web", "explorer", "dist");
