@@ -218,7 +218,7 @@ export async function paidWithdrawals(
   const r = rollup ?? undefined;
   const to = recipient ?? undefined;
   const [finalized, released, credited] = await Promise.all([
-    bridge.queryFilter(bridge.filters.WithdrawalFinalized(r, undefined, to), 0, ctx.head.number),
+    bridge.queryFilter(bridge.filters.WithdrawalFinalized(r, undefined, undefined, to), 0, ctx.head.number),
     bridge.queryFilter(bridge.filters.Released(r, to), 0, ctx.head.number),
     bridge.queryFilter(bridge.filters.PayoutCredited(r, undefined, to), 0, ctx.head.number),
   ]);

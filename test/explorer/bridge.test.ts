@@ -3,28 +3,16 @@
 // an ERC-20 deposit waits in the zk rollup's queue. At each stage `/api/bridge` must show the queue
 // (consumed vs pending), the escrow per token, and the withdrawal pending, then finalizable, then paid.
 import { expect } from "chai";
-import { ethers } from "hardhat";
 import { ZeroAddress, parseEther } from "ethers";
-import type { RpcProvider } from "../../src/common/layer1";
 import type { Deployment } from "../../src/common/deployments";
 import type { BridgeRollupView, BridgeView } from "../../src/explorer/bridge";
 import { bridgeRoutes } from "../../src/explorer/bridge";
-import type { ExplorerContext } from "../../src/explorer/route";
 import { ExplorerNotFoundError } from "../../src/explorer/route";
+import { contextAt } from "./context";
 import { ownerOfAddress } from "../../src/shared/types";
 import { DemoToken__factory } from "../../typechain-types";
 import type { World } from "../optimistic/world";
 import { createWorld, depositEth, hexOf, passChallengeWindow, signedWithdraw } from "../optimistic/world";
-
-/** A context at the chain's newest block. */
-export async function contextAt(deployment: Deployment): Promise<ExplorerContext> {
-  const block = (await ethers.provider.getBlock("latest"))!;
-  return {
-    provider: ethers.provider as unknown as RpcProvider,
-    deployment,
-    head: { number: block.number, hash: block.hash!, timestamp: block.timestamp },
-  };
-}
 
 describe("explorer: bridge", function () {
   let world: World;
