@@ -399,13 +399,16 @@ async function readZk(ctx: ExplorerContext): Promise<ZkView> {
     ],
   );
 
-  const batches: ZkBatchSummary[] = [await genesisSummary(ctx, zk, logs[0]?.log.blockNumber ?? null)];
-  for (const b of logs) {
-    const record = await batchRecord(ctx, client, b);
-    const forced = await forcedRequestsOf(ctx, client, consumed, b.index);
-    const txs = decodePubdata(record.calldata.pubdata, record.calldata.consumedDeposits, forced);
-    batches.push(summaryOf(record, txs.length, await timeOf(b.log.blockNumber)));
-  }
+  const genesis = await genesisSummary(ctx, zk, logs[0]?.log.blockNumber ?? null);
+  const verified = await Promise.all(
+    logs.map(async (b) => {
+      const record = await batchRecord(ctx, client, b);
+      const forced = await forcedRequestsOf(ctx, client, consumed, b.index);
+      const txs = decodePubdata(record.calldata.pubdata, record.calldata.consumedDeposits, forced);
+      return summaryOf(record, txs.length, await timeOf(b.log.blockNumber));
+    }),
+  );
+  const batches = [genesis, ...verified];
 
   const code = await ctx.provider.getCode(config.verifier, blockTag);
   const runtimeCodeHash = keccak256(code);
@@ -582,7 +585,11 @@ async function readBatch(ctx: ExplorerContext, index: number): Promise<ZkBatchVi
   const consumed = await forcedConsumption(ctx, zk, index);
   const forcedRequests = await forcedRequestsOf(ctx, client, consumed, index);
   const txs = decodePubdata(record.calldata.pubdata, record.calldata.consumedDeposits, forcedRequests);
-  const oldRoot = await zk.root({ blockTag: found.log.blockNumber - 1 });
+  // the root it started from: the previous batch's, or genesis's
+  const previous = logs.find((b) => b.index === index - 1);
+  const oldRoot = previous
+    ? previous.newRoot
+    : BigInt((await genesisSummary(ctx, zk, found.log.blockNumber)).root);
   const credited = await zk.queryFilter(zk.filters.WithdrawalCredited(index), 0, blockTag);
   const config = await configOf(ctx, zk);
   const inputs = publicInputs(oldRoot, record.newRoot, record.calldata.feeRecipient, txs, config.batchSize);
