@@ -6,8 +6,8 @@
 import { ZeroAddress, getAddress, zeroPadValue } from "ethers";
 import { IERC20Metadata__factory, ZkRollup__factory } from "../../typechain-types";
 import { ZkRollupClient } from "../zk/rollup-client";
-import type { BridgeDepositView, BridgePaidWithdrawalView } from "./bridge";
-import { bridgeOf, depositsOf, nameOf, paidWithdrawals, symbolsOf, tokensOf, zkCredits } from "./bridge";
+import type { BridgeDepositView, BridgePaidWithdrawalView, TokenInfo } from "./bridge";
+import { bridgeOf, depositsOf, nameOf, paidWithdrawals, tokenInfosOf, tokensOf, zkCredits } from "./bridge";
 import type { ExplorerContext, ExplorerRoute } from "./route";
 import { addressParam } from "./route";
 import type { ZkExitView, ZkForcedView } from "./zk";
@@ -40,6 +40,8 @@ export interface AccountView {
   credits: AccountCreditView[];
   /** Its forced withdrawals and exits in the zk rollup (null when the deployment has none). */
   zk: { forced: ZkForcedView[]; exits: ZkExitView[] } | null;
+  /** Every token above, by address (0x0 is ETH): its symbol and decimals. */
+  tokens: Record<string, TokenInfo>;
 }
 
 async function readAccount(ctx: ExplorerContext, address: string): Promise<AccountView> {
@@ -114,7 +116,8 @@ async function readAccount(ctx: ExplorerContext, address: string): Promise<Accou
       });
   }
 
-  const symbols = await symbolsOf(ctx, [...tokens, ...credits.map((c) => c.token)]);
+  const infos = await tokenInfosOf(ctx, [...tokens, ...credits.map((c) => c.token)]);
+  const symbols = new Map(Object.entries(infos).map(([t, i]) => [t, i.symbol]));
   for (const c of credits) c.symbol = symbols.get(c.token) ?? null;
 
   let demoToken: AccountView["layer1"]["demoToken"] = null;
@@ -152,6 +155,7 @@ async function readAccount(ctx: ExplorerContext, address: string): Promise<Accou
     }),
     credits,
     zk,
+    tokens: infos,
   };
 }
 

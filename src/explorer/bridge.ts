@@ -129,6 +129,8 @@ export interface BridgeRollupView {
 export interface BridgeView {
   bridge: string;
   rollups: BridgeRollupView[];
+  /** Every token the rollups list, by address (0x0 is ETH): its symbol and decimals. */
+  tokens: Record<string, TokenInfo>;
 }
 
 /** The bridge contract of the deployment, read-only. */
@@ -162,24 +164,35 @@ export async function tokensOf(
   return tokens;
 }
 
-/** "ETH" for address 0, else the token's `symbol()`, or null when it has none. */
-export async function symbolOf(ctx: ExplorerContext, token: string): Promise<string | null> {
-  if (token === ZeroAddress) return "ETH";
-  try {
-    return await IERC20Metadata__factory.connect(token, ctx.provider).symbol({ blockTag: ctx.head.number });
-  } catch {
-    return null; // not every ERC-20 has the optional metadata
-  }
+/** What a page needs to print amounts of a token. */
+export interface TokenInfo {
+  /** "ETH", the token's `symbol()`, or null when it has none. */
+  symbol: string | null;
+  /** 18 for ETH, the token's `decimals()`, or null when it has none (amounts are then base units). */
+  decimals: number | null;
 }
 
-/** Symbols of a set of tokens, read once each. */
-export async function symbolsOf(
+/** ETH for address 0, else what the token's optional ERC-20 metadata says. */
+export async function tokenInfoOf(ctx: ExplorerContext, token: string): Promise<TokenInfo> {
+  if (token === ZeroAddress) return { symbol: "ETH", decimals: 18 };
+  const erc20 = IERC20Metadata__factory.connect(token, ctx.provider);
+  const blockTag = ctx.head.number;
+  // not every ERC-20 has the optional metadata
+  const [symbol, decimals] = await Promise.all([
+    erc20.symbol({ blockTag }).catch(() => null),
+    erc20.decimals({ blockTag }).then(Number, () => null),
+  ]);
+  return { symbol, decimals };
+}
+
+/** Token metadata of a set of tokens, read once each, by address. */
+export async function tokenInfosOf(
   ctx: ExplorerContext,
   tokens: Iterable<string>,
-): Promise<Map<string, string | null>> {
+): Promise<Record<string, TokenInfo>> {
   const unique = [...new Set(tokens)];
-  const symbols = await Promise.all(unique.map((t) => symbolOf(ctx, t)));
-  return new Map(unique.map((t, i) => [t, symbols[i]]));
+  const infos = await Promise.all(unique.map((t) => tokenInfoOf(ctx, t)));
+  return Object.fromEntries(unique.map((t, i) => [t, infos[i]]));
 }
 
 /** Deposits of `rollup`'s queue (all, or those from `depositor`), in queue order, with what they are. */
@@ -354,7 +367,11 @@ export async function zkCredits(
 }
 
 /** One rollup as the bridge and the rollup's own contract see it. */
-async function rollupView(ctx: ExplorerContext, bridge: Bridge, rollup: string): Promise<BridgeRollupView> {
+async function rollupView(
+  ctx: ExplorerContext,
+  bridge: Bridge,
+  rollup: string,
+): Promise<{ view: BridgeRollupView; tokens: Record<string, TokenInfo> }> {
   const blockTag = ctx.head.number;
   const name = nameOf(ctx, rollup);
   const [tokens, queue, deposits, paid, consumed] = await Promise.all([
@@ -365,7 +382,8 @@ async function rollupView(ctx: ExplorerContext, bridge: Bridge, rollup: string):
     consumedCount(ctx, bridge, rollup, name),
   ]);
   const tokenOf = (id: number) => tokens.get(id) ?? ZeroAddress;
-  const symbols = await symbolsOf(ctx, tokens.values());
+  const infos = await tokenInfosOf(ctx, tokens.values());
+  const symbols = new Map(Object.entries(infos).map(([t, i]) => [t, i.symbol]));
   const escrow = await Promise.all(
     [...tokens.entries()]
       .sort(([a], [b]) => a - b)
@@ -409,7 +427,7 @@ async function rollupView(ctx: ExplorerContext, bridge: Bridge, rollup: string):
     pending = await optimisticPending(ctx, rollup, paid);
   }
 
-  return {
+  const view: BridgeRollupView = {
     address: rollup,
     name,
     queue: {
@@ -430,15 +448,18 @@ async function rollupView(ctx: ExplorerContext, bridge: Bridge, rollup: string):
       })),
     },
   };
+  return { view, tokens: infos };
 }
 
 /** `/api/bridge`: every registered rollup's queue, escrow and withdrawals. */
 export async function readBridge(ctx: ExplorerContext): Promise<BridgeView> {
   const bridge = bridgeOf(ctx);
   const rollups = await registeredRollups(ctx, bridge);
+  const views = await Promise.all(rollups.map((r) => rollupView(ctx, bridge, r)));
   return {
     bridge: getAddress(await bridge.getAddress()),
-    rollups: await Promise.all(rollups.map((r) => rollupView(ctx, bridge, r))),
+    rollups: views.map((v) => v.view),
+    tokens: Object.assign({}, ...views.map((v) => v.tokens)) as Record<string, TokenInfo>,
   };
 }
 

@@ -70,6 +70,7 @@ describe("explorer: accounts", function () {
     expect(view.withdrawals).to.deep.equal([]);
     expect(view.credits).to.deep.equal([]);
     expect(view.zk).to.deep.equal({ forced: [], exits: [] });
+    expect(view.tokens[deployment.contracts.DemoToken]).to.deep.equal({ symbol: "SDT", decimals: 18 });
 
     const bobs = await read(bob.address);
     expect(bobs.deposits.map((d) => [d.depositor, d.direction, d.amount])).to.deep.equal([

@@ -160,6 +160,10 @@ describe("explorer: bridge", function () {
       ["ETH", "0"],
       ["SDT", parseEther("40").toString()],
     ]);
+    expect(view.tokens).to.deep.equal({
+      [ZeroAddress]: { symbol: "ETH", decimals: 18 },
+      [deployment.contracts.DemoToken]: { symbol: "SDT", decimals: 18 },
+    });
     expect(zk.withdrawals).to.deep.equal({ pendingSource: "zk-credits", pending: [], paid: [] });
     // escrow is per rollup: the optimistic rollup's is untouched
     expect(rollupNamed(view, "OptimisticRollup").escrow.map((e) => e.escrowed)).to.deep.equal([
