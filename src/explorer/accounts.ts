@@ -10,8 +10,8 @@ import type { BridgeDepositView, BridgePaidWithdrawalView, TokenInfo } from "./b
 import { bridgeOf, depositsOf, nameOf, paidWithdrawals, tokenInfosOf, tokensOf, zkCredits } from "./bridge";
 import type { ExplorerContext, ExplorerRoute } from "./route";
 import { addressParam } from "./route";
-import type { ZkExitView, ZkForcedView } from "./zk";
-import { readExits, readForced } from "./zk";
+import type { ZkExitView, ZkForcedView, ZkTokenView } from "./zk";
+import { readExits, readForced, zkTokens } from "./zk";
 
 /** What the account is owed and may pull: a zk credit (`claim`) or a bridge credit (`claimCredit`). */
 export interface AccountCreditView {
@@ -39,7 +39,7 @@ export interface AccountView {
   withdrawals: (BridgePaidWithdrawalView & { rollupName: string | null })[];
   credits: AccountCreditView[];
   /** Its forced withdrawals and exits in the zk rollup (null when the deployment has none). */
-  zk: { forced: ZkForcedView[]; exits: ZkExitView[] } | null;
+  zk: { forced: ZkForcedView[]; exits: ZkExitView[]; tokens: Record<number, ZkTokenView> } | null;
   /** Every token above, by address (0x0 is ETH): its symbol and decimals. */
   tokens: Record<string, TokenInfo>;
 }
@@ -81,18 +81,19 @@ async function readAccount(ctx: ExplorerContext, address: string): Promise<Accou
       index: Number(log.args.index),
       effective: log.args.effective,
     }));
-    const [forced, exits, owed, zkTokens] = await Promise.all([
+    const [forced, exits, owed, listed, tokensById] = await Promise.all([
       readForced(ctx, rollup, client, consumed, Number(exodusDelay), exodus, account),
       readExits(ctx, rollup, undefined, account),
       zkCredits(ctx, zkAddress, account),
       tokensOf(ctx, bridge, zkAddress),
+      zkTokens(ctx, zkAddress),
     ]);
-    zk = { forced, exits };
+    zk = { forced, exits, tokens: tokensById };
     for (const c of owed) {
       credits.push({
         kind: "zk",
         rollup: getAddress(zkAddress),
-        token: zkTokens.get(c.tokenId) ?? ZeroAddress,
+        token: listed.get(c.tokenId) ?? ZeroAddress,
         tokenId: c.tokenId,
         symbol: null,
         amount: c.amount.toString(),

@@ -7,13 +7,15 @@
 import type { Log } from "ethers";
 import { AbiCoder, getAddress, hexlify, id, keccak256 } from "ethers";
 import type { ZkRollup } from "../../typechain-types";
-import { Bridge__factory, ZkRollup__factory } from "../../typechain-types";
+import { ZkRollup__factory } from "../../typechain-types";
 import type { ZkVerifierPin } from "../common/deployments";
 import type { DepositData } from "../shared/types";
 import { decodePubdata, publicInputs } from "../zk/pubdata";
 import { ZkRollupClient } from "../zk/rollup-client";
 import type { ZkBatchCalldata } from "../zk/rollup-client";
 import type { ZkForcedRequest, ZkPublishedTx } from "../zk/types";
+import type { TokenInfo } from "./bridge";
+import { bridgeOf, tokenInfosOf, tokensOf } from "./bridge";
 import type { ExplorerContext, ExplorerRoute } from "./route";
 import { ExplorerNotFoundError, deployed, indexParam } from "./route";
 
@@ -168,6 +170,12 @@ export interface ZkView {
   batches: ZkBatchSummary[];
   forced: ZkForcedView[];
   exits: ZkExitView[];
+  /** The rollup's tokens by id (0 is ETH): the Layer-1 token, its symbol and decimals. */
+  tokens: Record<number, ZkTokenView>;
+}
+
+export interface ZkTokenView extends TokenInfo {
+  token: string;
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -414,11 +422,12 @@ async function readZk(ctx: ExplorerContext): Promise<ZkView> {
   const runtimeCodeHash = keccak256(code);
   const pin = ctx.deployment.zkVerifier ?? null;
 
-  const [forced, exits, activated, exodusView] = await Promise.all([
+  const [forced, exits, activated, exodusView, tokens] = await Promise.all([
     readForced(ctx, zk, client, consumed, config.exodusDelay, exodus),
     readExits(ctx, zk, timeOf),
     zk.queryFilter(zk.filters.ExodusActivated(), 0, blockTag),
     readExodusDue(ctx, address, zk, config.exodusDelay, Number(depositsConsumed)),
+    zkTokens(ctx, address),
   ]);
   const activation = activated[0];
 
@@ -458,7 +467,15 @@ async function readZk(ctx: ExplorerContext): Promise<ZkView> {
     batches,
     forced,
     exits,
+    tokens,
   };
+}
+
+/** The zk rollup's tokens by id, as the bridge lists them. */
+export async function zkTokens(ctx: ExplorerContext, rollup: string): Promise<Record<number, ZkTokenView>> {
+  const listed = await tokensOf(ctx, bridgeOf(ctx), rollup);
+  const infos = await tokenInfosOf(ctx, listed.values());
+  return Object.fromEntries([...listed].map(([id, token]) => [id, { token, ...infos[token] }]));
 }
 
 /** Every forced request, with its deadline and where it stands. */
@@ -537,7 +554,7 @@ async function readExodusDue(
   depositsConsumed: number,
 ): Promise<{ dueAt: number; because: "deposit" | "forced" } | null> {
   const blockTag = ctx.head.number;
-  const bridge = Bridge__factory.connect(deployed(ctx, "Bridge"), ctx.provider);
+  const bridge = bridgeOf(ctx);
   const [queue, forced] = await Promise.all([
     bridge.depositQueue(rollup, { blockTag }),
     zk.forcedRequests({ blockTag }),

@@ -69,7 +69,14 @@ describe("explorer: accounts", function () {
     expect(view.deposits[2]).to.include({ token: deployment.contracts.DemoToken, tokenId: 1, index: 0 });
     expect(view.withdrawals).to.deep.equal([]);
     expect(view.credits).to.deep.equal([]);
-    expect(view.zk).to.deep.equal({ forced: [], exits: [] });
+    expect(view.zk).to.deep.equal({
+      forced: [],
+      exits: [],
+      tokens: {
+        0: { token: ZeroAddress, symbol: "ETH", decimals: 18 },
+        1: { token: deployment.contracts.DemoToken, symbol: "SDT", decimals: 18 },
+      },
+    });
     expect(view.tokens[deployment.contracts.DemoToken]).to.deep.equal({ symbol: "SDT", decimals: 18 });
 
     const bobs = await read(bob.address);

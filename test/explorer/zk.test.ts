@@ -113,6 +113,11 @@ describe("explorer: zk", function () {
         keccak256(await ethers.provider.getCode(world.deployment.contracts.ZkVerifier)),
       );
       expect(view.verifier.matchesPin).to.equal(true);
+      // the world allowed the DemoToken as token 1
+      expect(view.tokens).to.deep.equal({
+        0: { token: ZeroAddress, symbol: "ETH", decimals: 18 },
+        1: { token: world.token, symbol: "SDT", decimals: 18 },
+      });
       expect(view.batches).to.have.length(1);
       expect(view.batches[0]).to.include({ index: 0, txCount: 0, tx: null });
       expect(view.batches[0].proof).to.deep.equal({ status: "genesis" });
