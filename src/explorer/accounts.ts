@@ -160,9 +160,10 @@ async function readAccount(ctx: ExplorerContext, address: string): Promise<Accou
   };
 }
 
+/** Async, so that a malformed address rejects (a 400) rather than throwing before the server awaits. */
 export const accountRoutes: ExplorerRoute[] = [
   {
     path: "/api/accounts/:address",
-    read: (ctx, params) => readAccount(ctx, addressParam(params, "address")),
+    read: async (ctx, params) => readAccount(ctx, addressParam(params, "address")),
   },
 ];

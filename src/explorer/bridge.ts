@@ -463,4 +463,4 @@ export async function readBridge(ctx: ExplorerContext): Promise<BridgeView> {
   };
 }
 
-export const bridgeRoutes: ExplorerRoute[] = [{ path: "/api/bridge", read: (ctx) => readBridge(ctx) }];
+export const bridgeRoutes: ExplorerRoute[] = [{ path: "/api/bridge", read: async (ctx) => readBridge(ctx) }];

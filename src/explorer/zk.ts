@@ -93,6 +93,8 @@ export interface ZkBatchView extends ZkBatchSummary {
   /** The proof's public inputs (decimal), as the contract rebuilt them. */
   publicInputs: string[];
   verification: ZkVerificationView | null;
+  /** The rollup's tokens by id (0 is ETH). */
+  tokens: Record<number, ZkTokenView>;
 }
 
 /** Where a forced withdrawal stands. */
@@ -575,7 +577,7 @@ async function readExodusDue(
 
 /** `/api/zk/batches/:index`: one batch in full, its proof checked again by the verifier. */
 async function readBatch(ctx: ExplorerContext, index: number): Promise<ZkBatchView> {
-  const { zk, client } = zkOf(ctx);
+  const { address, zk, client } = zkOf(ctx);
   const blockTag = ctx.head.number;
   const count = Number(await zk.batchCount({ blockTag }));
   if (index >= count)
@@ -594,6 +596,7 @@ async function readBatch(ctx: ExplorerContext, index: number): Promise<ZkBatchVi
       forced: [],
       publicInputs: [],
       verification: null,
+      tokens: await zkTokens(ctx, address),
     };
   }
   const found = logs.find((b) => b.index === index);
@@ -625,6 +628,7 @@ async function readBatch(ctx: ExplorerContext, index: number): Promise<ZkBatchVi
     forced: consumed.map((c) => ({ index: c.index, effective: c.effective })),
     publicInputs: inputs.map(String),
     verification: await verifyAgain(ctx, config.verifier, record.calldata, inputs),
+    tokens: await zkTokens(ctx, address),
   };
 }
 
@@ -657,7 +661,11 @@ async function verifyAgain(
   return { accepted, callGas };
 }
 
+/** Async, so that a malformed parameter rejects (a 400) rather than throwing before the server awaits. */
 export const zkRoutes: ExplorerRoute[] = [
-  { path: "/api/zk", read: (ctx) => readZk(ctx) },
-  { path: "/api/zk/batches/:index", read: (ctx, params) => readBatch(ctx, indexParam(params, "index")) },
+  { path: "/api/zk", read: async (ctx) => readZk(ctx) },
+  {
+    path: "/api/zk/batches/:index",
+    read: async (ctx, params) => readBatch(ctx, indexParam(params, "index")),
+  },
 ];

@@ -15,7 +15,7 @@ import { ExplorerBadRequestError } from "../../src/explorer/route";
 import { ownerOfAddress } from "../../src/shared/types";
 import { ZkRollupClient } from "../../src/zk/rollup-client";
 import { Bridge__factory, DemoToken__factory } from "../../typechain-types";
-import { readAt, routeAt } from "./context";
+import { contextAt, readAt, routeAt } from "./context";
 
 describe("explorer: accounts", function () {
   let deployment: Deployment;
@@ -122,5 +122,8 @@ describe("explorer: accounts", function () {
     for (const bad of ["", "alice", "0x1234", ZeroAddress + "0", "0x" + "g".repeat(40)]) {
       await expect(read(bad)).to.be.rejectedWith(ExplorerBadRequestError);
     }
+    // rejected, not thrown: the server awaits the answer to map it to a 400
+    const answer = route.read(await contextAt(deployment), { address: "0x12" }, new URLSearchParams());
+    await expect(answer).to.be.rejectedWith(ExplorerBadRequestError);
   });
 });

@@ -15,7 +15,7 @@ import { ExplorerBadRequestError, ExplorerNotFoundError } from "../../src/explor
 import type { ZkBatchView, ZkView } from "../../src/explorer/zk";
 import { exodusDueAt, forcedStatus, zkRoutes, zkTxView } from "../../src/explorer/zk";
 import { buildExitProof } from "../../src/zk/exit";
-import { readAt, routeAt } from "./context";
+import { contextAt, readAt, routeAt } from "./context";
 import type { ZkE2eWorld, ZkUser } from "../e2e/zk-world";
 import { ETH_ID, castOf, closeTestProver, createZkWorld, fund } from "../e2e/zk-world";
 
@@ -168,6 +168,7 @@ describe("explorer: zk", function () {
       expect(full.publicInputs.slice(0, 2)).to.deep.equal([genesis.root, first.root]);
       // the verifier, asked again on its own, accepts the proof; verification is part of the batch's gas
       expect(full.verification!.accepted).to.equal(true);
+      expect(full.tokens[0]).to.deep.equal({ token: ZeroAddress, symbol: "ETH", decimals: 18 });
       const callGas = BigInt(full.verification!.callGas!);
       expect(callGas > 100_000n && callGas < receipt.gasUsed).to.equal(true);
     });
@@ -312,6 +313,14 @@ describe("explorer: zk", function () {
       for (const bad of ["abc", "-1", "1.5", ""]) {
         await expect(batch(bad)).to.be.rejectedWith(ExplorerBadRequestError);
       }
+      // rejected, not thrown: the server awaits the answer to map it to a 400
+      const ctx = await contextAt(world.deployment);
+      const answer = routeAt(zkRoutes, "/api/zk/batches/:index").read(
+        ctx,
+        { index: "x" },
+        new URLSearchParams(),
+      );
+      await expect(answer).to.be.rejectedWith(ExplorerBadRequestError);
     });
   });
 });
