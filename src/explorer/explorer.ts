@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { JsonRpcProvider } from "ethers";
+import { StrataError } from "../common/errors";
 import type { RpcProvider } from "../common/layer1";
 import type { Logger } from "../common/logger";
 import { layer1Routes } from "./layer1";
@@ -13,6 +14,9 @@ import type { ExplorerRoute } from "./route";
 import { startExplorerServer } from "./server";
 import type { DeploymentSource, ExplorerStatus, ServiceTarget } from "./watch";
 import { ExplorerWatch } from "./watch";
+
+/** `Explorer.until` waited in vain. */
+export class ExplorerTimeoutError extends StrataError {}
 
 /** Every subsystem's routes, in the order the overview lists them. */
 export const EXPLORER_ROUTES: ExplorerRoute[] = [...layer1Routes];
@@ -84,7 +88,11 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           stop();
-          reject(new Error(`the explorer's status did not reach what was awaited within ${timeoutMs} ms`));
+          reject(
+            new ExplorerTimeoutError(
+              `the explorer's status did not reach what was awaited within ${timeoutMs} ms`,
+            ),
+          );
         }, timeoutMs);
         const stop = watch.subscribe((status) => {
           if (!done(status)) return;

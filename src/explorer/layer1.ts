@@ -261,11 +261,14 @@ export const layer1Routes: ExplorerRoute[] = [
     path: "/api/blocks",
     async read(ctx, _params, query) {
       const count = Math.min(MAX_BLOCKS, Number(query.get("count") ?? RECENT_BLOCKS) || RECENT_BLOCKS);
-      const blocks: BlockSummary[] = [];
-      for (let n = ctx.head.number; n >= 0 && blocks.length < count; n--) {
-        const summary = await summaryOf(ctx, n);
-        if (summary) blocks.push(summary);
-      }
+      // All at once: ethers sends the reads of one tick as one JSON-RPC batch.
+      const numbers = Array.from(
+        { length: Math.min(count, ctx.head.number + 1) },
+        (_, i) => ctx.head.number - i,
+      );
+      const blocks = (await Promise.all(numbers.map((n) => summaryOf(ctx, n)))).filter(
+        (b): b is BlockSummary => b !== undefined,
+      );
       return { head: ctx.head.number, blocks } satisfies BlocksView;
     },
   },

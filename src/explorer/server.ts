@@ -106,7 +106,8 @@ export async function startExplorerServer(options: ExplorerServerOptions): Promi
     const key = `${path}?${query.toString()}`;
     let pending = cache.get(key);
     if (!pending) {
-      pending = found.route.read(ctx, found.params!, query);
+      // A route that throws before its first await (a malformed parameter) rejects like any other.
+      pending = Promise.resolve().then(() => found.route.read(ctx, found.params!, query));
       cache.set(key, pending);
       pending.catch(() => cache.delete(key));
     }
