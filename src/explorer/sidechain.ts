@@ -1,0 +1,591 @@
+/**
+ * The explorer's views of the sidechain (docs/sidechain.md), read from Layer 1's `Sidechain` contract:
+ * the validators and their stake, the quorum a checkpoint needs (more than 2/3 of the active stake), every
+ * accepted checkpoint with who signed it, and every slashing with its evidence. Layer 1 checks who signed a
+ * checkpoint, never what it says: these views show exactly what Layer 1 knows.
+ *
+ * When the explorer is also given the sidechain's own node (`SidechainSource`), `/api/sidechain` adds what
+ * the sidechain's `ChildBridge` shows: its head, the state syncs it received and the withdrawals it burned,
+ * each with the checkpoint that covers it, and the range of the next checkpoint.
+ *
+ * The Layer 3 (docs/layer3.md) is not shown here: its deployment record is its own (network `layer3`, on
+ * the sidechain's chain) and nothing on Layer 1 or in the sidechain's record points to it.
+ */
+import { Interface, getAddress, getBytes, hexlify, recoverAddress } from "ethers";
+import type { Sidechain } from "../../typechain-types";
+import { ChildBridge__factory, Sidechain__factory } from "../../typechain-types";
+import type { Deployment } from "../common/deployments";
+import type { RpcProvider } from "../common/layer1";
+import type { Checkpoint } from "../sidechain/checkpoint";
+import { checkpointDigest, checkpointDomain } from "../sidechain/checkpoint";
+import { LOCAL_CHECKPOINT_RULE } from "../sidechain/stack";
+import type { ExplorerContext, ExplorerRoute } from "./route";
+import { ExplorerNotFoundError, deployed, indexParam } from "./route";
+
+// -------------------------------------------------------------------------------------------------
+// Views
+// -------------------------------------------------------------------------------------------------
+
+/**
+ * Where a validator stands, at the head. `withdrawn`: it unbonded and took its stake back (on chain its
+ * record is empty again); the others are `ISidechain.Status`.
+ */
+export type SidechainValidatorStatus = "active" | "unbonding" | "withdrawn" | "slashed";
+
+export interface SidechainValidatorView {
+  address: string;
+  status: SidechainValidatorStatus;
+  /** Its stake now, wei (0 once withdrawn or slashed). */
+  stake: string;
+  /** Its share of the active stake, basis points (0 unless active). */
+  shareBps: number;
+  /** When it last unbonded (Unix seconds), if it did. */
+  unbondedAt: number | null;
+  /** Unbonding: the time from which `withdrawStake` pays it. */
+  withdrawableAt: number | null;
+  /** Withdrawn: what it took back, wei. */
+  withdrawn: string | null;
+}
+
+/** One signer of a checkpoint, recovered from the submission's calldata. */
+export interface CheckpointSignerView {
+  address: string;
+  /** Its stake at the submission's block, wei. */
+  stake: string;
+  /** That stake's share of the active stake the checkpoint was checked against, basis points. */
+  shareBps: number;
+  signature: string;
+}
+
+export interface SidechainCheckpointView {
+  number: number;
+  /** The sidechain blocks it covers, both ends included. */
+  startBlock: number;
+  endBlock: number;
+  endBlockHash: string;
+  withdrawalRoot: string;
+  /** The EIP-712 digest its signers signed (domain "Strata Sidechain" on Layer 1). */
+  digest: string;
+  /** The signers, ascending; empty when it was submitted through another contract (calldata not readable). */
+  signers: CheckpointSignerView[];
+  /** The stake that signed it, and the active stake then (from its `CheckpointSubmitted` event), wei. */
+  signedStake: string;
+  totalStake: string;
+  /** `signedStake / totalStake`, basis points: above 6,667 by the contract's rule. */
+  signedBps: number;
+  /** Who sent it (anyone may). */
+  submitter: string;
+  tx: string;
+  block: number;
+  gasUsed: string;
+  /** Its Layer-1 block's time, Unix seconds. */
+  time: number;
+}
+
+/** The evidence a slashing was shown: two checkpoints with one number, both signed by the validator. */
+export interface EquivocationView {
+  a: CheckpointFieldsView & { digest: string; signature: string };
+  b: CheckpointFieldsView & { digest: string; signature: string };
+  /** Which of the two Layer 1 accepted, if either. */
+  accepted: "a" | "b" | null;
+}
+
+export interface CheckpointFieldsView {
+  number: number;
+  startBlock: number;
+  endBlock: number;
+  endBlockHash: string;
+  withdrawalRoot: string;
+}
+
+export interface SlashingView {
+  validator: string;
+  /** Who showed the evidence and was paid the reward. */
+  slasher: string;
+  /** The checkpoint number the validator signed twice. */
+  number: number;
+  reward: string;
+  burned: string;
+  /** Null when the slash was sent through another contract (its calldata is not `slash(...)`). */
+  evidence: EquivocationView | null;
+  tx: string;
+  block: number;
+  time: number;
+}
+
+/** A state sync the ChildBridge received: the Layer-1 deposits `fromCount..count-1` minted on the sidechain. */
+export interface StateSyncView {
+  fromCount: number;
+  count: number;
+  head: string;
+  tx: string;
+  block: number;
+}
+
+/** A withdrawal burned on the sidechain, and the checkpoint that covers its block (null: not yet). */
+export interface BurnView {
+  index: number;
+  from: string;
+  recipient: string;
+  tokenId: number;
+  amount: string;
+  tx: string;
+  block: number;
+  checkpoint: number | null;
+}
+
+/** What the sidechain's own node shows (only when the explorer is given it). */
+export interface SidechainChainView {
+  chainId: number;
+  head: { number: number; hash: string; timestamp: number };
+  childBridge: string;
+  /** Layer-1 deposits minted so far, and the hash-chain head they reach. */
+  syncedCount: number;
+  syncedHead: string;
+  /** The ChildBridge's mirror of the validator set: its nonce (replaced sets so far) and total stake. */
+  mirrorNonce: number;
+  mirrorStake: string;
+  stateSyncs: StateSyncView[];
+  burns: BurnView[];
+  /**
+   * The next checkpoint: it starts where Layer 1's last one ended. `dueEndBlock` and `dueAtBlock` follow
+   * the local validators' rule (`LOCAL_CHECKPOINT_RULE`: `span` blocks, proposed `confirmations` after);
+   * a validator set started with another rule closes it elsewhere.
+   */
+  nextCheckpoint: {
+    number: number;
+    startBlock: number;
+    span: number;
+    confirmations: number;
+    dueEndBlock: number;
+    dueAtBlock: number;
+    /** Sidechain blocks mined since `startBlock` (0 when the head is before it). */
+    blocksSoFar: number;
+  };
+}
+
+/** `/api/sidechain`. */
+export interface SidechainView {
+  address: string;
+  config: { minStake: string; unbondingDelay: number; slashRewardBps: number; maxValidators: number };
+  /** Every address that ever staked, active first (largest stake first), then the others. */
+  validators: SidechainValidatorView[];
+  totalActiveStake: string;
+  /** The least stake that makes a quorum: the smallest amount more than 2/3 of `totalActiveStake`. */
+  quorumStake: string;
+  /** Slashed stake not paid as a reward, kept by the contract for ever. */
+  burnedStake: string;
+  checkpointCount: number;
+  /** The first sidechain block the next checkpoint covers. */
+  nextStartBlock: number;
+  /** Every accepted checkpoint, newest first. */
+  checkpoints: SidechainCheckpointView[];
+  /** Every slashing, newest first. */
+  slashings: SlashingView[];
+  /** Present only when the explorer was given the sidechain's node. */
+  chain: SidechainChainView | null;
+}
+
+/**
+ * What the explorer may be given besides Layer 1 to show the sidechain's own chain: the sidechain node's
+ * provider and the sidechain's deployment record (`deployments/sidechain.json`, holding `ChildBridge`).
+ * The composition root passes it by adding the field to the context it gives every route:
+ * `{ provider, deployment, head, sidechain: { provider: new JsonRpcProvider(url), deployment } }`.
+ */
+export interface SidechainSource {
+  sidechain?: { provider: RpcProvider; deployment: Deployment };
+}
+
+// -------------------------------------------------------------------------------------------------
+// Pure parts
+// -------------------------------------------------------------------------------------------------
+
+/** The least stake that is more than two thirds of `total` (`Quorum.isSupermajority`: `signed * 3 > total * 2`). */
+export function quorumStake(total: bigint): bigint {
+  return (total * 2n) / 3n + 1n;
+}
+
+/** `part / whole` in basis points, rounded down (0 when `whole` is 0). */
+export function shareBps(part: bigint, whole: bigint): number {
+  return whole === 0n ? 0 : Number((part * 10_000n) / whole);
+}
+
+/** `ISidechain.Status` as the explorer names it: `None` for an address that staked once is `withdrawn`. */
+export function validatorStatus(status: bigint): SidechainValidatorStatus {
+  switch (status) {
+    case 1n:
+      return "active";
+    case 2n:
+      return "unbonding";
+    case 3n:
+      return "slashed";
+    default:
+      return "withdrawn";
+  }
+}
+
+/** The signers of packed 64-byte compact signatures on `digest` (`Quorum.sol`'s packing), in order. */
+export function recoverSigners(packed: string, digest: string): { address: string; signature: string }[] {
+  const bytes = getBytes(packed);
+  const signers: { address: string; signature: string }[] = [];
+  for (let offset = 0; offset + 64 <= bytes.length; offset += 64) {
+    const signature = hexlify(bytes.slice(offset, offset + 64));
+    signers.push({ address: recoverAddress(digest, signature), signature });
+  }
+  return signers;
+}
+
+/** The number of the accepted checkpoint whose range holds sidechain block `block`, or null. */
+export function coveringCheckpoint(
+  block: number,
+  checkpoints: readonly { number: number; startBlock: number; endBlock: number }[],
+): number | null {
+  const c = checkpoints.find((c) => c.startBlock <= block && block <= c.endBlock);
+  return c ? c.number : null;
+}
+
+function fields(c: Checkpoint): CheckpointFieldsView {
+  return {
+    number: Number(c.number),
+    startBlock: Number(c.startBlock),
+    endBlock: Number(c.endBlock),
+    endBlockHash: c.endBlockHash,
+    withdrawalRoot: c.withdrawalRoot,
+  };
+}
+
+function sameCheckpoint(a: CheckpointFieldsView, b: CheckpointFieldsView): boolean {
+  return (
+    a.number === b.number &&
+    a.startBlock === b.startBlock &&
+    a.endBlock === b.endBlock &&
+    a.endBlockHash.toLowerCase() === b.endBlockHash.toLowerCase() &&
+    a.withdrawalRoot.toLowerCase() === b.withdrawalRoot.toLowerCase()
+  );
+}
+
+function checkpointOf(args: {
+  number: bigint;
+  startBlock: bigint;
+  endBlock: bigint;
+  endBlockHash: string;
+  withdrawalRoot: string;
+}): Checkpoint {
+  return {
+    number: args.number,
+    startBlock: args.startBlock,
+    endBlock: args.endBlock,
+    endBlockHash: args.endBlockHash,
+    withdrawalRoot: args.withdrawalRoot,
+  };
+}
+
+// -------------------------------------------------------------------------------------------------
+// Reading Layer 1
+// -------------------------------------------------------------------------------------------------
+
+const sidechainInterface = new Interface(Sidechain__factory.abi);
+
+/** The `Sidechain` contract at the head, or a 404 when the deployment has none. */
+function sidechainAt(ctx: ExplorerContext): Sidechain {
+  return Sidechain__factory.connect(deployed(ctx, "Sidechain"), ctx.provider);
+}
+
+/** Block timestamps, each block read once per answer. */
+function blockTimes(ctx: ExplorerContext): (block: number) => Promise<number> {
+  const times = new Map<number, Promise<number>>();
+  return (block) => {
+    let time = times.get(block);
+    if (!time) {
+      time = ctx.provider.getBlock(block).then((b) => b?.timestamp ?? 0);
+      times.set(block, time);
+    }
+    return time;
+  };
+}
+
+/** The EIP-712 domain the `Sidechain` contract's checkpoints are signed in. */
+async function domainOf(ctx: ExplorerContext, sidechain: Sidechain) {
+  return checkpointDomain((await ctx.provider.getNetwork()).chainId, await sidechain.getAddress());
+}
+
+/** The accepted checkpoints (only the one numbered `number`, if given), newest first, from their events. */
+async function readCheckpoints(
+  ctx: ExplorerContext,
+  sidechain: Sidechain,
+  timeOf: (block: number) => Promise<number>,
+  number?: number,
+): Promise<SidechainCheckpointView[]> {
+  const [logs, domain] = await Promise.all([
+    sidechain.queryFilter(sidechain.filters.CheckpointSubmitted(number), 0, ctx.head.number),
+    domainOf(ctx, sidechain),
+  ]);
+  const views = await Promise.all(
+    logs.map(async (log): Promise<SidechainCheckpointView> => {
+      const { args } = log;
+      const checkpoint = checkpointOf(args);
+      const digest = checkpointDigest(domain, checkpoint);
+      const [tx, receipt, time] = await Promise.all([
+        ctx.provider.getTransaction(log.transactionHash),
+        ctx.provider.getTransactionReceipt(log.transactionHash),
+        timeOf(log.blockNumber),
+      ]);
+      // The signers are in the calldata only: the event carries the stake they held, not who they are.
+      const call = tx ? sidechainInterface.parseTransaction({ data: tx.data }) : null;
+      const recovered =
+        call?.name === "submitCheckpoint" ? recoverSigners(call.args[1] as string, digest) : [];
+      const signers = await Promise.all(
+        recovered.map(async ({ address, signature }) => {
+          // The stake it held when the checkpoint was checked: at the end of the submission's block.
+          const record = await sidechain.validator(address, { blockTag: log.blockNumber });
+          return {
+            address,
+            stake: record.stake.toString(),
+            shareBps: shareBps(record.stake, args.totalStake),
+            signature,
+          };
+        }),
+      );
+      return {
+        ...fields(checkpoint),
+        digest,
+        signers,
+        signedStake: args.signedStake.toString(),
+        totalStake: args.totalStake.toString(),
+        signedBps: shareBps(args.signedStake, args.totalStake),
+        submitter: getAddress(args.proposer),
+        tx: log.transactionHash,
+        block: log.blockNumber,
+        gasUsed: (receipt?.gasUsed ?? 0n).toString(),
+        time,
+      };
+    }),
+  );
+  return views.sort((a, b) => b.number - a.number);
+}
+
+async function readSlashings(
+  ctx: ExplorerContext,
+  sidechain: Sidechain,
+  checkpoints: readonly SidechainCheckpointView[],
+  timeOf: (block: number) => Promise<number>,
+): Promise<SlashingView[]> {
+  const logs = await sidechain.queryFilter(sidechain.filters.ValidatorSlashed(), 0, ctx.head.number);
+  const domain = await domainOf(ctx, sidechain);
+  const views = await Promise.all(
+    logs.map(async (log): Promise<SlashingView> => {
+      const [tx, time] = await Promise.all([
+        ctx.provider.getTransaction(log.transactionHash),
+        timeOf(log.blockNumber),
+      ]);
+      const call = tx ? sidechainInterface.parseTransaction({ data: tx.data }) : null;
+      let evidence: EquivocationView | null = null;
+      if (call?.name === "slash") {
+        const a = checkpointOf(call.args[0]);
+        const b = checkpointOf(call.args[2]);
+        const accepted = checkpoints.find((c) => c.number === Number(a.number));
+        evidence = {
+          a: { ...fields(a), digest: checkpointDigest(domain, a), signature: call.args[1] as string },
+          b: { ...fields(b), digest: checkpointDigest(domain, b), signature: call.args[3] as string },
+          accepted: !accepted
+            ? null
+            : sameCheckpoint(accepted, fields(a))
+              ? "a"
+              : sameCheckpoint(accepted, fields(b))
+                ? "b"
+                : null,
+        };
+      }
+      return {
+        validator: getAddress(log.args.validator),
+        slasher: getAddress(log.args.slasher),
+        number: Number(log.args.number),
+        reward: log.args.reward.toString(),
+        burned: log.args.burned.toString(),
+        evidence,
+        tx: log.transactionHash,
+        block: log.blockNumber,
+        time,
+      };
+    }),
+  );
+  return views.sort((a, b) => b.block - a.block);
+}
+
+async function readValidators(
+  ctx: ExplorerContext,
+  sidechain: Sidechain,
+  totalActive: bigint,
+  timeOf: (block: number) => Promise<number>,
+): Promise<SidechainValidatorView[]> {
+  const range = [0, ctx.head.number] as const;
+  const [staked, unbonded, withdrawn] = await Promise.all([
+    sidechain.queryFilter(sidechain.filters.ValidatorStaked(), ...range),
+    sidechain.queryFilter(sidechain.filters.ValidatorUnbonded(), ...range),
+    sidechain.queryFilter(sidechain.filters.StakeWithdrawn(), ...range),
+  ]);
+  // The last event of each kind per validator (logs come in chain order).
+  const lastUnbond = new Map(unbonded.map((l) => [getAddress(l.args.validator), l]));
+  const lastWithdrawal = new Map(withdrawn.map((l) => [getAddress(l.args.validator), l]));
+  const addresses = [...new Set(staked.map((l) => getAddress(l.args.validator)))];
+  const views = await Promise.all(
+    addresses.map(async (address): Promise<SidechainValidatorView> => {
+      const record = await sidechain.validator(address, { blockTag: ctx.head.number });
+      const status = validatorStatus(record.status);
+      const unbond = lastUnbond.get(address);
+      const withdrawal = lastWithdrawal.get(address);
+      return {
+        address,
+        status,
+        stake: record.stake.toString(),
+        shareBps: status === "active" ? shareBps(record.stake, totalActive) : 0,
+        unbondedAt: unbond ? await timeOf(unbond.blockNumber) : null,
+        withdrawableAt: status === "unbonding" ? Number(record.withdrawableAt) : null,
+        withdrawn: status === "withdrawn" && withdrawal ? withdrawal.args.amount.toString() : null,
+      };
+    }),
+  );
+  const rank = { active: 0, unbonding: 1, withdrawn: 2, slashed: 3 } as const;
+  return views.sort(
+    (a, b) =>
+      rank[a.status] - rank[b.status] ||
+      (BigInt(b.stake) > BigInt(a.stake) ? 1 : BigInt(b.stake) < BigInt(a.stake) ? -1 : 0) ||
+      (a.address < b.address ? -1 : 1),
+  );
+}
+
+// -------------------------------------------------------------------------------------------------
+// Reading the sidechain's own node
+// -------------------------------------------------------------------------------------------------
+
+async function readChain(
+  source: NonNullable<SidechainSource["sidechain"]>,
+  checkpoints: readonly SidechainCheckpointView[],
+  nextNumber: number,
+  nextStartBlock: number,
+): Promise<SidechainChainView> {
+  const { provider, deployment } = source;
+  const address = deployment.contracts.ChildBridge;
+  if (!address) throw new ExplorerNotFoundError("the sidechain's deployment has no ChildBridge");
+  const child = ChildBridge__factory.connect(address, provider);
+  const head = await provider.getBlock("latest");
+  if (!head?.hash) throw new ExplorerNotFoundError("the sidechain's node has no latest block");
+  const at = { blockTag: head.number };
+  const [network, syncedCount, syncedHead, mirrorNonce, mirrorStake, syncs, burns] = await Promise.all([
+    provider.getNetwork(),
+    child.syncedCount(at),
+    child.syncedHead(at),
+    child.validatorSetNonce(at),
+    child.totalStake(at),
+    child.queryFilter(child.filters.DepositsSynced(), 0, head.number),
+    child.queryFilter(child.filters.Burned(), 0, head.number),
+  ]);
+  const { span, confirmations } = LOCAL_CHECKPOINT_RULE;
+  const dueEndBlock = nextStartBlock + span - 1;
+  return {
+    chainId: Number(network.chainId),
+    head: { number: head.number, hash: head.hash, timestamp: head.timestamp },
+    childBridge: getAddress(address),
+    syncedCount: Number(syncedCount),
+    syncedHead,
+    mirrorNonce: Number(mirrorNonce),
+    mirrorStake: mirrorStake.toString(),
+    stateSyncs: syncs
+      .map((l) => ({
+        fromCount: Number(l.args.fromCount),
+        count: Number(l.args.count),
+        head: l.args.head,
+        tx: l.transactionHash,
+        block: l.blockNumber,
+      }))
+      .reverse(),
+    burns: burns
+      .map((l) => ({
+        index: Number(l.args.index),
+        from: getAddress(l.args.from),
+        recipient: getAddress(l.args.recipient),
+        tokenId: Number(l.args.tokenId),
+        amount: l.args.amount.toString(),
+        tx: l.transactionHash,
+        block: l.blockNumber,
+        checkpoint: coveringCheckpoint(l.blockNumber, checkpoints),
+      }))
+      .reverse(),
+    nextCheckpoint: {
+      number: nextNumber,
+      startBlock: nextStartBlock,
+      span,
+      confirmations,
+      dueEndBlock,
+      dueAtBlock: dueEndBlock + confirmations,
+      blocksSoFar: Math.max(0, head.number - nextStartBlock + 1),
+    },
+  };
+}
+
+// -------------------------------------------------------------------------------------------------
+// Routes
+// -------------------------------------------------------------------------------------------------
+
+/** `/api/sidechain`: the whole of what Layer 1 knows of the sidechain, and its own chain when given. */
+export async function readSidechain(ctx: ExplorerContext & SidechainSource): Promise<SidechainView> {
+  const sidechain = sidechainAt(ctx);
+  const at = { blockTag: ctx.head.number };
+  const timeOf = blockTimes(ctx);
+  const [minStake, unbondingDelay, slashRewardBps, maxValidators, total, burned, count, nextStart] =
+    await Promise.all([
+      sidechain.MIN_STAKE(at),
+      sidechain.UNBONDING_DELAY(at),
+      sidechain.SLASH_REWARD_BPS(at),
+      sidechain.MAX_VALIDATORS(at),
+      sidechain.totalStake(at),
+      sidechain.burnedStake(at),
+      sidechain.checkpointCount(at),
+      sidechain.nextStartBlock(at),
+    ]);
+  const [validators, checkpoints] = await Promise.all([
+    readValidators(ctx, sidechain, total, timeOf),
+    readCheckpoints(ctx, sidechain, timeOf),
+  ]);
+  const slashings = await readSlashings(ctx, sidechain, checkpoints, timeOf);
+  const chain = ctx.sidechain
+    ? await readChain(ctx.sidechain, checkpoints, Number(count), Number(nextStart))
+    : null;
+  return {
+    address: getAddress(await sidechain.getAddress()),
+    config: {
+      minStake: minStake.toString(),
+      unbondingDelay: Number(unbondingDelay),
+      slashRewardBps: Number(slashRewardBps),
+      maxValidators: Number(maxValidators),
+    },
+    validators,
+    totalActiveStake: total.toString(),
+    quorumStake: quorumStake(total).toString(),
+    burnedStake: burned.toString(),
+    checkpointCount: Number(count),
+    nextStartBlock: Number(nextStart),
+    checkpoints,
+    slashings,
+    chain,
+  };
+}
+
+/** `/api/sidechain/checkpoints/:number`: one accepted checkpoint in full; 404 for one not accepted. */
+export async function readSidechainCheckpoint(
+  ctx: ExplorerContext,
+  number: number,
+): Promise<SidechainCheckpointView> {
+  const sidechain = sidechainAt(ctx);
+  const [view] = await readCheckpoints(ctx, sidechain, blockTimes(ctx), number);
+  if (!view) throw new ExplorerNotFoundError(`the sidechain has no accepted checkpoint ${number}`);
+  return view;
+}
+
+export const sidechainRoutes: ExplorerRoute[] = [
+  { path: "/api/sidechain", read: async (ctx) => readSidechain(ctx) },
+  {
+    path: "/api/sidechain/checkpoints/:number",
+    read: async (ctx, params) => readSidechainCheckpoint(ctx, indexParam(params, "number")),
+  },
+];
