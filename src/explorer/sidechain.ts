@@ -8,16 +8,26 @@
  * the sidechain's `ChildBridge` shows: its head, the state syncs it received and the withdrawals it burned,
  * each with the checkpoint that covers it, and the range of the next checkpoint.
  *
- * The Layer 3 (docs/layer3.md) is not shown here: its deployment record is its own (network `layer3`, on
- * the sidechain's chain) and nothing on Layer 1 or in the sidechain's record points to it.
+ * The Layer 3 (docs/layer3.md) is Strata's optimistic rollup deployed on the sidechain: its record is its
+ * own (network `layer3`, on the sidechain's chain) and nothing on Layer 1 or in the sidechain's record
+ * points to it, so the explorer shows it only when given it (`Layer3Source`). `/api/layer3` shows what is
+ * the Layer 3's own: where it lives, the sETH its bridge escrows (backed by the sidechain's validators, not
+ * by Layer 1), its batches and challenge window; `layer3Routes` mounts any Layer-1 route set (the
+ * optimistic rollup's) on it, read at the sidechain's head with the Layer-3 record.
  */
 import { Interface, getAddress, getBytes, hexlify, recoverAddress } from "ethers";
 import type { Sidechain } from "../../typechain-types";
-import { ChildBridge__factory, Sidechain__factory } from "../../typechain-types";
+import {
+  Bridge__factory,
+  ChildBridge__factory,
+  OptimisticRollup__factory,
+  Sidechain__factory,
+} from "../../typechain-types";
 import type { Deployment } from "../common/deployments";
 import type { RpcProvider } from "../common/layer1";
 import type { Checkpoint } from "../sidechain/checkpoint";
 import { checkpointDigest, checkpointDomain } from "../sidechain/checkpoint";
+import { LAYER3_TOKEN } from "../sidechain/layer3";
 import { LOCAL_CHECKPOINT_RULE } from "../sidechain/stack";
 import type { ExplorerContext, ExplorerRoute } from "./route";
 import { ExplorerNotFoundError, deployed, indexParam } from "./route";
@@ -588,4 +598,105 @@ export const sidechainRoutes: ExplorerRoute[] = [
     path: "/api/sidechain/checkpoints/:number",
     read: async (ctx, params) => readSidechainCheckpoint(ctx, indexParam(params, "number")),
   },
+  // Only when the explorer is given a Layer 3 (see Layer3Source); a 404 otherwise.
+  { path: "/api/layer3", read: async (ctx) => readLayer3(ctx) },
 ];
+
+// -------------------------------------------------------------------------------------------------
+// Layer 3
+// -------------------------------------------------------------------------------------------------
+
+/**
+ * What the explorer may be given to show the Layer 3: the sidechain node's provider and the Layer-3
+ * deployment record (`deployments/layer3.json`: `Bridge`, `OneStepProver`, `OptimisticRollup`, `sETH`).
+ * Passed as `SidechainSource` is, as a field of the context: `{ ..., layer3: { provider, deployment } }`.
+ */
+export interface Layer3Source {
+  layer3?: { provider: RpcProvider; deployment: Deployment };
+}
+
+/** `/api/layer3`. */
+export interface Layer3View {
+  /** The chain it runs on (the sidechain's) and that chain's head, which every figure here is read at. */
+  chainId: number;
+  head: { number: number; hash: string; timestamp: number };
+  bridge: string;
+  rollup: string;
+  oneStepProver: string;
+  /** The sidechain ERC-20 that is ETH on the Layer 3 (sETH), its token id in the Layer-3 bridge, and how
+   * much of it that bridge escrows for the rollup: a balance on the sidechain's ledger, as good as the
+   * sidechain's validators. */
+  token: { address: string; tokenId: number; allowed: boolean; escrowed: string };
+  /** Deposits ever queued into the Layer-3 rollup. */
+  depositCount: number;
+  /** Batches in the Layer-3 chain (genesis included), the last final one, and games ever opened. */
+  batchCount: number;
+  lastFinalizedIndex: number;
+  gameCount: number;
+  /** Seconds a Layer-3 batch waits before it is final, on the sidechain's clock. */
+  challengeWindow: number;
+}
+
+/** The context a Layer-1 route reads the Layer 3 with: the sidechain's node at its head, the Layer-3 record. */
+export async function layer3Context(ctx: ExplorerContext & Layer3Source): Promise<ExplorerContext> {
+  if (!ctx.layer3) throw new ExplorerNotFoundError("this explorer is not given a Layer 3");
+  const block = await ctx.layer3.provider.getBlock("latest");
+  if (!block?.hash) throw new ExplorerNotFoundError("the Layer 3's node has no latest block");
+  return {
+    provider: ctx.layer3.provider,
+    deployment: ctx.layer3.deployment,
+    head: { number: block.number, hash: block.hash, timestamp: block.timestamp },
+  };
+}
+
+/**
+ * `routes` (a Layer-1 route set, e.g. the optimistic rollup's) mounted on the Layer 3: each path's `from`
+ * prefix becomes `/api/layer3`, and each read is of the sidechain's node with the Layer-3 record. A 404
+ * when the explorer is not given a Layer 3. `layer3Routes(optimisticRoutes, "/api/optimistic")`.
+ */
+export function layer3Routes(routes: readonly ExplorerRoute[], from: string): ExplorerRoute[] {
+  return routes
+    .filter((r) => r.path === from || r.path.startsWith(`${from}/`))
+    .map((r) => ({
+      path: `/api/layer3${r.path.slice(from.length)}`,
+      read: async (ctx, params, query) => r.read(await layer3Context(ctx), params, query),
+    }));
+}
+
+/** `/api/layer3`: the Layer 3's own figures; a 404 when the explorer is not given one. */
+export async function readLayer3(ctx: ExplorerContext & Layer3Source): Promise<Layer3View> {
+  const l3 = await layer3Context(ctx);
+  const bridgeAddress = deployed(l3, "Bridge");
+  const rollupAddress = deployed(l3, "OptimisticRollup");
+  const tokenAddress = deployed(l3, LAYER3_TOKEN);
+  const bridge = Bridge__factory.connect(bridgeAddress, l3.provider);
+  const rollup = OptimisticRollup__factory.connect(rollupAddress, l3.provider);
+  const at = { blockTag: l3.head.number };
+  const [network, asset, queue, batchCount, lastFinalized, gameCount, window] = await Promise.all([
+    l3.provider.getNetwork(),
+    bridge.asset(rollupAddress, tokenAddress, at),
+    bridge.depositQueue(rollupAddress, at),
+    rollup.batchCount(at),
+    rollup.lastFinalizedIndex(at),
+    rollup.gameCount(at),
+    rollup.CHALLENGE_WINDOW(at),
+  ]);
+  return {
+    chainId: Number(network.chainId),
+    head: l3.head,
+    bridge: getAddress(bridgeAddress),
+    rollup: getAddress(rollupAddress),
+    oneStepProver: getAddress(deployed(l3, "OneStepProver")),
+    token: {
+      address: getAddress(tokenAddress),
+      tokenId: Number(asset.tokenId),
+      allowed: asset.allowed,
+      escrowed: asset.escrowed.toString(),
+    },
+    depositCount: Number(queue.count),
+    batchCount: Number(batchCount),
+    lastFinalizedIndex: Number(lastFinalized),
+    gameCount: Number(gameCount),
+    challengeWindow: Number(window),
+  };
+}

@@ -6,9 +6,10 @@ import type { Signer } from "ethers";
 import { Sidechain__factory } from "../../typechain-types";
 import { deployBridge } from "../../src/bridge/deploy";
 import type { Deployment } from "../../src/common/deployments";
-import type { SidechainView } from "../../src/explorer/sidechain";
+import type { Layer3View, SidechainView } from "../../src/explorer/sidechain";
 import {
   coveringCheckpoint,
+  layer3Routes,
   quorumStake,
   readSidechain,
   recoverSigners,
@@ -27,10 +28,14 @@ import {
   signCheckpoint,
 } from "../../src/sidechain/checkpoint";
 import { LOCAL_SIDECHAIN_CONFIG, deploySidechain } from "../../src/sidechain/deploy";
+import { deployLayer3 } from "../../src/sidechain/layer3";
+import { LOCAL_TIMING } from "../../src/optimistic/config";
+import { ownerOfAddress } from "../../src/shared/types";
 import { packSignatures } from "../../src/sidechain/quorum";
 import { LOCAL_CHECKPOINT_RULE } from "../../src/sidechain/stack";
 import {
   JUST_ABOVE,
+  childTokenOf,
   deployChildBridgeFixture,
   depositFor,
   signSync,
@@ -392,6 +397,88 @@ describe("explorer: sidechain", function () {
         route("/api/sidechain/checkpoints/:number").read(bare, { number: "0" }, new URLSearchParams()),
         ExplorerNotFoundError,
       );
+    });
+  });
+
+  describe("Layer 3", function () {
+    // The in-process node plays the sidechain: a ChildBridge minted sETH, the Layer 3 is deployed on it
+    // with that sETH, and Alice deposits some.
+    let ctx: ExplorerContext & { layer3: { provider: typeof ethers.provider; deployment: Deployment } };
+    let token: string;
+    let tokenId: number;
+
+    before(async function () {
+      const child = await deployChildBridgeFixture();
+      const deposits = [depositFor(child.alice.address, 0, parseEther("3"))];
+      const sync = syncAfter(0n, EMPTY_QUEUE_HEAD, deposits);
+      await child.bridge.syncDeposits(sync, deposits, await signSync(child.domain, sync, JUST_ABOVE));
+      const sEth = await childTokenOf(child.bridge, 0);
+      token = await sEth.getAddress();
+      const layer3 = await deployLayer3(child.relayer, { token, timing: LOCAL_TIMING });
+      tokenId = layer3.tokenId;
+      const { Bridge, OptimisticRollup } = layer3.deployment.contracts;
+      await sEth.connect(child.alice).approve(Bridge, parseEther("2"));
+      const bridge = await ethers.getContractAt("Bridge", Bridge);
+      await bridge
+        .connect(child.alice)
+        .depositErc20(OptimisticRollup, token, ownerOfAddress(child.alice.address), parseEther("2"));
+      const layer1: Deployment = {
+        network: "hardhat",
+        chainId: 31337,
+        deployedAt: new Date(0).toISOString(),
+        deployer: child.relayer.address,
+        contracts: {},
+      };
+      ctx = {
+        ...(await contextOf(layer1)),
+        layer3: { provider: ethers.provider, deployment: layer3.deployment },
+      };
+    });
+
+    it("/api/layer3 shows where the Layer 3 lives, the sETH its bridge escrows, its batches and window", async function () {
+      const view = (await route("/api/layer3").read(ctx, {}, new URLSearchParams())) as Layer3View;
+      const head = (await ethers.provider.getBlock("latest"))!;
+      expect(view.chainId).to.equal(31337);
+      expect(view.head).to.deep.equal({ number: head.number, hash: head.hash, timestamp: head.timestamp });
+      expect(view.rollup).to.equal(ctx.layer3.deployment.contracts.OptimisticRollup);
+      expect(view.token).to.deep.equal({
+        address: token,
+        tokenId,
+        allowed: true,
+        escrowed: parseEther("2").toString(),
+      });
+      expect(view).to.include({
+        depositCount: 1,
+        batchCount: 1,
+        lastFinalizedIndex: 0,
+        gameCount: 0,
+        challengeWindow: LOCAL_TIMING.challengeWindow,
+      });
+    });
+
+    it("/api/layer3 is a 404 when the explorer is not given a Layer 3", async function () {
+      const { layer3: _, ...bare } = ctx;
+      await expectRejected(route("/api/layer3").read(bare, {}, new URLSearchParams()), ExplorerNotFoundError);
+    });
+
+    it("layer3Routes mounts a Layer-1 route set under /api/layer3, read on the Layer 3's node and record", async function () {
+      const seen: ExplorerContext[] = [];
+      const optimistic = [
+        { path: "/api/optimistic", read: async (c: ExplorerContext) => (seen.push(c), c.deployment.network) },
+        {
+          path: "/api/optimistic/batches/:index",
+          read: async (_: ExplorerContext, p: Record<string, string>) => p.index,
+        },
+        { path: "/api/optimisticish", read: async () => "not under the prefix" },
+      ];
+      const mounted = layer3Routes(optimistic, "/api/optimistic");
+      expect(mounted.map((r) => r.path)).to.deep.equal(["/api/layer3", "/api/layer3/batches/:index"]);
+      expect(await mounted[0].read(ctx, {}, new URLSearchParams())).to.equal("layer3");
+      expect(seen[0].provider).to.equal(ctx.layer3.provider);
+      expect(seen[0].head.number).to.equal(await ethers.provider.getBlockNumber());
+      expect(await mounted[1].read(ctx, { index: "4" }, new URLSearchParams())).to.equal("4");
+      const { layer3: _, ...bare } = ctx;
+      await expectRejected(mounted[0].read(bare, {}, new URLSearchParams()), ExplorerNotFoundError);
     });
   });
 });
