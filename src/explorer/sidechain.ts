@@ -15,6 +15,7 @@
  * by Layer 1), its batches and challenge window; `layer3Routes` mounts any Layer-1 route set (the
  * optimistic rollup's) on it, read at the sidechain's head with the Layer-3 record.
  */
+import type { TypedDataDomain } from "ethers";
 import { Interface, getAddress, getBytes, hexlify, recoverAddress } from "ethers";
 import type { Sidechain } from "../../typechain-types";
 import {
@@ -155,6 +156,9 @@ export interface SidechainChainView {
   /** The ChildBridge's mirror of the validator set: its nonce (replaced sets so far) and total stake. */
   mirrorNonce: number;
   mirrorStake: string;
+  /** Withdrawals burned so far. */
+  burnCount: number;
+  /** The latest `LIST_LIMIT` state syncs and burns, newest first. */
   stateSyncs: StateSyncView[];
   burns: BurnView[];
   /**
@@ -188,7 +192,10 @@ export interface SidechainView {
   checkpointCount: number;
   /** The first sidechain block the next checkpoint covers. */
   nextStartBlock: number;
-  /** Every accepted checkpoint, newest first. */
+  /**
+   * Accepted checkpoints in full, newest first: the latest `LIST_LIMIT`, or with `?before=n` the
+   * `LIST_LIMIT` before checkpoint n. Each is also `/api/sidechain/checkpoints/:number`.
+   */
   checkpoints: SidechainCheckpointView[];
   /** Every slashing, newest first. */
   slashings: SlashingView[];
@@ -205,6 +212,9 @@ export interface SidechainView {
 export interface SidechainSource {
   sidechain?: { provider: RpcProvider; deployment: Deployment };
 }
+
+/** How many checkpoints, state syncs and burns one answer lists in full (the newest). */
+export const LIST_LIMIT = 50;
 
 // -------------------------------------------------------------------------------------------------
 // Pure parts
@@ -319,65 +329,64 @@ async function domainOf(ctx: ExplorerContext, sidechain: Sidechain) {
   return checkpointDomain((await ctx.provider.getNetwork()).chainId, await sidechain.getAddress());
 }
 
-/** The accepted checkpoints (only the one numbered `number`, if given), newest first, from their events. */
-async function readCheckpoints(
+/** The `CheckpointSubmitted` logs up to the head (only checkpoint `number`'s, if given), newest first. */
+async function checkpointLogs(ctx: ExplorerContext, sidechain: Sidechain, number?: number) {
+  const logs = await sidechain.queryFilter(sidechain.filters.CheckpointSubmitted(number), 0, ctx.head.number);
+  return logs.reverse();
+}
+
+type CheckpointLog = Awaited<ReturnType<typeof checkpointLogs>>[number];
+
+/** An accepted checkpoint in full: its event, its transaction's signers and gas, its block's time. */
+async function describeCheckpoint(
   ctx: ExplorerContext,
   sidechain: Sidechain,
+  domain: TypedDataDomain,
+  log: CheckpointLog,
   timeOf: (block: number) => Promise<number>,
-  number?: number,
-): Promise<SidechainCheckpointView[]> {
-  const [logs, domain] = await Promise.all([
-    sidechain.queryFilter(sidechain.filters.CheckpointSubmitted(number), 0, ctx.head.number),
-    domainOf(ctx, sidechain),
+): Promise<SidechainCheckpointView> {
+  const { args } = log;
+  const checkpoint = checkpointOf(args);
+  const digest = checkpointDigest(domain, checkpoint);
+  const [tx, receipt, time] = await Promise.all([
+    ctx.provider.getTransaction(log.transactionHash),
+    ctx.provider.getTransactionReceipt(log.transactionHash),
+    timeOf(log.blockNumber),
   ]);
-  const views = await Promise.all(
-    logs.map(async (log): Promise<SidechainCheckpointView> => {
-      const { args } = log;
-      const checkpoint = checkpointOf(args);
-      const digest = checkpointDigest(domain, checkpoint);
-      const [tx, receipt, time] = await Promise.all([
-        ctx.provider.getTransaction(log.transactionHash),
-        ctx.provider.getTransactionReceipt(log.transactionHash),
-        timeOf(log.blockNumber),
-      ]);
-      // The signers are in the calldata only: the event carries the stake they held, not who they are.
-      const call = tx ? sidechainInterface.parseTransaction({ data: tx.data }) : null;
-      const recovered =
-        call?.name === "submitCheckpoint" ? recoverSigners(call.args[1] as string, digest) : [];
-      const signers = await Promise.all(
-        recovered.map(async ({ address, signature }) => {
-          // The stake it held when the checkpoint was checked: at the end of the submission's block.
-          const record = await sidechain.validator(address, { blockTag: log.blockNumber });
-          return {
-            address,
-            stake: record.stake.toString(),
-            shareBps: shareBps(record.stake, args.totalStake),
-            signature,
-          };
-        }),
-      );
+  // The signers are in the calldata only: the event carries the stake they held, not who they are.
+  const call = tx ? sidechainInterface.parseTransaction({ data: tx.data }) : null;
+  const recovered = call?.name === "submitCheckpoint" ? recoverSigners(call.args[1] as string, digest) : [];
+  const signers = await Promise.all(
+    recovered.map(async ({ address, signature }) => {
+      // The stake it held when the checkpoint was checked: at the end of the submission's block.
+      const record = await sidechain.validator(address, { blockTag: log.blockNumber });
       return {
-        ...fields(checkpoint),
-        digest,
-        signers,
-        signedStake: args.signedStake.toString(),
-        totalStake: args.totalStake.toString(),
-        signedBps: shareBps(args.signedStake, args.totalStake),
-        submitter: getAddress(args.proposer),
-        tx: log.transactionHash,
-        block: log.blockNumber,
-        gasUsed: (receipt?.gasUsed ?? 0n).toString(),
-        time,
+        address,
+        stake: record.stake.toString(),
+        shareBps: shareBps(record.stake, args.totalStake),
+        signature,
       };
     }),
   );
-  return views.sort((a, b) => b.number - a.number);
+  return {
+    ...fields(checkpoint),
+    digest,
+    signers,
+    signedStake: args.signedStake.toString(),
+    totalStake: args.totalStake.toString(),
+    signedBps: shareBps(args.signedStake, args.totalStake),
+    submitter: getAddress(args.proposer),
+    tx: log.transactionHash,
+    block: log.blockNumber,
+    gasUsed: (receipt?.gasUsed ?? 0n).toString(),
+    time,
+  };
 }
 
 async function readSlashings(
   ctx: ExplorerContext,
   sidechain: Sidechain,
-  checkpoints: readonly SidechainCheckpointView[],
+  checkpoints: readonly CheckpointFieldsView[],
   timeOf: (block: number) => Promise<number>,
 ): Promise<SlashingView[]> {
   const logs = await sidechain.queryFilter(sidechain.filters.ValidatorSlashed(), 0, ctx.head.number);
@@ -470,7 +479,7 @@ async function readValidators(
 
 async function readChain(
   source: NonNullable<SidechainSource["sidechain"]>,
-  checkpoints: readonly SidechainCheckpointView[],
+  checkpoints: readonly CheckpointFieldsView[],
   nextNumber: number,
   nextStartBlock: number,
 ): Promise<SidechainChainView> {
@@ -481,15 +490,17 @@ async function readChain(
   const head = await provider.getBlock("latest");
   if (!head?.hash) throw new ExplorerNotFoundError("the sidechain's node has no latest block");
   const at = { blockTag: head.number };
-  const [network, syncedCount, syncedHead, mirrorNonce, mirrorStake, syncs, burns] = await Promise.all([
-    provider.getNetwork(),
-    child.syncedCount(at),
-    child.syncedHead(at),
-    child.validatorSetNonce(at),
-    child.totalStake(at),
-    child.queryFilter(child.filters.DepositsSynced(), 0, head.number),
-    child.queryFilter(child.filters.Burned(), 0, head.number),
-  ]);
+  const [network, syncedCount, syncedHead, mirrorNonce, mirrorStake, burnCount, syncs, burns] =
+    await Promise.all([
+      provider.getNetwork(),
+      child.syncedCount(at),
+      child.syncedHead(at),
+      child.validatorSetNonce(at),
+      child.totalStake(at),
+      child.burnCount(at),
+      child.queryFilter(child.filters.DepositsSynced(), 0, head.number),
+      child.queryFilter(child.filters.Burned(), 0, head.number),
+    ]);
   const { span, confirmations } = LOCAL_CHECKPOINT_RULE;
   const dueEndBlock = nextStartBlock + span - 1;
   return {
@@ -500,7 +511,9 @@ async function readChain(
     syncedHead,
     mirrorNonce: Number(mirrorNonce),
     mirrorStake: mirrorStake.toString(),
+    burnCount: Number(burnCount),
     stateSyncs: syncs
+      .slice(-LIST_LIMIT)
       .map((l) => ({
         fromCount: Number(l.args.fromCount),
         count: Number(l.args.count),
@@ -510,6 +523,7 @@ async function readChain(
       }))
       .reverse(),
     burns: burns
+      .slice(-LIST_LIMIT)
       .map((l) => ({
         index: Number(l.args.index),
         from: getAddress(l.args.from),
@@ -538,7 +552,10 @@ async function readChain(
 // -------------------------------------------------------------------------------------------------
 
 /** `/api/sidechain`: the whole of what Layer 1 knows of the sidechain, and its own chain when given. */
-export async function readSidechain(ctx: ExplorerContext & SidechainSource): Promise<SidechainView> {
+export async function readSidechain(
+  ctx: ExplorerContext & SidechainSource,
+  before?: number,
+): Promise<SidechainView> {
   const sidechain = sidechainAt(ctx);
   const at = { blockTag: ctx.head.number };
   const timeOf = blockTimes(ctx);
@@ -553,14 +570,20 @@ export async function readSidechain(ctx: ExplorerContext & SidechainSource): Pro
       sidechain.checkpointCount(at),
       sidechain.nextStartBlock(at),
     ]);
-  const [validators, checkpoints] = await Promise.all([
+  const [validators, logs, domain] = await Promise.all([
     readValidators(ctx, sidechain, total, timeOf),
-    readCheckpoints(ctx, sidechain, timeOf),
+    checkpointLogs(ctx, sidechain),
+    domainOf(ctx, sidechain),
   ]);
-  const slashings = await readSlashings(ctx, sidechain, checkpoints, timeOf);
-  const chain = ctx.sidechain
-    ? await readChain(ctx.sidechain, checkpoints, Number(count), Number(nextStart))
-    : null;
+  const accepted = logs.map((log) => fields(checkpointOf(log.args)));
+  const shown = logs
+    .filter((log) => before === undefined || Number(log.args.number) < before)
+    .slice(0, LIST_LIMIT);
+  const [checkpoints, slashings, chain] = await Promise.all([
+    Promise.all(shown.map((log) => describeCheckpoint(ctx, sidechain, domain, log, timeOf))),
+    readSlashings(ctx, sidechain, accepted, timeOf),
+    ctx.sidechain ? readChain(ctx.sidechain, accepted, Number(count), Number(nextStart)) : null,
+  ]);
   return {
     address: getAddress(await sidechain.getAddress()),
     config: {
@@ -587,13 +610,20 @@ export async function readSidechainCheckpoint(
   number: number,
 ): Promise<SidechainCheckpointView> {
   const sidechain = sidechainAt(ctx);
-  const [view] = await readCheckpoints(ctx, sidechain, blockTimes(ctx), number);
-  if (!view) throw new ExplorerNotFoundError(`the sidechain has no accepted checkpoint ${number}`);
-  return view;
+  const [log] = await checkpointLogs(ctx, sidechain, number);
+  if (!log) throw new ExplorerNotFoundError(`the sidechain has no accepted checkpoint ${number}`);
+  return describeCheckpoint(ctx, sidechain, await domainOf(ctx, sidechain), log, blockTimes(ctx));
 }
 
 export const sidechainRoutes: ExplorerRoute[] = [
-  { path: "/api/sidechain", read: async (ctx) => readSidechain(ctx) },
+  {
+    path: "/api/sidechain",
+    read: async (ctx, _params, query) =>
+      readSidechain(
+        ctx,
+        query.has("before") ? indexParam({ before: query.get("before")! }, "before") : undefined,
+      ),
+  },
   {
     path: "/api/sidechain/checkpoints/:number",
     read: async (ctx, params) => readSidechainCheckpoint(ctx, indexParam(params, "number")),

@@ -302,6 +302,14 @@ describe("explorer: sidechain", function () {
       expect(zero.digest).to.equal(checkpointDigest(domain, cp0));
     });
 
+    it("/api/sidechain?before=n lists the checkpoints before n; a malformed n is a 400", async function () {
+      const read = route("/api/sidechain").read;
+      const older = (await read(ctx, {}, new URLSearchParams("before=1"))) as SidechainView;
+      expect(older.checkpoints).to.deep.equal([view.checkpoints[1]]);
+      expect(older.checkpointCount).to.equal(2);
+      await expectRejected(read(ctx, {}, new URLSearchParams("before=one")), ExplorerBadRequestError);
+    });
+
     it("/api/sidechain lists the slashing with its evidence: the two checkpoints, and which was accepted", function () {
       const { d, outsider } = s;
       expect(view.slashings).to.have.length(1);
@@ -339,7 +347,7 @@ describe("explorer: sidechain", function () {
       const chain = withChain.chain!;
       const head = (await ethers.provider.getBlock("latest"))!;
       expect(chain.head).to.deep.equal({ number: head.number, hash: head.hash, timestamp: head.timestamp });
-      expect(chain).to.include({ chainId: 31337, childBridge, syncedCount: 2, mirrorNonce: 0 });
+      expect(chain).to.include({ chainId: 31337, childBridge, syncedCount: 2, mirrorNonce: 0, burnCount: 2 });
       expect(chain.stateSyncs).to.have.length(1);
       expect(chain.stateSyncs[0]).to.include({ fromCount: 0, count: 2 });
       expect(chain.burns.map((x) => [x.index, x.block, x.checkpoint])).to.deep.equal([
