@@ -103,7 +103,14 @@ function StakeBar({ segments, testid }: { segments: { bps: number; title: string
   return (
     <div
       data-testid={testid}
-      style={{ position: "relative", width: "16em", height: "0.9em", background: "#eee", display: "flex" }}
+      style={{
+        position: "relative",
+        width: "16em",
+        height: "0.9em",
+        background: "#eee",
+        display: "inline-flex",
+        verticalAlign: "middle",
+      }}
     >
       {segments.map((s, i) => (
         <div
@@ -163,7 +170,7 @@ function ValidatorRow({ v }: { v: SidechainValidatorView }) {
         <code title={v.address}>{short(v.address)}</code>
       </td>
       <td data-testid="validator-status">{v.status}</td>
-      <td>{eth(v.status === "withdrawn" && v.withdrawn ? v.withdrawn : v.stake)}</td>
+      <td>{v.status === "withdrawn" && v.withdrawn ? `${eth(v.withdrawn)} withdrawn` : eth(v.stake)}</td>
       <td>
         {v.status === "active" ? (
           <>
@@ -176,7 +183,6 @@ function ValidatorRow({ v }: { v: SidechainValidatorView }) {
       <td>
         {v.unbondedAt !== null && `unbonded ${time(v.unbondedAt)}`}
         {v.withdrawableAt !== null && `; withdrawable from ${time(v.withdrawableAt)}`}
-        {v.status === "withdrawn" && " (withdrawn)"}
       </td>
     </tr>
   );
