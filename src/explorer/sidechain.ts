@@ -107,6 +107,41 @@ export function coveringCheckpoint(
   return c ? c.number : null;
 }
 
+/**
+ * One validator's view from its record at the head and its last `ValidatorUnbonded` (its block's time) and
+ * `StakeWithdrawn` (the amount). Those are shown only while they describe where it stands: a validator
+ * that withdrew and staked again is active, with no unbond time.
+ */
+export function validatorView(
+  address: string,
+  record: { stake: bigint; withdrawableAt: bigint; status: bigint },
+  totalActive: bigint,
+  last: { unbondedAt: number | null; withdrawn: bigint | null },
+): SidechainValidatorView {
+  const status = validatorStatus(record.status);
+  const left = status === "unbonding" || status === "withdrawn";
+  return {
+    address,
+    status,
+    stake: record.stake.toString(),
+    shareBps: status === "active" ? shareBps(record.stake, totalActive) : 0,
+    unbondedAt: left ? last.unbondedAt : null,
+    withdrawableAt: status === "unbonding" ? Number(record.withdrawableAt) : null,
+    withdrawn: status === "withdrawn" && last.withdrawn !== null ? last.withdrawn.toString() : null,
+  };
+}
+
+/** Active first, then unbonding, withdrawn and slashed; within each, the largest stake first, then by address. */
+export function sortValidators(views: readonly SidechainValidatorView[]): SidechainValidatorView[] {
+  const rank = { active: 0, unbonding: 1, withdrawn: 2, slashed: 3 } as const;
+  return [...views].sort(
+    (a, b) =>
+      rank[a.status] - rank[b.status] ||
+      (BigInt(b.stake) > BigInt(a.stake) ? 1 : BigInt(b.stake) < BigInt(a.stake) ? -1 : 0) ||
+      (a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1),
+  );
+}
+
 function fields(c: Checkpoint): CheckpointFieldsView {
   return {
     number: Number(c.number),
@@ -293,27 +328,14 @@ async function readValidators(
   const views = await Promise.all(
     addresses.map(async (address): Promise<SidechainValidatorView> => {
       const record = await sidechain.validator(address, { blockTag: ctx.head.number });
-      const status = validatorStatus(record.status);
       const unbond = lastUnbond.get(address);
-      const withdrawal = lastWithdrawal.get(address);
-      return {
-        address,
-        status,
-        stake: record.stake.toString(),
-        shareBps: status === "active" ? shareBps(record.stake, totalActive) : 0,
+      return validatorView(address, record, totalActive, {
         unbondedAt: unbond ? await timeOf(unbond.blockNumber) : null,
-        withdrawableAt: status === "unbonding" ? Number(record.withdrawableAt) : null,
-        withdrawn: status === "withdrawn" && withdrawal ? withdrawal.args.amount.toString() : null,
-      };
+        withdrawn: lastWithdrawal.get(address)?.args.amount ?? null,
+      });
     }),
   );
-  const rank = { active: 0, unbonding: 1, withdrawn: 2, slashed: 3 } as const;
-  return views.sort(
-    (a, b) =>
-      rank[a.status] - rank[b.status] ||
-      (BigInt(b.stake) > BigInt(a.stake) ? 1 : BigInt(b.stake) < BigInt(a.stake) ? -1 : 0) ||
-      (a.address < b.address ? -1 : 1),
-  );
+  return sortValidators(views);
 }
 
 // -------------------------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ import {
   recoverSigners,
   shareBps,
   sidechainRoutes,
+  sortValidators,
   validatorStatus,
+  validatorView,
 } from "../../src/explorer/sidechain";
 import type { ExplorerContext } from "../../src/explorer/route";
 import { ExplorerBadRequestError, ExplorerNotFoundError } from "../../src/explorer/route";
@@ -94,6 +96,68 @@ describe("explorer: sidechain", function () {
         "active",
         "unbonding",
         "slashed",
+      ]);
+    });
+
+    it("validatorView shows an unbond time and a withdrawn amount only while they say where the validator stands", function () {
+      const x = "0x" + "ab".repeat(20);
+      const last = { unbondedAt: 1_000, withdrawn: 7n };
+      // Withdrew, then staked again: active, its old unbond and withdrawal no longer apply.
+      expect(validatorView(x, { stake: 3n, withdrawableAt: 0n, status: 1n }, 12n, last)).to.deep.equal({
+        address: x,
+        status: "active",
+        stake: "3",
+        shareBps: 2500,
+        unbondedAt: null,
+        withdrawableAt: null,
+        withdrawn: null,
+      });
+      expect(validatorView(x, { stake: 3n, withdrawableAt: 1_600n, status: 2n }, 12n, last)).to.include({
+        status: "unbonding",
+        shareBps: 0,
+        unbondedAt: 1_000,
+        withdrawableAt: 1_600,
+        withdrawn: null,
+      });
+      expect(validatorView(x, { stake: 0n, withdrawableAt: 0n, status: 0n }, 12n, last)).to.include({
+        status: "withdrawn",
+        unbondedAt: 1_000,
+        withdrawn: "7",
+      });
+      expect(validatorView(x, { stake: 0n, withdrawableAt: 0n, status: 3n }, 12n, last)).to.include({
+        status: "slashed",
+        unbondedAt: null,
+        withdrawn: null,
+      });
+    });
+
+    it("sortValidators puts the active first, largest stake first, then unbonding, withdrawn, slashed", function () {
+      const v = (address: string, status: "active" | "unbonding" | "withdrawn" | "slashed", stake: string) =>
+        validatorView(
+          address,
+          {
+            stake: BigInt(stake),
+            withdrawableAt: 0n,
+            status: BigInt(["withdrawn", "active", "unbonding", "slashed"].indexOf(status)),
+          },
+          10n,
+          { unbondedAt: null, withdrawn: null },
+        );
+      const views = [
+        v("0x03", "slashed", "0"),
+        v("0x02", "active", "1"),
+        v("0x05", "unbonding", "9"),
+        v("0x01", "active", "1"),
+        v("0x04", "active", "5"),
+        v("0x06", "withdrawn", "0"),
+      ];
+      expect(sortValidators(views).map((x) => x.address)).to.deep.equal([
+        "0x04",
+        "0x01",
+        "0x02",
+        "0x05",
+        "0x06",
+        "0x03",
       ]);
     });
 
