@@ -49,8 +49,8 @@ export type * from "./sidechain-views";
 /**
  * What the explorer may be given besides Layer 1 to show the sidechain's own chain: the sidechain node's
  * provider and the sidechain's deployment record (`deployments/sidechain.json`, holding `ChildBridge`).
- * The composition root passes it by adding the field to the context it gives every route:
- * `{ provider, deployment, head, sidechain: { provider: new JsonRpcProvider(url), deployment } }`.
+ * The composition root passes it with `withSidechainSources(sidechainRoutes, { sidechain: { provider:
+ * new JsonRpcProvider(url), deployment } })`, which adds it to the context every route reads with.
  */
 export interface SidechainSource {
   sidechain?: { provider: RpcProvider; deployment: Deployment };
@@ -504,7 +504,7 @@ export const sidechainRoutes: ExplorerRoute[] = [
 /**
  * What the explorer may be given to show the Layer 3: the sidechain node's provider and the Layer-3
  * deployment record (`deployments/layer3.json`: `Bridge`, `OneStepProver`, `OptimisticRollup`, `sETH`).
- * Passed as `SidechainSource` is, as a field of the context: `{ ..., layer3: { provider, deployment } }`.
+ * Passed as `SidechainSource` is, with `withSidechainSources(routes, { layer3: { provider, deployment } })`.
  */
 export interface Layer3Source {
   layer3?: { provider: RpcProvider; deployment: Deployment };
@@ -572,4 +572,20 @@ export async function readLayer3(ctx: ExplorerContext & Layer3Source): Promise<L
     gameCount: Number(gameCount),
     challengeWindow: Number(window),
   };
+}
+
+/**
+ * `routes` reading with `sources` added to their context: how the composition root gives the explorer the
+ * sidechain's node and the Layer 3 without changing the route contract, e.g.
+ * `withSidechainSources([...sidechainRoutes, ...layer3Routes(optimisticRoutes, "/api/optimistic")],
+ * { sidechain: { provider, deployment: sidechainRecord }, layer3: { provider, deployment: layer3Record } })`.
+ */
+export function withSidechainSources(
+  routes: readonly ExplorerRoute[],
+  sources: SidechainSource & Layer3Source,
+): ExplorerRoute[] {
+  return routes.map((r) => ({
+    path: r.path,
+    read: (ctx, params, query) => r.read({ ...ctx, ...sources } as ExplorerContext, params, query),
+  }));
 }

@@ -11,13 +11,13 @@ import {
   coveringCheckpoint,
   layer3Routes,
   quorumStake,
-  readSidechain,
   recoverSigners,
   shareBps,
   sidechainRoutes,
   sortValidators,
   validatorStatus,
   validatorView,
+  withSidechainSources,
 } from "../../src/explorer/sidechain";
 import type { ExplorerContext } from "../../src/explorer/route";
 import { ExplorerBadRequestError, ExplorerNotFoundError } from "../../src/explorer/route";
@@ -404,10 +404,11 @@ describe("explorer: sidechain", function () {
         network: "sidechain",
         contracts: { ChildBridge: childBridge },
       };
-      const withChain = await readSidechain({
-        ...ctx,
+      const routes = withSidechainSources(sidechainRoutes, {
         sidechain: { provider: ethers.provider, deployment: sidechainDeployment },
       });
+      const read = routes.find((r) => r.path === "/api/sidechain")!.read;
+      const withChain = (await read(ctx, {}, new URLSearchParams())) as SidechainView;
       const chain = withChain.chain!;
       const head = (await ethers.provider.getBlock("latest"))!;
       expect(chain.head).to.deep.equal({ number: head.number, hash: head.hash, timestamp: head.timestamp });
@@ -549,8 +550,11 @@ describe("explorer: sidechain", function () {
       expect(seen[0].provider).to.equal(ctx.layer3.provider);
       expect(seen[0].head.number).to.equal(await ethers.provider.getBlockNumber());
       expect(await mounted[1].read(ctx, { index: "4" }, new URLSearchParams())).to.equal("4");
-      const { layer3: _, ...bare } = ctx;
+      const { layer3, ...bare } = ctx;
       await expectRejected(mounted[0].read(bare, {}, new URLSearchParams()), ExplorerNotFoundError);
+      // As the composition root serves them: the Layer 3 given once, to the routes, not in every context.
+      const served = withSidechainSources(mounted, { layer3 });
+      expect(await served[0].read(bare, {}, new URLSearchParams())).to.equal("layer3");
     });
   });
 });
