@@ -168,6 +168,8 @@ export interface SidechainView {
   slashings: SlashingView[];
   /** Present only when the explorer was given the sidechain's node. */
   chain: SidechainChainView | null;
+  /** Why the sidechain's node, given, could not be read (unreachable, or not the record's chain); else null. */
+  chainProblem: string | null;
 }
 
 /** `/api/layer3`. */

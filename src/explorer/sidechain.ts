@@ -25,6 +25,7 @@ import {
   Sidechain__factory,
 } from "../../typechain-types";
 import type { Deployment } from "../common/deployments";
+import { StrataError } from "../common/errors";
 import type { RpcProvider } from "../common/layer1";
 import type { Checkpoint } from "../sidechain/checkpoint";
 import { checkpointDigest, checkpointDomain } from "../sidechain/checkpoint";
@@ -342,6 +343,40 @@ async function readValidators(
 // Reading the sidechain's own node
 // -------------------------------------------------------------------------------------------------
 
+/** The sidechain's node could not be read (unreachable, or not the chain of the record). */
+export class SidechainChainError extends StrataError {}
+
+/** How long the sidechain's node has to answer before the view says it does not. */
+export const SIDECHAIN_READ_TIMEOUT_MS = 5_000;
+
+/**
+ * The sidechain's chain view, or what kept it from being read within `SIDECHAIN_READ_TIMEOUT_MS`: the
+ * Layer-1 view stands without the sidechain's node, so its node being down or wrong is said, not thrown.
+ */
+async function readChainOrProblem(
+  ...args: Parameters<typeof readChain>
+): Promise<{ chain: SidechainChainView | null; problem: string | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new SidechainChainError(
+            `the sidechain's node did not answer within ${SIDECHAIN_READ_TIMEOUT_MS} ms`,
+          ),
+        ),
+      SIDECHAIN_READ_TIMEOUT_MS,
+    );
+  });
+  try {
+    return { chain: await Promise.race([readChain(...args), timeout]), problem: null };
+  } catch (error) {
+    return { chain: null, problem: (error as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function readChain(
   source: NonNullable<SidechainSource["sidechain"]>,
   checkpoints: readonly CheckpointFieldsView[],
@@ -350,10 +385,13 @@ async function readChain(
 ): Promise<SidechainChainView> {
   const { provider, deployment } = source;
   const address = deployment.contracts.ChildBridge;
-  if (!address) throw new ExplorerNotFoundError("the sidechain's deployment has no ChildBridge");
+  if (!address) throw new SidechainChainError("the sidechain's deployment record has no ChildBridge");
   const child = ChildBridge__factory.connect(address, provider);
   const head = await provider.getBlock("latest");
-  if (!head?.hash) throw new ExplorerNotFoundError("the sidechain's node has no latest block");
+  if (!head?.hash) throw new SidechainChainError("the sidechain's node has no latest block");
+  if ((await provider.getCode(address, head.number)) === "0x") {
+    throw new SidechainChainError(`the sidechain's node has no ChildBridge at ${address} (another chain?)`);
+  }
   const at = { blockTag: head.number };
   const [network, syncedCount, syncedHead, mirrorNonce, mirrorStake, burnCount, syncs, burns] =
     await Promise.all([
@@ -447,7 +485,7 @@ export async function readSidechain(
   const [checkpoints, slashings, chain] = await Promise.all([
     Promise.all(shown.map((log) => describeCheckpoint(ctx, sidechain, domain, log, timeOf))),
     readSlashings(ctx, sidechain, accepted, timeOf),
-    ctx.sidechain ? readChain(ctx.sidechain, accepted, Number(count), Number(nextStart)) : null,
+    ctx.sidechain ? readChainOrProblem(ctx.sidechain, accepted, Number(count), Number(nextStart)) : null,
   ]);
   return {
     address: getAddress(await sidechain.getAddress()),
@@ -465,7 +503,8 @@ export async function readSidechain(
     nextStartBlock: Number(nextStart),
     checkpoints,
     slashings,
-    chain,
+    chain: chain?.chain ?? null,
+    chainProblem: chain?.problem ?? null,
   };
 }
 

@@ -1,7 +1,7 @@
 import { ethers } from "hardhat";
 import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { getAddress, keccak256, parseEther, toUtf8Bytes } from "ethers";
+import { JsonRpcProvider, Network, getAddress, keccak256, parseEther, toUtf8Bytes } from "ethers";
 import type { Signer } from "ethers";
 import { Sidechain__factory } from "../../typechain-types";
 import { deployBridge } from "../../src/bridge/deploy";
@@ -396,6 +396,34 @@ describe("explorer: sidechain", function () {
 
     it("/api/sidechain has no sidechain chain view unless given the sidechain's node", function () {
       expect(view.chain).to.equal(null);
+      expect(view.chainProblem).to.equal(null);
+    });
+
+    it("/api/sidechain says why it could not read the sidechain's node, and still shows Layer 1's view", async function () {
+      const wrongRecord: Deployment = {
+        ...deployment,
+        network: "sidechain",
+        contracts: { ChildBridge: getAddress("0x" + "5c".repeat(20)) },
+      };
+      const dead = new JsonRpcProvider("http://127.0.0.1:1", undefined, {
+        staticNetwork: Network.from(31338),
+      });
+      try {
+        for (const [source, problem] of [
+          [{ provider: ethers.provider, deployment: wrongRecord }, /no ChildBridge at 0x5c5C/i],
+          [{ provider: dead, deployment: wrongRecord }, /./],
+        ] as const) {
+          const read = withSidechainSources(sidechainRoutes, { sidechain: source }).find(
+            (r) => r.path === "/api/sidechain",
+          )!.read;
+          const answer = (await read(ctx, {}, new URLSearchParams())) as SidechainView;
+          expect(answer.chain).to.equal(null);
+          expect(answer.chainProblem).to.match(problem);
+          expect(answer.checkpoints).to.deep.equal(view.checkpoints);
+        }
+      } finally {
+        dead.destroy();
+      }
     });
 
     it("/api/sidechain shows the sidechain's head, state syncs, burns and next checkpoint when given its node", async function () {
