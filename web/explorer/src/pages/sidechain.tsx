@@ -373,6 +373,10 @@ function SidechainPage() {
           </Section>
           {view.chain ? (
             <Chain chain={view.chain} />
+          ) : view.chainProblem ? (
+            <p class="muted" data-testid="sidechain-chain-problem">
+              The sidechain's node cannot be read: {view.chainProblem}. Only what Layer 1 knows is shown.
+            </p>
           ) : (
             <p class="muted">
               The explorer does not follow the sidechain's node: only what Layer 1 knows is shown.
