@@ -13,7 +13,7 @@
  * points to it, so the explorer shows it only when given it (`Layer3Source`). `/api/layer3` shows what is
  * the Layer 3's own: where it lives, the sETH its bridge escrows (backed by the sidechain's validators, not
  * by Layer 1), its batches and challenge window; `layer3Routes` mounts any Layer-1 route set (the
- * optimistic rollup's) on it, read at the sidechain's head with the Layer-3 record.
+ * optimistic rollup's) on it, under `/api/layer3/…`, read at the sidechain's head with the Layer-3 record.
  */
 import type { TypedDataDomain } from "ethers";
 import { Interface, getAddress, getBytes, hexlify, recoverAddress } from "ethers";
@@ -562,15 +562,16 @@ export async function layer3Context(ctx: ExplorerContext & Layer3Source): Promis
 }
 
 /**
- * `routes` (a Layer-1 route set, e.g. the optimistic rollup's) mounted on the Layer 3: each path's `from`
- * prefix becomes `/api/layer3`, and each read is of the sidechain's node with the Layer-3 record. A 404
- * when the explorer is not given a Layer 3. `layer3Routes(optimisticRoutes, "/api/optimistic")`.
+ * The routes of `routes` under `from` (a Layer-1 route set, e.g. the optimistic rollup's under
+ * `/api/optimistic`) mounted on the Layer 3, under `/api/layer3` (`/api/optimistic/batches/:index` becomes
+ * `/api/layer3/optimistic/batches/:index`, clear of `/api/layer3` itself), each read of the sidechain's
+ * node at its head with the Layer-3 record. A 404 when the explorer is not given a Layer 3.
  */
 export function layer3Routes(routes: readonly ExplorerRoute[], from: string): ExplorerRoute[] {
   return routes
     .filter((r) => r.path === from || r.path.startsWith(`${from}/`))
     .map((r) => ({
-      path: `/api/layer3${r.path.slice(from.length)}`,
+      path: `/api/layer3${r.path.slice("/api".length)}`,
       read: async (ctx, params, query) => r.read(await layer3Context(ctx), params, query),
     }));
 }

@@ -573,7 +573,10 @@ describe("explorer: sidechain", function () {
         { path: "/api/optimisticish", read: async () => "not under the prefix" },
       ];
       const mounted = layer3Routes(optimistic, "/api/optimistic");
-      expect(mounted.map((r) => r.path)).to.deep.equal(["/api/layer3", "/api/layer3/batches/:index"]);
+      expect(mounted.map((r) => r.path)).to.deep.equal([
+        "/api/layer3/optimistic",
+        "/api/layer3/optimistic/batches/:index",
+      ]);
       expect(await mounted[0].read(ctx, {}, new URLSearchParams())).to.equal("layer3");
       expect(seen[0].provider).to.equal(ctx.layer3.provider);
       expect(seen[0].head.number).to.equal(await ethers.provider.getBlockNumber());
