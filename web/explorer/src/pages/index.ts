@@ -2,11 +2,13 @@
 import { homePages } from "./home";
 import { layer1Pages } from "./layer1";
 import type { Page } from "./page";
+import { sidechainPages } from "./sidechain";
 
-export const PAGES: Page[] = [...homePages, ...layer1Pages];
+export const PAGES: Page[] = [...homePages, ...layer1Pages, ...sidechainPages];
 
 /** The navigation bar: a subsystem's list page, and its title. */
 export const NAV: { href: string; title: string }[] = [
   { href: "/", title: "Overview" },
   { href: "/blocks", title: "Layer 1" },
+  { href: "/sidechain", title: "Sidechain" },
 ];
