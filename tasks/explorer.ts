@@ -58,7 +58,8 @@ strataTask("explorer", async (s, hre) => {
         deployment: {
           kind: "files",
           network,
-          dirs: [s.deploymentsDir, join(demoDir, "deployments")],
+          // The demo's sidechain flow writes Layer 1's record again with the Sidechain in it.
+          dirs: [s.deploymentsDir, join(demoDir, "deployments"), join(demoDir, "sidechain-deployments")],
         },
         services,
         sidechain: sidechainRecord && {

@@ -43,7 +43,7 @@ function Nav() {
       <a class="brand" href="/">
         Strata
       </a>
-      {NAV.map((item) => (
+      {NAV.filter((item) => !item.needs || status?.deployment?.contracts[item.needs]).map((item) => (
         <a
           href={item.href}
           class={(item.href === "/" ? url === "/" : url.startsWith(item.href)) ? "active" : undefined}

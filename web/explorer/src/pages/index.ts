@@ -18,12 +18,12 @@ export const PAGES: Page[] = [
   ...accountPages,
 ];
 
-/** The navigation bar: a subsystem's list page, and its title. */
-export const NAV: { href: string; title: string }[] = [
+/** The navigation bar: a subsystem's list page, its title, and the contract it needs deployed (if any). */
+export const NAV: { href: string; title: string; needs?: string }[] = [
   { href: "/", title: "Overview" },
   { href: "/blocks", title: "Layer 1" },
-  { href: "/bridge", title: "Bridge" },
-  { href: "/optimistic", title: "Optimistic rollup" },
-  { href: "/zk", title: "zk rollup" },
-  { href: "/sidechain", title: "Sidechain" },
+  { href: "/bridge", title: "Bridge", needs: "Bridge" },
+  { href: "/optimistic", title: "Optimistic rollup", needs: "OptimisticRollup" },
+  { href: "/zk", title: "zk rollup", needs: "ZkRollup" },
+  { href: "/sidechain", title: "Sidechain", needs: "Sidechain" },
 ];
