@@ -265,6 +265,52 @@ describe("explorer: channels", function () {
     ]);
   });
 
+  it("shows a partial withdrawal of an ERC-20 channel and its cooperative close, with each party's payouts", async () => {
+    const { f, world, alice, bob } = await newWorld();
+    const token = (await f.token.getAddress()).toLowerCase();
+    const { params, channelId } = await world.open(alice, bob, [{ asset: token, balances: [T(100), T(50)] }]);
+    const me = (w: { address: string }) => w.address.toLowerCase();
+    await Promise.all(Array.from({ length: 10 }, () => alice.client.pay(channelId, T(1))));
+
+    // Alice withdraws 10 on Layer 1 with a co-signed state; the channel stays open, its version floor raised.
+    const withdrawal = await alice.client.withdraw(channelId, T(10));
+    await alice.adjudicator.withdrawPartial(f.alice, params, withdrawal);
+    let view = await channelView(f, channelId);
+    expect(view).to.deep.include({
+      participants: [me(f.alice), me(f.bob)],
+      phase: "open",
+      version: withdrawal.state.version.toString(),
+    });
+    expect(view.holdings).to.deep.equal([{ asset: token, held: T(140).toString() }]);
+    expect(view.events.at(-1)).to.deep.include({
+      kind: "withdrawn",
+      from: me(f.alice),
+      participant: 0,
+      payouts: [{ to: me(f.alice), asset: token, amount: T(10).toString() }],
+    });
+
+    // Both clear the withdrawal and finalize; the relayer closes: one transaction pays both.
+    await alice.client.clearWithdrawals(channelId);
+    const final = await bob.client.finalize(channelId);
+    await world.adjudicator.close(f.relayer, params, final);
+    view = await channelView(f, channelId);
+    expect(view).to.deep.include({
+      phase: "closed",
+      version: final.state.version.toString(),
+      finalizesAt: null,
+    });
+    expect(view.holdings).to.deep.equal([{ asset: token, held: "0" }]);
+    expect(view.events.map((e) => e.kind)).to.deep.equal(["deposited", "deposited", "withdrawn", "closed"]);
+    // Alice: 10 withdrawn, then her 100 - 10 paid - 10 withdrawn at the close; Bob: 50 + 10.
+    expect(view.payouts).to.deep.equal([
+      { to: me(f.alice), asset: token, amount: T(90).toString() },
+      { to: me(f.bob), asset: token, amount: T(60).toString() },
+    ]);
+    const list = await listView(f);
+    expect(list.channels.map((c) => [c.id, c.phase])).to.deep.equal([[channelId.toLowerCase(), "closed"]]);
+    expect(list.disputes).to.deep.equal([]);
+  });
+
   it("answers not-found for an unknown channel or a deployment without an adjudicator, bad-request for a malformed id", async () => {
     const { f } = await newWorld();
     const byId = route("/api/channels/:id");
