@@ -79,6 +79,8 @@ export interface ChannelDisputeView extends SenderView {
 /** `/api/channels`. */
 export interface ChannelsView {
   adjudicator: string;
+  /** The head's time (Unix seconds): Layer 1's "now", from which a page counts down a window. */
+  now: number;
   channels: ChannelSummaryView[];
   /** The most recent registrations and refutations across channels, newest first. */
   disputes: ChannelDisputeView[];
@@ -140,6 +142,8 @@ export interface ChannelLockView {
 /** `/api/channels/:id`. */
 export interface ChannelView extends ChannelSummaryView {
   adjudicator: string;
+  /** The head's time (Unix seconds): Layer 1's "now", from which a page counts down a window. */
+  now: number;
   /** Every event of the channel on Layer 1, in chain order. */
   events: ChannelEventView[];
   /** The locks of the newest state Layer 1 saw (a registered, refuted-with or concluded state). */
@@ -446,6 +450,7 @@ async function readChannels(ctx: ExplorerContext): Promise<ChannelsView> {
     .sort((a, b) => b.block - a.block || b.logIndex - a.logIndex);
   return {
     adjudicator: reader.address.toLowerCase(),
+    now: ctx.head.timestamp,
     channels,
     disputes: disputes.slice(0, RECENT_DISPUTES),
     refutations: disputes.filter((d) => d.kind === "refuted").slice(0, RECENT_DISPUTES),
@@ -602,6 +607,7 @@ async function readChannel(ctx: ExplorerContext, id: string): Promise<ChannelVie
   return {
     ...summary,
     adjudicator: reader.address.toLowerCase(),
+    now: ctx.head.timestamp,
     events,
     locks: lockViews,
     payouts: sumPayouts(payouts),

@@ -121,6 +121,7 @@ describe("explorer: channels", function () {
       ["registered", "1", me(f.alice), 0],
     ]);
     expect(list.refutations).to.deep.equal([]);
+    expect(list.now).to.equal((await ethers.provider.getBlock("latest"))!.timestamp);
 
     // The watchtower refutes halfway through the window: a third party's refutation, with version 20.
     await world.advance(CHALLENGE_DURATION / 2);
