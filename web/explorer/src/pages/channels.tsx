@@ -41,9 +41,13 @@ function assetName(asset: string): string {
   return asset === ETH ? "ETH" : `token ${short(asset)}`;
 }
 
-/** Who sent a transaction: a participant by index, or a third party (a watchtower or a relayer). */
-function senderLabel(s: SenderView): string {
-  return s.participant === null ? "third party (watchtower)" : `participant ${s.participant}`;
+/**
+ * Who sent a transaction: a participant by index, or else a third party; a third party's refutation is a
+ * watchtower's (it holds a participant's newer state), any other call a relayer's.
+ */
+function senderLabel(s: SenderView, refutation: boolean): string {
+  if (s.participant !== null) return `participant ${s.participant}`;
+  return refutation ? "watchtower" : "not a participant";
 }
 
 const PHASE_LABEL: Record<ChannelPhase, string> = {
@@ -141,7 +145,7 @@ function DisputeRow({ d }: { d: ChannelDisputeView }) {
         {refutation ? `v${d.replacedVersion ?? "?"} → v${d.version}` : `v${d.version}`}
       </td>
       <td data-testid="dispute-sender" data-sender={d.from}>
-        {short(d.from)} ({senderLabel(d)})
+        {short(d.from)} ({senderLabel(d, refutation)})
       </td>
       <td>{d.block}</td>
       <td title={d.txHash}>{short(d.txHash)}</td>
@@ -307,7 +311,7 @@ function ChannelPage({ params }: { params: Record<string, string> }) {
                 <td>{e.block}</td>
                 <td data-testid={e.kind === "refuted" ? "dispute-versions" : undefined}>{eventText(e)}</td>
                 <td data-testid={e.kind === "refuted" ? "dispute-sender" : undefined} data-sender={e.from}>
-                  {short(e.from)} ({senderLabel(e)})
+                  {short(e.from)} ({senderLabel(e, e.kind === "refuted")})
                 </td>
                 <td title={e.txHash}>{short(e.txHash)}</td>
               </tr>
