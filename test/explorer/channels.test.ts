@@ -207,6 +207,11 @@ describe("explorer: channels", function () {
     const hashlock = keccak256(secret);
     const deadline = world.now + BigInt(6 * CHALLENGE_DURATION);
     await alice.client.lock(channelId, { hashlock, deadline, amount: X });
+    // A second lock whose secret never comes: it returns to Alice after its (earlier) deadline.
+    const Y = T(0.2);
+    const lostLock = keccak256(id("a secret never told"));
+    const lostDeadline = world.now + BigInt(2 * CHALLENGE_DURATION);
+    await alice.client.lock(channelId, { hashlock: lostLock, deadline: lostDeadline, amount: Y });
     const locked = alice.client.latest(channelId)!;
 
     // Alice registers the state holding the lock; Bob reveals its secret on the adjudicator.
@@ -216,7 +221,7 @@ describe("explorer: channels", function () {
     let view = await channelView(f, channelId);
     expect(view.phase).to.equal("challenged");
     expect(view.version).to.equal(locked.state.version.toString());
-    expect(view.locks).to.have.length(1);
+    expect(view.locks).to.have.length(2);
     const revealedAt = Number(await world.adjudicator.revealedAt(hashlock));
     expect(view.locks[0]).to.deep.equal({
       hashlock: hashlock.toLowerCase(),
@@ -230,13 +235,21 @@ describe("explorer: channels", function () {
       revealedInTime: true,
       settlement: "pending",
     });
+    expect(view.locks[1]).to.deep.include({
+      hashlock: lostLock.toLowerCase(),
+      deadline: Number(lostDeadline),
+      revealedAt: null,
+      secret: null,
+      revealedInTime: false,
+      settlement: "pending",
+    });
     expect(view.events.find((e) => e.kind === "secretRevealed")).to.deep.include({
       hashlock: hashlock.toLowerCase(),
       from: me(f.bob),
       participant: 1,
     });
 
-    // After the window: concluded with its lock recorded, then unlocked to Bob.
+    // After the window: concluded with its locks recorded; the revealed one is unlocked to Bob, the other waits.
     await world.advance(CHALLENGE_DURATION + 1);
     await world.adjudicator.conclude(f.relayer, params, locked.state);
     view = await channelView(f, channelId);
@@ -244,21 +257,34 @@ describe("explorer: channels", function () {
     expect(view.phase).to.equal("concluded-with-locks");
     expect(view.holdings).to.deep.equal([{ asset: ETH, held: "0" }]);
     expect(view.payouts).to.deep.equal([
-      { to: me(f.alice), asset: ETH, amount: (T(2) - X).toString() },
+      { to: me(f.alice), asset: ETH, amount: (T(2) - X - Y).toString() },
       { to: me(f.bob), asset: ETH, amount: T(1).toString() },
     ]);
-    expect(view.locks[0].settlement).to.equal("pending");
-    await world.adjudicator.unlock(f.relayer, channelId, pendingLocksOf(params, locked.state));
+    expect(view.locks.map((l) => l.settlement)).to.deep.equal(["pending", "pending"]);
+    const [claimable, lost] = pendingLocksOf(params, locked.state);
+    await world.adjudicator.unlock(f.relayer, channelId, [claimable, lost]);
     view = await channelView(f, channelId);
-    expect(view.phase).to.equal("concluded");
-    expect(view.holdings).to.deep.equal([{ asset: ETH, held: "0" }]);
-    expect(view.locks[0].settlement).to.equal("claimed");
+    expect(view.phase).to.equal("concluded-with-locks");
+    expect(view.locks.map((l) => l.settlement)).to.deep.equal(["claimed", "pending"]);
     expect(view.events.at(-1)).to.deep.include({
       kind: "lockSettled",
       hashlock: hashlock.toLowerCase(),
       paidTo: me(f.bob),
       amount: X.toString(),
       asset: ETH,
+    });
+
+    // Past the second deadline, unrevealed: it goes back to Alice.
+    await world.advance(2 * CHALLENGE_DURATION);
+    await world.adjudicator.unlock(f.relayer, channelId, [lost]);
+    view = await channelView(f, channelId);
+    expect(view.phase).to.equal("concluded");
+    expect(view.holdings).to.deep.equal([{ asset: ETH, held: "0" }]);
+    expect(view.locks.map((l) => l.settlement)).to.deep.equal(["claimed", "refunded"]);
+    expect(view.events.at(-1)).to.deep.include({
+      kind: "lockSettled",
+      paidTo: me(f.alice),
+      amount: Y.toString(),
     });
     expect(view.payouts).to.deep.equal([
       { to: me(f.alice), asset: ETH, amount: (T(2) - X).toString() },
