@@ -239,7 +239,7 @@ const CHANNEL_EVENTS = [
   "LockSettled",
 ] as const;
 
-/** A log of one channel, parsed, with the transaction that emitted it (read only where it is needed). */
+/** A log of one channel, parsed: its event's name and arguments by name (the channel id lower-cased). */
 interface ChannelLog {
   name: (typeof CHANNEL_EVENTS)[number];
   args: Record<string, unknown> & { channelId: string };
@@ -297,12 +297,14 @@ class ChannelsReader {
     });
   }
 
+  /** Transaction `hash` (its sender, its calldata), read once per answer. */
   tx(hash: string): Promise<TransactionResponse | null> {
     let tx = this.txs.get(hash);
     if (!tx) this.txs.set(hash, (tx = this.ctx.provider.getTransaction(hash)));
     return tx;
   }
 
+  /** Block `block`'s timestamp, read once per answer. */
   time(block: number): Promise<number> {
     let t = this.times.get(block);
     if (!t) {
@@ -318,6 +320,7 @@ class ChannelsReader {
     return tx ? stateCallOf(this.address, tx) : undefined;
   }
 
+  /** The channel's status slot at the head: the version and the window's end (see `channelPhase`). */
   async status(channelId: string) {
     const [version, finalizesAt] = await this.adjudicator.statusOf(channelId, {
       blockTag: this.ctx.head.number,
