@@ -4,6 +4,7 @@ import "./anvil";
 import "./build";
 import "./demo";
 import "./deploy";
+import "./explorer";
 import "./reports";
 import "./services";
 import "./sidechain";

@@ -4,7 +4,7 @@
 // real services use the same functions.
 import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { basename, join } from "node:path";
@@ -224,13 +224,24 @@ export function flagArguments(flags: Record<string, string> = {}): string[] {
   return Object.entries(flags).flatMap(([name, value]) => [flagOf(name), value]);
 }
 
+/** The file in a `ServiceSet`'s data directory that lists its running services (the explorer reads it). */
+export const SERVICES_FILE = "services.json";
+
+/** A running service as `services.json` lists it: its name and its JSON-RPC URL. */
+export interface ListedService {
+  name: string;
+  url: string;
+}
+
 /**
  * The services one demo run starts on one network: each keeps its data in `<dataDir>/<name>/` (its journal,
  * its store, its lock) and logs to `<dataDir>/<name>.log`, shares the deployment record the common
- * environment names, and is stopped (SIGTERM, then SIGKILL) by `stopAll`.
+ * environment names, and is stopped (SIGTERM, then SIGKILL) by `stopAll`. `<dataDir>/services.json` lists
+ * the ones running, with their URLs, so that a reader beside the demo (the explorer) finds them.
  */
 export class ServiceSet {
   private readonly running = new Map<string, ChildProcess>();
+  private readonly urls = new Map<string, string>();
 
   constructor(
     readonly network: string,
@@ -255,8 +266,26 @@ export class ServiceSet {
       { timeoutMs: 120_000, logFile: this.logFile(name) },
     );
     this.running.set(name, child);
-    child.once("exit", () => this.running.delete(name));
+    this.urls.set(name, spec.url);
+    this.list();
+    child.once("exit", () => {
+      this.running.delete(name);
+      this.urls.delete(name);
+      this.list();
+    });
     return child;
+  }
+
+  /** Writes services.json: the running services and their URLs (atomically: a reader never sees half). */
+  private list(): void {
+    const listed: ListedService[] = [...this.urls].map(([name, url]) => ({ name, url }));
+    const path = join(this.dataDir, SERVICES_FILE);
+    try {
+      writeFileSync(`${path}.tmp`, JSON.stringify(listed, null, 2) + "\n");
+      renameSync(`${path}.tmp`, path);
+    } catch {
+      // The data directory is gone (a test removed it after the run): there is nothing left to list.
+    }
   }
 
   logFile(name: string): string {

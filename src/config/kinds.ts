@@ -230,6 +230,23 @@ export const gwei = kind(
     }),
 );
 
+/** A comma-separated list of services, each `name=url` (a service's name and its JSON-RPC). */
+export const serviceList = kind(
+  "name=url,…",
+  "must be a comma-separated list of name=http(s)-url",
+  commaSeparated.pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9-]*=https?:\/\/\S+$/)
+        .transform((item) => {
+          const at = item.indexOf("=");
+          return { name: item.slice(0, at), url: item.slice(at + 1) };
+        }),
+    ),
+  ),
+);
+
 /** A comma-separated list of peers, each `address@url` (a validator's address and its JSON-RPC). */
 export const peerList = kind(
   "address@url,…",

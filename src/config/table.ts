@@ -32,6 +32,7 @@ import {
   oneOf,
   path,
   peerList,
+  serviceList,
   port,
   privateKey,
   seconds,
@@ -268,6 +269,17 @@ const challengeDuration = setting(
   "seconds a registered state can be refuted",
   "3600",
 );
+
+/**
+ * The services the explorer looks for when it is given none: each at its own default port on this machine
+ * (the ports of their commands below).
+ */
+export const EXPLORER_DEFAULT_SERVICES: readonly { name: string; url: string }[] = [
+  { name: "sequencer", url: "http://127.0.0.1:8547" },
+  { name: "challenger", url: "http://127.0.0.1:8551" },
+  { name: "zk-operator", url: "http://127.0.0.1:8548" },
+  { name: "watchtower", url: "http://127.0.0.1:8549" },
+];
 
 /** Every command on a node reads these. */
 const node = { rpcUrl, anvilUrl };
@@ -595,6 +607,36 @@ export const COMMANDS = {
       ...node,
     },
     check: walletCheck,
+  }),
+  explorer: command({
+    task: "explorer",
+    npm: "explorer",
+    description:
+      "The explorer: every layer, live, in a browser (builds the web application, then serves it and its views)",
+    chain: true,
+    settings: {
+      ...serve("STRATA_EXPLORER", 8570, "the web application and its views (/api)"),
+      services: optional(
+        serviceList,
+        "STRATA_EXPLORER_SERVICES",
+        "the services it reads (their health and typed events), name=url each, beside those a demo run lists",
+        {
+          default: {
+            text: EXPLORER_DEFAULT_SERVICES.map((t) => `${t.name}=${t.url}`).join(","),
+            value: () => undefined,
+          },
+        },
+      ),
+      pollMs: setting(
+        milliseconds,
+        "STRATA_POLL_MS",
+        "milliseconds between its reads of Layer 1's head",
+        "250",
+      ),
+      deploymentsDir,
+      ...logs,
+      ...node,
+    },
   }),
   blobArchive: command({
     task: "blob-archive",

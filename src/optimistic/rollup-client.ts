@@ -240,12 +240,14 @@ export class RollupClient extends ContractClient<OptimisticRollup, RollupEventNa
   // Views
   // ---------------------------------------------------------------------------------------------
 
-  async game(gameId: bigint): Promise<GameView> {
-    const g = await this.contract.game(gameId);
+  /** Game `gameId` as Layer 1 holds it now, or at block `blockTag` (a reader that answers for one block). */
+  async game(gameId: bigint, blockTag?: number): Promise<GameView> {
+    const at = blockTag === undefined ? {} : { blockTag };
+    const g = await this.contract.game(gameId, at);
     const [count, batch, defender] = await Promise.all([
-      this.contract.batchCount(),
-      this.contract.batch(g.batchIndex).catch(() => undefined),
-      g.defenderMoves === 0n ? null : this.contract.defender(gameId),
+      this.contract.batchCount(at),
+      this.contract.batch(g.batchIndex, at).catch(() => undefined),
+      g.defenderMoves === 0n ? null : this.contract.defender(gameId, at),
     ]);
     return toGameView(
       gameId,

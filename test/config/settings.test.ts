@@ -332,7 +332,7 @@ describe("config: the settings table", function () {
         expect(ports.get(port), `${who} and ${ports.get(port)} both default to ${port}`).to.equal(undefined);
         ports.set(port, who);
       }
-      expect(ports.size).to.equal(11);
+      expect(ports.size).to.equal(12);
       expect(defaultOf(COMMANDS.channelClient.settings.peerUrl)).to.equal(
         `ws://127.0.0.1:${defaultOf(COMMANDS.channelClient.settings.port)}`,
         "an opener's default peer is a listener's default port",

@@ -61,6 +61,8 @@ export interface DemoStage {
 
 export interface ServicesStage extends DemoStage {
   provider: JsonRpcProvider;
+  /** The node's JSON-RPC URL. */
+  url: string;
   services: ServiceSet;
 }
 
@@ -123,6 +125,7 @@ export function useServicesStage(node: DemoNode): () => ServicesStage {
     undo.push(() => services.stopAll());
     stage = {
       provider,
+      url,
       deployment,
       services,
       placement: { kind: "processes", services },

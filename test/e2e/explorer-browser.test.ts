@@ -1,0 +1,173 @@
+// The explorer in a real headless browser (Debian's Chromium, driven by playwright-core), beside the demo
+// on a `hardhat node` with its operators as processes, as a user runs them: the explorer follows the
+// demo's deployment and finds its services in their services.json. What the page shows is asserted at
+// each stage. It also measures how long a Layer-1 transaction takes to appear on the page and how long
+// the page takes to load (reports/explorer.json; not asserted: the README quotes them), and takes the
+// screenshots of the main views (reports/explorer/*.png; STRATA_EXPLORER_SCREENSHOTS=docs writes them to
+// docs/explorer/, where the README shows them).
+import { expect } from "chai";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { DemoToken__factory } from "../../typechain-types";
+import { SERVICES_FILE } from "../../src/common/processes";
+import type { Explorer } from "../../src/explorer/explorer";
+import { startExplorer } from "../../src/explorer/explorer";
+import { buildExplorerWeb } from "../../src/explorer/web-build";
+import { browserAvailable, launchBrowser, openPage } from "../helpers/browser";
+import { ANVIL_NODE, HARDHAT_NODE, useServicesStage } from "../helpers/demo-services";
+import { TcpProxy } from "../helpers/tcp-proxy";
+
+const REPOSITORY = join(__dirname, "..", "..");
+const SHOTS =
+  process.env.STRATA_EXPLORER_SCREENSHOTS === "docs"
+    ? join(REPOSITORY, "docs", "explorer")
+    : join(REPOSITORY, "reports", "explorer");
+
+/** A screenshot of the page as it is now, for the README. */
+async function shoot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** What the browser test measured, written to reports/explorer.json. */
+const figures: Record<string, unknown> = {};
+
+for (const node of [HARDHAT_NODE, ANVIL_NODE]) {
+  describe(`e2e: the explorer in a browser, beside the demo on ${node.name}`, function () {
+    this.timeout(600_000);
+    const stage = useServicesStage(node);
+    const proxy = { current: undefined as TcpProxy | undefined };
+    let explorer: Explorer;
+    let browser: Browser;
+    let page: Page;
+    const errors: string[] = [];
+
+    async function start(port = 0): Promise<Explorer> {
+      return startExplorer({
+        rpcUrl: proxy.current!.url,
+        deployment: { kind: "record", deployment: stage().deployment },
+        serviceFiles: [join(stage().services.dataDir, SERVICES_FILE)],
+        port,
+        pollMs: 100,
+        servicePollMs: 250,
+      });
+    }
+
+    before(async function () {
+      if (!browserAvailable()) this.skip();
+      await buildExplorerWeb();
+      const nodePort = Number(new URL(stage().url).port);
+      proxy.current = new TcpProxy(nodePort);
+      await proxy.current.open();
+      explorer = await start();
+      browser = await launchBrowser();
+      page = await openPage(browser, errors);
+    });
+
+    after(async function () {
+      await browser?.close();
+      await explorer?.stop();
+      await proxy.current?.close();
+      if (Object.keys(figures).length > 0) {
+        mkdirSync(join(REPOSITORY, "reports"), { recursive: true });
+        writeFileSync(join(REPOSITORY, "reports", "explorer.json"), JSON.stringify(figures, null, 2) + "\n");
+      }
+    });
+
+    afterEach(function () {
+      expect(errors, "errors the page threw").to.deep.equal([]);
+    });
+
+    describe("Layer 1", function () {
+      it("opens on the overview with the chain's head and the deployment's contracts", async function () {
+        const started = Date.now();
+        await page.goto(`${explorer.url}/`);
+        await page.waitForSelector('[data-testid="head"] a');
+        const firstView = Date.now() - started;
+        // Runs in the page, where `performance` is the browser's (this file is type-checked with Node's).
+        const timing = await page.evaluate(() => {
+          type Navigation = { domContentLoadedEventEnd: number; loadEventEnd: number };
+          const browserPerformance = performance as unknown as {
+            getEntriesByType(type: string): Navigation[];
+          };
+          const nav = browserPerformance.getEntriesByType("navigation")[0]!;
+          return { domContentLoaded: nav.domContentLoadedEventEnd, load: nav.loadEventEnd };
+        });
+        figures[node.network] = {
+          ...(figures[node.network] as object),
+          load: { ...timing, firstViewMs: firstView },
+        };
+        const head = Number(await page.textContent('[data-testid="head"] a'));
+        expect(head).to.equal(explorer.status().head!.number);
+        for (const name of ["Bridge", "OptimisticRollup", "ZkRollup", "Adjudicator"]) {
+          expect(await page.textContent("body")).to.contain(stage().deployment.contracts[name]!);
+        }
+        if (node === HARDHAT_NODE) await shoot(page, "overview");
+      });
+
+      it("shows each new Strata transaction, decoded by name, as it lands (the latency is measured)", async function () {
+        await page.goto(`${explorer.url}/blocks`);
+        await page.waitForSelector('[data-testid="blocks"]');
+        const [deployer, alice] = await stage().signers(0, 3);
+        const token = DemoToken__factory.connect(stage().deployment.contracts.DemoToken!, deployer!);
+        const samples: number[] = [];
+        let last = "";
+        for (let i = 0; i < 10; i++) {
+          const receipt = (await (await token.transfer(alice!.address, 1000n + BigInt(i))).wait())!;
+          const landed = Date.now();
+          await page.waitForSelector(`a.call[href="/tx/${receipt.hash}"]`, { timeout: 10_000 });
+          samples.push(Date.now() - landed);
+          last = receipt.hash;
+        }
+        const latencyMs = { median: median(samples), max: Math.max(...samples), samples };
+        figures[node.network] = { ...(figures[node.network] as object), latencyMs };
+        expect(await page.textContent(`a.call[href="/tx/${last}"]`)).to.equal("DemoToken.transfer");
+
+        await page.click(`a.call[href="/tx/${last}"]`);
+        await page.waitForSelector('[data-testid="tx-facts"]');
+        expect(await page.textContent("h1")).to.contain("DemoToken.transfer");
+        expect(await page.textContent('[data-testid="tx-gas"]')).to.match(/^[\d,]+ gas$/);
+        expect(await page.textContent("body")).to.contain("Transfer");
+        if (node === HARDHAT_NODE) await shoot(page, "transaction");
+      });
+
+      it("draws a not-found page for a bad URL, an unknown transaction and a block not yet mined", async function () {
+        for (const path of ["/no/such/page", `/tx/0x${"ab".repeat(32)}`, "/blocks/99999999", "/tx/0x12"]) {
+          await page.goto(`${explorer.url}${path}`);
+          await page.waitForSelector('[data-testid="not-found"]');
+        }
+        expect(await page.textContent('[data-testid="not-found"]')).to.contain("hash must be 32 bytes");
+      });
+    });
+
+    describe("when something is unreachable", function () {
+      it("says the node does not answer in a banner, and recovers by itself when it is back", async function () {
+        await page.goto(`${explorer.url}/blocks`);
+        await page.waitForSelector('[data-testid="blocks"]');
+        await proxy.current!.close();
+        await page.waitForSelector('[data-testid="banner"]');
+        expect(await page.textContent('[data-testid="banner"]')).to.contain("does not answer");
+        await proxy.current!.open();
+        await page.waitForSelector('[data-testid="banner"]', { state: "detached" });
+      });
+
+      it("says the explorer's own server is gone, and reconnects when it is back on its port", async function () {
+        const port = explorer.port;
+        await explorer.stop();
+        await page.waitForSelector('[data-testid="banner"]');
+        expect(await page.textContent('[data-testid="banner"]')).to.contain(
+          "explorer's server does not answer",
+        );
+        explorer = await start(port);
+        await page.waitForSelector('[data-testid="banner"]', { state: "detached", timeout: 15_000 });
+      });
+    });
+  });
+}
