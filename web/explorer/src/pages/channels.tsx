@@ -1,228 +1,217 @@
 /**
- * The payment channels' pages: `/channels` (every channel the Adjudicator knows, its disputes and the
- * refutations, a watchtower's among them) and `/channels/:id` (one channel: holdings, its Layer-1 events in
- * order with a live countdown of an open challenge window, its hashlocks, its payouts). Views from
- * src/explorer/channels.ts.
+ * The payment channels: `/channels` (every channel the Adjudicator knows, with its holdings, status and
+ * newest version; the refutations, a watchtower's among them; the recent disputes) and `/channels/:id`
+ * (one channel: holdings, its Layer-1 events in order with a live countdown of an open challenge window and
+ * its refutations marked, its hashlocks, its payouts).
  */
 import type {
   ChannelDisputeView,
   ChannelEventView,
   ChannelHoldingView,
+  ChannelLockView,
   ChannelPhase,
+  ChannelSummaryView,
   ChannelView,
   ChannelsView,
   PayoutView,
   SenderView,
-} from "../../../../src/explorer/channels";
+} from "../../../../src/explorer/channels-views";
+import type { Tone } from "../components";
+import {
+  Addr,
+  Amount,
+  Badge,
+  BlockLink,
+  Countdown,
+  Section,
+  Table,
+  Time,
+  TxLink,
+  View,
+  duration,
+  short,
+  useView,
+} from "../components";
 import type { Page } from "./page";
-import { useEffect, useState } from "preact/hooks";
-import type { ComponentChildren } from "preact";
-
-// -------------------------------------------------------------------------------------------------
-// Small helpers (plain text, no shared state)
-// -------------------------------------------------------------------------------------------------
 
 const ETH = "0x0000000000000000000000000000000000000000";
 
-/** `0x1234…abcd`. */
-function short(hex: string): string {
-  return hex.length > 14 ? `${hex.slice(0, 6)}…${hex.slice(-4)}` : hex;
+const PHASE_TONE: Record<ChannelPhase, Tone> = {
+  open: "info",
+  challenged: "warn",
+  "concluded-with-locks": "warn",
+  concluded: "good",
+  closed: "good",
+};
+
+/** An amount of an asset: ETH, or a token's base units shown with 18 decimals and its address as unit. */
+function AssetAmount(props: { amount: string | null; asset: string | null }) {
+  if (props.asset === null) return <Amount wei={props.amount} unit="" />;
+  return <Amount wei={props.amount} unit={props.asset === ETH ? "ETH" : `token ${short(props.asset, 4)}`} />;
 }
 
-/** An 18-decimal amount as a decimal number (ETH and the test tokens all have 18 decimals). */
-function units(amount: string): string {
-  const v = BigInt(amount);
-  const whole = v / 10n ** 18n;
-  const frac = (v % 10n ** 18n).toString().padStart(18, "0").replace(/0+$/, "");
-  return frac ? `${whole}.${frac}` : whole.toString();
+function Holdings(props: { holdings: ChannelHoldingView[] }) {
+  if (props.holdings.length === 0) return <span class="muted">—</span>;
+  return (
+    <>
+      {props.holdings.map((h) => (
+        <div data-testid={`channel-holding-${h.asset}`}>
+          <AssetAmount amount={h.held} asset={h.asset} />
+        </div>
+      ))}
+    </>
+  );
 }
 
-function assetName(asset: string): string {
-  return asset === ETH ? "ETH" : `token ${short(asset)}`;
+/** The channel's status, with the countdown to the end of its challenge window while it is open. */
+function Status(props: { channel: ChannelSummaryView }) {
+  const c = props.channel;
+  return (
+    <>
+      <Badge tone={PHASE_TONE[c.phase]} testid="channel-status">
+        {c.phase}
+      </Badge>{" "}
+      {c.phase === "challenged" && c.finalizesAt !== null && (
+        <Countdown until={c.finalizesAt} passed="window closed: concludable" testid="channel-countdown" />
+      )}
+    </>
+  );
 }
 
 /**
  * Who sent a transaction: a participant by index, or else a third party; a third party's refutation is a
- * watchtower's (it holds a participant's newer state), any other call a relayer's.
+ * watchtower's (it held a participant's newer state), any other call a relayer's.
  */
-function senderLabel(s: SenderView, refutation: boolean): string {
-  if (s.participant !== null) return `participant ${s.participant}`;
-  return refutation ? "watchtower" : "not a participant";
-}
-
-const PHASE_LABEL: Record<ChannelPhase, string> = {
-  open: "open",
-  challenged: "challenged",
-  "concluded-with-locks": "concluded, locks to settle",
-  concluded: "concluded",
-  closed: "closed",
-};
-
-/** Fetches `path` as JSON, again every `everyMs` (the views are read at the head: they move with it). */
-function useJson<T>(path: string, everyMs = 1000): { data?: T; error?: string; status?: number } {
-  const [state, setState] = useState<{ data?: T; error?: string; status?: number }>({});
-  useEffect(() => {
-    let live = true;
-    const load = async () => {
-      try {
-        const res = await fetch(path);
-        const body = await res.json();
-        if (!live) return;
-        if (res.ok) setState({ data: body as T });
-        else setState({ error: String(body?.error ?? res.statusText), status: res.status });
-      } catch (e) {
-        if (live) setState((s) => ({ ...s, error: (e as Error).message }));
-      }
-    };
-    void load();
-    const timer = setInterval(load, everyMs);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, [path, everyMs]);
-  return state;
-}
-
-/** Seconds left until `until` (Unix seconds), ticking every second from the head's time. */
-function Countdown({ until, now }: { until: number; now: number }) {
-  const [offset, setOffset] = useState(0);
-  const started = useState(() => Date.now())[0];
-  useEffect(() => {
-    const timer = setInterval(() => setOffset(Math.floor((Date.now() - started) / 1000)), 1000);
-    return () => clearInterval(timer);
-  }, [started]);
-  const left = Math.max(0, until - now - offset);
+function Sender(props: { sender: SenderView; refutation?: boolean }) {
+  const { sender } = props;
   return (
-    <span data-testid="channel-countdown">
-      {left > 0 ? `${Math.floor(left / 60)}m ${left % 60}s left to refute` : "window closed"}
+    <span data-testid="channel-sender" data-sender={sender.from}>
+      <Addr address={sender.from} />{" "}
+      {sender.participant !== null ? (
+        <span class="muted">participant {sender.participant}</span>
+      ) : props.refutation ? (
+        <Badge tone="good">watchtower</Badge>
+      ) : (
+        <span class="muted">not a participant</span>
+      )}
     </span>
   );
 }
 
-function Section({ title, children }: { title: string; children: ComponentChildren }) {
+/** A registration or refutation's versions: `v1 → v20` for a refutation. */
+function Versions(props: { version: string; replaced?: string | null; refutation: boolean }) {
   return (
-    <section>
-      <h2>{title}</h2>
-      {children}
-    </section>
-  );
-}
-
-function Holdings({ holdings }: { holdings: ChannelHoldingView[] }) {
-  return (
-    <span>
-      {holdings.map((h) => (
-        <span key={h.asset} data-testid={`channel-holding-${h.asset}`}>
-          {units(h.held)} {assetName(h.asset)}{" "}
-        </span>
-      ))}
+    <span class="mono" data-testid="channel-refutation-versions">
+      {props.refutation ? `v${props.replaced ?? "?"} → v${props.version}` : `v${props.version}`}
     </span>
   );
-}
-
-function Loading({ error, status }: { error?: string; status?: number }) {
-  if (status === 404) return <p data-testid="not-found">Not found: {error}</p>;
-  return <p>{error ? `Cannot read the channels: ${error}` : "Loading…"}</p>;
 }
 
 // -------------------------------------------------------------------------------------------------
 // /channels
 // -------------------------------------------------------------------------------------------------
 
-function DisputeRow({ d }: { d: ChannelDisputeView }) {
-  const refutation = d.kind === "refuted";
+function ChannelTable(props: { channels: ChannelSummaryView[] }) {
   return (
-    <tr
-      data-testid={refutation ? "channel-refutation" : "channel-dispute"}
-      class={refutation ? "highlight" : undefined}
-    >
-      <td>
-        <a href={`/channels/${d.channelId}`}>{short(d.channelId)}</a>
-      </td>
-      <td>{d.kind}</td>
-      <td data-testid="dispute-versions">
-        {refutation ? `v${d.replacedVersion ?? "?"} → v${d.version}` : `v${d.version}`}
-      </td>
-      <td data-testid="dispute-sender" data-sender={d.from}>
-        {short(d.from)} ({senderLabel(d, refutation)})
-      </td>
-      <td>{d.block}</td>
-      <td title={d.txHash}>{short(d.txHash)}</td>
-    </tr>
+    <Table
+      rows={props.channels}
+      empty="The adjudicator knows no channel yet."
+      rowTestid={(c) => `channel-row-${c.id}`}
+      columns={[
+        {
+          title: "Channel",
+          cell: (c) => (
+            <a class="mono" href={`/channels/${c.id}`} title={c.id}>
+              {short(c.id)}
+            </a>
+          ),
+        },
+        {
+          title: "Participants",
+          cell: (c) =>
+            c.participants ? (
+              c.participants.map((p) => (
+                <div>
+                  <Addr address={p} />
+                </div>
+              ))
+            ) : (
+              <span class="muted">not on Layer 1 yet</span>
+            ),
+        },
+        { title: "Holdings", num: true, cell: (c) => <Holdings holdings={c.holdings} /> },
+        { title: "Status", cell: (c) => <Status channel={c} /> },
+        {
+          title: "Version",
+          num: true,
+          cell: (c) => <span data-testid="channel-version">{c.version ?? "—"}</span>,
+        },
+        { title: "Last block", num: true, cell: (c) => <BlockLink number={c.lastBlock} /> },
+      ]}
+    />
   );
 }
 
-function DisputeTable({ rows }: { rows: ChannelDisputeView[] }) {
-  if (rows.length === 0) return <p>None.</p>;
+function DisputeTable(props: { disputes: ChannelDisputeView[]; empty: string }) {
   return (
-    <table>
-      <thead>
-        <tr>
-          <th>Channel</th>
-          <th>Event</th>
-          <th>Version</th>
-          <th>Sent by</th>
-          <th>Block</th>
-          <th>Transaction</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((d) => (
-          <DisputeRow key={`${d.txHash}-${d.logIndex}`} d={d} />
-        ))}
-      </tbody>
-    </table>
+    <Table
+      rows={props.disputes}
+      empty={props.empty}
+      rowTestid={(d) => (d.kind === "refuted" ? "channel-refutation" : "channel-registration")}
+      columns={[
+        {
+          title: "Channel",
+          cell: (d) => (
+            <a class="mono" href={`/channels/${d.channelId}`} title={d.channelId}>
+              {short(d.channelId)}
+            </a>
+          ),
+        },
+        {
+          title: "Event",
+          cell: (d) =>
+            d.kind === "refuted" ? <Badge tone="warn">refuted</Badge> : <Badge tone="info">registered</Badge>,
+        },
+        {
+          title: "Version",
+          cell: (d) => (
+            <Versions version={d.version} replaced={d.replacedVersion} refutation={d.kind === "refuted"} />
+          ),
+        },
+        { title: "Sent by", cell: (d) => <Sender sender={d} refutation={d.kind === "refuted"} /> },
+        { title: "Window ends", cell: (d) => <Time at={d.finalizesAt} /> },
+        { title: "At", cell: (d) => <Time at={d.time} /> },
+        { title: "Transaction", cell: (d) => <TxLink hash={d.txHash} /> },
+      ]}
+    />
   );
 }
 
-function ChannelsPage() {
-  const { data, error, status } = useJson<ChannelsView>("/api/channels");
-  if (!data) return <Loading error={error} status={status} />;
+function ChannelsHome() {
+  const state = useView<ChannelsView>("/channels");
   return (
-    <div>
-      <Section title="Channels">
-        {data.channels.length === 0 ? (
-          <p>The adjudicator knows no channel yet.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Channel</th>
-                <th>Participants</th>
-                <th>Holdings</th>
-                <th>Status</th>
-                <th>Version</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.channels.map((c) => (
-                <tr key={c.id} data-testid={`channel-row-${c.id}`}>
-                  <td>
-                    <a href={`/channels/${c.id}`}>{short(c.id)}</a>
-                  </td>
-                  <td>{c.participants ? c.participants.map(short).join(", ") : "not on Layer 1 yet"}</td>
-                  <td>
-                    <Holdings holdings={c.holdings} />
-                  </td>
-                  <td data-testid="channel-status" data-phase={c.phase}>
-                    {PHASE_LABEL[c.phase]}
-                    {c.phase === "challenged" && (c.windowOpen ? " (window open)" : " (window closed)")}
-                  </td>
-                  <td data-testid="channel-version">{c.version ?? "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Section>
-      <Section title="Watchtower and party refutations">
-        <DisputeTable rows={data.refutations} />
-      </Section>
-      <Section title="Recent disputes">
-        <DisputeTable rows={data.disputes} />
-      </Section>
-    </div>
+    <View state={state}>
+      {(v) => (
+        <>
+          <h1>Payment channels</h1>
+          <dl class="facts">
+            <dt>Adjudicator</dt>
+            <dd>
+              <Addr address={v.adjudicator} />
+            </dd>
+          </dl>
+          <Section title="Channels" testid="channels">
+            <ChannelTable channels={v.channels} />
+          </Section>
+          <Section title="Refutations" testid="channel-refutations">
+            <DisputeTable disputes={v.refutations} empty="No refutation yet." />
+          </Section>
+          <Section title="Recent disputes" testid="channel-disputes">
+            <DisputeTable disputes={v.disputes} empty="No state registered yet." />
+          </Section>
+        </>
+      )}
+    </View>
   );
 }
 
@@ -230,151 +219,234 @@ function ChannelsPage() {
 // /channels/:id
 // -------------------------------------------------------------------------------------------------
 
-function payoutsText(payouts: PayoutView[] | null): string {
-  if (payouts === null) return "payouts not readable (sent through another contract)";
-  if (payouts.length === 0) return "nothing paid";
-  return payouts.map((p) => `${units(p.amount)} ${assetName(p.asset)} to ${short(p.to)}`).join(", ");
+function PayoutList(props: { payouts: PayoutView[] | null }) {
+  if (props.payouts === null) return <span class="muted">(not readable: sent through another contract)</span>;
+  if (props.payouts.length === 0) return <span class="muted">nothing paid</span>;
+  return (
+    <>
+      {props.payouts.map((p) => (
+        <div>
+          <AssetAmount amount={p.amount} asset={p.asset} /> to <Addr address={p.to} />
+        </div>
+      ))}
+    </>
+  );
 }
 
-/** What one event says, in a line. */
-function eventText(e: ChannelEventView): string {
+/** What one event did, in words. */
+function EventWhat(props: { e: ChannelEventView }) {
+  const { e } = props;
   switch (e.kind) {
     case "deposited":
-      return `deposited ${e.amount === null ? "?" : units(e.amount)} ${assetName(e.asset)} (holds ${units(e.held)})`;
+      return (
+        <>
+          deposited <AssetAmount amount={e.amount} asset={e.asset} /> (holds{" "}
+          <AssetAmount amount={e.held} asset={e.asset} />)
+        </>
+      );
     case "registered":
-      return `registered version ${e.version}; refutable until ${new Date(e.finalizesAt * 1000).toISOString()}`;
+      return (
+        <>
+          <Badge tone="info">registered</Badge> <Versions version={e.version} refutation={false} />, refutable
+          until <Time at={e.finalizesAt} />
+        </>
+      );
     case "refuted":
-      return `refuted version ${e.replacedVersion ?? "?"} with version ${e.version}`;
+      return (
+        <>
+          <Badge tone="warn">refuted</Badge>{" "}
+          <Versions version={e.version} replaced={e.replacedVersion} refutation />
+        </>
+      );
     case "concluded":
     case "closed":
     case "withdrawn":
-      return `${e.kind} at version ${e.version}: ${payoutsText(e.payouts)}`;
+      return (
+        <>
+          <Badge tone={e.kind === "withdrawn" ? "info" : "good"}>{e.kind}</Badge> at v{e.version}:{" "}
+          <PayoutList payouts={e.payouts} />
+        </>
+      );
     case "lockSettled":
-      return `lock ${short(e.hashlock)} settled: ${e.amount === null ? "" : units(e.amount)} to ${short(e.paidTo)}`;
+      return (
+        <>
+          lock{" "}
+          <span class="mono" title={e.hashlock}>
+            {short(e.hashlock)}
+          </span>{" "}
+          settled: <AssetAmount amount={e.amount} asset={e.asset} /> to <Addr address={e.paidTo} />
+        </>
+      );
     case "secretRevealed":
-      return `secret of lock ${short(e.hashlock)} revealed`;
+      return (
+        <>
+          secret of lock{" "}
+          <span class="mono" title={e.hashlock}>
+            {short(e.hashlock)}
+          </span>{" "}
+          revealed
+        </>
+      );
   }
 }
 
-function ChannelPage({ params }: { params: Record<string, string> }) {
-  const { data: c, error, status } = useJson<ChannelView>(`/api/channels/${params.id}`);
-  if (!c) return <Loading error={error} status={status} />;
-  const byAddress = new Map<string, PayoutView[]>();
-  for (const p of c.payouts) byAddress.set(p.to, [...(byAddress.get(p.to) ?? []), p]);
+const SETTLEMENT_TONE: Record<ChannelLockView["settlement"], Tone> = {
+  pending: "warn",
+  claimed: "good",
+  refunded: "muted",
+};
+
+function LockTable(props: { locks: ChannelLockView[] }) {
   return (
-    <div>
-      <h1 title={c.id}>Channel {short(c.id)}</h1>
-      <p>
-        Status:{" "}
-        <strong data-testid="channel-status" data-phase={c.phase}>
-          {PHASE_LABEL[c.phase]}
-        </strong>
-        {" · "}version <strong data-testid="channel-version">{c.version ?? "—"}</strong>
-        {c.finalizesAt !== null && c.windowOpen && (
-          <>
-            {" · "}
-            <Countdown until={c.finalizesAt} now={c.now} />
-          </>
-        )}
-      </p>
-      <p>
-        Participants:{" "}
-        {c.participants
-          ? c.participants.map((p, i) => (
-              <span key={p} data-testid={`channel-participant-${i}`}>
-                {i}: {p}{" "}
+    <Table
+      rows={props.locks}
+      empty="No locked payment in the newest state on Layer 1."
+      rowTestid={(l) => `channel-lock-${l.hashlock}`}
+      columns={[
+        {
+          title: "Hashlock",
+          cell: (l) => (
+            <span class="mono" title={l.hashlock}>
+              {short(l.hashlock)}
+            </span>
+          ),
+        },
+        { title: "Amount", num: true, cell: (l) => <AssetAmount amount={l.amount} asset={l.asset} /> },
+        {
+          title: "From → to",
+          cell: (l) => (
+            <>
+              <Addr address={l.sender} /> → <Addr address={l.receiver} />
+            </>
+          ),
+        },
+        { title: "Deadline", cell: (l) => <Time at={l.deadline} /> },
+        {
+          title: "Secret",
+          cell: (l) =>
+            l.revealedAt === null ? (
+              <span class="muted">not revealed</span>
+            ) : (
+              <span title={l.secret ?? undefined}>
+                revealed <Time at={l.revealedAt} /> {l.revealedInTime ? "(in time)" : "(too late)"}
               </span>
-            ))
-          : "not on Layer 1 yet (deposits do not name them)"}
-        {c.challengeDuration !== null && ` · challenge window ${c.challengeDuration} s`}
-      </p>
-      <Section title="Holdings">
-        <Holdings holdings={c.holdings} />
-      </Section>
-      <Section title="On Layer 1">
-        <table>
-          <thead>
-            <tr>
-              <th>Block</th>
-              <th>Event</th>
-              <th>Sent by</th>
-              <th>Transaction</th>
-            </tr>
-          </thead>
-          <tbody>
-            {c.events.map((e) => (
-              <tr
-                key={`${e.txHash}-${e.logIndex}`}
-                data-testid={e.kind === "refuted" ? "channel-refutation" : `channel-event-${e.kind}`}
-                class={e.kind === "refuted" ? "highlight" : undefined}
-              >
-                <td>{e.block}</td>
-                <td data-testid={e.kind === "refuted" ? "dispute-versions" : undefined}>{eventText(e)}</td>
-                <td data-testid={e.kind === "refuted" ? "dispute-sender" : undefined} data-sender={e.from}>
-                  {short(e.from)} ({senderLabel(e, e.kind === "refuted")})
-                </td>
-                <td title={e.txHash}>{short(e.txHash)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </Section>
-      <Section title="Hashlocks">
-        {c.locks.length === 0 ? (
-          <p>No locked payments in the newest state on Layer 1.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Hashlock</th>
-                <th>Amount</th>
-                <th>From → to</th>
-                <th>Deadline</th>
-                <th>Secret</th>
-                <th>Settlement</th>
-              </tr>
-            </thead>
-            <tbody>
-              {c.locks.map((l) => (
-                <tr key={l.hashlock} data-testid={`channel-lock-${l.hashlock}`}>
-                  <td title={l.hashlock}>{short(l.hashlock)}</td>
-                  <td>
-                    {units(l.amount)} {assetName(l.asset)}
-                  </td>
-                  <td>
-                    {short(l.sender)} → {short(l.receiver)}
-                  </td>
-                  <td>{new Date(l.deadline * 1000).toISOString()}</td>
-                  <td>
-                    {l.revealedAt === null
-                      ? "not revealed"
-                      : `revealed ${l.revealedInTime ? "in time" : "too late"}`}
-                  </td>
-                  <td data-testid="lock-settlement">{l.settlement}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Section>
-      <Section title="Payouts">
-        {byAddress.size === 0 ? (
-          <p>Nothing paid out yet.</p>
-        ) : (
-          <ul>
-            {[...byAddress].map(([to, ps]) => (
-              <li key={to} data-testid={`channel-payout-${to}`}>
-                {to}: {ps.map((p) => `${units(p.amount)} ${assetName(p.asset)}`).join(", ")}
-              </li>
-            ))}
-          </ul>
-        )}
-      </Section>
-    </div>
+            ),
+        },
+        {
+          title: "Settlement",
+          cell: (l) => (
+            <Badge tone={SETTLEMENT_TONE[l.settlement]} testid="channel-lock-settlement">
+              {l.settlement}
+            </Badge>
+          ),
+        },
+      ]}
+    />
+  );
+}
+
+/** Each recipient's payouts, per asset. */
+function Payouts(props: { payouts: PayoutView[] }) {
+  const byRecipient = new Map<string, PayoutView[]>();
+  for (const p of props.payouts) byRecipient.set(p.to, [...(byRecipient.get(p.to) ?? []), p]);
+  return (
+    <Table
+      rows={[...byRecipient]}
+      empty="Nothing paid out yet."
+      rowTestid={([to]) => `channel-payout-${to}`}
+      columns={[
+        { title: "To", cell: ([to]) => <Addr address={to} /> },
+        {
+          title: "Paid",
+          num: true,
+          cell: ([, ps]) =>
+            ps.map((p) => (
+              <div>
+                <AssetAmount amount={p.amount} asset={p.asset} />
+              </div>
+            )),
+        },
+      ]}
+    />
+  );
+}
+
+function ChannelPage(props: { params: Record<string, string> }) {
+  const state = useView<ChannelView>(`/channels/${props.params.id}`);
+  return (
+    <View state={state}>
+      {(c) => (
+        <>
+          <h1>
+            Channel{" "}
+            <span class="mono" title={c.id}>
+              {short(c.id)}
+            </span>{" "}
+            <Status channel={c} />
+          </h1>
+          <dl class="facts">
+            <dt>Id</dt>
+            <dd class="mono">{c.id}</dd>
+            <dt>Participants</dt>
+            <dd>
+              {c.participants ? (
+                c.participants.map((p, i) => (
+                  <div data-testid={`channel-participant-${i}`}>
+                    {i}: <Addr address={p} />
+                  </div>
+                ))
+              ) : (
+                <span class="muted">not on Layer 1 yet (deposits do not name them)</span>
+              )}
+            </dd>
+            <dt>Newest version on Layer 1</dt>
+            <dd data-testid="channel-version">{c.version ?? "—"}</dd>
+            <dt>Challenge window</dt>
+            <dd>
+              {c.challengeDuration === null ? "—" : duration(c.challengeDuration)}
+              {c.finalizesAt !== null && (
+                <>
+                  {" "}
+                  · ends <Time at={c.finalizesAt} />
+                </>
+              )}
+            </dd>
+            <dt>Holdings</dt>
+            <dd>
+              <Holdings holdings={c.holdings} />
+            </dd>
+            <dt>Adjudicator</dt>
+            <dd>
+              <Addr address={c.adjudicator} />
+            </dd>
+          </dl>
+          <Section title="On Layer 1" testid="channel-events">
+            <Table
+              rows={c.events}
+              empty="No event."
+              rowTestid={(e) => (e.kind === "refuted" ? "channel-refutation" : `channel-event-${e.kind}`)}
+              columns={[
+                { title: "Block", num: true, cell: (e) => <BlockLink number={e.block} /> },
+                { title: "At", cell: (e) => <Time at={e.time} /> },
+                { title: "What", cell: (e) => <EventWhat e={e} /> },
+                { title: "Sent by", cell: (e) => <Sender sender={e} refutation={e.kind === "refuted"} /> },
+                { title: "Transaction", cell: (e) => <TxLink hash={e.txHash} /> },
+              ]}
+            />
+          </Section>
+          <Section title="Hashlocks" testid="channel-locks">
+            <LockTable locks={c.locks} />
+          </Section>
+          <Section title="Payouts" testid="channel-payouts">
+            <Payouts payouts={c.payouts} />
+          </Section>
+        </>
+      )}
+    </View>
   );
 }
 
 export const channelsPages: Page[] = [
-  { path: "/channels", component: ChannelsPage },
+  { path: "/channels", component: ChannelsHome },
   { path: "/channels/:id", component: ChannelPage },
 ];
