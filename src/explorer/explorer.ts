@@ -9,6 +9,7 @@ import { JsonRpcProvider } from "ethers";
 import { StrataError } from "../common/errors";
 import type { RpcProvider } from "../common/layer1";
 import type { Logger } from "../common/logger";
+import { channelsRoutes } from "./channels";
 import { layer1Routes } from "./layer1";
 import { optimisticRoutes } from "./optimistic";
 import type { ExplorerRoute } from "./route";
@@ -20,7 +21,7 @@ import { ExplorerWatch } from "./watch";
 export class ExplorerTimeoutError extends StrataError {}
 
 /** Every subsystem's routes, in the order the overview lists them. */
-export const EXPLORER_ROUTES: ExplorerRoute[] = [...layer1Routes, ...optimisticRoutes];
+export const EXPLORER_ROUTES: ExplorerRoute[] = [...layer1Routes, ...optimisticRoutes, ...channelsRoutes];
 
 /** Where `vite build` puts the web application. */
 export const EXPLORER_WEB_DIST = join(__dirname, "..", "..", "web", "explorer", "dist");
