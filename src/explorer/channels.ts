@@ -290,37 +290,78 @@ async function summaryOf(reader: ChannelsReader, h: ChannelHistory): Promise<Cha
   };
 }
 
+/** A channel's event as `challengeSteps` reads it: its name, and the version and window end it carries. */
+export interface ChallengeInput {
+  name: string;
+  version?: bigint;
+  /** `ChallengeRegistered`'s window end. */
+  finalizesAt?: bigint;
+}
+
+/** A registration or refutation placed in its challenge: the version it replaced and the window's end. */
+export interface ChallengeStep {
+  /** Its index among the inputs. */
+  at: number;
+  kind: "registered" | "refuted";
+  version: bigint;
+  /** A refutation: the version registered (or refuted with) just before it; a registration: undefined. */
+  replacedVersion?: bigint;
+  /** The window's end: a registration's own, kept by every refutation of it (0 if none was seen). */
+  finalizesAt: number;
+}
+
+/**
+ * The registrations and refutations among a channel's events (in chain order), each placed in its
+ * challenge: a refutation replaces the version just before it and keeps the registration's window; a
+ * conclusion or close ends the challenge.
+ */
+export function challengeSteps(events: readonly ChallengeInput[]): ChallengeStep[] {
+  const steps: ChallengeStep[] = [];
+  let current: { version: bigint; finalizesAt: number } | undefined;
+  events.forEach((e, at) => {
+    if (e.name === "ChannelConcluded" || e.name === "ChannelClosed") current = undefined;
+    if (e.name !== "ChallengeRegistered" && e.name !== "ChallengeRefuted") return;
+    const version = e.version ?? 0n;
+    if (e.name === "ChallengeRegistered") {
+      current = { version, finalizesAt: Number(e.finalizesAt ?? 0n) };
+      steps.push({ at, kind: "registered", version, finalizesAt: current.finalizesAt });
+      return;
+    }
+    const finalizesAt = current?.finalizesAt ?? 0;
+    steps.push({ at, kind: "refuted", version, replacedVersion: current?.version, finalizesAt });
+    current = { version, finalizesAt };
+  });
+  return steps;
+}
+
 /** The registrations and refutations of one channel, each refutation with the version it replaced. */
 async function disputesOf(reader: ChannelsReader, h: ChannelHistory): Promise<ChannelDisputeView[]> {
-  const disputes: ChannelDisputeView[] = [];
-  let registered: { version: bigint; finalizesAt: number } | undefined;
-  for (const l of h.logs) {
-    if (l.name === "ChannelConcluded" || l.name === "ChannelClosed") registered = undefined;
-    if (l.name !== "ChallengeRegistered" && l.name !== "ChallengeRefuted") continue;
-    const tx = await reader.tx(l.log.transactionHash);
-    const from = (tx?.from ?? "").toLowerCase();
-    const version = l.args.version as bigint;
-    const replaced = l.name === "ChallengeRefuted" ? registered : undefined;
-    const finalizesAt =
-      l.name === "ChallengeRegistered"
-        ? Number(l.args.finalizesAt as bigint)
-        : (registered?.finalizesAt ?? 0);
-    disputes.push({
-      channelId: h.id,
-      kind: l.name === "ChallengeRegistered" ? "registered" : "refuted",
-      version: version.toString(),
-      replacedVersion: replaced ? replaced.version.toString() : null,
-      finalizesAt,
-      from,
-      participant: participantIndex(h.params?.participants ?? null, from),
-      block: l.log.blockNumber,
-      time: await reader.time(l.log.blockNumber),
-      txHash: l.log.transactionHash.toLowerCase(),
-      logIndex: l.log.index,
-    });
-    registered = { version, finalizesAt };
-  }
-  return disputes;
+  const steps = challengeSteps(
+    h.logs.map((l) => ({
+      name: l.name,
+      version: l.args.version as bigint | undefined,
+      finalizesAt: l.args.finalizesAt as bigint | undefined,
+    })),
+  );
+  return Promise.all(
+    steps.map(async (step) => {
+      const { log } = h.logs[step.at];
+      const from = ((await reader.tx(log.transactionHash))?.from ?? "").toLowerCase();
+      return {
+        channelId: h.id,
+        kind: step.kind,
+        version: step.version.toString(),
+        replacedVersion: step.replacedVersion?.toString() ?? null,
+        finalizesAt: step.finalizesAt,
+        from,
+        participant: participantIndex(h.params?.participants ?? null, from),
+        block: log.blockNumber,
+        time: await reader.time(log.blockNumber),
+        txHash: log.transactionHash.toLowerCase(),
+        logIndex: log.index,
+      };
+    }),
+  );
 }
 
 /** How many disputes and refutations `/api/channels` lists. */

@@ -9,6 +9,7 @@ import { StaleStateParty } from "../../src/channels/adversaries";
 import { ETH, pendingLocksOf } from "../../src/channels/types";
 import type { ChannelView, ChannelsView } from "../../src/explorer/channels";
 import {
+  challengeSteps,
   channelPhase,
   channelsRoutes,
   lockSettlement,
@@ -383,6 +384,23 @@ describe("explorer: channels' pure functions", () => {
     expect(channelPhase(2n ** 32n - 1n, "concluded")).to.equal("concluded-with-locks");
     expect(channelPhase(0n, "concluded")).to.equal("concluded");
     expect(channelPhase(0n, "closed")).to.equal("closed");
+  });
+
+  it("challengeSteps places each refutation after the version it replaced, in the registration's window", () => {
+    const steps = challengeSteps([
+      { name: "Deposited" },
+      { name: "ChallengeRegistered", version: 1n, finalizesAt: 1000n },
+      { name: "ChallengeRefuted", version: 5n },
+      { name: "ChallengeRefuted", version: 20n },
+      { name: "ChannelConcluded", version: 20n },
+      { name: "ChallengeRefuted", version: 21n }, // no registration seen: nothing replaced, no window
+    ]);
+    expect(steps).to.deep.equal([
+      { at: 1, kind: "registered", version: 1n, finalizesAt: 1000 },
+      { at: 2, kind: "refuted", version: 5n, replacedVersion: 1n, finalizesAt: 1000 },
+      { at: 3, kind: "refuted", version: 20n, replacedVersion: 5n, finalizesAt: 1000 },
+      { at: 5, kind: "refuted", version: 21n, replacedVersion: undefined, finalizesAt: 0 },
+    ]);
   });
 
   it("payoutsOf pays balances and unpaid withdrawals, or the withdrawals alone, leaving out zeros", () => {
