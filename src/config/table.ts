@@ -633,6 +633,8 @@ export const COMMANDS = {
         "milliseconds between its reads of Layer 1's head",
         "250",
       ),
+      sidechainUrl,
+      sidechainNetwork,
       deploymentsDir,
       ...logs,
       ...node,

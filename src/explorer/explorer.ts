@@ -9,9 +9,14 @@ import { JsonRpcProvider } from "ethers";
 import { StrataError } from "../common/errors";
 import type { RpcProvider } from "../common/layer1";
 import type { Logger } from "../common/logger";
+import type { Deployment } from "../common/deployments";
+import { accountRoutes } from "./accounts";
+import { bridgeRoutes } from "./bridge";
 import { channelsRoutes } from "./channels";
 import { layer1Routes } from "./layer1";
 import { optimisticRoutes } from "./optimistic";
+import { layer3Routes, sidechainRoutes, withSidechainSources } from "./sidechain";
+import { zkRoutes } from "./zk";
 import type { ExplorerRoute } from "./route";
 import { startExplorerServer } from "./server";
 import type { DeploymentSource, ExplorerStatus, ServiceTarget } from "./watch";
@@ -20,8 +25,31 @@ import { ExplorerWatch } from "./watch";
 /** `Explorer.until` waited in vain. */
 export class ExplorerTimeoutError extends StrataError {}
 
-/** Every subsystem's routes, in the order the overview lists them. */
-export const EXPLORER_ROUTES: ExplorerRoute[] = [...layer1Routes, ...optimisticRoutes, ...channelsRoutes];
+/** Every subsystem's routes on Layer 1. */
+export const EXPLORER_ROUTES: ExplorerRoute[] = [
+  ...layer1Routes,
+  ...bridgeRoutes,
+  ...optimisticRoutes,
+  ...zkRoutes,
+  ...channelsRoutes,
+  ...sidechainRoutes,
+  ...accountRoutes,
+];
+
+/**
+ * The routes that read the sidechain's own chain and its Layer 3 as well, when the explorer is given them
+ * (the sidechain routes without them read Layer 1 alone; the Layer 3's answer 404).
+ */
+function sidechainAwareRoutes(o: ExplorerOptions, sidechain: RpcProvider | undefined): ExplorerRoute[] {
+  const onLayer3 = [...layer3Routes(optimisticRoutes, "/api/optimistic")];
+  if (!sidechain || !o.sidechain) return [...EXPLORER_ROUTES, ...onLayer3];
+  const sources = {
+    sidechain: { provider: sidechain, deployment: o.sidechain.deployment },
+    layer3: o.sidechain.layer3 ? { provider: sidechain, deployment: o.sidechain.layer3 } : undefined,
+  };
+  const wrapped = withSidechainSources([...sidechainRoutes, ...onLayer3], sources);
+  return [...EXPLORER_ROUTES.filter((r) => !sidechainRoutes.includes(r)), ...wrapped];
+}
 
 /** Where `vite build` puts the web application. */
 export const EXPLORER_WEB_DIST = join(__dirname, "..", "..", "web", "explorer", "dist");
@@ -35,6 +63,11 @@ export interface ExplorerOptions {
   services?: ServiceTarget[];
   /** services.json files of demo runs whose services it follows (src/common/processes.ts `ServiceSet`). */
   serviceFiles?: string[];
+  /**
+   * The sidechain's own node and its deployment record (deployments/sidechain.json), and the Layer 3's
+   * record on it (deployments/layer3.json), when there are: the sidechain view then shows its chain too.
+   */
+  sidechain?: { rpcUrl: string; deployment: Deployment; layer3?: Deployment };
   /** The built web application (default web/explorer/dist). */
   staticDir?: string;
   host?: string;
@@ -61,6 +94,10 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
     ? undefined
     : new JsonRpcProvider(options.rpcUrl, undefined, { cacheTimeout: -1, pollingInterval: 250 });
   const provider = options.provider ?? own!;
+  // A static network: a sidechain node that is down must not make ethers retry its detection forever.
+  const sidechain = options.sidechain
+    ? new JsonRpcProvider(options.sidechain.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 })
+    : undefined;
   const watch = new ExplorerWatch({
     provider,
     nodeUrl: options.rpcUrl,
@@ -74,7 +111,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
   const server = await startExplorerServer({
     provider,
     watch,
-    routes: EXPLORER_ROUTES,
+    routes: sidechainAwareRoutes(options, sidechain),
     staticDir: options.staticDir ?? EXPLORER_WEB_DIST,
     host: options.host,
     port: options.port,
@@ -108,6 +145,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
       watch.stop();
       await server.close();
       own?.destroy();
+      sidechain?.destroy();
     },
   };
 }

@@ -13,6 +13,8 @@ import { DemoToken__factory } from "../../typechain-types";
 import { SERVICES_FILE } from "../../src/common/processes";
 import type { Explorer } from "../../src/explorer/explorer";
 import { startExplorer } from "../../src/explorer/explorer";
+import { Narrator } from "../../src/demo/narrator";
+import { runOptimisticDemo } from "../../src/demo/optimistic";
 import { buildExplorerWeb } from "../../src/explorer/web-build";
 import { browserAvailable, launchBrowser, openPage } from "../helpers/browser";
 import { ANVIL_NODE, HARDHAT_NODE, useServicesStage } from "../helpers/demo-services";
@@ -28,6 +30,13 @@ const SHOTS =
 async function shoot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+/** "[3, 4)" → [3, 4]. */
+function parseRange(text: string): [number, number] {
+  const match = /\[(\d+),\s*(\d+)\)/.exec(text);
+  if (!match) throw new Error(`not a range: ${text}`);
+  return [Number(match[1]), Number(match[2])];
 }
 
 function median(values: number[]): number {
@@ -144,6 +153,83 @@ for (const node of [HARDHAT_NODE, ANVIL_NODE]) {
           await page.waitForSelector('[data-testid="not-found"]');
         }
         expect(await page.textContent('[data-testid="not-found"]')).to.contain("hash must be 32 bytes");
+      });
+    });
+
+    describe("the optimistic flow, as it happens", function () {
+      before(function () {
+        // The flows run once, on the hardhat node: Anvil's run shows Layer 1 and the banner.
+        if (node !== HARDHAT_NODE) this.skip();
+      });
+
+      it("draws the game's range narrowing move by move, the verdict, and the lying batch removed", async function () {
+        const flow = runOptimisticDemo(
+          stage().deployment,
+          stage().provider,
+          stage().placement,
+          await stage().allSigners(),
+          Narrator.silent(),
+          { dataMode: "calldata" },
+        );
+        let failed: unknown;
+        flow.catch((error) => (failed = error));
+
+        // Game 0 does not exist yet: the page says so, then draws it as soon as Layer 1 has it.
+        await page.goto(`${explorer.url}/optimistic/games/0`);
+        await page.waitForSelector('[data-testid="not-found"]');
+        const seen: string[] = [];
+        const deadline = Date.now() + 240_000;
+        while (failed === undefined && Date.now() < deadline) {
+          const range = await page.$('[data-testid="game-range"]');
+          const text = range ? await range.textContent() : null;
+          if (text && seen.at(-1) !== text) seen.push(text);
+          if (await page.$('[data-testid="game-winner"]')) break;
+          await page.waitForTimeout(50);
+        }
+        if (failed) throw failed;
+        const result = await flow;
+        const { fraud } = result;
+
+        // What the page showed live: ranges, each no wider than the one before, down to one step.
+        const widths = seen.map(parseRange).map(([lo, hi]) => hi - lo);
+        expect(widths.length, `ranges seen: ${seen.join(" ")}`).to.be.greaterThan(0);
+        for (let i = 1; i < widths.length; i++) expect(widths[i]).to.be.at.most(widths[i - 1]!);
+        expect(widths.at(-1)).to.equal(1);
+        expect(parseRange(seen.at(-1)!)[0]).to.equal(fraud.steppedAt);
+
+        // The moves as the page lists them: every move narrows the range, and there is one per move played.
+        const moves = await page.$$eval('[data-testid^="game-move-"] [data-testid="move-range"]', (cells) =>
+          cells.map((cell) => cell.textContent ?? ""),
+        );
+        expect(moves).to.have.length(fraud.moves.length);
+        const moveWidths = moves.map(parseRange).map(([lo, hi]) => hi - lo);
+        for (let i = 1; i < moveWidths.length; i++) expect(moveWidths[i]).to.be.below(moveWidths[i - 1]!);
+        expect(moveWidths.at(-1)).to.equal(1);
+
+        // The one-step proof's verdict, the winner, and the lying batch (with any built on it) removed.
+        expect(fraud.winner).to.equal("challenger");
+        expect(await page.textContent('[data-testid="game-winner"]')).to.equal("challenger");
+        expect(await page.textContent('[data-testid="game-verdict"]')).to.contain(`Step ${fraud.steppedAt}`);
+        expect(await page.textContent('[data-testid="game-removed"]')).to.contain(
+          `batch ${fraud.batchIndex}`,
+        );
+        await shoot(page, "game");
+
+        await page.click('[data-testid="game-removed"] a');
+        await page.waitForSelector('[data-testid="batch-removed"]');
+        expect(await page.textContent('[data-testid="batch-state"]')).to.equal("removed");
+        await shoot(page, "batch");
+
+        await page.goto(`${explorer.url}/optimistic`);
+        await page.waitForSelector('[data-testid="games"]');
+        expect(await page.textContent('[data-testid="game-row-0"]')).to.contain("challenger");
+        const states = await page.$$eval(
+          '[data-testid^="batch-row-"] [data-testid="batch-state"]',
+          (badges) => badges.map((b) => b.textContent),
+        );
+        expect(states).to.include("removed");
+        expect(states).to.include("final");
+        await shoot(page, "optimistic");
       });
     });
 
