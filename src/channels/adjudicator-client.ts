@@ -73,7 +73,7 @@ export function locksFingerprint(locks: PendingLock[]): bigint {
 }
 
 /** A `Channel.State` as ethers decodes it from calldata, in the TypeScript model's types. */
-function stateFromResult(r: Result): ChannelState {
+export function stateFromResult(r: Result): ChannelState {
   return {
     channelId: String(r.channelId).toLowerCase(),
     version: BigInt(r.version),
@@ -97,6 +97,45 @@ function stateFromResult(r: Result): ChannelState {
     })),
   };
 }
+/** A `Channel.Params` as ethers decodes it from calldata, in the TypeScript model's types. */
+export function paramsFromResult(r: Result): ChannelParams {
+  return {
+    participants: [...r.participants].map((p) => String(p).toLowerCase()),
+    nonce: BigInt(r.nonce),
+    challengeDuration: Number(r.challengeDuration),
+  };
+}
+
+/** The adjudicator's functions whose calldata carries a channel's parameters and a state. */
+export type StateCallName = "register" | "refute" | "conclude" | "close" | "withdrawPartial";
+const STATE_CALLS: readonly string[] = ["register", "refute", "conclude", "close", "withdrawPartial"];
+
+/** A call to the adjudicator that carried a channel's parameters and a state, read back from its calldata. */
+export interface StateCall {
+  name: StateCallName;
+  params: ChannelParams;
+  state: ChannelState;
+}
+
+/**
+ * The parameters and state sent in transaction `tx`, if it called `adjudicator` directly with one of
+ * `register`, `refute`, `conclude`, `close` or `withdrawPartial`; undefined otherwise (another function,
+ * another contract, or a contract wallet's call).
+ */
+export function stateCallOf(
+  adjudicator: string,
+  tx: { to: string | null; data: string; value: bigint },
+): StateCall | undefined {
+  if (tx.to?.toLowerCase() !== adjudicator.toLowerCase()) return undefined;
+  const call = Adjudicator__factory.createInterface().parseTransaction({ data: tx.data, value: tx.value });
+  if (!call || !STATE_CALLS.includes(call.name)) return undefined;
+  return {
+    name: call.name as StateCallName,
+    params: paramsFromResult(call.args[0] as Result),
+    state: stateFromResult(call.args[1] as Result),
+  };
+}
+
 export class AdjudicatorClient extends ContractClient<Adjudicator> {
   constructor(address: string, runner: Signer | Provider) {
     super(Adjudicator__factory.connect(address, runner));
@@ -199,10 +238,9 @@ export class AdjudicatorClient extends ContractClient<Adjudicator> {
    */
   async stateSentIn(txHash: string): Promise<ChannelState | undefined> {
     const tx = await this.contract.runner?.provider?.getTransaction(txHash);
-    if (!tx || tx.to?.toLowerCase() !== this.address.toLowerCase()) return undefined;
-    const call = this.contract.interface.parseTransaction({ data: tx.data, value: tx.value });
-    if (!call || !["register", "refute", "conclude", "close"].includes(call.name)) return undefined;
-    return stateFromResult(call.args[1] as Result);
+    if (!tx) return undefined;
+    const call = stateCallOf(this.address, tx);
+    return call && call.name !== "withdrawPartial" ? call.state : undefined;
   }
 
   /**

@@ -12,6 +12,7 @@ import type { Logger } from "../common/logger";
 import type { Deployment } from "../common/deployments";
 import { accountRoutes } from "./accounts";
 import { bridgeRoutes } from "./bridge";
+import { channelsRoutes } from "./channels";
 import { layer1Routes } from "./layer1";
 import { optimisticRoutes } from "./optimistic";
 import { layer3Routes, sidechainRoutes, withSidechainSources } from "./sidechain";
@@ -30,6 +31,7 @@ export const EXPLORER_ROUTES: ExplorerRoute[] = [
   ...bridgeRoutes,
   ...optimisticRoutes,
   ...zkRoutes,
+  ...channelsRoutes,
   ...sidechainRoutes,
   ...accountRoutes,
 ];

@@ -1,6 +1,7 @@
 // Every page of the explorer, by subsystem: the router (main.tsx) serves them in this order.
 import { accountPages } from "./accounts";
 import { bridgePages } from "./bridge";
+import { channelsPages } from "./channels";
 import { homePages } from "./home";
 import { layer1Pages } from "./layer1";
 import { optimisticPages } from "./optimistic";
@@ -14,6 +15,7 @@ export const PAGES: Page[] = [
   ...bridgePages,
   ...optimisticPages,
   ...zkPages,
+  ...channelsPages,
   ...sidechainPages,
   ...accountPages,
 ];
@@ -25,5 +27,6 @@ export const NAV: { href: string; title: string; needs?: string }[] = [
   { href: "/bridge", title: "Bridge", needs: "Bridge" },
   { href: "/optimistic", title: "Optimistic rollup", needs: "OptimisticRollup" },
   { href: "/zk", title: "zk rollup", needs: "ZkRollup" },
+  { href: "/channels", title: "Channels", needs: "Adjudicator" },
   { href: "/sidechain", title: "Sidechain", needs: "Sidechain" },
 ];
