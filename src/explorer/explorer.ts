@@ -5,7 +5,8 @@
  * application (web/explorer/, built by `buildExplorerWeb` in tasks/explorer.ts) (src/explorer/server.ts).
  */
 import { join } from "node:path";
-import { JsonRpcProvider } from "ethers";
+import { JsonRpcProvider, Network } from "ethers";
+import { JsonRpcClient } from "../common/json-rpc";
 import { StrataError } from "../common/errors";
 import type { RpcProvider } from "../common/layer1";
 import type { Logger } from "../common/logger";
@@ -89,14 +90,33 @@ export interface Explorer {
   stop(): Promise<void>;
 }
 
+/**
+ * Layer 1's provider, made once the node has told its chain id: with that as its static network, ethers
+ * never asks again, and never retries (and prints) in the background while the node is down; the watch
+ * reports the node down instead, and reads again until it answers.
+ */
+export async function connectNode(url: string): Promise<JsonRpcProvider> {
+  const chainId = Number(await new JsonRpcClient(url, { timeoutMs: 5_000 }).call("eth_chainId", []));
+  const network = Network.from(chainId);
+  return new JsonRpcProvider(url, network, { staticNetwork: network, cacheTimeout: -1 });
+}
+
 export async function startExplorer(options: ExplorerOptions): Promise<Explorer> {
-  const own = options.provider
-    ? undefined
-    : new JsonRpcProvider(options.rpcUrl, undefined, { cacheTimeout: -1, pollingInterval: 250 });
-  const provider = options.provider ?? own!;
-  // A static network: a sidechain node that is down must not make ethers retry its detection forever.
+  let own: JsonRpcProvider | undefined;
+  const provider =
+    options.provider ??
+    (async () => {
+      own = await connectNode(options.rpcUrl);
+      return own;
+    });
+  // The sidechain's chain id is its record's: a static network, so a sidechain node that is down is not
+  // asked for it again and again in the background.
+  const sidechainNetwork = options.sidechain && Network.from(options.sidechain.deployment.chainId);
   const sidechain = options.sidechain
-    ? new JsonRpcProvider(options.sidechain.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 })
+    ? new JsonRpcProvider(options.sidechain.rpcUrl, sidechainNetwork, {
+        staticNetwork: sidechainNetwork,
+        cacheTimeout: -1,
+      })
     : undefined;
   const watch = new ExplorerWatch({
     provider,
@@ -104,12 +124,12 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
     deployment: options.deployment,
     services: options.services ?? [],
     serviceFiles: options.serviceFiles,
+    sidechain,
     pollMs: options.pollMs,
     servicePollMs: options.servicePollMs,
   });
   await watch.start();
   const server = await startExplorerServer({
-    provider,
     watch,
     routes: sidechainAwareRoutes(options, sidechain),
     staticDir: options.staticDir ?? EXPLORER_WEB_DIST,

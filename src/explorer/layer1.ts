@@ -1,8 +1,9 @@
 /**
  * Layer 1 as the explorer shows it: recent blocks, and every transaction to a Strata contract decoded by
  * name (the function and its arguments, the events it emitted, its gas). A transaction is Strata's when
- * it is sent to a contract of the deployment, or when its call or its logs decode with a Strata ABI (a
- * contract the suite created later, such as a dispute game, has no entry in the record).
+ * it is sent to a contract of the deployment, creates one, or makes one emit an event. Names come from
+ * the contract's own ABI at a deployment address, else from any Strata ABI that knows the selector or
+ * the topic.
  */
 import type { Block, TransactionReceipt, TransactionResponse } from "ethers";
 import { Interface } from "ethers";
@@ -147,8 +148,8 @@ export class Layer1Decoder {
     return undefined;
   }
 
-  /** Whether a transaction touches Strata: sent to one of its contracts, or naming a Strata call or event. */
-  isStrata(tx: { to: string | null; data: string }, receipt: TransactionReceipt | null): boolean {
+  /** Whether a transaction touches Strata: sent to one of its contracts, creating one, or making one emit. */
+  isStrata(tx: { to: string | null }, receipt: TransactionReceipt | null): boolean {
     if (this.contractAt(tx.to)) return true;
     if (receipt?.contractAddress && this.contractAt(receipt.contractAddress)) return true;
     if (receipt?.logs.some((log) => this.contractAt(log.address))) return true;

@@ -11,7 +11,6 @@ import { extname, join, normalize, sep } from "node:path";
 import { StrataError } from "../common/errors";
 import { closeHttpServer, listenHttp } from "../common/http-server";
 import type { Logger } from "../common/logger";
-import type { RpcProvider } from "../common/layer1";
 import type { ExplorerContext, ExplorerRoute } from "./route";
 import { ExplorerBadRequestError, ExplorerNotFoundError } from "./route";
 import type { ExplorerStatus, ExplorerWatch } from "./watch";
@@ -23,7 +22,6 @@ export interface ApiError {
 }
 
 export interface ExplorerServerOptions {
-  provider: RpcProvider;
   watch: ExplorerWatch;
   routes: ExplorerRoute[];
   /** The built web application (web/explorer/dist); without it, only /api is served. */
@@ -58,11 +56,20 @@ function matcher(route: ExplorerRoute): (path: string) => Record<string, string>
     const params: Record<string, string> = {};
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
-      if (part.startsWith(":")) params[part.slice(1)] = decodeURIComponent(given[i]!);
+      if (part.startsWith(":")) params[part.slice(1)] = decodeParam(given[i]!);
       else if (part !== given[i]) return undefined;
     }
     return params;
   };
+}
+
+/** A path segment decoded; a malformed escape (`%E0`) is the caller's mistake, a 400. */
+function decodeParam(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ExplorerBadRequestError(`"${segment}" is not a valid URL path segment`);
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -87,18 +94,28 @@ export async function startExplorerServer(options: ExplorerServerOptions): Promi
   async function answer(path: string, query: URLSearchParams, res: ServerResponse): Promise<void> {
     const status: ExplorerStatus = watch.current;
     if (path === "/api/status") return sendJson(res, 200, status);
-    const found = routes.map(({ route, match }) => ({ route, params: match(path) })).find((r) => r.params);
+    let found: { route: ExplorerRoute; params: Record<string, string> | undefined } | undefined;
+    try {
+      found = routes.map(({ route, match }) => ({ route, params: match(path) })).find((r) => r.params);
+    } catch (error) {
+      return sendJson(res, 400, {
+        error: "bad-request",
+        message: (error as Error).message,
+      } satisfies ApiError);
+    }
     if (!found)
       return sendJson(res, 404, { error: "not-found", message: `no such view: ${path}` } satisfies ApiError);
     const deployment = watch.followed;
-    if (!status.node.up || !status.head || !deployment) {
+    const provider = watch.provider;
+    if (!status.node.up || !status.head || !deployment || !provider) {
       const message = !status.node.up
         ? `the node at ${status.node.url} does not answer`
         : (status.deployment?.problem ?? status.deploymentProblem ?? "no deployment to show yet");
       return sendJson(res, 503, { error: "unavailable", message } satisfies ApiError);
     }
-    const ctx: ExplorerContext = { provider: options.provider, deployment, head: status.head };
-    const headKey = `${status.head.hash}:${deployment.deployedAt}`;
+    const ctx: ExplorerContext = { provider, deployment, head: status.head };
+    // One answer per Layer-1 head, sidechain head and version of the deployment record.
+    const headKey = `${status.head.hash}:${status.sidechainHead?.hash ?? ""}:${status.deployment?.version ?? ""}`;
     if (headKey !== cacheHead) {
       cache.clear();
       cacheHead = headKey;
@@ -109,7 +126,10 @@ export async function startExplorerServer(options: ExplorerServerOptions): Promi
       // A route that throws before its first await (a malformed parameter) rejects like any other.
       pending = Promise.resolve().then(() => found.route.read(ctx, found.params!, query));
       cache.set(key, pending);
-      pending.catch(() => cache.delete(key));
+      pending.catch(() => {
+        // Not an answer to keep; unless the cache was cleared for a new head meanwhile and holds a newer one.
+        if (cache.get(key) === pending) cache.delete(key);
+      });
     }
     try {
       sendJson(res, 200, await pending);
@@ -157,11 +177,19 @@ export async function startExplorerServer(options: ExplorerServerOptions): Promi
       "content-type": TYPES[extname(chosen)] ?? "application/octet-stream",
       "cache-control": chosen.includes(`${sep}assets${sep}`) ? "max-age=31536000, immutable" : "no-cache",
     });
-    createReadStream(chosen).pipe(res);
+    // A file removed under the read (a rebuild emptying dist/) ends this answer, not the process.
+    createReadStream(chosen)
+      .on("error", () => res.destroy())
+      .pipe(res);
   }
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://explorer");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://explorer");
+    } catch {
+      return sendJson(res, 400, { error: "bad-request", message: "not a URL" } satisfies ApiError);
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET" });
       res.end();

@@ -5,6 +5,7 @@
  * changes; the server pushes that to the pages (Server-Sent Events), which redraw when the head moves.
  */
 import { readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Deployment } from "../common/deployments";
 import { readDeployment } from "../common/deployments";
 import { checkDeploymentOnChain } from "../common/chain-identity";
@@ -39,6 +40,8 @@ export interface ServiceStatusView extends ServiceTarget {
 
 /** The deployment record the explorer follows: where it was read from and whether the node holds it. */
 export interface DeploymentStatusView {
+  /** Which reading of the record this is (its file and modification time): it changes when the file does. */
+  version: string;
   network: string;
   chainId: number;
   deployedAt: string;
@@ -51,6 +54,8 @@ export interface DeploymentStatusView {
 export interface ExplorerStatus {
   node: { url: string; up: boolean; problem?: string };
   head: ExplorerHead | null;
+  /** The sidechain's own head, when the explorer reads the sidechain's node (null: not given, or down). */
+  sidechainHead: ExplorerHead | null;
   deployment: DeploymentStatusView | null;
   /** Why there is no deployment to show, when there is none. */
   deploymentProblem?: string;
@@ -64,7 +69,8 @@ export type DeploymentSource =
 export const SERVICE_EVENTS_KEPT = 50;
 
 export interface WatchOptions {
-  provider: RpcProvider;
+  /** Layer 1: a provider, or how to make one once the node answers (`connectNode`). */
+  provider: RpcProvider | (() => Promise<RpcProvider>);
   /** The node's URL, for the banner. */
   nodeUrl: string;
   deployment: DeploymentSource;
@@ -74,6 +80,8 @@ export interface WatchOptions {
    * are watched while they are listed, beside `services`.
    */
   serviceFiles?: string[];
+  /** The sidechain's node, when the explorer shows the sidechain's own chain: its head is watched too. */
+  sidechain?: RpcProvider;
   /** How often it asks the node for its head (default 250 ms). */
   pollMs?: number;
   /** How often it asks each service (default 1 s). */
@@ -95,11 +103,16 @@ class ServiceWatch {
     const before = JSON.stringify(this.view);
     try {
       const health = await this.client.health();
-      const page = await this.client.events.since(this.cursor, SERVICE_EVENTS_KEPT);
-      // A service restarted with a fresh log numbers from 1 again: read it from its start.
-      if (page.next < this.cursor) this.cursor = 0;
-      else this.cursor = page.next;
-      const events = [...this.view.events, ...page.events].slice(-SERVICE_EVENTS_KEPT);
+      let kept = this.view.events;
+      let page = await this.client.events.since(this.cursor, SERVICE_EVENTS_KEPT);
+      // A service restarted with a fresh log numbers from 1 again: its old run's events go, and its new
+      // run is read from the start.
+      if (page.next < this.cursor) {
+        kept = [];
+        page = await this.client.events.since(0, SERVICE_EVENTS_KEPT);
+      }
+      this.cursor = page.next;
+      const events = [...kept, ...page.events].slice(-SERVICE_EVENTS_KEPT);
       this.view = {
         ...this.view,
         up: true,
@@ -120,7 +133,7 @@ function newestRecord(network: string, dirs: string[]): { dir: string; mtimeMs: 
   let best: { dir: string; mtimeMs: number } | undefined;
   for (const dir of dirs) {
     try {
-      const { mtimeMs } = statSync(`${dir}/${network}.json`);
+      const { mtimeMs } = statSync(join(dir, `${network}.json`));
       if (!best || mtimeMs > best.mtimeMs) best = { dir, mtimeMs };
     } catch {
       // No record in this directory.
@@ -133,6 +146,7 @@ export class ExplorerWatch {
   private status: ExplorerStatus;
   private readonly listeners = new Set<(status: ExplorerStatus) => void>();
   private services: ServiceWatch[];
+  private made: RpcProvider | undefined;
   private listedKey = "";
   private deployment: Deployment | undefined;
   private deploymentKey = "";
@@ -144,6 +158,7 @@ export class ExplorerWatch {
     this.status = {
       node: { url: options.nodeUrl, up: false, problem: "not asked yet" },
       head: null,
+      sidechainHead: null,
       deployment: null,
       services: this.services.map((s) => s.view),
     };
@@ -239,10 +254,21 @@ export class ExplorerWatch {
     return true;
   }
 
+  /** Layer 1's provider, once there is one (made when the node first answered). */
+  get provider(): RpcProvider | undefined {
+    return this.made;
+  }
+
+  private async connect(): Promise<RpcProvider> {
+    const given = this.options.provider;
+    if (!this.made) this.made = typeof given === "function" ? await given() : given;
+    return this.made;
+  }
+
   private async pollNode(): Promise<void> {
     let head: ExplorerHead;
     try {
-      const block = await this.options.provider.getBlock("latest");
+      const block = await (await this.connect()).getBlock("latest");
       if (!block) throw new Error("the node has no latest block");
       head = { number: block.number, hash: block.hash!, timestamp: block.timestamp };
     } catch (error) {
@@ -255,7 +281,22 @@ export class ExplorerWatch {
       head.number <= this.status.head.number &&
       head.hash !== this.status.head.hash;
     await this.followDeployment(wasDown || reorg);
-    this.update({ node: { url: this.options.nodeUrl, up: true }, head });
+    this.update({
+      node: { url: this.options.nodeUrl, up: true },
+      head,
+      sidechainHead: await this.sidechainHead(),
+    });
+  }
+
+  /** The sidechain's head, or null when the explorer is not given its node or the node does not answer. */
+  private async sidechainHead(): Promise<ExplorerHead | null> {
+    if (!this.options.sidechain) return null;
+    try {
+      const block = await this.options.sidechain.getBlock("latest");
+      return block ? { number: block.number, hash: block.hash!, timestamp: block.timestamp } : null;
+    } catch {
+      return null;
+    }
   }
 
   /**
@@ -265,10 +306,9 @@ export class ExplorerWatch {
   private async followDeployment(recheck: boolean): Promise<void> {
     const source = this.options.deployment;
     let key: string;
-    let source_ = "the record given";
+    let recordPath = "the record given";
     if (source.kind === "record") {
       key = "record";
-      this.deployment = source.deployment;
     } else {
       const newest = newestRecord(source.network, source.dirs);
       if (!newest) {
@@ -283,32 +323,37 @@ export class ExplorerWatch {
         return;
       }
       key = `${newest.dir}:${newest.mtimeMs}`;
-      source_ = `${newest.dir}/${source.network}.json`;
-      if (key !== this.deploymentKey) {
-        try {
-          this.deployment = readDeployment(source.network, newest.dir);
-        } catch (error) {
-          this.update({ deployment: null, deploymentProblem: (error as Error).message });
-          return;
-        }
-      }
+      recordPath = join(newest.dir, `${source.network}.json`);
     }
     if (key === this.deploymentKey && !recheck) return;
-    this.deploymentKey = key;
-    const deployment = this.deployment!;
+    let deployment: Deployment;
+    if (source.kind === "record") deployment = source.deployment;
+    else if (key === this.deploymentKey) deployment = this.deployment!;
+    else {
+      try {
+        deployment = readDeployment(source.network, dirname(recordPath));
+      } catch (error) {
+        this.update({ deployment: null, deploymentProblem: (error as Error).message });
+        return;
+      }
+    }
     let problem: string | undefined;
     try {
-      await checkDeploymentOnChain(deployment, this.options.provider);
+      await checkDeploymentOnChain(deployment, this.made!);
     } catch (error) {
       problem = (error as Error).message;
     }
+    // The record and its status change together: the server never reads with a record not yet checked.
+    this.deployment = deployment;
+    this.deploymentKey = key;
     this.update({
       deploymentProblem: undefined,
       deployment: {
+        version: key,
         network: deployment.network,
         chainId: deployment.chainId,
         deployedAt: deployment.deployedAt,
-        source: source_,
+        source: recordPath,
         contracts: deployment.contracts,
         problem,
       },

@@ -15,6 +15,7 @@ import type { Explorer } from "../../src/explorer/explorer";
 import { startExplorer } from "../../src/explorer/explorer";
 import { Narrator } from "../../src/demo/narrator";
 import { runOptimisticDemo } from "../../src/demo/optimistic";
+import { runChannelsDemo } from "../../src/demo/channels";
 import { buildExplorerWeb } from "../../src/explorer/web-build";
 import { browserAvailable, launchBrowser, openPage } from "../helpers/browser";
 import { ANVIL_NODE, HARDHAT_NODE, useServicesStage } from "../helpers/demo-services";
@@ -192,7 +193,7 @@ for (const node of [HARDHAT_NODE, ANVIL_NODE]) {
 
         // What the page showed live: ranges, each no wider than the one before, down to one step.
         const widths = seen.map(parseRange).map(([lo, hi]) => hi - lo);
-        expect(widths.length, `ranges seen: ${seen.join(" ")}`).to.be.greaterThan(0);
+        expect(new Set(widths).size, `ranges seen: ${seen.join(" ")}`).to.be.greaterThan(1);
         for (let i = 1; i < widths.length; i++) expect(widths[i]).to.be.at.most(widths[i - 1]!);
         expect(widths.at(-1)).to.equal(1);
         expect(parseRange(seen.at(-1)!)[0]).to.equal(fraud.steppedAt);
@@ -230,6 +231,59 @@ for (const node of [HARDHAT_NODE, ANVIL_NODE]) {
         expect(states).to.include("removed");
         expect(states).to.include("final");
         await shoot(page, "optimistic");
+      });
+    });
+
+    describe("the channels flow, as it happens", function () {
+      before(function () {
+        if (node !== HARDHAT_NODE) this.skip();
+      });
+
+      it("lists the stale registration and the watchtower's refutation, then the payouts of the newest state", async function () {
+        const flow = runChannelsDemo(
+          stage().deployment,
+          stage().provider,
+          stage().placement,
+          await stage().allSigners(),
+          Narrator.silent(),
+        );
+        let failed: unknown;
+        flow.catch((error) => (failed = error));
+
+        // The list shows the refutation as soon as Layer 1 has it, while the flow goes on.
+        await page.goto(`${explorer.url}/channels`);
+        await page.waitForSelector('[data-testid="channels"]');
+        const deadline = Date.now() + 240_000;
+        while (failed === undefined && Date.now() < deadline) {
+          if (await page.$('[data-testid="channel-refutations"] [data-testid="channel-refutation"]')) break;
+          await page.waitForTimeout(100);
+        }
+        if (failed) throw failed;
+        const listed = await page.textContent(
+          '[data-testid="channel-refutations"] [data-testid="channel-refutation"]',
+        );
+        const { staleClose } = await flow;
+        expect(listed).to.contain(`v${staleClose.stale.version} → v${staleClose.newest.version}`);
+        expect(listed).to.contain("watchtower");
+        await shoot(page, "channels");
+
+        // The channel's own page: Alice's stale registration, the refutation by the watchtower's account
+        // (not a participant), and the payouts of the newest state once concluded.
+        await page.goto(`${explorer.url}/channels/${staleClose.channelId.toLowerCase()}`);
+        await page.waitForSelector('[data-testid="channel-payouts"]');
+        const registered = await page.textContent('[data-testid="channel-event-registered"]');
+        expect(registered).to.contain(`v${staleClose.stale.version}`);
+        const refutation = page.locator('[data-testid="channel-events"] [data-testid="channel-refutation"]');
+        expect(
+          await refutation.locator('[data-testid="channel-refutation-versions"]').textContent(),
+        ).to.equal(`v${staleClose.stale.version} → v${staleClose.newest.version}`);
+        const sender = await refutation.locator('[data-testid="channel-sender"]').getAttribute("data-sender");
+        expect(sender?.toLowerCase()).to.equal(staleClose.refutedBy.toLowerCase());
+        expect(await page.textContent('[data-testid="channel-status"]')).to.equal("concluded");
+        expect(await page.textContent('[data-testid="channel-version"]')).to.contain(
+          String(staleClose.newest.version),
+        );
+        await shoot(page, "channel");
       });
     });
 

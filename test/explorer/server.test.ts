@@ -4,6 +4,7 @@
 // the web application served for every page path.
 import { expect } from "chai";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEther, zeroPadValue } from "ethers";
@@ -125,6 +126,21 @@ describe("explorer: the server", function () {
       expect(malformed.body.message).to.match(/hash must be 32 bytes/);
       expect((await get(explorer, "/api/blocks/seven")).status).to.equal(400);
       expect((await get(explorer, "/api/nothing/here")).status).to.equal(404);
+      expect((await get(explorer, "/api/tx/%E0")).status).to.equal(400);
+    });
+
+    it("answers a request it cannot parse with a 400, and goes on serving", async function () {
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = connect(explorer.port, "127.0.0.1", () =>
+          socket.end("GET //[ HTTP/1.1\r\nHost: x\r\n\r\n"),
+        );
+        let text = "";
+        socket.on("data", (chunk) => (text += chunk));
+        socket.on("end", () => resolve(text));
+        socket.on("error", reject);
+      });
+      expect(reply).to.match(/^HTTP\/1\.1 400/);
+      expect((await get(explorer, "/api/blocks?count=1")).status).to.equal(200);
     });
   });
 
@@ -172,6 +188,27 @@ describe("explorer: the server", function () {
       await node.open();
       await explorer.until((s) => s.node.up);
       expect((await get(explorer, "/api/blocks")).status).to.equal(200);
+    });
+
+    it("starts while the node is down, says so, and reads it once it answers", async function () {
+      const late = new RpcForwarder();
+      await late.open();
+      await late.close();
+      const second = await startExplorer({
+        rpcUrl: late.url,
+        deployment: { kind: "record", deployment },
+        pollMs: 50,
+      });
+      try {
+        expect(second.status().node.up).to.equal(false);
+        expect((await get(second, "/api/blocks")).status).to.equal(503);
+        await late.open();
+        await second.until((s) => s.node.up && s.deployment !== null && !s.deployment.problem);
+        expect((await get(second, "/api/blocks?count=1")).status).to.equal(200);
+      } finally {
+        await second.stop();
+        await late.close();
+      }
     });
 
     it("reads a service's typed events, says when it is unreachable, and recovers when it is back", async function () {

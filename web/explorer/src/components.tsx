@@ -21,14 +21,16 @@ export interface ViewState<T> {
 }
 
 /**
- * The server's view at `/api{path}`, fetched when the page opens and again at every new head (or a new
- * deployment). The previous answer stays on screen while the next is fetched, so a page never flickers.
+ * The server's view at `/api{path}`, fetched when the page opens and again at every new head of Layer 1
+ * (or of the sidechain, or a new reading of the deployment record). The previous answer stays on screen while the next is fetched, so a page never flickers.
  * `path` null: nothing to fetch yet.
  */
 export function useView<T>(path: string | null): ViewState<T> {
   const { status } = useLive();
   const head = status?.head?.hash ?? "";
-  const deployment = status?.deployment?.deployedAt ?? "";
+  // A view of the sidechain's chain changes with its head; any view with a new reading of the record.
+  const sidechainHead = status?.sidechainHead?.hash ?? "";
+  const deployment = status?.deployment?.version ?? "";
   const [state, setState] = useState<ViewState<T>>({ loading: path !== null });
   useEffect(() => setState({ loading: path !== null }), [path]);
   useEffect(() => {
@@ -57,7 +59,7 @@ export function useView<T>(path: string | null): ViewState<T> {
     return () => {
       current = false;
     };
-  }, [path, head, deployment]);
+  }, [path, head, sidechainHead, deployment]);
   return state;
 }
 
