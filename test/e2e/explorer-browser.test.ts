@@ -119,7 +119,6 @@ for (const node of [HARDHAT_NODE, ANVIL_NODE]) {
         for (const name of ["Bridge", "OptimisticRollup", "ZkRollup", "Adjudicator"]) {
           expect(await page.textContent("body")).to.contain(stage().deployment.contracts[name]!);
         }
-        if (node === HARDHAT_NODE) await shoot(page, "overview");
       });
 
       it("shows each new Strata transaction, decoded by name, as it lands (the latency is measured)", async function () {
@@ -175,6 +174,27 @@ for (const node of [HARDHAT_NODE, ANVIL_NODE]) {
         let failed: unknown;
         flow.catch((error) => (failed = error));
 
+        // Meanwhile, on a second page: the overview finds the demo's sequencer and challenger (listed in its
+        // services.json) and shows them up, with their typed events.
+        const overview = (async () => {
+          const second = await openPage(browser, errors);
+          try {
+            await second.goto(`${explorer.url}/`);
+            for (const service of ["sequencer", "challenger"]) {
+              await second.waitForSelector(`[data-testid="service-${service}"] .badge.good`, {
+                timeout: 120_000,
+              });
+            }
+            // The sequencer's event count (its newest event's number), once it has published one.
+            await second.waitForSelector(
+              '[data-testid="service-sequencer"] td:last-child:not(:text-is("0"))',
+            );
+            await shoot(second, "overview");
+          } finally {
+            await second.close();
+          }
+        })();
+
         // Game 0 does not exist yet: the page says so, then draws it as soon as Layer 1 has it.
         await page.goto(`${explorer.url}/optimistic/games/0`);
         await page.waitForSelector('[data-testid="not-found"]');
@@ -189,6 +209,7 @@ for (const node of [HARDHAT_NODE, ANVIL_NODE]) {
         }
         if (failed) throw failed;
         const result = await flow;
+        await overview;
         const { fraud } = result;
 
         // What the page showed live: ranges, each no wider than the one before, down to one step.
@@ -231,6 +252,11 @@ for (const node of [HARDHAT_NODE, ANVIL_NODE]) {
         expect(states).to.include("removed");
         expect(states).to.include("final");
         await shoot(page, "optimistic");
+
+        // The round trip's withdrawal, paid by the bridge once its batch was final.
+        await page.goto(`${explorer.url}/bridge`);
+        await page.waitForSelector('[data-testid="bridge-withdrawal-paid"]');
+        await shoot(page, "bridge");
       });
     });
 
