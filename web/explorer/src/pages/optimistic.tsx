@@ -14,6 +14,9 @@ import type {
   Party,
   RangeEntry,
 } from "../../../../src/explorer/optimistic-views";
+import type { FunctionComponent } from "preact";
+import { createContext } from "preact";
+import { useContext } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import type { Tone } from "../components";
 import {
@@ -54,12 +57,16 @@ const GAME_STATUS: Record<GameView["status"], string> = {
   cancelled: "cancelled",
 };
 
+/** Where this rollup's pages and views are: `/optimistic`, or `/layer3/optimistic` for the Layer 3. */
+const Base = createContext("/optimistic");
+const useBase = () => useContext(Base);
+
 /** A disputed range of steps as text: `[lo, hi)`. */
 const rangeText = (lo: number, hi: number) => `[${lo}, ${hi})`;
 
 /** The link to one commit of a batch: its index, and its epoch when it is not the newest at that index. */
-function batchHref(index: number, epoch?: number): string {
-  return `/optimistic/batches/${index}${epoch === undefined ? "" : `?epoch=${epoch}`}`;
+function batchHref(base: string, index: number, epoch?: number): string {
+  return `${base}/batches/${index}${epoch === undefined ? "" : `?epoch=${epoch}`}`;
 }
 
 function StateBadge(props: { state: BatchState }) {
@@ -80,6 +87,7 @@ function WindowEnd(props: { batch: BatchSummaryView }) {
 }
 
 function BatchTable(props: { batches: readonly BatchSummaryView[]; empty?: string }) {
+  const base = useBase();
   // The newest commit at an index answers to `batch-row-<index>`; earlier (removed) ones add their epoch.
   const newest = new Map<number, number>();
   for (const b of props.batches) newest.set(b.index, Math.max(newest.get(b.index) ?? -1, b.epoch));
@@ -92,7 +100,7 @@ function BatchTable(props: { batches: readonly BatchSummaryView[]; empty?: strin
       columns={[
         {
           title: "Batch",
-          cell: (b) => <a href={batchHref(b.index, isNewest(b) ? undefined : b.epoch)}>{b.index}</a>,
+          cell: (b) => <a href={batchHref(base, b.index, isNewest(b) ? undefined : b.epoch)}>{b.index}</a>,
         },
         { title: "State", cell: (b) => <StateBadge state={b.state} /> },
         { title: "Challenge window", cell: (b) => <WindowEnd batch={b} /> },
@@ -116,14 +124,18 @@ function BatchTable(props: { batches: readonly BatchSummaryView[]; empty?: strin
 }
 
 function GameTable(props: { games: readonly GameSummaryView[]; empty?: string }) {
+  const base = useBase();
   return (
     <Table
       rows={props.games}
       empty={props.empty ?? "No games."}
       rowTestid={(g) => `game-row-${g.id}`}
       columns={[
-        { title: "Game", cell: (g) => <a href={`/optimistic/games/${g.id}`}>{g.id}</a> },
-        { title: "Batch", cell: (g) => <a href={batchHref(g.batchIndex, g.batchEpoch)}>{g.batchIndex}</a> },
+        { title: "Game", cell: (g) => <a href={`${base}/games/${g.id}`}>{g.id}</a> },
+        {
+          title: "Batch",
+          cell: (g) => <a href={batchHref(base, g.batchIndex, g.batchEpoch)}>{g.batchIndex}</a>,
+        },
         { title: "Challenger", cell: (g) => <Addr address={g.challenger} /> },
         {
           title: "Status",
@@ -141,7 +153,7 @@ function GameTable(props: { games: readonly GameSummaryView[]; empty?: string })
 }
 
 function OptimisticHome() {
-  const state = useView<OptimisticSummaryView>("/optimistic");
+  const state = useView<OptimisticSummaryView>(useBase());
   return (
     <View state={state}>
       {(v) => (
@@ -185,9 +197,10 @@ function OptimisticHome() {
 }
 
 function BatchPage(props: { params: Record<string, string> }) {
+  const base = useBase();
   const epoch = useLocation().query.epoch ?? null;
   const state = useView<BatchView>(
-    `/optimistic/batches/${props.params.index}${epoch === null ? "" : `?epoch=${epoch}`}`,
+    `${base}/batches/${props.params.index}${epoch === null ? "" : `?epoch=${epoch}`}`,
   );
   return (
     <View state={state}>
@@ -245,7 +258,7 @@ function BatchPage(props: { params: Record<string, string> }) {
                     {b.removed.byGame !== null && (
                       <>
                         {" "}
-                        (<a href={`/optimistic/games/${b.removed.byGame}`}>game {b.removed.byGame}</a>)
+                        (<a href={`${base}/games/${b.removed.byGame}`}>game {b.removed.byGame}</a>)
                       </>
                     )}
                     ; {b.removed.count} batch{b.removed.count > 1 ? "es" : ""} removed{" "}
@@ -263,8 +276,8 @@ function BatchPage(props: { params: Record<string, string> }) {
               <ul>
                 {b.otherCommits.map((o) => (
                   <li>
-                    <a href={batchHref(o.index, o.epoch)}>epoch {o.epoch}</a> <StateBadge state={o.state} />{" "}
-                    by <Addr address={o.proposer} />
+                    <a href={batchHref(base, o.index, o.epoch)}>epoch {o.epoch}</a>{" "}
+                    <StateBadge state={o.state} /> by <Addr address={o.proposer} />
                   </li>
                 ))}
               </ul>
@@ -379,7 +392,8 @@ function HistoryRow(props: { entry: RangeEntry; steps: number }) {
 }
 
 function GamePage(props: { params: Record<string, string> }) {
-  const state = useView<GameView>(`/optimistic/games/${props.params.id}`);
+  const base = useBase();
+  const state = useView<GameView>(`${base}/games/${props.params.id}`);
   return (
     <View state={state}>
       {(g) => (
@@ -394,8 +408,8 @@ function GamePage(props: { params: Record<string, string> }) {
             <dl class="facts">
               <dt>Batch</dt>
               <dd>
-                <a href={batchHref(g.batchIndex, g.batchEpoch)}>batch {g.batchIndex}</a> ({g.steps} steps){" "}
-                <StateBadge state={g.batchState} />
+                <a href={batchHref(base, g.batchIndex, g.batchEpoch)}>batch {g.batchIndex}</a> ({g.steps}{" "}
+                steps) <StateBadge state={g.batchState} />
               </dd>
               <dt>Proposer</dt>
               <dd>
@@ -536,7 +550,7 @@ function GamePage(props: { params: Record<string, string> }) {
                 {g.removed.map((b, i) => (
                   <>
                     {i > 0 ? ", " : ""}
-                    <a href={batchHref(b.index, b.epoch)}>batch {b.index}</a>
+                    <a href={batchHref(base, b.index, b.epoch)}>batch {b.index}</a>
                   </>
                 ))}{" "}
                 (the lying batch and every batch built on it)
@@ -549,8 +563,27 @@ function GamePage(props: { params: Record<string, string> }) {
   );
 }
 
+/**
+ * The optimistic rollup's pages under `base`: `/optimistic` for the rollup on Layer 1, and
+ * `/layer3/optimistic` for the same rollup deployed on the sidechain (the Layer 3), whose views the server
+ * answers under the same path after `/api`.
+ */
+function optimisticPagesAt(base: string): Page[] {
+  const at =
+    (Component: FunctionComponent<{ params: Record<string, string> }>) =>
+    (props: { params: Record<string, string> }) => (
+      <Base.Provider value={base}>
+        <Component params={props.params} />
+      </Base.Provider>
+    );
+  return [
+    { path: base, component: at(OptimisticHome) },
+    { path: `${base}/batches/:index`, component: at(BatchPage) },
+    { path: `${base}/games/:id`, component: at(GamePage) },
+  ];
+}
+
 export const optimisticPages: Page[] = [
-  { path: "/optimistic", component: OptimisticHome },
-  { path: "/optimistic/batches/:index", component: BatchPage },
-  { path: "/optimistic/games/:id", component: GamePage },
+  ...optimisticPagesAt("/optimistic"),
+  ...optimisticPagesAt("/layer3/optimistic"),
 ];

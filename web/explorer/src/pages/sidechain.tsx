@@ -496,7 +496,8 @@ function Layer3Page() {
               </dd>
               <dt>Batches</dt>
               <dd data-testid="layer3-batches">
-                {view.batchCount} (last final: {view.lastFinalizedIndex}); games opened: {view.gameCount}
+                {view.batchCount} (last final: {view.lastFinalizedIndex}); games opened: {view.gameCount}:{" "}
+                <a href="/layer3/optimistic">its batches and games</a>
               </dd>
               <dt>Deposits queued</dt>
               <dd>{view.depositCount}</dd>
