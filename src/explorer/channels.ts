@@ -12,7 +12,7 @@ import type { Log, TransactionResponse } from "ethers";
 import type { Adjudicator } from "../../typechain-types";
 import { Adjudicator__factory } from "../../typechain-types";
 import type { StateCall, StateCallName } from "../channels/adjudicator-client";
-import { stateCallOf } from "../channels/adjudicator-client";
+import { CONCLUDED, stateCallOf } from "../channels/adjudicator-client";
 import type { ChannelParams, ChannelState } from "../channels/types";
 import type {
   ChannelDisputeView,
@@ -45,8 +45,6 @@ export type {
 // -------------------------------------------------------------------------------------------------
 // Pure logic
 // -------------------------------------------------------------------------------------------------
-
-const CONCLUDED = 2n ** 32n - 1n;
 
 /** The channel's phase from its status slot (`statusOf`) and the last of its closing events, if any. */
 export function channelPhase(
