@@ -25,7 +25,7 @@ import type {
   EventPlace,
   PayoutView,
 } from "./channels-views";
-import { blockTime, transactionOf } from "./reads";
+import { blockTime, tokenInfosOf, transactionOf } from "./reads";
 import type { ExplorerContext, ExplorerRoute } from "./route";
 import { ExplorerNotFoundError, bytes32Param, deployed } from "./route";
 
@@ -366,6 +366,10 @@ async function readChannels(ctx: ExplorerContext): Promise<ChannelsView> {
     channels,
     disputes: disputes.slice(0, RECENT_DISPUTES),
     refutations: disputes.filter((d) => d.kind === "refuted").slice(0, RECENT_DISPUTES),
+    tokens: await tokenInfosOf(
+      ctx,
+      channels.flatMap((c) => c.holdings.map((h) => h.asset)),
+    ),
   };
 }
 
@@ -525,7 +529,23 @@ async function readChannel(ctx: ExplorerContext, id: string): Promise<ChannelVie
     events,
     locks: lockViews,
     payouts: sumPayouts(payouts),
+    tokens: await tokenInfosOf(ctx, [
+      ...summary.holdings.map((h) => h.asset),
+      ...events.flatMap((e) => assetsOf(e)),
+      ...lockViews.map((l) => l.asset),
+      ...payouts.map((p) => p.asset),
+    ]),
   };
+}
+
+/** The assets one event names: a deposit's, a settled lock's, its payouts'. */
+function assetsOf(e: ChannelEventView): string[] {
+  if (e.kind === "deposited") return [e.asset];
+  if (e.kind === "lockSettled") return e.asset === null ? [] : [e.asset];
+  if (e.kind === "concluded" || e.kind === "closed" || e.kind === "withdrawn") {
+    return (e.payouts ?? []).map((p) => p.asset);
+  }
+  return [];
 }
 
 /** A deposit's amount from its calldata (`held` less the race guard's `expectedHeld`), or null. */
