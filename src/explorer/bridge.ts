@@ -290,14 +290,21 @@ async function optimisticPending(
     optimistic.lastFinalizedIndex({ blockTag }),
   ]);
   const commits = await optimistic.queryFilter(optimistic.filters.BatchCommitted(), 0, blockTag);
+  // The live batch at an index is the one committed last there (a removed one was committed before it):
+  // logs come in chain order, so the last set wins.
+  const liveCommit = new Map(commits.map((c) => [Number(c.args.batchIndex), c]));
+  const paidAt = new Map<number, number>();
+  for (const p of paid) {
+    if (p.kind === "withdrawal" && p.batchIndex !== null)
+      paidAt.set(p.batchIndex, (paidAt.get(p.batchIndex) ?? 0) + 1);
+  }
   const pending: BridgePendingWithdrawalView[] = [];
   for (let i = 1; i < Number(count); i++) {
-    // the live batch at index i is the one committed last there (a removed one was committed before it)
-    const commit = commits.filter((c) => Number(c.args.batchIndex) === i).at(-1);
+    const commit = liveCommit.get(i);
     if (!commit) continue;
     const withdrawals = Number(commit.args.post.withdrawalCount);
     if (withdrawals === 0) continue;
-    const paidHere = paid.filter((p) => p.kind === "withdrawal" && p.batchIndex === i).length;
+    const paidHere = paidAt.get(i) ?? 0;
     if (paidHere >= withdrawals) continue;
     pending.push({
       kind: "batch",
