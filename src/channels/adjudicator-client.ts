@@ -53,7 +53,8 @@ export interface SettledLock {
   blockNumber: number;
 }
 
-const CONCLUDED = 2n ** 32n - 1n;
+/** `finalizesAt` of a channel concluded with locks still to settle (ChannelStatusLib.CONCLUDED, 2^32 - 1). */
+export const CONCLUDED = 2n ** 32n - 1n;
 const LOW_160_BITS = (1n << 160n) - 1n;
 /** XORed into the fingerprint of a registered state whose withdrawals were already paid (Solidity's tag). */
 const WITHDRAWALS_PAID_TAG = 1n;

@@ -6,8 +6,10 @@
 import { ZeroAddress, getAddress, zeroPadValue } from "ethers";
 import { IERC20Metadata__factory, ZkRollup__factory } from "../../typechain-types";
 import { ZkRollupClient } from "../zk/rollup-client";
-import type { BridgeDepositView, BridgePaidWithdrawalView, TokenInfo } from "./bridge";
-import { bridgeOf, depositsOf, nameOf, paidWithdrawals, tokenInfosOf, tokensOf, zkCredits } from "./bridge";
+import type { BridgeDepositView, BridgePaidWithdrawalView } from "./bridge";
+import { bridgeOf, depositsOf, nameOf, paidWithdrawals, tokensOf, zkCredits } from "./bridge";
+import type { TokenInfo } from "./reads";
+import { tokenInfosOf } from "./reads";
 import type { ExplorerContext, ExplorerRoute } from "./route";
 import { addressParam } from "./route";
 import type { ZkExitView, ZkForcedView, ZkTokenView } from "./zk";
@@ -83,7 +85,7 @@ async function readAccount(ctx: ExplorerContext, address: string): Promise<Accou
     }));
     const [forced, exits, owed, listed, tokensById] = await Promise.all([
       readForced(ctx, rollup, client, consumed, Number(exodusDelay), exodus, account),
-      readExits(ctx, rollup, undefined, account),
+      readExits(ctx, rollup, account),
       zkCredits(ctx, zkAddress, account),
       tokensOf(ctx, bridge, zkAddress),
       zkTokens(ctx, zkAddress),

@@ -5,14 +5,13 @@
  */
 import { ZeroAddress, ZeroHash, getAddress } from "ethers";
 import type { Bridge } from "../../typechain-types";
-import {
-  Bridge__factory,
-  IERC20Metadata__factory,
-  OptimisticRollup__factory,
-  ZkRollup__factory,
-} from "../../typechain-types";
+import { Bridge__factory, OptimisticRollup__factory, ZkRollup__factory } from "../../typechain-types";
+import type { TokenInfo } from "./reads";
+import { blockTime, tokenInfosOf } from "./reads";
 import type { ExplorerContext, ExplorerRoute } from "./route";
 import { deployed } from "./route";
+
+export type { TokenInfo } from "./reads";
 
 /** How many of a rollup's newest deposits the bridge view lists (the whole queue is in `length`). */
 export const RECENT_DEPOSITS = 20;
@@ -164,37 +163,6 @@ export async function tokensOf(
   return tokens;
 }
 
-/** What a page needs to print amounts of a token. */
-export interface TokenInfo {
-  /** "ETH", the token's `symbol()`, or null when it has none. */
-  symbol: string | null;
-  /** 18 for ETH, the token's `decimals()`, or null when it has none (amounts are then base units). */
-  decimals: number | null;
-}
-
-/** ETH for address 0, else what the token's optional ERC-20 metadata says. */
-export async function tokenInfoOf(ctx: ExplorerContext, token: string): Promise<TokenInfo> {
-  if (token === ZeroAddress) return { symbol: "ETH", decimals: 18 };
-  const erc20 = IERC20Metadata__factory.connect(token, ctx.provider);
-  const blockTag = ctx.head.number;
-  // not every ERC-20 has the optional metadata
-  const [symbol, decimals] = await Promise.all([
-    erc20.symbol({ blockTag }).catch(() => null),
-    erc20.decimals({ blockTag }).then(Number, () => null),
-  ]);
-  return { symbol, decimals };
-}
-
-/** Token metadata of a set of tokens, read once each, by address. */
-export async function tokenInfosOf(
-  ctx: ExplorerContext,
-  tokens: Iterable<string>,
-): Promise<Record<string, TokenInfo>> {
-  const unique = [...new Set(tokens)];
-  const infos = await Promise.all(unique.map((t) => tokenInfoOf(ctx, t)));
-  return Object.fromEntries(unique.map((t, i) => [t, infos[i]]));
-}
-
 /** Deposits of `rollup`'s queue (all, or those from `depositor`), in queue order, with what they are. */
 export async function depositsOf(
   ctx: ExplorerContext,
@@ -238,12 +206,10 @@ export async function paidWithdrawals(
   const creditedKeys = new Set(
     credited.map((c) => `${c.transactionHash}:${getAddress(c.args.to)}:${c.args.amount}`),
   );
-  const blocks = new Map<number, number>();
-  const timeOf = async (block: number) => {
-    if (!blocks.has(block)) blocks.set(block, (await ctx.provider.getBlock(block))!.timestamp);
-    return blocks.get(block)!;
-  };
-  const paid: (Omit<BridgePaidWithdrawalView, "token" | "symbol" | "timestamp"> & { logIndex: number })[] = [
+  const paid: (Omit<BridgePaidWithdrawalView, "token" | "symbol" | "timestamp"> & {
+    logIndex: number;
+    blockHash: string;
+  })[] = [
     ...finalized.map((log) => ({
       rollup: getAddress(log.args.rollup),
       kind: "withdrawal" as const,
@@ -256,6 +222,7 @@ export async function paidWithdrawals(
       tx: log.transactionHash,
       block: log.blockNumber,
       logIndex: log.index,
+      blockHash: log.blockHash,
     })),
     ...released.map((log) => ({
       rollup: getAddress(log.args.rollup),
@@ -269,12 +236,16 @@ export async function paidWithdrawals(
       tx: log.transactionHash,
       block: log.blockNumber,
       logIndex: log.index,
+      blockHash: log.blockHash,
     })),
   ];
   for (const p of paid) p.credited = creditedKeys.has(`${p.tx}:${p.recipient}:${p.amount}`);
   paid.sort((a, b) => b.block - a.block || b.logIndex - a.logIndex);
   return Promise.all(
-    paid.map(async ({ logIndex: _i, ...p }) => ({ ...p, timestamp: await timeOf(p.block) })),
+    paid.map(async ({ logIndex: _i, blockHash, ...p }) => ({
+      ...p,
+      timestamp: await blockTime(ctx, blockHash),
+    })),
   );
 }
 
@@ -319,14 +290,21 @@ async function optimisticPending(
     optimistic.lastFinalizedIndex({ blockTag }),
   ]);
   const commits = await optimistic.queryFilter(optimistic.filters.BatchCommitted(), 0, blockTag);
+  // The live batch at an index is the one committed last there (a removed one was committed before it):
+  // logs come in chain order, so the last set wins.
+  const liveCommit = new Map(commits.map((c) => [Number(c.args.batchIndex), c]));
+  const paidAt = new Map<number, number>();
+  for (const p of paid) {
+    if (p.kind === "withdrawal" && p.batchIndex !== null)
+      paidAt.set(p.batchIndex, (paidAt.get(p.batchIndex) ?? 0) + 1);
+  }
   const pending: BridgePendingWithdrawalView[] = [];
   for (let i = 1; i < Number(count); i++) {
-    // the live batch at index i is the one committed last there (a removed one was committed before it)
-    const commit = commits.filter((c) => Number(c.args.batchIndex) === i).at(-1);
+    const commit = liveCommit.get(i);
     if (!commit) continue;
     const withdrawals = Number(commit.args.post.withdrawalCount);
     if (withdrawals === 0) continue;
-    const paidHere = paid.filter((p) => p.kind === "withdrawal" && p.batchIndex === i).length;
+    const paidHere = paidAt.get(i) ?? 0;
     if (paidHere >= withdrawals) continue;
     pending.push({
       kind: "batch",

@@ -3,6 +3,7 @@
  * that the web pages import them without the server's readers. Amounts and versions are decimal strings,
  * ids, hashes and addresses lower-case 0x hex, times Unix seconds.
  */
+import type { TokenInfo } from "./reads";
 
 /**
  * Where a channel stands, in the adjudicator's words: `open` (no challenge; perhaps a version floor after
@@ -69,6 +70,8 @@ export interface ChannelsView {
   disputes: ChannelDisputeView[];
   /** The most recent refutations across channels, newest first (the watchtowers' work among them). */
   refutations: ChannelDisputeView[];
+  /** Every asset the channels hold, by address as above (0x0 is ETH): its symbol and decimals. */
+  tokens: Record<string, TokenInfo>;
 }
 
 /** An amount of one asset paid (or credited, for `withdraw`) to one participant. */
@@ -133,4 +136,6 @@ export interface ChannelView extends ChannelSummaryView {
   locks: ChannelLockView[];
   /** What each participant was paid out of the channel in all, per asset (conclusion, close, withdrawals, locks). */
   payouts: PayoutView[];
+  /** Every asset above, by address as above (0x0 is ETH): its symbol and decimals. */
+  tokens: Record<string, TokenInfo>;
 }

@@ -12,7 +12,7 @@ import type { Log, TransactionResponse } from "ethers";
 import type { Adjudicator } from "../../typechain-types";
 import { Adjudicator__factory } from "../../typechain-types";
 import type { StateCall, StateCallName } from "../channels/adjudicator-client";
-import { stateCallOf } from "../channels/adjudicator-client";
+import { CONCLUDED, stateCallOf } from "../channels/adjudicator-client";
 import type { ChannelParams, ChannelState } from "../channels/types";
 import type {
   ChannelDisputeView,
@@ -25,6 +25,7 @@ import type {
   EventPlace,
   PayoutView,
 } from "./channels-views";
+import { blockTime, tokenInfosOf, transactionOf } from "./reads";
 import type { ExplorerContext, ExplorerRoute } from "./route";
 import { ExplorerNotFoundError, bytes32Param, deployed } from "./route";
 
@@ -44,8 +45,6 @@ export type {
 // -------------------------------------------------------------------------------------------------
 // Pure logic
 // -------------------------------------------------------------------------------------------------
-
-const CONCLUDED = 2n ** 32n - 1n;
 
 /** The channel's phase from its status slot (`statusOf`) and the last of its closing events, if any. */
 export function channelPhase(
@@ -138,8 +137,6 @@ interface ChannelLog {
 /** Everything one answer reads, fetched once: the adjudicator's logs and the transactions behind them. */
 class ChannelsReader {
   readonly adjudicator: Adjudicator;
-  private readonly txs = new Map<string, Promise<TransactionResponse | null>>();
-  private readonly times = new Map<number, Promise<number>>();
 
   constructor(
     readonly ctx: ExplorerContext,
@@ -186,27 +183,9 @@ class ChannelsReader {
     });
   }
 
-  /** Transaction `hash` (its sender, its calldata), read once per answer. */
-  tx(hash: string): Promise<TransactionResponse | null> {
-    let tx = this.txs.get(hash);
-    if (!tx) this.txs.set(hash, (tx = this.ctx.provider.getTransaction(hash)));
-    return tx;
-  }
-
-  /** Block `block`'s timestamp, read once per answer. */
-  time(block: number): Promise<number> {
-    let t = this.times.get(block);
-    if (!t) {
-      t = this.ctx.provider.getBlock(block).then((b) => b?.timestamp ?? 0);
-      this.times.set(block, t);
-    }
-    return t;
-  }
-
   /** The parameters and state the transaction sent, if it was a direct state-carrying call. */
   async stateCall(hash: string): Promise<StateCall | undefined> {
-    const tx = await this.tx(hash);
-    return tx ? stateCallOf(this.address, tx) : undefined;
+    return stateCallOf(this.address, await transactionOf(this.ctx, hash));
   }
 
   /** The channel's status slot at the head: the version and the window's end (see `channelPhase`). */
@@ -346,7 +325,7 @@ async function disputesOf(reader: ChannelsReader, h: ChannelHistory): Promise<Ch
   return Promise.all(
     steps.map(async (step) => {
       const { log } = h.logs[step.at];
-      const from = ((await reader.tx(log.transactionHash))?.from ?? "").toLowerCase();
+      const from = (await transactionOf(reader.ctx, log.transactionHash)).from.toLowerCase();
       return {
         channelId: h.id,
         kind: step.kind,
@@ -356,7 +335,7 @@ async function disputesOf(reader: ChannelsReader, h: ChannelHistory): Promise<Ch
         from,
         participant: participantIndex(h.params?.participants ?? null, from),
         block: log.blockNumber,
-        time: await reader.time(log.blockNumber),
+        time: await blockTime(reader.ctx, log.blockHash),
         txHash: log.transactionHash.toLowerCase(),
         logIndex: log.index,
       };
@@ -387,6 +366,10 @@ async function readChannels(ctx: ExplorerContext): Promise<ChannelsView> {
     channels,
     disputes: disputes.slice(0, RECENT_DISPUTES),
     refutations: disputes.filter((d) => d.kind === "refuted").slice(0, RECENT_DISPUTES),
+    tokens: await tokenInfosOf(
+      ctx,
+      channels.flatMap((c) => c.holdings.map((h) => h.asset)),
+    ),
   };
 }
 
@@ -395,8 +378,10 @@ async function readChannel(ctx: ExplorerContext, id: string): Promise<ChannelVie
   const logs = await reader.channelLogs(id);
   if (logs.length === 0) throw new ExplorerNotFoundError(`the adjudicator knows no channel ${id}`);
   const h = await historyOf(reader, id, logs);
-  // Every event's sender and block time, fetched at once (then read from the reader's caches).
-  await Promise.all(logs.flatMap((l) => [reader.tx(l.log.transactionHash), reader.time(l.log.blockNumber)]));
+  // Every event's sender and block time, fetched at once (then read from the shared reads' caches).
+  await Promise.all(
+    logs.flatMap((l) => [transactionOf(ctx, l.log.transactionHash), blockTime(ctx, l.log.blockHash)]),
+  );
   const [summary, disputes] = await Promise.all([summaryOf(reader, h), disputesOf(reader, h)]);
   const disputeOf = new Map(disputes.map((d) => [`${d.txHash} ${d.kind}`, d]));
   const participants = h.params?.participants ?? null;
@@ -415,11 +400,11 @@ async function readChannel(ctx: ExplorerContext, id: string): Promise<ChannelVie
   const events: ChannelEventView[] = [];
   const payouts: PayoutView[] = [];
   for (const l of logs) {
-    const tx = await reader.tx(l.log.transactionHash);
-    const from = (tx?.from ?? "").toLowerCase();
+    const tx = await transactionOf(ctx, l.log.transactionHash);
+    const from = tx.from.toLowerCase();
     const place: EventPlace = {
       block: l.log.blockNumber,
-      time: await reader.time(l.log.blockNumber),
+      time: await blockTime(ctx, l.log.blockHash),
       txHash: l.log.transactionHash.toLowerCase(),
       logIndex: l.log.index,
       from,
@@ -498,10 +483,10 @@ async function readChannel(ctx: ExplorerContext, id: string): Promise<ChannelVie
     }
   }
   for (const { log, hashlock, secret } of reveals) {
-    const from = (await reader.tx(log.transactionHash))?.from.toLowerCase() ?? "";
+    const from = (await transactionOf(ctx, log.transactionHash)).from.toLowerCase();
     events.push({
       block: log.blockNumber,
-      time: await reader.time(log.blockNumber),
+      time: await blockTime(reader.ctx, log.blockHash),
       txHash: log.transactionHash.toLowerCase(),
       logIndex: log.index,
       from,
@@ -544,12 +529,28 @@ async function readChannel(ctx: ExplorerContext, id: string): Promise<ChannelVie
     events,
     locks: lockViews,
     payouts: sumPayouts(payouts),
+    tokens: await tokenInfosOf(ctx, [
+      ...summary.holdings.map((h) => h.asset),
+      ...events.flatMap((e) => assetsOf(e)),
+      ...lockViews.map((l) => l.asset),
+      ...payouts.map((p) => p.asset),
+    ]),
   };
 }
 
+/** The assets one event names: a deposit's, a settled lock's, its payouts'. */
+function assetsOf(e: ChannelEventView): string[] {
+  if (e.kind === "deposited") return [e.asset];
+  if (e.kind === "lockSettled") return e.asset === null ? [] : [e.asset];
+  if (e.kind === "concluded" || e.kind === "closed" || e.kind === "withdrawn") {
+    return (e.payouts ?? []).map((p) => p.asset);
+  }
+  return [];
+}
+
 /** A deposit's amount from its calldata (`held` less the race guard's `expectedHeld`), or null. */
-function depositAmount(reader: ChannelsReader, tx: TransactionResponse | null, held: bigint): string | null {
-  if (!tx || tx.to?.toLowerCase() !== reader.address.toLowerCase()) return null;
+function depositAmount(reader: ChannelsReader, tx: TransactionResponse, held: bigint): string | null {
+  if (tx.to?.toLowerCase() !== reader.address.toLowerCase()) return null;
   const call = reader.adjudicator.interface.parseTransaction({ data: tx.data, value: tx.value });
   if (call?.name !== "depositEth" && call?.name !== "deposit") return null;
   return (held - (call.args.expectedHeld as bigint)).toString();

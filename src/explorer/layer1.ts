@@ -9,6 +9,7 @@ import type { Block, TransactionReceipt, TransactionResponse } from "ethers";
 import { Interface } from "ethers";
 import * as factories from "../../typechain-types";
 import type { Deployment } from "../common/deployments";
+import { blockTime } from "./reads";
 import type { ExplorerContext, ExplorerRoute } from "./route";
 import { ExplorerNotFoundError, bytes32Param, indexParam } from "./route";
 
@@ -238,10 +239,9 @@ export async function readTransaction(ctx: ExplorerContext, hash: string): Promi
     throw new ExplorerNotFoundError(`no transaction ${hash} on this chain`);
   }
   const decoder = decoderFor(ctx.deployment);
-  const block = await ctx.provider.getBlock(receipt.blockNumber);
   return {
     ...summarize(decoder, tx, receipt),
-    timestamp: block?.timestamp ?? 0,
+    timestamp: await blockTime(ctx, receipt.blockHash),
     args: decoder.decodeCall(tx.to, tx.data)?.args ?? [],
     events: receipt.logs.map((log) => {
       const decoded = decoder.decodeLog(log);

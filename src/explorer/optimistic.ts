@@ -7,7 +7,6 @@
  */
 import type { Log, LogDescription } from "ethers";
 import { OptimisticRollup__factory } from "../../typechain-types";
-import { transactionSenders } from "../common/layer1";
 import type { RollupConfig } from "../optimistic/rollup-client";
 import { RollupClient } from "../optimistic/rollup-client";
 import type { BatchRecord, GameRecord, Party, RollupLog, TxRef } from "./optimistic-history";
@@ -19,6 +18,7 @@ import type {
   GameView,
   OptimisticSummaryView,
 } from "./optimistic-views";
+import { blockTime, receiptOf } from "./reads";
 import type { ExplorerContext, ExplorerRoute } from "./route";
 import { deployed, ExplorerNotFoundError, indexParam } from "./route";
 
@@ -66,30 +66,14 @@ async function readRollup(ctx: ExplorerContext): Promise<Read> {
 
 /** The rollup's logs as `RollupLog`s, each with its transaction's sender, gas and block time. */
 async function decodeLogs(ctx: ExplorerContext, logs: readonly Log[]): Promise<RollupLog[]> {
-  const senderOf = transactionSenders(
-    ctx.provider,
-    (hash) => new RollupHistoryError(`Layer 1 has no receipt for transaction ${hash}`),
-  );
-  const times = new Map<number, Promise<number>>();
-  const timeOf = (block: number) => {
-    let t = times.get(block);
-    if (!t) {
-      t = ctx.provider.getBlock(block).then((b) => {
-        if (!b) throw new RollupHistoryError(`Layer 1 has no block ${block}`);
-        return b.timestamp;
-      });
-      times.set(block, t);
-    }
-    return t;
-  };
   // Every receipt and block is asked for at once (each once), not one log after the other.
   const read = await Promise.all(
     logs.map(async (log) => {
       const event = iface.parseLog(log);
       if (!event) return null;
       const [{ from, gasUsed }, time] = await Promise.all([
-        senderOf(log.transactionHash),
-        timeOf(log.blockNumber),
+        receiptOf(ctx, log.transactionHash, log.blockHash),
+        blockTime(ctx, log.blockHash),
       ]);
       const tx: TxRef = {
         hash: log.transactionHash,

@@ -31,6 +31,7 @@ import type { Checkpoint } from "../sidechain/checkpoint";
 import { checkpointDigest, checkpointDomain } from "../sidechain/checkpoint";
 import { LAYER3_TOKEN } from "../sidechain/layer3";
 import { LOCAL_CHECKPOINT_RULE } from "../sidechain/stack";
+import { blockTime, receiptOf, transactionOf } from "./reads";
 import type { ExplorerContext, ExplorerRoute } from "./route";
 import { ExplorerNotFoundError, deployed, indexParam } from "./route";
 import type {
@@ -190,19 +191,6 @@ function sidechainAt(ctx: ExplorerContext): Sidechain {
   return Sidechain__factory.connect(deployed(ctx, "Sidechain"), ctx.provider);
 }
 
-/** Block timestamps, each block read once per answer. */
-function blockTimes(ctx: ExplorerContext): (block: number) => Promise<number> {
-  const times = new Map<number, Promise<number>>();
-  return (block) => {
-    let time = times.get(block);
-    if (!time) {
-      time = ctx.provider.getBlock(block).then((b) => b?.timestamp ?? 0);
-      times.set(block, time);
-    }
-    return time;
-  };
-}
-
 /** The EIP-712 domain the `Sidechain` contract's checkpoints are signed in. */
 async function domainOf(ctx: ExplorerContext, sidechain: Sidechain) {
   return checkpointDomain((await ctx.provider.getNetwork()).chainId, await sidechain.getAddress());
@@ -222,18 +210,17 @@ async function describeCheckpoint(
   sidechain: Sidechain,
   domain: TypedDataDomain,
   log: CheckpointLog,
-  timeOf: (block: number) => Promise<number>,
 ): Promise<SidechainCheckpointView> {
   const { args } = log;
   const checkpoint = checkpointOf(args);
   const digest = checkpointDigest(domain, checkpoint);
   const [tx, receipt, time] = await Promise.all([
-    ctx.provider.getTransaction(log.transactionHash),
-    ctx.provider.getTransactionReceipt(log.transactionHash),
-    timeOf(log.blockNumber),
+    transactionOf(ctx, log.transactionHash),
+    receiptOf(ctx, log.transactionHash, log.blockHash),
+    blockTime(ctx, log.blockHash),
   ]);
   // The signers are in the calldata only: the event carries the stake they held, not who they are.
-  const call = tx ? sidechainInterface.parseTransaction({ data: tx.data }) : null;
+  const call = sidechainInterface.parseTransaction({ data: tx.data });
   const recovered = call?.name === "submitCheckpoint" ? recoverSigners(call.args[1] as string, digest) : [];
   const signers = await Promise.all(
     recovered.map(async ({ address, signature }) => {
@@ -257,7 +244,7 @@ async function describeCheckpoint(
     submitter: getAddress(args.proposer),
     tx: log.transactionHash,
     block: log.blockNumber,
-    gasUsed: (receipt?.gasUsed ?? 0n).toString(),
+    gasUsed: receipt.gasUsed.toString(),
     time,
   };
 }
@@ -266,17 +253,16 @@ async function readSlashings(
   ctx: ExplorerContext,
   sidechain: Sidechain,
   checkpoints: readonly CheckpointFieldsView[],
-  timeOf: (block: number) => Promise<number>,
 ): Promise<SlashingView[]> {
   const logs = await sidechain.queryFilter(sidechain.filters.ValidatorSlashed(), 0, ctx.head.number);
   const domain = await domainOf(ctx, sidechain);
   const views = await Promise.all(
     logs.map(async (log): Promise<SlashingView> => {
       const [tx, time] = await Promise.all([
-        ctx.provider.getTransaction(log.transactionHash),
-        timeOf(log.blockNumber),
+        transactionOf(ctx, log.transactionHash),
+        blockTime(ctx, log.blockHash),
       ]);
-      const call = tx ? sidechainInterface.parseTransaction({ data: tx.data }) : null;
+      const call = sidechainInterface.parseTransaction({ data: tx.data });
       let evidence: EquivocationView | null = null;
       if (call?.name === "slash") {
         const a = checkpointOf(call.args[0]);
@@ -314,7 +300,6 @@ async function readValidators(
   ctx: ExplorerContext,
   sidechain: Sidechain,
   totalActive: bigint,
-  timeOf: (block: number) => Promise<number>,
 ): Promise<SidechainValidatorView[]> {
   const range = [0, ctx.head.number] as const;
   const [staked, unbonded, withdrawn] = await Promise.all([
@@ -331,7 +316,7 @@ async function readValidators(
       const record = await sidechain.validator(address, { blockTag: ctx.head.number });
       const unbond = lastUnbond.get(address);
       return validatorView(address, record, totalActive, {
-        unbondedAt: unbond ? await timeOf(unbond.blockNumber) : null,
+        unbondedAt: unbond ? await blockTime(ctx, unbond.blockHash) : null,
         withdrawn: lastWithdrawal.get(address)?.args.amount ?? null,
       });
     }),
@@ -461,7 +446,6 @@ export async function readSidechain(
 ): Promise<SidechainView> {
   const sidechain = sidechainAt(ctx);
   const at = { blockTag: ctx.head.number };
-  const timeOf = blockTimes(ctx);
   const [minStake, unbondingDelay, slashRewardBps, maxValidators, total, burned, count, nextStart] =
     await Promise.all([
       sidechain.MIN_STAKE(at),
@@ -474,7 +458,7 @@ export async function readSidechain(
       sidechain.nextStartBlock(at),
     ]);
   const [validators, logs, domain] = await Promise.all([
-    readValidators(ctx, sidechain, total, timeOf),
+    readValidators(ctx, sidechain, total),
     checkpointLogs(ctx, sidechain),
     domainOf(ctx, sidechain),
   ]);
@@ -483,8 +467,8 @@ export async function readSidechain(
     .filter((log) => before === undefined || Number(log.args.number) < before)
     .slice(0, LIST_LIMIT);
   const [checkpoints, slashings, chain] = await Promise.all([
-    Promise.all(shown.map((log) => describeCheckpoint(ctx, sidechain, domain, log, timeOf))),
-    readSlashings(ctx, sidechain, accepted, timeOf),
+    Promise.all(shown.map((log) => describeCheckpoint(ctx, sidechain, domain, log))),
+    readSlashings(ctx, sidechain, accepted),
     ctx.sidechain ? readChainOrProblem(ctx.sidechain, accepted, Number(count), Number(nextStart)) : null,
   ]);
   return {
@@ -516,7 +500,7 @@ export async function readSidechainCheckpoint(
   const sidechain = sidechainAt(ctx);
   const [log] = await checkpointLogs(ctx, sidechain, number);
   if (!log) throw new ExplorerNotFoundError(`the sidechain has no accepted checkpoint ${number}`);
-  return describeCheckpoint(ctx, sidechain, await domainOf(ctx, sidechain), log, blockTimes(ctx));
+  return describeCheckpoint(ctx, sidechain, await domainOf(ctx, sidechain), log);
 }
 
 export const sidechainRoutes: ExplorerRoute[] = [

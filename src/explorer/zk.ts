@@ -14,8 +14,9 @@ import { decodePubdata, publicInputs } from "../zk/pubdata";
 import { ZkRollupClient } from "../zk/rollup-client";
 import type { ZkBatchCalldata } from "../zk/rollup-client";
 import type { ZkForcedRequest, ZkPublishedTx } from "../zk/types";
-import type { TokenInfo } from "./bridge";
-import { bridgeOf, tokenInfosOf, tokensOf } from "./bridge";
+import { bridgeOf, tokensOf } from "./bridge";
+import type { TokenInfo } from "./reads";
+import { blockTime, receiptOf, tokenInfosOf, transactionOf } from "./reads";
 import type { ExplorerContext, ExplorerRoute } from "./route";
 import { ExplorerNotFoundError, deployed, indexParam } from "./route";
 
@@ -272,19 +273,6 @@ function zkOf(ctx: ExplorerContext): { address: string; zk: ZkRollup; client: Zk
   };
 }
 
-/** Block timestamps, each read once. */
-function blockTimes(ctx: ExplorerContext): (block: number) => Promise<number> {
-  const cache = new Map<number, Promise<number>>();
-  return (block) => {
-    if (!cache.has(block))
-      cache.set(
-        block,
-        ctx.provider.getBlock(block).then((b) => b!.timestamp),
-      );
-    return cache.get(block)!;
-  };
-}
-
 async function configOf(ctx: ExplorerContext, zk: ZkRollup) {
   const blockTag = ctx.head.number;
   const [batchSize, depth, exodusDelay, forcedRequestFee, verifier] = await Promise.all([
@@ -324,14 +312,14 @@ async function batchRecord(
   b: { index: number; newRoot: bigint; log: Log },
 ): Promise<BatchRecord> {
   const [tx, receipt] = await Promise.all([
-    ctx.provider.getTransaction(b.log.transactionHash),
-    ctx.provider.getTransactionReceipt(b.log.transactionHash),
+    transactionOf(ctx, b.log.transactionHash),
+    receiptOf(ctx, b.log.transactionHash, b.log.blockHash),
   ]);
   return {
     ...b,
-    calldata: client.decodeSubmit(tx!.data),
-    submitter: getAddress(tx!.from),
-    gasUsed: receipt!.gasUsed,
+    calldata: client.decodeSubmit(tx.data),
+    submitter: getAddress(tx.from),
+    gasUsed: receipt.gasUsed,
   };
 }
 
@@ -395,7 +383,6 @@ async function forcedRequestsOf(
 async function readZk(ctx: ExplorerContext): Promise<ZkView> {
   const { address, zk, client } = zkOf(ctx);
   const blockTag = ctx.head.number;
-  const timeOf = blockTimes(ctx);
   const [config, root, batchCount, lastBatchAt, depositsConsumed, exodus, logs, consumed] = await Promise.all(
     [
       configOf(ctx, zk),
@@ -415,7 +402,7 @@ async function readZk(ctx: ExplorerContext): Promise<ZkView> {
       const record = await batchRecord(ctx, client, b);
       const forced = await forcedRequestsOf(ctx, client, consumed, b.index);
       const txs = decodePubdata(record.calldata.pubdata, record.calldata.consumedDeposits, forced);
-      return summaryOf(record, txs.length, await timeOf(b.log.blockNumber));
+      return summaryOf(record, txs.length, await blockTime(ctx, b.log.blockHash));
     }),
   );
   const batches = [genesis, ...verified];
@@ -426,7 +413,7 @@ async function readZk(ctx: ExplorerContext): Promise<ZkView> {
 
   const [forced, exits, activated, exodusView, tokens] = await Promise.all([
     readForced(ctx, zk, client, consumed, config.exodusDelay, exodus),
-    readExits(ctx, zk, timeOf),
+    readExits(ctx, zk),
     zk.queryFilter(zk.filters.ExodusActivated(), 0, blockTag),
     readExodusDue(ctx, address, zk, config.exodusDelay, Number(depositsConsumed)),
     zkTokens(ctx, address),
@@ -459,7 +446,7 @@ async function readZk(ctx: ExplorerContext): Promise<ZkView> {
             root: activation.args.root.toString(),
             tx: activation.transactionHash,
             block: activation.blockNumber,
-            timestamp: await timeOf(activation.blockNumber),
+            timestamp: await blockTime(ctx, activation.blockHash),
           }
         : null,
       dueAt: exodus || exodusView === null ? null : exodusView.dueAt,
@@ -527,12 +514,7 @@ export async function readForced(
 }
 
 /** Every exit in exodus (or those of one Layer-1 owner). */
-export async function readExits(
-  ctx: ExplorerContext,
-  zk: ZkRollup,
-  timeOf: (block: number) => Promise<number> = blockTimes(ctx),
-  owner?: string,
-): Promise<ZkExitView[]> {
+export async function readExits(ctx: ExplorerContext, zk: ZkRollup, owner?: string): Promise<ZkExitView[]> {
   const logs = await zk.queryFilter(zk.filters.AccountExited(undefined, owner), 0, ctx.head.number);
   return Promise.all(
     logs.map(async (log) => ({
@@ -542,7 +524,7 @@ export async function readExits(
       balance: log.args.balance.toString(),
       tx: log.transactionHash,
       block: log.blockNumber,
-      timestamp: await timeOf(log.blockNumber),
+      timestamp: await blockTime(ctx, log.blockHash),
     })),
   );
 }
@@ -614,7 +596,7 @@ async function readBatch(ctx: ExplorerContext, index: number): Promise<ZkBatchVi
   const config = await configOf(ctx, zk);
   const inputs = publicInputs(oldRoot, record.newRoot, record.calldata.feeRecipient, txs, config.batchSize);
   return {
-    ...summaryOf(record, txs.length, (await ctx.provider.getBlock(found.log.blockNumber))!.timestamp),
+    ...summaryOf(record, txs.length, await blockTime(ctx, found.log.blockHash)),
     oldRoot: oldRoot.toString(),
     submitter: record.submitter,
     feeRecipient: record.calldata.feeRecipient,

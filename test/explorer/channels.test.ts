@@ -89,6 +89,10 @@ describe("explorer: channels", function () {
       { asset: ETH, held: T(6).toString() },
       { asset: token, held: T(150).toString() },
     ]);
+    expect(list.tokens).to.deep.equal({
+      [ETH]: { symbol: "ETH", decimals: 18 },
+      [token]: { symbol: "TST", decimals: Number(await f.token.decimals()) },
+    });
     let view = await channelView(f, channelId);
     const deposits = view.events.filter((e) => e.kind === "deposited");
     expect(deposits.map((e) => e.kind === "deposited" && [e.from, e.asset, e.amount])).to.have.deep.members([
@@ -310,6 +314,10 @@ describe("explorer: channels", function () {
       version: withdrawal.state.version.toString(),
     });
     expect(view.holdings).to.deep.equal([{ asset: token, held: T(140).toString() }]);
+    // Its amounts print in the token's own units: the view carries its symbol and decimals (and ETH's).
+    const tokenInfo = { symbol: await f.token.symbol(), decimals: Number(await f.token.decimals()) };
+    expect(tokenInfo.symbol).to.equal("TST");
+    expect(view.tokens).to.deep.equal({ [token]: tokenInfo });
     expect(view.events.at(-1)).to.deep.include({
       kind: "withdrawn",
       from: me(f.alice),
@@ -336,6 +344,7 @@ describe("explorer: channels", function () {
     ]);
     const list = await listView(f);
     expect(list.channels.map((c) => [c.id, c.phase])).to.deep.equal([[channelId.toLowerCase(), "closed"]]);
+    expect(list.tokens).to.deep.equal({ [token]: tokenInfo });
     expect(list.disputes).to.deep.equal([]);
   });
 

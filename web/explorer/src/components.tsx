@@ -5,6 +5,7 @@
  */
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
+import type { TokenInfo } from "../../../src/explorer/reads";
 import { useLive } from "./live";
 
 /** What the server answered instead of a view. */
@@ -162,6 +163,25 @@ export function Amount(props: { wei: string | bigint | null | undefined; unit?: 
       {formatUnits(props.wei, props.decimals)} {props.unit ?? "ETH"}
     </span>
   );
+}
+
+/** An amount of `token` in its own units (base units when the token does not say its decimals). */
+export function TokenAmount(props: {
+  amount: string | null;
+  token: string;
+  tokens: Record<string, TokenInfo>;
+}) {
+  if (props.amount === null) return <span class="muted">—</span>;
+  const info = props.tokens[props.token];
+  const unit = info?.symbol ?? short(props.token);
+  if (info?.decimals === null || info?.decimals === undefined) {
+    return (
+      <span class="num">
+        {props.amount} {unit} (base units)
+      </span>
+    );
+  }
+  return <Amount wei={props.amount} unit={unit} decimals={info.decimals} />;
 }
 
 /** Unix seconds as a local date and time. */

@@ -1,8 +1,7 @@
 /** One Layer-1 account: balances, deposits and withdrawals across rollups, what it is owed, its zk requests and exits. */
 import type { AccountView } from "../../../../src/explorer/accounts";
-import { Addr, Amount, Badge, Section, Table, Time, TxLink, View, useView } from "../components";
+import { Addr, Amount, Badge, Section, Table, Time, TokenAmount, TxLink, View, useView } from "../components";
 import type { Page } from "./page";
-import { TokenAmount } from "./bridge";
 import { ZkAmount } from "./zk";
 
 /** The account's forced withdrawals and exits in the zk rollup. */

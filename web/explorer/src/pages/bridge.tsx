@@ -5,22 +5,8 @@ import type {
   BridgeView,
   TokenInfo,
 } from "../../../../src/explorer/bridge";
-import { Addr, Amount, Badge, Section, Table, Time, TxLink, View, short, useView } from "../components";
+import { Addr, Badge, Section, Table, Time, TokenAmount, TxLink, View, short, useView } from "../components";
 import type { Page } from "./page";
-
-/** An amount of `token` in its own units (base units when the token does not say its decimals). */
-export function TokenAmount(props: { amount: string; token: string; tokens: Record<string, TokenInfo> }) {
-  const info = props.tokens[props.token];
-  const unit = info?.symbol ?? short(props.token);
-  if (info?.decimals === null || info?.decimals === undefined) {
-    return (
-      <span class="num">
-        {props.amount} {unit} (base units)
-      </span>
-    );
-  }
-  return <Amount wei={props.amount} unit={unit} decimals={info.decimals} />;
-}
 
 function pendingRow(w: BridgePendingWithdrawalView, tokens: Record<string, TokenInfo>) {
   if (w.kind === "credit") {

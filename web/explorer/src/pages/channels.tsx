@@ -16,6 +16,9 @@ import type {
   PayoutView,
   SenderView,
 } from "../../../../src/explorer/channels-views";
+import type { TokenInfo } from "../../../../src/explorer/reads";
+import { createContext } from "preact";
+import { useContext } from "preact/hooks";
 import type { Tone } from "../components";
 import {
   Addr,
@@ -26,6 +29,7 @@ import {
   Section,
   Table,
   Time,
+  TokenAmount,
   TxLink,
   View,
   duration,
@@ -33,8 +37,6 @@ import {
   useView,
 } from "../components";
 import type { Page } from "./page";
-
-const ETH = "0x0000000000000000000000000000000000000000";
 
 const PHASE_TONE: Record<ChannelPhase, Tone> = {
   open: "info",
@@ -44,10 +46,14 @@ const PHASE_TONE: Record<ChannelPhase, Tone> = {
   closed: "good",
 };
 
-/** An amount of an asset: ETH, or a token's base units shown with 18 decimals and its address as unit. */
+/** The view's assets by address (its `tokens`): what every amount on the page is printed with. */
+const Tokens = createContext<Record<string, TokenInfo>>({});
+
+/** An amount of an asset in its own units (its symbol and decimals from the view's `tokens`). */
 function AssetAmount(props: { amount: string | null; asset: string | null }) {
+  const tokens = useContext(Tokens);
   if (props.asset === null) return <Amount wei={props.amount} unit="" />;
-  return <Amount wei={props.amount} unit={props.asset === ETH ? "ETH" : `token ${short(props.asset, 4)}`} />;
+  return <TokenAmount amount={props.amount} token={props.asset} tokens={tokens} />;
 }
 
 function Holdings(props: { holdings: ChannelHoldingView[] }) {
@@ -192,7 +198,7 @@ function ChannelsHome() {
   return (
     <View state={state}>
       {(v) => (
-        <>
+        <Tokens.Provider value={v.tokens}>
           <h1>Payment channels</h1>
           <dl class="facts">
             <dt>Adjudicator</dt>
@@ -209,7 +215,7 @@ function ChannelsHome() {
           <Section title="Recent disputes" testid="channel-disputes">
             <DisputeTable disputes={v.disputes} empty="No state registered yet." />
           </Section>
-        </>
+        </Tokens.Provider>
       )}
     </View>
   );
@@ -376,7 +382,7 @@ function ChannelPage(props: { params: Record<string, string> }) {
   return (
     <View state={state}>
       {(c) => (
-        <>
+        <Tokens.Provider value={c.tokens}>
           <h1>
             Channel{" "}
             <span class="mono" title={c.id}>
@@ -440,7 +446,7 @@ function ChannelPage(props: { params: Record<string, string> }) {
           <Section title="Payouts" testid="channel-payouts">
             <Payouts payouts={c.payouts} />
           </Section>
-        </>
+        </Tokens.Provider>
       )}
     </View>
   );

@@ -7,7 +7,6 @@ import type {
   ZkTxView,
   ZkView,
 } from "../../../../src/explorer/zk";
-import { TokenAmount } from "./bridge";
 import type { Tone } from "../components";
 import {
   Addr,
@@ -18,6 +17,7 @@ import {
   Section,
   Table,
   Time,
+  TokenAmount,
   TxLink,
   View,
   short,
