@@ -73,9 +73,10 @@ describe("ChannelParty's verbs without the peer, over JSON-RPC", function () {
   }
 
   /** `send()` is refused with `reason` and Alice sent no Layer-1 transaction. */
-  async function expectRefused(send: Promise<unknown>, reason: string): Promise<void> {
+  /** `send()` is refused with `reason`, and Alice sent no transaction (`send` is called once her count is read). */
+  async function expectRefused(send: () => Promise<unknown>, reason: string): Promise<void> {
     const sent = await ethers.provider.getTransactionCount(f.alice.address);
-    expect(await refusal(send)).to.equal(reason);
+    expect(await refusal(send())).to.equal(reason);
     expect(await ethers.provider.getTransactionCount(f.alice.address)).to.equal(sent);
   }
 
@@ -96,9 +97,9 @@ describe("ChannelParty's verbs without the peer, over JSON-RPC", function () {
         version: 2n,
         finalizesAt: registered.finalizesAt,
       });
-      await expectRefused(rpc.register(channelId), "ChallengeOngoingError");
-      await expectRefused(rpc.conclude(channelId), "ChallengeOngoingError");
-      await expectRefused(rpc.refute(channelId), "NothingToRefuteError");
+      await expectRefused(() => rpc.register(channelId), "ChallengeOngoingError");
+      await expectRefused(() => rpc.conclude(channelId), "ChallengeOngoingError");
+      await expectRefused(() => rpc.refute(channelId), "NothingToRefuteError");
 
       await advance(WINDOW);
       const [aliceBefore, bobBefore] = [await ethOf(f.alice.address), await ethOf(f.bob.address)];
@@ -109,8 +110,8 @@ describe("ChannelParty's verbs without the peer, over JSON-RPC", function () {
       expect((await ethOf(f.bob.address)) - bobBefore).to.equal(parseEther("2"));
       expect(await f.adjudicator.holdings(channelId, ETH)).to.equal(0n);
       expect((await rpc.status(channelId)).phase).to.equal("concluded");
-      await expectRefused(rpc.register(channelId), "ChannelConcludedError");
-      await expectRefused(rpc.conclude(channelId), "ChannelConcludedError");
+      await expectRefused(() => rpc.register(channelId), "ChannelConcludedError");
+      await expectRefused(() => rpc.conclude(channelId), "ChannelConcludedError");
 
       const events = (await readAllEvents(rpc.events)).events;
       expect(events.find((e) => e.type === "challengeRegistered")).to.deep.include({
@@ -134,15 +135,15 @@ describe("ChannelParty's verbs without the peer, over JSON-RPC", function () {
         peerFunds: false,
       });
       expect(await f.adjudicator.holdings(channelId, ETH)).to.equal(parseEther("1"));
-      await expectRefused(rpc.register(channelId), "ChannelUnderfundedError");
+      await expectRefused(() => rpc.register(channelId), "ChannelUnderfundedError");
       expect((await rpc.status(channelId)).phase).to.equal("open");
     });
 
     it("refuses with NoChallengeError to conclude or refute what nobody registered", async () => {
       const channelId = await open([{ asset: ETH, balances: [parseEther("1"), parseEther("1")] }]);
-      await expectRefused(rpc.conclude(channelId), "NoChallengeError");
-      await expectRefused(rpc.refute(channelId), "NoChallengeError");
-      await expectRefused(rpc.register(`0x${"ab".repeat(32)}`), "UnknownChannelError");
+      await expectRefused(() => rpc.conclude(channelId), "NoChallengeError");
+      await expectRefused(() => rpc.refute(channelId), "NoChallengeError");
+      await expectRefused(() => rpc.register(`0x${"ab".repeat(32)}`), "UnknownChannelError");
     });
   });
 
@@ -167,11 +168,11 @@ describe("ChannelParty's verbs without the peer, over JSON-RPC", function () {
 
     it("answers the peer's stale registration with the newer state; the conclusion pays by the newest", async () => {
       const channelId = await staleRegistered();
-      await expectRefused(rpc.conclude(channelId), "ChallengeOngoingError");
+      await expectRefused(() => rpc.conclude(channelId), "ChallengeOngoingError");
       const refuted = await rpc.refute(channelId);
       expect(refuted).to.include({ channelId, registered: 1n, version: 5n });
       expect(await rpc.status(channelId)).to.deep.include({ phase: "challenged", version: 5n });
-      await expectRefused(rpc.refute(channelId), "NothingToRefuteError");
+      await expectRefused(() => rpc.refute(channelId), "NothingToRefuteError");
 
       await advance(WINDOW);
       const [aliceBefore, bobBefore] = [await ethOf(f.alice.address), await ethOf(f.bob.address)];
@@ -184,7 +185,7 @@ describe("ChannelParty's verbs without the peer, over JSON-RPC", function () {
     it("is refused with ChallengeExpiredError once the window closed; conclude then pays the stale state it reads back from Layer 1", async () => {
       const channelId = await staleRegistered();
       await advance(WINDOW);
-      await expectRefused(rpc.refute(channelId), "ChallengeExpiredError");
+      await expectRefused(() => rpc.refute(channelId), "ChallengeExpiredError");
       const bobBefore = await ethOf(f.bob.address);
       const concluded = await rpc.conclude(channelId); // v1, read from the registration's calldata
       expect(concluded.version).to.equal(1n);
@@ -210,8 +211,8 @@ describe("ChannelParty's verbs without the peer, over JSON-RPC", function () {
       expect((await ethOf(f.bob.address)) - bobBefore).to.equal(parseEther("1"));
       expect((await rpc.status(channelId)).phase).to.equal("concluded-with-locks");
 
-      await expectRefused(rpc.unlock(channelId), "LocksPendingError");
-      await expectRefused(rpc.unlock(channelId, [id("not a secret of it")]), "UnknownSecretError");
+      await expectRefused(() => rpc.unlock(channelId), "LocksPendingError");
+      await expectRefused(() => rpc.unlock(channelId, [id("not a secret of it")]), "UnknownSecretError");
 
       const beforeA = await ethOf(f.bob.address);
       const unlockedA = await rpc.unlock(channelId, [secretA]);
@@ -229,7 +230,7 @@ describe("ChannelParty's verbs without the peer, over JSON-RPC", function () {
       expect(await f.adjudicator.revealedAt(lockA.hashlock)).to.be.greaterThan(0n);
 
       await time.increaseTo(lockB.deadline + 1n);
-      await expectRefused(rpc.unlock(channelId, [secretB]), "SecretTooLateError");
+      await expectRefused(() => rpc.unlock(channelId, [secretB]), "SecretTooLateError");
       const beforeB = await ethOf(f.alice.address);
       const unlockedB = await rpc.unlock(channelId);
       expect(unlockedB.settled).to.deep.equal([
@@ -244,7 +245,7 @@ describe("ChannelParty's verbs without the peer, over JSON-RPC", function () {
       expect((await ethOf(f.alice.address)) - beforeB).to.equal(parseEther("0.25") - unlockedB.fee);
       expect(await ethers.provider.getBalance(f.adjudicator.target)).to.equal(0n);
       expect((await rpc.status(channelId)).phase).to.equal("concluded");
-      await expectRefused(rpc.unlock(channelId), "NoPendingLocksError");
+      await expectRefused(() => rpc.unlock(channelId), "NoPendingLocksError");
     });
   });
 
@@ -253,7 +254,7 @@ describe("ChannelParty's verbs without the peer, over JSON-RPC", function () {
       const token = (await f.refusingToken.getAddress()).toLowerCase();
       const channelId = await open([{ asset: token, balances: [parseEther("1"), parseEther("1")] }]);
       await rpc.pay(channelId, parseEther("0.25"));
-      await expectRefused(rpc.withdraw(channelId), "NothingToWithdrawError");
+      await expectRefused(() => rpc.withdraw(channelId), "NothingToWithdrawError");
       await (await f.refusingToken.setRefused(f.alice.address, true)).wait();
       await rpc.close(channelId);
       expect(await f.adjudicator.credits(token, f.alice.address)).to.equal(parseEther("0.75"));
@@ -268,7 +269,7 @@ describe("ChannelParty's verbs without the peer, over JSON-RPC", function () {
       });
       expect((await f.refusingToken.balanceOf(f.carol.address)) - carolBefore).to.equal(parseEther("0.75"));
       expect(await f.adjudicator.credits(token, f.alice.address)).to.equal(0n);
-      await expectRefused(rpc.withdraw(channelId), "NothingToWithdrawError");
+      await expectRefused(() => rpc.withdraw(channelId), "NothingToWithdrawError");
       const events = (await readAllEvents(rpc.events)).events;
       expect(events.at(-1)).to.deep.include({
         type: "creditWithdrawn",
@@ -307,15 +308,15 @@ describe("ChannelParty's verbs without the peer, over JSON-RPC", function () {
       const peer = { address: bob.address, url: bob.peerUrl };
       const eth = (mine: bigint) => [{ asset: ETH, balances: [mine, 0n] }];
       await expectRefused(
-        rpc.open({ ...peer, address: alice.address }, eth(1n), { nonce: 1n, challengeDuration: 60 }),
+        () => rpc.open({ ...peer, address: alice.address }, eth(1n), { nonce: 1n, challengeDuration: 60 }),
         "InvalidPeerError",
       );
       await expectRefused(
-        rpc.open(peer, eth(1n), { nonce: 1n, challengeDuration: 0 }),
+        () => rpc.open(peer, eth(1n), { nonce: 1n, challengeDuration: 0 }),
         "ChallengeDurationError",
       );
       await expectRefused(
-        rpc.open(peer, eth(parseEther("5000")), { nonce: 1n, challengeDuration: 60 }),
+        () => rpc.open(peer, eth(parseEther("5000")), { nonce: 1n, challengeDuration: 60 }),
         "InsufficientFundsError",
       );
       expect(alice.party.store.all()).to.have.length(0);
