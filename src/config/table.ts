@@ -1185,4 +1185,7 @@ export const OTHER_VARIABLES: Readonly<Record<string, string>> = {
   STRATA_CHANNEL_BENCH_WINDOW: "the channel bench's window",
   STRATA_LAUNCHER_PID:
     "the process that started a service as a child (src/common/processes.ts): it stops with it",
+  STRATA_CHROMIUM: "the Chromium the explorer's browser tests drive (default /usr/bin/chromium)",
+  STRATA_REQUIRE_BROWSER: "1: the browser tests fail, not skip, without Chromium (CI sets it)",
+  STRATA_EXPLORER_SCREENSHOTS: "docs: the browser test writes its screenshots to docs/explorer/",
 };
