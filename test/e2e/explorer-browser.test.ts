@@ -1,7 +1,8 @@
 // The explorer in a real headless browser (Debian's Chromium, driven by playwright-core), beside the demo
-// on a `hardhat node` with its operators as processes, as a user runs them: the explorer follows the
-// demo's deployment and finds its services in their services.json. What the page shows is asserted at
-// each stage. It also measures how long a Layer-1 transaction takes to appear on the page and how long
+// on a `hardhat node` and on Anvil with its operators as processes, as a user runs them: the explorer
+// follows the demo's deployment and finds its services in their services.json. What the page shows is
+// asserted at each stage of the optimistic flow (on both nodes) and of the channels flow (on the hardhat
+// node, where the demo's channel services are tested). It also measures how long a Layer-1 transaction takes to appear on the page and how long
 // the page takes to load (reports/explorer.json; not asserted: the README quotes them), and takes the
 // screenshots of the main views (reports/explorer/*.png; STRATA_EXPLORER_SCREENSHOTS=docs writes them to
 // docs/explorer/, where the README shows them).
@@ -157,11 +158,6 @@ for (const node of [HARDHAT_NODE, ANVIL_NODE]) {
     });
 
     describe("the optimistic flow, as it happens", function () {
-      before(function () {
-        // The flows run once, on the hardhat node: Anvil's run shows Layer 1 and the banner.
-        if (node !== HARDHAT_NODE) this.skip();
-      });
-
       it("draws the game's range narrowing move by move, the verdict, and the lying batch removed", async function () {
         const flow = runOptimisticDemo(
           stage().deployment,
@@ -189,7 +185,7 @@ for (const node of [HARDHAT_NODE, ANVIL_NODE]) {
             await second.waitForSelector(
               '[data-testid="service-sequencer"] td:last-child:not(:text-is("0"))',
             );
-            await shoot(second, "overview");
+            if (node === HARDHAT_NODE) await shoot(second, "overview");
           } finally {
             await second.close();
           }
@@ -235,12 +231,12 @@ for (const node of [HARDHAT_NODE, ANVIL_NODE]) {
         expect(await page.textContent('[data-testid="game-removed"]')).to.contain(
           `batch ${fraud.batchIndex}`,
         );
-        await shoot(page, "game");
+        if (node === HARDHAT_NODE) await shoot(page, "game");
 
         await page.click('[data-testid="game-removed"] a');
         await page.waitForSelector('[data-testid="batch-removed"]');
         expect(await page.textContent('[data-testid="batch-state"]')).to.equal("removed");
-        await shoot(page, "batch");
+        if (node === HARDHAT_NODE) await shoot(page, "batch");
 
         await page.goto(`${explorer.url}/optimistic`);
         await page.waitForSelector('[data-testid="games"]');
@@ -251,17 +247,18 @@ for (const node of [HARDHAT_NODE, ANVIL_NODE]) {
         );
         expect(states).to.include("removed");
         expect(states).to.include("final");
-        await shoot(page, "optimistic");
+        if (node === HARDHAT_NODE) await shoot(page, "optimistic");
 
         // The round trip's withdrawal, paid by the bridge once its batch was final.
         await page.goto(`${explorer.url}/bridge`);
         await page.waitForSelector('[data-testid="bridge-withdrawal-paid"]');
-        await shoot(page, "bridge");
+        if (node === HARDHAT_NODE) await shoot(page, "bridge");
       });
     });
 
     describe("the channels flow, as it happens", function () {
       before(function () {
+        // The demo's channel services run on the hardhat node (as test/e2e/demo-services-channels.test.ts).
         if (node !== HARDHAT_NODE) this.skip();
       });
 
