@@ -227,10 +227,12 @@ export function flagArguments(flags: Record<string, string> = {}): string[] {
 /** The file in a `ServiceSet`'s data directory that lists its running services (the explorer reads it). */
 export const SERVICES_FILE = "services.json";
 
-/** A running service as `services.json` lists it: its name and its JSON-RPC URL. */
+/** A running service as `services.json` lists it: its name, its JSON-RPC URL and its process. */
 export interface ListedService {
   name: string;
   url: string;
+  /** Its process id: a reader can tell a list left behind by a killed run from a live one. */
+  pid?: number;
 }
 
 /**
@@ -278,7 +280,11 @@ export class ServiceSet {
 
   /** Writes services.json: the running services and their URLs (atomically: a reader never sees half). */
   private list(): void {
-    const listed: ListedService[] = [...this.urls].map(([name, url]) => ({ name, url }));
+    const listed: ListedService[] = [...this.urls].map(([name, url]) => ({
+      name,
+      url,
+      pid: this.running.get(name)?.pid,
+    }));
     const path = join(this.dataDir, SERVICES_FILE);
     try {
       writeFileSync(`${path}.tmp`, JSON.stringify(listed, null, 2) + "\n");

@@ -13,6 +13,7 @@ import type { EventBase, Published } from "../common/events";
 import type { RpcProvider } from "../common/layer1";
 import type { ServiceHealth } from "../common/json-rpc";
 import { ServiceClient } from "../common/json-rpc";
+import type { ListedService } from "../common/processes";
 import type { ExplorerHead } from "./route";
 
 /** A service the explorer reads: its name and the URL of its JSON-RPC (strata_health, strata_events). */
@@ -128,6 +129,16 @@ class ServiceWatch {
   }
 }
 
+/** Whether process `pid` runs on this machine (one of another user's still counts). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** The newest `<network>.json` among `dirs`, by modification time. */
 function newestRecord(network: string, dirs: string[]): { dir: string; mtimeMs: number } | undefined {
   let best: { dir: string; mtimeMs: number } | undefined;
@@ -233,8 +244,11 @@ export class ExplorerWatch {
     const listed: ServiceTarget[] = [];
     for (const file of files) {
       try {
-        const entries = JSON.parse(readFileSync(file, "utf8")) as { name: string; url: string }[];
-        for (const { name, url } of entries) listed.push({ name, url, expected: true });
+        const entries = JSON.parse(readFileSync(file, "utf8")) as ListedService[];
+        for (const { name, url, pid } of entries) {
+          // A list a killed demo left behind names processes that are gone: not services to expect.
+          if (pid === undefined || processAlive(pid)) listed.push({ name, url, expected: true });
+        }
       } catch {
         // No demo running there (or a file being replaced): nothing listed.
       }

@@ -4,6 +4,7 @@
 // the web application served for every page path.
 import { expect } from "chai";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -229,6 +230,34 @@ describe("explorer: the server", function () {
         "batchCommitted",
         "batchFinalized",
       ]);
+    });
+
+    it("watches the services a demo lists while their processes run, not those a killed demo left behind", async function () {
+      const gone = spawnSync(process.execPath, ["-e", "0"]).pid!;
+      const file = join(tmp(), "services.json");
+      writeFileSync(
+        file,
+        JSON.stringify([
+          { name: "left-behind", url: "http://127.0.0.1:9", pid: gone },
+          { name: "running", url: service!.url, pid: process.pid },
+        ]),
+      );
+      const reader = await startExplorer({
+        rpcUrl: node.url,
+        deployment: { kind: "record", deployment },
+        serviceFiles: [file],
+        pollMs: 50,
+        servicePollMs: 50,
+      });
+      try {
+        const status = await reader.until((s) => s.services.some((v) => v.up));
+        expect(status.services.map((v) => v.name)).to.deep.equal(["running"]);
+        // The demo stops it: it leaves the list, and the explorer stops watching it.
+        writeFileSync(file, "[]");
+        await reader.until((s) => s.services.length === 0);
+      } finally {
+        await reader.stop();
+      }
     });
 
     it("follows the newest deployment record, and says when the node does not hold it", async function () {
